@@ -1,0 +1,328 @@
+package dev.ballast.core.pick;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.state.EndpointRegistry;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.time.Scheduler;
+import dev.ballast.core.time.Ticker;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Balances one upstream: keeps its endpoints' live state, decides which endpoints are eligible, and
+ * publishes an immutable {@link EndpointSet} with its {@link Picker} in one volatile write whenever
+ * anything changes. The data path calls {@link #pick}: one volatile read and the picker.
+ *
+ * <p><b>Eligibility</b>: healthy, not ejected, not draining. <b>Panic mode</b> (Envoy's): when fewer
+ * than {@code panicThreshold} of the endpoints are eligible, picks spread over all non-draining
+ * endpoints rather than crush the few left. <b>Slow start</b>: an endpoint that joins or recovers
+ * starts at {@value #RAMP_FLOOR_PERCENT}% of its weight and ramps linearly to full weight over the
+ * window; the set is rebuilt on a timer while any endpoint ramps.
+ *
+ * <p>Threading: control methods ({@link #setEndpoints}, {@link #setPolicy}, {@link #refresh}) are
+ * serialised on this object: one writer per upstream. {@link #pick} is lock-free and allocation-free.
+ */
+public final class Balancer {
+
+    /** Effective weights are multiplied by this while anything ramps, so a weight of 1 can ramp too. */
+    static final int RAMP_RESOLUTION = 100;
+    static final int RAMP_FLOOR_PERCENT = 10;
+    /** Weight updates per slow-start window. */
+    static final int RAMP_STEPS = 20;
+
+    private final EndpointRegistry registry;
+    private final Ticker ticker;
+    private final Scheduler scheduler;
+    private final double panicThreshold;
+    private final long slowStartNanos;
+    private final int maxRequestsPerEndpoint;
+
+    private volatile Snapshot current;
+
+    // Control-path state, guarded by this.
+    private Policy policy;
+    private List<EndpointState> members = List.of();
+    private Set<EndpointState> lastEligible = Collections.newSetFromMap(new IdentityHashMap<>());
+    private Scheduler.Cancellable pendingRefresh;
+    private long pendingRefreshAt;
+
+    private Balancer(Builder builder) {
+        this.ticker = builder.ticker;
+        this.registry = new EndpointRegistry(ticker, builder.ewmaDecay);
+        this.scheduler = builder.scheduler;
+        this.panicThreshold = builder.panicThreshold;
+        this.slowStartNanos = builder.slowStart.toNanos();
+        this.maxRequestsPerEndpoint = builder.maxRequestsPerEndpoint;
+        this.policy = builder.policy;
+        this.current = Snapshot.unavailable(PickResult.Reason.NO_ENDPOINTS);
+    }
+
+    public static Builder builder(Policy policy) {
+        return new Builder(policy);
+    }
+
+    /**
+     * Picks an endpoint for one request. On {@link PickResult.Picked} the caller owns one in-flight
+     * slot of that endpoint and must release it exactly once.
+     */
+    public PickResult pick(PickContext context) {
+        Snapshot snapshot = current;
+        PickResult result = snapshot.picker.pick(context);
+        if (result instanceof PickResult.Picked picked) {
+            EndpointState endpoint = picked.endpoint();
+            boolean avoid = endpoint == context.avoid() && snapshot.endpoints.size() > 1;
+            boolean over = maxRequestsPerEndpoint > 0 && endpoint.active() > maxRequestsPerEndpoint;
+            if (avoid || over) {
+                endpoint.release();
+                return pickAnother(snapshot.endpoints, context.avoid());
+            }
+        }
+        return result;
+    }
+
+    /** Walks the set from a random place for an endpoint other than {@code avoid} that has room. */
+    private PickResult pickAnother(EndpointSet endpoints, EndpointState avoid) {
+        int limit = maxRequestsPerEndpoint > 0 ? maxRequestsPerEndpoint : Integer.MAX_VALUE;
+        int n = endpoints.size();
+        int start = ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            EndpointState candidate = endpoints.get((start + i) % n);
+            if (candidate != avoid && candidate.tryAcquire(limit)) {
+                return candidate.picked();
+            }
+        }
+        if (avoid != null && endpoints.indexOf(avoid) >= 0 && avoid.tryAcquire(limit)) {
+            return avoid.picked(); // the only one with room
+        }
+        return PickResult.Reason.ALL_OVER_CAPACITY.result();
+    }
+
+    /** The endpoints picks currently choose from. */
+    public EndpointSet endpoints() {
+        return current.endpoints;
+    }
+
+    /** The current picker, for callers that pick in a tight loop (benchmarks). */
+    public Picker picker() {
+        return current.picker;
+    }
+
+    public EndpointRegistry registry() {
+        return registry;
+    }
+
+    /** Every member, eligible or not, in configuration order. */
+    public synchronized List<EndpointState> members() {
+        return members;
+    }
+
+    public synchronized Policy policy() {
+        return policy;
+    }
+
+    /** Replaces the endpoint list; states of endpoints that stay are kept. */
+    public synchronized void setEndpoints(List<Endpoint> endpoints) {
+        members = registry.sync(endpoints);
+        rebuild();
+    }
+
+    /** Switches the balancing algorithm (a reload); endpoint state is kept. */
+    public synchronized void setPolicy(Policy newPolicy) {
+        this.policy = Objects.requireNonNull(newPolicy, "policy");
+        rebuild();
+    }
+
+    /** Re-evaluates eligibility and weights: call after health, ejection or draining changed. */
+    public synchronized void refresh() {
+        rebuild();
+    }
+
+    private void rebuild() {
+        long now = ticker.nanos();
+        List<EndpointState> eligible = new ArrayList<>(members.size());
+        List<EndpointState> available = new ArrayList<>(members.size());
+        Set<EndpointState> nowEligible = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (EndpointState state : members) {
+            if (state.isDraining()) {
+                continue;
+            }
+            available.add(state);
+            if (state.isEligible(now)) {
+                eligible.add(state);
+                nowEligible.add(state);
+                if (!lastEligible.isEmpty() && !lastEligible.contains(state) && state.rampExempt() == false
+                        && now - state.eligibleSinceNanos() > 0) {
+                    state.startRamp(now); // recovered (a new member started its ramp when it joined)
+                } else if (!lastEligible.isEmpty() && !lastEligible.contains(state) && state.rampExempt()) {
+                    state.startRamp(now);
+                }
+            }
+        }
+        lastEligible = nowEligible;
+
+        List<EndpointState> chosen;
+        boolean panic = false;
+        if (members.isEmpty()) {
+            publish(Snapshot.unavailable(PickResult.Reason.NO_ENDPOINTS));
+            return;
+        } else if (!eligible.isEmpty() && eligible.size() >= panicThreshold * available.size()) {
+            chosen = eligible;
+        } else if (panicThreshold > 0 && !available.isEmpty()) {
+            chosen = available;
+            panic = true;
+        } else if (!eligible.isEmpty()) {
+            chosen = eligible;
+        } else {
+            publish(Snapshot.unavailable(PickResult.Reason.ALL_UNHEALTHY));
+            return;
+        }
+        EndpointSet set = EndpointSet.of(chosen, effectiveWeights(chosen, now), panic);
+        for (EndpointState state : members) {
+            state.bindLoadObserver(dev.ballast.core.state.LoadObserver.NONE, 0);
+        }
+        publish(new Snapshot(set, policy.newPicker(set)));
+    }
+
+    private int[] effectiveWeights(List<EndpointState> chosen, long now) {
+        int[] weights = new int[chosen.size()];
+        boolean ramping = false;
+        long nextStep = Long.MAX_VALUE;
+        for (EndpointState state : chosen) {
+            if (isRamping(state, now)) {
+                ramping = true;
+            }
+        }
+        for (int i = 0; i < weights.length; i++) {
+            EndpointState state = chosen.get(i);
+            int weight = state.endpoint().weight();
+            if (!ramping) {
+                weights[i] = weight;
+            } else if (!isRamping(state, now)) {
+                weights[i] = weight * RAMP_RESOLUTION;
+            } else {
+                double fraction = Math.max(RAMP_FLOOR_PERCENT / 100.0,
+                        (double) (now - state.eligibleSinceNanos()) / slowStartNanos);
+                weights[i] = Math.max(1, (int) Math.round(weight * RAMP_RESOLUTION * fraction));
+            }
+        }
+        if (ramping) {
+            nextStep = now + Math.max(1, slowStartNanos / RAMP_STEPS);
+        }
+        for (EndpointState state : members) {
+            if (state.isEjected(now)) {
+                nextStep = Math.min(nextStep, state.ejectedUntilNanos());
+            }
+        }
+        scheduleRefresh(nextStep, now);
+        return weights;
+    }
+
+    private boolean isRamping(EndpointState state, long now) {
+        return slowStartNanos > 0 && !state.rampExempt() && now - state.eligibleSinceNanos() < slowStartNanos;
+    }
+
+    private void scheduleRefresh(long at, long now) {
+        if (at == Long.MAX_VALUE || scheduler == null) {
+            return;
+        }
+        if (pendingRefresh != null) {
+            if (pendingRefreshAt <= at) {
+                return;
+            }
+            pendingRefresh.cancel();
+        }
+        pendingRefreshAt = at;
+        pendingRefresh = scheduler.schedule(() -> {
+            synchronized (this) {
+                pendingRefresh = null;
+                rebuild();
+            }
+        }, Math.max(0, at - now));
+    }
+
+    private void publish(Snapshot snapshot) {
+        current = snapshot;
+    }
+
+    /** The endpoint set and the picker over it: swapped together, so they never disagree. */
+    private record Snapshot(EndpointSet endpoints, Picker picker) {
+
+        static Snapshot unavailable(PickResult.Reason reason) {
+            PickResult result = reason.result();
+            return new Snapshot(EndpointSet.of(List.of()), context -> result);
+        }
+    }
+
+    /** Builds a {@link Balancer}; every setting has a default but the policy. */
+    public static final class Builder {
+
+        private final Policy policy;
+        private Ticker ticker = Ticker.system();
+        private Scheduler scheduler;
+        private double panicThreshold = 0.5;
+        private Duration slowStart = Duration.ZERO;
+        private Duration ewmaDecay = EndpointRegistry.DEFAULT_EWMA_DECAY;
+        private int maxRequestsPerEndpoint;
+
+        private Builder(Policy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+        }
+
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** Runs the timed refreshes of slow start and ejection expiry. Required for slow start. */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Fraction 0..1 of eligible endpoints below which panic mode starts; 0 turns panic mode off. */
+        public Builder panicThreshold(double threshold) {
+            if (!(threshold >= 0 && threshold <= 1)) {
+                throw new IllegalArgumentException("panic threshold: " + threshold + " (expected: 0..1)");
+            }
+            this.panicThreshold = threshold;
+            return this;
+        }
+
+        /** Ramp window for endpoints that join or recover; zero turns slow start off. */
+        public Builder slowStart(Duration window) {
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("slow start: " + window + " (expected: >= 0)");
+            }
+            this.slowStart = window;
+            return this;
+        }
+
+        public Builder ewmaDecay(Duration decay) {
+            this.ewmaDecay = Objects.requireNonNull(decay, "decay");
+            return this;
+        }
+
+        /** In-flight requests one endpoint may hold; 0 for no limit. */
+        public Builder maxRequestsPerEndpoint(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("max requests per endpoint: " + max + " (expected: >= 0)");
+            }
+            this.maxRequestsPerEndpoint = max;
+            return this;
+        }
+
+        public Balancer build() {
+            if (!slowStart.isZero() && scheduler == null) {
+                throw new IllegalStateException("slow start needs a scheduler to ramp weights over time");
+            }
+            return new Balancer(this);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.ballast.core.state;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.time.Ticker;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The live state of one upstream's endpoints, keyed by address. States outlive the endpoint lists
+ * that come and go (reloads, discovery updates): an endpoint that stays keeps its counters, health
+ * and connections; one that leaves is dropped here while requests already holding it finish.
+ *
+ * <p>Membership changes ({@link #sync}) come from the one control-path writer of the upstream; the
+ * data path only reads states it got from a snapshot.
+ */
+public final class EndpointRegistry {
+
+    /** Finagle's default: a latency sample's weight halves in roughly 7 s. */
+    public static final Duration DEFAULT_EWMA_DECAY = Duration.ofSeconds(10);
+
+    private final Ticker ticker;
+    private final double ewmaDecayNanos;
+    private final Map<String, EndpointState> states = new ConcurrentHashMap<>();
+    private final AtomicLong totalActive = new AtomicLong();
+    private boolean populated;
+
+    public EndpointRegistry(Ticker ticker) {
+        this(ticker, DEFAULT_EWMA_DECAY);
+    }
+
+    public EndpointRegistry(Ticker ticker, Duration ewmaDecay) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        if (ewmaDecay.isNegative() || ewmaDecay.isZero()) {
+            throw new IllegalArgumentException("ewma decay: " + ewmaDecay + " (expected: positive)");
+        }
+        this.ewmaDecayNanos = ewmaDecay.toNanos();
+    }
+
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    double ewmaDecayNanos() {
+        return ewmaDecayNanos;
+    }
+
+    /** Requests in flight over every endpoint of this upstream, including ones removed meanwhile. */
+    public long totalActive() {
+        return totalActive.get();
+    }
+
+    void activeChanged(int delta) {
+        totalActive.addAndGet(delta);
+    }
+
+    /**
+     * Makes the registry hold exactly {@code endpoints}, in that order: existing states are kept (and
+     * take the new weight, zone and metadata), new ones are created, missing ones are dropped. An
+     * endpoint that joins after the first sync starts a slow-start ramp; the first members do not.
+     *
+     * @return the states in the order of {@code endpoints}
+     * @throws IllegalArgumentException if two endpoints share an address
+     */
+    public synchronized List<EndpointState> sync(List<Endpoint> endpoints) {
+        long now = ticker.nanos();
+        List<EndpointState> ordered = new ArrayList<>(endpoints.size());
+        Set<String> seen = new HashSet<>();
+        for (Endpoint endpoint : endpoints) {
+            String address = endpoint.address();
+            if (!seen.add(address)) {
+                throw new IllegalArgumentException("endpoint " + address + ": listed twice (expected: unique addresses)");
+            }
+            EndpointState state = states.get(address);
+            if (state == null) {
+                state = new EndpointState(endpoint, this, now);
+                if (populated) {
+                    state.startRamp(now);
+                }
+                states.put(address, state);
+            } else {
+                state.update(endpoint);
+            }
+            ordered.add(state);
+        }
+        states.keySet().retainAll(seen);
+        populated = true;
+        return Collections.unmodifiableList(ordered);
+    }
+
+    /** The state for {@code address}, or null if that address is not a member. Control path only. */
+    public EndpointState get(String address) {
+        return states.get(address);
+    }
+
+    public Collection<EndpointState> all() {
+        return Collections.unmodifiableCollection(states.values());
+    }
+}

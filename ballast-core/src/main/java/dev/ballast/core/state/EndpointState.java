@@ -1,0 +1,273 @@
+package dev.ballast.core.state;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.PickResult;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The live, mutable side of one endpoint: in-flight requests, latency EWMA, health, ejection and
+ * draining. One instance per address per upstream, kept by an {@link EndpointRegistry}, so it
+ * survives snapshot rebuilds and reloads while the endpoint is unchanged.
+ *
+ * <p>Thread-safety: every method is lock-free and allocation-free. Counters are updated with atomic
+ * operations; health, ejection and draining are written by the control path and read by the data
+ * path through volatile fields.
+ */
+public final class EndpointState {
+
+    private static final VarHandle ACTIVE;
+    private static final VarHandle EWMA;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            ACTIVE = lookup.findVarHandle(EndpointState.class, "active", int.class);
+            EWMA = lookup.findVarHandle(EndpointState.class, "ewma", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String address;
+    private final EndpointRegistry registry;
+    private final PickResult.Picked picked;
+
+    private volatile Endpoint endpoint;
+    private volatile int active;
+    /** Latency EWMA in nanoseconds (float bits, high half) and when it was last updated (ms, low half). */
+    private volatile long ewma;
+
+    private volatile Health health = Health.HEALTHY;
+    private volatile long ejectedUntilNanos = Long.MIN_VALUE;
+    private volatile boolean ejected;
+    private volatile boolean draining;
+    /** When the endpoint last became eligible (joined or recovered): the origin of its slow-start ramp. */
+    private volatile long eligibleSinceNanos;
+    private volatile boolean rampExempt = true;
+
+    private volatile LoadObserver loadObserver = LoadObserver.NONE;
+    private volatile int loadSlot;
+
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+
+    EndpointState(Endpoint endpoint, EndpointRegistry registry, long nowNanos) {
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this.address = endpoint.address();
+        this.registry = registry;
+        this.picked = new PickResult.Picked(this);
+        this.eligibleSinceNanos = nowNanos;
+    }
+
+    /** {@code host:port}: the key of this state. */
+    public String address() {
+        return address;
+    }
+
+    /** The upstream-wide registry this state belongs to. */
+    public EndpointRegistry registry() {
+        return registry;
+    }
+
+    /** The current identity (weight, zone, metadata may change across reloads; the address does not). */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    void update(Endpoint newEndpoint) {
+        this.endpoint = newEndpoint;
+    }
+
+    /** The preallocated result that hands this endpoint to a caller, so a pick allocates nothing. */
+    public PickResult.Picked picked() {
+        return picked;
+    }
+
+    // ---- in-flight requests ----
+
+    /** Requests picked for this endpoint and not yet released. */
+    public int active() {
+        return active;
+    }
+
+    /**
+     * Counts one more request in flight. Balancers call this when they pick; callers never do.
+     */
+    public void acquire() {
+        int now = (int) ACTIVE.getAndAdd(this, 1) + 1;
+        registry.activeChanged(1);
+        loadObserver.loadChanged(loadSlot, now);
+    }
+
+    /**
+     * Counts one more request in flight only if fewer than {@code limit} are: the atomic admission
+     * that bounded-load hashing needs so that a cap is never exceeded under concurrent picks.
+     */
+    public boolean tryAcquire(int limit) {
+        int current;
+        do {
+            current = active;
+            if (current >= limit) {
+                return false;
+            }
+        } while (!ACTIVE.compareAndSet(this, current, current + 1));
+        registry.activeChanged(1);
+        loadObserver.loadChanged(loadSlot, current + 1);
+        return true;
+    }
+
+    /**
+     * Ends a request that a pick handed out, without a latency sample (e.g. it failed before a
+     * response). Call exactly once per successful pick.
+     */
+    public void release() {
+        int now = (int) ACTIVE.getAndAdd(this, -1) - 1;
+        registry.activeChanged(-1);
+        loadObserver.loadChanged(loadSlot, now);
+    }
+
+    /** Ends a request and feeds its latency to the EWMA. Call exactly once per successful pick. */
+    public void release(long latencyNanos) {
+        observeLatency(latencyNanos);
+        release();
+    }
+
+    /** Binds the index that follows this endpoint's load; balancers only. */
+    public void bindLoadObserver(LoadObserver observer, int slot) {
+        this.loadSlot = slot;
+        this.loadObserver = Objects.requireNonNull(observer, "observer");
+    }
+
+    // ---- latency ----
+
+    /**
+     * Peak EWMA as in Finagle and Linkerd: a sample above the average replaces it at once (the peak),
+     * a lower one is blended in with weight {@code 1 - exp(-elapsed / tau)}, so the estimate reacts to a
+     * slowdown immediately and recovers smoothly.
+     */
+    public void observeLatency(long latencyNanos) {
+        if (latencyNanos < 0) {
+            return;
+        }
+        int nowMillis = (int) (registry.ticker().nanos() / 1_000_000);
+        long prev;
+        long next;
+        do {
+            prev = ewma;
+            float current = Float.intBitsToFloat((int) (prev >>> 32));
+            double sample = latencyNanos;
+            double updated;
+            if (prev == 0 || sample > current) {
+                updated = sample;
+            } else {
+                double elapsed = Math.max(0, nowMillis - (int) prev) * 1e6;
+                double w = Math.exp(-elapsed / registry.ewmaDecayNanos());
+                updated = current * w + sample * (1 - w);
+            }
+            next = ((long) Float.floatToRawIntBits((float) Math.max(updated, 1.0)) << 32) | (nowMillis & 0xFFFF_FFFFL);
+        } while (!EWMA.compareAndSet(this, prev, next));
+    }
+
+    /**
+     * The latency estimate in nanoseconds, decayed towards zero for the time since the last sample so
+     * that an endpoint that stopped getting traffic is tried again. Zero when there is no sample yet.
+     */
+    public double latencyEwmaNanos(long nowNanos) {
+        long bits = ewma;
+        if (bits == 0) {
+            return 0;
+        }
+        float value = Float.intBitsToFloat((int) (bits >>> 32));
+        int nowMillis = (int) (nowNanos / 1_000_000);
+        double elapsed = Math.max(0, nowMillis - (int) bits) * 1e6;
+        return value * Math.exp(-elapsed / registry.ewmaDecayNanos());
+    }
+
+    // ---- eligibility (written by the control path) ----
+
+    public Health health() {
+        return health;
+    }
+
+    public void setHealth(Health newHealth) {
+        this.health = Objects.requireNonNull(newHealth, "health");
+    }
+
+    /** Ejected by outlier detection until {@code untilNanos} (ticker time). */
+    public void eject(long untilNanos) {
+        this.ejectedUntilNanos = untilNanos;
+        this.ejected = true;
+    }
+
+    /** Ends an ejection early or after it expired. */
+    public void unEject() {
+        this.ejected = false;
+        this.ejectedUntilNanos = Long.MIN_VALUE;
+    }
+
+    public boolean isEjected(long nowNanos) {
+        return ejected && nowNanos - ejectedUntilNanos < 0;
+    }
+
+    public long ejectedUntilNanos() {
+        return ejectedUntilNanos;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Draining: no new requests, in-flight ones finish. */
+    public void setDraining(boolean draining) {
+        this.draining = draining;
+    }
+
+    /** Healthy, not ejected and not draining. */
+    public boolean isEligible(long nowNanos) {
+        return health == Health.HEALTHY && !draining && !isEjected(nowNanos);
+    }
+
+    /** When the endpoint joined or last recovered: the origin of its slow-start ramp. */
+    public long eligibleSinceNanos() {
+        return eligibleSinceNanos;
+    }
+
+    /** True for the first members of an upstream, which start at full weight. */
+    public boolean rampExempt() {
+        return rampExempt;
+    }
+
+    /** Starts a slow-start ramp at {@code nowNanos} (the endpoint joined or recovered). Control path. */
+    public void startRamp(long nowNanos) {
+        this.eligibleSinceNanos = nowNanos;
+        this.rampExempt = false;
+    }
+
+    // ---- outcome counters ----
+
+    /** Counts a finished request; {@code failed} for errors that outlier detection would count. */
+    public void recordOutcome(boolean failed) {
+        requests.incrementAndGet();
+        if (failed) {
+            failures.incrementAndGet();
+        }
+    }
+
+    public long requests() {
+        return requests.get();
+    }
+
+    public long failures() {
+        return failures.get();
+    }
+
+    @Override
+    public String toString() {
+        return "EndpointState[" + address + ", active=" + active + ", " + health
+                + (draining ? ", draining" : "") + (ejected ? ", ejected" : "") + "]";
+    }
+}

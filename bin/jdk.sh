@@ -1,0 +1,48 @@
+# Finds a JDK >= 21 and exports JAVA_HOME. Sourced (POSIX sh) by mvnw, bin/ballast and .ci/run.
+# Order: $JAVA_HOME if it is new enough, then every JDK under /usr/lib/jvm (newest first),
+# then the java on PATH. Fails with a message that says what to install.
+BALLAST_MIN_JAVA=21
+
+ballast_java_major() {
+  # "openjdk version "25.0.3" ..." / "java version "1.8.0_..."" -> 25 / 1
+  "$1" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p'
+}
+
+ballast_is_jdk() {
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 1
+  major=$(ballast_java_major "$1/bin/java")
+  [ -n "$major" ] && [ "$major" -ge "$BALLAST_MIN_JAVA" ]
+}
+
+ballast_find_jdk() {
+  if [ -n "${JAVA_HOME:-}" ] && ballast_is_jdk "$JAVA_HOME"; then
+    return 0
+  fi
+  for candidate in $(find /usr/lib/jvm -mindepth 1 -maxdepth 1 2>/dev/null | sort -t- -k2 -V -r); do
+    candidate=${candidate%/}
+    if ballast_is_jdk "$candidate"; then
+      JAVA_HOME=$candidate; export JAVA_HOME; return 0
+    fi
+  done
+  if command -v javac >/dev/null 2>&1; then
+    candidate=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+    if ballast_is_jdk "$candidate"; then
+      JAVA_HOME=$candidate; export JAVA_HOME; return 0
+    fi
+  fi
+  echo "ballast: no JDK ${BALLAST_MIN_JAVA} or newer found." >&2
+  echo "  Looked at JAVA_HOME (${JAVA_HOME:-unset}), /usr/lib/jvm/* and the javac on PATH." >&2
+  echo "  Install one (e.g. 'apt-get install openjdk-21-jdk' or Temurin 21+) or set JAVA_HOME to it." >&2
+  return 1
+}
+
+# Maven's own Guice calls sun.misc.Unsafe, which JDK 24+ warns about on every build; allow it quietly.
+ballast_quiet_maven() {
+  major=$(ballast_java_major "$JAVA_HOME/bin/java")
+  if [ -n "$major" ] && [ "$major" -ge 24 ]; then
+    case "${MAVEN_OPTS:-}" in
+      *sun-misc-unsafe-memory-access*) ;;
+      *) MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"; export MAVEN_OPTS ;;
+    esac
+  fi
+}
