@@ -1,0 +1,30 @@
+package dev.ballast.proxy.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole proxy configuration: parsed from YAML at the edge, validated once, immutable. The rest
+ * of the proxy never sees YAML. See docs/configuration.md for every key.
+ *
+ * @param listeners   {@code listeners}: where client traffic is accepted (at least one)
+ * @param admin       {@code admin}: the admin listener
+ * @param upstreams   {@code upstreams}: by name, in file order
+ * @param routes      {@code routes}: first match wins, in file order
+ * @param limits      {@code limits}: protections against bad or slow clients
+ * @param drainTimeoutMillis {@code drain_timeout}: on shutdown, how long in-flight requests may finish
+ */
+public record ProxyConfig(
+        List<ListenerConfig> listeners,
+        AdminConfig admin,
+        Map<String, UpstreamConfig> upstreams,
+        List<RouteConfig> routes,
+        LimitsConfig limits,
+        long drainTimeoutMillis) {
+
+    public ProxyConfig {
+        listeners = List.copyOf(listeners);
+        upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstreams));
+        routes = List.copyOf(routes);
+    }
+}

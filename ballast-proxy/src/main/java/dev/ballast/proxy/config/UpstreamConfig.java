@@ -1,0 +1,43 @@
+package dev.ballast.proxy.config;
+
+import dev.ballast.core.endpoint.Endpoint;
+
+import java.util.List;
+
+/**
+ * One entry of {@code upstreams}.
+ *
+ * @param name                  the key under {@code upstreams}
+ * @param balancer              {@code balancer}: a core balancer id (default {@code round-robin})
+ * @param hashKey               {@code hash_key}: for ring-hash and maglev; null for none (keyless
+ *                              requests are spread at random)
+ * @param boundedLoadFactor     {@code bounded_load}: c of consistent hashing with bounded loads for
+ *                              ring-hash/maglev; 0 = off (default)
+ * @param endpoints             {@code endpoints}: {@code host:port} shorthand or
+ *                              {@code {address, weight, zone, metadata}}
+ * @param connectTimeoutMillis  {@code connect_timeout} (default 1s)
+ * @param responseTimeoutMillis {@code response_timeout} (default 15s): until the response header arrives
+ * @param idleTimeoutMillis     {@code idle_timeout} (default 60s): idle pooled connections closed after this
+ * @param pool                  {@code pool}
+ * @param hostHeader            {@code host_header}: {@code preserve} (default: the client's Host),
+ *                              {@code endpoint} (the endpoint's host:port) or a literal value
+ */
+public record UpstreamConfig(
+        String name,
+        String balancer,
+        HashKey hashKey,
+        double boundedLoadFactor,
+        List<Endpoint> endpoints,
+        long connectTimeoutMillis,
+        long responseTimeoutMillis,
+        long idleTimeoutMillis,
+        PoolConfig pool,
+        String hostHeader) {
+
+    public static final String HOST_PRESERVE = "preserve";
+    public static final String HOST_ENDPOINT = "endpoint";
+
+    public UpstreamConfig {
+        endpoints = List.copyOf(endpoints);
+    }
+}
