@@ -3,6 +3,7 @@ package dev.ballast.core.pick;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.state.EndpointRegistry;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.LoadObserver;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.core.time.Ticker;
 
@@ -50,6 +51,8 @@ public final class Balancer {
     private Policy policy;
     private List<EndpointState> members = List.of();
     private Set<EndpointState> lastEligible = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** False until the first build with members: the first members start at full weight. */
+    private boolean built;
     private Scheduler.Cancellable pendingRefresh;
     private long pendingRefreshAt;
 
@@ -157,15 +160,14 @@ public final class Balancer {
             if (state.isEligible(now)) {
                 eligible.add(state);
                 nowEligible.add(state);
-                if (!lastEligible.isEmpty() && !lastEligible.contains(state) && state.rampExempt() == false
-                        && now - state.eligibleSinceNanos() > 0) {
-                    state.startRamp(now); // recovered (a new member started its ramp when it joined)
-                } else if (!lastEligible.isEmpty() && !lastEligible.contains(state) && state.rampExempt()) {
-                    state.startRamp(now);
+                if (built && !lastEligible.contains(state)) {
+                    state.startRamp(now); // joined or recovered since the last build
                 }
             }
         }
         lastEligible = nowEligible;
+        built = built || !members.isEmpty();
+        scheduleRefresh(nextRefreshAt(now), now);
 
         List<EndpointState> chosen;
         boolean panic = false;
@@ -185,20 +187,17 @@ public final class Balancer {
         }
         EndpointSet set = EndpointSet.of(chosen, effectiveWeights(chosen, now), panic);
         for (EndpointState state : members) {
-            state.bindLoadObserver(dev.ballast.core.state.LoadObserver.NONE, 0);
+            state.bindLoadObserver(LoadObserver.NONE, 0); // the new picker binds again if it indexes loads
         }
         publish(new Snapshot(set, policy.newPicker(set)));
     }
 
     private int[] effectiveWeights(List<EndpointState> chosen, long now) {
-        int[] weights = new int[chosen.size()];
         boolean ramping = false;
-        long nextStep = Long.MAX_VALUE;
         for (EndpointState state : chosen) {
-            if (isRamping(state, now)) {
-                ramping = true;
-            }
+            ramping |= isRamping(state, now);
         }
+        int[] weights = new int[chosen.size()];
         for (int i = 0; i < weights.length; i++) {
             EndpointState state = chosen.get(i);
             int weight = state.endpoint().weight();
@@ -212,16 +211,21 @@ public final class Balancer {
                 weights[i] = Math.max(1, (int) Math.round(weight * RAMP_RESOLUTION * fraction));
             }
         }
-        if (ramping) {
-            nextStep = now + Math.max(1, slowStartNanos / RAMP_STEPS);
-        }
+        return weights;
+    }
+
+    /** The next time the set must be rebuilt by itself: a ramp step or an ejection that expires. */
+    private long nextRefreshAt(long now) {
+        long next = Long.MAX_VALUE;
         for (EndpointState state : members) {
+            if (isRamping(state, now)) {
+                next = Math.min(next, now + Math.max(1, slowStartNanos / RAMP_STEPS));
+            }
             if (state.isEjected(now)) {
-                nextStep = Math.min(nextStep, state.ejectedUntilNanos());
+                next = Math.min(next, state.ejectedUntilNanos());
             }
         }
-        scheduleRefresh(nextStep, now);
-        return weights;
+        return next;
     }
 
     private boolean isRamping(EndpointState state, long now) {

@@ -93,7 +93,7 @@ public final class EndpointRegistry {
             ordered.add(state);
         }
         states.keySet().retainAll(seen);
-        populated = true;
+        populated = populated || !endpoints.isEmpty();
         return Collections.unmodifiableList(ordered);
     }
 
