@@ -1,7 +1,70 @@
 package dev.ballast.proxy.config;
 
+import java.util.regex.Pattern;
+
 /** A bind address: {@code host:port}, IPv6 in brackets; port 0 asks the OS for a free port (tests). */
 public record HostPort(String host, int port) {
+
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
+    private static final String EXPECTED = "host:port, like 127.0.0.1:8080 or [::1]:8080";
+
+    /**
+     * Parses {@code host:port} (IPv6 in brackets), port 0..65535.
+     *
+     * @throws IllegalArgumentException saying what is wrong and what was expected
+     */
+    public static HostPort parse(String text) {
+        return parse(text, 0);
+    }
+
+    /** As {@link #parse(String)}, with the lowest port allowed (1 for addresses to connect to). */
+    static HostPort parse(String text, int minPort) {
+        String address = text.strip();
+        if (address.contains("://")) {
+            throw new IllegalArgumentException("'" + address + "' is a URL (expected: " + EXPECTED + ", no scheme)");
+        }
+        String host;
+        String port;
+        if (address.startsWith("[")) {
+            int close = address.indexOf(']');
+            if (close < 0 || !address.startsWith(":", close + 1)) {
+                throw new IllegalArgumentException("'" + address + "' is not host:port (expected: " + EXPECTED + ")");
+            }
+            host = address.substring(1, close);
+            port = address.substring(close + 2);
+            if (!host.contains(":") || !IPV6.matcher(host).matches()) {
+                throw new IllegalArgumentException("'" + host + "' in brackets is not an IPv6 address");
+            }
+        } else {
+            int colon = address.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("'" + address + "' has no port (expected: " + EXPECTED + ")");
+            }
+            if (address.indexOf(':') != colon) {
+                throw new IllegalArgumentException("'" + address + "' is not host:port (expected: " + EXPECTED
+                        + "; IPv6 addresses go in brackets)");
+            }
+            host = address.substring(0, colon);
+            port = address.substring(colon + 1);
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("'" + address + "' has no host (expected: " + EXPECTED
+                        + "; 0.0.0.0 for every interface)");
+            }
+            if (!HOST_NAME.matcher(host).matches()) {
+                throw new IllegalArgumentException("'" + host + "' is not a host name or IP address");
+            }
+        }
+        String range = minPort + "..65535";
+        if (port.isEmpty() || port.length() > 9 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("'" + port + "' is not a port number (expected: " + range + ")");
+        }
+        int number = Integer.parseInt(port);
+        if (number < minPort || number > 65_535) {
+            throw new IllegalArgumentException("port " + number + " out of range (expected: " + range + ")");
+        }
+        return new HostPort(host, number);
+    }
 
     @Override
     public String toString() {

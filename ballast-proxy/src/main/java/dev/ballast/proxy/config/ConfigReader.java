@@ -1,0 +1,200 @@
+package dev.ballast.proxy.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the whole document into a {@link ProxyConfig}: listeners, admin, limits and drain timeout here;
+ * upstreams and routes in their own readers; then the checks that span sections (address clashes,
+ * route targets, unused upstreams, shadowed routes). Every default is the one the records document.
+ */
+final class ConfigReader {
+
+    static final HostPort DEFAULT_ADMIN_ADDRESS = new HostPort("127.0.0.1", 9901);
+    static final long DEFAULT_DRAIN_TIMEOUT_MILLIS = 30_000;
+
+    private static final List<String> TOP_KEYS =
+            List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout");
+    private static final List<String> LISTENER_KEYS = List.of("name", "address");
+    private static final List<String> ADMIN_KEYS = List.of("address", "token");
+    private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
+            "header_read_timeout", "max_connections", "client_idle_timeout");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final int ONE_GIB = 1 << 30;
+
+    private ConfigReader() {
+    }
+
+    /** The config; when problems has errors it is partial (defaults where values were wrong) or null. */
+    static ProxyConfig read(Value root) {
+        Optional<Section> maybeTop = root.section(TOP_KEYS);
+        if (maybeTop.isEmpty()) {
+            return null;
+        }
+        Section top = maybeTop.get();
+        List<Located<ListenerConfig>> listeners = listeners(top);
+        Located<AdminConfig> admin = admin(top);
+        checkAddressClashes(listeners, admin, root.problems());
+
+        Map<String, Located<UpstreamConfig>> upstreams = UpstreamReader.readAll(top.get("upstreams"));
+        List<Located<RouteConfig>> routes = RouteReader.readAll(top, upstreams.keySet());
+        warnUnusedUpstreams(upstreams, routes, root.problems());
+        RouteShadowing.warnShadowed(routes, root.problems());
+
+        LimitsConfig limits = limits(top);
+        long drainTimeout = top.duration("drain_timeout", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0);
+
+        Map<String, UpstreamConfig> upstreamConfigs = new LinkedHashMap<>();
+        upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
+        return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
+                routes.stream().map(Located::value).toList(), limits, drainTimeout);
+    }
+
+    private static List<Located<ListenerConfig>> listeners(Section top) {
+        List<Value> items = top.required("listeners", "a list of {name, address}")
+                .flatMap(value -> value.items("a list of {name, address}"))
+                .orElse(null);
+        if (items == null) {
+            return List.of();
+        }
+        if (items.isEmpty()) {
+            top.get("listeners").ifPresent(value -> value.error("no listeners (expected: at least one)"));
+        }
+        List<Located<ListenerConfig>> listeners = new ArrayList<>();
+        Map<String, Located<ListenerConfig>> byName = new HashMap<>();
+        for (Value item : items) {
+            item.section(LISTENER_KEYS).ifPresent(section -> {
+                Optional<String> name = section.required("name", "a unique listener name").flatMap(Names::read);
+                Optional<HostPort> address = section.required("address", "host:port to bind")
+                        .flatMap(value -> address(value, 0));
+                if (name.isEmpty() || address.isEmpty()) {
+                    return;
+                }
+                Located<ListenerConfig> listener =
+                        new Located<>(new ListenerConfig(name.get(), address.get()), section.path(), section.line());
+                Located<ListenerConfig> first = byName.putIfAbsent(name.get(), listener);
+                if (first != null) {
+                    section.get("name").orElseThrow().error("duplicate listener name '" + name.get()
+                            + "' (also " + first.path() + ", line " + first.line() + ")");
+                }
+                listeners.add(listener);
+            });
+        }
+        return listeners;
+    }
+
+    private static Located<AdminConfig> admin(Section top) {
+        Optional<Section> maybeAdmin = top.get("admin").flatMap(value -> value.section(ADMIN_KEYS));
+        if (maybeAdmin.isEmpty()) {
+            return new Located<>(new AdminConfig(DEFAULT_ADMIN_ADDRESS, null), "admin", 0);
+        }
+        Section admin = maybeAdmin.get();
+        HostPort address = admin.get("address").flatMap(value -> address(value, 0)).orElse(DEFAULT_ADMIN_ADDRESS);
+        String token = admin.get("token").flatMap(value -> value.word("a secret, usually ${ADMIN_TOKEN}"))
+                .orElse(null);
+        // Issue 5: the admin API can reload config and drain endpoints, so off-host access needs a secret.
+        if (token == null && !admin.has("token") && !isLoopback(address.host())) {
+            admin.error("address " + address + " is reachable from other hosts, so 'token' is required"
+                    + " (e.g. token: ${ADMIN_TOKEN}), or bind the admin API to 127.0.0.1");
+        }
+        int addressLine = admin.get("address").map(Value::line).orElse(admin.line());
+        return new Located<>(new AdminConfig(address, token), Paths.key(admin.path(), "address"), addressLine);
+    }
+
+    private static Optional<HostPort> address(Value value, int minPort) {
+        return value.word("host:port").flatMap(text -> {
+            try {
+                return Optional.of(HostPort.parse(text, minPort));
+            } catch (IllegalArgumentException e) {
+                value.error(e.getMessage());
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** Literal addresses only: a host name other than localhost may resolve anywhere, so it is not loopback. */
+    static boolean isLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (IPV4.matcher(host).matches()) {
+            return host.startsWith("127.");
+        }
+        if (host.indexOf(':') >= 0) {
+            try {
+                // An IPv6 literal: parsed, never looked up.
+                return InetAddress.getByName(host).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Two sockets cannot bind one port when the hosts are equal or either is a wildcard. */
+    private static void checkAddressClashes(List<Located<ListenerConfig>> listeners, Located<AdminConfig> admin,
+                                            Problems problems) {
+        List<Located<HostPort>> addresses = new ArrayList<>();
+        for (Located<ListenerConfig> listener : listeners) {
+            addresses.add(new Located<>(listener.value().address(), Paths.key(listener.path(), "address"),
+                    listener.line()));
+        }
+        addresses.add(new Located<>(admin.value().address(), admin.path(), admin.line()));
+        for (int later = 1; later < addresses.size(); later++) {
+            for (int earlier = 0; earlier < later; earlier++) {
+                Located<HostPort> a = addresses.get(earlier);
+                Located<HostPort> b = addresses.get(later);
+                if (clash(a.value(), b.value())) {
+                    problems.error(b.path(), b.line(), b.value() + " clashes with " + a.value() + " ("
+                            + a.path() + (a.line() > 0 ? ", line " + a.line() : "") + "): both bind port "
+                            + b.value().port());
+                    break;
+                }
+            }
+        }
+    }
+
+    private static boolean clash(HostPort a, HostPort b) {
+        if (a.port() != b.port() || a.port() == 0) {
+            return false;
+        }
+        return a.host().equalsIgnoreCase(b.host()) || isWildcard(a.host()) || isWildcard(b.host());
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+    }
+
+    private static void warnUnusedUpstreams(Map<String, Located<UpstreamConfig>> upstreams,
+                                            List<Located<RouteConfig>> routes, Problems problems) {
+        upstreams.forEach((name, upstream) -> {
+            if (routes.stream().noneMatch(route -> name.equals(route.value().upstream()))) {
+                problems.warn(upstream.path(), upstream.line(), "not used by any route");
+            }
+        });
+    }
+
+    private static LimitsConfig limits(Section top) {
+        LimitsConfig d = LimitsConfig.defaults();
+        Optional<Section> maybeLimits = top.get("limits").flatMap(value -> value.section(LIMIT_KEYS));
+        if (maybeLimits.isEmpty()) {
+            return d;
+        }
+        Section limits = maybeLimits.get();
+        String positiveSize = "1 to 1GiB";
+        return new LimitsConfig(
+                (int) limits.size("max_header_size", d.maxHeaderSizeBytes(), 1, ONE_GIB, positiveSize),
+                (int) limits.size("max_uri_length", d.maxUriLengthBytes(), 1, ONE_GIB, positiveSize),
+                limits.size("max_body_size", d.maxBodySizeBytes(), 0, Long.MAX_VALUE, "0 for unlimited, or a size"),
+                limits.duration("header_read_timeout", d.headerReadTimeoutMillis(), 1),
+                limits.integer("max_connections", d.maxConnections(), 1, 10_000_000),
+                limits.duration("client_idle_timeout", d.clientIdleTimeoutMillis(), 1));
+    }
+}

@@ -1,0 +1,181 @@
+package dev.ballast.proxy.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Reads {@code routes}: each route's name, match conditions and target upstream. */
+final class RouteReader {
+
+    /** The request methods of RFC 9110 section 9 and PATCH (RFC 5789). */
+    static final List<String> METHODS =
+            List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+    private static final List<String> ROUTE_KEYS = List.of("name", "match", "upstream");
+    private static final List<String> MATCH_KEYS =
+            List.of("host", "path", "path_prefix", "path_regex", "methods", "headers", "query");
+    private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|\\[[0-9a-f:.]+]");
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final String HOST_EXPECTED = "a host name like api.example.com or *.example.com";
+    private static final MatchConfig ANY = new MatchConfig(null, null, null, null, Set.of(), Map.of(), Map.of());
+
+    private RouteReader() {
+    }
+
+    static List<Located<RouteConfig>> readAll(Section top, Set<String> upstreams) {
+        String expected = "a list of routes, each {name, match, upstream}";
+        List<Value> items = top.required("routes", expected).flatMap(value -> value.items(expected)).orElse(null);
+        if (items == null) {
+            return List.of();
+        }
+        if (items.isEmpty()) {
+            top.get("routes").orElseThrow()
+                    .error("no routes (expected: at least one; a route without match takes every request)");
+        }
+        List<Located<RouteConfig>> routes = new ArrayList<>();
+        Map<String, Located<RouteConfig>> byName = new HashMap<>();
+        for (int index = 0; index < items.size(); index++) {
+            String defaultName = "route-" + index;
+            items.get(index).section(ROUTE_KEYS).ifPresent(section -> {
+                String name = section.get("name").flatMap(Names::read).orElse(defaultName);
+                MatchConfig match = section.get("match").flatMap(RouteReader::match).orElse(ANY);
+                String upstream = section.required("upstream", "the name of an upstream")
+                        .flatMap(value -> upstream(value, upstreams)).orElse(null);
+                Located<RouteConfig> route =
+                        new Located<>(new RouteConfig(name, match, upstream), section.path(), section.line());
+                Located<RouteConfig> first = byName.putIfAbsent(name, route);
+                if (first != null) {
+                    section.get("name").orElse(null);
+                    section.error("duplicate route name '" + name + "' (also " + first.path() + ", line "
+                            + first.line() + ")");
+                }
+                routes.add(route);
+            });
+        }
+        return routes;
+    }
+
+    private static Optional<String> upstream(Value value, Set<String> upstreams) {
+        return value.word("the name of an upstream").filter(name -> {
+            if (upstreams.contains(name)) {
+                return true;
+            }
+            value.error("no upstream named '" + name + "'" + Suggestions.hint(name, upstreams)
+                    + (upstreams.isEmpty() ? " (no upstreams are defined)"
+                    : " (defined: " + String.join(", ", upstreams) + ")"));
+            return false;
+        });
+    }
+
+    private static Optional<MatchConfig> match(Value value) {
+        return value.section(MATCH_KEYS).map(section -> new MatchConfig(
+                section.get("host").flatMap(RouteReader::host).orElse(null),
+                section.get("path").flatMap(RouteReader::path).orElse(null),
+                section.get("path_prefix").flatMap(RouteReader::path).orElse(null),
+                section.get("path_regex").flatMap(RouteReader::regex).orElse(null),
+                section.get("methods").map(RouteReader::methods).orElse(Set.of()),
+                section.get("headers").map(RouteReader::headers).orElse(Map.of()),
+                section.get("query").map(RouteReader::query).orElse(Map.of())));
+    }
+
+    private static Optional<String> host(Value value) {
+        return value.word(HOST_EXPECTED).map(text -> text.toLowerCase(Locale.ROOT)).filter(host -> {
+            boolean hasPort = host.startsWith("[") ? host.contains("]:") : host.contains(":");
+            if (hasPort) {
+                value.error("'" + host + "' includes a port (expected: " + HOST_EXPECTED
+                        + "; the port is ignored when matching)");
+                return false;
+            }
+            if (!HOST.matcher(host).matches()) {
+                value.error("'" + host + "' is not a host name (expected: " + HOST_EXPECTED + ")");
+                return false;
+            }
+            return true;
+        });
+    }
+
+    private static Optional<String> path(Value value) {
+        String expected = "a path starting with '/'";
+        return value.word(expected).filter(path -> {
+            if (!path.startsWith("/")) {
+                value.error("'" + path + "' does not start with '/' (expected: " + expected + ")");
+                return false;
+            }
+            if (path.indexOf('?') >= 0 || path.indexOf('#') >= 0) {
+                value.error("'" + path + "' has a query or fragment (expected: " + expected
+                        + "; match query parameters with 'query')");
+                return false;
+            }
+            if (path.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+                value.error("'" + path + "' has spaces or control characters (expected: " + expected + ")");
+                return false;
+            }
+            return true;
+        });
+    }
+
+    private static Optional<Pattern> regex(Value value) {
+        return value.word("a regular expression").flatMap(text -> {
+            try {
+                return Optional.of(Pattern.compile(text));
+            } catch (PatternSyntaxException e) {
+                value.error("invalid regex '" + text + "': " + e.getDescription()
+                        + (e.getIndex() >= 0 ? " near index " + e.getIndex() : ""));
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static Set<String> methods(Value value) {
+        Set<String> methods = new LinkedHashSet<>();
+        for (Value item : value.items("a list of HTTP methods, like [GET, POST]").orElse(List.of())) {
+            item.word("an HTTP method").map(text -> text.toUpperCase(Locale.ROOT)).ifPresent(method -> {
+                if (METHODS.contains(method)) {
+                    methods.add(method);
+                } else {
+                    item.error("unknown HTTP method '" + method + "'" + Suggestions.hint(method, METHODS)
+                            + " (expected: " + String.join(", ", METHODS) + ")");
+                }
+            });
+        }
+        return methods;
+    }
+
+    /** Header names are case-insensitive (RFC 9110 section 5.1), so they are kept in lower case. */
+    private static Map<String, String> headers(Value value) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        value.entries("a mapping of header names to values").orElse(Map.of()).forEach((name, headerValue) -> {
+            if (!TOKEN.matcher(name).matches()) {
+                headerValue.error("'" + name + "' is not a valid header name");
+                return;
+            }
+            headerValue.text("a header value").ifPresent(text -> {
+                if (headers.putIfAbsent(name.toLowerCase(Locale.ROOT), text) != null) {
+                    headerValue.error("header '" + name + "' is listed twice (names are case-insensitive)");
+                }
+            });
+        });
+        return headers;
+    }
+
+    private static Map<String, String> query(Value value) {
+        Map<String, String> query = new LinkedHashMap<>();
+        value.entries("a mapping of query parameter names to values").orElse(Map.of())
+                .forEach((name, paramValue) -> {
+                    if (name.isBlank()) {
+                        paramValue.error("empty query parameter name");
+                        return;
+                    }
+                    paramValue.text("a query parameter value").ifPresent(text -> query.put(name, text));
+                });
+        return query;
+    }
+}

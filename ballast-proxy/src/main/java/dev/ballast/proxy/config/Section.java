@@ -1,0 +1,71 @@
+package dev.ballast.proxy.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A mapping read as one config section with a fixed set of keys. Unknown keys are reported as errors
+ * with a "did you mean" hint when they are built, never silently ignored; absent keys take the
+ * default the caller passes, which is the documented one.
+ */
+final class Section {
+
+    private final Value owner;
+    private final Node.Mapping mapping;
+
+    Section(Value owner, Node.Mapping mapping, List<String> keys) {
+        this.owner = owner;
+        this.mapping = mapping;
+        for (String key : mapping.entries().keySet()) {
+            if (!keys.contains(key)) {
+                String hint = Suggestions.hint(key, keys);
+                owner.problems().error(Paths.key(owner.path(), key), mapping.keyLines().get(key),
+                        "unknown key" + (hint.isEmpty() ? " (expected one of: " + String.join(", ", keys) + ")" : hint));
+            }
+        }
+    }
+
+    String path() {
+        return owner.path();
+    }
+
+    int line() {
+        return owner.line();
+    }
+
+    void error(String message) {
+        owner.error(message);
+    }
+
+    void warn(String message) {
+        owner.warn(message);
+    }
+
+    boolean has(String key) {
+        return mapping.entries().containsKey(key);
+    }
+
+    Optional<Value> get(String key) {
+        return has(key) ? Optional.of(owner.child(mapping, key)) : Optional.empty();
+    }
+
+    /** The value of a key that must be there; its absence is reported on this section. */
+    Optional<Value> required(String key, String expected) {
+        if (!has(key)) {
+            owner.error("missing '" + key + "' (expected: " + expected + ")");
+        }
+        return get(key);
+    }
+
+    int integer(String key, int defaultValue, int min, int max) {
+        return get(key).flatMap(value -> value.integer(min, max)).orElse(defaultValue);
+    }
+
+    long duration(String key, long defaultMillis, long minMillis) {
+        return get(key).flatMap(value -> value.duration(minMillis)).orElse(defaultMillis);
+    }
+
+    long size(String key, long defaultBytes, long min, long max, String expected) {
+        return get(key).flatMap(value -> value.size(min, max, expected)).orElse(defaultBytes);
+    }
+}

@@ -1,0 +1,202 @@
+package dev.ballast.proxy.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * One node of the document at its path, read as a typed value. A problem is recorded with this path
+ * and line and the reader gets an empty Optional and carries on, so one load reports everything that
+ * is wrong. Scalars go through {@code ${VAR}} expansion before they are typed.
+ */
+final class Value {
+
+    private final Node node;
+    private final String path;
+    private final int line;
+    private final Problems problems;
+    private final Function<String, String> env;
+
+    Value(Node node, String path, int line, Problems problems, Function<String, String> env) {
+        this.node = node;
+        this.path = path;
+        this.line = line;
+        this.problems = problems;
+        this.env = env;
+    }
+
+    String path() {
+        return path;
+    }
+
+    int line() {
+        return line;
+    }
+
+    void error(String message) {
+        problems.error(path, line, message);
+    }
+
+    void warn(String message) {
+        problems.warn(path, line, message);
+    }
+
+    boolean isMapping() {
+        return node instanceof Node.Mapping;
+    }
+
+    Problems problems() {
+        return problems;
+    }
+
+    /** The scalar's text after {@code ${VAR}} expansion. */
+    Optional<String> text(String expected) {
+        if (node instanceof Node.Scalar scalar) {
+            try {
+                return Optional.of(Placeholders.expand(scalar.text(), env));
+            } catch (IllegalArgumentException e) {
+                error(e.getMessage());
+                return Optional.empty();
+            }
+        }
+        error("expected " + expected + ", got " + node.describe());
+        return Optional.empty();
+    }
+
+    /** Text that must not be blank. */
+    Optional<String> word(String expected) {
+        return text(expected).filter(text -> {
+            if (text.isBlank()) {
+                error("empty (expected: " + expected + ")");
+                return false;
+            }
+            return true;
+        }).map(String::strip);
+    }
+
+    Optional<Integer> integer(int min, int max) {
+        String range = min + ".." + max;
+        return text("a whole number " + range).flatMap(text -> {
+            long number;
+            try {
+                number = Long.parseLong(text.strip());
+            } catch (NumberFormatException e) {
+                error("'" + text + "' is not a whole number (expected: " + range + ")");
+                return Optional.empty();
+            }
+            if (number < min || number > max) {
+                error(number + " out of range (expected: " + range + ")");
+                return Optional.empty();
+            }
+            return Optional.of((int) number);
+        });
+    }
+
+    Optional<Boolean> bool() {
+        return text("true or false").flatMap(text -> switch (text.strip()) {
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> {
+                error("'" + text + "' is not a boolean (expected: true or false)");
+                yield Optional.empty();
+            }
+        });
+    }
+
+    /** Milliseconds, at least {@code minMillis} (0 or 1: "may be zero" or "must be positive"). */
+    Optional<Long> duration(long minMillis) {
+        return text(Durations.EXPECTED).flatMap(text -> {
+            long millis;
+            try {
+                millis = Durations.parseMillis(text);
+            } catch (IllegalArgumentException e) {
+                error(e.getMessage());
+                return Optional.empty();
+            }
+            if (millis < minMillis) {
+                error("'" + text.strip() + "' is too short (expected: more than 0)");
+                return Optional.empty();
+            }
+            return Optional.of(millis);
+        });
+    }
+
+    Optional<Long> size(long min, long max, String expected) {
+        return text(ByteSizes.EXPECTED).flatMap(text -> {
+            long bytes;
+            try {
+                bytes = ByteSizes.parseBytes(text);
+            } catch (IllegalArgumentException e) {
+                error(e.getMessage());
+                return Optional.empty();
+            }
+            if (bytes < min || bytes > max) {
+                error("'" + text.strip() + "' out of range (expected: " + expected + ")");
+                return Optional.empty();
+            }
+            return Optional.of(bytes);
+        });
+    }
+
+    /** A mapping with exactly these keys allowed; an empty value reads as an empty mapping. */
+    Optional<Section> section(List<String> keys) {
+        return switch (node) {
+            case Node.Mapping mapping -> Optional.of(new Section(this, mapping, keys));
+            case Node.Empty empty -> Optional.of(new Section(this, new Node.Mapping(Map.of(), Map.of(), line), keys));
+            default -> {
+                error("expected a mapping with keys " + String.join(", ", keys) + ", got " + node.describe());
+                yield Optional.empty();
+            }
+        };
+    }
+
+    /** The items of a list; an empty value reads as an empty list. */
+    Optional<List<Value>> items(String expected) {
+        return switch (node) {
+            case Node.Sequence sequence -> {
+                List<Value> items = new ArrayList<>(sequence.items().size());
+                for (Node item : sequence.items()) {
+                    items.add(new Value(item, Paths.index(path, items.size()), item.line(), problems, env));
+                }
+                yield Optional.of(items);
+            }
+            case Node.Empty empty -> Optional.of(List.of());
+            default -> {
+                error("expected " + expected + ", got " + node.describe());
+                yield Optional.empty();
+            }
+        };
+    }
+
+    /** A mapping with free-form keys (names chosen by the user), in file order. */
+    Optional<Map<String, Value>> entries(String expected) {
+        return switch (node) {
+            case Node.Mapping mapping -> {
+                Map<String, Value> entries = new LinkedHashMap<>();
+                mapping.entries().forEach((key, child) -> entries.put(key, child(mapping, key)));
+                yield Optional.of(entries);
+            }
+            case Node.Empty empty -> Optional.of(Map.of());
+            default -> {
+                error("expected " + expected + ", got " + node.describe());
+                yield Optional.empty();
+            }
+        };
+    }
+
+    /** Text values of a free-form mapping of strings (headers, query, metadata). */
+    Map<String, String> strings(String expected) {
+        Map<String, String> strings = new LinkedHashMap<>();
+        entries(expected).orElse(Map.of())
+                .forEach((key, value) -> value.text("a string").ifPresent(text -> strings.put(key, text)));
+        return strings;
+    }
+
+    // A child is located at its key's line: for a nested block mapping that is where a reader looks.
+    Value child(Node.Mapping mapping, String key) {
+        return new Value(mapping.entries().get(key), Paths.key(path, key), mapping.keyLines().get(key), problems, env);
+    }
+}

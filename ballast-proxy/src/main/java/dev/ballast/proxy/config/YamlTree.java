@@ -1,0 +1,99 @@
+package dev.ballast.proxy.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads YAML text into a {@link Node} tree with a token walk over Jackson's YAML parser. Binding
+ * straight to records would lose line numbers and fill silent defaults; the tree keeps both honest.
+ */
+final class YamlTree {
+
+    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+
+    private final JsonParser parser;
+    private final Problems problems;
+
+    private YamlTree(JsonParser parser, Problems problems) {
+        this.parser = parser;
+        this.problems = problems;
+    }
+
+    /** The document's root, or null after recording why there is none (syntax error, empty file). */
+    static Node read(String yaml, String sourceName, Problems problems) {
+        try (JsonParser parser = FACTORY.createParser(yaml)) {
+            YamlTree tree = new YamlTree(parser, problems);
+            if (parser.nextToken() == null) {
+                problems.error(sourceName, 0, "the file is empty (expected: listeners, upstreams and routes)");
+                return null;
+            }
+            Node root = tree.value("");
+            if (parser.nextToken() != null) {
+                problems.error(sourceName, line(parser.currentTokenLocation()),
+                        "more than one YAML document (expected: one)");
+                return null;
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            problems.error(sourceName, line(e.getLocation()), "invalid YAML: " + e.getOriginalMessage());
+            return null;
+        } catch (IOException e) {
+            // Reading from a String: only a parser failure can get here.
+            problems.error(sourceName, 0, "invalid YAML: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private Node value(String path) throws IOException {
+        int line = line(parser.currentTokenLocation());
+        JsonToken token = parser.currentToken();
+        return switch (token) {
+            case START_OBJECT -> mapping(path, line);
+            case START_ARRAY -> sequence(path, line);
+            case VALUE_NULL -> new Node.Empty(line);
+            default -> new Node.Scalar(parser.getText(), line);
+        };
+    }
+
+    private Node mapping(String path, int line) throws IOException {
+        Map<String, Node> entries = new LinkedHashMap<>();
+        Map<String, Integer> keyLines = new LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String key = parser.currentName();
+            int keyLine = line(parser.currentTokenLocation());
+            parser.nextToken();
+            String childPath = Paths.key(path, key);
+            Node child = value(childPath);
+            Integer first = keyLines.get(key);
+            if (first != null) {
+                problems.error(childPath, keyLine, "duplicate key (first at line " + first + ")");
+                continue;
+            }
+            entries.put(key, child);
+            keyLines.put(key, keyLine);
+        }
+        return new Node.Mapping(Collections.unmodifiableMap(entries), Collections.unmodifiableMap(keyLines), line);
+    }
+
+    private Node sequence(String path, int line) throws IOException {
+        List<Node> items = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            items.add(value(Paths.index(path, items.size())));
+        }
+        return new Node.Sequence(List.copyOf(items), line);
+    }
+
+    private static int line(JsonLocation location) {
+        return location == null ? 0 : Math.max(0, location.getLineNr());
+    }
+}
