@@ -26,7 +26,7 @@ public final class ConfigLoader {
         try {
             yaml = Files.readString(file);
         } catch (IOException e) {
-            Problems problems = new Problems();
+            Problems problems = new Problems(file.toString());
             problems.error(file.toString(), 0, readFailure(e));
             return problems.result(null);
         }
@@ -45,12 +45,12 @@ public final class ConfigLoader {
      * @param env        looks up a variable for {@code ${NAME}}; returns null when it is not set
      */
     public static ConfigResult parse(String yaml, String sourceName, Function<String, String> env) {
-        Problems problems = new Problems();
+        Problems problems = new Problems(sourceName);
         Node root = YamlTree.read(yaml, sourceName, problems);
         if (root == null) {
             return problems.result(null);
         }
-        ProxyConfig config = ConfigReader.read(new Value(root, "", root.line(), problems, env));
+        ProxyConfig config = ConfigReader.read(new Value(root, "", 0, problems, env));
         return problems.result(config);
     }
 

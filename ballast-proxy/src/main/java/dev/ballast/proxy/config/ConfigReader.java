@@ -46,7 +46,6 @@ final class ConfigReader {
         Map<String, Located<UpstreamConfig>> upstreams = UpstreamReader.readAll(top.get("upstreams"));
         List<Located<RouteConfig>> routes = RouteReader.readAll(top, upstreams.keySet());
         warnUnusedUpstreams(upstreams, routes, root.problems());
-        RouteShadowing.warnShadowed(routes, root.problems());
 
         LimitsConfig limits = limits(top);
         long drainTimeout = top.duration("drain_timeout", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0);
@@ -68,23 +67,24 @@ final class ConfigReader {
             top.get("listeners").ifPresent(value -> value.error("no listeners (expected: at least one)"));
         }
         List<Located<ListenerConfig>> listeners = new ArrayList<>();
-        Map<String, Located<ListenerConfig>> byName = new HashMap<>();
+        Map<String, Located<Value>> namesSeen = new HashMap<>();
         for (Value item : items) {
             item.section(LISTENER_KEYS).ifPresent(section -> {
                 Optional<String> name = section.required("name", "a unique listener name").flatMap(Names::read);
                 Optional<HostPort> address = section.required("address", "host:port to bind")
                         .flatMap(value -> address(value, 0));
+                name.ifPresent(n -> {
+                    Located<Value> first = namesSeen.putIfAbsent(n, new Located<>(null, section.path(), section.line()));
+                    if (first != null) {
+                        section.get("name").orElseThrow().error("duplicate listener name '" + n + "' (also "
+                                + first.path() + ", line " + first.line() + ")");
+                    }
+                });
                 if (name.isEmpty() || address.isEmpty()) {
                     return;
                 }
-                Located<ListenerConfig> listener =
-                        new Located<>(new ListenerConfig(name.get(), address.get()), section.path(), section.line());
-                Located<ListenerConfig> first = byName.putIfAbsent(name.get(), listener);
-                if (first != null) {
-                    section.get("name").orElseThrow().error("duplicate listener name '" + name.get()
-                            + "' (also " + first.path() + ", line " + first.line() + ")");
-                }
-                listeners.add(listener);
+                listeners.add(new Located<>(new ListenerConfig(name.get(), address.get()), section.path(),
+                        section.get("address").orElseThrow().line()));
             });
         }
         return listeners;
@@ -143,6 +143,7 @@ final class ConfigReader {
                                             Problems problems) {
         List<Located<HostPort>> addresses = new ArrayList<>();
         for (Located<ListenerConfig> listener : listeners) {
+            // Listeners are located at their address line: that is what a clash is about.
             addresses.add(new Located<>(listener.value().address(), Paths.key(listener.path(), "address"),
                     listener.line()));
         }
@@ -152,8 +153,10 @@ final class ConfigReader {
                 Located<HostPort> a = addresses.get(earlier);
                 Located<HostPort> b = addresses.get(later);
                 if (clash(a.value(), b.value())) {
-                    problems.error(b.path(), b.line(), b.value() + " clashes with " + a.value() + " ("
-                            + a.path() + (a.line() > 0 ? ", line " + a.line() : "") + "): both bind port "
+                    String other = a.path() + (a.line() > 0 ? ", line " + a.line() : "");
+                    problems.error(b.path(), b.line(), a.value().equals(b.value())
+                            ? "duplicate address " + b.value() + " (also " + other + ")"
+                            : b.value() + " clashes with " + a.value() + " (" + other + "): both bind port "
                             + b.value().port());
                     break;
                 }

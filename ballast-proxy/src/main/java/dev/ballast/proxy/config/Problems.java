@@ -10,19 +10,25 @@ final class Problems {
     // Line 0 (unknown, usually "missing at the top level") sorts first; otherwise document order.
     private static final Comparator<ConfigProblem> BY_LINE = Comparator.comparingInt(ConfigProblem::line);
 
+    private final String sourceName;
     private final List<ConfigProblem> errors = new ArrayList<>();
     private final List<ConfigProblem> warnings = new ArrayList<>();
 
+    /** @param sourceName names the document in problems about it as a whole (the root has no path) */
+    Problems(String sourceName) {
+        this.sourceName = sourceName;
+    }
+
     void error(String path, int line, String message) {
-        errors.add(new ConfigProblem(path, message, line));
+        errors.add(new ConfigProblem(path.isEmpty() ? sourceName : path, message, line));
     }
 
     void warn(String path, int line, String message) {
-        warnings.add(new ConfigProblem(path, message, line));
+        warnings.add(new ConfigProblem(path.isEmpty() ? sourceName : path, message, line));
     }
 
-    boolean hasErrors() {
-        return !errors.isEmpty();
+    int errorCount() {
+        return errors.size();
     }
 
     ConfigResult result(ProxyConfig config) {

@@ -41,25 +41,32 @@ final class RouteReader {
                     .error("no routes (expected: at least one; a route without match takes every request)");
         }
         List<Located<RouteConfig>> routes = new ArrayList<>();
+        List<Located<RouteConfig>> matchesReadCleanly = new ArrayList<>();
         Map<String, Located<RouteConfig>> byName = new HashMap<>();
         for (int index = 0; index < items.size(); index++) {
             String defaultName = "route-" + index;
             items.get(index).section(ROUTE_KEYS).ifPresent(section -> {
                 String name = section.get("name").flatMap(Names::read).orElse(defaultName);
+                int errorsBefore = section.problems().errorCount();
                 MatchConfig match = section.get("match").flatMap(RouteReader::match).orElse(ANY);
+                boolean matchIsClean = section.problems().errorCount() == errorsBefore;
                 String upstream = section.required("upstream", "the name of an upstream")
                         .flatMap(value -> upstream(value, upstreams)).orElse(null);
                 Located<RouteConfig> route =
                         new Located<>(new RouteConfig(name, match, upstream), section.path(), section.line());
                 Located<RouteConfig> first = byName.putIfAbsent(name, route);
                 if (first != null) {
-                    section.get("name").orElse(null);
                     section.error("duplicate route name '" + name + "' (also " + first.path() + ", line "
                             + first.line() + ")");
                 }
                 routes.add(route);
+                if (matchIsClean) {
+                    matchesReadCleanly.add(route);
+                }
             });
         }
+        // A match with errors was read with parts missing: it would look broader than the user wrote.
+        RouteShadowing.warnShadowed(matchesReadCleanly, top.problems());
         return routes;
     }
 

@@ -1,7 +1,9 @@
 package dev.ballast.proxy.config;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A mapping read as one config section with a fixed set of keys. Unknown keys are reported as errors
@@ -12,6 +14,8 @@ final class Section {
 
     private final Value owner;
     private final Node.Mapping mapping;
+    // Keys a misspelt key was taken for: already reported once, so not reported again as missing.
+    private final Set<String> suggested = new HashSet<>();
 
     Section(Value owner, Node.Mapping mapping, List<String> keys) {
         this.owner = owner;
@@ -19,6 +23,7 @@ final class Section {
         for (String key : mapping.entries().keySet()) {
             if (!keys.contains(key)) {
                 String hint = Suggestions.hint(key, keys);
+                Suggestions.closest(key, keys).ifPresent(suggested::add);
                 owner.problems().error(Paths.key(owner.path(), key), mapping.keyLines().get(key),
                         "unknown key" + (hint.isEmpty() ? " (expected one of: " + String.join(", ", keys) + ")" : hint));
             }
@@ -37,6 +42,10 @@ final class Section {
         owner.error(message);
     }
 
+    Problems problems() {
+        return owner.problems();
+    }
+
     void warn(String message) {
         owner.warn(message);
     }
@@ -51,7 +60,7 @@ final class Section {
 
     /** The value of a key that must be there; its absence is reported on this section. */
     Optional<Value> required(String key, String expected) {
-        if (!has(key)) {
+        if (!has(key) && !suggested.contains(key)) {
             owner.error("missing '" + key + "' (expected: " + expected + ")");
         }
         return get(key);

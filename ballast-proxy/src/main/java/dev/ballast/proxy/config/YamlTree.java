@@ -1,14 +1,15 @@
 package dev.ballast.proxy.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,19 +20,22 @@ import java.util.Map;
  */
 final class YamlTree {
 
-    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    // "key:" with nothing after it reads as empty, not as the empty string, so sections default.
+    private static final YAMLFactory FACTORY =
+            YAMLFactory.builder().enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
 
-    private final JsonParser parser;
+    private final YAMLParser parser;
     private final Problems problems;
+    private final Map<String, Node> anchors = new HashMap<>();
 
-    private YamlTree(JsonParser parser, Problems problems) {
+    private YamlTree(YAMLParser parser, Problems problems) {
         this.parser = parser;
         this.problems = problems;
     }
 
     /** The document's root, or null after recording why there is none (syntax error, empty file). */
     static Node read(String yaml, String sourceName, Problems problems) {
-        try (JsonParser parser = FACTORY.createParser(yaml)) {
+        try (YAMLParser parser = FACTORY.createParser(yaml)) {
             YamlTree tree = new YamlTree(parser, problems);
             if (parser.nextToken() == null) {
                 problems.error(sourceName, 0, "the file is empty (expected: listeners, upstreams and routes)");
@@ -56,13 +60,32 @@ final class YamlTree {
 
     private Node value(String path) throws IOException {
         int line = line(parser.currentTokenLocation());
-        JsonToken token = parser.currentToken();
-        return switch (token) {
+        if (parser.isCurrentAlias()) {
+            return alias(path, line);
+        }
+        String anchor = parser.getObjectId();
+        Node node = switch (parser.currentToken()) {
             case START_OBJECT -> mapping(path, line);
             case START_ARRAY -> sequence(path, line);
             case VALUE_NULL -> new Node.Empty(line);
             default -> new Node.Scalar(parser.getText(), line);
         };
+        if (anchor != null) {
+            anchors.put(anchor, node);
+        }
+        return node;
+    }
+
+    /** {@code *name} repeats the node anchored {@code &name}; errors inside it show the anchor's lines. */
+    private Node alias(String path, int line) throws IOException {
+        String name = parser.getText();
+        Node anchored = anchors.get(name);
+        if (anchored == null) {
+            problems.error(path, line, "unknown alias '*" + name + "' (expected: an anchor '&" + name
+                    + "' earlier in the file)");
+            return new Node.Empty(line);
+        }
+        return anchored;
     }
 
     private Node mapping(String path, int line) throws IOException {
@@ -75,6 +98,10 @@ final class YamlTree {
             String childPath = Paths.key(path, key);
             Node child = value(childPath);
             Integer first = keyLines.get(key);
+            if (key.equals("<<")) {
+                problems.error(childPath, keyLine, "merge keys (<<) are not supported (expected: the keys written out)");
+                continue;
+            }
             if (first != null) {
                 problems.error(childPath, keyLine, "duplicate key (first at line " + first + ")");
                 continue;
