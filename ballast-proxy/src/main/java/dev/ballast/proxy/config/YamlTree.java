@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -49,13 +50,27 @@ final class YamlTree {
             }
             return root;
         } catch (JsonProcessingException e) {
-            problems.error(sourceName, line(e.getLocation()), "invalid YAML: " + e.getOriginalMessage());
+            syntaxError(e, sourceName, problems);
             return null;
         } catch (IOException e) {
             // Reading from a String: only a parser failure can get here.
             problems.error(sourceName, 0, "invalid YAML: " + e.getMessage());
             return null;
         }
+    }
+
+    /** SnakeYAML's message spans lines with carets; a problem is one line with the line number apart. */
+    private static void syntaxError(JsonProcessingException e, String sourceName, Problems problems) {
+        if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
+            String context = marked.getContext() == null ? ""
+                    : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
+                    : " that starts at line " + (marked.getContextMark().getLine() + 1)) + ")";
+            int line = marked.getProblemMark() == null ? line(e.getLocation()) : marked.getProblemMark().getLine() + 1;
+            problems.error(sourceName, line, "invalid YAML: " + marked.getProblem() + context);
+            return;
+        }
+        String firstLine = e.getOriginalMessage().lines().findFirst().orElse("").strip();
+        problems.error(sourceName, line(e.getLocation()), "invalid YAML: " + firstLine);
     }
 
     private Node value(String path) throws IOException {

@@ -1,0 +1,361 @@
+package dev.ballast.proxy.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConfigErrorsTest {
+
+    /** Everything after the listeners: an upstream and a route, valid. */
+    private static final String UPSTREAM_AND_ROUTE = """
+            upstreams:
+              api:
+                endpoints: [127.0.0.1:9001]
+            routes:
+              - upstream: api
+            """;
+
+    @Test
+    void reportsEveryProblemOfABrokenFileWithItsPathAndLine() throws IOException {
+        ConfigResult result = ConfigLoader.parse(resource("/config/broken.yaml"), "broken.yaml", name -> null);
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.config()).isNull();
+        assertThat(result.errors()).extracting(ConfigProblem::format).containsExactly(
+                "listeners[1].name: duplicate listener name 'public' (also listeners[0], line 3) (line 5)",
+                "listeners[1].address: duplicate address 0.0.0.0:8080 (also listeners[0].address, line 4) (line 6)",
+                "listeners[2].adress: unknown key; did you mean 'address'? (line 8)",
+                "admin: address 0.0.0.0:9901 is reachable from other hosts, so 'token' is required"
+                        + " (e.g. token: ${ADMIN_TOKEN}), or bind the admin API to 127.0.0.1 (line 9)",
+                "upstreams.api.balancer: unknown balancer 'round_robin'; did you mean 'round-robin'? (expected one of:"
+                        + " round-robin, weighted-round-robin, random, weighted-random, least-connections,"
+                        + " least-request, peak-ewma, ring-hash, maglev, first) (line 13)",
+                "upstreams.api.endpoints[1]: port 70000 out of range (expected: 1..65535) (line 16)",
+                "upstreams.api.endpoints[2].weight: 0 out of range (expected: 1..10000) (line 17)",
+                "upstreams.api.endpoints[3]: expected host:port, or a mapping with address, weight, zone, metadata,"
+                        + " got a list (line 18)",
+                "upstreams.api.conect_timeout: unknown key; did you mean 'connect_timeout'? (line 19)",
+                "upstreams.api.response_timeout: '15' has no unit (expected: a duration like 250ms, 2s, 1m or 1h)"
+                        + " (line 20)",
+                "upstreams.api.idle_timeout: environment variable IDLE_TIMEOUT is not set (set it, or give a default:"
+                        + " ${IDLE_TIMEOUT:-value}) (line 21)",
+                "upstreams.api.pool.max_connections_per_endpoint: 'many' is not a whole number"
+                        + " (expected: 1..1000000) (line 22)",
+                "upstreams.sessions.hash_key: 'header' is not a hash key (expected: header:NAME, cookie:NAME,"
+                        + " query:NAME, client-ip or path) (line 25)",
+                "routes[0].match.path_regex: invalid regex '^/user/([0-9]+$': Unclosed group near index 15 (line 28)",
+                "routes[1].match.methods[1]: unknown HTTP method 'PUTT'; did you mean 'PUT'? (expected: GET, HEAD,"
+                        + " POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH) (line 30)",
+                "routes[1].upstream: no upstream named 'apii'; did you mean 'api'? (defined: api, sessions) (line 31)",
+                "routes[2].match.path_prefix: 'api/' does not start with '/' (expected: a path starting with '/')"
+                        + " (line 32)",
+                "limits.max_header_size: '16KB' is not a size (expected: bytes, or a size like 16KiB, 1MiB or 1GiB)"
+                        + " (line 35)",
+                "limits.header_read_timeout: 'soon' is not a duration (expected: a duration like 250ms, 2s, 1m"
+                        + " or 1h) (line 36)",
+                "drain_timeout: expected a duration like 250ms, 2s, 1m or 1h, got a list (line 37)");
+        // Routes whose match has errors are left out of the shadowing check: read with parts missing,
+        // route 0 would look like a catch-all and shadow the others.
+        assertThat(result.warnings()).isEmpty();
+    }
+
+    @Test
+    void reportsAYamlSyntaxErrorWithItsLine() {
+        assertThat(errors("""
+                listeners:
+                  - name: public
+                    address: 0.0.0.0:8080
+                   bad indentation: here
+                """)).singleElement().asString()
+                .startsWith("test.yaml: invalid YAML: ")
+                .endsWith("(line 4)");
+    }
+
+    @Test
+    void reportsADuplicateKeyWithBothLines() {
+        assertThat(errors("""
+                listeners:
+                  - name: public
+                    address: 0.0.0.0:8080
+                    name: other
+                """ + UPSTREAM_AND_ROUTE))
+                .containsExactly("listeners[0].name: duplicate key (first at line 2) (line 4)");
+    }
+
+    @Test
+    void rejectsAnEmptyFile() {
+        assertThat(errors("# nothing yet\n"))
+                .containsExactly("test.yaml: the file is empty (expected: listeners, upstreams and routes)");
+    }
+
+    @Test
+    void rejectsADocumentThatIsNotAMapping() {
+        assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
+                + " admin, upstreams, routes, limits, drain_timeout, got a list");
+    }
+
+    @Test
+    void rejectsMoreThanOneDocument() {
+        assertThat(errors("listeners: []\n---\nroutes: []\n"))
+                .containsExactly("test.yaml: more than one YAML document (expected: one) (line 3)");
+    }
+
+    @Test
+    void requiresAtLeastOneListenerAndOneRoute() {
+        assertThat(errors("""
+                listeners: []
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                routes: []
+                """)).containsExactly(
+                "listeners: no listeners (expected: at least one) (line 1)",
+                "routes: no routes (expected: at least one; a route without match takes every request) (line 5)");
+    }
+
+    @Test
+    void reportsMissingTopLevelSections() {
+        assertThat(errors("upstreams: {}\n")).containsExactly(
+                "test.yaml: missing 'listeners' (expected: a list of {name, address})",
+                "test.yaml: missing 'routes' (expected: a list of routes, each {name, match, upstream})");
+    }
+
+    @Test
+    void reportsValuesOfTheWrongType() {
+        assertThat(errors("""
+                listeners: 0.0.0.0:8080
+                admin: [127.0.0.1:9901]
+                upstreams:
+                  api:
+                    endpoints: 127.0.0.1:9001
+                    pool: 10
+                routes:
+                  - upstream: api
+                    match: { methods: GET, headers: [X-A] }
+                """)).containsExactly(
+                "listeners: expected a list of {name, address}, got '0.0.0.0:8080' (line 1)",
+                "admin: expected a mapping with keys address, token, got a list (line 2)",
+                "upstreams.api.endpoints: expected a list of endpoints (host:port, or a mapping with address, weight,"
+                        + " zone, metadata), got '127.0.0.1:9001' (line 5)",
+                "upstreams.api.pool: expected a mapping with keys max_connections_per_endpoint,"
+                        + " max_idle_per_endpoint, got '10' (line 6)",
+                "routes[0].match.methods: expected a list of HTTP methods, like [GET, POST], got 'GET' (line 9)",
+                "routes[0].match.headers: expected a mapping of header names to values, got a list (line 9)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "localhost            | 'localhost' has no port (expected: host:port, like 127.0.0.1:8080 or [::1]:8080)",
+            "http://api:80        | 'http://api:80' is a URL (expected: host:port, like 127.0.0.1:8080 or [::1]:8080, no scheme)",
+            "::1:8080             | '::1:8080' is not host:port (expected: host:port, like 127.0.0.1:8080 or [::1]:8080; IPv6 addresses go in brackets)",
+            ":8080                | ':8080' has no host (expected: host:port, like 127.0.0.1:8080 or [::1]:8080; 0.0.0.0 for every interface)",
+            "api:http             | 'http' is not a port number (expected: 1..65535)",
+            "api:0                | port 0 out of range (expected: 1..65535)",
+            "api:65536            | port 65536 out of range (expected: 1..65535)",
+            "bad_host!:80         | 'bad_host!' is not a host name or IP address",
+            "[api]:80             | 'api' in brackets is not an IPv6 address",
+    })
+    void rejectsAnEndpointAddressThatIsNotHostPort(String address, String message) {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints:
+                      - "%s"
+                routes: [{ upstream: api }]
+                """.formatted(address)))
+                .containsExactly("upstreams.api.endpoints[0]: " + message + " (line 5)");
+    }
+
+    @Test
+    void rejectsListenersThatWouldBindTheSamePort() {
+        assertThat(errors("""
+                listeners:
+                  - name: public
+                    address: 0.0.0.0:8080
+                  - name: local
+                    address: 127.0.0.1:8080
+                  - name: tests
+                    address: 127.0.0.1:0
+                  - name: more-tests
+                    address: 127.0.0.1:0
+                admin:
+                  address: 127.0.0.1:8080
+                """ + UPSTREAM_AND_ROUTE)).containsExactly(
+                "listeners[1].address: 127.0.0.1:8080 clashes with 0.0.0.0:8080 (listeners[0].address, line 3):"
+                        + " both bind port 8080 (line 5)",
+                "admin.address: 127.0.0.1:8080 clashes with 0.0.0.0:8080 (listeners[0].address, line 3):"
+                        + " both bind port 8080 (line 11)");
+    }
+
+    @Test
+    void requiresATokenWhenTheAdminApiIsReachableFromOtherHosts() {
+        String config = """
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                admin:
+                  address: 10.0.0.5:9901
+                  %s
+                """ + UPSTREAM_AND_ROUTE;
+
+        assertThat(errors(config.formatted(""))).containsExactly("admin: address 10.0.0.5:9901 is reachable from"
+                + " other hosts, so 'token' is required (e.g. token: ${ADMIN_TOKEN}), or bind the admin API to"
+                + " 127.0.0.1 (line 2)");
+        assertThat(errors(config.formatted("token: ${ADMIN_TOKEN}"))).containsExactly("admin.token: environment"
+                + " variable ADMIN_TOKEN is not set (set it, or give a default: ${ADMIN_TOKEN:-value}) (line 4)");
+        ConfigResult withToken = ConfigLoader.parse(config.formatted("token: ${ADMIN_TOKEN}"), "test.yaml",
+                Map.of("ADMIN_TOKEN", "s3cret")::get);
+        assertThat(withToken.config().admin()).isEqualTo(new AdminConfig(new HostPort("10.0.0.5", 9901), "s3cret"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"127.0.0.1:9901", "127.1.2.3:9901", "'[::1]:9901'", "localhost:9901"})
+    void needsNoTokenOnALoopbackAdminAddress(String address) {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                admin: { address: "%s" }
+                """.formatted(address) + UPSTREAM_AND_ROUTE)).isEmpty();
+    }
+
+    @Test
+    void rejectsDuplicateEndpointsAndRouteNames() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints:
+                      - 127.0.0.1:9001
+                      - { address: 127.0.0.1:9001, weight: 2 }
+                routes:
+                  - { name: api, match: { path: /a }, upstream: api }
+                  - { name: api, match: { path: /b }, upstream: api }
+                """)).containsExactly(
+                "upstreams.api.endpoints[1]: duplicate endpoint 127.0.0.1:9001 (also upstreams.api.endpoints[0],"
+                        + " line 5) (line 6)",
+                "routes[1]: duplicate route name 'api' (also routes[0], line 8) (line 9)");
+    }
+
+    @Test
+    void rejectsNamesThatCannotBeMetricLabels() {
+        assertThat(errors("""
+                listeners: [{ name: "public api", address: 0.0.0.0:8080 }]
+                upstreams:
+                  "api.v1":
+                    endpoints: [127.0.0.1:9001]
+                routes: [{ upstream: api.v1 }]
+                """)).containsExactly(
+                "listeners[0].name: 'public api' is not a valid name (expected: letters, digits, '-' and '_', up to"
+                        + " 63 characters) (line 1)",
+                "upstreams.api.v1: 'api.v1' is not a valid upstream name (expected: letters, digits, '-' and '_',"
+                        + " up to 63 characters) (line 3)");
+    }
+
+    @Test
+    void rejectsTimeoutsOfZeroWhereZeroWouldMeanEveryRequestTimesOut() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                    connect_timeout: 0
+                routes: [{ upstream: api }]
+                drain_timeout: 0
+                """)).containsExactly(
+                "upstreams.api.connect_timeout: '0' is too short (expected: more than 0) (line 5)");
+    }
+
+    @Test
+    void rejectsAPoolThatKeepsMoreIdleConnectionsThanItMayOpen() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                    pool: { max_connections_per_endpoint: 8, max_idle_per_endpoint: 16 }
+                routes: [{ upstream: api }]
+                """)).containsExactly("upstreams.api.pool.max_idle_per_endpoint: 16 is more than"
+                + " max_connections_per_endpoint 8 (expected: 0..8) (line 5)");
+    }
+
+    @Test
+    void rejectsBadMatchConditions() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                routes:
+                  - match:
+                      host: api.example.com:8080
+                      path: /search?q=x
+                      headers: { "X Bad": yes }
+                      methods: [get, FETCH]
+                    upstream: api
+                """)).containsExactly(
+                "routes[0].match.host: 'api.example.com:8080' includes a port (expected: a host name like"
+                        + " api.example.com or *.example.com; the port is ignored when matching) (line 7)",
+                "routes[0].match.path: '/search?q=x' has a query or fragment (expected: a path starting with '/';"
+                        + " match query parameters with 'query') (line 8)",
+                "routes[0].match.headers.X Bad: 'X Bad' is not a valid header name (line 9)",
+                "routes[0].match.methods[1]: unknown HTTP method 'FETCH' (expected: GET, HEAD, POST, PUT, DELETE,"
+                        + " CONNECT, OPTIONS, TRACE, PATCH) (line 10)");
+    }
+
+    @Test
+    void reportsUnknownAliasesAndMergeKeys() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: *pool
+                    <<: { balancer: random }
+                routes: [{ upstream: api }]
+                """)).containsExactly(
+                "upstreams.api.endpoints: unknown alias '*pool' (expected: an anchor '&pool' earlier in the file)"
+                        + " (line 4)",
+                "upstreams.api.<<: merge keys (<<) are not supported (expected: the keys written out) (line 5)");
+    }
+
+    @Test
+    void suggestsNothingForAKeyFarFromEveryKnownOne() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                    tls: true
+                routes: [{ upstream: api }]
+                """)).containsExactly("upstreams.api.tls: unknown key (expected one of: balancer, hash_key,"
+                + " bounded_load, endpoints, connect_timeout, response_timeout, idle_timeout, pool, host_header)"
+                + " (line 5)");
+    }
+
+    @Test
+    void reportsAFileThatCannotBeRead() {
+        ConfigResult result = ConfigLoader.load(java.nio.file.Path.of("/nonexistent/ballast.yaml"));
+
+        assertThat(result.ok()).isFalse();
+        assertThat(result.errors()).extracting(ConfigProblem::format)
+                .containsExactly("/nonexistent/ballast.yaml: cannot read: no such file");
+    }
+
+    private static List<String> errors(String yaml) {
+        ConfigResult result = ConfigLoader.parse(yaml, "test.yaml", name -> null);
+        assertThat(result.config() == null).isEqualTo(!result.errors().isEmpty());
+        return result.errors().stream().map(ConfigProblem::format).toList();
+    }
+
+    static String resource(String name) throws IOException {
+        try (InputStream in = ConfigErrorsTest.class.getResourceAsStream(name)) {
+            assertThat(in).as(name).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
