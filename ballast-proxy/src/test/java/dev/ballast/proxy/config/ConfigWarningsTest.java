@@ -1,0 +1,151 @@
+package dev.ballast.proxy.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConfigWarningsTest {
+
+    @Test
+    void warnsThatAHashKeyIsIgnoredByANonHashBalancer() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    balancer: least-request
+                    hash_key: header:X-User-Id
+                    bounded_load: 1.25
+                    endpoints: [127.0.0.1:9001]
+                routes: [{ upstream: api }]
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly(
+                "upstreams.api.hash_key: ignored by balancer 'least-request' (only ring-hash and maglev use a hash"
+                        + " key) (line 5)",
+                "upstreams.api.bounded_load: ignored by balancer 'least-request' (only ring-hash and maglev bound"
+                        + " loads) (line 6)");
+    }
+
+    @Test
+    void acceptsAHashBalancerWithoutAHashKeySilently() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    balancer: ring-hash
+                    endpoints: [127.0.0.1:9001, 127.0.0.1:9002]
+                routes: [{ upstream: api }]
+                """);
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(result.warnings()).isEmpty();
+        assertThat(result.config().upstreams().get("api").hashKey()).isNull();
+    }
+
+    @Test
+    void warnsAboutAnUpstreamWithoutEndpointsButAcceptsIt() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: []
+                  later:
+                    balancer: random
+                routes:
+                  - { match: { path_prefix: /later/ }, upstream: later }
+                  - { upstream: api }
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly(
+                "upstreams.api.endpoints: no endpoints: every request routed here gets 503 until endpoints are added"
+                        + " (line 4)",
+                "upstreams.later: no endpoints: every request routed here gets 503 until endpoints are added"
+                        + " (line 5)");
+        assertThat(result.config().upstreams().get("api").endpoints()).isEmpty();
+    }
+
+    @Test
+    void warnsAboutAnUpstreamNoRouteUses() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                  old-api:
+                    endpoints: [127.0.0.1:9002]
+                routes: [{ upstream: api }]
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly("upstreams.old-api: not used by any route (line 5)");
+    }
+
+    @Test
+    void warnsAboutARouteShadowedByAnEarlierCatchAll() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                routes:
+                  - name: everything
+                    match: { path_prefix: / }
+                    upstream: api
+                  - name: login
+                    match: { path: /login, methods: [POST] }
+                    upstream: api
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly("routes[1]: route 'login' never matches: route 'everything'"
+                + " (routes[0], line 6) comes first and matches every request it would (line 9)");
+    }
+
+    @Test
+    void warnsAboutANarrowerPrefixAfterABroaderOneWithFewerConditions() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                  v1:
+                    endpoints: [127.0.0.1:9002]
+                routes:
+                  - { name: api, match: { host: api.example.com, path_prefix: /api/ }, upstream: api }
+                  - { name: v1-elsewhere, match: { path_prefix: /api/v1/ }, upstream: v1 }
+                  - { name: v1, match: { host: api.example.com, path_prefix: /api/v1/, methods: [GET] }, upstream: v1 }
+                """);
+
+        // The route without a host condition also takes requests for other hosts: not shadowed.
+        assertThat(warnings(result)).containsExactly("routes[2]: route 'v1' never matches: route 'api'"
+                + " (routes[0], line 8) comes first and matches every request it would (line 10)");
+    }
+
+    @Test
+    void warnsNotWhenTheMoreSpecificRouteComesFirst() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                routes:
+                  - { match: { path_prefix: /api/v1/ }, upstream: api }
+                  - { match: { path_prefix: /api/ }, upstream: api }
+                  - { upstream: api }
+                """);
+
+        assertThat(result.warnings()).isEmpty();
+    }
+
+    private static ConfigResult parse(String yaml) {
+        return ConfigLoader.parse(yaml, "test.yaml", name -> null);
+    }
+
+    private static List<String> warnings(ConfigResult result) {
+        return result.warnings().stream().map(ConfigProblem::format).toList();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.ballast.proxy.config;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class DurationsTest {
+
+    @ParameterizedTest(name = "{0} = {1} ms")
+    @CsvSource({"250ms, 250", "2s, 2000", "1m, 60000", "1h, 3600000", "0, 0", "0s, 0", "' 15s ', 15000"})
+    void readsANumberWithAUnit(String text, long millis) {
+        assertThat(Durations.parseMillis(text)).isEqualTo(millis);
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource(delimiter = '|', value = {
+            "15     | '15' has no unit (expected: a duration like 250ms, 2s, 1m or 1h)",
+            "1.5s   | '1.5s' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
+            "-1s    | '-1s' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
+            "2 s    | '2 s' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
+            "1d     | '1d' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
+            "PT1S   | 'PT1S' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
+            "''     | '' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
+    })
+    void rejectsAnythingElseSayingWhatIsExpected(String text, String message) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis(text)).withMessage(message);
+    }
+}

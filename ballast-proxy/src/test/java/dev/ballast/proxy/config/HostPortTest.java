@@ -1,0 +1,37 @@
+package dev.ballast.proxy.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class HostPortTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"127.0.0.1:8080, 127.0.0.1, 8080", "'[::1]:9901', ::1, 9901", "localhost:0, localhost, 0",
+            "api.example.com:443, api.example.com, 443", "'[fe80::1%eth0]:80', fe80::1%eth0, 80"})
+    void parsesHostAndPort(String text, String host, int port) {
+        assertThat(HostPort.parse(text)).isEqualTo(new HostPort(host, port));
+    }
+
+    @Test
+    void printsIpv6HostsInBrackets() {
+        assertThat(new HostPort("::1", 9901)).hasToString("[::1]:9901");
+        assertThat(new HostPort("0.0.0.0", 8080)).hasToString("0.0.0.0:8080");
+    }
+
+    @Test
+    void allowsPortZeroToBindButNotToConnect() {
+        assertThat(HostPort.parse("127.0.0.1:0").port()).isZero();
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("127.0.0.1:0", 1))
+                .withMessage("port 0 out of range (expected: 1..65535)");
+    }
+
+    @Test
+    void saysWhichPortIsOutOfRange() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("127.0.0.1:70000"))
+                .withMessage("port 70000 out of range (expected: 0..65535)");
+    }
+}

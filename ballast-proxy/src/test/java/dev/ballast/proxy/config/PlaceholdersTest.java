@@ -1,0 +1,57 @@
+package dev.ballast.proxy.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class PlaceholdersTest {
+
+    private static final Function<String, String> ENV =
+            Map.of("HOST", "10.0.0.1", "PORT", "9001", "EMPTY", "", "TOKEN", "${HOST}")::get;
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "${HOST}:${PORT}               | 10.0.0.1:9001",
+            "${PORT:-80}                   | 9001",
+            "${MISSING:-80}                | 80",
+            "${EMPTY:-fallback}            | fallback",
+            "${MISSING:-}                  | ''",
+            "${MISSING:-a:-b}              | a:-b",
+            "$${HOST}                      | ${HOST}",
+            "costs $5, or $$5              | costs $5, or $$5",
+            "${TOKEN}                      | ${HOST}",
+    })
+    void expandsReferencesFromTheEnvironment(String text, String expanded) {
+        assertThat(Placeholders.expand(text, ENV)).isEqualTo(expanded);
+    }
+
+    @Test
+    void keepsAVariableSetToTheEmptyStringWithoutADefault() {
+        assertThat(Placeholders.expand("[${EMPTY}]", ENV)).isEqualTo("[]");
+    }
+
+    @Test
+    void namesAnUnsetVariableThatHasNoDefault() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${HOST}:${API_PORT}", ENV))
+                .withMessage("environment variable API_PORT is not set (set it, or give a default:"
+                        + " ${API_PORT:-value})");
+    }
+
+    @Test
+    void rejectsAnUnclosedReference() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${HOST", ENV))
+                .withMessage("unclosed '${' (expected: ${NAME} or ${NAME:-default})");
+    }
+
+    @Test
+    void rejectsAReferenceThatIsNotAVariableName() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${API-PORT}", ENV))
+                .withMessage("'${API-PORT}' is not a variable reference (expected: ${NAME} or ${NAME:-default})");
+    }
+}
