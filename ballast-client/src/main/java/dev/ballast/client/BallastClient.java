@@ -1,0 +1,268 @@
+package dev.ballast.client;
+
+import dev.ballast.client.interceptor.Interceptor;
+import dev.ballast.client.internal.Call;
+import dev.ballast.client.internal.Dispatch;
+import dev.ballast.client.internal.ServiceChannel;
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
+import dev.ballast.core.time.Scheduler;
+import dev.ballast.core.time.Ticker;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Client-side load balancing over {@link HttpClient}: requests name a service, the client picks one
+ * of its endpoints with a core balancer, and each call passes the application's
+ * {@linkplain Builder#interceptor interceptors} in order, then the service's own steps (hedging,
+ * then sending).
+ *
+ * <pre>{@code
+ * try (BallastClient client = BallastClient.builder()
+ *         .service(ServiceConfig.builder("orders").endpoints("10.0.0.1:8080", "10.0.0.2:8080")
+ *                 .balancer("least-request").build())
+ *         .interceptor(Interceptors.logging())
+ *         .build()) {
+ *     ClientResponse response = client.send(request("orders").path("/v1/orders/42"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe; one instance per application. {@link #send} blocks the calling thread (a virtual
+ * thread is ideal); {@link #sendAsync} runs the call on a virtual thread of its own.
+ */
+public final class BallastClient implements AutoCloseable {
+
+    private final Map<String, ServiceChannel> channels;
+    private final List<Interceptor> steps;
+    private final ExecutorService asyncCalls;
+    private final List<HttpClient> ownedHttpClients;
+    private final ScheduledExecutorService ownedControl;
+
+    private BallastClient(Builder builder) {
+        this.ownedControl = builder.scheduler == null ? Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "ballast-client-control");
+            thread.setDaemon(true);
+            return thread;
+        }) : null;
+        Scheduler scheduler = builder.scheduler != null ? builder.scheduler : Scheduler.of(ownedControl);
+        Map<Duration, HttpClient> httpByConnectTimeout = new HashMap<>();
+        Map<String, ServiceChannel> map = new LinkedHashMap<>();
+        for (ServiceConfig config : builder.services.values()) {
+            HttpClient http = builder.httpClient != null ? builder.httpClient
+                    : httpByConnectTimeout.computeIfAbsent(config.connectTimeout(), timeout -> HttpClient.newBuilder()
+                            .version(builder.httpVersion)
+                            .connectTimeout(timeout)
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .build());
+            map.put(config.name(), new ServiceChannel(config, http, builder.ticker, scheduler, builder.listener));
+        }
+        this.channels = Map.copyOf(map);
+        this.ownedHttpClients = List.copyOf(httpByConnectTimeout.values());
+        List<Interceptor> list = new ArrayList<>(builder.interceptors);
+        list.add(new Dispatch(map));
+        this.steps = List.copyOf(list);
+        this.asyncCalls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ballast-call-", 0).factory());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Sends {@code request} and waits for the response, blocking the calling thread.
+     *
+     * @throws CallException when there is no response (its {@link CallException#kind()} says why);
+     *                       an HTTP error status is a response, not an exception
+     */
+    public ClientResponse send(ClientRequest request) {
+        Call call = Call.of(request);
+        try {
+            return call.run(steps, request);
+        } finally {
+            call.context().close();
+        }
+    }
+
+    /**
+     * Sends {@code request} on a virtual thread. Cancelling the returned future (or the request's
+     * context) cancels the call: attempts in flight are aborted and their connections closed.
+     * Futures derived from it ({@code thenApply}...) do not cancel it.
+     */
+    public CompletableFuture<ClientResponse> sendAsync(ClientRequest request) {
+        Call call = Call.of(request);
+        CallFuture future = new CallFuture(call.context());
+        try {
+            asyncCalls.execute(() -> {
+                try {
+                    future.complete(call.run(steps, request));
+                } catch (Throwable e) {
+                    future.completeExceptionally(e);
+                } finally {
+                    call.context().close();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            call.context().close();
+            throw new IllegalStateException("client closed", e);
+        }
+        return future;
+    }
+
+    /** The configured service names. */
+    public Set<String> services() {
+        return channels.keySet();
+    }
+
+    /**
+     * Replaces a service's endpoints: the hook for discovery sources. Endpoints that stay keep
+     * their live state (in-flight counts, latency, ejection); new ones start with slow start if set.
+     */
+    public void setEndpoints(String service, List<Endpoint> endpoints) {
+        channel(service).setEndpoints(endpoints);
+    }
+
+    /** The state of every endpoint of {@code service}, in configuration order. */
+    public List<EndpointStatus> endpoints(String service) {
+        ServiceChannel channel = channel(service);
+        long now = channel.balancer().registry().ticker().nanos();
+        List<EndpointStatus> list = new ArrayList<>();
+        for (EndpointState state : channel.members()) {
+            list.add(new EndpointStatus(state.address(), state.isEligible(now), state.health() == Health.HEALTHY,
+                    state.isEjected(now), state.active(), state.requests(), state.failures()));
+        }
+        return List.copyOf(list);
+    }
+
+    /** Stops background work and aborts calls still in flight on HTTP clients this client made. */
+    @Override
+    public void close() {
+        asyncCalls.shutdown();
+        for (ServiceChannel channel : channels.values()) {
+            channel.close();
+        }
+        for (HttpClient http : ownedHttpClients) {
+            http.shutdownNow();
+        }
+        if (ownedControl != null) {
+            ownedControl.shutdownNow();
+        }
+    }
+
+    private ServiceChannel channel(String service) {
+        ServiceChannel channel = channels.get(service);
+        if (channel == null) {
+            throw new IllegalArgumentException("service: '" + service + "' (expected one of: "
+                    + String.join(", ", new java.util.TreeSet<>(channels.keySet())) + ")");
+        }
+        return channel;
+    }
+
+    /** The future of an async call: cancelling it cancels the call. */
+    private static final class CallFuture extends CompletableFuture<ClientResponse> {
+
+        private final CallContext scope;
+
+        CallFuture(CallContext scope) {
+            this.scope = scope;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            scope.cancel();
+            return cancelled;
+        }
+    }
+
+    /** Builds a {@link BallastClient}. */
+    public static final class Builder {
+
+        private final Map<String, ServiceConfig> services = new LinkedHashMap<>();
+        private final List<Interceptor> interceptors = new ArrayList<>();
+        private CallListener listener = CallListener.NONE;
+        private HttpClient httpClient;
+        private HttpClient.Version httpVersion = HttpClient.Version.HTTP_1_1;
+        private Ticker ticker = Ticker.system();
+        private Scheduler scheduler;
+
+        private Builder() {
+        }
+
+        /** Adds a service; its name must be unique. */
+        public Builder service(ServiceConfig config) {
+            Objects.requireNonNull(config, "config");
+            if (services.putIfAbsent(config.name(), config) != null) {
+                throw new IllegalArgumentException("services." + config.name() + ": configured twice (expected: unique names)");
+            }
+            return this;
+        }
+
+        public Builder services(List<ServiceConfig> configs) {
+            configs.forEach(this::service);
+            return this;
+        }
+
+        /** Appends an interceptor: they run in the order added, before the service's own steps. */
+        public Builder interceptor(Interceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /** Receives attempt and endpoint events (metrics, tracing). */
+        public Builder listener(CallListener callListener) {
+            this.listener = Objects.requireNonNull(callListener, "listener");
+            return this;
+        }
+
+        /**
+         * The {@link HttpClient} every service uses (for TLS settings, proxies, an executor). Its
+         * lifecycle stays with the caller, and the services' connect timeouts are then its own.
+         */
+        public Builder httpClient(HttpClient client) {
+            this.httpClient = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /**
+         * HTTP version of the clients this client makes: HTTP/1.1 by default; HTTP/2 negotiates by
+         * ALPN over https and tries an h2c upgrade over http, falling back to HTTP/1.1.
+         */
+        public Builder httpVersion(HttpClient.Version version) {
+            this.httpVersion = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** The clock for latencies and ejections (tests inject a fake one). */
+        public Builder ticker(Ticker clock) {
+            this.ticker = Objects.requireNonNull(clock, "ticker");
+            return this;
+        }
+
+        /** Runs control-path work (slow start, ejection expiry, health checks); a daemon thread by default. */
+        public Builder scheduler(Scheduler control) {
+            this.scheduler = Objects.requireNonNull(control, "scheduler");
+            return this;
+        }
+
+        public BallastClient build() {
+            if (services.isEmpty()) {
+                throw new IllegalStateException("services: none (expected: at least one service(...))");
+            }
+            return new BallastClient(this);
+        }
+    }
+}

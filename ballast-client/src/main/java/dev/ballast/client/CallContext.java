@@ -1,0 +1,227 @@
+package dev.ballast.client;
+
+import dev.ballast.core.time.Ticker;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * The scope a call runs in: its deadline, its trace position and its cancellation. Passed
+ * explicitly, as Go passes {@code context.Context}: a request made while serving another names the
+ * inbound context ({@link ClientRequest#context}) and so inherits its remaining deadline, its trace,
+ * and its cancellation. Contexts form a tree; cancelling one cancels every context below it.
+ *
+ * <p>Explicit rather than implicit: {@code ScopedValue} is not final in Java 21, and a thread-local
+ * would not follow work handed to another thread (async calls, fan-out, hedges).
+ *
+ * <p>Thread-safe. A child must be {@linkplain #close() closed} when its work is done, so a
+ * long-lived parent does not keep it; the client does this for the contexts it makes per call.
+ */
+public final class CallContext implements AutoCloseable {
+
+    /** Carries the remaining deadline to the callee, in milliseconds (as gRPC's {@code grpc-timeout}). */
+    public static final String TIMEOUT_HEADER = "x-ballast-timeout-ms";
+
+    private static final CallContext BACKGROUND = new CallContext(null, Ticker.system(), false, 0, null, false);
+
+    private final CallContext parent;
+    private final Ticker ticker;
+    private final boolean hasDeadline;
+    private final long deadlineNanos;
+    private final TraceContext trace;
+    private final boolean cancellable;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final Set<Runnable> onCancel;
+    private final Runnable cancelFromParent;
+
+    private CallContext(CallContext parent, Ticker ticker, boolean hasDeadline, long deadlineNanos,
+            TraceContext trace, boolean cancellable) {
+        this.parent = parent;
+        this.ticker = ticker;
+        this.hasDeadline = hasDeadline;
+        this.deadlineNanos = deadlineNanos;
+        this.trace = trace;
+        this.cancellable = cancellable;
+        this.onCancel = cancellable ? ConcurrentHashMap.newKeySet() : Set.of();
+        this.cancelFromParent = this::cancel;
+    }
+
+    /** The empty root: no deadline, no trace, never cancelled. Calls without a context run below it. */
+    public static CallContext background() {
+        return BACKGROUND;
+    }
+
+    /** A new cancellable root without deadline or trace, on {@code ticker}'s clock (tests inject one). */
+    public static CallContext root(Ticker ticker) {
+        return new CallContext(null, Objects.requireNonNull(ticker, "ticker"), false, 0, null, true);
+    }
+
+    /**
+     * The context of an inbound request, rebuilt from its headers: the caller's trace
+     * ({@code traceparent}, {@code tracestate}) and remaining deadline ({@value #TIMEOUT_HEADER}).
+     * Malformed values are ignored: a bad header must not fail the request that carries it.
+     *
+     * @param header looks a header up by lowercase name, returning null when absent
+     */
+    public static CallContext fromHeaders(Function<String, String> header) {
+        TraceContext trace = TraceContext.parse(header.apply(TraceContext.TRACEPARENT),
+                header.apply(TraceContext.TRACESTATE)).orElse(null);
+        CallContext context = new CallContext(null, Ticker.system(), false, 0, trace, true);
+        String timeout = header.apply(TIMEOUT_HEADER);
+        if (timeout != null) {
+            try {
+                long millis = Long.parseLong(timeout.strip());
+                if (millis >= 0) {
+                    return context.derive(saturatedNanos(Duration.ofMillis(millis)), trace);
+                }
+            } catch (NumberFormatException ignored) {
+                // not a number: treated as absent
+            }
+        }
+        return context;
+    }
+
+    /** A child: same deadline and trace, cancelled when this is. */
+    public CallContext child() {
+        return derive(NO_TIMEOUT, trace);
+    }
+
+    /** A child whose deadline is {@code timeout} from now, or this context's deadline if that is sooner. */
+    public CallContext withTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
+        }
+        return derive(saturatedNanos(timeout), trace);
+    }
+
+    /** A child that makes its calls as part of {@code newTrace}. */
+    public CallContext withTrace(TraceContext newTrace) {
+        return derive(NO_TIMEOUT, Objects.requireNonNull(newTrace, "newTrace"));
+    }
+
+    private CallContext derive(long timeoutNanos, TraceContext childTrace) {
+        long now = ticker.nanos();
+        boolean childHasDeadline = hasDeadline;
+        long childDeadline = deadlineNanos;
+        if (timeoutNanos < NO_TIMEOUT) {
+            long candidate = now + timeoutNanos;
+            if (!hasDeadline || candidate - deadlineNanos < 0) {
+                childDeadline = candidate;
+                childHasDeadline = true;
+            }
+        }
+        CallContext child = new CallContext(this, ticker, childHasDeadline, childDeadline, childTrace, true);
+        if (cancellable) {
+            onCancel(child.cancelFromParent);
+        }
+        return child;
+    }
+
+    /** The trace this context's calls belong to; empty when they start new traces. */
+    public Optional<TraceContext> trace() {
+        return Optional.ofNullable(trace);
+    }
+
+    /** Time left until the deadline (zero once passed); empty when there is no deadline. */
+    public Optional<Duration> remaining() {
+        return hasDeadline ? Optional.of(Duration.ofNanos(remainingNanos())) : Optional.empty();
+    }
+
+    /** Nanoseconds left, at least 0; {@link Long#MAX_VALUE} without a deadline. */
+    public long remainingNanos() {
+        return hasDeadline ? Math.max(0, deadlineNanos - ticker.nanos()) : Long.MAX_VALUE;
+    }
+
+    public boolean hasDeadline() {
+        return hasDeadline;
+    }
+
+    public boolean isExpired() {
+        return hasDeadline && deadlineNanos - ticker.nanos() <= 0;
+    }
+
+    public boolean isCancelled() {
+        return cancelled.get();
+    }
+
+    /** The clock the deadline is measured on. */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /**
+     * Cancels this context and every context below it: calls in flight in them stop and fail with
+     * {@link CallException.Kind#CANCELLED}. Idempotent.
+     *
+     * @throws IllegalStateException on {@link #background()}, which belongs to everyone
+     */
+    public void cancel() {
+        if (!cancellable) {
+            throw new IllegalStateException("the background context cannot be cancelled (use child() for a cancellable one)");
+        }
+        if (!cancelled.compareAndSet(false, true)) {
+            return;
+        }
+        if (parent != null && parent.cancellable) {
+            parent.onCancel.remove(cancelFromParent);
+        }
+        for (Runnable hook : onCancel) {
+            if (onCancel.remove(hook)) {
+                hook.run();
+            }
+        }
+    }
+
+    /** Ends this scope: cancels whatever still runs in it and lets the parent forget it. */
+    @Override
+    public void close() {
+        if (cancellable) {
+            cancel();
+        }
+    }
+
+    /**
+     * Runs {@code hook} once when this context is cancelled (at once if it already is), until the
+     * returned registration is closed. For transports and interceptors that start work the context
+     * must be able to stop.
+     */
+    public Registration onCancel(Runnable hook) {
+        Objects.requireNonNull(hook, "hook");
+        if (!cancellable) {
+            return Registration.NONE;
+        }
+        onCancel.add(hook);
+        if (cancelled.get() && onCancel.remove(hook)) {
+            hook.run();
+        }
+        return () -> onCancel.remove(hook);
+    }
+
+    /** A hook registered with {@link #onCancel}; closing it unregisters the hook. */
+    @FunctionalInterface
+    public interface Registration extends AutoCloseable {
+
+        Registration NONE = () -> { };
+
+        @Override
+        void close();
+    }
+
+    /** Timeouts this long (73 years) mean none, which also keeps deadline arithmetic from overflowing. */
+    private static final long NO_TIMEOUT = Long.MAX_VALUE / 4;
+
+    private static long saturatedNanos(Duration duration) {
+        return duration.compareTo(Duration.ofNanos(NO_TIMEOUT)) >= 0 ? NO_TIMEOUT : duration.toNanos();
+    }
+
+    @Override
+    public String toString() {
+        return "CallContext[" + (hasDeadline ? "remaining=" + Duration.ofNanos(remainingNanos()) : "no deadline")
+                + (trace != null ? ", " + trace : "") + (cancelled.get() ? ", cancelled" : "") + "]";
+    }
+}

@@ -1,0 +1,260 @@
+package dev.ballast.client;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A request to a named service, not to a host: the client's balancer picks the endpoint. Immutable;
+ * each {@code with}-style method returns a changed copy, so interceptors can rewrite a request
+ * without affecting the caller's:
+ *
+ * <pre>{@code
+ * client.send(request("orders").path("/v1/orders/42").header("accept", "application/json"));
+ * }</pre>
+ */
+public final class ClientRequest {
+
+    /** Headers {@link java.net.http.HttpClient} sets itself and refuses from callers. */
+    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
+    private static final byte[] NO_BODY = new byte[0];
+
+    private final String service;
+    private final String method;
+    private final String path;
+    private final Map<String, List<String>> headers;
+    private final byte[] body;
+    private final Duration timeout;
+    private final CallContext context;
+    private final String hashKey;
+    private final String endpoint;
+
+    private ClientRequest(String service, String method, String path, Map<String, List<String>> headers,
+            byte[] body, Duration timeout, CallContext context, String hashKey, String endpoint) {
+        this.service = service;
+        this.method = method;
+        this.path = path;
+        this.headers = headers;
+        this.body = body;
+        this.timeout = timeout;
+        this.context = context;
+        this.hashKey = hashKey;
+        this.endpoint = endpoint;
+    }
+
+    /** A {@code GET /} to {@code service}. */
+    public static ClientRequest request(String service) {
+        return new ClientRequest(checkService(service), "GET", "/", Map.of(), NO_BODY, null,
+                CallContext.background(), null, null);
+    }
+
+    // ---- copies with one thing changed ----
+
+    /** The same request to another service (what routing interceptors do). */
+    public ClientRequest service(String newService) {
+        return new ClientRequest(checkService(newService), method, path, headers, body, timeout, context, hashKey, endpoint);
+    }
+
+    /** Path and query, e.g. {@code /v1/orders?limit=10}; must start with {@code /}. */
+    public ClientRequest path(String newPath) {
+        Objects.requireNonNull(newPath, "path");
+        if (!newPath.startsWith("/")) {
+            throw new IllegalArgumentException("path: '" + newPath + "' (expected: starting with /, e.g. /v1/orders)");
+        }
+        try {
+            new java.net.URI("http://host" + newPath);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("path: '" + newPath + "' is not a valid URI path and query ("
+                    + e.getReason() + "; expected: percent-encoded, e.g. /search?q=a%20b)");
+        }
+        return new ClientRequest(service, method, newPath, headers, body, timeout, context, hashKey, endpoint);
+    }
+
+    /** The method, upper case ({@code GET}, {@code POST}, ...). */
+    public ClientRequest method(String newMethod) {
+        Objects.requireNonNull(newMethod, "method");
+        if (newMethod.isBlank() || !newMethod.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+            throw new IllegalArgumentException("method: '" + newMethod + "' (expected: an HTTP method token such as GET)");
+        }
+        return new ClientRequest(service, newMethod.toUpperCase(Locale.ROOT), path, headers, body, timeout, context,
+                hashKey, endpoint);
+    }
+
+    /** {@code method} with this body (the array is not copied: do not change it afterwards). */
+    public ClientRequest method(String newMethod, byte[] newBody) {
+        return method(newMethod).body(newBody);
+    }
+
+    public ClientRequest body(byte[] newBody) {
+        Objects.requireNonNull(newBody, "body");
+        return new ClientRequest(service, method, path, headers, newBody, timeout, context, hashKey, endpoint);
+    }
+
+    /** A UTF-8 body. */
+    public ClientRequest body(String text) {
+        return body(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Adds a header value, keeping values already set under {@code name}. */
+    public ClientRequest header(String name, String value) {
+        return withHeaderValues(name, value, false);
+    }
+
+    /** Sets a header, replacing any values under {@code name}. */
+    public ClientRequest setHeader(String name, String value) {
+        return withHeaderValues(name, value, true);
+    }
+
+    /** Removes every value of a header. */
+    public ClientRequest removeHeader(String name) {
+        if (!headers.containsKey(name)) {
+            return this;
+        }
+        TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        copy.putAll(headers);
+        copy.remove(name);
+        return new ClientRequest(service, method, path, Collections.unmodifiableMap(copy), body, timeout, context,
+                hashKey, endpoint);
+    }
+
+    /**
+     * A deadline for the whole call, every attempt included, counted from when it is sent. The
+     * context's own deadline still applies if it is sooner.
+     */
+    public ClientRequest timeout(Duration newTimeout) {
+        Objects.requireNonNull(newTimeout, "timeout");
+        if (newTimeout.isNegative() || newTimeout.isZero()) {
+            throw new IllegalArgumentException("timeout: " + newTimeout + " (expected: positive)");
+        }
+        return new ClientRequest(service, method, path, headers, body, newTimeout, context, hashKey, endpoint);
+    }
+
+    /** Runs the call inside {@code parent}: it inherits the deadline, trace and cancellation. */
+    public ClientRequest context(CallContext parent) {
+        Objects.requireNonNull(parent, "context");
+        return new ClientRequest(service, method, path, headers, body, timeout, parent, hashKey, endpoint);
+    }
+
+    /**
+     * The affinity key for {@code ring-hash} and {@code maglev}, overriding the service's
+     * {@code hash_key}.
+     */
+    public ClientRequest hashKey(String key) {
+        Objects.requireNonNull(key, "hashKey");
+        return new ClientRequest(service, method, path, headers, body, timeout, context, key, endpoint);
+    }
+
+    /**
+     * Sends to this endpoint ({@code host:port}, a member of the service) instead of balancing: for
+     * calls that must reach every endpoint, such as a fan-out to all of them.
+     */
+    public ClientRequest endpoint(String address) {
+        Objects.requireNonNull(address, "endpoint");
+        return new ClientRequest(service, method, path, headers, body, timeout, context, hashKey, address);
+    }
+
+    // ---- accessors ----
+
+    public String service() {
+        return service;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** Every header, names case-insensitive, values in the order added. */
+    public Map<String, List<String>> headers() {
+        return headers;
+    }
+
+    /** The first value of a header. */
+    public Optional<String> header(String name) {
+        List<String> values = headers.get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    /** The body, empty when there is none (not a copy: do not change it). */
+    public byte[] body() {
+        return body;
+    }
+
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    /** The context the call runs in; {@link CallContext#background()} unless one was given. */
+    public CallContext context() {
+        return context;
+    }
+
+    public Optional<String> hashKey() {
+        return Optional.ofNullable(hashKey);
+    }
+
+    public Optional<String> endpoint() {
+        return Optional.ofNullable(endpoint);
+    }
+
+    /**
+     * True for methods RFC 9110 section 9.2.2 calls idempotent, which may be sent again after a
+     * failure that may have reached the server.
+     */
+    public boolean isIdempotent() {
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+            default -> false;
+        };
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + service + path + (endpoint != null ? " @" + endpoint : "");
+    }
+
+    private ClientRequest withHeaderValues(String name, String value, boolean replace) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        if (name.isEmpty() || !name.chars().allMatch(ClientRequest::isTokenChar)) {
+            throw new IllegalArgumentException("header name: '" + name + "' (expected: an RFC 9110 token)");
+        }
+        if (RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("header " + name + ": set by the HTTP client itself"
+                    + " (expected: none of connection, content-length, expect, host, upgrade)");
+        }
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("header " + name + ": value contains CR or LF (expected: one line)");
+        }
+        TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        copy.putAll(headers);
+        List<String> values = new ArrayList<>(replace ? List.of() : copy.getOrDefault(name, List.of()));
+        values.add(value);
+        copy.put(name, List.copyOf(values));
+        return new ClientRequest(service, method, path, Collections.unmodifiableMap(copy), body, timeout, context,
+                hashKey, endpoint);
+    }
+
+    private static boolean isTokenChar(int c) {
+        return c > ' ' && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+    }
+
+    private static String checkService(String service) {
+        Objects.requireNonNull(service, "service");
+        if (service.isBlank()) {
+            throw new IllegalArgumentException("service: empty (expected: the name of a configured service)");
+        }
+        return service;
+    }
+}

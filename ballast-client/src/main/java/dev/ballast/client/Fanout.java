@@ -1,0 +1,187 @@
+package dev.ballast.client;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Predicate;
+
+/**
+ * Calls many endpoints or services at once and waits for all of them (Go's {@code sync.WaitGroup}
+ * pattern), or for the first {@code k} good responses with a {@linkplain #quorum quorum}. Returns
+ * every outcome and an {@link ErrorReport} that groups the failures. Immutable: each setting
+ * returns a changed copy, so one instance can be shared.
+ *
+ * <pre>{@code
+ * FanoutResult result = Fanout.of(client).perCallTimeout(Duration.ofMillis(200))
+ *         .callEveryEndpoint(request("shards").path("/v1/search?q=x"));
+ * log.warn("fan-out failures:\n{}", result.errors());
+ * }</pre>
+ */
+public final class Fanout {
+
+    private final BallastClient client;
+    private final CallContext parent;
+    private final Duration perCallTimeout;
+    private final Duration overallTimeout;
+    private final int quorum;
+    private final Predicate<ClientResponse> good;
+    private final Clock clock;
+
+    private Fanout(BallastClient client, CallContext parent, Duration perCallTimeout, Duration overallTimeout,
+            int quorum, Predicate<ClientResponse> good, Clock clock) {
+        this.client = client;
+        this.parent = parent;
+        this.perCallTimeout = perCallTimeout;
+        this.overallTimeout = overallTimeout;
+        this.quorum = quorum;
+        this.good = good;
+        this.clock = clock;
+    }
+
+    /** A fan-out over {@code client}: waits for all, no timeouts of its own, 5xx counted as failures. */
+    public static Fanout of(BallastClient client) {
+        return new Fanout(Objects.requireNonNull(client, "client"), CallContext.background(), null, null, 0,
+                response -> !response.isServerError(), Clock.systemUTC());
+    }
+
+    /** Bounds each call (a request's own timeout still applies if it is shorter). */
+    public Fanout perCallTimeout(Duration timeout) {
+        return new Fanout(client, parent, positive(timeout, "per-call timeout"), overallTimeout, quorum, good, clock);
+    }
+
+    /** Bounds the whole fan-out: calls still running then fail with {@code DEADLINE_EXCEEDED}. */
+    public Fanout overallTimeout(Duration timeout) {
+        return new Fanout(client, parent, perCallTimeout, positive(timeout, "overall timeout"), quorum, good, clock);
+    }
+
+    /** Returns as soon as {@code k} calls succeed, cancelling the rest; 0 waits for all. */
+    public Fanout quorum(int k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("quorum: " + k + " (expected: >= 0, 0 = all)");
+        }
+        return new Fanout(client, parent, perCallTimeout, overallTimeout, k, good, clock);
+    }
+
+    /** Which responses count as good; by default everything but 5xx. */
+    public Fanout succeedWhen(Predicate<ClientResponse> predicate) {
+        return new Fanout(client, parent, perCallTimeout, overallTimeout, quorum,
+                Objects.requireNonNull(predicate, "predicate"), clock);
+    }
+
+    /** The context every call runs under (deadline, trace, cancellation); the requests' own are replaced. */
+    public Fanout context(CallContext context) {
+        return new Fanout(client, Objects.requireNonNull(context, "context"), perCallTimeout, overallTimeout, quorum,
+                good, clock);
+    }
+
+    /** The clock that stamps the error report's first and last times. */
+    public Fanout clock(Clock reportClock) {
+        return new Fanout(client, parent, perCallTimeout, overallTimeout, quorum, good,
+                Objects.requireNonNull(reportClock, "clock"));
+    }
+
+    /** Sends {@code request} to every endpoint of its service, bypassing the balancer. */
+    public FanoutResult callEveryEndpoint(ClientRequest request) {
+        List<ClientRequest> requests = new ArrayList<>();
+        for (EndpointStatus endpoint : client.endpoints(request.service())) {
+            requests.add(request.endpoint(endpoint.address()));
+        }
+        return call(requests);
+    }
+
+    /**
+     * Sends every request at once and waits for all of them, or for the quorum. Every wait is
+     * bounded: by the calls' own timeouts, the per-call and the overall timeout.
+     *
+     * @throws CallException ({@code CANCELLED}) if the calling thread is interrupted while waiting
+     */
+    public FanoutResult call(List<ClientRequest> requests) {
+        int n = requests.size();
+        int needed = quorum == 0 ? n : Math.min(quorum, n);
+        CallContext scope = overallTimeout != null ? parent.withTimeout(overallTimeout) : parent.child();
+        ErrorReport.Collector errors = ErrorReport.collector(clock);
+        AtomicReferenceArray<FanoutResult.Outcome> outcomes = new AtomicReferenceArray<>(n);
+        AtomicInteger successes = new AtomicInteger();
+        AtomicInteger finished = new AtomicInteger();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (n == 0) {
+            done.complete(null);
+        }
+        try {
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                ClientRequest request = bounded(requests.get(i).context(scope));
+                client.sendAsync(request).whenComplete((response, error) -> {
+                    if (done.isDone()) {
+                        return; // the quorum was reached: this one was abandoned
+                    }
+                    FanoutResult.Outcome outcome = outcome(request, response, error, errors);
+                    outcomes.set(index, outcome);
+                    int good = outcome instanceof FanoutResult.Outcome.Success ? successes.incrementAndGet() : successes.get();
+                    if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
+                        done.complete(null);
+                    }
+                });
+            }
+            done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallException(CallException.Kind.CANCELLED, "fanout", null, null,
+                    "fan-out of " + n + " calls interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("fan-out bookkeeping failed", e.getCause());
+        } finally {
+            scope.close(); // cancels whatever still runs once the quorum is reached
+        }
+        List<FanoutResult.Outcome> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            FanoutResult.Outcome outcome = outcomes.get(i);
+            list.add(outcome != null ? outcome : new FanoutResult.Outcome.Abandoned(requests.get(i)));
+        }
+        return new FanoutResult(list, errors.report(), successes.get() >= needed);
+    }
+
+    private ClientRequest bounded(ClientRequest request) {
+        if (perCallTimeout == null) {
+            return request;
+        }
+        return request.timeout().filter(own -> own.compareTo(perCallTimeout) <= 0).isPresent()
+                ? request : request.timeout(perCallTimeout);
+    }
+
+    private FanoutResult.Outcome outcome(ClientRequest request, ClientResponse response, Throwable error,
+            ErrorReport.Collector errors) {
+        if (error == null) {
+            if (good.test(response)) {
+                return new FanoutResult.Outcome.Success(request, response);
+            }
+            String type = "HTTP " + response.status();
+            errors.add(response.request().service(), type, request + " answered " + response.status()
+                    + (response.endpoint() != null ? " from " + response.endpoint() : ""));
+            return new FanoutResult.Outcome.Failure(request, type, response, null);
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof CallException call) {
+            errors.add(call);
+            return new FanoutResult.Outcome.Failure(request, call.kind().name(), null, call);
+        }
+        String type = cause.getClass().getSimpleName();
+        errors.add(request.service(), type, String.valueOf(cause.getMessage()));
+        return new FanoutResult.Outcome.Failure(request, type, null, cause);
+    }
+
+    private static Duration positive(Duration timeout, String what) {
+        Objects.requireNonNull(timeout, what);
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(what + ": " + timeout + " (expected: positive)");
+        }
+        return timeout;
+    }
+}

@@ -1,0 +1,261 @@
+package dev.ballast.client;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.Policies;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One named service the client calls: the same settings as one entry of the proxy's
+ * {@code upstreams} (docs/client.md maps every YAML key onto a component), so the proxy's YAML
+ * parser can produce these records and a service and the proxy agree on their configuration. The
+ * client itself reads no YAML and depends on no YAML library.
+ *
+ * <p>Validated once when built; an invalid config fails with every problem and its path, e.g.
+ * {@code services.orders.balancer: 'fastest' (expected one of: round-robin, ...)}.
+ *
+ * @param name            the service name requests address
+ * @param endpoints       {@code endpoints}; may be empty if a discovery source fills them in later
+ * @param balancer        {@code balancer}: a core balancer id
+ * @param hashKey         {@code hash_key}: where {@code ring-hash}/{@code maglev} find a request's key; null for none
+ * @param boundedLoad     {@code bounded_load}: c of consistent hashing with bounded loads; 0 for off
+ * @param scheme          {@code http} or {@code https}
+ * @param connectTimeout  {@code connect_timeout}
+ * @param responseTimeout {@code response_timeout}: per attempt, until the whole response is read
+ * @param slowStart       {@code slow_start}: ramp window for endpoints that join or recover; zero for off
+ * @param panicThreshold  {@code panic_threshold}: 0..1
+ * @param hedging         {@code hedging} (client only): null for off
+ */
+public record ServiceConfig(
+        String name,
+        List<Endpoint> endpoints,
+        String balancer,
+        HashKey hashKey,
+        double boundedLoad,
+        String scheme,
+        Duration connectTimeout,
+        Duration responseTimeout,
+        Duration slowStart,
+        double panicThreshold,
+        Hedging hedging) {
+
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
+
+    public ServiceConfig {
+        Objects.requireNonNull(name, "name");
+        endpoints = List.copyOf(endpoints);
+        List<String> problems = new ArrayList<>();
+        String at = "services." + name + ".";
+        if (name.isBlank()) {
+            problems.add("services: a service with an empty name (expected: a name such as orders)");
+        }
+        if (balancer == null || Policies.byId(balancer, dev.ballast.core.pick.BalancerOptions.defaults()).isEmpty()) {
+            problems.add(at + "balancer: '" + balancer + "' (expected one of: " + String.join(", ", Policies.ids()) + ")");
+        }
+        if (hashKey != null && balancer != null && !Policies.isHashBased(balancer)) {
+            problems.add(at + "hash_key: set, but balancer " + balancer + " ignores it (expected: ring-hash or maglev)");
+        }
+        if (boundedLoad != 0 && !(boundedLoad >= 1.0)) {
+            problems.add(at + "bounded_load: " + boundedLoad + " (expected: 0 for off, or >= 1.0)");
+        }
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            problems.add(at + "scheme: '" + scheme + "' (expected: http or https)");
+        }
+        positive(problems, at + "connect_timeout", connectTimeout);
+        positive(problems, at + "response_timeout", responseTimeout);
+        if (slowStart == null || slowStart.isNegative()) {
+            problems.add(at + "slow_start: " + slowStart + " (expected: >= 0s)");
+        }
+        if (!(panicThreshold >= 0 && panicThreshold <= 1)) {
+            problems.add(at + "panic_threshold: " + panicThreshold + " (expected: 0..1)");
+        }
+        if (hedging != null) {
+            hedging.validate(at + "hedging.", problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", problems));
+        }
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    private static void positive(List<String> problems, String path, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            problems.add(path + ": " + value + " (expected: positive)");
+        }
+    }
+
+    /**
+     * {@code hash_key}: {@code header:NAME | cookie:NAME | query:NAME | path}. The proxy's
+     * {@code client-ip} has no meaning inside a client; use {@link ClientRequest#hashKey} instead.
+     */
+    public record HashKey(Source source, String name) {
+
+        public enum Source { HEADER, COOKIE, QUERY, PATH }
+
+        public HashKey {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(name, "name");
+            if ((source == Source.PATH) != name.isEmpty()) {
+                throw new IllegalArgumentException("hash_key: " + source.name().toLowerCase(Locale.ROOT)
+                        + (name.isEmpty() ? " without a name (expected: header:NAME, cookie:NAME or query:NAME)"
+                        : " takes no name (expected: path)"));
+            }
+        }
+
+        /** Parses the YAML form, e.g. {@code header:X-User-Id}. */
+        public static HashKey parse(String text) {
+            Objects.requireNonNull(text, "hash_key");
+            String spec = text.strip();
+            if (spec.equals("path")) {
+                return new HashKey(Source.PATH, "");
+            }
+            int colon = spec.indexOf(':');
+            String kind = colon < 0 ? spec : spec.substring(0, colon);
+            String name = colon < 0 ? "" : spec.substring(colon + 1).strip();
+            Source source = switch (kind) {
+                case "header" -> Source.HEADER;
+                case "cookie" -> Source.COOKIE;
+                case "query" -> Source.QUERY;
+                default -> throw new IllegalArgumentException("hash_key: '" + text
+                        + "' (expected: header:NAME, cookie:NAME, query:NAME or path"
+                        + (kind.equals("client-ip") ? "; client-ip is for the proxy, use ClientRequest.hashKey" : "")
+                        + ")");
+            };
+            return new HashKey(source, name);
+        }
+
+        @Override
+        public String toString() {
+            return source == Source.PATH ? "path" : source.name().toLowerCase(Locale.ROOT) + ":" + name;
+        }
+    }
+
+    /**
+     * {@code hedging}: after {@code delay} without a response, send the same request to another
+     * endpoint; the first good response wins and the others are cancelled. Only idempotent requests
+     * are hedged.
+     *
+     * @param maxAttempts total attempts, the first included (2 = one hedge)
+     * @param delay       how long to wait before each hedge; with a percentile, the delay used until
+     *                    enough latencies are known
+     * @param percentile  0 for a fixed delay; else e.g. 0.95 to hedge at the service's observed p95
+     */
+    public record Hedging(int maxAttempts, Duration delay, double percentile) {
+
+        public static Hedging fixed(Duration delay) {
+            return new Hedging(2, delay, 0);
+        }
+
+        /** Hedges at the observed latency percentile, using {@code initialDelay} until it is known. */
+        public static Hedging atPercentile(double percentile, Duration initialDelay) {
+            return new Hedging(2, initialDelay, percentile);
+        }
+
+        public Hedging withMaxAttempts(int attempts) {
+            return new Hedging(attempts, delay, percentile);
+        }
+
+        void validate(String at, List<String> problems) {
+            if (maxAttempts < 2 || maxAttempts > 10) {
+                problems.add(at + "max_attempts: " + maxAttempts + " (expected: 2..10)");
+            }
+            positive(problems, at + "delay", delay);
+            if (percentile != 0 && !(percentile > 0 && percentile < 1)) {
+                problems.add(at + "percentile: " + percentile + " (expected: 0 for a fixed delay, or 0..1 such as 0.95)");
+            }
+        }
+    }
+
+    /** Builds a {@link ServiceConfig}; every setting but the name has the proxy's default. */
+    public static final class Builder {
+
+        private final String name;
+        private List<Endpoint> endpoints = List.of();
+        private String balancer = Policies.ROUND_ROBIN;
+        private HashKey hashKey;
+        private double boundedLoad;
+        private String scheme = "http";
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+        private Duration slowStart = Duration.ZERO;
+        private double panicThreshold = 0.5;
+        private Hedging hedging;
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        public Builder endpoints(List<Endpoint> list) {
+            this.endpoints = List.copyOf(list);
+            return this;
+        }
+
+        /** Endpoints as {@code host:port} ({@code [::1]:8080} for IPv6). */
+        public Builder endpoints(String... addresses) {
+            List<Endpoint> list = new ArrayList<>(addresses.length);
+            for (String address : addresses) {
+                list.add(Endpoint.parse(address));
+            }
+            this.endpoints = List.copyOf(list);
+            return this;
+        }
+
+        public Builder balancer(String id) {
+            this.balancer = id;
+            return this;
+        }
+
+        public Builder hashKey(String spec) {
+            this.hashKey = HashKey.parse(spec);
+            return this;
+        }
+
+        public Builder boundedLoad(double c) {
+            this.boundedLoad = c;
+            return this;
+        }
+
+        public Builder scheme(String value) {
+            this.scheme = value;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        public Builder responseTimeout(Duration timeout) {
+            this.responseTimeout = timeout;
+            return this;
+        }
+
+        public Builder slowStart(Duration window) {
+            this.slowStart = window;
+            return this;
+        }
+
+        public Builder panicThreshold(double threshold) {
+            this.panicThreshold = threshold;
+            return this;
+        }
+
+        public Builder hedging(Hedging settings) {
+            this.hedging = settings;
+            return this;
+        }
+
+        public ServiceConfig build() {
+            return new ServiceConfig(name, endpoints, balancer, hashKey, boundedLoad, scheme, connectTimeout,
+                    responseTimeout, slowStart, panicThreshold, hedging);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.ballast.client;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A W3C Trace Context position (https://www.w3.org/TR/trace-context/): the trace a call belongs to
+ * and the id of the span that makes it. Every call sends it as {@code traceparent} (and
+ * {@code tracestate} when there is one) and hands it back on the response and on failures, so the
+ * caller can log or link it.
+ *
+ * @param traceId    32 lowercase hex digits, not all zero
+ * @param spanId     16 lowercase hex digits, not all zero (the {@code parent-id} field on the wire)
+ * @param sampled    the {@code sampled} trace flag
+ * @param traceState the {@code tracestate} header to pass on unchanged, or the empty string
+ */
+public record TraceContext(String traceId, String spanId, boolean sampled, String traceState) {
+
+    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACESTATE = "tracestate";
+
+    public TraceContext {
+        Objects.requireNonNull(traceState, "traceState");
+        if (!isId(traceId, 32)) {
+            throw new IllegalArgumentException("trace id: '" + traceId + "' (expected: 32 lowercase hex digits, not all zero)");
+        }
+        if (!isId(spanId, 16)) {
+            throw new IllegalArgumentException("span id: '" + spanId + "' (expected: 16 lowercase hex digits, not all zero)");
+        }
+    }
+
+    /** A new trace, sampled, with random ids. */
+    public static TraceContext newRoot() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return new TraceContext(hex(nonZero(random), 16) + hex(random.nextLong(), 16), hex(nonZero(random), 16), true, "");
+    }
+
+    /** The same trace with a new span id: the position of an outgoing call made from this one. */
+    public TraceContext child() {
+        return new TraceContext(traceId, hex(nonZero(ThreadLocalRandom.current()), 16), sampled, traceState);
+    }
+
+    /**
+     * Parses a {@code traceparent} header (and its {@code tracestate}, which may be null). Versions
+     * above 00 are read as 00, as the specification asks; anything malformed gives empty, so the
+     * caller starts a new trace.
+     */
+    public static Optional<TraceContext> parse(String traceparent, String tracestate) {
+        if (traceparent == null) {
+            return Optional.empty();
+        }
+        String text = traceparent.strip();
+        if (text.length() < 55 || text.charAt(2) != '-' || text.charAt(35) != '-' || text.charAt(52) != '-') {
+            return Optional.empty();
+        }
+        String version = text.substring(0, 2);
+        if (!isHex(version) || version.equals("ff") || (version.equals("00") && text.length() != 55)
+                || (text.length() > 55 && text.charAt(55) != '-')) {
+            return Optional.empty();
+        }
+        String traceId = text.substring(3, 35);
+        String spanId = text.substring(36, 52);
+        String flags = text.substring(53, 55);
+        if (!isId(traceId, 32) || !isId(spanId, 16) || !isHex(flags)) {
+            return Optional.empty();
+        }
+        boolean sampled = (Integer.parseInt(flags, 16) & 1) == 1;
+        return Optional.of(new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.strip()));
+    }
+
+    /** The {@code traceparent} header value: {@code 00-traceId-spanId-flags}. */
+    public String traceparent() {
+        return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
+    }
+
+    @Override
+    public String toString() {
+        return traceparent();
+    }
+
+    private static long nonZero(ThreadLocalRandom random) {
+        long value;
+        do {
+            value = random.nextLong();
+        } while (value == 0);
+        return value;
+    }
+
+    private static String hex(long value, int digits) {
+        String text = Long.toHexString(value);
+        return "0".repeat(digits - text.length()) + text;
+    }
+
+    private static boolean isId(String id, int length) {
+        if (id == null || id.length() != length || !isHex(id)) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (id.charAt(i) != '0') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isHex(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.ballast.client.interceptor;
+
+import dev.ballast.client.CallException;
+import dev.ballast.client.ClientRequest;
+import dev.ballast.client.ClientResponse;
+import dev.ballast.core.time.Ticker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Hedged requests ("The Tail at Scale", Dean and Barroso, CACM 2013): if the first attempt has not
+ * answered after a delay, send the same request to another endpoint; the first good response wins
+ * and the other attempts are cancelled. An attempt that fails early starts the next one at once.
+ * Only idempotent requests are hedged; others pass through.
+ *
+ * <p>Each attempt runs on its own virtual thread while the calling thread waits for the first
+ * good outcome; the balancer steers a hedge away from the endpoint of the attempt before it.
+ */
+final class HedgingInterceptor implements Interceptor {
+
+    private final int maxAttempts;
+    private final LongSupplier delayNanos;
+
+    HedgingInterceptor(int maxAttempts, LongSupplier delayNanos) {
+        if (maxAttempts < 2) {
+            throw new IllegalArgumentException("hedging max attempts: " + maxAttempts + " (expected: >= 2)");
+        }
+        this.maxAttempts = maxAttempts;
+        this.delayNanos = delayNanos;
+    }
+
+    @Override
+    public String name() {
+        return "hedging";
+    }
+
+    @Override
+    public ClientResponse intercept(Chain chain) {
+        ClientRequest request = chain.request();
+        if (!request.isIdempotent()) {
+            return chain.proceed(request);
+        }
+        Ticker ticker = chain.context().ticker();
+        long delay = Math.max(0, delayNanos.getAsLong());
+        LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
+        List<Chain> attempts = new ArrayList<>(maxAttempts);
+        start(chain, request, attempts, outcomes);
+        long nextHedgeAt = ticker.nanos() + delay;
+        Outcome fallback = null;
+        int finished = 0;
+        try {
+            while (finished < attempts.size()) {
+                Outcome outcome;
+                if (attempts.size() < maxAttempts && canStart(chain)) {
+                    outcome = outcomes.poll(Math.max(0, nextHedgeAt - ticker.nanos()), TimeUnit.NANOSECONDS);
+                    if (outcome == null) {
+                        start(chain, request, attempts, outcomes);
+                        nextHedgeAt = ticker.nanos() + delay;
+                        continue;
+                    }
+                } else {
+                    outcome = outcomes.take();
+                }
+                finished++;
+                if (outcome.isGood()) {
+                    return outcome.response;
+                }
+                fallback = Outcome.preferred(fallback, outcome);
+                if (attempts.size() < maxAttempts && canStart(chain)) {
+                    start(chain, request, attempts, outcomes); // failed early: hedge now rather than later
+                    nextHedgeAt = ticker.nanos() + delay;
+                }
+            }
+            return fallback.responseOrThrow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallException(CallException.Kind.CANCELLED, request.service(), null, chain.trace(),
+                    request.service() + ": interrupted while hedging", e);
+        } finally {
+            for (Chain attempt : attempts) {
+                attempt.context().cancel(); // the losers stop; the winner's is already over
+            }
+        }
+    }
+
+    private static boolean canStart(Chain chain) {
+        return !chain.context().isCancelled() && !chain.context().isExpired();
+    }
+
+    private static void start(Chain chain, ClientRequest request, List<Chain> attempts,
+            LinkedBlockingQueue<Outcome> outcomes) {
+        Chain attempt = chain.newAttempt();
+        attempts.add(attempt);
+        Thread.ofVirtual().name("ballast-hedge").start(() -> outcomes.add(Outcome.of(attempt, request)));
+    }
+
+    /** How one attempt ended: a response, or the failure that stood for one. */
+    private record Outcome(ClientResponse response, RuntimeException failure) {
+
+        static Outcome of(Chain attempt, ClientRequest request) {
+            try {
+                return new Outcome(attempt.proceed(request), null);
+            } catch (RuntimeException e) {
+                return new Outcome(null, e);
+            } catch (Error e) {
+                return new Outcome(null, new IllegalStateException("hedged attempt failed: " + e, e));
+            }
+        }
+
+        boolean isGood() {
+            return response != null && !response.isServerError();
+        }
+
+        /** What to report if nothing succeeds: a response beats a failure, a real failure beats a cancellation. */
+        static Outcome preferred(Outcome current, Outcome candidate) {
+            if (current == null) {
+                return candidate;
+            }
+            if (current.response != null) {
+                return current;
+            }
+            if (candidate.response != null) {
+                return candidate;
+            }
+            return isCancellation(current.failure) && !isCancellation(candidate.failure) ? candidate : current;
+        }
+
+        private static boolean isCancellation(RuntimeException failure) {
+            return failure instanceof CallException call && call.kind() == CallException.Kind.CANCELLED;
+        }
+
+        ClientResponse responseOrThrow() {
+            if (response != null) {
+                return response;
+            }
+            throw failure;
+        }
+    }
+}

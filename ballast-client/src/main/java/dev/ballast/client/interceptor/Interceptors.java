@@ -1,0 +1,113 @@
+package dev.ballast.client.interceptor;
+
+import dev.ballast.client.CallListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/** The built-in interceptors. Add them to the client builder in the order they should run. */
+public final class Interceptors {
+
+    private Interceptors() {
+    }
+
+    /** One structured line per call on logger {@code dev.ballast.client.calls}: INFO, WARN for 5xx and failures. */
+    public static Interceptor logging() {
+        return logging(LoggerFactory.getLogger("dev.ballast.client.calls"), Level.INFO);
+    }
+
+    /** One structured line per call on {@code logger}; successes at {@code successLevel}. */
+    public static Interceptor logging(Logger logger, Level successLevel) {
+        return new LoggingInterceptor(Objects.requireNonNull(logger, "logger"),
+                Objects.requireNonNull(successLevel, "successLevel"));
+    }
+
+    /** {@code Authorization: Bearer <token>}, the token read per call so it can rotate. */
+    public static Interceptor bearerAuth(Supplier<String> token) {
+        Objects.requireNonNull(token, "token");
+        return new HeaderInterceptor("bearer-auth", Map.of("authorization", () -> "Bearer " + token.get()), true);
+    }
+
+    public static Interceptor bearerAuth(String token) {
+        Objects.requireNonNull(token, "token");
+        return bearerAuth(() -> token);
+    }
+
+    /** {@code Authorization: Basic ...} (RFC 7617, UTF-8). */
+    public static Interceptor basicAuth(String user, String password) {
+        if (user.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("basic auth user: contains ':' (expected: none, RFC 7617)");
+        }
+        String value = "Basic " + Base64.getEncoder().encodeToString(
+                (user + ":" + Objects.requireNonNull(password, "password")).getBytes(StandardCharsets.UTF_8));
+        return new HeaderInterceptor("basic-auth", Map.of("authorization", () -> value), true);
+    }
+
+    /** Headers every request gets unless it sets them itself. */
+    public static Interceptor defaultHeaders(Map<String, String> headers) {
+        Map<String, Supplier<String>> values = new LinkedHashMap<>();
+        headers.forEach((name, value) -> values.put(name, () -> value));
+        return new HeaderInterceptor("default-headers", values, false);
+    }
+
+    /** Reports every call it wraps to {@code listener} ({@link CallListener#callFinished}). */
+    public static Interceptor metrics(CallListener listener) {
+        return new MetricsInterceptor(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Hedges idempotent requests: up to {@code maxAttempts} in all, one more after each {@code delay}. */
+    public static Interceptor hedging(int maxAttempts, Duration delay) {
+        long nanos = delay.toNanos();
+        return new HedgingInterceptor(maxAttempts, () -> nanos);
+    }
+
+    /** Hedging with a delay decided per call (for example a service's recent p95). */
+    public static Interceptor hedging(int maxAttempts, LongSupplier delayNanos) {
+        return new HedgingInterceptor(maxAttempts, Objects.requireNonNull(delayNanos, "delayNanos"));
+    }
+
+    /** Rules that send requests to a different service by header or path; first match wins. */
+    public static Routing routing() {
+        return new Routing();
+    }
+
+    /** Builds a routing interceptor. {@code from} is a service name, or {@code *} for any. */
+    public static final class Routing {
+
+        private final List<RoutingInterceptor.Rule> rules = new ArrayList<>();
+
+        private Routing() {
+        }
+
+        /** Requests to {@code from} whose header {@code name} equals {@code value} go to {@code to}. */
+        public Routing header(String from, String name, String value, String to) {
+            Objects.requireNonNull(value, "value");
+            rules.add(new RoutingInterceptor.Rule(from, r -> r.header(name).map(value::equals).orElse(false), to,
+                    from + " with " + name + ": " + value + " -> " + to));
+            return this;
+        }
+
+        /** Requests to {@code from} whose path starts with {@code prefix} go to {@code to}. */
+        public Routing pathPrefix(String from, String prefix, String to) {
+            Objects.requireNonNull(prefix, "prefix");
+            rules.add(new RoutingInterceptor.Rule(from, r -> r.path().startsWith(prefix), to,
+                    from + prefix + "* -> " + to));
+            return this;
+        }
+
+        public Interceptor build() {
+            return new RoutingInterceptor(rules);
+        }
+    }
+}

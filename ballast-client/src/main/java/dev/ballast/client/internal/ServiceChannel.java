@@ -1,0 +1,170 @@
+package dev.ballast.client.internal;
+
+import dev.ballast.client.CallException;
+import dev.ballast.client.CallListener;
+import dev.ballast.client.ServiceConfig;
+import dev.ballast.client.interceptor.Interceptor;
+import dev.ballast.client.interceptor.Interceptors;
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.Balancer;
+import dev.ballast.core.pick.BalancerOptions;
+import dev.ballast.core.pick.PickContext;
+import dev.ballast.core.pick.PickResult;
+import dev.ballast.core.pick.Policies;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.time.Scheduler;
+import dev.ballast.core.time.Ticker;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One named service inside the client, as a channel is in gRPC: its balancer over its endpoints'
+ * live state, the HTTP client that reaches them, and the steps every call to it takes after the
+ * application's interceptors (hedging, then the transport).
+ *
+ * <p>Threading: {@link #pick} and {@link #acquire} are the data path (one volatile read, no lock);
+ * {@link #setEndpoints} is the control path and is serialised by the balancer.
+ */
+public final class ServiceChannel implements AutoCloseable {
+
+    /** Latencies older than two of these no longer steer hedging. */
+    private static final Duration LATENCY_INTERVAL = Duration.ofSeconds(10);
+    /** Hedging at a percentile waits for this many samples before trusting it. */
+    private static final int MIN_LATENCY_SAMPLES = 50;
+
+    private final ServiceConfig config;
+    private final Balancer balancer;
+    private final HttpClient http;
+    private final Ticker ticker;
+    private final CallListener listener;
+    private final LatencyWindow latencies;
+    private final List<Interceptor> steps;
+    private final long responseTimeoutNanos;
+    private final boolean hashBased;
+    private volatile Map<String, EndpointState> byAddress = Map.of();
+
+    public ServiceChannel(ServiceConfig config, HttpClient http, Ticker ticker, Scheduler scheduler,
+            CallListener listener) {
+        this.config = config;
+        this.http = http;
+        this.ticker = ticker;
+        this.listener = listener;
+        this.responseTimeoutNanos = config.responseTimeout().toNanos();
+        this.hashBased = Policies.isHashBased(config.balancer());
+        this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
+        BalancerOptions options = BalancerOptions.defaults().withTicker(ticker).withBoundedLoad(config.boundedLoad());
+        this.balancer = Balancer.builder(Policies.of(config.balancer(), options))
+                .ticker(ticker)
+                .scheduler(scheduler)
+                .panicThreshold(config.panicThreshold())
+                .slowStart(config.slowStart())
+                .build();
+        setEndpoints(config.endpoints());
+        List<Interceptor> list = new ArrayList<>();
+        if (config.hedging() != null) {
+            list.add(Interceptors.hedging(config.hedging().maxAttempts(), this::hedgeDelayNanos));
+        }
+        list.add(new Transport(this));
+        this.steps = List.copyOf(list);
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    /** The steps after the application's interceptors; the transport last. */
+    public List<Interceptor> steps() {
+        return steps;
+    }
+
+    /** Replaces the endpoints (a discovery update); live state of endpoints that stay is kept. */
+    public void setEndpoints(List<Endpoint> endpoints) {
+        synchronized (balancer) {
+            balancer.setEndpoints(endpoints);
+            Map<String, EndpointState> map = new HashMap<>();
+            for (EndpointState state : balancer.members()) {
+                map.put(state.address(), state);
+            }
+            byAddress = Map.copyOf(map);
+        }
+    }
+
+    /** Every endpoint's live state, eligible or not, in configuration order. */
+    public List<EndpointState> members() {
+        return balancer.members();
+    }
+
+    public Balancer balancer() {
+        return balancer;
+    }
+
+    // ---- data path ----
+
+    /** The balancing step: one volatile read and the picker; allocation-free. */
+    public PickResult pick(PickContext context) {
+        return balancer.pick(context);
+    }
+
+    /** Takes a slot on the endpoint at {@code address} without balancing, or null if it is not a member. */
+    EndpointState acquire(String address) {
+        EndpointState state = byAddress.get(address);
+        if (state != null) {
+            state.tryAcquire(Integer.MAX_VALUE);
+        }
+        return state;
+    }
+
+    /** Learns from one finished attempt: latency for hedging, outcome for outlier detection, an event. */
+    void attemptFinished(EndpointState endpoint, int status, CallException.Kind failure, long elapsedNanos) {
+        if (failure != CallException.Kind.CANCELLED) {
+            boolean failed = status >= 500 || (failure != null && failure.endpointFault());
+            endpoint.recordOutcome(failed);
+            if (status > 0) {
+                latencies.record(elapsedNanos);
+            }
+        }
+        listener.attemptFinished(new CallListener.AttemptEvent(config.name(), endpoint.address(), status, failure,
+                elapsedNanos));
+    }
+
+    private long hedgeDelayNanos() {
+        ServiceConfig.Hedging hedging = config.hedging();
+        long fixed = hedging.delay().toNanos();
+        return hedging.percentile() == 0 ? fixed
+                : latencies.percentileNanos(hedging.percentile(), MIN_LATENCY_SAMPLES, fixed);
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    String scheme() {
+        return config.scheme();
+    }
+
+    long responseTimeoutNanos() {
+        return responseTimeoutNanos;
+    }
+
+    boolean hashBased() {
+        return hashBased;
+    }
+
+    @Override
+    public void close() {
+        // health checks and outlier detection stop here once wired
+    }
+}

@@ -1,0 +1,211 @@
+package dev.ballast.client.internal;
+
+import dev.ballast.client.CallContext;
+import dev.ballast.client.CallException;
+import dev.ballast.client.CallException.Kind;
+import dev.ballast.client.CallListener;
+import dev.ballast.client.ClientRequest;
+import dev.ballast.client.ClientResponse;
+import dev.ballast.client.TraceContext;
+import dev.ballast.client.interceptor.Chain;
+import dev.ballast.client.interceptor.Interceptor;
+import dev.ballast.core.pick.HashKeys;
+import dev.ballast.core.pick.PickResult;
+import dev.ballast.core.state.EndpointState;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The last step of a service's chain: picks an endpoint, sends one attempt over the
+ * {@link java.net.http.HttpClient}, and gives the endpoint's slot back with the attempt's latency
+ * and outcome. Every way an attempt can end without a response becomes a {@link CallException}
+ * with a {@link Kind}.
+ */
+final class Transport implements Interceptor {
+
+    private final ServiceChannel channel;
+
+    Transport(ServiceChannel channel) {
+        this.channel = channel;
+    }
+
+    @Override
+    public String name() {
+        return "transport";
+    }
+
+    @Override
+    public ClientResponse intercept(Chain chain) {
+        Call call = ((RealChain) chain).call();
+        ClientRequest request = chain.request();
+        CallContext context = chain.context();
+        String service = channel.name();
+        TraceContext trace = call.trace();
+        if (context.isCancelled()) {
+            throw new CallException(Kind.CANCELLED, service, null, trace, service + ": cancelled before sending", null);
+        }
+        if (context.isExpired()) {
+            throw new CallException(Kind.DEADLINE_EXCEEDED, service, null, trace,
+                    service + ": deadline passed before attempt " + (call.attemptsSent() + 1), null);
+        }
+        EndpointState endpoint = pick(request, call, trace);
+        int attempt = call.attemptStarted(endpoint);
+        long responseTimeout = channel.responseTimeoutNanos();
+        long remaining = context.remainingNanos();
+        boolean deadlineBound = remaining <= responseTimeout;
+        long timeout = Math.max(1, Math.min(responseTimeout, remaining));
+        long start = channel.ticker().nanos();
+        long latency = -1;
+        int status = 0;
+        Kind failure = null;
+        CompletableFuture<HttpResponse<byte[]>> exchange = null;
+        CallContext.Registration cancellation = CallContext.Registration.NONE;
+        try {
+            exchange = channel.http().sendAsync(toHttp(request, endpoint, trace, context, timeout),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            CompletableFuture<HttpResponse<byte[]>> sent = exchange;
+            cancellation = context.onCancel(() -> sent.cancel(true)); // aborts the exchange: the server sees it
+            HttpResponse<byte[]> response = exchange.get(timeout, TimeUnit.NANOSECONDS);
+            latency = channel.ticker().nanos() - start;
+            status = response.statusCode();
+            return new ClientResponse(request, status, response.headers(), response.body(), endpoint.address(), trace,
+                    attempt);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            failure = deadlineBound ? Kind.DEADLINE_EXCEEDED : Kind.TIMEOUT;
+            throw failed(failure, endpoint, trace, attempt, (deadlineBound ? "deadline passed after " : "timed out after ")
+                    + Duration.ofNanos(timeout).toMillis() + "ms" + (deadlineBound ? "" : " (response_timeout)"), null);
+        } catch (CancellationException e) {
+            failure = Kind.CANCELLED;
+            throw failed(failure, endpoint, trace, attempt, "cancelled", null);
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            Thread.currentThread().interrupt();
+            failure = Kind.CANCELLED;
+            throw failed(failure, endpoint, trace, attempt, "interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            failure = context.isCancelled() ? Kind.CANCELLED : classify(cause, deadlineBound);
+            throw failed(failure, endpoint, trace, attempt, describe(failure, cause, timeout), cause);
+        } finally {
+            cancellation.close();
+            long elapsed = channel.ticker().nanos() - start;
+            if (latency >= 0) {
+                endpoint.release(latency);
+            } else {
+                endpoint.release();
+            }
+            channel.attemptFinished(endpoint, status, failure, elapsed);
+        }
+    }
+
+    private EndpointState pick(ClientRequest request, Call call, TraceContext trace) {
+        String service = channel.name();
+        if (request.endpoint().isPresent()) {
+            String address = request.endpoint().get();
+            EndpointState pinned = channel.acquire(address);
+            if (pinned == null) {
+                throw new CallException(Kind.NO_ENDPOINT, service, address, trace,
+                        service + ": " + address + " is not one of its endpoints", null);
+            }
+            return pinned;
+        }
+        String key = channel.hashBased() ? HashKeyReader.keyOf(channel.config().hashKey(), request) : null;
+        PickResult result = channel.pick(new AttemptPick(key == null ? 0 : HashKeys.hash(key), key != null,
+                call.lastEndpoint()));
+        return switch (result) {
+            case PickResult.Picked picked -> picked.endpoint();
+            case PickResult.Unavailable unavailable -> throw new CallException(Kind.NO_ENDPOINT, service, null, trace,
+                    service + ": " + unavailable.reason().description(), null);
+        };
+    }
+
+    private HttpRequest toHttp(ClientRequest request, EndpointState endpoint, TraceContext trace, CallContext context,
+            long timeoutNanos) {
+        HttpRequest.Builder http = HttpRequest.newBuilder(
+                        URI.create(channel.scheme() + "://" + endpoint.address() + request.path()))
+                .timeout(Duration.ofNanos(timeoutNanos))
+                .method(request.method(), request.body().length == 0
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(request.body()));
+        for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {
+            String name = header.getKey();
+            if (name.equalsIgnoreCase(TraceContext.TRACEPARENT) || name.equalsIgnoreCase(TraceContext.TRACESTATE)
+                    || name.equalsIgnoreCase(CallContext.TIMEOUT_HEADER)) {
+                continue; // the call's own values win: one trace and one deadline per call
+            }
+            for (String value : header.getValue()) {
+                http.header(name, value);
+            }
+        }
+        http.header(TraceContext.TRACEPARENT, trace.traceparent());
+        if (!trace.traceState().isEmpty()) {
+            http.header(TraceContext.TRACESTATE, trace.traceState());
+        }
+        if (context.hasDeadline()) {
+            http.header(CallContext.TIMEOUT_HEADER, Long.toString(TimeUnit.NANOSECONDS.toMillis(context.remainingNanos())));
+        }
+        return http.build();
+    }
+
+    private CallException failed(Kind kind, EndpointState endpoint, TraceContext trace, int attempt, String what,
+            Throwable cause) {
+        String service = channel.name();
+        return new CallException(kind, service, endpoint.address(), trace,
+                service + ": attempt " + attempt + " to " + endpoint.address() + " " + what, cause);
+    }
+
+    private static Kind classify(Throwable cause, boolean deadlineBound) {
+        if (cause instanceof HttpConnectTimeoutException || hasCause(cause, ConnectException.class)) {
+            return Kind.CONNECT_FAILURE;
+        }
+        if (cause instanceof HttpTimeoutException) {
+            return deadlineBound ? Kind.DEADLINE_EXCEEDED : Kind.TIMEOUT;
+        }
+        if (cause instanceof CancellationException) {
+            return Kind.CANCELLED;
+        }
+        return Kind.RESET;
+    }
+
+    private static String describe(Kind kind, Throwable cause, long timeoutNanos) {
+        return switch (kind) {
+            case CONNECT_FAILURE -> "could not connect (" + message(cause) + ")";
+            case TIMEOUT -> "timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms (response_timeout)";
+            case DEADLINE_EXCEEDED -> "deadline passed after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms";
+            case CANCELLED -> "cancelled";
+            default -> "failed after sending (" + message(cause) + ")";
+        };
+    }
+
+    private static String message(Throwable cause) {
+        if (cause == null) {
+            return "unknown";
+        }
+        String text = cause.getMessage();
+        return cause.getClass().getSimpleName() + (text == null || text.isBlank() ? "" : ": " + text);
+    }
+
+    private static boolean hasCause(Throwable error, Class<? extends IOException> type) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.ballast.client.interceptor;
+
+import dev.ballast.client.BallastClient;
+import dev.ballast.client.CallListener;
+import dev.ballast.client.ClientResponse;
+import dev.ballast.client.ServiceConfig;
+import dev.ballast.client.testing.Backend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.ballast.client.ClientRequest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class InterceptorChainTest {
+
+    private final Backend backend = Backend.start("a");
+    private BallastClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        backend.close();
+    }
+
+    private BallastClient client(Interceptor... interceptors) {
+        BallastClient.Builder builder = BallastClient.builder()
+                .service(ServiceConfig.builder("orders").endpoints(backend.address()).build());
+        for (Interceptor interceptor : interceptors) {
+            builder.interceptor(interceptor);
+        }
+        client = builder.build();
+        return client;
+    }
+
+    private static Interceptor recording(String name, List<String> events) {
+        return Interceptor.named(name, chain -> {
+            events.add(name + ">");
+            ClientResponse response = chain.proceed(chain.request());
+            events.add("<" + name);
+            return response;
+        });
+    }
+
+    @Test
+    void interceptorsRunInTheOrderAdded() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        client(recording("first", events), recording("second", events), recording("third", events));
+
+        ClientResponse response = client.send(request("orders").path("/v1/orders/42"));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.bodyText()).isEqualTo("a");
+        assertThat(events).containsExactly("first>", "second>", "third>", "<third", "<second", "<first");
+    }
+
+    @Test
+    void anInterceptorCanAnswerWithoutSending() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        Interceptor cache = chain -> ClientResponse.of(chain.request(), 200, "cached");
+        client(recording("outer", events), cache, recording("never", events));
+
+        ClientResponse response = client.send(request("orders").path("/cached"));
+
+        assertThat(response.bodyText()).isEqualTo("cached");
+        assertThat(response.attempts()).isZero();
+        assertThat(events).containsExactly("outer>", "<outer");
+        assertThat(backend.hits()).isZero();
+    }
+
+    @Test
+    void anInterceptorCanRewriteTheRequest() {
+        client(chain -> chain.proceed(chain.request().setHeader("x-tenant", "blue").path("/rewritten")));
+
+        ClientResponse response = client.send(request("orders").path("/original"));
+
+        assertThat(backend.requests().getFirst().getFirst("x-tenant")).isEqualTo("blue");
+        assertThat(response.request().path()).isEqualTo("/rewritten");
+    }
+
+    @Test
+    void proceedingTwiceInOneAttemptFailsNamingTheInterceptor() {
+        client(Interceptor.named("double-sender", chain -> {
+            chain.proceed(chain.request());
+            return chain.proceed(chain.request());
+        }));
+
+        assertThatThrownBy(() -> client.send(request("orders")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'double-sender'")
+                .hasMessageContaining("proceed() twice");
+        assertThat(backend.hits()).isEqualTo(1);
+    }
+
+    @Test
+    void newAttemptAllowsAnotherTry() {
+        client(Interceptor.named("retry-once", chain -> {
+            ClientResponse first = chain.proceed(chain.request());
+            return first.status() == 200 ? chain.newAttempt().proceed(chain.request()) : first;
+        }));
+
+        ClientResponse response = client.send(request("orders"));
+
+        assertThat(response.attempts()).isEqualTo(2);
+        assertThat(backend.hits()).isEqualTo(2);
+    }
+
+    @Test
+    void returningNullIsReportedWithTheInterceptorsName() {
+        client(Interceptor.named("forgetful", chain -> null));
+
+        assertThatThrownBy(() -> client.send(request("orders")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'forgetful' returned null");
+    }
+
+    @Test
+    void authAndDefaultHeadersAreAddedButRequestValuesWin() {
+        client(Interceptors.bearerAuth("t0ken"),
+                Interceptors.defaultHeaders(Map.of("accept", "application/json", "x-client", "ballast")));
+
+        client.send(request("orders").header("accept", "text/plain").header("authorization", "Bearer stale"));
+
+        var seen = backend.requests().getFirst();
+        assertThat(seen.get("authorization")).containsExactly("Bearer t0ken");
+        assertThat(seen.get("accept")).containsExactly("text/plain");
+        assertThat(seen.getFirst("x-client")).isEqualTo("ballast");
+    }
+
+    @Test
+    void basicAuthEncodesUserAndPasswordAsUtf8() {
+        client(Interceptors.basicAuth("zoë", "p:ss"));
+
+        client.send(request("orders"));
+
+        String expected = "Basic " + Base64.getEncoder().encodeToString("zoë:p:ss".getBytes(StandardCharsets.UTF_8));
+        assertThat(backend.requests().getFirst().getFirst("authorization")).isEqualTo(expected);
+    }
+
+    @Test
+    void routingSendsMatchingRequestsToAnotherService() {
+        try (Backend canary = Backend.start("canary"); Backend v2 = Backend.start("v2")) {
+            client = BallastClient.builder()
+                    .service(ServiceConfig.builder("orders").endpoints(backend.address()).build())
+                    .service(ServiceConfig.builder("orders-canary").endpoints(canary.address()).build())
+                    .service(ServiceConfig.builder("orders-v2").endpoints(v2.address()).build())
+                    .interceptor(Interceptors.routing()
+                            .header("orders", "x-canary", "always", "orders-canary")
+                            .pathPrefix("orders", "/v2/", "orders-v2")
+                            .build())
+                    .build();
+
+            assertThat(client.send(request("orders").header("x-canary", "always")).bodyText()).isEqualTo("canary");
+            assertThat(client.send(request("orders").path("/v2/orders")).bodyText()).isEqualTo("v2");
+            assertThat(client.send(request("orders").path("/v1/orders")).bodyText()).isEqualTo("a");
+        }
+    }
+
+    @Test
+    void metricsReportEachCallWithItsOutcome() {
+        List<CallListener.CallEvent> calls = new CopyOnWriteArrayList<>();
+        client(Interceptors.metrics(new CallListener() {
+            @Override
+            public void callFinished(CallListener.CallEvent event) {
+                calls.add(event);
+            }
+        }), Interceptors.logging());
+
+        client.send(request("orders").method("PUT").body("{}"));
+        backend.status(503);
+        client.send(request("orders"));
+
+        assertThat(calls).extracting(CallListener.CallEvent::service, CallListener.CallEvent::method,
+                        CallListener.CallEvent::status, CallListener.CallEvent::attempts)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("orders", "PUT", 200, 1),
+                        org.assertj.core.groups.Tuple.tuple("orders", "GET", 503, 1));
+        assertThat(calls).allSatisfy(event -> assertThat(event.durationNanos()).isPositive());
+    }
+}

@@ -1,0 +1,122 @@
+package dev.ballast.client.testing;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP backend on 127.0.0.1 (an ephemeral port) that a test can slow down, make fail, and
+ * stop. Answers every request with its id as the body; records each request's headers.
+ */
+public final class Backend implements AutoCloseable {
+
+    private final String id;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final AtomicInteger hits = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Headers> requests = new ConcurrentLinkedQueue<>();
+    private volatile Duration delay = Duration.ZERO;
+    private volatile int status = 200;
+    private volatile boolean stopped;
+
+    private Backend(String id) throws IOException {
+        this.id = id;
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("backend-" + id).factory());
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    public static Backend start(String id) {
+        try {
+            return new Backend(id);
+        } catch (IOException e) {
+            throw new IllegalStateException("backend " + id + " did not start", e);
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange; InputStream body = exchange.getRequestBody()) {
+            body.readAllBytes();
+            hits.incrementAndGet();
+            requests.add(exchange.getRequestHeaders());
+            Duration wait = delay;
+            if (!wait.isZero()) {
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return; // shutting down
+                }
+            }
+            byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("x-backend", id);
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** {@code 127.0.0.1:port}. */
+    public String address() {
+        return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public int hits() {
+        return hits.get();
+    }
+
+    /** Headers of every request received, oldest first. */
+    public List<Headers> requests() {
+        return List.copyOf(requests);
+    }
+
+    public Backend delay(Duration newDelay) {
+        this.delay = newDelay;
+        return this;
+    }
+
+    public Backend status(int newStatus) {
+        this.status = newStatus;
+        return this;
+    }
+
+    /** Stops listening: new connections are refused; requests in progress are abandoned. */
+    public void stop() {
+        if (!stopped) {
+            stopped = true;
+            server.stop(0);
+            executor.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
