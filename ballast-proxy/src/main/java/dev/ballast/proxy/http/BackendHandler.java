@@ -1,0 +1,132 @@
+package dev.ballast.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The last handler of an upstream connection: hands what the upstream sends to the exchange that
+ * currently owns the connection, and keeps its response timeout. While the connection sits idle in
+ * the pool no exchange is attached; anything the upstream sends then is a protocol error and closes
+ * the connection.
+ *
+ * <p>The response timeout is one lazily rescheduled check per connection: deadlines only move later
+ * (every exchange on the connection has the same timeout), so a check that fires early re-arms for
+ * the rest, and fast keep-alive exchanges schedule nothing new.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendHandler.class);
+
+    private ChannelHandlerContext ctx;
+    private Exchange exchange;
+    private boolean awaitingResponse;
+    private long deadlineNanos;
+    private boolean checkScheduled;
+
+    static BackendHandler of(Channel channel) {
+        return (BackendHandler) channel.pipeline().last();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    void attach(Exchange owner) {
+        this.exchange = owner;
+    }
+
+    void detach() {
+        this.exchange = null;
+        this.awaitingResponse = false;
+    }
+
+    /** Starts the response timeout: the request is fully sent and nothing has come back yet. */
+    void awaitResponse(long timeoutNanos) {
+        if (timeoutNanos <= 0) {
+            return;
+        }
+        awaitingResponse = true;
+        deadlineNanos = System.nanoTime() + timeoutNanos;
+        if (!checkScheduled) {
+            checkScheduled = true;
+            ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** A response head arrived: the timeout no longer applies. */
+    void responseArrived() {
+        awaitingResponse = false;
+    }
+
+    @Override
+    public void run() {
+        checkScheduled = false;
+        Exchange owner = exchange;
+        if (!awaitingResponse || owner == null) {
+            return;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            checkScheduled = true;
+            ctx.executor().schedule(this, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        awaitingResponse = false;
+        owner.responseTimedOut();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Exchange owner = exchange;
+        if (owner == null) {
+            ReferenceCountUtil.release(msg);
+            log.debug("{}: data from upstream on an idle connection; closing it", ctx.channel());
+            ctx.close();
+            return;
+        }
+        owner.responseMessage(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Exchange owner = exchange;
+        if (owner != null) {
+            owner.backendReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Exchange owner = exchange;
+        if (owner != null && ctx.channel().isWritable()) {
+            owner.backendWritable();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange owner = exchange;
+        if (owner != null) {
+            detach();
+            owner.backendClosed(null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Exchange owner = exchange;
+        log.debug("{}: upstream connection failed: {}", ctx.channel(), cause.toString());
+        detach();
+        ctx.close();
+        if (owner != null) {
+            owner.backendClosed(cause);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.ballast.proxy.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The two client clocks: {@code header_read_timeout} runs from the first byte of a request (or from
+ * accept) until its head is decoded, so a client that trickles headers is cut off (slowloris);
+ * {@code client_idle_timeout} runs while a keep-alive connection waits for its next request.
+ *
+ * <p>Sits in front of the HTTP decoder to see raw bytes arrive. One periodic check per connection
+ * instead of a timer per request: the check only compares timestamps, so keep-alive traffic
+ * schedules nothing. A deadline fires up to a quarter of the shorter timeout late.
+ */
+final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runnable {
+
+    private enum Phase { HEADERS, BUSY, IDLE }
+
+    private final FrontendHandler frontend;
+    private final long headerTimeoutNanos;
+    private final long idleTimeoutNanos;
+    private Phase phase = Phase.HEADERS;
+    private long phaseSinceNanos;
+    private ScheduledFuture<?> check;
+
+    ClientTimeouts(FrontendHandler frontend, long headerTimeoutMillis, long idleTimeoutMillis) {
+        this.frontend = frontend;
+        this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
+        this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        phaseSinceNanos = System.nanoTime();
+        long shortest = Math.min(positiveOrMax(headerTimeoutNanos), positiveOrMax(idleTimeoutNanos));
+        if (shortest != Long.MAX_VALUE) {
+            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(5), shortest / 4);
+            check = ctx.executor().scheduleAtFixedRate(this, period, period, TimeUnit.NANOSECONDS);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (check != null) {
+            check.cancel(false);
+            check = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (phase == Phase.IDLE) {
+            phase = Phase.HEADERS; // the first byte of the next request
+            phaseSinceNanos = System.nanoTime();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** A request head was decoded: no client clock runs until its response is done. */
+    void requestStarted() {
+        phase = Phase.BUSY;
+    }
+
+    /** A response is done and the connection waits for the next request. */
+    void connectionIdle() {
+        phase = Phase.IDLE;
+        phaseSinceNanos = System.nanoTime();
+    }
+
+    @Override
+    public void run() {
+        long waited = System.nanoTime() - phaseSinceNanos;
+        if (phase == Phase.HEADERS && headerTimeoutNanos > 0 && waited >= headerTimeoutNanos) {
+            phase = Phase.BUSY;
+            frontend.headerReadTimedOut();
+        } else if (phase == Phase.IDLE && idleTimeoutNanos > 0 && waited >= idleTimeoutNanos) {
+            phase = Phase.BUSY;
+            frontend.idleTimedOut();
+        }
+    }
+
+    private static long positiveOrMax(long nanos) {
+        return nanos > 0 ? nanos : Long.MAX_VALUE;
+    }
+}

@@ -1,0 +1,324 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.proxy.route.Route;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * The client side of one connection: admits each request (decoder limits, route, body size,
+ * {@code Expect}), hands it to an {@link Exchange}, and decides when to read from the client.
+ *
+ * <p>Requests are served one at a time. The decoder may hand over the head of a pipelined next
+ * request in the same read burst as the current one's end; those messages wait in {@code early}
+ * (bounded by one read) until the current response is done.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+
+    private final ProxyPipeline proxy;
+    private final ClientTimeouts timeouts;
+    private ChannelHandlerContext ctx;
+    private String clientIp = "-";
+    private Exchange exchange;
+    private ArrayDeque<Object> early;
+    private boolean replaying;
+    /** Answered locally before the (empty) body ended: skip to its end, then serve the next request. */
+    private boolean discarding;
+    private boolean closing;
+    private long bodyBytes;
+
+    FrontendHandler(ProxyPipeline proxy) {
+        this.proxy = proxy;
+        this.timeouts = new ClientTimeouts(this, proxy.limits().headerReadTimeoutMillis(),
+                proxy.limits().clientIdleTimeoutMillis());
+    }
+
+    ClientTimeouts timeouts() {
+        return timeouts;
+    }
+
+    String clientIp() {
+        return clientIp;
+    }
+
+    boolean draining() {
+        return proxy.draining();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+            clientIp = remote.getAddress().getHostAddress();
+        }
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+        } else if ((exchange != null && exchange.requestComplete()) || (early != null && !early.isEmpty())) {
+            if (early == null) {
+                early = new ArrayDeque<>(4);
+            }
+            early.add(msg);
+        } else {
+            handle(msg);
+        }
+    }
+
+    private void handle(Object msg) {
+        if (msg instanceof HttpRequest request) {
+            requestHead(request);
+        } else if (msg instanceof HttpContent part) {
+            requestContent(part);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void requestHead(HttpRequest request) {
+        timeouts.requestStarted();
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            ReferenceCountUtil.release(request);
+            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", Exchange.describe(cause), true, true);
+            return;
+        }
+        String method = request.method().name();
+        String path = RequestTarget.path(request.uri());
+        boolean mayHaveBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        Route route = proxy.routes().match(request, path);
+        if (route == null) {
+            respondLocally(ProxyError.NO_ROUTE, method, request.uri(), "no route for " + method + " " + path,
+                    mayHaveBody, false);
+            return;
+        }
+        long maxBody = proxy.limits().maxBodySizeBytes();
+        long declared = HttpUtil.getContentLength(request, -1L);
+        if (maxBody > 0 && declared > maxBody) {
+            respondLocally(ProxyError.BODY_TOO_LARGE, method, request.uri(),
+                    "body of " + declared + " bytes exceeds max_body_size (" + maxBody + ")", true, false);
+            return;
+        }
+        if (request.headers().contains(HttpHeaderNames.EXPECT)) {
+            if (HttpUtil.is100ContinueExpected(request)) {
+                // Answered here, once the request is admitted: the client streams its body while we
+                // connect, and an upstream that ignores Expect cannot leave both sides waiting.
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                        Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+            } else {
+                respondLocally(ProxyError.EXPECTATION_FAILED, method, request.uri(),
+                        "unsupported Expect: " + request.headers().get(HttpHeaderNames.EXPECT), true, false);
+                return;
+            }
+        }
+        bodyBytes = 0;
+        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp);
+        exchange = started;
+        started.start();
+    }
+
+    private void requestContent(HttpContent part) {
+        if (discarding) {
+            part.release();
+            if (part instanceof LastHttpContent) {
+                discarding = false;
+                becomeIdle();
+            }
+            return;
+        }
+        Exchange current = exchange;
+        if (current == null) {
+            part.release();
+            return;
+        }
+        if (part.decoderResult().isFailure()) {
+            part.release();
+            current.rejectBody(ProxyError.BAD_REQUEST, "malformed body: " + Exchange.describe(part.decoderResult().cause()));
+            return;
+        }
+        bodyBytes += part.content().readableBytes();
+        long maxBody = proxy.limits().maxBodySizeBytes();
+        if (maxBody > 0 && bodyBytes > maxBody) {
+            part.release();
+            current.rejectBody(ProxyError.BODY_TOO_LARGE, "body exceeds max_body_size (" + maxBody + " bytes)");
+            return;
+        }
+        current.requestContent(part);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.flushRequest();
+        }
+        readIfWanted();
+    }
+
+    /**
+     * Asks for the next read when we want more from the client: between requests, or while a
+     * request body streams and its upstream connection can take more.
+     */
+    void readIfWanted() {
+        if (closing || replaying) {
+            return;
+        }
+        Exchange current = exchange;
+        if (current == null || (!current.requestComplete() && current.acceptsBody())) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null && ctx.channel().isWritable()) {
+            exchange.clientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The exchange wrote its whole response; {@code keepAlive} when the connection serves another request. */
+    void exchangeFinished(Exchange finished, boolean keepAlive) {
+        if (exchange != finished) {
+            return;
+        }
+        exchange = null;
+        if (!keepAlive) {
+            closing = true; // the last write closes the connection
+            return;
+        }
+        becomeIdle();
+    }
+
+    /** The exchange failed before its response started: answer with the mapped status. */
+    void exchangeFailed(Exchange failed, ProxyError error, String detail, boolean close) {
+        if (exchange != failed) {
+            return;
+        }
+        exchange = null;
+        respondLocally(error, failed.method(), failed.uri(), detail, close, true);
+    }
+
+    private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,
+                                boolean requestEnded) {
+        boolean closeAfter = close || proxy.draining();
+        int status = error.status().code();
+        if (status >= 500) {
+            log.warn("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);
+        } else {
+            log.info("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);
+        }
+        FullHttpResponse response = error.response(ctx.alloc(), detail, closeAfter);
+        if (closeAfter) {
+            closing = true;
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(response, ctx.voidPromise());
+        if (requestEnded) {
+            becomeIdle();
+        } else {
+            discarding = true;
+        }
+    }
+
+    /** Between requests: start the idle clock, serve a pipelined request that already arrived, or read. */
+    private void becomeIdle() {
+        if (proxy.draining()) {
+            closeAfterFlush();
+            return;
+        }
+        timeouts.connectionIdle();
+        if (replaying) {
+            return; // the replay loop below continues
+        }
+        replaying = true;
+        try {
+            while (early != null && !early.isEmpty() && !closing
+                    && (exchange == null || !exchange.requestComplete())) {
+                handle(early.poll());
+            }
+        } finally {
+            replaying = false;
+        }
+        readIfWanted();
+    }
+
+    void headerReadTimedOut() {
+        if (exchange == null && !closing && !discarding) {
+            respondLocally(ProxyError.HEADER_READ_TIMEOUT, "-", "-", "request headers not complete within "
+                    + proxy.limits().headerReadTimeoutMillis() + "ms (header_read_timeout)", true, true);
+        }
+    }
+
+    void idleTimedOut() {
+        if (exchange == null && !closing && !discarding) {
+            log.debug("{}: idle for client_idle_timeout, closing", ctx.channel());
+            closeAfterFlush();
+        }
+    }
+
+    /** Graceful shutdown: close now if between requests; otherwise the response in flight closes it. */
+    void drain() {
+        if (exchange == null && !closing && !discarding) {
+            closeAfterFlush();
+        }
+    }
+
+    private void closeAfterFlush() {
+        closing = true;
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        Exchange current = exchange;
+        exchange = null;
+        if (current != null) {
+            current.clientClosed();
+        }
+        if (early != null) {
+            Object msg;
+            while ((msg = early.poll()) != null) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("{}: client connection failed: {}", ctx.channel(), cause.toString());
+        } else {
+            log.warn("{}: closing client connection after an unexpected error: {}", ctx.channel(), cause.toString());
+        }
+        ctx.close();
+    }
+}

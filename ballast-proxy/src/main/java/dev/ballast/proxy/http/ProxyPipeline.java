@@ -1,0 +1,129 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.proxy.config.LimitsConfig;
+import dev.ballast.proxy.route.RouteTable;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Builds the channel pipelines of the proxy and holds what every client connection shares: the
+ * route table, the limits, the open-connection count and the draining flag.
+ *
+ * <pre>
+ * client:   ClientTimeouts → HttpServerCodec → FrontendHandler ─┐ Exchange
+ * upstream: HttpClientCodec → BackendHandler ◀─────────────────┘
+ * </pre>
+ */
+public final class ProxyPipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyPipeline.class);
+    /** Body slices handed on per message; larger than a socket read, so one read is one message. */
+    private static final int MAX_CHUNK = 64 * 1024;
+    private static final int UPSTREAM_MAX_HEADER = 64 * 1024;
+    private static final long REJECT_LOG_INTERVAL_NANOS = 1_000_000_000L;
+
+    private final RouteTable routes;
+    private final LimitsConfig limits;
+    private final ChannelGroup clients;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong lastRejectLog = new AtomicLong(System.nanoTime() - REJECT_LOG_INTERVAL_NANOS);
+    private volatile boolean draining;
+
+    /**
+     * @param clients every accepted client connection is added here, for graceful shutdown
+     */
+    public ProxyPipeline(RouteTable routes, LimitsConfig limits, ChannelGroup clients) {
+        this.routes = routes;
+        this.limits = limits;
+        this.clients = clients;
+    }
+
+    /** The child handler of a listener. */
+    public ChannelHandler clientInitializer() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                if (open.incrementAndGet() > limits.maxConnections()) {
+                    open.decrementAndGet();
+                    logRejected(channel);
+                    channel.close();
+                    return;
+                }
+                channel.closeFuture().addListener(f -> open.decrementAndGet());
+                clients.add(channel);
+                HttpDecoderConfig decoder = new HttpDecoderConfig()
+                        .setMaxInitialLineLength(limits.maxUriLengthBytes())
+                        .setMaxHeaderSize(limits.maxHeaderSizeBytes())
+                        .setMaxChunkSize(MAX_CHUNK);
+                FrontendHandler frontend = new FrontendHandler(ProxyPipeline.this);
+                channel.pipeline().addLast(frontend.timeouts(), new HttpServerCodec(decoder), frontend);
+            }
+        };
+    }
+
+    /** The handler of every upstream connection. */
+    public static ChannelHandler upstreamInitializer() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                HttpDecoderConfig decoder = new HttpDecoderConfig()
+                        .setMaxHeaderSize(UPSTREAM_MAX_HEADER)
+                        .setMaxInitialLineLength(UPSTREAM_MAX_HEADER)
+                        .setMaxChunkSize(MAX_CHUNK);
+                channel.pipeline().addLast(new HttpClientCodec(decoder, false, false), new BackendHandler());
+            }
+        };
+    }
+
+    /**
+     * Starts a graceful shutdown: idle client connections close now, busy ones after their current
+     * response (which says {@code Connection: close}). Stop accepting before calling this.
+     */
+    public void drain() {
+        draining = true;
+        for (Channel channel : clients) {
+            channel.eventLoop().execute(() -> {
+                FrontendHandler frontend = channel.pipeline().get(FrontendHandler.class);
+                if (frontend != null) {
+                    frontend.drain();
+                }
+            });
+        }
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Client connections open now. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    RouteTable routes() {
+        return routes;
+    }
+
+    LimitsConfig limits() {
+        return limits;
+    }
+
+    private void logRejected(Channel channel) {
+        long now = System.nanoTime();
+        long last = lastRejectLog.get();
+        if (now - last >= REJECT_LOG_INTERVAL_NANOS && lastRejectLog.compareAndSet(last, now)) {
+            log.warn("refusing connection from {}: max_connections ({}) reached", channel.remoteAddress(),
+                    limits.maxConnections());
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.pick.HashKeys;
+import dev.ballast.proxy.config.HashKey;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+
+/** Finds a request's affinity key as {@code hash_key} says and hashes it for ring-hash and maglev. */
+final class RequestHash {
+
+    private RequestHash() {
+    }
+
+    /** The key the request carries for {@code hashKey}, or null when it carries none. */
+    static String key(HashKey hashKey, HttpRequest request, String path, String clientIp) {
+        return switch (hashKey.source()) {
+            case HEADER -> request.headers().get(hashKey.name());
+            case COOKIE -> cookie(request, hashKey.name());
+            case QUERY -> RequestTarget.queryParameter(request.uri(), hashKey.name());
+            case CLIENT_IP -> clientIp;
+            case PATH -> path;
+        };
+    }
+
+    static long hash(String key) {
+        return HashKeys.hash(key);
+    }
+
+    /** The value of cookie {@code name} in the request's {@code Cookie} headers (RFC 6265 §5.4), or null. */
+    static String cookie(HttpRequest request, String name) {
+        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            int start = 0;
+            int length = header.length();
+            while (start < length) {
+                int semicolon = header.indexOf(';', start);
+                int end = semicolon < 0 ? length : semicolon;
+                while (start < end && header.charAt(start) == ' ') {
+                    start++;
+                }
+                int eq = header.indexOf('=', start);
+                if (eq > 0 && eq < end && eq - start == name.length() && header.regionMatches(start, name, 0, name.length())) {
+                    String value = header.substring(eq + 1, end).trim();
+                    if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
+                        value = value.substring(1, value.length() - 1);
+                    }
+                    return value;
+                }
+                start = end + 1;
+            }
+        }
+        return null;
+    }
+}

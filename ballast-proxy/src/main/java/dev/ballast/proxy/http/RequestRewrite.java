@@ -1,0 +1,74 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.config.UpstreamConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+
+import java.util.List;
+
+/**
+ * Turns a client's request head into the one sent upstream, in place (no header copying): strip
+ * hop-by-hop headers, re-frame the body, add X-Forwarded-*, settle Host. Go's
+ * {@code httputil.ReverseProxy} does the same steps.
+ */
+final class RequestRewrite {
+
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+
+    private RequestRewrite() {
+    }
+
+    /**
+     * Prepares the head for the upstream. Call once, before the endpoint is known; the Host header
+     * is settled per endpoint by {@link #settleHost}.
+     */
+    static void forUpstream(HttpRequest request, String clientIp) {
+        HttpHeaders headers = request.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        HopByHop.strip(headers);
+        // We answer Expect: 100-continue ourselves, so the upstream must not wait for the body.
+        headers.remove(HttpHeaderNames.EXPECT);
+        if (chunked) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        // Our connection to the upstream is always HTTP/1.1 keep-alive, whatever the client spoke.
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+
+        if (headers.contains(X_FORWARDED_FOR)) {
+            List<String> prior = headers.getAll(X_FORWARDED_FOR);
+            String joined = prior.size() == 1 ? prior.get(0) : String.join(", ", prior);
+            headers.set(X_FORWARDED_FOR, joined + ", " + clientIp);
+        } else {
+            headers.set(X_FORWARDED_FOR, clientIp);
+        }
+        headers.set(X_FORWARDED_PROTO, HTTP);
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (host != null) {
+            headers.set(X_FORWARDED_HOST, host);
+        }
+    }
+
+    /** Applies {@code host_header}: keep the client's Host, the endpoint's {@code host:port}, or a literal. */
+    static void settleHost(HttpRequest request, UpstreamConfig upstream, EndpointState endpoint) {
+        String mode = upstream.hostHeader();
+        HttpHeaders headers = request.headers();
+        if (mode == null || UpstreamConfig.HOST_PRESERVE.equals(mode)) {
+            if (!headers.contains(HttpHeaderNames.HOST)) {
+                headers.set(HttpHeaderNames.HOST, endpoint.address()); // an HTTP/1.0 client may send none
+            }
+        } else if (UpstreamConfig.HOST_ENDPOINT.equals(mode)) {
+            headers.set(HttpHeaderNames.HOST, endpoint.address());
+        } else {
+            headers.set(HttpHeaderNames.HOST, mode);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.ballast.proxy.route;
+
+import dev.ballast.proxy.config.MatchConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Compiles a {@link MatchConfig} into the conditions that must all hold, cheapest first. */
+final class Matchers {
+
+    private Matchers() {
+    }
+
+    static RequestMatcher compile(MatchConfig match) {
+        List<RequestMatcher> all = new ArrayList<>();
+        if (!match.methods().isEmpty()) {
+            all.add(methods(match.methods()));
+        }
+        if (match.path() != null) {
+            String exact = match.path();
+            all.add((request, path) -> path.equals(exact));
+        }
+        if (match.pathPrefix() != null) {
+            String prefix = match.pathPrefix();
+            all.add((request, path) -> path.startsWith(prefix));
+        }
+        if (match.host() != null) {
+            all.add(host(match.host()));
+        }
+        for (Map.Entry<String, String> header : match.headers().entrySet()) {
+            String name = header.getKey();
+            String value = header.getValue();
+            all.add((request, path) -> request.headers().contains(name, value, false));
+        }
+        if (!match.query().isEmpty()) {
+            all.add(query(match.query()));
+        }
+        if (match.pathRegex() != null) {
+            Pattern regex = match.pathRegex();
+            all.add((request, path) -> regex.matcher(path).matches());
+        }
+        return allOf(all);
+    }
+
+    private static RequestMatcher allOf(List<RequestMatcher> matchers) {
+        return switch (matchers.size()) {
+            case 0 -> RequestMatcher.ANY;
+            case 1 -> matchers.get(0);
+            default -> {
+                RequestMatcher[] array = matchers.toArray(RequestMatcher[]::new);
+                yield (request, path) -> {
+                    for (RequestMatcher matcher : array) {
+                        if (!matcher.matches(request, path)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                };
+            }
+        };
+    }
+
+    private static RequestMatcher methods(Set<String> names) {
+        // HttpMethod.valueOf returns the shared constants for standard methods, so identity is enough
+        // for them; the name comparison covers extension methods.
+        Set<String> upper = names.stream().map(n -> n.toUpperCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        if (upper.size() == 1) {
+            HttpMethod only = HttpMethod.valueOf(upper.iterator().next());
+            return (request, path) -> request.method().equals(only);
+        }
+        return (request, path) -> upper.contains(request.method().name());
+    }
+
+    /** Exact host (case-insensitive, port ignored) or {@code *.example.com} for any subdomain. */
+    static RequestMatcher host(String pattern) {
+        String lower = pattern.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("*.")) {
+            String suffix = lower.substring(1); // ".example.com"
+            return (request, path) -> {
+                String host = request.headers().get(HttpHeaderNames.HOST);
+                if (host == null) {
+                    return false;
+                }
+                int end = hostEnd(host);
+                return end > suffix.length()
+                        && host.regionMatches(true, end - suffix.length(), suffix, 0, suffix.length());
+            };
+        }
+        return (request, path) -> {
+            String host = request.headers().get(HttpHeaderNames.HOST);
+            if (host == null) {
+                return false;
+            }
+            int end = hostEnd(host);
+            return end == lower.length() && host.regionMatches(true, 0, lower, 0, end);
+        };
+    }
+
+    /** Where the host name ends: before a {@code :port}, keeping IPv6 literals in brackets whole. */
+    private static int hostEnd(String host) {
+        int colon = host.lastIndexOf(':');
+        if (colon < 0 || host.indexOf(']', colon) >= 0) {
+            return host.length();
+        }
+        return colon;
+    }
+
+    private static RequestMatcher query(Map<String, String> expected) {
+        return (request, path) -> {
+            if (request.uri().indexOf('?') < 0) {
+                return false;
+            }
+            Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+            for (Map.Entry<String, String> entry : expected.entrySet()) {
+                List<String> values = params.get(entry.getKey());
+                if (values == null || !values.contains(entry.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+}

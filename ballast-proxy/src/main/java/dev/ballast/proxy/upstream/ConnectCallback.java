@@ -1,0 +1,18 @@
+package dev.ballast.proxy.upstream;
+
+/**
+ * Receives the outcome of {@link ConnectionPool#acquire}. Implemented by the caller's per-request
+ * object so that acquiring allocates nothing. Called on the pool's event loop, possibly before
+ * {@code acquire} returns.
+ */
+public interface ConnectCallback {
+
+    /** A connection is ready and exclusively the caller's until it is given back with {@link ConnectionPool#release}. */
+    void connected(UpstreamConnection connection);
+
+    /** Connecting failed (refused, reset, timed out, unresolvable): safe to try another endpoint. */
+    void connectFailed(Throwable cause);
+
+    /** The endpoint already has {@code max_connections_per_endpoint} open connections. */
+    void connectionLimitReached(int limit);
+}

@@ -1,0 +1,141 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.state.EndpointState;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.IdentityHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The keep-alive connections of one upstream on one event loop (Envoy's thread-local pools, Armeria's
+ * {@code HttpChannelPool}). Requests of a client connection take upstream connections of the same
+ * loop, so a request never crosses threads and the pool needs no lock. Every method must be called
+ * on {@link #eventLoop()}.
+ */
+public final class ConnectionPool {
+
+    private final Upstream upstream;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final IdentityHashMap<EndpointState, EndpointPool> byEndpoint = new IdentityHashMap<>();
+    private ScheduledFuture<?> sweep;
+
+    ConnectionPool(Upstream upstream, EventLoop loop, Bootstrap bootstrap) {
+        this.upstream = upstream;
+        this.loop = loop;
+        this.bootstrap = bootstrap;
+    }
+
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    /**
+     * Hands {@code callback} an idle connection to {@code endpoint} at once, or opens a new one and
+     * calls back when it is ready or has failed.
+     */
+    public void acquire(EndpointState endpoint, ConnectCallback callback) {
+        EndpointPool pool = poolOf(endpoint);
+        UpstreamConnection idle = pool.pollIdle();
+        if (idle != null) {
+            idle.startExchange();
+            callback.connected(idle);
+            return;
+        }
+        connect(pool, callback);
+    }
+
+    /** Opens a new connection even if idle ones exist: for a retry after a reused one failed. */
+    public void connect(EndpointState endpoint, ConnectCallback callback) {
+        connect(poolOf(endpoint), callback);
+    }
+
+    private void connect(EndpointPool pool, ConnectCallback callback) {
+        int limit = upstream.config().pool().maxConnectionsPerEndpoint();
+        if (!pool.tryReserve(limit)) {
+            callback.connectionLimitReached(limit);
+            return;
+        }
+        ChannelFuture future = bootstrap.connect(pool.address);
+        future.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                pool.unreserve();
+                callback.connectFailed(f.cause());
+                return;
+            }
+            Channel channel = f.channel();
+            UpstreamConnection connection = new UpstreamConnection(channel, pool.endpoint, pool);
+            channel.closeFuture().addListener(closed -> pool.closed(connection));
+            startSweep();
+            connection.startExchange();
+            callback.connected(connection);
+        });
+    }
+
+    /**
+     * Gives a connection back. A connection is kept only when {@code reusable} (the exchange on it
+     * completed cleanly and both sides allow keep-alive) and fewer than {@code max_idle_per_endpoint}
+     * are idle; any other is closed, so a connection that failed mid-response is never reused.
+     */
+    public void release(UpstreamConnection connection, boolean reusable) {
+        Channel channel = connection.channel();
+        if (reusable && channel.isActive()
+                && connection.pool.offer(connection, upstream.config().pool().maxIdlePerEndpoint(), System.nanoTime())) {
+            // Keep a read pending while idle, so that a close or stray bytes from the server are noticed
+            // at once instead of when the next request is written.
+            channel.read();
+            return;
+        }
+        channel.close();
+    }
+
+    /** Idle connections to {@code endpoint} on this loop. */
+    public int idleCount(EndpointState endpoint) {
+        EndpointPool pool = byEndpoint.get(endpoint);
+        return pool == null ? 0 : pool.idleCount();
+    }
+
+    /** Open connections to {@code endpoint} across every loop. */
+    public int openCount(EndpointState endpoint) {
+        return poolOf(endpoint).openCount();
+    }
+
+    void closeIdle() {
+        if (sweep != null) {
+            sweep.cancel(false);
+            sweep = null;
+        }
+        for (EndpointPool pool : byEndpoint.values()) {
+            pool.closeAll();
+        }
+    }
+
+    private EndpointPool poolOf(EndpointState endpoint) {
+        EndpointPool pool = byEndpoint.get(endpoint);
+        if (pool == null) {
+            pool = new EndpointPool(endpoint, upstream.addressOf(endpoint), upstream.openCounter(endpoint));
+            byEndpoint.put(endpoint, pool);
+        }
+        return pool;
+    }
+
+    /** One timer per pool, started with the first connection: no per-request timer for idle expiry. */
+    private void startSweep() {
+        long idleNanos = TimeUnit.MILLISECONDS.toNanos(upstream.config().idleTimeoutMillis());
+        if (sweep != null || idleNanos <= 0) {
+            return;
+        }
+        long period = Math.clamp(idleNanos / 4, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(15));
+        sweep = loop.scheduleAtFixedRate(() -> {
+            long cutoff = System.nanoTime() - idleNanos;
+            for (EndpointPool pool : byEndpoint.values()) {
+                pool.closeIdleSince(cutoff);
+            }
+        }, period, period, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.state.EndpointState;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The idle connections one event loop keeps to one endpoint. Idle connections are a LIFO stack:
+ * the most recently used (warm) one is handed out first and the oldest sit at the bottom, where the
+ * idle sweep finds them. Only the event loop touches it; {@code open} is shared by every loop,
+ * because {@code max_connections_per_endpoint} bounds the whole process.
+ */
+final class EndpointPool {
+
+    final EndpointState endpoint;
+    final InetSocketAddress address;
+    private final AtomicInteger open;
+    private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+
+    EndpointPool(EndpointState endpoint, InetSocketAddress address, AtomicInteger open) {
+        this.endpoint = endpoint;
+        this.address = address;
+        this.open = open;
+    }
+
+    /** The most recently used idle connection that is still open, or null. */
+    UpstreamConnection pollIdle() {
+        UpstreamConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            if (connection.channel().isActive()) {
+                return connection;
+            }
+        }
+        return null;
+    }
+
+    /** Keeps a connection for reuse; false when {@code maxIdle} are kept already (the caller closes it). */
+    boolean offer(UpstreamConnection connection, int maxIdle, long nowNanos) {
+        if (idle.size() >= maxIdle) {
+            return false;
+        }
+        connection.idleSinceNanos = nowNanos;
+        idle.addFirst(connection);
+        return true;
+    }
+
+    /** Counts a connection about to be opened, unless {@code limit} are open already. */
+    boolean tryReserve(int limit) {
+        int current;
+        do {
+            current = open.get();
+            if (current >= limit) {
+                return false;
+            }
+        } while (!open.compareAndSet(current, current + 1));
+        return true;
+    }
+
+    /** A reserved connection failed to open, or an open one closed. */
+    void unreserve() {
+        open.decrementAndGet();
+    }
+
+    void closed(UpstreamConnection connection) {
+        idle.remove(connection);
+        unreserve();
+    }
+
+    /** Closes the connections idle since before {@code cutoffNanos}, oldest first. */
+    void closeIdleSince(long cutoffNanos) {
+        UpstreamConnection oldest;
+        while ((oldest = idle.peekLast()) != null && oldest.idleSinceNanos - cutoffNanos < 0) {
+            idle.pollLast();
+            oldest.channel().close();
+        }
+    }
+
+    void closeAll() {
+        UpstreamConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            connection.channel().close();
+        }
+    }
+
+    int idleCount() {
+        return idle.size();
+    }
+
+    int openCount() {
+        return open.get();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.state.EndpointState;
+import io.netty.channel.Channel;
+
+/**
+ * One keep-alive connection to one endpoint, owned by the pool of its event loop. Not thread-safe:
+ * used only on {@link Channel#eventLoop()}.
+ */
+public final class UpstreamConnection {
+
+    private final Channel channel;
+    private final EndpointState endpoint;
+    final EndpointPool pool;
+    long idleSinceNanos;
+    private int exchanges;
+
+    UpstreamConnection(Channel channel, EndpointState endpoint, EndpointPool pool) {
+        this.channel = channel;
+        this.endpoint = endpoint;
+        this.pool = pool;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public EndpointState endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * True when an earlier exchange already used this connection: the server may have closed it
+     * while it sat idle, so a failure before any response byte does not mean the endpoint is down.
+     */
+    public boolean isReused() {
+        return exchanges > 1;
+    }
+
+    void startExchange() {
+        exchanges++;
+    }
+
+    @Override
+    public String toString() {
+        return "UpstreamConnection[" + endpoint.address() + ", " + channel.id().asShortText() + "]";
+    }
+}

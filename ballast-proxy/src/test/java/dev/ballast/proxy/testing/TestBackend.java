@@ -1,0 +1,304 @@
+package dev.ballast.proxy.testing;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real HTTP/1.1 server on 127.0.0.1 with a port the OS picks, for end-to-end tests. It streams
+ * request bodies into a SHA-256 digest (never aggregating them), records every request, counts
+ * connections, and answers with a swappable {@link Responder}.
+ */
+public final class TestBackend implements AutoCloseable {
+
+    /** Answers one fully received request. Runs on the backend's event loop. */
+    @FunctionalInterface
+    public interface Responder {
+        void respond(ChannelHandlerContext ctx, Recorded request);
+    }
+
+    /** What the backend saw of one request. */
+    public record Recorded(String method, String uri, HttpHeaders headers, long bodyLength, String bodySha256,
+                           HttpHeaders trailers, int connection) {
+    }
+
+    private final String name;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel server;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong bodyBytesReceived = new AtomicLong();
+    private final AtomicLong bodyBytesWritten = new AtomicLong();
+    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    private volatile Responder responder;
+
+    private TestBackend(String name, Responder responder) {
+        this.name = name;
+        this.responder = responder;
+        this.server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                // Unpooled, so the proxy's pooled allocator metrics count only the proxy.
+                .childOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        int id = connections.incrementAndGet();
+                        open.incrementAndGet();
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        ch.pipeline().addLast(new HttpServerCodec(), new Handler(id));
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+    }
+
+    /** A backend answering 200 with its name. */
+    public static TestBackend named(String name) {
+        return new TestBackend(name, null);
+    }
+
+    public static TestBackend start(String name, Responder responder) {
+        return new TestBackend(name, responder);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    public String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    public void respondWith(Responder newResponder) {
+        this.responder = newResponder;
+    }
+
+    /** Connections accepted so far. */
+    public int connections() {
+        return connections.get();
+    }
+
+    public int openConnections() {
+        return open.get();
+    }
+
+    public long bodyBytesReceived() {
+        return bodyBytesReceived.get();
+    }
+
+    public long bodyBytesWritten() {
+        return bodyBytesWritten.get();
+    }
+
+    public List<Recorded> requests() {
+        return requests;
+    }
+
+    public Recorded lastRequest() {
+        return requests.get(requests.size() - 1);
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<HttpObject> {
+
+        private final int connection;
+        private HttpRequest head;
+        private MessageDigest digest;
+        private long length;
+
+        Handler(int connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpRequest request) {
+                head = request;
+                digest = sha256();
+                length = 0;
+            }
+            if (msg instanceof HttpContent content) {
+                ByteBuf buf = content.content();
+                length += buf.readableBytes();
+                bodyBytesReceived.addAndGet(buf.readableBytes());
+                digest.update(buf.nioBuffer());
+                if (content instanceof LastHttpContent last) {
+                    Recorded recorded = new Recorded(head.method().name(), head.uri(), head.headers().copy(), length,
+                            HexFormat.of().formatHex(digest.digest()), last.trailingHeaders().copy(), connection);
+                    requests.add(recorded);
+                    Responder current = responder;
+                    if (current == null) {
+                        text(ctx, recorded, HttpResponseStatus.OK, name);
+                    } else {
+                        current.respond(ctx, recorded);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    // ---- responders ----
+
+    /** A full response with a text body and Content-Length. */
+    public static void text(ChannelHandlerContext ctx, Recorded request, HttpResponseStatus status, String body) {
+        respond(ctx, request, status, new DefaultHttpHeaders(), body);
+    }
+
+    public static void respond(ChannelHandlerContext ctx, Recorded request, HttpResponseStatus status,
+                               HttpHeaders extraHeaders, String body) {
+        ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers().set(extraHeaders);
+        if (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                && !HttpUtil.isTransferEncodingChunked(response)) {
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        }
+        boolean keepAlive = !request.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        if (keepAlive) {
+            ctx.writeAndFlush(response);
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Replies with the received body's length and SHA-256: {@code <length> <hex>}. */
+    public static Responder digestEcho() {
+        return (ctx, request) -> text(ctx, request, HttpResponseStatus.OK,
+                request.bodyLength() + " " + request.bodySha256());
+    }
+
+    /** Answers after {@code delay}. */
+    public static Responder delayed(Duration delay, Responder then) {
+        return (ctx, request) -> ctx.executor().schedule(() -> then.respond(ctx, request),
+                delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Never answers. */
+    public static Responder silent() {
+        return (ctx, request) -> { };
+    }
+
+    /** Promises {@code 1000} bytes, sends ten, and closes the connection. */
+    public static Responder closeMidResponse() {
+        return (ctx, request) -> {
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 1000);
+            ctx.write(response);
+            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[10])))
+                    .addListener(ChannelFutureListener.CLOSE);
+        };
+    }
+
+    /**
+     * Streams {@code total} bytes of {@link TestPattern} in 64 KiB parts, the next part only when the
+     * previous one is written: the backend is as slow as whoever reads it.
+     *
+     * @param chunked Transfer-Encoding: chunked instead of Content-Length
+     */
+    public TestBackend.Responder stream(long total, boolean chunked) {
+        return (ctx, request) -> {
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            if (chunked) {
+                response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                response.headers().set(HttpHeaderNames.CONTENT_LENGTH, total);
+            }
+            ctx.write(response);
+            writePart(ctx, 0, total);
+        };
+    }
+
+    private void writePart(ChannelHandlerContext ctx, long offset, long total) {
+        if (offset >= total) {
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
+        int size = (int) Math.min(64 * 1024, total - offset);
+        ByteBuf part = ctx.alloc().buffer(size);
+        TestPattern.fill(part, offset, size);
+        ctx.writeAndFlush(new DefaultHttpContent(part)).addListener(f -> {
+            if (f.isSuccess()) {
+                bodyBytesWritten.addAndGet(size);
+                writePart(ctx, offset + size, total);
+            }
+        });
+    }
+
+    /** A chunked response made of the given parts, with a trailer. */
+    public static Responder chunkedParts(String... parts) {
+        return (ctx, request) -> {
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            ctx.write(response);
+            for (String part : parts) {
+                ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(part, StandardCharsets.UTF_8)));
+            }
+            LastHttpContent last = new DefaultLastHttpContent();
+            last.trailingHeaders().set("x-checksum", "abc");
+            ctx.writeAndFlush(last);
+        };
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
