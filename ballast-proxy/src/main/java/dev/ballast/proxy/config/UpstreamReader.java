@@ -52,10 +52,13 @@ final class UpstreamReader {
                     DEFAULT_RESPONSE_TIMEOUT_MILLIS, DEFAULT_IDLE_TIMEOUT_MILLIS, PoolConfig.defaults(),
                     UpstreamConfig.HOST_PRESERVE);
         }
-        String balancer = section.get("balancer").flatMap(UpstreamReader::balancer).orElse(DEFAULT_BALANCER);
+        Optional<String> chosenBalancer = section.has("balancer")
+                ? section.get("balancer").flatMap(UpstreamReader::balancer) : Optional.of(DEFAULT_BALANCER);
+        String balancer = chosenBalancer.orElse(DEFAULT_BALANCER);
         HashKey hashKey = section.get("hash_key").flatMap(UpstreamReader::hashKey).orElse(null);
         double boundedLoad = section.get("bounded_load").flatMap(UpstreamReader::boundedLoad).orElse(0.0);
-        if (!Policies.isHashBased(balancer)) {
+        // Not after a misspelt balancer: the user meant some other balancer, perhaps a hashing one.
+        if (chosenBalancer.isPresent() && !Policies.isHashBased(balancer)) {
             // Harmless but surely not what the user meant: only the hash balancers read these keys.
             section.get("hash_key").ifPresent(key -> key.warn("ignored by balancer '" + balancer
                     + "' (only " + Policies.RING_HASH + " and " + Policies.MAGLEV + " use a hash key)"));

@@ -30,6 +30,23 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void doesNotWarnAboutAHashKeyWhenTheBalancerIsMisspelt() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    balancer: ringhash
+                    hash_key: client-ip
+                    endpoints: [127.0.0.1:9001]
+                routes: [{ upstream: api }]
+                """);
+
+        assertThat(result.errors()).extracting(ConfigProblem::format).singleElement().asString()
+                .startsWith("upstreams.api.balancer: unknown balancer 'ringhash'; did you mean 'ring-hash'?");
+        assertThat(result.warnings()).isEmpty();
+    }
+
+    @Test
     void acceptsAHashBalancerWithoutAHashKeySilently() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
