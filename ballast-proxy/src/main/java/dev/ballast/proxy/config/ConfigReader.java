@@ -67,17 +67,17 @@ final class ConfigReader {
             top.get("listeners").ifPresent(value -> value.error("no listeners (expected: at least one)"));
         }
         List<Located<ListenerConfig>> listeners = new ArrayList<>();
-        Map<String, Located<Value>> namesSeen = new HashMap<>();
+        Map<String, String> firstNamedAt = new HashMap<>();
         for (Value item : items) {
             item.section(LISTENER_KEYS).ifPresent(section -> {
                 Optional<String> name = section.required("name", "a unique listener name").flatMap(Names::read);
                 Optional<HostPort> address = section.required("address", "host:port to bind")
                         .flatMap(value -> address(value, 0));
                 name.ifPresent(n -> {
-                    Located<Value> first = namesSeen.putIfAbsent(n, new Located<>(null, section.path(), section.line()));
+                    String first = firstNamedAt.putIfAbsent(n, section.path() + ", line " + section.line());
                     if (first != null) {
-                        section.get("name").orElseThrow().error("duplicate listener name '" + n + "' (also "
-                                + first.path() + ", line " + first.line() + ")");
+                        section.get("name").orElseThrow()
+                                .error("duplicate listener name '" + n + "' (also " + first + ")");
                     }
                 });
                 if (name.isEmpty() || address.isEmpty()) {

@@ -25,7 +25,8 @@ final class Section {
                 String hint = Suggestions.hint(key, keys);
                 Suggestions.closest(key, keys).ifPresent(suggested::add);
                 owner.problems().error(Paths.key(owner.path(), key), mapping.keyLines().get(key),
-                        "unknown key" + (hint.isEmpty() ? " (expected one of: " + String.join(", ", keys) + ")" : hint));
+                        "unknown key"
+                                + (hint.isEmpty() ? " (expected one of: " + String.join(", ", keys) + ")" : hint));
             }
         }
     }

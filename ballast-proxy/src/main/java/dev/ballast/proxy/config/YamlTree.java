@@ -114,7 +114,8 @@ final class YamlTree {
             Node child = value(childPath);
             Integer first = keyLines.get(key);
             if (key.equals("<<")) {
-                problems.error(childPath, keyLine, "merge keys (<<) are not supported (expected: the keys written out)");
+                problems.error(childPath, keyLine,
+                        "merge keys (<<) are not supported (expected: the keys written out)");
                 continue;
             }
             if (first != null) {

@@ -178,7 +178,8 @@ class ConfigLoaderTest {
         assertThat(api.hostHeader()).isEqualTo("preserve");
         // A variable's value is text, never YAML: it cannot add structure to the document.
         assertThat(config.routes().getFirst().match().headers())
-                .containsExactlyInAnyOrderEntriesOf(Map.of("x-canary", "yes: [not, yaml]", "x-price", "${not-a-variable}"));
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("x-canary", "yes: [not, yaml]", "x-price", "${not-a-variable}"));
     }
 
     @Test
