@@ -1,0 +1,143 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.Policies;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.TestConfigs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.ballast.proxy.testing.TestConfigs.endpoint;
+import static dev.ballast.proxy.testing.TestConfigs.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Each failure gets its status, a body naming the upstream and the reason, and leaves no leak behind. */
+class ProxyErrorsTest {
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private ProxyServer proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        for (AutoCloseable resource : resources) {
+            resource.close();
+        }
+    }
+
+    private TestBackend backend(String name) {
+        TestBackend backend = TestBackend.named(name);
+        resources.add(backend);
+        return backend;
+    }
+
+    private InetSocketAddress start(UpstreamConfig upstream) {
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        return proxy.listenerAddresses().get(0);
+    }
+
+    /** A port nothing listens on. */
+    private static Endpoint deadEndpoint() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return Endpoint.of("127.0.0.1", socket.getLocalPort());
+        }
+    }
+
+    private static RawHttp.Response request(InetSocketAddress address, String raw) throws IOException {
+        try (RawHttp client = RawHttp.connect(address)) {
+            return client.send(raw).read();
+        }
+    }
+
+    @Test
+    void answers502NamingUpstreamWhenEveryEndpointRefuses() throws Exception {
+        Endpoint dead = deadEndpoint();
+        InetSocketAddress address = start(upstream("api", Policies.ROUND_ROBIN, List.of(dead)));
+
+        RawHttp.Response response = request(address, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).contains("upstream api").contains(dead.address()).containsIgnoringCase("refused");
+        assertThat(proxy.upstreams().get("api").balancer().members().get(0).active())
+                .as("the in-flight slot was released").isZero();
+    }
+
+    @Test
+    void retriesConnectFailureOnAnotherEndpointForAnyMethod() throws Exception {
+        TestBackend live = backend("live");
+        InetSocketAddress address = start(upstream("api", Policies.ROUND_ROBIN, List.of(deadEndpoint(), endpoint(live))));
+
+        try (RawHttp client = RawHttp.connect(address)) {
+            for (int i = 0; i < 6; i++) {
+                client.send("POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+                RawHttp.Response response = client.read();
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("live");
+            }
+        }
+        assertThat(live.requests()).hasSize(6).allSatisfy(r -> assertThat(r.bodyLength()).isEqualTo(2));
+    }
+
+    @Test
+    void answers503WithTheBalancersReasonWhenNoEndpoint() throws Exception {
+        InetSocketAddress address = start(upstream("empty", Policies.LEAST_REQUEST, List.of()));
+
+        RawHttp.Response response = request(address, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.text()).contains("upstream empty").contains("no endpoints");
+    }
+
+    @Test
+    void answers504WhenNoResponseHeaderWithinResponseTimeout() throws Exception {
+        TestBackend silent = backend("silent");
+        silent.respondWith(TestBackend.silent());
+        InetSocketAddress address = start(TestConfigs.withResponseTimeout(
+                upstream("slow", Policies.ROUND_ROBIN, List.of(endpoint(silent))), 300));
+
+        long started = System.nanoTime();
+        RawHttp.Response response = request(address, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(504);
+        assertThat(response.text()).contains("upstream slow").contains("no response header within 300ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(250), Duration.ofSeconds(5));
+    }
+
+    @Test
+    void answers502WhenUpstreamClosesBeforeResponding() throws Exception {
+        TestBackend rude = backend("rude");
+        rude.respondWith((ctx, request) -> ctx.close());
+        InetSocketAddress address = start(upstream("rude", Policies.ROUND_ROBIN, List.of(endpoint(rude))));
+
+        RawHttp.Response response = request(address, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).contains("upstream rude").contains("connection closed before a response");
+    }
+
+    @Test
+    void abortsClientConnectionWhenUpstreamClosesMidResponse() throws Exception {
+        TestBackend broken = backend("broken");
+        broken.respondWith(TestBackend.closeMidResponse());
+        InetSocketAddress address = start(upstream("broken", Policies.ROUND_ROBIN, List.of(endpoint(broken))));
+
+        try (RawHttp client = RawHttp.connect(address)) {
+            client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response response = client.read();
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.body()).as("the client sees a short body, then the close").hasSizeLessThan(1000);
+        }
+    }
+}

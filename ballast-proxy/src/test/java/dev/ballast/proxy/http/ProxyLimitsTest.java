@@ -1,0 +1,150 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.pick.Policies;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.LimitsConfig;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.TestConfigs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+
+import static dev.ballast.proxy.testing.TestConfigs.endpoints;
+import static dev.ballast.proxy.testing.TestConfigs.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Protections against bad and slow clients, each with its status and a closed connection. */
+class ProxyLimitsTest {
+
+    private static final LimitsConfig LIMITS = new LimitsConfig(1024, 256, 1000, 400, 3, 500);
+
+    private TestBackend backend;
+    private ProxyServer proxy;
+    private InetSocketAddress address;
+
+    @BeforeEach
+    void start() {
+        backend = TestBackend.named("b");
+        backend.respondWith(TestBackend.digestEcho());
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream("b", Policies.ROUND_ROBIN, endpoints(backend)), LIMITS));
+        address = proxy.listenerAddresses().get(0);
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        backend.close();
+    }
+
+    @Test
+    void answers431WhenHeadersExceedMaxHeaderSize() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n");
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(431);
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThat(backend.requests()).isEmpty();
+    }
+
+    @Test
+    void answers414WhenRequestLineExceedsMaxUriLength() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /" + "p".repeat(400) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(414);
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void answers413WhenDeclaredBodyExceedsMaxBodySize() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(413);
+            assertThat(response.text()).contains("max_body_size");
+        }
+        assertThat(backend.requests()).isEmpty();
+    }
+
+    @Test
+    void answers413WhenChunkedBodyGrowsPastMaxBodySize() throws Exception {
+        String chunk = "258\r\n" + "x".repeat(600) + "\r\n";
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk);
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(413);
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void acceptsBodyWithinMaxBodySize() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + "y".repeat(1000));
+            assertThat(raw.read().text()).startsWith("1000 ");
+        }
+    }
+
+    @Test
+    void answers408AndClosesWhenHeadersTrickleInTooSlowly() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\n");
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(408);
+            assertThat(response.text()).contains("header_read_timeout");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void headerReadTimeoutAlsoGuardsLaterRequestsOnAKeptAliveConnection() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+            raw.send("GET /second HTTP/1.1\r\n");
+            assertThat(raw.read().status()).isEqualTo(408);
+        }
+    }
+
+    @Test
+    void closesIdleKeepAliveConnectionAfterClientIdleTimeout() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+            long started = System.nanoTime();
+            raw.timeout(5_000);
+            assertThat(raw.closedByPeer()).as("closed without a response").isTrue();
+            assertThat((System.nanoTime() - started) / 1_000_000).isBetween(400L, 3_000L);
+        }
+    }
+
+    @Test
+    void refusesConnectionsOverMaxConnections() throws Exception {
+        try (RawHttp first = RawHttp.connect(address);
+             RawHttp second = RawHttp.connect(address);
+             RawHttp third = RawHttp.connect(address)) {
+            for (RawHttp raw : new RawHttp[] {first, second, third}) {
+                raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(raw.read().status()).isEqualTo(200);
+            }
+            try (RawHttp fourth = RawHttp.connect(address)) {
+                fourth.timeout(3_000);
+                assertThat(fourth.closedByPeer()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void answers400ToAMalformedRequest() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.text()).doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+}

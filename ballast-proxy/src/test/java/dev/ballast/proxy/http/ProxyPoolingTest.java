@@ -1,0 +1,159 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.pick.Policies;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.PoolConfig;
+import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.TestConfigs;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+
+import static dev.ballast.proxy.testing.TestConfigs.endpoints;
+import static dev.ballast.proxy.testing.TestConfigs.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class ProxyPoolingTest {
+
+    private TestBackend backend;
+    private ProxyServer proxy;
+    private InetSocketAddress address;
+
+    @BeforeEach
+    void startBackend() {
+        backend = TestBackend.named("pooled");
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        backend.close();
+    }
+
+    private void start(UpstreamConfig upstream) {
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        address = proxy.listenerAddresses().get(0);
+    }
+
+    private UpstreamConfig plain() {
+        return upstream("pooled", Policies.ROUND_ROBIN, endpoints(backend));
+    }
+
+    @Test
+    void reusesUpstreamConnectionsForManySequentialRequests() throws Exception {
+        start(plain());
+        for (int client = 0; client < 4; client++) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                for (int i = 0; i < 50; i++) {
+                    raw.send("GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(raw.read().status()).isEqualTo(200);
+                }
+            }
+        }
+        assertThat(backend.requests()).hasSize(200);
+        assertThat(backend.connections()).as("one pool per event loop, each reusing its connection")
+                .isLessThanOrEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void neverReusesAConnectionThatClosedMidResponse() throws Exception {
+        start(plain());
+        backend.respondWith(TestBackend.closeMidResponse());
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /broken HTTP/1.1\r\nHost: x\r\n\r\n");
+            raw.read();
+        }
+        backend.respondWith(null);
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /fine HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().text()).isEqualTo("pooled");
+        }
+        assertThat(backend.connections()).isEqualTo(2);
+        assertThat(backend.requests().get(1).connection()).isNotEqualTo(backend.requests().get(0).connection());
+    }
+
+    @Test
+    void doesNotReuseConnectionTheUpstreamMarkedClose() throws Exception {
+        start(plain());
+        backend.respondWith((ctx, request) -> TestBackend.respond(ctx, request, HttpResponseStatus.OK,
+                new io.netty.handler.codec.http.DefaultHttpHeaders().set("Connection", "close"), "bye"));
+        try (RawHttp raw = RawHttp.connect(address)) {
+            for (int i = 0; i < 3; i++) {
+                raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.Response response = raw.read();
+                assertThat(response.text()).isEqualTo("bye");
+                assertThat(response.header("connection")).as("the client connection stays open").isNull();
+            }
+        }
+        assertThat(backend.connections()).isEqualTo(3);
+    }
+
+    @Test
+    void closesIdleUpstreamConnectionsAfterIdleTimeout() throws Exception {
+        start(TestConfigs.withIdleTimeout(plain(), 200));
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            raw.read();
+        }
+        assertThat(backend.openConnections()).isEqualTo(1);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.openConnections() == 0);
+    }
+
+    @Test
+    void keepsAtMostMaxIdlePerEndpoint() throws Exception {
+        start(TestConfigs.withPool(plain(), new PoolConfig(100, 1)));
+        backend.respondWith(TestBackend.delayed(Duration.ofMillis(300),
+                (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "slow")));
+        HttpClient client = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + "/");
+        List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, 6)
+                .mapToObj(i -> client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString()))
+                .toList();
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertThat(response.get().body()).isEqualTo("slow");
+        }
+        assertThat(backend.connections()).isGreaterThan(1);
+
+        // Pools are per event loop: each loop keeps at most one idle connection to the endpoint.
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                backend.openConnections() <= Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void answers503WhenEveryEndpointIsAtItsConnectionLimit() throws Exception {
+        start(TestConfigs.withPool(plain(), new PoolConfig(2, 2)));
+        backend.respondWith(TestBackend.delayed(Duration.ofMillis(500),
+                (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "slow")));
+        HttpClient client = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + "/");
+        List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, 5)
+                .mapToObj(i -> client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString()))
+                .toList();
+
+        List<Integer> statuses = responses.stream().map(CompletableFuture::join).map(HttpResponse::statusCode).toList();
+
+        assertThat(statuses).filteredOn(s -> s == 200).hasSize(2);
+        assertThat(statuses).filteredOn(s -> s == 503).hasSize(3);
+        assertThat(responses.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 503).findFirst()
+                .orElseThrow().body()).contains("upstream pooled").contains("over capacity");
+    }
+}
