@@ -1,7 +1,11 @@
 package dev.ballast.client;
 
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.CircuitBreaker;
+import dev.ballast.core.resilience.RetryBudget;
+import dev.ballast.core.resilience.RetryPolicy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +32,12 @@ import java.util.Objects;
  * @param responseTimeout {@code response_timeout}: per attempt, until the whole response is read
  * @param slowStart       {@code slow_start}: ramp window for endpoints that join or recover; zero for off
  * @param panicThreshold  {@code panic_threshold}: 0..1
+ * @param retries         {@code retries}: the core's policy ({@link RetryPolicy#none()} for none)
+ * @param retryBudgetPercent {@code retries.budget_percent}: retries in flight as a share of calls in flight
+ * @param outlierDetection {@code outlier_detection}: the core's settings, or null for off
+ * @param maxRequests     {@code circuit_breaker.max_requests}: attempts in flight to the service; the
+ *                        other two limits have no meaning over {@code HttpClient}, which owns its
+ *                        connections and its queue
  * @param hedging         {@code hedging} (client only): null for off
  */
 public record ServiceConfig(
@@ -41,6 +51,10 @@ public record ServiceConfig(
         Duration responseTimeout,
         Duration slowStart,
         double panicThreshold,
+        RetryPolicy retries,
+        double retryBudgetPercent,
+        OutlierDetection outlierDetection,
+        int maxRequests,
         Hedging hedging) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
@@ -73,6 +87,13 @@ public record ServiceConfig(
         }
         if (!(panicThreshold >= 0 && panicThreshold <= 1)) {
             problems.add(at + "panic_threshold: " + panicThreshold + " (expected: 0..1)");
+        }
+        Objects.requireNonNull(retries, "retries");
+        if (!(retryBudgetPercent >= 0 && retryBudgetPercent <= 100)) {
+            problems.add(at + "retries.budget_percent: " + retryBudgetPercent + " (expected: 0..100)");
+        }
+        if (maxRequests < 1) {
+            problems.add(at + "circuit_breaker.max_requests: " + maxRequests + " (expected: >= 1)");
         }
         if (hedging != null) {
             hedging.validate(at + "hedging.", problems);
@@ -187,6 +208,10 @@ public record ServiceConfig(
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
         private Duration slowStart = Duration.ZERO;
         private double panicThreshold = 0.5;
+        private RetryPolicy retries = RetryPolicy.none();
+        private double retryBudgetPercent = RetryBudget.DEFAULT_BUDGET_PERCENT;
+        private OutlierDetection outlierDetection;
+        private int maxRequests = CircuitBreaker.DEFAULT_LIMIT;
         private Hedging hedging;
 
         private Builder(String name) {
@@ -248,6 +273,28 @@ public record ServiceConfig(
             return this;
         }
 
+        /** The core's retry policy: attempts, retry_on, per-try timeout, backoff. */
+        public Builder retries(RetryPolicy policy) {
+            this.retries = policy;
+            return this;
+        }
+
+        public Builder retryBudgetPercent(double percent) {
+            this.retryBudgetPercent = percent;
+            return this;
+        }
+
+        /** The core's outlier detection settings; null turns it off. */
+        public Builder outlierDetection(OutlierDetection settings) {
+            this.outlierDetection = settings;
+            return this;
+        }
+
+        public Builder maxRequests(int max) {
+            this.maxRequests = max;
+            return this;
+        }
+
         public Builder hedging(Hedging settings) {
             this.hedging = settings;
             return this;
@@ -255,7 +302,8 @@ public record ServiceConfig(
 
         public ServiceConfig build() {
             return new ServiceConfig(name, endpoints, balancer, hashKey, boundedLoad, scheme, connectTimeout,
-                    responseTimeout, slowStart, panicThreshold, hedging);
+                    responseTimeout, slowStart, panicThreshold, retries, retryBudgetPercent, outlierDetection,
+                    maxRequests, hedging);
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.ballast.client.interceptor;
 
 import dev.ballast.client.CallListener;
+import dev.ballast.core.pick.Rng;
+import dev.ballast.core.resilience.RetryBudget;
+import dev.ballast.core.resilience.RetryPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -75,6 +78,15 @@ public final class Interceptors {
     /** Hedging with a delay decided per call (for example a service's recent p95). */
     public static Interceptor hedging(int maxAttempts, LongSupplier delayNanos) {
         return new HedgingInterceptor(maxAttempts, Objects.requireNonNull(delayNanos, "delayNanos"));
+    }
+
+    /**
+     * Retries by the core's {@link RetryPolicy} within {@code budget}, backing off by the policy's
+     * {@code Backoff}. Services configured with {@code retries} get one of these automatically.
+     */
+    public static Interceptor retry(RetryPolicy policy, RetryBudget budget) {
+        return new RetryInterceptor(Objects.requireNonNull(policy, "policy"), Objects.requireNonNull(budget, "budget"),
+                Rng.threadLocal());
     }
 
     /** Rules that send requests to a different service by header or path; first match wins. */

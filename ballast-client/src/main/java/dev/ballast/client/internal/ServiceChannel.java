@@ -6,11 +6,17 @@ import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.client.interceptor.Interceptors;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.outlier.Ejection;
+import dev.ballast.core.outlier.OutlierDetector;
+import dev.ballast.core.outlier.OutlierListener;
+import dev.ballast.core.outlier.Outcome;
 import dev.ballast.core.pick.Balancer;
 import dev.ballast.core.pick.BalancerOptions;
 import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.CircuitBreaker;
+import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.core.time.Ticker;
@@ -24,8 +30,8 @@ import java.util.Map;
 
 /**
  * One named service inside the client, as a channel is in gRPC: its balancer over its endpoints'
- * live state, the HTTP client that reaches them, and the steps every call to it takes after the
- * application's interceptors (hedging, then the transport).
+ * live state, the HTTP client that reaches them, outlier detection over them, and the steps every
+ * call to it takes after the application's interceptors (retry, hedging, then the transport).
  *
  * <p>Threading: {@link #pick} and {@link #acquire} are the data path (one volatile read, no lock);
  * {@link #setEndpoints} is the control path and is serialised by the balancer.
@@ -44,7 +50,9 @@ public final class ServiceChannel implements AutoCloseable {
     private final CallListener listener;
     private final LatencyWindow latencies;
     private final List<Interceptor> steps;
-    private final long responseTimeoutNanos;
+    private final OutlierDetector outliers;
+    private final CircuitBreaker breaker;
+    private final long attemptTimeoutNanos;
     private final boolean hashBased;
     private volatile Map<String, EndpointState> byAddress = Map.of();
 
@@ -54,7 +62,10 @@ public final class ServiceChannel implements AutoCloseable {
         this.http = http;
         this.ticker = ticker;
         this.listener = listener;
-        this.responseTimeoutNanos = config.responseTimeout().toNanos();
+        Duration perTry = config.retries().perTryTimeout();
+        this.attemptTimeoutNanos = perTry.isZero() || perTry.compareTo(config.responseTimeout()) > 0
+                ? config.responseTimeout().toNanos() : perTry.toNanos();
+        this.breaker = CircuitBreaker.of(Integer.MAX_VALUE, Integer.MAX_VALUE, config.maxRequests());
         this.hashBased = Policies.isHashBased(config.balancer());
         this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
         BalancerOptions options = BalancerOptions.defaults().withTicker(ticker).withBoundedLoad(config.boundedLoad());
@@ -64,8 +75,19 @@ public final class ServiceChannel implements AutoCloseable {
                 .panicThreshold(config.panicThreshold())
                 .slowStart(config.slowStart())
                 .build();
+        balancer.setEndpoints(config.endpoints());
+        this.outliers = config.outlierDetection() == null ? OutlierDetector.disabled()
+                : OutlierDetector.builder(balancer, config.outlierDetection())
+                        .scheduler(scheduler)
+                        .name(config.name())
+                        .listener(new EndpointEvents())
+                        .build();
         setEndpoints(config.endpoints());
         List<Interceptor> list = new ArrayList<>();
+        if (config.retries().attempts() > 0) {
+            list.add(Interceptors.retry(config.retries(), RetryBudget.of(config.retryBudgetPercent(),
+                    RetryBudget.DEFAULT_MIN_RETRY_CONCURRENCY)));
+        }
         if (config.hedging() != null) {
             list.add(Interceptors.hedging(config.hedging().maxAttempts(), this::hedgeDelayNanos));
         }
@@ -95,6 +117,7 @@ public final class ServiceChannel implements AutoCloseable {
                 map.put(state.address(), state);
             }
             byAddress = Map.copyOf(map);
+            outliers.sync();
         }
     }
 
@@ -125,12 +148,17 @@ public final class ServiceChannel implements AutoCloseable {
 
     /** Learns from one finished attempt: latency for hedging, outcome for outlier detection, an event. */
     void attemptFinished(EndpointState endpoint, int status, CallException.Kind failure, long elapsedNanos) {
-        if (failure != CallException.Kind.CANCELLED) {
-            boolean failed = status >= 500 || (failure != null && failure.endpointFault());
-            endpoint.recordOutcome(failed);
-            if (status > 0) {
-                latencies.record(elapsedNanos);
-            }
+        Outcome outcome = failure == null ? (status > 0 ? Outcome.ofStatus(status) : null) : switch (failure) {
+            case CONNECT_FAILURE -> Outcome.CONNECT_FAILURE;
+            case RESET -> Outcome.RESET;
+            case TIMEOUT -> Outcome.TIMEOUT;
+            default -> null; // the caller's deadline or cancellation says nothing about the endpoint
+        };
+        if (outcome != null) {
+            outliers.record(endpoint, outcome);
+        }
+        if (status > 0) {
+            latencies.record(elapsedNanos);
         }
         listener.attemptFinished(new CallListener.AttemptEvent(config.name(), endpoint.address(), status, failure,
                 elapsedNanos));
@@ -155,8 +183,13 @@ public final class ServiceChannel implements AutoCloseable {
         return config.scheme();
     }
 
-    long responseTimeoutNanos() {
-        return responseTimeoutNanos;
+    /** The timeout of one attempt: {@code response_timeout}, or the retries' shorter {@code per_try_timeout}. */
+    long attemptTimeoutNanos() {
+        return attemptTimeoutNanos;
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
     }
 
     boolean hashBased() {
@@ -165,6 +198,23 @@ public final class ServiceChannel implements AutoCloseable {
 
     @Override
     public void close() {
-        // health checks and outlier detection stop here once wired
+        outliers.close();
+    }
+
+    /** Tells the client's listener about ejections, in its vocabulary. */
+    private final class EndpointEvents implements OutlierListener {
+
+        @Override
+        public void ejected(Ejection ejection) {
+            listener.endpointChanged(new CallListener.EndpointEvent(config.name(), ejection.endpoint().address(),
+                    "eligible", "ejected", ejection.failuresInARow() + " failures in a row, last: "
+                    + ejection.lastFailure().description() + "; out for " + ejection.durationNanos() / 1_000_000 + "ms"));
+        }
+
+        @Override
+        public void readmitted(EndpointState endpoint) {
+            listener.endpointChanged(new CallListener.EndpointEvent(config.name(), endpoint.address(), "ejected",
+                    "eligible", "ejection time over"));
+        }
     }
 }

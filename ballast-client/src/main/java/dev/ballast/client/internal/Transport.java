@@ -11,6 +11,7 @@ import dev.ballast.client.interceptor.Chain;
 import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.core.pick.HashKeys;
 import dev.ballast.core.pick.PickResult;
+import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.state.EndpointState;
 
 import java.io.IOException;
@@ -62,9 +63,22 @@ final class Transport implements Interceptor {
             throw new CallException(Kind.DEADLINE_EXCEEDED, service, null, trace,
                     service + ": deadline passed before attempt " + (call.attemptsSent() + 1), null);
         }
+        CircuitBreaker.Admission admission = channel.breaker().tryAcquireRequest();
+        if (!admission.admitted()) {
+            throw new CallException(Kind.REJECTED, service, null, trace,
+                    service + ": " + channel.breaker().describe(admission), null);
+        }
+        try {
+            return send(request, call, context, trace);
+        } finally {
+            channel.breaker().releaseRequest();
+        }
+    }
+
+    private ClientResponse send(ClientRequest request, Call call, CallContext context, TraceContext trace) {
         EndpointState endpoint = pick(request, call, trace);
         int attempt = call.attemptStarted(endpoint);
-        long responseTimeout = channel.responseTimeoutNanos();
+        long responseTimeout = channel.attemptTimeoutNanos();
         long remaining = context.remainingNanos();
         boolean deadlineBound = remaining <= responseTimeout;
         long timeout = Math.max(1, Math.min(responseTimeout, remaining));
@@ -87,8 +101,7 @@ final class Transport implements Interceptor {
         } catch (TimeoutException e) {
             exchange.cancel(true);
             failure = deadlineBound ? Kind.DEADLINE_EXCEEDED : Kind.TIMEOUT;
-            throw failed(failure, endpoint, trace, attempt, (deadlineBound ? "deadline passed after " : "timed out after ")
-                    + Duration.ofNanos(timeout).toMillis() + "ms" + (deadlineBound ? "" : " (response_timeout)"), null);
+            throw failed(failure, endpoint, trace, attempt, describe(failure, null, timeout), null);
         } catch (CancellationException e) {
             failure = Kind.CANCELLED;
             throw failed(failure, endpoint, trace, attempt, "cancelled", null);
@@ -185,7 +198,7 @@ final class Transport implements Interceptor {
     private static String describe(Kind kind, Throwable cause, long timeoutNanos) {
         return switch (kind) {
             case CONNECT_FAILURE -> "could not connect (" + message(cause) + ")";
-            case TIMEOUT -> "timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms (response_timeout)";
+            case TIMEOUT -> "timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms (per-try timeout)";
             case DEADLINE_EXCEEDED -> "deadline passed after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms";
             case CANCELLED -> "cancelled";
             default -> "failed after sending (" + message(cause) + ")";

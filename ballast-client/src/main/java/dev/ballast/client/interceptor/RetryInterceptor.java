@@ -1,0 +1,113 @@
+package dev.ballast.client.interceptor;
+
+import dev.ballast.client.CallContext;
+import dev.ballast.client.CallException;
+import dev.ballast.client.ClientRequest;
+import dev.ballast.client.ClientResponse;
+import dev.ballast.core.pick.Rng;
+import dev.ballast.core.resilience.RetryBudget;
+import dev.ballast.core.resilience.RetryPolicy;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Retries with the core's rules: {@link RetryPolicy} decides whether a failed try may be repeated
+ * (retry_on, idempotency, attempts), the {@link RetryBudget} caps retries in flight as a share of
+ * the traffic, and the policy's {@code Backoff} (full jitter) spaces them. Each retry is a
+ * {@link Chain#newAttempt() new attempt}, so the balancer steers it away from the endpoint that
+ * just failed. The call's deadline covers every try: no backoff is waited that would outlive it,
+ * and cancellation ends a backoff at once.
+ *
+ * <p>{@code java.net.http} does not say whether a request body was written before a failure, so
+ * every failure after connecting counts as "sent": a non-idempotent request is retried only after a
+ * connect failure.
+ */
+final class RetryInterceptor implements Interceptor {
+
+    private final RetryPolicy policy;
+    private final RetryBudget budget;
+    private final Rng rng;
+
+    RetryInterceptor(RetryPolicy policy, RetryBudget budget, Rng rng) {
+        this.policy = policy;
+        this.budget = budget;
+        this.rng = rng;
+    }
+
+    @Override
+    public String name() {
+        return "retry";
+    }
+
+    @Override
+    public ClientResponse intercept(Chain chain) {
+        ClientRequest request = chain.request();
+        budget.requestStarted();
+        try {
+            Chain attempt = chain;
+            for (int tries = 1; ; tries++) {
+                ClientResponse response = null;
+                CallException failure = null;
+                try {
+                    response = attempt.proceed(request);
+                } catch (CallException e) {
+                    failure = e;
+                } finally {
+                    if (tries > 1) {
+                        budget.releaseRetry();
+                    }
+                }
+                RetryPolicy.Decision decision = response != null
+                        ? policy.onStatus(response.status(), request.method(), true, tries)
+                        : policy.onFailure(condition(failure.kind()), request.method(), true, tries);
+                if (!decision.retry() || !mayRetry(chain.context(), tries)) {
+                    return respond(response, failure);
+                }
+                attempt = chain.newAttempt();
+            }
+        } finally {
+            budget.requestFinished();
+        }
+    }
+
+    /** Takes a budget token and waits the backoff; false (and no token held) if the retry must not happen. */
+    private boolean mayRetry(CallContext context, int tries) {
+        long delay = policy.backoff().delayNanos(tries - 1, rng);
+        if (context.isCancelled() || context.remainingNanos() <= delay || !budget.tryAcquireRetry()) {
+            return false;
+        }
+        if (delay > 0 && !sleep(context, delay)) {
+            budget.releaseRetry();
+            return false;
+        }
+        return true;
+    }
+
+    /** Waits {@code nanos} unless the context is cancelled first; false if it was (or the thread was interrupted). */
+    private static boolean sleep(CallContext context, long nanos) {
+        CountDownLatch cancelled = new CountDownLatch(1);
+        try (CallContext.Registration ignored = context.onCancel(cancelled::countDown)) {
+            return !cancelled.await(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static ClientResponse respond(ClientResponse response, CallException failure) {
+        if (response != null) {
+            return response;
+        }
+        throw failure;
+    }
+
+    private static RetryPolicy.Condition condition(CallException.Kind kind) {
+        return switch (kind) {
+            case CONNECT_FAILURE -> RetryPolicy.Condition.CONNECT_FAILURE;
+            case RESET -> RetryPolicy.Condition.RESET;
+            case TIMEOUT -> RetryPolicy.Condition.TIMEOUT;
+            default -> null; // deadline, cancellation, no endpoint, rejection: trying again cannot help
+        };
+    }
+}

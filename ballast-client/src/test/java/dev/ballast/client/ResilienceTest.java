@@ -1,0 +1,219 @@
+package dev.ballast.client;
+
+import dev.ballast.client.testing.Backend;
+import dev.ballast.core.outlier.OutlierDetection;
+import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.Backoff;
+import dev.ballast.core.resilience.RetryPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static dev.ballast.client.ClientRequest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Retries, budget, backoff, circuit breaking and outlier ejection, through the core's implementations. */
+class ResilienceTest {
+
+    private final Backend a = Backend.start("a");
+    private final Backend b = Backend.start("b");
+    private final Backend c = Backend.start("c");
+    private BallastClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        List.of(a, b, c).forEach(Backend::close);
+    }
+
+    private static RetryPolicy.Builder retries(int attempts) {
+        return RetryPolicy.builder().attempts(attempts)
+                .retryOn(EnumSet.allOf(RetryPolicy.Condition.class))
+                .retryStatuses(java.util.Set.of(502, 503, 504));
+    }
+
+    private BallastClient client(ServiceConfig.Builder service) {
+        client = BallastClient.builder().service(service.build()).build();
+        return client;
+    }
+
+    private ServiceConfig.Builder orders(Backend... backends) {
+        return ServiceConfig.builder("orders").endpoints(java.util.Arrays.stream(backends).map(Backend::address)
+                .toArray(String[]::new));
+    }
+
+    @Test
+    void anEndpointStoppedMidTrafficIsEjectedAndCallsKeepSucceeding() {
+        List<CallListener.EndpointEvent> events = new CopyOnWriteArrayList<>();
+        List<String> attemptsTo = new CopyOnWriteArrayList<>();
+        client = BallastClient.builder()
+                .service(orders(a, b, c)
+                        .retries(retries(2).build())
+                        .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50))
+                        .build())
+                .listener(new CallListener() {
+                    @Override
+                    public void attemptFinished(AttemptEvent event) {
+                        attemptsTo.add(event.endpoint());
+                    }
+
+                    @Override
+                    public void endpointChanged(EndpointEvent event) {
+                        events.add(event);
+                    }
+                })
+                .build();
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            statuses.add(client.send(request("orders").path("/before")).status());
+        }
+
+        b.stop();
+        for (int i = 0; i < 60; i++) {
+            statuses.add(client.send(request("orders").path("/during")).status());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> isEjected(b));
+        int attemptsBefore = attemptsTo.size();
+        for (int i = 0; i < 60; i++) {
+            statuses.add(client.send(request("orders").path("/after")).status());
+        }
+
+        assertThat(statuses).hasSize(180).containsOnly(200);
+        assertThat(events).anySatisfy(event -> {
+            assertThat(event.endpoint()).isEqualTo(b.address());
+            assertThat(event.to()).isEqualTo("ejected");
+            assertThat(event.reason()).contains("3 failures in a row", "connect failure");
+        });
+        assertThat(attemptsTo.subList(attemptsBefore, attemptsTo.size())).doesNotContain(b.address());
+        assertThat(a.hits() + c.hits()).isGreaterThanOrEqualTo(140);
+    }
+
+    private boolean isEjected(Backend backend) {
+        return client.endpoints("orders").stream()
+                .anyMatch(status -> status.address().equals(backend.address()) && status.ejected());
+    }
+
+    @Test
+    void aFailedTryIsRetriedOnAnotherEndpoint() {
+        a.status(503);
+        client(orders(a, b).balancer(Policies.FIRST).retries(retries(2).build()));
+
+        ClientResponse response = client.send(request("orders"));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.bodyText()).isEqualTo("b");
+        assertThat(response.attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void aPostThatReachedTheServerIsNotRetried() {
+        a.status(503);
+        client(orders(a, b).balancer(Policies.FIRST).retries(retries(2).build()));
+
+        ClientResponse response = client.send(request("orders").method("POST", "{}".getBytes()));
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.attempts()).isEqualTo(1);
+        assertThat(b.hits()).isZero();
+    }
+
+    @Test
+    void aPostIsRetriedAfterAConnectFailureSinceNothingWasSent() {
+        a.stop();
+        client(orders(a, b).balancer(Policies.FIRST).retries(retries(1).build()));
+
+        ClientResponse response = client.send(request("orders").method("POST", "{}".getBytes()));
+
+        assertThat(response.bodyText()).isEqualTo("b");
+        assertThat(response.attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void theRetryBudgetCapsRetriesWhenEveryEndpointFails() {
+        for (Backend backend : List.of(a, b, c)) {
+            backend.status(503).delay(Duration.ofMillis(100));
+        }
+        client(orders(a, b, c).retries(retries(2).build()).retryBudgetPercent(0)); // only the 3 always allowed
+
+        List<CompletableFuture<ClientResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            calls.add(client.sendAsync(request("orders")));
+        }
+        calls.forEach(CompletableFuture::join);
+
+        int tries = a.hits() + b.hits() + c.hits();
+        // Without a budget: 30 calls x 3 tries = 90. With 3 retries in flight at most, well under half of that.
+        assertThat(tries).isBetween(31, 45);
+        assertThat(calls).allSatisfy(call -> assertThat(call.join().status()).isEqualTo(503));
+    }
+
+    @Test
+    void theCallsDeadlineCoversEveryAttempt() {
+        for (Backend backend : List.of(a, b, c)) {
+            backend.delay(Duration.ofSeconds(2));
+        }
+        client(orders(a, b, c).retries(retries(5).perTryTimeout(Duration.ofMillis(200)).build()));
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.send(request("orders").timeout(Duration.ofMillis(500))))
+                .isInstanceOfSatisfying(CallException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(CallException.Kind.DEADLINE_EXCEEDED);
+                    assertThat(e.getMessage()).contains("deadline passed");
+                });
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        assertThat(millis).isBetween(450L, 1_200L); // not 6 tries x 200 ms
+        assertThat(a.hits() + b.hits() + c.hits()).isBetween(2, 3);
+    }
+
+    @Test
+    void cancellingACallEndsItsBackoffAtOnce() throws Exception {
+        a.status(503);
+        client(orders(a).retries(retries(1).backoff(Backoff.exponential(Duration.ofSeconds(5), Duration.ofSeconds(5)))
+                .build()));
+        // Full jitter may pick a short delay; the 5 s ceiling makes a long one overwhelmingly likely, and
+        // the assertion below holds either way: the call ends promptly with no third try.
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("orders"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.hits() >= 1);
+
+        long start = System.nanoTime();
+        call.cancel(true);
+
+        assertThatThrownBy(() -> call.get(1, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> a.hits() <= 2);
+        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("orders").getFirst().inFlight() == 0);
+    }
+
+    @Test
+    void theCircuitBreakerRejectsCallsOverMaxRequests() {
+        a.delay(Duration.ofMillis(300));
+        client(orders(a).maxRequests(2));
+
+        List<CompletableFuture<ClientResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            calls.add(client.sendAsync(request("orders")));
+        }
+        List<String> outcomes = calls.stream().map(call -> call.handle((response, error) -> error == null
+                ? "ok" : ((CallException) error).kind() + ": " + error.getMessage()).join())
+                .toList();
+
+        assertThat(outcomes).filteredOn("ok"::equals).hasSize(2);
+        assertThat(outcomes).filteredOn(outcome -> !outcome.equals("ok")).hasSize(3)
+                .allSatisfy(outcome -> assertThat(outcome).isEqualTo(
+                        "REJECTED: orders: circuit breaker: max_requests (2) reached"));
+        assertThat(client.send(request("orders")).status()).isEqualTo(200); // recovered
+    }
+}
