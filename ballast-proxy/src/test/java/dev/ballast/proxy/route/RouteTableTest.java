@@ -1,0 +1,140 @@
+package dev.ballast.proxy.route;
+
+import dev.ballast.core.pick.Policies;
+import dev.ballast.proxy.config.MatchConfig;
+import dev.ballast.proxy.config.RouteConfig;
+import dev.ballast.proxy.http.ProxyPipeline;
+import dev.ballast.proxy.testing.TestConfigs;
+import dev.ballast.proxy.upstream.Upstream;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RouteTableTest {
+
+    private static EventLoopGroup group;
+    private static Map<String, Upstream> upstreams;
+
+    @BeforeAll
+    static void upstreams() {
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        upstreams = Map.of(
+                "a", Upstream.create(TestConfigs.upstream("a", Policies.ROUND_ROBIN, List.of()), group,
+                        NioSocketChannel.class, ProxyPipeline.upstreamInitializer()),
+                "b", Upstream.create(TestConfigs.upstream("b", Policies.ROUND_ROBIN, List.of()), group,
+                        NioSocketChannel.class, ProxyPipeline.upstreamInitializer()));
+    }
+
+    @AfterAll
+    static void stop() {
+        group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static MatchConfig match(String host, String path, String prefix, String regex, Set<String> methods,
+                                     Map<String, String> headers, Map<String, String> query) {
+        return new MatchConfig(host, path, prefix, regex == null ? null : Pattern.compile(regex), methods, headers, query);
+    }
+
+    private static HttpRequest request(HttpMethod method, String uri, String... headers) {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.headers().add(headers[i], headers[i + 1]);
+        }
+        return request;
+    }
+
+    private static String route(RouteTable table, HttpRequest request) {
+        Route route = table.match(request, new QueryStringDecoder(request.uri()).path());
+        return route == null ? null : route.upstream().name();
+    }
+
+    @Test
+    void firstMatchingRouteWinsInFileOrder() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig("api", match(null, null, "/api/", null, Set.of(), Map.of(), Map.of()), "a"),
+                new RouteConfig("rest", match(null, null, "/", null, Set.of(), Map.of(), Map.of()), "b")), upstreams);
+
+        assertThat(route(table, request(HttpMethod.GET, "/api/users"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/apix"))).isEqualTo("b");
+        assertThat(table.routes()).extracting(Route::name).containsExactly("api", "rest");
+    }
+
+    @Test
+    void matchesHostIgnoringCaseAndPortAndWildcards() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig(null, match("api.example.com", null, null, null, Set.of(), Map.of(), Map.of()), "a"),
+                new RouteConfig(null, match("*.example.org", null, null, null, Set.of(), Map.of(), Map.of()), "b")),
+                upstreams);
+
+        assertThat(route(table, request(HttpMethod.GET, "/", "Host", "API.Example.com:8443"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/", "Host", "api.example.com.evil"))).isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/", "Host", "shop.example.org"))).isEqualTo("b");
+        assertThat(route(table, request(HttpMethod.GET, "/", "Host", "example.org"))).isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/"))).as("no Host header").isNull();
+        assertThat(table.routes().get(1).name()).isEqualTo("route-1");
+    }
+
+    @Test
+    void matchesExactPathAndMethods() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig(null, match(null, "/login", null, null, Set.of("POST", "PUT"), Map.of(), Map.of()), "a")),
+                upstreams);
+
+        assertThat(route(table, request(HttpMethod.POST, "/login?next=/home"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.PUT, "/login"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/login"))).isNull();
+        assertThat(route(table, request(HttpMethod.POST, "/login/"))).isNull();
+    }
+
+    @Test
+    void regexMustMatchTheWholePath() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig(null, match(null, null, null, "/user/[0-9]+", Set.of(), Map.of(), Map.of()), "a")),
+                upstreams);
+
+        assertThat(route(table, request(HttpMethod.GET, "/user/42?x"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/user/42/edit"))).isNull();
+    }
+
+    @Test
+    void headersMatchExactValuesWithCaseInsensitiveNamesAndQueryMatchesDecodedValues() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig(null, match(null, null, null, null, Set.of(), Map.of("X-Canary", "always"),
+                        Map.of("v", "a b")), "a")), upstreams);
+
+        assertThat(route(table, request(HttpMethod.GET, "/?v=a%20b", "x-canary", "always"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/?v=a%20b", "x-canary", "always, never"))).isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/?v=ab", "x-canary", "always"))).isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/", "x-canary", "always"))).isNull();
+    }
+
+    @Test
+    void emptyMatchMatchesEverything() {
+        RouteTable table = RouteTable.compile(List.of(TestConfigs.routeAll("b")), upstreams);
+
+        assertThat(route(table, request(HttpMethod.DELETE, "*"))).isEqualTo("b");
+    }
+
+    @Test
+    void rejectsRouteToUnknownUpstream() {
+        assertThatThrownBy(() -> RouteTable.compile(List.of(TestConfigs.routeAll("nope")), upstreams))
+                .hasMessageContaining("routes[0].upstream: 'nope'");
+    }
+}
