@@ -27,8 +27,12 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
         if (host.isBlank()) {
             throw new IllegalArgumentException("host: empty (expected: a host name or an IP address)");
         }
-        if (host.startsWith("[") || host.endsWith("]")) {
-            host = host.substring(host.startsWith("[") ? 1 : 0, host.length() - (host.endsWith("]") ? 1 : 0));
+        if (host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.indexOf('[') >= 0 || host.indexOf(']') >= 0) {
+            throw new IllegalArgumentException(
+                    "host: '" + host + "' (expected: a host name or an IP address, IPv6 optionally in brackets)");
         }
         if (port < 1 || port > 65_535) {
             throw new IllegalArgumentException("port: " + port + " out of range (expected: 1..65535)");
@@ -70,7 +74,8 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
             host = text.substring(0, colon);
             port = text.substring(colon + 1);
         }
-        if (host.isEmpty() || port.isEmpty() || !port.chars().allMatch(Character::isDigit) || port.length() > 9) {
+        // ASCII digits only: Character.isDigit (and Integer.parseInt) would also take e.g. Arabic-Indic digits.
+        if (host.isEmpty() || port.isEmpty() || !port.chars().allMatch(c -> c >= '0' && c <= '9') || port.length() > 9) {
             throw badAddress(address);
         }
         return of(host, Integer.parseInt(port));

@@ -49,8 +49,8 @@ public final class EndpointState {
     private volatile long eligibleSinceNanos;
     private volatile boolean rampExempt = true;
 
-    private volatile LoadObserver loadObserver = LoadObserver.NONE;
-    private volatile int loadSlot;
+    /** Observer and slot in one volatile reference, so a rebind can never pair one's observer with another's slot. */
+    private volatile LoadBinding loadBinding = LoadBinding.NONE;
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -100,7 +100,7 @@ public final class EndpointState {
     public void acquire() {
         int now = (int) ACTIVE.getAndAdd(this, 1) + 1;
         registry.activeChanged(1);
-        loadObserver.loadChanged(loadSlot, now);
+        loadBinding.loadChanged(now);
     }
 
     /**
@@ -116,7 +116,7 @@ public final class EndpointState {
             }
         } while (!ACTIVE.compareAndSet(this, current, current + 1));
         registry.activeChanged(1);
-        loadObserver.loadChanged(loadSlot, current + 1);
+        loadBinding.loadChanged(current + 1);
         return true;
     }
 
@@ -127,7 +127,7 @@ public final class EndpointState {
     public void release() {
         int now = (int) ACTIVE.getAndAdd(this, -1) - 1;
         registry.activeChanged(-1);
-        loadObserver.loadChanged(loadSlot, now);
+        loadBinding.loadChanged(now);
     }
 
     /** Ends a request and feeds its latency to the EWMA. Call exactly once per successful pick. */
@@ -138,8 +138,17 @@ public final class EndpointState {
 
     /** Binds the index that follows this endpoint's load; balancers only. */
     public void bindLoadObserver(LoadObserver observer, int slot) {
-        this.loadSlot = slot;
-        this.loadObserver = Objects.requireNonNull(observer, "observer");
+        Objects.requireNonNull(observer, "observer");
+        this.loadBinding = observer == LoadObserver.NONE ? LoadBinding.NONE : new LoadBinding(observer, slot);
+    }
+
+    private record LoadBinding(LoadObserver observer, int slot) {
+
+        static final LoadBinding NONE = new LoadBinding(LoadObserver.NONE, 0);
+
+        void loadChanged(int active) {
+            observer.loadChanged(slot, active);
+        }
     }
 
     // ---- latency ----

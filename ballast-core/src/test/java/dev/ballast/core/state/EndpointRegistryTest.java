@@ -1,0 +1,78 @@
+package dev.ballast.core.state;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.testing.FakeTicker;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EndpointRegistryTest {
+
+    private final FakeTicker ticker = new FakeTicker();
+    private final EndpointRegistry registry = new EndpointRegistry(ticker);
+
+    private final Endpoint a = Endpoint.parse("10.0.0.1:80");
+    private final Endpoint b = Endpoint.parse("10.0.0.2:80");
+    private final Endpoint c = Endpoint.parse("[::1]:80");
+
+    @Test
+    void keepsTheStateOfEndpointsThatStay() {
+        List<EndpointState> first = registry.sync(List.of(a, b));
+        EndpointState stateOfA = first.get(0);
+        stateOfA.acquire();
+        stateOfA.setHealth(Health.UNHEALTHY);
+        stateOfA.observeLatency(5_000_000);
+
+        List<EndpointState> second = registry.sync(List.of(c, a.withWeight(3)));
+
+        assertThat(second.get(1)).isSameAs(stateOfA);
+        assertThat(stateOfA.active()).isEqualTo(1);
+        assertThat(stateOfA.health()).isEqualTo(Health.UNHEALTHY);
+        assertThat(stateOfA.latencyEwmaNanos(ticker.nanos())).isPositive();
+        assertThat(stateOfA.endpoint().weight()).isEqualTo(3); // takes the new weight
+        assertThat(registry.get(b.address())).isNull();
+        assertThat(registry.get(c.address())).isSameAs(second.get(0));
+        assertThat(registry.all()).containsExactlyInAnyOrder(second.get(0), stateOfA);
+    }
+
+    @Test
+    void countsRequestsOfRemovedEndpointsUntilTheyFinish() {
+        EndpointState stateOfB = registry.sync(List.of(a, b)).get(1);
+        stateOfB.acquire();
+
+        registry.sync(List.of(a));
+        assertThat(registry.totalActive()).isEqualTo(1);
+
+        stateOfB.release();
+        assertThat(registry.totalActive()).isZero();
+    }
+
+    @Test
+    void rampsOnlyEndpointsThatJoinLater() {
+        EndpointState original = registry.sync(List.of(a)).get(0);
+        ticker.advance(Duration.ofSeconds(5));
+        EndpointState joined = registry.sync(List.of(a, b)).get(1);
+
+        assertThat(original.rampExempt()).isTrue();
+        assertThat(joined.rampExempt()).isFalse();
+        assertThat(joined.eligibleSinceNanos()).isEqualTo(ticker.nanos());
+    }
+
+    @Test
+    void rejectsDuplicateAddresses() {
+        assertThatThrownBy(() -> registry.sync(List.of(a, b, a.withWeight(2))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("endpoint 10.0.0.1:80: listed twice (expected: unique addresses)");
+    }
+
+    @Test
+    void rejectsANonPositiveDecay() {
+        assertThatThrownBy(() -> new EndpointRegistry(ticker, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ewma decay: PT0S (expected: positive)");
+    }
+}
