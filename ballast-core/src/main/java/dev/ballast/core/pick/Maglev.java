@@ -4,6 +4,10 @@ import dev.ballast.core.internal.XxHash64;
 import dev.ballast.core.state.EndpointRegistry;
 import dev.ballast.core.state.EndpointState;
 
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
 /**
  * {@code maglev}: Google's Maglev consistent hashing (Eisenbud et al., NSDI 2016, section 3.4).
  * Every endpoint walks its own permutation of a prime-sized table ({@code offset + j x skip}, both
@@ -53,11 +57,18 @@ final class Maglev implements Picker {
             skip[i] = Long.remainderUnsigned(XxHash64.hash(address, 1), size - 1) + 1;
             maxWeight = Math.max(maxWeight, endpoints.weight(i));
         }
+        // Turns go in address order, not list order: whoever takes its turn first wins a contested
+        // slot, and the same membership must give the same table however it happens to be listed.
+        int[] turns = IntStream.range(0, n).boxed()
+                .sorted(Comparator.comparing(i -> endpoints.get(i).address()))
+                .mapToInt(Integer::intValue)
+                .toArray();
         int[] table = new int[size];
-        java.util.Arrays.fill(table, -1);
+        Arrays.fill(table, -1);
         int filled = 0;
         for (long round = 1; filled < size; round++) {
-            for (int i = 0; i < n && filled < size; i++) {
+            for (int turn = 0; turn < n && filled < size; turn++) {
+                int i = turns[turn];
                 if (taken[i] * maxWeight >= round * endpoints.weight(i)) {
                     continue; // this endpoint is ahead of its weighted share for now
                 }

@@ -25,7 +25,7 @@ final class WeightedRandom implements Picker {
         int largeCount = 0;
         double total = endpoints.totalWeight();
         for (int i = 0; i < n; i++) {
-            scaled[i] = endpoints.weight(i) * n / total;
+            scaled[i] = (double) endpoints.weight(i) * n / total; // in double: weight x n overflows an int
             if (scaled[i] < 1.0) {
                 small[smallCount++] = i;
             } else {
