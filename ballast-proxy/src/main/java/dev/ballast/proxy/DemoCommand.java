@@ -1,0 +1,83 @@
+package dev.ballast.proxy;
+
+import dev.ballast.proxy.config.ConfigLoader;
+import dev.ballast.proxy.config.ConfigResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ballast demo}: three in-process demo backends behind the proxy on 127.0.0.1:8080 (admin
+ * 127.0.0.1:9901), configured by a sample YAML that goes through the real config loader and is
+ * printed, so the first command a newcomer runs also shows them what a config looks like.
+ */
+@Command(name = "demo", description = "Start three demo backends and the proxy in front of them (try: curl localhost:8080/).")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "Proxy port (default: ${DEFAULT-VALUE}).")
+    private int port;
+
+    @Option(names = "--admin-port", defaultValue = "9901", paramLabel = "PORT", description = "Admin port (default: ${DEFAULT-VALUE}).")
+    private int adminPort;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    @Spec
+    private CommandSpec spec;
+
+    final StopSignal stop = new StopSignal();
+    volatile ProxyServer server;
+
+    static String sampleYaml(int port, int adminPort, List<Integer> backendPorts) {
+        StringBuilder yaml = new StringBuilder()
+                .append("# ballast demo: three local backends, round-robin\n")
+                .append("listeners:\n")
+                .append("  - name: public\n")
+                .append("    address: 127.0.0.1:").append(port).append('\n')
+                .append("admin:\n")
+                .append("  address: 127.0.0.1:").append(adminPort).append('\n')
+                .append("upstreams:\n")
+                .append("  demo:\n")
+                .append("    balancer: round-robin\n")
+                .append("    endpoints:\n");
+        for (int backendPort : backendPorts) {
+            yaml.append("      - 127.0.0.1:").append(backendPort).append('\n');
+        }
+        return yaml.append("routes:\n")
+                .append("  - match: { path_prefix: / }\n")
+                .append("    upstream: demo\n")
+                .toString();
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (DemoBackends backends = DemoBackends.start(3)) {
+            String yaml = sampleYaml(port, adminPort, backends.ports());
+            ConfigResult result = ConfigLoader.parse(yaml, "demo.yaml");
+            if (!result.ok()) {
+                result.errors().forEach(problem -> out.println("error: " + problem.format()));
+                out.flush();
+                return 1;
+            }
+            out.println("Sample configuration (save it as ballast.yaml and run: ballast run -c ballast.yaml):");
+            out.println();
+            out.println(yaml);
+            out.flush();
+            return RunCommand.serve(result.config(), stop, spec.commandLine().getErr(), proxy -> {
+                server = proxy;
+                int bound = proxy.listenerAddresses().get(0).getPort();
+                out.println("try: curl localhost:" + bound + "/   (run it a few times and watch the backends take turns)");
+                out.println("     curl localhost:" + proxy.adminAddress().getPort() + "/healthz");
+                out.println("stop with Ctrl-C");
+                out.flush();
+            });
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.ballast.proxy;
+
+import dev.ballast.proxy.config.ConfigLoader;
+import dev.ballast.proxy.config.ConfigResult;
+import dev.ballast.proxy.config.ProxyConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ballast run -c FILE}: loads and validates the configuration (an invalid one is reported
+ * exactly as {@code validate} does, exit 1), runs the proxy, and on SIGTERM/SIGINT drains in-flight
+ * requests for up to {@code drain_timeout} and exits 0.
+ */
+@Command(name = "run", description = "Run the proxy with a configuration file until SIGTERM/SIGINT.")
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration file.")
+    private Path config;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    @Spec
+    private CommandSpec spec;
+
+    final StopSignal stop = new StopSignal();
+    volatile ProxyServer server;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        ConfigResult result = ConfigLoader.load(config);
+        result.errors().forEach(problem -> out.println("error: " + problem.format()));
+        result.warnings().forEach(problem -> out.println("warning: " + problem.format()));
+        if (!result.ok()) {
+            out.println(config + ": " + result.errors().size() + " error" + (result.errors().size() == 1 ? "" : "s"));
+            out.flush();
+            return 1;
+        }
+        out.flush();
+        return serve(result.config(), stop, spec.commandLine().getErr(), s -> server = s);
+    }
+
+    /** Runs a proxy until {@code stop} fires, then drains; shared with {@code demo}. */
+    static int serve(ProxyConfig config, StopSignal stop, PrintWriter err, java.util.function.Consumer<ProxyServer> started)
+            throws InterruptedException {
+        ProxyServer proxy;
+        try {
+            proxy = ProxyServer.start(config);
+        } catch (IllegalStateException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        Duration drain = Duration.ofMillis(config.drainTimeoutMillis());
+        Thread hook = new Thread(() -> proxy.shutdown(drain), "ballast-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        started.accept(proxy);
+        String why = stop.installHandlers().await();
+        log.info("{}: stopping, draining in-flight requests for up to {} ms", why, drain.toMillis());
+        proxy.shutdown(drain);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyExiting) {
+            // the JVM is going down anyway; the hook returns at once as the proxy is stopped
+        }
+        return 0;
+    }
+}

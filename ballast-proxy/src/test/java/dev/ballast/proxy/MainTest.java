@@ -1,0 +1,112 @@
+package dev.ballast.proxy;
+
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class MainTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private CommandLine capture(CommandLine commandLine) {
+        return commandLine.setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+    }
+
+    @Test
+    void versionIsDevWhenNotRunFromTheJar() {
+        int code = capture(Main.commandLine()).execute("version");
+
+        assertThat(code).isZero();
+        assertThat(out.toString().trim()).isEqualTo("ballast dev");
+    }
+
+    @Test
+    void listsTheSubcommandsAndPointsNewcomersAtDemo() {
+        int code = capture(Main.commandLine()).execute();
+
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("run", "validate", "demo", "version", "Try: ballast demo");
+    }
+
+    @Test
+    void runReportsAnInvalidConfigLikeValidateAndExits1(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("broken.yaml");
+        Files.writeString(file, "listeners:\n  - name: public\n    address: 127.0.0.1:70000\nupstreams: {}\nroutes: []\n");
+
+        int runCode = capture(Main.commandLine()).execute("run", "-c", file.toString());
+        String runOutput = out.toString();
+        out.getBuffer().setLength(0);
+        int validateCode = capture(Main.commandLine()).execute("validate", "-c", file.toString());
+
+        assertThat(runCode).isEqualTo(1);
+        assertThat(validateCode).isEqualTo(1);
+        assertThat(runOutput).contains("error: ").contains("70000");
+        assertThat(runOutput).isEqualTo(out.toString());
+    }
+
+    @Test
+    void runServesTheConfigUntilStoppedThenExits0(@TempDir Path dir) throws Exception {
+        try (TestBackend one = TestBackend.named("one"); TestBackend two = TestBackend.named("two")) {
+            Path file = dir.resolve("ballast.yaml");
+            Files.writeString(file, DemoCommand.sampleYaml(0, 0, List.of(one.port(), two.port())));
+            RunCommand run = new RunCommand();
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+                    () -> capture(new CommandLine(run)).execute("-c", file.toString()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> run.server != null);
+
+            Set<String> served = new HashSet<>();
+            try (RawHttp raw = RawHttp.connect(run.server.listenerAddresses().get(0))) {
+                for (int i = 0; i < 4; i++) {
+                    served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+                }
+            }
+            run.stop.trigger("test");
+
+            assertThat(served).containsExactlyInAnyOrder("one", "two");
+            assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
+    void demoStartsThreeBackendsBehindTheProxyAndPrintsItsConfig() throws Exception {
+        DemoCommand demo = new DemoCommand();
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+                () -> capture(new CommandLine(demo)).execute("--port", "0", "--admin-port", "0"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> demo.server != null);
+
+        InetSocketAddress address = demo.server.listenerAddresses().get(0);
+        Set<String> served = new HashSet<>();
+        try (RawHttp raw = RawHttp.connect(address)) {
+            for (int i = 0; i < 6; i++) {
+                served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+            }
+        }
+        try (RawHttp admin = RawHttp.connect(demo.server.adminAddress())) {
+            assertThat(admin.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        demo.stop.trigger("test");
+
+        assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(served).containsExactlyInAnyOrder("hello from demo-1 (GET /)\n", "hello from demo-2 (GET /)\n",
+                "hello from demo-3 (GET /)\n");
+        assertThat(out.toString()).contains("balancer: round-robin").contains("try: curl localhost:");
+    }
+}
