@@ -1,0 +1,137 @@
+package dev.ballast.client;
+
+import dev.ballast.client.testing.Backend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.ballast.client.ClientRequest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FanoutTest {
+
+    private final List<Backend> backends = new ArrayList<>();
+    private BallastClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        backends.forEach(Backend::close);
+    }
+
+    private List<Backend> start(String prefix, int n) {
+        List<Backend> started = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            started.add(Backend.start(prefix + i));
+        }
+        backends.addAll(started);
+        return started;
+    }
+
+    private static String[] addresses(List<Backend> list) {
+        return list.stream().map(Backend::address).toArray(String[]::new);
+    }
+
+    @Test
+    void fiftyEndpointsOfWhichTenTimeOutGiveFortyResultsAndOneErrorLine() {
+        List<Backend> shards = start("shard-", 50);
+        for (int i = 0; i < 50; i += 5) {
+            shards.get(i).delay(Duration.ofSeconds(3));
+        }
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .build();
+
+        long start = System.nanoTime();
+        FanoutResult result = Fanout.of(client).perCallTimeout(Duration.ofMillis(300))
+                .callEveryEndpoint(request("shards").path("/search?q=ballast"));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        assertThat(result.responses()).hasSize(40).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
+        assertThat(result.failureCount()).isEqualTo(10);
+        assertThat(result.errors().lines()).singleElement().satisfies(line -> {
+            assertThat(line.service()).isEqualTo("shards");
+            assertThat(line.errorType()).isEqualTo("DEADLINE_EXCEEDED");
+            assertThat(line.count()).isEqualTo(10);
+            assertThat(line.first()).isBeforeOrEqualTo(line.last());
+            assertThat(line.example()).contains("deadline passed");
+        });
+        assertThat(result.errors().toString()).hasLineCount(1).startsWith("shards DEADLINE_EXCEEDED x10 ");
+        assertThat(result.quorumReached()).isFalse();
+        assertThat(millis).isLessThan(2_000);
+    }
+
+    @Test
+    void aQuorumReturnsAsSoonAsEnoughSucceedAndCancelsTheRest() {
+        List<Backend> replicas = start("replica-", 5);
+        replicas.get(0).delay(Duration.ofSeconds(3));
+        replicas.get(1).delay(Duration.ofSeconds(3));
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("replicas").endpoints(addresses(replicas)).build())
+                .build();
+
+        long start = System.nanoTime();
+        FanoutResult result = Fanout.of(client).quorum(3).callEveryEndpoint(request("replicas"));
+
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1_500);
+        assertThat(result.quorumReached()).isTrue();
+        assertThat(result.responses()).extracting(ClientResponse::bodyText)
+                .containsExactlyInAnyOrder("replica-2", "replica-3", "replica-4");
+        assertThat(result.outcomes()).filteredOn(FanoutResult.Outcome.Abandoned.class::isInstance).hasSize(2);
+        assertThat(result.errors().isEmpty()).isTrue();
+    }
+
+    @Test
+    void theOverallTimeoutBoundsTheWholeFanout() {
+        List<Backend> slow = start("slow-", 3);
+        slow.forEach(backend -> backend.delay(Duration.ofSeconds(3)));
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("slow").endpoints(addresses(slow)).build())
+                .build();
+
+        long start = System.nanoTime();
+        FanoutResult result = Fanout.of(client).overallTimeout(Duration.ofMillis(300)).callEveryEndpoint(request("slow"));
+
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 1_500L);
+        assertThat(result.errors().lines()).singleElement()
+                .satisfies(line -> assertThat(line.count()).isEqualTo(3));
+    }
+
+    @Test
+    void failuresAreGroupedByServiceAndErrorType() {
+        List<Backend> failing = start("failing-", 3);
+        failing.forEach(backend -> backend.status(503));
+        List<Backend> healthy = start("ok-", 2);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("failing").endpoints(addresses(failing)).build())
+                .service(ServiceConfig.builder("healthy").endpoints(addresses(healthy)).build())
+                .service(ServiceConfig.builder("empty").build())
+                .build();
+        List<ClientRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            requests.add(request("failing"));
+            requests.add(request("healthy"));
+            requests.add(request("empty"));
+        }
+        requests.add(request("missing"));
+
+        FanoutResult result = Fanout.of(client).call(requests);
+
+        assertThat(result.responses()).hasSize(3);
+        assertThat(result.errors().lines())
+                .extracting(ErrorReport.Line::service, ErrorReport.Line::errorType, ErrorReport.Line::count)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("failing", "HTTP 503", 3L),
+                        org.assertj.core.groups.Tuple.tuple("empty", "NO_ENDPOINT", 3L),
+                        org.assertj.core.groups.Tuple.tuple("missing", "UNKNOWN_SERVICE", 1L));
+        assertThat(result.errors().total()).isEqualTo(7);
+        assertThat(result.outcomes()).hasSize(10);
+        assertThat(result.outcomes().get(1)).isInstanceOf(FanoutResult.Outcome.Success.class);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ballast.client;
+
+import dev.ballast.client.testing.Backend;
+import dev.ballast.core.pick.Policies;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static dev.ballast.client.ClientRequest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HedgingTest {
+
+    private final Backend slow = Backend.start("slow").delay(Duration.ofMillis(800));
+    private final Backend fast = Backend.start("fast");
+    private final List<CallListener.AttemptEvent> attempts = new CopyOnWriteArrayList<>();
+    private BallastClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        slow.close();
+        fast.close();
+    }
+
+    private BallastClient client(ServiceConfig.Builder service) {
+        client = BallastClient.builder().service(service.build()).listener(new CallListener() {
+            @Override
+            public void attemptFinished(AttemptEvent event) {
+                attempts.add(event);
+            }
+        }).build();
+        return client;
+    }
+
+    private ServiceConfig.Builder service() {
+        return ServiceConfig.builder("search").endpoints(slow.address(), fast.address());
+    }
+
+    /** Latencies in ms of {@code n} sequential calls. */
+    private List<Long> latencies(int n, ClientRequest request) {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            assertThat(client.send(request).status()).isEqualTo(200);
+            millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }
+        return millis;
+    }
+
+    @Test
+    void hedgingCutsTheLatencyOfCallsThatLandOnASlowEndpoint() {
+        client(service());
+        List<Long> plain = latencies(6, request("search"));
+        client.close();
+        client(service().hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
+
+        List<Long> hedged = latencies(6, request("search"));
+
+        assertThat(plain.stream().mapToLong(Long::longValue).max().orElseThrow()).isGreaterThanOrEqualTo(750);
+        assertThat(hedged).allSatisfy(millis -> assertThat(millis).isLessThan(400));
+        assertThat(hedged.stream().mapToLong(Long::longValue).sum())
+                .isLessThan(plain.stream().mapToLong(Long::longValue).sum() / 3);
+        // The losers were cancelled, not waited for.
+        assertThat(attempts).filteredOn(a -> a.failure() == CallException.Kind.CANCELLED).isNotEmpty()
+                .allSatisfy(a -> {
+                    assertThat(a.endpoint()).isEqualTo(slow.address());
+                    assertThat(TimeUnit.NANOSECONDS.toMillis(a.durationNanos())).isLessThan(400);
+                });
+    }
+
+    @Test
+    void onlyIdempotentRequestsAreHedged() {
+        client(service().balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
+
+        ClientResponse response = client.send(request("search").method("POST", "{}".getBytes()));
+
+        assertThat(response.bodyText()).isEqualTo("slow");
+        assertThat(response.attempts()).isEqualTo(1);
+        assertThat(fast.hits()).isZero();
+    }
+
+    @Test
+    void aFirstAttemptThatFailsEarlyIsHedgedAtOnce() {
+        slow.stop();
+        client(service().balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(Duration.ofSeconds(5))));
+
+        long start = System.nanoTime();
+        ClientResponse response = client.send(request("search"));
+
+        assertThat(response.bodyText()).isEqualTo("fast");
+        assertThat(response.attempts()).isEqualTo(2);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2_000);
+    }
+
+    @Test
+    void whenEveryAttemptFailsTheServerErrorIsReturned() {
+        slow.delay(Duration.ZERO).status(503);
+        fast.status(503);
+        client(service().hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(20))));
+
+        ClientResponse response = client.send(request("search"));
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.attempts()).isEqualTo(2);
+    }
+}

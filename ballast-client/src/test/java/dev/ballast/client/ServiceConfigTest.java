@@ -1,0 +1,82 @@
+package dev.ballast.client;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.Policies;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ServiceConfigTest {
+
+    @Test
+    void defaultsMatchTheProxysUpstreamDefaults() {
+        ServiceConfig config = ServiceConfig.builder("orders").endpoints("127.0.0.1:9001", "[::1]:9002").build();
+
+        assertThat(config.balancer()).isEqualTo(Policies.ROUND_ROBIN);
+        assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.responseTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(config.panicThreshold()).isEqualTo(0.5);
+        assertThat(config.retries().attempts()).isZero();
+        assertThat(config.outlierDetection()).isNull();
+        assertThat(config.maxRequests()).isEqualTo(1024);
+        assertThat(config.endpoints()).containsExactly(Endpoint.of("127.0.0.1", 9001), Endpoint.of("::1", 9002));
+    }
+
+    @Test
+    void reportsEveryProblemWithItsPath() {
+        assertThatThrownBy(() -> ServiceConfig.builder("orders")
+                .balancer("fastest")
+                .responseTimeout(Duration.ZERO)
+                .panicThreshold(1.5)
+                .maxRequests(0)
+                .hedging(new ServiceConfig.Hedging(1, Duration.ofMillis(10), 2))
+                .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("services.orders.balancer: 'fastest' (expected one of: round-robin,")
+                .hasMessageContaining("services.orders.response_timeout: PT0S (expected: positive)")
+                .hasMessageContaining("services.orders.panic_threshold: 1.5 (expected: 0..1)")
+                .hasMessageContaining("services.orders.circuit_breaker.max_requests: 0 (expected: >= 1)")
+                .hasMessageContaining("services.orders.hedging.max_attempts: 1 (expected: 2..10)")
+                .hasMessageContaining("services.orders.hedging.percentile: 2.0");
+    }
+
+    @Test
+    void aHashKeyNeedsAHashBalancer() {
+        assertThatThrownBy(() -> ServiceConfig.builder("orders").hashKey("header:x-user").build())
+                .hasMessageContaining("services.orders.hash_key: set, but balancer round-robin ignores it");
+    }
+
+    @Test
+    void parsesTheProxysHashKeyForms() {
+        assertThat(ServiceConfig.HashKey.parse("header:X-User-Id").toString()).isEqualTo("header:X-User-Id");
+        assertThat(ServiceConfig.HashKey.parse("cookie:session").source()).isEqualTo(ServiceConfig.HashKey.Source.COOKIE);
+        assertThat(ServiceConfig.HashKey.parse("query:user").name()).isEqualTo("user");
+        assertThat(ServiceConfig.HashKey.parse("path").source()).isEqualTo(ServiceConfig.HashKey.Source.PATH);
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("client-ip"))
+                .hasMessageContaining("client-ip is for the proxy");
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("header:"))
+                .hasMessageContaining("without a name");
+    }
+
+    @Test
+    void aClientNeedsUniqueServices() {
+        ServiceConfig orders = ServiceConfig.builder("orders").build();
+
+        assertThatThrownBy(() -> BallastClient.builder().service(orders).service(orders))
+                .hasMessage("services.orders: configured twice (expected: unique names)");
+        assertThatThrownBy(() -> BallastClient.builder().build()).hasMessageContaining("services: none");
+    }
+
+    @Test
+    void requestsRejectHeadersTheHttpClientOwns() {
+        assertThatThrownBy(() -> ClientRequest.request("orders").header("Host", "example.com"))
+                .hasMessageContaining("header Host: set by the HTTP client itself");
+        assertThatThrownBy(() -> ClientRequest.request("orders").path("orders"))
+                .hasMessageContaining("expected: starting with /");
+        assertThatThrownBy(() -> ClientRequest.request("orders").path("/a b"))
+                .hasMessageContaining("not a valid URI path");
+    }
+}
