@@ -1,6 +1,7 @@
 package dev.ballast.client;
 
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.resilience.CircuitBreaker;
@@ -35,6 +36,7 @@ import java.util.Objects;
  * @param retries         {@code retries}: the core's policy ({@link RetryPolicy#none()} for none)
  * @param retryBudgetPercent {@code retries.budget_percent}: retries in flight as a share of calls in flight
  * @param outlierDetection {@code outlier_detection}: the core's settings, or null for off
+ * @param healthCheck     {@code health_check}: active checks, or null for off
  * @param maxRequests     {@code circuit_breaker.max_requests}: attempts in flight to the service; the
  *                        other two limits have no meaning over {@code HttpClient}, which owns its
  *                        connections and its queue
@@ -54,6 +56,7 @@ public record ServiceConfig(
         RetryPolicy retries,
         double retryBudgetPercent,
         OutlierDetection outlierDetection,
+        HealthCheck healthCheck,
         int maxRequests,
         Hedging hedging) {
 
@@ -160,6 +163,43 @@ public record ServiceConfig(
     }
 
     /**
+     * {@code health_check}: active checks of every endpoint, by the core's {@code HealthMonitor}
+     * (thresholds, interval, jitter in {@code settings}); what is sent is the client's part: an HTTP
+     * {@code GET path} over the service's HTTP client expecting a status in {@code [minStatus,
+     * maxStatus]}, or ({@code type: tcp}) a connection that opens.
+     */
+    public record HealthCheck(Type type, String path, int minStatus, int maxStatus, HealthCheckSettings settings) {
+
+        public enum Type { HTTP, TCP }
+
+        public HealthCheck {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(settings, "settings");
+            if (type == Type.HTTP && (path == null || !path.startsWith("/"))) {
+                throw new IllegalArgumentException("health_check.path: '" + path + "' (expected: starting with /)");
+            }
+            if (minStatus < 100 || maxStatus > 599 || minStatus > maxStatus) {
+                throw new IllegalArgumentException("health_check.expected_status: " + minStatus + "-" + maxStatus
+                        + " (expected: a range within 100-599)");
+            }
+        }
+
+        /** {@code GET path}, healthy on 200-399 (the proxy's default {@code expected_status}). */
+        public static HealthCheck http(String path, HealthCheckSettings settings) {
+            return new HealthCheck(Type.HTTP, path, 200, 399, settings);
+        }
+
+        /** Healthy when a TCP connection opens. */
+        public static HealthCheck tcp(HealthCheckSettings settings) {
+            return new HealthCheck(Type.TCP, "", 100, 599, settings);
+        }
+
+        public HealthCheck withExpectedStatus(int min, int max) {
+            return new HealthCheck(type, path, min, max, settings);
+        }
+    }
+
+    /**
      * {@code hedging}: after {@code delay} without a response, send the same request to another
      * endpoint; the first good response wins and the others are cancelled. Only idempotent requests
      * are hedged.
@@ -211,6 +251,7 @@ public record ServiceConfig(
         private RetryPolicy retries = RetryPolicy.none();
         private double retryBudgetPercent = RetryBudget.DEFAULT_BUDGET_PERCENT;
         private OutlierDetection outlierDetection;
+        private HealthCheck healthCheck;
         private int maxRequests = CircuitBreaker.DEFAULT_LIMIT;
         private Hedging hedging;
 
@@ -290,6 +331,12 @@ public record ServiceConfig(
             return this;
         }
 
+        /** Active health checks; null turns them off. */
+        public Builder healthCheck(HealthCheck settings) {
+            this.healthCheck = settings;
+            return this;
+        }
+
         public Builder maxRequests(int max) {
             this.maxRequests = max;
             return this;
@@ -303,7 +350,7 @@ public record ServiceConfig(
         public ServiceConfig build() {
             return new ServiceConfig(name, endpoints, balancer, hashKey, boundedLoad, scheme, connectTimeout,
                     responseTimeout, slowStart, panicThreshold, retries, retryBudgetPercent, outlierDetection,
-                    maxRequests, hedging);
+                    healthCheck, maxRequests, hedging);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.ballast.client;
 
 import dev.ballast.client.testing.Backend;
+import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.resilience.Backoff;
@@ -103,6 +104,52 @@ class ResilienceTest {
     private boolean isEjected(Backend backend) {
         return client.endpoints("orders").stream()
                 .anyMatch(status -> status.address().equals(backend.address()) && status.ejected());
+    }
+
+    @Test
+    void anEndpointFailingItsHealthChecksLeavesRotationAndComesBack() {
+        List<CallListener.EndpointEvent> events = new CopyOnWriteArrayList<>();
+        HealthCheckSettings checks = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(200), 2, 2,
+                Duration.ZERO, 0);
+        client = BallastClient.builder()
+                .service(orders(a, b, c).healthCheck(ServiceConfig.HealthCheck.http("/healthz", checks)).build())
+                .listener(new CallListener() {
+                    @Override
+                    public void endpointChanged(EndpointEvent event) {
+                        events.add(event);
+                    }
+                })
+                .build();
+        await().atMost(Duration.ofSeconds(2)).until(() -> b.paths().contains("/healthz"));
+
+        b.status(503);
+        await().atMost(Duration.ofSeconds(2)).until(() -> !isHealthy(b));
+        long callsToB = callsTo(b);
+        for (int i = 0; i < 30; i++) {
+            assertThat(client.send(request("orders").path("/work")).status()).isEqualTo(200);
+        }
+        assertThat(callsTo(b)).isEqualTo(callsToB);
+
+        b.status(200);
+        await().atMost(Duration.ofSeconds(2)).until(() -> isHealthy(b));
+        for (int i = 0; i < 30; i++) {
+            client.send(request("orders").path("/work"));
+        }
+        assertThat(callsTo(b)).isGreaterThan(callsToB);
+        assertThat(events).filteredOn(event -> event.endpoint().equals(b.address()))
+                .extracting(CallListener.EndpointEvent::from, CallListener.EndpointEvent::to)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("healthy", "unhealthy"),
+                        org.assertj.core.groups.Tuple.tuple("unhealthy", "healthy"));
+        assertThat(events.getFirst().reason()).contains("status 503");
+    }
+
+    private boolean isHealthy(Backend backend) {
+        return client.endpoints("orders").stream()
+                .anyMatch(status -> status.address().equals(backend.address()) && status.healthy());
+    }
+
+    private static long callsTo(Backend backend) {
+        return backend.paths().stream().filter("/work"::equals).count();
     }
 
     @Test

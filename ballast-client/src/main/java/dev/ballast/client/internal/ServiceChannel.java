@@ -6,6 +6,9 @@ import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.client.interceptor.Interceptors;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.health.HealthListener;
+import dev.ballast.core.health.HealthMonitor;
+import dev.ballast.core.health.HealthTransition;
 import dev.ballast.core.outlier.Ejection;
 import dev.ballast.core.outlier.OutlierDetector;
 import dev.ballast.core.outlier.OutlierListener;
@@ -18,6 +21,7 @@ import dev.ballast.core.pick.Policies;
 import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.core.time.Ticker;
 
@@ -51,6 +55,8 @@ public final class ServiceChannel implements AutoCloseable {
     private final LatencyWindow latencies;
     private final List<Interceptor> steps;
     private final OutlierDetector outliers;
+    /** Null when the service has no {@code health_check}. */
+    private final HealthMonitor health;
     private final CircuitBreaker breaker;
     private final long attemptTimeoutNanos;
     private final boolean hashBased;
@@ -78,6 +84,14 @@ public final class ServiceChannel implements AutoCloseable {
         balancer.setEndpoints(config.endpoints());
         this.outliers = config.outlierDetection() == null ? OutlierDetector.disabled()
                 : OutlierDetector.builder(balancer, config.outlierDetection())
+                        .scheduler(scheduler)
+                        .name(config.name())
+                        .listener(new EndpointEvents())
+                        .build();
+        this.health = config.healthCheck() == null ? null
+                : HealthMonitor.builder(balancer, new HttpHealthChecker(config.healthCheck(), http, config.scheme(),
+                                Thread.ofVirtual().name("ballast-health-check")::start),
+                                config.healthCheck().settings())
                         .scheduler(scheduler)
                         .name(config.name())
                         .listener(new EndpointEvents())
@@ -118,6 +132,9 @@ public final class ServiceChannel implements AutoCloseable {
             }
             byAddress = Map.copyOf(map);
             outliers.sync();
+            if (health != null) {
+                health.sync();
+            }
         }
     }
 
@@ -198,11 +215,24 @@ public final class ServiceChannel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (health != null) {
+            health.close();
+        }
         outliers.close();
     }
 
-    /** Tells the client's listener about ejections, in its vocabulary. */
-    private final class EndpointEvents implements OutlierListener {
+    /** Tells the client's listener about ejections and health transitions, in its vocabulary. */
+    private final class EndpointEvents implements OutlierListener, HealthListener {
+
+        @Override
+        public void transitioned(HealthTransition transition) {
+            listener.endpointChanged(new CallListener.EndpointEvent(config.name(), transition.endpoint().address(),
+                    word(transition.from()), word(transition.to()), transition.reason()));
+        }
+
+        private static String word(Health health) {
+            return health == Health.HEALTHY ? "healthy" : "unhealthy";
+        }
 
         @Override
         public void ejected(Ejection ejection) {

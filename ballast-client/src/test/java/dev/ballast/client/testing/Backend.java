@@ -29,6 +29,7 @@ public final class Backend implements AutoCloseable {
     private final ExecutorService executor;
     private final AtomicInteger hits = new AtomicInteger();
     private final ConcurrentLinkedQueue<Headers> requests = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
     private volatile Duration delay = Duration.ZERO;
     private volatile int status = 200;
     private volatile boolean stopped;
@@ -55,6 +56,7 @@ public final class Backend implements AutoCloseable {
             body.readAllBytes();
             hits.incrementAndGet();
             requests.add(exchange.getRequestHeaders());
+            paths.add(exchange.getRequestURI().getPath());
             Duration wait = delay;
             if (!wait.isZero()) {
                 try {
@@ -89,6 +91,11 @@ public final class Backend implements AutoCloseable {
     /** Headers of every request received, oldest first. */
     public List<Headers> requests() {
         return List.copyOf(requests);
+    }
+
+    /** Paths of every request received, oldest first. */
+    public List<String> paths() {
+        return List.copyOf(paths);
     }
 
     public Backend delay(Duration newDelay) {
