@@ -79,7 +79,10 @@ public final class ProxyPipeline {
                 HttpDecoderConfig decoder = new HttpDecoderConfig()
                         .setMaxHeaderSize(UPSTREAM_MAX_HEADER)
                         .setMaxInitialLineLength(UPSTREAM_MAX_HEADER)
-                        .setMaxChunkSize(MAX_CHUNK);
+                        .setMaxChunkSize(MAX_CHUNK)
+                        // Upstreams are ours: skip re-validating every header character (the client
+                        // side validates). The decoder still splits lines, so no CR/LF gets through.
+                        .setValidateHeaders(false);
                 channel.pipeline().addLast(new HttpClientCodec(decoder, false, false), new BackendHandler());
             }
         };
