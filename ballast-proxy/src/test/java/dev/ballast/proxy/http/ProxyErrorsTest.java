@@ -140,4 +140,19 @@ class ProxyErrorsTest {
             assertThat(response.body()).as("the client sees a short body, then the close").hasSizeLessThan(1000);
         }
     }
+
+    @Test
+    void clientHangingUpWhileWaitingFreesTheUpstreamConnectionAndSlot() throws Exception {
+        TestBackend silent = backend("silent");
+        silent.respondWith(TestBackend.silent());
+        InetSocketAddress address = start(upstream("slow", Policies.ROUND_ROBIN, List.of(endpoint(silent))));
+
+        try (RawHttp client = RawHttp.connect(address)) {
+            client.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> silent.requests().size() == 1);
+        }
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> silent.openConnections() == 0);
+        assertThat(proxy.upstreams().get("slow").balancer().members().get(0).active()).isZero();
+    }
 }
