@@ -11,11 +11,21 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
-/** The I/O transport: native epoll where it loads (Linux), the JDK's NIO elsewhere. */
+/**
+ * The I/O transport: native epoll where it loads (Linux), the JDK's NIO elsewhere. The system
+ * property {@value #PROPERTY} ({@code epoll} or {@code nio}) forces one, e.g. to rule out the native
+ * transport when chasing a problem.
+ */
 record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
                  Class<? extends SocketChannel> socketChannel) {
 
+    static final String PROPERTY = "ballast.transport";
+
     static Transport best() {
+        String forced = System.getProperty(PROPERTY, "");
+        if (forced.equalsIgnoreCase("nio")) {
+            return nio();
+        }
         if (Epoll.isAvailable()) {
             return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
                     EpollSocketChannel.class);
