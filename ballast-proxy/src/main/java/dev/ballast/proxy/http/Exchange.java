@@ -61,6 +61,8 @@ final class Exchange implements PickContext, ConnectCallback {
     private final boolean head;
     private final boolean idempotent;
     private final long startNanos;
+    /** The client waits for 100 Continue before sending its body; sent once an endpoint is picked. */
+    private boolean expectContinue;
     private final boolean hasHash;
     private final long hash;
 
@@ -85,7 +87,7 @@ final class Exchange implements PickContext, ConnectCallback {
     private boolean done;
 
     Exchange(FrontendHandler frontend, ChannelHandlerContext client, HttpRequest request, Upstream upstream,
-             String path, String clientIp) {
+             String path, String clientIp, boolean expectContinue) {
         this.frontend = frontend;
         this.client = client;
         this.request = request;
@@ -98,6 +100,7 @@ final class Exchange implements PickContext, ConnectCallback {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
         this.startNanos = System.nanoTime();
+        this.expectContinue = expectContinue;
         HashKey hashKey = upstream.config().hashKey();
         String key = hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
         this.hasHash = key != null;
@@ -143,6 +146,10 @@ final class Exchange implements PickContext, ConnectCallback {
             case PickResult.Picked picked -> {
                 endpoint = picked.endpoint();
                 RequestRewrite.settleHost(request, upstream.config(), endpoint);
+                if (expectContinue) {
+                    expectContinue = false;
+                    frontend.sendContinue();
+                }
                 pool.acquire(endpoint, this);
             }
             case PickResult.Unavailable unavailable -> fail(ProxyError.NO_ENDPOINT, unavailable.reason().description());

@@ -125,12 +125,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     "body of " + declared + " bytes exceeds max_body_size (" + maxBody + ")", true, false);
             return;
         }
+        boolean expectContinue = false;
         if (request.headers().contains(HttpHeaderNames.EXPECT)) {
             if (HttpUtil.is100ContinueExpected(request)) {
-                // Answered here, once the request is admitted: the client streams its body while we
-                // connect, and an upstream that ignores Expect cannot leave both sides waiting.
-                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                        Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+                expectContinue = true;
             } else {
                 respondLocally(ProxyError.EXPECTATION_FAILED, method, request.uri(),
                         "unsupported Expect: " + request.headers().get(HttpHeaderNames.EXPECT), true, false);
@@ -138,7 +136,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
         }
         bodyBytes = 0;
-        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp);
+        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue);
         exchange = started;
         started.start();
     }
@@ -170,6 +168,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current.requestContent(part);
+    }
+
+    /**
+     * Answers {@code Expect: 100-continue} ourselves once an endpoint is picked: the client streams
+     * its body while we connect, and an upstream that ignores Expect cannot leave both sides waiting.
+     */
+    void sendContinue() {
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                Unpooled.EMPTY_BUFFER), ctx.voidPromise());
     }
 
     @Override

@@ -155,4 +155,15 @@ class ProxyErrorsTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> silent.openConnections() == 0);
         assertThat(proxy.upstreams().get("slow").balancer().members().get(0).active()).isZero();
     }
+
+    @Test
+    void asksForNoBodyWhenNoEndpointCanTakeTheRequest() throws Exception {
+        InetSocketAddress address = start(upstream("empty", Policies.ROUND_ROBIN, List.of()));
+
+        RawHttp.Response response = request(address,
+                "PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+
+        assertThat(response.status()).as("503 straight away, no 100 Continue first").isEqualTo(503);
+        assertThat(response.header("connection")).isEqualTo("close");
+    }
 }

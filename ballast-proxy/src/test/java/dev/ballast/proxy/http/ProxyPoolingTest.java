@@ -156,4 +156,29 @@ class ProxyPoolingTest {
         assertThat(responses.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 503).findFirst()
                 .orElseThrow().body()).contains("upstream pooled").contains("over capacity");
     }
+
+    @Test
+    void replaysBodylessIdempotentRequestOnAFreshConnectionWhenAReusedOneDies() throws Exception {
+        start(plain());
+        // Every connection serves one request, then closes without a word on the next: the race of
+        // a server closing an idle keep-alive connection just as the proxy reuses it.
+        java.util.Map<Integer, Integer> served = new java.util.concurrent.ConcurrentHashMap<>();
+        backend.respondWith((ctx, request) -> {
+            if (served.merge(request.connection(), 1, Integer::sum) > 1) {
+                ctx.close();
+            } else {
+                TestBackend.text(ctx, request, HttpResponseStatus.OK, "fresh");
+            }
+        });
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().text()).isEqualTo("fresh");
+            raw.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().text()).as("replayed on a new connection").isEqualTo("fresh");
+
+            raw.send("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            RawHttp.Response notReplayed = raw.read();
+            assertThat(notReplayed.status()).as("POST is not idempotent: not replayed").isEqualTo(502);
+        }
+    }
 }
