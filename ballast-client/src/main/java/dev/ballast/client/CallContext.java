@@ -3,11 +3,10 @@ package dev.ballast.client;
 import dev.ballast.core.time.Ticker;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -35,9 +34,16 @@ public final class CallContext implements AutoCloseable {
     private final long deadlineNanos;
     private final TraceContext trace;
     private final boolean cancellable;
-    private final AtomicBoolean cancelled = new AtomicBoolean();
-    private final Set<Runnable> onCancel;
+    /**
+     * The hooks to run on cancellation, copied on write (a context has a handful: its attempts'
+     * exchanges and its children); {@link #CANCELLED} once cancelled. Lighter than a concurrent set
+     * for the one or two hooks of a typical call.
+     */
+    private final AtomicReference<Runnable[]> hooks;
     private final Runnable cancelFromParent;
+
+    private static final Runnable[] NO_HOOKS = new Runnable[0];
+    private static final Runnable[] CANCELLED = new Runnable[0];
 
     private CallContext(CallContext parent, Ticker ticker, boolean hasDeadline, long deadlineNanos,
             TraceContext trace, boolean cancellable) {
@@ -47,7 +53,7 @@ public final class CallContext implements AutoCloseable {
         this.deadlineNanos = deadlineNanos;
         this.trace = trace;
         this.cancellable = cancellable;
-        this.onCancel = cancellable ? ConcurrentHashMap.newKeySet() : Set.of();
+        this.hooks = cancellable ? new AtomicReference<>(NO_HOOKS) : null;
         this.cancelFromParent = this::cancel;
     }
 
@@ -146,7 +152,7 @@ public final class CallContext implements AutoCloseable {
     }
 
     public boolean isCancelled() {
-        return cancelled.get();
+        return cancellable && hooks.get() == CANCELLED;
     }
 
     /** The clock the deadline is measured on. */
@@ -164,16 +170,15 @@ public final class CallContext implements AutoCloseable {
         if (!cancellable) {
             throw new IllegalStateException("the background context cannot be cancelled (use child() for a cancellable one)");
         }
-        if (!cancelled.compareAndSet(false, true)) {
+        Runnable[] toRun = hooks.getAndSet(CANCELLED);
+        if (toRun == CANCELLED) {
             return;
         }
         if (parent != null && parent.cancellable) {
-            parent.onCancel.remove(cancelFromParent);
+            parent.remove(cancelFromParent);
         }
-        for (Runnable hook : onCancel) {
-            if (onCancel.remove(hook)) {
-                hook.run();
-            }
+        for (Runnable hook : toRun) {
+            hook.run();
         }
     }
 
@@ -195,11 +200,42 @@ public final class CallContext implements AutoCloseable {
         if (!cancellable) {
             return Registration.NONE;
         }
-        onCancel.add(hook);
-        if (cancelled.get() && onCancel.remove(hook)) {
-            hook.run();
+        Runnable[] current;
+        Runnable[] next;
+        do {
+            current = hooks.get();
+            if (current == CANCELLED) {
+                hook.run();
+                return Registration.NONE;
+            }
+            next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = hook;
+        } while (!hooks.compareAndSet(current, next));
+        return () -> remove(hook);
+    }
+
+    private void remove(Runnable hook) {
+        Runnable[] current;
+        Runnable[] next;
+        do {
+            current = hooks.get();
+            int index = indexOf(current, hook);
+            if (current == CANCELLED || index < 0) {
+                return;
+            }
+            next = current.length == 1 ? NO_HOOKS : new Runnable[current.length - 1];
+            System.arraycopy(current, 0, next, 0, index);
+            System.arraycopy(current, index + 1, next, index, current.length - index - 1);
+        } while (!hooks.compareAndSet(current, next));
+    }
+
+    private static int indexOf(Runnable[] array, Runnable hook) {
+        for (int i = array.length - 1; i >= 0; i--) { // the latest hook is the likeliest to leave first
+            if (array[i] == hook) {
+                return i;
+            }
         }
-        return () -> onCancel.remove(hook);
+        return -1;
     }
 
     /** A hook registered with {@link #onCancel}; closing it unregisters the hook. */
@@ -222,6 +258,6 @@ public final class CallContext implements AutoCloseable {
     @Override
     public String toString() {
         return "CallContext[" + (hasDeadline ? "remaining=" + Duration.ofNanos(remainingNanos()) : "no deadline")
-                + (trace != null ? ", " + trace : "") + (cancelled.get() ? ", cancelled" : "") + "]";
+                + (trace != null ? ", " + trace : "") + (isCancelled() ? ", cancelled" : "") + "]";
     }
 }

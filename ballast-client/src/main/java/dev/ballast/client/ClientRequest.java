@@ -1,5 +1,7 @@
 package dev.ballast.client;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +32,8 @@ public final class ClientRequest {
     private final String service;
     private final String method;
     private final String path;
+    /** {@code path} parsed once, so attempts resolve it against an endpoint without parsing again. */
+    private final URI target;
     private final Map<String, List<String>> headers;
     private final byte[] body;
     private final Duration timeout;
@@ -37,11 +41,14 @@ public final class ClientRequest {
     private final String hashKey;
     private final String endpoint;
 
-    private ClientRequest(String service, String method, String path, Map<String, List<String>> headers,
+    private static final URI ROOT = URI.create("/");
+
+    private ClientRequest(String service, String method, String path, URI target, Map<String, List<String>> headers,
             byte[] body, Duration timeout, CallContext context, String hashKey, String endpoint) {
         this.service = service;
         this.method = method;
         this.path = path;
+        this.target = target;
         this.headers = headers;
         this.body = body;
         this.timeout = timeout;
@@ -52,7 +59,7 @@ public final class ClientRequest {
 
     /** A {@code GET /} to {@code service}. */
     public static ClientRequest request(String service) {
-        return new ClientRequest(checkService(service), "GET", "/", Map.of(), NO_BODY, null,
+        return new ClientRequest(checkService(service), "GET", "/", ROOT, Map.of(), NO_BODY, null,
                 CallContext.background(), null, null);
     }
 
@@ -60,7 +67,7 @@ public final class ClientRequest {
 
     /** The same request to another service (what routing interceptors do). */
     public ClientRequest service(String newService) {
-        return new ClientRequest(checkService(newService), method, path, headers, body, timeout, context, hashKey, endpoint);
+        return new ClientRequest(checkService(newService), method, path, target, headers, body, timeout, context, hashKey, endpoint);
     }
 
     /** Path and query, e.g. {@code /v1/orders?limit=10}; must start with {@code /}. */
@@ -69,13 +76,20 @@ public final class ClientRequest {
         if (!newPath.startsWith("/")) {
             throw new IllegalArgumentException("path: '" + newPath + "' (expected: starting with /, e.g. /v1/orders)");
         }
+        if (newPath.startsWith("//")) {
+            throw new IllegalArgumentException("path: '" + newPath + "' (expected: a path, not //host/...)");
+        }
+        URI parsed;
         try {
-            new java.net.URI("http://host" + newPath);
-        } catch (java.net.URISyntaxException e) {
+            parsed = new URI(newPath);
+        } catch (URISyntaxException e) {
             throw new IllegalArgumentException("path: '" + newPath + "' is not a valid URI path and query ("
                     + e.getReason() + "; expected: percent-encoded, e.g. /search?q=a%20b)");
         }
-        return new ClientRequest(service, method, newPath, headers, body, timeout, context, hashKey, endpoint);
+        if (parsed.getRawFragment() != null) {
+            throw new IllegalArgumentException("path: '" + newPath + "' has a #fragment (expected: path and query only)");
+        }
+        return new ClientRequest(service, method, newPath, parsed, headers, body, timeout, context, hashKey, endpoint);
     }
 
     /** The method, upper case ({@code GET}, {@code POST}, ...). */
@@ -84,7 +98,7 @@ public final class ClientRequest {
         if (newMethod.isBlank() || !newMethod.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
             throw new IllegalArgumentException("method: '" + newMethod + "' (expected: an HTTP method token such as GET)");
         }
-        return new ClientRequest(service, newMethod.toUpperCase(Locale.ROOT), path, headers, body, timeout, context,
+        return new ClientRequest(service, newMethod.toUpperCase(Locale.ROOT), path, target, headers, body, timeout, context,
                 hashKey, endpoint);
     }
 
@@ -95,7 +109,7 @@ public final class ClientRequest {
 
     public ClientRequest body(byte[] newBody) {
         Objects.requireNonNull(newBody, "body");
-        return new ClientRequest(service, method, path, headers, newBody, timeout, context, hashKey, endpoint);
+        return new ClientRequest(service, method, path, target, headers, newBody, timeout, context, hashKey, endpoint);
     }
 
     /** A UTF-8 body. */
@@ -121,7 +135,7 @@ public final class ClientRequest {
         TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         copy.putAll(headers);
         copy.remove(name);
-        return new ClientRequest(service, method, path, Collections.unmodifiableMap(copy), body, timeout, context,
+        return new ClientRequest(service, method, path, target, Collections.unmodifiableMap(copy), body, timeout, context,
                 hashKey, endpoint);
     }
 
@@ -134,13 +148,13 @@ public final class ClientRequest {
         if (newTimeout.isNegative() || newTimeout.isZero()) {
             throw new IllegalArgumentException("timeout: " + newTimeout + " (expected: positive)");
         }
-        return new ClientRequest(service, method, path, headers, body, newTimeout, context, hashKey, endpoint);
+        return new ClientRequest(service, method, path, target, headers, body, newTimeout, context, hashKey, endpoint);
     }
 
     /** Runs the call inside {@code parent}: it inherits the deadline, trace and cancellation. */
     public ClientRequest context(CallContext parent) {
         Objects.requireNonNull(parent, "context");
-        return new ClientRequest(service, method, path, headers, body, timeout, parent, hashKey, endpoint);
+        return new ClientRequest(service, method, path, target, headers, body, timeout, parent, hashKey, endpoint);
     }
 
     /**
@@ -149,7 +163,7 @@ public final class ClientRequest {
      */
     public ClientRequest hashKey(String key) {
         Objects.requireNonNull(key, "hashKey");
-        return new ClientRequest(service, method, path, headers, body, timeout, context, key, endpoint);
+        return new ClientRequest(service, method, path, target, headers, body, timeout, context, key, endpoint);
     }
 
     /**
@@ -158,7 +172,7 @@ public final class ClientRequest {
      */
     public ClientRequest endpoint(String address) {
         Objects.requireNonNull(address, "endpoint");
-        return new ClientRequest(service, method, path, headers, body, timeout, context, hashKey, address);
+        return new ClientRequest(service, method, path, target, headers, body, timeout, context, hashKey, address);
     }
 
     // ---- accessors ----
@@ -173,6 +187,11 @@ public final class ClientRequest {
 
     public String path() {
         return path;
+    }
+
+    /** {@link #path()} as a relative URI (path and query), parsed once. */
+    public URI target() {
+        return target;
     }
 
     /** Every header, names case-insensitive, values in the order added. */
@@ -242,7 +261,7 @@ public final class ClientRequest {
         List<String> values = new ArrayList<>(replace ? List.of() : copy.getOrDefault(name, List.of()));
         values.add(value);
         copy.put(name, List.copyOf(values));
-        return new ClientRequest(service, method, path, Collections.unmodifiableMap(copy), body, timeout, context,
+        return new ClientRequest(service, method, path, target, Collections.unmodifiableMap(copy), body, timeout, context,
                 hashKey, endpoint);
     }
 

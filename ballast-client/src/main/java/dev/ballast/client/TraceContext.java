@@ -8,19 +8,37 @@ import java.util.concurrent.ThreadLocalRandom;
  * A W3C Trace Context position (https://www.w3.org/TR/trace-context/): the trace a call belongs to
  * and the id of the span that makes it. Every call sends it as {@code traceparent} (and
  * {@code tracestate} when there is one) and hands it back on the response and on failures, so the
- * caller can log or link it.
- *
- * @param traceId    32 lowercase hex digits, not all zero
- * @param spanId     16 lowercase hex digits, not all zero (the {@code parent-id} field on the wire)
- * @param sampled    the {@code sampled} trace flag
- * @param traceState the {@code tracestate} header to pass on unchanged, or the empty string
+ * caller can log or link it. Immutable; equal when all four parts are.
  */
-public record TraceContext(String traceId, String spanId, boolean sampled, String traceState) {
+public final class TraceContext {
 
     public static final String TRACEPARENT = "traceparent";
     public static final String TRACESTATE = "tracestate";
 
-    public TraceContext {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final String traceId;
+    private final String spanId;
+    private final boolean sampled;
+    private final String traceState;
+
+    /** Trusted: ids already checked, or made here. */
+    private TraceContext(String traceId, String spanId, boolean sampled, String traceState) {
+        this.traceId = traceId;
+        this.spanId = spanId;
+        this.sampled = sampled;
+        this.traceState = traceState;
+    }
+
+    /**
+     * A position from its parts.
+     *
+     * @param traceId    32 lowercase hex digits, not all zero
+     * @param spanId     16 lowercase hex digits, not all zero (the {@code parent-id} field on the wire)
+     * @param sampled    the {@code sampled} trace flag
+     * @param traceState the {@code tracestate} header to pass on unchanged, or the empty string
+     */
+    public static TraceContext of(String traceId, String spanId, boolean sampled, String traceState) {
         Objects.requireNonNull(traceState, "traceState");
         if (!isId(traceId, 32)) {
             throw new IllegalArgumentException("trace id: '" + traceId + "' (expected: 32 lowercase hex digits, not all zero)");
@@ -28,17 +46,18 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Strin
         if (!isId(spanId, 16)) {
             throw new IllegalArgumentException("span id: '" + spanId + "' (expected: 16 lowercase hex digits, not all zero)");
         }
+        return new TraceContext(traceId, spanId, sampled, traceState);
     }
 
     /** A new trace, sampled, with random ids. */
     public static TraceContext newRoot() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return new TraceContext(hex(nonZero(random), 16) + hex(random.nextLong(), 16), hex(nonZero(random), 16), true, "");
+        return new TraceContext(hex(nonZero(random), random.nextLong()), hex(nonZero(random)), true, "");
     }
 
     /** The same trace with a new span id: the position of an outgoing call made from this one. */
     public TraceContext child() {
-        return new TraceContext(traceId, hex(nonZero(ThreadLocalRandom.current()), 16), sampled, traceState);
+        return new TraceContext(traceId, hex(nonZero(ThreadLocalRandom.current())), sampled, traceState);
     }
 
     /**
@@ -69,9 +88,39 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Strin
         return Optional.of(new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.strip()));
     }
 
+    /** 32 lowercase hex digits. */
+    public String traceId() {
+        return traceId;
+    }
+
+    /** 16 lowercase hex digits: the {@code parent-id} the callee sees. */
+    public String spanId() {
+        return spanId;
+    }
+
+    public boolean sampled() {
+        return sampled;
+    }
+
+    /** The {@code tracestate} to pass on, or the empty string. */
+    public String traceState() {
+        return traceState;
+    }
+
     /** The {@code traceparent} header value: {@code 00-traceId-spanId-flags}. */
     public String traceparent() {
         return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TraceContext that && sampled == that.sampled && traceId.equals(that.traceId)
+                && spanId.equals(that.spanId) && traceState.equals(that.traceState);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(traceId, spanId, sampled, traceState);
     }
 
     @Override
@@ -87,9 +136,15 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Strin
         return value;
     }
 
-    private static String hex(long value, int digits) {
-        String text = Long.toHexString(value);
-        return "0".repeat(digits - text.length()) + text;
+    private static String hex(long... values) {
+        byte[] digits = new byte[values.length * 16];
+        int at = 0;
+        for (long value : values) {
+            for (int shift = 60; shift >= 0; shift -= 4) {
+                digits[at++] = HEX[(int) (value >>> shift) & 0xF];
+            }
+        }
+        return new String(digits, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private static boolean isId(String id, int length) {

@@ -5,6 +5,7 @@ import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ClientResponse;
 import dev.ballast.client.TraceContext;
 import dev.ballast.client.interceptor.Interceptor;
+import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.state.EndpointState;
 
 import java.util.List;
@@ -13,13 +14,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One call from the caller's point of view: its scope, its trace position and what its attempts
  * have learnt so far (how many were sent, which endpoint the last one used).
+ *
+ * <p>Also what the balancer may know about the call ({@link PickContext}): the call is the per-call
+ * object the core asks for, so a pick allocates nothing. Its affinity key is the same for every
+ * attempt (retries and hedges resend one request), and the endpoint to avoid is the one the latest
+ * attempt used.
  */
-public final class Call {
+public final class Call implements PickContext {
 
     private final CallContext context;
     private final TraceContext trace;
     private final AtomicInteger attemptsSent = new AtomicInteger();
     private volatile EndpointState lastEndpoint;
+    private volatile long hash;
+    private volatile boolean hasHash;
 
     private Call(CallContext context, TraceContext trace) {
         this.context = context;
@@ -61,8 +69,25 @@ public final class Call {
         return attemptsSent.incrementAndGet();
     }
 
+    /** Sets the affinity key's hash for the balancer (before the first pick; later attempts write the same). */
+    void hashKey(long keyHash) {
+        hash = keyHash;
+        hasHash = true;
+    }
+
+    @Override
+    public long hash() {
+        return hash;
+    }
+
+    @Override
+    public boolean hasHash() {
+        return hasHash;
+    }
+
     /** The endpoint the latest attempt went to: the one a new attempt should avoid. */
-    EndpointState lastEndpoint() {
+    @Override
+    public EndpointState avoid() {
         return lastEndpoint;
     }
 }

@@ -25,6 +25,7 @@ import dev.ballast.core.state.Health;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.core.time.Ticker;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +62,8 @@ public final class ServiceChannel implements AutoCloseable {
     private final long attemptTimeoutNanos;
     private final boolean hashBased;
     private volatile Map<String, EndpointState> byAddress = Map.of();
+    /** {@code scheme://host:port} of each member, parsed once per membership change rather than per attempt. */
+    private volatile Map<EndpointState, URI> bases = Map.of();
 
     public ServiceChannel(ServiceConfig config, HttpClient http, Ticker ticker, Scheduler scheduler,
             CallListener listener) {
@@ -127,10 +130,13 @@ public final class ServiceChannel implements AutoCloseable {
         synchronized (balancer) {
             balancer.setEndpoints(endpoints);
             Map<String, EndpointState> map = new HashMap<>();
+            Map<EndpointState, URI> uris = new java.util.IdentityHashMap<>();
             for (EndpointState state : balancer.members()) {
                 map.put(state.address(), state);
+                uris.put(state, URI.create(config.scheme() + "://" + state.address()));
             }
             byAddress = Map.copyOf(map);
+            bases = uris;
             outliers.sync();
             if (health != null) {
                 health.sync();
@@ -186,6 +192,15 @@ public final class ServiceChannel implements AutoCloseable {
         long fixed = hedging.delay().toNanos();
         return hedging.percentile() == 0 ? fixed
                 : latencies.percentileNanos(hedging.percentile(), MIN_LATENCY_SAMPLES, fixed);
+    }
+
+    /** Where an attempt to {@code endpoint} for {@code target} (path and query) goes. */
+    URI uri(EndpointState endpoint, URI target) {
+        URI base = bases.get(endpoint);
+        if (base == null) { // removed from the service while this attempt was being made
+            base = URI.create(config.scheme() + "://" + endpoint.address());
+        }
+        return base.resolve(target);
     }
 
     HttpClient http() {

@@ -16,12 +16,10 @@ import dev.ballast.core.state.EndpointState;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -89,7 +87,7 @@ final class Transport implements Interceptor {
         CompletableFuture<HttpResponse<byte[]>> exchange = null;
         CallContext.Registration cancellation = CallContext.Registration.NONE;
         try {
-            exchange = channel.http().sendAsync(toHttp(request, endpoint, trace, context, timeout),
+            exchange = channel.http().sendAsync(toHttp(request, endpoint, trace, context),
                     HttpResponse.BodyHandlers.ofByteArray());
             CompletableFuture<HttpResponse<byte[]>> sent = exchange;
             cancellation = context.onCancel(() -> sent.cancel(true)); // aborts the exchange: the server sees it
@@ -137,9 +135,13 @@ final class Transport implements Interceptor {
             }
             return pinned;
         }
-        String key = channel.hashBased() ? HashKeyReader.keyOf(channel.config().hashKey(), request) : null;
-        PickResult result = channel.pick(new AttemptPick(key == null ? 0 : HashKeys.hash(key), key != null,
-                call.lastEndpoint()));
+        if (channel.hashBased()) {
+            String key = HashKeyReader.keyOf(channel.config().hashKey(), request);
+            if (key != null) {
+                call.hashKey(HashKeys.hash(key));
+            }
+        }
+        PickResult result = channel.pick(call); // the balancing step: no lock, no allocation
         return switch (result) {
             case PickResult.Picked picked -> picked.endpoint();
             case PickResult.Unavailable unavailable -> throw new CallException(Kind.NO_ENDPOINT, service, null, trace,
@@ -147,11 +149,12 @@ final class Transport implements Interceptor {
         };
     }
 
-    private HttpRequest toHttp(ClientRequest request, EndpointState endpoint, TraceContext trace, CallContext context,
-            long timeoutNanos) {
-        HttpRequest.Builder http = HttpRequest.newBuilder(
-                        URI.create(channel.scheme() + "://" + endpoint.address() + request.path()))
-                .timeout(Duration.ofNanos(timeoutNanos))
+    /**
+     * The JDK request. No {@code HttpRequest.timeout}: the attempt's timed wait enforces it, and a
+     * request timeout would register a timer with the client's selector and wake it on every call.
+     */
+    private HttpRequest toHttp(ClientRequest request, EndpointState endpoint, TraceContext trace, CallContext context) {
+        HttpRequest.Builder http = HttpRequest.newBuilder(channel.uri(endpoint, request.target()))
                 .method(request.method(), request.body().length == 0
                         ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(request.body()));

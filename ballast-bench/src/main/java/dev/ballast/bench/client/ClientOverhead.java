@@ -1,0 +1,256 @@
+package dev.ballast.bench.client;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.ballast.client.BallastClient;
+import dev.ballast.client.CallListener;
+import dev.ballast.client.ClientRequest;
+import dev.ballast.client.ServiceConfig;
+import dev.ballast.client.interceptor.Interceptors;
+import dev.ballast.client.internal.Call;
+import dev.ballast.client.internal.ServiceChannel;
+import dev.ballast.core.pick.PickResult;
+import dev.ballast.core.pick.Policies;
+import dev.ballast.core.time.Scheduler;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What {@code BallastClient} costs per call over a bare {@link HttpClient}, at a paced 1,000 calls/s to
+ * one local endpoint (an in-process JDK {@code HttpServer} on 127.0.0.1). Rounds alternate bare, client
+ * and client-with-interceptors so drift hits all alike; each reports latency (mean, p50, p99) and
+ * process CPU per call. Then it counts the bytes the balancing step allocates.
+ *
+ * <p>Run: {@code java -cp ballast-bench/target/benchmarks.jar dev.ballast.bench.client.ClientOverhead [seconds-per-round] [rounds]}.
+ */
+public final class ClientOverhead {
+
+    private static final int RATE = 1_000;
+
+    private ClientOverhead() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        ExecutorService serverThreads = Executors.newFixedThreadPool(2);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.setExecutor(serverThreads);
+        server.start();
+        String address = "127.0.0.1:" + server.getAddress().getPort();
+
+        HttpClient bare = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest bareRequest = HttpRequest.newBuilder(URI.create("http://" + address + "/v1/items/42")).build();
+        ServiceConfig service = ServiceConfig.builder("items").endpoints(address).balancer(Policies.LEAST_REQUEST).build();
+        LongAdder metered = new LongAdder();
+        try (BallastClient plain = BallastClient.builder().service(service).build();
+             BallastClient chained = BallastClient.builder().service(service)
+                     .interceptor(Interceptors.metrics(new CallListener() {
+                         @Override
+                         public void callFinished(CallEvent event) {
+                             metered.increment();
+                         }
+                     }))
+                     .interceptor(Interceptors.bearerAuth("token"))
+                     .interceptor(Interceptors.defaultHeaders(Map.of("accept", "application/json")))
+                     .build()) {
+            ClientRequest request = ClientRequest.request("items").path("/v1/items/42");
+            List<Variant> variants = List.of(
+                    new Variant("bare HttpClient", () -> bare.send(bareRequest, HttpResponse.BodyHandlers.ofByteArray())),
+                    new Variant("BallastClient", () -> plain.send(request)),
+                    new Variant("BallastClient + 3 interceptors", () -> chained.send(request)));
+            for (Variant variant : variants) {
+                variant.run(seconds * RATE, false); // warm-up
+            }
+            for (int round = 0; round < rounds; round++) {
+                for (Variant variant : variants) {
+                    variant.run(seconds * RATE, true);
+                }
+            }
+            System.out.printf(Locale.ROOT, "%nPaced %d calls/s, %d rounds x %d s per variant, one caller thread%n",
+                    RATE, rounds, seconds);
+            System.out.printf(Locale.ROOT, "%-32s %10s %10s %10s %14s %10s%n", "variant", "mean µs", "p50 µs",
+                    "p99 µs", "CPU µs/call", "vs bare");
+            double bareMean = variants.getFirst().mean();
+            double bareCpu = variants.getFirst().cpuPerCall();
+            for (Variant variant : variants) {
+                System.out.printf(Locale.ROOT, "%-32s %10.1f %10.1f %10.1f %14.1f %+9.1f%%  (CPU %+.1f%%)%n",
+                        variant.name, variant.mean(), variant.percentile(0.50), variant.percentile(0.99),
+                        variant.cpuPerCall(), 100 * (variant.mean() - bareMean) / bareMean,
+                        100 * (variant.cpuPerCall() - bareCpu) / bareCpu);
+            }
+        } finally {
+            bare.shutdownNow();
+            server.stop(0);
+            serverThreads.shutdownNow();
+        }
+        measureOwnWork(address);
+        measurePickAllocation();
+    }
+
+    /**
+     * The client's own work per call, over an {@link HttpClient} stub that answers at once: the
+     * difference between building and sending a JDK request to the stub directly and making the same
+     * call through {@code BallastClient}. Time and bytes per call, single thread, after warm-up.
+     */
+    private static void measureOwnWork(String address) throws Exception {
+        StubHttpClient stub = new StubHttpClient();
+        ServiceConfig service = ServiceConfig.builder("items").endpoints(address).balancer(Policies.LEAST_REQUEST).build();
+        ClientRequest request = ClientRequest.request("items").path("/v1/items/42");
+        URI uri = URI.create("http://" + address + "/v1/items/42");
+        try (BallastClient client = BallastClient.builder().service(service).httpClient(stub).build()) {
+            List<Variant> variants = List.of(
+                    new Variant("stub HttpClient, direct", () -> stub.sendAsync(HttpRequest.newBuilder(uri).build(),
+                            HttpResponse.BodyHandlers.ofByteArray()).get()),
+                    new Variant("BallastClient over the stub", () -> client.send(request)));
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            System.out.printf(Locale.ROOT, "%n%-32s %12s %14s%n", "own work (no I/O)", "ns/call", "bytes/call");
+            for (int round = 0; round < 2; round++) {
+                for (Variant variant : variants) {
+                    int n = 500_000;
+                    long bytes = threads.getThreadAllocatedBytes(Thread.currentThread().threadId());
+                    long start = System.nanoTime();
+                    for (int i = 0; i < n; i++) {
+                        variant.send.send();
+                    }
+                    long nanos = System.nanoTime() - start;
+                    long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().threadId()) - bytes;
+                    if (round == 1) { // the first round is warm-up
+                        System.out.printf(Locale.ROOT, "%-32s %12.0f %14.0f%n", variant.name, (double) nanos / n,
+                                (double) allocated / n);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Bytes allocated per balancing step, by the thread's allocation counter over a million picks. */
+    private static void measurePickAllocation() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor();
+        HttpClient http = HttpClient.newHttpClient();
+        System.out.printf(Locale.ROOT, "%n%-20s %10s %12s %14s%n", "balancing step", "endpoints", "ns/pick", "bytes/pick");
+        try {
+            for (String balancer : List.of(Policies.ROUND_ROBIN, Policies.LEAST_REQUEST, Policies.PEAK_EWMA,
+                    Policies.MAGLEV)) {
+                for (int size : new int[] {3, 100}) {
+                    ServiceChannel channel = ClientPickBenchmark.Channels.channel(balancer, size, http,
+                            Scheduler.of(control));
+                    Call call = Call.of(ClientRequest.request("bench"));
+                    int n = 1_000_000;
+                    pick(channel, call, n); // warm-up: compiled before counting
+                    long thread = Thread.currentThread().threadId();
+                    long bytes = threads.getThreadAllocatedBytes(thread);
+                    long start = System.nanoTime();
+                    pick(channel, call, n);
+                    long nanos = System.nanoTime() - start;
+                    long allocated = threads.getThreadAllocatedBytes(thread) - bytes;
+                    System.out.printf(Locale.ROOT, "%-20s %10d %12.1f %14.3f%n", balancer, size, (double) nanos / n,
+                            (double) allocated / n);
+                    channel.close();
+                }
+            }
+        } finally {
+            http.shutdownNow();
+            control.shutdownNow();
+        }
+    }
+
+    private static void pick(ServiceChannel channel, Call call, int n) {
+        for (int i = 0; i < n; i++) {
+            if (channel.pick(call) instanceof PickResult.Picked picked) {
+                picked.endpoint().release(1_000_000);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Send {
+        void send() throws Exception;
+    }
+
+    /** One way of making the call, and what its measured rounds saw. */
+    private static final class Variant {
+
+        final String name;
+        final Send send;
+        final List<long[]> latencies = new ArrayList<>();
+        long cpuNanos;
+        long calls;
+
+        Variant(String name, Send send) {
+            this.name = name;
+            this.send = send;
+        }
+
+        /** {@code n} calls paced at RATE per second (open loop: a late call does not push the schedule). */
+        void run(int n, boolean record) throws Exception {
+            long[] samples = new long[n];
+            long periodNanos = TimeUnit.SECONDS.toNanos(1) / RATE;
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpuStart = os.getProcessCpuTime();
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long due = start + i * periodNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                long t0 = System.nanoTime();
+                send.send();
+                samples[i] = System.nanoTime() - t0;
+            }
+            if (record) {
+                cpuNanos += os.getProcessCpuTime() - cpuStart;
+                calls += n;
+                latencies.add(samples);
+            }
+        }
+
+        private long[] all() {
+            return latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        }
+
+        double mean() {
+            return Arrays.stream(all()).average().orElse(0) / 1_000;
+        }
+
+        double percentile(double q) {
+            long[] sorted = all();
+            return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1_000.0;
+        }
+
+        double cpuPerCall() {
+            return (double) cpuNanos / calls / 1_000;
+        }
+    }
+}
