@@ -167,6 +167,7 @@ public final class ProxyServer implements AutoCloseable {
                     drain.toMillis(), unfinished);
         }
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        upstreams.values().forEach(Upstream::closeIdleConnections);
         if (admin != null) {
             admin.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }

@@ -14,10 +14,12 @@ import java.util.List;
 final class HopByHop {
 
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    /** Not a standard header any more (so deprecated in Netty), but HTTP/1.0 peers still send it. */
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
 
     private static final AsciiString[] ALWAYS = {
             HttpHeaderNames.CONNECTION,
-            HttpHeaderNames.KEEP_ALIVE,
+            KEEP_ALIVE,
             PROXY_CONNECTION,
             HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER,

@@ -94,17 +94,6 @@ public final class ConnectionPool {
         channel.close();
     }
 
-    /** Idle connections to {@code endpoint} on this loop. */
-    public int idleCount(EndpointState endpoint) {
-        EndpointPool pool = byEndpoint.get(endpoint);
-        return pool == null ? 0 : pool.idleCount();
-    }
-
-    /** Open connections to {@code endpoint} across every loop. */
-    public int openCount(EndpointState endpoint) {
-        return poolOf(endpoint).openCount();
-    }
-
     void closeIdle() {
         if (sweep != null) {
             sweep.cancel(false);

@@ -83,12 +83,4 @@ final class EndpointPool {
             connection.channel().close();
         }
     }
-
-    int idleCount() {
-        return idle.size();
-    }
-
-    int openCount() {
-        return open.get();
-    }
 }
