@@ -3,8 +3,10 @@ package dev.ballast.client;
 import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.client.internal.Call;
 import dev.ballast.client.internal.Dispatch;
+import dev.ballast.client.internal.Resources;
 import dev.ballast.client.internal.ServiceChannel;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.Rng;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
 import dev.ballast.core.time.Scheduler;
@@ -51,6 +53,7 @@ public final class BallastClient implements AutoCloseable {
     private final ExecutorService asyncCalls;
     private final List<HttpClient> ownedHttpClients;
     private final ScheduledExecutorService ownedControl;
+    private final Resources resources;
 
     private BallastClient(Builder builder) {
         this.ownedControl = builder.scheduler == null ? Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -59,6 +62,7 @@ public final class BallastClient implements AutoCloseable {
             return thread;
         }) : null;
         Scheduler scheduler = builder.scheduler != null ? builder.scheduler : Scheduler.of(ownedControl);
+        this.resources = Resources.create(builder.ticker, scheduler, builder.rng, builder.listener);
         Map<Duration, HttpClient> httpByConnectTimeout = new HashMap<>();
         Map<String, ServiceChannel> map = new LinkedHashMap<>();
         for (ServiceConfig config : builder.services.values()) {
@@ -68,7 +72,7 @@ public final class BallastClient implements AutoCloseable {
                             .connectTimeout(timeout)
                             .followRedirects(HttpClient.Redirect.NEVER)
                             .build());
-            map.put(config.name(), new ServiceChannel(config, http, builder.ticker, scheduler, builder.listener));
+            map.put(config.name(), new ServiceChannel(config, http, resources));
         }
         this.channels = Map.copyOf(map);
         this.ownedHttpClients = List.copyOf(httpByConnectTimeout.values());
@@ -160,6 +164,7 @@ public final class BallastClient implements AutoCloseable {
         if (ownedControl != null) {
             ownedControl.shutdownNow();
         }
+        resources.close();
     }
 
     private ServiceChannel channel(String service) {
@@ -198,6 +203,7 @@ public final class BallastClient implements AutoCloseable {
         private HttpClient.Version httpVersion = HttpClient.Version.HTTP_1_1;
         private Ticker ticker = Ticker.system();
         private Scheduler scheduler;
+        private Rng rng = Rng.threadLocal();
 
         private Builder() {
         }
@@ -255,6 +261,12 @@ public final class BallastClient implements AutoCloseable {
         /** Runs control-path work (slow start, ejection expiry, health checks); a daemon thread by default. */
         public Builder scheduler(Scheduler control) {
             this.scheduler = Objects.requireNonNull(control, "scheduler");
+            return this;
+        }
+
+        /** Randomness for balancers and backoff jitter (tests inject a seeded or fixed one). Thread-safe. */
+        public Builder rng(Rng random) {
+            this.rng = Objects.requireNonNull(random, "rng");
             return this;
         }
 

@@ -197,6 +197,25 @@ class DeadlineAndCancellationTest {
     }
 
     @Test
+    void anAttemptTimesOutAtItsResponseTimeoutEvenInTheMiddleOfTheBody() throws Exception {
+        hanging.stallInBody();
+        client = BallastClient.builder().service(ServiceConfig.builder("hanging").endpoints(hanging.address())
+                .responseTimeout(Duration.ofMillis(300)).build()).build();
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.send(request("hanging")))
+                .isInstanceOfSatisfying(CallException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(CallException.Kind.TIMEOUT);
+                    assertThat(e.getMessage()).isEqualTo("hanging: attempt 1 to " + hanging.address()
+                            + " timed out after 300ms (per-try timeout)");
+                });
+
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 1_500L);
+        assertThat(hanging.awaitDisconnect(2_000)).isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).as("no stray interrupt left behind").isFalse();
+    }
+
+    @Test
     void aCancelledFutureDoesNotCompleteLater() {
         client(null);
         CompletableFuture<ClientResponse> call = client.sendAsync(request("slow"));

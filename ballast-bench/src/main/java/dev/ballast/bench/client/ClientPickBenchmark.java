@@ -3,6 +3,7 @@ package dev.ballast.bench.client;
 import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.internal.Call;
+import dev.ballast.client.internal.Resources;
 import dev.ballast.client.internal.ServiceChannel;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.pick.Policies;
@@ -88,7 +89,8 @@ public class ClientPickBenchmark {
                 addresses[i] = "10.0." + (i >> 8 & 0xFF) + "." + (i & 0xFF) + ":8080";
             }
             ServiceConfig config = ServiceConfig.builder("bench").endpoints(addresses).balancer(balancer).build();
-            return new ServiceChannel(config, http, Ticker.system(), scheduler, dev.ballast.client.CallListener.NONE);
+            return new ServiceChannel(config, http, new Resources(Ticker.system(), scheduler, scheduler,
+                    dev.ballast.core.pick.Rng.threadLocal(), dev.ballast.client.CallListener.NONE));
         }
     }
 }

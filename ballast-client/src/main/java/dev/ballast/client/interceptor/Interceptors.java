@@ -85,8 +85,13 @@ public final class Interceptors {
      * {@code Backoff}. Services configured with {@code retries} get one of these automatically.
      */
     public static Interceptor retry(RetryPolicy policy, RetryBudget budget) {
+        return retry(policy, budget, Rng.threadLocal());
+    }
+
+    /** Retries with backoff jitter drawn from {@code rng} (seeded in tests). */
+    public static Interceptor retry(RetryPolicy policy, RetryBudget budget, Rng rng) {
         return new RetryInterceptor(Objects.requireNonNull(policy, "policy"), Objects.requireNonNull(budget, "budget"),
-                Rng.threadLocal());
+                Objects.requireNonNull(rng, "rng"));
     }
 
     /** Rules that send requests to a different service by header or path; first match wins. */

@@ -51,6 +51,7 @@ public final class ServiceChannel implements AutoCloseable {
     private final ServiceConfig config;
     private final Balancer balancer;
     private final HttpClient http;
+    private final Scheduler timers;
     private final Ticker ticker;
     private final CallListener listener;
     private final LatencyWindow latencies;
@@ -65,19 +66,23 @@ public final class ServiceChannel implements AutoCloseable {
     /** {@code scheme://host:port} of each member, parsed once per membership change rather than per attempt. */
     private volatile Map<EndpointState, URI> bases = Map.of();
 
-    public ServiceChannel(ServiceConfig config, HttpClient http, Ticker ticker, Scheduler scheduler,
-            CallListener listener) {
+    public ServiceChannel(ServiceConfig config, HttpClient http, Resources resources) {
         this.config = config;
+        this.timers = resources.timers();
         this.http = http;
-        this.ticker = ticker;
-        this.listener = listener;
+        this.ticker = resources.ticker();
+        this.listener = resources.listener();
+        Scheduler scheduler = resources.control();
         Duration perTry = config.retries().perTryTimeout();
         this.attemptTimeoutNanos = perTry.isZero() || perTry.compareTo(config.responseTimeout()) > 0
                 ? config.responseTimeout().toNanos() : perTry.toNanos();
         this.breaker = CircuitBreaker.of(Integer.MAX_VALUE, Integer.MAX_VALUE, config.maxRequests());
         this.hashBased = Policies.isHashBased(config.balancer());
         this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
-        BalancerOptions options = BalancerOptions.defaults().withTicker(ticker).withBoundedLoad(config.boundedLoad());
+        BalancerOptions options = BalancerOptions.defaults()
+                .withRng(resources.rng())
+                .withTicker(ticker)
+                .withBoundedLoad(config.boundedLoad());
         this.balancer = Balancer.builder(Policies.of(config.balancer(), options))
                 .ticker(ticker)
                 .scheduler(scheduler)
@@ -103,7 +108,7 @@ public final class ServiceChannel implements AutoCloseable {
         List<Interceptor> list = new ArrayList<>();
         if (config.retries().attempts() > 0) {
             list.add(Interceptors.retry(config.retries(), RetryBudget.of(config.retryBudgetPercent(),
-                    RetryBudget.DEFAULT_MIN_RETRY_CONCURRENCY)));
+                    RetryBudget.DEFAULT_MIN_RETRY_CONCURRENCY), resources.rng()));
         }
         if (config.hedging() != null) {
             list.add(Interceptors.hedging(config.hedging().maxAttempts(), this::hedgeDelayNanos));
@@ -205,6 +210,10 @@ public final class ServiceChannel implements AutoCloseable {
 
     HttpClient http() {
         return http;
+    }
+
+    Scheduler timers() {
+        return timers;
     }
 
     Ticker ticker() {

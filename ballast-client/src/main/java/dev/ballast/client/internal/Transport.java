@@ -13,6 +13,7 @@ import dev.ballast.core.pick.HashKeys;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.time.Scheduler;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -22,11 +23,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The last step of a service's chain: picks an endpoint, sends one attempt over the
@@ -84,36 +81,39 @@ final class Transport implements Interceptor {
         long latency = -1;
         int status = 0;
         Kind failure = null;
-        CompletableFuture<HttpResponse<byte[]>> exchange = null;
-        CallContext.Registration cancellation = CallContext.Registration.NONE;
+        Kind expiry = deadlineBound ? Kind.DEADLINE_EXCEEDED : Kind.TIMEOUT;
         try {
-            exchange = channel.http().sendAsync(toHttp(request, endpoint, trace, context),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            CompletableFuture<HttpResponse<byte[]>> sent = exchange;
-            cancellation = context.onCancel(() -> sent.cancel(true)); // aborts the exchange: the server sees it
-            HttpResponse<byte[]> response = exchange.get(timeout, TimeUnit.NANOSECONDS);
-            latency = channel.ticker().nanos() - start;
-            status = response.statusCode();
-            return new ClientResponse(request, status, response.headers(), response.body(), endpoint.address(), trace,
-                    attempt);
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            failure = deadlineBound ? Kind.DEADLINE_EXCEEDED : Kind.TIMEOUT;
-            throw failed(failure, endpoint, trace, attempt, describe(failure, null, timeout), null);
-        } catch (CancellationException e) {
-            failure = Kind.CANCELLED;
-            throw failed(failure, endpoint, trace, attempt, "cancelled", null);
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            failure = Kind.CANCELLED;
-            throw failed(failure, endpoint, trace, attempt, "interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            failure = context.isCancelled() ? Kind.CANCELLED : classify(cause, deadlineBound);
-            throw failed(failure, endpoint, trace, attempt, describe(failure, cause, timeout), cause);
+            AttemptGuard guard = new AttemptGuard(Thread.currentThread());
+            Scheduler.Cancellable timer = channel.timers().schedule(() -> guard.stop(expiry), timeout);
+            CallContext.Registration cancellation = context.onCancel(() -> guard.stop(Kind.CANCELLED));
+            HttpResponse<byte[]> response = null;
+            Exception error = null;
+            Kind stopped;
+            try {
+                response = channel.http().send(toHttp(request, endpoint, trace, context),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            } catch (InterruptedException | IOException e) {
+                error = e;
+            } finally {
+                cancellation.close();
+                timer.cancel();
+                stopped = guard.finish();
+            }
+            if (response != null) { // even if a timer fired as it arrived: the answer is here
+                latency = channel.ticker().nanos() - start;
+                status = response.statusCode();
+                return new ClientResponse(request, status, response.headers(), response.body(), endpoint.address(),
+                        trace, attempt);
+            }
+            if (stopped == null && error instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // the caller's own interrupt: keep it for them
+                failure = Kind.CANCELLED;
+                throw failed(failure, endpoint, trace, attempt, "interrupted", error);
+            }
+            failure = stopped != null ? stopped : classify((IOException) error);
+            throw failed(failure, endpoint, trace, attempt, describe(failure, error, timeout),
+                    stopped != null ? null : error);
         } finally {
-            cancellation.close();
             long elapsed = channel.ticker().nanos() - start;
             if (latency >= 0) {
                 endpoint.release(latency);
@@ -185,17 +185,11 @@ final class Transport implements Interceptor {
                 service + ": attempt " + attempt + " to " + endpoint.address() + " " + what, cause);
     }
 
-    private static Kind classify(Throwable cause, boolean deadlineBound) {
-        if (cause instanceof HttpConnectTimeoutException || hasCause(cause, ConnectException.class)) {
+    private static Kind classify(IOException error) {
+        if (error instanceof HttpConnectTimeoutException || hasCause(error, ConnectException.class)) {
             return Kind.CONNECT_FAILURE;
         }
-        if (cause instanceof HttpTimeoutException) {
-            return deadlineBound ? Kind.DEADLINE_EXCEEDED : Kind.TIMEOUT;
-        }
-        if (cause instanceof CancellationException) {
-            return Kind.CANCELLED;
-        }
-        return Kind.RESET;
+        return error instanceof HttpTimeoutException ? Kind.TIMEOUT : Kind.RESET;
     }
 
     private static String describe(Kind kind, Throwable cause, long timeoutNanos) {

@@ -4,6 +4,7 @@ import dev.ballast.client.CallListener;
 import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.core.pick.PickResult;
+import dev.ballast.core.pick.Rng;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.testing.FakeScheduler;
 import dev.ballast.core.testing.FakeTicker;
@@ -35,7 +36,8 @@ class ServiceChannelTest {
             addresses[i] = "10.0.0." + (i + 1) + ":8080";
         }
         channel = new ServiceChannel(ServiceConfig.builder("items").endpoints(addresses).balancer(balancer).build(),
-                http, ticker, new FakeScheduler(ticker), CallListener.NONE);
+                http, new Resources(ticker, new FakeScheduler(ticker), new FakeScheduler(ticker), Rng.seeded(1),
+                CallListener.NONE));
         return channel;
     }
 

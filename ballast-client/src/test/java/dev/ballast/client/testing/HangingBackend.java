@@ -11,8 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A raw TCP backend that reads a request and never answers, and notices when the client goes
- * away: the server's view of a cancelled call.
+ * A raw TCP backend that reads a request and never answers (or answers only part of the body), and
+ * notices when the client goes away: the server's view of a cancelled call.
  */
 public final class HangingBackend implements AutoCloseable {
 
@@ -20,6 +20,7 @@ public final class HangingBackend implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch received = new CountDownLatch(1);
     private final CountDownLatch disconnected = new CountDownLatch(1);
+    private volatile boolean sendHeaders;
 
     public HangingBackend() {
         try {
@@ -50,12 +51,23 @@ public final class HangingBackend implements AutoCloseable {
                 if (read > 0 && !seen) {
                     seen = true;
                     received.countDown();
+                    if (sendHeaders) { // a response that starts and never finishes its body
+                        socket.getOutputStream().write(
+                                "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part".getBytes());
+                        socket.getOutputStream().flush();
+                    }
                 }
             }
             disconnected.countDown(); // end of stream: the client closed the connection
         } catch (IOException reset) {
             disconnected.countDown();
         }
+    }
+
+    /** Answers with headers and part of the body, then stalls. */
+    public HangingBackend stallInBody() {
+        this.sendHeaders = true;
+        return this;
     }
 
     public String address() {

@@ -1,0 +1,84 @@
+package dev.ballast.client.internal;
+
+import dev.ballast.core.time.Scheduler;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The attempts' timeouts: one thread that looks every {@code tick} for timeouts that are due, as
+ * Netty's and Finagle's hashed-wheel timers do, trading a tick of precision for not waking a thread
+ * per call. A {@code ScheduledThreadPoolExecutor} signals its thread whenever a new task becomes the
+ * earliest, which at one call at a time is every call: a context switch that cost more than the
+ * whole rest of the client's work.
+ *
+ * <p>Scheduling and cancelling are a concurrent-set add and remove. The thread parks for good after a
+ * second without work; the next schedule wakes it.
+ */
+final class TimeoutSweeper implements Scheduler, AutoCloseable {
+
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final long tickNanos;
+    private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+    private final Thread thread;
+    private volatile boolean parked;
+    private volatile boolean closed;
+
+    TimeoutSweeper(long tickNanos, String threadName) {
+        this.tickNanos = tickNanos;
+        this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::sweep);
+        thread.start();
+    }
+
+    @Override
+    public Cancellable schedule(Runnable task, long delayNanos) {
+        Pending entry = new Pending(System.nanoTime() + delayNanos, task);
+        pending.add(entry);
+        if (parked) {
+            LockSupport.unpark(thread);
+        }
+        return () -> pending.remove(entry);
+    }
+
+    private void sweep() {
+        long lastWork = System.nanoTime();
+        while (!closed) {
+            long now = System.nanoTime();
+            for (Pending entry : pending) {
+                if (now - entry.dueNanos >= 0 && pending.remove(entry)) {
+                    entry.task.run();
+                }
+            }
+            if (!pending.isEmpty()) {
+                lastWork = now;
+            }
+            if (pending.isEmpty() && now - lastWork > IDLE_NANOS) {
+                parked = true;
+                if (pending.isEmpty() && !closed) { // re-check: a schedule may have missed the flag
+                    LockSupport.park(this);
+                }
+                parked = false;
+                lastWork = System.nanoTime();
+            } else {
+                LockSupport.parkNanos(this, tickNanos);
+            }
+        }
+    }
+
+    /** Timeouts waiting (for tests and metrics). */
+    int pending() {
+        return pending.size();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(thread);
+    }
+
+    private record Pending(long dueNanos, Runnable task) {
+    }
+}
