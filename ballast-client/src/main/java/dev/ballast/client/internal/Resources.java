@@ -20,10 +20,13 @@ public record Resources(Ticker ticker, Scheduler control, Scheduler timers, Rng 
     /** Attempt timeouts are checked this often: a timeout fires up to this late. */
     static final long TIMEOUT_TICK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
 
+    /** The timeout thread parks for good after this long without a call. */
+    static final long IDLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
     /** Resources with the client's own timeout thread. */
     public static Resources create(Ticker ticker, Scheduler control, Rng rng, CallListener listener) {
-        return new Resources(ticker, control, new TimeoutSweeper(TIMEOUT_TICK_NANOS, "ballast-client-timeouts"), rng,
-                listener);
+        return new Resources(ticker, control, new TimeoutSweeper(TIMEOUT_TICK_NANOS, IDLE_NANOS,
+                "ballast-client-timeouts"), rng, listener);
     }
 
     /** Stops the timeout thread if these resources made it. */

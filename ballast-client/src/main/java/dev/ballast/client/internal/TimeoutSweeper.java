@@ -4,7 +4,6 @@ import dev.ballast.core.time.Scheduler;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -15,20 +14,24 @@ import java.util.concurrent.locks.LockSupport;
  * whole rest of the client's work.
  *
  * <p>Scheduling and cancelling are a concurrent-set add and remove. The thread parks for good after a
- * second without work; the next schedule wakes it.
+ * while without work; the next schedule wakes it.
  */
 final class TimeoutSweeper implements Scheduler, AutoCloseable {
 
-    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     private final long tickNanos;
+    private final long idleNanos;
     private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean parked;
     private volatile boolean closed;
 
-    TimeoutSweeper(long tickNanos, String threadName) {
+    /**
+     * @param tickNanos how often due timeouts are looked for: a timeout fires up to this late
+     * @param idleNanos after this long without timeouts the thread parks until the next one
+     */
+    TimeoutSweeper(long tickNanos, long idleNanos, String threadName) {
         this.tickNanos = tickNanos;
+        this.idleNanos = idleNanos;
         this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::sweep);
         thread.start();
     }
@@ -55,7 +58,7 @@ final class TimeoutSweeper implements Scheduler, AutoCloseable {
             if (!pending.isEmpty()) {
                 lastWork = now;
             }
-            if (pending.isEmpty() && now - lastWork > IDLE_NANOS) {
+            if (pending.isEmpty() && now - lastWork > idleNanos) {
                 parked = true;
                 if (pending.isEmpty() && !closed) { // re-check: a schedule may have missed the flag
                     LockSupport.park(this);

@@ -15,7 +15,9 @@ class TimeoutSweeperTest {
 
     private static final long TICK = TimeUnit.MILLISECONDS.toNanos(5);
 
-    private final TimeoutSweeper sweeper = new TimeoutSweeper(TICK, "test-timeouts");
+    private static final long IDLE = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final TimeoutSweeper sweeper = new TimeoutSweeper(TICK, IDLE, "test-timeouts");
 
     @AfterEach
     void tearDown() {
@@ -49,7 +51,7 @@ class TimeoutSweeperTest {
         CountDownLatch first = new CountDownLatch(1);
         sweeper.schedule(first::countDown, 0);
         assertThat(first.await(1, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(1_200); // past the idle second: the thread has parked for good
+        Thread.sleep(150); // past the idle time: the thread has parked for good
 
         CountDownLatch second = new CountDownLatch(1);
         long start = System.nanoTime();
