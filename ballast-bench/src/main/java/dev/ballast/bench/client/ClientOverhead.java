@@ -12,7 +12,6 @@ import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.time.Scheduler;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;

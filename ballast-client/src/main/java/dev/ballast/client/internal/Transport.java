@@ -3,7 +3,6 @@ package dev.ballast.client.internal;
 import dev.ballast.client.CallContext;
 import dev.ballast.client.CallException;
 import dev.ballast.client.CallException.Kind;
-import dev.ballast.client.CallListener;
 import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ClientResponse;
 import dev.ballast.client.TraceContext;

@@ -1,0 +1,99 @@
+package dev.ballast.client;
+
+import dev.ballast.client.testing.Backend;
+import dev.ballast.core.endpoint.Endpoint;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static dev.ballast.client.ClientRequest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BallastClientTest {
+
+    private final Backend a = Backend.start("a").delay(Duration.ofMillis(20));
+    private final Backend b = Backend.start("b");
+    private BallastClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void manyVirtualThreadsCallAtOnce() throws Exception {
+        client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
+        List<Future<ClientResponse>> calls = new ArrayList<>();
+
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 200; i++) {
+                calls.add(threads.submit(() -> client.send(request("orders"))));
+            }
+        }
+
+        for (Future<ClientResponse> call : calls) {
+            assertThat(call.get().status()).isEqualTo(200);
+        }
+        assertThat(client.endpoints("orders").getFirst().inFlight()).isZero();
+        assertThat(client.endpoints("orders").getFirst().requests()).isEqualTo(200);
+    }
+
+    @Test
+    void newEndpointsFromDiscoveryTakeTrafficAndOldOnesLeave() {
+        client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
+        assertThat(client.send(request("orders")).bodyText()).isEqualTo("a");
+
+        client.setEndpoints("orders", List.of(Endpoint.parse(b.address())));
+
+        assertThat(client.send(request("orders")).bodyText()).isEqualTo("b");
+        assertThat(client.endpoints("orders")).extracting(EndpointStatus::address).containsExactly(b.address());
+    }
+
+    @Test
+    void aServiceWithoutEndpointsFailsFastWithTheReason() {
+        client = BallastClient.builder().service(ServiceConfig.builder("orders").build()).build();
+
+        assertThatThrownBy(() -> client.send(request("orders")))
+                .isInstanceOfSatisfying(CallException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(CallException.Kind.NO_ENDPOINT);
+                    assertThat(e.getMessage()).isEqualTo("orders: no endpoints");
+                });
+        assertThatThrownBy(() -> client.send(request("billing")))
+                .isInstanceOfSatisfying(CallException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(CallException.Kind.UNKNOWN_SERVICE);
+                    assertThat(e.getMessage()).isEqualTo("billing: not a configured service (expected one of: orders)");
+                });
+    }
+
+    @Test
+    void aRefusedConnectionIsAConnectFailure() {
+        a.stop();
+        client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
+
+        assertThatThrownBy(() -> client.send(request("orders")))
+                .isInstanceOfSatisfying(CallException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(CallException.Kind.CONNECT_FAILURE);
+                    assertThat(e.endpoint()).isEqualTo(a.address());
+                    assertThat(e.getMessage()).startsWith("orders: attempt 1 to " + a.address() + " could not connect");
+                });
+    }
+
+    @Test
+    void aClosedClientRefusesAsyncCalls() {
+        client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
+        client.close();
+
+        assertThatThrownBy(() -> client.sendAsync(request("orders"))).hasMessage("client closed");
+    }
+}
