@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * A request to a named service, not to a host: the client's balancer picks the endpoint. Immutable;
@@ -34,7 +36,11 @@ public final class ClientRequest {
     private final String path;
     /** {@code path} parsed once, so attempts resolve it against an endpoint without parsing again. */
     private final URI target;
-    private final Map<String, List<String>> headers;
+    /**
+     * Name, value, name, value...: a request carries a handful of headers, so a flat array is searched
+     * faster than a map and an interceptor's change copies one small array instead of a tree.
+     */
+    private final String[] headers;
     private final byte[] body;
     private final Duration timeout;
     private final CallContext context;
@@ -43,7 +49,9 @@ public final class ClientRequest {
 
     private static final URI ROOT = URI.create("/");
 
-    private ClientRequest(String service, String method, String path, URI target, Map<String, List<String>> headers,
+    private static final String[] NO_HEADERS = new String[0];
+
+    private ClientRequest(String service, String method, String path, URI target, String[] headers,
             byte[] body, Duration timeout, CallContext context, String hashKey, String endpoint) {
         this.service = service;
         this.method = method;
@@ -59,7 +67,7 @@ public final class ClientRequest {
 
     /** A {@code GET /} to {@code service}. */
     public static ClientRequest request(String service) {
-        return new ClientRequest(checkService(service), "GET", "/", ROOT, Map.of(), NO_BODY, null,
+        return new ClientRequest(checkService(service), "GET", "/", ROOT, NO_HEADERS, NO_BODY, null,
                 CallContext.background(), null, null);
     }
 
@@ -129,13 +137,8 @@ public final class ClientRequest {
 
     /** Removes every value of a header. */
     public ClientRequest removeHeader(String name) {
-        if (!headers.containsKey(name)) {
-            return this;
-        }
-        TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        copy.putAll(headers);
-        copy.remove(name);
-        return new ClientRequest(service, method, path, target, Collections.unmodifiableMap(copy), body, timeout, context,
+        String[] kept = without(name);
+        return kept == headers ? this : new ClientRequest(service, method, path, target, kept, body, timeout, context,
                 hashKey, endpoint);
     }
 
@@ -194,15 +197,42 @@ public final class ClientRequest {
         return target;
     }
 
-    /** Every header, names case-insensitive, values in the order added. */
+    /** Every header, names case-insensitive, values in the order added. A new map on each call. */
     public Map<String, List<String>> headers() {
-        return headers;
+        TreeMap<String, List<String>> map = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (int i = 0; i < headers.length; i += 2) {
+            map.computeIfAbsent(headers[i], name -> new ArrayList<>()).add(headers[i + 1]);
+        }
+        map.replaceAll((name, values) -> List.copyOf(values));
+        return Collections.unmodifiableMap(map);
     }
 
-    /** The first value of a header. */
+    /** Every header value in the order added, without building a map. */
+    public void forEachHeader(BiConsumer<String, String> action) {
+        for (int i = 0; i < headers.length; i += 2) {
+            action.accept(headers[i], headers[i + 1]);
+        }
+    }
+
+    /** The first value of a header (names are case-insensitive). */
     public Optional<String> header(String name) {
-        List<String> values = headers.get(name);
-        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+        for (int i = 0; i < headers.length; i += 2) {
+            if (headers[i].equalsIgnoreCase(name)) {
+                return Optional.of(headers[i + 1]);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every value of a header, in the order added. */
+    public List<String> headerValues(String name) {
+        List<String> values = new ArrayList<>(1);
+        for (int i = 0; i < headers.length; i += 2) {
+            if (headers[i].equalsIgnoreCase(name)) {
+                values.add(headers[i + 1]);
+            }
+        }
+        return values;
     }
 
     /** The body, empty when there is none (not a copy: do not change it). */
@@ -256,13 +286,33 @@ public final class ClientRequest {
         if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("header " + name + ": value contains CR or LF (expected: one line)");
         }
-        TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        copy.putAll(headers);
-        List<String> values = new ArrayList<>(replace ? List.of() : copy.getOrDefault(name, List.of()));
-        values.add(value);
-        copy.put(name, List.copyOf(values));
-        return new ClientRequest(service, method, path, target, Collections.unmodifiableMap(copy), body, timeout, context,
-                hashKey, endpoint);
+        String[] base = replace ? without(name) : headers;
+        String[] next = Arrays.copyOf(base, base.length + 2);
+        next[base.length] = name;
+        next[base.length + 1] = value;
+        return new ClientRequest(service, method, path, target, next, body, timeout, context, hashKey, endpoint);
+    }
+
+    /** The headers without {@code name}; the same array when there is none. */
+    private String[] without(String name) {
+        int found = 0;
+        for (int i = 0; i < headers.length; i += 2) {
+            if (headers[i].equalsIgnoreCase(name)) {
+                found++;
+            }
+        }
+        if (found == 0) {
+            return headers;
+        }
+        String[] kept = new String[headers.length - 2 * found];
+        int at = 0;
+        for (int i = 0; i < headers.length; i += 2) {
+            if (!headers[i].equalsIgnoreCase(name)) {
+                kept[at++] = headers[i];
+                kept[at++] = headers[i + 1];
+            }
+        }
+        return kept;
     }
 
     private static boolean isTokenChar(int c) {

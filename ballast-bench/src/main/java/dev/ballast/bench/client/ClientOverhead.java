@@ -44,6 +44,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class ClientOverhead {
 
     private static final int RATE = 1_000;
+    private static final java.lang.management.ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private ClientOverhead() {
     }
@@ -66,29 +67,44 @@ public final class ClientOverhead {
         String address = "127.0.0.1:" + server.getAddress().getPort();
 
         HttpClient bare = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpRequest bareRequest = HttpRequest.newBuilder(URI.create("http://" + address + "/v1/items/42")).build();
         ServiceConfig service = ServiceConfig.builder("items").endpoints(address).balancer(Policies.LEAST_REQUEST).build();
-        try (BallastClient plain = BallastClient.builder().service(service).build();
-             BallastClient chained = withInterceptors(BallastClient.builder().service(service))) {
+        // One HttpClient under every variant: separate instances mean separate selector threads, and on a
+        // busy 2-core machine where those threads land moves latency by more than the client costs.
+        try (BallastClient plain = BallastClient.builder().service(service).httpClient(bare).build();
+             BallastClient chained = withInterceptors(BallastClient.builder().service(service).httpClient(bare))) {
             ClientRequest request = ClientRequest.request("items").path("/v1/items/42");
+            String target = "http://" + address + "/v1/items/42";
+            String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            // What an application does with a bare HttpClient: build the request for each call.
+            Send bareCall = () -> bare.send(HttpRequest.newBuilder(URI.create(target)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
             List<Variant> variants = List.of(
-                    new Variant("bare HttpClient", () -> bare.send(bareRequest, HttpResponse.BodyHandlers.ofByteArray())),
+                    new Variant("bare HttpClient", bareCall),
+                    new Variant("bare HttpClient again (A/A)", bareCall),
+                    new Variant("bare + traceparent", () -> bare.send(HttpRequest.newBuilder(URI.create(target))
+                            .header("traceparent", traceparent).build(), HttpResponse.BodyHandlers.ofByteArray())),
                     new Variant("BallastClient", () -> plain.send(request)),
+                    new Variant("bare + traceparent + 2 headers", () -> bare.send(
+                            HttpRequest.newBuilder(URI.create(target)).header("traceparent", traceparent)
+                                    .header("authorization", "Bearer token").header("accept", "application/json")
+                                    .build(), HttpResponse.BodyHandlers.ofByteArray())),
                     new Variant("BallastClient + 3 interceptors", () -> chained.send(request)));
             run(variants, seconds * RATE, false); // warm-up
             for (int round = 0; round < rounds; round++) {
                 run(variants, seconds * RATE, true);
             }
             System.out.printf(Locale.ROOT, "%nEach variant paced at %d calls/s, calls interleaved (one of each per"
-                    + " 1 ms tick, order rotating), %d rounds x %d s, one caller thread%n", RATE, rounds, seconds);
-            System.out.printf(Locale.ROOT, "%-32s %10s %10s %10s %12s %12s%n", "variant", "p50 µs", "mean µs",
+                    + " 1 ms tick, order rotating), %d rounds x %d s, one caller thread, one HttpClient%n", RATE, rounds,
+                    seconds);
+            System.out.printf(Locale.ROOT, "%-34s %10s %10s %10s %12s %12s%n", "variant", "p50 µs", "mean µs",
                     "p99 µs", "p50 vs bare", "mean vs bare");
             Variant baseline = variants.getFirst();
             for (Variant variant : variants) {
-                System.out.printf(Locale.ROOT, "%-32s %10.1f %10.1f %10.1f %+11.1f%% %+11.1f%%%n",
+                System.out.printf(Locale.ROOT, "%-34s %10.1f %10.1f %10.1f %+11.1f%% %+11.1f%% caller CPU %.1f µs%n",
                         variant.name, variant.percentile(0.50), variant.mean(), variant.percentile(0.99),
                         100 * (variant.percentile(0.50) - baseline.percentile(0.50)) / baseline.percentile(0.50),
-                        100 * (variant.mean() - baseline.mean()) / baseline.mean());
+                        100 * (variant.mean() - baseline.mean()) / baseline.mean(),
+                        variant.callerCpu / 1e3 / (variant.latencies.size() * (double) variant.latencies.getFirst().length));
             }
         } finally {
             bare.shutdownNow();
@@ -168,9 +184,13 @@ public final class ClientOverhead {
             }
             for (int k = 0; k < variants.size(); k++) {
                 int v = (i + k) % variants.size();
+                long c0 = CPU.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 variants.get(v).send.send();
                 samples[v][i] = System.nanoTime() - t0;
+                if (record) {
+                    variants.get(v).callerCpu += CPU.getCurrentThreadCpuTime() - c0;
+                }
             }
         }
         if (record) {
@@ -231,6 +251,7 @@ public final class ClientOverhead {
         final String name;
         final Send send;
         final List<long[]> latencies = new ArrayList<>();
+        long callerCpu;
 
         Variant(String name, Send send) {
             this.name = name;

@@ -21,7 +21,7 @@ final class HashKeyReader {
         }
         return switch (spec.source()) {
             case HEADER -> request.header(spec.name()).orElse(null);
-            case COOKIE -> cookie(request.headers().getOrDefault("cookie", List.of()), spec.name());
+            case COOKIE -> cookie(request.headerValues("cookie"), spec.name());
             case QUERY -> queryParameter(request.path(), spec.name());
             case PATH -> pathOnly(request.path());
         };

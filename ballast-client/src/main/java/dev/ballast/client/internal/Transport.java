@@ -20,8 +20,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -153,20 +151,23 @@ final class Transport implements Interceptor {
      * request timeout would register a timer with the client's selector and wake it on every call.
      */
     private HttpRequest toHttp(ClientRequest request, EndpointState endpoint, TraceContext trace, CallContext context) {
-        HttpRequest.Builder http = HttpRequest.newBuilder(channel.uri(endpoint, request.target()))
-                .method(request.method(), request.body().length == 0
-                        ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(request.body()));
-        for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {
-            String name = header.getKey();
-            if (name.equalsIgnoreCase(TraceContext.TRACEPARENT) || name.equalsIgnoreCase(TraceContext.TRACESTATE)
-                    || name.equalsIgnoreCase(CallContext.TIMEOUT_HEADER)) {
-                continue; // the call's own values win: one trace and one deadline per call
-            }
-            for (String value : header.getValue()) {
-                http.header(name, value);
+        HttpRequest.Builder http = HttpRequest.newBuilder(channel.uri(endpoint, request.target()));
+        if (request.body().length > 0) {
+            http.method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()));
+        } else {
+            switch (request.method()) {
+                case "GET" -> http.GET(); // no publisher: no Content-Length: 0 on a bodiless method
+                case "HEAD" -> http.HEAD();
+                case "DELETE" -> http.DELETE();
+                default -> http.method(request.method(), HttpRequest.BodyPublishers.noBody());
             }
         }
+        request.forEachHeader((name, value) -> {
+            if (!name.equalsIgnoreCase(TraceContext.TRACEPARENT) && !name.equalsIgnoreCase(TraceContext.TRACESTATE)
+                    && !name.equalsIgnoreCase(CallContext.TIMEOUT_HEADER)) {
+                http.header(name, value); // the call's own trace and deadline win: one of each per call
+            }
+        });
         http.header(TraceContext.TRACEPARENT, trace.traceparent());
         if (!trace.traceState().isEmpty()) {
             http.header(TraceContext.TRACESTATE, trace.traceState());

@@ -1,0 +1,60 @@
+package dev.ballast.client;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static dev.ballast.client.ClientRequest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ClientRequestTest {
+
+    @Test
+    void changesMakeCopiesAndLeaveTheOriginalAlone() {
+        ClientRequest original = request("orders").path("/v1/orders/42");
+
+        ClientRequest changed = original.method("put").body("{}").header("X-Trace", "1").timeout(Duration.ofSeconds(1));
+
+        assertThat(original.method()).isEqualTo("GET");
+        assertThat(original.headers()).isEmpty();
+        assertThat(original.timeout()).isEmpty();
+        assertThat(changed.method()).isEqualTo("PUT");
+        assertThat(changed.isIdempotent()).isTrue();
+        assertThat(changed.path()).isEqualTo("/v1/orders/42");
+        assertThat(changed.header("x-trace")).contains("1");
+    }
+
+    @Test
+    void headersAreCaseInsensitiveAndKeepTheirOrder() {
+        ClientRequest request = request("orders")
+                .header("Accept", "text/plain").header("accept", "application/json").header("X-A", "a");
+
+        assertThat(request.header("ACCEPT")).contains("text/plain");
+        assertThat(request.headerValues("accept")).containsExactly("text/plain", "application/json");
+        assertThat(request.headers()).containsEntry("Accept", List.of("text/plain", "application/json"));
+        assertThat(request.setHeader("accept", "*/*").headerValues("Accept")).containsExactly("*/*");
+        assertThat(request.removeHeader("ACCEPT").headers()).containsOnlyKeys("X-A");
+        assertThat(request.removeHeader("missing")).isSameAs(request);
+    }
+
+    @Test
+    void rejectsWhatCannotBeSent() {
+        assertThatThrownBy(() -> request("orders").header("bad name", "x")).hasMessageContaining("RFC 9110 token");
+        assertThatThrownBy(() -> request("orders").header("x", "a\r\nb")).hasMessageContaining("CR or LF");
+        assertThatThrownBy(() -> request("orders").path("//elsewhere/x")).hasMessageContaining("not //host");
+        assertThatThrownBy(() -> request("orders").path("/x#frag")).hasMessageContaining("#fragment");
+        assertThatThrownBy(() -> request("orders").method("GE T")).hasMessageContaining("HTTP method token");
+        assertThatThrownBy(() -> request(" ")).hasMessageContaining("service: empty");
+        assertThatThrownBy(() -> request("orders").timeout(Duration.ZERO)).hasMessageContaining("expected: positive");
+    }
+
+    @Test
+    void onlyRfc9110IdempotentMethodsAreIdempotent() {
+        assertThat(List.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
+                .allSatisfy(method -> assertThat(request("s").method(method).isIdempotent()).isTrue());
+        assertThat(List.of("POST", "PATCH", "CONNECT"))
+                .allSatisfy(method -> assertThat(request("s").method(method).isIdempotent()).isFalse());
+    }
+}
