@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Recent attempt latencies of one service, for hedging at a percentile. A log-linear histogram
- * (four buckets per power of two, so a percentile is off by at most 19%) over two rolling
+ * (four buckets per power of two; a percentile reads as its bucket's upper bound, at most 25% high) over two rolling
  * intervals: the one being filled and the one before it, so an estimate always covers at least
  * one full interval (the double buffer of HdrHistogram's {@code Recorder}, without its phaser: a
  * few samples landing in a retired interval do not matter here).
