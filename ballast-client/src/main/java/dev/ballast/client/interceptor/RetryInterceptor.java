@@ -87,11 +87,14 @@ final class RetryInterceptor implements Interceptor {
     /** Waits {@code nanos} unless the context is cancelled first; false if it was (or the thread was interrupted). */
     private static boolean sleep(CallContext context, long nanos) {
         CountDownLatch cancelled = new CountDownLatch(1);
-        try (CallContext.Registration ignored = context.onCancel(cancelled::countDown)) {
+        CallContext.Registration registration = context.onCancel(cancelled::countDown);
+        try {
             return !cancelled.await(nanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } finally {
+            registration.close();
         }
     }
 
