@@ -1,53 +1,87 @@
 package dev.ballast.core.pick;
 
-import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.LoadObserver;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * {@code least-connections}: the endpoint with the fewest in-flight requests per unit of weight,
  * exactly, with ties taken in turn.
  *
- * <p>A scan over 1,000 endpoints per pick is too slow, so the picker keeps a min-tree (a segment tree
- * whose nodes hold the smallest load below them). Every acquire and release updates one leaf and
- * the ancestors whose minimum changed; a pick reads the minimum at the root and descends to the first
- * leaf at or after a rotating cursor that holds it. Both are O(log n), lock-free and allocation-free.
+ * <p>A scan over 1,000 endpoints per pick is too slow, so the picker keeps a min-tree: each node holds
+ * the smallest load below it. The tree is {@value #FANOUT}-ary rather than binary because every level
+ * an update climbs costs a compare-and-set; 1,000 endpoints need three levels above the leaves instead
+ * of ten. Every acquire and release updates one leaf and the ancestors whose minimum changed; a pick
+ * reads the minimum at the root and descends to the first leaf at or after a rotating cursor that
+ * holds it. Both are lock-free and allocation-free.
  *
- * <p>Concurrent updates: a node stores {@code load << 16 | version}. An updater reads the node, then
- * its children, and CASes the node from what it read to the new minimum with the version bumped. A
- * writer that computed from children that changed meanwhile finds the node changed too (every
- * writer bumps the version, even when the minimum is the same) and recomputes, so no stale minimum
- * survives the last update.
+ * <p>Concurrent updates: a node stores {@code load << 16 | version}, and every writer that passes a
+ * node bumps its version with a CAS from the value it read, even when the load stays the same. When
+ * a child's load fell (a release), the node becomes {@code min(node, child)}, the child re-read after
+ * the node: no scan of the others. When it rose (an acquire), nothing changes unless it held the
+ * minimum, and then the children are counted again, stopping at the first other child that still
+ * holds it. A writer whose view of the children went stale meanwhile finds the node's version changed
+ * by the writer that changed them, fails its CAS and recomputes, so no stale minimum survives the
+ * last update. Climbing stops at the first node whose load did not change.
+ *
+ * <p>Cost (docs/benchmarks.md): a pick and its release over 1,000 endpoints mostly take two CASes per
+ * update (the leaf and its group), a partial scan of sixteen children, and a short search.
  */
 final class LeastConnections implements Picker, LoadObserver {
 
-    /** Loads are (active + 1) / weight in fixed point with this many fractional bits. */
-    private static final int FRACTION_BITS = 20;
+    static final int FANOUT = 16;
+    private static final int FANOUT_BITS = 4;
+
+    /**
+     * Loads are (active + 1) / weight in fixed point: {@code (active + 1) x ceil(2^27 / weight)}. A
+     * multiplication by a precomputed reciprocal, because a 64-bit division costs more than the rest of
+     * an update. The rounding error, under {@code active + 1} units, never reorders two endpoints whose
+     * loads differ (the difference is at least 2^27 / (w1 x w2) units) unless weights are in the
+     * thousands and loads near-equal; such near-ties are then broken by rounding instead of in turn.
+     */
+    private static final int FRACTION_BITS = 27;
     private static final int VERSION_BITS = 16;
     private static final long VERSION_MASK = (1L << VERSION_BITS) - 1;
+    /** Loads saturate here: a million requests in flight per unit of weight. */
     private static final long MAX_LOAD = (1L << (63 - VERSION_BITS)) - 1;
 
+
     private final EndpointSet endpoints;
-    private final int leaves;
-    /** Heap layout: node 1 is the root, node i has children 2i and 2i+1, leaf j is node leaves + j. */
-    private final AtomicLongArray tree;
-    private final AtomicInteger cursor;
+    /** levels[0] are the leaves, one per endpoint; node j of level k covers nodes FANOUT j.. of level k - 1. */
+    private final AtomicLongArray[] levels;
+    private final AtomicLongArray root;
+    private final long[] reciprocal;
+    /**
+     * Where the search for a least-loaded endpoint starts, advanced by every pick so that ties go in
+     * turn. A plain field: a lost increment under a race only repeats a starting point, and an
+     * atomic increment plus a modulo would cost a fifth of the pick.
+     */
+    private int cursor;
 
     LeastConnections(EndpointSet endpoints, Rng rng) {
         this.endpoints = endpoints;
         int n = endpoints.size();
-        this.leaves = Integer.highestOneBit(Math.max(1, n - 1)) << 1;
-        this.tree = new AtomicLongArray(2 * leaves);
-        for (int j = 0; j < leaves; j++) {
-            long load = j < n ? load(j, endpoints.get(j).active()) : MAX_LOAD;
-            tree.set(leaves + j, load << VERSION_BITS);
+        this.reciprocal = new long[n];
+        for (int j = 0; j < n; j++) {
+            reciprocal[j] = ((1L << FRACTION_BITS) + endpoints.weight(j) - 1) / endpoints.weight(j);
         }
-        for (int node = leaves - 1; node >= 1; node--) {
-            tree.set(node, Math.min(score(tree.get(2 * node)), score(tree.get(2 * node + 1))) << VERSION_BITS);
+        int height = 1;
+        for (int width = n; width > 1; width = (width + FANOUT - 1) >>> FANOUT_BITS) {
+            height++;
         }
-        this.cursor = new AtomicInteger(rng.nextInt(Integer.MAX_VALUE));
+        this.levels = new AtomicLongArray[height];
+        int width = n;
+        for (int k = 0; k < height; k++) {
+            // Padded to whole groups of FANOUT; padding holds MAX_LOAD and is never picked.
+            levels[k] = new AtomicLongArray(k == height - 1 ? 1 : roundUp(width));
+            for (int j = 0; j < levels[k].length(); j++) {
+                long load = k > 0 ? minOfChildren(k, j) : j < n ? load(j, endpoints.get(j).active()) : MAX_LOAD;
+                levels[k].set(j, load << VERSION_BITS);
+            }
+            width = (width + FANOUT - 1) >>> FANOUT_BITS;
+        }
+        this.root = levels[height - 1];
+        this.cursor = rng.nextInt(n);
         for (int j = 0; j < n; j++) {
             endpoints.get(j).bindLoadObserver(this, j);
         }
@@ -57,16 +91,21 @@ final class LeastConnections implements Picker, LoadObserver {
         }
     }
 
+    private static int roundUp(int width) {
+        return (width + FANOUT - 1) & -FANOUT;
+    }
+
     @Override
     public PickResult pick(PickContext context) {
         int n = endpoints.size();
-        long min = score(tree.get(1));
-        int start = (cursor.getAndIncrement() & Integer.MAX_VALUE) % n;
-        int index = firstAtMost(1, 0, leaves, start, min);
-        if (index < 0 || index >= n) {
-            index = firstAtMost(1, 0, leaves, 0, min);
+        long min = score(read(root, 0));
+        int start = cursor;
+        cursor = start + 1 < n ? start + 1 : 0; // every value written is below n, whatever the races
+        int index = firstAtMost(start, min);
+        if (index < 0) {
+            index = firstAtMost(0, min);
         }
-        if (index < 0 || index >= n) {
+        if (index < 0) {
             index = descendToMin(); // the tree moved under us: take whatever is least now
         }
         return Pickers.take(endpoints.get(index));
@@ -74,55 +113,161 @@ final class LeastConnections implements Picker, LoadObserver {
 
     @Override
     public void loadChanged(int slot, int active) {
-        int node = leaves + slot;
-        long prev;
-        long next;
+        AtomicLongArray leaves = levels[0];
+        long before;
+        long load;
         do {
-            prev = tree.get(node);
+            before = read(leaves, slot);
             // Re-read the live count: a concurrent change may have overtaken the one we were told of.
-            next = load(slot, endpoints.get(slot).active()) << VERSION_BITS | (prev + 1 & VERSION_MASK);
-        } while (!tree.compareAndSet(node, prev, next));
-        for (node >>>= 1; node >= 1; node >>>= 1) {
+            load = load(slot, endpoints.get(slot).active());
+        } while (!leaves.compareAndSet(slot, before, load << VERSION_BITS | (before + 1 & VERSION_MASK)));
+        long was = score(before);
+        int child = slot;
+        for (int k = 1; k < levels.length && load != was; k++) {
+            int node = child >>> FANOUT_BITS;
+            AtomicLongArray level = levels[k];
+            AtomicLongArray children = levels[k - 1];
+            boolean fell = load < was;
             long changedTo;
-            long before;
             do {
-                before = tree.get(node);
-                changedTo = Math.min(score(tree.get(2 * node)), score(tree.get(2 * node + 1)));
-            } while (!tree.compareAndSet(node, before, changedTo << VERSION_BITS | (before + 1 & VERSION_MASK)));
-            if (changedTo == score(before)) {
-                break; // ancestors computed from this node's minimum are still right
+                before = read(level, node);
+                long current = score(before);
+                if (fell) {
+                    // The child as it is now, not as we left it: it may have risen again since.
+                    changedTo = Math.min(current, score(read(children, child)));
+                } else if (current < was) {
+                    changedTo = current; // it was not the minimum: rising changes nothing
+                } else {
+                    changedTo = minAfterRise(k, node, child, was);
+                }
+            } while (!level.compareAndSet(node, before, changedTo << VERSION_BITS | (before + 1 & VERSION_MASK)));
+            was = score(before);
+            load = changedTo;
+            child = node;
+        }
+    }
+
+    /**
+     * The minimum of node {@code node}'s children after {@code risen}, which held the minimum
+     * {@code was}, rose: {@code was} again as soon as another child still holds it, else a full count.
+     */
+    private long minAfterRise(int k, int node, int risen, long was) {
+        AtomicLongArray children = levels[k - 1];
+        int first = node << FANOUT_BITS;
+        int end = Math.min(first + FANOUT, children.length());
+        long min = MAX_LOAD;
+        for (int child = first; child < end; child++) {
+            long load = score(children.get(child));
+            if (load == was && child != risen) {
+                return load; // as low as the old minimum: still the minimum
+            }
+            min = Math.min(min, load);
+        }
+        return min;
+    }
+
+    /** True when every leaf holds its endpoint's load and every node the minimum of its children: for tests, at rest. */
+    boolean isSettled() {
+        for (int j = 0; j < endpoints.size(); j++) {
+            if (score(levels[0].get(j)) != load(j, endpoints.get(j).active())) {
+                return false;
             }
         }
+        for (int k = 1; k < levels.length; k++) {
+            for (int node = 0; node < levels[k].length(); node++) {
+                if (score(levels[k].get(node)) != minOfChildren(k, node)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The smallest load among the children of node {@code node} of level {@code k}. */
+    private long minOfChildren(int k, int node) {
+        AtomicLongArray children = levels[k - 1];
+        int first = node << FANOUT_BITS;
+        int end = Math.min(first + FANOUT, children.length());
+        long min = MAX_LOAD;
+        for (int child = first; child < end; child++) {
+            min = Math.min(min, score(children.get(child)));
+        }
+        return min;
+    }
+
+    private static long read(AtomicLongArray level, int node) {
+        return level.get(node);
     }
 
     /** The load that orders endpoints: (active + 1) / weight, fixed point. */
     private long load(int slot, int active) {
-        long load = ((long) Math.max(0, active) + 1 << FRACTION_BITS) / endpoints.weight(slot);
-        return Math.min(load, MAX_LOAD);
+        long requests = Math.min((long) Math.max(0, active) + 1, Integer.MAX_VALUE);
+        return Math.min(requests * reciprocal[slot], MAX_LOAD);
     }
 
     private static long score(long node) {
         return node >>> VERSION_BITS;
     }
 
-    /** The first leaf index in [from, hi) below {@code node} (covering [lo, hi)) with load <= max, or -1. */
-    private int firstAtMost(int node, int lo, int hi, int from, long max) {
-        if (hi <= from || score(tree.get(node)) > max) {
-            return -1;
+    /**
+     * The first endpoint at or after {@code from} whose load is at most {@code max}, or -1. Climbs
+     * from the leaf while the rest of each group holds nothing light enough, then descends into the
+     * first group that does.
+     */
+    private int firstAtMost(int from, long max) {
+        int node = from;
+        for (int k = 0; k < levels.length; k++) {
+            AtomicLongArray level = levels[k];
+            int groupEnd = Math.min((node | (FANOUT - 1)) + 1, level.length());
+            for (int j = node; j < groupEnd; j++) {
+                if (score(read(level, j)) <= max) {
+                    return descend(k, j, max);
+                }
+            }
+            node = (node >>> FANOUT_BITS) + 1; // the next group up, after the one just searched
+            if (k + 1 < levels.length && node >= levels[k + 1].length()) {
+                return -1;
+            }
         }
-        if (node >= leaves) {
-            return node - leaves;
+        return -1;
+    }
+
+    /** From node {@code j} of level {@code k}, down to its first leaf with load at most {@code max}, or -1. */
+    private int descend(int k, int j, long max) {
+        int node = j;
+        for (int level = k; level > 0; level--) {
+            AtomicLongArray children = levels[level - 1];
+            int first = node << FANOUT_BITS;
+            int end = Math.min(first + FANOUT, children.length());
+            int found = -1;
+            for (int child = first; child < end; child++) {
+                if (score(read(children, child)) <= max) {
+                    found = child;
+                    break;
+                }
+            }
+            if (found < 0) {
+                return -1; // changed since the parent was read
+            }
+            node = found;
         }
-        int mid = (lo + hi) >>> 1;
-        int found = firstAtMost(2 * node, lo, mid, from, max);
-        return found >= 0 ? found : firstAtMost(2 * node + 1, mid, hi, from, max);
+        return node < endpoints.size() ? node : -1;
     }
 
     private int descendToMin() {
-        int node = 1;
-        while (node < leaves) {
-            node = score(tree.get(2 * node)) <= score(tree.get(2 * node + 1)) ? 2 * node : 2 * node + 1;
+        int node = 0;
+        for (int k = levels.length - 1; k > 0; k--) {
+            AtomicLongArray children = levels[k - 1];
+            int first = node << FANOUT_BITS;
+            int end = Math.min(first + FANOUT, children.length());
+            int best = first;
+            for (int child = first + 1; child < end; child++) {
+                if (score(read(children, child)) < score(read(children, best))) {
+                    best = child;
+                }
+            }
+            node = best;
         }
-        return Math.min(node - leaves, endpoints.size() - 1);
+        return Math.min(node, endpoints.size() - 1);
     }
 }

@@ -25,7 +25,10 @@ final class LeastRequest implements Picker {
             return Pickers.take(endpoints.get(0));
         }
         int a = rng.nextInt(n);
-        int b = (a + 1 + rng.nextInt(n - 1)) % n;
+        int b = a + 1 + rng.nextInt(n - 1); // another one, uniformly: a + 1 .. a + n - 1, wrapped
+        if (b >= n) {
+            b -= n;
+        }
         EndpointState first = endpoints.get(a);
         EndpointState second = endpoints.get(b);
         // (active_a + 1) / w_a <= (active_b + 1) / w_b, cross-multiplied to stay in integers.

@@ -1,7 +1,6 @@
 package dev.ballast.core.pick;
 
 import dev.ballast.core.state.EndpointState;
-import dev.ballast.core.time.Ticker;
 
 /**
  * {@code peak-ewma}: latency-aware power of two choices, as Finagle's and Linkerd's balancers do.
@@ -19,12 +18,10 @@ final class PeakEwma implements Picker {
 
     private final EndpointSet endpoints;
     private final Rng rng;
-    private final Ticker ticker;
 
-    PeakEwma(EndpointSet endpoints, Rng rng, Ticker ticker) {
+    PeakEwma(EndpointSet endpoints, Rng rng) {
         this.endpoints = endpoints;
         this.rng = rng;
-        this.ticker = ticker;
     }
 
     @Override
@@ -34,16 +31,30 @@ final class PeakEwma implements Picker {
             return Pickers.take(endpoints.get(0));
         }
         int a = rng.nextInt(n);
-        int b = (a + 1 + rng.nextInt(n - 1)) % n;
-        long now = ticker.nanos();
-        double costA = cost(endpoints.get(a), endpoints.weight(a), now);
-        double costB = cost(endpoints.get(b), endpoints.weight(b), now);
-        return Pickers.take(costA <= costB ? endpoints.get(a) : endpoints.get(b));
+        int b = a + 1 + rng.nextInt(n - 1); // another one, uniformly: a + 1 .. a + n - 1, wrapped
+        if (b >= n) {
+            b -= n;
+        }
+        EndpointState first = endpoints.get(a);
+        EndpointState second = endpoints.get(b);
+        // Both estimates decay at the same rate, so ranking them at the later of their two sample times
+        // ranks them as now would, without reading the clock (which costs more than the rest of a pick).
+        int sampledA = first.latencySampleMillis();
+        int sampledB = second.latencySampleMillis();
+        int at;
+        if (!first.hasLatencySample()) {
+            at = sampledB;
+        } else {
+            at = !second.hasLatencySample() || sampledA - sampledB >= 0 ? sampledA : sampledB;
+        }
+        double costA = cost(first, endpoints.weight(a), at);
+        double costB = cost(second, endpoints.weight(b), at);
+        return Pickers.take(costA <= costB ? first : second);
     }
 
-    private static double cost(EndpointState state, int weight, long now) {
+    private static double cost(EndpointState state, int weight, int atMillis) {
         int active = state.active();
-        double latency = state.latencyEwmaNanos(now);
+        double latency = state.latencyEwmaNanosAt(atMillis);
         if (latency == 0 && active > 0) {
             return PENALTY + active;
         }

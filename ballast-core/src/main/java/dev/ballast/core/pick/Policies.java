@@ -32,7 +32,7 @@ public final class Policies {
                 ? new RandomPick(set, o.rng()) : new WeightedRandom(set, o.rng())));
         BY_ID.put(LEAST_CONNECTIONS, o -> policy(LEAST_CONNECTIONS, set -> new LeastConnections(set, o.rng())));
         BY_ID.put(LEAST_REQUEST, o -> policy(LEAST_REQUEST, set -> new LeastRequest(set, o.rng())));
-        BY_ID.put(PEAK_EWMA, o -> policy(PEAK_EWMA, set -> new PeakEwma(set, o.rng(), o.ticker())));
+        BY_ID.put(PEAK_EWMA, o -> policy(PEAK_EWMA, set -> new PeakEwma(set, o.rng())));
         BY_ID.put(RING_HASH, o -> policy(RING_HASH, set -> new RingHash(set, o.rng(), o.bound())));
         BY_ID.put(MAGLEV, o -> policy(MAGLEV, set -> new Maglev(set, o.rng(), o.bound(), o.maglevTableSize())));
         BY_ID.put(FIRST, o -> policy(FIRST, First::new));

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The live state of one upstream's endpoints, keyed by address. States outlive the endpoint lists
@@ -30,8 +30,11 @@ public final class EndpointRegistry {
 
     private final Ticker ticker;
     private final double ewmaDecayNanos;
+    /** exp(-ms / decay) for the short gaps between samples of a busy endpoint: a lookup instead of an exp. */
+    private final double[] decayByMillis = new double[1024];
     private final Map<String, EndpointState> states = new ConcurrentHashMap<>();
-    private final AtomicLong totalActive = new AtomicLong();
+    /** Striped: every pick and release of every thread updates it, so one shared counter would be contended. */
+    private final LongAdder totalActive = new LongAdder();
     private boolean populated;
 
     public EndpointRegistry(Ticker ticker) {
@@ -44,23 +47,29 @@ public final class EndpointRegistry {
             throw new IllegalArgumentException("ewma decay: " + ewmaDecay + " (expected: positive)");
         }
         this.ewmaDecayNanos = ewmaDecay.toNanos();
+        for (int millis = 0; millis < decayByMillis.length; millis++) {
+            decayByMillis[millis] = Math.exp(-millis * 1e6 / ewmaDecayNanos);
+        }
     }
 
     public Ticker ticker() {
         return ticker;
     }
 
-    double ewmaDecayNanos() {
-        return ewmaDecayNanos;
+    /** The weight {@code exp(-elapsed / decay)} that a latency estimate keeps after {@code elapsedMillis} (>= 0). */
+    double decay(int elapsedMillis) {
+        return elapsedMillis < decayByMillis.length
+                ? decayByMillis[elapsedMillis]
+                : Math.exp(-elapsedMillis * 1e6 / ewmaDecayNanos);
     }
 
     /** Requests in flight over every endpoint of this upstream, including ones removed meanwhile. */
     public long totalActive() {
-        return totalActive.get();
+        return totalActive.sum();
     }
 
     void activeChanged(int delta) {
-        totalActive.addAndGet(delta);
+        totalActive.add(delta);
     }
 
     /**

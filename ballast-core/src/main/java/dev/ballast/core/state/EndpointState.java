@@ -169,12 +169,14 @@ public final class EndpointState {
             prev = ewma;
             float current = Float.intBitsToFloat((int) (prev >>> 32));
             double sample = latencyNanos;
+            if (prev != 0 && sample <= current && nowMillis - (int) prev <= 0) {
+                return; // a lower sample in the same millisecond has weight 1 - exp(0) = 0: nothing changes
+            }
             double updated;
             if (prev == 0 || sample > current) {
                 updated = sample;
             } else {
-                double elapsed = Math.max(0, nowMillis - (int) prev) * 1e6;
-                double w = Math.exp(-elapsed / registry.ewmaDecayNanos());
+                double w = registry.decay(Math.max(0, nowMillis - (int) prev));
                 updated = current * w + sample * (1 - w);
             }
             next = ((long) Float.floatToRawIntBits((float) Math.max(updated, 1.0)) << 32) | (nowMillis & 0xFFFF_FFFFL);
@@ -186,14 +188,39 @@ public final class EndpointState {
      * that an endpoint that stopped getting traffic is tried again. Zero when there is no sample yet.
      */
     public double latencyEwmaNanos(long nowNanos) {
+        return latencyEwmaNanosAt((int) (nowNanos / 1_000_000));
+    }
+
+    /** True once a latency sample was observed. */
+    public boolean hasLatencySample() {
+        return ewma != 0;
+    }
+
+    /**
+     * When the last latency sample was taken, in ticker milliseconds modulo 2^32 (compare two by
+     * subtracting them); meaningful only when {@link #hasLatencySample()}.
+     */
+    public int latencySampleMillis() {
+        return (int) ewma;
+    }
+
+    /**
+     * The latency estimate decayed to {@code millis} (ticker milliseconds modulo 2^32, as
+     * {@link #latencySampleMillis()}), not decayed when that is not after the last sample. Every
+     * estimate decays at the same rate, so two endpoints compared at the later of their sample times
+     * compare as they would now: a balancer can rank them without reading the clock.
+     */
+    public double latencyEwmaNanosAt(int millis) {
         long bits = ewma;
         if (bits == 0) {
             return 0;
         }
         float value = Float.intBitsToFloat((int) (bits >>> 32));
-        int nowMillis = (int) (nowNanos / 1_000_000);
-        double elapsed = Math.max(0, nowMillis - (int) bits) * 1e6;
-        return value * Math.exp(-elapsed / registry.ewmaDecayNanos());
+        int elapsedMillis = millis - (int) bits;
+        if (elapsedMillis <= 0) {
+            return value;
+        }
+        return value * registry.decay(elapsedMillis);
     }
 
     // ---- eligibility (written by the control path) ----

@@ -103,6 +103,40 @@ class ConsistentHashingTest {
     }
 
     @Test
+    void ringWrapsAroundPastItsLastPoint() {
+        List<EndpointState> states = TestEndpoints.states(TestEndpoints.equal(10));
+        RingHash ring = (RingHash) Policies.of(Policies.RING_HASH, BalancerOptions.defaults())
+                .newPicker(EndpointSet.of(states));
+
+        // Hashes are unsigned: -1 is the largest, above every point, and goes to the first point, as 0 does.
+        assertThat(ring.ownerOf(-1L)).isEqualTo(ring.ownerOf(0L)).isEqualTo(ring.ownerAtPoint(0));
+    }
+
+    @Test
+    void ringSendsEachKeyToTheFirstPointAtOrAfterIt() {
+        List<EndpointState> states = TestEndpoints.states(TestEndpoints.weighted(100, i -> 1 + i % 5));
+        RingHash ring = (RingHash) Policies.of(Policies.RING_HASH, BalancerOptions.defaults())
+                .newPicker(EndpointSet.of(states));
+
+        // Exactly on every point, and just below it: checks the lookup index at every bucket edge.
+        int size = ring.ringSize();
+        for (int i = 1; i < size; i++) {
+            long point = ring.pointHash(i);
+            long previous = ring.pointHash(i - 1);
+            if (point == previous) {
+                continue; // two points with the same top bits (about one ring in 10^5): the first wins
+            }
+            assertThat(ring.ownerOf(point)).as("point %d", i).isEqualTo(ring.ownerAtPoint(i));
+            if (Long.compareUnsigned(point - previous, 1L << 32) > 0) {
+                assertThat(ring.ownerOf(point - 1)).as("below point %d", i).isEqualTo(ring.ownerAtPoint(i));
+                assertThat(ring.ownerOf(previous + (1L << 32))).as("past point %d", i - 1)
+                        .isEqualTo(ring.ownerAtPoint(i));
+            }
+        }
+        assertThat(ring.ownerOf(ring.pointHash(0))).isEqualTo(ring.ownerAtPoint(0));
+    }
+
+    @Test
     void maglevSharesTheTableEvenlyAtTheDefaultSize() {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.equal(100));
         Maglev maglev = (Maglev) Policies.of(Policies.MAGLEV, BalancerOptions.defaults())

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +82,8 @@ class LeastConnectionsTest {
     static Stream<Arguments> sizesAndWeights() {
         IntUnaryOperator equal = i -> 1;
         IntUnaryOperator mixed = i -> 1 + i * 7 % 10;
-        return Stream.of(3, 10, 100, 1_000).flatMap(size -> Stream.of(
+        // 1, 17 and 257 sit just past a level of the 16-ary tree.
+        return Stream.of(1, 3, 10, 17, 100, 257, 1_000).flatMap(size -> Stream.of(
                 Arguments.of(size, "equal", equal), Arguments.of(size, "mixed", mixed)));
     }
 
@@ -125,6 +127,112 @@ class LeastConnectionsTest {
         }
         held.forEach(EndpointState::release);
         assertThat(states).allSatisfy(state -> assertThat(state.active()).isZero());
+    }
+
+    /**
+     * Threads acquire and release concurrently (the tree's updates race each other), then stop and
+     * keep part of their load. The index must have settled on the truth: every later pick, checked
+     * against a scan, is an endpoint with the least load.
+     */
+    @ParameterizedTest(name = "{0} endpoints, {1} weights")
+    @MethodSource("sizesAndWeights")
+    void settlesOnTheExactLoadsAfterConcurrentUpdates(int size, String label, IntUnaryOperator weight)
+            throws Exception {
+        List<EndpointState> states = TestEndpoints.states(TestEndpoints.weighted(size, weight));
+        EndpointSet set = EndpointSet.of(states);
+        Picker picker = leastConnections(states);
+        int threads = 4;
+        List<List<EndpointState>> kept = new ArrayList<>();
+        List<Thread> workers = new ArrayList<>();
+        long deadline = System.nanoTime() + 150_000_000L;
+        for (int t = 0; t < threads; t++) {
+            List<EndpointState> mine = new ArrayList<>();
+            kept.add(mine);
+            int seed = t;
+            workers.add(new Thread(() -> {
+                Random random = new Random(seed);
+                while (System.nanoTime() - deadline < 0) {
+                    if (mine.size() < 50 && random.nextBoolean()) {
+                        if (random.nextInt(4) == 0) {
+                            EndpointState elsewhere = states.get(random.nextInt(size)); // not through this picker
+                            elsewhere.acquire();
+                            mine.add(elsewhere);
+                        } else {
+                            mine.add(pick(picker));
+                        }
+                    } else if (!mine.isEmpty()) {
+                        mine.remove(random.nextInt(mine.size())).release();
+                    }
+                }
+            }));
+        }
+        workers.forEach(Thread::start);
+        for (Thread worker : workers) {
+            worker.join(10_000);
+            assertThat(worker.isAlive()).isFalse();
+        }
+
+        for (int step = 0; step < 500; step++) {
+            int best = 0;
+            for (int i = 1; i < size; i++) {
+                if (lighter(set, i, best)) {
+                    best = i;
+                }
+            }
+            EndpointState picked = pick(picker);
+            int index = set.indexOf(picked);
+            picked.release();
+            assertThat(lighter(set, best, index)).as("step %d: picked %d, least is %d", step, index, best).isFalse();
+            picked.acquire();
+            kept.get(0).add(picked);
+        }
+        kept.forEach(list -> list.forEach(EndpointState::release));
+        assertThat(states).allSatisfy(state -> assertThat(state.active()).isZero());
+    }
+
+    /**
+     * The tightest race the index has: as many threads as cores acquiring and releasing endpoints of
+     * one group of sixteen leaves, so that the updates of one node collide all the time. At rest the
+     * tree must match the live counts exactly, at every node.
+     */
+    @ParameterizedTest(name = "{0} endpoints")
+    @ValueSource(ints = {16, 40})
+    void everyNodeMatchesTheLiveCountsOnceUpdatesStop(int size) throws Exception {
+        List<EndpointState> states = TestEndpoints.states(TestEndpoints.weighted(size, i -> 1 + i % 3));
+        LeastConnections picker = (LeastConnections) leastConnections(states);
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        List<Thread> workers = new ArrayList<>();
+        long deadline = System.nanoTime() + 300_000_000L;
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            workers.add(new Thread(() -> {
+                Random random = new Random(seed);
+                List<EndpointState> held = new ArrayList<>();
+                while (System.nanoTime() - deadline < 0) {
+                    if (held.size() < 8 && random.nextBoolean()) {
+                        held.add(random.nextBoolean() ? pick(picker) : acquired(states.get(random.nextInt(16))));
+                    } else if (!held.isEmpty()) {
+                        held.remove(held.size() - 1).release();
+                    }
+                }
+                // Keep some load so that the final state is not simply "all idle".
+                for (int k = held.size() / 2; k > 0; k--) {
+                    held.remove(held.size() - 1).release();
+                }
+            }));
+        }
+        workers.forEach(Thread::start);
+        for (Thread worker : workers) {
+            worker.join(10_000);
+            assertThat(worker.isAlive()).isFalse();
+        }
+
+        assertThat(picker.isSettled()).isTrue();
+    }
+
+    private static EndpointState acquired(EndpointState state) {
+        state.acquire();
+        return state;
     }
 
     /** (active_a + 1) / w_a < (active_b + 1) / w_b, exactly. */

@@ -123,6 +123,21 @@ class EndpointStateTest {
     }
 
     @Test
+    void latencyEwmaDecaysTheSameOverShortAndLongGaps() {
+        state.observeLatency(100 * MS);
+        long sampled = ticker.nanos();
+
+        for (long gapMillis : new long[] {0, 1, 7, 500, 1_023, 1_024, 5_000}) {
+            assertThat(state.latencyEwmaNanos(sampled + gapMillis * MS)).as("after %d ms", gapMillis)
+                    .isCloseTo(100 * MS * Math.exp(-gapMillis / 10_000.0), within(1.0));
+        }
+        // Compared at a common time without a clock: at its own sample time it has not decayed yet.
+        assertThat(state.latencySampleMillis()).isEqualTo((int) (sampled / MS));
+        assertThat(state.latencyEwmaNanosAt(state.latencySampleMillis() - 5)).isCloseTo(100 * MS, within(1.0));
+        assertThat(state.hasLatencySample()).isTrue();
+    }
+
+    @Test
     void isEligibleOnlyWhenHealthyNotEjectedAndNotDraining() {
         long now = ticker.nanos();
         assertThat(state.isEligible(now)).isTrue();
