@@ -3,6 +3,7 @@ package dev.ballast.proxy.config;
 import dev.ballast.core.endpoint.Endpoint;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One entry of {@code upstreams}.
@@ -21,6 +22,8 @@ import java.util.List;
  * @param pool                  {@code pool}
  * @param hostHeader            {@code host_header}: {@code preserve} (default: the client's Host),
  *                              {@code endpoint} (the endpoint's host:port) or a literal value
+ * @param resilience            {@code health_check}, {@code outlier_detection}, {@code retries},
+ *                              {@code circuit_breaker}, {@code slow_start}, {@code panic_threshold}
  */
 public record UpstreamConfig(
         String name,
@@ -32,12 +35,27 @@ public record UpstreamConfig(
         long responseTimeoutMillis,
         long idleTimeoutMillis,
         PoolConfig pool,
-        String hostHeader) {
+        String hostHeader,
+        ResilienceConfig resilience) {
 
     public static final String HOST_PRESERVE = "preserve";
     public static final String HOST_ENDPOINT = "endpoint";
 
     public UpstreamConfig {
         endpoints = List.copyOf(endpoints);
+        Objects.requireNonNull(resilience, "resilience");
+    }
+
+    /** An upstream with the default {@link ResilienceConfig#defaults() resilience settings}. */
+    public UpstreamConfig(String name, String balancer, HashKey hashKey, double boundedLoadFactor,
+                          List<Endpoint> endpoints, long connectTimeoutMillis, long responseTimeoutMillis,
+                          long idleTimeoutMillis, PoolConfig pool, String hostHeader) {
+        this(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis, responseTimeoutMillis,
+                idleTimeoutMillis, pool, hostHeader, ResilienceConfig.defaults());
+    }
+
+    public UpstreamConfig withResilience(ResilienceConfig newResilience) {
+        return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience);
     }
 }

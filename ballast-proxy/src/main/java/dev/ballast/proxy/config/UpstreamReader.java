@@ -10,8 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
-/** Reads {@code upstreams}: each upstream's balancer, endpoints, timeouts, pool and Host header rule. */
+/**
+ * Reads {@code upstreams}: each upstream's balancer, endpoints, timeouts, pool and Host header rule; the
+ * resilience keys are {@link ResilienceReader}'s.
+ */
 final class UpstreamReader {
 
     static final String DEFAULT_BALANCER = Policies.ROUND_ROBIN;
@@ -19,8 +23,9 @@ final class UpstreamReader {
     static final long DEFAULT_RESPONSE_TIMEOUT_MILLIS = 15_000;
     static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
 
-    private static final List<String> KEYS = List.of("balancer", "hash_key", "bounded_load", "endpoints",
-            "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header");
+    private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
+            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header"),
+            ResilienceReader.KEYS.stream()).toList();
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
     private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata";
@@ -72,8 +77,9 @@ final class UpstreamReader {
         PoolConfig pool = section.get("pool").flatMap(UpstreamReader::pool).orElse(PoolConfig.defaults());
         String hostHeader = section.get("host_header").flatMap(UpstreamReader::hostHeader)
                 .orElse(UpstreamConfig.HOST_PRESERVE);
+        ResilienceConfig resilience = ResilienceReader.read(section, responseTimeout);
         return new UpstreamConfig(name, balancer, hashKey, boundedLoad, endpoints, connectTimeout, responseTimeout,
-                idleTimeout, pool, hostHeader);
+                idleTimeout, pool, hostHeader, resilience);
     }
 
     private static Optional<String> balancer(Value value) {

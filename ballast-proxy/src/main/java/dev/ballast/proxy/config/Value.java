@@ -48,6 +48,10 @@ final class Value {
         return node instanceof Node.Mapping;
     }
 
+    boolean isSequence() {
+        return node instanceof Node.Sequence;
+    }
+
     Problems problems() {
         return problems;
     }

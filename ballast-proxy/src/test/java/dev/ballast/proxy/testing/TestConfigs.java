@@ -47,27 +47,32 @@ public final class TestConfigs {
 
     public static UpstreamConfig withHashKey(UpstreamConfig u, HashKey key) {
         return new UpstreamConfig(u.name(), u.balancer(), key, u.boundedLoadFactor(), u.endpoints(),
-                u.connectTimeoutMillis(), u.responseTimeoutMillis(), u.idleTimeoutMillis(), u.pool(), u.hostHeader());
+                u.connectTimeoutMillis(), u.responseTimeoutMillis(), u.idleTimeoutMillis(), u.pool(), u.hostHeader(),
+                u.resilience());
     }
 
     public static UpstreamConfig withResponseTimeout(UpstreamConfig u, long millis) {
         return new UpstreamConfig(u.name(), u.balancer(), u.hashKey(), u.boundedLoadFactor(), u.endpoints(),
-                u.connectTimeoutMillis(), millis, u.idleTimeoutMillis(), u.pool(), u.hostHeader());
+                u.connectTimeoutMillis(), millis, u.idleTimeoutMillis(), u.pool(), u.hostHeader(),
+                u.resilience());
     }
 
     public static UpstreamConfig withIdleTimeout(UpstreamConfig u, long millis) {
         return new UpstreamConfig(u.name(), u.balancer(), u.hashKey(), u.boundedLoadFactor(), u.endpoints(),
-                u.connectTimeoutMillis(), u.responseTimeoutMillis(), millis, u.pool(), u.hostHeader());
+                u.connectTimeoutMillis(), u.responseTimeoutMillis(), millis, u.pool(), u.hostHeader(),
+                u.resilience());
     }
 
     public static UpstreamConfig withPool(UpstreamConfig u, PoolConfig pool) {
         return new UpstreamConfig(u.name(), u.balancer(), u.hashKey(), u.boundedLoadFactor(), u.endpoints(),
-                u.connectTimeoutMillis(), u.responseTimeoutMillis(), u.idleTimeoutMillis(), pool, u.hostHeader());
+                u.connectTimeoutMillis(), u.responseTimeoutMillis(), u.idleTimeoutMillis(), pool, u.hostHeader(),
+                u.resilience());
     }
 
     public static UpstreamConfig withHostHeader(UpstreamConfig u, String hostHeader) {
         return new UpstreamConfig(u.name(), u.balancer(), u.hashKey(), u.boundedLoadFactor(), u.endpoints(),
-                u.connectTimeoutMillis(), u.responseTimeoutMillis(), u.idleTimeoutMillis(), u.pool(), hostHeader);
+                u.connectTimeoutMillis(), u.responseTimeoutMillis(), u.idleTimeoutMillis(), u.pool(), hostHeader,
+                u.resilience());
     }
 
     public static ProxyConfig proxy(UpstreamConfig upstream) {

@@ -1,0 +1,111 @@
+package dev.ballast.proxy.config;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * A set of HTTP status codes written as ranges and single codes: {@code 200-399}, {@code 200, 204},
+ * or a YAML list of either. Immutable; {@link #contains} is one array read.
+ */
+public final class StatusCodes {
+
+    static final String EXPECTED = "status codes 100..599 as a range like 200-399, or codes and ranges"
+            + " separated by commas";
+    private static final int MIN = 100;
+    private static final int MAX = 599;
+
+    private final boolean[] member = new boolean[MAX + 1];
+    private final BitSet codes;
+
+    private StatusCodes(BitSet codes) {
+        this.codes = codes;
+        codes.stream().forEach(code -> member[code] = true);
+    }
+
+    /** {@code 200-399}: success and redirects, the default of {@code expected_status}. */
+    public static StatusCodes successOrRedirect() {
+        return range(200, 399);
+    }
+
+    /** Every code from {@code from} to {@code to}, both included. */
+    public static StatusCodes range(int from, int to) {
+        BitSet codes = new BitSet();
+        codes.set(check(from), check(to) + 1);
+        return new StatusCodes(codes);
+    }
+
+    /**
+     * Parses comma-separated codes and ranges, e.g. {@code "200-299, 304"}.
+     *
+     * @throws IllegalArgumentException naming the part that is wrong and what is expected
+     */
+    static StatusCodes parse(List<String> parts) {
+        BitSet codes = new BitSet();
+        for (String part : parts) {
+            for (String item : part.split(",")) {
+                String text = item.strip();
+                int dash = text.indexOf('-');
+                int from = code(dash < 0 ? text : text.substring(0, dash).strip(), text);
+                int to = dash < 0 ? from : code(text.substring(dash + 1).strip(), text);
+                if (from > to) {
+                    throw new IllegalArgumentException("'" + text
+                            + "' is an empty range (expected: the lower code first, like 200-399)");
+                }
+                codes.set(from, to + 1);
+            }
+        }
+        if (codes.isEmpty()) {
+            throw new IllegalArgumentException("no status codes (expected: " + EXPECTED + ")");
+        }
+        return new StatusCodes(codes);
+    }
+
+    private static int code(String digits, String item) {
+        int code;
+        try {
+            code = Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + item + "' is not a status code or range (expected: "
+                    + EXPECTED + ")");
+        }
+        if (code < MIN || code > MAX) {
+            throw new IllegalArgumentException("status " + code + " out of range (expected: " + MIN + ".." + MAX + ")");
+        }
+        return code;
+    }
+
+    private static int check(int code) {
+        if (code < MIN || code > MAX) {
+            throw new IllegalArgumentException("status " + code + " out of range (expected: " + MIN + ".." + MAX + ")");
+        }
+        return code;
+    }
+
+    /** Whether {@code status} is in the set; false for anything outside 100..599. */
+    public boolean contains(int status) {
+        return status >= MIN && status <= MAX && member[status];
+    }
+
+    /** The canonical text, e.g. {@code 200-299, 304}. */
+    @Override
+    public String toString() {
+        List<String> ranges = new ArrayList<>();
+        for (int from = codes.nextSetBit(0); from >= 0; ) {
+            int end = codes.nextClearBit(from);
+            ranges.add(end - 1 == from ? Integer.toString(from) : from + "-" + (end - 1));
+            from = codes.nextSetBit(end);
+        }
+        return String.join(", ", ranges);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof StatusCodes that && codes.equals(that.codes);
+    }
+
+    @Override
+    public int hashCode() {
+        return codes.hashCode();
+    }
+}
