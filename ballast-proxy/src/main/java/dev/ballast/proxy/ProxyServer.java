@@ -1,5 +1,6 @@
 package dev.ballast.proxy;
 
+import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.admin.AdminEndpoints;
 import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.ProxyConfig;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -42,6 +44,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final EventLoopGroup group;
+    /** The control thread: health check scheduling, ejections, slow-start steps; never an event loop. */
+    private final ScheduledThreadPoolExecutor control;
     private final Map<String, Upstream> upstreams;
     private final ProxyPipeline pipeline;
     private final ChannelGroup clients;
@@ -49,9 +53,10 @@ public final class ProxyServer implements AutoCloseable {
     private Channel admin;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private ProxyServer(EventLoopGroup group, Map<String, Upstream> upstreams, ProxyPipeline pipeline,
-                        ChannelGroup clients) {
+    private ProxyServer(EventLoopGroup group, ScheduledThreadPoolExecutor control, Map<String, Upstream> upstreams,
+                        ProxyPipeline pipeline, ChannelGroup clients) {
         this.group = group;
+        this.control = control;
         this.upstreams = upstreams;
         this.pipeline = pipeline;
         this.clients = clients;
@@ -66,25 +71,41 @@ public final class ProxyServer implements AutoCloseable {
         Transport transport = Transport.best();
         int threads = Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
+        ScheduledThreadPoolExecutor control = newControlThread();
+        Map<String, Upstream> upstreams = new LinkedHashMap<>();
         try {
             ChannelHandler upstreamInitializer = ProxyPipeline.upstreamInitializer();
-            Map<String, Upstream> upstreams = new LinkedHashMap<>();
             for (UpstreamConfig upstream : config.upstreams().values()) {
-                upstreams.put(upstream.name(), Upstream.create(upstream, group, transport.socketChannel(), upstreamInitializer));
+                upstreams.put(upstream.name(), Upstream.create(upstream, group, transport.socketChannel(),
+                        upstreamInitializer, Scheduler.of(control)));
             }
             RouteTable routes = RouteTable.compile(config.routes(), upstreams);
             ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
             ProxyPipeline pipeline = new ProxyPipeline(routes, config.limits(), clients);
-            ProxyServer server = new ProxyServer(group, Map.copyOf(upstreams), pipeline, clients);
+            ProxyServer server = new ProxyServer(group, control, Map.copyOf(upstreams), pipeline, clients);
             server.bind(config, transport);
             log.info("ballast proxy listening on {} (admin {}), {} event loops over {}, {} upstream(s), {} route(s)",
                     server.listenerAddresses(), server.adminAddress(), threads, transport.name(),
                     upstreams.size(), config.routes().size());
             return server;
         } catch (RuntimeException e) {
+            upstreams.values().forEach(Upstream::close);
+            control.shutdownNow();
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    /**
+     * One thread for every upstream's control path, as Envoy's main thread: tasks are short (a check
+     * result, a balancer rebuild) and run one at a time. Cancelled timers (the timeouts of checks that
+     * answered) leave the queue at once.
+     */
+    private static ScheduledThreadPoolExecutor newControlThread() {
+        ScheduledThreadPoolExecutor control = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("ballast-control").daemon().factory());
+        control.setRemoveOnCancelPolicy(true);
+        return control;
     }
 
     private void bind(ProxyConfig config, Transport transport) {
@@ -167,7 +188,9 @@ public final class ProxyServer implements AutoCloseable {
                     drain.toMillis(), unfinished);
         }
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        upstreams.values().forEach(Upstream::close);
         upstreams.values().forEach(Upstream::closeIdleConnections);
+        control.shutdownNow();
         if (admin != null) {
             admin.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }

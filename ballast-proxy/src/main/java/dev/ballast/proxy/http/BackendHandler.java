@@ -15,9 +15,11 @@ import java.util.concurrent.TimeUnit;
  * the pool no exchange is attached; anything the upstream sends then is a protocol error and closes
  * the connection.
  *
- * <p>The response timeout is one lazily rescheduled check per connection: deadlines only move later
- * (every exchange on the connection has the same timeout), so a check that fires early re-arms for
- * the rest, and fast keep-alive exchanges schedule nothing new.
+ * <p>The response timeout is one lazily rescheduled check per connection: deadlines usually only
+ * move later (exchanges on a connection mostly have the same timeout), so a check that fires early
+ * re-arms for the rest, and fast keep-alive exchanges schedule nothing new. A deadline earlier than
+ * the armed check (a retry's per-try timeout cut short by the request's deadline) arms another check;
+ * the later one then finds itself superseded and does nothing.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter implements Runnable {
 
@@ -28,6 +30,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     private boolean awaitingResponse;
     private long deadlineNanos;
     private boolean checkScheduled;
+    private long checkAtNanos;
 
     static BackendHandler of(Channel channel) {
         return (BackendHandler) channel.pipeline().last();
@@ -54,10 +57,15 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
         }
         awaitingResponse = true;
         deadlineNanos = System.nanoTime() + timeoutNanos;
-        if (!checkScheduled) {
-            checkScheduled = true;
-            ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (!checkScheduled || deadlineNanos - checkAtNanos < 0) {
+            scheduleCheck(timeoutNanos);
         }
+    }
+
+    private void scheduleCheck(long delayNanos) {
+        checkScheduled = true;
+        checkAtNanos = System.nanoTime() + delayNanos;
+        ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /** A response head arrived: the timeout no longer applies. */
@@ -67,15 +75,18 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void run() {
+        long now = System.nanoTime();
+        if (!checkScheduled || checkAtNanos - now > 0) {
+            return; // superseded by an earlier check, which re-armed or finished
+        }
         checkScheduled = false;
         Exchange owner = exchange;
         if (!awaitingResponse || owner == null) {
             return;
         }
-        long left = deadlineNanos - System.nanoTime();
+        long left = deadlineNanos - now;
         if (left > 0) {
-            checkScheduled = true;
-            ctx.executor().schedule(this, left, TimeUnit.NANOSECONDS);
+            scheduleCheck(left);
             return;
         }
         awaitingResponse = false;

@@ -1,7 +1,11 @@
 package dev.ballast.proxy.http;
 
+import dev.ballast.core.outlier.Outcome;
 import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.pick.PickResult;
+import dev.ballast.core.pick.Rng;
+import dev.ballast.core.resilience.CircuitBreaker;
+import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.upstream.ConnectCallback;
@@ -22,6 +26,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,11 +48,29 @@ import java.util.concurrent.TimeUnit;
  * <p>Every method runs on the client channel's event loop, which is also the upstream connection's.
  * Failures before the response head become one {@link ProxyError}; after it they abort the client
  * connection, because a status can no longer be sent.
+ *
+ * <p>A request may take several tries, each on another endpoint when one is eligible: a try that
+ * cannot connect, is reset, times out ({@code per_try_timeout}) or answers a status of {@code
+ * retry_on} goes again if the upstream's {@link RetryPolicy} allows it (idempotent, or nothing of the
+ * body sent yet; connect failures always), the retry budget has room (connect failures are outside
+ * it), and the body sent so far is still kept ({@link RequestReplay}); after a full-jitter backoff
+ * scheduled on the event loop (a connect failure goes again at once). Every
+ * try's outcome feeds outlier detection. The whole request holds one {@code max_requests} slot of the
+ * circuit breaker, and the response says how many tries it took in {@code x-ballast-attempts}.
  */
 final class Exchange implements PickContext, ConnectCallback {
 
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
-    private static final int MAX_CONNECT_ATTEMPTS = 3;
+    /** Request bodies up to this size are kept for a retry; a larger body is not retried once sent. */
+    static final int MAX_REPLAY_BYTES = 64 * 1024;
+    static final AsciiString ATTEMPTS_HEADER = AsciiString.cached("x-ballast-attempts");
+    private static final AsciiString[] ATTEMPTS_TEXT = new AsciiString[16];
+
+    static {
+        for (int i = 0; i < ATTEMPTS_TEXT.length; i++) {
+            ATTEMPTS_TEXT[i] = AsciiString.cached(Integer.toString(i));
+        }
+    }
 
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
@@ -60,7 +83,9 @@ final class Exchange implements PickContext, ConnectCallback {
     private final boolean clientHttp10;
     private final boolean head;
     private final boolean idempotent;
-    private final long startNanos;
+    private final RetryPolicy retryPolicy;
+    /** Keep the body for a retry: only an idempotent request may be retried once its body went out. */
+    private final boolean keepForReplay;
     /** The client waits for 100 Continue before sending its body; sent once an endpoint is picked. */
     private boolean expectContinue;
     private final boolean hasHash;
@@ -69,7 +94,21 @@ final class Exchange implements PickContext, ConnectCallback {
     /** Non-null while this exchange holds one in-flight slot of it. */
     private EndpointState endpoint;
     private EndpointState avoid;
+    /** Endpoints tried so far (picks): what {@code x-ballast-attempts} says. */
     private int attempts;
+    private long tryStartNanos;
+    /** Holds a {@code max_requests} slot and counts in the retry budget, until {@link #end}. */
+    private boolean admitted;
+    /** Holds a retry budget token for the try in progress. */
+    private boolean retryToken;
+    /** {@code response_timeout} over all tries, from when the request was first sent. */
+    private boolean deadlineSet;
+    private long deadlineNanos;
+    private long tryTimeoutNanos;
+    /** What was sent of the body, for a retry; null while nothing was kept. */
+    private RequestReplay replay;
+    /** Some of the request (a body part, or the end of a bodiless one) went upstream on some try. */
+    private boolean bodyStarted;
     private UpstreamConnection connection;
     private BackendHandler backend;
     /** Body parts read before the upstream connection was ready; at most one read's worth. */
@@ -99,7 +138,8 @@ final class Exchange implements PickContext, ConnectCallback {
         this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.head = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
-        this.startNanos = System.nanoTime();
+        this.retryPolicy = upstream.retryPolicy();
+        this.keepForReplay = idempotent && retryPolicy.attempts() > 0;
         this.expectContinue = expectContinue;
         HashKey hashKey = upstream.config().hashKey();
         String key = hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
@@ -128,6 +168,13 @@ final class Exchange implements PickContext, ConnectCallback {
     // ---- request side ----
 
     void start() {
+        CircuitBreaker.Admission admission = upstream.breaker().tryAcquireRequest();
+        if (!admission.admitted()) {
+            fail(ProxyError.CIRCUIT_OPEN, upstream.breaker().describe(admission));
+            return;
+        }
+        admitted = true;
+        upstream.retryBudget().requestStarted();
         pickAndConnect();
     }
 
@@ -141,9 +188,10 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     private void pickAndConnect() {
-        attempts++;
         switch (upstream.pick(this)) {
             case PickResult.Picked picked -> {
+                attempts++;
+                tryStartNanos = System.nanoTime();
                 endpoint = picked.endpoint();
                 RequestRewrite.settleHost(request, upstream.config(), endpoint);
                 if (expectContinue) {
@@ -167,8 +215,8 @@ final class Exchange implements PickContext, ConnectCallback {
         backend.attach(this);
         Channel channel = ready.channel();
         channel.write(request, channel.voidPromise());
-        if (replayedOnFreshConnection) {
-            channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+        if (bodyStarted) {
+            replayBody(channel); // a retry: send again what the earlier tries sent
         }
         HttpContent part;
         while (pending != null && (part = pending.poll()) != null) {
@@ -190,9 +238,9 @@ final class Exchange implements PickContext, ConnectCallback {
         EndpointState failed = endpoint;
         String detail = "connect to " + failed.address() + " failed: " + describe(cause);
         log.debug("upstream {}: {}", upstream.name(), detail);
-        failed.recordOutcome(true);
+        upstream.outliers().record(failed, Outcome.CONNECT_FAILURE);
         releaseEndpoint();
-        retryElsewhere(failed, ProxyError.CONNECT_FAILED, detail);
+        retryOrFail(RetryPolicy.Condition.CONNECT_FAILURE, failed, ProxyError.CONNECT_FAILED, detail);
     }
 
     @Override
@@ -202,18 +250,102 @@ final class Exchange implements PickContext, ConnectCallback {
         }
         EndpointState full = endpoint;
         releaseEndpoint();
-        retryElsewhere(full, ProxyError.NO_ENDPOINT,
+        // Nothing was sent, as with a connect failure; but a full endpoint is not a failing one.
+        retryOrFail(RetryPolicy.Condition.CONNECT_FAILURE, full, ProxyError.NO_ENDPOINT,
                 full.address() + " has max_connections_per_endpoint (" + limit + ") open");
     }
 
-    /** Connect failures are safe to retry for any method: the request never left the proxy. */
-    private void retryElsewhere(EndpointState failed, ProxyError error, String detail) {
-        int endpoints = upstream.balancer().endpoints().size();
-        if (attempts < Math.min(MAX_CONNECT_ATTEMPTS, endpoints)) {
-            avoid = failed;
+    @Override
+    public void circuitBreakerOpen(CircuitBreaker.Admission limit) {
+        if (done) {
+            return;
+        }
+        releaseEndpoint();
+        fail(ProxyError.CIRCUIT_OPEN, upstream.breaker().describe(limit));
+    }
+
+    // ---- retries ----
+
+    /** A try failed before a response: try again if allowed, else answer with {@code error}. */
+    private void retryOrFail(RetryPolicy.Condition condition, EndpointState failed, ProxyError error, String detail) {
+        boolean connectFailure = condition == RetryPolicy.Condition.CONNECT_FAILURE;
+        String refusal = retryRefusal(retryPolicy.onFailure(condition, method, bodyStarted, attempts), !connectFailure);
+        if (refusal == null) {
+            log.debug("upstream {}: {} {}: retrying after: {}", upstream.name(), method, uri, detail);
+            retry(failed, !connectFailure);
+            return;
+        }
+        ProxyError answer = error;
+        String prefix = "";
+        if (error == ProxyError.CONNECT_FAILED && upstream.balancer().endpoints().panic()) {
+            answer = ProxyError.NO_ENDPOINT; // every endpoint is down: unavailable, not a bad gateway
+            prefix = "every endpoint is unhealthy or ejected (panic mode); last try: ";
+        }
+        fail(answer, prefix + detail + (attempts > 1 ? " (after " + attempts + " tries)" : "")
+                + (refusal.isEmpty() ? "" : "; not retried: " + refusal));
+    }
+
+    /**
+     * Null when the try that just failed may be retried, and then holds a budget token for the retry
+     * if it is {@code budgeted}; otherwise why not (empty when the failure is simply not in {@code
+     * retry_on}).
+     *
+     * <p>A connect failure is retried outside the budget: the budget bounds how much retries multiply
+     * the load on the endpoints, and a try that could not connect reached no application, so its retry
+     * adds none.
+     */
+    private String retryRefusal(RetryPolicy.Decision decision, boolean budgeted) {
+        if (!decision.retry()) {
+            return decision == RetryPolicy.Decision.NOT_RETRYABLE ? "" : decision.description();
+        }
+        if (!replayable()) {
+            return "request body larger than the " + MAX_REPLAY_BYTES / 1024 + " KiB kept for retries";
+        }
+        if (deadlineSet && deadlineNanos - System.nanoTime() <= 0) {
+            return "response_timeout reached";
+        }
+        releaseRetryToken();
+        if (!budgeted) {
+            return null;
+        }
+        if (!upstream.retryBudget().tryAcquireRetry()) {
+            return "retry budget (" + upstream.config().resilience().retries().budgetPercent() + "%) exhausted";
+        }
+        retryToken = true;
+        return null;
+    }
+
+    /** True when everything sent so far can be sent again. */
+    private boolean replayable() {
+        return !bodyStarted || bodyless || (replay != null && replay.intact());
+    }
+
+    /**
+     * Tries another endpoint than {@code failed}, after the backoff if {@code backOff}. A connect
+     * failure goes again at once: the endpoint that refused saw nothing to recover from, and waiting
+     * would only delay a request that another endpoint can serve now.
+     */
+    private void retry(EndpointState failed, boolean backOff) {
+        avoid = failed;
+        upstream.retried();
+        long delay = backOff ? retryPolicy.backoff().delayNanos(attempts - 1, Rng.threadLocal()) : 0;
+        if (delay <= 0) {
             pickAndConnect();
         } else {
-            fail(error, detail);
+            client.channel().eventLoop().schedule(this::retryNow, delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void retryNow() {
+        if (!done) {
+            pickAndConnect();
+        }
+    }
+
+    private void releaseRetryToken() {
+        if (retryToken) {
+            retryToken = false;
+            upstream.retryBudget().releaseRetry();
         }
     }
 
@@ -245,14 +377,42 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     private void writeUp(HttpContent part) {
+        if (keepForReplay && part != LastHttpContent.EMPTY_LAST_CONTENT) {
+            if (replay == null) {
+                replay = new RequestReplay(MAX_REPLAY_BYTES);
+            }
+            replay.keep(part);
+        }
+        bodyStarted = true;
         Channel channel = connection.channel();
         channel.write(part, channel.voidPromise());
     }
 
+    /** Writes again what earlier tries sent of the body; only called when {@link #replayable()}. */
+    private void replayBody(Channel channel) {
+        if (replay != null) {
+            replay.writeTo(channel);
+        } else {
+            channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise()); // bodiless
+        }
+    }
+
+    /**
+     * The whole request went upstream: the try now waits for its response header, for {@code
+     * per_try_timeout} but no later than {@code response_timeout} after the request was first sent.
+     */
     private void requestSent() {
         requestSent = true;
         if (!responseStarted) {
-            backend.awaitResponse(upstream.responseTimeoutNanos());
+            long now = System.nanoTime();
+            if (!deadlineSet) {
+                deadlineSet = true;
+                deadlineNanos = now + upstream.responseTimeoutNanos();
+            }
+            long left = deadlineNanos - now;
+            long perTry = upstream.perTryTimeoutNanos();
+            tryTimeoutNanos = Math.max(1, perTry > 0 ? Math.min(perTry, left) : left);
+            backend.awaitResponse(tryTimeoutNanos);
         }
     }
 
@@ -302,12 +462,17 @@ final class Exchange implements PickContext, ConnectCallback {
             ReferenceCountUtil.release(response);
             return;
         }
+        int code = response.status().code();
+        if (retryPolicy.retriesStatus(code) && retriedStatus(response, code)) {
+            return;
+        }
         backend.responseArrived();
-        latencyNanos = System.nanoTime() - startNanos;
-        status = response.status().code();
+        latencyNanos = System.nanoTime() - tryStartNanos;
+        status = code;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
         HopByHop.strip(headers);
+        headers.set(ATTEMPTS_HEADER, attemptsText(attempts));
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         boolean noBody = head || status == 204 || status == 304;
         if (!noBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
@@ -331,6 +496,26 @@ final class Exchange implements PickContext, ConnectCallback {
         } else {
             client.write(response, client.voidPromise());
         }
+    }
+
+    /**
+     * A status of {@code retry_on} arrived: if the try may go again, drops this response (closing its
+     * connection, the rest of it unread) and retries; false to forward it to the client.
+     */
+    private boolean retriedStatus(HttpResponse response, int code) {
+        if (retryRefusal(retryPolicy.onStatus(code, method, bodyStarted, attempts), true) != null) {
+            return false;
+        }
+        ReferenceCountUtil.release(response);
+        EndpointState failed = endpoint;
+        upstream.outliers().record(failed, Outcome.ofStatus(code));
+        log.debug("upstream {}: {} {}: retrying after status {} from {}", upstream.name(), method, uri, code,
+                failed.address());
+        giveBackConnection(false);
+        releaseEndpoint();
+        requestSent = false;
+        retry(failed, true);
+        return true;
     }
 
     private void responseContent(HttpContent part) {
@@ -376,8 +561,9 @@ final class Exchange implements PickContext, ConnectCallback {
         // Reuse only a connection whose exchange ended cleanly on both sides.
         boolean reusable = upstreamKeepAlive && requestSent;
         giveBackConnection(reusable);
-        endpoint.recordOutcome(status >= 500);
+        upstream.outliers().record(endpoint, Outcome.ofStatus(status));
         releaseEndpoint();
+        end();
         if (closeClient) {
             client.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -386,9 +572,19 @@ final class Exchange implements PickContext, ConnectCallback {
         frontend.exchangeFinished(this, !closeClient);
     }
 
+    /** The try's timeout passed without a response header. */
     void responseTimedOut() {
-        fail(ProxyError.RESPONSE_TIMEOUT, "no response header within "
-                + TimeUnit.NANOSECONDS.toMillis(upstream.responseTimeoutNanos()) + "ms from " + connection.endpoint().address());
+        if (done) {
+            return;
+        }
+        EndpointState failed = endpoint;
+        String detail = "no response header within " + TimeUnit.NANOSECONDS.toMillis(tryTimeoutNanos) + "ms from "
+                + failed.address();
+        upstream.outliers().record(failed, Outcome.TIMEOUT);
+        giveBackConnection(false);
+        releaseEndpoint();
+        requestSent = false;
+        retryOrFail(RetryPolicy.Condition.TIMEOUT, failed, ProxyError.RESPONSE_TIMEOUT, detail);
     }
 
     /** The upstream connection closed or failed while this exchange owned it. */
@@ -397,14 +593,14 @@ final class Exchange implements PickContext, ConnectCallback {
             return;
         }
         UpstreamConnection lost = connection;
-        if (!responseStarted && lost.isReused() && idempotent && requestComplete && bodyless && !replayedOnFreshConnection) {
+        if (!responseStarted && lost.isReused() && idempotent && requestComplete && replayable()
+                && !replayedOnFreshConnection) {
             // The server closed a pooled connection as we reused it (the keep-alive race). Nothing was
-            // processed, so an idempotent request without a body goes again on a fresh connection.
+            // processed, so an idempotent request goes again on a fresh connection to the same
+            // endpoint; not a try of its own, and not the endpoint's fault.
             replayedOnFreshConnection = true;
-            connection = null;
-            backend = null;
+            giveBackConnection(false);
             requestSent = false;
-            pool.release(lost, false);
             pool.connect(endpoint, this);
             return;
         }
@@ -412,11 +608,20 @@ final class Exchange implements PickContext, ConnectCallback {
                 + (responseStarted ? " mid-response" : " before a response") + " from " + lost.endpoint().address());
     }
 
+    /** The upstream reset the connection or sent garbage: retried only before the response started. */
     private void upstreamFailed(String detail) {
-        if (endpoint != null) {
-            endpoint.recordOutcome(true);
+        EndpointState failed = endpoint;
+        if (failed != null) {
+            upstream.outliers().record(failed, Outcome.RESET);
         }
-        fail(ProxyError.UPSTREAM_RESET, detail);
+        if (responseStarted || failed == null) {
+            fail(ProxyError.UPSTREAM_RESET, detail);
+            return;
+        }
+        giveBackConnection(false);
+        releaseEndpoint();
+        requestSent = false;
+        retryOrFail(RetryPolicy.Condition.RESET, failed, ProxyError.UPSTREAM_RESET, detail);
     }
 
     /** The client connection closed: drop the upstream side unless it already finished. */
@@ -428,6 +633,7 @@ final class Exchange implements PickContext, ConnectCallback {
         giveBackConnection(false);
         releaseEndpoint();
         releasePending();
+        end();
     }
 
     // ---- ending ----
@@ -440,6 +646,7 @@ final class Exchange implements PickContext, ConnectCallback {
         giveBackConnection(false);
         releaseEndpoint();
         releasePending();
+        end();
         if (responseStarted) {
             log.warn("{} {} {} -> aborted: upstream {}: {}", frontend.clientIp(), method, uri, upstream.name(), detail);
             client.close();
@@ -476,6 +683,29 @@ final class Exchange implements PickContext, ConnectCallback {
                 part.release();
             }
         }
+    }
+
+    /** Gives back what the whole request held: its breaker slot, its place in the retry budget, the kept body. */
+    private void end() {
+        if (replay != null) {
+            replay.release();
+            replay = null;
+        }
+        releaseRetryToken();
+        if (admitted) {
+            admitted = false;
+            upstream.retryBudget().requestFinished();
+            upstream.breaker().releaseRequest();
+        }
+    }
+
+    /** Endpoints tried so far; 0 when the request never got an endpoint. */
+    int attempts() {
+        return attempts;
+    }
+
+    static AsciiString attemptsText(int attempts) {
+        return attempts < ATTEMPTS_TEXT.length ? ATTEMPTS_TEXT[attempts] : AsciiString.of(Integer.toString(attempts));
     }
 
     String method() {

@@ -237,11 +237,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
-        respondLocally(error, failed.method(), failed.uri(), detail, close, true);
+        respondLocally(error, failed.method(), failed.uri(), detail, close, true, failed.attempts());
     }
 
     private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,
                                 boolean requestEnded) {
+        respondLocally(error, method, uri, detail, close, requestEnded, 0);
+    }
+
+    /** {@code attempts}: endpoints the request was tried on, for {@code x-ballast-attempts}; 0 for none. */
+    private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,
+                                boolean requestEnded, int attempts) {
         boolean closeAfter = close || proxy.draining();
         int status = error.status().code();
         if (status >= 500) {
@@ -250,6 +256,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             log.info("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);
         }
         FullHttpResponse response = error.response(ctx.alloc(), detail, closeAfter);
+        if (attempts > 0) {
+            response.headers().set(Exchange.ATTEMPTS_HEADER, Exchange.attemptsText(attempts));
+        }
         if (closeAfter) {
             closing = true;
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -31,8 +31,13 @@ enum ProxyError {
     CONNECT_FAILED(HttpResponseStatus.BAD_GATEWAY),
     /** The upstream closed or reset the connection, or sent garbage, before a response header. */
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY),
-    /** The balancer had no endpoint ({@code PickResult.Unavailable}) or every one is at its connection limit. */
+    /**
+     * The balancer had no endpoint ({@code PickResult.Unavailable}), every one is at its connection
+     * limit, or every one is down (panic mode, and the last try could not connect).
+     */
     NO_ENDPOINT(HttpResponseStatus.SERVICE_UNAVAILABLE),
+    /** Over a {@code circuit_breaker} limit: fail fast instead of queueing; the body names the limit. */
+    CIRCUIT_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE),
     /** No response header within {@code response_timeout}. */
     RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT);
 

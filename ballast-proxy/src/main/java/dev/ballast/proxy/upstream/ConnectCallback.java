@@ -1,5 +1,7 @@
 package dev.ballast.proxy.upstream;
 
+import dev.ballast.core.resilience.CircuitBreaker;
+
 /**
  * Receives the outcome of {@link ConnectionPool#acquire}. Implemented by the caller's per-request
  * object so that acquiring allocates nothing. Called on the pool's event loop, possibly before
@@ -15,4 +17,10 @@ public interface ConnectCallback {
 
     /** The endpoint already has {@code max_connections_per_endpoint} open connections. */
     void connectionLimitReached(int limit);
+
+    /**
+     * A new connection was needed but the upstream's {@code circuit_breaker} is at {@code limit}
+     * ({@code max_connections} or {@code max_pending_requests}); {@link Upstream#breaker()} describes it.
+     */
+    void circuitBreakerOpen(CircuitBreaker.Admission limit);
 }

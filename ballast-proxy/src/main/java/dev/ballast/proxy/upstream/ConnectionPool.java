@@ -1,5 +1,6 @@
 package dev.ballast.proxy.upstream;
 
+import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.state.EndpointState;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -55,22 +56,45 @@ public final class ConnectionPool {
         connect(poolOf(endpoint), callback);
     }
 
+    /**
+     * Opens a connection within the limits: the upstream's {@code max_pending_requests} (held while
+     * connecting) and {@code max_connections} (held while open), then the endpoint's own.
+     */
     private void connect(EndpointPool pool, ConnectCallback callback) {
+        CircuitBreaker breaker = upstream.breaker();
+        CircuitBreaker.Admission pending = breaker.tryAcquirePendingRequest();
+        if (!pending.admitted()) {
+            callback.circuitBreakerOpen(pending);
+            return;
+        }
+        CircuitBreaker.Admission connections = breaker.tryAcquireConnection();
+        if (!connections.admitted()) {
+            breaker.releasePendingRequest();
+            callback.circuitBreakerOpen(connections);
+            return;
+        }
         int limit = upstream.config().pool().maxConnectionsPerEndpoint();
         if (!pool.tryReserve(limit)) {
+            breaker.releasePendingRequest();
+            breaker.releaseConnection();
             callback.connectionLimitReached(limit);
             return;
         }
         ChannelFuture future = bootstrap.connect(pool.address);
         future.addListener((ChannelFutureListener) f -> {
+            breaker.releasePendingRequest();
             if (!f.isSuccess()) {
                 pool.unreserve();
+                breaker.releaseConnection();
                 callback.connectFailed(f.cause());
                 return;
             }
             Channel channel = f.channel();
             UpstreamConnection connection = new UpstreamConnection(channel, pool.endpoint, pool);
-            channel.closeFuture().addListener(closed -> pool.closed(connection));
+            channel.closeFuture().addListener(closed -> {
+                pool.closed(connection);
+                breaker.releaseConnection();
+            });
             startSweep();
             connection.startExchange();
             callback.connected(connection);

@@ -1,12 +1,22 @@
 package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.health.HealthListener;
+import dev.ballast.core.health.HealthMonitor;
+import dev.ballast.core.outlier.OutlierDetector;
+import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.pick.Balancer;
 import dev.ballast.core.pick.BalancerOptions;
 import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.CircuitBreaker;
+import dev.ballast.core.resilience.RetryBudget;
+import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.time.Scheduler;
+import dev.ballast.proxy.config.HealthCheckConfig;
+import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -20,19 +30,39 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One entry of {@code upstreams}: the balancer over its endpoints and a connection pool per event
- * loop. Thread-safe: {@link #pick} is the core's lock-free pick, {@link #pool} a read of a map that
- * never changes after construction.
+ * One entry of {@code upstreams}: the balancer over its endpoints, what keeps failing endpoints out
+ * of it (active health checks, outlier detection, panic mode, slow start), what wraps each request
+ * (circuit breaker, retry policy and budget) and a connection pool per event loop.
+ *
+ * <p>Two paths. The control path (health checks, ejections, re-admissions, slow-start steps) runs on
+ * the {@code control} scheduler given at creation, one task at a time, and republishes the balancer's
+ * snapshot; health probes themselves are non-blocking I/O on the event loops. The data path ({@link
+ * #pick}, {@link #outliers()}{@code .record}, the breaker and the budget) is lock-free and
+ * allocation-free on the event loops.
+ *
+ * <p>Thread-safe. {@link #close} stops the control path; connections close with {@link
+ * #closeIdleConnections} and their requests.
  */
-public final class Upstream {
+public final class Upstream implements AutoCloseable {
 
     private final UpstreamConfig config;
     private final Balancer balancer;
+    private final OutlierDetector outliers;
+    /** Null when the upstream has no {@code health_check}. */
+    private final HealthMonitor health;
+    private final CircuitBreaker breaker;
+    private final RetryPolicy retryPolicy;
+    private final RetryBudget retryBudget;
+    private final long perTryTimeoutNanos;
+    private final LongAdder retries = new LongAdder();
+    private final UpstreamEvents events = new UpstreamEvents();
     private final long responseTimeoutNanos;
     /** Endpoint addresses resolved once on the control path, so the event loops never block on DNS. */
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
@@ -40,10 +70,14 @@ public final class Upstream {
     private final Map<EventExecutor, ConnectionPool> pools = new IdentityHashMap<>();
 
     private Upstream(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
-                     ChannelHandler connectionInitializer) {
+                     ChannelHandler connectionInitializer, Scheduler control) {
         this.config = config;
+        ResilienceConfig resilience = config.resilience();
         BalancerOptions options = BalancerOptions.defaults().withBoundedLoad(config.boundedLoadFactor());
         this.balancer = Balancer.builder(Policies.of(config.balancer(), options))
+                .scheduler(control)
+                .panicThreshold(resilience.panicThreshold())
+                .slowStart(resilience.slowStart())
                 .maxRequestsPerEndpoint(config.pool().maxConnectionsPerEndpoint())
                 .build();
         this.responseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.responseTimeoutMillis());
@@ -51,6 +85,32 @@ public final class Upstream {
             addresses.put(endpoint.address(), new InetSocketAddress(endpoint.host(), endpoint.port()));
         }
         balancer.setEndpoints(config.endpoints());
+        this.breaker = resilience.circuitBreaker().newBreaker();
+        this.retryPolicy = resilience.retries().policy();
+        this.retryBudget = resilience.retries().newBudget();
+        this.perTryTimeoutNanos = resilience.retries().perTryTimeout().toNanos();
+        this.outliers = OutlierDetector.builder(balancer, resilience.outlierDetection())
+                .scheduler(control)
+                .name(config.name())
+                .listener(events)
+                .build();
+        HealthCheckConfig check = resilience.healthCheck();
+        if (check == null) {
+            this.health = null;
+        } else {
+            Bootstrap probes = new Bootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+            this.health = HealthMonitor.builder(balancer, HealthChecks.of(check, config, probes, this::addressOf),
+                            check.settings())
+                    .scheduler(control)
+                    .name(config.name())
+                    .listener(events)
+                    .build();
+            health.sync();
+        }
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             Bootstrap bootstrap = new Bootstrap()
@@ -67,16 +127,20 @@ public final class Upstream {
     }
 
     /**
-     * Builds the upstream and its balancer.
+     * Builds the upstream and its balancer and starts its health checks, if it has any.
      *
-     * @param group                 the event loops that will carry its requests: one pool per loop
+     * @param group                 the event loops that will carry its requests and health checks: one
+     *                              pool per loop
      * @param channelType           the socket channel class of the group's transport
      * @param connectionInitializer a sharable initializer for new upstream connections (the HTTP codec)
+     * @param control               runs the control path: health check scheduling, ejections,
+     *                              re-admissions and slow-start steps; must run one task at a time and
+     *                              should not be an event loop (a balancer rebuild is not free)
      * @throws IllegalArgumentException for an unknown balancer id
      */
     public static Upstream create(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
-                                  ChannelHandler connectionInitializer) {
-        return new Upstream(config, group, channelType, connectionInitializer);
+                                  ChannelHandler connectionInitializer, Scheduler control) {
+        return new Upstream(config, group, channelType, connectionInitializer, control);
     }
 
     public String name() {
@@ -100,6 +164,64 @@ public final class Upstream {
         return balancer.pick(context);
     }
 
+    /** Outlier detection: the data path reports how every try ended here ({@code record}). */
+    public OutlierDetector outliers() {
+        return outliers;
+    }
+
+    /** The active health checks, when the upstream has a {@code health_check}. */
+    public Optional<HealthMonitor> healthMonitor() {
+        return Optional.ofNullable(health);
+    }
+
+    /** The {@code circuit_breaker} limits and their counts. */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** What {@code retries} allows to be tried again. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
+    /** The {@code retries.budget_percent} budget; counts requests in progress and retries in flight. */
+    public RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    /** {@code retries.per_try_timeout} in nanoseconds; 0 when each try may use the whole response timeout. */
+    public long perTryTimeoutNanos() {
+        return perTryTimeoutNanos;
+    }
+
+    /** Counts one retry made (a try after the first). */
+    public void retried() {
+        retries.increment();
+    }
+
+    /** Retries made so far (a counter for metrics). */
+    public long retries() {
+        return retries.sum();
+    }
+
+    /** Registers a listener for health checks and transitions; called on the control thread. */
+    public void addHealthListener(HealthListener listener) {
+        events.add(listener);
+    }
+
+    public void removeHealthListener(HealthListener listener) {
+        events.remove(listener);
+    }
+
+    /** Registers a listener for ejections and re-admissions; called on the control thread. */
+    public void addOutlierListener(OutlierListener listener) {
+        events.add(listener);
+    }
+
+    public void removeOutlierListener(OutlierListener listener) {
+        events.remove(listener);
+    }
+
     /** The pool of {@code loop}, which must be one of the group this upstream was created with. */
     public ConnectionPool pool(EventLoop loop) {
         ConnectionPool pool = pools.get(loop);
@@ -116,10 +238,26 @@ public final class Upstream {
         }
     }
 
+    /**
+     * Stops health checks (checks in flight are cancelled) and outlier detection (ejected endpoints
+     * are re-admitted). Requests keep being served. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (health != null) {
+            health.close();
+        }
+        outliers.close();
+    }
+
     InetSocketAddress addressOf(EndpointState endpoint) {
+        return addressOf(endpoint.endpoint());
+    }
+
+    private InetSocketAddress addressOf(Endpoint endpoint) {
         // An endpoint added after start (a later reload) is resolved here once, then cached.
         return addresses.computeIfAbsent(endpoint.address(),
-                a -> new InetSocketAddress(endpoint.endpoint().host(), endpoint.endpoint().port()));
+                a -> new InetSocketAddress(endpoint.host(), endpoint.port()));
     }
 
     AtomicInteger openCounter(EndpointState endpoint) {

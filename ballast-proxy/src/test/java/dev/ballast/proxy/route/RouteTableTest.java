@@ -1,6 +1,7 @@
 package dev.ballast.proxy.route;
 
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.config.MatchConfig;
 import dev.ballast.proxy.config.RouteConfig;
 import dev.ballast.proxy.http.ProxyPipeline;
@@ -37,9 +38,9 @@ class RouteTableTest {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         upstreams = Map.of(
                 "a", Upstream.create(TestConfigs.upstream("a", Policies.ROUND_ROBIN, List.of()), group,
-                        NioSocketChannel.class, ProxyPipeline.upstreamInitializer()),
+                        NioSocketChannel.class, ProxyPipeline.upstreamInitializer(), Scheduler.of(group)),
                 "b", Upstream.create(TestConfigs.upstream("b", Policies.ROUND_ROBIN, List.of()), group,
-                        NioSocketChannel.class, ProxyPipeline.upstreamInitializer()));
+                        NioSocketChannel.class, ProxyPipeline.upstreamInitializer(), Scheduler.of(group)));
     }
 
     @AfterAll

@@ -1,0 +1,73 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.health.CheckOutcome;
+import dev.ballast.core.health.HealthListener;
+import dev.ballast.core.health.HealthTransition;
+import dev.ballast.core.outlier.Ejection;
+import dev.ballast.core.outlier.OutlierListener;
+import dev.ballast.core.state.EndpointState;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Hands one upstream's health checks, transitions and ejections to every registered listener
+ * (metrics, the admin dashboard, tests). The monitor and the detector take one listener when they are
+ * built; this is that listener, so others can register later. Called on the control thread.
+ */
+final class UpstreamEvents implements HealthListener, OutlierListener {
+
+    private final List<HealthListener> health = new CopyOnWriteArrayList<>();
+    private final List<OutlierListener> outliers = new CopyOnWriteArrayList<>();
+
+    void add(HealthListener listener) {
+        health.add(listener);
+    }
+
+    void remove(HealthListener listener) {
+        health.remove(listener);
+    }
+
+    void add(OutlierListener listener) {
+        outliers.add(listener);
+    }
+
+    void remove(OutlierListener listener) {
+        outliers.remove(listener);
+    }
+
+    @Override
+    public void checked(EndpointState endpoint, CheckOutcome outcome, long latencyNanos) {
+        for (HealthListener listener : health) {
+            listener.checked(endpoint, outcome, latencyNanos);
+        }
+    }
+
+    @Override
+    public void transitioned(HealthTransition transition) {
+        for (HealthListener listener : health) {
+            listener.transitioned(transition);
+        }
+    }
+
+    @Override
+    public void ejected(Ejection ejection) {
+        for (OutlierListener listener : outliers) {
+            listener.ejected(ejection);
+        }
+    }
+
+    @Override
+    public void readmitted(EndpointState endpoint) {
+        for (OutlierListener listener : outliers) {
+            listener.readmitted(endpoint);
+        }
+    }
+
+    @Override
+    public void ejectionRefused(EndpointState endpoint, int ejected, int maxEjected) {
+        for (OutlierListener listener : outliers) {
+            listener.ejectionRefused(endpoint, ejected, maxEjected);
+        }
+    }
+}
