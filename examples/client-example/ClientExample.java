@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,14 +37,14 @@ import static dev.ballast.client.ClientRequest.request;
  *   <li>{@code catalog}, three endpoints balanced by peak EWMA: one is fast, one slow, one answers
  *       503. Retries (with backoff and a budget), outlier detection and hedging at the p95 keep the
  *       storefront's answers fast and successful anyway;</li>
- *   <li>{@code inventory}, four shards asked all at once (a fan-out); one is too slow for the 400 ms
+ *   <li>{@code inventory}, four shards asked all at once (a fan-out); one is too slow for the 800 ms
  *       allowed, and its failure is one line of the error report.</li>
  * </ul>
  * Each inbound request's deadline and trace come from its headers ({@link CallContext#fromHeaders}),
  * so the caller's deadline bounds every call made for it and one trace id spans them all.
  *
  * <p>Run (see README.md): {@code java -cp CLASSPATH ClientExample.java [--port 8080] [--once]}.
- * The demo backends run in-process; with {@code --once} the example calls itself twelve times,
+ * The demo backends run in-process; with {@code --once} the example calls itself ten times,
  * prints what happened and exits.
  */
 public final class ClientExample {
@@ -62,8 +63,9 @@ public final class ClientExample {
                              .endpoints(demo.start("catalog-fast", 0, 200), demo.start("catalog-slow", 300, 200),
                                      demo.start("catalog-broken", 0, 503))
                              .balancer(Policies.PEAK_EWMA)
-                             .responseTimeout(Duration.ofSeconds(1))
+                             .responseTimeout(Duration.ofSeconds(2))
                              .retries(RetryPolicy.builder().attempts(2)
+                                     .retryOn(EnumSet.allOf(RetryPolicy.Condition.class))
                                      .backoff(Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(100)))
                                      .build())
                              .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50))
@@ -71,7 +73,7 @@ public final class ClientExample {
                              .build())
                      .service(ServiceConfig.builder("inventory")
                              .endpoints(demo.start("shard-1", 0, 200), demo.start("shard-2", 0, 200),
-                                     demo.start("shard-3", 0, 200), demo.start("shard-4", 2_000, 200))
+                                     demo.start("shard-3", 0, 200), demo.start("shard-4", 5_000, 200))
                              .build())
                      .service(ServiceConfig.builder("storefront").build()) // endpoints set once it listens
                      .interceptor(Interceptors.bearerAuth(() -> "demo-token"))
@@ -96,9 +98,9 @@ public final class ClientExample {
                 System.out.println("storefront on http://" + storefront.address() + "/product/42 (Ctrl-C to stop)");
                 Thread.currentThread().join();
             }
-            for (int i = 1; i <= 12; i++) {
+            for (int i = 1; i <= 10; i++) {
                 ClientResponse response = client.send(request("storefront").path("/product/" + i)
-                        .timeout(Duration.ofSeconds(2)));
+                        .timeout(Duration.ofSeconds(5)));
                 System.out.printf("GET /product/%-2d -> %d, trace %s: %s%n", i, response.status(),
                         response.trace().traceId(), response.bodyText().lines().findFirst().orElse(""));
             }
@@ -132,11 +134,11 @@ public final class ClientExample {
             CallContext inbound = CallContext.fromHeaders(exchange.getRequestHeaders()::getFirst);
             StringBuilder answer = new StringBuilder();
             int status = 200;
-            try (CallContext scope = inbound.hasDeadline() ? inbound : inbound.withTimeout(Duration.ofSeconds(2))) {
+            try (CallContext scope = inbound.hasDeadline() ? inbound : inbound.withTimeout(Duration.ofSeconds(5))) {
                 ClientResponse product = client.send(request("catalog").path("/catalog/" + id).context(scope));
                 answer.append("product ").append(id).append(" from ").append(product.bodyText())
                         .append(" after ").append(product.attempts()).append(" attempt(s)");
-                FanoutResult stock = Fanout.of(client).context(scope).perCallTimeout(Duration.ofMillis(400))
+                FanoutResult stock = Fanout.of(client).context(scope).perCallTimeout(Duration.ofMillis(800))
                         .callEveryEndpoint(request("inventory").path("/stock/" + id));
                 answer.append(", stock from ").append(stock.responses().size()).append(" of ")
                         .append(stock.outcomes().size()).append(" shards");

@@ -26,7 +26,7 @@ class ExampleServiceTest {
     void theExampleServiceCompilesAndServesEveryRequestDespiteItsBrokenBackends(@TempDir Path classes) throws Exception {
         String output = compileAndRun(EXAMPLE, classes, "ClientExample", "--port", "0", "--once");
 
-        assertThat(output.lines().filter(line -> line.startsWith("GET /product/"))).hasSize(12)
+        assertThat(output.lines().filter(line -> line.startsWith("GET /product/"))).hasSize(10)
                 .allSatisfy(line -> assertThat(line).contains("-> 200", "stock from 3 of 4 shards"));
         assertThat(output).contains("inventory DEADLINE_EXCEEDED x1");
         assertThat(Files.readString(EXAMPLE)).contains("CallContext.fromHeaders");

@@ -42,14 +42,14 @@ class FanoutTest {
     void fiftyEndpointsOfWhichTenTimeOutGiveFortyResultsAndOneErrorLine() {
         List<Backend> shards = start("shard-", 50);
         for (int i = 0; i < 50; i += 5) {
-            shards.get(i).delay(Duration.ofSeconds(3));
+            shards.get(i).delay(Duration.ofSeconds(10)); // abandoned when the test ends
         }
         client = BallastClient.builder()
                 .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
                 .build();
 
         long start = System.nanoTime();
-        FanoutResult result = Fanout.of(client).perCallTimeout(Duration.ofMillis(300))
+        FanoutResult result = Fanout.of(client).perCallTimeout(Duration.ofSeconds(2))
                 .callEveryEndpoint(request("shards").path("/search?q=ballast"));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
@@ -64,7 +64,7 @@ class FanoutTest {
         });
         assertThat(result.errors().toString()).hasLineCount(1).startsWith("shards DEADLINE_EXCEEDED x10 ");
         assertThat(result.quorumReached()).isFalse();
-        assertThat(millis).isLessThan(2_000);
+        assertThat(millis).isLessThan(5_000);
     }
 
     @Test

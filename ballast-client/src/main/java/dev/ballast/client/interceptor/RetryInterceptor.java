@@ -61,7 +61,16 @@ final class RetryInterceptor implements Interceptor {
                 RetryPolicy.Decision decision = response != null
                         ? policy.onStatus(response.status(), request.method(), true, tries)
                         : policy.onFailure(condition(failure.kind()), request.method(), true, tries);
-                if (!decision.retry() || !mayRetry(chain.context(), tries)) {
+                if (!decision.retry()) {
+                    return respond(response, failure);
+                }
+                if (!mayRetry(chain.context(), tries)) {
+                    if (failure != null && chain.context().isExpired()) {
+                        // Retryable, but the call's time is up: that, not the last try, is why it failed.
+                        throw new CallException(CallException.Kind.DEADLINE_EXCEEDED, failure.service(),
+                                failure.endpoint(), failure.trace(), failure.service() + ": deadline passed after "
+                                + tries + " attempts; last: " + failure.getMessage(), failure);
+                    }
                     return respond(response, failure);
                 }
                 attempt = chain.newAttempt();

@@ -37,7 +37,7 @@ public final class Backend implements AutoCloseable {
     private Backend(String id) throws IOException {
         this.id = id;
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("backend-" + id).factory());
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0); // 0: the system's backlog
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
