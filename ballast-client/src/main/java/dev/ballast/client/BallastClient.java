@@ -4,7 +4,7 @@ import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.client.internal.Call;
 import dev.ballast.client.internal.Dispatch;
 import dev.ballast.client.internal.Resources;
-import dev.ballast.client.internal.ServiceChannel;
+import dev.ballast.client.internal.Channel;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Rng;
 import dev.ballast.core.state.EndpointState;
@@ -48,7 +48,7 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class BallastClient implements AutoCloseable {
 
-    private final Map<String, ServiceChannel> channels;
+    private final Map<String, Channel> channels;
     private final List<Interceptor> steps;
     private final ExecutorService asyncCalls;
     private final List<HttpClient> ownedHttpClients;
@@ -64,7 +64,7 @@ public final class BallastClient implements AutoCloseable {
         Scheduler scheduler = builder.scheduler != null ? builder.scheduler : Scheduler.of(ownedControl);
         this.resources = Resources.create(builder.ticker, scheduler, builder.rng, builder.listener);
         Map<Duration, HttpClient> httpByConnectTimeout = new HashMap<>();
-        Map<String, ServiceChannel> map = new LinkedHashMap<>();
+        Map<String, Channel> map = new LinkedHashMap<>();
         for (ServiceConfig config : builder.services.values()) {
             HttpClient http = builder.httpClient != null ? builder.httpClient
                     : httpByConnectTimeout.computeIfAbsent(config.connectTimeout(), timeout -> HttpClient.newBuilder()
@@ -72,7 +72,7 @@ public final class BallastClient implements AutoCloseable {
                             .connectTimeout(timeout)
                             .followRedirects(HttpClient.Redirect.NEVER)
                             .build());
-            map.put(config.name(), new ServiceChannel(config, http, resources));
+            map.put(config.name(), new Channel(config, http, resources));
         }
         this.channels = Map.copyOf(map);
         this.ownedHttpClients = List.copyOf(httpByConnectTimeout.values());
@@ -141,7 +141,7 @@ public final class BallastClient implements AutoCloseable {
 
     /** The state of every endpoint of {@code service}, in configuration order. */
     public List<EndpointStatus> endpoints(String service) {
-        ServiceChannel channel = channel(service);
+        Channel channel = channel(service);
         long now = channel.balancer().registry().ticker().nanos();
         List<EndpointStatus> list = new ArrayList<>();
         for (EndpointState state : channel.members()) {
@@ -155,7 +155,7 @@ public final class BallastClient implements AutoCloseable {
     @Override
     public void close() {
         asyncCalls.shutdown();
-        for (ServiceChannel channel : channels.values()) {
+        for (Channel channel : channels.values()) {
             channel.close();
         }
         for (HttpClient http : ownedHttpClients) {
@@ -167,8 +167,8 @@ public final class BallastClient implements AutoCloseable {
         resources.close();
     }
 
-    private ServiceChannel channel(String service) {
-        ServiceChannel channel = channels.get(service);
+    private Channel channel(String service) {
+        Channel channel = channels.get(service);
         if (channel == null) {
             throw new IllegalArgumentException("service: '" + service + "' (expected one of: "
                     + String.join(", ", new java.util.TreeSet<>(channels.keySet())) + ")");

@@ -7,7 +7,7 @@ import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.interceptor.Interceptors;
 import dev.ballast.client.internal.Call;
-import dev.ballast.client.internal.ServiceChannel;
+import dev.ballast.client.internal.Channel;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.time.Scheduler;
@@ -210,7 +210,7 @@ public final class ClientOverhead {
             for (String balancer : List.of(Policies.ROUND_ROBIN, Policies.LEAST_REQUEST, Policies.PEAK_EWMA,
                     Policies.MAGLEV)) {
                 for (int size : new int[] {3, 100}) {
-                    ServiceChannel channel = ClientPickBenchmark.Channels.channel(balancer, size, http,
+                    Channel channel = ClientPickBenchmark.Channels.channel(balancer, size, http,
                             Scheduler.of(control));
                     Call call = Call.of(ClientRequest.request("bench"));
                     int n = 1_000_000;
@@ -232,7 +232,7 @@ public final class ClientOverhead {
         }
     }
 
-    private static void pick(ServiceChannel channel, Call call, int n) {
+    private static void pick(Channel channel, Call call, int n) {
         for (int i = 0; i < n; i++) {
             if (channel.pick(call) instanceof PickResult.Picked picked) {
                 picked.endpoint().release(1_000_000);

@@ -4,7 +4,7 @@ import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.internal.Call;
 import dev.ballast.client.internal.Resources;
-import dev.ballast.client.internal.ServiceChannel;
+import dev.ballast.client.internal.Channel;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.time.Scheduler;
@@ -29,7 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client's balancing step exactly as its transport runs it: {@code ServiceChannel.pick} with the
+ * The client's balancing step exactly as its transport runs it: {@code Channel.pick} with the
  * call object as the {@code PickContext}, then the release. Run with {@code -prof gc} to see
  * {@code gc.alloc.rate.norm} = 0 B/op:
  * {@code java -jar ballast-bench/target/benchmarks.jar ClientPickBenchmark -prof gc}.
@@ -50,7 +50,7 @@ public class ClientPickBenchmark {
 
     private ScheduledExecutorService control;
     private HttpClient http;
-    private ServiceChannel channel;
+    private Channel channel;
     private Call call;
 
     @Setup(Level.Trial)
@@ -83,13 +83,13 @@ public class ClientPickBenchmark {
         private Channels() {
         }
 
-        static ServiceChannel channel(String balancer, int size, HttpClient http, Scheduler scheduler) {
+        static Channel channel(String balancer, int size, HttpClient http, Scheduler scheduler) {
             String[] addresses = new String[size];
             for (int i = 0; i < size; i++) {
                 addresses[i] = "10.0." + (i >> 8 & 0xFF) + "." + (i & 0xFF) + ":8080";
             }
             ServiceConfig config = ServiceConfig.builder("bench").endpoints(addresses).balancer(balancer).build();
-            return new ServiceChannel(config, http, new Resources(Ticker.system(), scheduler, scheduler,
+            return new Channel(config, http, new Resources(Ticker.system(), scheduler, scheduler,
                     dev.ballast.core.pick.Rng.threadLocal(), dev.ballast.client.CallListener.NONE));
         }
     }

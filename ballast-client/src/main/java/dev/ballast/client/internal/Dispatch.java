@@ -14,9 +14,9 @@ import java.util.Map;
  */
 public final class Dispatch implements Interceptor {
 
-    private final Map<String, ServiceChannel> channels;
+    private final Map<String, Channel> channels;
 
-    public Dispatch(Map<String, ServiceChannel> channels) {
+    public Dispatch(Map<String, Channel> channels) {
         this.channels = Map.copyOf(channels);
     }
 
@@ -28,7 +28,7 @@ public final class Dispatch implements Interceptor {
     @Override
     public ClientResponse intercept(Chain chain) {
         ClientRequest request = chain.request();
-        ServiceChannel channel = channels.get(request.service());
+        Channel channel = channels.get(request.service());
         if (channel == null) {
             throw new CallException(CallException.Kind.UNKNOWN_SERVICE, request.service(), null, chain.trace(),
                     request.service() + ": not a configured service (expected one of: "

@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class Transport implements Interceptor {
 
-    private final ServiceChannel channel;
+    private final Channel channel;
 
-    Transport(ServiceChannel channel) {
+    Transport(Channel channel) {
         this.channel = channel;
     }
 

@@ -41,7 +41,7 @@ import java.util.Map;
  * <p>Threading: {@link #pick} and {@link #acquire} are the data path (one volatile read, no lock);
  * {@link #setEndpoints} is the control path and is serialised by the balancer.
  */
-public final class ServiceChannel implements AutoCloseable {
+public final class Channel implements AutoCloseable {
 
     /** Latencies older than two of these no longer steer hedging. */
     private static final Duration LATENCY_INTERVAL = Duration.ofSeconds(10);
@@ -66,7 +66,7 @@ public final class ServiceChannel implements AutoCloseable {
     /** {@code scheme://host:port} of each member, parsed once per membership change rather than per attempt. */
     private volatile Map<EndpointState, URI> bases = Map.of();
 
-    public ServiceChannel(ServiceConfig config, HttpClient http, Resources resources) {
+    public Channel(ServiceConfig config, HttpClient http, Resources resources) {
         this.config = config;
         this.timers = resources.timers();
         this.http = http;

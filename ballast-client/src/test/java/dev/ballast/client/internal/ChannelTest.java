@@ -18,11 +18,11 @@ import java.net.http.HttpClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ServiceChannelTest {
+class ChannelTest {
 
     private final FakeTicker ticker = new FakeTicker();
     private final HttpClient http = HttpClient.newHttpClient();
-    private ServiceChannel channel;
+    private Channel channel;
 
     @AfterEach
     void tearDown() {
@@ -30,12 +30,12 @@ class ServiceChannelTest {
         http.shutdownNow();
     }
 
-    private ServiceChannel channel(String balancer) {
+    private Channel channel(String balancer) {
         String[] addresses = new String[20];
         for (int i = 0; i < addresses.length; i++) {
             addresses[i] = "10.0.0." + (i + 1) + ":8080";
         }
-        channel = new ServiceChannel(ServiceConfig.builder("items").endpoints(addresses).balancer(balancer).build(),
+        channel = new Channel(ServiceConfig.builder("items").endpoints(addresses).balancer(balancer).build(),
                 http, new Resources(ticker, new FakeScheduler(ticker), new FakeScheduler(ticker), Rng.seeded(1),
                 CallListener.NONE));
         return channel;
