@@ -21,7 +21,7 @@ final class ConfigReader {
     static final long DEFAULT_DRAIN_TIMEOUT_MILLIS = 30_000;
 
     private static final List<String> TOP_KEYS =
-            List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout");
+            List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log");
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
@@ -49,11 +49,12 @@ final class ConfigReader {
 
         LimitsConfig limits = limits(top);
         long drainTimeout = top.duration("drain_timeout", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0);
+        AccessLogConfig accessLog = AccessLogReader.read(top);
 
         Map<String, UpstreamConfig> upstreamConfigs = new LinkedHashMap<>();
         upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
         return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
-                routes.stream().map(Located::value).toList(), limits, drainTimeout);
+                routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog);
     }
 
     private static List<Located<ListenerConfig>> listeners(Section top) {

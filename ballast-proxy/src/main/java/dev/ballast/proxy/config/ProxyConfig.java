@@ -13,6 +13,7 @@ import java.util.Map;
  * @param routes      {@code routes}: first match wins, in file order
  * @param limits      {@code limits}: protections against bad or slow clients
  * @param drainTimeoutMillis {@code drain_timeout}: on shutdown, how long in-flight requests may finish
+ * @param accessLog   {@code access_log}: one JSON line per request; off by default
  */
 public record ProxyConfig(
         List<ListenerConfig> listeners,
@@ -20,11 +21,19 @@ public record ProxyConfig(
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
         LimitsConfig limits,
-        long drainTimeoutMillis) {
+        long drainTimeoutMillis,
+        AccessLogConfig accessLog) {
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);
         upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstreams));
         routes = List.copyOf(routes);
+        java.util.Objects.requireNonNull(accessLog, "accessLog");
+    }
+
+    /** A configuration without an access log. */
+    public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
+                       List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis) {
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, AccessLogConfig.off());
     }
 }

@@ -99,7 +99,7 @@ class ConfigErrorsTest {
     @Test
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
-                + " admin, upstreams, routes, limits, drain_timeout, got a list");
+                + " admin, upstreams, routes, limits, drain_timeout, access_log, got a list");
     }
 
     @Test
