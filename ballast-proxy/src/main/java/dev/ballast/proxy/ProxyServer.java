@@ -6,6 +6,7 @@ import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.ProxyConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.http.ProxyPipeline;
+import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.route.RouteTable;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.bootstrap.ServerBootstrap;
@@ -81,7 +82,7 @@ public final class ProxyServer implements AutoCloseable {
             }
             RouteTable routes = RouteTable.compile(config.routes(), upstreams);
             ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-            ProxyPipeline pipeline = new ProxyPipeline(routes, config.limits(), clients);
+            ProxyPipeline pipeline = new ProxyPipeline(() -> routes, config.limits(), clients, RequestObserver.NONE);
             ProxyServer server = new ProxyServer(group, control, Map.copyOf(upstreams), pipeline, clients);
             server.bind(config, transport);
             log.info("ballast proxy listening on {} (admin {}), {} event loops over {}, {} upstream(s), {} route(s)",

@@ -90,6 +90,7 @@ final class Exchange implements PickContext, ConnectCallback {
     private boolean expectContinue;
     private final boolean hasHash;
     private final long hash;
+    private final RequestRecord record;
 
     /** Non-null while this exchange holds one in-flight slot of it. */
     private EndpointState endpoint;
@@ -126,7 +127,7 @@ final class Exchange implements PickContext, ConnectCallback {
     private boolean done;
 
     Exchange(FrontendHandler frontend, ChannelHandlerContext client, HttpRequest request, Upstream upstream,
-             String path, String clientIp, boolean expectContinue) {
+             String path, String clientIp, boolean expectContinue, RequestRecord record) {
         this.frontend = frontend;
         this.client = client;
         this.request = request;
@@ -146,6 +147,8 @@ final class Exchange implements PickContext, ConnectCallback {
         this.hasHash = key != null;
         this.hash = key == null ? 0 : RequestHash.hash(key);
         RequestRewrite.forUpstream(request, clientIp);
+        this.record = record;
+        record.traceparent(TraceContext.propagate(request.headers()));
     }
 
     // ---- PickContext: the exchange is its own, so a pick allocates nothing ----
@@ -193,6 +196,7 @@ final class Exchange implements PickContext, ConnectCallback {
                 attempts++;
                 tryStartNanos = System.nanoTime();
                 endpoint = picked.endpoint();
+                record.picked(endpoint, attempts);
                 RequestRewrite.settleHost(request, upstream.config(), endpoint);
                 if (expectContinue) {
                     expectContinue = false;
@@ -469,6 +473,7 @@ final class Exchange implements PickContext, ConnectCallback {
         backend.responseArrived();
         latencyNanos = System.nanoTime() - tryStartNanos;
         status = code;
+        record.status(status);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
         HopByHop.strip(headers);
@@ -534,6 +539,7 @@ final class Exchange implements PickContext, ConnectCallback {
         if (part instanceof LastHttpContent last) {
             finish(last);
         } else {
+            record.addBytesOut(part.content().readableBytes());
             client.write(part, client.voidPromise());
         }
     }
@@ -555,6 +561,7 @@ final class Exchange implements PickContext, ConnectCallback {
 
     private void finish(LastHttpContent last) {
         done = true;
+        record.addBytesOut(last.content().readableBytes());
         if (!requestComplete) {
             closeClient = true; // the upstream answered before the whole body came: the rest is unread
         }

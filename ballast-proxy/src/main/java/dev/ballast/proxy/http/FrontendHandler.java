@@ -45,6 +45,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean discarding;
     private boolean closing;
     private long bodyBytes;
+    /** The current request's record, reused for each request of this connection. */
+    private final RequestRecord record = new RequestRecord();
 
     FrontendHandler(ProxyPipeline proxy) {
         this.proxy = proxy;
@@ -103,13 +105,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void requestHead(HttpRequest request) {
         timeouts.requestStarted();
+        bodyBytes = 0;
         if (request.decoderResult().isFailure()) {
+            record.begin(clientIp, "-", "-", System.nanoTime());
             Throwable cause = request.decoderResult().cause();
             ReferenceCountUtil.release(request);
             respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", Exchange.describe(cause), true, true);
             return;
         }
         String method = request.method().name();
+        record.begin(clientIp, method, request.uri(), System.nanoTime());
+        record.request(request);
         String path = RequestTarget.path(request.uri());
         boolean mayHaveBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         Route route = proxy.routes().match(request, path);
@@ -118,6 +124,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     mayHaveBody, false);
             return;
         }
+        record.route(route);
         long maxBody = proxy.limits().maxBodySizeBytes();
         long declared = HttpUtil.getContentLength(request, -1L);
         if (maxBody > 0 && declared > maxBody) {
@@ -135,8 +142,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        bodyBytes = 0;
-        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue);
+        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue, record);
         exchange = started;
         started.start();
     }
@@ -224,6 +230,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        completeRequest();
         if (!keepAlive) {
             closing = true; // the last write closes the connection
             return;
@@ -259,6 +266,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (attempts > 0) {
             response.headers().set(Exchange.ATTEMPTS_HEADER, Exchange.attemptsText(attempts));
         }
+        record.status(status);
+        record.addBytesOut(response.content().readableBytes());
+        completeRequest();
         if (closeAfter) {
             closing = true;
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -296,6 +306,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void headerReadTimedOut() {
         if (exchange == null && !closing && !discarding) {
+            record.begin(clientIp, "-", "-", System.nanoTime());
             respondLocally(ProxyError.HEADER_READ_TIMEOUT, "-", "-", "request headers not complete within "
                     + proxy.limits().headerReadTimeoutMillis() + "ms (header_read_timeout)", true, true);
         }
@@ -328,6 +339,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (current != null) {
             current.clientClosed();
         }
+        if (record.isOpen()) {
+            if (record.status() == 0) {
+                record.status(RequestRecord.CLIENT_CLOSED);
+            }
+            completeRequest(); // the client left mid-request, or a response was aborted
+        }
         if (early != null) {
             Object msg;
             while ((msg = early.poll()) != null) {
@@ -335,6 +352,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.fireChannelInactive();
+    }
+
+    /** Reports the current request to the observers, once. */
+    private void completeRequest() {
+        if (record.end(System.nanoTime())) {
+            record.bytesIn(bodyBytes);
+            proxy.observer().completed(record);
+        }
     }
 
     @Override

@@ -14,10 +14,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Builds the channel pipelines of the proxy and holds what every client connection shares: the
- * route table, the limits, the open-connection count and the draining flag.
+ * route table in force, the limits, the request observer, the open-connection count and the
+ * draining flag.
  *
  * <pre>
  * client:   ClientTimeouts → HttpServerCodec → FrontendHandler ─┐ Exchange
@@ -32,20 +34,25 @@ public final class ProxyPipeline {
     private static final int UPSTREAM_MAX_HEADER = 64 * 1024;
     private static final long REJECT_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
-    private final RouteTable routes;
+    private final Supplier<RouteTable> routes;
     private final LimitsConfig limits;
     private final ChannelGroup clients;
+    private final RequestObserver observer;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong lastRejectLog = new AtomicLong(System.nanoTime() - REJECT_LOG_INTERVAL_NANOS);
     private volatile boolean draining;
 
     /**
-     * @param clients every accepted client connection is added here, for graceful shutdown
+     * @param routes   the route table in force, read once per request (a reload swaps it)
+     * @param clients  every accepted client connection is added here, for graceful shutdown
+     * @param observer told about every request once it is over (metrics, access log)
      */
-    public ProxyPipeline(RouteTable routes, LimitsConfig limits, ChannelGroup clients) {
+    public ProxyPipeline(Supplier<RouteTable> routes, LimitsConfig limits, ChannelGroup clients,
+                         RequestObserver observer) {
         this.routes = routes;
         this.limits = limits;
         this.clients = clients;
+        this.observer = observer;
     }
 
     /** The child handler of a listener. */
@@ -114,7 +121,11 @@ public final class ProxyPipeline {
     }
 
     RouteTable routes() {
-        return routes;
+        return routes.get();
+    }
+
+    RequestObserver observer() {
+        return observer;
     }
 
     LimitsConfig limits() {
