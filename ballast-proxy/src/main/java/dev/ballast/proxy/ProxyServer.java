@@ -1,13 +1,18 @@
 package dev.ballast.proxy;
 
 import dev.ballast.core.time.Scheduler;
-import dev.ballast.proxy.admin.AdminEndpoints;
+import dev.ballast.proxy.accesslog.AccessLog;
+import dev.ballast.proxy.admin.AdminApi;
+import dev.ballast.proxy.admin.AdminEvents;
+import dev.ballast.proxy.admin.ProxyControl;
+import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.ProxyConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.http.ProxyPipeline;
 import dev.ballast.proxy.http.RequestObserver;
-import dev.ballast.proxy.route.RouteTable;
+import dev.ballast.proxy.metrics.ProxyMetrics;
+import dev.ballast.proxy.route.Route;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -22,12 +27,17 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,72 +45,56 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A running proxy: its listeners, admin listener, upstreams and event loops. One event loop per core
  * carries both client and upstream connections; a request never leaves the loop that accepted it.
+ * The admin API has an event loop of its own, so a slow scrape never delays traffic, and one control
+ * thread runs everything that changes upstreams: reloads, health checks, ejections, drains.
  *
  * <p>Lifecycle: {@link #start} binds everything or fails with a message naming what could not be
- * bound; {@link #shutdown} stops accepting, lets in-flight requests finish for up to the drain time,
- * then closes. Thread-safe.
+ * bound; {@link #reload} swaps in a new configuration without dropping a request; {@link #shutdown}
+ * stops accepting, lets in-flight requests finish for up to the drain time, then closes. Thread-safe.
  */
-public final class ProxyServer implements AutoCloseable {
+public final class ProxyServer implements AutoCloseable, ProxyControl {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
+    private final Transport transport;
+    private final int threads;
     private final EventLoopGroup group;
-    /** The control thread: health check scheduling, ejections, slow-start steps; never an event loop. */
+    private final EventLoopGroup adminGroup;
+    /** The control thread: reloads, drains, health check scheduling, ejections; never an event loop. */
     private final ScheduledThreadPoolExecutor control;
-    private final Map<String, Upstream> upstreams;
+    private final Path configFile;
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final ChannelHandler upstreamInitializer = ProxyPipeline.upstreamInitializer();
+    private final AccessLog accessLog;
+    private final ProxyMetrics metrics;
+    private final AdminEvents events = new AdminEvents();
+    private final Reloader reloader;
     private final ProxyPipeline pipeline;
-    private final ChannelGroup clients;
-    private final List<Channel> listeners = new ArrayList<>();
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private Channel admin;
+    private ConfigWatcher watcher;
+    private volatile boolean ready;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private ProxyServer(EventLoopGroup group, ScheduledThreadPoolExecutor control, Map<String, Upstream> upstreams,
-                        ProxyPipeline pipeline, ChannelGroup clients) {
-        this.group = group;
-        this.control = control;
-        this.upstreams = upstreams;
-        this.pipeline = pipeline;
-        this.clients = clients;
-    }
-
-    /**
-     * Starts a proxy for a validated configuration.
-     *
-     * @throws IllegalStateException when a listener cannot be bound (the message names it)
-     */
-    public static ProxyServer start(ProxyConfig config) {
-        Transport transport = Transport.best();
-        int threads = Runtime.getRuntime().availableProcessors();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
-        ScheduledThreadPoolExecutor control = newControlThread();
-        Map<String, Upstream> upstreams = new LinkedHashMap<>();
-        try {
-            ChannelHandler upstreamInitializer = ProxyPipeline.upstreamInitializer();
-            for (UpstreamConfig upstream : config.upstreams().values()) {
-                upstreams.put(upstream.name(), Upstream.create(upstream, group, transport.socketChannel(),
-                        upstreamInitializer, Scheduler.of(control)));
-            }
-            RouteTable routes = RouteTable.compile(config.routes(), upstreams);
-            ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-            ProxyPipeline pipeline = new ProxyPipeline(() -> routes, config.limits(), clients, RequestObserver.NONE);
-            ProxyServer server = new ProxyServer(group, control, Map.copyOf(upstreams), pipeline, clients);
-            server.bind(config, transport);
-            log.info("ballast proxy listening on {} (admin {}), {} event loops over {}, {} upstream(s), {} route(s)",
-                    server.listenerAddresses(), server.adminAddress(), threads, transport.name(),
-                    upstreams.size(), config.routes().size());
-            return server;
-        } catch (RuntimeException e) {
-            upstreams.values().forEach(Upstream::close);
-            control.shutdownNow();
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw e;
-        }
+    private ProxyServer(ProxyConfig config, Path configFile, Transport transport) {
+        this.accessLog = AccessLog.open(config.accessLog()); // first: it may fail, and nothing is started yet
+        this.transport = transport;
+        this.configFile = configFile;
+        this.threads = Runtime.getRuntime().availableProcessors();
+        this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
+        this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+        this.control = newControlThread();
+        this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped);
+        this.reloader = new Reloader(this::newUpstream, live -> metrics.retain(live.routes().routes(),
+                live.upstreams().values()));
+        this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), config.limits(), clients,
+                RequestObserver.both(metrics, accessLog.observer()));
     }
 
     /**
      * One thread for every upstream's control path, as Envoy's main thread: tasks are short (a check
-     * result, a balancer rebuild) and run one at a time. Cancelled timers (the timeouts of checks that
-     * answered) leave the queue at once.
+     * result, a balancer rebuild, a reload) and run one at a time. Cancelled timers (the timeouts of
+     * checks that answered) leave the queue at once.
      */
     private static ScheduledThreadPoolExecutor newControlThread() {
         ScheduledThreadPoolExecutor control = new ScheduledThreadPoolExecutor(1,
@@ -109,7 +103,55 @@ public final class ProxyServer implements AutoCloseable {
         return control;
     }
 
-    private void bind(ProxyConfig config, Transport transport) {
+    /** Starts a proxy for a validated configuration that is not reloaded from a file. */
+    public static ProxyServer start(ProxyConfig config) {
+        return start(config, null, false);
+    }
+
+    /**
+     * Starts a proxy for a validated configuration read from {@code configFile}, which {@link #reload}
+     * (SIGHUP in {@code ballast run}, {@code POST /reload}) reads again.
+     *
+     * @param configFile the file {@code config} was read from, or null for none (no reloads)
+     * @param watch      also reload when the file's content changes
+     * @throws IllegalStateException when a listener cannot be bound (the message names it)
+     */
+    public static ProxyServer start(ProxyConfig config, Path configFile, boolean watch) {
+        ProxyServer server = new ProxyServer(config, configFile, Transport.best());
+        try {
+            server.serve(config, watch);
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void serve(ProxyConfig config, boolean watch) {
+        LiveConfig live = reloader.start(config);
+        bind(config);
+        if (configFile != null && watch) {
+            try {
+                watcher = ConfigWatcher.start(configFile, () -> reload("file change"));
+            } catch (IOException e) {
+                log.warn("cannot watch {} ({}): reload with SIGHUP or POST /reload instead", configFile, e.toString());
+            }
+        }
+        ready = true;
+        log.info("ballast proxy listening on {} (admin {}), {} event loops over {}, {} upstream(s), {} route(s)",
+                listenerAddresses(), adminAddress(), threads, transport.name(),
+                live.upstreams().size(), config.routes().size());
+    }
+
+    private Upstream newUpstream(UpstreamConfig config) {
+        Upstream upstream = Upstream.create(config, group, transport.socketChannel(), upstreamInitializer,
+                Scheduler.of(control));
+        metrics.watch(upstream);
+        events.watch(upstream);
+        return upstream;
+    }
+
+    private void bind(ProxyConfig config) {
         for (ListenerConfig listener : config.listeners()) {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
@@ -121,16 +163,18 @@ public final class ProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .childHandler(pipeline.clientInitializer());
-            listeners.add(bindOrFail(bootstrap, listener.address().host(), listener.address().port(),
+            listeners.put(listener.name(), bindOrFail(bootstrap, listener.address().host(), listener.address().port(),
                     "listener '" + listener.name() + "'"));
         }
         if (config.admin() != null && config.admin().address() != null) {
+            AdminApi api = new AdminApi(this, metrics, events, config.admin().token());
             ServerBootstrap bootstrap = new ServerBootstrap()
-                    .group(group)
+                    .group(adminGroup)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    .childHandler(AdminEndpoints.initializer());
+                    .childHandler(api.initializer());
             admin = bindOrFail(bootstrap, config.admin().address().host(), config.admin().address().port(), "admin");
+            api.startSampling(admin.eventLoop());
         }
     }
 
@@ -140,16 +184,12 @@ public final class ProxyServer implements AutoCloseable {
         } catch (Exception e) {
             closeListeners();
             throw new IllegalStateException("cannot bind " + what + " on " + host + ":" + port + ": " + e.getMessage(), e);
-        } 
+        }
     }
 
     /** The bound addresses of the listeners, in configuration order (real ports where 0 was asked). */
     public List<InetSocketAddress> listenerAddresses() {
-        List<InetSocketAddress> addresses = new ArrayList<>(listeners.size());
-        for (Channel listener : listeners) {
-            addresses.add((InetSocketAddress) listener.localAddress());
-        }
-        return addresses;
+        return new ArrayList<>(listeners().values());
     }
 
     /** The admin listener's bound address, or null when there is none. */
@@ -157,14 +197,108 @@ public final class ProxyServer implements AutoCloseable {
         return admin == null ? null : (InetSocketAddress) admin.localAddress();
     }
 
-    public Map<String, Upstream> upstreams() {
-        return upstreams;
-    }
-
     /** Client connections open now. */
     public int openConnections() {
         return pipeline.openConnections();
     }
+
+    // ---- reload ----
+
+    /**
+     * Re-reads the configuration file and applies it if it is valid; an invalid one is logged with
+     * {@code ballast validate}'s messages and changes nothing. Runs on the control thread.
+     */
+    @Override
+    public CompletableFuture<ReloadOutcome> reload(String trigger) {
+        if (configFile == null) {
+            return CompletableFuture.failedFuture(
+                    new IllegalStateException("this proxy was not started from a configuration file"));
+        }
+        return onControlPath(() -> reloader.load(configFile, trigger));
+    }
+
+    /** Applies a validated configuration, as a reload does. Runs on the control thread. */
+    public CompletableFuture<ReloadOutcome> apply(ProxyConfig next, String trigger) {
+        return onControlPath(() -> reloader.apply(next, trigger, List.of()));
+    }
+
+    private CompletableFuture<ReloadOutcome> onControlPath(java.util.function.Supplier<ReloadOutcome> reload) {
+        return CompletableFuture.supplyAsync(() -> {
+            ReloadOutcome outcome;
+            try {
+                outcome = reload.get();
+            } catch (RuntimeException e) {
+                log.error("reload failed unexpectedly; still serving configuration {}", generation(), e);
+                outcome = ReloadOutcome.rejected("error", generation(), List.of(String.valueOf(e.getMessage())),
+                        List.of());
+            }
+            metrics.reloaded(outcome.applied());
+            events.record(outcome);
+            return outcome;
+        }, control);
+    }
+
+    // ---- ProxyControl ----
+
+    @Override
+    public ProxyConfig config() {
+        return reloader.current().config();
+    }
+
+    @Override
+    public int generation() {
+        return reloader.current().generation();
+    }
+
+    @Override
+    public Instant loadedAt() {
+        return reloader.current().loadedAt();
+    }
+
+    @Override
+    public List<Route> routes() {
+        return reloader.current().routes().routes();
+    }
+
+    @Override
+    public Map<String, Upstream> upstreams() {
+        return reloader.current().upstreams();
+    }
+
+    @Override
+    public Map<String, InetSocketAddress> listeners() {
+        Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+        listeners.forEach((name, channel) -> addresses.put(name, (InetSocketAddress) channel.localAddress()));
+        return addresses;
+    }
+
+    /** Counted from the open client connections at call time: nothing is counted on the data path. */
+    @Override
+    public Map<String, Integer> connectionsByListener() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        listeners.forEach((name, listener) -> {
+            int count = 0;
+            for (Channel client : clients) {
+                if (client.parent() == listener) {
+                    count++;
+                }
+            }
+            counts.put(name, count);
+        });
+        return counts;
+    }
+
+    @Override
+    public boolean ready() {
+        return ready;
+    }
+
+    @Override
+    public Executor controlPath() {
+        return control;
+    }
+
+    // ---- shutdown ----
 
     /**
      * Stops accepting, lets in-flight requests finish for up to {@code drain}, then closes every
@@ -173,6 +307,10 @@ public final class ProxyServer implements AutoCloseable {
     public void shutdown(Duration drain) {
         if (!stopped.compareAndSet(false, true)) {
             return;
+        }
+        ready = false;
+        if (watcher != null) {
+            watcher.close();
         }
         long deadline = System.nanoTime() + drain.toNanos();
         closeListeners();
@@ -189,13 +327,18 @@ public final class ProxyServer implements AutoCloseable {
                     drain.toMillis(), unfinished);
         }
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-        upstreams.values().forEach(Upstream::close);
-        upstreams.values().forEach(Upstream::closeIdleConnections);
         control.shutdownNow();
+        LiveConfig live = reloader.current();
+        if (live != null) {
+            live.upstreams().values().forEach(Upstream::retire);
+        }
         if (admin != null) {
             admin.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
+        adminGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        adminGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        accessLog.close();
         log.info("ballast proxy stopped");
     }
 
@@ -206,7 +349,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private void closeListeners() {
-        for (Channel listener : listeners) {
+        for (Channel listener : listeners.values()) {
             listener.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
     }

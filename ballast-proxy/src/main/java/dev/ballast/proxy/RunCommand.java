@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code ballast run -c FILE}: loads and validates the configuration (an invalid one is reported
- * exactly as {@code validate} does, exit 1), runs the proxy, and on SIGTERM/SIGINT drains in-flight
- * requests for up to {@code drain_timeout} and exits 0.
+ * exactly as {@code validate} does, exit 1), runs the proxy, reloads the file when it changes or on
+ * SIGHUP, and on SIGTERM/SIGINT drains in-flight requests for up to {@code drain_timeout} and exits 0.
  */
 @Command(name = "run", description = "Run the proxy with a configuration file until SIGTERM/SIGINT.")
 final class RunCommand implements Callable<Integer> {
@@ -49,15 +49,21 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         out.flush();
-        return serve(result.config(), stop, spec.commandLine().getErr(), s -> server = s);
+        return serve(result.config(), config, stop, spec.commandLine().getErr(), s -> server = s);
     }
 
     /** Runs a proxy until {@code stop} fires, then drains; shared with {@code demo}. */
     static int serve(ProxyConfig config, StopSignal stop, PrintWriter err, java.util.function.Consumer<ProxyServer> started)
             throws InterruptedException {
+        return serve(config, null, stop, err, started);
+    }
+
+    /** As above, reloading {@code file} (when not null) when it changes or on SIGHUP. */
+    static int serve(ProxyConfig config, Path file, StopSignal stop, PrintWriter err,
+                     java.util.function.Consumer<ProxyServer> started) throws InterruptedException {
         ProxyServer proxy;
         try {
-            proxy = ProxyServer.start(config);
+            proxy = ProxyServer.start(config, file, file != null);
         } catch (IllegalStateException e) {
             err.println("error: " + e.getMessage());
             err.flush();
@@ -66,10 +72,14 @@ final class RunCommand implements Callable<Integer> {
         Duration drain = Duration.ofMillis(config.drainTimeoutMillis());
         Thread hook = new Thread(() -> proxy.shutdown(drain), "ballast-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        ReloadSignal hangup = file == null ? null : ReloadSignal.install(() -> proxy.reload("SIGHUP"));
         started.accept(proxy);
         String why = stop.installHandlers().await();
         log.info("{}: stopping, draining in-flight requests for up to {} ms", why, drain.toMillis());
         proxy.shutdown(drain);
+        if (hangup != null) {
+            hangup.close();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException alreadyExiting) {

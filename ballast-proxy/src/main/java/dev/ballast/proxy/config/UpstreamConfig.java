@@ -54,6 +54,13 @@ public record UpstreamConfig(
                 idleTimeoutMillis, pool, hostHeader, ResilienceConfig.defaults());
     }
 
+    /** This upstream with another balancer, hash key, bounded load and endpoints: what a reload changes in place. */
+    public UpstreamConfig withLiveFields(String newBalancer, HashKey newHashKey, double newBoundedLoadFactor,
+                                         List<Endpoint> newEndpoints) {
+        return new UpstreamConfig(name, newBalancer, newHashKey, newBoundedLoadFactor, newEndpoints, connectTimeoutMillis,
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience);
+    }
+
     public UpstreamConfig withResilience(ResilienceConfig newResilience) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
                 responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience);

@@ -25,6 +25,8 @@ public final class ConnectionPool {
     private final Bootstrap bootstrap;
     private final IdentityHashMap<EndpointState, EndpointPool> byEndpoint = new IdentityHashMap<>();
     private ScheduledFuture<?> sweep;
+    /** The upstream left the configuration: connections close when their request ends. */
+    private boolean retired;
 
     ConnectionPool(Upstream upstream, EventLoop loop, Bootstrap bootstrap) {
         this.upstream = upstream;
@@ -108,7 +110,7 @@ public final class ConnectionPool {
      */
     public void release(UpstreamConnection connection, boolean reusable) {
         Channel channel = connection.channel();
-        if (reusable && channel.isActive()
+        if (reusable && channel.isActive() && !retired
                 && connection.pool.offer(connection, upstream.config().pool().maxIdlePerEndpoint(), System.nanoTime())) {
             // Keep a read pending while idle, so that a close or stray bytes from the server are noticed
             // at once instead of when the next request is written.
@@ -126,6 +128,23 @@ public final class ConnectionPool {
         for (EndpointPool pool : byEndpoint.values()) {
             pool.closeAll();
         }
+    }
+
+    /** After a reload: endpoints that left the upstream keep no idle connections, and get none back. */
+    void forgetRemovedEndpoints() {
+        byEndpoint.values().removeIf(pool -> {
+            boolean removed = upstream.balancer().registry().get(pool.endpoint.address()) != pool.endpoint;
+            if (removed) {
+                pool.retire();
+            }
+            return removed;
+        });
+    }
+
+    /** The upstream was removed from the configuration: close idle connections, keep none from now on. */
+    void retire() {
+        retired = true;
+        closeIdle();
     }
 
     private EndpointPool poolOf(EndpointState endpoint) {

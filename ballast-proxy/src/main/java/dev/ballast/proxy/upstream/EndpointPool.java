@@ -18,6 +18,8 @@ final class EndpointPool {
     final InetSocketAddress address;
     private final AtomicInteger open;
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+    /** The endpoint left its upstream: connections in use close when their request ends. */
+    private boolean retired;
 
     EndpointPool(EndpointState endpoint, InetSocketAddress address, AtomicInteger open) {
         this.endpoint = endpoint;
@@ -38,7 +40,7 @@ final class EndpointPool {
 
     /** Keeps a connection for reuse; false when {@code maxIdle} are kept already (the caller closes it). */
     boolean offer(UpstreamConnection connection, int maxIdle, long nowNanos) {
-        if (idle.size() >= maxIdle) {
+        if (retired || idle.size() >= maxIdle) {
             return false;
         }
         connection.idleSinceNanos = nowNanos;
@@ -75,6 +77,11 @@ final class EndpointPool {
             idle.pollLast();
             oldest.channel().close();
         }
+    }
+
+    void retire() {
+        retired = true;
+        closeAll();
     }
 
     void closeAll() {

@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Upstream implements AutoCloseable {
 
-    private final UpstreamConfig config;
+    /** Volatile: a reload may change endpoints, balancer and hash key in place ({@link #update}). */
+    private volatile UpstreamConfig config;
     private final Balancer balancer;
     private final OutlierDetector outliers;
     /** Null when the upstream has no {@code health_check}. */
@@ -258,6 +259,65 @@ public final class Upstream implements AutoCloseable {
         // An endpoint added after start (a later reload) is resolved here once, then cached.
         return addresses.computeIfAbsent(endpoint.address(),
                 a -> new InetSocketAddress(endpoint.host(), endpoint.port()));
+    }
+
+    // ---- reload (issue 5) ----
+
+    /**
+     * True when {@code next} differs from the running configuration only in what {@link #update} can
+     * change in place: endpoints (and their weights), balancer, hash key, bounded load. Anything else
+     * (timeouts, pool, resilience settings) builds a new upstream.
+     */
+    public boolean canUpdateTo(UpstreamConfig next) {
+        UpstreamConfig running = config;
+        return next.withLiveFields(running.balancer(), running.hashKey(), running.boundedLoadFactor(),
+                running.endpoints()).equals(running);
+    }
+
+    /**
+     * Applies a configuration that {@link #canUpdateTo} accepts. Endpoints that stay keep their state
+     * (health, ejection, latency, pooled connections); removed ones finish their requests in flight and
+     * their pooled connections close. Control path only.
+     */
+    public void update(UpstreamConfig next) {
+        if (!canUpdateTo(next)) {
+            throw new IllegalArgumentException("upstream " + name() + ": cannot update in place to " + next);
+        }
+        UpstreamConfig running = config;
+        for (Endpoint endpoint : next.endpoints()) {
+            addressOf(endpoint);
+        }
+        if (!running.balancer().equals(next.balancer()) || running.boundedLoadFactor() != next.boundedLoadFactor()) {
+            balancer.setPolicy(Policies.of(next.balancer(),
+                    BalancerOptions.defaults().withBoundedLoad(next.boundedLoadFactor())));
+        }
+        config = next;
+        balancer.setEndpoints(next.endpoints());
+        outliers.sync();
+        if (health != null) {
+            health.sync();
+        }
+        for (ConnectionPool pool : pools.values()) {
+            pool.eventLoop().execute(pool::forgetRemovedEndpoints);
+        }
+    }
+
+    /**
+     * Takes the upstream out of service after a reload removed or replaced it (or at shutdown): stops
+     * its health checks and outlier detection and closes its idle connections; requests in flight
+     * finish, and each connection closes when its request ends. Idempotent.
+     */
+    public void retire() {
+        close();
+        for (ConnectionPool pool : pools.values()) {
+            pool.eventLoop().execute(pool::retire);
+        }
+    }
+
+    /** Connections open (or opening) to {@code address} over every event loop, for metrics. */
+    public int openConnections(String address) {
+        AtomicInteger open = openConnections.get(address);
+        return open == null ? 0 : open.get();
     }
 
     AtomicInteger openCounter(EndpointState endpoint) {

@@ -1,0 +1,147 @@
+package dev.ballast.proxy;
+
+import dev.ballast.proxy.admin.ReloadOutcome;
+import dev.ballast.proxy.config.ConfigLoader;
+import dev.ballast.proxy.config.ConfigProblem;
+import dev.ballast.proxy.config.ConfigResult;
+import dev.ballast.proxy.config.ProxyConfig;
+import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.route.RouteTable;
+import dev.ballast.proxy.upstream.Upstream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Owns the {@link LiveConfig} and replaces it: a reload validates the whole file, builds everything
+ * new first (upstreams that changed beyond what can be updated in place, the route table), and only
+ * then commits: in-place updates of the upstreams that stay, one reference swap, and retirement of
+ * the upstreams that left. A config that does not validate, or cannot be built, changes nothing.
+ *
+ * <p>An upstream whose endpoints, weights or balancer changed is updated in place ({@link
+ * Upstream#update}), so endpoints that stay keep their state: health, ejection, latency, pooled
+ * connections. Requests in flight hold the objects they started with, so a removed endpoint or upstream
+ * finishes its requests; its pooled connections close after their last one.
+ *
+ * <p>Threading: {@link #load} and {@link #apply} run on the control thread only (one writer);
+ * {@link #current} may be read anywhere.
+ */
+final class Reloader {
+
+    private static final Logger log = LoggerFactory.getLogger(Reloader.class);
+
+    private final AtomicReference<LiveConfig> current = new AtomicReference<>();
+    private final Function<UpstreamConfig, Upstream> newUpstream;
+    private final Consumer<LiveConfig> applied;
+
+    /**
+     * @param newUpstream builds (and starts) an upstream for a configuration
+     * @param applied     told about each new live configuration after the swap (metrics clean-up)
+     */
+    Reloader(Function<UpstreamConfig, Upstream> newUpstream, Consumer<LiveConfig> applied) {
+        this.newUpstream = newUpstream;
+        this.applied = applied;
+    }
+
+    LiveConfig current() {
+        return current.get();
+    }
+
+    /** The configuration the proxy starts with. */
+    LiveConfig start(ProxyConfig config) {
+        Map<String, Upstream> upstreams = new LinkedHashMap<>();
+        try {
+            for (UpstreamConfig upstream : config.upstreams().values()) {
+                upstreams.put(upstream.name(), newUpstream.apply(upstream));
+            }
+            LiveConfig live = new LiveConfig(config, RouteTable.compile(config.routes(), upstreams),
+                    Collections.unmodifiableMap(upstreams), 1, Instant.now());
+            current.set(live);
+            return live;
+        } catch (RuntimeException e) {
+            upstreams.values().forEach(Upstream::retire);
+            throw e;
+        }
+    }
+
+    /** Reads, validates and applies {@code file}; the outcome is logged either way. */
+    ReloadOutcome load(Path file, String trigger) {
+        ConfigResult result = ConfigLoader.load(file);
+        List<String> warnings = formatted(result.warnings());
+        if (!result.ok()) {
+            List<String> errors = formatted(result.errors());
+            log.error("reload ({}) rejected, still serving configuration {}: {}: {} error{}", trigger,
+                    current().generation(), file, errors.size(), errors.size() == 1 ? "" : "s");
+            errors.forEach(error -> log.error("error: {}", error));
+            warnings.forEach(warning -> log.warn("warning: {}", warning));
+            return ReloadOutcome.rejected(trigger, current().generation(), errors, warnings);
+        }
+        warnings.forEach(warning -> log.warn("warning: {}", warning));
+        return apply(result.config(), trigger, warnings);
+    }
+
+    /** Applies a validated configuration. */
+    ReloadOutcome apply(ProxyConfig next, String trigger, List<String> warnings) {
+        LiveConfig old = current.get();
+        List<String> notes = RestartRequired.notes(old.config(), next);
+        Map<String, Upstream> upstreams = new LinkedHashMap<>();
+        Map<Upstream, UpstreamConfig> updates = new IdentityHashMap<>();
+        List<Upstream> created = new ArrayList<>();
+        RouteTable routes;
+        try {
+            for (UpstreamConfig config : next.upstreams().values()) {
+                Upstream existing = old.upstreams().get(config.name());
+                if (existing != null && existing.canUpdateTo(config)) {
+                    updates.put(existing, config);
+                    upstreams.put(config.name(), existing);
+                } else {
+                    Upstream fresh = newUpstream.apply(config);
+                    created.add(fresh);
+                    upstreams.put(config.name(), fresh);
+                }
+            }
+            routes = RouteTable.compile(next.routes(), upstreams);
+        } catch (RuntimeException e) {
+            created.forEach(Upstream::retire);
+            String error = "cannot build the new configuration: " + e.getMessage();
+            log.error("reload ({}) rejected, still serving configuration {}: {}", trigger, old.generation(), error);
+            return ReloadOutcome.rejected(trigger, old.generation(), List.of(error), warnings);
+        }
+
+        updates.forEach(Upstream::update);
+        LiveConfig live = new LiveConfig(RestartRequired.effective(old.config(), next), routes,
+                Collections.unmodifiableMap(upstreams), old.generation() + 1, Instant.now());
+        current.set(live);
+
+        Set<Upstream> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(upstreams.values());
+        List<String> retired = new ArrayList<>();
+        for (Upstream upstream : old.upstreams().values()) {
+            if (!kept.contains(upstream)) {
+                upstream.retire();
+                retired.add(upstream.name());
+            }
+        }
+        applied.accept(live);
+        log.info("reload ({}) applied: configuration {}, {} upstream(s) ({} rebuilt, {} retired), {} route(s)",
+                trigger, live.generation(), upstreams.size(), created.size(), retired.size(), next.routes().size());
+        notes.forEach(note -> log.warn("reload ({}): {}", trigger, note));
+        return new ReloadOutcome(true, trigger, live.generation(), List.of(), warnings, notes);
+    }
+
+    private static List<String> formatted(List<ConfigProblem> problems) {
+        return problems.stream().map(ConfigProblem::format).toList();
+    }
+}

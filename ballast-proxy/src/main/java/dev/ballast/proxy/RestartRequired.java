@@ -1,0 +1,44 @@
+package dev.ballast.proxy;
+
+import dev.ballast.proxy.config.ProxyConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parts of a configuration a reload cannot change in a running proxy: sockets that are bound,
+ * limits baked into accepted connections, the access log's writer. A reload keeps them as they are,
+ * applies the rest, and says so.
+ */
+final class RestartRequired {
+
+    private RestartRequired() {
+    }
+
+    /** One note per section that differs, e.g. "listeners changed: restart to apply". */
+    static List<String> notes(ProxyConfig running, ProxyConfig next) {
+        List<String> notes = new ArrayList<>();
+        if (!running.listeners().equals(next.listeners())) {
+            notes.add("listeners changed: restart to apply");
+        }
+        if (!running.admin().equals(next.admin())) {
+            notes.add("admin changed: restart to apply");
+        }
+        if (!running.limits().equals(next.limits())) {
+            notes.add("limits changed: restart to apply");
+        }
+        if (!running.accessLog().equals(next.accessLog())) {
+            notes.add("access_log changed: restart to apply");
+        }
+        if (running.drainTimeoutMillis() != next.drainTimeoutMillis()) {
+            notes.add("drain_timeout changed: restart to apply");
+        }
+        return notes;
+    }
+
+    /** {@code next} with the restart-only sections of {@code running}: what the proxy really runs. */
+    static ProxyConfig effective(ProxyConfig running, ProxyConfig next) {
+        return new ProxyConfig(running.listeners(), running.admin(), next.upstreams(), next.routes(),
+                running.limits(), running.drainTimeoutMillis(), running.accessLog());
+    }
+}

@@ -1,0 +1,292 @@
+package dev.ballast.proxy.admin;
+
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.metrics.ProxyMetrics;
+import dev.ballast.proxy.upstream.Upstream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The admin listener's HTTP API and dashboard:
+ *
+ * <pre>
+ * GET  /                 the dashboard (static page that polls /status and /stats)
+ * GET  /healthz          200 while the process serves
+ * GET  /ready            200 once the configuration is loaded and the listeners bound, else 503
+ * GET  /metrics          Prometheus text exposition
+ * GET  /status           listeners, routes, upstreams and endpoints with their state, recent events
+ * GET  /stats            the last minutes per upstream and endpoint, one sample a second
+ * GET  /config           the effective configuration, secrets redacted
+ * POST /reload           re-read the configuration file; 200 applied, 400 rejected (with the errors)
+ * POST /upstreams/{name}/endpoints/{host:port}/drain    no new requests; in-flight ones finish
+ * POST /upstreams/{name}/endpoints/{host:port}/enable   back in rotation
+ * </pre>
+ *
+ * When {@code admin.token} is set, every call (the dashboard too) needs {@code Authorization: Bearer
+ * <token>}, else 401. Requests are small, so they are aggregated and answered whole. Handlers run on
+ * the admin listener's own event loop; changes run on the proxy's control path and are answered
+ * when done.
+ */
+public final class AdminApi {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+    private static final int MAX_REQUEST = 64 * 1024;
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String TEXT = "text/plain; charset=utf-8";
+
+    private final ProxyControl proxy;
+    private final ProxyMetrics metrics;
+    private final AdminEvents events;
+    private final byte[] token;
+    private final StatsHistory history;
+
+    /**
+     * @param token the bearer token every call must present, or null when none is needed
+     */
+    public AdminApi(ProxyControl proxy, ProxyMetrics metrics, AdminEvents events, String token) {
+        this.proxy = proxy;
+        this.metrics = metrics;
+        this.events = events;
+        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.history = new StatsHistory(metrics);
+    }
+
+    /** The child handler of the admin listener (auto-read on: it is not on the data path). */
+    public ChannelHandler initializer() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), new Handler());
+            }
+        };
+    }
+
+    /** Samples traffic for {@code /stats} once a second on {@code loop}, the admin listener's. */
+    public void startSampling(EventLoop loop) {
+        loop.scheduleAtFixedRate(() -> history.sample(System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
+    }
+
+    /** An answer: status, content type and body. */
+    private record Reply(HttpResponseStatus status, String contentType, byte[] body) {
+
+        static Reply text(HttpResponseStatus status, String text) {
+            return new Reply(status, TEXT, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Reply json(HttpResponseStatus status, Object value) {
+            return new Reply(status, JSON, AdminJson.bytes(value));
+        }
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+            if (request.decoderResult().isFailure()) {
+                send(ctx, false, Reply.text(HttpResponseStatus.BAD_REQUEST, "bad request\n"));
+                return;
+            }
+            if (!authorized(request)) {
+                FullHttpResponse response = response(Reply.text(HttpResponseStatus.UNAUTHORIZED,
+                        "401 Unauthorized: send Authorization: Bearer <admin.token>\n"));
+                response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ballast admin\"");
+                write(ctx, keepAlive, response);
+                return;
+            }
+            String path = new QueryStringDecoder(request.uri()).path();
+            HttpMethod method = request.method();
+            boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+            boolean post = method.equals(HttpMethod.POST);
+            Reply reply = switch (path) {
+                case "/", "/index.html", "/dashboard.js", "/dashboard.css" -> read ? asset(path) : notAllowed("GET");
+                case "/healthz" -> read ? Reply.text(HttpResponseStatus.OK, "ok\n") : notAllowed("GET");
+                case "/ready" -> !read ? notAllowed("GET") : proxy.ready()
+                        ? Reply.text(HttpResponseStatus.OK, "ready\n")
+                        : Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n");
+                case "/metrics" -> read ? metrics() : notAllowed("GET");
+                case "/status" -> read ? Reply.json(HttpResponseStatus.OK, StatusJson.of(proxy, history, events))
+                        : notAllowed("GET");
+                case "/stats" -> read ? Reply.json(HttpResponseStatus.OK, history.json()) : notAllowed("GET");
+                case "/config" -> read ? Reply.json(HttpResponseStatus.OK, proxy.config()) : notAllowed("GET");
+                case "/reload" -> {
+                    if (!post) {
+                        yield notAllowed("POST");
+                    }
+                    answerLater(ctx, keepAlive, reload());
+                    yield null;
+                }
+                default -> {
+                    if (!path.startsWith("/upstreams/")) {
+                        yield Reply.text(HttpResponseStatus.NOT_FOUND, "no admin endpoint " + path + "\n");
+                    }
+                    if (!post) {
+                        yield notAllowed("POST");
+                    }
+                    CompletableFuture<Reply> drain = drain(path);
+                    answerLater(ctx, keepAlive, drain);
+                    yield null;
+                }
+            };
+            if (reply != null) {
+                send(ctx, keepAlive, reply);
+            }
+        }
+
+        private Reply asset(String path) {
+            Dashboard.Asset asset = Dashboard.asset(path);
+            return new Reply(HttpResponseStatus.OK, asset.contentType(), asset.body());
+        }
+
+        private boolean authorized(FullHttpRequest request) {
+            if (token == null) {
+                return true;
+            }
+            String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+            if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return false;
+            }
+            // Constant time, so the token cannot be guessed byte by byte from response times.
+            return MessageDigest.isEqual(token, header.substring(7).strip().getBytes(StandardCharsets.UTF_8));
+        }
+
+        private Reply metrics() {
+            ByteBuf body = Unpooled.buffer(16 * 1024);
+            try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+                metrics.scrape(out);
+            } catch (IOException e) {
+                body.release();
+                return Reply.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot write metrics: " + e + "\n");
+            }
+            byte[] bytes = new byte[body.readableBytes()];
+            body.readBytes(bytes);
+            body.release();
+            return new Reply(HttpResponseStatus.OK, ProxyMetrics.contentType(), bytes);
+        }
+
+        private CompletableFuture<Reply> reload() {
+            return proxy.reload("admin").handle((outcome, error) -> {
+                if (error != null) {
+                    Throwable cause = error.getCause() != null ? error.getCause() : error;
+                    return Reply.json(HttpResponseStatus.CONFLICT, Map.of("result", "unavailable",
+                            "error", String.valueOf(cause.getMessage())));
+                }
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("result", outcome.applied() ? "applied" : "rejected");
+                json.put("generation", outcome.generation());
+                json.put("errors", outcome.errors());
+                json.put("warnings", outcome.warnings());
+                json.put("restart_required", outcome.notes());
+                return Reply.json(outcome.applied() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST, json);
+            });
+        }
+
+        /** {@code /upstreams/{name}/endpoints/{address}/drain|enable}, on the control path. */
+        private CompletableFuture<Reply> drain(String path) {
+            String[] parts = path.substring(1).split("/", -1);
+            if (parts.length != 5 || !parts[2].equals("endpoints")
+                    || !(parts[4].equals("drain") || parts[4].equals("enable"))) {
+                return CompletableFuture.completedFuture(Reply.text(HttpResponseStatus.NOT_FOUND,
+                        "no admin endpoint " + path + " (expected: /upstreams/{name}/endpoints/{host:port}/drain or /enable)\n"));
+            }
+            String name = QueryStringDecoder.decodeComponent(parts[1]);
+            String address = QueryStringDecoder.decodeComponent(parts[3]);
+            boolean draining = parts[4].equals("drain");
+            return CompletableFuture.supplyAsync(() -> {
+                Upstream upstream = proxy.upstreams().get(name);
+                if (upstream == null) {
+                    return Reply.text(HttpResponseStatus.NOT_FOUND, "no upstream '" + name + "' (expected one of: "
+                            + String.join(", ", proxy.upstreams().keySet()) + ")\n");
+                }
+                EndpointState endpoint = upstream.balancer().registry().get(address);
+                if (endpoint == null) {
+                    return Reply.text(HttpResponseStatus.NOT_FOUND, "upstream '" + name + "' has no endpoint " + address
+                            + " (expected one of: " + String.join(", ", upstream.balancer().members().stream()
+                            .map(EndpointState::address).toList()) + ")\n");
+                }
+                if (endpoint.isDraining() != draining) {
+                    endpoint.setDraining(draining);
+                    upstream.balancer().refresh();
+                    events.add(draining ? "drain" : "enable", name, address, draining
+                            ? "draining: no new requests, " + endpoint.active() + " in flight finish"
+                            : "back in rotation");
+                    log.info("admin: upstream {} endpoint {} {}", name, address, draining ? "draining" : "enabled");
+                }
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("upstream", name);
+                json.put("endpoint", address);
+                json.put("state", StatusJson.state(endpoint, upstream.balancer().registry().ticker().nanos()));
+                json.put("active_requests", endpoint.active());
+                return Reply.json(HttpResponseStatus.OK, json);
+            }, proxy.controlPath());
+        }
+
+        /** Answers on this channel's loop once {@code reply} completes elsewhere. */
+        private void answerLater(ChannelHandlerContext ctx, boolean keepAlive, CompletableFuture<Reply> reply) {
+            reply.whenComplete((done, error) -> ctx.executor().execute(() -> send(ctx, keepAlive, error == null ? done
+                    : Reply.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed: " + error + "\n"))));
+        }
+
+        private Reply notAllowed(String allowed) {
+            return Reply.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use " + allowed + "\n");
+        }
+
+        private void send(ChannelHandlerContext ctx, boolean keepAlive, Reply reply) {
+            write(ctx, keepAlive, response(reply));
+        }
+
+        private FullHttpResponse response(Reply reply) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(),
+                    Unpooled.wrappedBuffer(reply.body()));
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length)
+                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+            return response;
+        }
+
+        private void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+            if (keepAlive) {
+                ctx.writeAndFlush(response, ctx.voidPromise());
+            } else {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ballast.proxy.admin;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationConfig;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.BeanPropertyWriter;
+import com.fasterxml.jackson.databind.ser.BeanSerializerModifier;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The admin API's JSON: snake_case names, so {@code GET /config} reads like the YAML it came from;
+ * durations as {@code 250ms}/{@code 30s}; instants in ISO 8601; any property that names a secret
+ * ({@code token}, {@code password}, {@code secret}) written as {@value #REDACTED}. Config records are
+ * serialized from their components, so a key added to the config shows up without changes here.
+ */
+final class AdminJson {
+
+    static final String REDACTED = "<redacted>";
+
+    private static final ObjectMapper MAPPER = create();
+
+    private AdminJson() {
+    }
+
+    static byte[] bytes(Object value) {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code 250ms}, {@code 30s}, {@code 2m}: the most readable exact unit. */
+    static String duration(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis != 0 && millis % 60_000 == 0) {
+            return millis / 60_000 + "m";
+        }
+        if (millis != 0 && millis % 1_000 == 0) {
+            return millis / 1_000 + "s";
+        }
+        return millis + "ms";
+    }
+
+    private static ObjectMapper create() {
+        SimpleModule module = new SimpleModule("ballast-admin");
+        module.addSerializer(Pattern.class, ToStringSerializer.instance);
+        module.addSerializer(Instant.class, ToStringSerializer.instance);
+        module.addSerializer(Duration.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(Duration value, JsonGenerator json, SerializerProvider provider) throws IOException {
+                json.writeString(duration(value));
+            }
+        });
+        module.setSerializerModifier(new BeanSerializerModifier() {
+            @Override
+            public List<BeanPropertyWriter> changeProperties(SerializationConfig config, BeanDescription bean,
+                                                             List<BeanPropertyWriter> properties) {
+                for (BeanPropertyWriter property : properties) {
+                    if (isSecret(property.getName())) {
+                        property.assignSerializer(new JsonSerializer<>() {
+                            @Override
+                            public void serialize(Object value, JsonGenerator json, SerializerProvider provider)
+                                    throws IOException {
+                                json.writeString(REDACTED);
+                            }
+                        });
+                    }
+                }
+                return properties;
+            }
+
+            @Override
+            public JsonSerializer<?> modifySerializer(SerializationConfig config, BeanDescription bean,
+                                                      JsonSerializer<?> serializer) {
+                // A value class without properties (a parsed status range, say) reads best as its text.
+                boolean noProperties = bean.findProperties().isEmpty() && !bean.getBeanClass().isRecord()
+                        && !bean.getBeanClass().isEnum() && bean.getBeanClass().getName().startsWith("dev.ballast.");
+                return noProperties ? ToStringSerializer.instance : serializer;
+            }
+        });
+        return new ObjectMapper()
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .registerModule(module);
+    }
+
+    private static boolean isSecret(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return lower.contains("token") || lower.contains("password") || lower.contains("secret");
+    }
+}

@@ -1,0 +1,53 @@
+package dev.ballast.proxy.admin;
+
+import dev.ballast.proxy.config.ProxyConfig;
+import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.upstream.Upstream;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The running proxy as the admin API sees it. Reads are cheap and may come from any thread; changes
+ * (reload, drain) run on {@link #controlPath()}, the one thread that changes upstreams.
+ */
+public interface ProxyControl {
+
+    /** The effective configuration in force (see {@code GET /config}). */
+    ProxyConfig config();
+
+    /** 1 for the configuration the proxy started with, one more per applied reload. */
+    int generation();
+
+    /** When the configuration in force was applied. */
+    Instant loadedAt();
+
+    /** The routes in force, in match order. */
+    List<Route> routes();
+
+    /** The upstreams in force, by name in file order. */
+    Map<String, Upstream> upstreams();
+
+    /** Bound listener addresses by listener name, in file order. */
+    Map<String, InetSocketAddress> listeners();
+
+    /** Client connections open now, by listener name. */
+    Map<String, Integer> connectionsByListener();
+
+    /** True once the configuration is loaded and every listener is bound, until shutdown starts. */
+    boolean ready();
+
+    /**
+     * Reads the configuration file again and applies it if it is valid. Completes on the control
+     * path; completes exceptionally with {@link IllegalStateException} when the proxy was not started
+     * from a file.
+     */
+    CompletableFuture<ReloadOutcome> reload(String trigger);
+
+    /** Runs control-path work one task at a time, with the reloads, health checks and ejections. */
+    Executor controlPath();
+}

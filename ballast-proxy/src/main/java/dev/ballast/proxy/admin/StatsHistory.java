@@ -1,0 +1,171 @@
+package dev.ballast.proxy.admin;
+
+import dev.ballast.proxy.metrics.ProxyMetrics;
+import dev.ballast.proxy.metrics.TrafficTotals;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The last few minutes of traffic per upstream and endpoint, one sample a second, for the dashboard's
+ * charts: requests, server errors and p50/p99 latency of each second. Samples are differences of the
+ * cumulative metrics taken once a second by the admin side, so the data path does no extra work.
+ *
+ * <p>Not thread-safe: sampled and read on the admin listener's event loop only.
+ */
+final class StatsHistory {
+
+    /** Five minutes of one-second samples. */
+    static final int CAPACITY = 300;
+
+    private final ProxyMetrics metrics;
+    private final double[] bounds = ProxyMetrics.durationBuckets();
+    private final long[] times = new long[CAPACITY];
+    /** Samples taken so far; the newest is at (taken - 1) % CAPACITY. */
+    private long taken;
+    private final Map<String, Series> upstreams = new LinkedHashMap<>();
+    private final Map<String, Map<String, Series>> endpoints = new LinkedHashMap<>();
+
+    StatsHistory(ProxyMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Takes one sample of everything; call once a second. */
+    void sample(long nowMillis) {
+        int slot = (int) (taken % CAPACITY);
+        times[slot] = nowMillis;
+        Map<String, TrafficTotals> upstreamTotals = metrics.upstreamTotals();
+        upstreamTotals.remove(""); // requests no route matched belong to no upstream
+        record(upstreams, upstreamTotals, slot);
+        Map<String, Map<String, TrafficTotals>> endpointTotals = metrics.endpointTotals();
+        endpoints.keySet().retainAll(endpointTotals.keySet());
+        endpointTotals.forEach((upstream, byEndpoint) ->
+                record(endpoints.computeIfAbsent(upstream, k -> new LinkedHashMap<>()), byEndpoint, slot));
+        taken++;
+    }
+
+    private void record(Map<String, Series> series, Map<String, TrafficTotals> totals, int slot) {
+        series.keySet().retainAll(totals.keySet()); // gone from the metrics: gone from the charts
+        totals.forEach((key, total) -> series.computeIfAbsent(key, k -> new Series()).record(total, slot, taken, bounds));
+    }
+
+    /** Server errors of an endpoint over the last {@code seconds} samples; 0 when it has none. */
+    long recentErrors(String upstream, String endpoint, int seconds) {
+        Map<String, Series> byEndpoint = endpoints.get(upstream);
+        Series series = byEndpoint == null ? null : byEndpoint.get(endpoint);
+        return series == null ? 0 : series.sumErrors(taken, Math.min(seconds, CAPACITY));
+    }
+
+    /** The JSON of {@code GET /stats}: sample times and, per upstream and endpoint, one array per measure. */
+    Map<String, Object> json() {
+        int count = (int) Math.min(taken, CAPACITY);
+        List<Long> sampleTimes = new ArrayList<>(count);
+        for (long i = taken - count; i < taken; i++) {
+            sampleTimes.add(times[(int) (i % CAPACITY)]);
+        }
+        Map<String, Object> byUpstream = new LinkedHashMap<>();
+        upstreams.forEach((name, series) -> {
+            Map<String, Object> upstream = series.json(taken, count);
+            Map<String, Object> byEndpoint = new LinkedHashMap<>();
+            endpoints.getOrDefault(name, Map.of()).forEach((address, s) -> byEndpoint.put(address, s.json(taken, count)));
+            upstream.put("endpoints", byEndpoint);
+            byUpstream.put(name, upstream);
+        });
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("interval_ms", 1000);
+        json.put("times", sampleTimes);
+        json.put("upstreams", byUpstream);
+        return json;
+    }
+
+    /** p-quantile of a bucket distribution (interpolated inside the bucket, as PromQL's histogram_quantile), in ms. */
+    static double quantileMillis(long[] counts, double[] bounds, double q) {
+        long total = 0;
+        for (long count : counts) {
+            total += count;
+        }
+        if (total == 0) {
+            return Double.NaN;
+        }
+        double rank = q * total;
+        long below = 0;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0 && below + counts[i] >= rank) {
+                double lower = i == 0 ? 0 : bounds[i - 1];
+                if (Double.isInfinite(bounds[i])) {
+                    return lower * 1000; // beyond the last bound: the best we know is its lower edge
+                }
+                double fraction = (rank - below) / counts[i];
+                return (lower + (bounds[i] - lower) * fraction) * 1000;
+            }
+            below += counts[i];
+        }
+        return bounds[bounds.length - 2] * 1000;
+    }
+
+    /** One upstream's or endpoint's samples, aligned with the sample times. */
+    private static final class Series {
+        final long[] requests = new long[CAPACITY];
+        final long[] errors = new long[CAPACITY];
+        final double[] p50 = new double[CAPACITY];
+        final double[] p99 = new double[CAPACITY];
+        /** The first sample this series has (earlier slots are not its own). */
+        long since = -1;
+        TrafficTotals last;
+
+        void record(TrafficTotals total, int slot, long sample, double[] bounds) {
+            if (since < 0) {
+                since = sample;
+            }
+            if (last == null || total.requests() < last.requests()) {
+                // A series starts at zero when its first request is counted (and again when a reload
+                // removed it and a request brought it back): count everything it has.
+                last = new TrafficTotals(0, 0, new long[total.buckets().length]);
+            }
+            long[] delta = new long[total.buckets().length];
+            for (int i = 0; i < delta.length; i++) {
+                delta[i] = total.buckets()[i] - last.buckets()[i];
+            }
+            requests[slot] = total.requests() - last.requests();
+            errors[slot] = Math.max(0, total.errors() - last.errors());
+            p50[slot] = quantileMillis(delta, bounds, 0.50);
+            p99[slot] = quantileMillis(delta, bounds, 0.99);
+            last = total;
+        }
+
+        long sumErrors(long taken, int samples) {
+            long sum = 0;
+            for (long i = Math.max(taken - samples, since); i < taken; i++) {
+                sum += errors[(int) (i % CAPACITY)];
+            }
+            return sum;
+        }
+
+        Map<String, Object> json(long taken, int count) {
+            List<Long> requestCounts = new ArrayList<>(count);
+            List<Long> errorCounts = new ArrayList<>(count);
+            List<Double> p50s = new ArrayList<>(count);
+            List<Double> p99s = new ArrayList<>(count);
+            for (long i = taken - count; i < taken; i++) {
+                int slot = (int) (i % CAPACITY);
+                boolean own = i >= since;
+                requestCounts.add(own ? requests[slot] : null);
+                errorCounts.add(own ? errors[slot] : null);
+                p50s.add(own ? rounded(p50[slot]) : null);
+                p99s.add(own ? rounded(p99[slot]) : null);
+            }
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("requests", requestCounts);
+            json.put("errors", errorCounts);
+            json.put("p50_ms", p50s);
+            json.put("p99_ms", p99s);
+            return json;
+        }
+
+        private static Double rounded(double millis) {
+            return Double.isNaN(millis) ? null : Math.round(millis * 1000) / 1000.0;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.ballast.proxy.admin;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
+import dev.ballast.proxy.config.RouteConfig;
+import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.upstream.Upstream;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /status}: what the proxy is doing now. Listeners with their open connections, routes,
+ * upstreams with each endpoint's state and live counters, and the recent events.
+ */
+final class StatusJson {
+
+    /** The window of {@code recent_errors}. */
+    static final int RECENT_SECONDS = 60;
+
+    private StatusJson() {
+    }
+
+    static Map<String, Object> of(ProxyControl proxy, StatsHistory history, AdminEvents events) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("ready", proxy.ready());
+        status.put("generation", proxy.generation());
+        status.put("config_loaded_at", proxy.loadedAt());
+        status.put("listeners", listeners(proxy));
+        status.put("routes", routes(proxy));
+        List<Object> upstreams = new ArrayList<>();
+        proxy.upstreams().values().forEach(upstream -> upstreams.add(upstream(upstream, history)));
+        status.put("upstreams", upstreams);
+        List<Object> recent = new ArrayList<>();
+        for (AdminEvents.Event event : events.recent()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("time", event.time());
+            json.put("kind", event.kind());
+            json.put("upstream", event.upstream());
+            json.put("endpoint", event.endpoint());
+            json.put("message", event.message());
+            recent.add(json);
+        }
+        status.put("events", recent);
+        return status;
+    }
+
+    private static List<Object> listeners(ProxyControl proxy) {
+        Map<String, Integer> connections = proxy.connectionsByListener();
+        List<Object> listeners = new ArrayList<>();
+        proxy.listeners().forEach((name, address) -> {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("name", name);
+            json.put("address", text(address));
+            json.put("connections", connections.getOrDefault(name, 0));
+            listeners.add(json);
+        });
+        return listeners;
+    }
+
+    private static List<Object> routes(ProxyControl proxy) {
+        List<RouteConfig> configs = proxy.config().routes();
+        List<Route> routes = proxy.routes();
+        List<Object> json = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
+            Map<String, Object> route = new LinkedHashMap<>();
+            route.put("name", routes.get(i).name());
+            route.put("upstream", routes.get(i).upstream().name());
+            if (i < configs.size()) {
+                route.put("match", configs.get(i).match());
+            }
+            json.add(route);
+        }
+        return json;
+    }
+
+    private static Map<String, Object> upstream(Upstream upstream, StatsHistory history) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("name", upstream.name());
+        json.put("balancer", upstream.config().balancer());
+        json.put("health_checked", upstream.healthMonitor().isPresent());
+        json.put("eligible_endpoints", upstream.balancer().endpoints().size());
+        List<Object> endpoints = new ArrayList<>();
+        long now = upstream.balancer().registry().ticker().nanos();
+        for (EndpointState endpoint : upstream.balancer().members()) {
+            endpoints.add(endpoint(upstream, endpoint, now, history));
+        }
+        json.put("endpoints", endpoints);
+        return json;
+    }
+
+    private static Map<String, Object> endpoint(Upstream upstream, EndpointState state, long now, StatsHistory history) {
+        Endpoint endpoint = state.endpoint();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("address", state.address());
+        json.put("state", state(state, now));
+        json.put("health", state.health() == Health.HEALTHY ? "healthy" : "unhealthy");
+        json.put("ejected", state.isEjected(now));
+        json.put("draining", state.isDraining());
+        json.put("weight", endpoint.weight());
+        json.put("zone", endpoint.zone());
+        json.put("active_requests", state.active());
+        json.put("latency_ewma_ms", Math.round(state.latencyEwmaNanos(now) / 1_000) / 1_000.0);
+        json.put("requests", state.requests());
+        json.put("failures", state.failures());
+        json.put("recent_errors", history.recentErrors(upstream.name(), state.address(), RECENT_SECONDS));
+        json.put("open_connections", upstream.openConnections(state.address()));
+        return json;
+    }
+
+    /**
+     * One word for the dashboard: draining (an operator's choice) over unhealthy (the active checks'
+     * verdict) over ejected (judged from traffic, and temporary) over healthy.
+     */
+    static String state(EndpointState state, long now) {
+        if (state.isDraining()) {
+            return "draining";
+        }
+        if (state.health() != Health.HEALTHY) {
+            return "unhealthy";
+        }
+        return state.isEjected(now) ? "ejected" : "healthy";
+    }
+
+    private static String text(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,342 @@
+package dev.ballast.proxy.metrics;
+
+import dev.ballast.core.health.HealthListener;
+import dev.ballast.core.health.HealthTransition;
+import dev.ballast.core.outlier.Ejection;
+import dev.ballast.core.outlier.OutlierListener;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
+import dev.ballast.proxy.http.RequestObserver;
+import dev.ballast.proxy.http.RequestRecord;
+import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.upstream.Upstream;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Every metric Ballast exports, declared in the table below and nowhere else, on the Prometheus Java
+ * client. Label values are bounded: route and upstream names from the config, endpoint addresses,
+ * status codes; never paths.
+ *
+ * <p>Recording a request costs two map lookups by identity (the route's and the endpoint's
+ * pre-resolved label children), two counter increments and two histogram observations; no strings
+ * are built. Gauges that describe state (connections, health) are read only at scrape time.
+ *
+ * <p>Thread-safe. {@link #completed} runs on the event loops; {@link #retain} after each reload.
+ */
+public final class ProxyMetrics implements RequestObserver {
+
+    /** Request duration buckets in seconds: sub-millisecond proxy hops to slow backends. */
+    static final double[] DURATION_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+            1, 2.5, 5, 10, 30, 60};
+    /** The route and upstream label values of requests no route matched (or refused before routing). */
+    static final String NONE = "";
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+
+    // ---- the table: name, type, labels, help ----
+
+    final Counter requests = Counter.builder()
+            .name("ballast_requests_total")
+            .help("Requests answered, by route, upstream and status code (499: the client hung up).")
+            .labelNames("route", "upstream", "code")
+            .withoutExemplars()
+            .register(registry);
+    final Histogram requestDuration = Histogram.builder()
+            .name("ballast_request_duration_seconds")
+            .help("Time from the request head to the end of the response, by route and upstream.")
+            .unit(Unit.SECONDS)
+            .labelNames("route", "upstream")
+            .classicOnly().classicUpperBounds(DURATION_BUCKETS)
+            .withoutExemplars()
+            .register(registry);
+    final Counter upstreamRequests = Counter.builder()
+            .name("ballast_upstream_requests_total")
+            .help("Requests by the endpoint that served them (their last attempt) and status code.")
+            .labelNames("upstream", "endpoint", "code")
+            .withoutExemplars()
+            .register(registry);
+    final Histogram upstreamDuration = Histogram.builder()
+            .name("ballast_upstream_request_duration_seconds")
+            .help("Request duration by the endpoint that served them.")
+            .unit(Unit.SECONDS)
+            .labelNames("upstream", "endpoint")
+            .classicOnly().classicUpperBounds(DURATION_BUCKETS)
+            .withoutExemplars()
+            .register(registry);
+    final Counter ejections = Counter.builder()
+            .name("ballast_endpoint_ejections_total")
+            .help("Times outlier detection took an endpoint out of rotation.")
+            .labelNames("upstream", "endpoint")
+            .withoutExemplars()
+            .register(registry);
+    final Counter healthTransitions = Counter.builder()
+            .name("ballast_endpoint_health_transitions_total")
+            .help("Active health check verdict changes, by the state entered (healthy or unhealthy).")
+            .labelNames("upstream", "endpoint", "to")
+            .withoutExemplars()
+            .register(registry);
+    final Counter reloads = Counter.builder()
+            .name("ballast_config_reloads_total")
+            .help("Configuration reloads, by result (success or failure).")
+            .labelNames("result")
+            .withoutExemplars()
+            .register(registry);
+    final Gauge lastReloadSuccessful = Gauge.builder()
+            .name("ballast_config_last_reload_successful")
+            .help("1 when the last reload was applied (or none was tried), 0 when it was rejected.")
+            .register(registry);
+    final Gauge lastReloadSuccess = Gauge.builder()
+            .name("ballast_config_last_reload_success_timestamp_seconds")
+            .help("When the configuration in force was applied, in Unix seconds.")
+            .unit(Unit.SECONDS)
+            .register(registry);
+
+    // Callback metrics (retries, connections, endpoint state) are declared in the constructor, which
+    // binds them to their sources; they are part of this table too.
+
+    private final Map<Route, RequestSeries> byRoute = new ConcurrentHashMap<>();
+    private final Map<EndpointState, RequestSeries> byEndpoint = new ConcurrentHashMap<>();
+    private final RequestSeries unrouted;
+
+    /**
+     * @param connectionsByListener client connections open now, by listener name
+     * @param upstreams             the upstreams in force
+     * @param accessLogDropped      access log lines dropped so far
+     */
+    public ProxyMetrics(Supplier<Map<String, Integer>> connectionsByListener, Supplier<Collection<Upstream>> upstreams,
+                        LongSupplier accessLogDropped) {
+        GaugeWithCallback.builder()
+                .name("ballast_active_connections")
+                .help("Client connections open now, by listener.")
+                .labelNames("listener")
+                .callback(callback -> connectionsByListener.get().forEach((name, count) -> callback.call(count, name)))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("ballast_retries_total")
+                .help("Tries after the first, by upstream (restarts from 0 when a reload rebuilds the upstream).")
+                .labelNames("upstream")
+                .callback(callback -> upstreams.get().forEach(u -> callback.call(u.retries(), u.name())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("ballast_endpoint_healthy")
+                .help("1 while the endpoint passes its active health checks (or has none), else 0.")
+                .labelNames("upstream", "endpoint")
+                .callback(callback -> eachEndpoint(upstreams, (u, e) ->
+                        callback.call(e.health() == Health.HEALTHY ? 1 : 0, u.name(), e.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("ballast_endpoint_ejected")
+                .help("1 while outlier detection keeps the endpoint out of rotation, else 0.")
+                .labelNames("upstream", "endpoint")
+                .callback(callback -> {
+                    long now = System.nanoTime();
+                    eachEndpoint(upstreams, (u, e) -> callback.call(e.isEjected(now) ? 1 : 0, u.name(), e.address()));
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("ballast_endpoint_draining")
+                .help("1 while the endpoint is drained through the admin API, else 0.")
+                .labelNames("upstream", "endpoint")
+                .callback(callback -> eachEndpoint(upstreams, (u, e) ->
+                        callback.call(e.isDraining() ? 1 : 0, u.name(), e.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("ballast_endpoint_active_requests")
+                .help("Requests in flight to the endpoint.")
+                .labelNames("upstream", "endpoint")
+                .callback(callback -> eachEndpoint(upstreams, (u, e) -> callback.call(e.active(), u.name(), e.address())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("ballast_upstream_connections")
+                .help("Connections to the endpoint: active (carrying or about to carry a request) or idle (pooled).")
+                .labelNames("upstream", "endpoint", "state")
+                .callback(callback -> eachEndpoint(upstreams, (u, e) -> {
+                    int open = u.openConnections(e.address());
+                    // Every request in flight holds one connection (or is opening one): the rest are idle.
+                    int active = Math.min(open, e.active());
+                    callback.call(active, u.name(), e.address(), "active");
+                    callback.call(open - active, u.name(), e.address(), "idle");
+                }))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("ballast_access_log_dropped_total")
+                .help("Access log lines dropped because the writer could not keep up.")
+                .callback(callback -> callback.call(accessLogDropped.getAsLong()))
+                .register(registry);
+        lastReloadSuccessful.set(1);
+        lastReloadSuccess.set(System.currentTimeMillis() / 1000.0);
+        unrouted = new RequestSeries(requests, requestDuration, NONE, NONE);
+    }
+
+    private static void eachEndpoint(Supplier<Collection<Upstream>> upstreams,
+                                     java.util.function.BiConsumer<Upstream, EndpointState> action) {
+        for (Upstream upstream : upstreams.get()) {
+            for (EndpointState endpoint : upstream.balancer().members()) {
+                action.accept(upstream, endpoint);
+            }
+        }
+    }
+
+    // ---- data path ----
+
+    @Override
+    public void completed(RequestRecord request) {
+        Route route = request.route();
+        RequestSeries series = route == null ? unrouted : routeSeries(route);
+        int status = request.status();
+        double seconds = request.durationNanos() / 1e9;
+        series.observe(status, seconds);
+        EndpointState endpoint = request.endpoint();
+        if (endpoint != null && route != null) {
+            endpointSeries(route.upstream(), endpoint).observe(status, seconds);
+        }
+    }
+
+    private RequestSeries routeSeries(Route route) {
+        RequestSeries series = byRoute.get(route);
+        if (series == null) {
+            series = byRoute.computeIfAbsent(route,
+                    r -> new RequestSeries(requests, requestDuration, r.name(), r.upstream().name()));
+        }
+        return series;
+    }
+
+    private RequestSeries endpointSeries(Upstream upstream, EndpointState endpoint) {
+        RequestSeries series = byEndpoint.get(endpoint);
+        if (series == null) {
+            series = byEndpoint.computeIfAbsent(endpoint,
+                    e -> new RequestSeries(upstreamRequests, upstreamDuration, upstream.name(), e.address()));
+        }
+        return series;
+    }
+
+    // ---- control path ----
+
+    /** Counts {@code upstream}'s ejections and health transitions from now on. */
+    public void watch(Upstream upstream) {
+        String name = upstream.name();
+        upstream.addOutlierListener(new OutlierListener() {
+            @Override
+            public void ejected(Ejection ejection) {
+                ejections.labelValues(name, ejection.endpoint().address()).inc();
+            }
+        });
+        upstream.addHealthListener(new HealthListener() {
+            @Override
+            public void transitioned(HealthTransition transition) {
+                healthTransitions.labelValues(name, transition.endpoint().address(),
+                        transition.to() == Health.HEALTHY ? "healthy" : "unhealthy").inc();
+            }
+        });
+    }
+
+    /** Counts a reload attempt. */
+    public void reloaded(boolean applied) {
+        reloads.labelValues(applied ? "success" : "failure").inc();
+        lastReloadSuccessful.set(applied ? 1 : 0);
+        if (applied) {
+            lastReloadSuccess.set(System.currentTimeMillis() / 1000.0);
+        }
+    }
+
+    /**
+     * After a reload: forgets the series of routes, upstreams and endpoints that are gone, so that
+     * label cardinality stays bounded however many reloads happen. (A request still in flight to a
+     * removed endpoint may bring its series back until the next reload.)
+     */
+    public void retain(Collection<Route> routes, Collection<Upstream> upstreams) {
+        Set<List<String>> routePairs = new HashSet<>();
+        routePairs.add(List.of(NONE, NONE));
+        Set<Route> liveRoutes = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Route route : routes) {
+            routePairs.add(List.of(route.name(), route.upstream().name()));
+            liveRoutes.add(route);
+        }
+        Set<List<String>> endpointPairs = new HashSet<>();
+        Set<EndpointState> liveEndpoints = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Upstream upstream : upstreams) {
+            for (EndpointState endpoint : upstream.balancer().members()) {
+                endpointPairs.add(List.of(upstream.name(), endpoint.address()));
+                liveEndpoints.add(endpoint);
+            }
+        }
+        byRoute.keySet().retainAll(liveRoutes);
+        byEndpoint.keySet().retainAll(liveEndpoints);
+        requests.removeIf(labels -> !routePairs.contains(labels.subList(0, 2)));
+        requestDuration.removeIf(labels -> !routePairs.contains(labels));
+        upstreamRequests.removeIf(labels -> !endpointPairs.contains(labels.subList(0, 2)));
+        upstreamDuration.removeIf(labels -> !endpointPairs.contains(labels));
+        ejections.removeIf(labels -> !endpointPairs.contains(labels));
+        healthTransitions.removeIf(labels -> !endpointPairs.contains(labels.subList(0, 2)));
+    }
+
+    // ---- reading ----
+
+    /** Writes every metric, Ballast's and the JVM's, in the Prometheus text format. */
+    public void scrape(OutputStream out) throws IOException {
+        List<MetricSnapshot> all = new ArrayList<>();
+        registry.scrape().forEach(all::add);
+        JvmRegistry.INSTANCE.scrape().forEach(all::add);
+        PrometheusTextFormatWriter.create().write(out, new MetricSnapshots(all));
+    }
+
+    public static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    /** The upper bounds of the latency buckets of {@link TrafficTotals}, in seconds (+Inf last). */
+    public static double[] durationBuckets() {
+        double[] bounds = java.util.Arrays.copyOf(DURATION_BUCKETS, DURATION_BUCKETS.length + 1);
+        bounds[DURATION_BUCKETS.length] = Double.POSITIVE_INFINITY;
+        return bounds;
+    }
+
+    /** Cumulative totals per upstream (every request routed to it, whether or not an endpoint served it). */
+    public Map<String, TrafficTotals> upstreamTotals() {
+        return TrafficTotals.sumBy(requestDuration.collect(), requests.collect(), "upstream");
+    }
+
+    /** Cumulative totals per endpoint, keyed {@code upstream} then {@code endpoint}. */
+    public Map<String, Map<String, TrafficTotals>> endpointTotals() {
+        HistogramSnapshot durations = upstreamDuration.collect();
+        CounterSnapshot counts = upstreamRequests.collect();
+        return TrafficTotals.sumByPair(durations, counts, "upstream", "endpoint");
+    }
+
+    /** The process-wide JVM and process metrics, registered once however many proxies run in one JVM. */
+    private static final class JvmRegistry {
+        static final PrometheusRegistry INSTANCE = create();
+
+        private static PrometheusRegistry create() {
+            PrometheusRegistry registry = new PrometheusRegistry();
+            JvmMetrics.builder().register(registry);
+            return registry;
+        }
+    }
+}

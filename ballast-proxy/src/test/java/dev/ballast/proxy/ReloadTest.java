@@ -1,0 +1,333 @@
+package dev.ballast.proxy;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.admin.ReloadOutcome;
+import dev.ballast.proxy.config.ConfigLoader;
+import dev.ballast.proxy.config.ConfigProblem;
+import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.upstream.Upstream;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Hot reload: a whole new configuration swapped in without losing a request. */
+class ReloadTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<TestBackend> backends = new ArrayList<>();
+    private TestBackend b1;
+    private TestBackend b2;
+    private TestBackend b3;
+    private TestBackend extra;
+    private Path file;
+    private ProxyServer proxy;
+
+    @BeforeEach
+    void startBackends() {
+        b1 = backend("b1");
+        b2 = backend("b2");
+        b3 = backend("b3");
+        extra = backend("extra");
+        file = dir.resolve("ballast.yaml");
+    }
+
+    private TestBackend backend(String name) {
+        // A little service time, so that reloads meet requests in flight.
+        TestBackend backend = TestBackend.start(name, TestBackend.delayed(Duration.ofMillis(2),
+                (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, name)));
+        backends.add(backend);
+        return backend;
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        backends.forEach(TestBackend::close);
+    }
+
+    /** {@code api} over the given {@code address: weight} lines; {@code /extra} routed to its own upstream if asked. */
+    private String yaml(String endpoints, boolean extraRoute) {
+        return ConfigFiles.withLocalListeners("""
+                upstreams:
+                  api:
+                    balancer: weighted-round-robin
+                    endpoints:
+                %s
+                  extra:
+                    endpoints: [%s]
+                routes:
+                %s  - name: main
+                    match: { path_prefix: / }
+                    upstream: api
+                """.formatted(endpoints, extra.address(), extraRoute ? """
+                  - name: extra
+                    match: { path_prefix: /extra }
+                    upstream: extra
+                """ : ""));
+    }
+
+    private static String endpoint(TestBackend backend, int weight) {
+        return "      - { address: " + backend.address() + ", weight: " + weight + " }\n";
+    }
+
+    /** The four changes of the issue, in turn: weights, an endpoint added, one removed with a route added, and back. */
+    private String variant(int i) {
+        return switch (i % 4) {
+            case 0 -> yaml(endpoint(b1, 1) + endpoint(b2, 1), false);
+            case 1 -> yaml(endpoint(b1, 3) + endpoint(b2, 1), false);
+            case 2 -> yaml(endpoint(b1, 3) + endpoint(b2, 1) + endpoint(b3, 2), false);
+            default -> yaml(endpoint(b2, 1) + endpoint(b3, 2), true);
+        };
+    }
+
+    private ProxyServer start(String yaml) {
+        proxy = ProxyServer.start(ConfigFiles.write(file, yaml), file, false);
+        return proxy;
+    }
+
+    private ReloadOutcome reloadWith(String yaml) throws Exception {
+        ConfigFiles.write(file, yaml);
+        return proxy.reload("test").get(10, TimeUnit.SECONDS);
+    }
+
+    private RawHttp.Response get(RawHttp client, String path) throws IOException {
+        return client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").read();
+    }
+
+    @Test
+    void twentyReloadsUnderSteadyLoadFailNoRequestAndResetNoConnection() throws Exception {
+        start(variant(0));
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong served = new AtomicLong();
+        Queue<String> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            String path = c == 0 ? "/extra/x" : "/api/" + c;
+            Thread client = Thread.ofPlatform().name("client-" + c).start(() -> {
+                // One keep-alive connection per client for the whole test: any reset is a failure.
+                try (RawHttp connection = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+                    while (!stop.get()) {
+                        RawHttp.Response response = get(connection, path);
+                        if (response.status() != 200) {
+                            failures.add(path + " -> " + response.status() + " " + response.text());
+                        }
+                        served.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    failures.add(path + " -> " + e);
+                }
+            });
+            clients.add(client);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> served.get() > 100);
+
+        for (int i = 1; i <= 20; i++) {
+            ReloadOutcome outcome = reloadWith(variant(i));
+            assertThat(outcome.applied()).as("reload %d: %s", i, outcome.errors()).isTrue();
+            long before = served.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> served.get() > before + 40);
+        }
+        stop.set(true);
+        for (Thread client : clients) {
+            client.join(TimeUnit.SECONDS.toMillis(10));
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(proxy.generation()).isEqualTo(21);
+        assertThat(served.get()).isGreaterThan(20 * 40);
+        assertThat(b1.requests()).isNotEmpty();
+        assertThat(b3.requests()).isNotEmpty();
+        assertThat(extra.requests()).as("the route added by reloads served its requests").isNotEmpty();
+    }
+
+    @Test
+    void unchangedEndpointsKeepTheirStateAndPooledConnections() throws Exception {
+        start(variant(0));
+        Upstream api = proxy.upstreams().get("api");
+        EndpointState first = api.balancer().registry().get(b1.address());
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(get(client, "/").status()).isEqualTo(200);
+            }
+            long requestsBefore = first.requests();
+
+            assertThat(reloadWith(variant(2)).applied()).isTrue();
+
+            assertThat(proxy.upstreams().get("api")).isSameAs(api);
+            assertThat(api.balancer().registry().get(b1.address())).isSameAs(first);
+            assertThat(first.endpoint().weight()).isEqualTo(3);
+            assertThat(first.requests()).isEqualTo(requestsBefore);
+            for (int i = 0; i < 12; i++) {
+                assertThat(get(client, "/").status()).isEqualTo(200);
+            }
+        }
+        assertThat(b1.connections()).as("the pooled connection was reused").isEqualTo(1);
+        assertThat(b2.connections()).isEqualTo(1);
+        assertThat(b3.requests()).as("the new endpoint takes traffic").isNotEmpty();
+    }
+
+    @Test
+    void aRemovedEndpointFinishesItsRequestInFlightThenItsConnectionCloses() throws Exception {
+        b1.respondWith(TestBackend.delayed(Duration.ofMillis(800),
+                (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "b1, slowly")));
+        start(yaml(endpoint(b1, 1), false));
+        HttpClient client = HttpClient.newHttpClient();
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + proxy.listenerAddresses().get(0).getPort() + "/")).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(5)).until(() -> b1.requests().size() == 1);
+
+        assertThat(reloadWith(yaml(endpoint(b2, 1), false)).applied()).isTrue();
+
+        HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("b1, slowly");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(b1.openConnections()).as("not pooled: the endpoint is gone").isZero());
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(get(raw, "/").text()).isEqualTo("b2");
+        }
+    }
+
+    @Test
+    void aRemovedUpstreamFinishesItsRequestInFlightThenClosesItsConnections() throws Exception {
+        extra.respondWith(TestBackend.delayed(Duration.ofMillis(800),
+                (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "extra, slowly")));
+        start(variant(3));
+        HttpClient client = HttpClient.newHttpClient();
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + proxy.listenerAddresses().get(0).getPort() + "/extra")).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(5)).until(() -> extra.requests().size() == 1);
+        String withoutExtra = ConfigFiles.withLocalListeners("""
+                upstreams:
+                  api:
+                    endpoints: [%s]
+                routes:
+                  - match: { path_prefix: / }
+                    upstream: api
+                """.formatted(b2.address()));
+
+        ReloadOutcome outcome = reloadWith(withoutExtra);
+
+        assertThat(outcome.applied()).isTrue();
+        assertThat(proxy.upstreams()).containsOnlyKeys("api");
+        assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("extra, slowly");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(extra.openConnections()).isZero());
+    }
+
+    @Test
+    void anInvalidConfigIsRejectedWithValidateMessagesAndTheOldOneKeepsServing() throws Exception {
+        start(variant(0));
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger reloaderLog = (Logger) LoggerFactory.getLogger(Reloader.class);
+        logs.start();
+        reloaderLog.addAppender(logs);
+        try {
+            Files.writeString(file, variant(1).replace("balancer: weighted-round-robin", "balancr: weighted-round-robin")
+                    .replace("weight: 3", "weight: 0"));
+            List<String> expected = ConfigLoader.load(file).errors().stream().map(ConfigProblem::format).toList();
+            assertThat(expected).hasSize(2);
+
+            ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
+
+            assertThat(outcome.applied()).isFalse();
+            assertThat(outcome.errors()).isEqualTo(expected);
+            assertThat(outcome.generation()).isEqualTo(1);
+            assertThat(proxy.generation()).isEqualTo(1);
+            List<String> logged = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(logged).contains("error: " + expected.get(0), "error: " + expected.get(1));
+            assertThat(logged.get(0)).contains("rejected", "still serving configuration 1");
+        } finally {
+            reloaderLog.detachAppender(logs);
+        }
+        assertThat(proxy.upstreams().get("api").balancer().members().get(0).endpoint().weight()).isEqualTo(1);
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(get(client, "/").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void savingTheFileReloadsItAndSavingTheSameBytesDoesNot() throws Exception {
+        proxy = ProxyServer.start(ConfigFiles.write(file, variant(0)), file, true);
+
+        Files.writeString(file, variant(2));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.generation() == 2);
+        assertThat(proxy.upstreams().get("api").balancer().members()).hasSize(3);
+        Files.writeString(file, variant(2));
+        await().during(Duration.ofMillis(3 * ConfigWatcher.DEBOUNCE_MILLIS)).atMost(Duration.ofSeconds(5))
+                .until(() -> proxy.generation() == 2);
+    }
+
+    @Test
+    void listenerChangesNeedARestartAndTheReloadSaysSo() throws Exception {
+        start(variant(0));
+        int port = proxy.listenerAddresses().get(0).getPort();
+        int other;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            other = socket.getLocalPort();
+        }
+
+        ReloadOutcome outcome = reloadWith(variant(1).replace("address: 127.0.0.1:0\nadmin", "address: 127.0.0.1:"
+                + other + "\nadmin"));
+
+        assertThat(outcome.applied()).isTrue();
+        assertThat(outcome.notes()).containsExactly("listeners changed: restart to apply");
+        assertThat(proxy.listenerAddresses().get(0).getPort()).isEqualTo(port);
+        assertThat(proxy.config().listeners().get(0).address().port()).as("the effective config").isZero();
+        assertThat(proxy.upstreams().get("api").balancer().members().get(0).endpoint().weight())
+                .as("the rest applies").isEqualTo(3);
+    }
+
+    @Test
+    void aChangedTimeoutRebuildsTheUpstreamAndTheRoutesFollow() throws Exception {
+        start(variant(0));
+        Upstream before = proxy.upstreams().get("api");
+
+        ReloadOutcome outcome = reloadWith(variant(0).replace("balancer: weighted-round-robin",
+                "balancer: weighted-round-robin\n    response_timeout: 3s"));
+
+        assertThat(outcome.applied()).isTrue();
+        Upstream after = proxy.upstreams().get("api");
+        assertThat(after).isNotSameAs(before);
+        assertThat(after.config().responseTimeoutMillis()).isEqualTo(3_000);
+        assertThat(proxy.routes().get(0).upstream()).isSameAs(after);
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(get(client, "/").status()).isEqualTo(200);
+        }
+    }
+}

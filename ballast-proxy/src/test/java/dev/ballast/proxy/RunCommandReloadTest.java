@@ -1,0 +1,47 @@
+package dev.ballast.proxy;
+
+import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.TestBackend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code ballast run -c FILE} reloads on SIGHUP. */
+class RunCommandReloadTest {
+
+    @Test
+    void sighupReloadsTheConfigurationFile(@TempDir Path dir) throws Exception {
+        try (TestBackend one = TestBackend.named("one"); TestBackend two = TestBackend.named("two")) {
+            Path file = dir.resolve("ballast.yaml");
+            Files.writeString(file, DemoCommand.sampleYaml(0, 0, List.of(one.port(), two.port())));
+            RunCommand run = new RunCommand();
+            CommandLine command = new CommandLine(run).setOut(new PrintWriter(new StringWriter()))
+                    .setErr(new PrintWriter(new StringWriter()));
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> command.execute("-c", file.toString()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> run.server != null);
+            assertThat(run.server.generation()).isEqualTo(1);
+
+            // The SIGHUP handler is installed before the server is published, so this cannot end the JVM.
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> run.server.generation() == 2);
+            assertThat(AdminClient.of(run.server.adminAddress()).get("/status").body())
+                    .contains("configuration 2 applied (SIGHUP)");
+            run.stop.trigger("test");
+            assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        }
+    }
+}

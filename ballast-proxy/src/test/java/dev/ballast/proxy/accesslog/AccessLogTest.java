@@ -1,0 +1,193 @@
+package dev.ballast.proxy.accesslog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code access_log}: one JSON line per request, with the right values. */
+class AccessLogTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    @TempDir
+    Path dir;
+
+    private TestBackend backend;
+    private ProxyServer proxy;
+
+    @BeforeEach
+    void startBackend() {
+        backend = TestBackend.start("svc", TestBackend.digestEcho());
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        backend.close();
+    }
+
+    private ProxyServer start(String accessLog) {
+        Path file = dir.resolve("ballast.yaml");
+        proxy = ProxyServer.start(ConfigFiles.write(file, ConfigFiles.withLocalListeners("""
+                upstreams:
+                  svc:
+                    endpoints: [%s]
+                routes:
+                  - name: api
+                    match: { path_prefix: /api }
+                    upstream: svc
+                """.formatted(backend.address()) + accessLog)), file, false);
+        return proxy;
+    }
+
+    private List<JsonNode> lines(Path log, int expected) throws Exception {
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(log) && Files.readAllLines(log).size() >= expected);
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            lines.add(JSON.readTree(line));
+        }
+        return lines;
+    }
+
+    @Test
+    void writesOneJsonLinePerRequestWithEveryField() throws Exception {
+        Path log = dir.resolve("access.log");
+        start("access_log: { enabled: true, path: " + log + ", sample: 1.0 }\n");
+        Instant before = Instant.now().minusSeconds(1);
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("POST /api/orders?id=7 HTTP/1.1\r\nHost: x\r\nUser-Agent: \"quoted\" agent/1.0\r\n"
+                    + "traceparent: 00-" + TRACE_ID + "-00f067aa0ba902b7-01\r\nContent-Length: 5\r\n\r\nhello");
+            RawHttp.Response response = client.read();
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(client.send("GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(404);
+        }
+
+        List<JsonNode> lines = lines(log, 2);
+
+        assertThat(lines).hasSize(2);
+        JsonNode line = lines.get(0);
+        List<String> fields = new ArrayList<>();
+        line.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactly("time", "client", "method", "path", "status", "bytes_in", "bytes_out",
+                "duration_ms", "upstream", "endpoint", "attempts", "route", "trace_id", "user_agent");
+        assertThat(Instant.parse(line.get("time").asText())).isBetween(before, Instant.now());
+        assertThat(line.get("client").asText()).isEqualTo("127.0.0.1");
+        assertThat(line.get("method").asText()).isEqualTo("POST");
+        assertThat(line.get("path").asText()).isEqualTo("/api/orders?id=7");
+        assertThat(line.get("status").asInt()).isEqualTo(200);
+        assertThat(line.get("bytes_in").asLong()).isEqualTo(5);
+        assertThat(line.get("bytes_out").asLong()).isEqualTo(("5 " + backend.lastRequest().bodySha256()).length());
+        assertThat(line.get("duration_ms").isNumber()).isTrue();
+        assertThat(line.get("duration_ms").asDouble()).isPositive().isLessThan(5_000);
+        assertThat(line.get("upstream").asText()).isEqualTo("svc");
+        assertThat(line.get("endpoint").asText()).isEqualTo(backend.address());
+        assertThat(line.get("attempts").asInt()).isEqualTo(1);
+        assertThat(line.get("route").asText()).isEqualTo("api");
+        assertThat(line.get("trace_id").asText()).isEqualTo(TRACE_ID);
+        assertThat(line.get("user_agent").asText()).isEqualTo("\"quoted\" agent/1.0");
+
+        JsonNode notFound = lines.get(1);
+        assertThat(notFound.get("status").asInt()).isEqualTo(404);
+        assertThat(notFound.get("route").isNull()).isTrue();
+        assertThat(notFound.get("upstream").isNull()).isTrue();
+        assertThat(notFound.get("endpoint").isNull()).isTrue();
+        assertThat(notFound.get("trace_id").isNull()).isTrue();
+        assertThat(notFound.get("user_agent").isNull()).isTrue();
+        assertThat(notFound.get("attempts").asInt()).isZero();
+        assertThat(notFound.get("bytes_out").asLong()).isPositive();
+    }
+
+    @Test
+    void logsTheTraceIdTheUpstreamSawWhenTheProxyStartedTheTrace() throws Exception {
+        Path log = dir.resolve("access.log");
+        start("access_log: { path: " + log + " }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(client.send("GET /api HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        String sent = backend.lastRequest().headers().get("traceparent");
+        assertThat(line.get("trace_id").asText()).hasSize(32).isEqualTo(sent.substring(3, 35));
+        assertThat(backend.lastRequest().headers().get("x-request-id")).isEqualTo(line.get("trace_id").asText());
+    }
+
+    @Test
+    void logsAClientThatHungUpAs499() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(TestBackend.silent());
+        start("access_log: { path: " + log + " }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests().size() == 1);
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        assertThat(line.get("status").asInt()).isEqualTo(499);
+        assertThat(line.get("endpoint").asText()).isEqualTo(backend.address());
+    }
+
+    @Test
+    void sampleZeroLogsNothingAndTheLogIsOffUnlessConfigured() throws Exception {
+        Path sampled = dir.resolve("sampled.log");
+        start("access_log: { path: " + sampled + ", sample: 0 }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(client.send("GET /api HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            }
+        }
+        proxy.close(); // flushes the writer
+        assertThat(Files.size(sampled)).isZero();
+        proxy = null;
+
+        start("");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(client.send("GET /api HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        assertThat(proxy.config().accessLog().enabled()).isFalse();
+        try (var files = Files.list(dir)) {
+            Iterator<Path> names = files.iterator();
+            List<String> found = new ArrayList<>();
+            names.forEachRemaining(path -> found.add(path.getFileName().toString()));
+            assertThat(found).containsExactlyInAnyOrder("ballast.yaml", "sampled.log");
+        }
+    }
+
+    @Test
+    void sampleHalfLogsAboutHalf() throws Exception {
+        Path log = dir.resolve("access.log");
+        start("access_log: { path: " + log + ", sample: 50% }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 400; i++) {
+                assertThat(client.send("GET /api HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            }
+        }
+        proxy.close();
+        proxy = null;
+
+        // Binomial(400, 0.5): 200 ± 20 is more than four standard deviations (10) either way.
+        assertThat(Files.readAllLines(log).size()).isBetween(160, 240);
+    }
+}

@@ -1,0 +1,312 @@
+package dev.ballast.proxy.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The admin API end to end: every endpoint but {@code /metrics} (see MetricsEndpointTest). */
+class AdminApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private TestBackend one;
+    private TestBackend two;
+    private ProxyServer proxy;
+    private AdminClient admin;
+    private Path file;
+
+    @BeforeEach
+    void start() {
+        one = TestBackend.named("one");
+        two = TestBackend.named("two");
+        file = dir.resolve("ballast.yaml");
+        proxy = ProxyServer.start(ConfigFiles.write(file, yaml(List.of(one, two))), file, false);
+        admin = AdminClient.of(proxy.adminAddress());
+    }
+
+    private static String yaml(List<TestBackend> backends) {
+        StringBuilder endpoints = new StringBuilder();
+        for (TestBackend backend : backends) {
+            endpoints.append("      - { address: ").append(backend.address()).append(", weight: 2 }\n");
+        }
+        return ConfigFiles.withLocalListeners("""
+                upstreams:
+                  api:
+                    balancer: round-robin
+                    endpoints:
+                """ + endpoints + """
+                routes:
+                  - name: everything
+                    match: { path_prefix: / }
+                    upstream: api
+                """);
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        one.close();
+        two.close();
+    }
+
+    private JsonNode json(HttpResponse<String> response) throws IOException {
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json; charset=utf-8");
+        return JSON.readTree(response.body());
+    }
+
+    private JsonNode endpoint(JsonNode status, String address) {
+        for (JsonNode endpoint : status.at("/upstreams/0/endpoints")) {
+            if (endpoint.get("address").asText().equals(address)) {
+                return endpoint;
+            }
+        }
+        throw new AssertionError("no endpoint " + address + " in " + status);
+    }
+
+    @Test
+    void healthzAndReadyAnswerWhileServing() throws Exception {
+        assertThat(admin.get("/healthz").statusCode()).isEqualTo(200);
+        assertThat(admin.get("/healthz").body()).isEqualTo("ok\n");
+        assertThat(admin.get("/ready").statusCode()).isEqualTo(200);
+        assertThat(admin.get("/ready").body()).isEqualTo("ready\n");
+        assertThat(admin.post("/healthz").statusCode()).isEqualTo(405);
+        assertThat(admin.get("/nope").statusCode()).isEqualTo(404);
+        assertThat(admin.get("/reload").statusCode()).as("reload changes things: POST only").isEqualTo(405);
+    }
+
+    @Test
+    void statusShowsListenersRoutesUpstreamsEndpointsAndEvents() throws Exception {
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            }
+            JsonNode status = json(admin.get("/status"));
+
+            assertThat(status.get("ready").asBoolean()).isTrue();
+            assertThat(status.get("generation").asInt()).isEqualTo(1);
+            assertThat(status.get("config_loaded_at").asText()).endsWith("Z");
+            assertThat(status.at("/listeners/0/name").asText()).isEqualTo("public");
+            assertThat(status.at("/listeners/0/address").asText())
+                    .isEqualTo("127.0.0.1:" + proxy.listenerAddresses().get(0).getPort());
+            assertThat(status.at("/listeners/0/connections").asInt()).isEqualTo(1);
+            assertThat(status.at("/routes/0/name").asText()).isEqualTo("everything");
+            assertThat(status.at("/routes/0/upstream").asText()).isEqualTo("api");
+            assertThat(status.at("/routes/0/match/path_prefix").asText()).isEqualTo("/");
+            assertThat(status.at("/upstreams/0/name").asText()).isEqualTo("api");
+            assertThat(status.at("/upstreams/0/balancer").asText()).isEqualTo("round-robin");
+            JsonNode first = endpoint(status, one.address());
+            assertThat(first.get("state").asText()).isEqualTo("healthy");
+            assertThat(first.get("health").asText()).isEqualTo("healthy");
+            assertThat(first.get("ejected").asBoolean()).isFalse();
+            assertThat(first.get("draining").asBoolean()).isFalse();
+            assertThat(first.get("weight").asInt()).isEqualTo(2);
+            assertThat(first.get("active_requests").asInt()).isZero();
+            assertThat(first.get("requests").asLong()).isEqualTo(2);
+            assertThat(first.get("failures").asLong()).isZero();
+            assertThat(first.get("latency_ewma_ms").asDouble()).isPositive();
+            assertThat(first.get("recent_errors").asLong()).isZero();
+            assertThat(first.get("open_connections").asInt()).isEqualTo(1);
+            assertThat(status.get("events").isArray()).isTrue();
+        }
+    }
+
+    @Test
+    void statusCountsRecentServerErrorsOfAnEndpoint() throws Exception {
+        one.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "x"));
+        two.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "x"));
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(500);
+            }
+        }
+        // The dashboard's history samples once a second.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            JsonNode status = json(admin.get("/status"));
+            assertThat(endpoint(status, one.address()).get("recent_errors").asLong()
+                    + endpoint(status, two.address()).get("recent_errors").asLong()).isEqualTo(4);
+        });
+    }
+
+    @Test
+    void statsHasPerSecondSamplesPerUpstreamAndEndpoint() throws Exception {
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+                JsonNode stats = json(admin.get("/stats"));
+                assertThat(stats.get("interval_ms").asInt()).isEqualTo(1000);
+                JsonNode api = stats.at("/upstreams/api");
+                assertThat(api.isObject()).as("sampled once a second: %s", stats).isTrue();
+                long requests = 0;
+                for (JsonNode sample : api.get("requests")) {
+                    requests += sample.asLong();
+                }
+                assertThat(requests).isPositive();
+                assertThat(api.get("requests").size()).isEqualTo(stats.get("times").size());
+                assertThat(api.get("p99_ms").size()).isEqualTo(stats.get("times").size());
+                assertThat(api.at("/endpoints").has(one.address())).isTrue();
+                boolean anyLatency = false;
+                for (JsonNode p50 : api.at("/endpoints/" + one.address().replace("/", "~1") + "/p50_ms")) {
+                    anyLatency |= p50.isNumber() && p50.asDouble() > 0;
+                }
+                assertThat(anyLatency).isTrue();
+            });
+        }
+    }
+
+    @Test
+    void configShowsTheEffectiveConfigurationAsJson() throws Exception {
+        JsonNode config = json(admin.get("/config"));
+
+        assertThat(config.at("/listeners/0/name").asText()).isEqualTo("public");
+        assertThat(config.at("/upstreams/api/balancer").asText()).isEqualTo("round-robin");
+        assertThat(config.at("/upstreams/api/endpoints/0/port").asInt()).isEqualTo(one.port());
+        assertThat(config.at("/upstreams/api/endpoints/0/weight").asInt()).isEqualTo(2);
+        assertThat(config.at("/routes/0/upstream").asText()).isEqualTo("api");
+        assertThat(config.at("/drain_timeout_millis").asLong()).isEqualTo(30_000);
+        assertThat(config.at("/access_log/enabled").asBoolean()).isFalse();
+        assertThat(config.at("/admin/token").isNull()).isTrue();
+    }
+
+    @Test
+    void drainStopsNewRequestsLetsTheOneInFlightFinishAndEnableBringsItBack() throws Exception {
+        one.respondWith(TestBackend.delayed(Duration.ofMillis(600),
+                (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "one, slowly")));
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + proxy.listenerAddresses().get(0).getPort() + "/")).timeout(Duration.ofSeconds(10)).build();
+        // Round robin over two: of two requests, one goes to each; the one to 'one' stays in flight.
+        List<CompletableFuture<HttpResponse<String>>> sent = List.of(
+                client.sendAsync(request, HttpResponse.BodyHandlers.ofString()),
+                client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> one.requests().size() == 1 && two.requests().size() == 1);
+
+        HttpResponse<String> drained = admin.post("/upstreams/api/endpoints/" + one.address() + "/drain");
+
+        assertThat(drained.statusCode()).isEqualTo(200);
+        JsonNode body = json(drained);
+        assertThat(body.get("state").asText()).isEqualTo("draining");
+        assertThat(body.get("active_requests").asInt()).isEqualTo(1);
+        List<String> served = new ArrayList<>();
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 6; i++) {
+                served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+            }
+        }
+        assertThat(served).containsOnly("two");
+        List<String> firstTwo = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<String>> response : sent) {
+            firstTwo.add(response.get(10, TimeUnit.SECONDS).body());
+        }
+        assertThat(firstTwo).as("the request in flight to the drained endpoint finished")
+                .containsExactlyInAnyOrder("one, slowly", "two");
+        JsonNode status = json(admin.get("/status"));
+        assertThat(endpoint(status, one.address()).get("state").asText()).isEqualTo("draining");
+        assertThat(status.get("events").toString()).contains("drain", one.address());
+
+        assertThat(admin.post("/upstreams/api/endpoints/" + one.address() + "/enable").statusCode()).isEqualTo(200);
+        one.respondWith(null);
+        served.clear();
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 4; i++) {
+                served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+            }
+        }
+        assertThat(served).contains("one", "two");
+    }
+
+    @Test
+    void drainNamesWhatItDoesNotKnow() throws Exception {
+        HttpResponse<String> noUpstream = admin.post("/upstreams/nope/endpoints/" + one.address() + "/drain");
+        assertThat(noUpstream.statusCode()).isEqualTo(404);
+        assertThat(noUpstream.body()).contains("no upstream 'nope'", "api");
+
+        HttpResponse<String> noEndpoint = admin.post("/upstreams/api/endpoints/127.0.0.1:1/drain");
+        assertThat(noEndpoint.statusCode()).isEqualTo(404);
+        assertThat(noEndpoint.body()).contains("no endpoint 127.0.0.1:1", one.address());
+
+        assertThat(admin.post("/upstreams/api/endpoints/" + one.address() + "/pause").statusCode()).isEqualTo(404);
+        assertThat(admin.get("/upstreams/api/endpoints/" + one.address() + "/drain").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void reloadAppliesTheFileOrRejectsItWithValidateMessages() throws Exception {
+        TestBackend three = TestBackend.named("three");
+        try {
+            ConfigFiles.write(file, yaml(List.of(one, two, three)));
+            HttpResponse<String> applied = admin.post("/reload");
+            assertThat(applied.statusCode()).isEqualTo(200);
+            assertThat(json(applied).get("result").asText()).isEqualTo("applied");
+            assertThat(json(applied).get("generation").asInt()).isEqualTo(2);
+            assertThat(json(admin.get("/status")).at("/upstreams/0/endpoints").size()).isEqualTo(3);
+
+            Files.writeString(file, Files.readString(file).replace("weight: 2", "weight: -1"));
+            HttpResponse<String> rejected = admin.post("/reload");
+            assertThat(rejected.statusCode()).isEqualTo(400);
+            JsonNode body = json(rejected);
+            assertThat(body.get("result").asText()).isEqualTo("rejected");
+            assertThat(body.get("generation").asInt()).isEqualTo(2);
+            assertThat(body.get("errors").get(0).asText())
+                    .isEqualTo(dev.ballast.proxy.config.ConfigLoader.load(file).errors().get(0).format())
+                    .contains("weight");
+            try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+                assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status())
+                        .as("the old configuration keeps serving").isEqualTo(200);
+            }
+            JsonNode events = json(admin.get("/status")).get("events");
+            assertThat(events.get(events.size() - 2).get("message").asText()).contains("configuration 2 applied (admin)");
+            assertThat(events.get(events.size() - 1).get("kind").asText()).isEqualTo("reload");
+            assertThat(events.get(events.size() - 1).get("message").asText()).startsWith("rejected (admin)");
+        } finally {
+            three.close();
+        }
+    }
+
+    @Test
+    void reloadIsUnavailableWithoutAConfigurationFile() throws Exception {
+        try (ProxyServer fileless = ProxyServer.start(proxy.config())) {
+            HttpResponse<String> response = AdminClient.of(fileless.adminAddress()).post("/reload");
+            assertThat(response.statusCode()).isEqualTo(409);
+            assertThat(response.body()).contains("not started from a configuration file");
+        }
+    }
+
+    @Test
+    void servesTheDashboardFromTheJar() throws Exception {
+        HttpResponse<String> page = admin.get("/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.body()).contains("<script src=\"dashboard.js\"></script>").doesNotContain("http://", "https://");
+        assertThat(admin.get("/dashboard.js").body()).contains("fetch(path");
+        assertThat(admin.get("/dashboard.css").headers().firstValue("content-type")).hasValue("text/css; charset=utf-8");
+    }
+}

@@ -1,0 +1,27 @@
+package dev.ballast.proxy.admin;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class StatsHistoryTest {
+
+    private static final double[] BOUNDS = {0.001, 0.01, 0.1, Double.POSITIVE_INFINITY};
+
+    @Test
+    void quantileInterpolatesInsideItsBucketLikeHistogramQuantile() {
+        long[] counts = {0, 10, 10, 0};  // 10 in (1 ms, 10 ms], 10 in (10 ms, 100 ms]
+
+        assertThat(StatsHistory.quantileMillis(counts, BOUNDS, 0.5)).isCloseTo(10, within(1e-9));
+        assertThat(StatsHistory.quantileMillis(counts, BOUNDS, 0.25)).isCloseTo(5.5, within(1e-9));
+        assertThat(StatsHistory.quantileMillis(counts, BOUNDS, 0.99)).isCloseTo(98.2, within(1e-9));
+    }
+
+    @Test
+    void quantileOfTheOpenBucketIsItsLowerEdgeAndOfNothingIsNaN() {
+        assertThat(StatsHistory.quantileMillis(new long[] {0, 0, 0, 5}, BOUNDS, 0.99)).isEqualTo(100);
+        assertThat(StatsHistory.quantileMillis(new long[] {0, 0, 0, 0}, BOUNDS, 0.5)).isNaN();
+        assertThat(StatsHistory.quantileMillis(new long[] {4, 0, 0, 0}, BOUNDS, 0.5)).isCloseTo(0.5, within(1e-9));
+    }
+}
