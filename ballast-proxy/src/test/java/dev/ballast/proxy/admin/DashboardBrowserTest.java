@@ -1,0 +1,171 @@
+package dev.ballast.proxy.admin;
+
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The dashboard in a real browser: Debian's headless Chromium loads the page from the admin listener,
+ * runs its script against the live API, and the test reads the DOM it rendered and the console
+ * messages it logged. {@code .ci/run} installs Chromium and sets {@code BALLAST_REQUIRE_CHROMIUM}, so
+ * there a missing browser fails the test instead of skipping it.
+ */
+class DashboardBrowserTest {
+
+    /** What Chromium logs to stderr for every console message and uncaught error of the page. */
+    private static final Pattern CONSOLE = Pattern.compile(".*:CONSOLE[:(].*");
+
+    @TempDir
+    Path dir;
+
+    private TestBackend one;
+    private TestBackend two;
+    private ProxyServer proxy;
+    private final AtomicBoolean trafficStop = new AtomicBoolean();
+    private Thread traffic;
+
+    @BeforeEach
+    void start() {
+        one = TestBackend.named("one");
+        two = TestBackend.named("two");
+        Path file = dir.resolve("ballast.yaml");
+        proxy = ProxyServer.start(ConfigFiles.write(file, ConfigFiles.withLocalListeners("""
+                upstreams:
+                  api:
+                    balancer: least-request
+                    endpoints: [%s, %s]
+                    health_check: { path: /healthz, interval: 300ms, timeout: 250ms, unhealthy_threshold: 2, healthy_threshold: 1 }
+                routes:
+                  - name: everything
+                    match: { path_prefix: / }
+                    upstream: api
+                """.formatted(one.address(), two.address()))), file, false);
+        traffic = Thread.ofPlatform().name("traffic").start(() -> {
+            while (!trafficStop.get()) {
+                try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+                    while (!trafficStop.get()) {
+                        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                        Thread.sleep(5);
+                    }
+                } catch (IOException e) {
+                    // the proxy closed the connection (a backend went away mid-request): reconnect
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        trafficStop.set(true);
+        traffic.join(TimeUnit.SECONDS.toMillis(10));
+        proxy.close();
+        one.close();
+        if (two != null) {
+            two.close();
+        }
+    }
+
+    @Test
+    void pageRendersWithoutConsoleErrorsAndShowsAnEndpointTurningUnhealthy() throws Exception {
+        String chromium = chromium();
+        String url = "http://127.0.0.1:" + proxy.adminAddress().getPort() + "/";
+        AdminClient admin = AdminClient.of(proxy.adminAddress());
+        // Some traffic, so the charts have something to draw, and both endpoints checked healthy.
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.get("/stats").body().contains(one.address())
+                && !admin.get("/status").body().contains("\"health\" : \"unhealthy\""));
+
+        Run healthy = run(chromium, "--virtual-time-budget=4000", "--dump-dom", url);
+
+        assertThat(healthy.consoleMessages()).isEmpty();
+        assertThat(healthy.stdout()).contains("data-upstream=\"api\"", "data-rendered=");
+        assertThat(healthy.stdout()).containsPattern(row(one.address(), "healthy"));
+        assertThat(healthy.stdout()).containsPattern(row(two.address(), "healthy"));
+        assertThat(healthy.stdout()).contains("<canvas");
+
+        String stopped = two.address();
+        two.close();
+        two = null;
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                admin.get("/status").body().contains("\"health\" : \"unhealthy\""));
+
+        Run unhealthy = run(chromium, "--virtual-time-budget=4000", "--dump-dom", url);
+
+        assertThat(unhealthy.consoleMessages()).isEmpty();
+        assertThat(unhealthy.stdout()).containsPattern(row(stopped, "unhealthy"));
+        assertThat(unhealthy.stdout()).containsPattern(row(one.address(), "healthy"));
+        assertThat(unhealthy.stdout()).contains("data-kind=\"health\"", "healthy -&gt; unhealthy");
+
+        Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        Run shot = run(chromium, "--virtual-time-budget=4000", "--window-size=1280,900", "--hide-scrollbars",
+                "--screenshot=" + screenshot, url);
+        assertThat(shot.consoleMessages()).isEmpty();
+        byte[] png = Files.readAllBytes(screenshot);
+        assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    private static String row(String address, String state) {
+        return "data-endpoint=\"" + Pattern.quote(address) + "\" data-state=\"" + state + "\"";
+    }
+
+    private record Run(String stdout, List<String> consoleMessages) {
+    }
+
+    private Run run(String chromium, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"),
+                "--enable-logging=stderr", "--v=0"));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "stdout", ".html");
+        Path err = Files.createTempFile(dir, "stderr", ".txt");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("chromium did not finish within 60 s: " + Files.readString(err));
+        }
+        String stderr = Files.readString(err, StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as("chromium exit code; stderr:\n%s", stderr).isZero();
+        List<String> console = stderr.lines().filter(line -> CONSOLE.matcher(line).matches()).toList();
+        return new Run(Files.readString(out, StandardCharsets.UTF_8), console);
+    }
+
+    /** Chromium on the PATH; without one the test is skipped, unless CI asks for it to be there. */
+    private static String chromium() {
+        for (String name : new String[] {"chromium", "chromium-browser", "google-chrome"}) {
+            for (String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+                if (Files.isExecutable(Path.of(directory, name))) {
+                    return Path.of(directory, name).toString();
+                }
+            }
+        }
+        String required = System.getenv("BALLAST_REQUIRE_CHROMIUM");
+        assertThat(required).as("BALLAST_REQUIRE_CHROMIUM is set but no chromium is on the PATH").isNull();
+        assumeThat((String) null).as("chromium not installed (apt-get install chromium)").isNotNull();
+        return null;
+    }
+}
