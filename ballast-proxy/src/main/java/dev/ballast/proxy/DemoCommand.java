@@ -74,7 +74,8 @@ final class DemoCommand implements Callable<Integer> {
                 server = proxy;
                 int bound = proxy.listenerAddresses().get(0).getPort();
                 out.println("try: curl localhost:" + bound + "/   (run it a few times and watch the backends take turns)");
-                out.println("     curl localhost:" + proxy.adminAddress().getPort() + "/healthz");
+                out.println("     curl localhost:" + proxy.adminAddress().getPort() + "/status");
+                out.println("dashboard: http://127.0.0.1:" + proxy.adminAddress().getPort() + "/");
                 out.println("stop with Ctrl-C");
                 out.flush();
             });
