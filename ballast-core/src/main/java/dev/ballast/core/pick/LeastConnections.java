@@ -2,7 +2,8 @@ package dev.ballast.core.pick;
 
 import dev.ballast.core.state.LoadObserver;
 
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * {@code least-connections}: the endpoint with the fewest in-flight requests per unit of weight,
@@ -20,12 +21,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * a child's load fell (a release), the node becomes {@code min(node, child)}, the child re-read after
  * the node: no scan of the others. When it rose (an acquire), nothing changes unless it held the
  * minimum, and then the children are counted again, stopping at the first other child that still
- * holds it. A writer whose view of the children went stale meanwhile finds the node's version changed
+ * holds it; in that case the node needs no bump, since anyone who saw the old load computes the same
+ * minimum. A writer whose view of the children went stale meanwhile finds the node's version changed
  * by the writer that changed them, fails its CAS and recomputes, so no stale minimum survives the
  * last update. Climbing stops at the first node whose load did not change.
  *
- * <p>Cost (docs/benchmarks.md): a pick and its release over 1,000 endpoints mostly take two CASes per
- * update (the leaf and its group), a partial scan of sixteen children, and a short search.
+ * <p>Cost (docs/benchmarks.md): a pick and its release over 1,000 endpoints mostly take three CASes
+ * (the leaf twice, its group once), a partial scan of sixteen children, and a short search.
  */
 final class LeastConnections implements Picker, LoadObserver {
 
@@ -46,10 +48,17 @@ final class LeastConnections implements Picker, LoadObserver {
     private static final long MAX_LOAD = (1L << (63 - VERSION_BITS)) - 1;
 
 
+    /**
+     * Nodes are read with acquire and written by CAS; children in a scan with opaque reads, which are
+     * cheaper and suffice: they come after the acquire read of the node, and a child changed after
+     * them is followed by its writer's own read and CAS of the node, so one of the two CASes fails.
+     */
+    private static final VarHandle NODE = MethodHandles.arrayElementVarHandle(long[].class);
+
     private final EndpointSet endpoints;
     /** levels[0] are the leaves, one per endpoint; node j of level k covers nodes FANOUT j.. of level k - 1. */
-    private final AtomicLongArray[] levels;
-    private final AtomicLongArray root;
+    private final long[][] levels;
+    private final long[] root;
     private final long[] reciprocal;
     /**
      * Where the search for a least-loaded endpoint starts, advanced by every pick so that ties go in
@@ -69,14 +78,14 @@ final class LeastConnections implements Picker, LoadObserver {
         for (int width = n; width > 1; width = (width + FANOUT - 1) >>> FANOUT_BITS) {
             height++;
         }
-        this.levels = new AtomicLongArray[height];
+        this.levels = new long[height][];
         int width = n;
         for (int k = 0; k < height; k++) {
             // Padded to whole groups of FANOUT; padding holds MAX_LOAD and is never picked.
-            levels[k] = new AtomicLongArray(k == height - 1 ? 1 : roundUp(width));
-            for (int j = 0; j < levels[k].length(); j++) {
+            levels[k] = new long[k == height - 1 ? 1 : roundUp(width)];
+            for (int j = 0; j < levels[k].length; j++) {
                 long load = k > 0 ? minOfChildren(k, j) : j < n ? load(j, endpoints.get(j).active()) : MAX_LOAD;
-                levels[k].set(j, load << VERSION_BITS);
+                levels[k][j] = load << VERSION_BITS;
             }
             width = (width + FANOUT - 1) >>> FANOUT_BITS;
         }
@@ -113,20 +122,20 @@ final class LeastConnections implements Picker, LoadObserver {
 
     @Override
     public void loadChanged(int slot, int active) {
-        AtomicLongArray leaves = levels[0];
+        long[] leaves = levels[0];
         long before;
         long load;
         do {
             before = read(leaves, slot);
             // Re-read the live count: a concurrent change may have overtaken the one we were told of.
             load = load(slot, endpoints.get(slot).active());
-        } while (!leaves.compareAndSet(slot, before, load << VERSION_BITS | (before + 1 & VERSION_MASK)));
+        } while (!NODE.compareAndSet(leaves, slot, before, load << VERSION_BITS | (before + 1 & VERSION_MASK)));
         long was = score(before);
         int child = slot;
         for (int k = 1; k < levels.length && load != was; k++) {
             int node = child >>> FANOUT_BITS;
-            AtomicLongArray level = levels[k];
-            AtomicLongArray children = levels[k - 1];
+            long[] level = levels[k];
+            long[] children = levels[k - 1];
             boolean fell = load < was;
             long changedTo;
             do {
@@ -139,8 +148,13 @@ final class LeastConnections implements Picker, LoadObserver {
                     changedTo = current; // it was not the minimum: rising changes nothing
                 } else {
                     changedTo = minAfterRise(k, node, child, was);
+                    if (changedTo == was && current == was) {
+                        // Another child still holds the minimum: no change, and no bump either, since a
+                        // writer that saw this child's old load computes this same minimum.
+                        return;
+                    }
                 }
-            } while (!level.compareAndSet(node, before, changedTo << VERSION_BITS | (before + 1 & VERSION_MASK)));
+            } while (!NODE.compareAndSet(level, node, before, changedTo << VERSION_BITS | (before + 1 & VERSION_MASK)));
             was = score(before);
             load = changedTo;
             child = node;
@@ -152,12 +166,12 @@ final class LeastConnections implements Picker, LoadObserver {
      * {@code was}, rose: {@code was} again as soon as another child still holds it, else a full count.
      */
     private long minAfterRise(int k, int node, int risen, long was) {
-        AtomicLongArray children = levels[k - 1];
+        long[] children = levels[k - 1];
         int first = node << FANOUT_BITS;
-        int end = Math.min(first + FANOUT, children.length());
+        int end = Math.min(first + FANOUT, children.length);
         long min = MAX_LOAD;
         for (int child = first; child < end; child++) {
-            long load = score(children.get(child));
+            long load = score((long) NODE.getOpaque(children, child));
             if (load == was && child != risen) {
                 return load; // as low as the old minimum: still the minimum
             }
@@ -169,13 +183,13 @@ final class LeastConnections implements Picker, LoadObserver {
     /** True when every leaf holds its endpoint's load and every node the minimum of its children: for tests, at rest. */
     boolean isSettled() {
         for (int j = 0; j < endpoints.size(); j++) {
-            if (score(levels[0].get(j)) != load(j, endpoints.get(j).active())) {
+            if (score(levels[0][j]) != load(j, endpoints.get(j).active())) {
                 return false;
             }
         }
         for (int k = 1; k < levels.length; k++) {
-            for (int node = 0; node < levels[k].length(); node++) {
-                if (score(levels[k].get(node)) != minOfChildren(k, node)) {
+            for (int node = 0; node < levels[k].length; node++) {
+                if (score(levels[k][node]) != minOfChildren(k, node)) {
                     return false;
                 }
             }
@@ -185,18 +199,18 @@ final class LeastConnections implements Picker, LoadObserver {
 
     /** The smallest load among the children of node {@code node} of level {@code k}. */
     private long minOfChildren(int k, int node) {
-        AtomicLongArray children = levels[k - 1];
+        long[] children = levels[k - 1];
         int first = node << FANOUT_BITS;
-        int end = Math.min(first + FANOUT, children.length());
+        int end = Math.min(first + FANOUT, children.length);
         long min = MAX_LOAD;
         for (int child = first; child < end; child++) {
-            min = Math.min(min, score(children.get(child)));
+            min = Math.min(min, score((long) NODE.getOpaque(children, child)));
         }
         return min;
     }
 
-    private static long read(AtomicLongArray level, int node) {
-        return level.get(node);
+    private static long read(long[] level, int node) {
+        return (long) NODE.getAcquire(level, node);
     }
 
     /** The load that orders endpoints: (active + 1) / weight, fixed point. */
@@ -217,15 +231,15 @@ final class LeastConnections implements Picker, LoadObserver {
     private int firstAtMost(int from, long max) {
         int node = from;
         for (int k = 0; k < levels.length; k++) {
-            AtomicLongArray level = levels[k];
-            int groupEnd = Math.min((node | (FANOUT - 1)) + 1, level.length());
+            long[] level = levels[k];
+            int groupEnd = Math.min((node | (FANOUT - 1)) + 1, level.length);
             for (int j = node; j < groupEnd; j++) {
                 if (score(read(level, j)) <= max) {
                     return descend(k, j, max);
                 }
             }
             node = (node >>> FANOUT_BITS) + 1; // the next group up, after the one just searched
-            if (k + 1 < levels.length && node >= levels[k + 1].length()) {
+            if (k + 1 < levels.length && node >= levels[k + 1].length) {
                 return -1;
             }
         }
@@ -236,9 +250,9 @@ final class LeastConnections implements Picker, LoadObserver {
     private int descend(int k, int j, long max) {
         int node = j;
         for (int level = k; level > 0; level--) {
-            AtomicLongArray children = levels[level - 1];
+            long[] children = levels[level - 1];
             int first = node << FANOUT_BITS;
-            int end = Math.min(first + FANOUT, children.length());
+            int end = Math.min(first + FANOUT, children.length);
             int found = -1;
             for (int child = first; child < end; child++) {
                 if (score(read(children, child)) <= max) {
@@ -257,9 +271,9 @@ final class LeastConnections implements Picker, LoadObserver {
     private int descendToMin() {
         int node = 0;
         for (int k = levels.length - 1; k > 0; k--) {
-            AtomicLongArray children = levels[k - 1];
+            long[] children = levels[k - 1];
             int first = node << FANOUT_BITS;
-            int end = Math.min(first + FANOUT, children.length());
+            int end = Math.min(first + FANOUT, children.length);
             int best = first;
             for (int child = first + 1; child < end; child++) {
                 if (score(read(children, child)) < score(read(children, best))) {
