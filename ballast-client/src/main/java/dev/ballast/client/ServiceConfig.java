@@ -16,9 +16,9 @@ import java.util.Objects;
 
 /**
  * One named service the client calls: the same settings as one entry of the proxy's
- * {@code upstreams} (docs/client.md maps every YAML key onto a component), so the proxy's YAML
- * parser can produce these records and a service and the proxy agree on their configuration. The
- * client itself reads no YAML and depends on no YAML library.
+ * {@code upstreams} (docs/client.md maps every YAML key onto a component), so a service and the proxy
+ * agree on their configuration: {@link ServiceConfigs} builds these records from the proxy's YAML as
+ * parsed by any YAML library. The client itself depends on no YAML library.
  *
  * <p>Validated once when built; an invalid config fails with every problem and its path, e.g.
  * {@code services.orders.balancer: 'fastest' (expected one of: round-robin, ...)}.

@@ -1,0 +1,38 @@
+package dev.ballast.client.internal;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Duration text as the proxy reads it: a whole number with a unit ({@code 250ms}, {@code 2s},
+ * {@code 1m}, {@code 1h}), or {@code 0}. A bare number is refused: seconds or milliseconds?
+ */
+final class Durations {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
+    static final String EXPECTED = "a duration like 250ms, 2s, 1m or 1h";
+
+    private Durations() {
+    }
+
+    /** @throws IllegalArgumentException saying what was written and what is expected */
+    static long parseMillis(String text) {
+        String trimmed = text.strip();
+        if (trimmed.equals("0")) {
+            return 0;
+        }
+        Matcher m = DURATION.matcher(trimmed);
+        if (!m.matches()) {
+            String hint = trimmed.chars().allMatch(Character::isDigit) && !trimmed.isEmpty()
+                    ? "'" + trimmed + "' has no unit" : "'" + trimmed + "' is not a duration";
+            throw new IllegalArgumentException(hint + " (expected: " + EXPECTED + ")");
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> amount;
+            case "s" -> amount * 1_000;
+            case "m" -> amount * 60_000;
+            default -> amount * 3_600_000;
+        };
+    }
+}

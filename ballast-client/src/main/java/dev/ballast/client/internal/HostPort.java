@@ -1,0 +1,62 @@
+package dev.ballast.client.internal;
+
+import java.util.regex.Pattern;
+
+/** An endpoint's {@code host:port} with the proxy's rules and messages: IPv6 in brackets, no scheme. */
+record HostPort(String host, int port) {
+
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
+    private static final String EXPECTED = "host:port, like 127.0.0.1:8080 or [::1]:8080";
+
+    /**
+     * Parses {@code host:port} (IPv6 in brackets), port 1..65535.
+     *
+     * @throws IllegalArgumentException saying what is wrong and what was expected
+     */
+    static HostPort parse(String text) {
+        String address = text.strip();
+        if (address.contains("://")) {
+            throw new IllegalArgumentException("'" + address + "' is a URL (expected: " + EXPECTED + ", no scheme)");
+        }
+        String host;
+        String port;
+        if (address.startsWith("[")) {
+            int close = address.indexOf(']');
+            if (close < 0 || !address.startsWith(":", close + 1)) {
+                throw new IllegalArgumentException("'" + address + "' is not host:port (expected: " + EXPECTED + ")");
+            }
+            host = address.substring(1, close);
+            port = address.substring(close + 2);
+            if (!host.contains(":") || !IPV6.matcher(host).matches()) {
+                throw new IllegalArgumentException("'" + host + "' in brackets is not an IPv6 address");
+            }
+        } else {
+            int colon = address.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("'" + address + "' has no port (expected: " + EXPECTED + ")");
+            }
+            if (address.indexOf(':') != colon) {
+                throw new IllegalArgumentException("'" + address + "' is not host:port (expected: " + EXPECTED
+                        + "; IPv6 addresses go in brackets)");
+            }
+            host = address.substring(0, colon);
+            port = address.substring(colon + 1);
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("'" + address + "' has no host (expected: " + EXPECTED + ")");
+            }
+            if (!HOST_NAME.matcher(host).matches()) {
+                throw new IllegalArgumentException("'" + host + "' is not a host name or IP address");
+            }
+        }
+        String range = "1..65535";
+        if (port.isEmpty() || port.length() > 9 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("'" + port + "' is not a port number (expected: " + range + ")");
+        }
+        int number = Integer.parseInt(port);
+        if (number < 1 || number > 65_535) {
+            throw new IllegalArgumentException("port " + number + " out of range (expected: " + range + ")");
+        }
+        return new HostPort(host, number);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.ballast.client.internal;
+
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Expands {@code ${NAME}} and {@code ${NAME:-default}} inside one text value, as the proxy does after
+ * parsing, so a variable's value is always plain text. {@code $${} writes a literal {@code ${}.
+ */
+final class Placeholders {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final String EXPECTED = "(expected: ${NAME} or ${NAME:-default})";
+
+    private Placeholders() {
+    }
+
+    /**
+     * @param env looks a variable up; null when it is not set
+     * @throws IllegalArgumentException naming the unset variable or the malformed reference
+     */
+    static String expand(String text, Function<String, String> env) {
+        if (text.indexOf('$') < 0) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int i = 0;
+        while (i < text.length()) {
+            if (text.startsWith("$${", i)) {
+                out.append("${");
+                i += 3;
+            } else if (text.startsWith("${", i)) {
+                int close = text.indexOf('}', i + 2);
+                if (close < 0) {
+                    throw new IllegalArgumentException("unclosed '${' " + EXPECTED);
+                }
+                out.append(resolve(text.substring(i + 2, close), env));
+                i = close + 1;
+            } else {
+                out.append(text.charAt(i++));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String resolve(String reference, Function<String, String> env) {
+        int separator = reference.indexOf(":-");
+        String name = separator < 0 ? reference : reference.substring(0, separator);
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("'${" + reference + "}' is not a variable reference " + EXPECTED);
+        }
+        String value = env.apply(name);
+        if (separator >= 0) {
+            // Shell semantics of ':-': the default also replaces a variable set to the empty string.
+            return value == null || value.isEmpty() ? reference.substring(separator + 2) : value;
+        }
+        if (value == null) {
+            throw new IllegalArgumentException("environment variable " + name
+                    + " is not set (set it, or give a default: ${" + name + ":-value})");
+        }
+        return value;
+    }
+}

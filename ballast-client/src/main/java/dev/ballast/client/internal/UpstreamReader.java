@@ -1,0 +1,293 @@
+package dev.ballast.client.internal;
+
+import dev.ballast.client.ServiceConfig;
+import dev.ballast.client.ServiceConfig.HashKey;
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.BalancerOptions;
+import dev.ballast.core.pick.Policies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Reads the proxy's {@code upstreams} section, as a generic map, into {@link ServiceConfig}s: the
+ * same keys, defaults, units, rules and messages as the proxy's {@code UpstreamReader} (the resilience
+ * keys are {@link ResilienceReader}'s). Keys that only mean something to the proxy ({@code idle_timeout},
+ * {@code pool}, {@code host_header}) are validated and then ignored, so a file one accepts the other
+ * accepts too. Every problem is collected; if there are any, one {@link IllegalArgumentException}
+ * lists them all, one per line, each with its path. The proxy's warnings are logged at WARN.
+ *
+ * <p>Not API: {@code dev.ballast.client.ServiceConfigs} is.
+ */
+public final class UpstreamReader {
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamReader.class);
+
+    static final String ROOT = "upstreams";
+    static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 1_000;
+    static final long DEFAULT_RESPONSE_TIMEOUT_MILLIS = 15_000;
+
+    private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
+            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header"),
+            ResilienceReader.KEYS.stream()).toList();
+    private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
+    private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
+    private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+    private static final String NAME_EXPECTED = "letters, digits, '-' and '_', up to 63 characters";
+    private static final String HASH_KEY_EXPECTED = "header:NAME, cookie:NAME, query:NAME, client-ip or path";
+    // RFC 9110 token characters: valid in header, cookie and (unencoded) query parameter names.
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    private UpstreamReader() {
+    }
+
+    /**
+     * Every upstream of {@code upstreams} (the value of the top-level key), in the map's order.
+     *
+     * @param env looks up a variable for {@code ${NAME}}; returns null when it is not set
+     * @throws IllegalArgumentException listing every problem, one per line, each with its path
+     */
+    public static List<ServiceConfig> readAll(Map<String, ?> upstreams, Function<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        Problems problems = new Problems();
+        List<ServiceConfig> configs = new ArrayList<>();
+        new Value(upstreams, ROOT, problems, env).entries("a mapping of upstream names to upstreams")
+                .orElse(Map.of())
+                .forEach((name, value) -> read(name, value).ifPresent(configs::add));
+        return finish(problems, configs);
+    }
+
+    /**
+     * The upstream {@code name} of {@code upstreams}; {@code upstream} is its value (null reads as an
+     * upstream with every default, as {@code name:} with nothing after it does in the proxy).
+     *
+     * @throws IllegalArgumentException listing every problem, one per line, each with its path
+     */
+    public static ServiceConfig read(String name, Map<String, ?> upstream, Function<String, String> env) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(env, "env");
+        Problems problems = new Problems();
+        Optional<ServiceConfig> config = read(name, new Value(upstream, Paths.key(ROOT, name), problems, env));
+        return finish(problems, config.stream().toList()).getFirst();
+    }
+
+    private static List<ServiceConfig> finish(Problems problems, List<ServiceConfig> configs) {
+        problems.warnings().forEach(warning -> log.warn("{}", warning));
+        if (problems.errorCount() > 0) {
+            List<String> errors = problems.errors();
+            throw new IllegalArgumentException(errors.size() + (errors.size() == 1 ? " problem" : " problems")
+                    + " in " + ROOT + ":\n" + String.join("\n", errors));
+        }
+        return List.copyOf(configs);
+    }
+
+    /** The upstream, or empty when it has errors (each recorded). */
+    private static Optional<ServiceConfig> read(String name, Value value) {
+        int errorsBefore = value.problems().errorCount();
+        if (!NAME.matcher(name).matches()) {
+            value.error("'" + name + "' is not a valid upstream name (expected: " + NAME_EXPECTED + ")");
+        }
+        Optional<Section> maybeSection = value.section(KEYS);
+        if (maybeSection.isEmpty()) {
+            return Optional.empty();
+        }
+        Section section = maybeSection.get();
+        ServiceConfig.Builder builder = ServiceConfig.builder(name);
+
+        Optional<String> chosenBalancer = section.has("balancer")
+                ? section.get("balancer").flatMap(UpstreamReader::balancer) : Optional.of(Policies.ROUND_ROBIN);
+        String balancer = chosenBalancer.orElse(Policies.ROUND_ROBIN);
+        Optional<HashKeySpec> hashKey = section.get("hash_key").flatMap(UpstreamReader::hashKey);
+        double boundedLoad = section.get("bounded_load").flatMap(UpstreamReader::boundedLoad).orElse(0.0);
+        builder.balancer(balancer);
+        if (Policies.isHashBased(balancer)) {
+            hashKey.ifPresent(spec -> {
+                if (spec.key() != null) {
+                    builder.hashKey(spec.key().toString());
+                } else {
+                    section.get("hash_key").orElseThrow().warn("client-ip has no meaning in a client: calls are"
+                            + " hashed on ClientRequest.hashKey(...) when set, else spread at random");
+                }
+            });
+            builder.boundedLoad(boundedLoad);
+        } else if (chosenBalancer.isPresent()) {
+            // Not after a misspelt balancer: the user meant some other balancer, perhaps a hashing one.
+            section.get("hash_key").ifPresent(key -> key.warn("ignored by balancer '" + balancer
+                    + "' (only " + Policies.RING_HASH + " and " + Policies.MAGLEV + " use a hash key)"));
+            section.get("bounded_load").ifPresent(key -> key.warn("ignored by balancer '" + balancer
+                    + "' (only " + Policies.RING_HASH + " and " + Policies.MAGLEV + " bound loads)"));
+        }
+        builder.endpoints(endpoints(section));
+        long responseTimeout = section.duration("response_timeout", DEFAULT_RESPONSE_TIMEOUT_MILLIS, 1);
+        builder.connectTimeout(Duration.ofMillis(section.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT_MILLIS, 1)))
+                .responseTimeout(Duration.ofMillis(responseTimeout));
+
+        // The proxy's own keys: checked by its rules so both accept the same file, then left out.
+        section.duration("idle_timeout", 0, 1);
+        section.get("pool").ifPresent(UpstreamReader::pool);
+        section.get("host_header").ifPresent(UpstreamReader::hostHeader);
+
+        ResilienceReader.read(section, builder);
+
+        if (value.problems().errorCount() > errorsBefore) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(builder.build());
+        } catch (IllegalArgumentException e) {
+            // Checked above already; should the record grow a rule of its own, still one message per problem.
+            e.getMessage().lines().forEach(value::error);
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> balancer(Value value) {
+        return value.word("a balancer id").filter(id -> {
+            if (Policies.ids().contains(id)) {
+                return true;
+            }
+            value.error("unknown balancer '" + id + "'" + Suggestions.hint(id, Policies.ids())
+                    + " (expected one of: " + String.join(", ", Policies.ids()) + ")");
+            return false;
+        });
+    }
+
+    /** A parsed {@code hash_key}; {@code key} is null for {@code client-ip}, which a client cannot read. */
+    private record HashKeySpec(HashKey key) {
+    }
+
+    private static Optional<HashKeySpec> hashKey(Value value) {
+        return value.word(HASH_KEY_EXPECTED).flatMap(key -> {
+            switch (key) {
+                case "client-ip":
+                    return Optional.of(new HashKeySpec(null));
+                case "path":
+                    return Optional.of(new HashKeySpec(new HashKey(HashKey.Source.PATH, "")));
+                default:
+                    break;
+            }
+            int colon = key.indexOf(':');
+            HashKey.Source source = colon < 0 ? null : switch (key.substring(0, colon).toLowerCase(Locale.ROOT)) {
+                case "header" -> HashKey.Source.HEADER;
+                case "cookie" -> HashKey.Source.COOKIE;
+                case "query" -> HashKey.Source.QUERY;
+                default -> null;
+            };
+            if (source == null) {
+                value.error("'" + key + "' is not a hash key (expected: " + HASH_KEY_EXPECTED + ")");
+                return Optional.empty();
+            }
+            String name = key.substring(colon + 1).strip();
+            if (!TOKEN.matcher(name).matches()) {
+                value.error("'" + key + "': '" + name + "' is not a valid " + source.name().toLowerCase(Locale.ROOT)
+                        + " name (expected: " + HASH_KEY_EXPECTED + ")");
+                return Optional.empty();
+            }
+            return Optional.of(new HashKeySpec(new HashKey(source, name)));
+        });
+    }
+
+    /** {@code true} asks for the usual factor, {@code false} or 0 turns the bound off. */
+    private static Optional<Double> boundedLoad(Value value) {
+        String expected = "0 for off, true for " + BalancerOptions.defaultBoundedLoadFactor()
+                + ", or a factor of at least 1.0";
+        return value.word(expected).flatMap(text -> {
+            if (text.equals("true")) {
+                return Optional.of(BalancerOptions.defaultBoundedLoadFactor());
+            }
+            if (text.equals("false")) {
+                return Optional.of(0.0);
+            }
+            double factor;
+            try {
+                factor = Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                value.error("'" + text + "' is not a number (expected: " + expected + ")");
+                return Optional.empty();
+            }
+            if (factor != 0 && !(factor >= 1.0 && factor <= 100)) {
+                value.error(text + " out of range (expected: " + expected + ", at most 100)");
+                return Optional.empty();
+            }
+            return Optional.of(factor);
+        });
+    }
+
+    private static List<Endpoint> endpoints(Section section) {
+        Optional<Value> endpointsValue = section.get("endpoints");
+        List<Value> items = endpointsValue.isEmpty() ? List.of()
+                : endpointsValue.get().items("a list of endpoints (" + ENDPOINT_EXPECTED + ")").orElse(List.of());
+        // No endpoints is allowed, as in the proxy: client.setEndpoints (discovery) fills them in later.
+        List<Endpoint> endpoints = new ArrayList<>();
+        Map<String, Value> firstByAddress = new HashMap<>();
+        for (Value item : items) {
+            endpoint(item).ifPresent(endpoint -> {
+                Value first = firstByAddress.putIfAbsent(endpoint.address(), item);
+                if (first != null) {
+                    item.error("duplicate endpoint " + endpoint.address() + " (also " + first.path() + ")");
+                    return;
+                }
+                endpoints.add(endpoint);
+            });
+        }
+        return endpoints;
+    }
+
+    private static Optional<Endpoint> endpoint(Value item) {
+        if (!item.isMapping()) {
+            return endpointAddress(item).map(address -> Endpoint.of(address.host(), address.port()));
+        }
+        Section section = item.section(ENDPOINT_KEYS).orElseThrow();
+        Optional<HostPort> address = section.required("address", "host:port").flatMap(UpstreamReader::endpointAddress);
+        int weight = section.integer("weight", Endpoint.DEFAULT_WEIGHT, Endpoint.MIN_WEIGHT, Endpoint.MAX_WEIGHT);
+        String zone = section.get("zone").flatMap(value -> value.text("a zone name")).orElse("");
+        Map<String, String> metadata = section.get("metadata")
+                .map(value -> value.strings("a mapping of labels to values")).orElse(Map.of());
+        return address.map(a -> new Endpoint(a.host(), a.port(), weight, zone.strip(), metadata));
+    }
+
+    private static Optional<HostPort> endpointAddress(Value value) {
+        return value.word(ENDPOINT_EXPECTED).flatMap(text -> {
+            try {
+                return Optional.of(HostPort.parse(text));
+            } catch (IllegalArgumentException e) {
+                value.error(e.getMessage());
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** {@code pool}: the proxy's connection pools; {@code HttpClient} keeps its own. Checked only. */
+    private static void pool(Value value) {
+        value.section(POOL_KEYS).ifPresent(section -> {
+            int max = section.integer("max_connections_per_endpoint", 1024, 1, 1_000_000);
+            int idle = section.integer("max_idle_per_endpoint", Math.min(64, max), 0, 1_000_000);
+            if (idle > max) {
+                section.get("max_idle_per_endpoint").orElseThrow().error(idle
+                        + " is more than max_connections_per_endpoint " + max + " (expected: 0.." + max + ")");
+            }
+        });
+    }
+
+    /** {@code host_header}: {@code HttpClient} sets {@code Host} itself. Checked only. */
+    private static void hostHeader(Value value) {
+        String expected = "preserve, endpoint, or a host name to send";
+        value.word(expected).ifPresent(text -> {
+            if (text.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+                value.error("'" + text + "' has spaces or control characters (expected: " + expected + ")");
+            }
+        });
+    }
+}
