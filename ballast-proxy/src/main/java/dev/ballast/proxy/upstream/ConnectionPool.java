@@ -72,6 +72,7 @@ public final class ConnectionPool {
         CircuitBreaker.Admission connections = breaker.tryAcquireConnection();
         if (!connections.admitted()) {
             breaker.releasePendingRequest();
+            upstream.shedIdleConnections(loop);
             callback.circuitBreakerOpen(connections);
             return;
         }
@@ -118,6 +119,18 @@ public final class ConnectionPool {
             return;
         }
         channel.close();
+    }
+
+    /**
+     * Closes one idle connection of this loop, if it has any: another loop needs room under {@code
+     * max_connections}, and a connection in use elsewhere is worth more than one idle here.
+     */
+    void shedIdle() {
+        for (EndpointPool pool : byEndpoint.values()) {
+            if (pool.closeOldestIdle()) {
+                return;
+            }
+        }
     }
 
     void closeIdle() {

@@ -84,6 +84,16 @@ final class EndpointPool {
         closeAll();
     }
 
+    /** Closes the connection idle the longest; false when none is idle. */
+    boolean closeOldestIdle() {
+        UpstreamConnection oldest = idle.pollLast();
+        if (oldest == null) {
+            return false;
+        }
+        oldest.channel().close();
+        return true;
+    }
+
     void closeAll() {
         UpstreamConnection connection;
         while ((connection = idle.pollFirst()) != null) {

@@ -232,6 +232,19 @@ public final class Upstream implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * {@code loop} was refused a connection by {@code max_connections}: every other loop closes one of
+     * its idle connections, so that idle connections elsewhere cannot keep this loop from connecting
+     * until they time out. The refused request has its 503 already; the next one finds room.
+     */
+    void shedIdleConnections(EventLoop loop) {
+        for (ConnectionPool pool : pools.values()) {
+            if (pool.eventLoop() != loop) {
+                pool.eventLoop().execute(pool::shedIdle);
+            }
+        }
+    }
+
     /** Closes the idle connections of every loop; in-flight ones finish on their own. */
     public void closeIdleConnections() {
         for (ConnectionPool pool : pools.values()) {
