@@ -12,6 +12,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -32,6 +34,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +45,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -68,6 +72,8 @@ public final class TestBackend implements AutoCloseable {
     private final Channel server;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
+    private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong bodyBytesReceived = new AtomicLong();
     private final AtomicLong bodyBytesWritten = new AtomicLong();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
@@ -87,6 +93,7 @@ public final class TestBackend implements AutoCloseable {
                         int id = connections.incrementAndGet();
                         open.incrementAndGet();
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        children.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new Handler(id));
                     }
                 })
@@ -143,9 +150,18 @@ public final class TestBackend implements AutoCloseable {
         return requests.get(requests.size() - 1);
     }
 
+    /**
+     * Stops like a killed process: no more connections, and every open one closed, whatever it was
+     * doing (a graceful event loop shutdown alone can leave accepted connections open and unread).
+     * Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.close().syncUninterruptibly();
+        children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

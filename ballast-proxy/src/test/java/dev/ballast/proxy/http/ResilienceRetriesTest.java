@@ -1,0 +1,325 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.Backoff;
+import dev.ballast.core.resilience.RetryPolicy.Condition;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.ResilienceConfig;
+import dev.ballast.proxy.config.RetryConfig;
+import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.TestConfigs;
+import dev.ballast.proxy.testing.TestPattern;
+import dev.ballast.proxy.upstream.Upstream;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.ballast.proxy.testing.TestConfigs.endpoint;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What is retried, where, how often and after how long; what is not, and why the client is told. */
+class ResilienceRetriesTest {
+
+    private static final RetryConfig DEFAULTS = RetryConfig.defaults();
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private ProxyServer proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        for (AutoCloseable resource : resources) {
+            resource.close();
+        }
+    }
+
+    private TestBackend backend(String name) {
+        TestBackend backend = TestBackend.named(name);
+        resources.add(backend);
+        return backend;
+    }
+
+    /** Reads the whole request, then closes the connection without a word. */
+    private TestBackend resetting(String name) {
+        TestBackend backend = backend(name);
+        backend.respondWith((ctx, request) -> ctx.close());
+        return backend;
+    }
+
+    /**
+     * Starts the proxy with {@code balancer: first} (every request tries the endpoints in this order)
+     * and outlier detection off, so that which endpoint fails first is certain.
+     */
+    private InetSocketAddress start(RetryConfig retries, List<Endpoint> endpoints) {
+        return start(retries, endpoints, Policies.FIRST);
+    }
+
+    private InetSocketAddress start(RetryConfig retries, List<Endpoint> endpoints, String balancer) {
+        ResilienceConfig resilience = ResilienceConfig.defaults().withRetries(retries)
+                .withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(5, Duration.ofSeconds(30), 0));
+        UpstreamConfig upstream = TestConfigs.upstream("api", balancer, endpoints).withResilience(resilience);
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        return proxy.listenerAddresses().get(0);
+    }
+
+    private Upstream upstream() {
+        return proxy.upstreams().get("api");
+    }
+
+    private static RetryConfig retries(int attempts, Set<Condition> on, Set<Integer> statuses, Backoff backoff) {
+        return new RetryConfig(attempts, on, statuses, Duration.ZERO, RetryConfig.DEFAULT_BUDGET_PERCENT, backoff);
+    }
+
+    private static RawHttp.Response send(InetSocketAddress address, String method, byte[] body) throws IOException {
+        try (RawHttp client = RawHttp.connect(address)) {
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            raw.writeBytes((method + " /doc HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            raw.writeBytes(body);
+            return client.send(raw.toByteArray()).read();
+        }
+    }
+
+    private static byte[] pattern(int length) throws IOException {
+        return TestPattern.stream(length, () -> { }).readAllBytes();
+    }
+
+    private static Endpoint deadEndpoint() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return Endpoint.of("127.0.0.1", socket.getLocalPort());
+        }
+    }
+
+    @Test
+    void postWhoseBodyWasSentIsNotRetriedWhenTheBackendResets() throws Exception {
+        TestBackend first = resetting("first");
+        TestBackend second = backend("second");
+        InetSocketAddress address = start(DEFAULTS, List.of(endpoint(first), endpoint(second)));
+
+        RawHttp.Response response = send(address, "POST", "order=1".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).contains("connection closed before a response")
+                .contains("not retried: non-idempotent request already sent");
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("1");
+        assertThat(first.requests()).hasSize(1);
+        assertThat(second.requests()).as("the order was not placed twice").isEmpty();
+    }
+
+    @Test
+    void putIsRetriedOnAnotherEndpointWithItsBodySentAgain() throws Exception {
+        TestBackend first = resetting("first");
+        TestBackend second = backend("second");
+        second.respondWith(TestBackend.digestEcho());
+        InetSocketAddress address = start(DEFAULTS, List.of(endpoint(first), endpoint(second)));
+        int length = 40 * 1024;
+
+        RawHttp.Response response = send(address, "PUT", pattern(length));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.text()).isEqualTo(length + " " + TestPattern.sha256(length));
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("2");
+        assertThat(first.requests()).singleElement().satisfies(r -> assertThat(r.bodyLength()).isEqualTo(length));
+        assertThat(upstream().retries()).isEqualTo(1);
+    }
+
+    @Test
+    void aBodyLargerThanWhatIsKeptForRetriesIsNotRetriedOnceSent() throws Exception {
+        TestBackend first = resetting("first");
+        TestBackend second = backend("second");
+        InetSocketAddress address = start(DEFAULTS, List.of(endpoint(first), endpoint(second)));
+        int length = Exchange.MAX_REPLAY_BYTES + 1;
+
+        RawHttp.Response response = send(address, "PUT", pattern(length));
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).contains("not retried: request body larger than the 64 KiB kept for retries");
+        assertThat(second.requests()).isEmpty();
+    }
+
+    @Test
+    void connectFailuresAreRetriedForAnyMethodAndTheResponseCountsTheTries() throws Exception {
+        TestBackend live = backend("live");
+        InetSocketAddress address = start(DEFAULTS, List.of(deadEndpoint(), endpoint(live)));
+
+        RawHttp.Response response = send(address, "POST", "order=2".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.text()).isEqualTo("live");
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("2");
+    }
+
+    @Test
+    void retriedStatusesGoToAnotherEndpointThanTheOneThatFailed() throws Exception {
+        TestBackend failing = backend("failing");
+        failing.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy"));
+        TestBackend good = backend("good");
+        InetSocketAddress address = start(retries(2, Set.of(), Set.of(503), RetryConfig.DEFAULT_BACKOFF),
+                List.of(endpoint(failing), endpoint(good)), Policies.ROUND_ROBIN);
+
+        int retried = 0;
+        for (int i = 0; i < 20; i++) {
+            RawHttp.Response response = send(address, "GET", new byte[0]);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("good");
+            retried += response.header("x-ballast-attempts").equals("2") ? 1 : 0;
+        }
+
+        assertThat(failing.requests()).as("each request that met the failing endpoint met it once").hasSize(retried);
+        assertThat(retried).isPositive();
+    }
+
+    @Test
+    void aStatusLeftAfterTheLastTryIsForwarded() throws Exception {
+        TestBackend a = backend("a");
+        TestBackend b = backend("b");
+        for (TestBackend backend : List.of(a, b)) {
+            backend.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.BAD_GATEWAY,
+                    "from " + backend.name()));
+        }
+        InetSocketAddress address = start(retries(1, Set.of(), Set.of(502), Backoff.none()),
+                List.of(endpoint(a), endpoint(b)));
+
+        RawHttp.Response response = send(address, "GET", new byte[0]);
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).as("the upstream's own answer, not the proxy's").isEqualTo("from b");
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("2");
+    }
+
+    @Test
+    void retriesWaitAFullJitterBackoff() throws Exception {
+        TestBackend failing = backend("failing");
+        failing.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy"));
+        TestBackend good = backend("good");
+        Duration ceiling = Duration.ofMillis(300);
+        InetSocketAddress address = start(retries(1, Set.of(), Set.of(503), Backoff.exponential(ceiling, ceiling)),
+                List.of(endpoint(failing), endpoint(good)));
+
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            long started = System.nanoTime();
+            assertThat(send(address, "GET", new byte[0]).status()).isEqualTo(200);
+            millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+
+        // Uniform in [0, 300ms]: never above the ceiling (plus time to serve), and not all near zero
+        // (twelve draws below 30 ms have a chance of 10^-12).
+        assertThat(millis).allSatisfy(ms -> assertThat(ms).isLessThan(ceiling.toMillis() + 250));
+        assertThat(millis).anySatisfy(ms -> assertThat(ms).isGreaterThanOrEqualTo(30));
+    }
+
+    @Test
+    void perTryTimeoutMovesAHangingRequestToAnotherEndpoint() throws Exception {
+        TestBackend hanging = backend("hanging");
+        hanging.respondWith(TestBackend.silent());
+        TestBackend good = backend("good");
+        RetryConfig retries = new RetryConfig(1, EnumSet.of(Condition.TIMEOUT), Set.of(), Duration.ofMillis(200),
+                RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
+        InetSocketAddress address = start(retries, List.of(endpoint(hanging), endpoint(good)));
+
+        long started = System.nanoTime();
+        RawHttp.Response response = send(address, "GET", new byte[0]);
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.text()).isEqualTo("good");
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("2");
+        assertThat(tookMillis).isBetween(190L, 1_000L);
+    }
+
+    @Test
+    void responseTimeoutBoundsTheRequestOverAllItsTries() throws Exception {
+        TestBackend a = backend("a");
+        TestBackend b = backend("b");
+        a.respondWith(TestBackend.silent());
+        b.respondWith(TestBackend.silent());
+        RetryConfig retries = new RetryConfig(5, EnumSet.of(Condition.TIMEOUT), Set.of(), Duration.ofMillis(200),
+                RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
+        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.ROUND_ROBIN,
+                List.of(endpoint(a), endpoint(b))), 500).withResilience(ResilienceConfig.defaults().withRetries(retries));
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+
+        long started = System.nanoTime();
+        RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(response.status()).isEqualTo(504);
+        assertThat(response.text()).contains("no response header within").contains("(after 3 tries)");
+        assertThat(tookMillis).as("500 ms of response_timeout, not 6 tries of 200 ms").isBetween(480L, 1_100L);
+    }
+
+    @Test
+    void retryBudgetCapsRetriesWhenEveryEndpointFails() throws Exception {
+        int clients = 30;
+        AtomicInteger served = new AtomicInteger();
+        List<TestBackend> backends = new ArrayList<>();
+        for (String name : List.of("a", "b", "c")) {
+            TestBackend backend = backend(name);
+            backend.respondWith(TestBackend.delayed(Duration.ofMillis(150), (ctx, request) -> {
+                served.incrementAndGet();
+                TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded");
+            }));
+            backends.add(backend);
+        }
+        InetSocketAddress address = start(retries(3, Set.of(), Set.of(503), Backoff.none()),
+                backends.stream().map(TestConfigs::endpoint).toList(), Policies.ROUND_ROBIN);
+        // Without a budget every request would be tried 4 times: 120 requests upstream.
+        List<Integer> retriesInFlight = new CopyOnWriteArrayList<>();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (sampling.get()) {
+                retriesInFlight.add(upstream().retryBudget().activeRetries());
+                Thread.onSpinWait();
+            }
+        });
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<RawHttp.Response>> responses = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            responses.add(pool.submit(() -> {
+                go.await();
+                return send(address, "GET", new byte[0]);
+            }));
+        }
+        go.countDown();
+        for (Future<RawHttp.Response> response : responses) {
+            assertThat(response.get(10, TimeUnit.SECONDS).status()).isEqualTo(503);
+        }
+        sampling.set(false);
+        sampler.join();
+        pool.shutdownNow();
+
+        int maxRetries = Math.max(3, clients * 20 / 100);
+        assertThat(retriesInFlight).as("retries in flight, sampled").allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(maxRetries));
+        assertThat(upstream().retryBudget().rejected()).as("retries the budget refused").isPositive();
+        assertThat(served.get()).as("requests the endpoints had to serve").isLessThan(clients + clients);
+        System.out.printf("[figures] retry budget 20%%: %d client requests, %d served upstream (%d without a"
+                + " budget), %d retries refused, at most %d retries in flight%n", clients, served.get(), clients * 4,
+                upstream().retryBudget().rejected(), retriesInFlight.stream().mapToInt(Integer::intValue).max().orElse(0));
+    }
+}

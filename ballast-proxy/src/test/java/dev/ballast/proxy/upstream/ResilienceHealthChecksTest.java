@@ -1,0 +1,275 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.health.HealthCheckSettings;
+import dev.ballast.core.health.HealthListener;
+import dev.ballast.core.health.HealthTransition;
+import dev.ballast.core.pick.Policies;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.HealthCheckConfig;
+import dev.ballast.proxy.config.ResilienceConfig;
+import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.HealthyBackend;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestConfigs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Active health checks through the running proxy: out of rotation and back by the thresholds; panic mode. */
+class ResilienceHealthChecksTest {
+
+    private static final Duration INTERVAL = Duration.ofMillis(200);
+    private static final HealthCheckSettings FAST = new HealthCheckSettings(INTERVAL, Duration.ofMillis(150), 3, 2,
+            Duration.ZERO, 0);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
+    private ProxyServer proxy;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        for (AutoCloseable resource : resources) {
+            resource.close();
+        }
+    }
+
+    private HealthyBackend backend(String name) {
+        HealthyBackend backend = HealthyBackend.start(name);
+        resources.add(backend);
+        return backend;
+    }
+
+    private InetSocketAddress start(String balancer, List<Endpoint> endpoints, ResilienceConfig resilience) {
+        UpstreamConfig upstream = TestConfigs.upstream("api", balancer, endpoints).withResilience(resilience);
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        upstream().addHealthListener(new HealthListener() {
+            @Override
+            public void transitioned(HealthTransition transition) {
+                transitions.add(transition);
+            }
+        });
+        return proxy.listenerAddresses().get(0);
+    }
+
+    private Upstream upstream() {
+        return proxy.upstreams().get("api");
+    }
+
+    private EndpointState state(HealthyBackend backend) {
+        return upstream().balancer().registry().get("127.0.0.1:" + backend.backend().port());
+    }
+
+    private static ResilienceConfig checks(HealthCheckConfig check) {
+        return ResilienceConfig.defaults().withHealthCheck(check);
+    }
+
+    private static Endpoint endpoint(HealthyBackend backend) {
+        return TestConfigs.endpoint(backend.backend());
+    }
+
+    /** Which backends answered {@code count} requests, by name. */
+    private static Map<String, Integer> spread(InetSocketAddress address, int count) throws IOException {
+        Map<String, Integer> served = new HashMap<>();
+        try (RawHttp client = RawHttp.connect(address)) {
+            for (int i = 0; i < count; i++) {
+                RawHttp.Response response = client.send("GET /work HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                assertThat(response.status()).isEqualTo(200);
+                served.merge(response.text(), 1, Integer::sum);
+            }
+        }
+        return served;
+    }
+
+    private HealthTransition awaitTransition(HealthyBackend backend, Health to) {
+        EndpointState state = state(backend);
+        return await().atMost(Duration.ofSeconds(5)).until(() -> transitions.stream()
+                .filter(t -> t.endpoint() == state && t.to() == to).findFirst().orElse(null), t -> t != null);
+    }
+
+    @Test
+    void anEndpointFailingItsChecksLeavesRotationWithinTheThresholdAndReturnsAfterRecovering() throws Exception {
+        HealthyBackend a = backend("a");
+        HealthyBackend b = backend("b");
+        HealthyBackend c = backend("c");
+        InetSocketAddress address = start(Policies.ROUND_ROBIN, List.of(endpoint(a), endpoint(b), endpoint(c)),
+                checks(HealthCheckConfig.http("/healthz").withSettings(FAST)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.backend().requests().size() >= 2); // checks run
+
+        long failingSince = System.nanoTime();
+        c.healthy(false);
+        HealthTransition down = awaitTransition(c, Health.UNHEALTHY);
+        long toEjectMillis = TimeUnit.NANOSECONDS.toMillis(down.atNanos() - failingSince);
+
+        assertThat(spread(address, 30)).as("out of rotation").doesNotContainKey("c").containsKeys("a", "b");
+
+        long recoveredSince = System.nanoTime();
+        c.healthy(true);
+        HealthTransition up = awaitTransition(c, Health.HEALTHY);
+        long toReadmitMillis = TimeUnit.NANOSECONDS.toMillis(up.atNanos() - recoveredSince);
+
+        assertThat(spread(address, 30)).as("back in rotation").containsKeys("a", "b", "c");
+        long interval = INTERVAL.toMillis();
+        // The failure shows at the next check, so the third failed check in a row comes between two
+        // and three intervals after it; the issue allows three intervals plus one of slack.
+        assertThat(toEjectMillis).isBetween(2 * interval - 50, 3 * interval + interval);
+        assertThat(toReadmitMillis).isBetween(interval - 50, 2 * interval + interval);
+        assertThat(transitions).as("each change is told once").filteredOn(t -> t.endpoint() == state(c))
+                .extracting(HealthTransition::to).containsExactly(Health.UNHEALTHY, Health.HEALTHY);
+        assertThat(down.reason()).contains("failed 3 checks in a row").contains("status 503");
+        System.out.printf("[figures] health check every %d ms, unhealthy after 3, healthy after 2: out of rotation"
+                        + " %d ms after /healthz started failing (allowed %d), back %d ms after it recovered"
+                        + " (allowed %d)%n", interval, toEjectMillis, 4 * interval, toReadmitMillis, 3 * interval);
+    }
+
+    @Test
+    void aTcpCheckTakesOutAPortThatRefusesAndBringsItBackWhenItAcceptsAgain() throws Exception {
+        HealthyBackend live = backend("live");
+        ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = listener.getLocalPort();
+        AtomicInteger checks = acceptAndClose(listener);
+        HealthCheckSettings settings = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 2, 2,
+                Duration.ZERO, 0);
+        start(Policies.ROUND_ROBIN, List.of(endpoint(live), Endpoint.of("127.0.0.1", port)),
+                checks(HealthCheckConfig.tcp().withSettings(settings)));
+        EndpointState tcpOnly = upstream().balancer().registry().get("127.0.0.1:" + port);
+        await().atMost(Duration.ofSeconds(5)).until(() -> checks.get() >= 3);
+        assertThat(tcpOnly.health()).isEqualTo(Health.HEALTHY);
+
+        listener.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> tcpOnly.health() == Health.UNHEALTHY);
+        assertThat(upstream().balancer().endpoints().members()).doesNotContain(tcpOnly);
+
+        ServerSocket reopened = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+        acceptAndClose(reopened);
+        await().atMost(Duration.ofSeconds(5)).until(() -> tcpOnly.health() == Health.HEALTHY);
+        assertThat(upstream().balancer().endpoints().members()).contains(tcpOnly);
+        assertThat(upstream().healthMonitor()).get().extracting(m -> m.statuses().get(tcpOnly.address()).health())
+                .isEqualTo(Health.HEALTHY);
+    }
+
+    /** Accepts (and drops) connections on a virtual thread until the socket is closed; counts them. */
+    private AtomicInteger acceptAndClose(ServerSocket listener) {
+        resources.add(listener);
+        AtomicInteger accepted = new AtomicInteger();
+        Thread.ofVirtual().start(() -> {
+            while (!listener.isClosed()) {
+                try (Socket ignored = listener.accept()) {
+                    accepted.incrementAndGet(); // a TCP check only needs the connection to open
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        });
+        return accepted;
+    }
+
+    @Test
+    void panicModeSpreadsTrafficOverEveryEndpointWhenTooFewAreHealthy() throws Exception {
+        List<HealthyBackend> backends = List.of(backend("a"), backend("b"), backend("c"), backend("d"));
+        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
+                Duration.ZERO, 0);
+        InetSocketAddress address = start(Policies.ROUND_ROBIN, backends.stream().map(ResilienceHealthChecksTest::endpoint)
+                .toList(), checks(HealthCheckConfig.http("/healthz").withSettings(quick)).withPanicThreshold(0.5));
+
+        backends.get(1).healthy(false);
+        awaitTransition(backends.get(1), Health.UNHEALTHY);
+        assertThat(spread(address, 30)).as("3 of 4 healthy: above the threshold").doesNotContainKey("b");
+        assertThat(upstream().balancer().endpoints().panic()).isFalse();
+
+        backends.get(2).healthy(false);
+        backends.get(3).healthy(false);
+        awaitTransition(backends.get(2), Health.UNHEALTHY);
+        awaitTransition(backends.get(3), Health.UNHEALTHY);
+
+        assertThat(upstream().balancer().endpoints().panic()).isTrue();
+        assertThat(spread(address, 40)).as("1 of 4 healthy, below 50%: traffic goes to all of them")
+                .containsOnlyKeys("a", "b", "c", "d");
+    }
+
+    @Test
+    void withPanicModeOffOnlyTheHealthyEndpointsServe() throws Exception {
+        List<HealthyBackend> backends = List.of(backend("a"), backend("b"), backend("c"), backend("d"));
+        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
+                Duration.ZERO, 0);
+        InetSocketAddress address = start(Policies.ROUND_ROBIN, backends.stream().map(ResilienceHealthChecksTest::endpoint)
+                .toList(), checks(HealthCheckConfig.http("/healthz").withSettings(quick)).withPanicThreshold(0));
+
+        for (HealthyBackend backend : backends.subList(1, 4)) {
+            backend.healthy(false);
+            awaitTransition(backend, Health.UNHEALTHY);
+        }
+
+        assertThat(spread(address, 20)).containsOnlyKeys("a");
+    }
+
+    @Test
+    void whenEveryEndpointIsDownTheClientGets503AtOnce() throws Exception {
+        HealthyBackend a = backend("a");
+        HealthyBackend b = backend("b");
+        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
+                Duration.ZERO, 0);
+        InetSocketAddress address = start(Policies.ROUND_ROBIN, List.of(endpoint(a), endpoint(b)),
+                checks(HealthCheckConfig.http("/healthz").withSettings(quick)));
+
+        a.close();
+        b.close();
+        awaitTransition(a, Health.UNHEALTHY);
+        awaitTransition(b, Health.UNHEALTHY);
+
+        long started = System.nanoTime();
+        RawHttp.Response response;
+        try (RawHttp client = RawHttp.connect(address)) {
+            response = client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+        }
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.text()).contains("every endpoint is unhealthy or ejected (panic mode)");
+        assertThat(tookMillis).as("no waiting for a timeout").isLessThan(500);
+    }
+
+    @Test
+    void anEndpointThatRecoversRampsUpOverSlowStart() throws Exception {
+        HealthyBackend a = backend("a");
+        HealthyBackend b = backend("b");
+        HealthyBackend c = backend("c");
+        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
+                Duration.ZERO, 0);
+        Duration slowStart = Duration.ofSeconds(2);
+        InetSocketAddress address = start(Policies.WEIGHTED_ROUND_ROBIN, List.of(endpoint(a), endpoint(b), endpoint(c)),
+                checks(HealthCheckConfig.http("/healthz").withSettings(quick)).withSlowStart(slowStart));
+        c.healthy(false);
+        awaitTransition(c, Health.UNHEALTHY);
+
+        c.healthy(true);
+        HealthTransition up = awaitTransition(c, Health.HEALTHY);
+        int justBack = spread(address, 60).getOrDefault("c", 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.nanoTime() - up.atNanos() > slowStart.toNanos() + 200_000_000L);
+        int rampedUp = spread(address, 60).getOrDefault("c", 0);
+
+        assertThat(justBack).as("share of 60 requests just after recovering: starts at 10%% of its weight").isLessThan(9);
+        assertThat(rampedUp).as("share of 60 requests after slow_start: a full third").isBetween(18, 22);
+    }
+}
