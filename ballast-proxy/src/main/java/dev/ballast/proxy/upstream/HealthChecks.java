@@ -1,10 +1,10 @@
 package dev.ballast.proxy.upstream;
 
+import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.CheckOutcome;
 import dev.ballast.core.health.HealthChecker;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
-import dev.ballast.core.endpoint.Endpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;

@@ -3,6 +3,7 @@ package dev.ballast.proxy.upstream;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthListener;
 import dev.ballast.core.health.HealthMonitor;
+import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.outlier.OutlierDetector;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.pick.Balancer;
@@ -90,11 +91,7 @@ public final class Upstream implements AutoCloseable {
         this.retryPolicy = resilience.retries().policy();
         this.retryBudget = resilience.retries().newBudget();
         this.perTryTimeoutNanos = resilience.retries().perTryTimeout().toNanos();
-        this.outliers = OutlierDetector.builder(balancer, resilience.outlierDetection())
-                .scheduler(control)
-                .name(config.name())
-                .listener(events)
-                .build();
+        this.outliers = outlierDetector(resilience.outlierDetection(), control);
         HealthCheckConfig check = resilience.healthCheck();
         if (check == null) {
             this.health = null;
@@ -125,6 +122,18 @@ public final class Upstream implements AutoCloseable {
                     .handler(connectionInitializer);
             pools.put(loop, new ConnectionPool(this, loop, bootstrap));
         }
+    }
+
+    /** {@code max_ejection_percent: 0} never ejects: the null object, which only counts outcomes. */
+    private OutlierDetector outlierDetector(OutlierDetection detection, Scheduler control) {
+        if (detection.maxEjectionPercent() == 0) {
+            return OutlierDetector.disabled();
+        }
+        return OutlierDetector.builder(balancer, detection)
+                .scheduler(control)
+                .name(config.name())
+                .listener(events)
+                .build();
     }
 
     /**
