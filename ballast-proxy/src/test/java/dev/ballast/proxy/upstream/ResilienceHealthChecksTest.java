@@ -40,6 +40,12 @@ class ResilienceHealthChecksTest {
     private static final Duration INTERVAL = Duration.ofMillis(200);
     private static final HealthCheckSettings FAST = new HealthCheckSettings(INTERVAL, Duration.ofMillis(150), 3, 2,
             Duration.ZERO, 0);
+    /**
+     * One check decides, every 100 ms. The timeout is long, so that a check slowed down by a busy
+     * machine does not flip a healthy endpoint: the tests make endpoints fail with a status.
+     */
+    private static final HealthCheckSettings QUICK = new HealthCheckSettings(Duration.ofMillis(100),
+            Duration.ofSeconds(1), 1, 1, Duration.ZERO, 0);
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
@@ -149,7 +155,7 @@ class ResilienceHealthChecksTest {
         ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         int port = listener.getLocalPort();
         AtomicInteger checks = acceptAndClose(listener);
-        HealthCheckSettings settings = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 2, 2,
+        HealthCheckSettings settings = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofSeconds(1), 2, 2,
                 Duration.ZERO, 0);
         start(Policies.ROUND_ROBIN, List.of(endpoint(live), Endpoint.of("127.0.0.1", port)),
                 checks(HealthCheckConfig.tcp().withSettings(settings)));
@@ -188,10 +194,8 @@ class ResilienceHealthChecksTest {
     @Test
     void panicModeSpreadsTrafficOverEveryEndpointWhenTooFewAreHealthy() throws Exception {
         List<HealthyBackend> backends = List.of(backend("a"), backend("b"), backend("c"), backend("d"));
-        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
-                Duration.ZERO, 0);
         InetSocketAddress address = start(Policies.ROUND_ROBIN, backends.stream().map(ResilienceHealthChecksTest::endpoint)
-                .toList(), checks(HealthCheckConfig.http("/healthz").withSettings(quick)).withPanicThreshold(0.5));
+                .toList(), checks(HealthCheckConfig.http("/healthz").withSettings(QUICK)).withPanicThreshold(0.5));
 
         backends.get(1).healthy(false);
         awaitTransition(backends.get(1), Health.UNHEALTHY);
@@ -209,12 +213,10 @@ class ResilienceHealthChecksTest {
     }
 
     @Test
-    void withPanicModeOffOnlyTheHealthyEndpointsServe() throws Exception {
+    void withPanicModeOffOnlyHealthyEndpointsServeAndNoneLeftIs503() throws Exception {
         List<HealthyBackend> backends = List.of(backend("a"), backend("b"), backend("c"), backend("d"));
-        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
-                Duration.ZERO, 0);
         InetSocketAddress address = start(Policies.ROUND_ROBIN, backends.stream().map(ResilienceHealthChecksTest::endpoint)
-                .toList(), checks(HealthCheckConfig.http("/healthz").withSettings(quick)).withPanicThreshold(0));
+                .toList(), checks(HealthCheckConfig.http("/healthz").withSettings(QUICK)).withPanicThreshold(0));
 
         for (HealthyBackend backend : backends.subList(1, 4)) {
             backend.healthy(false);
@@ -222,16 +224,25 @@ class ResilienceHealthChecksTest {
         }
 
         assertThat(spread(address, 20)).containsOnlyKeys("a");
+
+        backends.get(0).healthy(false);
+        awaitTransition(backends.get(0), Health.UNHEALTHY);
+        long started = System.nanoTime();
+        RawHttp.Response response;
+        try (RawHttp client = RawHttp.connect(address)) {
+            response = client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+        }
+        assertThat(response.status()).as("none left, and panic mode off").isEqualTo(503);
+        assertThat(response.text()).contains("all endpoints unhealthy");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(500);
     }
 
     @Test
     void whenEveryEndpointIsDownTheClientGets503AtOnce() throws Exception {
         HealthyBackend a = backend("a");
         HealthyBackend b = backend("b");
-        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
-                Duration.ZERO, 0);
         InetSocketAddress address = start(Policies.ROUND_ROBIN, List.of(endpoint(a), endpoint(b)),
-                checks(HealthCheckConfig.http("/healthz").withSettings(quick)));
+                checks(HealthCheckConfig.http("/healthz").withSettings(QUICK)));
 
         a.close();
         b.close();
@@ -255,11 +266,9 @@ class ResilienceHealthChecksTest {
         HealthyBackend a = backend("a");
         HealthyBackend b = backend("b");
         HealthyBackend c = backend("c");
-        HealthCheckSettings quick = new HealthCheckSettings(Duration.ofMillis(100), Duration.ofMillis(100), 1, 1,
-                Duration.ZERO, 0);
         Duration slowStart = Duration.ofSeconds(2);
         InetSocketAddress address = start(Policies.WEIGHTED_ROUND_ROBIN, List.of(endpoint(a), endpoint(b), endpoint(c)),
-                checks(HealthCheckConfig.http("/healthz").withSettings(quick)).withSlowStart(slowStart));
+                checks(HealthCheckConfig.http("/healthz").withSettings(QUICK)).withSlowStart(slowStart));
         c.healthy(false);
         awaitTransition(c, Health.UNHEALTHY);
 
