@@ -111,9 +111,10 @@ final class Transport implements Interceptor {
             throw failed(failure, endpoint, trace, attempt, describe(failure, error, timeout),
                     stopped != null ? null : error);
         } finally {
-            long elapsed = channel.ticker().nanos() - start;
+            long end = channel.ticker().nanos();
+            long elapsed = end - start;
             if (latency >= 0) {
-                endpoint.release(latency);
+                endpoint.release(latency, end);
             } else {
                 endpoint.release();
             }

@@ -136,6 +136,15 @@ public final class EndpointState {
         release();
     }
 
+    /**
+     * Ends a request and feeds its latency to the EWMA, stamped at {@code nowNanos}: the reading of the
+     * registry's ticker that the caller took to measure the latency, so the clock is read once, not twice.
+     */
+    public void release(long latencyNanos, long nowNanos) {
+        observeLatency(latencyNanos, nowNanos);
+        release();
+    }
+
     /** Binds the index that follows this endpoint's load; balancers only. */
     public void bindLoadObserver(LoadObserver observer, int slot) {
         Objects.requireNonNull(observer, "observer");
@@ -159,10 +168,17 @@ public final class EndpointState {
      * slowdown immediately and recovers smoothly.
      */
     public void observeLatency(long latencyNanos) {
+        if (latencyNanos >= 0) {
+            observeLatency(latencyNanos, registry.ticker().nanos());
+        }
+    }
+
+    /** {@link #observeLatency(long)} with the time of the sample given (on the registry's ticker). */
+    public void observeLatency(long latencyNanos, long nowNanos) {
         if (latencyNanos < 0) {
             return;
         }
-        int nowMillis = (int) (registry.ticker().nanos() / 1_000_000);
+        int nowMillis = (int) (nowNanos / 1_000_000);
         long prev;
         long next;
         do {

@@ -122,6 +122,8 @@ final class Exchange implements PickContext, ConnectCallback {
     private boolean skippingInformational;
     private boolean responseStarted;
     private long latencyNanos = -1;
+    /** When the latency sample was taken (System.nanoTime, the balancer's ticker), so release needs no clock read. */
+    private long latencyEndNanos;
     private int status;
     private boolean closeClient;
     private boolean done;
@@ -471,7 +473,8 @@ final class Exchange implements PickContext, ConnectCallback {
             return;
         }
         backend.responseArrived();
-        latencyNanos = System.nanoTime() - tryStartNanos;
+        latencyEndNanos = System.nanoTime();
+        latencyNanos = latencyEndNanos - tryStartNanos;
         status = code;
         record.status(status);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
@@ -675,7 +678,7 @@ final class Exchange implements PickContext, ConnectCallback {
     private void releaseEndpoint() {
         if (endpoint != null) {
             if (latencyNanos >= 0) {
-                endpoint.release(latencyNanos);
+                endpoint.release(latencyNanos, latencyEndNanos);
             } else {
                 endpoint.release();
             }
