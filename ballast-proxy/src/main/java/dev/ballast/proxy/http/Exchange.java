@@ -80,6 +80,8 @@ final class Exchange implements PickContext, ConnectCallback {
     private final Upstream upstream;
     private final ConnectionPool pool;
     private final boolean clientKeepAlive;
+    /** The request announced a body (Content-Length > 0 or chunked): a failure before it was read must close. */
+    private final boolean declaresBody;
     private final boolean clientHttp10;
     private final boolean head;
     private final boolean idempotent;
@@ -138,6 +140,7 @@ final class Exchange implements PickContext, ConnectCallback {
         this.upstream = upstream;
         this.pool = upstream.pool(client.channel().eventLoop());
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.declaresBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.head = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
@@ -662,8 +665,10 @@ final class Exchange implements PickContext, ConnectCallback {
             client.close();
             return;
         }
+        // A bodiless request refused before its (empty) end was read keeps the connection: the
+        // frontend skips that end. Only an unread body forces a close.
         frontend.exchangeFailed(this, error, "upstream " + upstream.name() + ": " + detail,
-                !requestComplete || !clientKeepAlive);
+                (!requestComplete && declaresBody) || !clientKeepAlive, requestComplete);
     }
 
     private void giveBackConnection(boolean reusable) {

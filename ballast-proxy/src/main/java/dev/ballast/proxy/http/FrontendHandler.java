@@ -239,12 +239,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The exchange failed before its response started: answer with the mapped status. */
-    void exchangeFailed(Exchange failed, ProxyError error, String detail, boolean close) {
+    void exchangeFailed(Exchange failed, ProxyError error, String detail, boolean close, boolean requestEnded) {
         if (exchange != failed) {
             return;
         }
         exchange = null;
-        respondLocally(error, failed.method(), failed.uri(), detail, close, true, failed.attempts());
+        respondLocally(error, failed.method(), failed.uri(), detail, close, requestEnded, failed.attempts());
     }
 
     private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,

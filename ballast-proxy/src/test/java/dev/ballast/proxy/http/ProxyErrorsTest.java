@@ -101,6 +101,19 @@ class ProxyErrorsTest {
     }
 
     @Test
+    void aRefusedRequestWithoutBodyKeepsTheClientConnection() throws Exception {
+        InetSocketAddress address = start(upstream("empty", Policies.LEAST_REQUEST, List.of()));
+
+        try (RawHttp client = RawHttp.connect(address)) {
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response response = client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                assertThat(response.status()).isEqualTo(503);
+                assertThat(response.header("connection")).isNotEqualToIgnoringCase("close");
+            }
+        }
+    }
+
+    @Test
     void answers504WhenNoResponseHeaderWithinResponseTimeout() throws Exception {
         TestBackend silent = backend("silent");
         silent.respondWith(TestBackend.silent());
