@@ -76,19 +76,28 @@ class ServiceConfigsTest {
                 new Endpoint("127.0.0.1", 9003, 2, "", Map.of("version", "v2")));
         assertThat(api.connectTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(api.responseTimeout()).isEqualTo(Duration.ofSeconds(15));
-        // No resilience keys in the file: the proxy's defaults, not the builder's.
-        assertThat(api.retries().attempts()).isEqualTo(1);
-        assertThat(api.retries().retryOn()).containsExactly(Condition.CONNECT_FAILURE, Condition.RESET);
-        assertThat(api.retries().retryStatuses()).isEmpty();
+        assertThat(api.retries().attempts()).isEqualTo(2);
+        assertThat(api.retries().retryOn())
+                .containsExactlyInAnyOrder(Condition.CONNECT_FAILURE, Condition.RESET, Condition.TIMEOUT);
+        assertThat(api.retries().retryStatuses()).containsExactlyInAnyOrder(502, 503, 504);
         assertThat(api.retries().backoff()).isEqualTo(Backoff.exponential(Duration.ofMillis(25), Duration.ofMillis(250)));
         assertThat(api.retryBudgetPercent()).isEqualTo(20.0);
         assertThat(api.outlierDetection()).isEqualTo(OutlierDetection.of(5, Duration.ofSeconds(30), 50));
-        assertThat(api.healthCheck()).isNull();
+        assertThat(api.healthCheck()).isNotNull();
+        assertThat(api.healthCheck().path()).isEqualTo("/healthz");
+        assertThat(api.healthCheck().settings().interval()).isEqualTo(Duration.ofSeconds(2));
         assertThat(api.maxRequests()).isEqualTo(1024);
-        assertThat(api.slowStart()).isZero();
+        assertThat(api.slowStart()).isEqualTo(Duration.ofSeconds(30));
         assertThat(api.panicThreshold()).isEqualTo(0.5);
 
         ServiceConfig sessions = services.get(1);
+        // No resilience keys for this one in the file: the proxy's defaults, not the builder's.
+        assertThat(sessions.retries().attempts()).isEqualTo(1);
+        assertThat(sessions.retries().retryOn()).containsExactly(Condition.CONNECT_FAILURE, Condition.RESET);
+        assertThat(sessions.retries().retryStatuses()).isEmpty();
+        assertThat(sessions.outlierDetection()).isEqualTo(OutlierDetection.of(5, Duration.ofSeconds(30), 50));
+        assertThat(sessions.healthCheck()).isNull();
+        assertThat(sessions.slowStart()).isZero();
         assertThat(sessions.balancer()).isEqualTo(Policies.RING_HASH);
         assertThat(sessions.hashKey()).hasToString("header:X-User-Id");
         assertThat(sessions.boundedLoad()).isEqualTo(1.25);
