@@ -1,5 +1,7 @@
 package dev.ballast.client.internal;
 
+import dev.ballast.core.config.Suggestions;
+import dev.ballast.core.config.Durations;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;

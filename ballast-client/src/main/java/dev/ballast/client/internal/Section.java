@@ -1,5 +1,6 @@
 package dev.ballast.client.internal;
 
+import dev.ballast.core.config.Suggestions;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.ballast.client.internal;
 
+import dev.ballast.core.config.Suggestions;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.ServiceConfig.HashKey;
 import dev.ballast.core.endpoint.Endpoint;

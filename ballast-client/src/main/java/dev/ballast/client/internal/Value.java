@@ -1,5 +1,7 @@
 package dev.ballast.client.internal;
 
+import dev.ballast.core.config.Placeholders;
+import dev.ballast.core.config.Durations;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

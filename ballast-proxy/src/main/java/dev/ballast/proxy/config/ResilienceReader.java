@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.Suggestions;
+import dev.ballast.core.config.Durations;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.resilience.Backoff;

@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.Suggestions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.Placeholders;
+import dev.ballast.core.config.Durations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,13 +1,14 @@
-package dev.ballast.client.internal;
+package dev.ballast.core.config;
 
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Expands {@code ${NAME}} and {@code ${NAME:-default}} inside one text value, as the proxy does after
- * parsing, so a variable's value is always plain text. {@code $${} writes a literal {@code ${}.
+ * Expands {@code ${NAME}} and {@code ${NAME:-default}} from the environment inside one scalar.
+ * Expansion happens after YAML parsing, so a variable's value is always plain text and can never add
+ * keys or structure to the document. {@code $${} writes a literal {@code ${}.
  */
-final class Placeholders {
+public final class Placeholders {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String EXPECTED = "(expected: ${NAME} or ${NAME:-default})";
@@ -19,7 +20,7 @@ final class Placeholders {
      * @param env looks a variable up; null when it is not set
      * @throws IllegalArgumentException naming the unset variable or the malformed reference
      */
-    static String expand(String text, Function<String, String> env) {
+    public static String expand(String text, Function<String, String> env) {
         if (text.indexOf('$') < 0) {
             return text;
         }

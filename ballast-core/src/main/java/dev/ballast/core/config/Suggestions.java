@@ -1,20 +1,20 @@
-package dev.ballast.client.internal;
+package dev.ballast.core.config;
 
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
 
-/** "Did you mean ...?" for a misspelt key or id, by the proxy's rule, so both print the same hint. */
-final class Suggestions {
+/** "Did you mean ...?" for a misspelt key or id: the closest candidate by edit distance, if close enough. */
+public final class Suggestions {
 
     private Suggestions() {
     }
 
     /**
-     * The candidate nearest to {@code word} (ignoring case), when at most about a third of the word is
-     * wrong; otherwise empty, because a far-fetched guess misleads.
+     * The candidate nearest to {@code word} (ignoring case; '-' and '_' count as one edit), when at most
+     * about a third of the word is wrong; otherwise empty, because a far-fetched guess misleads.
      */
-    static Optional<String> closest(String word, Collection<String> candidates) {
+    public static Optional<String> closest(String word, Collection<String> candidates) {
         String typed = word.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
@@ -30,12 +30,15 @@ final class Suggestions {
     }
 
     /** "; did you mean 'x'?" or the empty string: appended to a message. */
-    static String hint(String word, Collection<String> candidates) {
+    public static String hint(String word, Collection<String> candidates) {
         return closest(word, candidates).map(c -> "; did you mean '" + c + "'?").orElse("");
     }
 
-    /** Optimal string alignment distance: Levenshtein plus adjacent transpositions ("weigth" is one edit). */
-    static int distance(String a, String b) {
+    /**
+     * Optimal string alignment distance (Levenshtein plus adjacent transpositions), so "weigth" is one
+     * edit from "weight", as a person would count it.
+     */
+    public static int distance(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) {
             d[i][0] = i;

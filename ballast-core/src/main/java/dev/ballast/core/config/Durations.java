@@ -1,19 +1,19 @@
-package dev.ballast.proxy.config;
+package dev.ballast.core.config;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Duration text: a whole number with a unit ({@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}), or {@code 0}. */
-final class Durations {
+public final class Durations {
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
-    static final String EXPECTED = "a duration like 250ms, 2s, 1m or 1h";
+    public static final String EXPECTED = "a duration like 250ms, 2s, 1m or 1h";
 
     private Durations() {
     }
 
     /** @throws IllegalArgumentException saying what was written and what is expected */
-    static long parseMillis(String text) {
+    public static long parseMillis(String text) {
         String trimmed = text.strip();
         if (trimmed.equals("0")) {
             return 0;

@@ -1,4 +1,4 @@
-package dev.ballast.proxy.config;
+package dev.ballast.core.config;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
