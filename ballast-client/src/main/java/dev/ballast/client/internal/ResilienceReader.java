@@ -1,5 +1,6 @@
 package dev.ballast.client.internal;
 
+import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.config.Durations;
 import dev.ballast.client.ServiceConfig;

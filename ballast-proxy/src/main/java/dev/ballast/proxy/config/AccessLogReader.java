@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.Percentages;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.config.Durations;
 import dev.ballast.core.health.HealthCheckSettings;

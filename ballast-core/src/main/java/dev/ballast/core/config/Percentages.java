@@ -1,4 +1,4 @@
-package dev.ballast.proxy.config;
+package dev.ballast.core.config;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -7,10 +7,10 @@ import java.util.regex.Pattern;
  * Percentage text: a number with a percent sign ({@code 10%}, {@code 12.5%}) or plain {@code 0}. A
  * bare fraction such as {@code 0.5} is refused: it is unclear whether it means half or half a percent.
  */
-final class Percentages {
+public final class Percentages {
 
     private static final Pattern PERCENT = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,4})?)\\s*%");
-    static final String EXPECTED = "a percentage like 10% or 50%";
+    public static final String EXPECTED = "a percentage like 10% or 50%";
 
     private Percentages() {
     }
@@ -20,7 +20,7 @@ final class Percentages {
      *
      * @throws IllegalArgumentException saying what was written and what is expected
      */
-    static double parseFraction(String text) {
+    public static double parseFraction(String text) {
         String trimmed = text.strip();
         if (trimmed.equals("0")) {
             return 0;
