@@ -3,132 +3,248 @@ package dev.ballast.proxy.accesslog;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;
-import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.AsciiString;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /**
  * Formats one access log line: a JSON object on one line, fields always in the same order, null for
- * what a request did not get to (no route, no endpoint). Formatting reuses a per-thread builder and
- * the date of the current second, so a line costs one string.
+ * what a request did not get to (no route, no endpoint). The UTF-8 bytes go straight into a chunk, with
+ * no string in between (issue 5): an instance belongs to one thread and keeps the formatted date of the
+ * last second it saw, so a line allocates nothing.
  */
 final class AccessLogLine {
 
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = ascii("0123456789abcdef");
 
-    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected Scratch initialValue() {
-            return new Scratch();
-        }
-    };
+    private static final byte[] TIME = ascii("{\"time\":\"");
+    private static final byte[] CLIENT = ascii("\",\"client\":");
+    private static final byte[] METHOD = ascii(",\"method\":");
+    private static final byte[] PATH = ascii(",\"path\":");
+    private static final byte[] STATUS = ascii(",\"status\":");
+    private static final byte[] BYTES_IN = ascii(",\"bytes_in\":");
+    private static final byte[] BYTES_OUT = ascii(",\"bytes_out\":");
+    private static final byte[] DURATION = ascii(",\"duration_ms\":");
+    private static final byte[] UPSTREAM = ascii(",\"upstream\":");
+    private static final byte[] ENDPOINT = ascii(",\"endpoint\":");
+    private static final byte[] ATTEMPTS = ascii(",\"attempts\":");
+    private static final byte[] ROUTE = ascii(",\"route\":");
+    private static final byte[] TRACE = ascii(",\"trace_id\":");
+    private static final byte[] USER_AGENT = ascii(",\"user_agent\":");
+    private static final byte[] END = ascii("}\n");
+    private static final byte[] NULL = ascii("null");
+    private static final byte[] MIN_LONG = ascii(Long.toString(Long.MIN_VALUE));
 
-    /** Per-thread: the line under construction and the formatted date of the last second seen. */
-    private static final class Scratch {
-        final StringBuilder line = new StringBuilder(512);
-        long second = Long.MIN_VALUE;
-        String secondText;
-    }
+    /** W3C traceparent {@code 00-<32 hex trace id>-...}: the trace id is always at this offset. */
+    private static final int TRACE_ID_START = 3;
+    private static final int TRACE_ID_LENGTH = 32;
 
-    private AccessLogLine() {
-    }
+    /**
+     * Everything but the strings' characters, at its widest: names and punctuation, the time (the date
+     * pattern prints at most 25 characters, then ".mmmZ"), five numbers of up to 20 characters and two
+     * quotes or a null for each of the eight strings.
+     */
+    private static final int FIXED = TIME.length + CLIENT.length + METHOD.length + PATH.length + STATUS.length
+            + BYTES_IN.length + BYTES_OUT.length + DURATION.length + UPSTREAM.length + ENDPOINT.length
+            + ATTEMPTS.length + ROUTE.length + TRACE.length + USER_AGENT.length + END.length
+            + 32 + 5 * 20 + 8 * NULL.length;
+    /** A char takes at most 6 bytes: a control character's escape; UTF-8 takes up to 3 (4 for a surrogate pair). */
+    private static final int MAX_BYTES_PER_CHAR = 6;
 
-    /** The line for {@code request}, ending in a newline; {@code nowMillis} is when it ended. */
-    static String format(RequestRecord request, long nowMillis) {
-        Scratch scratch = SCRATCH.get();
-        StringBuilder line = scratch.line;
-        line.setLength(0);
-        long startMillis = nowMillis - request.durationNanos() / 1_000_000;
-        line.append("{\"time\":\"");
-        time(scratch, startMillis);
-        line.append("\",\"client\":");
-        string(line, request.client());
-        line.append(",\"method\":");
-        string(line, request.method());
-        line.append(",\"path\":");
-        string(line, request.uri());
-        line.append(",\"status\":").append(request.status());
-        line.append(",\"bytes_in\":").append(request.bytesIn());
-        line.append(",\"bytes_out\":").append(request.bytesOut());
-        line.append(",\"duration_ms\":");
-        millis(line, request.durationNanos());
+    private long second = Long.MIN_VALUE;
+    private byte[] secondText;
+    /** The chunk being written and the position in it: fields, so the helpers stay one-argument. */
+    private byte[] out;
+    private int at;
+
+    /** The most bytes the line for {@code request} can take (exact lengths would mean escaping twice). */
+    static int maxLength(RequestRecord request) {
         Route route = request.route();
-        line.append(",\"upstream\":");
-        string(line, route == null ? null : route.upstream().name());
         EndpointState endpoint = request.endpoint();
-        line.append(",\"endpoint\":");
-        string(line, endpoint == null ? null : endpoint.address());
-        line.append(",\"attempts\":").append(request.attempts());
-        line.append(",\"route\":");
-        string(line, route == null ? null : route.name());
-        line.append(",\"trace_id\":");
-        string(line, request.traceId());
-        line.append(",\"user_agent\":");
-        string(line, request.userAgent());
-        line.append("}\n");
-        return line.toString();
+        int chars = length(request.client()) + length(request.method()) + length(request.uri())
+                + (route == null ? 0 : route.upstream().name().length() + route.name().length())
+                + (endpoint == null ? 0 : endpoint.address().length())
+                + TRACE_ID_LENGTH + length(request.userAgent());
+        return FIXED + MAX_BYTES_PER_CHAR * chars;
+    }
+
+    /**
+     * Appends the line for {@code request}, ending in a newline, to {@code chunk}, which must have
+     * {@link #maxLength} bytes of room; {@code nowMillis} is when the request ended.
+     */
+    void write(RequestRecord request, long nowMillis, Chunk chunk) {
+        out = chunk.bytes;
+        at = chunk.length;
+        raw(TIME);
+        time(nowMillis - request.durationNanos() / 1_000_000);
+        raw(CLIENT);
+        string(request.client());
+        raw(METHOD);
+        string(request.method());
+        raw(PATH);
+        string(request.uri());
+        raw(STATUS);
+        number(request.status());
+        raw(BYTES_IN);
+        number(request.bytesIn());
+        raw(BYTES_OUT);
+        number(request.bytesOut());
+        raw(DURATION);
+        millis(request.durationNanos());
+        Route route = request.route();
+        raw(UPSTREAM);
+        string(route == null ? null : route.upstream().name());
+        EndpointState endpoint = request.endpoint();
+        raw(ENDPOINT);
+        string(endpoint == null ? null : endpoint.address());
+        raw(ATTEMPTS);
+        number(request.attempts());
+        raw(ROUTE);
+        string(route == null ? null : route.name());
+        raw(TRACE);
+        // request.traceId() is the same bytes, but as a new view object per call
+        AsciiString traceparent = request.traceparent();
+        if (traceparent == null) {
+            raw(NULL);
+        } else {
+            string(traceparent, TRACE_ID_START, Math.min(traceparent.length(), TRACE_ID_START + TRACE_ID_LENGTH));
+        }
+        raw(USER_AGENT);
+        string(request.userAgent());
+        raw(END);
+        chunk.length = at;
+        chunk.lines++;
     }
 
     /** ISO 8601 in UTC with milliseconds: {@code 2025-01-31T12:34:56.789Z}. */
-    private static void time(Scratch scratch, long epochMillis) {
+    private void time(long epochMillis) {
         long second = Math.floorDiv(epochMillis, 1000);
-        if (second != scratch.second) {
-            scratch.second = second;
-            scratch.secondText = SECOND.format(LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC));
+        if (second != this.second) {
+            this.second = second;
+            secondText = ascii(SECOND.format(LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC)));
         }
-        int millis = (int) Math.floorMod(epochMillis, 1000);
-        StringBuilder line = scratch.line;
-        line.append(scratch.secondText).append('.');
-        if (millis < 100) {
-            line.append('0');
-        }
-        if (millis < 10) {
-            line.append('0');
-        }
-        line.append(millis).append('Z');
+        raw(secondText);
+        out[at++] = '.';
+        threeDigits((int) Math.floorMod(epochMillis, 1000));
+        out[at++] = 'Z';
     }
 
     /** Milliseconds with three decimals, without going through a double's text form. */
-    private static void millis(StringBuilder line, long nanos) {
+    private void millis(long nanos) {
         long micros = Math.max(0, nanos) / 1_000;
-        line.append(micros / 1_000).append('.');
-        long fraction = micros % 1_000;
-        if (fraction < 100) {
-            line.append('0');
-        }
-        if (fraction < 10) {
-            line.append('0');
-        }
-        line.append(fraction);
+        number(micros / 1_000);
+        out[at++] = '.';
+        threeDigits((int) (micros % 1_000));
     }
 
-    /** A JSON string (RFC 8259 escaping), or null. */
-    static void string(StringBuilder line, CharSequence value) {
-        if (value == null) {
-            line.append("null");
+    private void threeDigits(int value) {
+        out[at++] = (byte) ('0' + value / 100);
+        out[at++] = (byte) ('0' + value / 10 % 10);
+        out[at++] = (byte) ('0' + value % 10);
+    }
+
+    /** Decimal, as {@link Long#toString(long)} writes it. */
+    private void number(long value) {
+        if (value == Long.MIN_VALUE) {
+            raw(MIN_LONG); // the one value without a positive counterpart
             return;
         }
-        line.append('"');
-        for (int i = 0; i < value.length(); i++) {
+        if (value < 0) {
+            out[at++] = '-';
+            value = -value;
+        }
+        int digits = 1;
+        for (long rest = value / 10; rest != 0; rest /= 10) {
+            digits++;
+        }
+        at += digits;
+        int i = at;
+        do {
+            out[--i] = (byte) ('0' + value % 10);
+            value /= 10;
+        } while (value != 0);
+    }
+
+    private void string(CharSequence value) {
+        if (value == null) {
+            raw(NULL);
+        } else {
+            string(value, 0, value.length());
+        }
+    }
+
+    /**
+     * A JSON string (RFC 8259 escaping) in UTF-8, byte for byte what {@code String.getBytes(UTF_8)} made
+     * of the escaped text before: a lone surrogate becomes {@code ?}.
+     */
+    private void string(CharSequence value, int from, int to) {
+        byte[] out = this.out;
+        int at = this.at;
+        out[at++] = '"';
+        for (int i = from; i < to; i++) {
             char c = value.charAt(i);
+            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                out[at++] = (byte) c;
+                continue;
+            }
             switch (c) {
-                case '"' -> line.append("\\\"");
-                case '\\' -> line.append("\\\\");
-                case '\n' -> line.append("\\n");
-                case '\r' -> line.append("\\r");
-                case '\t' -> line.append("\\t");
+                case '"', '\\' -> {
+                    out[at++] = '\\';
+                    out[at++] = (byte) c;
+                }
+                case '\n' -> at = escape(out, at, 'n');
+                case '\r' -> at = escape(out, at, 'r');
+                case '\t' -> at = escape(out, at, 't');
                 default -> {
                     if (c < 0x20) {
-                        line.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+                        at = escape(out, at, 'u');
+                        out[at++] = '0';
+                        out[at++] = '0';
+                        out[at++] = HEX[c >> 4];
+                        out[at++] = HEX[c & 0xf];
+                    } else if (c < 0x800) {
+                        out[at++] = (byte) (0xc0 | c >> 6);
+                        out[at++] = (byte) (0x80 | c & 0x3f);
+                    } else if (!Character.isSurrogate(c)) {
+                        out[at++] = (byte) (0xe0 | c >> 12);
+                        out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
+                        out[at++] = (byte) (0x80 | c & 0x3f);
+                    } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(value.charAt(i + 1))) {
+                        int code = Character.toCodePoint(c, value.charAt(++i));
+                        out[at++] = (byte) (0xf0 | code >> 18);
+                        out[at++] = (byte) (0x80 | code >> 12 & 0x3f);
+                        out[at++] = (byte) (0x80 | code >> 6 & 0x3f);
+                        out[at++] = (byte) (0x80 | code & 0x3f);
                     } else {
-                        line.append(c);
+                        out[at++] = '?';
                     }
                 }
             }
         }
-        line.append('"');
+        out[at++] = '"';
+        this.at = at;
+    }
+
+    private static int escape(byte[] out, int at, char letter) {
+        out[at] = '\\';
+        out[at + 1] = (byte) letter;
+        return at + 2;
+    }
+
+    private void raw(byte[] bytes) {
+        System.arraycopy(bytes, 0, out, at, bytes.length);
+        at += bytes.length;
+    }
+
+    private static int length(CharSequence value) {
+        return value == null ? 0 : value.length();
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

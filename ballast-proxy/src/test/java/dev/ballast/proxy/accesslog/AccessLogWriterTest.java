@@ -14,24 +14,52 @@ import static org.awaitility.Awaitility.await;
 
 class AccessLogWriterTest {
 
+    private static final int CHUNK = AccessLogWriter.CHUNK_BYTES;
+
+    /** A pool-size chunk holding {@code lines}. */
+    private static Chunk chunk(String... lines) {
+        Chunk chunk = new Chunk(CHUNK);
+        for (String line : lines) {
+            byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(bytes, 0, chunk.bytes, chunk.length, bytes.length);
+            chunk.length += bytes.length;
+            chunk.lines++;
+        }
+        return chunk;
+    }
+
     @Test
-    void writesLinesInOrderOffTheCallersThread() {
+    void writesChunksInOrderOffTheCallersThreadAndCloseWritesWhatIsQueued() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        AccessLogWriter writer = AccessLogWriter.start(out, false, 100);
+        AccessLogWriter writer = AccessLogWriter.start(out, false, 100L * CHUNK);
+        StringBuilder expected = new StringBuilder();
         for (int i = 0; i < 50; i++) {
-            assertThat(writer.offer("line " + i + "\n")).isTrue();
+            assertThat(writer.offer(chunk("line " + i + "a", "line " + i + "b"))).isTrue();
+            expected.append("line ").append(i).append("a\nline ").append(i).append("b\n");
         }
         writer.close();
 
-        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
-        assertThat(lines).hasSize(50);
-        assertThat(lines[0]).isEqualTo("line 0");
-        assertThat(lines[49]).isEqualTo("line 49");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(expected.toString());
         assertThat(writer.dropped()).isZero();
     }
 
     @Test
-    void dropsAndCountsLinesWhenTheWriterCannotKeepUp() throws Exception {
+    void recyclesWrittenChunks() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AccessLogWriter writer = AccessLogWriter.start(out, false, 10L * CHUNK);
+        Chunk chunk = chunk("one");
+        writer.offer(chunk);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> writer.chunk() == chunk);
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("one\n");
+        assertThat(chunk.length).isZero();
+        assertThat(chunk.lines).isZero();
+        writer.close();
+    }
+
+    @Test
+    void dropsAndCountsTheLinesOfChunksItHasNoRoomFor() throws Exception {
         CountDownLatch writing = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         ByteArrayOutputStream written = new ByteArrayOutputStream();
@@ -52,20 +80,19 @@ class AccessLogWriterTest {
                 written.write(bytes, off, len);
             }
         };
-        AccessLogWriter writer = AccessLogWriter.start(stuck, false, 10);
-        writer.offer("first\n");
+        AccessLogWriter writer = AccessLogWriter.start(stuck, false, 3L * CHUNK);
+        writer.offer(chunk("first"));
         assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue();
 
-        int accepted = 0;
-        for (int i = 0; i < 25; i++) {
-            accepted += writer.offer("queued " + i + "\n") ? 1 : 0;
-        }
+        // the chunk being written still holds its memory: room for two more
+        assertThat(writer.offer(chunk("a1", "a2"))).isTrue();
+        assertThat(writer.offer(chunk("b1", "b2", "b3"))).isTrue();
+        assertThat(writer.offer(chunk("c1", "c2", "c3", "c4"))).isFalse();
+        assertThat(writer.offer(chunk("d1"))).isFalse();
 
-        assertThat(accepted).isEqualTo(10);
-        assertThat(writer.dropped()).isEqualTo(15);
+        assertThat(writer.dropped()).isEqualTo(5);
         release.countDown();
         writer.close();
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(written.toString(StandardCharsets.UTF_8).split("\n")).hasSize(11));
+        assertThat(written.toString(StandardCharsets.UTF_8)).isEqualTo("first\na1\na2\nb1\nb2\nb3\n");
     }
 }

@@ -1,0 +1,196 @@
+package dev.ballast.proxy.accesslog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.http.RequestRecord;
+import dev.ballast.proxy.route.Route;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Random;
+
+import static dev.ballast.proxy.accesslog.Requests.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The bytes of one line. Routes need a live upstream, so route fields are covered by {@link AccessLogTest}. */
+class AccessLogLineTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long NOW = Instant.parse("2025-01-31T12:34:56.798Z").toEpochMilli();
+
+    private final AccessLogLine line = new AccessLogLine();
+
+    private String format(RequestRecord request, long nowMillis) {
+        Chunk chunk = new Chunk(AccessLogLine.maxLength(request));
+        line.write(request, nowMillis, chunk);
+        assertThat(chunk.lines).isEqualTo(1);
+        return new String(chunk.bytes, 0, chunk.length, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void writesEveryFieldInOrderOnOneLine() {
+        String text = format(request().bytes(5, 812).durationNanos(9_487_123).build(), NOW);
+
+        // the time is when the request started: 9 ms before it ended
+        assertThat(text).isEqualTo("{\"time\":\"2025-01-31T12:34:56.789Z\",\"client\":\"10.0.0.3\",\"method\":\"GET\","
+                + "\"path\":\"/api/users/36\",\"status\":200,\"bytes_in\":5,\"bytes_out\":812,\"duration_ms\":9.487,"
+                + "\"upstream\":null,\"endpoint\":\"10.0.0.7:8080\",\"attempts\":1,\"route\":null,"
+                + "\"trace_id\":\"" + Requests.TRACE_ID + "\",\"user_agent\":\"curl/8.5.0\"}\n");
+    }
+
+    @Test
+    void writesNullForWhatTheRequestDidNotGetTo() throws Exception {
+        String text = format(request().endpoint(null, 0).traceparent(null).userAgent(null)
+                .status(404).durationNanos(0).build(), NOW);
+        JsonNode json = JSON.readTree(text);
+
+        assertThat(json.get("endpoint").isNull()).isTrue();
+        assertThat(json.get("trace_id").isNull()).isTrue();
+        assertThat(json.get("user_agent").isNull()).isTrue();
+        assertThat(json.get("attempts").asInt()).isZero();
+        assertThat(text).contains("\"duration_ms\":0.000,");
+        assertThat(json.get("time").asText()).isEqualTo("2025-01-31T12:34:56.798Z");
+    }
+
+    @Test
+    void escapesQuotesControlCharactersAndEncodesNonAsciiAsUtf8() throws Exception {
+        String odd = "q\"b\\s\n\r\t\u0000\u0001\u001f\u007f caf\u00e9 \u00ff \u07ff \u0800 \u20ac \uffff \ud83d\ude00";
+        String text = format(request().userAgent(odd).uri("/caf\u00e9?x=\"1\"").build(), NOW);
+
+        assertThat(text).contains("\"user_agent\":\"q\\\"b\\\\s\\n\\r\\t\\u0000\\u0001\\u001f\u007f caf\u00e9 \u00ff \u07ff \u0800 \u20ac \uffff \ud83d\ude00\"}\n");
+        assertThat(text).contains("\"path\":\"/caf\u00e9?x=\\\"1\\\"\"");
+        JsonNode json = JSON.readTree(text);
+        assertThat(json.get("user_agent").asText()).isEqualTo(odd);
+        assertThat(json.get("path").asText()).isEqualTo("/caf\u00e9?x=\"1\"");
+    }
+
+    @Test
+    void writesALoneSurrogateAsAQuestionMarkAsStringGetBytesDid() {
+        String text = format(request().userAgent("a\ud800b\udc00c\ud83d").build(), NOW);
+
+        assertThat(text).contains("\"user_agent\":\"a?b?c?\"");
+    }
+
+    @Test
+    void neverWritesMoreThanMaxLength() {
+        StringBuilder worst = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            worst.append((char) (i % 0x20)); // control characters: a 6-byte escape each
+        }
+        RequestRecord request = request().client(worst.toString()).method(worst.toString()).uri(worst.toString())
+                .userAgent(worst.toString()).bytes(Long.MIN_VALUE, Long.MAX_VALUE).status(Integer.MIN_VALUE)
+                .endpoint("h" + worst, Integer.MIN_VALUE).durationNanos(Long.MAX_VALUE).build();
+
+        Chunk chunk = new Chunk(AccessLogLine.maxLength(request));
+        line.write(request, Long.MAX_VALUE / 4, chunk); // a year far past 9999: the widest time
+
+        assertThat(chunk.length).isLessThanOrEqualTo(chunk.bytes.length);
+    }
+
+    @Test
+    void matchesTheStringFormatterByteForByte() {
+        char[] odd = {'a', 'Z', '0', ' ', '/', '"', '\\', '\n', '\r', '\t', '\u0000', '\u0008', '\u001f', '\u007f',
+                '\u0080', '\u00e9', '\u00ff', '\u07ff', '\u0800', '\u20ac', '\ufffd', '\uffff', '\ud83d', '\ude00',
+                '\udbff', '\udfff'};
+        Random random = new Random(42);
+        Chunk chunk = new Chunk(1 << 20);
+        long now = NOW;
+        for (int i = 0; i < 5_000; i++) {
+            RequestRecord request = request().client(text(random, odd)).method(text(random, odd))
+                    .uri(text(random, odd)).userAgent(random.nextInt(5) == 0 ? null : text(random, odd))
+                    .endpoint(random.nextBoolean() ? null : "h" + text(random, odd), random.nextInt(4))
+                    .traceparent(random.nextBoolean() ? null : "00-" + Requests.TRACE_ID + "-00f067aa0ba902b7-01")
+                    .status(100 + random.nextInt(500)).bytes(random.nextLong(1L << 40), random.nextLong(1L << 40))
+                    .durationNanos(random.nextInt(10) == 0 ? 0 : random.nextLong(100_000_000_000L)).build();
+            now += random.nextInt(700); // crosses seconds, so the cached date changes
+            chunk.clear();
+
+            line.write(request, now, chunk);
+
+            byte[] expected = StringFormatter.format(request, now).getBytes(StandardCharsets.UTF_8);
+            assertThat(chunk.length).isEqualTo(expected.length).isLessThanOrEqualTo(AccessLogLine.maxLength(request));
+            assertThat(Arrays.copyOf(chunk.bytes, chunk.length)).isEqualTo(expected);
+        }
+    }
+
+    private static String text(Random random, char[] alphabet) {
+        char[] chars = new char[random.nextInt(12)];
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = alphabet[random.nextInt(alphabet.length)];
+        }
+        return new String(chars);
+    }
+
+    /** The formatter before issue 5 (a string per line, encoded by the writer): the reference for the bytes. */
+    private static final class StringFormatter {
+
+        private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
+        private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+        static String format(RequestRecord request, long nowMillis) {
+            StringBuilder line = new StringBuilder();
+            long startMillis = nowMillis - request.durationNanos() / 1_000_000;
+            line.append("{\"time\":\"");
+            line.append(SECOND.format(LocalDateTime.ofEpochSecond(Math.floorDiv(startMillis, 1000), 0, ZoneOffset.UTC)));
+            line.append('.').append(String.format("%03d", Math.floorMod(startMillis, 1000))).append('Z');
+            line.append("\",\"client\":");
+            string(line, request.client());
+            line.append(",\"method\":");
+            string(line, request.method());
+            line.append(",\"path\":");
+            string(line, request.uri());
+            line.append(",\"status\":").append(request.status());
+            line.append(",\"bytes_in\":").append(request.bytesIn());
+            line.append(",\"bytes_out\":").append(request.bytesOut());
+            long micros = Math.max(0, request.durationNanos()) / 1_000;
+            line.append(",\"duration_ms\":").append(micros / 1_000).append('.').append(String.format("%03d", micros % 1_000));
+            Route route = request.route();
+            line.append(",\"upstream\":");
+            string(line, route == null ? null : route.upstream().name());
+            EndpointState endpoint = request.endpoint();
+            line.append(",\"endpoint\":");
+            string(line, endpoint == null ? null : endpoint.address());
+            line.append(",\"attempts\":").append(request.attempts());
+            line.append(",\"route\":");
+            string(line, route == null ? null : route.name());
+            line.append(",\"trace_id\":");
+            string(line, request.traceId());
+            line.append(",\"user_agent\":");
+            string(line, request.userAgent());
+            line.append("}\n");
+            return line.toString();
+        }
+
+        static void string(StringBuilder line, CharSequence value) {
+            if (value == null) {
+                line.append("null");
+                return;
+            }
+            line.append('"');
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                switch (c) {
+                    case '"' -> line.append("\\\"");
+                    case '\\' -> line.append("\\\\");
+                    case '\n' -> line.append("\\n");
+                    case '\r' -> line.append("\\r");
+                    case '\t' -> line.append("\\t");
+                    default -> {
+                        if (c < 0x20) {
+                            line.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+                        } else {
+                            line.append(c);
+                        }
+                    }
+                }
+            }
+            line.append('"');
+        }
+    }
+}
