@@ -15,6 +15,7 @@ import dev.ballast.proxy.upstream.UpstreamConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -123,6 +124,12 @@ final class Exchange implements PickContext, ConnectCallback {
     private boolean upstreamKeepAlive;
     private boolean skippingInformational;
     private boolean responseStarted;
+    /**
+     * The response head, held until the next message from the upstream (within the same read): when
+     * that is the end of a small body, head and body leave as one message, which the encoder writes
+     * as one buffer, with one pass through the client pipeline and one send.
+     */
+    private HttpResponse heldHead;
     private long latencyNanos = -1;
     /** When the latency sample was taken (System.nanoTime, the balancer's ticker), so release needs no clock read. */
     private long latencyEndNanos;
@@ -131,7 +138,8 @@ final class Exchange implements PickContext, ConnectCallback {
     private boolean done;
 
     Exchange(FrontendHandler frontend, ChannelHandlerContext client, HttpRequest request, Upstream upstream,
-             String path, String clientIp, boolean expectContinue, RequestRecord record) {
+             String path, String clientIp, boolean expectContinue, boolean chunked, boolean declaresBody,
+             RequestRecord record) {
         this.frontend = frontend;
         this.client = client;
         this.request = request;
@@ -140,7 +148,7 @@ final class Exchange implements PickContext, ConnectCallback {
         this.upstream = upstream;
         this.pool = upstream.pool(client.channel().eventLoop());
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
-        this.declaresBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.declaresBody = declaresBody;
         this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.head = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
@@ -151,7 +159,7 @@ final class Exchange implements PickContext, ConnectCallback {
         String key = hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
         this.hasHash = key != null;
         this.hash = key == null ? 0 : RequestHash.hash(key);
-        RequestRewrite.forUpstream(request, clientIp);
+        RequestRewrite.forUpstream(request, clientIp, chunked);
         this.record = record;
         record.traceparent(TraceContext.propagate(request.headers()));
     }
@@ -505,7 +513,15 @@ final class Exchange implements PickContext, ConnectCallback {
         if (response instanceof LastHttpContent last) {
             finish(last);
         } else {
-            client.write(response, client.voidPromise());
+            heldHead = response;
+        }
+    }
+
+    /** Writes the held response head, if any, ahead of its first body part. */
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            client.write(heldHead, client.voidPromise());
+            heldHead = null;
         }
     }
 
@@ -543,8 +559,16 @@ final class Exchange implements PickContext, ConnectCallback {
             return;
         }
         if (part instanceof LastHttpContent last) {
-            finish(last);
+            if (heldHead != null) {
+                HttpResponse head = heldHead;
+                heldHead = null;
+                finish(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
+                        head.headers(), last.trailingHeaders()));
+            } else {
+                finish(last);
+            }
         } else {
+            writeHeldHead();
             record.addBytesOut(part.content().readableBytes());
             client.write(part, client.voidPromise());
         }
@@ -552,6 +576,7 @@ final class Exchange implements PickContext, ConnectCallback {
 
     /** The upstream's read burst ended: flush to the client, and read on only while it keeps up. */
     void backendReadComplete() {
+        writeHeldHead();
         client.flush();
         if (!done && client.channel().isWritable()) {
             connection.channel().read();

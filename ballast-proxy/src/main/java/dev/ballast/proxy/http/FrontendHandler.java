@@ -117,7 +117,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         record.begin(clientIp, method, request.uri(), System.nanoTime());
         record.request(request);
         String path = RequestTarget.path(request.uri());
-        boolean mayHaveBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        // Framing is read once here and handed on: each look-up is a hash and a walk of the headers.
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        long declared = HttpUtil.getContentLength(request, -1L);
+        boolean mayHaveBody = chunked || declared > 0;
         Route route = proxy.routes().match(request, path);
         if (route == null) {
             respondLocally(ProxyError.NO_ROUTE, method, request.uri(), "no route for " + method + " " + path,
@@ -126,7 +129,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         record.route(route);
         long maxBody = proxy.limits().maxBodySizeBytes();
-        long declared = HttpUtil.getContentLength(request, -1L);
         if (maxBody > 0 && declared > maxBody) {
             respondLocally(ProxyError.BODY_TOO_LARGE, method, request.uri(),
                     "body of " + declared + " bytes exceeds max_body_size (" + maxBody + ")", true, false);
@@ -142,7 +144,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue, record);
+        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue,
+                chunked, mayHaveBody, record);
         exchange = started;
         started.start();
     }

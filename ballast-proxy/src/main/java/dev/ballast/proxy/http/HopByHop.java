@@ -4,7 +4,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, so a proxy removes them in
@@ -28,34 +31,98 @@ final class HopByHop {
             HttpHeaderNames.PROXY_AUTHENTICATE,
             HttpHeaderNames.PROXY_AUTHORIZATION,
     };
+    private static final int CONNECTION = 0;
+    /** Bit n set when some name in {@link #ALWAYS} has n characters: most names are ruled out by length alone. */
+    private static final int LENGTHS;
+
+    static {
+        int lengths = 0;
+        for (AsciiString name : ALWAYS) {
+            lengths |= 1 << name.length();
+        }
+        LENGTHS = lengths;
+    }
 
     private HopByHop() {
     }
 
+    /**
+     * One pass over the headers notes which hop-by-hop ones are present, then only those are removed:
+     * most messages carry none or just {@code Connection}, and a removal by name costs a hash and a
+     * bucket walk, nine times over for nothing if done blindly on every message.
+     */
     static void strip(HttpHeaders headers) {
-        if (headers.contains(HttpHeaderNames.CONNECTION)) {
-            List<String> values = headers.getAll(HttpHeaderNames.CONNECTION);
-            for (String value : values) {
-                removeListed(headers, value);
+        int present = 0;
+        List<String> listed = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            CharSequence name = header.getKey();
+            int index = indexOf(name, 0, name.length());
+            if (index >= 0) {
+                present |= 1 << index;
+                if (index == CONNECTION) {
+                    listed = connectionOptions(header.getValue(), listed);
+                }
             }
         }
-        for (AsciiString name : ALWAYS) {
-            headers.remove(name);
+        for (int index = 0; present != 0; index++, present >>>= 1) {
+            if ((present & 1) != 0) {
+                headers.remove(ALWAYS[index]);
+            }
+        }
+        if (listed != null) {
+            for (String name : listed) {
+                headers.remove(name);
+            }
         }
     }
 
-    /** Removes each comma-separated token of a {@code Connection} value as a header name. */
-    private static void removeListed(HttpHeaders headers, String value) {
-        int start = 0;
+    /**
+     * Adds to {@code listed} the names in a {@code Connection} value that are not hop-by-hop anyway
+     * (those are removed by the caller when present); returns the list, created only when needed.
+     */
+    private static List<String> connectionOptions(CharSequence value, List<String> listed) {
         int length = value.length();
+        int start = 0;
         while (start < length) {
-            int comma = value.indexOf(',', start);
-            int end = comma < 0 ? length : comma;
-            String token = value.substring(start, end).trim();
-            if (!token.isEmpty()) {
-                headers.remove(token);
+            int end = start;
+            while (end < length && value.charAt(end) != ',') {
+                end++;
             }
-            start = end + 1;
+            int next = end + 1;
+            while (start < end && isSpace(value.charAt(start))) {
+                start++;
+            }
+            while (end > start && isSpace(value.charAt(end - 1))) {
+                end--;
+            }
+            if (end > start && indexOf(value, start, end) < 0) {
+                if (listed == null) {
+                    listed = new ArrayList<>(2);
+                }
+                listed.add(value.subSequence(start, end).toString());
+            }
+            start = next;
         }
+        return listed;
+    }
+
+    /** The index in {@link #ALWAYS} of the name in {@code text[start, end)}, ignoring case; -1 if none. */
+    private static int indexOf(CharSequence text, int start, int end) {
+        int length = end - start;
+        if (length >= Integer.SIZE || (LENGTHS & (1 << length)) == 0) {
+            return -1;
+        }
+        for (int index = 0; index < ALWAYS.length; index++) {
+            AsciiString candidate = ALWAYS[index];
+            if (candidate.length() == length && AsciiString.regionMatches(text, true, start, candidate, 0, length)) {
+                return index;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
     }
 }

@@ -6,7 +6,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 
@@ -29,11 +28,11 @@ final class RequestRewrite {
 
     /**
      * Prepares the head for the upstream. Call once, before the endpoint is known; the Host header
-     * is settled per endpoint by {@link #settleHost}.
+     * is settled per endpoint by {@link #settleHost}. {@code chunked}: the client sent a chunked body,
+     * which goes on chunked (the frontend read the framing already).
      */
-    static void forUpstream(HttpRequest request, String clientIp) {
+    static void forUpstream(HttpRequest request, String clientIp, boolean chunked) {
         HttpHeaders headers = request.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         HopByHop.strip(headers);
         // We answer Expect: 100-continue ourselves, so the upstream must not wait for the body.
         headers.remove(HttpHeaderNames.EXPECT);
