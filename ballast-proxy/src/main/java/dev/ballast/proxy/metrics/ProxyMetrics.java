@@ -14,7 +14,6 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -43,9 +42,10 @@ import java.util.function.Supplier;
  * client. Label values are bounded: route and upstream names from the config, endpoint addresses,
  * status codes; never paths.
  *
- * <p>Recording a request costs two map lookups by identity (the route's and the endpoint's
- * pre-resolved label children), two counter increments and two histogram observations; no strings
- * are built. Gauges that describe state (connections, health) are read only at scrape time.
+ * <p>Recording a request costs two map lookups by identity (the route's and the endpoint's series)
+ * and a few plain stores into the event loop's own stripe of each ({@link RequestSeries}); no
+ * strings are built and no atomic instruction runs. Gauges that describe state (connections,
+ * health) are read only at scrape time.
  *
  * <p>Thread-safe. {@link #completed} runs on the event loops; {@link #retain} after each reload.
  */
@@ -61,34 +61,20 @@ public final class ProxyMetrics implements RequestObserver {
 
     // ---- the table: name, type, labels, help ----
 
-    final Counter requests = Counter.builder()
-            .name("ballast_requests_total")
-            .help("Requests answered, by route, upstream and status code (499: the client hung up).")
-            .labelNames("route", "upstream", "code")
-            .withoutExemplars()
-            .register(registry);
-    final Histogram requestDuration = Histogram.builder()
-            .name("ballast_request_duration_seconds")
-            .help("Time from the request head to the end of the response, by route and upstream.")
-            .unit(Unit.SECONDS)
-            .labelNames("route", "upstream")
-            .classicOnly().classicUpperBounds(DURATION_BUCKETS)
-            .withoutExemplars()
-            .register(registry);
-    final Counter upstreamRequests = Counter.builder()
-            .name("ballast_upstream_requests_total")
-            .help("Requests by the endpoint that served them (their last attempt) and status code.")
-            .labelNames("upstream", "endpoint", "code")
-            .withoutExemplars()
-            .register(registry);
-    final Histogram upstreamDuration = Histogram.builder()
-            .name("ballast_upstream_request_duration_seconds")
-            .help("Request duration by the endpoint that served them.")
-            .unit(Unit.SECONDS)
-            .labelNames("upstream", "endpoint")
-            .classicOnly().classicUpperBounds(DURATION_BUCKETS)
-            .withoutExemplars()
-            .register(registry);
+    /** {@code ballast_requests_total} and {@code ballast_request_duration_seconds}. */
+    final SeriesFamily routeTraffic = new SeriesFamily(
+            "ballast_requests",
+            "Requests answered, by route, upstream and status code (499: the client hung up).",
+            "ballast_request_duration_seconds",
+            "Time from the request head to the end of the response, by route and upstream.",
+            "route", "upstream");
+    /** {@code ballast_upstream_requests_total} and {@code ballast_upstream_request_duration_seconds}. */
+    final SeriesFamily endpointTraffic = new SeriesFamily(
+            "ballast_upstream_requests",
+            "Requests by the endpoint that served them (their last attempt) and status code.",
+            "ballast_upstream_request_duration_seconds",
+            "Request duration by the endpoint that served them.",
+            "upstream", "endpoint");
     final Counter ejections = Counter.builder()
             .name("ballast_endpoint_ejections_total")
             .help("Times outlier detection took an endpoint out of rotation.")
@@ -189,9 +175,12 @@ public final class ProxyMetrics implements RequestObserver {
                 .help("Access log lines dropped because the writer could not keep up.")
                 .callback(callback -> callback.call(accessLogDropped.getAsLong()))
                 .register(registry);
+        // The request metrics are recorded per event loop (RequestSeries) and summed here, at scrape time.
+        registry.register(() -> new MetricSnapshots(routeTraffic.counterSnapshot(), routeTraffic.histogramSnapshot(),
+                endpointTraffic.counterSnapshot(), endpointTraffic.histogramSnapshot()));
         lastReloadSuccessful.set(1);
         lastReloadSuccess.set(System.currentTimeMillis() / 1000.0);
-        unrouted = new RequestSeries(requests, requestDuration, NONE, NONE);
+        unrouted = routeTraffic.series(NONE, NONE);
     }
 
     private static void eachEndpoint(Supplier<Collection<Upstream>> upstreams,
@@ -210,19 +199,18 @@ public final class ProxyMetrics implements RequestObserver {
         Route route = request.route();
         RequestSeries series = route == null ? unrouted : routeSeries(route);
         int status = request.status();
-        double seconds = request.durationNanos() / 1e9;
-        series.observe(status, seconds);
+        long nanos = request.durationNanos();
+        series.observe(status, nanos);
         EndpointState endpoint = request.endpoint();
         if (endpoint != null && route != null) {
-            endpointSeries(route.upstream(), endpoint).observe(status, seconds);
+            endpointSeries(route.upstream(), endpoint).observe(status, nanos);
         }
     }
 
     private RequestSeries routeSeries(Route route) {
         RequestSeries series = byRoute.get(route);
         if (series == null) {
-            series = byRoute.computeIfAbsent(route,
-                    r -> new RequestSeries(requests, requestDuration, r.name(), r.upstream().name()));
+            series = byRoute.computeIfAbsent(route, r -> routeTraffic.series(r.name(), r.upstream().name()));
         }
         return series;
     }
@@ -230,8 +218,7 @@ public final class ProxyMetrics implements RequestObserver {
     private RequestSeries endpointSeries(Upstream upstream, EndpointState endpoint) {
         RequestSeries series = byEndpoint.get(endpoint);
         if (series == null) {
-            series = byEndpoint.computeIfAbsent(endpoint,
-                    e -> new RequestSeries(upstreamRequests, upstreamDuration, upstream.name(), e.address()));
+            series = byEndpoint.computeIfAbsent(endpoint, e -> endpointTraffic.series(upstream.name(), e.address()));
         }
         return series;
     }
@@ -288,10 +275,8 @@ public final class ProxyMetrics implements RequestObserver {
         }
         byRoute.keySet().retainAll(liveRoutes);
         byEndpoint.keySet().retainAll(liveEndpoints);
-        requests.removeIf(labels -> !routePairs.contains(labels.subList(0, 2)));
-        requestDuration.removeIf(labels -> !routePairs.contains(labels));
-        upstreamRequests.removeIf(labels -> !endpointPairs.contains(labels.subList(0, 2)));
-        upstreamDuration.removeIf(labels -> !endpointPairs.contains(labels));
+        routeTraffic.retain(routePairs);
+        endpointTraffic.retain(endpointPairs);
         ejections.removeIf(labels -> !endpointPairs.contains(labels));
         healthTransitions.removeIf(labels -> !endpointPairs.contains(labels.subList(0, 2)));
     }
@@ -319,13 +304,13 @@ public final class ProxyMetrics implements RequestObserver {
 
     /** Cumulative totals per upstream (every request routed to it, whether or not an endpoint served it). */
     public Map<String, TrafficTotals> upstreamTotals() {
-        return TrafficTotals.sumBy(requestDuration.collect(), requests.collect(), "upstream");
+        return TrafficTotals.sumBy(routeTraffic.histogramSnapshot(), routeTraffic.counterSnapshot(), "upstream");
     }
 
     /** Cumulative totals per endpoint, keyed {@code upstream} then {@code endpoint}. */
     public Map<String, Map<String, TrafficTotals>> endpointTotals() {
-        HistogramSnapshot durations = upstreamDuration.collect();
-        CounterSnapshot counts = upstreamRequests.collect();
+        HistogramSnapshot durations = endpointTraffic.histogramSnapshot();
+        CounterSnapshot counts = endpointTraffic.counterSnapshot();
         return TrafficTotals.sumByPair(durations, counts, "upstream", "endpoint");
     }
 
