@@ -6,7 +6,7 @@ import dev.ballast.core.pick.PickResult;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The live, mutable side of one endpoint: in-flight requests, latency EWMA, health, ejection and
@@ -52,8 +52,9 @@ public final class EndpointState {
     /** Observer and slot in one volatile reference, so a rebind can never pair one's observer with another's slot. */
     private volatile LoadBinding loadBinding = LoadBinding.NONE;
 
-    private final AtomicLong requests = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
+    /** Counted by every event loop on every request and read by the admin API: striped, not one shared line. */
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder failures = new LongAdder();
 
     EndpointState(Endpoint endpoint, EndpointRegistry registry, long nowNanos) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -303,18 +304,18 @@ public final class EndpointState {
 
     /** Counts a finished request; {@code failed} for errors that outlier detection would count. */
     public void recordOutcome(boolean failed) {
-        requests.incrementAndGet();
+        requests.increment();
         if (failed) {
-            failures.incrementAndGet();
+            failures.increment();
         }
     }
 
     public long requests() {
-        return requests.get();
+        return requests.sum();
     }
 
     public long failures() {
-        return failures.get();
+        return failures.sum();
     }
 
     @Override
