@@ -1,8 +1,8 @@
 package dev.ballast.proxy;
 
+import dev.ballast.core.config.HostPort;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.proxy.config.AdminConfig;
-import dev.ballast.proxy.config.HostPort;
 import dev.ballast.proxy.config.LimitsConfig;
 import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.ProxyConfig;

@@ -1,5 +1,6 @@
 package dev.ballast.client.internal;
 
+import dev.ballast.core.config.HostPort;
 import dev.ballast.core.config.Suggestions;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.ServiceConfig.HashKey;
@@ -262,7 +263,7 @@ public final class UpstreamReader {
     private static Optional<HostPort> endpointAddress(Value value) {
         return value.word(ENDPOINT_EXPECTED).flatMap(text -> {
             try {
-                return Optional.of(HostPort.parse(text));
+                return Optional.of(HostPort.parse(text, 1));
             } catch (IllegalArgumentException e) {
                 value.error(e.getMessage());
                 return Optional.empty();

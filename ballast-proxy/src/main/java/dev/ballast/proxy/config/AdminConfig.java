@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.HostPort;
+
 /**
  * {@code admin}: the admin listener (metrics, status, reload). Default {@code 127.0.0.1:9901}.
  *

@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.HostPort;
+
 /**
  * One entry of {@code listeners}.
  *

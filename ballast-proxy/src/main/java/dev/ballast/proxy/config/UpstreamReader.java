@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.HostPort;
 import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.BalancerOptions;

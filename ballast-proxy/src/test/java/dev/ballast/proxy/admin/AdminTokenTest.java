@@ -1,11 +1,11 @@
 package dev.ballast.proxy.admin;
 
+import dev.ballast.core.config.HostPort;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.AdminConfig;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigResult;
-import dev.ballast.proxy.config.HostPort;
 import dev.ballast.proxy.config.ProxyConfig;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.RawHttp;

@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.HostPort;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,9 +1,9 @@
 package dev.ballast.proxy.testing;
 
+import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.proxy.config.AdminConfig;
 import dev.ballast.proxy.config.HashKey;
-import dev.ballast.proxy.config.HostPort;
 import dev.ballast.proxy.config.LimitsConfig;
 import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.MatchConfig;

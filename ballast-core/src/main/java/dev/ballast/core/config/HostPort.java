@@ -1,20 +1,29 @@
-package dev.ballast.client.internal;
+package dev.ballast.core.config;
 
 import java.util.regex.Pattern;
 
-/** An endpoint's {@code host:port} with the proxy's rules and messages: IPv6 in brackets, no scheme. */
-record HostPort(String host, int port) {
+/**
+ * A {@code host:port} address as configuration spells it, IPv6 in brackets, with the messages both the
+ * proxy and the client print: a bind address (port 0 asks the OS for a free port) or, with a lowest
+ * port of 1, an endpoint to connect to.
+ */
+public record HostPort(String host, int port) {
 
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
     private static final String EXPECTED = "host:port, like 127.0.0.1:8080 or [::1]:8080";
 
     /**
-     * Parses {@code host:port} (IPv6 in brackets), port 1..65535.
+     * Parses {@code host:port} (IPv6 in brackets), port 0..65535.
      *
      * @throws IllegalArgumentException saying what is wrong and what was expected
      */
-    static HostPort parse(String text) {
+    public static HostPort parse(String text) {
+        return parse(text, 0);
+    }
+
+    /** As {@link #parse(String)}, with the lowest port allowed (1 for addresses to connect to). */
+    public static HostPort parse(String text, int minPort) {
         String address = text.strip();
         if (address.contains("://")) {
             throw new IllegalArgumentException("'" + address + "' is a URL (expected: " + EXPECTED + ", no scheme)");
@@ -43,20 +52,26 @@ record HostPort(String host, int port) {
             host = address.substring(0, colon);
             port = address.substring(colon + 1);
             if (host.isEmpty()) {
-                throw new IllegalArgumentException("'" + address + "' has no host (expected: " + EXPECTED + ")");
+                throw new IllegalArgumentException("'" + address + "' has no host (expected: " + EXPECTED
+                        + "; 0.0.0.0 for every interface)");
             }
             if (!HOST_NAME.matcher(host).matches()) {
                 throw new IllegalArgumentException("'" + host + "' is not a host name or IP address");
             }
         }
-        String range = "1..65535";
+        String range = minPort + "..65535";
         if (port.isEmpty() || port.length() > 9 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("'" + port + "' is not a port number (expected: " + range + ")");
         }
         int number = Integer.parseInt(port);
-        if (number < 1 || number > 65_535) {
+        if (number < minPort || number > 65_535) {
             throw new IllegalArgumentException("port " + number + " out of range (expected: " + range + ")");
         }
         return new HostPort(host, number);
+    }
+
+    @Override
+    public String toString() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 }

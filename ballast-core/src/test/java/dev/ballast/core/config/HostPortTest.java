@@ -1,4 +1,4 @@
-package dev.ballast.proxy.config;
+package dev.ballast.core.config;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
