@@ -1,8 +1,9 @@
 package dev.ballast.client.internal;
 
-import dev.ballast.core.config.Percentages;
-import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.config.Durations;
+import dev.ballast.core.config.Percentages;
+import dev.ballast.core.config.StatusCodes;
+import dev.ballast.core.config.Suggestions;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
@@ -14,7 +15,6 @@ import dev.ballast.core.resilience.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -174,16 +174,16 @@ final class ResilienceReader {
             parts = value.word(StatusCodes.EXPECTED).map(List::of);
         }
         return parts.flatMap(texts -> {
-            BitSet codes;
+            StatusCodes codes;
             try {
                 codes = StatusCodes.parse(texts);
             } catch (IllegalArgumentException e) {
                 value.error(e.getMessage());
                 return Optional.empty();
             }
-            int from = codes.nextSetBit(0);
-            int to = codes.length() - 1;
-            if (codes.cardinality() != to - from + 1) {
+            int from = codes.lowest();
+            int to = codes.highest();
+            if (!codes.isOneRange()) {
                 value.error("'" + String.join(", ", texts) + "' has gaps, which the client's health check"
                         + " cannot express (expected: one range such as " + from + "-" + to + ")");
                 return Optional.empty();

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.config;
 
 import dev.ballast.core.config.Percentages;
+import dev.ballast.core.config.StatusCodes;
 import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.config.Durations;
 import dev.ballast.core.health.HealthCheckSettings;

@@ -1,9 +1,9 @@
 package dev.ballast.proxy.upstream;
 
+import dev.ballast.core.config.StatusCodes;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.CheckOutcome;
 import dev.ballast.core.health.HealthChecker;
-import dev.ballast.proxy.config.StatusCodes;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,4 +1,4 @@
-package dev.ballast.proxy.config;
+package dev.ballast.core.config;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -10,7 +10,8 @@ import java.util.List;
  */
 public final class StatusCodes {
 
-    static final String EXPECTED = "status codes 100..599 as a range like 200-399, or codes and ranges"
+    /** What a status code set looks like, for "expected: ..." messages. */
+    public static final String EXPECTED = "status codes 100..599 as a range like 200-399, or codes and ranges"
             + " separated by commas";
     private static final int MIN = 100;
     private static final int MAX = 599;
@@ -40,7 +41,7 @@ public final class StatusCodes {
      *
      * @throws IllegalArgumentException naming the part that is wrong and what is expected
      */
-    static StatusCodes parse(List<String> parts) {
+    public static StatusCodes parse(List<String> parts) {
         BitSet codes = new BitSet();
         for (String part : parts) {
             for (String item : part.split(",")) {
@@ -80,6 +81,21 @@ public final class StatusCodes {
             throw new IllegalArgumentException("status " + code + " out of range (expected: " + MIN + ".." + MAX + ")");
         }
         return code;
+    }
+
+    /** The lowest code in the set. */
+    public int lowest() {
+        return codes.nextSetBit(0);
+    }
+
+    /** The highest code in the set. */
+    public int highest() {
+        return codes.length() - 1;
+    }
+
+    /** True when the set is one range without gaps, {@code lowest()..highest()}. */
+    public boolean isOneRange() {
+        return codes.cardinality() == highest() - lowest() + 1;
     }
 
     /** Whether {@code status} is in the set; false for anything outside 100..599. */

@@ -1,0 +1,38 @@
+package dev.ballast.core.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class StatusCodesTest {
+
+    @Test
+    void parsesCodesAndRangesFromSeveralPartsIntoOneCanonicalSet() {
+        StatusCodes codes = StatusCodes.parse(List.of("200-204, 301", " 206 ", "205"));
+
+        assertThat(codes).hasToString("200-206, 301");
+        assertThat(codes.contains(203)).isTrue();
+        assertThat(codes.contains(300)).isFalse();
+        assertThat(codes.contains(99_999)).isFalse();
+        assertThat(codes.lowest()).isEqualTo(200);
+        assertThat(codes.highest()).isEqualTo(301);
+        assertThat(codes.isOneRange()).isFalse();
+        assertThat(StatusCodes.parse(List.of("200-399"))).isEqualTo(StatusCodes.successOrRedirect());
+        assertThat(StatusCodes.successOrRedirect().isOneRange()).isTrue();
+    }
+
+    @Test
+    void refusesWhatIsNotACodeSetSayingWhichPartAndWhatIsExpected() {
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200-abc")))
+                .withMessage("'200-abc' is not a status code or range (expected: " + StatusCodes.EXPECTED + ")");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("399-200")))
+                .withMessage("'399-200' is an empty range (expected: the lower code first, like 200-399)");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200, 600")))
+                .withMessage("status 600 out of range (expected: 100..599)");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of()))
+                .withMessage("no status codes (expected: " + StatusCodes.EXPECTED + ")");
+    }
+}
