@@ -6,6 +6,7 @@ import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoint;
@@ -24,27 +24,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Each failure gets its status, a body naming the upstream and the reason, and leaves no leak behind. */
 class ProxyErrorsTest {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Teardown teardown = new Teardown();
     private ProxyServer proxy;
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable resource : resources) {
-            resource.close();
-        }
+        teardown.close();
     }
 
     private TestBackend backend(String name) {
         TestBackend backend = TestBackend.named(name);
-        resources.add(backend);
+        teardown.add(backend);
         return backend;
     }
 
     private InetSocketAddress start(UpstreamConfig upstream) {
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
         return proxy.listenerAddresses().get(0);
     }
 

@@ -10,6 +10,7 @@ import dev.ballast.proxy.config.RetryConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.SteadyLoad;
 import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -37,29 +37,24 @@ class ResilienceFailoverTest {
     /** A client with three connections: each endpoint carries about one request at any time. */
     private static final int CLIENTS = 3;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Teardown teardown = new Teardown();
     private ProxyServer proxy;
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable resource : resources) {
-            resource.close();
-        }
+        teardown.close();
     }
 
     private TestBackend backend(String name) {
         TestBackend backend = TestBackend.named(name);
-        resources.add(backend);
+        teardown.add(backend);
         return backend;
     }
 
     private InetSocketAddress start(ResilienceConfig resilience, TestBackend... backends) {
         UpstreamConfig upstream = TestConfigs.upstream("api", Policies.ROUND_ROBIN, endpoints(backends))
                 .withResilience(resilience);
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
         return proxy.listenerAddresses().get(0);
     }
 
@@ -84,7 +79,7 @@ class ResilienceFailoverTest {
                                          String what) throws Exception {
         List<Long> ejections = ejectionTimes();
         SteadyLoad load = SteadyLoad.start(address, "/", CLIENTS);
-        resources.add(load);
+        teardown.add(load);
         await().atMost(Duration.ofSeconds(10)).until(() -> load.served(victim.name()) >= 30);
         int before = load.requests();
         long brokenAt = System.nanoTime();

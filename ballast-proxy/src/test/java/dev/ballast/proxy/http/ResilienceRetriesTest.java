@@ -10,6 +10,7 @@ import dev.ballast.proxy.config.RetryConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
 import dev.ballast.proxy.testing.TestPattern;
 import dev.ballast.proxy.upstream.Upstream;
@@ -44,22 +45,17 @@ class ResilienceRetriesTest {
 
     private static final RetryConfig DEFAULTS = RetryConfig.defaults();
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Teardown teardown = new Teardown();
     private ProxyServer proxy;
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable resource : resources) {
-            resource.close();
-        }
+        teardown.close();
     }
 
     private TestBackend backend(String name) {
         TestBackend backend = TestBackend.named(name);
-        resources.add(backend);
+        teardown.add(backend);
         return backend;
     }
 
@@ -82,7 +78,7 @@ class ResilienceRetriesTest {
         ResilienceConfig resilience = ResilienceConfig.defaults().withRetries(retries)
                 .withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(5, Duration.ofSeconds(30), 0));
         UpstreamConfig upstream = TestConfigs.upstream("api", balancer, endpoints).withResilience(resilience);
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
         return proxy.listenerAddresses().get(0);
     }
 
@@ -262,7 +258,7 @@ class ResilienceRetriesTest {
                 RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
         UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.ROUND_ROBIN,
                 List.of(endpoint(a), endpoint(b))), 500).withResilience(ResilienceConfig.defaults().withRetries(retries));
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
 
         long started = System.nanoTime();
         RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);

@@ -8,6 +8,7 @@ import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterEach;
@@ -31,23 +32,18 @@ import static org.awaitility.Awaitility.await;
 /** Over a circuit_breaker limit the client gets 503 at once, naming the limit; below it, service resumes. */
 class ResilienceCircuitBreakerTest {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Teardown teardown = new Teardown();
     private ProxyServer proxy;
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable resource : resources) {
-            resource.close();
-        }
+        teardown.close();
     }
 
     private TestBackend slowBackend() {
         TestBackend backend = TestBackend.start("slow", TestBackend.delayed(Duration.ofMillis(400),
                 (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "slow")));
-        resources.add(backend);
+        teardown.add(backend);
         return backend;
     }
 
@@ -56,7 +52,7 @@ class ResilienceCircuitBreakerTest {
         UpstreamConfig upstream = new UpstreamConfig(base.name(), base.balancer(), null, 0, base.endpoints(),
                 connectTimeoutMillis, base.responseTimeoutMillis(), base.idleTimeoutMillis(), base.pool(),
                 base.hostHeader(), ResilienceConfig.defaults().withCircuitBreaker(limits));
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
         return proxy.listenerAddresses().get(0);
     }
 
@@ -130,7 +126,7 @@ class ResilienceCircuitBreakerTest {
     void overMaxPendingRequestsTheClientGets503NamingTheLimit() throws Exception {
         // A listener that never accepts: once its accept queue is full, connects hang until they time out.
         ServerSocket blackhole = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        resources.add(blackhole);
+        teardown.add(blackhole);
         fillAcceptQueue(blackhole.getLocalPort());
         InetSocketAddress address = start(new CircuitBreakerConfig(1024, 1, 1024), 1_500,
                 List.of(Endpoint.of("127.0.0.1", blackhole.getLocalPort())));
@@ -156,7 +152,7 @@ class ResilienceCircuitBreakerTest {
         int timedOut = 0;
         for (int i = 0; i < 64 && timedOut < 2; i++) {
             Socket socket = new Socket();
-            resources.add(socket);
+            teardown.add(socket);
             try {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 300);
                 timedOut = 0;

@@ -13,6 +13,7 @@ import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.HealthyBackend;
 import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,29 +47,24 @@ class ResilienceHealthChecksTest {
     private static final HealthCheckSettings QUICK = new HealthCheckSettings(Duration.ofMillis(100),
             Duration.ofSeconds(1), 1, 1, Duration.ZERO, 0);
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Teardown teardown = new Teardown();
     private final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
     private ProxyServer proxy;
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable resource : resources) {
-            resource.close();
-        }
+        teardown.close();
     }
 
     private HealthyBackend backend(String name) {
         HealthyBackend backend = HealthyBackend.start(name);
-        resources.add(backend);
+        teardown.add(backend);
         return backend;
     }
 
     private InetSocketAddress start(String balancer, List<Endpoint> endpoints, ResilienceConfig resilience) {
         UpstreamConfig upstream = TestConfigs.upstream("api", balancer, endpoints).withResilience(resilience);
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
         upstream().addHealthListener(new HealthListener() {
             @Override
             public void transitioned(HealthTransition transition) {
@@ -177,7 +172,7 @@ class ResilienceHealthChecksTest {
 
     /** Accepts (and drops) connections on a virtual thread until the socket is closed; counts them. */
     private AtomicInteger acceptAndClose(ServerSocket listener) {
-        resources.add(listener);
+        teardown.add(listener);
         AtomicInteger accepted = new AtomicInteger();
         Thread.ofVirtual().start(() -> {
             while (!listener.isClosed()) {

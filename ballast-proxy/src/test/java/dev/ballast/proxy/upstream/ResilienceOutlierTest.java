@@ -11,6 +11,7 @@ import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -29,7 +29,7 @@ import static org.awaitility.Awaitility.await;
 /** Outlier detection from real traffic through the proxy: ejection, doubling backoff, the ejection cap. */
 class ResilienceOutlierTest {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Teardown teardown = new Teardown();
     private final List<Ejection> ejections = new CopyOnWriteArrayList<>();
     private final List<Long> readmittedAt = new CopyOnWriteArrayList<>();
     private final List<Integer> ejectedAtEachEjection = new CopyOnWriteArrayList<>();
@@ -37,25 +37,20 @@ class ResilienceOutlierTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (AutoCloseable resource : resources) {
-            resource.close();
-        }
+        teardown.close();
     }
 
     private TestBackend backend(String name, HttpResponseStatus status) {
         TestBackend backend = TestBackend.named(name);
         backend.respondWith((ctx, request) -> TestBackend.text(ctx, request, status, name));
-        resources.add(backend);
+        teardown.add(backend);
         return backend;
     }
 
     private InetSocketAddress start(OutlierDetection detection, TestBackend... backends) {
         UpstreamConfig upstream = TestConfigs.upstream("api", Policies.ROUND_ROBIN, TestConfigs.endpoints(backends))
                 .withResilience(ResilienceConfig.defaults().withOutlierDetection(detection));
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
         Upstream started = proxy.upstreams().get("api");
         started.addOutlierListener(new OutlierListener() {
             @Override
