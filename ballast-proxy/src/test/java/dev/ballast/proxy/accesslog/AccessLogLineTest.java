@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.http.RequestRecord;
+import dev.ballast.proxy.http.RequestRecords;
 import dev.ballast.proxy.route.Route;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Random;
 
-import static dev.ballast.proxy.accesslog.Requests.request;
+import static dev.ballast.proxy.http.RequestRecords.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The bytes of one line. Routes need a live upstream, so route fields are covered by {@link AccessLogTest}. */
@@ -41,7 +42,7 @@ class AccessLogLineTest {
         assertThat(text).isEqualTo("{\"time\":\"2025-01-31T12:34:56.789Z\",\"client\":\"10.0.0.3\",\"method\":\"GET\","
                 + "\"path\":\"/api/users/36\",\"status\":200,\"bytes_in\":5,\"bytes_out\":812,\"duration_ms\":9.487,"
                 + "\"upstream\":null,\"endpoint\":\"10.0.0.7:8080\",\"attempts\":1,\"route\":null,"
-                + "\"trace_id\":\"" + Requests.TRACE_ID + "\",\"user_agent\":\"curl/8.5.0\"}\n");
+                + "\"trace_id\":\"" + RequestRecords.TRACE_ID + "\",\"user_agent\":\"curl/8.5.0\"}\n");
     }
 
     @Test
@@ -105,7 +106,7 @@ class AccessLogLineTest {
             RequestRecord request = request().client(text(random, odd)).method(text(random, odd))
                     .uri(text(random, odd)).userAgent(random.nextInt(5) == 0 ? null : text(random, odd))
                     .endpoint(random.nextBoolean() ? null : "h" + text(random, odd), random.nextInt(4))
-                    .traceparent(random.nextBoolean() ? null : "00-" + Requests.TRACE_ID + "-00f067aa0ba902b7-01")
+                    .traceparent(random.nextBoolean() ? null : "00-" + RequestRecords.TRACE_ID + "-00f067aa0ba902b7-01")
                     .status(100 + random.nextInt(500)).bytes(random.nextLong(1L << 40), random.nextLong(1L << 40))
                     .durationNanos(random.nextInt(10) == 0 ? 0 : random.nextLong(100_000_000_000L)).build();
             now += random.nextInt(700); // crosses seconds, so the cached date changes
