@@ -92,6 +92,21 @@ final class Value {
         }).map(String::strip);
     }
 
+    /**
+     * A word read by {@code parser}, one of the shared parsers of {@code core.config}: the
+     * IllegalArgumentException it throws becomes this node's problem, with the parser's message.
+     */
+    <T> Optional<T> parsed(String expected, Function<String, T> parser) {
+        return word(expected).flatMap(text -> {
+            try {
+                return Optional.of(parser.apply(text));
+            } catch (IllegalArgumentException e) {
+                error(e.getMessage());
+                return Optional.empty();
+            }
+        });
+    }
+
     Optional<Integer> integer(int min, int max) {
         String range = min + ".." + max;
         return text("a whole number " + range).flatMap(text -> {

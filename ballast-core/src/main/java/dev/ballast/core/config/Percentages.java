@@ -11,6 +11,9 @@ public final class Percentages {
 
     private static final Pattern PERCENT = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,4})?)\\s*%");
     public static final String EXPECTED = "a percentage like 10% or 50%";
+    /** What a {@code *_percent} key takes: a number of percent, the sign optional. */
+    public static final String NUMBER_EXPECTED = "a number of percent 0..100, like 20";
+    private static final Pattern NUMBER = Pattern.compile("\\d{1,12}(\\.\\d{1,6})?");
 
     private Percentages() {
     }
@@ -32,5 +35,44 @@ public final class Percentages {
             throw new IllegalArgumentException(problem + " (expected: " + EXPECTED + ")");
         }
         return Double.parseDouble(m.group(1)) / 100.0;
+    }
+
+    /**
+     * As {@link #parseFraction(String)}, at most {@code max}; {@code range} says what is allowed, e.g.
+     * {@code 0% up to 99%}.
+     */
+    public static double parseFraction(String text, double max, String range) {
+        double fraction = parseFraction(text);
+        if (fraction > max) {
+            throw new IllegalArgumentException("'" + text + "' out of range (expected: " + range + ")");
+        }
+        return fraction;
+    }
+
+    /**
+     * A {@code *_percent} key: the number of percent, with or without the sign ({@code 20}, {@code 20%}),
+     * 0..100.
+     *
+     * @throws IllegalArgumentException saying what was written and what is expected
+     */
+    public static double parsePercentNumber(String text) {
+        String digits = text.endsWith("%") ? text.substring(0, text.length() - 1).strip() : text;
+        if (!NUMBER.matcher(digits).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a number (expected: " + NUMBER_EXPECTED + ")");
+        }
+        double percent = Double.parseDouble(digits);
+        if (percent > 100) {
+            throw new IllegalArgumentException(text + " out of range (expected: 0..100)");
+        }
+        return percent;
+    }
+
+    /** As {@link #parsePercentNumber}, a whole number. */
+    public static int parseWholePercent(String text) {
+        double percent = parsePercentNumber(text);
+        if (percent != Math.rint(percent)) {
+            throw new IllegalArgumentException(percent + " is not a whole number (expected: 0..100)");
+        }
+        return (int) percent;
     }
 }

@@ -261,47 +261,15 @@ final class ResilienceReader {
 
     /** A percentage with its sign ({@code 10%}) as a fraction, at most {@code max}. */
     private static Optional<Double> fraction(Value value, double max, String range) {
-        return value.word(Percentages.EXPECTED).flatMap(text -> {
-            double fraction;
-            try {
-                fraction = Percentages.parseFraction(text);
-            } catch (IllegalArgumentException e) {
-                value.error(e.getMessage());
-                return Optional.empty();
-            }
-            if (fraction > max) {
-                value.error("'" + text + "' out of range (expected: " + range + ")");
-                return Optional.empty();
-            }
-            return Optional.of(fraction);
-        });
+        return value.parsed(Percentages.EXPECTED, text -> Percentages.parseFraction(text, max, range));
     }
 
     /** A {@code *_percent} key: the number of percent, with or without the sign ({@code 20}, {@code 20%}), 0..100. */
     private static Optional<Double> percentNumber(Value value) {
-        String expected = "a number of percent 0..100, like 20";
-        return value.word(expected).flatMap(text -> {
-            String digits = text.endsWith("%") ? text.substring(0, text.length() - 1).strip() : text;
-            if (!digits.matches("\\d{1,12}(\\.\\d{1,6})?")) {
-                value.error("'" + text + "' is not a number (expected: " + expected + ")");
-                return Optional.empty();
-            }
-            double percent = Double.parseDouble(digits);
-            if (percent > 100) {
-                value.error(text + " out of range (expected: 0..100)");
-                return Optional.empty();
-            }
-            return Optional.of(percent);
-        });
+        return value.parsed(Percentages.NUMBER_EXPECTED, Percentages::parsePercentNumber);
     }
 
     private static Optional<Integer> wholePercent(Value value) {
-        return percentNumber(value).flatMap(percent -> {
-            if (percent != Math.rint(percent)) {
-                value.error(percent + " is not a whole number (expected: 0..100)");
-                return Optional.empty();
-            }
-            return Optional.of(percent.intValue());
-        });
+        return value.parsed(Percentages.NUMBER_EXPECTED, Percentages::parseWholePercent);
     }
 }
