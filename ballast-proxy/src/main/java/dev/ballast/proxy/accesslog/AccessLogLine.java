@@ -6,6 +6,7 @@ import dev.ballast.proxy.route.Route;
 import io.netty.util.AsciiString;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -15,6 +16,11 @@ import java.time.format.DateTimeFormatter;
  * what a request did not get to (no route, no endpoint). The UTF-8 bytes go straight into a chunk, with
  * no string in between (issue 5): an instance belongs to one thread and keeps the formatted date of the
  * last second it saw, so a line allocates nothing.
+ *
+ * <p>Most of a line's text repeats: the route, upstream and endpoint names are the config's own strings,
+ * the client address is one string per connection, the method one per method. Their JSON bytes are kept
+ * in a small cache keyed by identity and copied, not escaped again; only the path and the user agent
+ * (new strings per request) are escaped per line, and the trace id, hex by construction, is copied.
  */
 final class AccessLogLine {
 
@@ -55,6 +61,11 @@ final class AccessLogLine {
     /** A char takes at most 6 bytes: a control character's escape; UTF-8 takes up to 3 (4 for a surrogate pair). */
     private static final int MAX_BYTES_PER_CHAR = 6;
 
+    /** Slots of the identity cache: a power of two, room for a busy loop's connections and names. */
+    private static final int CACHED = 256;
+
+    private final String[] cachedStrings = new String[CACHED];
+    private final byte[][] cachedJson = new byte[CACHED][];
     private long second = Long.MIN_VALUE;
     private byte[] secondText;
     /** The chunk being written and the position in it: fields, so the helpers stay one-argument. */
@@ -82,9 +93,9 @@ final class AccessLogLine {
         raw(TIME);
         time(nowMillis - request.durationNanos() / 1_000_000);
         raw(CLIENT);
-        string(request.client());
+        repeated(request.client());
         raw(METHOD);
-        string(request.method());
+        repeated(request.method());
         raw(PATH);
         string(request.uri());
         raw(STATUS);
@@ -97,22 +108,16 @@ final class AccessLogLine {
         millis(request.durationNanos());
         Route route = request.route();
         raw(UPSTREAM);
-        string(route == null ? null : route.upstream().name());
+        repeated(route == null ? null : route.upstream().name());
         EndpointState endpoint = request.endpoint();
         raw(ENDPOINT);
-        string(endpoint == null ? null : endpoint.address());
+        repeated(endpoint == null ? null : endpoint.address());
         raw(ATTEMPTS);
         number(request.attempts());
         raw(ROUTE);
-        string(route == null ? null : route.name());
+        repeated(route == null ? null : route.name());
         raw(TRACE);
-        // request.traceId() is the same bytes, but as a new view object per call
-        AsciiString traceparent = request.traceparent();
-        if (traceparent == null) {
-            raw(NULL);
-        } else {
-            string(traceparent, TRACE_ID_START, Math.min(traceparent.length(), TRACE_ID_START + TRACE_ID_LENGTH));
-        }
+        traceId(request.traceparent());
         raw(USER_AGENT);
         string(request.userAgent());
         raw(END);
@@ -169,7 +174,40 @@ final class AccessLogLine {
         } while (value != 0);
     }
 
-    private void string(CharSequence value) {
+    /**
+     * The trace id of the {@code traceparent} sent upstream (request.traceId() is the same bytes, but as
+     * a new view object per call). The proxy wrote that value and only ever keeps a valid incoming trace
+     * id, so the 32 characters are lower-case hex: copied, with nothing to escape.
+     */
+    private void traceId(AsciiString traceparent) {
+        if (traceparent == null || traceparent.length() < TRACE_ID_START + TRACE_ID_LENGTH) {
+            raw(NULL);
+            return;
+        }
+        out[at++] = '"';
+        System.arraycopy(traceparent.array(), traceparent.arrayOffset() + TRACE_ID_START, out, at, TRACE_ID_LENGTH);
+        at += TRACE_ID_LENGTH;
+        out[at++] = '"';
+    }
+
+    /** A string that is likely to come again as the same object: its JSON bytes from the cache. */
+    private void repeated(String value) {
+        if (value == null) {
+            raw(NULL);
+            return;
+        }
+        int slot = System.identityHashCode(value) & (CACHED - 1);
+        if (cachedStrings[slot] == value) {
+            raw(cachedJson[slot]);
+            return;
+        }
+        int start = at;
+        string(value);
+        cachedJson[slot] = Arrays.copyOfRange(out, start, at);
+        cachedStrings[slot] = value;
+    }
+
+    private void string(String value) {
         if (value == null) {
             raw(NULL);
         } else {
@@ -181,7 +219,7 @@ final class AccessLogLine {
      * A JSON string (RFC 8259 escaping) in UTF-8, byte for byte what {@code String.getBytes(UTF_8)} made
      * of the escaped text before: a lone surrogate becomes {@code ?}.
      */
-    private void string(CharSequence value, int from, int to) {
+    private void string(String value, int from, int to) {
         byte[] out = this.out;
         int at = this.at;
         out[at++] = '"';

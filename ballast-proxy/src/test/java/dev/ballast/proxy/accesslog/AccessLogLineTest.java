@@ -25,6 +25,11 @@ class AccessLogLineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long NOW = Instant.parse("2025-01-31T12:34:56.798Z").toEpochMilli();
 
+    /** Characters that take every path of the encoder: plain, escaped, 2, 3 and 4 bytes, lone surrogates. */
+    private static final char[] ODD = {'a', 'Z', '0', ' ', '/', '"', '\\', '\n', '\r', '\t', '\u0000', '\u0008', '\u001f',
+            '\u007f', '\u0080', '\u00e9', '\u00ff', '\u07ff', '\u0800', '\u20ac', '\ufffd', '\uffff', '\ud83d', '\ude00',
+            '\udbff', '\udfff'};
+
     private final AccessLogLine line = new AccessLogLine();
 
     private String format(RequestRecord request, long nowMillis) {
@@ -96,16 +101,13 @@ class AccessLogLineTest {
 
     @Test
     void matchesTheStringFormatterByteForByte() {
-        char[] odd = {'a', 'Z', '0', ' ', '/', '"', '\\', '\n', '\r', '\t', '\u0000', '\u0008', '\u001f', '\u007f',
-                '\u0080', '\u00e9', '\u00ff', '\u07ff', '\u0800', '\u20ac', '\ufffd', '\uffff', '\ud83d', '\ude00',
-                '\udbff', '\udfff'};
         Random random = new Random(42);
         Chunk chunk = new Chunk(1 << 20);
         long now = NOW;
         for (int i = 0; i < 5_000; i++) {
-            RequestRecord request = request().client(text(random, odd)).method(text(random, odd))
-                    .uri(text(random, odd)).userAgent(random.nextInt(5) == 0 ? null : text(random, odd))
-                    .endpoint(random.nextBoolean() ? null : "h" + text(random, odd), random.nextInt(4))
+            RequestRecord request = request().client(text(random, ODD)).method(text(random, ODD))
+                    .uri(text(random, ODD)).userAgent(random.nextInt(5) == 0 ? null : text(random, ODD))
+                    .endpoint(random.nextBoolean() ? null : "h" + text(random, ODD), random.nextInt(4))
                     .traceparent(random.nextBoolean() ? null : "00-" + RequestRecords.TRACE_ID + "-00f067aa0ba902b7-01")
                     .status(100 + random.nextInt(500)).bytes(random.nextLong(1L << 40), random.nextLong(1L << 40))
                     .durationNanos(random.nextInt(10) == 0 ? 0 : random.nextLong(100_000_000_000L)).build();
@@ -118,6 +120,33 @@ class AccessLogLineTest {
             assertThat(chunk.length).isEqualTo(expected.length).isLessThanOrEqualTo(AccessLogLine.maxLength(request));
             assertThat(Arrays.copyOf(chunk.bytes, chunk.length)).isEqualTo(expected);
         }
+    }
+
+    @Test
+    void writesTheSameBytesForStringsThatRepeatAsForFreshOnes() {
+        // client and method repeat as the same objects, as a connection's address and the config's
+        // names do: 600 of them for the cache's 256 slots, so lines hit, miss and evict, and
+        // equal texts in distinct objects each get their own slot
+        Random random = new Random(7);
+        String[] repeating = new String[600];
+        for (int i = 0; i < repeating.length; i++) {
+            repeating[i] = i % 3 == 0 && i > 0 ? new String(repeating[i - 1]) : text(random, ODD);
+        }
+        Chunk chunk = new Chunk(1 << 20);
+        for (int i = 0; i < 20_000; i++) {
+            RequestRecord request = request().client(pick(random, repeating)).method(pick(random, repeating))
+                    .uri(text(random, ODD)).build();
+            chunk.clear();
+
+            line.write(request, NOW, chunk);
+
+            byte[] expected = StringFormatter.format(request, NOW).getBytes(StandardCharsets.UTF_8);
+            assertThat(Arrays.copyOf(chunk.bytes, chunk.length)).isEqualTo(expected);
+        }
+    }
+
+    private static String pick(Random random, String[] strings) {
+        return strings[random.nextInt(strings.length)];
     }
 
     private static String text(Random random, char[] alphabet) {
