@@ -12,10 +12,13 @@ import dev.ballast.proxy.upstream.ConnectCallback;
 import dev.ballast.proxy.upstream.ConnectionPool;
 import dev.ballast.proxy.upstream.Upstream;
 import dev.ballast.proxy.upstream.UpstreamConnection;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -149,6 +152,8 @@ final class Exchange implements PickContext, ConnectCallback {
         this.pool = upstream.pool(client.channel().eventLoop());
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.declaresBody = declaresBody;
+        // A bodiless request is whole with its head; the frontend skips the empty end the decoder adds.
+        this.requestComplete = !declaresBody;
         this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.head = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
@@ -231,9 +236,16 @@ final class Exchange implements PickContext, ConnectCallback {
         backend = BackendHandler.of(ready.channel());
         backend.attach(this);
         Channel channel = ready.channel();
-        channel.write(request, channel.voidPromise());
-        if (bodyStarted) {
-            replayBody(channel); // a retry: send again what the earlier tries sent
+        if (declaresBody) {
+            channel.write(request, channel.voidPromise());
+            if (bodyStarted) {
+                replayBody(channel); // a retry: send again what the earlier tries sent
+            }
+        } else {
+            // head and its empty end as one message: one pass through the encoder, one buffer
+            channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                    Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+            bodyStarted = true;
         }
         HttpContent part;
         while (pending != null && (part = pending.poll()) != null) {

@@ -43,6 +43,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean replaying;
     /** Answered locally before the (empty) body ended: skip to its end, then serve the next request. */
     private boolean discarding;
+    /** The next message is the empty end of a bodiless request that went upstream whole. */
+    private boolean skipEmptyEnd;
     private boolean closing;
     private long bodyBytes;
     /** The current request's record, reused for each request of this connection. */
@@ -81,6 +83,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (skippedEmptyEnd(msg)) {
+            return;
+        }
         if (closing) {
             ReferenceCountUtil.release(msg);
         } else if ((exchange != null && exchange.requestComplete()) || (early != null && !early.isEmpty())) {
@@ -93,7 +98,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The decoder follows a bodiless request's head with an empty end in the same read. The exchange
+     * took the head as the whole request and sent it up as one message, so that end is dropped here
+     * (a shared constant: nothing to release).
+     */
+    private boolean skippedEmptyEnd(Object msg) {
+        if (!skipEmptyEnd) {
+            return false;
+        }
+        skipEmptyEnd = false;
+        return msg == LastHttpContent.EMPTY_LAST_CONTENT;
+    }
+
     private void handle(Object msg) {
+        if (skippedEmptyEnd(msg)) {
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             requestHead(request);
         } else if (msg instanceof HttpContent part) {
@@ -147,6 +168,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue,
                 chunked, mayHaveBody, record);
         exchange = started;
+        skipEmptyEnd = !mayHaveBody;
         started.start();
     }
 
