@@ -17,25 +17,25 @@ import java.util.concurrent.atomic.LongAdder;
  * operations; health, ejection and draining are written by the control path and read by the data
  * path through volatile fields.
  */
-public final class EndpointState {
+public final class EndpointState extends EndpointCountersPadAfter {
 
-    /**
-     * The two fields every request writes, in-flight count and latency EWMA, live in {@link #hot} with a
-     * cache line of unused elements on either side, so the writes of one core do not evict the fields
-     * that every pick only reads (on any core), nor a neighbouring endpoint's. An array because its
-     * layout is fixed, unlike the JVM's field order, which padding fields cannot pin.
-     */
-    private static final VarHandle HOT = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final int PAD = 64 / Long.BYTES;
-    private static final int ACTIVE = PAD;
-    /** Latency EWMA in nanoseconds (float bits, high half) and when it was last updated (ms, low half). */
-    private static final int EWMA = PAD + 1;
+    // active and ewma, written by every request, are padded fields of the superclasses (EndpointCounters).
+    private static final VarHandle ACTIVE;
+    private static final VarHandle EWMA;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            ACTIVE = lookup.findVarHandle(EndpointCounters.class, "active", long.class);
+            EWMA = lookup.findVarHandle(EndpointCounters.class, "ewma", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final String address;
     private final EndpointRegistry registry;
     private final PickResult.Picked picked;
-
-    private final long[] hot = new long[EWMA + 1 + PAD];
 
     private volatile Endpoint endpoint;
 
@@ -90,14 +90,14 @@ public final class EndpointState {
 
     /** Requests picked for this endpoint and not yet released. */
     public int active() {
-        return (int) (long) HOT.getVolatile(hot, ACTIVE);
+        return (int) active;
     }
 
     /**
      * Counts one more request in flight. Balancers call this when they pick; callers never do.
      */
     public void acquire() {
-        int now = (int) (long) HOT.getAndAdd(hot, ACTIVE, 1L) + 1;
+        int now = (int) (long) ACTIVE.getAndAdd(this, 1L) + 1;
         registry.activeChanged(1);
         loadBinding.loadChanged(now);
     }
@@ -113,7 +113,7 @@ public final class EndpointState {
             if (current >= limit) {
                 return false;
             }
-        } while (!HOT.compareAndSet(hot, ACTIVE, (long) current, (long) current + 1));
+        } while (!ACTIVE.compareAndSet(this, (long) current, (long) current + 1));
         registry.activeChanged(1);
         loadBinding.loadChanged(current + 1);
         return true;
@@ -124,7 +124,7 @@ public final class EndpointState {
      * response). Call exactly once per successful pick.
      */
     public void release() {
-        int now = (int) (long) HOT.getAndAdd(hot, ACTIVE, -1L) - 1;
+        int now = (int) (long) ACTIVE.getAndAdd(this, -1L) - 1;
         registry.activeChanged(-1);
         loadBinding.loadChanged(now);
     }
@@ -161,9 +161,6 @@ public final class EndpointState {
 
     // ---- latency ----
 
-    private long ewma() {
-        return (long) HOT.getVolatile(hot, EWMA);
-    }
 
     /**
      * Peak EWMA as in Finagle and Linkerd: a sample above the average replaces it at once (the peak),
@@ -185,7 +182,7 @@ public final class EndpointState {
         long prev;
         long next;
         do {
-            prev = ewma();
+            prev = ewma;
             float current = Float.intBitsToFloat((int) (prev >>> 32));
             double sample = latencyNanos;
             if (prev != 0 && sample <= current && nowMillis - (int) prev <= 0) {
@@ -199,7 +196,7 @@ public final class EndpointState {
                 updated = current * w + sample * (1 - w);
             }
             next = ((long) Float.floatToRawIntBits((float) Math.max(updated, 1.0)) << 32) | (nowMillis & 0xFFFF_FFFFL);
-        } while (!HOT.compareAndSet(hot, EWMA, prev, next));
+        } while (!EWMA.compareAndSet(this, prev, next));
     }
 
     /**
@@ -212,7 +209,7 @@ public final class EndpointState {
 
     /** True once a latency sample was observed. */
     public boolean hasLatencySample() {
-        return ewma() != 0;
+        return ewma != 0;
     }
 
     /**
@@ -220,7 +217,7 @@ public final class EndpointState {
      * subtracting them); meaningful only when {@link #hasLatencySample()}.
      */
     public int latencySampleMillis() {
-        return (int) ewma();
+        return (int) ewma;
     }
 
     /**
@@ -230,7 +227,7 @@ public final class EndpointState {
      * compare as they would now: a balancer can rank them without reading the clock.
      */
     public double latencyEwmaNanosAt(int millis) {
-        long bits = ewma();
+        long bits = ewma;
         if (bits == 0) {
             return 0;
         }
