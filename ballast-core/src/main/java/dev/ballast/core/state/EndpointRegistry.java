@@ -28,10 +28,18 @@ public final class EndpointRegistry {
     /** Finagle's default: a latency sample's weight halves in roughly 7 s. */
     public static final Duration DEFAULT_EWMA_DECAY = Duration.ofSeconds(10);
 
+    private static final int DECAY_BITS = 10;
+    private static final int DECAY_TABLE = 1 << DECAY_BITS;
+
     private final Ticker ticker;
     private final double ewmaDecayNanos;
-    /** exp(-ms / decay) for the short gaps between samples of a busy endpoint: a lookup instead of an exp. */
-    private final double[] decayByMillis = new double[1024];
+    /**
+     * exp(-ms / decay) as fine[ms mod 1024] x coarse[ms / 1024]: two lookups instead of an exp (which costs
+     * a fifth of a pick) for any gap up to 17 minutes, since peak-ewma compares endpoints whose samples
+     * can be seconds apart.
+     */
+    private final double[] decayFine = new double[DECAY_TABLE];
+    private final double[] decayCoarse = new double[DECAY_TABLE];
     private final Map<String, EndpointState> states = new ConcurrentHashMap<>();
     /** Striped: every pick and release of every thread updates it, so one shared counter would be contended. */
     private final LongAdder totalActive = new LongAdder();
@@ -47,8 +55,9 @@ public final class EndpointRegistry {
             throw new IllegalArgumentException("ewma decay: " + ewmaDecay + " (expected: positive)");
         }
         this.ewmaDecayNanos = ewmaDecay.toNanos();
-        for (int millis = 0; millis < decayByMillis.length; millis++) {
-            decayByMillis[millis] = Math.exp(-millis * 1e6 / ewmaDecayNanos);
+        for (int i = 0; i < DECAY_TABLE; i++) {
+            decayFine[i] = Math.exp(-i * 1e6 / ewmaDecayNanos);
+            decayCoarse[i] = Math.exp(-(double) i * DECAY_TABLE * 1e6 / ewmaDecayNanos);
         }
     }
 
@@ -58,8 +67,9 @@ public final class EndpointRegistry {
 
     /** The weight {@code exp(-elapsed / decay)} that a latency estimate keeps after {@code elapsedMillis} (>= 0). */
     double decay(int elapsedMillis) {
-        return elapsedMillis < decayByMillis.length
-                ? decayByMillis[elapsedMillis]
+        int coarse = elapsedMillis >>> DECAY_BITS;
+        return coarse < DECAY_TABLE
+                ? decayFine[elapsedMillis & (DECAY_TABLE - 1)] * decayCoarse[coarse]
                 : Math.exp(-elapsedMillis * 1e6 / ewmaDecayNanos);
     }
 

@@ -127,7 +127,7 @@ class EndpointStateTest {
         state.observeLatency(100 * MS);
         long sampled = ticker.nanos();
 
-        for (long gapMillis : new long[] {0, 1, 7, 500, 1_023, 1_024, 5_000}) {
+        for (long gapMillis : new long[] {0, 1, 7, 500, 1_023, 1_024, 5_000, 123_456, 1_048_575, 1_048_576, 3_000_000}) {
             assertThat(state.latencyEwmaNanos(sampled + gapMillis * MS)).as("after %d ms", gapMillis)
                     .isCloseTo(100 * MS * Math.exp(-gapMillis / 10_000.0), within(1.0));
         }
