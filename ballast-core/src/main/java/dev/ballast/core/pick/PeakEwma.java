@@ -47,14 +47,23 @@ final class PeakEwma implements Picker {
         } else {
             at = !second.hasLatencySample() || sampledA - sampledB >= 0 ? sampledA : sampledB;
         }
-        double costA = cost(first, endpoints.weight(a), at);
-        double costB = cost(second, endpoints.weight(b), at);
-        return Pickers.take(costA <= costB ? first : second);
+        int weightA = endpoints.weight(a);
+        int weightB = endpoints.weight(b);
+        int activeA = first.active();
+        int activeB = second.active();
+        double latencyA = first.latencyEwmaNanosAt(at);
+        double latencyB = second.latencyEwmaNanosAt(at);
+        boolean firstWins;
+        if (latencyA == 0 && activeA > 0 || latencyB == 0 && activeB > 0) {
+            firstWins = cost(latencyA, activeA, weightA) <= cost(latencyB, activeB, weightB);
+        } else {
+            // The same comparison cross-multiplied: two divisions cost more than the rest of the ranking.
+            firstWins = latencyA * (activeA + 1) * weightB <= latencyB * (activeB + 1) * weightA;
+        }
+        return Pickers.take(firstWins ? first : second);
     }
 
-    private static double cost(EndpointState state, int weight, int atMillis) {
-        int active = state.active();
-        double latency = state.latencyEwmaNanosAt(atMillis);
+    private static double cost(double latency, int active, int weight) {
         if (latency == 0 && active > 0) {
             return PENALTY + active;
         }
