@@ -1,23 +1,23 @@
 package dev.ballast.core.pick;
 
-/**
- * {@code round-robin}: every endpoint in turn, ignoring weights. The turn is kept per stripe of
- * threads ({@link StripedCursor}): each event loop walks all endpoints in turn, so together they
- * spread requests evenly without writing one shared cursor per pick.
- */
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@code round-robin}: every endpoint in turn, ignoring weights. One atomic increment per pick. */
 final class RoundRobin implements Picker {
 
     private final EndpointSet endpoints;
-    private final StripedCursor cursor;
+    private final AtomicInteger cursor;
 
     RoundRobin(EndpointSet endpoints, Rng rng) {
         this.endpoints = endpoints;
         // A random start so that many proxies (or a reload) do not all hit the first endpoint at once.
-        this.cursor = new StripedCursor(endpoints.size(), rng);
+        this.cursor = new AtomicInteger(rng.nextInt(Integer.MAX_VALUE));
     }
 
     @Override
     public PickResult pick(PickContext context) {
-        return Pickers.take(endpoints.get(cursor.next()));
+        // & MAX_VALUE keeps the index non-negative after the counter wraps past 2^31.
+        int index = (cursor.getAndIncrement() & Integer.MAX_VALUE) % endpoints.size();
+        return Pickers.take(endpoints.get(index));
     }
 }

@@ -1,5 +1,7 @@
 package dev.ballast.core.pick;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * {@code weighted-round-robin}: NGINX's smooth weighted round robin. Each step adds every endpoint's
  * weight to its running score, picks the highest score and takes the total weight off it; over a
@@ -7,8 +9,7 @@ package dev.ballast.core.pick;
  * bursts (weights 5,1,1 give a a b a c a a, not a a a a a b c).
  *
  * <p>NGINX runs that step under the upstream's lock. Here the whole cycle is computed once per
- * snapshot and picks walk it with a {@link StripedCursor}, so the data path stays lock-free and
- * threads do not share a cursor: each thread (stripe) walks the whole cycle in turn. Weights
+ * snapshot and picks walk it with one atomic increment, so the data path stays lock-free. Weights
  * are first divided by their GCD; a cycle longer than {@link #maxCycle} is scaled down to fit, which
  * keeps proportions to within one pick per endpoint per cycle.
  */
@@ -19,17 +20,18 @@ final class SmoothWeightedRoundRobin implements Picker {
 
     private final EndpointSet endpoints;
     private final int[] schedule;
-    private final StripedCursor cursor;
+    private final AtomicInteger cursor;
 
     SmoothWeightedRoundRobin(EndpointSet endpoints, Rng rng) {
         this.endpoints = endpoints;
         this.schedule = buildSchedule(scaledWeights(endpoints));
-        this.cursor = new StripedCursor(schedule.length, rng);
+        this.cursor = new AtomicInteger(rng.nextInt(Integer.MAX_VALUE));
     }
 
     @Override
     public PickResult pick(PickContext context) {
-        return Pickers.take(endpoints.get(schedule[cursor.next()]));
+        int step = (cursor.getAndIncrement() & Integer.MAX_VALUE) % schedule.length;
+        return Pickers.take(endpoints.get(schedule[step]));
     }
 
     /** The cycle length this picker repeats. */

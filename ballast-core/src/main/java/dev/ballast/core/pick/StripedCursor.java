@@ -1,24 +1,19 @@
 package dev.ballast.core.pick;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * A position in {@code [0, period)} that advances by one per call, kept once per stripe of threads so
- * that threads picking at once do not all write one cache line.
+ * that threads picking at once do not all write one cache line: least-connections' rotating search
+ * start, which breaks ties in turn and needs no exact turn across threads.
  *
- * <p>A thread uses stripe {@code threadId mod stripes}. Each stripe walks the whole period in turn, so
- * a thread with a stripe to itself sees every position exactly once per {@code period} calls; threads
- * that share a stripe share its turn. Over any window every stripe is within one call of whole cycles,
- * so position counts differ by at most the number of stripes in use. Stripes start spread evenly over
- * the period (from a random base), so threads in step do not land on the same endpoint at once.
+ * <p>A thread uses stripe {@code threadId mod stripes}; a thread with a stripe to itself sees every
+ * position once per {@code period} calls. Stripes start spread evenly over the period (from a random
+ * base), so threads in step start their searches far apart.
  *
  * <p>Each stripe has {@value #STRIDE_BYTES} bytes of the array to itself: two cache lines, since
  * Intel's adjacent-line prefetcher pulls lines in pairs.
  */
 final class StripedCursor {
 
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
     private static final int STRIDE_BYTES = 128;
     private static final int STRIDE = STRIDE_BYTES / Integer.BYTES;
     /**
@@ -43,19 +38,10 @@ final class StripedCursor {
         }
     }
 
-    /** This thread's stripe's position, then advances it: atomic, so a shared stripe still goes in turn. */
-    int next() {
-        int slot = slotOfCurrentThread();
-        int at;
-        do {
-            at = (int) SLOT.getOpaque(slots, slot);
-        } while (!SLOT.weakCompareAndSetPlain(slots, slot, at, at + 1 < period ? at + 1 : 0));
-        return at;
-    }
-
     /**
      * This thread's stripe's position, then advances it with plain reads and writes: two threads on one
-     * stripe may then repeat a position. For callers that only need a rotating starting point.
+     * stripe may then repeat a position, so it suits callers that only need a rotating starting point
+     * (least-connections' search start), not a turn that must stay exact across threads.
      */
     int nextRelaxed() {
         int slot = slotOfCurrentThread();
