@@ -3,11 +3,8 @@ package dev.ballast.proxy.accesslog;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -60,29 +57,10 @@ class AccessLogWriterTest {
 
     @Test
     void dropsAndCountsTheLinesOfChunksItHasNoRoomFor() throws Exception {
-        CountDownLatch writing = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        ByteArrayOutputStream written = new ByteArrayOutputStream();
-        OutputStream stuck = new OutputStream() {
-            @Override
-            public void write(int b) {
-                written.write(b);
-            }
-
-            @Override
-            public void write(byte[] bytes, int off, int len) {
-                writing.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS); // a disk that stalls
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                written.write(bytes, off, len);
-            }
-        };
+        StallingOutput stuck = new StallingOutput();
         AccessLogWriter writer = AccessLogWriter.start(stuck, false, 3L * CHUNK);
         writer.offer(chunk("first"));
-        assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(stuck.awaitWriting()).isTrue();
 
         // the chunk being written still holds its memory: room for two more
         assertThat(writer.offer(chunk("a1", "a2"))).isTrue();
@@ -91,8 +69,8 @@ class AccessLogWriterTest {
         assertThat(writer.offer(chunk("d1"))).isFalse();
 
         assertThat(writer.dropped()).isEqualTo(5);
-        release.countDown();
+        stuck.release();
         writer.close();
-        assertThat(written.toString(StandardCharsets.UTF_8)).isEqualTo("first\na1\na2\nb1\nb2\nb3\n");
+        assertThat(stuck.text()).isEqualTo("first\na1\na2\nb1\nb2\nb3\n");
     }
 }

@@ -11,12 +11,10 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.proxy.http.RequestRecords.request;
@@ -154,24 +152,7 @@ class LineBufferTest {
 
     @Test
     void dropsAndCountsLinesWhenTheWriterCannotKeepUpWithoutBlockingTheLoop() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        ByteArrayOutputStream written = new ByteArrayOutputStream();
-        OutputStream stuck = new OutputStream() {
-            @Override
-            public void write(int b) {
-                written.write(b);
-            }
-
-            @Override
-            public void write(byte[] bytes, int off, int len) {
-                try {
-                    release.await(10, TimeUnit.SECONDS); // a disk that stalls
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                written.write(bytes, off, len);
-            }
-        };
+        StallingOutput stuck = new StallingOutput();
         log.close();
         log = AccessLog.start(stuck, false, 2L * AccessLogWriter.CHUNK_BYTES, 1.0);
         RequestObserver observer = log.observer();
@@ -186,9 +167,9 @@ class LineBufferTest {
 
         assertThat(done).as("the loop never waits for the writer").isTrue();
         assertThat(log.dropped()).isPositive();
-        release.countDown();
+        stuck.release();
         loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         log.close();
-        assertThat(lines(written).size() + log.dropped()).as("every line written or counted").isEqualTo(total);
+        assertThat(lines(stuck.written()).size() + log.dropped()).as("every line written or counted").isEqualTo(total);
     }
 }
