@@ -6,10 +6,10 @@ import dev.ballast.proxy.route.Route;
 import io.netty.util.AsciiString;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 
 /**
  * Formats one access log line: a JSON object on one line, fields always in the same order, null for

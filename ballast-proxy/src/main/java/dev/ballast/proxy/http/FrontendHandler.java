@@ -319,8 +319,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         replaying = true;
         try {
+            // A whole bodiless request leaves its empty end queued behind it: take that too, so
+            // reading goes on while the exchange runs.
             while (early != null && !early.isEmpty() && !closing
-                    && (exchange == null || !exchange.requestComplete())) {
+                    && (exchange == null || !exchange.requestComplete()
+                        || (skipEmptyEnd && early.peek() == LastHttpContent.EMPTY_LAST_CONTENT))) {
                 handle(early.poll());
             }
         } finally {
