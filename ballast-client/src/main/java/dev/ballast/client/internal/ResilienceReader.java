@@ -1,6 +1,7 @@
 package dev.ballast.client.internal;
 
 import dev.ballast.core.config.Durations;
+import dev.ballast.core.config.Parsing;
 import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.StatusCodes;
 import dev.ballast.core.config.Suggestions;
@@ -173,14 +174,7 @@ final class ResilienceReader {
         } else {
             parts = value.word(StatusCodes.EXPECTED).map(List::of);
         }
-        return parts.flatMap(texts -> {
-            StatusCodes codes;
-            try {
-                codes = StatusCodes.parse(texts);
-            } catch (IllegalArgumentException e) {
-                value.error(e.getMessage());
-                return Optional.empty();
-            }
+        return parts.flatMap(texts -> Parsing.attempt(texts, StatusCodes::parse, value::error).flatMap(codes -> {
             int from = codes.lowest();
             int to = codes.highest();
             if (!codes.isOneRange()) {
@@ -189,7 +183,7 @@ final class ResilienceReader {
                 return Optional.empty();
             }
             return Optional.of(new int[] {from, to});
-        });
+        }));
     }
 
     // ---- outlier_detection ----

@@ -261,14 +261,7 @@ public final class UpstreamReader {
     }
 
     private static Optional<HostPort> endpointAddress(Value value) {
-        return value.word(ENDPOINT_EXPECTED).flatMap(text -> {
-            try {
-                return Optional.of(HostPort.parse(text, 1));
-            } catch (IllegalArgumentException e) {
-                value.error(e.getMessage());
-                return Optional.empty();
-            }
-        });
+        return value.parsed(ENDPOINT_EXPECTED, text -> HostPort.parse(text, 1));
     }
 
     /** {@code pool}: the proxy's connection pools; {@code HttpClient} keeps its own. Checked only. */

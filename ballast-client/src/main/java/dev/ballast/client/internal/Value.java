@@ -1,7 +1,9 @@
 package dev.ballast.client.internal;
 
-import dev.ballast.core.config.Placeholders;
 import dev.ballast.core.config.Durations;
+import dev.ballast.core.config.Parsing;
+import dev.ballast.core.config.Placeholders;
+
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,12 +75,7 @@ final class Value {
             error("expected " + expected + ", got " + describe());
             return Optional.empty();
         }
-        try {
-            return Optional.of(Placeholders.expand(scalarText(node), env));
-        } catch (IllegalArgumentException e) {
-            error(e.getMessage());
-            return Optional.empty();
-        }
+        return Parsing.attempt(scalarText(node), text -> Placeholders.expand(text, env), this::error);
     }
 
     /** Text that must not be blank, stripped. */
@@ -93,18 +90,11 @@ final class Value {
     }
 
     /**
-     * A word read by {@code parser}, one of the shared parsers of {@code core.config}: the
-     * IllegalArgumentException it throws becomes this node's problem, with the parser's message.
+     * A word read by {@code parser}, one of the shared parsers of {@code core.config}: its refusal
+     * becomes this node's problem, with the parser's message.
      */
     <T> Optional<T> parsed(String expected, Function<String, T> parser) {
-        return word(expected).flatMap(text -> {
-            try {
-                return Optional.of(parser.apply(text));
-            } catch (IllegalArgumentException e) {
-                error(e.getMessage());
-                return Optional.empty();
-            }
-        });
+        return word(expected).flatMap(text -> Parsing.attempt(text, parser, this::error));
     }
 
     Optional<Integer> integer(int min, int max) {
@@ -127,20 +117,14 @@ final class Value {
 
     /** Milliseconds, at least {@code minMillis} (0 or 1: "may be zero" or "must be positive"). */
     Optional<Long> duration(long minMillis) {
-        return text(Durations.EXPECTED).flatMap(text -> {
-            long millis;
-            try {
-                millis = Durations.parseMillis(text);
-            } catch (IllegalArgumentException e) {
-                error(e.getMessage());
-                return Optional.empty();
-            }
-            if (millis < minMillis) {
-                error("'" + text.strip() + "' is too short (expected: more than 0)");
-                return Optional.empty();
-            }
-            return Optional.of(millis);
-        });
+        return text(Durations.EXPECTED).flatMap(text -> Parsing.attempt(text, Durations::parseMillis, this::error)
+                .filter(millis -> {
+                    if (millis < minMillis) {
+                        error("'" + text.strip() + "' is too short (expected: more than 0)");
+                        return false;
+                    }
+                    return true;
+                }));
     }
 
     /** A mapping with exactly these keys allowed; an empty value reads as an empty mapping. */

@@ -112,14 +112,7 @@ final class ConfigReader {
     }
 
     private static Optional<HostPort> address(Value value, int minPort) {
-        return value.word("host:port").flatMap(text -> {
-            try {
-                return Optional.of(HostPort.parse(text, minPort));
-            } catch (IllegalArgumentException e) {
-                value.error(e.getMessage());
-                return Optional.empty();
-            }
-        });
+        return value.parsed("host:port", text -> HostPort.parse(text, minPort));
     }
 
     /** Literal addresses only: a host name other than localhost may resolve anywhere, so it is not loopback. */

@@ -1,9 +1,10 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.Durations;
+import dev.ballast.core.config.Parsing;
 import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.StatusCodes;
 import dev.ballast.core.config.Suggestions;
-import dev.ballast.core.config.Durations;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.resilience.Backoff;
@@ -141,14 +142,7 @@ final class ResilienceReader {
         } else {
             parts = value.word(StatusCodes.EXPECTED).map(List::of);
         }
-        return parts.flatMap(texts -> {
-            try {
-                return Optional.of(StatusCodes.parse(texts));
-            } catch (IllegalArgumentException e) {
-                value.error(e.getMessage());
-                return Optional.empty();
-            }
-        });
+        return parts.flatMap(texts -> Parsing.attempt(texts, StatusCodes::parse, value::error));
     }
 
     // ---- outlier_detection ----

@@ -96,14 +96,7 @@ final class UpstreamReader {
     }
 
     private static Optional<HashKey> hashKey(Value value) {
-        return value.word(HashKey.EXPECTED).flatMap(text -> {
-            try {
-                return Optional.of(HashKey.parse(text));
-            } catch (IllegalArgumentException e) {
-                value.error(e.getMessage());
-                return Optional.empty();
-            }
-        });
+        return value.parsed(HashKey.EXPECTED, HashKey::parse);
     }
 
     /** {@code true} asks for the usual factor, {@code false} or 0 turns the bound off. */
@@ -174,14 +167,7 @@ final class UpstreamReader {
     }
 
     private static Optional<HostPort> endpointAddress(Value value) {
-        return value.word(ENDPOINT_EXPECTED).flatMap(text -> {
-            try {
-                return Optional.of(HostPort.parse(text, 1));
-            } catch (IllegalArgumentException e) {
-                value.error(e.getMessage());
-                return Optional.empty();
-            }
-        });
+        return value.parsed(ENDPOINT_EXPECTED, text -> HostPort.parse(text, 1));
     }
 
     private static Optional<PoolConfig> pool(Value value) {

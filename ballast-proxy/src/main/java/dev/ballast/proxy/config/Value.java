@@ -1,7 +1,9 @@
 package dev.ballast.proxy.config;
 
-import dev.ballast.core.config.Placeholders;
 import dev.ballast.core.config.Durations;
+import dev.ballast.core.config.Parsing;
+import dev.ballast.core.config.Placeholders;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,12 +63,7 @@ final class Value {
     /** The scalar's text after {@code ${VAR}} expansion. */
     Optional<String> text(String expected) {
         if (node instanceof Node.Scalar scalar) {
-            try {
-                return Optional.of(Placeholders.expand(scalar.text(), env));
-            } catch (IllegalArgumentException e) {
-                error(e.getMessage());
-                return Optional.empty();
-            }
+            return Parsing.attempt(scalar.text(), text -> Placeholders.expand(text, env), this::error);
         }
         error("expected " + expected + ", got " + node.describe());
         return Optional.empty();
@@ -84,18 +81,11 @@ final class Value {
     }
 
     /**
-     * A word read by {@code parser}, one of the shared parsers of {@code core.config}: the
-     * IllegalArgumentException it throws becomes this node's problem, with the parser's message.
+     * A word read by {@code parser}, one of the shared parsers of {@code core.config}: its refusal
+     * becomes this node's problem, with the parser's message.
      */
     <T> Optional<T> parsed(String expected, Function<String, T> parser) {
-        return word(expected).flatMap(text -> {
-            try {
-                return Optional.of(parser.apply(text));
-            } catch (IllegalArgumentException e) {
-                error(e.getMessage());
-                return Optional.empty();
-            }
-        });
+        return word(expected).flatMap(text -> Parsing.attempt(text, parser, this::error));
     }
 
     Optional<Integer> integer(int min, int max) {
@@ -129,37 +119,25 @@ final class Value {
 
     /** Milliseconds, at least {@code minMillis} (0 or 1: "may be zero" or "must be positive"). */
     Optional<Long> duration(long minMillis) {
-        return text(Durations.EXPECTED).flatMap(text -> {
-            long millis;
-            try {
-                millis = Durations.parseMillis(text);
-            } catch (IllegalArgumentException e) {
-                error(e.getMessage());
-                return Optional.empty();
-            }
-            if (millis < minMillis) {
-                error("'" + text.strip() + "' is too short (expected: more than 0)");
-                return Optional.empty();
-            }
-            return Optional.of(millis);
-        });
+        return text(Durations.EXPECTED).flatMap(text -> Parsing.attempt(text, Durations::parseMillis, this::error)
+                .filter(millis -> {
+                    if (millis < minMillis) {
+                        error("'" + text.strip() + "' is too short (expected: more than 0)");
+                        return false;
+                    }
+                    return true;
+                }));
     }
 
     Optional<Long> size(long min, long max, String expected) {
-        return text(ByteSizes.EXPECTED).flatMap(text -> {
-            long bytes;
-            try {
-                bytes = ByteSizes.parseBytes(text);
-            } catch (IllegalArgumentException e) {
-                error(e.getMessage());
-                return Optional.empty();
-            }
-            if (bytes < min || bytes > max) {
-                error("'" + text.strip() + "' out of range (expected: " + expected + ")");
-                return Optional.empty();
-            }
-            return Optional.of(bytes);
-        });
+        return text(ByteSizes.EXPECTED).flatMap(text -> Parsing.attempt(text, ByteSizes::parseBytes, this::error)
+                .filter(bytes -> {
+                    if (bytes < min || bytes > max) {
+                        error("'" + text.strip() + "' out of range (expected: " + expected + ")");
+                        return false;
+                    }
+                    return true;
+                }));
     }
 
     /** A mapping with exactly these keys allowed; an empty value reads as an empty mapping. */
