@@ -12,6 +12,8 @@ package dev.ballast.proxy.config;
  *                                 are closed at accept
  * @param clientIdleTimeoutMillis  {@code client_idle_timeout} (default 60s): idle keep-alive client
  *                                 connections are closed after this
+ * @param tunnelIdleTimeoutMillis  {@code tunnel_idle_timeout} (default 1h): a tunnel (an upgraded
+ *                                 connection, e.g. WebSocket) with no byte either way for this long is closed
  */
 public record LimitsConfig(
         int maxHeaderSizeBytes,
@@ -19,9 +21,10 @@ public record LimitsConfig(
         long maxBodySizeBytes,
         long headerReadTimeoutMillis,
         int maxConnections,
-        long clientIdleTimeoutMillis) {
+        long clientIdleTimeoutMillis,
+        long tunnelIdleTimeoutMillis) {
 
     public static LimitsConfig defaults() {
-        return new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000);
+        return new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000, 3_600_000);
     }
 }

@@ -2,14 +2,17 @@ package dev.ballast.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * The two client clocks: {@code header_read_timeout} runs from the first byte of a request (or from
+ * The client clocks: {@code header_read_timeout} runs from the first byte of a request (or from
  * accept) until its head is decoded, so a client that trickles headers is cut off (slowloris);
- * {@code client_idle_timeout} runs while a keep-alive connection waits for its next request.
+ * {@code client_idle_timeout} runs while a keep-alive connection waits for its next request;
+ * {@code tunnel_idle_timeout} runs from the last byte either way through a {@link Tunnel}.
  *
  * <p>Sits in front of the HTTP decoder to see raw bytes arrive. One periodic check per connection
  * instead of a timer per request: the check only compares timestamps, so keep-alive traffic
@@ -17,25 +20,37 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runnable {
 
-    private enum Phase { HEADERS, BUSY, IDLE }
+    private static final Logger log = LoggerFactory.getLogger(ClientTimeouts.class);
+
+    private enum Phase { HEADERS, BUSY, IDLE, TUNNEL }
 
     private final FrontendHandler frontend;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
+    private final long tunnelIdleTimeoutNanos;
+    private ChannelHandlerContext ctx;
     private Phase phase = Phase.HEADERS;
     private long phaseSinceNanos;
     private ScheduledFuture<?> check;
 
-    ClientTimeouts(FrontendHandler frontend, long headerTimeoutMillis, long idleTimeoutMillis) {
+    ClientTimeouts(FrontendHandler frontend, long headerTimeoutMillis, long idleTimeoutMillis,
+                   long tunnelIdleTimeoutMillis) {
         this.frontend = frontend;
         this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        this.tunnelIdleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tunnelIdleTimeoutMillis);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         phaseSinceNanos = System.nanoTime();
-        long shortest = Math.min(positiveOrMax(headerTimeoutNanos), positiveOrMax(idleTimeoutNanos));
+        long shortest = Math.min(Math.min(positiveOrMax(headerTimeoutNanos), positiveOrMax(idleTimeoutNanos)),
+                positiveOrMax(tunnelIdleTimeoutNanos));
         if (shortest != Long.MAX_VALUE) {
             long period = Math.max(TimeUnit.MILLISECONDS.toNanos(5), shortest / 4);
             check = ctx.executor().scheduleAtFixedRate(this, period, period, TimeUnit.NANOSECONDS);
@@ -57,6 +72,8 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         if (phase == Phase.IDLE) {
             phase = Phase.HEADERS; // the first byte of the next request
             phaseSinceNanos = System.nanoTime();
+        } else if (phase == Phase.TUNNEL) {
+            phaseSinceNanos = System.nanoTime();
         }
         ctx.fireChannelRead(msg);
     }
@@ -72,6 +89,17 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         phaseSinceNanos = System.nanoTime();
     }
 
+    /** The connection became a tunnel: from now on only {@code tunnel_idle_timeout} applies. */
+    void tunnelOpened() {
+        phase = Phase.TUNNEL;
+        phaseSinceNanos = System.nanoTime();
+    }
+
+    /** Bytes went through the tunnel towards the client. */
+    void tunnelActive() {
+        phaseSinceNanos = System.nanoTime();
+    }
+
     @Override
     public void run() {
         long waited = System.nanoTime() - phaseSinceNanos;
@@ -81,6 +109,10 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         } else if (phase == Phase.IDLE && idleTimeoutNanos > 0 && waited >= idleTimeoutNanos) {
             phase = Phase.BUSY;
             frontend.idleTimedOut();
+        } else if (phase == Phase.TUNNEL && tunnelIdleTimeoutNanos > 0 && waited >= tunnelIdleTimeoutNanos) {
+            phase = Phase.BUSY;
+            log.debug("{}: tunnel idle for tunnel_idle_timeout, closing", ctx.channel());
+            ctx.close(); // the tunnel closes its other side
         }
     }
 

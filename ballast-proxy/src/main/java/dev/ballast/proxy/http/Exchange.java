@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -96,6 +97,13 @@ final class Exchange implements PickContext, ConnectCallback {
     private boolean expectContinue;
     private final boolean hasHash;
     private final long hash;
+    /**
+     * The client's {@code Upgrade} header when it asks to switch protocols (WebSocket, say), passed on
+     * upstream; null otherwise. A 101 answer turns both connections into a {@link Tunnel}.
+     */
+    private final String upgrade;
+    /** The upstream agreed to switch: the tunnel opens once the 101's (empty) end has been read. */
+    private boolean switching;
     private final RequestRecord record;
 
     /** Non-null while this exchange holds one in-flight slot of it. */
@@ -164,7 +172,15 @@ final class Exchange implements PickContext, ConnectCallback {
         String key = hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
         this.hasHash = key != null;
         this.hash = key == null ? 0 : RequestHash.hash(key);
+        // Only a bodiless HTTP/1.1 request may switch (a WebSocket handshake is a GET); any other keeps
+        // its Upgrade header stripped as hop-by-hop.
+        this.upgrade = !declaresBody && !clientHttp10 && HopByHop.asksToUpgrade(request.headers())
+                ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
         RequestRewrite.forUpstream(request, clientIp, chunked);
+        if (upgrade != null) {
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
+                    .set(HttpHeaderNames.UPGRADE, upgrade);
+        }
         this.record = record;
         record.traceparent(TraceContext.propagate(request.headers()));
     }
@@ -201,6 +217,14 @@ final class Exchange implements PickContext, ConnectCallback {
 
     boolean requestComplete() {
         return requestComplete;
+    }
+
+    /**
+     * True while an upgrade request waits for its answer: the client's next bytes may belong to the new
+     * protocol, so they are not read (and decoded as HTTP) until the upstream has answered.
+     */
+    boolean awaitingUpgrade() {
+        return upgrade != null && !responseStarted && !done;
     }
 
     /** True when the upstream connection can take more body now; otherwise reading waits for writability. */
@@ -485,13 +509,15 @@ final class Exchange implements PickContext, ConnectCallback {
             upstreamFailed("invalid response: " + describe(response.decoderResult().cause()));
             return;
         }
-        if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-            // 1xx (e.g. 103 Early Hints) are not forwarded: the client never asked to continue, we did.
-            skippingInformational = true;
-            ReferenceCountUtil.release(response);
+        int code = response.status().code();
+        if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+            switchingProtocols(response);
             return;
         }
-        int code = response.status().code();
+        if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+            informational(response);
+            return;
+        }
         if (retryPolicy.retriesStatus(code) && retriedStatus(response, code)) {
             return;
         }
@@ -529,6 +555,79 @@ final class Exchange implements PickContext, ConnectCallback {
         }
     }
 
+    /**
+     * A 1xx other than 101 is forwarded to an HTTP/1.1 client (RFC 9110 §15.2: a proxy must, unless it
+     * asked for it), e.g. 103 Early Hints; never to an HTTP/1.0 one. A 100 Continue is dropped: the
+     * proxy answers {@code Expect} itself and does not send it upstream. Its empty end is skipped.
+     */
+    private void informational(HttpResponse response) {
+        skippingInformational = true;
+        if (response.status().code() == HttpResponseStatus.CONTINUE.code() || clientHttp10) {
+            ReferenceCountUtil.release(response);
+            return;
+        }
+        HttpHeaders headers = response.headers();
+        HopByHop.strip(headers);
+        client.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
+                headers, EmptyHttpHeaders.INSTANCE), client.voidPromise());
+    }
+
+    /**
+     * 101 Switching Protocols: forwarded when the client asked to upgrade, and then both connections
+     * become a {@link Tunnel} once the 101's end is read; without such a request it is a broken
+     * upstream (its next bytes are not HTTP), answered 502.
+     */
+    private void switchingProtocols(HttpResponse response) {
+        if (upgrade == null) {
+            ReferenceCountUtil.release(response);
+            upstreamFailed("101 Switching Protocols from " + endpoint.address() + " to a request that did not ask to upgrade");
+            return;
+        }
+        backend.responseArrived();
+        latencyEndNanos = System.nanoTime();
+        latencyNanos = latencyEndNanos - tryStartNanos;
+        status = HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+        record.status(status);
+        HttpHeaders headers = response.headers();
+        String protocol = headers.get(HttpHeaderNames.UPGRADE);
+        HopByHop.strip(headers);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        if (protocol != null) {
+            headers.set(HttpHeaderNames.UPGRADE, protocol);
+        }
+        headers.set(ATTEMPTS_HEADER, attemptsText(attempts));
+        responseStarted = true;
+        switching = true;
+        client.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
+                headers, EmptyHttpHeaders.INSTANCE), client.voidPromise());
+        upstream.outliers().record(endpoint, Outcome.ofStatus(status));
+        if (response instanceof LastHttpContent) {
+            openTunnel();
+        }
+    }
+
+    /**
+     * Hands both connections to a {@link Tunnel}. The exchange is done as HTTP, but it keeps the
+     * endpoint's in-flight slot and the circuit breaker's request slot until the tunnel closes, so
+     * least-connections sees a long-lived tunnel as the load it is.
+     */
+    private void openTunnel() {
+        switching = false;
+        done = true;
+        backend.detach();
+        Channel channel = connection.channel();
+        frontend.tunnelOpened(this);
+        Tunnel.open(client, channel, frontend.timeouts(), this::tunnelClosed);
+    }
+
+    /** The tunnel closed: give back what the request held and report it, with the bytes each way. */
+    private void tunnelClosed(long bytesFromClient, long bytesToClient) {
+        giveBackConnection(false);
+        releaseEndpoint();
+        end();
+        frontend.tunnelClosed(bytesFromClient, bytesToClient);
+    }
+
     /** Writes the held response head, if any, ahead of its first body part. */
     private void writeHeldHead() {
         if (heldHead != null) {
@@ -558,6 +657,13 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     private void responseContent(HttpContent part) {
+        if (switching) {
+            part.release();
+            if (part instanceof LastHttpContent) {
+                openTunnel();
+            }
+            return;
+        }
         if (skippingInformational) {
             part.release();
             if (part instanceof LastHttpContent) {

@@ -53,7 +53,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     FrontendHandler(ProxyPipeline proxy) {
         this.proxy = proxy;
         this.timeouts = new ClientTimeouts(this, proxy.limits().headerReadTimeoutMillis(),
-                proxy.limits().clientIdleTimeoutMillis());
+                proxy.limits().clientIdleTimeoutMillis(), proxy.limits().tunnelIdleTimeoutMillis());
     }
 
     ClientTimeouts timeouts() {
@@ -236,7 +236,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             if (current.acceptsBody()) {
                 ctx.read();
             }
-        } else if (early == null || early.isEmpty()) {
+        } else if ((early == null || early.isEmpty()) && !current.awaitingUpgrade()) {
             ctx.read();
         }
     }
@@ -261,6 +261,34 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         becomeIdle();
+    }
+
+    /**
+     * The exchange switched protocols and its {@link Tunnel} takes this connection over (this handler
+     * leaves the pipeline). Messages of a request pipelined behind the upgrade were decoded as HTTP
+     * and cannot be relayed as the bytes they were, so such a client is closed after the 101.
+     */
+    void tunnelOpened(Exchange switched) {
+        if (exchange != switched) {
+            return;
+        }
+        exchange = null;
+        if (early != null && !early.isEmpty()) {
+            log.debug("{}: data pipelined behind an upgrade request; closing after the 101", ctx.channel());
+            Object msg;
+            while ((msg = early.poll()) != null) {
+                ReferenceCountUtil.release(msg);
+            }
+            closeAfterFlush();
+        }
+    }
+
+    /** The tunnel of this connection closed: the request it began is over, with the bytes relayed. */
+    void tunnelClosed(long bytesFromClient, long bytesToClient) {
+        closing = true;
+        bodyBytes = bytesFromClient;
+        record.addBytesOut(bytesToClient);
+        completeRequest();
     }
 
     /** The exchange failed before its response started: answer with the mapped status. */

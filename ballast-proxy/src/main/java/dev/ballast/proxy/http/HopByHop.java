@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
@@ -120,6 +121,15 @@ final class HopByHop {
             }
         }
         return -1;
+    }
+
+    /**
+     * True when the request asks to switch protocols (RFC 9110 §7.8): an {@code Upgrade} header, and
+     * {@code upgrade} among the {@code Connection} options, without which the header must be ignored.
+     */
+    static boolean asksToUpgrade(HttpHeaders headers) {
+        return headers.contains(HttpHeaderNames.UPGRADE)
+                && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
     private static boolean isSpace(char c) {

@@ -119,6 +119,27 @@ class AccessLogTest {
     }
 
     @Test
+    void logsATunnelOnceItClosesWithStatus101AndTheBytesRelayedEachWay() throws Exception {
+        backend.respondWith(TestBackend.switchToEcho("echo", "hello\n"));
+        Path log = dir.resolve("access.log");
+        start("access_log: { path: " + log + " }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+            assertThat(client.read().status()).isEqualTo(101);
+            client.readBytes(6);
+            client.send("0123456789");
+            client.readBytes(10);
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+        assertThat(line.get("status").asInt()).isEqualTo(101);
+        assertThat(line.get("path").asText()).isEqualTo("/api/chat");
+        assertThat(line.get("bytes_in").asLong()).as("logged at the close, not at the 101").isEqualTo(10);
+        assertThat(line.get("bytes_out").asLong()).as("greeting and echo").isEqualTo(16);
+        assertThat(line.get("endpoint").asText()).isEqualTo(backend.address());
+    }
+
+    @Test
     void logsTheTraceIdTheUpstreamSawWhenTheProxyStartedTheTrace() throws Exception {
         Path log = dir.resolve("access.log");
         start("access_log: { path: " + log + " }\n");

@@ -87,7 +87,7 @@ class ConfigLoaderTest {
         assertThat(api.hostHeader()).isEqualTo(UpstreamConfig.HOST_PRESERVE);
         assertThat(config.routes().getFirst().match())
                 .isEqualTo(new MatchConfig(null, null, null, null, Set.of(), Map.of(), Map.of()));
-        assertThat(config.limits()).isEqualTo(new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000));
+        assertThat(config.limits()).isEqualTo(new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000, 3_600_000));
         assertThat(config.drainTimeoutMillis()).isEqualTo(30_000);
     }
 
@@ -131,6 +131,7 @@ class ConfigLoaderTest {
                   header_read_timeout: 5s
                   max_connections: 50000
                   client_idle_timeout: 2m
+                  tunnel_idle_timeout: 10m
                 drain_timeout: 0
                 """);
 
@@ -148,7 +149,7 @@ class ConfigLoaderTest {
                 "*.example.com", null, null, null, Set.of("GET", "HEAD"), Map.of("x-tenant", "42"),
                 Map.of("lang", "en")), "sessions"));
         assertThat(config.limits())
-                .isEqualTo(new LimitsConfig(32 * 1024, 4096, 1L << 30, 5_000, 50_000, 120_000));
+                .isEqualTo(new LimitsConfig(32 * 1024, 4096, 1L << 30, 5_000, 50_000, 120_000, 600_000));
         assertThat(config.drainTimeoutMillis()).isZero();
     }
 

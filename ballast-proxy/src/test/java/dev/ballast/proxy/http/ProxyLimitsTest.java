@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Protections against bad and slow clients, each with its status and a closed connection. */
 class ProxyLimitsTest {
 
-    private static final LimitsConfig LIMITS = new LimitsConfig(1024, 256, 1000, 400, 3, 500);
+    private static final LimitsConfig LIMITS = new LimitsConfig(1024, 256, 1000, 400, 3, 500, 3_600_000);
 
     private TestBackend backend;
     private ProxyServer proxy;

@@ -108,6 +108,15 @@ public final class RawHttp implements AutoCloseable {
         return new Response(status, headers, body, trailers);
     }
 
+    /** Reads exactly {@code length} raw bytes, e.g. from a tunnel after a 101. */
+    public byte[] readBytes(int length) throws IOException {
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length < length) {
+            throw new IOException("connection closed after " + bytes.length + " of " + length + " bytes");
+        }
+        return bytes;
+    }
+
     /** True when the proxy closed the connection (end of stream) within the socket timeout. */
     public boolean closedByPeer() throws IOException {
         try {

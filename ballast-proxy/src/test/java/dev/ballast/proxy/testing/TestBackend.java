@@ -232,6 +232,64 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
+    /**
+     * Switches to {@code protocol} when a request asks for it (101, with {@code greeting} sent in the
+     * same write), then echoes every byte it reads and closes on the line {@code bye}; any other
+     * request gets 426 Upgrade Required, on a connection that stays HTTP.
+     */
+    public static Responder switchToEcho(String protocol, String greeting) {
+        return (ctx, request) -> {
+            if (!protocol.equalsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE))
+                    || !request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+                text(ctx, request, HttpResponseStatus.UPGRADE_REQUIRED, "upgrade to " + protocol + " required");
+                return;
+            }
+            FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
+            switching.headers().set(HttpHeaderNames.UPGRADE, protocol).set(HttpHeaderNames.CONNECTION, "Upgrade");
+            ctx.write(switching);
+            HttpServerCodec codec = ctx.pipeline().get(HttpServerCodec.class);
+            codec.removeOutboundHandler();
+            ctx.writeAndFlush(Unpooled.copiedBuffer(greeting, StandardCharsets.UTF_8));
+            ctx.pipeline().replace(ctx.handler(), "echo", new EchoUntilBye());
+            ctx.pipeline().remove(codec);
+        };
+    }
+
+    /** Echoes bytes back; closes after echoing a chunk that ends with {@code bye\n}. */
+    private static final class EchoUntilBye extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf bytes = (ByteBuf) msg;
+            boolean bye = bytes.toString(StandardCharsets.UTF_8).endsWith("bye\n");
+            var written = ctx.writeAndFlush(bytes);
+            if (bye) {
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    /** Sends {@code 103 Early Hints} with a {@code Link} header, then 200 {@code final}. */
+    public static Responder earlyHints() {
+        return (ctx, request) -> {
+            FullHttpResponse hints = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(103),
+                    Unpooled.EMPTY_BUFFER);
+            hints.headers().set("Link", "</style.css>; rel=preload; as=style");
+            ctx.write(hints);
+            text(ctx, request, HttpResponseStatus.OK, "final");
+        };
+    }
+
+    /** Answers 101 Switching Protocols whatever was asked, as a broken server might. */
+    public static Responder unaskedSwitch() {
+        return (ctx, request) -> {
+            FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
+            switching.headers().set(HttpHeaderNames.UPGRADE, "surprise").set(HttpHeaderNames.CONNECTION, "Upgrade");
+            ctx.writeAndFlush(switching);
+        };
+    }
+
     /** Replies with the received body's length and SHA-256: {@code <length> <hex>}. */
     public static Responder digestEcho() {
         return (ctx, request) -> text(ctx, request, HttpResponseStatus.OK,

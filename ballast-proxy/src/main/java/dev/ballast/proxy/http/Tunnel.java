@@ -1,0 +1,152 @@
+package dev.ballast.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/**
+ * Two connections joined byte for byte after a 101 Switching Protocols (WebSocket, h2c, any
+ * protocol the client and upstream agreed on): the HTTP codecs leave both pipelines and each side's
+ * reads are written to the other as they come.
+ *
+ * <p>Flow control as for bodies: a side is read again only while the other can take more, so a slow
+ * reader holds back its peer instead of filling the proxy's memory. When either side closes or
+ * fails, the other is closed once what was already read is flushed to it. Both connections are on
+ * the same event loop, so nothing here needs synchronising.
+ */
+final class Tunnel {
+
+    /** Told once, when the tunnel has closed, with the bytes relayed each way. */
+    interface Listener {
+        void closed(long bytesFromClient, long bytesToClient);
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
+
+    private final Channel client;
+    private final Channel upstream;
+    private final ClientTimeouts timeouts;
+    private final Listener listener;
+    private long bytesFromClient;
+    private long bytesToClient;
+    private boolean closed;
+
+    private Tunnel(Channel client, Channel upstream, ClientTimeouts timeouts, Listener listener) {
+        this.client = client;
+        this.upstream = upstream;
+        this.timeouts = timeouts;
+        this.listener = listener;
+    }
+
+    /**
+     * Replaces {@code frontend}'s handler and codec with the client side of a tunnel, and the upstream
+     * connection's with the other side. Both encoders leave first (the 101 is encoded already); then
+     * each decoder, as it leaves, hands the tunnel the bytes it had read but not decoded (the first
+     * frames of the new protocol may come in the same read as the 101), so nothing is lost.
+     */
+    static void open(ChannelHandlerContext frontend, Channel upstream, ClientTimeouts timeouts, Listener listener) {
+        Channel client = frontend.channel();
+        Tunnel tunnel = new Tunnel(client, upstream, timeouts, listener);
+        ChannelPipeline clientPipeline = client.pipeline();
+        ChannelPipeline upstreamPipeline = upstream.pipeline();
+        clientPipeline.get(HttpServerCodec.class).removeOutboundHandler();
+        upstreamPipeline.get(HttpClientCodec.class).removeOutboundHandler();
+        clientPipeline.replace(frontend.handler(), "tunnel", tunnel.new Side(upstream, true));
+        upstreamPipeline.replace(BackendHandler.class, "tunnel", tunnel.new Side(client, false));
+        clientPipeline.remove(HttpServerCodec.class);
+        upstreamPipeline.remove(HttpClientCodec.class);
+        timeouts.tunnelOpened();
+        client.flush(); // the 101, and anything a decoder handed over
+        upstream.flush();
+        client.read();
+        upstream.read();
+    }
+
+    private void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeAfterFlush(client);
+        closeAfterFlush(upstream);
+        listener.closed(bytesFromClient, bytesToClient);
+    }
+
+    private static void closeAfterFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** One end of the tunnel: relays what its channel reads to {@code peer}. */
+    private final class Side extends ChannelInboundHandlerAdapter {
+
+        private final Channel peer;
+        private final boolean fromClient;
+
+        Side(Channel peer, boolean fromClient) {
+            this.peer = peer;
+            this.fromClient = fromClient;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (closed || !(msg instanceof ByteBuf bytes)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (fromClient) {
+                bytesFromClient += bytes.readableBytes();
+            } else {
+                bytesToClient += bytes.readableBytes();
+                timeouts.tunnelActive(); // the client's own reads reset the idle clock as they pass it
+            }
+            peer.write(bytes, peer.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            peer.flush();
+            if (!closed && peer.isWritable()) {
+                ctx.read();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (!closed && ctx.channel().isWritable()) {
+                peer.read(); // the peer was held back while this side's buffer was full
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof IOException) {
+                log.debug("{}: tunnel connection failed: {}", ctx.channel(), cause.toString());
+            } else {
+                log.warn("{}: closing tunnel after an unexpected error: {}", ctx.channel(), cause.toString());
+            }
+            ctx.close();
+            close();
+        }
+    }
+}
