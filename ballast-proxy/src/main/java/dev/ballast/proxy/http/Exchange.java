@@ -102,8 +102,6 @@ final class Exchange implements PickContext, ConnectCallback {
      * upstream; null otherwise. A 101 answer turns both connections into a {@link Tunnel}.
      */
     private final String upgrade;
-    /** The upstream agreed to switch: the tunnel opens once the 101's (empty) end has been read. */
-    private boolean switching;
     private final RequestRecord record;
 
     /** Non-null while this exchange holds one in-flight slot of it. */
@@ -112,8 +110,10 @@ final class Exchange implements PickContext, ConnectCallback {
     /** Endpoints tried so far (picks): what {@code x-ballast-attempts} says. */
     private int attempts;
     private long tryStartNanos;
-    /** Holds a {@code max_requests} slot and counts in the retry budget, until {@link #end}. */
+    /** Holds a {@code max_requests} slot of the circuit breaker, until {@link #end} or its tunnel closes. */
     private boolean admitted;
+    /** Counts as a request in the retry budget, until {@link #endRetryAccounting}. */
+    private boolean budgeted;
     /** Holds a retry budget token for the try in progress. */
     private boolean retryToken;
     /** {@code response_timeout} over all tries, from when the request was first sent. */
@@ -174,8 +174,8 @@ final class Exchange implements PickContext, ConnectCallback {
         this.hash = key == null ? 0 : RequestHash.hash(key);
         // Only a bodiless HTTP/1.1 request may switch (a WebSocket handshake is a GET); any other keeps
         // its Upgrade header stripped as hop-by-hop.
-        this.upgrade = !declaresBody && !clientHttp10 && HopByHop.asksToUpgrade(request.headers())
-                ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
+        this.upgrade = !declaresBody && !clientHttp10 && !frontend.draining()
+                && HopByHop.asksToUpgrade(request.headers()) ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
         RequestRewrite.forUpstream(request, clientIp, chunked);
         if (upgrade != null) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
@@ -211,6 +211,7 @@ final class Exchange implements PickContext, ConnectCallback {
             return;
         }
         admitted = true;
+        budgeted = true;
         upstream.retryBudget().requestStarted();
         pickAndConnect();
     }
@@ -574,8 +575,9 @@ final class Exchange implements PickContext, ConnectCallback {
 
     /**
      * 101 Switching Protocols: forwarded when the client asked to upgrade, and then both connections
-     * become a {@link Tunnel} once the 101's end is read; without such a request it is a broken
-     * upstream (its next bytes are not HTTP), answered 502.
+     * become a {@link Tunnel} at once: whatever follows the 101's head is the new protocol's, even
+     * where Netty's decoder would read a body (a Hixie-76 WebSocket handshake's 16 bytes). Without such
+     * a request it is a broken upstream (its next bytes are not HTTP), answered 502.
      */
     private void switchingProtocols(HttpResponse response) {
         if (upgrade == null) {
@@ -584,10 +586,12 @@ final class Exchange implements PickContext, ConnectCallback {
             return;
         }
         backend.responseArrived();
-        latencyEndNanos = System.nanoTime();
-        latencyNanos = latencyEndNanos - tryStartNanos;
         status = HttpResponseStatus.SWITCHING_PROTOCOLS.code();
         record.status(status);
+        // The handshake's latency is the endpoint's sample now; the tunnel's lifetime says nothing of it.
+        long now = System.nanoTime();
+        endpoint.observeLatency(now - tryStartNanos, now);
+        upstream.outliers().record(endpoint, Outcome.ofStatus(status));
         HttpHeaders headers = response.headers();
         String protocol = headers.get(HttpHeaderNames.UPGRADE);
         HopByHop.strip(headers);
@@ -597,34 +601,34 @@ final class Exchange implements PickContext, ConnectCallback {
         }
         headers.set(ATTEMPTS_HEADER, attemptsText(attempts));
         responseStarted = true;
-        switching = true;
         client.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
                 headers, EmptyHttpHeaders.INSTANCE), client.voidPromise());
-        upstream.outliers().record(endpoint, Outcome.ofStatus(status));
-        if (response instanceof LastHttpContent) {
-            openTunnel();
-        }
+        openTunnel();
     }
 
     /**
-     * Hands both connections to a {@link Tunnel}. The exchange is done as HTTP, but it keeps the
-     * endpoint's in-flight slot and the circuit breaker's request slot until the tunnel closes, so
-     * least-connections sees a long-lived tunnel as the load it is.
+     * Hands both connections to a {@link Tunnel}. The exchange is done as HTTP: its retry budget share
+     * and kept body are given back now, while the endpoint's in-flight slot and the circuit breaker's
+     * request slot stay held until the tunnel closes, so least-connections sees a long-lived tunnel as
+     * the load it is.
      */
     private void openTunnel() {
-        switching = false;
         done = true;
         backend.detach();
+        endRetryAccounting();
         Channel channel = connection.channel();
+        // The tunnel owns the connection now and closes it, after flushing what it holds; the pool
+        // counts it until then through its close future.
+        connection = null;
+        backend = null;
         frontend.tunnelOpened(this);
         Tunnel.open(client, channel, frontend.timeouts(), this::tunnelClosed);
     }
 
-    /** The tunnel closed: give back what the request held and report it, with the bytes each way. */
+    /** The tunnel closed: give back what the request still held and report it, with the bytes each way. */
     private void tunnelClosed(long bytesFromClient, long bytesToClient) {
-        giveBackConnection(false);
         releaseEndpoint();
-        end();
+        releaseBreakerSlot();
         frontend.tunnelClosed(bytesFromClient, bytesToClient);
     }
 
@@ -657,13 +661,6 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     private void responseContent(HttpContent part) {
-        if (switching) {
-            part.release();
-            if (part instanceof LastHttpContent) {
-                openTunnel();
-            }
-            return;
-        }
         if (skippingInformational) {
             part.release();
             if (part instanceof LastHttpContent) {
@@ -845,14 +842,26 @@ final class Exchange implements PickContext, ConnectCallback {
 
     /** Gives back what the whole request held: its breaker slot, its place in the retry budget, the kept body. */
     private void end() {
+        endRetryAccounting();
+        releaseBreakerSlot();
+    }
+
+    /** No more tries: the kept body, the retry token and the request's share of the retry budget go back. */
+    private void endRetryAccounting() {
         if (replay != null) {
             replay.release();
             replay = null;
         }
         releaseRetryToken();
+        if (budgeted) {
+            budgeted = false;
+            upstream.retryBudget().requestFinished();
+        }
+    }
+
+    private void releaseBreakerSlot() {
         if (admitted) {
             admitted = false;
-            upstream.retryBudget().requestFinished();
             upstream.breaker().releaseRequest();
         }
     }

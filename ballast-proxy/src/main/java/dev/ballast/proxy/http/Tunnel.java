@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 
 /**
- * Two connections joined byte for byte after a 101 Switching Protocols (WebSocket, h2c, any
+ * Two connections joined byte for byte after a 101 Switching Protocols (WebSocket, or any other
  * protocol the client and upstream agreed on): the HTTP codecs leave both pipelines and each side's
  * reads are written to the other as they come.
  *
