@@ -1,6 +1,5 @@
 package dev.ballast.core.pick;
 
-import dev.ballast.core.state.EndpointRegistry;
 
 /**
  * Consistent hashing with bounded loads (Mirrokni, Thorup and Zadimoghaddam 2017, "Consistent
@@ -22,9 +21,9 @@ record BoundedLoad(double factor) {
         }
     }
 
-    /** The per-endpoint cap for the next request over {@code size} endpoints. */
-    int capacity(EndpointRegistry registry, int size) {
-        double average = (double) (registry.totalActive() + 1) / size;
+    /** The per-endpoint cap for the next request over {@code size} endpoints holding {@code total} in flight. */
+    int capacity(long total, int size) {
+        double average = (double) (total + 1) / size;
         return (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(factor * average));
     }
 }

@@ -97,7 +97,7 @@ final class LeastConnections implements Picker, LoadObserver {
         }
         // Loads that changed between the initial read and the binding above.
         for (int j = 0; j < n; j++) {
-            loadChanged(j, endpoints.get(j).active());
+            loadChanged(j, endpoints.get(j).active(), 0);
         }
     }
 
@@ -120,7 +120,7 @@ final class LeastConnections implements Picker, LoadObserver {
     }
 
     @Override
-    public void loadChanged(int slot, int active) {
+    public void loadChanged(int slot, int active, int delta) {
         long[] leaves = levels[0];
         long before;
         long load;

@@ -1,7 +1,6 @@
 package dev.ballast.core.pick;
 
 import dev.ballast.core.internal.XxHash64;
-import dev.ballast.core.state.EndpointRegistry;
 import dev.ballast.core.state.EndpointState;
 
 import java.util.Arrays;
@@ -26,7 +25,8 @@ final class Maglev implements Picker {
     private final EndpointSet endpoints;
     private final Rng rng;
     private final BoundedLoad bound;
-    private final EndpointRegistry registry;
+    /** In flight over these endpoints, for the bound; null without one. */
+    private final LoadTotal total;
     private final int[] table;
 
     Maglev(EndpointSet endpoints, Rng rng, BoundedLoad bound, int tableSize) {
@@ -40,7 +40,7 @@ final class Maglev implements Picker {
         this.endpoints = endpoints;
         this.rng = rng;
         this.bound = bound;
-        this.registry = endpoints.get(0).registry();
+        this.total = bound == null ? null : LoadTotal.bind(endpoints);
         this.table = populate(endpoints, tableSize);
     }
 
@@ -93,7 +93,7 @@ final class Maglev implements Picker {
         if (bound == null) {
             return Pickers.take(endpoints.get(table[slot]));
         }
-        int capacity = bound.capacity(registry, endpoints.size());
+        int capacity = bound.capacity(total.sum(), endpoints.size());
         for (int step = 0; step < table.length; step++) {
             EndpointState candidate = endpoints.get(table[(slot + step) % table.length]);
             if (candidate.tryAcquire(capacity)) {

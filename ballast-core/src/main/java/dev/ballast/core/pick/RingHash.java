@@ -1,7 +1,6 @@
 package dev.ballast.core.pick;
 
 import dev.ballast.core.internal.XxHash64;
-import dev.ballast.core.state.EndpointRegistry;
 import dev.ballast.core.state.EndpointState;
 
 import java.util.Arrays;
@@ -27,7 +26,8 @@ final class RingHash implements Picker {
     private final EndpointSet endpoints;
     private final Rng rng;
     private final BoundedLoad bound;
-    private final EndpointRegistry registry;
+    /** In flight over these endpoints, for the bound; null without one. */
+    private final LoadTotal total;
     /**
      * The ring, sorted: each point's hash (sign bit flipped, so signed order is unsigned order) with
      * its low {@link #ownerBits} bits replaced by its owner's rank by address. One array, so a lookup
@@ -50,7 +50,7 @@ final class RingHash implements Picker {
         this.endpoints = endpoints;
         this.rng = rng;
         this.bound = bound;
-        this.registry = endpoints.get(0).registry();
+        this.total = bound == null ? null : LoadTotal.bind(endpoints);
         int n = endpoints.size();
         this.byRank = IntStream.range(0, n).boxed()
                 .sorted(Comparator.comparing(i -> endpoints.get(i).address()))
@@ -97,7 +97,7 @@ final class RingHash implements Picker {
         if (bound == null) {
             return Pickers.take(endpoints.get(ownerAt(position)));
         }
-        int capacity = bound.capacity(registry, endpoints.size());
+        int capacity = bound.capacity(total.sum(), endpoints.size());
         for (int step = 0; step < points.length; step++) {
             EndpointState candidate = endpoints.get(ownerAt((position + step) % points.length));
             if (candidate.tryAcquire(capacity)) {

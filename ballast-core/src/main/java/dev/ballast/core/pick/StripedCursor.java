@@ -1,26 +1,22 @@
 package dev.ballast.core.pick;
 
+import dev.ballast.core.internal.Stripes;
+
 /**
  * A position in {@code [0, period)} that advances by one per call, kept once per stripe of threads so
  * that threads picking at once do not all write one cache line: least-connections' rotating search
  * start, which breaks ties in turn and needs no exact turn across threads.
  *
- * <p>A thread uses stripe {@code threadId mod stripes}; a thread with a stripe to itself sees every
+ * <p>A thread uses its {@link Stripes stripe}; a thread with a stripe to itself sees every
  * position once per {@code period} calls. Stripes start spread evenly over the period (from a random
  * base), so threads in step start their searches far apart.
  *
- * <p>Each stripe has {@value #STRIDE_BYTES} bytes of the array to itself: two cache lines, since
- * Intel's adjacent-line prefetcher pulls lines in pairs.
+ * <p>Each stripe has {@link Stripes#STRIDE_BYTES} bytes of the array to itself.
  */
 final class StripedCursor {
 
-    private static final int STRIDE_BYTES = 128;
-    private static final int STRIDE = STRIDE_BYTES / Integer.BYTES;
-    /**
-     * Four stripes per core (power of two, at most 64): thread ids of one pool are usually consecutive,
-     * so its threads get stripes of their own; the slack keeps other threads' ids from colliding.
-     */
-    static final int STRIPES = Math.min(64, Integer.highestOneBit(4 * Runtime.getRuntime().availableProcessors() - 1) << 1);
+    private static final int STRIDE = Stripes.STRIDE_BYTES / Integer.BYTES;
+    static final int STRIPES = Stripes.COUNT;
 
     private final int period;
     /** Stripe s at index (s + 1) x STRIDE: the first stride pads the array header. */
@@ -52,10 +48,10 @@ final class StripedCursor {
 
     /** The stripe {@code thread} uses. */
     static int stripeOf(Thread thread) {
-        return (int) thread.threadId() & (STRIPES - 1);
+        return Stripes.of(thread);
     }
 
     private int slotOfCurrentThread() {
-        return (stripeOf(Thread.currentThread()) + 1) * STRIDE;
+        return (Stripes.current() + 1) * STRIDE;
     }
 }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The live state of one upstream's endpoints, keyed by address. States outlive the endpoint lists
@@ -41,8 +40,6 @@ public final class EndpointRegistry {
     private final double[] decayFine = new double[DECAY_TABLE];
     private final double[] decayCoarse = new double[DECAY_TABLE];
     private final Map<String, EndpointState> states = new ConcurrentHashMap<>();
-    /** Striped: every pick and release of every thread updates it, so one shared counter would be contended. */
-    private final LongAdder totalActive = new LongAdder();
     private boolean populated;
 
     public EndpointRegistry(Ticker ticker) {
@@ -73,13 +70,17 @@ public final class EndpointRegistry {
                 : Math.exp(-elapsedMillis * 1e6 / ewmaDecayNanos);
     }
 
-    /** Requests in flight over every endpoint of this upstream, including ones removed meanwhile. */
+    /**
+     * Requests in flight over the current members, counted now (one read per member): for the control
+     * path and tests. The request path keeps no upstream-wide total, which every pick and release of
+     * every thread would have to update; bounded-load hashing keeps its own.
+     */
     public long totalActive() {
-        return totalActive.sum();
-    }
-
-    void activeChanged(int delta) {
-        totalActive.add(delta);
+        long total = 0;
+        for (EndpointState state : states.values()) {
+            total += state.active();
+        }
+        return total;
     }
 
     /**

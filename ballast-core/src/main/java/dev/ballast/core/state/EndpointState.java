@@ -98,8 +98,7 @@ public final class EndpointState extends EndpointCountersPadAfter {
      */
     public void acquire() {
         int now = (int) (long) ACTIVE.getAndAdd(this, 1L) + 1;
-        registry.activeChanged(1);
-        loadBinding.loadChanged(now);
+        loadBinding.loadChanged(now, 1);
     }
 
     /**
@@ -114,8 +113,7 @@ public final class EndpointState extends EndpointCountersPadAfter {
                 return false;
             }
         } while (!ACTIVE.compareAndSet(this, (long) current, (long) current + 1));
-        registry.activeChanged(1);
-        loadBinding.loadChanged(current + 1);
+        loadBinding.loadChanged(current + 1, 1);
         return true;
     }
 
@@ -125,8 +123,7 @@ public final class EndpointState extends EndpointCountersPadAfter {
      */
     public void release() {
         int now = (int) (long) ACTIVE.getAndAdd(this, -1L) - 1;
-        registry.activeChanged(-1);
-        loadBinding.loadChanged(now);
+        loadBinding.loadChanged(now, -1);
     }
 
     /** Ends a request and feeds its latency to the EWMA. Call exactly once per successful pick. */
@@ -154,8 +151,8 @@ public final class EndpointState extends EndpointCountersPadAfter {
 
         static final LoadBinding NONE = new LoadBinding(LoadObserver.NONE, 0);
 
-        void loadChanged(int active) {
-            observer.loadChanged(slot, active);
+        void loadChanged(int active, int delta) {
+            observer.loadChanged(slot, active, delta);
         }
     }
 

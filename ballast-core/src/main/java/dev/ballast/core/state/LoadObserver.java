@@ -10,9 +10,12 @@ package dev.ballast.core.state;
 @FunctionalInterface
 public interface LoadObserver {
 
-    /** The count of the endpoint bound at {@code slot} is now {@code active}. */
-    void loadChanged(int slot, int active);
+    /**
+     * The count of the endpoint bound at {@code slot} is now {@code active}, after a change of
+     * {@code delta} (+1 for a request picked, -1 for one released).
+     */
+    void loadChanged(int slot, int active, int delta);
 
     /** Observes nothing: the default binding. */
-    LoadObserver NONE = (slot, active) -> { };
+    LoadObserver NONE = (slot, active, delta) -> { };
 }

@@ -261,6 +261,45 @@ class ConsistentHashingTest {
         third.release();
     }
 
+    /**
+     * A picker built while requests are in flight (a reload or health change rebuilds it) counts them in
+     * its average, and follows their releases, whichever picker handed them out.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {Policies.RING_HASH, Policies.MAGLEV})
+    void boundedLoadCountsRequestsInFlightFromBeforeThePickerWasBuilt(String id) {
+        EndpointRegistry registry = new EndpointRegistry(new FakeTicker());
+        List<EndpointState> states = registry.sync(TestEndpoints.equal(4));
+        EndpointSet set = EndpointSet.of(states);
+        Policy policy = Policies.of(id, BalancerOptions.defaults().withBoundedLoad(1.25));
+        EndpointState owner = set.get(ownerOf(policy.newPicker(set), KEY_HASHES[1]));
+        // Held since an earlier picker: one on the owner, two on each other endpoint.
+        owner.acquire();
+        List<EndpointState> others = states.stream().filter(state -> state != owner).toList();
+        others.forEach(state -> {
+            state.acquire();
+            state.acquire();
+        });
+
+        Picker rebuilt = policy.newPicker(set);
+        // 7 in flight: cap ceil(1.25 x 8 / 4) = 3, so the owner (holding 1) takes the key. A total
+        // that missed them would give cap ceil(1.25 x 1 / 4) = 1 and send the key elsewhere.
+        EndpointState picked = ((PickResult.Picked) rebuilt.pick(PickContext.ofHash(KEY_HASHES[1]))).endpoint();
+        assertThat(picked).isSameAs(owner);
+
+        // The others' requests end: 2 in flight (both the owner's), cap ceil(1.25 x 3 / 4) = 1, owner full.
+        others.forEach(state -> {
+            state.release();
+            state.release();
+        });
+        EndpointState next = ((PickResult.Picked) rebuilt.pick(PickContext.ofHash(KEY_HASHES[1]))).endpoint();
+        assertThat(next).isNotSameAs(owner);
+        next.release();
+        picked.release();
+        owner.release();
+        assertThat(registry.totalActive()).isZero();
+    }
+
     /** The owning address of every key, from a fresh registry and picker over {@code endpoints}. */
     private static String[] owners(String id, List<Endpoint> endpoints) {
         EndpointSet set = EndpointSet.of(new EndpointRegistry(new FakeTicker()).sync(endpoints));

@@ -40,15 +40,22 @@ class EndpointRegistryTest {
     }
 
     @Test
-    void countsRequestsOfRemovedEndpointsUntilTheyFinish() {
-        EndpointState stateOfB = registry.sync(List.of(a, b)).get(1);
-        stateOfB.acquire();
+    void totalsRequestsInFlightOverTheCurrentMembers() {
+        List<EndpointState> states = registry.sync(List.of(a, b));
+        states.get(0).acquire();
+        states.get(1).acquire();
+        states.get(1).acquire();
+        assertThat(registry.totalActive()).isEqualTo(3);
 
         registry.sync(List.of(a));
         assertThat(registry.totalActive()).isEqualTo(1);
+        assertThat(states.get(1).active()).as("a removed endpoint's requests finish on its own state").isEqualTo(2);
 
-        stateOfB.release();
+        states.get(1).release();
+        states.get(1).release();
+        states.get(0).release();
         assertThat(registry.totalActive()).isZero();
+        assertThat(states.get(1).active()).isZero();
     }
 
     @Test

@@ -44,13 +44,13 @@ class EndpointStateTest {
     @Test
     void tellsTheBoundObserverEveryChange() {
         List<String> seen = new ArrayList<>();
-        state.bindLoadObserver((slot, active) -> seen.add(slot + ":" + active), 7);
+        state.bindLoadObserver((slot, active, delta) -> seen.add(slot + ":" + active + ":" + delta), 7);
 
         state.acquire();
         state.tryAcquire(10);
         state.release();
 
-        assertThat(seen).containsExactly("7:1", "7:2", "7:1");
+        assertThat(seen).containsExactly("7:1:1", "7:2:1", "7:1:-1");
     }
 
     /**
@@ -61,12 +61,12 @@ class EndpointStateTest {
     @Test
     void anObserverIsOnlyEverToldItsOwnSlot() throws Exception {
         java.util.concurrent.atomic.AtomicReference<String> mismatch = new java.util.concurrent.atomic.AtomicReference<>();
-        LoadObserver first = (slot, active) -> {
+        LoadObserver first = (slot, active, delta) -> {
             if (slot != 1) {
                 mismatch.compareAndSet(null, "first observer told slot " + slot);
             }
         };
-        LoadObserver second = (slot, active) -> {
+        LoadObserver second = (slot, active, delta) -> {
             if (slot != 2) {
                 mismatch.compareAndSet(null, "second observer told slot " + slot);
             }
