@@ -24,6 +24,8 @@ import java.util.Objects;
  *                              {@code endpoint} (the endpoint's host:port) or a literal value
  * @param resilience            {@code health_check}, {@code outlier_detection}, {@code retries},
  *                              {@code circuit_breaker}, {@code slow_start}, {@code panic_threshold}
+ * @param dnsRefreshMillis      {@code dns_refresh} (default 30s): how often endpoints given by host name
+ *                              are looked up again; 0 = only once, at start or reload
  */
 public record UpstreamConfig(
         String name,
@@ -36,10 +38,12 @@ public record UpstreamConfig(
         long idleTimeoutMillis,
         PoolConfig pool,
         String hostHeader,
-        ResilienceConfig resilience) {
+        ResilienceConfig resilience,
+        long dnsRefreshMillis) {
 
     public static final String HOST_PRESERVE = "preserve";
     public static final String HOST_ENDPOINT = "endpoint";
+    public static final long DEFAULT_DNS_REFRESH_MILLIS = 30_000;
 
     public UpstreamConfig {
         endpoints = List.copyOf(endpoints);
@@ -54,15 +58,28 @@ public record UpstreamConfig(
                 idleTimeoutMillis, pool, hostHeader, ResilienceConfig.defaults());
     }
 
+    /** An upstream that looks endpoint host names up again every {@value #DEFAULT_DNS_REFRESH_MILLIS} ms. */
+    public UpstreamConfig(String name, String balancer, HashKey hashKey, double boundedLoadFactor,
+                          List<Endpoint> endpoints, long connectTimeoutMillis, long responseTimeoutMillis,
+                          long idleTimeoutMillis, PoolConfig pool, String hostHeader, ResilienceConfig resilience) {
+        this(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis, responseTimeoutMillis,
+                idleTimeoutMillis, pool, hostHeader, resilience, DEFAULT_DNS_REFRESH_MILLIS);
+    }
+
     /** This upstream with another balancer, hash key, bounded load and endpoints: what a reload changes in place. */
     public UpstreamConfig withLiveFields(String newBalancer, HashKey newHashKey, double newBoundedLoadFactor,
                                          List<Endpoint> newEndpoints) {
         return new UpstreamConfig(name, newBalancer, newHashKey, newBoundedLoadFactor, newEndpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis);
     }
 
     public UpstreamConfig withResilience(ResilienceConfig newResilience) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience, dnsRefreshMillis);
+    }
+
+    public UpstreamConfig withDnsRefresh(long newDnsRefreshMillis) {
+        return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, newDnsRefreshMillis);
     }
 }

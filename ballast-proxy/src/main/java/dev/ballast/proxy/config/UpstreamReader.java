@@ -26,7 +26,7 @@ final class UpstreamReader {
     static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
 
     private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
-            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header"),
+            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh"),
             ResilienceReader.KEYS.stream()).toList();
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
@@ -79,9 +79,10 @@ final class UpstreamReader {
         PoolConfig pool = section.get("pool").flatMap(UpstreamReader::pool).orElse(PoolConfig.defaults());
         String hostHeader = section.get("host_header").flatMap(UpstreamReader::hostHeader)
                 .orElse(UpstreamConfig.HOST_PRESERVE);
+        long dnsRefresh = section.duration("dns_refresh", UpstreamConfig.DEFAULT_DNS_REFRESH_MILLIS, 0);
         ResilienceConfig resilience = ResilienceReader.read(section, responseTimeout);
         return new UpstreamConfig(name, balancer, hashKey, boundedLoad, endpoints, connectTimeout, responseTimeout,
-                idleTimeout, pool, hostHeader, resilience);
+                idleTimeout, pool, hostHeader, resilience, dnsRefresh);
     }
 
     private static Optional<String> balancer(Value value) {

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -83,7 +84,7 @@ public final class ConnectionPool {
             callback.connectionLimitReached(limit);
             return;
         }
-        ChannelFuture future = bootstrap.connect(pool.address);
+        ChannelFuture future = bootstrap.connect(pool.address());
         future.addListener((ChannelFutureListener) f -> {
             breaker.releasePendingRequest();
             if (!f.isSuccess()) {
@@ -111,7 +112,7 @@ public final class ConnectionPool {
      */
     public void release(UpstreamConnection connection, boolean reusable) {
         Channel channel = connection.channel();
-        if (reusable && channel.isActive() && !retired
+        if (reusable && channel.isActive() && !retired && connection.pool.isCurrent(connection)
                 && connection.pool.offer(connection, upstream.config().pool().maxIdlePerEndpoint(), System.nanoTime())) {
             // Keep a read pending while idle, so that a close or stray bytes from the server are noticed
             // at once instead of when the next request is written.
@@ -152,6 +153,14 @@ public final class ConnectionPool {
             }
             return removed;
         });
+    }
+
+    /** {@code endpoint}'s host name resolves to {@code address} now (see {@link Upstream}'s DNS refresh). */
+    void readdress(EndpointState endpoint, InetSocketAddress address) {
+        EndpointPool pool = byEndpoint.get(endpoint);
+        if (pool != null) {
+            pool.readdress(address);
+        }
     }
 
     /** The upstream was removed from the configuration: close idle connections, keep none from now on. */

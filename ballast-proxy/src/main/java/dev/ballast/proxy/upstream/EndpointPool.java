@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EndpointPool {
 
     final EndpointState endpoint;
-    final InetSocketAddress address;
+    /** Where new connections go: the endpoint's host as last resolved. */
+    private InetSocketAddress address;
+    /** Bumped when the address changes, so connections to the old one are not reused. */
+    private int addressGeneration;
     private final AtomicInteger open;
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
     /** The endpoint left its upstream: connections in use close when their request ends. */
@@ -25,6 +28,32 @@ final class EndpointPool {
         this.endpoint = endpoint;
         this.address = address;
         this.open = open;
+    }
+
+    InetSocketAddress address() {
+        return address;
+    }
+
+    int addressGeneration() {
+        return addressGeneration;
+    }
+
+    /**
+     * The endpoint's host name now resolves to {@code newAddress}: new connections go there, idle ones
+     * to the old address close, and busy ones close when their request ends.
+     */
+    void readdress(InetSocketAddress newAddress) {
+        if (newAddress.equals(address)) {
+            return;
+        }
+        address = newAddress;
+        addressGeneration++;
+        closeAll();
+    }
+
+    /** True when {@code connection} was opened to the current address. */
+    boolean isCurrent(UpstreamConnection connection) {
+        return connection.addressGeneration == addressGeneration;
     }
 
     /** The most recently used idle connection that is still open, or null. */

@@ -66,8 +66,13 @@ public final class Upstream implements AutoCloseable {
     private final LongAdder retries = new LongAdder();
     private final UpstreamEvents events = new UpstreamEvents();
     private final long responseTimeoutNanos;
-    /** Endpoint addresses resolved once on the control path, so the event loops never block on DNS. */
+    /**
+     * Endpoint addresses, resolved off the event loops (at creation or reload on the control path, then
+     * by {@link DnsRefresh}), so the event loops never block on DNS.
+     */
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+    /** Looks endpoint host names up again every {@code dns_refresh}. */
+    private final DnsRefresh dns;
     private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
     private final Map<EventExecutor, ConnectionPool> pools = new IdentityHashMap<>();
 
@@ -109,6 +114,9 @@ public final class Upstream implements AutoCloseable {
                     .build();
             health.sync();
         }
+        this.dns = new DnsRefresh(config.name(), config.dnsRefreshMillis(), control,
+                () -> balancer.members().stream().map(EndpointState::endpoint).toList(), this::addressOf,
+                this::readdress);
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             Bootstrap bootstrap = new Bootstrap()
@@ -122,6 +130,7 @@ public final class Upstream implements AutoCloseable {
                     .handler(connectionInitializer);
             pools.put(loop, new ConnectionPool(this, loop, bootstrap));
         }
+        dns.start();
     }
 
     /** {@code max_ejection_percent: 0} never ejects: the null object, which only counts outcomes. */
@@ -267,10 +276,25 @@ public final class Upstream implements AutoCloseable {
      */
     @Override
     public void close() {
+        dns.close();
         if (health != null) {
             health.close();
         }
         outliers.close();
+    }
+
+    /**
+     * {@code endpoint}'s host name resolves elsewhere now: health checks and every loop's new connections
+     * go to {@code address}; connections to the old one close once idle. Control path.
+     */
+    private void readdress(Endpoint endpoint, InetSocketAddress address) {
+        addresses.put(endpoint.address(), address);
+        EndpointState state = balancer.registry().get(endpoint.address());
+        if (state != null) {
+            for (ConnectionPool pool : pools.values()) {
+                pool.eventLoop().execute(() -> pool.readdress(state, address));
+            }
+        }
     }
 
     InetSocketAddress addressOf(EndpointState endpoint) {

@@ -12,6 +12,8 @@ public final class UpstreamConnection {
     private final Channel channel;
     private final EndpointState endpoint;
     final EndpointPool pool;
+    /** The pool's address generation when this connection was opened: an older one is not reused. */
+    final int addressGeneration;
     long idleSinceNanos;
     private int exchanges;
 
@@ -19,6 +21,7 @@ public final class UpstreamConnection {
         this.channel = channel;
         this.endpoint = endpoint;
         this.pool = pool;
+        this.addressGeneration = pool.addressGeneration();
     }
 
     public Channel channel() {

@@ -336,7 +336,7 @@ class ConfigErrorsTest {
                 routes: [{ upstream: api }]
                 """)).containsExactly("upstreams.api.tls: unknown key (expected one of: balancer, hash_key,"
                 + " bounded_load, endpoints, connect_timeout, response_timeout, idle_timeout, pool, host_header,"
-                + " health_check, outlier_detection, retries, circuit_breaker, slow_start, panic_threshold)"
+                + " dns_refresh, health_check, outlier_detection, retries, circuit_breaker, slow_start, panic_threshold)"
                 + " (line 5)");
     }
 

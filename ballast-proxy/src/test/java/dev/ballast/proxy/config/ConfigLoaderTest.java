@@ -110,6 +110,7 @@ class ConfigLoaderTest {
                     idle_timeout: 1h
                     pool: { max_connections_per_endpoint: 8 }
                     host_header: endpoint
+                    dns_refresh: 0
                   static:
                     balancer: ring-hash
                     bounded_load: true
@@ -142,7 +143,8 @@ class ConfigLoaderTest {
         assertThat(config.upstreams().get("sessions")).isEqualTo(new UpstreamConfig("sessions", "maglev",
                 new HashKey(HashKey.Source.COOKIE, "session"), 1.5,
                 List.of(new Endpoint("fd00::1", 9001, 10_000, "eu-west-1a", Map.of("version", "v2"))),
-                250, 120_000, 3_600_000, new PoolConfig(8, 8), "endpoint"));
+                250, 120_000, 3_600_000, new PoolConfig(8, 8), "endpoint").withDnsRefresh(0));
+        assertThat(config.upstreams().get("static").dnsRefreshMillis()).isEqualTo(30_000);
         assertThat(config.upstreams().get("static").boundedLoadFactor()).isEqualTo(1.25);
         assertThat(config.upstreams().get("static").hostHeader()).isEqualTo("static.example.com");
         assertThat(config.routes().getFirst()).isEqualTo(new RouteConfig("sessions", new MatchConfig(

@@ -80,6 +80,10 @@ public final class TestBackend implements AutoCloseable {
     private volatile Responder responder;
 
     private TestBackend(String name, Responder responder) {
+        this(name, responder, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    private TestBackend(String name, Responder responder, InetSocketAddress bindTo) {
         this.name = name;
         this.responder = responder;
         this.server = new ServerBootstrap()
@@ -97,7 +101,7 @@ public final class TestBackend implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new Handler(id));
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+                .bind(bindTo).syncUninterruptibly().channel();
     }
 
     /** A backend answering 200 with its name. */
@@ -106,7 +110,12 @@ public final class TestBackend implements AutoCloseable {
     }
 
     public static TestBackend start(String name, Responder responder) {
-        return new TestBackend(name, responder);
+        return new TestBackend(name, responder, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** A backend answering 200 with its name, on {@code host:port} (another loopback address, say). */
+    public static TestBackend at(String name, String host, int port) {
+        return new TestBackend(name, null, new InetSocketAddress(host, port));
     }
 
     public String name() {

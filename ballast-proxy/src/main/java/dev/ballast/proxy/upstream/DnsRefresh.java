@@ -1,0 +1,142 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.time.Scheduler;
+import io.netty.util.NetUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Follows DNS for endpoints given by host name ({@code dns_refresh}): every period, looks each name up
+ * again and reports the ones whose address changed, so a service that moves (a container restarted
+ * on another IP) keeps getting traffic. Endpoints given as IP addresses are never looked up.
+ *
+ * <p>A lookup may block for seconds, so it runs on a virtual thread, never on an event loop nor on the
+ * control thread; the results are applied back on the control path. A name that no longer resolves
+ * keeps its last address (and is logged once until it resolves again): a DNS outage must not take
+ * healthy endpoints out of rotation.
+ */
+final class DnsRefresh implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DnsRefresh.class);
+
+    private final String upstream;
+    private final long periodNanos;
+    private final Scheduler control;
+    private final Supplier<List<Endpoint>> endpoints;
+    private final Function<Endpoint, InetSocketAddress> current;
+    private final BiConsumer<Endpoint, InetSocketAddress> changed;
+    /** Names whose last lookup failed: logged once per failure streak. Control path only. */
+    private final Set<String> failing = new HashSet<>();
+    private Scheduler.Cancellable next;
+    private volatile boolean closed;
+
+    /**
+     * @param endpoints the endpoints now (read on the control path at each round)
+     * @param current   the address an endpoint resolves to now
+     * @param changed   told, on the control path, of each endpoint whose name resolves elsewhere now
+     */
+    DnsRefresh(String upstream, long periodMillis, Scheduler control, Supplier<List<Endpoint>> endpoints,
+               Function<Endpoint, InetSocketAddress> current, BiConsumer<Endpoint, InetSocketAddress> changed) {
+        this.upstream = upstream;
+        this.periodNanos = TimeUnit.MILLISECONDS.toNanos(periodMillis);
+        this.control = control;
+        this.endpoints = endpoints;
+        this.current = current;
+        this.changed = changed;
+    }
+
+    static boolean isHostName(String host) {
+        return !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
+    }
+
+    /** Schedules the first round; a period of 0 means never. */
+    void start() {
+        if (periodNanos > 0) {
+            schedule();
+        }
+    }
+
+    private synchronized void schedule() {
+        if (!closed) {
+            next = control.schedule(this::round, periodNanos);
+        }
+    }
+
+    /** On the control path: look the names up off it, then apply what changed back on it. */
+    private void round() {
+        List<Endpoint> named = new ArrayList<>();
+        for (Endpoint endpoint : endpoints.get()) {
+            if (isHostName(endpoint.host())) {
+                named.add(endpoint);
+            }
+        }
+        if (named.isEmpty() || closed) {
+            schedule();
+            return;
+        }
+        Thread.ofVirtual().name("ballast-dns-" + upstream).start(() -> {
+            Map<Endpoint, InetSocketAddress> resolved = new LinkedHashMap<>();
+            Map<Endpoint, String> failures = new LinkedHashMap<>();
+            for (Endpoint endpoint : named) {
+                try {
+                    resolved.put(endpoint, new InetSocketAddress(InetAddress.getByName(endpoint.host()), endpoint.port()));
+                } catch (UnknownHostException | SecurityException e) {
+                    failures.put(endpoint, e.toString());
+                }
+            }
+            control.schedule(() -> apply(resolved, failures), 0);
+        });
+    }
+
+    private void apply(Map<Endpoint, InetSocketAddress> resolved, Map<Endpoint, String> failures) {
+        if (closed) {
+            return;
+        }
+        failures.forEach((endpoint, problem) -> {
+            if (failing.add(endpoint.address())) {
+                log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); keeping {}", upstream, endpoint.address(),
+                        endpoint.host(), problem, describe(current.apply(endpoint)));
+            }
+        });
+        resolved.forEach((endpoint, address) -> {
+            if (failing.remove(endpoint.address())) {
+                log.info("upstream {}: endpoint {}: {} resolves again", upstream, endpoint.address(), endpoint.host());
+            }
+            InetSocketAddress before = current.apply(endpoint);
+            if (!address.equals(before)) {
+                log.info("upstream {}: endpoint {} now resolves to {} (was {})", upstream, endpoint.address(),
+                        describe(address), describe(before));
+                changed.accept(endpoint, address);
+            }
+        });
+        schedule();
+    }
+
+    private static String describe(InetSocketAddress address) {
+        return address.isUnresolved() ? "unresolved" : address.getAddress().getHostAddress();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (next != null) {
+            next.cancel();
+            next = null;
+        }
+    }
+}
