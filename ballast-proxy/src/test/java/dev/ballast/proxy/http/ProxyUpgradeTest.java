@@ -115,6 +115,32 @@ class ProxyUpgradeTest {
     }
 
     @Test
+    void holdsBackAFastUpstreamWhileTheClientDoesNotRead() throws Exception {
+        long total = 128L << 20;
+        backend = TestBackend.named("b");
+        backend.respondWith(backend.floodAfterSwitch("flood", total));
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream("b", Policies.ROUND_ROBIN, endpoints(backend))));
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            raw.send("GET /f HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: flood\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(101);
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.bodyBytesWritten() > 0);
+
+            // The client reads nothing for a second: the upstream is held back at what the socket
+            // buffers on the way hold (a few MiB), not drained into the proxy's memory.
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> backend.bodyBytesWritten() < (32L << 20));
+
+            long read = 0;
+            while (read < total) {
+                int part = (int) Math.min(1 << 20, total - read);
+                raw.readBytes(part);
+                read += part;
+            }
+            assertThat(backend.bodyBytesWritten()).isEqualTo(total);
+        }
+    }
+
+    @Test
     void closesTheClientWhenTheUpstreamEndsTheTunnel() throws Exception {
         startWithEcho(LimitsConfig.defaults());
         try (RawHttp raw = RawHttp.connect(address)) {

@@ -362,6 +362,38 @@ public final class TestBackend implements AutoCloseable {
         });
     }
 
+    /**
+     * Switches to {@code protocol} with 101, then sends {@code total} raw bytes of {@link TestPattern}
+     * as fast as they are taken (the next 64 KiB part when the previous one is written), counted in
+     * {@link #bodyBytesWritten()}.
+     */
+    public TestBackend.Responder floodAfterSwitch(String protocol, long total) {
+        return (ctx, request) -> {
+            FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
+            switching.headers().set(HttpHeaderNames.UPGRADE, protocol).set(HttpHeaderNames.CONNECTION, "Upgrade");
+            ctx.writeAndFlush(switching);
+            HttpServerCodec codec = ctx.pipeline().get(HttpServerCodec.class);
+            codec.removeOutboundHandler();
+            writeRaw(ctx, 0, total);
+        };
+    }
+
+    private void writeRaw(ChannelHandlerContext ctx, long offset, long total) {
+        if (offset >= total) {
+            return;
+        }
+        int size = (int) Math.min(64 * 1024, total - offset);
+        ByteBuf part = ctx.alloc().buffer(size);
+        TestPattern.fill(part, offset, size);
+        ctx.writeAndFlush(part).addListener(f -> {
+            if (f.isSuccess()) {
+                bodyBytesWritten.addAndGet(size);
+                writeRaw(ctx, offset + size, total);
+            }
+        });
+    }
+
     /** A chunked response made of the given parts, with a trailer. */
     public static Responder chunkedParts(String... parts) {
         return (ctx, request) -> {
