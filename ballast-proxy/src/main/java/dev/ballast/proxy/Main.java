@@ -2,6 +2,8 @@ package dev.ballast.proxy;
 
 import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine;
+
+import java.security.Security;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -21,6 +23,11 @@ public final class Main implements Runnable {
             // Leak detection samples buffers and touches every message on every hop; tests keep it
             // on, production opts in with -Dio.netty.leakDetection.level=simple.
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
+        if (Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
+            // The JDK would cache a name for 30 s, so an endpoint's new address would show up only at the
+            // first dns_refresh after that; the proxy looks names up only in DnsRefresh, so no caching.
+            Security.setProperty("networkaddress.cache.ttl", "0");
         }
         System.exit(commandLine().execute(args));
     }

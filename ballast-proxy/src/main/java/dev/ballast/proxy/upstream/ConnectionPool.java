@@ -84,6 +84,7 @@ public final class ConnectionPool {
             callback.connectionLimitReached(limit);
             return;
         }
+        int generation = pool.addressGeneration();
         ChannelFuture future = bootstrap.connect(pool.address());
         future.addListener((ChannelFutureListener) f -> {
             breaker.releasePendingRequest();
@@ -94,7 +95,7 @@ public final class ConnectionPool {
                 return;
             }
             Channel channel = f.channel();
-            UpstreamConnection connection = new UpstreamConnection(channel, pool.endpoint, pool);
+            UpstreamConnection connection = new UpstreamConnection(channel, pool.endpoint, pool, generation);
             channel.closeFuture().addListener(closed -> {
                 pool.closed(connection);
                 breaker.releaseConnection();

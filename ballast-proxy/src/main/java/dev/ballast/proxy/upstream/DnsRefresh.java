@@ -10,11 +10,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -28,7 +30,9 @@ import java.util.function.Supplier;
  * <p>A lookup may block for seconds, so it runs on a virtual thread, never on an event loop nor on the
  * control thread; the results are applied back on the control path. A name that no longer resolves
  * keeps its last address (and is logged once until it resolves again): a DNS outage must not take
- * healthy endpoints out of rotation.
+ * healthy endpoints out of rotation. A name with several addresses keeps the one in use while the
+ * name still lists it, so a rotating answer order (round-robin DNS) does not churn connections; a new
+ * one takes the first address listed.
  */
 final class DnsRefresh implements AutoCloseable {
 
@@ -64,67 +68,101 @@ final class DnsRefresh implements AutoCloseable {
         return !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
     }
 
-    /** Schedules the first round; a period of 0 means never. */
+    /**
+     * Schedules the first round, at once when a name did not resolve at start (its endpoint cannot be
+     * connected to until it does); a period of 0 means never.
+     */
     void start() {
-        if (periodNanos > 0) {
-            schedule();
-        }
-    }
-
-    private synchronized void schedule() {
-        if (!closed) {
-            next = control.schedule(this::round, periodNanos);
-        }
-    }
-
-    /** On the control path: look the names up off it, then apply what changed back on it. */
-    private void round() {
-        List<Endpoint> named = new ArrayList<>();
-        for (Endpoint endpoint : endpoints.get()) {
-            if (isHostName(endpoint.host())) {
-                named.add(endpoint);
-            }
-        }
-        if (named.isEmpty() || closed) {
-            schedule();
+        if (periodNanos <= 0) {
             return;
         }
-        Thread.ofVirtual().name("ballast-dns-" + upstream).start(() -> {
-            Map<Endpoint, InetSocketAddress> resolved = new LinkedHashMap<>();
-            Map<Endpoint, String> failures = new LinkedHashMap<>();
-            for (Endpoint endpoint : named) {
-                try {
-                    resolved.put(endpoint, new InetSocketAddress(InetAddress.getByName(endpoint.host()), endpoint.port()));
-                } catch (UnknownHostException | SecurityException e) {
-                    failures.put(endpoint, e.toString());
-                }
-            }
-            control.schedule(() -> apply(resolved, failures), 0);
-        });
+        boolean unresolved = false;
+        for (Endpoint endpoint : endpoints.get()) {
+            unresolved |= isHostName(endpoint.host()) && current.apply(endpoint).isUnresolved();
+        }
+        schedule(unresolved ? 0 : periodNanos);
     }
 
-    private void apply(Map<Endpoint, InetSocketAddress> resolved, Map<Endpoint, String> failures) {
+    private synchronized void schedule(long delayNanos) {
         if (closed) {
             return;
         }
+        try {
+            next = control.schedule(this::round, delayNanos);
+        } catch (RejectedExecutionException e) {
+            closed = true; // the control path is shutting down
+        }
+    }
+
+    /** On the control path: look the names up off it; {@link #apply} schedules the next round. */
+    private void round() {
+        List<Endpoint> named = new ArrayList<>();
+        try {
+            for (Endpoint endpoint : endpoints.get()) {
+                if (isHostName(endpoint.host())) {
+                    named.add(endpoint);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("upstream {}: DNS refresh skipped a round: {}", upstream, e.toString());
+        }
+        if (named.isEmpty() || closed) {
+            schedule(periodNanos);
+            return;
+        }
+        Thread.ofVirtual().name("ballast-dns-" + upstream).start(() -> lookUp(named));
+    }
+
+    /** On a virtual thread: a lookup may block for seconds. */
+    private void lookUp(List<Endpoint> named) {
+        Map<Endpoint, InetAddress[]> resolved = new LinkedHashMap<>();
+        Map<Endpoint, String> failures = new LinkedHashMap<>();
+        for (Endpoint endpoint : named) {
+            try {
+                resolved.put(endpoint, InetAddress.getAllByName(endpoint.host()));
+            } catch (UnknownHostException | SecurityException e) {
+                failures.put(endpoint, e.toString());
+            }
+        }
+        try {
+            control.schedule(() -> apply(resolved, failures), 0);
+        } catch (RejectedExecutionException e) {
+            closed = true; // shutting down: nothing to apply
+        }
+    }
+
+    private void apply(Map<Endpoint, InetAddress[]> resolved, Map<Endpoint, String> failures) {
+        try {
+            if (!closed) {
+                applyLookups(resolved, failures);
+            }
+        } catch (RuntimeException e) {
+            log.warn("upstream {}: DNS refresh failed to apply a round: {}", upstream, e.toString());
+        } finally {
+            schedule(periodNanos);
+        }
+    }
+
+    private void applyLookups(Map<Endpoint, InetAddress[]> resolved, Map<Endpoint, String> failures) {
         failures.forEach((endpoint, problem) -> {
             if (failing.add(endpoint.address())) {
                 log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); keeping {}", upstream, endpoint.address(),
                         endpoint.host(), problem, describe(current.apply(endpoint)));
             }
         });
-        resolved.forEach((endpoint, address) -> {
+        resolved.forEach((endpoint, addresses) -> {
             if (failing.remove(endpoint.address())) {
                 log.info("upstream {}: endpoint {}: {} resolves again", upstream, endpoint.address(), endpoint.host());
             }
             InetSocketAddress before = current.apply(endpoint);
-            if (!address.equals(before)) {
-                log.info("upstream {}: endpoint {} now resolves to {} (was {})", upstream, endpoint.address(),
-                        describe(address), describe(before));
-                changed.accept(endpoint, address);
+            if (!before.isUnresolved() && Arrays.asList(addresses).contains(before.getAddress())) {
+                return; // still one of the name's addresses: a rotating answer order moves nothing
             }
+            InetSocketAddress after = new InetSocketAddress(addresses[0], endpoint.port());
+            log.info("upstream {}: endpoint {} now resolves to {} (was {})", upstream, endpoint.address(),
+                    describe(after), describe(before));
+            changed.accept(endpoint, after);
         });
-        schedule();
     }
 
     private static String describe(InetSocketAddress address) {

@@ -26,6 +26,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
@@ -103,6 +104,7 @@ public final class Upstream implements AutoCloseable {
         } else {
             Bootstrap probes = new Bootstrap()
                     .group(group)
+                    .resolver(NoopAddressResolverGroup.INSTANCE) // as the pools' below: no lookup on a loop
                     .channel(channelType)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
@@ -121,6 +123,9 @@ public final class Upstream implements AutoCloseable {
             EventLoop loop = (EventLoop) executor;
             Bootstrap bootstrap = new Bootstrap()
                     .group(loop)
+                    // Names are resolved by DnsRefresh, off the loops: an address still unresolved fails
+                    // its connect at once instead of blocking the event loop on a lookup.
+                    .resolver(NoopAddressResolverGroup.INSTANCE)
                     .channel(channelType)
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.TCP_NODELAY, true)

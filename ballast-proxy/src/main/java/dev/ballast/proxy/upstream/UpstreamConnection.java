@@ -17,11 +17,12 @@ public final class UpstreamConnection {
     long idleSinceNanos;
     private int exchanges;
 
-    UpstreamConnection(Channel channel, EndpointState endpoint, EndpointPool pool) {
+    /** {@code addressGeneration}: the pool's when the connect started, so a connect that raced a change is not reused. */
+    UpstreamConnection(Channel channel, EndpointState endpoint, EndpointPool pool, int addressGeneration) {
         this.channel = channel;
         this.endpoint = endpoint;
         this.pool = pool;
-        this.addressGeneration = pool.addressGeneration();
+        this.addressGeneration = addressGeneration;
     }
 
     public Channel channel() {
