@@ -253,16 +253,20 @@ public final class TestBackend implements AutoCloseable {
                 text(ctx, request, HttpResponseStatus.UPGRADE_REQUIRED, "upgrade to " + protocol + " required");
                 return;
             }
-            FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
-            switching.headers().set(HttpHeaderNames.UPGRADE, protocol).set(HttpHeaderNames.CONNECTION, "Upgrade");
-            ctx.write(switching);
+            ctx.write(switchingTo(protocol));
             HttpServerCodec codec = ctx.pipeline().get(HttpServerCodec.class);
             codec.removeOutboundHandler();
             ctx.writeAndFlush(Unpooled.copiedBuffer(greeting, StandardCharsets.UTF_8));
             ctx.pipeline().replace(ctx.handler(), "echo", new EchoUntilBye());
             ctx.pipeline().remove(codec);
         };
+    }
+
+    private static FullHttpResponse switchingTo(String protocol) {
+        FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
+        switching.headers().set(HttpHeaderNames.UPGRADE, protocol).set(HttpHeaderNames.CONNECTION, "Upgrade");
+        return switching;
     }
 
     /** Echoes bytes back; closes after echoing a chunk that ends with {@code bye\n}. */
@@ -292,10 +296,7 @@ public final class TestBackend implements AutoCloseable {
     /** Answers 101 Switching Protocols whatever was asked, as a broken server might. */
     public static Responder unaskedSwitch() {
         return (ctx, request) -> {
-            FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
-            switching.headers().set(HttpHeaderNames.UPGRADE, "surprise").set(HttpHeaderNames.CONNECTION, "Upgrade");
-            ctx.writeAndFlush(switching);
+            ctx.writeAndFlush(switchingTo("surprise"));
         };
     }
 
@@ -369,10 +370,7 @@ public final class TestBackend implements AutoCloseable {
      */
     public TestBackend.Responder floodAfterSwitch(String protocol, long total) {
         return (ctx, request) -> {
-            FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
-            switching.headers().set(HttpHeaderNames.UPGRADE, protocol).set(HttpHeaderNames.CONNECTION, "Upgrade");
-            ctx.writeAndFlush(switching);
+            ctx.writeAndFlush(switchingTo(protocol));
             HttpServerCodec codec = ctx.pipeline().get(HttpServerCodec.class);
             codec.removeOutboundHandler();
             writeRaw(ctx, 0, total);
