@@ -333,11 +333,11 @@ class ServiceConfigsTest {
                 "upstreams.api.slow_start: '25h' is too long (expected: at most 24h)",
                 "upstreams.api.panic_threshold: '0.5' has no % sign (expected: a percentage like 10% or 50%)",
                 "upstreams.web.metadata: unknown key (expected one of: balancer, hash_key, bounded_load, endpoints,"
-                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, health_check,"
+                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, health_check,"
                         + " outlier_detection, retries, circuit_breaker, slow_start, panic_threshold)",
                 "upstreams.web.endpoints[1]: duplicate endpoint web:80 (also upstreams.web.endpoints[0])",
                 "upstreams.static: expected a mapping with keys balancer, hash_key, bounded_load, endpoints,"
-                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, health_check,"
+                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, health_check,"
                         + " outlier_detection, retries, circuit_breaker, slow_start, panic_threshold, got 'everything'",
                 "upstreams.bad name!: 'bad name!' is not a valid upstream name"
                         + " (expected: letters, digits, '-' and '_', up to 63 characters)");

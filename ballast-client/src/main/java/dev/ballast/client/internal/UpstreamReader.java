@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * Reads the proxy's {@code upstreams} section, as a generic map, into {@link ServiceConfig}s: the
  * same keys, defaults, units, rules and messages as the proxy's {@code UpstreamReader} (the resilience
  * keys are {@link ResilienceReader}'s). Keys that only mean something to the proxy ({@code idle_timeout},
- * {@code pool}, {@code host_header}) are validated and then ignored, so a file one accepts the other
+ * {@code pool}, {@code host_header}, {@code dns_refresh}) are validated and then ignored, so a file one accepts the other
  * accepts too. Every problem is collected; if there are any, one {@link IllegalArgumentException}
  * lists them all, one per line, each with its path. The proxy's warnings are logged at WARN.
  *
@@ -41,7 +41,7 @@ public final class UpstreamReader {
     static final long DEFAULT_RESPONSE_TIMEOUT_MILLIS = 15_000;
 
     private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
-            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header"),
+            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh"),
             ResilienceReader.KEYS.stream()).toList();
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
@@ -140,6 +140,7 @@ public final class UpstreamReader {
         section.duration("idle_timeout", 0, 1);
         section.get("pool").ifPresent(UpstreamReader::pool);
         section.get("host_header").ifPresent(UpstreamReader::hostHeader);
+        section.duration("dns_refresh", 0, 0); // HttpClient looks a name up for each new connection
 
         ResilienceReader.read(section, builder);
 
