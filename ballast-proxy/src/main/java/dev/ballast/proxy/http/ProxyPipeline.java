@@ -71,7 +71,10 @@ public final class ProxyPipeline {
                 HttpDecoderConfig decoder = new HttpDecoderConfig()
                         .setMaxInitialLineLength(limits.maxUriLengthBytes())
                         .setMaxHeaderSize(limits.maxHeaderSizeBytes())
-                        .setMaxChunkSize(MAX_CHUNK);
+                        .setMaxChunkSize(MAX_CHUNK)
+                        // Both Transfer-Encoding and Content-Length is how requests are smuggled past a
+                        // proxy (RFC 9112 §6.3): refused with 400 and a close, not quietly re-framed.
+                        .setUseRfc9112TransferEncoding(true);
                 FrontendHandler frontend = new FrontendHandler(ProxyPipeline.this);
                 channel.pipeline().addLast(frontend.timeouts(), new HttpServerCodec(decoder), frontend);
             }

@@ -60,6 +60,21 @@ class ProxyLimitsTest {
     }
 
     @Test
+    void refusesARequestWithBothTransferEncodingAndContentLength() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            // Read by Content-Length, the body would end after "0\r\n\r\n" and "GET /smuggled" would be
+            // a second request; read as chunked it is part of this one. A proxy must not guess.
+            raw.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+                    + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.text()).contains("Content-Length");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThat(backend.requests()).isEmpty();
+    }
+
+    @Test
     void answers413WhenDeclaredBodyExceedsMaxBodySize() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
