@@ -62,6 +62,10 @@ import java.util.concurrent.TimeUnit;
  * scheduled on the event loop (a connect failure goes again at once). Every
  * try's outcome feeds outlier detection. The whole request holds one {@code max_requests} slot of the
  * circuit breaker, and the response says how many tries it took in {@code x-ballast-attempts}.
+ *
+ * <p>A request that asks to switch protocols ({@code Connection: upgrade}) and gets a 101 ends as HTTP
+ * there: both connections become a {@link Tunnel}, which keeps the endpoint's in-flight slot and the
+ * breaker's slot until it closes. Other 1xx responses are forwarded to HTTP/1.1 clients.
  */
 final class Exchange implements PickContext, ConnectCallback {
 
