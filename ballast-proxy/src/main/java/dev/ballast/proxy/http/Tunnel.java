@@ -78,9 +78,10 @@ final class Tunnel {
             return;
         }
         closed = true;
+        // Accounted for before either connection closes, so no one who sees them closed sees it in flight.
+        listener.closed(bytesFromClient, bytesToClient);
         closeAfterFlush(client);
         closeAfterFlush(upstream);
-        listener.closed(bytesFromClient, bytesToClient);
     }
 
     private static void closeAfterFlush(Channel channel) {
