@@ -32,4 +32,18 @@ public final class Durations {
             default -> amount * 3_600_000;
         };
     }
+
+    /**
+     * {@link #parseMillis(String)}, at least {@code minMillis} (0 or 1: "may be zero" or "must be
+     * positive", since no duration is negative).
+     *
+     * @throws IllegalArgumentException saying what was written and what is expected
+     */
+    public static long parseMillis(String text, long minMillis) {
+        long millis = parseMillis(text);
+        if (millis < minMillis) {
+            throw new IllegalArgumentException("'" + text.strip() + "' is too short (expected: more than 0)");
+        }
+        return millis;
+    }
 }

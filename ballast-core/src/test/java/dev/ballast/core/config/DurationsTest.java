@@ -1,5 +1,6 @@
 package dev.ballast.core.config;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -26,5 +27,13 @@ class DurationsTest {
     })
     void rejectsAnythingElseSayingWhatIsExpected(String text, String message) {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis(text)).withMessage(message);
+    }
+
+    @Test
+    void aPositiveDurationRefusesZeroWhereZeroMayBeAllowed() {
+        assertThat(Durations.parseMillis("0", 0)).isZero();
+        assertThat(Durations.parseMillis("1ms", 1)).isEqualTo(1);
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis(" 0s ", 1))
+                .withMessage("'0s' is too short (expected: more than 0)");
     }
 }

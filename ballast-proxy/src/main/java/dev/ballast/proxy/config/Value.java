@@ -119,14 +119,8 @@ final class Value {
 
     /** Milliseconds, at least {@code minMillis} (0 or 1: "may be zero" or "must be positive"). */
     Optional<Long> duration(long minMillis) {
-        return text(Durations.EXPECTED).flatMap(text -> Parsing.attempt(text, Durations::parseMillis, this::error)
-                .filter(millis -> {
-                    if (millis < minMillis) {
-                        error("'" + text.strip() + "' is too short (expected: more than 0)");
-                        return false;
-                    }
-                    return true;
-                }));
+        return text(Durations.EXPECTED).flatMap(text -> Parsing.attempt(text,
+                t -> Durations.parseMillis(t, minMillis), this::error));
     }
 
     Optional<Long> size(long min, long max, String expected) {
