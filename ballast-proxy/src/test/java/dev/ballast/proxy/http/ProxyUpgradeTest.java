@@ -19,6 +19,7 @@ import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -199,12 +200,9 @@ class ProxyUpgradeTest {
         try (RawHttp raw = RawHttp.connect(address)) {
             assertThat(raw.send(ECHO_UPGRADE).read().status()).isEqualTo(101);
             raw.readBytes(6);
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1200);
-            while (System.nanoTime() < until) { // three timeouts' worth of traffic every 100 ms
-                raw.send("ping\n");
-                assertThat(raw.readBytes(5)).as("still open while in use").isEqualTo("ping\n".getBytes(StandardCharsets.UTF_8));
-                Thread.sleep(100);
-            }
+            // Three timeouts' worth of traffic, a ping every 100 ms: each must come back.
+            await().pollInterval(Duration.ofMillis(100)).during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(5))
+                    .until(() -> Arrays.equals(raw.send("ping\n").readBytes(5), "ping\n".getBytes(StandardCharsets.UTF_8)));
             raw.timeout(5_000);
             long quietSince = System.nanoTime();
             assertThat(raw.closedByPeer()).isTrue();
