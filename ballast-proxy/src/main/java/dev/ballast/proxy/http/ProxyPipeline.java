@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import org.slf4j.Logger;
@@ -23,7 +22,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  * client:   ClientTimeouts → HttpServerCodec → FrontendHandler ─┐ Exchange
- * upstream: HttpClientCodec → BackendHandler ◀─────────────────┘
+ * upstream: UpstreamCodec → BackendHandler ◀───────────────────┘
  * </pre>
  */
 public final class ProxyPipeline {
@@ -93,7 +92,8 @@ public final class ProxyPipeline {
                         // Upstreams are ours: skip re-validating every header character (the client
                         // side validates). The decoder still splits lines, so no CR/LF gets through.
                         .setValidateHeaders(false);
-                channel.pipeline().addLast(new HttpClientCodec(decoder, false, false), new BackendHandler());
+                UpstreamCodec.addTo(channel.pipeline(), decoder);
+                channel.pipeline().addLast(new BackendHandler());
             }
         };
     }

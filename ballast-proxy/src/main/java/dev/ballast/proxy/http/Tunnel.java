@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -61,11 +60,11 @@ final class Tunnel {
         ChannelPipeline clientPipeline = client.pipeline();
         ChannelPipeline upstreamPipeline = upstream.pipeline();
         clientPipeline.get(HttpServerCodec.class).removeOutboundHandler();
-        upstreamPipeline.get(HttpClientCodec.class).removeOutboundHandler();
+        UpstreamCodec.removeEncoder(upstreamPipeline);
         clientPipeline.replace(frontend.handler(), "tunnel", tunnel.new Side(upstream, true));
         upstreamPipeline.replace(BackendHandler.class, "tunnel", tunnel.new Side(client, false));
         clientPipeline.remove(HttpServerCodec.class);
-        upstreamPipeline.remove(HttpClientCodec.class);
+        UpstreamCodec.removeDecoder(upstreamPipeline);
         timeouts.tunnelOpened();
         client.flush(); // the 101, and anything a decoder handed over
         upstream.flush();
