@@ -82,8 +82,8 @@ class LeastConnectionsTest {
     static Stream<Arguments> sizesAndWeights() {
         IntUnaryOperator equal = i -> 1;
         IntUnaryOperator mixed = i -> 1 + i * 7 % 10;
-        // 1, 17 and 257 sit just past a level of the 16-ary tree.
-        return Stream.of(1, 3, 10, 17, 100, 257, 1_000).flatMap(size -> Stream.of(
+        // 33 and 1,025 sit just past a level of the 32-ary tree (LeastConnections.FANOUT).
+        return Stream.of(1, 3, 10, 17, 33, 100, 257, 1_000, 1_025).flatMap(size -> Stream.of(
                 Arguments.of(size, "equal", equal), Arguments.of(size, "mixed", mixed)));
     }
 
@@ -192,11 +192,11 @@ class LeastConnectionsTest {
 
     /**
      * The tightest race the index has: as many threads as cores acquiring and releasing endpoints of
-     * one group of sixteen leaves, so that the updates of one node collide all the time. At rest the
+     * one group of leaves, so that the updates of one node collide all the time. At rest the
      * tree must match the live counts exactly, at every node.
      */
     @ParameterizedTest(name = "{0} endpoints")
-    @ValueSource(ints = {16, 40})
+    @ValueSource(ints = {LeastConnections.FANOUT, LeastConnections.FANOUT * 2 + 8})
     void everyNodeMatchesTheLiveCountsOnceUpdatesStop(int size) throws Exception {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.weighted(size, i -> 1 + i % 3));
         LeastConnections picker = (LeastConnections) leastConnections(states);
@@ -210,7 +210,7 @@ class LeastConnectionsTest {
                 List<EndpointState> held = new ArrayList<>();
                 while (System.nanoTime() - deadline < 0) {
                     if (held.size() < 8 && random.nextBoolean()) {
-                        held.add(random.nextBoolean() ? pick(picker) : acquired(states.get(random.nextInt(16))));
+                        held.add(random.nextBoolean() ? pick(picker) : acquired(states.get(random.nextInt(LeastConnections.FANOUT))));
                     } else if (!held.isEmpty()) {
                         held.remove(held.size() - 1).release();
                     }
