@@ -1,6 +1,6 @@
 package dev.ballast.core.pick;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.ballast.core.internal.PaddedTurn;
 
 /**
  * {@code weighted-round-robin}: NGINX's smooth weighted round robin. Each step adds every endpoint's
@@ -20,17 +20,17 @@ final class SmoothWeightedRoundRobin implements Picker {
 
     private final EndpointSet endpoints;
     private final int[] schedule;
-    private final AtomicInteger cursor;
+    private final PaddedTurn cursor;
 
     SmoothWeightedRoundRobin(EndpointSet endpoints, Rng rng) {
         this.endpoints = endpoints;
         this.schedule = buildSchedule(scaledWeights(endpoints));
-        this.cursor = new AtomicInteger(rng.nextInt(Integer.MAX_VALUE));
+        this.cursor = new PaddedTurn(rng.nextInt(Integer.MAX_VALUE));
     }
 
     @Override
     public PickResult pick(PickContext context) {
-        int step = (cursor.getAndIncrement() & Integer.MAX_VALUE) % schedule.length;
+        int step = (cursor.next() & Integer.MAX_VALUE) % schedule.length;
         return Pickers.take(endpoints.get(schedule[step]));
     }
 
