@@ -1,0 +1,63 @@
+package dev.ballast.bench.pick;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The floor under {@code round-robin} and {@code weighted-round-robin} on several cores: one atomic
+ * increment of a turn that every thread shares, and nothing else. Both balancers promise turns in
+ * order across all threads (exact shares and alternation, which users and tests rely on), so each
+ * pick must move that counter's cache line to the picking core when another core picked last; with
+ * {@code -t 2} that is every pick. {@link #ownTurn} is the same increment on a counter per thread:
+ * what the line's crossing costs is the difference between the two.
+ *
+ * <p>Run: {@code java -jar ballast-bench/target/benchmarks.jar SharedTurnBenchmark -t 2}; see docs/benchmarks.md.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 6, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Fork(2)
+@State(Scope.Benchmark)
+public class SharedTurnBenchmark {
+
+    /** One turn for every thread, as the round-robin pickers keep it. */
+    @State(Scope.Benchmark)
+    public static class Shared {
+        final AtomicInteger turn = new AtomicInteger();
+    }
+
+    /** A turn per thread: the same instruction with no line to share. */
+    @State(Scope.Thread)
+    public static class Own {
+        final AtomicInteger turn = new AtomicInteger();
+    }
+
+    /** Work between two increments, in JMH's CPU tokens: a pick does some besides taking its turn. */
+    @Param({"0", "30"})
+    public int work;
+
+    @Benchmark
+    public int sharedTurn(Shared shared) {
+        Blackhole.consumeCPU(work);
+        return shared.turn.getAndIncrement();
+    }
+
+    @Benchmark
+    public int ownTurn(Own own) {
+        Blackhole.consumeCPU(work);
+        return own.turn.getAndIncrement();
+    }
+}
