@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# alloc-per-request.sh: bytes the proxy allocates per proxied request, counted exactly, by class.
+#
+#   ballast-bench/scripts/alloc-per-request.sh ballast-dist/target/ballast.jar 127.0.0.1:9001 127.0.0.1:9002
+#
+# Starts the jar with the Epsilon collector (nothing is ever freed, so a class histogram counts every
+# object allocated), warms it up, takes a histogram, runs `wrk -t1 -c64` on / for DURATION seconds,
+# takes a second one, and divides the difference by wrk's request count. Sampling profilers (JFR's
+# allocation samples) over-weigh large objects; this does not. The backends must already listen
+# (e.g. ../shared/bench's); loopback only. Needs wrk, python3 and a JDK >= 21 (found as bin/ballast finds one).
+set -euo pipefail
+
+[ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+jar=$1; shift
+PORT=${PORT:-8099} WARMUP=${WARMUP:-15} DURATION=${DURATION:-3} TOP=${TOP:-15}
+here=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=bin/jdk.sh
+. "$here/bin/jdk.sh"
+ballast_find_jdk || exit 1
+java=$JAVA_HOME/bin/java jcmd=$JAVA_HOME/bin/jcmd
+unsafe_opt=""   # as bin/ballast: from JDK 24 Netty needs leave to use sun.misc.Unsafe
+[ "$(ballast_java_major "$java")" -lt 24 ] || unsafe_opt=--sun-misc-unsafe-memory-access=allow
+
+work=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+{
+  printf 'listeners:\n  - name: alloc\n    address: 127.0.0.1:%s\nadmin:\n  address: 127.0.0.1:%s\n' "$PORT" $((PORT + 1000))
+  printf 'upstreams:\n  backends:\n    balancer: round-robin\n    endpoints: [%s]\n' "$(IFS=,; echo "$*")"
+  printf 'routes:\n  - match: { path_prefix: / }\n    upstream: backends\n'
+} > "$work/ballast.yaml"
+
+"$java" -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms4g -Xmx4g -XX:MaxDirectMemorySize=64m \
+    $unsafe_opt -jar "$jar" run -c "$work/ballast.yaml" > "$work/ballast.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+wrk -t1 -c64 -d"${WARMUP}s" "http://127.0.0.1:$PORT/" > /dev/null   # let the JIT settle: its code allocates less
+
+"$jcmd" "$pid" GC.class_histogram -all > "$work/before.txt"
+requests=$(wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$PORT/" | awk '/requests in/ {print $1}')
+"$jcmd" "$pid" GC.class_histogram -all > "$work/after.txt"
+
+python3 - "$work/before.txt" "$work/after.txt" "$requests" "$TOP" <<'PY'
+import re, sys
+def histogram(path):
+    counts = {}
+    for line in open(path):
+        m = re.match(r'\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)', line)
+        if m:
+            counts[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+    return counts
+before, after, requests, top = histogram(sys.argv[1]), histogram(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rows = sorted(((name, n - before.get(name, (0, 0))[0], size - before.get(name, (0, 0))[1])
+               for name, (n, size) in after.items()), key=lambda row: -row[2])
+print(f"{requests} requests, {sum(row[2] for row in rows) / requests:.0f} bytes allocated per request")
+print(f"{'B/request':>10} {'objects':>8}  class")
+for name, n, size in rows[:top]:
+    print(f"{size / requests:10.1f} {n / requests:8.2f}  {name}")
+PY
