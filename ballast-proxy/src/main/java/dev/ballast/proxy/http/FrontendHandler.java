@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -137,6 +138,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String method = request.method().name();
         record.begin(clientIp, method, request.uri(), System.nanoTime());
         record.request(request);
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            respondLocally(ProxyError.NOT_IMPLEMENTED, method, request.uri(),
+                    "CONNECT is not supported: Ballast is a reverse proxy, not a tunnel", true, true);
+            return;
+        }
         String path = RequestTarget.path(request.uri());
         // Framing is read once here and handed on: each look-up is a hash and a walk of the headers.
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -310,7 +316,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                                 boolean requestEnded, int attempts) {
         boolean closeAfter = close || proxy.draining();
         int status = error.status().code();
-        if (status >= 500) {
+        if (status >= 500 && error != ProxyError.NOT_IMPLEMENTED) { // a 501 is the client's doing, like a 4xx
             log.warn("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);
         } else {
             log.info("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);

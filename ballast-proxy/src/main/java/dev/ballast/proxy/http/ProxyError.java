@@ -27,6 +27,11 @@ enum ProxyError {
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG),
     EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE),
+    /**
+     * {@code CONNECT}: a tunnel to an address the client names is a forward proxy's job. Passed on, a
+     * 2xx answer would turn a pooled upstream connection into a tunnel nobody relays.
+     */
+    NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED),
     /** Refused, reset or timed out while connecting, on every endpoint tried. */
     CONNECT_FAILED(HttpResponseStatus.BAD_GATEWAY),
     /** The upstream closed or reset the connection, or sent garbage, before a response header. */

@@ -1,7 +1,6 @@
 package dev.ballast.proxy.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
@@ -12,8 +11,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.util.AsciiString;
-
-import java.util.List;
 
 /**
  * The HTTP/1.1 codec of an upstream connection: Netty's request encoder and response decoder, paired
@@ -26,7 +23,8 @@ import java.util.List;
  *   <li>two plain handlers instead of one combined handler, one pipeline hop less per read and write.</li>
  * </ul>
  * An upstream connection carries one request at a time (the pool hands it out again only after the
- * response ended), so the method of the request in progress is one field, not a queue.
+ * response ended), so the method of the request in progress is one field, not a queue; and never a
+ * CONNECT (the frontend answers those itself), so no answer turns the connection into a tunnel.
  */
 final class UpstreamCodec {
 
@@ -53,8 +51,6 @@ final class UpstreamCodec {
     static final class ResponseDecoder extends HttpResponseDecoder {
 
         private HttpMethod method;
-        /** After a 2xx answer to CONNECT the connection is a tunnel: bytes pass undecoded, as Netty's codec does. */
-        private boolean tunnelled;
 
         ResponseDecoder(HttpDecoderConfig config) {
             super(config);
@@ -65,18 +61,6 @@ final class UpstreamCodec {
         }
 
         @Override
-        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-            if (tunnelled) {
-                int readable = actualReadableBytes();
-                if (readable > 0) {
-                    out.add(in.readRetainedSlice(readable));
-                }
-                return;
-            }
-            super.decode(ctx, in, out);
-        }
-
-        @Override
         protected boolean isContentAlwaysEmpty(HttpMessage message) {
             HttpResponse response = (HttpResponse) message;
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
@@ -84,14 +68,7 @@ final class UpstreamCodec {
             }
             HttpMethod answered = method;
             method = null;
-            if (HttpMethod.HEAD.equals(answered)) {
-                return true;
-            }
-            if (HttpMethod.CONNECT.equals(answered) && response.status().codeClass() == HttpStatusClass.SUCCESS) {
-                tunnelled = true;
-                return true;
-            }
-            return super.isContentAlwaysEmpty(message);
+            return HttpMethod.HEAD.equals(answered) || super.isContentAlwaysEmpty(message);
         }
 
         @Override

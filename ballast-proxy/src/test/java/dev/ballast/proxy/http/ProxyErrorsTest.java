@@ -174,4 +174,17 @@ class ProxyErrorsTest {
         assertThat(response.status()).as("503 straight away, no 100 Continue first").isEqualTo(503);
         assertThat(response.header("connection")).isEqualTo("close");
     }
+
+    @Test
+    void answersConnectWith501AndClosesWithoutReachingTheUpstream() throws Exception {
+        TestBackend live = backend("live");
+        InetSocketAddress address = start(upstream("api", Policies.ROUND_ROBIN, List.of(endpoint(live))));
+
+        RawHttp.Response response = request(address, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(501);
+        assertThat(response.text()).contains("CONNECT is not supported");
+        assertThat(response.header("connection")).isEqualTo("close");
+        assertThat(live.requests()).isEmpty();
+    }
 }

@@ -1,6 +1,5 @@
 package dev.ballast.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -83,16 +82,6 @@ class UpstreamCodecTest {
         assertThat(find("Dat")).isNull();
         assertThat(find("A-Header-Name-Longer-Than-Any-Known-One")).isNull();
         assertThat(find("")).isNull();
-    }
-
-    @Test
-    void aSuccessfulConnectLeavesTheRestUndecoded() {
-        send(HttpMethod.CONNECT);
-        List<Object> messages = receive("HTTP/1.1 200 Connection Established\r\n\r\nHTTP/1.1 is not parsed");
-
-        assertThat(messages).hasSize(3);
-        assertThat(messages.get(2)).isInstanceOf(ByteBuf.class);
-        assertThat(((ByteBuf) messages.get(2)).toString(StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 is not parsed");
     }
 
     private void send(HttpMethod method) {
