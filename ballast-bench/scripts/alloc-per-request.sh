@@ -7,10 +7,12 @@
 # object allocated), warms it up, takes a histogram, runs `wrk -t1 -c64` on / for DURATION seconds,
 # takes a second one, and divides the difference by wrk's request count. Sampling profilers (JFR's
 # allocation samples) over-weigh large objects; this does not. The backends must already listen
-# (e.g. ../shared/bench's); loopback only. Needs wrk, python3 and a JDK >= 21 (found as bin/ballast finds one).
+# (e.g. ../shared/bench's); loopback only. Needs wrk, curl, python3 and a JDK >= 21 (found as
+# bin/ballast finds one). The heap holds every byte: at ~2.5 KB a request, 4 GiB lasts about 1.5
+# million requests, warm-up included.
 set -euo pipefail
 
-[ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 jar=$1; shift
 PORT=${PORT:-8099} WARMUP=${WARMUP:-15} DURATION=${DURATION:-3} TOP=${TOP:-15}
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,23 +23,32 @@ java=$JAVA_HOME/bin/java jcmd=$JAVA_HOME/bin/jcmd
 unsafe_opt=""   # as bin/ballast: from JDK 24 Netty needs leave to use sun.misc.Unsafe
 [ "$(ballast_java_major "$java")" -lt 24 ] || unsafe_opt=--sun-misc-unsafe-memory-access=allow
 
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+work=$(mktemp -d) pid=
+stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+trap stop EXIT
+fail() { echo "alloc-per-request: $*" >&2; [ ! -s "$work/ballast.log" ] || tail -20 "$work/ballast.log" >&2; exit 1; }
 {
   printf 'listeners:\n  - name: alloc\n    address: 127.0.0.1:%s\nadmin:\n  address: 127.0.0.1:%s\n' "$PORT" $((PORT + 1000))
   printf 'upstreams:\n  backends:\n    balancer: round-robin\n    endpoints: [%s]\n' "$(IFS=,; echo "$*")"
   printf 'routes:\n  - match: { path_prefix: / }\n    upstream: backends\n'
 } > "$work/ballast.yaml"
 
-"$java" -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms4g -Xmx4g -XX:MaxDirectMemorySize=64m \
+"$java" -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms4g -Xmx4g -XX:+ExitOnOutOfMemoryError \
+    -XX:MaxDirectMemorySize=64m \
     $unsafe_opt -jar "$jar" run -c "$work/ballast.yaml" > "$work/ballast.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null || fail "the proxy did not start"
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || fail "no 2xx from http://127.0.0.1:$PORT/ (are the backends up?)"
 wrk -t1 -c64 -d"${WARMUP}s" "http://127.0.0.1:$PORT/" > /dev/null   # let the JIT settle: its code allocates less
 
 "$jcmd" "$pid" GC.class_histogram -all > "$work/before.txt"
-requests=$(wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$PORT/" | awk '/requests in/ {print $1}')
+wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$PORT/" > "$work/wrk.txt"
 "$jcmd" "$pid" GC.class_histogram -all > "$work/after.txt"
+kill -0 "$pid" 2>/dev/null || fail "the proxy died during the run (out of heap?)"
+! grep -qE 'Non-2xx|Socket errors' "$work/wrk.txt" || fail "errors during the run: $(grep -E 'Non-2xx|Socket errors' "$work/wrk.txt")"
+requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+[ "${requests:-0}" -gt 0 ] || fail "wrk completed no request"
 
 python3 - "$work/before.txt" "$work/after.txt" "$requests" "$TOP" <<'PY'
 import re, sys
@@ -45,8 +56,9 @@ def histogram(path):
     counts = {}
     for line in open(path):
         m = re.match(r'\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)', line)
-        if m:
-            counts[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+        if m:  # a class name may appear once per class loader: add them up
+            n, size = counts.get(m.group(3), (0, 0))
+            counts[m.group(3)] = (n + int(m.group(1)), size + int(m.group(2)))
     return counts
 before, after, requests, top = histogram(sys.argv[1]), histogram(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 rows = sorted(((name, n - before.get(name, (0, 0))[0], size - before.get(name, (0, 0))[1])

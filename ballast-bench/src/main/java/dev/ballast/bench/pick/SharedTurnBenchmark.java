@@ -1,5 +1,6 @@
 package dev.ballast.bench.pick;
 
+import dev.ballast.core.internal.PaddedTurn;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -13,7 +14,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The floor under {@code round-robin} and {@code weighted-round-robin} on several cores: one atomic
@@ -33,16 +33,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 @State(Scope.Benchmark)
 public class SharedTurnBenchmark {
 
-    /** One turn for every thread, as the round-robin pickers keep it. */
+    /** One turn for every thread, as the round-robin pickers keep it (alone on its cache lines). */
     @State(Scope.Benchmark)
     public static class Shared {
-        final AtomicInteger turn = new AtomicInteger();
+        final PaddedTurn turn = new PaddedTurn(0);
     }
 
     /** A turn per thread: the same instruction with no line to share. */
     @State(Scope.Thread)
     public static class Own {
-        final AtomicInteger turn = new AtomicInteger();
+        final PaddedTurn turn = new PaddedTurn(0);
     }
 
     /** Work between two increments, in JMH's CPU tokens: a pick does some besides taking its turn. */
@@ -52,12 +52,12 @@ public class SharedTurnBenchmark {
     @Benchmark
     public int sharedTurn(Shared shared) {
         Blackhole.consumeCPU(work);
-        return shared.turn.getAndIncrement();
+        return shared.turn.next();
     }
 
     @Benchmark
     public int ownTurn(Own own) {
         Blackhole.consumeCPU(work);
-        return own.turn.getAndIncrement();
+        return own.turn.next();
     }
 }
