@@ -148,6 +148,10 @@ final class RouteReader {
             item.word("an HTTP method").map(text -> text.toUpperCase(Locale.ROOT)).ifPresent(method -> {
                 if (METHODS.contains(method)) {
                     methods.add(method);
+                    if (method.equals("CONNECT")) {
+                        item.warn("CONNECT never matches: Ballast is a reverse proxy and answers every CONNECT"
+                                + " request itself with 501 Not Implemented");
+                    }
                 } else {
                     item.error("unknown HTTP method '" + method + "'" + Suggestions.hint(method, METHODS)
                             + " (expected: " + String.join(", ", METHODS) + ")");

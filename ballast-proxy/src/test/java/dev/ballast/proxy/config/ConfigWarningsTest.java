@@ -30,6 +30,24 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void warnsThatConnectInMethodsNeverMatches() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                routes:
+                  - match: { methods: [GET, connect] }
+                    upstream: api
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly(
+                "routes[0].match.methods[1]: CONNECT never matches: Ballast is a reverse proxy and answers every"
+                        + " CONNECT request itself with 501 Not Implemented (line 6)");
+    }
+
+    @Test
     void doesNotWarnAboutAHashKeyWhenTheBalancerIsMisspelt() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
