@@ -12,10 +12,10 @@ import java.lang.invoke.VarHandle;
  * <p>A scan over 1,000 endpoints per pick is too slow, so the picker keeps a min-tree: each node holds
  * the smallest load below it. The tree is {@value #FANOUT}-ary rather than binary because every level
  * an update climbs costs a compare-and-set; 1,000 endpoints need two levels above the leaves instead
- * of ten (32 children a node, four or five cache lines to scan, measured faster than 16 at 100 and 1,000
- * endpoints, docs/benchmarks.md). Every acquire and release updates one leaf and the ancestors whose minimum changed; a pick
- * reads the minimum at the root and descends to the first leaf at or after a rotating cursor that
- * holds it. Both are lock-free and allocation-free.
+ * of ten (32 children a node, four or five cache lines to scan; measured faster than 16 at 100 and
+ * 1,000 endpoints, docs/benchmarks.md). Every acquire and release updates one leaf and the ancestors
+ * whose minimum changed; a pick reads the minimum at the root and descends to the first leaf at or
+ * after a rotating cursor that holds it. Both are lock-free and allocation-free.
  *
  * <p>Concurrent updates: a node stores {@code load << 16 | version}, and every writer that passes a
  * node bumps its version with a CAS from the value it read, even when the load stays the same. When

@@ -4,8 +4,9 @@ package dev.ballast.core.state;
  * The two fields every request writes: in-flight count and latency EWMA. EndpointState extends these
  * classes so that the fields sit in the object itself, between 128 bytes of padding on either side
  * (two lines: Intel's adjacent-line prefetcher moves lines in pairs): one core's writes then never
- * evict the fields that every pick only reads (on any core), nor a neighbouring object's. Superclass fields come first in HotSpot's layout, and these classes hold
- * only longs, so no field of EndpointState can be placed inside the padding.
+ * evict the fields that every pick only reads (on any core), nor a neighbouring object's. Superclass
+ * fields come first in HotSpot's layout, and these classes hold only longs, so no field of
+ * EndpointState can be placed inside the padding.
  */
 
 abstract class EndpointCountersPadBefore {

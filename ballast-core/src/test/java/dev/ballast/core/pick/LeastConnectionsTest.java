@@ -210,7 +210,8 @@ class LeastConnectionsTest {
                 List<EndpointState> held = new ArrayList<>();
                 while (System.nanoTime() - deadline < 0) {
                     if (held.size() < 8 && random.nextBoolean()) {
-                        held.add(random.nextBoolean() ? pick(picker) : acquired(states.get(random.nextInt(LeastConnections.FANOUT))));
+                        held.add(random.nextBoolean() ? pick(picker)
+                                : acquired(states.get(random.nextInt(LeastConnections.FANOUT))));
                     } else if (!held.isEmpty()) {
                         held.remove(held.size() - 1).release();
                     }

@@ -180,7 +180,8 @@ class ProxyErrorsTest {
         TestBackend live = backend("live");
         InetSocketAddress address = start(upstream("api", Policies.ROUND_ROBIN, List.of(endpoint(live))));
 
-        RawHttp.Response response = request(address, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+        RawHttp.Response response = request(address,
+                "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
 
         assertThat(response.status()).isEqualTo(501);
         assertThat(response.text()).contains("CONNECT is not supported");

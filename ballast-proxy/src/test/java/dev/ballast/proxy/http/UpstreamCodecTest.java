@@ -67,7 +67,8 @@ class UpstreamCodecTest {
 
         List<CharSequence> firstNames = names(first);
         List<CharSequence> secondNames = names(second);
-        assertThat(firstNames).map(CharSequence::toString).containsExactly("Content-Type", "content-length", "X-Odd-Name");
+        assertThat(firstNames).map(CharSequence::toString)
+                .containsExactly("Content-Type", "content-length", "X-Odd-Name");
         assertThat(secondNames.get(0)).isSameAs(firstNames.get(0));
         assertThat(secondNames.get(1)).isSameAs(firstNames.get(1));
         assertThat(secondNames.get(2)).isNotSameAs(firstNames.get(2)); // not a known name: decoded afresh
