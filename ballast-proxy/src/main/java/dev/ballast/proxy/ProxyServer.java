@@ -117,7 +117,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      * @throws IllegalStateException when a listener cannot be bound (the message names it)
      */
     public static ProxyServer start(ProxyConfig config, Path configFile, boolean watch) {
-        ProxyServer server = new ProxyServer(config, configFile, Transport.best());
+        ProxyServer server = new ProxyServer(config, configFile, Transport.of(config.transport()));
         try {
             server.serve(config, watch);
             return server;
@@ -195,6 +195,11 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     /** The admin listener's bound address, or null when there is none. */
     public InetSocketAddress adminAddress() {
         return admin == null ? null : (InetSocketAddress) admin.localAddress();
+    }
+
+    @Override
+    public String transport() {
+        return transport.name();
     }
 
     /** Client connections open now. */

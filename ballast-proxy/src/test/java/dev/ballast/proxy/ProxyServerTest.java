@@ -3,16 +3,21 @@ package dev.ballast.proxy;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.proxy.config.AdminConfig;
+import dev.ballast.proxy.config.IoTransport;
 import dev.ballast.proxy.config.LimitsConfig;
 import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.ProxyConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -32,6 +37,7 @@ import static dev.ballast.proxy.testing.TestConfigs.endpoints;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 class ProxyServerTest {
@@ -77,6 +83,27 @@ class ProxyServerTest {
             assertThat(health.text()).isEqualTo("ok\n");
             assertThat(admin.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(404);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoTransport.class)
+    void proxiesOverTheConfiguredTransportOrTheNextOneThisMachineOffers(IoTransport wanted) throws Exception {
+        assumeTrue(System.getProperty(Transport.PROPERTY) == null, "-D" + Transport.PROPERTY + " overrides the file");
+        ProxyConfig base = config();
+        proxy = ProxyServer.start(new ProxyConfig(base.listeners(), base.admin(), base.upstreams(), base.routes(),
+                base.limits(), base.drainTimeoutMillis(), base.accessLog(), wanted));
+
+        IoTransport expected = wanted == IoTransport.IO_URING && !IoUring.isAvailable() ? IoTransport.EPOLL : wanted;
+        if (expected == IoTransport.EPOLL && !Epoll.isAvailable()) {
+            expected = IoTransport.NIO;
+        }
+        assertThat(proxy.transport()).isEqualTo(expected.id());
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text()).isEqualTo("svc");
+            }
+        }
+        assertThat(backend.connections()).as("one pooled upstream connection").isEqualTo(1);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
+import dev.ballast.proxy.config.IoTransport;
 import dev.ballast.proxy.testing.ConfigFiles;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -309,6 +310,21 @@ class ReloadTest {
         assertThat(outcome.notes()).containsExactly("listeners changed: restart to apply");
         assertThat(proxy.listenerAddresses().get(0).getPort()).isEqualTo(port);
         assertThat(proxy.config().listeners().get(0).address().port()).as("the effective config").isZero();
+        assertThat(proxy.upstreams().get("api").balancer().members().get(0).endpoint().weight())
+                .as("the rest applies").isEqualTo(3);
+    }
+
+    @Test
+    void aTransportChangeNeedsARestartAndTheReloadSaysSo() throws Exception {
+        start(variant(0));
+        String running = proxy.transport();
+
+        ReloadOutcome outcome = reloadWith(variant(1) + "transport: nio\n");
+
+        assertThat(outcome.applied()).isTrue();
+        assertThat(outcome.notes()).containsExactly("transport changed: restart to apply");
+        assertThat(proxy.transport()).isEqualTo(running);
+        assertThat(proxy.config().transport()).as("the effective config").isEqualTo(IoTransport.DEFAULT);
         assertThat(proxy.upstreams().get("api").balancer().members().get(0).endpoint().weight())
                 .as("the rest applies").isEqualTo(3);
     }

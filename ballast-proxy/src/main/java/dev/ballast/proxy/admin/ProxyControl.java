@@ -41,6 +41,9 @@ public interface ProxyControl {
     /** True once the configuration is loaded and every listener is bound, until shutdown starts. */
     boolean ready();
 
+    /** The I/O transport the event loops run on ({@code io_uring}, {@code epoll} or {@code nio}). */
+    String transport();
+
     /**
      * Reads the configuration file again and applies it if it is valid. Completes on the control
      * path; completes exceptionally with {@link IllegalStateException} when the proxy was not started

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.config;
 
 import dev.ballast.core.config.HostPort;
+import dev.ballast.core.config.Suggestions;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -23,7 +24,8 @@ final class ConfigReader {
     static final long DEFAULT_DRAIN_TIMEOUT_MILLIS = 30_000;
 
     private static final List<String> TOP_KEYS =
-            List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log");
+            List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log",
+                    "transport");
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
@@ -52,11 +54,24 @@ final class ConfigReader {
         LimitsConfig limits = limits(top);
         long drainTimeout = top.duration("drain_timeout", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0);
         AccessLogConfig accessLog = AccessLogReader.read(top);
+        IoTransport transport = top.get("transport").flatMap(ConfigReader::transport).orElse(IoTransport.DEFAULT);
 
         Map<String, UpstreamConfig> upstreamConfigs = new LinkedHashMap<>();
         upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
         return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
-                routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog);
+                routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport);
+    }
+
+    private static Optional<IoTransport> transport(Value value) {
+        String expected = String.join(", ", IoTransport.ids());
+        return value.word(expected).flatMap(text -> {
+            Optional<IoTransport> transport = IoTransport.byId(text);
+            if (transport.isEmpty()) {
+                value.error("unknown transport '" + text + "'" + Suggestions.hint(text, IoTransport.ids())
+                        + " (expected: " + expected + ")");
+            }
+            return transport;
+        });
     }
 
     private static List<Located<ListenerConfig>> listeners(Section top) {

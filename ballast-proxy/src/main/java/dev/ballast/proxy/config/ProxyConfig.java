@@ -14,6 +14,7 @@ import java.util.Map;
  * @param limits      {@code limits}: protections against bad or slow clients
  * @param drainTimeoutMillis {@code drain_timeout}: on shutdown, how long in-flight requests may finish
  * @param accessLog   {@code access_log}: one JSON line per request; off by default
+ * @param transport   {@code transport}: the kernel interface for sockets; epoll by default
  */
 public record ProxyConfig(
         List<ListenerConfig> listeners,
@@ -22,18 +23,28 @@ public record ProxyConfig(
         List<RouteConfig> routes,
         LimitsConfig limits,
         long drainTimeoutMillis,
-        AccessLogConfig accessLog) {
+        AccessLogConfig accessLog,
+        IoTransport transport) {
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);
         upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstreams));
         routes = List.copyOf(routes);
         java.util.Objects.requireNonNull(accessLog, "accessLog");
+        java.util.Objects.requireNonNull(transport, "transport");
+    }
+
+    /** A configuration on the default transport. */
+    public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
+                       List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis,
+                       AccessLogConfig accessLog) {
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, IoTransport.DEFAULT);
     }
 
     /** A configuration without an access log. */
     public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
                        List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis) {
-        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, AccessLogConfig.off());
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, AccessLogConfig.off(),
+                IoTransport.DEFAULT);
     }
 }

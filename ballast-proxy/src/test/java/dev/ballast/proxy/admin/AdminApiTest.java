@@ -115,6 +115,7 @@ class AdminApiTest {
             assertThat(status.get("ready").asBoolean()).isTrue();
             assertThat(status.get("generation").asInt()).isEqualTo(1);
             assertThat(status.get("config_loaded_at").asText()).endsWith("Z");
+            assertThat(status.get("transport").asText()).isEqualTo(proxy.transport()).isIn("io_uring", "epoll", "nio");
             assertThat(status.at("/listeners/0/name").asText()).isEqualTo("public");
             assertThat(status.at("/listeners/0/address").asText())
                     .isEqualTo("127.0.0.1:" + proxy.listenerAddresses().get(0).getPort());
@@ -193,6 +194,7 @@ class AdminApiTest {
         assertThat(config.at("/upstreams/api/endpoints/0/weight").asInt()).isEqualTo(2);
         assertThat(config.at("/routes/0/upstream").asText()).isEqualTo("api");
         assertThat(config.at("/drain_timeout_millis").asLong()).isEqualTo(30_000);
+        assertThat(config.at("/transport").asText()).isEqualTo("epoll");
         assertThat(config.at("/access_log/enabled").asBoolean()).isFalse();
         assertThat(config.at("/admin/token").isNull()).isTrue();
     }

@@ -93,6 +93,16 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void rejectsAnUnknownTransportSuggestingTheClosest() {
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                transport: io-uring
+                """ + UPSTREAM_AND_ROUTE)).containsExactly("transport: unknown transport 'io-uring'; did you mean"
+                + " 'io_uring'? (expected: io_uring, epoll, nio) (line 3)");
+    }
+
+    @Test
     void rejectsAnEmptyFile() {
         assertThat(errors("# nothing yet\n"))
                 .containsExactly("test.yaml: the file is empty (expected: listeners, upstreams and routes)");
@@ -101,7 +111,7 @@ class ConfigErrorsTest {
     @Test
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
-                + " admin, upstreams, routes, limits, drain_timeout, access_log, got a list");
+                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, got a list");
     }
 
     @Test

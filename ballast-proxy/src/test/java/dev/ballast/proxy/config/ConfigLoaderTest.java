@@ -89,6 +89,7 @@ class ConfigLoaderTest {
                 .isEqualTo(new MatchConfig(null, null, null, null, Set.of(), Map.of(), Map.of()));
         assertThat(config.limits()).isEqualTo(new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000, 3_600_000));
         assertThat(config.drainTimeoutMillis()).isEqualTo(30_000);
+        assertThat(config.transport()).isEqualTo(IoTransport.EPOLL);
     }
 
     @Test
@@ -134,6 +135,7 @@ class ConfigLoaderTest {
                   client_idle_timeout: 2m
                   tunnel_idle_timeout: 10m
                 drain_timeout: 0
+                transport: io_uring
                 """);
 
         assertThat(config.listeners()).extracting(ListenerConfig::address)
@@ -153,6 +155,7 @@ class ConfigLoaderTest {
         assertThat(config.limits())
                 .isEqualTo(new LimitsConfig(32 * 1024, 4096, 1L << 30, 5_000, 50_000, 120_000, 600_000));
         assertThat(config.drainTimeoutMillis()).isZero();
+        assertThat(config.transport()).isEqualTo(IoTransport.IO_URING);
     }
 
     @Test
