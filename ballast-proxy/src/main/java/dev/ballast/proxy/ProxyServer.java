@@ -2,6 +2,7 @@ package dev.ballast.proxy;
 
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.accesslog.AccessLog;
+import dev.ballast.proxy.accesslog.LiveAccessLog;
 import dev.ballast.proxy.admin.AdminApi;
 import dev.ballast.proxy.admin.AdminEvents;
 import dev.ballast.proxy.admin.ProxyControl;
@@ -65,7 +66,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final Path configFile;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final ChannelHandler upstreamInitializer = ProxyPipeline.upstreamInitializer();
-    private final AccessLog accessLog;
+    private final LiveAccessLog accessLog;
     private final ProxyMetrics metrics;
     private final AdminEvents events = new AdminEvents();
     private final Reloader reloader;
@@ -77,15 +78,16 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private ProxyServer(ProxyConfig config, Path configFile, Transport transport) {
-        this.accessLog = AccessLog.open(config.accessLog()); // first: it may fail, and nothing is started yet
+        AccessLog openedLog = AccessLog.open(config.accessLog()); // first: it may fail, and nothing is started yet
         this.transport = transport;
         this.configFile = configFile;
         this.threads = Runtime.getRuntime().availableProcessors();
         this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
+        this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);
         this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped);
-        this.reloader = new Reloader(this::newUpstream, live -> metrics.retain(live.routes().routes(),
+        this.reloader = new Reloader(this::newUpstream, accessLog, live -> metrics.retain(live.routes().routes(),
                 live.upstreams().values()));
         this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), config.limits(), clients,
                 RequestObserver.both(metrics, accessLog.observer()));

@@ -1,5 +1,7 @@
 package dev.ballast.proxy;
 
+import dev.ballast.proxy.accesslog.AccessLog;
+import dev.ballast.proxy.accesslog.LiveAccessLog;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
@@ -33,7 +35,8 @@ import java.util.function.Function;
  * <p>An upstream whose endpoints, weights or balancer changed is updated in place ({@link
  * Upstream#update}), so endpoints that stay keep their state: health, ejection, latency, pooled
  * connections. Requests in flight hold the objects they started with, so a removed endpoint or upstream
- * finishes its requests; its pooled connections close after their last one.
+ * finishes its requests; its pooled connections close after their last one. A changed
+ * {@code access_log} is opened before anything changes and switched to with the rest.
  *
  * <p>Threading: {@link #load} and {@link #apply} run on the control thread only (one writer);
  * {@link #current} may be read anywhere.
@@ -44,14 +47,17 @@ final class Reloader {
 
     private final AtomicReference<LiveConfig> current = new AtomicReference<>();
     private final Function<UpstreamConfig, Upstream> newUpstream;
+    private final LiveAccessLog accessLog;
     private final Consumer<LiveConfig> applied;
 
     /**
      * @param newUpstream builds (and starts) an upstream for a configuration
+     * @param accessLog   the running access log, switched when {@code access_log} changes
      * @param applied     told about each new live configuration after the swap (metrics clean-up)
      */
-    Reloader(Function<UpstreamConfig, Upstream> newUpstream, Consumer<LiveConfig> applied) {
+    Reloader(Function<UpstreamConfig, Upstream> newUpstream, LiveAccessLog accessLog, Consumer<LiveConfig> applied) {
         this.newUpstream = newUpstream;
+        this.accessLog = accessLog;
         this.applied = applied;
     }
 
@@ -96,6 +102,16 @@ final class Reloader {
     ReloadOutcome apply(ProxyConfig next, String trigger, List<String> warnings) {
         LiveConfig old = current.get();
         List<String> notes = RestartRequired.notes(old.config(), next);
+        AccessLog nextLog = null;
+        if (!next.accessLog().equals(accessLog.config())) {
+            try {
+                nextLog = accessLog.open(next.accessLog()); // before anything changes: it may fail
+            } catch (IllegalStateException e) {
+                log.error("reload ({}) rejected, still serving configuration {}: {}", trigger, old.generation(),
+                        e.getMessage());
+                return ReloadOutcome.rejected(trigger, old.generation(), List.of(e.getMessage()), warnings);
+            }
+        }
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
         Map<Upstream, UpstreamConfig> updates = new IdentityHashMap<>();
         List<Upstream> created = new ArrayList<>();
@@ -115,6 +131,9 @@ final class Reloader {
             routes = RouteTable.compile(next.routes(), upstreams);
         } catch (RuntimeException e) {
             created.forEach(Upstream::retire);
+            if (nextLog != null) {
+                nextLog.close();
+            }
             String error = "cannot build the new configuration: " + e.getMessage();
             log.error("reload ({}) rejected, still serving configuration {}: {}", trigger, old.generation(), error);
             return ReloadOutcome.rejected(trigger, old.generation(), List.of(error), warnings);
@@ -124,6 +143,9 @@ final class Reloader {
         LiveConfig live = new LiveConfig(RestartRequired.effective(old.config(), next), routes,
                 Collections.unmodifiableMap(upstreams), old.generation() + 1, Instant.now());
         current.set(live);
+        if (nextLog != null) {
+            accessLog.switchTo(next.accessLog(), nextLog);
+        }
 
         Set<Upstream> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         kept.addAll(upstreams.values());

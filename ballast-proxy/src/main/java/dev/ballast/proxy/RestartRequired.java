@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The parts of a configuration a reload cannot change in a running proxy: sockets that are bound,
- * limits baked into accepted connections, the access log's writer, the event loops' transport. A reload keeps them as they are,
+ * limits baked into accepted connections, the event loops' transport. A reload keeps them as they are,
  * applies the rest, and says so.
  */
 final class RestartRequired {
@@ -27,9 +27,6 @@ final class RestartRequired {
         if (!running.limits().equals(next.limits())) {
             notes.add("limits changed: restart to apply");
         }
-        if (!running.accessLog().equals(next.accessLog())) {
-            notes.add("access_log changed: restart to apply");
-        }
         if (running.drainTimeoutMillis() != next.drainTimeoutMillis()) {
             notes.add("drain_timeout changed: restart to apply");
         }
@@ -42,6 +39,6 @@ final class RestartRequired {
     /** {@code next} with the restart-only sections of {@code running}: what the proxy really runs. */
     static ProxyConfig effective(ProxyConfig running, ProxyConfig next) {
         return new ProxyConfig(running.listeners(), running.admin(), next.upstreams(), next.routes(),
-                running.limits(), running.drainTimeoutMillis(), running.accessLog(), running.transport());
+                running.limits(), running.drainTimeoutMillis(), next.accessLog(), running.transport());
     }
 }

@@ -82,11 +82,25 @@ public final class AccessLog implements AutoCloseable {
         return this::log;
     }
 
-    private void log(RequestRecord request) {
+    /** Logs {@code request} (or skips it, by the sample rate); on an event loop, into that loop's buffer. */
+    void log(RequestRecord request) {
+        if (writer == null) {
+            return;
+        }
         if (sample < 1 && ThreadLocalRandom.current().nextDouble() >= sample) {
             return;
         }
         buffers.get().append(request, System.currentTimeMillis());
+    }
+
+    /**
+     * Hands the calling thread's buffered lines to the writer and forgets its buffer: what an event
+     * loop does once it logs to another log (see {@link LiveAccessLog}).
+     */
+    void releaseCurrentThread() {
+        if (buffers != null) {
+            buffers.remove();
+        }
     }
 
     /** Lines dropped because the writer could not keep up. */

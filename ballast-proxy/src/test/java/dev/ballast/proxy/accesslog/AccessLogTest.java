@@ -3,6 +3,7 @@ package dev.ballast.proxy.accesslog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.testing.ConfigFiles;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -18,6 +19,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,7 +53,12 @@ class AccessLogTest {
 
     private ProxyServer start(String accessLog) {
         Path file = dir.resolve("ballast.yaml");
-        proxy = ProxyServer.start(ConfigFiles.write(file, ConfigFiles.withLocalListeners("""
+        proxy = ProxyServer.start(ConfigFiles.write(file, config(accessLog)), file, false);
+        return proxy;
+    }
+
+    private String config(String accessLog) {
+        return ConfigFiles.withLocalListeners("""
                 upstreams:
                   svc:
                     endpoints: [%s]
@@ -57,8 +66,89 @@ class AccessLogTest {
                   - name: api
                     match: { path_prefix: /api }
                     upstream: svc
-                """.formatted(backend.address()) + accessLog)), file, false);
-        return proxy;
+                """.formatted(backend.address()) + accessLog);
+    }
+
+    private ReloadOutcome reloadWith(String accessLog) throws Exception {
+        Files.writeString(dir.resolve("ballast.yaml"), config(accessLog));
+        return proxy.reload("test").get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aReloadTurnsTheLogOnMovesItAndTurnsItOffWithoutLosingALine() throws Exception {
+        start("");
+        Path first = dir.resolve("first.log");
+        Path second = dir.resolve("second.log");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(client.send("GET /api/unlogged HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+
+            ReloadOutcome on = reloadWith("access_log: { path: " + first + " }\n");
+            assertThat(on.applied()).isTrue();
+            assertThat(on.notes()).as("no restart needed").isEmpty();
+            assertThat(proxy.config().accessLog().path()).isEqualTo(first.toString());
+            for (int i = 0; i < 3; i++) {
+                assertThat(client.send("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            }
+            assertThat(lines(first, 3)).hasSize(3).allSatisfy(line -> assertThat(line.get("path").asText())
+                    .isEqualTo("/api/first"));
+        }
+
+        // Move the log while two clients keep sending: every request lands in exactly one of the files.
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger sent = new AtomicInteger();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            clients.add(Thread.ofPlatform().start(() -> {
+                try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+                    while (!stop.get()) {
+                        if (client.send("GET /api/moving HTTP/1.1\r\nHost: x\r\n\r\n").read().status() == 200) {
+                            sent.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> sent.get() >= 50);
+        assertThat(reloadWith("access_log: { path: " + second + " }\n").applied()).isTrue();
+        int atSwitch = sent.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> sent.get() >= atSwitch + 50);
+        stop.set(true);
+        for (Thread client : clients) {
+            client.join(Duration.ofSeconds(5));
+        }
+        int total = 3 + sent.get();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(Files.readAllLines(first).size() + Files.readAllLines(second).size()).isEqualTo(total));
+        assertThat(Files.readAllLines(second)).as("lines after the switch").isNotEmpty();
+
+        ReloadOutcome off = reloadWith("access_log: { enabled: false }\n");
+        assertThat(off.applied()).isTrue();
+        int secondLines = Files.readAllLines(second).size();
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(client.send("GET /api/off HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> Files.readAllLines(second).size() == secondLines);
+    }
+
+    @Test
+    void aReloadToALogThatCannotBeOpenedIsRejectedAndTheOldLogGoesOn() throws Exception {
+        Path log = dir.resolve("access.log");
+        start("access_log: { path: " + log + " }\n");
+        Path unwritable = dir.resolve("no-such-dir").resolve("access.log");
+
+        ReloadOutcome outcome = reloadWith("access_log: { path: " + unwritable + " }\n");
+
+        assertThat(outcome.applied()).isFalse();
+        assertThat(outcome.errors()).singleElement().asString().contains("cannot open access_log.path " + unwritable);
+        assertThat(proxy.generation()).isEqualTo(1);
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(client.send("GET /api/still HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        assertThat(lines(log, 1)).singleElement().satisfies(line ->
+                assertThat(line.get("path").asText()).isEqualTo("/api/still"));
     }
 
     private List<JsonNode> lines(Path log, int expected) throws Exception {

@@ -1,0 +1,134 @@
+package dev.ballast.proxy.accesslog;
+
+import dev.ballast.proxy.config.AccessLogConfig;
+import dev.ballast.proxy.http.RequestObserver;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The access log a running proxy writes to, which a reload may turn on, off or point elsewhere without
+ * losing a line. Event loops read the current log once per request (a volatile read). A switch opens
+ * the new log first, so a file that cannot be opened rejects the reload and the old log goes on; then
+ * each event loop, in its own thread, hands its buffered lines to the old writer, and only when every
+ * loop has done so is the old writer closed (on the control thread: closing waits for its disk).
+ */
+public final class LiveAccessLog implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveAccessLog.class);
+
+    private final EventExecutorGroup loops;
+    private final Executor control;
+    private volatile AccessLog current;
+    /** Logs switched away from whose loops have not all handed their lines over yet. */
+    private final Set<AccessLog> retiring = ConcurrentHashMap.newKeySet();
+    private volatile AccessLogConfig config;
+    /** Lines the logs switched away from dropped, so the metric only ever grows. */
+    private volatile long droppedBefore;
+
+    /**
+     * @param opened  the log {@code config} describes, already {@link AccessLog#open opened}
+     * @param loops   the event loops that log
+     * @param control where a retired log is closed: one thread, not an event loop
+     */
+    public LiveAccessLog(AccessLogConfig config, AccessLog opened, EventExecutorGroup loops, Executor control) {
+        this.loops = loops;
+        this.control = control;
+        this.current = opened;
+        this.config = config;
+    }
+
+    /** Tells the current log about each request: logs nothing while it is off. */
+    public RequestObserver observer() {
+        return request -> current.log(request);
+    }
+
+    public AccessLogConfig config() {
+        return config;
+    }
+
+    /**
+     * Opens the log {@code next} describes, without switching to it yet.
+     *
+     * @throws IllegalStateException when its file cannot be opened (the message names it)
+     */
+    public AccessLog open(AccessLogConfig next) {
+        return AccessLog.open(next);
+    }
+
+    /**
+     * Switches to {@code next}, opened by {@link #open} for {@code nextConfig}; the old log finishes its
+     * lines. Call it on the control thread.
+     */
+    public void switchTo(AccessLogConfig nextConfig, AccessLog next) {
+        AccessLog old = current;
+        long droppedAtSwitch = old.dropped();
+        droppedBefore += droppedAtSwitch; // before the switch, so the metric never goes down
+        current = next;
+        config = nextConfig;
+        log.info("access log switched to {}", describe(nextConfig));
+        retire(old, droppedAtSwitch);
+    }
+
+    private void retire(AccessLog old, long droppedAtSwitch) {
+        retiring.add(old);
+        AtomicInteger loopsLeft = new AtomicInteger(1); // one for this loop over the loops
+        Runnable closeWhenAllDone = () -> {
+            if (loopsLeft.decrementAndGet() == 0) {
+                try {
+                    control.execute(() -> {
+                        old.close();
+                        droppedBefore += old.dropped() - droppedAtSwitch;
+                        retiring.remove(old);
+                    });
+                } catch (RejectedExecutionException shuttingDown) {
+                    // close() closes it, after the loops have stopped
+                }
+            }
+        };
+        for (EventExecutor loop : loops) {
+            loopsLeft.incrementAndGet();
+            try {
+                loop.execute(() -> {
+                    try {
+                        old.releaseCurrentThread();
+                    } finally {
+                        closeWhenAllDone.run();
+                    }
+                });
+            } catch (RejectedExecutionException stopping) {
+                closeWhenAllDone.run(); // a loop that stops hands its lines over as it goes
+            }
+        }
+        closeWhenAllDone.run();
+    }
+
+    /** Lines dropped because a writer could not keep up, over every log this proxy has had. */
+    public long dropped() {
+        return droppedBefore + current.dropped();
+    }
+
+    /**
+     * Closes the current log, and any log a reload switched away from just before: call it after the
+     * event loops have stopped (their buffered lines are handed over as they stop).
+     */
+    @Override
+    public void close() {
+        retiring.forEach(AccessLog::close);
+        current.close();
+    }
+
+    private static String describe(AccessLogConfig config) {
+        if (!config.enabled()) {
+            return "off";
+        }
+        return (config.toStdout() ? "stdout" : config.path()) + ", sample " + config.sample();
+    }
+}
