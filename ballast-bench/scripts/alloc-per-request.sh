@@ -15,31 +15,12 @@ set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 jar=$1; shift
 PORT=${PORT:-8099} WARMUP=${WARMUP:-15} DURATION=${DURATION:-3} TOP=${TOP:-15}
-here=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=bin/jdk.sh
-. "$here/bin/jdk.sh"
-ballast_find_jdk || exit 1
-java=$JAVA_HOME/bin/java jcmd=$JAVA_HOME/bin/jcmd
-unsafe_opt=""   # as bin/ballast: from JDK 24 Netty needs leave to use sun.misc.Unsafe
-[ "$(ballast_java_major "$java")" -lt 24 ] || unsafe_opt=--sun-misc-unsafe-memory-access=allow
-
-work=$(mktemp -d) pid=
-stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
-trap stop EXIT
-fail() { echo "alloc-per-request: $*" >&2; [ ! -s "$work/ballast.log" ] || tail -20 "$work/ballast.log" >&2; exit 1; }
-{
-  printf 'listeners:\n  - name: alloc\n    address: 127.0.0.1:%s\nadmin:\n  address: 127.0.0.1:%s\n' "$PORT" $((PORT + 1000))
-  printf 'upstreams:\n  backends:\n    balancer: round-robin\n    endpoints: [%s]\n' "$(IFS=,; echo "$*")"
-  printf 'routes:\n  - match: { path_prefix: / }\n    upstream: backends\n'
-} > "$work/ballast.yaml"
-
-"$java" -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms4g -Xmx4g -XX:+ExitOnOutOfMemoryError \
-    -XX:MaxDirectMemorySize=64m \
-    $unsafe_opt -jar "$jar" run -c "$work/ballast.yaml" > "$work/ballast.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null || fail "the proxy did not start"
-curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || fail "no 2xx from http://127.0.0.1:$PORT/ (are the backends up?)"
+script=alloc-per-request
+# shellcheck source=ballast-bench/scripts/proxy-run.sh
+. "$(dirname "$0")/proxy-run.sh"
+jcmd=$JAVA_HOME/bin/jcmd
+proxy_config "$@" > "$work/ballast.yaml"
+proxy_start "$work/ballast.yaml" -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms4g -Xmx4g
 wrk -t1 -c64 -d"${WARMUP}s" "http://127.0.0.1:$PORT/" > /dev/null   # let the JIT settle: its code allocates less
 
 "$jcmd" "$pid" GC.class_histogram -all > "$work/before.txt"

@@ -16,30 +16,11 @@ set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
 jar=$1; shift
 PORT=${PORT:-8098} WINDOWS=${WINDOWS:-8} WINDOW=${WINDOW:-5} TRANSPORT=${TRANSPORT:-epoll} URL_PATH=${URL_PATH:-/}
-here=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=bin/jdk.sh
-. "$here/bin/jdk.sh"
-ballast_find_jdk || exit 1
-java=$JAVA_HOME/bin/java
-unsafe_opt=""   # as bin/ballast: from JDK 24 Netty needs leave to use sun.misc.Unsafe
-[ "$(ballast_java_major "$java")" -lt 24 ] || unsafe_opt=--sun-misc-unsafe-memory-access=allow
-
-work=$(mktemp -d) pid=
-stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
-trap stop EXIT
-fail() { echo "warmup-curve: $*" >&2; [ ! -s "$work/ballast.log" ] || tail -20 "$work/ballast.log" >&2; exit 1; }
-{
-  printf 'listeners:\n  - name: warmup\n    address: 127.0.0.1:%s\nadmin:\n  address: 127.0.0.1:%s\n' "$PORT" $((PORT + 1000))
-  printf 'upstreams:\n  backends:\n    balancer: round-robin\n    endpoints: [%s]\n' "$(IFS=,; echo "$*")"
-  printf 'routes:\n  - match: { path_prefix: / }\n    upstream: backends\ntransport: %s\n' "$TRANSPORT"
-} > "$work/ballast.yaml"
-
-"$java" -Xms64m -Xmx192m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError \
-    $unsafe_opt -jar "$jar" run -c "$work/ballast.yaml" > "$work/ballast.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null || fail "the proxy did not start"
-curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || fail "no 2xx from http://127.0.0.1:$PORT/ (are the backends up?)"
+script=warmup-curve
+# shellcheck source=ballast-bench/scripts/proxy-run.sh
+. "$(dirname "$0")/proxy-run.sh"
+{ proxy_config "$@"; echo "transport: $TRANSPORT"; } > "$work/ballast.yaml"
+proxy_start "$work/ballast.yaml" -Xms64m -Xmx192m -XX:+UseSerialGC   # as bin/ballast
 wrk -t1 -c64 -d5s "http://127.0.0.1:$PORT/" > /dev/null
 wrk -t1 -c64 -d2s "http://127.0.0.1:$PORT/big" > /dev/null
 
