@@ -7,8 +7,10 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,11 +29,11 @@ public final class LiveAccessLog implements AutoCloseable {
     private final EventExecutorGroup loops;
     private final Executor control;
     private volatile AccessLog current;
-    /** Logs switched away from whose loops have not all handed their lines over yet. */
-    private final Set<AccessLog> retiring = ConcurrentHashMap.newKeySet();
     private volatile AccessLogConfig config;
-    /** Lines the logs switched away from dropped, so the metric only ever grows. */
-    private volatile long droppedBefore;
+    /** Logs switched away from and not closed yet. Guarded by this, as is the next field. */
+    private final Set<AccessLog> retiring = new HashSet<>();
+    /** Lines the closed logs dropped: the metric counts every log once, so it only ever grows. */
+    private long droppedByClosed;
 
     /**
      * @param opened  the log {@code config} describes, already {@link AccessLog#open opened}
@@ -68,25 +70,29 @@ public final class LiveAccessLog implements AutoCloseable {
      * lines. Call it on the control thread.
      */
     public void switchTo(AccessLogConfig nextConfig, AccessLog next) {
-        AccessLog old = current;
-        long droppedAtSwitch = old.dropped();
-        droppedBefore += droppedAtSwitch; // before the switch, so the metric never goes down
-        current = next;
-        config = nextConfig;
+        AccessLog old;
+        synchronized (this) {
+            old = current;
+            retiring.add(old);
+            current = next;
+            config = nextConfig;
+        }
         log.info("access log switched to {}", describe(nextConfig));
-        retire(old, droppedAtSwitch);
+        retire(old);
     }
 
-    private void retire(AccessLog old, long droppedAtSwitch) {
-        retiring.add(old);
-        AtomicInteger loopsLeft = new AtomicInteger(1); // one for this loop over the loops
+    private void retire(AccessLog old) {
+        // One count per loop, plus one held until every loop's task is submitted.
+        AtomicInteger loopsLeft = new AtomicInteger(1);
         Runnable closeWhenAllDone = () -> {
             if (loopsLeft.decrementAndGet() == 0) {
                 try {
                     control.execute(() -> {
                         old.close();
-                        droppedBefore += old.dropped() - droppedAtSwitch;
-                        retiring.remove(old);
+                        synchronized (this) {
+                            droppedByClosed += old.dropped();
+                            retiring.remove(old);
+                        }
                     });
                 } catch (RejectedExecutionException shuttingDown) {
                     // close() closes it, after the loops have stopped
@@ -111,8 +117,12 @@ public final class LiveAccessLog implements AutoCloseable {
     }
 
     /** Lines dropped because a writer could not keep up, over every log this proxy has had. */
-    public long dropped() {
-        return droppedBefore + current.dropped();
+    public synchronized long dropped() {
+        long dropped = droppedByClosed + current.dropped();
+        for (AccessLog retired : retiring) {
+            dropped += retired.dropped();
+        }
+        return dropped;
     }
 
     /**
@@ -121,8 +131,12 @@ public final class LiveAccessLog implements AutoCloseable {
      */
     @Override
     public void close() {
-        retiring.forEach(AccessLog::close);
-        current.close();
+        List<AccessLog> open;
+        synchronized (this) {
+            open = new ArrayList<>(retiring);
+            open.add(current);
+        }
+        open.forEach(AccessLog::close);
     }
 
     private static String describe(AccessLogConfig config) {
