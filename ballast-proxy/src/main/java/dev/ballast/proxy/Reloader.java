@@ -35,8 +35,8 @@ import java.util.function.Function;
  * <p>An upstream whose endpoints, weights or balancer changed is updated in place ({@link
  * Upstream#update}), so endpoints that stay keep their state: health, ejection, latency, pooled
  * connections. Requests in flight hold the objects they started with, so a removed endpoint or upstream
- * finishes its requests; its pooled connections close after their last one. A changed
- * {@code access_log} is opened before anything changes and switched to with the rest.
+ * finishes its requests; its pooled connections close after their last one. The {@code access_log}
+ * (when changed, or when it is a file) is opened before anything changes and switched to with the rest.
  *
  * <p>Threading: {@link #load} and {@link #apply} run on the control thread only (one writer);
  * {@link #current} may be read anywhere.
@@ -103,7 +103,10 @@ final class Reloader {
         LiveConfig old = current.get();
         List<String> notes = RestartRequired.notes(old.config(), next);
         AccessLog nextLog = null;
-        if (!next.accessLog().equals(accessLog.config())) {
+        // A file is opened again even when unchanged, as NGINX does: after logrotate moved it, a reload
+        // (SIGHUP) starts a new one at the configured path.
+        boolean toFile = next.accessLog().enabled() && !next.accessLog().toStdout();
+        if (toFile || !next.accessLog().equals(accessLog.config())) {
             try {
                 nextLog = accessLog.open(next.accessLog()); // before anything changes: it may fail
             } catch (IllegalStateException e) {

@@ -16,8 +16,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The access log a running proxy writes to, which a reload may turn on, off or point elsewhere without
- * losing a line. Event loops read the current log once per request (a volatile read). A switch opens
+ * The access log a running proxy writes to, which a reload may turn on, off, point elsewhere or
+ * reopen (after logrotate moved the file) without losing a line. Event loops read the current log once per request (a volatile read). A switch opens
  * the new log first, so a file that cannot be opened rejects the reload and the old log goes on; then
  * each event loop, in its own thread, hands its buffered lines to the old writer, and only when every
  * loop has done so is the old writer closed (on the control thread: closing waits for its disk).
@@ -71,13 +71,16 @@ public final class LiveAccessLog implements AutoCloseable {
      */
     public void switchTo(AccessLogConfig nextConfig, AccessLog next) {
         AccessLog old;
+        AccessLogConfig oldConfig;
         synchronized (this) {
             old = current;
+            oldConfig = config;
             retiring.add(old);
             current = next;
             config = nextConfig;
         }
-        log.info("access log switched to {}", describe(nextConfig));
+        log.info(nextConfig.equals(oldConfig) ? "access log reopened: {}" : "access log switched to {}",
+                describe(nextConfig));
         retire(old);
     }
 

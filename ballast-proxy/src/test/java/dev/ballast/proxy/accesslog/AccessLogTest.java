@@ -134,6 +134,26 @@ class AccessLogTest {
     }
 
     @Test
+    void aReloadReopensTheFileSoLogrotateCanMoveIt() throws Exception {
+        Path log = dir.resolve("access.log");
+        Path rotated = dir.resolve("access.log.1");
+        start("access_log: { path: " + log + " }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(client.send("GET /api/before HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(lines(log, 1)).hasSize(1);
+            Files.move(log, rotated); // what logrotate does; the proxy still holds the file open
+
+            assertThat(reloadWith("access_log: { path: " + log + " }\n").applied()).as("SIGHUP").isTrue();
+            assertThat(client.send("GET /api/after HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+
+        assertThat(lines(log, 1)).singleElement().satisfies(line ->
+                assertThat(line.get("path").asText()).isEqualTo("/api/after"));
+        assertThat(lines(rotated, 1)).singleElement().satisfies(line ->
+                assertThat(line.get("path").asText()).isEqualTo("/api/before"));
+    }
+
+    @Test
     void aReloadToALogThatCannotBeOpenedIsRejectedAndTheOldLogGoesOn() throws Exception {
         Path log = dir.resolve("access.log");
         start("access_log: { path: " + log + " }\n");
