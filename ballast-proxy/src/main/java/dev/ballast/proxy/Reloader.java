@@ -52,7 +52,8 @@ final class Reloader {
 
     /**
      * @param newUpstream builds (and starts) an upstream for a configuration
-     * @param accessLog   the running access log, switched when {@code access_log} changes
+     * @param accessLog   the running access log: switched when {@code access_log} changes, and
+     *                    reopened on every reload while it writes to a file
      * @param applied     told about each new live configuration after the swap (metrics clean-up)
      */
     Reloader(Function<UpstreamConfig, Upstream> newUpstream, LiveAccessLog accessLog, Consumer<LiveConfig> applied) {
@@ -108,7 +109,7 @@ final class Reloader {
         boolean toFile = next.accessLog().enabled() && !next.accessLog().toStdout();
         if (toFile || !next.accessLog().equals(accessLog.config())) {
             try {
-                nextLog = accessLog.open(next.accessLog()); // before anything changes: it may fail
+                nextLog = AccessLog.open(next.accessLog()); // before anything changes: it may fail
             } catch (IllegalStateException e) {
                 log.error("reload ({}) rejected, still serving configuration {}: {}", trigger, old.generation(),
                         e.getMessage());

@@ -17,10 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The access log a running proxy writes to, which a reload may turn on, off, point elsewhere or
- * reopen (after logrotate moved the file) without losing a line. Event loops read the current log once per request (a volatile read). A switch opens
- * the new log first, so a file that cannot be opened rejects the reload and the old log goes on; then
- * each event loop, in its own thread, hands its buffered lines to the old writer, and only when every
- * loop has done so is the old writer closed (on the control thread: closing waits for its disk).
+ * reopen (after logrotate moved the file) without losing a line. Event loops read the current log
+ * once per request (a volatile read). The caller opens the new log first ({@link AccessLog#open}), so
+ * a file that cannot be opened rejects the reload and the old log goes on; then each event loop, in
+ * its own thread, hands its buffered lines to the old writer, and only when every loop has done so is
+ * the old writer closed (on the control thread: closing waits for its disk).
  */
 public final class LiveAccessLog implements AutoCloseable {
 
@@ -57,17 +58,8 @@ public final class LiveAccessLog implements AutoCloseable {
     }
 
     /**
-     * Opens the log {@code next} describes, without switching to it yet.
-     *
-     * @throws IllegalStateException when its file cannot be opened (the message names it)
-     */
-    public AccessLog open(AccessLogConfig next) {
-        return AccessLog.open(next);
-    }
-
-    /**
-     * Switches to {@code next}, opened by {@link #open} for {@code nextConfig}; the old log finishes its
-     * lines. Call it on the control thread.
+     * Switches to {@code next}, {@link AccessLog#open opened} for {@code nextConfig}; the old log
+     * finishes its lines. Call it on the control thread.
      */
     public void switchTo(AccessLogConfig nextConfig, AccessLog next) {
         AccessLog old;

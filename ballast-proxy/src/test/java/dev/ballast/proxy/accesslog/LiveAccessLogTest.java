@@ -100,7 +100,9 @@ class LiveAccessLogTest {
         stuck.release();
         settle();
 
-        assertThat(live.dropped()).as("once it is closed").isEqualTo(stalled.dropped()).isGreaterThanOrEqualTo(beforeSwitch);
+        assertThat(live.dropped()).as("once it is closed")
+                .isEqualTo(stalled.dropped())
+                .isGreaterThanOrEqualTo(beforeSwitch);
         live.close();
     }
 }
