@@ -280,6 +280,13 @@ class ServiceConfigsTest {
                 .contains("upstreams.api.idle_timeout: '0' is too short (expected: more than 0)")
                 .contains("upstreams.api.pool.max_idle_per_endpoint: 2000 is more than max_connections_per_endpoint 1024")
                 .contains("upstreams.api.host_header: 'a b' has spaces or control characters");
+
+
+        // resolve: all spreads over a name's addresses in the proxy; here the name stays one endpoint.
+        assertThat(api("endpoints: [{ address: api.headless.svc:8080, resolve: all }]").endpoints())
+                .containsExactly(Endpoint.of("api.headless.svc", 8080));
+        assertThat(problems("api: { endpoints: [{ address: api.svc:8080, resolve: al }] }"))
+                .contains("upstreams.api.endpoints[0].resolve: unknown resolve mode 'al'; did you mean 'all'?");
     }
 
     // ---- errors ----
@@ -359,7 +366,7 @@ class ServiceConfigsTest {
 
         assertThat(message).contains(
                 "upstreams.api.endpoints: expected a list of endpoints (host:port, or a mapping with address, weight,"
-                        + " zone, metadata), got '127.0.0.1:9001'",
+                        + " zone, metadata, resolve), got '127.0.0.1:9001'",
                 "upstreams.api.retries: expected a mapping with keys attempts, retry_on, per_try_timeout,"
                         + " budget_percent, backoff, got '3'",
                 "upstreams.api.health_check: missing 'path' (expected: the path an HTTP check asks for, like /healthz;"

@@ -43,9 +43,10 @@ public final class UpstreamReader {
     private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
             "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh"),
             ResilienceReader.KEYS.stream()).toList();
-    private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
+    private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata", "resolve");
+    private static final List<String> RESOLVE_MODES = List.of("one", "all");
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
-    private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata";
+    private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata, resolve";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
     private static final String NAME_EXPECTED = "letters, digits, '-' and '_', up to 63 characters";
     private static final String HASH_KEY_EXPECTED = "header:NAME, cookie:NAME, query:NAME, client-ip or path";
@@ -258,7 +259,22 @@ public final class UpstreamReader {
         String zone = section.get("zone").flatMap(value -> value.text("a zone name")).orElse("");
         Map<String, String> metadata = section.get("metadata")
                 .map(value -> value.strings("a mapping of labels to values")).orElse(Map.of());
+        section.get("resolve").ifPresent(UpstreamReader::resolve);
         return address.map(a -> new Endpoint(a.host(), a.port(), weight, zone.strip(), metadata));
+    }
+
+    /** {@code resolve}: checked; only the proxy turns a name's addresses into endpoints of their own. */
+    private static void resolve(Value value) {
+        String expected = String.join(", ", RESOLVE_MODES);
+        value.word(expected).ifPresent(mode -> {
+            if (!RESOLVE_MODES.contains(mode)) {
+                value.error("unknown resolve mode '" + mode + "'" + Suggestions.hint(mode, RESOLVE_MODES)
+                        + " (expected: " + expected + ")");
+            } else if (mode.equals("all")) {
+                value.warn("'all' is read by the proxy only: here the name is one endpoint, and HttpClient "
+                        + "connects to one of its addresses");
+            }
+        });
     }
 
     private static Optional<HostPort> endpointAddress(Value value) {

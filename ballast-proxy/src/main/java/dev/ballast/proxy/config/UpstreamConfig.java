@@ -4,6 +4,7 @@ import dev.ballast.core.endpoint.Endpoint;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One entry of {@code upstreams}.
@@ -26,6 +27,9 @@ import java.util.Objects;
  *                              {@code circuit_breaker}, {@code slow_start}, {@code panic_threshold}
  * @param dnsRefreshMillis      {@code dns_refresh} (default 30s): how often endpoints given by host name
  *                              are looked up again; 0 = only once, at start or reload
+ * @param resolveAll            the {@link Endpoint#address() addresses} of the endpoints marked
+ *                              {@code resolve: all}: each address their name resolves to is an endpoint
+ *                              of its own (the rest use one address of their name)
  */
 public record UpstreamConfig(
         String name,
@@ -39,7 +43,8 @@ public record UpstreamConfig(
         PoolConfig pool,
         String hostHeader,
         ResilienceConfig resilience,
-        long dnsRefreshMillis) {
+        long dnsRefreshMillis,
+        Set<String> resolveAll) {
 
     public static final String HOST_PRESERVE = "preserve";
     public static final String HOST_ENDPOINT = "endpoint";
@@ -48,6 +53,16 @@ public record UpstreamConfig(
     public UpstreamConfig {
         endpoints = List.copyOf(endpoints);
         Objects.requireNonNull(resilience, "resilience");
+        resolveAll = Set.copyOf(resolveAll);
+    }
+
+    /** An upstream whose endpoints each use one address of their name. */
+    public UpstreamConfig(String name, String balancer, HashKey hashKey, double boundedLoadFactor,
+                          List<Endpoint> endpoints, long connectTimeoutMillis, long responseTimeoutMillis,
+                          long idleTimeoutMillis, PoolConfig pool, String hostHeader, ResilienceConfig resilience,
+                          long dnsRefreshMillis) {
+        this(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis, responseTimeoutMillis,
+                idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, Set.of());
     }
 
     /** An upstream with the default {@link ResilienceConfig#defaults() resilience settings}. */
@@ -70,16 +85,27 @@ public record UpstreamConfig(
     public UpstreamConfig withLiveFields(String newBalancer, HashKey newHashKey, double newBoundedLoadFactor,
                                          List<Endpoint> newEndpoints) {
         return new UpstreamConfig(name, newBalancer, newHashKey, newBoundedLoadFactor, newEndpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, resolveAll);
     }
 
     public UpstreamConfig withResilience(ResilienceConfig newResilience) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience, dnsRefreshMillis);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience, dnsRefreshMillis, resolveAll);
     }
 
     public UpstreamConfig withDnsRefresh(long newDnsRefreshMillis) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, newDnsRefreshMillis);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, newDnsRefreshMillis, resolveAll);
+    }
+
+    /** This upstream with {@code addresses} (endpoint addresses) marked {@code resolve: all}. */
+    public UpstreamConfig withResolveAll(Set<String> addresses) {
+        return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, addresses);
+    }
+
+    /** True when {@code endpoint} stands for every address its name resolves to ({@code resolve: all}). */
+    public boolean resolvesAll(Endpoint endpoint) {
+        return resolveAll.contains(endpoint.address());
     }
 }

@@ -5,13 +5,16 @@ import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.BalancerOptions;
 import dev.ballast.core.pick.Policies;
+import io.netty.util.NetUtil;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -28,9 +31,11 @@ final class UpstreamReader {
     private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
             "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh"),
             ResilienceReader.KEYS.stream()).toList();
-    private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
+    private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata", "resolve");
+    /** {@code resolve}: {@code one} (the default) uses one address of the name, {@code all} every one. */
+    private static final List<String> RESOLVE_MODES = List.of("one", "all");
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
-    private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata";
+    private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata, resolve";
 
     private UpstreamReader() {
     }
@@ -72,7 +77,8 @@ final class UpstreamReader {
             section.get("bounded_load").ifPresent(key -> key.warn("ignored by balancer '" + balancer
                     + "' (only " + Policies.RING_HASH + " and " + Policies.MAGLEV + " bound loads)"));
         }
-        List<Endpoint> endpoints = endpoints(section);
+        Set<String> resolveAll = new HashSet<>();
+        List<Endpoint> endpoints = endpoints(section, resolveAll);
         long connectTimeout = section.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT_MILLIS, 1);
         long responseTimeout = section.duration("response_timeout", DEFAULT_RESPONSE_TIMEOUT_MILLIS, 1);
         long idleTimeout = section.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT_MILLIS, 1);
@@ -82,7 +88,7 @@ final class UpstreamReader {
         long dnsRefresh = section.duration("dns_refresh", UpstreamConfig.DEFAULT_DNS_REFRESH_MILLIS, 0);
         ResilienceConfig resilience = ResilienceReader.read(section, responseTimeout);
         return new UpstreamConfig(name, balancer, hashKey, boundedLoad, endpoints, connectTimeout, responseTimeout,
-                idleTimeout, pool, hostHeader, resilience, dnsRefresh);
+                idleTimeout, pool, hostHeader, resilience, dnsRefresh, resolveAll);
     }
 
     private static Optional<String> balancer(Value value) {
@@ -126,7 +132,8 @@ final class UpstreamReader {
         });
     }
 
-    private static List<Endpoint> endpoints(Section section) {
+    /** The endpoints of {@code section}; adds the addresses of those marked {@code resolve: all} to {@code resolveAll}. */
+    private static List<Endpoint> endpoints(Section section, Set<String> resolveAll) {
         Optional<Value> endpointsValue = section.get("endpoints");
         List<Value> items = endpointsValue.isEmpty() ? List.of()
                 : endpointsValue.get().items("a list of endpoints (" + ENDPOINT_EXPECTED + ")").orElse(null);
@@ -141,7 +148,7 @@ final class UpstreamReader {
         List<Endpoint> endpoints = new ArrayList<>();
         Map<String, Value> firstByAddress = new HashMap<>();
         for (Value item : items) {
-            endpoint(item).ifPresent(endpoint -> {
+            endpoint(item, resolveAll).ifPresent(endpoint -> {
                 Value first = firstByAddress.putIfAbsent(endpoint.address(), item);
                 if (first != null) {
                     item.error("duplicate endpoint " + endpoint.address() + " (also " + first.path()
@@ -154,7 +161,7 @@ final class UpstreamReader {
         return endpoints;
     }
 
-    private static Optional<Endpoint> endpoint(Value item) {
+    private static Optional<Endpoint> endpoint(Value item, Set<String> resolveAll) {
         if (!item.isMapping()) {
             return endpointAddress(item).map(address -> Endpoint.of(address.host(), address.port()));
         }
@@ -164,7 +171,30 @@ final class UpstreamReader {
         String zone = section.get("zone").flatMap(value -> value.text("a zone name")).orElse("");
         Map<String, String> metadata = section.get("metadata")
                 .map(value -> value.strings("a mapping of labels to values")).orElse(Map.of());
-        return address.map(a -> new Endpoint(a.host(), a.port(), weight, zone.strip(), metadata));
+        boolean all = section.get("resolve").flatMap(UpstreamReader::resolveMode).orElse("one").equals("all");
+        Optional<Endpoint> endpoint = address.map(a -> new Endpoint(a.host(), a.port(), weight, zone.strip(), metadata));
+        if (all && endpoint.isPresent()) {
+            String host = endpoint.get().host();
+            if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+                resolveAll.add(endpoint.get().address());
+            } else {
+                section.get("resolve").orElseThrow().error("'all' needs a host name, and "
+                        + host + " is an IP address (expected: one, or a host name in address)");
+            }
+        }
+        return endpoint;
+    }
+
+    private static Optional<String> resolveMode(Value value) {
+        String expected = String.join(", ", RESOLVE_MODES);
+        return value.word(expected).filter(mode -> {
+            if (!RESOLVE_MODES.contains(mode)) {
+                value.error("unknown resolve mode '" + mode + "'" + Suggestions.hint(mode, RESOLVE_MODES)
+                        + " (expected: " + expected + ")");
+                return false;
+            }
+            return true;
+        });
     }
 
     private static Optional<HostPort> endpointAddress(Value value) {

@@ -18,9 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * Follows DNS for endpoints given by host name ({@code dns_refresh}): every period, looks each name up
@@ -32,36 +29,50 @@ import java.util.function.Supplier;
  * keeps its last address (and is logged once until it resolves again): a DNS outage must not take
  * healthy endpoints out of rotation. A name with several addresses keeps the one in use while the
  * name still lists it, so a rotating answer order (round-robin DNS) does not churn connections; a new
- * one takes the first address listed.
+ * one takes the first address listed. An endpoint marked {@code resolve: all} instead gets every
+ * address as a member of its own ({@link NameExpansion}): each answer is handed to the upstream, which
+ * adds and removes members when the set of addresses changes.
  */
 final class DnsRefresh implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DnsRefresh.class);
 
+    /** What DnsRefresh follows names for: the upstream's side, called on the control path only. */
+    interface Target {
+
+        /** The endpoints given by host name now: the one-address members and the {@code resolve: all} endpoints. */
+        List<Endpoint> named();
+
+        /** True when {@code endpoint} stands for every address of its name ({@code resolve: all}). */
+        boolean resolvesAll(Endpoint endpoint);
+
+        /** True when {@code endpoint} has no address yet: its name did not resolve so far. */
+        boolean unresolved(Endpoint endpoint);
+
+        /** The address a one-address {@code endpoint} uses now. */
+        InetSocketAddress current(Endpoint endpoint);
+
+        /** A one-address {@code endpoint}'s name no longer lists the address in use: use {@code address}. */
+        void moved(Endpoint endpoint, InetSocketAddress address);
+
+        /** A {@code resolve: all} {@code endpoint}'s name resolves to {@code addresses} now (maybe the same set). */
+        void resolved(Endpoint endpoint, List<InetAddress> addresses);
+    }
+
     private final String upstream;
     private final long periodNanos;
     private final Scheduler control;
-    private final Supplier<List<Endpoint>> endpoints;
-    private final Function<Endpoint, InetSocketAddress> current;
-    private final BiConsumer<Endpoint, InetSocketAddress> changed;
+    private final Target target;
     /** Names whose last lookup failed: logged once per failure streak. Control path only. */
     private final Set<String> failing = new HashSet<>();
     private Scheduler.Cancellable next;
     private volatile boolean closed;
 
-    /**
-     * @param endpoints the endpoints now (read on the control path at each round)
-     * @param current   the address an endpoint resolves to now
-     * @param changed   told, on the control path, of each endpoint whose name resolves elsewhere now
-     */
-    DnsRefresh(String upstream, long periodMillis, Scheduler control, Supplier<List<Endpoint>> endpoints,
-               Function<Endpoint, InetSocketAddress> current, BiConsumer<Endpoint, InetSocketAddress> changed) {
+    DnsRefresh(String upstream, long periodMillis, Scheduler control, Target target) {
         this.upstream = upstream;
         this.periodNanos = TimeUnit.MILLISECONDS.toNanos(periodMillis);
         this.control = control;
-        this.endpoints = endpoints;
-        this.current = current;
-        this.changed = changed;
+        this.target = target;
     }
 
     static boolean isHostName(String host) {
@@ -77,8 +88,8 @@ final class DnsRefresh implements AutoCloseable {
             return;
         }
         boolean unresolved = false;
-        for (Endpoint endpoint : endpoints.get()) {
-            unresolved |= isHostName(endpoint.host()) && current.apply(endpoint).isUnresolved();
+        for (Endpoint endpoint : target.named()) {
+            unresolved |= target.unresolved(endpoint);
         }
         schedule(unresolved ? 0 : periodNanos);
     }
@@ -98,11 +109,7 @@ final class DnsRefresh implements AutoCloseable {
     private void round() {
         List<Endpoint> named = new ArrayList<>();
         try {
-            for (Endpoint endpoint : endpoints.get()) {
-                if (isHostName(endpoint.host())) {
-                    named.add(endpoint);
-                }
-            }
+            named.addAll(target.named());
         } catch (RuntimeException e) {
             log.warn("upstream {}: DNS refresh skipped a round: {}", upstream, e.toString());
         }
@@ -147,21 +154,26 @@ final class DnsRefresh implements AutoCloseable {
         failures.forEach((endpoint, problem) -> {
             if (failing.add(endpoint.address())) {
                 log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); keeping {}", upstream, endpoint.address(),
-                        endpoint.host(), problem, describe(current.apply(endpoint)));
+                        endpoint.host(), problem, target.resolvesAll(endpoint) ? "its last addresses"
+                                : describe(target.current(endpoint)));
             }
         });
         resolved.forEach((endpoint, addresses) -> {
             if (failing.remove(endpoint.address())) {
                 log.info("upstream {}: endpoint {}: {} resolves again", upstream, endpoint.address(), endpoint.host());
             }
-            InetSocketAddress before = current.apply(endpoint);
+            if (target.resolvesAll(endpoint)) {
+                target.resolved(endpoint, Arrays.asList(addresses));
+                return;
+            }
+            InetSocketAddress before = target.current(endpoint);
             if (!before.isUnresolved() && Arrays.asList(addresses).contains(before.getAddress())) {
                 return; // still one of the name's addresses: a rotating answer order moves nothing
             }
             InetSocketAddress after = new InetSocketAddress(addresses[0], endpoint.port());
             log.info("upstream {}: endpoint {} now resolves to {} (was {})", upstream, endpoint.address(),
                     describe(after), describe(before));
-            changed.accept(endpoint, after);
+            target.moved(endpoint, after);
         });
     }
 

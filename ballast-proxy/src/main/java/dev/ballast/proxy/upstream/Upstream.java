@@ -29,10 +29,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +79,8 @@ public final class Upstream implements AutoCloseable {
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     /** Looks endpoint host names up again every {@code dns_refresh}. */
     private final DnsRefresh dns;
+    /** The members that {@code resolve: all} endpoints stand for. Control path. */
+    private final NameExpansion expansion;
     private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
     private final Map<EventExecutor, ConnectionPool> pools = new IdentityHashMap<>();
 
@@ -89,10 +96,12 @@ public final class Upstream implements AutoCloseable {
                 .maxRequestsPerEndpoint(config.pool().maxConnectionsPerEndpoint())
                 .build();
         this.responseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.responseTimeoutMillis());
-        for (Endpoint endpoint : config.endpoints()) {
+        this.expansion = new NameExpansion(config.name());
+        List<Endpoint> members = expansion.members(config);
+        for (Endpoint endpoint : members) {
             addresses.put(endpoint.address(), new InetSocketAddress(endpoint.host(), endpoint.port()));
         }
-        balancer.setEndpoints(config.endpoints());
+        balancer.setEndpoints(members);
         this.breaker = resilience.circuitBreaker().newBreaker();
         this.retryPolicy = resilience.retries().policy();
         this.retryBudget = resilience.retries().newBudget();
@@ -116,9 +125,7 @@ public final class Upstream implements AutoCloseable {
                     .build();
             health.sync();
         }
-        this.dns = new DnsRefresh(config.name(), config.dnsRefreshMillis(), control,
-                () -> balancer.members().stream().map(EndpointState::endpoint).toList(), this::addressOf,
-                this::readdress);
+        this.dns = new DnsRefresh(config.name(), config.dnsRefreshMillis(), control, new Names());
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             Bootstrap bootstrap = new Bootstrap()
@@ -335,21 +342,89 @@ public final class Upstream implements AutoCloseable {
             throw new IllegalArgumentException("upstream " + name() + ": cannot update in place to " + next);
         }
         UpstreamConfig running = config;
-        for (Endpoint endpoint : next.endpoints()) {
-            addressOf(endpoint);
-        }
         if (!running.balancer().equals(next.balancer()) || running.boundedLoadFactor() != next.boundedLoadFactor()) {
             balancer.setPolicy(Policies.of(next.balancer(),
                     BalancerOptions.defaults().withBoundedLoad(next.boundedLoadFactor())));
         }
         config = next;
-        balancer.setEndpoints(next.endpoints());
+        applyMembers();
+    }
+
+    /**
+     * Makes the balancer's members what the configuration and the last lookups of {@code resolve: all}
+     * names say. Members that stay keep their state; removed ones finish their requests in flight and
+     * their pooled connections close. Control path only.
+     */
+    private void applyMembers() {
+        List<Endpoint> members = expansion.members(config);
+        Set<String> now = new HashSet<>();
+        for (Endpoint endpoint : members) {
+            addressOf(endpoint); // resolved here, on the control path, never on an event loop
+            now.add(endpoint.address());
+        }
+        for (EndpointState member : balancer.members()) {
+            Endpoint gone = member.endpoint();
+            // An address of a name that left: forget it (an IP needs no lookup should a pool still ask).
+            if (!now.contains(gone.address()) && !DnsRefresh.isHostName(gone.host())) {
+                addresses.remove(gone.address());
+            }
+        }
+        balancer.setEndpoints(members);
         outliers.sync();
         if (health != null) {
             health.sync();
         }
         for (ConnectionPool pool : pools.values()) {
             pool.eventLoop().execute(pool::forgetRemovedEndpoints);
+        }
+    }
+
+    /** The upstream's side of {@link DnsRefresh}: which names to follow, and what a new answer changes. */
+    private final class Names implements DnsRefresh.Target {
+
+        @Override
+        public List<Endpoint> named() {
+            UpstreamConfig current = config;
+            List<Endpoint> named = new ArrayList<>();
+            for (EndpointState member : balancer.members()) {
+                Endpoint endpoint = member.endpoint();
+                if (DnsRefresh.isHostName(endpoint.host())) {
+                    named.add(endpoint); // one address of its name (the members of resolve: all are IPs)
+                }
+            }
+            for (Endpoint endpoint : current.endpoints()) {
+                if (current.resolvesAll(endpoint)) {
+                    named.add(endpoint);
+                }
+            }
+            return named;
+        }
+
+        @Override
+        public boolean resolvesAll(Endpoint endpoint) {
+            return config.resolvesAll(endpoint);
+        }
+
+        @Override
+        public boolean unresolved(Endpoint endpoint) {
+            return resolvesAll(endpoint) ? expansion.unresolved(endpoint) : addressOf(endpoint).isUnresolved();
+        }
+
+        @Override
+        public InetSocketAddress current(Endpoint endpoint) {
+            return addressOf(endpoint);
+        }
+
+        @Override
+        public void moved(Endpoint endpoint, InetSocketAddress address) {
+            readdress(endpoint, address);
+        }
+
+        @Override
+        public void resolved(Endpoint endpoint, List<InetAddress> addresses) {
+            if (expansion.update(endpoint, addresses)) {
+                applyMembers();
+            }
         }
     }
 

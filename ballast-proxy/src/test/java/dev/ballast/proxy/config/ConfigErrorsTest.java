@@ -43,7 +43,7 @@ class ConfigErrorsTest {
                 "upstreams.api.endpoints[1]: port 70000 out of range (expected: 1..65535) (line 16)",
                 "upstreams.api.endpoints[2].weight: 0 out of range (expected: 1..10000) (line 17)",
                 "upstreams.api.endpoints[3]: expected host:port, or a mapping with address, weight, zone, metadata,"
-                        + " got a list (line 18)",
+                        + " resolve, got a list (line 18)",
                 "upstreams.api.conect_timeout: unknown key; did you mean 'connect_timeout'? (line 19)",
                 "upstreams.api.response_timeout: '15' has no unit (expected: a duration like 250ms, 2s, 1m or 1h)"
                         + " (line 20)",
@@ -103,6 +103,22 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void rejectsAnUnknownResolveModeAndResolvingAllOfAnIpAddress() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 127.0.0.1:8080 }]
+                upstreams:
+                  api:
+                    endpoints:
+                      - { address: api.svc:8080, resolve: every }
+                      - { address: 10.0.0.7:8080, resolve: all }
+                routes: [{ upstream: api }]
+                """)).containsExactly(
+                "upstreams.api.endpoints[0].resolve: unknown resolve mode 'every' (expected: one, all) (line 5)",
+                "upstreams.api.endpoints[1].resolve: 'all' needs a host name, and 10.0.0.7 is an IP address"
+                        + " (expected: one, or a host name in address) (line 6)");
+    }
+
+    @Test
     void rejectsAnEmptyFile() {
         assertThat(errors("# nothing yet\n"))
                 .containsExactly("test.yaml: the file is empty (expected: listeners, upstreams and routes)");
@@ -156,7 +172,7 @@ class ConfigErrorsTest {
                 "listeners: expected a list of {name, address}, got '0.0.0.0:8080' (line 1)",
                 "admin: expected a mapping with keys address, token, got a list (line 2)",
                 "upstreams.api.endpoints: expected a list of endpoints (host:port, or a mapping with address, weight,"
-                        + " zone, metadata), got '127.0.0.1:9001' (line 5)",
+                        + " zone, metadata, resolve), got '127.0.0.1:9001' (line 5)",
                 "upstreams.api.pool: expected a mapping with keys max_connections_per_endpoint,"
                         + " max_idle_per_endpoint, got '10' (line 6)",
                 "routes[0].match.methods: expected a list of HTTP methods, like [GET, POST], got 'GET' (line 9)",

@@ -115,7 +115,10 @@ class ConfigLoaderTest {
                   static:
                     balancer: ring-hash
                     bounded_load: true
-                    endpoints: [files.internal:80]
+                    endpoints:
+                      - files.internal:80
+                      - { address: "files.headless.svc:8080", resolve: all }
+                      - { address: "files.one.svc:8080", resolve: one }
                     host_header: static.example.com
                 routes:
                   - name: sessions
@@ -149,6 +152,8 @@ class ConfigLoaderTest {
         assertThat(config.upstreams().get("static").dnsRefreshMillis()).isEqualTo(30_000);
         assertThat(config.upstreams().get("static").boundedLoadFactor()).isEqualTo(1.25);
         assertThat(config.upstreams().get("static").hostHeader()).isEqualTo("static.example.com");
+        assertThat(config.upstreams().get("static").resolveAll()).containsExactly("files.headless.svc:8080");
+        assertThat(config.upstreams().get("sessions").resolveAll()).isEmpty();
         assertThat(config.routes().getFirst()).isEqualTo(new RouteConfig("sessions", new MatchConfig(
                 "*.example.com", null, null, null, Set.of("GET", "HEAD"), Map.of("x-tenant", "42"),
                 Map.of("lang", "en")), "sessions"));

@@ -2,6 +2,7 @@ package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -15,7 +16,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -51,6 +55,21 @@ class DnsRefreshTest {
         Endpoint byName = Endpoint.of(NAME, first.port());
         proxy = ProxyServer.start(TestConfigs.proxy(
                 TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(100)));
+    }
+
+    /** The proxy with the name's endpoint marked {@code resolve: all}. */
+    private void startProxyResolvingAll() {
+        Endpoint byName = Endpoint.of(NAME, first.port()).withWeight(3);
+        proxy = ProxyServer.start(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName))
+                .withDnsRefresh(100).withResolveAll(Set.of(byName.address()))));
+    }
+
+    private List<EndpointState> members() {
+        return proxy.upstreams().get("svc").balancer().members();
+    }
+
+    private List<String> memberAddresses() {
+        return members().stream().map(EndpointState::address).toList();
     }
 
     @AfterEach
@@ -159,5 +178,92 @@ class DnsRefreshTest {
 
         pointNameAt("127.0.0.2");
         await().atMost(Duration.ofSeconds(10)).until(() -> get().equals("second"));
+    }
+
+    @Test
+    void resolveAllMakesEveryAddressOfTheNameAnEndpointOfItsOwn() throws Exception {
+        pointNameAt("127.0.0.1", "127.0.0.2");
+        startProxyResolvingAll();
+
+        assertThat(memberAddresses()).containsExactly("127.0.0.1:" + first.port(), "127.0.0.2:" + first.port());
+        for (EndpointState member : members()) {
+            assertThat(member.endpoint().weight()).as("the endpoint's weight").isEqualTo(3);
+            assertThat(member.endpoint().metadata()).containsEntry("dns_name", NAME);
+        }
+        Set<String> answers = new HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            answers.add(get());
+        }
+        assertThat(answers).as("round-robin over both addresses").containsExactlyInAnyOrder("first", "second");
+    }
+
+    @Test
+    void resolveAllFollowsTheNamesAddressesAsTheyComeAndGo() throws Exception {
+        pointNameAt("127.0.0.1", "127.0.0.2");
+        startProxyResolvingAll();
+        EndpointState kept = members().get(1);
+        for (int i = 0; i < 4; i++) { // both addresses get pooled connections
+            get();
+        }
+
+        pointNameAt("127.0.0.2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> memberAddresses().equals(List.of("127.0.0.2:" + first.port())));
+        assertThat(members().get(0)).as("the address that stays keeps its state").isSameAs(kept);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.openConnections() == 0);
+        for (int i = 0; i < 4; i++) {
+            assertThat(get()).isEqualTo("second");
+        }
+
+        pointNameAt("127.0.0.2", "127.0.0.1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> members().size() == 2);
+        assertThat(members()).as("the address that stayed is the same member").contains(kept);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get().equals("first"));
+    }
+
+    @Test
+    void resolveAllKeepsTheLastAddressesWhileTheNameDoesNotResolveAndIgnoresTheAnswerOrder() throws Exception {
+        pointNameAt("127.0.0.1", "127.0.0.2");
+        startProxyResolvingAll();
+        List<EndpointState> before = members();
+
+        pointNameAt("127.0.0.2", "127.0.0.1"); // a rotated answer: the same set
+        long until = System.nanoTime() + Duration.ofMillis(400).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(members()).containsExactlyElementsOf(before);
+        }
+        pointNameAt(); // a DNS outage: keep serving the last addresses
+        until = System.nanoTime() + Duration.ofMillis(400).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(members()).containsExactlyElementsOf(before);
+            assertThat(get()).isIn("first", "second");
+        }
+    }
+
+    @Test
+    void resolveAllStartsWithoutEndpointsWhileTheNameDoesNotResolveAndServesOnceItDoes() throws Exception {
+        pointNameAt();
+        startProxyResolvingAll();
+        assertThat(members()).isEmpty();
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(503);
+        }
+
+        pointNameAt("127.0.0.2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> get().equals("second"));
+    }
+
+    @Test
+    void aReloadReweighsTheMembersOfAResolveAllNameInPlace() throws Exception {
+        pointNameAt("127.0.0.1", "127.0.0.2");
+        startProxyResolvingAll();
+        List<EndpointState> before = members();
+
+        Endpoint reweighed = Endpoint.of(NAME, first.port()).withWeight(5);
+        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(reweighed))
+                .withDnsRefresh(100).withResolveAll(Set.of(reweighed.address()))), "test").get(10, TimeUnit.SECONDS);
+
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        assertThat(members()).containsExactlyElementsOf(before);
+        assertThat(members()).allSatisfy(member -> assertThat(member.endpoint().weight()).isEqualTo(5));
     }
 }

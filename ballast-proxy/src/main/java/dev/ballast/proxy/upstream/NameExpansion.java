@@ -1,0 +1,111 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.proxy.config.UpstreamConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the endpoints marked {@code resolve: all} into one member per address their name resolves
+ * to, as Envoy's strict DNS clusters do, so a name with many addresses (a Kubernetes headless
+ * service, a round-robin DNS record) is balanced over all of them. Each member is {@code ip:port}
+ * with the weight, zone and metadata of its endpoint, plus the label {@value #NAME_LABEL} naming the
+ * host it came from. The other endpoints are members as they are.
+ *
+ * <p>Control path only: not thread-safe. A first lookup happens when a name is first seen (at start
+ * or reload, where the one-address endpoints are resolved too); later ones come from {@link DnsRefresh}.
+ */
+final class NameExpansion {
+
+    /** The metadata label of a member that stands for one address of a {@code resolve: all} name. */
+    static final String NAME_LABEL = "dns_name";
+
+    private static final Logger log = LoggerFactory.getLogger(NameExpansion.class);
+
+    private final String upstream;
+    /** By endpoint address ({@code name:port}): the addresses its name resolved to last, in answer order. */
+    private final Map<String, List<InetAddress>> resolved = new HashMap<>();
+
+    NameExpansion(String upstream) {
+        this.upstream = upstream;
+    }
+
+    /**
+     * The members of {@code config}: its endpoints, with every {@code resolve: all} one replaced by a
+     * member per address. An address listed twice (by two names, or by a name and an endpoint) is one
+     * member, the first. Names seen for the first time are looked up now; names no longer configured
+     * are forgotten.
+     */
+    List<Endpoint> members(UpstreamConfig config) {
+        resolved.keySet().retainAll(config.resolveAll());
+        Map<String, Endpoint> members = new LinkedHashMap<>();
+        for (Endpoint endpoint : config.endpoints()) {
+            if (!config.resolvesAll(endpoint)) {
+                members.putIfAbsent(endpoint.address(), endpoint);
+                continue;
+            }
+            for (InetAddress address : resolved.computeIfAbsent(endpoint.address(), a -> lookUp(endpoint))) {
+                Endpoint member = member(endpoint, address);
+                members.putIfAbsent(member.address(), member);
+            }
+        }
+        return List.copyOf(members.values());
+    }
+
+    /** True when {@code endpoint}'s name resolved to no address yet (so it adds no member). */
+    boolean unresolved(Endpoint endpoint) {
+        return resolved.getOrDefault(endpoint.address(), List.of()).isEmpty();
+    }
+
+    /**
+     * Records a new lookup of {@code endpoint}'s name; true when its set of addresses changed (the
+     * order alone does not count: a rotating answer must not churn members).
+     */
+    boolean update(Endpoint endpoint, List<InetAddress> addresses) {
+        List<InetAddress> before = resolved.getOrDefault(endpoint.address(), List.of());
+        if (new HashSet<>(before).equals(new HashSet<>(addresses))) {
+            return false;
+        }
+        resolved.put(endpoint.address(), List.copyOf(addresses));
+        Set<InetAddress> joined = new HashSet<>(addresses);
+        before.forEach(joined::remove);
+        Set<InetAddress> left = new HashSet<>(before);
+        addresses.forEach(left::remove);
+        log.info("upstream {}: {} now resolves to {} address(es): {} joined {}, {} left {}", upstream,
+                endpoint.address(), addresses.size(), joined.size(), describe(joined), left.size(), describe(left));
+        return true;
+    }
+
+    private List<InetAddress> lookUp(Endpoint endpoint) {
+        try {
+            return List.of(InetAddress.getAllByName(endpoint.host()));
+        } catch (UnknownHostException | SecurityException e) {
+            log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); it adds no endpoint until it does",
+                    upstream, endpoint.address(), endpoint.host(), e.toString());
+            return List.of();
+        }
+    }
+
+    private static Endpoint member(Endpoint endpoint, InetAddress address) {
+        Map<String, String> metadata = new HashMap<>(endpoint.metadata());
+        metadata.put(NAME_LABEL, endpoint.host());
+        return new Endpoint(address.getHostAddress(), endpoint.port(), endpoint.weight(), endpoint.zone(), metadata);
+    }
+
+    private static List<String> describe(Set<InetAddress> addresses) {
+        List<String> text = new ArrayList<>();
+        addresses.forEach(address -> text.add(address.getHostAddress()));
+        text.sort(null);
+        return text;
+    }
+}
