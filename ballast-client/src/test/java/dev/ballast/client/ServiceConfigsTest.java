@@ -287,6 +287,8 @@ class ServiceConfigsTest {
                 .containsExactly(Endpoint.of("api.headless.svc", 8080));
         assertThat(problems("api: { endpoints: [{ address: api.svc:8080, resolve: al }] }"))
                 .contains("upstreams.api.endpoints[0].resolve: unknown resolve mode 'al'; did you mean 'all'?");
+        assertThat(problems("api: { endpoints: [{ address: 10.0.0.7:8080, resolve: all }] }"))
+                .contains("upstreams.api.endpoints[0].resolve: 'all' needs a host name, and 10.0.0.7 is an IP address");
     }
 
     // ---- errors ----

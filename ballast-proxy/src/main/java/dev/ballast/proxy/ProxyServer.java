@@ -87,8 +87,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);
         this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped);
-        this.reloader = new Reloader(this::newUpstream, accessLog, live -> metrics.retain(live.routes().routes(),
-                live.upstreams().values()));
+        this.reloader = new Reloader(this::newUpstream, accessLog, this::retainMetrics);
         this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), config.limits(), clients,
                 RequestObserver.both(metrics, accessLog.observer()));
     }
@@ -150,7 +149,13 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                 Scheduler.of(control));
         metrics.watch(upstream);
         events.watch(upstream);
+        upstream.onMembersChanged(() -> retainMetrics(reloader.current()));
         return upstream;
+    }
+
+    /** Forgets the metric series of routes, upstreams and endpoints that are gone. Control path. */
+    private void retainMetrics(LiveConfig live) {
+        metrics.retain(live.routes().routes(), live.upstreams().values());
     }
 
     private void bind(ProxyConfig config) {

@@ -259,17 +259,20 @@ public final class UpstreamReader {
         String zone = section.get("zone").flatMap(value -> value.text("a zone name")).orElse("");
         Map<String, String> metadata = section.get("metadata")
                 .map(value -> value.strings("a mapping of labels to values")).orElse(Map.of());
-        section.get("resolve").ifPresent(UpstreamReader::resolve);
+        section.get("resolve").ifPresent(value -> resolve(value, address));
         return address.map(a -> new Endpoint(a.host(), a.port(), weight, zone.strip(), metadata));
     }
 
-    /** {@code resolve}: checked; only the proxy turns a name's addresses into endpoints of their own. */
-    private static void resolve(Value value) {
+    /** {@code resolve}: checked as the proxy does; only the proxy makes a name's addresses endpoints of their own. */
+    private static void resolve(Value value, Optional<HostPort> address) {
         String expected = String.join(", ", RESOLVE_MODES);
         value.word(expected).ifPresent(mode -> {
             if (!RESOLVE_MODES.contains(mode)) {
                 value.error("unknown resolve mode '" + mode + "'" + Suggestions.hint(mode, RESOLVE_MODES)
                         + " (expected: " + expected + ")");
+            } else if (mode.equals("all") && address.isPresent() && address.get().isIpAddress()) {
+                value.error("'all' needs a host name, and " + address.get().host()
+                        + " is an IP address (expected: one, or a host name in address)");
             } else if (mode.equals("all")) {
                 value.warn("'all' is read by the proxy only: here the name is one endpoint, and HttpClient "
                         + "connects to one of its addresses");

@@ -11,6 +11,8 @@ public record HostPort(String host, int port) {
 
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
+    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
+            + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
     private static final String EXPECTED = "host:port, like 127.0.0.1:8080 or [::1]:8080";
 
     /**
@@ -68,6 +70,11 @@ public record HostPort(String host, int port) {
             throw new IllegalArgumentException("port " + number + " out of range (expected: " + range + ")");
         }
         return new HostPort(host, number);
+    }
+
+    /** True when the host is an IP address (IPv4, or IPv6 as given in brackets), false for a host name. */
+    public boolean isIpAddress() {
+        return host.indexOf(':') >= 0 || IPV4.matcher(host).matches();
     }
 
     @Override

@@ -34,4 +34,14 @@ class HostPortTest {
         assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("127.0.0.1:70000"))
                 .withMessage("port 70000 out of range (expected: 0..65535)");
     }
+
+    @Test
+    void tellsIpAddressesFromHostNames() {
+        assertThat(HostPort.parse("10.0.0.7:80").isIpAddress()).isTrue();
+        assertThat(HostPort.parse("[fd00::1]:80").isIpAddress()).isTrue();
+        assertThat(HostPort.parse("api.svc.cluster.local:80").isIpAddress()).isFalse();
+        assertThat(HostPort.parse("10.0.0.256:80").isIpAddress()).as("not an IPv4 address").isFalse();
+        assertThat(HostPort.parse("1.2.3:80").isIpAddress()).isFalse();
+        assertThat(HostPort.parse("localhost:80").isIpAddress()).isFalse();
+    }
 }

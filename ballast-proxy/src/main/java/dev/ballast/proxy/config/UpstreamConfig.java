@@ -49,6 +49,8 @@ public record UpstreamConfig(
     public static final String HOST_PRESERVE = "preserve";
     public static final String HOST_ENDPOINT = "endpoint";
     public static final long DEFAULT_DNS_REFRESH_MILLIS = 30_000;
+    /** The metadata label naming the host of each endpoint made from an address of a {@code resolve: all} name. */
+    public static final String DNS_NAME_LABEL = "dns_name";
 
     public UpstreamConfig {
         endpoints = List.copyOf(endpoints);
@@ -81,11 +83,14 @@ public record UpstreamConfig(
                 idleTimeoutMillis, pool, hostHeader, resilience, DEFAULT_DNS_REFRESH_MILLIS);
     }
 
-    /** This upstream with another balancer, hash key, bounded load and endpoints: what a reload changes in place. */
+    /**
+     * This upstream with another balancer, hash key, bounded load and endpoints (with their {@code
+     * resolve} marks): what a reload changes in place.
+     */
     public UpstreamConfig withLiveFields(String newBalancer, HashKey newHashKey, double newBoundedLoadFactor,
-                                         List<Endpoint> newEndpoints) {
+                                         List<Endpoint> newEndpoints, Set<String> newResolveAll) {
         return new UpstreamConfig(name, newBalancer, newHashKey, newBoundedLoadFactor, newEndpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, resolveAll);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, newResolveAll);
     }
 
     public UpstreamConfig withResilience(ResilienceConfig newResilience) {

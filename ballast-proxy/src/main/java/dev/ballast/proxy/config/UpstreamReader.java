@@ -5,7 +5,6 @@ import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.BalancerOptions;
 import dev.ballast.core.pick.Policies;
-import io.netty.util.NetUtil;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,6 +33,7 @@ final class UpstreamReader {
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata", "resolve");
     /** {@code resolve}: {@code one} (the default) uses one address of the name, {@code all} every one. */
     private static final List<String> RESOLVE_MODES = List.of("one", "all");
+
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
     private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata, resolve";
 
@@ -86,6 +86,11 @@ final class UpstreamReader {
         String hostHeader = section.get("host_header").flatMap(UpstreamReader::hostHeader)
                 .orElse(UpstreamConfig.HOST_PRESERVE);
         long dnsRefresh = section.duration("dns_refresh", UpstreamConfig.DEFAULT_DNS_REFRESH_MILLIS, 0);
+        if (dnsRefresh == 0 && !resolveAll.isEmpty()) {
+            section.get("dns_refresh").orElseThrow().warn("0 with resolve: all: the addresses of "
+                    + String.join(", ", resolveAll.stream().sorted().toList())
+                    + " are looked up once, so instances that come and go are not followed");
+        }
         ResilienceConfig resilience = ResilienceReader.read(section, responseTimeout);
         return new UpstreamConfig(name, balancer, hashKey, boundedLoad, endpoints, connectTimeout, responseTimeout,
                 idleTimeout, pool, hostHeader, resilience, dnsRefresh, resolveAll);
@@ -172,17 +177,19 @@ final class UpstreamReader {
         Map<String, String> metadata = section.get("metadata")
                 .map(value -> value.strings("a mapping of labels to values")).orElse(Map.of());
         boolean all = section.get("resolve").flatMap(UpstreamReader::resolveMode).orElse("one").equals("all");
-        Optional<Endpoint> endpoint = address.map(a -> new Endpoint(a.host(), a.port(), weight, zone.strip(), metadata));
-        if (all && endpoint.isPresent()) {
-            String host = endpoint.get().host();
-            if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
-                resolveAll.add(endpoint.get().address());
+        if (all && address.isPresent()) {
+            if (address.get().isIpAddress()) {
+                section.get("resolve").orElseThrow().error("'all' needs a host name, and " + address.get().host()
+                        + " is an IP address (expected: one, or a host name in address)");
             } else {
-                section.get("resolve").orElseThrow().error("'all' needs a host name, and "
-                        + host + " is an IP address (expected: one, or a host name in address)");
+                resolveAll.add(address.get().toString());
+                if (metadata.containsKey(UpstreamConfig.DNS_NAME_LABEL)) {
+                    section.get("metadata").orElseThrow().warn("label '" + UpstreamConfig.DNS_NAME_LABEL + "' is replaced by the"
+                            + " host name on each address that resolve: all makes an endpoint");
+                }
             }
         }
-        return endpoint;
+        return address.map(a -> new Endpoint(a.host(), a.port(), weight, zone.strip(), metadata));
     }
 
     private static Optional<String> resolveMode(Value value) {

@@ -2,6 +2,7 @@ package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.proxy.config.UpstreamConfig;
+import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,16 +20,19 @@ import java.util.Set;
  * Turns the endpoints marked {@code resolve: all} into one member per address their name resolves
  * to, as Envoy's strict DNS clusters do, so a name with many addresses (a Kubernetes headless
  * service, a round-robin DNS record) is balanced over all of them. Each member is {@code ip:port}
- * with the weight, zone and metadata of its endpoint, plus the label {@value #NAME_LABEL} naming the
- * host it came from. The other endpoints are members as they are.
+ * with the weight, zone and metadata of its endpoint, plus the label {@link
+ * UpstreamConfig#DNS_NAME_LABEL} naming the host it came from. The other endpoints are members as
+ * they are.
  *
- * <p>Control path only: not thread-safe. A first lookup happens when a name is first seen (at start
- * or reload, where the one-address endpoints are resolved too); later ones come from {@link DnsRefresh}.
+ * <p>Only the addresses of one family are used, the family of the first address of the answer (the
+ * one a {@code resolve: one} endpoint would connect to): a dual-stack name lists each instance twice,
+ * once per family, and must not count it twice.
+ *
+ * <p>Control path only: not thread-safe. A name is looked up when first seen, and again at each
+ * rebuild while it has no address (at start or reload, where the one-address endpoints are resolved
+ * too); later lookups come from {@link DnsRefresh}.
  */
 final class NameExpansion {
-
-    /** The metadata label of a member that stands for one address of a {@code resolve: all} name. */
-    static final String NAME_LABEL = "dns_name";
 
     private static final Logger log = LoggerFactory.getLogger(NameExpansion.class);
 
@@ -54,7 +58,12 @@ final class NameExpansion {
                 members.putIfAbsent(endpoint.address(), endpoint);
                 continue;
             }
-            for (InetAddress address : resolved.computeIfAbsent(endpoint.address(), a -> lookUp(endpoint))) {
+            List<InetAddress> addresses = resolved.get(endpoint.address());
+            if (addresses == null || addresses.isEmpty()) {
+                addresses = lookUp(endpoint);
+                resolved.put(endpoint.address(), addresses);
+            }
+            for (InetAddress address : addresses) {
                 Endpoint member = member(endpoint, address);
                 members.putIfAbsent(member.address(), member);
             }
@@ -71,7 +80,8 @@ final class NameExpansion {
      * Records a new lookup of {@code endpoint}'s name; true when its set of addresses changed (the
      * order alone does not count: a rotating answer must not churn members).
      */
-    boolean update(Endpoint endpoint, List<InetAddress> addresses) {
+    boolean update(Endpoint endpoint, List<InetAddress> answer) {
+        List<InetAddress> addresses = oneFamily(answer);
         List<InetAddress> before = resolved.getOrDefault(endpoint.address(), List.of());
         if (new HashSet<>(before).equals(new HashSet<>(addresses))) {
             return false;
@@ -88,7 +98,7 @@ final class NameExpansion {
 
     private List<InetAddress> lookUp(Endpoint endpoint) {
         try {
-            return List.of(InetAddress.getAllByName(endpoint.host()));
+            return oneFamily(List.of(InetAddress.getAllByName(endpoint.host())));
         } catch (UnknownHostException | SecurityException e) {
             log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); it adds no endpoint until it does",
                     upstream, endpoint.address(), endpoint.host(), e.toString());
@@ -96,15 +106,25 @@ final class NameExpansion {
         }
     }
 
+    /** The addresses of {@code answer} of the first one's family, in answer order. */
+    static List<InetAddress> oneFamily(List<InetAddress> answer) {
+        if (answer.isEmpty()) {
+            return List.of();
+        }
+        Class<? extends InetAddress> family = answer.getFirst().getClass();
+        return answer.stream().filter(address -> address.getClass() == family).toList();
+    }
+
     private static Endpoint member(Endpoint endpoint, InetAddress address) {
         Map<String, String> metadata = new HashMap<>(endpoint.metadata());
-        metadata.put(NAME_LABEL, endpoint.host());
-        return new Endpoint(address.getHostAddress(), endpoint.port(), endpoint.weight(), endpoint.zone(), metadata);
+        metadata.put(UpstreamConfig.DNS_NAME_LABEL, endpoint.host());
+        return new Endpoint(NetUtil.toAddressString(address), endpoint.port(), endpoint.weight(), endpoint.zone(),
+                metadata);
     }
 
     private static List<String> describe(Set<InetAddress> addresses) {
         List<String> text = new ArrayList<>();
-        addresses.forEach(address -> text.add(address.getHostAddress()));
+        addresses.forEach(address -> text.add(NetUtil.toAddressString(address)));
         text.sort(null);
         return text;
     }

@@ -82,6 +82,8 @@ public final class Upstream implements AutoCloseable {
     /** The members that {@code resolve: all} endpoints stand for. Control path. */
     private final NameExpansion expansion;
     private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
+    /** Told on the control path after DNS changed the members; a reload tells its own listeners. */
+    private volatile Runnable membersChanged = () -> { };
     private final Map<EventExecutor, ConnectionPool> pools = new IdentityHashMap<>();
 
     private Upstream(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
@@ -236,6 +238,14 @@ public final class Upstream implements AutoCloseable {
     }
 
     /** Registers a listener for health checks and transitions; called on the control thread. */
+    /**
+     * Runs {@code listener} on the control path each time DNS adds or removes members ({@code resolve:
+     * all}), e.g. to forget the metrics of addresses that left. One listener; a later call replaces it.
+     */
+    public void onMembersChanged(Runnable listener) {
+        membersChanged = listener;
+    }
+
     public void addHealthListener(HealthListener listener) {
         events.add(listener);
     }
@@ -329,7 +339,7 @@ public final class Upstream implements AutoCloseable {
     public boolean canUpdateTo(UpstreamConfig next) {
         UpstreamConfig running = config;
         return next.withLiveFields(running.balancer(), running.hashKey(), running.boundedLoadFactor(),
-                running.endpoints()).equals(running);
+                running.endpoints(), running.resolveAll()).equals(running);
     }
 
     /**
@@ -369,6 +379,8 @@ public final class Upstream implements AutoCloseable {
                 addresses.remove(gone.address());
             }
         }
+        // Counters of connections to addresses that left, once those connections are closed.
+        openConnections.entrySet().removeIf(entry -> !now.contains(entry.getKey()) && entry.getValue().get() == 0);
         balancer.setEndpoints(members);
         outliers.sync();
         if (health != null) {
@@ -424,6 +436,7 @@ public final class Upstream implements AutoCloseable {
         public void resolved(Endpoint endpoint, List<InetAddress> addresses) {
             if (expansion.update(endpoint, addresses)) {
                 applyMembers();
+                membersChanged.run();
             }
         }
     }

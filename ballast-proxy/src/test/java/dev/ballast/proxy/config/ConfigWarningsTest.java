@@ -48,6 +48,26 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void warnsThatResolvingAllWithoutRefreshReadsTheAddressesOnceAndThatTheDnsNameLabelIsReplaced() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints:
+                      - { address: api.svc:8080, resolve: all, metadata: { dns_name: mine } }
+                    dns_refresh: 0
+                routes: [{ upstream: api }]
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly(
+                "upstreams.api.endpoints[0].metadata: label 'dns_name' is replaced by the host name on each address"
+                        + " that resolve: all makes an endpoint (line 5)",
+                "upstreams.api.dns_refresh: 0 with resolve: all: the addresses of api.svc:8080 are looked up once,"
+                        + " so instances that come and go are not followed (line 6)");
+    }
+
+    @Test
     void doesNotWarnAboutAHashKeyWhenTheBalancerIsMisspelt() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]

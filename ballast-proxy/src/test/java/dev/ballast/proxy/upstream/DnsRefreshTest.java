@@ -4,6 +4,7 @@ import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
@@ -206,10 +207,15 @@ class DnsRefreshTest {
             get();
         }
 
+        AdminClient admin = AdminClient.of(proxy.adminAddress());
+        String leaving = "\"127.0.0.1:" + first.port() + "\"";
+        assertThat(admin.get("/metrics").body()).contains(leaving);
+
         pointNameAt("127.0.0.2");
         await().atMost(Duration.ofSeconds(10)).until(() -> memberAddresses().equals(List.of("127.0.0.2:" + first.port())));
         assertThat(members().get(0)).as("the address that stays keeps its state").isSameAs(kept);
         await().atMost(Duration.ofSeconds(10)).until(() -> first.openConnections() == 0);
+        assertThat(admin.get("/metrics").body()).as("the series of the address that left are gone").doesNotContain(leaving);
         for (int i = 0; i < 4; i++) {
             assertThat(get()).isEqualTo("second");
         }
@@ -225,6 +231,7 @@ class DnsRefreshTest {
         pointNameAt("127.0.0.1", "127.0.0.2");
         startProxyResolvingAll();
         List<EndpointState> before = members();
+        assertThat(memberAddresses()).containsExactly("127.0.0.1:" + first.port(), "127.0.0.2:" + first.port());
 
         pointNameAt("127.0.0.2", "127.0.0.1"); // a rotated answer: the same set
         long until = System.nanoTime() + Duration.ofMillis(400).toNanos();
@@ -257,6 +264,7 @@ class DnsRefreshTest {
         pointNameAt("127.0.0.1", "127.0.0.2");
         startProxyResolvingAll();
         List<EndpointState> before = members();
+        assertThat(memberAddresses()).containsExactly("127.0.0.1:" + first.port(), "127.0.0.2:" + first.port());
 
         Endpoint reweighed = Endpoint.of(NAME, first.port()).withWeight(5);
         var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(reweighed))
@@ -264,6 +272,25 @@ class DnsRefreshTest {
 
         assertThat(outcome.applied()).as(outcome.toString()).isTrue();
         assertThat(members()).containsExactlyElementsOf(before);
-        assertThat(members()).allSatisfy(member -> assertThat(member.endpoint().weight()).isEqualTo(5));
+        assertThat(members()).allSatisfy(member -> {
+            assertThat(member.endpoint().weight()).isEqualTo(5);
+            assertThat(member.endpoint().metadata()).containsEntry("dns_name", NAME);
+        });
+    }
+
+    @Test
+    void aReloadAddsAnEndpointInPlaceAndAnAddressListedTwiceIsOneEndpoint() throws Exception {
+        pointNameAt("127.0.0.1", "127.0.0.2");
+        startProxyResolvingAll();
+        List<EndpointState> before = members();
+
+        Endpoint byName = Endpoint.of(NAME, first.port()).withWeight(3);
+        Endpoint byAddress = Endpoint.of("127.0.0.2", first.port()); // also one of the name's addresses
+        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN,
+                        List.of(byName, byAddress)).withDnsRefresh(100).withResolveAll(Set.of(byName.address()))),
+                "test").get(10, TimeUnit.SECONDS);
+
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        assertThat(members()).as("updated in place, each address once").containsExactlyElementsOf(before);
     }
 }
