@@ -104,6 +104,7 @@ final class StatusJson {
         json.put("draining", state.isDraining());
         json.put("weight", endpoint.weight());
         json.put("zone", endpoint.zone());
+        json.put("metadata", endpoint.metadata());
         json.put("active_requests", state.active());
         json.put("latency_ewma_ms", Math.round(state.latencyEwmaNanos(now) / 1_000) / 1_000.0);
         json.put("requests", state.requests());

@@ -137,6 +137,7 @@ class AdminApiTest {
             assertThat(first.get("latency_ewma_ms").asDouble()).isPositive();
             assertThat(first.get("recent_errors").asLong()).isZero();
             assertThat(first.get("open_connections").asInt()).isEqualTo(1);
+            assertThat(first.get("metadata").isObject()).as("the endpoint's labels").isTrue();
             assertThat(status.get("events").isArray()).isTrue();
         }
     }

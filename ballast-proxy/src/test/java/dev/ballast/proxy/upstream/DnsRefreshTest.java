@@ -191,6 +191,8 @@ class DnsRefreshTest {
             assertThat(member.endpoint().weight()).as("the endpoint's weight").isEqualTo(3);
             assertThat(member.endpoint().metadata()).containsEntry("dns_name", NAME);
         }
+        assertThat(AdminClient.of(proxy.adminAddress()).get("/status").body()).as("shown in /status")
+                .contains("\"dns_name\"").contains(NAME);
         Set<String> answers = new HashSet<>();
         for (int i = 0; i < 4; i++) {
             answers.add(get());
