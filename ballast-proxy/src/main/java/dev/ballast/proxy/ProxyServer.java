@@ -149,7 +149,12 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                 Scheduler.of(control));
         metrics.watch(upstream);
         events.watch(upstream);
-        upstream.onMembersChanged(() -> retainMetrics(reloader.current()));
+        upstream.onMembersChanged(() -> {
+            LiveConfig live = reloader.current();
+            if (live != null) { // null while the first configuration is still being built
+                retainMetrics(live);
+            }
+        });
         return upstream;
     }
 

@@ -11,8 +11,9 @@ public record HostPort(String host, int port) {
 
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
-    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
-            + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
+    // Leading zeros allowed, as Netty's check and the JDK's parser (which reads them as decimal) allow them.
+    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])\\.){3}"
+            + "(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])");
     private static final String EXPECTED = "host:port, like 127.0.0.1:8080 or [::1]:8080";
 
     /**

@@ -43,5 +43,8 @@ class HostPortTest {
         assertThat(HostPort.parse("10.0.0.256:80").isIpAddress()).as("not an IPv4 address").isFalse();
         assertThat(HostPort.parse("1.2.3:80").isIpAddress()).isFalse();
         assertThat(HostPort.parse("localhost:80").isIpAddress()).isFalse();
+        assertThat(HostPort.parse("010.0.0.1:80").isIpAddress()).as("leading zeros, as the JDK reads them").isTrue();
+        assertThat(HostPort.parse("0.0.0.0:80").isIpAddress()).isTrue();
+        assertThat(HostPort.parse("[fe80::1%eth0]:80").isIpAddress()).as("with a scope").isTrue();
     }
 }

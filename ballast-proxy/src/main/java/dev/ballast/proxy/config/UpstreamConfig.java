@@ -2,9 +2,11 @@ package dev.ballast.proxy.config;
 
 import dev.ballast.core.endpoint.Endpoint;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One entry of {@code upstreams}.
@@ -55,7 +57,7 @@ public record UpstreamConfig(
     public UpstreamConfig {
         endpoints = List.copyOf(endpoints);
         Objects.requireNonNull(resilience, "resilience");
-        resolveAll = Set.copyOf(resolveAll);
+        resolveAll = Collections.unmodifiableSortedSet(new TreeSet<>(resolveAll)); // sorted: GET /config is stable
     }
 
     /** An upstream whose endpoints each use one address of their name. */

@@ -47,7 +47,8 @@ import java.util.function.Supplier;
  * strings are built and no atomic instruction runs. Gauges that describe state (connections,
  * health) are read only at scrape time.
  *
- * <p>Thread-safe. {@link #completed} runs on the event loops; {@link #retain} after each reload.
+ * <p>Thread-safe. {@link #completed} runs on the event loops; {@link #retain} after each reload and
+ * each change of members by DNS.
  */
 public final class ProxyMetrics implements RequestObserver {
 
@@ -253,9 +254,10 @@ public final class ProxyMetrics implements RequestObserver {
     }
 
     /**
-     * After a reload: forgets the series of routes, upstreams and endpoints that are gone, so that
-     * label cardinality stays bounded however many reloads happen. (A request still in flight to a
-     * removed endpoint may bring its series back until the next reload.)
+     * After a reload, or a change of members by DNS: forgets the series of routes, upstreams and
+     * endpoints that are gone, so that label cardinality stays bounded however many reloads and
+     * instances come and go. (A request still in flight to a removed endpoint may bring its series
+     * back until the next such change.)
      */
     public void retain(Collection<Route> routes, Collection<Upstream> upstreams) {
         Set<List<String>> routePairs = new HashSet<>();

@@ -154,7 +154,8 @@ final class DnsRefresh implements AutoCloseable {
         failures.forEach((endpoint, problem) -> {
             if (failing.add(endpoint.address())) {
                 log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); keeping {}", upstream, endpoint.address(),
-                        endpoint.host(), problem, target.resolvesAll(endpoint) ? "its last addresses"
+                        endpoint.host(), problem, target.resolvesAll(endpoint)
+                                ? (target.unresolved(endpoint) ? "no address yet" : "its last addresses")
                                 : describe(target.current(endpoint)));
             }
         });

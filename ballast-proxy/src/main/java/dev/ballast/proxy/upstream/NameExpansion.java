@@ -47,10 +47,12 @@ final class NameExpansion {
     /**
      * The members of {@code config}: its endpoints, with every {@code resolve: all} one replaced by a
      * member per address. An address listed twice (by two names, or by a name and an endpoint) is one
-     * member, the first. Names seen for the first time are looked up now; names no longer configured
-     * are forgotten.
+     * member, the first. Names seen for the first time are looked up now, and so are names without an
+     * address when {@code lookUpUnresolved} (at a reload, which may be the only look with {@code
+     * dns_refresh: 0}; not when DNS itself changed the members, so one slow name does not hold up the
+     * control path for the others). Names no longer configured are forgotten.
      */
-    List<Endpoint> members(UpstreamConfig config) {
+    List<Endpoint> members(UpstreamConfig config, boolean lookUpUnresolved) {
         resolved.keySet().retainAll(config.resolveAll());
         Map<String, Endpoint> members = new LinkedHashMap<>();
         for (Endpoint endpoint : config.endpoints()) {
@@ -59,7 +61,7 @@ final class NameExpansion {
                 continue;
             }
             List<InetAddress> addresses = resolved.get(endpoint.address());
-            if (addresses == null || addresses.isEmpty()) {
+            if (addresses == null || (addresses.isEmpty() && lookUpUnresolved)) {
                 addresses = lookUp(endpoint);
                 resolved.put(endpoint.address(), addresses);
             }
@@ -118,6 +120,7 @@ final class NameExpansion {
     private static Endpoint member(Endpoint endpoint, InetAddress address) {
         Map<String, String> metadata = new HashMap<>(endpoint.metadata());
         metadata.put(UpstreamConfig.DNS_NAME_LABEL, endpoint.host());
+        // The short form, as a user would write it; an IPv6 scope (link-local only) is not kept.
         return new Endpoint(NetUtil.toAddressString(address), endpoint.port(), endpoint.weight(), endpoint.zone(),
                 metadata);
     }

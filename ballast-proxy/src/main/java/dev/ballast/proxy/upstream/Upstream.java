@@ -99,7 +99,7 @@ public final class Upstream implements AutoCloseable {
                 .build();
         this.responseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.responseTimeoutMillis());
         this.expansion = new NameExpansion(config.name());
-        List<Endpoint> members = expansion.members(config);
+        List<Endpoint> members = expansion.members(config, true);
         for (Endpoint endpoint : members) {
             addresses.put(endpoint.address(), new InetSocketAddress(endpoint.host(), endpoint.port()));
         }
@@ -237,7 +237,6 @@ public final class Upstream implements AutoCloseable {
         return retries.sum();
     }
 
-    /** Registers a listener for health checks and transitions; called on the control thread. */
     /**
      * Runs {@code listener} on the control path each time DNS adds or removes members ({@code resolve:
      * all}), e.g. to forget the metrics of addresses that left. One listener; a later call replaces it.
@@ -246,6 +245,7 @@ public final class Upstream implements AutoCloseable {
         membersChanged = listener;
     }
 
+    /** Registers a listener for health checks and transitions; called on the control thread. */
     public void addHealthListener(HealthListener listener) {
         events.add(listener);
     }
@@ -357,16 +357,18 @@ public final class Upstream implements AutoCloseable {
                     BalancerOptions.defaults().withBoundedLoad(next.boundedLoadFactor())));
         }
         config = next;
-        applyMembers();
+        applyMembers(true);
     }
 
     /**
      * Makes the balancer's members what the configuration and the last lookups of {@code resolve: all}
      * names say. Members that stay keep their state; removed ones finish their requests in flight and
      * their pooled connections close. Control path only.
+     *
+     * @param lookUpUnresolved look {@code resolve: all} names without an address up again now (a reload)
      */
-    private void applyMembers() {
-        List<Endpoint> members = expansion.members(config);
+    private void applyMembers(boolean lookUpUnresolved) {
+        List<Endpoint> members = expansion.members(config, lookUpUnresolved);
         Set<String> now = new HashSet<>();
         for (Endpoint endpoint : members) {
             addressOf(endpoint); // resolved here, on the control path, never on an event loop
@@ -379,7 +381,8 @@ public final class Upstream implements AutoCloseable {
                 addresses.remove(gone.address());
             }
         }
-        // Counters of connections to addresses that left, once those connections are closed.
+        // Counters of addresses that left: those with no connection open now (the others' pooled
+        // connections close after this, so a later rebuild drops their counters).
         openConnections.entrySet().removeIf(entry -> !now.contains(entry.getKey()) && entry.getValue().get() == 0);
         balancer.setEndpoints(members);
         outliers.sync();
@@ -435,7 +438,7 @@ public final class Upstream implements AutoCloseable {
         @Override
         public void resolved(Endpoint endpoint, List<InetAddress> addresses) {
             if (expansion.update(endpoint, addresses)) {
-                applyMembers();
+                applyMembers(false);
                 membersChanged.run();
             }
         }
