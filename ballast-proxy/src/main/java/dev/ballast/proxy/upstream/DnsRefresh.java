@@ -1,8 +1,8 @@
 package dev.ballast.proxy.upstream;
 
+import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.time.Scheduler;
-import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,8 +75,9 @@ final class DnsRefresh implements AutoCloseable {
         this.target = target;
     }
 
+    /** True for a host name, false for an IP address: the configuration's rule ({@link HostPort#isIpAddress}). */
     static boolean isHostName(String host) {
-        return !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
+        return !new HostPort(host, 0).isIpAddress();
     }
 
     /**
