@@ -46,7 +46,8 @@ public final class UpstreamReader {
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata", "resolve");
     private static final List<String> RESOLVE_MODES = List.of("one", "all");
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
-    private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata, resolve";
+    private static final String ENDPOINT_EXPECTED =
+            "host:port, or a mapping with address, weight, zone, metadata, resolve";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
     private static final String NAME_EXPECTED = "letters, digits, '-' and '_', up to 63 characters";
     private static final String HASH_KEY_EXPECTED = "header:NAME, cookie:NAME, query:NAME, client-ip or path";

@@ -92,17 +92,20 @@ public record UpstreamConfig(
     public UpstreamConfig withLiveFields(String newBalancer, HashKey newHashKey, double newBoundedLoadFactor,
                                          List<Endpoint> newEndpoints, Set<String> newResolveAll) {
         return new UpstreamConfig(name, newBalancer, newHashKey, newBoundedLoadFactor, newEndpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, newResolveAll);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis,
+                newResolveAll);
     }
 
     public UpstreamConfig withResilience(ResilienceConfig newResilience) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience, dnsRefreshMillis, resolveAll);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience, dnsRefreshMillis,
+                resolveAll);
     }
 
     public UpstreamConfig withDnsRefresh(long newDnsRefreshMillis) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, newDnsRefreshMillis, resolveAll);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, newDnsRefreshMillis,
+                resolveAll);
     }
 
     /** This upstream with {@code addresses} (endpoint addresses) marked {@code resolve: all}. */

@@ -33,9 +33,9 @@ final class UpstreamReader {
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata", "resolve");
     /** {@code resolve}: {@code one} (the default) uses one address of the name, {@code all} every one. */
     private static final List<String> RESOLVE_MODES = List.of("one", "all");
-
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
-    private static final String ENDPOINT_EXPECTED = "host:port, or a mapping with address, weight, zone, metadata, resolve";
+    private static final String ENDPOINT_EXPECTED =
+            "host:port, or a mapping with address, weight, zone, metadata, resolve";
 
     private UpstreamReader() {
     }
@@ -137,7 +137,7 @@ final class UpstreamReader {
         });
     }
 
-    /** The endpoints of {@code section}; adds the addresses of those marked {@code resolve: all} to {@code resolveAll}. */
+    /** The endpoints of {@code section}; those marked {@code resolve: all} also go into {@code resolveAll}. */
     private static List<Endpoint> endpoints(Section section, Set<String> resolveAll) {
         Optional<Value> endpointsValue = section.get("endpoints");
         List<Value> items = endpointsValue.isEmpty() ? List.of()
@@ -184,8 +184,8 @@ final class UpstreamReader {
             } else {
                 resolveAll.add(address.get().toString());
                 if (metadata.containsKey(UpstreamConfig.DNS_NAME_LABEL)) {
-                    section.get("metadata").orElseThrow().warn("label '" + UpstreamConfig.DNS_NAME_LABEL + "' is replaced by the"
-                            + " host name on each address that resolve: all makes an endpoint");
+                    section.get("metadata").orElseThrow().warn("label '" + UpstreamConfig.DNS_NAME_LABEL
+                            + "' is replaced by the host name on each address that resolve: all makes an endpoint");
                 }
             }
         }

@@ -214,10 +214,12 @@ class DnsRefreshTest {
         assertThat(admin.get("/metrics").body()).contains(leaving);
 
         pointNameAt("127.0.0.2");
-        await().atMost(Duration.ofSeconds(10)).until(() -> memberAddresses().equals(List.of("127.0.0.2:" + first.port())));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> memberAddresses().equals(List.of("127.0.0.2:" + first.port())));
         assertThat(members().get(0)).as("the address that stays keeps its state").isSameAs(kept);
         await().atMost(Duration.ofSeconds(10)).until(() -> first.openConnections() == 0);
-        assertThat(admin.get("/metrics").body()).as("the series of the address that left are gone").doesNotContain(leaving);
+        assertThat(admin.get("/metrics").body()).as("the series of the address that left are gone")
+                .doesNotContain(leaving);
         for (int i = 0; i < 4; i++) {
             assertThat(get()).isEqualTo("second");
         }
@@ -269,8 +271,9 @@ class DnsRefreshTest {
         assertThat(memberAddresses()).containsExactly("127.0.0.1:" + first.port(), "127.0.0.2:" + first.port());
 
         Endpoint reweighed = Endpoint.of(NAME, first.port()).withWeight(5);
-        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(reweighed))
-                .withDnsRefresh(100).withResolveAll(Set.of(reweighed.address()))), "test").get(10, TimeUnit.SECONDS);
+        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN,
+                        List.of(reweighed)).withDnsRefresh(100).withResolveAll(Set.of(reweighed.address()))),
+                "test").get(10, TimeUnit.SECONDS);
 
         assertThat(outcome.applied()).as(outcome.toString()).isTrue();
         assertThat(members()).containsExactlyElementsOf(before);
