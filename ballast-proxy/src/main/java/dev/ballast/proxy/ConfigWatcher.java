@@ -1,12 +1,12 @@
 package dev.ballast.proxy;
 
+import dev.ballast.proxy.config.ConfigFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
@@ -62,11 +62,20 @@ final class ConfigWatcher implements AutoCloseable {
                 byte[] now = read();
                 if (now != null && !Arrays.equals(now, lastSeen)) {
                     lastSeen = now;
-                    reload.run();
+                    reloadQuietly();
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException stopped) {
             // closed
+        }
+    }
+
+    /** A reload that throws is logged: the watcher must outlive it, or later saves go unseen. */
+    private void reloadQuietly() {
+        try {
+            reload.run();
+        } catch (RuntimeException e) {
+            log.error("reload after a change of {} failed: {}", file, e.toString());
         }
     }
 
@@ -75,10 +84,13 @@ final class ConfigWatcher implements AutoCloseable {
         key.reset();
     }
 
-    /** The file's bytes, or null while it cannot be read (mid-rename, deleted): no reload then. */
+    /**
+     * The file's bytes (up to just past the size limit: a file over it is seen to change, and its reload
+     * is refused), or null while it cannot be read (mid-rename, deleted): no reload then.
+     */
     private byte[] read() {
         try {
-            return Files.readAllBytes(file);
+            return ConfigFile.readCapped(file);
         } catch (IOException e) {
             return null;
         }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
 /** The {@code ballast} command line: {@code run}, {@code validate}, {@code demo}, {@code version}. */
 @Command(name = "ballast",
         description = "Ballast: an HTTP reverse proxy and load balancer.",
+        mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -34,6 +35,14 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         return new CommandLine(new Main());
+    }
+
+    /** {@code ballast --version}, as {@code ballast version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"ballast " + VersionCommand.version()};
+        }
     }
 
     @Override

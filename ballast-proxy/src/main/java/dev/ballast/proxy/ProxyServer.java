@@ -1,5 +1,6 @@
 package dev.ballast.proxy;
 
+import dev.ballast.core.config.HostPort;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.accesslog.AccessLog;
 import dev.ballast.proxy.accesslog.LiveAccessLog;
@@ -191,11 +192,19 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     }
 
     private Channel bindOrFail(ServerBootstrap bootstrap, String host, int port, String what) {
+        String address = new HostPort(host, port).toString();
+        InetSocketAddress socket = new InetSocketAddress(host, port);
+        if (socket.isUnresolved()) {
+            closeListeners();
+            throw new IllegalStateException("cannot bind " + what + " on " + address + ": the host name '" + host
+                    + "' does not resolve to an address of this machine");
+        }
         try {
-            return bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+            return bootstrap.bind(socket).sync().channel();
         } catch (Exception e) {
             closeListeners();
-            throw new IllegalStateException("cannot bind " + what + " on " + host + ":" + port + ": " + e.getMessage(), e);
+            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new IllegalStateException("cannot bind " + what + " on " + address + ": " + reason, e);
         }
     }
 

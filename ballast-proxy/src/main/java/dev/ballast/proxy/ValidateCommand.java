@@ -1,5 +1,6 @@
 package dev.ballast.proxy;
 
+import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
@@ -11,7 +12,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -45,7 +45,7 @@ public final class ValidateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String yaml;
         try {
-            yaml = Files.readString(config);
+            yaml = ConfigFile.read(config);
         } catch (IOException e) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("error: " + new ConfigProblem(config.toString(), ConfigLoader.readFailure(e), 0).format());

@@ -39,6 +39,17 @@ class MainTest {
     }
 
     @Test
+    void answersTheStandardHelpAndVersionOptions() {
+        assertThat(capture(Main.commandLine()).execute("--version")).isZero();
+        assertThat(out.toString().trim()).isEqualTo("ballast dev");
+        out.getBuffer().setLength(0);
+
+        assertThat(capture(Main.commandLine()).execute("--help")).isZero();
+        assertThat(out.toString()).contains("run", "validate", "demo");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
     void listsTheSubcommandsAndPointsNewcomersAtDemo() {
         int code = capture(Main.commandLine()).execute();
 

@@ -295,6 +295,23 @@ class ReloadTest {
     }
 
     @Test
+    void aFileSavedFarTooLargeIsRejectedAndTheWatcherStillSeesTheNextSave() throws Exception {
+        proxy = ProxyServer.start(ConfigFiles.write(file, variant(0)), file, true);
+        try (var huge = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            huge.setLength(300L << 20); // sparse: a wrong file moved over the config, as a disk image would be
+        }
+
+        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
+        assertThat(outcome.applied()).isFalse();
+        assertThat(outcome.errors()).singleElement().asString().contains("larger than 4 MiB");
+        assertThat(proxy.generation()).isEqualTo(1);
+
+        Files.writeString(file, variant(2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.generation() == 2);
+        assertThat(proxy.upstreams().get("api").balancer().members()).hasSize(3);
+    }
+
+    @Test
     void listenerChangesNeedARestartAndTheReloadSaysSo() throws Exception {
         start(variant(0));
         int port = proxy.listenerAddresses().get(0).getPort();

@@ -3,11 +3,17 @@ package dev.ballast.core.config;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Duration text: a whole number with a unit ({@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}), or {@code 0}. */
+/**
+ * Duration text: a whole number with a unit ({@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}), or {@code 0};
+ * at most {@link #MAX_MILLIS}, so that no key's value overflows when code turns it into nanoseconds
+ * or adds it to a clock reading.
+ */
 public final class Durations {
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
     public static final String EXPECTED = "a duration like 250ms, 2s, 1m or 1h";
+    /** A year: longer than any timeout or interval means, and far from where nanoseconds overflow (292 years). */
+    public static final long MAX_MILLIS = 8_760 * 3_600_000L;
 
     private Durations() {
     }
@@ -25,12 +31,16 @@ public final class Durations {
             throw new IllegalArgumentException(hint + " (expected: " + EXPECTED + ")");
         }
         long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
+        long millis = switch (m.group(2)) {
             case "ms" -> amount;
             case "s" -> amount * 1_000;
             case "m" -> amount * 60_000;
             default -> amount * 3_600_000;
         };
+        if (millis > MAX_MILLIS) {
+            throw new IllegalArgumentException("'" + trimmed + "' is too long (expected: at most 8760h, a year)");
+        }
+        return millis;
     }
 
     /**

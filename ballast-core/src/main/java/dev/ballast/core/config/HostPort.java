@@ -61,6 +61,10 @@ public record HostPort(String host, int port) {
             if (!HOST_NAME.matcher(host).matches()) {
                 throw new IllegalArgumentException("'" + host + "' is not a host name or IP address");
             }
+            if (!IPV4.matcher(host).matches() && isDigits(host.substring(host.lastIndexOf('.') + 1))) {
+                // No host name ends in an all-numeric label (RFC 3696 §2): this is a mistyped address.
+                throw new IllegalArgumentException("'" + host + "' is not a valid IPv4 address");
+            }
         }
         String range = minPort + "..65535";
         if (port.isEmpty() || port.length() > 9 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
@@ -71,6 +75,10 @@ public record HostPort(String host, int port) {
             throw new IllegalArgumentException("port " + number + " out of range (expected: " + range + ")");
         }
         return new HostPort(host, number);
+    }
+
+    private static boolean isDigits(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     /** True when the host is an IP address (IPv4, or IPv6 as given in brackets), false for a host name. */

@@ -29,6 +29,19 @@ class DurationsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis(text)).withMessage(message);
     }
 
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource({"8760h, 31536000000", "525600m, 31536000000"})
+    void acceptsUpToAYear(String text, long millis) {
+        assertThat(Durations.parseMillis(text)).isEqualTo(millis);
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource({"8761h", "3000000h", "999999999999h", "31536000001ms"})
+    void refusesMoreThanAYearSoThatNoTimeoutOverflows(String text) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis(text))
+                .withMessage("'" + text + "' is too long (expected: at most 8760h, a year)");
+    }
+
     @Test
     void aPositiveDurationRefusesZeroWhereZeroMayBeAllowed() {
         assertThat(Durations.parseMillis("0", 0)).isZero();

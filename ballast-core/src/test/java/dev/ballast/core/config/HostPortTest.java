@@ -40,11 +40,17 @@ class HostPortTest {
         assertThat(HostPort.parse("10.0.0.7:80").isIpAddress()).isTrue();
         assertThat(HostPort.parse("[fd00::1]:80").isIpAddress()).isTrue();
         assertThat(HostPort.parse("api.svc.cluster.local:80").isIpAddress()).isFalse();
-        assertThat(HostPort.parse("10.0.0.256:80").isIpAddress()).as("not an IPv4 address").isFalse();
-        assertThat(HostPort.parse("1.2.3:80").isIpAddress()).isFalse();
         assertThat(HostPort.parse("localhost:80").isIpAddress()).isFalse();
         assertThat(HostPort.parse("010.0.0.1:80").isIpAddress()).as("leading zeros, as the JDK reads them").isTrue();
         assertThat(HostPort.parse("0.0.0.0:80").isIpAddress()).isTrue();
         assertThat(HostPort.parse("[fe80::1%eth0]:80").isIpAddress()).as("with a scope").isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"256.1.1.1:80, 256.1.1.1", "10.0.0.256:80, 10.0.0.256", "1.2.3:80, 1.2.3", "1.2.3.4.5:80, 1.2.3.4.5",
+            "10:80, 10", "api.example.7:80, api.example.7"})
+    void rejectsAMistypedIpv4AddressRatherThanTakeItForAName(String text, String host) {
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse(text))
+                .withMessage("'" + host + "' is not a valid IPv4 address");
     }
 }

@@ -25,6 +25,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +99,12 @@ public final class AdminApi {
     }
 
     /** An answer: status, content type and body. */
-    private record Reply(HttpResponseStatus status, String contentType, byte[] body) {
+    /** @param allow the methods a 405 names in its {@code Allow} header (RFC 9110 §15.5.6), else null */
+    private record Reply(HttpResponseStatus status, String contentType, byte[] body, String allow) {
+
+        Reply(HttpResponseStatus status, String contentType, byte[] body) {
+            this(status, contentType, body, null);
+        }
 
         static Reply text(HttpResponseStatus status, String text) {
             return new Reply(status, TEXT, text.getBytes(StandardCharsets.UTF_8));
@@ -114,7 +121,7 @@ public final class AdminApi {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
             if (request.decoderResult().isFailure()) {
-                send(ctx, false, Reply.text(HttpResponseStatus.BAD_REQUEST, "bad request\n"));
+                send(ctx, false, undecodable(request.decoderResult().cause()));
                 return;
             }
             if (!authorized(request)) {
@@ -124,7 +131,15 @@ public final class AdminApi {
                 write(ctx, keepAlive, response);
                 return;
             }
-            String path = new QueryStringDecoder(request.uri()).path();
+            QueryStringDecoder target = new QueryStringDecoder(request.uri());
+            String path;
+            try {
+                path = target.path();
+            } catch (IllegalArgumentException malformed) {
+                send(ctx, keepAlive, Reply.text(HttpResponseStatus.BAD_REQUEST,
+                        "bad request: the path is not valid percent-encoding\n"));
+                return;
+            }
             HttpMethod method = request.method();
             boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
             boolean post = method.equals(HttpMethod.POST);
@@ -153,7 +168,7 @@ public final class AdminApi {
                     if (!post) {
                         yield notAllowed("POST");
                     }
-                    CompletableFuture<Reply> drain = drain(path);
+                    CompletableFuture<Reply> drain = drain(target.rawPath());
                     answerLater(ctx, keepAlive, drain);
                     yield null;
                 }
@@ -211,16 +226,23 @@ public final class AdminApi {
             });
         }
 
-        /** {@code /upstreams/{name}/endpoints/{address}/drain|enable}, on the control path. */
-        private CompletableFuture<Reply> drain(String path) {
-            String[] parts = path.substring(1).split("/", -1);
+        /**
+         * {@code /upstreams/{name}/endpoints/{address}/drain|enable}, on the control path. Split before
+         * decoding, so that an escaped slash stays inside its segment.
+         */
+        private CompletableFuture<Reply> drain(String rawPath) {
+            String[] parts = rawPath.substring(1).split("/", -1);
+            for (int i = 0; i < parts.length; i++) {
+                parts[i] = QueryStringDecoder.decodeComponent(parts[i]); // valid: the whole path decoded
+            }
+            String path = String.join("/", parts);
             if (parts.length != 5 || !parts[2].equals("endpoints")
                     || !(parts[4].equals("drain") || parts[4].equals("enable"))) {
                 return CompletableFuture.completedFuture(Reply.text(HttpResponseStatus.NOT_FOUND,
                         "no admin endpoint " + path + " (expected: /upstreams/{name}/endpoints/{host:port}/drain or /enable)\n"));
             }
-            String name = QueryStringDecoder.decodeComponent(parts[1]);
-            String address = QueryStringDecoder.decodeComponent(parts[3]);
+            String name = parts[1];
+            String address = parts[3];
             boolean draining = parts[4].equals("drain");
             return CompletableFuture.supplyAsync(() -> {
                 Upstream upstream = proxy.upstreams().get(name);
@@ -258,7 +280,19 @@ public final class AdminApi {
         }
 
         private Reply notAllowed(String allowed) {
-            return Reply.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use " + allowed + "\n");
+            return new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT,
+                    ("use " + allowed + "\n").getBytes(StandardCharsets.UTF_8), allowed.equals("GET") ? "GET, HEAD" : allowed);
+        }
+
+        /** A request the decoder refused, answered as the proxy's listeners answer it. */
+        private Reply undecodable(Throwable cause) {
+            return switch (cause) {
+                case TooLongHttpLineException line -> Reply.text(HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                        "414 URI Too Long\n");
+                case TooLongHttpHeaderException header -> Reply.text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "431 Request Header Fields Too Large\n");
+                default -> Reply.text(HttpResponseStatus.BAD_REQUEST, "bad request\n");
+            };
         }
 
         private void send(ChannelHandlerContext ctx, boolean keepAlive, Reply reply) {
@@ -272,6 +306,9 @@ public final class AdminApi {
                     .set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length)
                     .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+            if (reply.allow() != null) {
+                response.headers().set(HttpHeaderNames.ALLOW, reply.allow());
+            }
             return response;
         }
 

@@ -1,5 +1,6 @@
 package dev.ballast.proxy.admin;
 
+import dev.ballast.core.resilience.RetryPolicy;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.BeanDescription;
@@ -61,6 +62,13 @@ final class AdminJson {
         SimpleModule module = new SimpleModule("ballast-admin");
         module.addSerializer(Pattern.class, ToStringSerializer.instance);
         module.addSerializer(Instant.class, ToStringSerializer.instance);
+        module.addSerializer(RetryPolicy.Condition.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(RetryPolicy.Condition value, JsonGenerator json, SerializerProvider provider)
+                    throws IOException {
+                json.writeString(value.configName()); // as retry_on spells it, not the Java name
+            }
+        });
         module.addSerializer(Duration.class, new JsonSerializer<>() {
             @Override
             public void serialize(Duration value, JsonGenerator json, SerializerProvider provider) throws IOException {

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  */
 final class ByteSizes {
 
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KiB|MiB|GiB)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
     static final String EXPECTED = "bytes, or a size like 16KiB, 1MiB or 1GiB";
 
     private ByteSizes() {
@@ -21,6 +21,9 @@ final class ByteSizes {
         Matcher m = SIZE.matcher(trimmed);
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + trimmed + "' is not a size (expected: " + EXPECTED + ")");
+        }
+        if (m.group(1).length() > 18) { // past what a long holds, whatever the unit
+            throw new IllegalArgumentException("'" + trimmed + "' is too large");
         }
         long amount = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "B" : m.group(2);

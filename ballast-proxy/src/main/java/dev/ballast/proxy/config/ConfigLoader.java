@@ -1,10 +1,6 @@
 package dev.ballast.proxy.config;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.function.Function;
 
@@ -24,7 +20,7 @@ public final class ConfigLoader {
     public static ConfigResult load(Path file) {
         String yaml;
         try {
-            yaml = Files.readString(file);
+            yaml = ConfigFile.read(file);
         } catch (IOException e) {
             Problems problems = new Problems(file.toString());
             problems.error(file.toString(), 0, readFailure(e));
@@ -56,12 +52,6 @@ public final class ConfigLoader {
 
     /** Why a file could not be read, in words: "cannot read: no such file". */
     public static String readFailure(IOException e) {
-        String reason = switch (e) {
-            case NoSuchFileException missing -> "no such file";
-            case AccessDeniedException denied -> "permission denied";
-            case CharacterCodingException coding -> "not UTF-8 text";
-            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        };
-        return "cannot read: " + reason;
+        return ConfigFile.failure(e);
     }
 }

@@ -5,9 +5,11 @@ import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.resilience.RetryPolicy;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code upstreams.NAME.retries}. A value (equal configs compare equal), turned into the core's
@@ -35,8 +37,9 @@ public record RetryConfig(
     public static final Backoff DEFAULT_BACKOFF = Backoff.exponential(Duration.ofMillis(25), Duration.ofMillis(250));
 
     public RetryConfig {
-        retryOn = retryOn.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(retryOn));
-        retryStatuses = Set.copyOf(retryStatuses);
+        // Sorted copies, so /config lists them in a stable order.
+        retryOn = retryOn.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(retryOn));
+        retryStatuses = Collections.unmodifiableSet(new TreeSet<>(retryStatuses));
         Objects.requireNonNull(perTryTimeout, "perTryTimeout");
         Objects.requireNonNull(backoff, "backoff");
     }

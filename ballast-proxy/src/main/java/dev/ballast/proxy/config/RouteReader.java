@@ -96,6 +96,10 @@ final class RouteReader {
 
     private static Optional<String> host(Value value) {
         return value.word(HOST_EXPECTED).map(text -> text.toLowerCase(Locale.ROOT)).filter(host -> {
+            if (!host.startsWith("[") && host.indexOf(':') != host.lastIndexOf(':')) {
+                value.error("'" + host + "' is an IPv6 address without brackets (expected: [" + host + "])");
+                return false;
+            }
             boolean hasPort = host.startsWith("[") ? host.contains("]:") : host.contains(":");
             if (hasPort) {
                 value.error("'" + host + "' includes a port (expected: " + HOST_EXPECTED

@@ -102,6 +102,30 @@ class AdminApiTest {
         assertThat(admin.post("/healthz").statusCode()).isEqualTo(405);
         assertThat(admin.get("/nope").statusCode()).isEqualTo(404);
         assertThat(admin.get("/reload").statusCode()).as("reload changes things: POST only").isEqualTo(405);
+        assertThat(admin.get("/reload").headers().firstValue("allow")).hasValue("POST");
+        assertThat(admin.post("/status").headers().firstValue("allow")).hasValue("GET, HEAD");
+    }
+
+    @Test
+    void answersMalformedAndOversizedRequestsWithTheirStatusNotASilentClose() throws Exception {
+        try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
+            RawHttp.Response badEscape = client.send("GET /status%zz HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(badEscape.status()).isEqualTo(400);
+            assertThat(badEscape.text()).contains("percent-encoding");
+
+            RawHttp.Response badDrain = client.send("POST /upstreams/api/endpoints/%zz/drain HTTP/1.1\r\n"
+                    + "Host: x\r\nContent-Length: 0\r\n\r\n").read();
+            assertThat(badDrain.status()).isEqualTo(400);
+        }
+        try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
+            String big = "x".repeat(20_000);
+            assertThat(client.send("GET /status HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n").read().status())
+                    .isEqualTo(431);
+        }
+        try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
+            assertThat(client.send("GET /" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n").read().status())
+                    .isEqualTo(414);
+        }
     }
 
     @Test
@@ -198,6 +222,8 @@ class AdminApiTest {
         assertThat(config.at("/transport").asText()).isEqualTo("epoll");
         assertThat(config.at("/access_log/enabled").asBoolean()).isFalse();
         assertThat(config.at("/admin/token").isNull()).isTrue();
+        assertThat(config.at("/upstreams/api/resilience/retries/retry_on").toString())
+                .as("as the file spells it").isEqualTo("[\"connect-failure\",\"reset\"]");
     }
 
     @Test

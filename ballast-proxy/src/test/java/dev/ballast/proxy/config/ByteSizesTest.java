@@ -23,7 +23,7 @@ class ByteSizesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"999999999999999GiB"})
+    @CsvSource({"999999999999999GiB", "1234567890123456789", "99999999999999999999999KiB"})
     void rejectsASizeThatOverflows(String text) {
         assertThatIllegalArgumentException().isThrownBy(() -> ByteSizes.parseBytes(text))
                 .withMessage("'" + text + "' is too large");

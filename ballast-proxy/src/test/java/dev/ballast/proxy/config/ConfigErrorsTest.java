@@ -337,6 +337,21 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void saysAnUnbracketedIpv6HostIsOneAndAMistypedIpv4ListenerIsNoName() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 256.1.1.1:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                routes:
+                  - match: { host: "::1" }
+                    upstream: api
+                """)).containsExactly(
+                "listeners[0].address: '256.1.1.1' is not a valid IPv4 address (line 1)",
+                "routes[0].match.host: '::1' is an IPv6 address without brackets (expected: [::1]) (line 6)");
+    }
+
+    @Test
     void reportsUnknownAliasesAndMergeKeys() {
         assertThat(errors("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]

@@ -90,7 +90,26 @@ class ValidateCommandTest {
     @Test
     void exitsTwoWhenTheConfigPathIsADirectory() {
         assertThat(validate("-c", dir.toString())).isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: " + dir + ": cannot read: ").doesNotContain("Exception");
+        assertThat(err.toString())
+                .isEqualTo("error: " + dir + ": cannot read: it is a directory (expected: a YAML file)\n");
+    }
+
+    @Test
+    void exitsTwoForAnEmptyFileName() {
+        assertThat(validate("-c", "")).isEqualTo(2);
+        assertThat(err.toString()).contains("cannot read: no file name given");
+    }
+
+    @Test
+    void refusesAFileTooLargeToBeAConfigurationWithoutReadingItWhole() throws IOException {
+        Path huge = dir.resolve("huge.yaml");
+        try (var file = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            file.setLength(ConfigFile.MAX_BYTES + 1L); // sparse: no disk used
+        }
+
+        assertThat(validate("-c", huge.toString())).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + huge
+                + ": cannot read: larger than 4 MiB, which no configuration is (is it the right file?)\n");
     }
 
     @Test

@@ -1,0 +1,42 @@
+package dev.ballast.proxy.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
+
+class ConfigFileTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsAFileOfExactlyTheLimitAndRefusesOneByteMore() throws IOException {
+        Path file = dir.resolve("ballast.yaml");
+        Files.writeString(file, "x".repeat(ConfigFile.MAX_BYTES));
+
+        assertThat(ConfigFile.read(file)).hasSize(ConfigFile.MAX_BYTES);
+
+        Files.writeString(file, "x", java.nio.file.StandardOpenOption.APPEND);
+        assertThatIOException().isThrownBy(() -> ConfigFile.read(file))
+                .satisfies(e -> assertThat(ConfigLoader.readFailure(e)).startsWith("cannot read: larger than 4 MiB"));
+    }
+
+    @Test
+    void readsOnlyJustPastTheLimitOfAnEndlessFile() throws IOException {
+        assertThat(ConfigFile.readCapped(Path.of("/dev/zero"))).hasSize(ConfigFile.MAX_BYTES + 1);
+    }
+
+    @Test
+    void refusesTextThatIsNotUtf8() throws IOException {
+        Path file = Files.write(dir.resolve("latin1.yaml"), new byte[] {'a', ':', ' ', (byte) 0xE9});
+
+        assertThatIOException().isThrownBy(() -> ConfigFile.read(file))
+                .satisfies(e -> assertThat(ConfigLoader.readFailure(e)).isEqualTo("cannot read: not UTF-8 text"));
+    }
+}
