@@ -25,12 +25,17 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     private static final Logger log = LoggerFactory.getLogger(BackendHandler.class);
 
+    private final UpstreamCodec.ResponseDecoder responses;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
     private boolean awaitingResponse;
     private long deadlineNanos;
     private boolean checkScheduled;
     private long checkAtNanos;
+
+    BackendHandler(UpstreamCodec.ResponseDecoder responses) {
+        this.responses = responses;
+    }
 
     static BackendHandler of(Channel channel) {
         return (BackendHandler) channel.pipeline().last();
@@ -66,6 +71,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
         checkScheduled = true;
         checkAtNanos = System.nanoTime() + delayNanos;
         ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** True when the upstream sent more than the response just ended: the connection must not be reused. */
+    boolean sentBeyondTheResponse() {
+        return responses.hasBytesBeyondTheResponse();
     }
 
     /** A response head arrived: the timeout no longer applies. */

@@ -715,8 +715,8 @@ final class Exchange implements PickContext, ConnectCallback {
         if (!requestComplete) {
             closeClient = true; // the upstream answered before the whole body came: the rest is unread
         }
-        // Reuse only a connection whose exchange ended cleanly on both sides.
-        boolean reusable = upstreamKeepAlive && requestSent;
+        // Reuse only a connection whose exchange ended cleanly on both sides, with nothing unasked-for behind it.
+        boolean reusable = upstreamKeepAlive && requestSent && backend != null && !backend.sentBeyondTheResponse();
         giveBackConnection(reusable);
         upstream.outliers().record(endpoint, Outcome.ofStatus(status));
         releaseEndpoint();

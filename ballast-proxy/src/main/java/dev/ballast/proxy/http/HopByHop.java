@@ -33,6 +33,13 @@ final class HopByHop {
             HttpHeaderNames.PROXY_AUTHORIZATION,
     };
     private static final int CONNECTION = 0;
+    /**
+     * Headers a {@code Connection} option never removes: the body's framing and the target's host
+     * describe the message, not the connection. A client that lists {@code Content-Length} would
+     * otherwise have its body forwarded without a length, where the upstream reads it as the next
+     * request on a pooled connection: request smuggling.
+     */
+    private static final AsciiString[] NEVER_LISTED = {HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.HOST};
     /** Bit n set when some name in {@link #ALWAYS} has n characters: most names are ruled out by length alone. */
     private static final int LENGTHS;
 
@@ -97,7 +104,7 @@ final class HopByHop {
             while (end > start && isSpace(value.charAt(end - 1))) {
                 end--;
             }
-            if (end > start && indexOf(value, start, end) < 0) {
+            if (end > start && indexOf(value, start, end) < 0 && !neverListed(value, start, end)) {
                 if (listed == null) {
                     listed = new ArrayList<>(2);
                 }
@@ -106,6 +113,15 @@ final class HopByHop {
             start = next;
         }
         return listed;
+    }
+
+    private static boolean neverListed(CharSequence text, int start, int end) {
+        for (AsciiString name : NEVER_LISTED) {
+            if (name.length() == end - start && AsciiString.regionMatches(text, true, start, name, 0, end - start)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The index in {@link #ALWAYS} of the name in {@code text[start, end)}, ignoring case; -1 if none. */

@@ -96,8 +96,8 @@ public final class ProxyPipeline {
                         // side validates). The decoder still splits lines, so no CR/LF gets through.
                         .setValidateHeaders(false);
                 decoder.setTrailersFactory(smallTrailers(decoder.getTrailersFactory()));
-                UpstreamCodec.addTo(channel.pipeline(), decoder);
-                channel.pipeline().addLast(new BackendHandler());
+                UpstreamCodec.ResponseDecoder responses = UpstreamCodec.addTo(channel.pipeline(), decoder);
+                channel.pipeline().addLast(new BackendHandler(responses));
             }
         };
     }

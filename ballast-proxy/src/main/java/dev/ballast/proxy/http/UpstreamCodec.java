@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
@@ -10,7 +11,10 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+
+import java.util.List;
 
 /**
  * The HTTP/1.1 codec of an upstream connection: Netty's request encoder and response decoder, paired
@@ -31,10 +35,11 @@ final class UpstreamCodec {
     private UpstreamCodec() {
     }
 
-    /** Adds the decoder and the encoder, in that order, at the end of {@code pipeline}. */
-    static void addTo(ChannelPipeline pipeline, HttpDecoderConfig config) {
+    /** Adds the decoder and the encoder, in that order, at the end of {@code pipeline}; returns the decoder. */
+    static ResponseDecoder addTo(ChannelPipeline pipeline, HttpDecoderConfig config) {
         ResponseDecoder decoder = new ResponseDecoder(config);
         pipeline.addLast(decoder, new RequestEncoder(decoder));
+        return decoder;
     }
 
     /** Takes the encoder out of {@code pipeline}: a tunnel relays bytes from now on. */
@@ -47,10 +52,19 @@ final class UpstreamCodec {
         pipeline.remove(ResponseDecoder.class);
     }
 
-    /** Netty's response decoder, told by the encoder which method the response answers. */
+    /**
+     * Netty's response decoder, told by the encoder which method the response answers. It also guards
+     * the pool against bytes no request asked for: a body after a response that has none by definition
+     * (to HEAD, a 304 with a Content-Length), or anything sent while the connection is idle. Parsed
+     * as the start of the next response, such bytes would be served to the next client whose request
+     * takes this connection.
+     */
     static final class ResponseDecoder extends HttpResponseDecoder {
 
         private HttpMethod method;
+        /** A request was sent and its final response has not ended yet. */
+        private boolean awaiting;
+        private boolean interim;
 
         ResponseDecoder(HttpDecoderConfig config) {
             super(config);
@@ -58,6 +72,37 @@ final class UpstreamCodec {
 
         void requestSent(HttpMethod sent) {
             method = sent;
+            awaiting = true;
+        }
+
+        /**
+         * True when bytes follow the response just ended: read at the same time, not yet decoded. Asked
+         * when the response's end has been handed on, before the connection goes back to the pool.
+         */
+        boolean hasBytesBeyondTheResponse() {
+            return actualReadableBytes() > 0;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            if (!awaiting) {
+                if (buffer.isReadable()) {
+                    buffer.skipBytes(buffer.readableBytes());
+                    ctx.close(); // its exchange has gone; the pool drops the connection when it closes
+                }
+                return;
+            }
+            int before = out.size();
+            super.decode(ctx, buffer, out);
+            for (int i = before; i < out.size(); i++) {
+                Object message = out.get(i);
+                if (message instanceof HttpResponse response) {
+                    interim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+                }
+                if (message instanceof LastHttpContent && !interim) {
+                    awaiting = false;
+                }
+            }
         }
 
         @Override

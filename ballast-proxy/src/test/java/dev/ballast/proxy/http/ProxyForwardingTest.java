@@ -138,6 +138,23 @@ class ProxyForwardingTest {
     }
 
     @Test
+    void connectionCannotStripTheBodysLengthOrTheHostSoNoRequestIsSmuggled() throws Exception {
+        String smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("POST /form HTTP/1.1\r\nHost: x\r\nConnection: Content-Length, Host\r\nContent-Length: "
+                    + smuggled.length() + "\r\n\r\n" + smuggled);
+            assertThat(raw.read().status()).isEqualTo(200);
+            raw.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+
+        assertThat(web.requests()).extracting(TestBackend.Recorded::uri).containsExactly("/form", "/next");
+        TestBackend.Recorded form = web.requests().get(0);
+        assertThat(form.bodyLength()).isEqualTo(smuggled.length());
+        assertThat(form.headers().get("Host")).isEqualTo("x");
+    }
+
+    @Test
     void stripsHopByHopHeadersFromResponse() throws Exception {
         web.respondWith((ctx, request) -> {
             var extra = new DefaultHttpHeaders()

@@ -7,6 +7,7 @@ import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -69,6 +71,44 @@ class ProxyPoolingTest {
         assertThat(backend.requests()).hasSize(200);
         assertThat(backend.connections()).as("one pool per event loop, each reusing its connection")
                 .isLessThanOrEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void neverReusesAConnectionWithBytesBehindAResponseThatHasNoBody() throws Exception {
+        start(plain());
+        // A 304 that gives a length, and bytes that look like the start of another response: on a reused
+        // connection they would become the head of the next client's response.
+        backend.respondWith((ctx, request) -> {
+            if (request.uri().equals("/poison")) {
+                ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 304 Not Modified\r\n"
+                        + "Content-Length: 40\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: s=attacker\r\n", StandardCharsets.US_ASCII));
+            } else {
+                TestBackend.text(ctx, request, HttpResponseStatus.OK, "clean");
+            }
+        });
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /poison HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(304);
+        }
+        for (int client = 0; client < 4; client++) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                raw.send("GET /clean HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertClean(raw.read());
+            }
+        }
+        // Pipelined: the next request takes a pooled connection the moment the 304 ends, before the
+        // decoder has looked at what follows it.
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /poison HTTP/1.1\r\nHost: x\r\n\r\nGET /clean HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(304);
+            assertClean(raw.read());
+        }
+    }
+
+    private static void assertClean(RawHttp.Response response) {
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.text()).isEqualTo("clean");
+        assertThat(response.header("Set-Cookie")).isNull();
     }
 
     @Test

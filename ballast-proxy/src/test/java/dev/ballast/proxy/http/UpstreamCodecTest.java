@@ -1,6 +1,8 @@
 package dev.ballast.proxy.http;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -23,9 +25,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class UpstreamCodecTest {
 
     private final EmbeddedChannel upstream = new EmbeddedChannel();
+    private final UpstreamCodec.ResponseDecoder decoder;
+    /** What the decoder said of the bytes behind each response, asked as its end is handed on (as the exchange asks). */
+    private final List<Boolean> beyondEachResponse = new ArrayList<>();
 
     UpstreamCodecTest() {
-        UpstreamCodec.addTo(upstream.pipeline(), new HttpDecoderConfig().setValidateHeaders(false));
+        decoder = UpstreamCodec.addTo(upstream.pipeline(), new HttpDecoderConfig().setValidateHeaders(false));
+        upstream.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof LastHttpContent) {
+                    beyondEachResponse.add(decoder.hasBytesBeyondTheResponse());
+                }
+                ctx.fireChannelRead(msg);
+            }
+        });
     }
 
     @AfterEach
@@ -42,6 +56,41 @@ class UpstreamCodecTest {
 
         assertThat(head).hasSize(2).last().isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
         assertThat(bodyOf(get)).isEqualTo("hi");
+    }
+
+    @Test
+    void tellsOfBytesBehindAResponseThatHasNoBodyAndDropsThemWithTheConnection() {
+        send(HttpMethod.HEAD);
+        List<Object> head = receive("HTTP/1.1 200 OK\r\nContent-Length: 26\r\n\r\nHTTP/1.1 200 OK\r\nX-Poison: 1");
+
+        assertThat(head).hasSize(2);
+        assertThat(beyondEachResponse).containsExactly(true);
+        assertThat(upstream.isOpen()).as("bytes no request asked for close the connection").isFalse();
+    }
+
+    @Test
+    void aCleanResponseLeavesNothingBehindAndTheConnectionOpen() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\n\r\n");
+        send(HttpMethod.GET);
+        List<Object> get = receive("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+
+        assertThat(bodyOf(get)).isEqualTo("hi");
+        // The 100's end has the final answer behind it, read at once; the exchange never asks there.
+        assertThat(beyondEachResponse).containsExactly(false, true, false);
+        assertThat(upstream.isOpen()).isTrue();
+    }
+
+    @Test
+    void bytesWhileNoRequestIsOutstandingCloseTheConnection() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+        assertThat(upstream.isOpen()).isTrue();
+
+        List<Object> stray = receive("HTTP/1.1 200 OK\r\nSet-Cookie: s");
+
+        assertThat(stray).isEmpty();
+        assertThat(upstream.isOpen()).isFalse();
     }
 
     @Test
