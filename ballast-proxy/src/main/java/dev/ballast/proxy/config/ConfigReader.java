@@ -29,7 +29,8 @@ final class ConfigReader {
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
-            "header_read_timeout", "max_connections", "client_idle_timeout", "tunnel_idle_timeout");
+            "header_read_timeout", "max_connections", "client_idle_timeout", "tunnel_idle_timeout",
+            "client_stall_timeout");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final int ONE_GIB = 1 << 30;
 
@@ -210,6 +211,7 @@ final class ConfigReader {
                 limits.duration("header_read_timeout", d.headerReadTimeoutMillis(), 1),
                 limits.integer("max_connections", d.maxConnections(), 1, 10_000_000),
                 limits.duration("client_idle_timeout", d.clientIdleTimeoutMillis(), 1),
-                limits.duration("tunnel_idle_timeout", d.tunnelIdleTimeoutMillis(), 1));
+                limits.duration("tunnel_idle_timeout", d.tunnelIdleTimeoutMillis(), 1),
+                limits.duration("client_stall_timeout", d.clientStallTimeoutMillis(), 1));
     }
 }

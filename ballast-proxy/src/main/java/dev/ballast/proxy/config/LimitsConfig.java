@@ -14,6 +14,9 @@ package dev.ballast.proxy.config;
  *                                 connections are closed after this
  * @param tunnelIdleTimeoutMillis  {@code tunnel_idle_timeout} (default 1h): a tunnel (an upgraded
  *                                 connection, e.g. WebSocket) with no byte either way for this long is closed
+ * @param clientStallTimeoutMillis {@code client_stall_timeout} (default 60s): a client that sends no byte
+ *                                 of the request body it owes, or takes no byte of its response, for
+ *                                 this long is cut off
  */
 public record LimitsConfig(
         int maxHeaderSizeBytes,
@@ -22,7 +25,18 @@ public record LimitsConfig(
         long headerReadTimeoutMillis,
         int maxConnections,
         long clientIdleTimeoutMillis,
-        long tunnelIdleTimeoutMillis) {
+        long tunnelIdleTimeoutMillis,
+        long clientStallTimeoutMillis) {
+
+    public static final long DEFAULT_CLIENT_STALL_TIMEOUT_MILLIS = 60_000;
+
+    /** The limits with the default {@code client_stall_timeout}. */
+    public LimitsConfig(int maxHeaderSizeBytes, int maxUriLengthBytes, long maxBodySizeBytes,
+                        long headerReadTimeoutMillis, int maxConnections, long clientIdleTimeoutMillis,
+                        long tunnelIdleTimeoutMillis) {
+        this(maxHeaderSizeBytes, maxUriLengthBytes, maxBodySizeBytes, headerReadTimeoutMillis, maxConnections,
+                clientIdleTimeoutMillis, tunnelIdleTimeoutMillis, DEFAULT_CLIENT_STALL_TIMEOUT_MILLIS);
+    }
 
     public static LimitsConfig defaults() {
         return new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000, 3_600_000);

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
  * The client clocks: {@code header_read_timeout} runs from the first byte of a request (or from
  * accept) until its head is decoded, so a client that trickles headers is cut off (slowloris);
  * {@code client_idle_timeout} runs while a keep-alive connection waits for its next request;
- * {@code tunnel_idle_timeout} runs from the last byte either way through a {@link Tunnel}.
+ * {@code tunnel_idle_timeout} runs from the last byte either way through a {@link Tunnel};
+ * {@code client_stall_timeout} runs from the last byte of a request body the proxy is waiting for,
+ * and from the moment the client stopped taking the response (its socket buffer full), so that a
+ * client cannot hold a request, and its upstream connection, open by going quiet mid-transfer.
  *
  * <p>Sits in front of the HTTP decoder to see raw bytes arrive. One periodic check per connection
  * instead of a timer per request: the check only compares timestamps, so keep-alive traffic
@@ -22,23 +25,28 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
 
     private static final Logger log = LoggerFactory.getLogger(ClientTimeouts.class);
 
-    private enum Phase { HEADERS, BUSY, IDLE, TUNNEL }
+    private enum Phase { HEADERS, BODY, BUSY, IDLE, TUNNEL }
 
     private final FrontendHandler frontend;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
     private final long tunnelIdleTimeoutNanos;
+    private final long stallTimeoutNanos;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.HEADERS;
     private long phaseSinceNanos;
+    /** The client's socket buffer is full: it is not taking what we write. */
+    private boolean blocked;
+    private long blockedSinceNanos;
     private ScheduledFuture<?> check;
 
     ClientTimeouts(FrontendHandler frontend, long headerTimeoutMillis, long idleTimeoutMillis,
-                   long tunnelIdleTimeoutMillis) {
+                   long tunnelIdleTimeoutMillis, long stallTimeoutMillis) {
         this.frontend = frontend;
         this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         this.tunnelIdleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tunnelIdleTimeoutMillis);
+        this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMillis);
     }
 
     @Override
@@ -50,7 +58,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         phaseSinceNanos = System.nanoTime();
         long shortest = Math.min(Math.min(positiveOrMax(headerTimeoutNanos), positiveOrMax(idleTimeoutNanos)),
-                positiveOrMax(tunnelIdleTimeoutNanos));
+                Math.min(positiveOrMax(tunnelIdleTimeoutNanos), positiveOrMax(stallTimeoutNanos)));
         if (shortest != Long.MAX_VALUE) {
             long period = Math.max(TimeUnit.MILLISECONDS.toNanos(5), shortest / 4);
             check = ctx.executor().scheduleAtFixedRate(this, period, period, TimeUnit.NANOSECONDS);
@@ -72,15 +80,31 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         if (phase == Phase.IDLE) {
             phase = Phase.HEADERS; // the first byte of the next request
             phaseSinceNanos = System.nanoTime();
-        } else if (phase == Phase.TUNNEL) {
+        } else if (phase == Phase.TUNNEL || phase == Phase.BODY) {
             phaseSinceNanos = System.nanoTime();
         }
         ctx.fireChannelRead(msg);
     }
 
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean nowBlocked = !ctx.channel().isWritable();
+        if (nowBlocked && !blocked) {
+            blockedSinceNanos = System.nanoTime();
+        }
+        blocked = nowBlocked;
+        ctx.fireChannelWritabilityChanged();
+    }
+
     /** A request head was decoded: no client clock runs until its response is done. */
     void requestStarted() {
         phase = Phase.BUSY;
+    }
+
+    /** The request has a body still to come: the client owes its bytes. */
+    void awaitingBody() {
+        phase = Phase.BODY;
+        phaseSinceNanos = System.nanoTime();
     }
 
     /** A response is done and the connection waits for the next request. */
@@ -102,8 +126,22 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void run() {
-        long waited = System.nanoTime() - phaseSinceNanos;
-        if (phase == Phase.HEADERS && headerTimeoutNanos > 0 && waited >= headerTimeoutNanos) {
+        long now = System.nanoTime();
+        if (blocked && stallTimeoutNanos > 0 && now - blockedSinceNanos >= stallTimeoutNanos) {
+            blocked = false;
+            phase = Phase.BUSY;
+            log.info("{}: the client took no byte of its response for client_stall_timeout; closing", ctx.channel());
+            ctx.close();
+            return;
+        }
+        long waited = now - phaseSinceNanos;
+        if (phase == Phase.BODY && stallTimeoutNanos > 0 && waited >= stallTimeoutNanos) {
+            if (frontend.bodyStalled()) {
+                phase = Phase.BUSY;
+            } else {
+                phaseSinceNanos = now; // we are not reading (the upstream is slow): not the client's stall
+            }
+        } else if (phase == Phase.HEADERS && headerTimeoutNanos > 0 && waited >= headerTimeoutNanos) {
             phase = Phase.BUSY;
             frontend.headerReadTimedOut();
         } else if (phase == Phase.IDLE && idleTimeoutNanos > 0 && waited >= idleTimeoutNanos) {

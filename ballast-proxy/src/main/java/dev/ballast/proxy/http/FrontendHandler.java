@@ -54,7 +54,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     FrontendHandler(ProxyPipeline proxy) {
         this.proxy = proxy;
         this.timeouts = new ClientTimeouts(this, proxy.limits().headerReadTimeoutMillis(),
-                proxy.limits().clientIdleTimeoutMillis(), proxy.limits().tunnelIdleTimeoutMillis());
+                proxy.limits().clientIdleTimeoutMillis(), proxy.limits().tunnelIdleTimeoutMillis(),
+                proxy.limits().clientStallTimeoutMillis());
     }
 
     ClientTimeouts timeouts() {
@@ -175,6 +176,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 chunked, mayHaveBody, record);
         exchange = started;
         skipEmptyEnd = !mayHaveBody;
+        if (mayHaveBody) {
+            timeouts.awaitingBody();
+        }
         started.start();
     }
 
@@ -196,6 +200,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             part.release();
             current.rejectBody(ProxyError.BAD_REQUEST, "malformed body: " + Exchange.describe(part.decoderResult().cause()));
             return;
+        }
+        if (part instanceof LastHttpContent) {
+            timeouts.requestStarted(); // the body is in: no client clock until the response is done
         }
         bodyBytes += part.content().readableBytes();
         long maxBody = proxy.limits().maxBodySizeBytes();
@@ -372,6 +379,24 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             respondLocally(ProxyError.HEADER_READ_TIMEOUT, "-", "-", "request headers not complete within "
                     + proxy.limits().headerReadTimeoutMillis() + "ms (header_read_timeout)", true, true);
         }
+    }
+
+    /**
+     * No byte of the request body for {@code client_stall_timeout}: answered 408 and closed, if the
+     * proxy was waiting for the client (true); false while it is not reading because the upstream is
+     * slow to take the body, which is no stall of the client's.
+     */
+    boolean bodyStalled() {
+        Exchange current = exchange;
+        if (current == null || current.requestComplete()) {
+            return true;
+        }
+        if (!current.acceptsBody()) {
+            return false;
+        }
+        current.rejectBody(ProxyError.BODY_TIMEOUT, "no byte of the request body for "
+                + proxy.limits().clientStallTimeoutMillis() + "ms (client_stall_timeout)");
+        return true;
     }
 
     void idleTimedOut() {

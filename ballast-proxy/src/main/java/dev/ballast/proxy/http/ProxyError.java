@@ -23,6 +23,8 @@ enum ProxyError {
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND),
     HEADER_READ_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT),
+    /** The client stopped sending a request body for {@code client_stall_timeout}. */
+    BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT),
     BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG),
     EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED),

@@ -11,15 +11,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoints;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Protections against bad and slow clients, each with its status and a closed connection. */
 class ProxyLimitsTest {
 
-    private static final LimitsConfig LIMITS = new LimitsConfig(1024, 256, 1000, 400, 3, 500, 3_600_000);
+    private static final LimitsConfig LIMITS = new LimitsConfig(1024, 256, 1000, 400, 3, 500, 3_600_000, 600);
 
     private TestBackend backend;
     private ProxyServer proxy;
@@ -113,6 +117,32 @@ class ProxyLimitsTest {
             assertThat(response.text()).contains("header_read_timeout");
             assertThat(raw.closedByPeer()).isTrue();
         }
+    }
+
+    @Test
+    void answers408AndFreesTheUpstreamConnectionWhenARequestBodyStalls() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(408);
+            assertThat(response.text()).contains("client_stall_timeout");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.openConnections() == 0);
+    }
+
+    @Test
+    void closesAClientThatStopsTakingItsResponse() throws Exception {
+        long total = 256L << 20;
+        backend.respondWith(backend.stream(total, false));
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(4096);
+            client.connect(address);
+            client.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            // Never reads: once both socket buffers are full, the proxy waits on this client alone.
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.openConnections() == 0);
+        }
+        assertThat(backend.bodyBytesWritten()).isLessThan(total);
     }
 
     @Test
