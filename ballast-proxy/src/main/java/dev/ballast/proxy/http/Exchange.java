@@ -678,6 +678,7 @@ final class Exchange implements PickContext, ConnectCallback {
             return;
         }
         if (part instanceof LastHttpContent last) {
+            HopByHop.stripTrailers(last.trailingHeaders());
             if (heldHead != null) {
                 HttpResponse head = heldHead;
                 heldHead = null;

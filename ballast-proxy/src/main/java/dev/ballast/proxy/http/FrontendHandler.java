@@ -144,6 +144,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     "CONNECT is not supported: Ballast is a reverse proxy, not a tunnel", true, true);
             return;
         }
+        if (request.protocolVersion().majorVersion() != 1) {
+            respondLocally(ProxyError.VERSION_NOT_SUPPORTED, method, RequestHead.printable(request.uri()),
+                    request.protocolVersion() + " in an HTTP/1 request line", true, true);
+            return;
+        }
+        String refused = RequestHead.toOriginForm(request);
+        if (refused == null) {
+            refused = RequestHead.problem(request);
+        }
+        if (refused != null) {
+            respondLocally(ProxyError.BAD_REQUEST, method, RequestHead.printable(request.uri()), refused, true, true);
+            return;
+        }
         String path = RequestTarget.path(request.uri());
         // Framing is read once here and handed on: each look-up is a hash and a walk of the headers.
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -163,7 +176,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean expectContinue = false;
-        if (request.headers().contains(HttpHeaderNames.EXPECT)) {
+        if (request.protocolVersion().minorVersion() == 0) {
+            request.headers().remove(HttpHeaderNames.EXPECT); // HTTP/1.0 has none: ignored (RFC 9110 §10.1.1)
+        } else if (request.headers().contains(HttpHeaderNames.EXPECT)) {
             if (HttpUtil.is100ContinueExpected(request)) {
                 expectContinue = true;
             } else {
@@ -201,8 +216,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             current.rejectBody(ProxyError.BAD_REQUEST, "malformed body: " + Exchange.describe(part.decoderResult().cause()));
             return;
         }
-        if (part instanceof LastHttpContent) {
+        if (part instanceof LastHttpContent last) {
             timeouts.requestStarted(); // the body is in: no client clock until the response is done
+            HopByHop.stripTrailers(last.trailingHeaders());
         }
         bodyBytes += part.content().readableBytes();
         long maxBody = proxy.limits().maxBodySizeBytes();
@@ -323,7 +339,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                                 boolean requestEnded, int attempts) {
         boolean closeAfter = close || proxy.draining();
         int status = error.status().code();
-        if (status >= 500 && error != ProxyError.NOT_IMPLEMENTED) { // a 501 is the client's doing, like a 4xx
+        if (status >= 500 && error != ProxyError.NOT_IMPLEMENTED && error != ProxyError.VERSION_NOT_SUPPORTED) {
+            // a 501 or 505 is the client's doing, like a 4xx
             log.warn("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);
         } else {
             log.info("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);

@@ -86,6 +86,20 @@ final class HopByHop {
     }
 
     /**
+     * Trailer fields (RFC 9110 §6.5.1) without what may not come after the content: the hop-by-hop
+     * headers, and the framing and routing ones a recipient that merges trailers into the header
+     * section would act on too late, or wrongly ({@code Host}, {@code Content-Length}).
+     */
+    static void stripTrailers(HttpHeaders trailers) {
+        if (trailers.isEmpty()) {
+            return;
+        }
+        strip(trailers);
+        trailers.remove(HttpHeaderNames.HOST);
+        trailers.remove(HttpHeaderNames.CONTENT_LENGTH);
+    }
+
+    /**
      * Adds to {@code listed} the names in a {@code Connection} value that are not hop-by-hop anyway
      * (those are removed by the caller when present); returns the list, created only when needed.
      */

@@ -34,6 +34,8 @@ enum ProxyError {
      * 2xx answer would turn a pooled upstream connection into a tunnel nobody relays.
      */
     NOT_IMPLEMENTED(HttpResponseStatus.NOT_IMPLEMENTED),
+    /** An HTTP/1 request line naming another major version ({@code HTTP/2.0}, an HTTP/2 preface). */
+    VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED),
     /** Refused, reset or timed out while connecting, on every endpoint tried. */
     CONNECT_FAILED(HttpResponseStatus.BAD_GATEWAY),
     /** The upstream closed or reset the connection, or sent garbage, before a response header. */

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -126,16 +128,29 @@ final class UpstreamCodec {
     /** Netty's request encoder, telling the decoder the method of each request it encodes. */
     static final class RequestEncoder extends HttpRequestEncoder {
 
+        private static final int CRLF = ('\r' << 8) | '\n';
+
         private final ResponseDecoder decoder;
 
         RequestEncoder(ResponseDecoder decoder) {
             this.decoder = decoder;
         }
 
+        /**
+         * The request line as the client sent it. Netty's encoder writes the target as UTF-8, but the
+         * decoder read it as ISO-8859-1 (one char per byte), so a raw non-ASCII byte would reach the
+         * upstream as two: written back one byte per char, the target passes through unchanged. The
+         * frontend made it origin-form or {@code *} and refused control characters.
+         */
         @Override
-        protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
+        protected void encodeInitialLine(ByteBuf buf, HttpRequest request) {
             decoder.requestSent(request.method());
-            super.encodeInitialLine(buf, request);
+            ByteBufUtil.copy(request.method().asciiName(), buf);
+            buf.writeByte(' ');
+            buf.writeCharSequence(request.uri(), StandardCharsets.ISO_8859_1);
+            buf.writeByte(' ');
+            buf.writeCharSequence(request.protocolVersion().text(), StandardCharsets.US_ASCII);
+            buf.writeShort(CRLF);
         }
     }
 }

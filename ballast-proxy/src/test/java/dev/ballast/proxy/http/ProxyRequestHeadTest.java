@@ -1,0 +1,141 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.pick.Policies;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.LimitsConfig;
+import dev.ballast.proxy.config.MatchConfig;
+import dev.ballast.proxy.config.RouteConfig;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.TestConfigs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.ballast.proxy.testing.TestConfigs.endpoints;
+import static dev.ballast.proxy.testing.TestConfigs.upstream;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The request target and Host as RFC 9112 §3.2 has a server check and read them. */
+class ProxyRequestHeadTest {
+
+    private TestBackend api;
+    private TestBackend web;
+    private ProxyServer proxy;
+    private InetSocketAddress address;
+
+    @BeforeEach
+    void start() {
+        api = TestBackend.named("api");
+        web = TestBackend.named("web");
+        List<RouteConfig> routes = List.of(
+                new RouteConfig(null, new MatchConfig("api.example.com", null, null, null, Set.of(), Map.of(), Map.of()), "api"),
+                new RouteConfig(null, new MatchConfig(null, null, "/", null, Set.of(), Map.of(), Map.of()), "web"));
+        proxy = ProxyServer.start(TestConfigs.proxy(List.of(upstream("api", Policies.ROUND_ROBIN, endpoints(api)),
+                upstream("web", Policies.ROUND_ROBIN, endpoints(web))), routes, LimitsConfig.defaults()));
+        address = proxy.listenerAddresses().get(0);
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        api.close();
+        web.close();
+    }
+
+    private RawHttp.Response send(String head) throws IOException {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            return raw.send(head).read();
+        }
+    }
+
+    @Test
+    void anAbsoluteFormTargetIsRoutedByItsHostAndForwardedInOriginForm() throws Exception {
+        RawHttp.Response response = send("GET http://api.example.com/x?q=1 HTTP/1.1\r\nHost: public.example\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.text()).isEqualTo("api");
+        assertThat(api.lastRequest().uri()).isEqualTo("/x?q=1");
+        assertThat(api.lastRequest().headers().getAll("Host")).containsExactly("api.example.com");
+        assertThat(send("GET HTTP://api.example.com HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+        assertThat(api.lastRequest().uri()).isEqualTo("/");
+    }
+
+    @Test
+    void anHttp11RequestNeedsExactlyOneValidHost() throws Exception {
+        assertThat(send("GET / HTTP/1.1\r\n\r\n").text()).contains("no Host header");
+        assertThat(send("GET / HTTP/1.1\r\nHost: a.example\r\nHost: api.example.com\r\n\r\n").text())
+                .contains("more than one Host header");
+        for (String host : List.of("a b", "a/b@c", "a\tb", "a\"b")) {
+            assertThat(send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status()).as(host).isEqualTo(400);
+        }
+        assertThat(web.requests()).isEmpty();
+
+        assertThat(send("GET / HTTP/1.0\r\n\r\n").status()).as("HTTP/1.0 may omit it").isEqualTo(200);
+        assertThat(send("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").status()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"GET foo HTTP/1.1", "GET * HTTP/1.1", "GET /a\u0001b HTTP/1.1", "GET /a\u007fb HTTP/1.1",
+            "GET /a#frag HTTP/1.1"})
+    void refusesATargetThatIsNoPathOrHasControlCharacters(String line) throws Exception {
+        RawHttp.Response response = send(line + "\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.text()).doesNotContain("\u0001", "\u007f");
+        assertThat(web.requests()).isEmpty();
+    }
+
+    @Test
+    void routesOptionsStarAndPassesRawNonAsciiBytesThroughUnchanged() throws Exception {
+        assertThat(send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").status())
+                .as("a valid target, routed: no route here takes '*', which is not under /").isEqualTo(404);
+
+        try (RawHttp raw = RawHttp.connect(address)) {
+            byte[] cafe = "GET /caf\u00c3\u00a9?q=\u00c3\u00a9 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(raw.send(cafe).read().status()).isEqualTo(200);
+        }
+        // The backend decodes the target byte for byte as ISO-8859-1 too: the same chars are the same bytes.
+        assertThat(web.lastRequest().uri()).isEqualTo("/caf\u00c3\u00a9?q=\u00c3\u00a9");
+    }
+
+    @Test
+    void answers505ToAnotherMajorVersionInAnHttp1RequestLine() throws Exception {
+        assertThat(send("GET / HTTP/2.0\r\nHost: x\r\n\r\n").status()).isEqualTo(505);
+        assertThat(send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").status()).isEqualTo(505);
+        assertThat(web.requests()).isEmpty();
+    }
+
+    @Test
+    void anHttp10ExpectationIsIgnoredAndTheBodyForwarded() throws Exception {
+        web.respondWith(TestBackend.digestEcho());
+        RawHttp.Response response = send("POST / HTTP/1.0\r\nHost: x\r\nExpect: 100-continue\r\n"
+                + "Content-Length: 3\r\n\r\nabc");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.text()).startsWith("3 ");
+        assertThat(web.lastRequest().headers().contains("Expect")).isFalse();
+    }
+
+    @Test
+    void dropsTrailerFieldsThatMayNotFollowTheBody() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+                    + "Host: evil\r\nConnection: close\r\nX-Checksum: 42\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+        var trailers = web.lastRequest().trailers();
+        assertThat(trailers.get("X-Checksum")).isEqualTo("42");
+        assertThat(trailers.contains("Host")).isFalse();
+        assertThat(trailers.contains("Connection")).isFalse();
+    }
+}
