@@ -805,6 +805,12 @@ final class Exchange implements PickContext, ConnectCallback {
         releaseEndpoint();
         releasePending();
         end();
+        if (heldHead != null) {
+            // The head never left: the client can still get a status instead of a cut connection.
+            ReferenceCountUtil.release(heldHead);
+            heldHead = null;
+            responseStarted = false;
+        }
         if (responseStarted) {
             log.warn("{} {} {} -> aborted: upstream {}: {}", frontend.clientIp(), method, uri, upstream.name(), detail);
             client.close();

@@ -8,12 +8,14 @@ import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -133,6 +135,19 @@ class ProxyErrorsTest {
 
         assertThat(response.status()).isEqualTo(502);
         assertThat(response.text()).contains("upstream rude").contains("connection closed before a response");
+    }
+
+    @Test
+    void answers502WhenTheBodyIsBrokenBeforeAnyByteReachedTheClient() throws Exception {
+        TestBackend garbled = backend("garbled");
+        garbled.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n", StandardCharsets.US_ASCII)));
+        InetSocketAddress address = start(upstream("garbled", Policies.ROUND_ROBIN, List.of(endpoint(garbled))));
+
+        RawHttp.Response response = request(address, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).contains("upstream garbled", "invalid response body");
     }
 
     @Test
