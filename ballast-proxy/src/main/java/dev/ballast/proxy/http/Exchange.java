@@ -177,9 +177,11 @@ final class Exchange implements PickContext, ConnectCallback {
         this.hasHash = key != null;
         this.hash = key == null ? 0 : RequestHash.hash(key);
         // Only a bodiless HTTP/1.1 request may switch (a WebSocket handshake is a GET); any other keeps
-        // its Upgrade header stripped as hop-by-hop.
-        this.upgrade = !declaresBody && !clientHttp10 && !frontend.draining()
+        // its Upgrade header stripped as hop-by-hop. Never to h2c: its HTTP2-Settings header is listed in
+        // Connection, so hop-by-hop and removed, and an h2c offer without it is invalid (RFC 7540 §3.2.1).
+        String asked = !declaresBody && !clientHttp10 && !frontend.draining()
                 && HopByHop.asksToUpgrade(request.headers()) ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
+        this.upgrade = asked == null || asked.regionMatches(true, 0, "h2c", 0, 3) ? null : asked;
         RequestRewrite.forUpstream(request, clientIp, chunked);
         if (upgrade != null) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)

@@ -109,6 +109,16 @@ class ProxyRequestHeadTest {
     }
 
     @Test
+    void anH2cUpgradeGoesUpstreamAsPlainHttp11() throws Exception {
+        RawHttp.Response response = send("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(web.lastRequest().headers().names()).map(String::toLowerCase)
+                .doesNotContain("upgrade", "connection", "http2-settings");
+    }
+
+    @Test
     void answers505ToAnotherMajorVersionInAnHttp1RequestLine() throws Exception {
         assertThat(send("GET / HTTP/2.0\r\nHost: x\r\n\r\n").status()).isEqualTo(505);
         assertThat(send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").status()).isEqualTo(505);
