@@ -59,11 +59,17 @@ public final class ConnectionPool {
         connect(poolOf(endpoint), callback);
     }
 
+    private void connect(EndpointPool pool, ConnectCallback callback) {
+        connect(pool, callback, true);
+    }
+
     /**
      * Opens a connection within the limits: the upstream's {@code max_pending_requests} (held while
-     * connecting) and {@code max_connections} (held while open), then the endpoint's own.
+     * connecting) and {@code max_connections} (held while open), then the endpoint's own. Refused by
+     * a connection limit, it first has another loop close an idle connection that counts against it
+     * ({@code mayShed}, once), and connects when that one is closed.
      */
-    private void connect(EndpointPool pool, ConnectCallback callback) {
+    private void connect(EndpointPool pool, ConnectCallback callback, boolean mayShed) {
         CircuitBreaker breaker = upstream.breaker();
         CircuitBreaker.Admission pending = breaker.tryAcquirePendingRequest();
         if (!pending.admitted()) {
@@ -73,15 +79,20 @@ public final class ConnectionPool {
         CircuitBreaker.Admission connections = breaker.tryAcquireConnection();
         if (!connections.admitted()) {
             breaker.releasePendingRequest();
-            upstream.shedIdleConnections(loop);
-            callback.circuitBreakerOpen(connections);
+            if (!mayShed || !upstream.shedIdleElsewhere(loop, null, () -> connect(pool, callback, false),
+                    () -> callback.circuitBreakerOpen(connections))) {
+                callback.circuitBreakerOpen(connections);
+            }
             return;
         }
         int limit = upstream.config().pool().maxConnectionsPerEndpoint();
         if (!pool.tryReserve(limit)) {
             breaker.releasePendingRequest();
             breaker.releaseConnection();
-            callback.connectionLimitReached(limit);
+            if (!mayShed || !upstream.shedIdleElsewhere(loop, pool.endpoint, () -> connect(pool, callback, false),
+                    () -> callback.connectionLimitReached(limit))) {
+                callback.connectionLimitReached(limit);
+            }
             return;
         }
         int generation = pool.addressGeneration();
@@ -124,15 +135,29 @@ public final class ConnectionPool {
     }
 
     /**
-     * Closes one idle connection of this loop, if it has any: another loop needs room under {@code
-     * max_connections}, and a connection in use elsewhere is worth more than one idle here.
+     * Closes this loop's oldest idle connection to {@code endpoint} (to any endpoint when null) for
+     * another loop that needs its slot, unless that request was served already; then answers it.
+     * A connection in use elsewhere is worth more than one idle here.
      */
-    void shedIdle() {
-        for (EndpointPool pool : byEndpoint.values()) {
-            if (pool.closeOldestIdle()) {
-                return;
+    void shedIdleFor(EndpointState endpoint, IdleShed shed) {
+        EndpointPool owner = null;
+        if (!shed.claimed()) {
+            if (endpoint != null) {
+                EndpointPool pool = byEndpoint.get(endpoint);
+                owner = pool != null && pool.hasIdle() ? pool : null;
+            } else {
+                for (EndpointPool pool : byEndpoint.values()) {
+                    if (pool.hasIdle()) {
+                        owner = pool;
+                        break;
+                    }
+                }
             }
         }
+        if (owner != null && shed.claim()) {
+            owner.closeOldestIdle().addListener(closed -> shed.freed());
+        }
+        shed.answered();
     }
 
     void closeIdle() {

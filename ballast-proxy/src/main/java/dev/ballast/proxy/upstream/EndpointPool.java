@@ -2,6 +2,8 @@ package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.state.EndpointState;
 
+import io.netty.channel.ChannelFuture;
+
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,13 +116,14 @@ final class EndpointPool {
     }
 
     /** Closes the connection idle the longest; false when none is idle. */
-    boolean closeOldestIdle() {
-        UpstreamConnection oldest = idle.pollLast();
-        if (oldest == null) {
-            return false;
-        }
-        oldest.channel().close();
-        return true;
+    /** True when an idle connection is kept (it may have closed meanwhile: it still holds its slot until then). */
+    boolean hasIdle() {
+        return !idle.isEmpty();
+    }
+
+    /** Closes the idle connection unused longest; call only when {@link #hasIdle()}. */
+    ChannelFuture closeOldestIdle() {
+        return idle.pollLast().channel().close();
     }
 
     void closeAll() {

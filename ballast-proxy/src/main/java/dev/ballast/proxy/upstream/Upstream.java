@@ -273,16 +273,23 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
-     * {@code loop} was refused a connection by {@code max_connections}: every other loop closes one of
-     * its idle connections, so that idle connections elsewhere cannot keep this loop from connecting
-     * until they time out. The refused request has its 503 already; the next one finds room.
+     * {@code loop} was refused a connection by a limit that idle connections of other loops count
+     * against ({@code max_connections}, or {@code endpoint}'s {@code max_connections_per_endpoint}):
+     * asks them to close one, after which {@code retry} runs on {@code loop}, or {@code refuse} when
+     * none had one. False, and nothing asked, when there is no other loop.
      */
-    void shedIdleConnections(EventLoop loop) {
+    boolean shedIdleElsewhere(EventLoop loop, EndpointState endpoint, Runnable retry, Runnable refuse) {
+        int others = pools.size() - 1;
+        if (others <= 0) {
+            return false;
+        }
+        IdleShed shed = new IdleShed(loop, others, retry, refuse);
         for (ConnectionPool pool : pools.values()) {
             if (pool.eventLoop() != loop) {
-                pool.eventLoop().execute(pool::shedIdle);
+                pool.eventLoop().execute(() -> pool.shedIdleFor(endpoint, shed));
             }
         }
+        return true;
     }
 
     /** Closes the idle connections of every loop; in-flight ones finish on their own. */

@@ -178,6 +178,21 @@ class ProxyPoolingTest {
     }
 
     @Test
+    void aConnectionIdleOnAnotherEventLoopMakesRoomUnderTheEndpointsLimit() throws Exception {
+        start(TestConfigs.withPool(plain(), new PoolConfig(1, 1)));
+        // New client connections are spread over the event loops; the one upstream connection allowed
+        // sits idle on whichever loop used it last. Each request must still be served.
+        for (int client = 0; client < 6; client++) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                raw.send("GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(raw.read().status()).as("client %d", client).isEqualTo(200);
+            }
+        }
+        assertThat(backend.requests()).hasSize(6);
+        assertThat(backend.openConnections()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
     void answers503WhenEveryEndpointIsAtItsConnectionLimit() throws Exception {
         start(TestConfigs.withPool(plain(), new PoolConfig(2, 2)));
         backend.respondWith(TestBackend.delayed(Duration.ofMillis(500),
