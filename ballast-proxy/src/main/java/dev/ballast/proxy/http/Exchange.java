@@ -37,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,6 +74,8 @@ final class Exchange implements PickContext, ConnectCallback {
     /** Request bodies up to this size are kept for a retry; a larger body is not retried once sent. */
     static final int MAX_REPLAY_BYTES = 64 * 1024;
     static final AsciiString ATTEMPTS_HEADER = AsciiString.cached("x-ballast-attempts");
+    /** The longest failure detail put in a response body or a log line. */
+    private static final int MAX_DETAIL = 200;
     private static final AsciiString[] ATTEMPTS_TEXT = new AsciiString[16];
 
     static {
@@ -901,11 +904,28 @@ final class Exchange implements PickContext, ConnectCallback {
                 || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.TRACE);
     }
 
+    /**
+     * A failure in words fit for a response body and a log line: control and non-ASCII characters
+     * escaped (a decoder's message may quote the client's bytes), at most {@value #MAX_DETAIL}
+     * characters, and the native transport's {@code recvAddress(..) failed with error(-104): Connection
+     * reset by peer} shortened to what it means.
+     */
     static String describe(Throwable cause) {
         if (cause == null) {
             return "unknown error";
         }
         String message = cause.getMessage();
-        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+        if (message == null || message.isBlank()) {
+            return cause.getClass().getSimpleName();
+        }
+        if (cause instanceof NumberFormatException) {
+            message = "malformed number (" + message + ")";
+        }
+        int nativeError = message.indexOf(") failed with error(");
+        if (nativeError > 0 && message.indexOf("): ", nativeError + 20) > 0) {
+            message = message.substring(message.indexOf("): ", nativeError + 20) + 3).toLowerCase(Locale.ROOT);
+        }
+        String printable = RequestHead.printable(message);
+        return printable.length() <= MAX_DETAIL ? printable : printable.substring(0, MAX_DETAIL) + "...";
     }
 }
