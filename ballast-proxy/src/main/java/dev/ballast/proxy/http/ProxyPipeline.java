@@ -92,9 +92,10 @@ public final class ProxyPipeline {
                         .setMaxHeaderSize(UPSTREAM_MAX_HEADER)
                         .setMaxInitialLineLength(UPSTREAM_MAX_HEADER)
                         .setMaxChunkSize(MAX_CHUNK)
-                        // Upstreams are ours: skip re-validating every header character (the client
-                        // side validates). The decoder still splits lines, so no CR/LF gets through.
-                        .setValidateHeaders(false);
+                        // Header names and values are checked as the client side's are: a NUL or a bare CR
+                        // from an upstream must not reach clients (RFC 9110 §5.5). It costs nothing
+                        // measurable (docs/benchmarks.md, 2026-11-27).
+                        .setValidateHeaders(true);
                 decoder.setTrailersFactory(smallTrailers(decoder.getTrailersFactory()));
                 UpstreamCodec.ResponseDecoder responses = UpstreamCodec.addTo(channel.pipeline(), decoder);
                 channel.pipeline().addLast(new BackendHandler(responses));

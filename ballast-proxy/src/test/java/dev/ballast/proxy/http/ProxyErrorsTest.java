@@ -151,6 +151,21 @@ class ProxyErrorsTest {
     }
 
     @Test
+    void answers502ToAResponseHeaderWithANulOrABareCarriageReturn() throws Exception {
+        TestBackend sloppy = backend("sloppy");
+        sloppy.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nX-Bad: a" + (request.uri().equals("/nul") ? "\u0000" : "\r") + "b\r\n"
+                        + "Content-Length: 0\r\n\r\n", StandardCharsets.ISO_8859_1)));
+        InetSocketAddress address = start(upstream("sloppy", Policies.ROUND_ROBIN, List.of(endpoint(sloppy))));
+
+        for (String path : List.of("/nul", "/cr")) {
+            RawHttp.Response response = request(address, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(response.status()).as(path).isEqualTo(502);
+            assertThat(response.text()).contains("upstream sloppy", "invalid response");
+        }
+    }
+
+    @Test
     void abortsClientConnectionWhenUpstreamClosesMidResponse() throws Exception {
         TestBackend broken = backend("broken");
         broken.respondWith(TestBackend.closeMidResponse());
