@@ -6,11 +6,14 @@ import dev.ballast.core.config.Suggestions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -176,11 +179,32 @@ final class ConfigReader {
         }
     }
 
+    /**
+     * Equal hosts, a wildcard, or names that resolve to a shared address ({@code localhost} and
+     * {@code 127.0.0.1}). Names are looked up only for two sockets on one port, which is rare: a lookup
+     * that fails leaves the pair to the bind, which says so.
+     */
     private static boolean clash(HostPort a, HostPort b) {
         if (a.port() != b.port() || a.port() == 0) {
             return false;
         }
-        return a.host().equalsIgnoreCase(b.host()) || isWildcard(a.host()) || isWildcard(b.host());
+        if (a.host().equalsIgnoreCase(b.host()) || isWildcard(a.host()) || isWildcard(b.host())) {
+            return true;
+        }
+        if (a.isIpAddress() && b.isIpAddress()) {
+            return false;
+        }
+        try {
+            Set<InetAddress> first = new HashSet<>(Arrays.asList(InetAddress.getAllByName(a.host())));
+            for (InetAddress address : InetAddress.getAllByName(b.host())) {
+                if (first.contains(address)) {
+                    return true;
+                }
+            }
+        } catch (UnknownHostException unresolved) {
+            // the bind will name the host that does not resolve
+        }
+        return false;
     }
 
     private static boolean isWildcard(String host) {

@@ -225,6 +225,19 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aHostNameClashesWithTheAddressItResolvesTo() {
+        assertThat(errors("""
+                listeners:
+                  - name: public
+                    address: localhost:8080
+                admin:
+                  address: 127.0.0.1:8080
+                """ + UPSTREAM_AND_ROUTE)).containsExactly(
+                "admin.address: 127.0.0.1:8080 clashes with localhost:8080 (listeners[0].address, line 3):"
+                        + " both bind port 8080 (line 5)");
+    }
+
+    @Test
     void requiresATokenWhenTheAdminApiIsReachableFromOtherHosts() {
         String config = """
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
