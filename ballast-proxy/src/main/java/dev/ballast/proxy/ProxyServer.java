@@ -82,7 +82,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         AccessLog openedLog = AccessLog.open(config.accessLog()); // first: it may fail, and nothing is started yet
         this.transport = transport;
         this.configFile = configFile;
-        this.threads = Runtime.getRuntime().availableProcessors();
+        this.threads = config.eventLoopCount();
         this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
@@ -221,6 +221,11 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     @Override
     public String transport() {
         return transport.name();
+    }
+
+    @Override
+    public int eventLoops() {
+        return threads;
     }
 
     /** Client connections open now. */

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * The parts of a configuration a reload cannot change in a running proxy: sockets that are bound,
- * limits baked into accepted connections, the event loops' transport. A reload keeps them as they are,
- * applies the rest, and says so.
+ * limits baked into accepted connections, the event loops and their transport. A reload keeps them as
+ * they are, applies the rest, and says so.
  */
 final class RestartRequired {
 
@@ -33,12 +33,16 @@ final class RestartRequired {
         if (running.transport() != next.transport()) {
             notes.add("transport changed: restart to apply");
         }
+        if (running.eventLoops() != next.eventLoops()) {
+            notes.add("event_loops changed: restart to apply");
+        }
         return notes;
     }
 
     /** {@code next} with the restart-only sections of {@code running}: what the proxy really runs. */
     static ProxyConfig effective(ProxyConfig running, ProxyConfig next) {
         return new ProxyConfig(running.listeners(), running.admin(), next.upstreams(), next.routes(),
-                running.limits(), running.drainTimeoutMillis(), next.accessLog(), running.transport());
+                running.limits(), running.drainTimeoutMillis(), next.accessLog(), running.transport(),
+                running.eventLoops());
     }
 }

@@ -332,6 +332,20 @@ class ReloadTest {
     }
 
     @Test
+    void anEventLoopCountChangeNeedsARestartAndTheReloadSaysSo() throws Exception {
+        start(variant(0) + "event_loops: 1\n");
+        assertThat(proxy.eventLoops()).isEqualTo(1);
+
+        ReloadOutcome outcome = reloadWith(variant(1) + "event_loops: 2\n");
+
+        assertThat(outcome.notes()).containsExactly("event_loops changed: restart to apply");
+        assertThat(proxy.eventLoops()).isEqualTo(1);
+        assertThat(proxy.config().eventLoops()).as("the effective config").isEqualTo(1);
+        assertThat(proxy.upstreams().get("api").balancer().members().get(0).endpoint().weight())
+                .as("the rest applies").isEqualTo(3);
+    }
+
+    @Test
     void aTransportChangeNeedsARestartAndTheReloadSaysSo() throws Exception {
         start(variant(0));
         String running = proxy.transport();

@@ -44,6 +44,9 @@ public interface ProxyControl {
     /** The I/O transport the event loops run on ({@code io_uring}, {@code epoll} or {@code nio}). */
     String transport();
 
+    /** The event loops serving connections. */
+    int eventLoops();
+
     /**
      * Reads the configuration file again and applies it if it is valid. Completes on the control
      * path; completes exceptionally with {@link IllegalStateException} when the proxy was not started

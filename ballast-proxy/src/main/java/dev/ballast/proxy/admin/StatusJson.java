@@ -31,6 +31,7 @@ final class StatusJson {
         status.put("generation", proxy.generation());
         status.put("config_loaded_at", proxy.loadedAt());
         status.put("transport", proxy.transport());
+        status.put("event_loops", proxy.eventLoops());
         status.put("listeners", listeners(proxy));
         status.put("routes", routes(proxy));
         List<Object> upstreams = new ArrayList<>();

@@ -28,7 +28,7 @@ final class ConfigReader {
 
     private static final List<String> TOP_KEYS =
             List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log",
-                    "transport");
+                    "transport", "event_loops");
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
@@ -36,6 +36,7 @@ final class ConfigReader {
             "client_stall_timeout");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final int ONE_GIB = 1 << 30;
+    private static final int MAX_EVENT_LOOPS = 1024;
 
     private ConfigReader() {
     }
@@ -59,11 +60,21 @@ final class ConfigReader {
         long drainTimeout = top.duration("drain_timeout", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0);
         AccessLogConfig accessLog = AccessLogReader.read(top);
         IoTransport transport = top.get("transport").flatMap(ConfigReader::transport).orElse(IoTransport.DEFAULT);
+        int eventLoops = top.get("event_loops").flatMap(ConfigReader::eventLoops).orElse(ProxyConfig.AUTO);
 
         Map<String, UpstreamConfig> upstreamConfigs = new LinkedHashMap<>();
         upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
         return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
-                routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport);
+                routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport, eventLoops);
+    }
+
+    /** {@code auto} (one per core, as 0 stands for) or a count. */
+    private static Optional<Integer> eventLoops(Value value) {
+        Optional<String> text = value.word("auto or a whole number " + 1 + ".." + MAX_EVENT_LOOPS);
+        if (text.isPresent() && text.get().equals("auto")) {
+            return Optional.of(ProxyConfig.AUTO);
+        }
+        return text.isEmpty() ? Optional.empty() : value.integer(1, MAX_EVENT_LOOPS);
     }
 
     private static Optional<IoTransport> transport(Value value) {

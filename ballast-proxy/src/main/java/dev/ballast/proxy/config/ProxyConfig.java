@@ -15,6 +15,7 @@ import java.util.Map;
  * @param drainTimeoutMillis {@code drain_timeout}: on shutdown, how long in-flight requests may finish
  * @param accessLog   {@code access_log}: one JSON line per request; off by default
  * @param transport   {@code transport}: the kernel interface for sockets; epoll by default
+ * @param eventLoops  {@code event_loops}: threads serving connections; 0 for one per core (the default)
  */
 public record ProxyConfig(
         List<ListenerConfig> listeners,
@@ -24,7 +25,11 @@ public record ProxyConfig(
         LimitsConfig limits,
         long drainTimeoutMillis,
         AccessLogConfig accessLog,
-        IoTransport transport) {
+        IoTransport transport,
+        int eventLoops) {
+
+    /** {@code event_loops: auto}: one event loop per core. */
+    public static final int AUTO = 0;
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);
@@ -32,6 +37,21 @@ public record ProxyConfig(
         routes = List.copyOf(routes);
         java.util.Objects.requireNonNull(accessLog, "accessLog");
         java.util.Objects.requireNonNull(transport, "transport");
+        if (eventLoops < 0) {
+            throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 0)");
+        }
+    }
+
+    /** A configuration with one event loop per core. */
+    public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
+                       List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis,
+                       AccessLogConfig accessLog, IoTransport transport) {
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, transport, AUTO);
+    }
+
+    /** The number of event loops to run: as configured, or one per core. */
+    public int eventLoopCount() {
+        return eventLoops == AUTO ? Runtime.getRuntime().availableProcessors() : eventLoops;
     }
 
     /** A configuration on the default transport. */

@@ -138,6 +138,7 @@ class AdminApiTest {
 
             assertThat(status.get("ready").asBoolean()).isTrue();
             assertThat(status.get("generation").asInt()).isEqualTo(1);
+            assertThat(status.get("event_loops").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
             assertThat(status.get("config_loaded_at").asText()).endsWith("Z");
             assertThat(status.get("transport").asText()).isEqualTo(proxy.transport()).isIn("io_uring", "epoll", "nio");
             assertThat(status.at("/listeners/0/name").asText()).isEqualTo("public");

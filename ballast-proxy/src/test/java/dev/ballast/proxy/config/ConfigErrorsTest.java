@@ -93,6 +93,26 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void takesAutoOrACountOfEventLoops() {
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loops: 0
+                """ + UPSTREAM_AND_ROUTE)).containsExactly("event_loops: 0 out of range (expected: 1..1024) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loops: all
+                """ + UPSTREAM_AND_ROUTE)).containsExactly(
+                "event_loops: 'all' is not a whole number (expected: 1..1024) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loops: auto
+                """ + UPSTREAM_AND_ROUTE)).isEmpty();
+    }
+
+    @Test
     void rejectsAnUnknownTransportSuggestingTheClosest() {
         assertThat(errors("""
                 listeners:
@@ -127,7 +147,7 @@ class ConfigErrorsTest {
     @Test
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
-                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, got a list");
+                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops, got a list");
     }
 
     @Test

@@ -90,6 +90,8 @@ class ConfigLoaderTest {
         assertThat(config.limits()).isEqualTo(new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000, 3_600_000));
         assertThat(config.drainTimeoutMillis()).isEqualTo(30_000);
         assertThat(config.transport()).isEqualTo(IoTransport.EPOLL);
+        assertThat(config.eventLoops()).isEqualTo(ProxyConfig.AUTO);
+        assertThat(config.eventLoopCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
     @Test
@@ -137,8 +139,10 @@ class ConfigLoaderTest {
                   max_connections: 50000
                   client_idle_timeout: 2m
                   tunnel_idle_timeout: 10m
+                  client_stall_timeout: 30s
                 drain_timeout: 0
                 transport: io_uring
+                event_loops: 3
                 """);
 
         assertThat(config.listeners()).extracting(ListenerConfig::address)
@@ -158,9 +162,11 @@ class ConfigLoaderTest {
                 "*.example.com", null, null, null, Set.of("GET", "HEAD"), Map.of("x-tenant", "42"),
                 Map.of("lang", "en")), "sessions"));
         assertThat(config.limits())
-                .isEqualTo(new LimitsConfig(32 * 1024, 4096, 1L << 30, 5_000, 50_000, 120_000, 600_000));
+                .isEqualTo(new LimitsConfig(32 * 1024, 4096, 1L << 30, 5_000, 50_000, 120_000, 600_000, 30_000));
         assertThat(config.drainTimeoutMillis()).isZero();
         assertThat(config.transport()).isEqualTo(IoTransport.IO_URING);
+        assertThat(config.eventLoops()).isEqualTo(3);
+        assertThat(config.eventLoopCount()).isEqualTo(3);
     }
 
     @Test
