@@ -98,8 +98,11 @@ public final class AdminApi {
         loop.scheduleAtFixedRate(() -> history.sample(System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
     }
 
-    /** An answer: status, content type and body. */
-    /** @param allow the methods a 405 names in its {@code Allow} header (RFC 9110 §15.5.6), else null */
+    /**
+     * An answer: status, content type and body.
+     *
+     * @param allow the methods a 405 names in its {@code Allow} header (RFC 9110 §15.5.6), else null
+     */
     private record Reply(HttpResponseStatus status, String contentType, byte[] body, String allow) {
 
         Reply(HttpResponseStatus status, String contentType, byte[] body) {

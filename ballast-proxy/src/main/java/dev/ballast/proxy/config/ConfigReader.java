@@ -6,14 +6,11 @@ import dev.ballast.core.config.Suggestions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -191,9 +188,10 @@ final class ConfigReader {
     }
 
     /**
-     * Equal hosts, a wildcard, or names that resolve to a shared address ({@code localhost} and
-     * {@code 127.0.0.1}). Names are looked up only for two sockets on one port, which is rare: a lookup
-     * that fails leaves the pair to the bind, which says so.
+     * Equal hosts, a wildcard, or the same address however it is written: {@code localhost} and
+     * {@code 127.0.0.1}, {@code [::1]} and {@code [0:0:0:0:0:0:0:1]}. A name counts as its first
+     * address, the one a bind uses, and is looked up only for two sockets on one port, which is rare; a
+     * name that does not resolve is left to the bind, which says so.
      */
     private static boolean clash(HostPort a, HostPort b) {
         if (a.port() != b.port() || a.port() == 0) {
@@ -202,20 +200,13 @@ final class ConfigReader {
         if (a.host().equalsIgnoreCase(b.host()) || isWildcard(a.host()) || isWildcard(b.host())) {
             return true;
         }
-        if (a.isIpAddress() && b.isIpAddress()) {
+        try {
+            InetAddress first = InetAddress.getByName(a.host());
+            InetAddress second = InetAddress.getByName(b.host());
+            return first.equals(second) || first.isAnyLocalAddress() || second.isAnyLocalAddress();
+        } catch (UnknownHostException unresolved) {
             return false;
         }
-        try {
-            Set<InetAddress> first = new HashSet<>(Arrays.asList(InetAddress.getAllByName(a.host())));
-            for (InetAddress address : InetAddress.getAllByName(b.host())) {
-                if (first.contains(address)) {
-                    return true;
-                }
-            }
-        } catch (UnknownHostException unresolved) {
-            // the bind will name the host that does not resolve
-        }
-        return false;
     }
 
     private static boolean isWildcard(String host) {

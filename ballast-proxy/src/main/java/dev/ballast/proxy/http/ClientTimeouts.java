@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  * {@code client_idle_timeout} runs while a keep-alive connection waits for its next request;
  * {@code tunnel_idle_timeout} runs from the last byte either way through a {@link Tunnel};
  * {@code client_stall_timeout} runs from the last byte of a request body the proxy is waiting for,
- * and from the moment the client stopped taking the response (its socket buffer full), so that a
- * client cannot hold a request, and its upstream connection, open by going quiet mid-transfer.
+ * and from the last byte the client took of what is waiting to be written to it, so that a client
+ * cannot hold a request, and its upstream connection, open by going quiet mid-transfer.
  *
  * <p>Sits in front of the HTTP decoder to see raw bytes arrive. One periodic check per connection
  * instead of a timer per request: the check only compares timestamps, so keep-alive traffic
@@ -35,9 +36,16 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.HEADERS;
     private long phaseSinceNanos;
-    /** The client's socket buffer is full: it is not taking what we write. */
-    private boolean blocked;
-    private long blockedSinceNanos;
+    /**
+     * What was waiting to be written to the client at the last check, and since when it has not moved:
+     * a client that takes no byte leaves the same bytes pending (Netty's {@code IdleStateHandler}
+     * watches output the same way). Writability alone would cut off a slow reader that keeps reading,
+     * and miss a stalled one whose last response fits below the high-water mark.
+     */
+    private Object pendingMessage;
+    private long pendingBytes;
+    private long pendingProgress;
+    private long pendingSinceNanos;
     private ScheduledFuture<?> check;
 
     ClientTimeouts(FrontendHandler frontend, long headerTimeoutMillis, long idleTimeoutMillis,
@@ -86,16 +94,6 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         ctx.fireChannelRead(msg);
     }
 
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        boolean nowBlocked = !ctx.channel().isWritable();
-        if (nowBlocked && !blocked) {
-            blockedSinceNanos = System.nanoTime();
-        }
-        blocked = nowBlocked;
-        ctx.fireChannelWritabilityChanged();
-    }
-
     /** A request head was decoded: no client clock runs until its response is done. */
     void requestStarted() {
         phase = Phase.BUSY;
@@ -127,8 +125,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
     @Override
     public void run() {
         long now = System.nanoTime();
-        if (blocked && stallTimeoutNanos > 0 && now - blockedSinceNanos >= stallTimeoutNanos) {
-            blocked = false;
+        if (writeStalled(now)) {
             phase = Phase.BUSY;
             log.info("{}: the client took no byte of its response for client_stall_timeout; closing", ctx.channel());
             ctx.close();
@@ -152,6 +149,27 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
             log.debug("{}: tunnel idle for tunnel_idle_timeout, closing", ctx.channel());
             ctx.close(); // the tunnel closes its other side
         }
+    }
+
+    /** True when bytes wait for the client and none of them has left for {@code client_stall_timeout}. */
+    private boolean writeStalled(long now) {
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        long bytes = out == null ? 0 : out.totalPendingWriteBytes();
+        if (bytes == 0 || stallTimeoutNanos <= 0) {
+            pendingMessage = null;
+            pendingBytes = 0;
+            return false;
+        }
+        Object message = out.current();
+        long progress = out.currentProgress();
+        if (message != pendingMessage || bytes != pendingBytes || progress != pendingProgress) {
+            pendingMessage = message;
+            pendingBytes = bytes;
+            pendingProgress = progress;
+            pendingSinceNanos = now;
+            return false;
+        }
+        return now - pendingSinceNanos >= stallTimeoutNanos;
     }
 
     private static long positiveOrMax(long nanos) {

@@ -74,8 +74,6 @@ final class Exchange implements PickContext, ConnectCallback {
     /** Request bodies up to this size are kept for a retry; a larger body is not retried once sent. */
     static final int MAX_REPLAY_BYTES = 64 * 1024;
     static final AsciiString ATTEMPTS_HEADER = AsciiString.cached("x-ballast-attempts");
-    /** The longest failure detail put in a response body or a log line. */
-    private static final int MAX_DETAIL = 200;
     private static final AsciiString[] ATTEMPTS_TEXT = new AsciiString[16];
 
     static {
@@ -184,7 +182,7 @@ final class Exchange implements PickContext, ConnectCallback {
         // Connection, so hop-by-hop and removed, and an h2c offer without it is invalid (RFC 7540 §3.2.1).
         String asked = !declaresBody && !clientHttp10 && !frontend.draining()
                 && HopByHop.asksToUpgrade(request.headers()) ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
-        this.upgrade = asked == null || asked.regionMatches(true, 0, "h2c", 0, 3) ? null : asked;
+        this.upgrade = asked == null ? null : withoutH2c(asked);
         RequestRewrite.forUpstream(request, clientIp, chunked);
         if (upgrade != null) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
@@ -316,6 +314,11 @@ final class Exchange implements PickContext, ConnectCallback {
         // Nothing was sent, as with a connect failure; but a full endpoint is not a failing one.
         retryOrFail(RetryPolicy.Condition.CONNECT_FAILURE, full, ProxyError.NO_ENDPOINT,
                 full.address() + " has max_connections_per_endpoint (" + limit + ") open");
+    }
+
+    @Override
+    public boolean stillWanted() {
+        return !done;
     }
 
     @Override
@@ -494,7 +497,25 @@ final class Exchange implements PickContext, ConnectCallback {
 
     /** The body was rejected mid-stream (too large, malformed). */
     void rejectBody(ProxyError error, String detail) {
-        fail(error, detail);
+        fail(error, detail, false);
+    }
+
+    /**
+     * The upstream took no byte of the request body for {@code client_stall_timeout}: it stopped
+     * reading and has not answered, which no other clock covers ({@code response_timeout} starts when
+     * the body is sent).
+     */
+    void upstreamStalledOnBody(String detail) {
+        EndpointState stalled = endpoint;
+        if (stalled != null) {
+            upstream.outliers().record(stalled, Outcome.TIMEOUT);
+        }
+        fail(ProxyError.RESPONSE_TIMEOUT, detail);
+    }
+
+    /** True when connected and the upstream is not taking the body: its buffer towards it is full. */
+    boolean upstreamBlocked() {
+        return connection != null && !connection.channel().isWritable();
     }
 
     // ---- response side ----
@@ -802,6 +823,11 @@ final class Exchange implements PickContext, ConnectCallback {
     // ---- ending ----
 
     private void fail(ProxyError error, String detail) {
+        fail(error, detail, true);
+    }
+
+    /** {@code upstreams}: the failure is the upstream's, and the detail says which; else the client's. */
+    private void fail(ProxyError error, String detail, boolean upstreams) {
         if (done) {
             return;
         }
@@ -816,15 +842,16 @@ final class Exchange implements PickContext, ConnectCallback {
             heldHead = null;
             responseStarted = false;
         }
+        String described = upstreams ? "upstream " + upstream.name() + ": " + detail : detail;
         if (responseStarted) {
-            log.warn("{} {} {} -> aborted: upstream {}: {}", frontend.clientIp(), method, uri, upstream.name(), detail);
+            log.warn("{} {} {} -> aborted: {}", frontend.clientIp(), method, ProxyError.printable(uri), described);
             client.close();
             return;
         }
         // A bodiless request refused before its (empty) end was read keeps the connection: the
         // frontend skips that end. Only an unread body forces a close.
-        frontend.exchangeFailed(this, error, "upstream " + upstream.name() + ": " + detail,
-                (!requestComplete && declaresBody) || !clientKeepAlive, requestComplete);
+        frontend.exchangeFailed(this, error, described, (!requestComplete && declaresBody) || !clientKeepAlive,
+                requestComplete);
     }
 
     private void giveBackConnection(boolean reusable) {
@@ -904,11 +931,22 @@ final class Exchange implements PickContext, ConnectCallback {
                 || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.DELETE) || method.equals(HttpMethod.TRACE);
     }
 
+    /** The protocols of an {@code Upgrade} value other than {@code h2c}, or null when none is left. */
+    static String withoutH2c(String protocols) {
+        StringBuilder kept = new StringBuilder(protocols.length());
+        for (String protocol : protocols.split(",")) {
+            String name = protocol.strip();
+            if (!name.isEmpty() && !name.equalsIgnoreCase("h2c")) {
+                kept.append(kept.isEmpty() ? "" : ", ").append(name);
+            }
+        }
+        return kept.isEmpty() ? null : kept.toString();
+    }
+
     /**
-     * A failure in words fit for a response body and a log line: control and non-ASCII characters
-     * escaped (a decoder's message may quote the client's bytes), at most {@value #MAX_DETAIL}
-     * characters, and the native transport's {@code recvAddress(..) failed with error(-104): Connection
-     * reset by peer} shortened to what it means.
+     * A failure in words fit for a response body and a log line ({@link ProxyError#printable}), the
+     * native transport's {@code recvAddress(..) failed with error(-104): Connection reset by peer}
+     * shortened to what it means.
      */
     static String describe(Throwable cause) {
         if (cause == null) {
@@ -925,7 +963,6 @@ final class Exchange implements PickContext, ConnectCallback {
         if (nativeError > 0 && message.indexOf("): ", nativeError + 20) > 0) {
             message = message.substring(message.indexOf("): ", nativeError + 20) + 3).toLowerCase(Locale.ROOT);
         }
-        String printable = RequestHead.printable(message);
-        return printable.length() <= MAX_DETAIL ? printable : printable.substring(0, MAX_DETAIL) + "...";
+        return ProxyError.printable(message);
     }
 }

@@ -145,7 +145,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (request.protocolVersion().majorVersion() != 1) {
-            respondLocally(ProxyError.VERSION_NOT_SUPPORTED, method, RequestHead.printable(request.uri()),
+            respondLocally(ProxyError.VERSION_NOT_SUPPORTED, method, request.uri(),
                     request.protocolVersion() + " in an HTTP/1 request line", true, true);
             return;
         }
@@ -154,7 +154,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             refused = RequestHead.problem(request);
         }
         if (refused != null) {
-            respondLocally(ProxyError.BAD_REQUEST, method, RequestHead.printable(request.uri()), refused, true, true);
+            respondLocally(ProxyError.BAD_REQUEST, method, request.uri(), refused, true, true);
             return;
         }
         String path = RequestTarget.path(request.uri());
@@ -338,6 +338,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,
                                 boolean requestEnded, int attempts) {
         boolean closeAfter = close || proxy.draining();
+        detail = ProxyError.printable(detail);
+        uri = ProxyError.printable(uri);
         int status = error.status().code();
         if (status >= 500 && error != ProxyError.NOT_IMPLEMENTED && error != ProxyError.VERSION_NOT_SUPPORTED) {
             // a 501 or 505 is the client's doing, like a 4xx
@@ -399,21 +401,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * No byte of the request body for {@code client_stall_timeout}: answered 408 and closed, if the
-     * proxy was waiting for the client (true); false while it is not reading because the upstream is
-     * slow to take the body, which is no stall of the client's.
+     * No byte of the request body moved for {@code client_stall_timeout}. When the proxy was waiting
+     * for the client, it is answered 408 and closed; when the upstream stopped taking the body, 504.
+     * Returns false while neither is to blame (still connecting), so the clock starts again.
      */
     boolean bodyStalled() {
         Exchange current = exchange;
         if (current == null || current.requestComplete()) {
             return true;
         }
-        if (!current.acceptsBody()) {
-            return false;
+        long stall = proxy.limits().clientStallTimeoutMillis();
+        if (current.acceptsBody()) {
+            current.rejectBody(ProxyError.BODY_TIMEOUT, "no byte of the request body for " + stall
+                    + "ms (client_stall_timeout)");
+            return true;
         }
-        current.rejectBody(ProxyError.BODY_TIMEOUT, "no byte of the request body for "
-                + proxy.limits().clientStallTimeoutMillis() + "ms (client_stall_timeout)");
-        return true;
+        if (current.upstreamBlocked()) {
+            current.upstreamStalledOnBody("took no byte of the request body for " + stall + "ms (client_stall_timeout)");
+            return true;
+        }
+        return false;
     }
 
     void idleTimedOut() {

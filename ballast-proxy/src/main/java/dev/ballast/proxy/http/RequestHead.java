@@ -36,10 +36,14 @@ final class RequestHead {
         }
         String host = uri.substring(authority, end);
         if (host.isEmpty() || host.indexOf('@') >= 0 || !isValidHost(host)) {
-            return "request target '" + uri + "' has no valid host";
+            return "the request target's host is missing or not valid"; // not quoted: it may hold credentials
         }
         String rest = uri.substring(end);
-        request.setUri(rest.startsWith("/") ? rest : "/" + rest);
+        if (rest.isEmpty() && HttpMethod.OPTIONS.equals(request.method())) {
+            request.setUri("*"); // the server itself, not a resource (RFC 9112 §3.2.4)
+        } else {
+            request.setUri(rest.startsWith("/") ? rest : "/" + rest);
+        }
         request.headers().set(HttpHeaderNames.HOST, host);
         return null;
     }
@@ -55,7 +59,10 @@ final class RequestHead {
         return -1;
     }
 
-    /** Why the request must be answered 400, in words, or null when it may go on. Call after {@link #toOriginForm}. */
+    /**
+     * Why the request must be answered 400, in words (quoting the client: the caller escapes them), or
+     * null when it may go on. Call after {@link #toOriginForm}.
+     */
     static String problem(HttpRequest request) {
         String uri = request.uri();
         if (uri.equals("*")) {
@@ -63,7 +70,7 @@ final class RequestHead {
                 return "request target '*' is only for OPTIONS";
             }
         } else if (!uri.startsWith("/")) {
-            return "request target '" + printable(uri) + "' is neither a path nor an http:// URL";
+            return "request target '" + uri + "' is neither a path nor an http:// URL";
         }
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
@@ -82,7 +89,7 @@ final class RequestHead {
             return "more than one Host header";
         }
         if (!isValidHost(host)) {
-            return "Host '" + printable(host) + "' is not a host name, an IP address, or either with a port";
+            return "Host '" + host + "' is not a host name, an IP address, or either with a port";
         }
         return null;
     }
@@ -104,7 +111,7 @@ final class RequestHead {
         return true;
     }
 
-    /** {@code text} with control and non-ASCII characters escaped, for messages and logs. */
+    /** {@code text} with control and non-ASCII characters escaped ({@link ProxyError#printable} also caps it). */
     static String printable(String text) {
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {

@@ -82,14 +82,15 @@ final class UpstreamCodec {
          * when the response's end has been handed on, before the connection goes back to the pool.
          */
         boolean hasBytesBeyondTheResponse() {
-            return actualReadableBytes() > 0;
+            return actualReadableBytes() > 0 && !onlyLineEnds(internalBuffer());
         }
 
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
             if (!awaiting) {
-                if (buffer.isReadable()) {
-                    buffer.skipBytes(buffer.readableBytes());
+                boolean stray = !onlyLineEnds(buffer);
+                buffer.skipBytes(buffer.readableBytes());
+                if (stray) {
                     ctx.close(); // its exchange has gone; the pool drops the connection when it closes
                 }
                 return;
@@ -123,6 +124,17 @@ final class UpstreamCodec {
             AsciiString known = ResponseHeaderNames.find(bytes, start, length);
             return known != null ? known : super.splitHeaderName(bytes, start, length);
         }
+    }
+
+    /** True when the readable bytes are only CR and LF, which some servers send after a body and decoders skip. */
+    private static boolean onlyLineEnds(ByteBuf buffer) {
+        for (int i = buffer.readerIndex(); i < buffer.writerIndex(); i++) {
+            byte b = buffer.getByte(i);
+            if (b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Netty's request encoder, telling the decoder the method of each request it encodes. */

@@ -23,4 +23,12 @@ public interface ConnectCallback {
      * ({@code max_connections} or {@code max_pending_requests}); {@link Upstream#breaker()} describes it.
      */
     void circuitBreakerOpen(CircuitBreaker.Admission limit);
+
+    /**
+     * False once the caller no longer needs the connection (its client left): a connect that was
+     * waiting for room under a limit is then not made.
+     */
+    default boolean stillWanted() {
+        return true;
+    }
 }

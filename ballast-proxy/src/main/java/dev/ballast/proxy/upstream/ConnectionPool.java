@@ -79,8 +79,10 @@ public final class ConnectionPool {
         CircuitBreaker.Admission connections = breaker.tryAcquireConnection();
         if (!connections.admitted()) {
             breaker.releasePendingRequest();
-            if (!mayShed || !upstream.shedIdleElsewhere(loop, null, () -> connect(pool, callback, false),
-                    () -> callback.circuitBreakerOpen(connections))) {
+            if (mayShed) {
+                upstream.shedIdle(loop, null, () -> connectIfWanted(pool, callback),
+                        () -> callback.circuitBreakerOpen(connections));
+            } else {
                 callback.circuitBreakerOpen(connections);
             }
             return;
@@ -89,8 +91,10 @@ public final class ConnectionPool {
         if (!pool.tryReserve(limit)) {
             breaker.releasePendingRequest();
             breaker.releaseConnection();
-            if (!mayShed || !upstream.shedIdleElsewhere(loop, pool.endpoint, () -> connect(pool, callback, false),
-                    () -> callback.connectionLimitReached(limit))) {
+            if (mayShed) {
+                upstream.shedIdle(loop, pool.endpoint, () -> connectIfWanted(pool, callback),
+                        () -> callback.connectionLimitReached(limit));
+            } else {
                 callback.connectionLimitReached(limit);
             }
             return;
@@ -134,10 +138,17 @@ public final class ConnectionPool {
         channel.close();
     }
 
+    /** Room was made under a limit: connects, unless the request has gone meanwhile (then the room is left). */
+    private void connectIfWanted(EndpointPool pool, ConnectCallback callback) {
+        if (callback.stillWanted()) {
+            connect(pool, callback, false);
+        }
+    }
+
     /**
-     * Closes this loop's oldest idle connection to {@code endpoint} (to any endpoint when null) for
-     * another loop that needs its slot, unless that request was served already; then answers it.
-     * A connection in use elsewhere is worth more than one idle here.
+     * Closes one of this loop's idle connections to {@code endpoint} (the oldest), or to any endpoint
+     * when null, for a request that needs its slot, unless another loop already did; then answers.
+     * A connection that a request needs now is worth more than one kept idle.
      */
     void shedIdleFor(EndpointState endpoint, IdleShed shed) {
         EndpointPool owner = null;

@@ -115,7 +115,6 @@ final class EndpointPool {
         closeAll();
     }
 
-    /** Closes the connection idle the longest; false when none is idle. */
     /** True when an idle connection is kept (it may have closed meanwhile: it still holds its slot until then). */
     boolean hasIdle() {
         return !idle.isEmpty();

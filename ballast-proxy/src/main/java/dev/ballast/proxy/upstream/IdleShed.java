@@ -6,11 +6,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One refused connect's request to the other event loops: a limit counts connections of every loop,
- * but idle ones belong to the loop that opened them, so a loop can be refused while another sits on
- * an unused connection. Each other loop is asked once; the first with an idle connection that fits
- * closes it and, once it is closed (its slot given back), the requester connects again. When none
- * had one, the requester fails as it would have.
+ * One refused connect's request to the event loops, its own included: a limit counts connections of
+ * every loop, but idle ones belong to the loop that opened them, so a loop can be refused while it or
+ * another sits on an unused connection. Each loop is asked once; the first with an idle connection
+ * that counts against the limit closes it and, once it is closed (its slot given back), the requester
+ * connects again; another request may take that slot first, and then this one is refused. When no
+ * loop had one, the requester fails as it would have.
  */
 final class IdleShed {
 

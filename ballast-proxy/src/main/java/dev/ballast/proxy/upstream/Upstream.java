@@ -273,23 +273,16 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
-     * {@code loop} was refused a connection by a limit that idle connections of other loops count
-     * against ({@code max_connections}, or {@code endpoint}'s {@code max_connections_per_endpoint}):
-     * asks them to close one, after which {@code retry} runs on {@code loop}, or {@code refuse} when
-     * none had one. False, and nothing asked, when there is no other loop.
+     * {@code loop} was refused a connection by a limit that idle connections count against
+     * ({@code max_connections}, or {@code endpoint}'s {@code max_connections_per_endpoint}): asks every
+     * loop, its own included, to close one, after which {@code retry} runs on {@code loop}, or
+     * {@code refuse} when none had one.
      */
-    boolean shedIdleElsewhere(EventLoop loop, EndpointState endpoint, Runnable retry, Runnable refuse) {
-        int others = pools.size() - 1;
-        if (others <= 0) {
-            return false;
-        }
-        IdleShed shed = new IdleShed(loop, others, retry, refuse);
+    void shedIdle(EventLoop loop, EndpointState endpoint, Runnable retry, Runnable refuse) {
+        IdleShed shed = new IdleShed(loop, pools.size(), retry, refuse);
         for (ConnectionPool pool : pools.values()) {
-            if (pool.eventLoop() != loop) {
-                pool.eventLoop().execute(() -> pool.shedIdleFor(endpoint, shed));
-            }
+            pool.eventLoop().execute(() -> pool.shedIdleFor(endpoint, shed));
         }
-        return true;
     }
 
     /** Closes the idle connections of every loop; in-flight ones finish on their own. */

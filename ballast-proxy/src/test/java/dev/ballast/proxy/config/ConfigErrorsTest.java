@@ -245,7 +245,7 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void aHostNameClashesWithTheAddressItResolvesTo() {
+    void anAddressClashesHoweverItIsWritten() {
         assertThat(errors("""
                 listeners:
                   - name: public
@@ -254,6 +254,15 @@ class ConfigErrorsTest {
                   address: 127.0.0.1:8080
                 """ + UPSTREAM_AND_ROUTE)).containsExactly(
                 "admin.address: 127.0.0.1:8080 clashes with localhost:8080 (listeners[0].address, line 3):"
+                        + " both bind port 8080 (line 5)");
+        assertThat(errors("""
+                listeners:
+                  - name: public
+                    address: "[::1]:8080"
+                admin:
+                  address: "[0:0:0:0:0:0:0:1]:8080"
+                """ + UPSTREAM_AND_ROUTE)).containsExactly(
+                "admin.address: [0:0:0:0:0:0:0:1]:8080 clashes with [::1]:8080 (listeners[0].address, line 3):"
                         + " both bind port 8080 (line 5)");
     }
 

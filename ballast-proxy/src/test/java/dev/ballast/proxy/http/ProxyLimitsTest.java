@@ -1,5 +1,6 @@
 package dev.ballast.proxy.http;
 
+import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.LimitsConfig;
@@ -10,10 +11,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoints;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
@@ -129,6 +136,53 @@ class ProxyLimitsTest {
             assertThat(raw.closedByPeer()).isTrue();
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> backend.openConnections() == 0);
+    }
+
+    @Test
+    void answers504WhenTheUpstreamStopsTakingTheRequestBody() throws Exception {
+        try (ServerSocket deaf = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            deaf.setReceiveBufferSize(4096);
+            // Accepts, then reads nothing: once the socket buffers are full the body goes nowhere.
+            CompletableFuture<Socket> accepted = new CompletableFuture<>();
+            Thread.startVirtualThread(() -> {
+                try {
+                    accepted.complete(deaf.accept());
+                } catch (IOException e) {
+                    accepted.completeExceptionally(e);
+                }
+            });
+            LimitsConfig unlimitedBody = new LimitsConfig(1024, 256, 0, 400, 3, 500, 3_600_000, 600);
+            try (ProxyServer second = ProxyServer.start(TestConfigs.proxy(upstream("deaf", Policies.ROUND_ROBIN,
+                    List.of(Endpoint.of("127.0.0.1", deaf.getLocalPort()))), unlimitedBody));
+                 Socket client = new Socket()) {
+                client.connect(second.listenerAddresses().get(0));
+                long total = 64L << 20;
+                Thread.startVirtualThread(() -> {
+                    try {
+                        OutputStream out = client.getOutputStream();
+                        out.write(("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + total + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        byte[] chunk = new byte[64 * 1024];
+                        for (long sent = 0; sent < total; sent += chunk.length) {
+                            out.write(chunk);
+                        }
+                    } catch (IOException closedByTheProxy) {
+                        // expected: the proxy answers and closes long before the body is through
+                    }
+                });
+                client.setSoTimeout(10_000);
+                String head = new String(client.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(head).isEqualTo("HTTP/1.1 504"); // closing the client ends the sender
+            } finally {
+                accepted.thenAccept(socket -> {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // closing
+                    }
+                });
+            }
+        }
     }
 
     @Test

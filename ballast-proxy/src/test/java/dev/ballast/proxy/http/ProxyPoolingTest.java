@@ -179,7 +179,9 @@ class ProxyPoolingTest {
 
     @Test
     void aConnectionIdleOnAnotherEventLoopMakesRoomUnderTheEndpointsLimit() throws Exception {
-        start(TestConfigs.withPool(plain(), new PoolConfig(1, 1)));
+        proxy = ProxyServer.start(TestConfigs.withEventLoops(
+                TestConfigs.proxy(TestConfigs.withPool(plain(), new PoolConfig(1, 1))), 2));
+        address = proxy.listenerAddresses().get(0);
         // New client connections are spread over the event loops; the one upstream connection allowed
         // sits idle on whichever loop used it last. Each request must still be served.
         for (int client = 0; client < 6; client++) {

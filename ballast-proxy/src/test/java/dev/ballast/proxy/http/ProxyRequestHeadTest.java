@@ -68,6 +68,10 @@ class ProxyRequestHeadTest {
         assertThat(api.lastRequest().headers().getAll("Host")).containsExactly("api.example.com");
         assertThat(send("GET HTTP://api.example.com HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
         assertThat(api.lastRequest().uri()).isEqualTo("/");
+
+        RawHttp.Response credentials = send("GET http://user:secret@api.example.com/ HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(credentials.status()).isEqualTo(400);
+        assertThat(credentials.text()).doesNotContain("secret");
     }
 
     @Test
@@ -116,6 +120,9 @@ class ProxyRequestHeadTest {
         assertThat(response.status()).isEqualTo(200);
         assertThat(web.lastRequest().headers().names()).map(String::toLowerCase)
                 .doesNotContain("upgrade", "connection", "http2-settings");
+
+        send("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket, h2c\r\n\r\n");
+        assertThat(web.lastRequest().headers().get("Upgrade")).as("the other protocols stay offered").isEqualTo("websocket");
     }
 
     @Test

@@ -82,6 +82,17 @@ class UpstreamCodecTest {
     }
 
     @Test
+    void lineEndsAfterABodyAreNoStrayBytes() {
+        send(HttpMethod.GET);
+        List<Object> get = receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi\r\n");
+        receive("\r\n");
+
+        assertThat(bodyOf(get)).isEqualTo("hi");
+        assertThat(beyondEachResponse).containsExactly(false);
+        assertThat(upstream.isOpen()).isTrue();
+    }
+
+    @Test
     void bytesWhileNoRequestIsOutstandingCloseTheConnection() {
         send(HttpMethod.GET);
         receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");

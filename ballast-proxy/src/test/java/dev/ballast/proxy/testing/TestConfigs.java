@@ -83,6 +83,12 @@ public final class TestConfigs {
         return proxy(List.of(upstream), List.of(routeAll(upstream.name())), limits);
     }
 
+    /** {@code config} with {@code count} event loops instead of one per core. */
+    public static ProxyConfig withEventLoops(ProxyConfig config, int count) {
+        return new ProxyConfig(config.listeners(), config.admin(), config.upstreams(), config.routes(), config.limits(),
+                config.drainTimeoutMillis(), config.accessLog(), config.transport(), count);
+    }
+
     public static ProxyConfig proxy(List<UpstreamConfig> upstreams, List<RouteConfig> routes, LimitsConfig limits) {
         Map<String, UpstreamConfig> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
