@@ -541,6 +541,11 @@ final class Exchange implements PickContext, ConnectCallback {
             return;
         }
         int code = response.status().code();
+        if (code < 100 || code > 599 || response.protocolVersion().majorVersion() != 1) {
+            ReferenceCountUtil.release(response);
+            upstreamFailed("invalid response: status " + code + " in " + response.protocolVersion());
+            return;
+        }
         if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
             switchingProtocols(response);
             return;
@@ -559,15 +564,23 @@ final class Exchange implements PickContext, ConnectCallback {
         record.status(status);
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
+        boolean noBody = head || status == 204 || status == 304;
+        String codings = noBody ? null : HopByHop.otherTransferCodings(headers);
+        if (codings != null && clientHttp10) {
+            ReferenceCountUtil.release(response);
+            fail(ProxyError.UPSTREAM_RESET, "transfer coding '" + codings + "' cannot be passed to an HTTP/1.0 client");
+            return;
+        }
         HopByHop.strip(headers);
         headers.set(ATTEMPTS_HEADER, attemptsText(attempts));
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        boolean noBody = head || status == 204 || status == 304;
         if (!noBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             if (clientHttp10) {
                 closeClient = true; // HTTP/1.0 has no chunked: the end of the body is the close
             } else {
-                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                // Re-chunked as it streams; any other coding stays on the body, so it stays named.
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, codings == null ? HttpHeaderValues.CHUNKED
+                        : codings + ", " + HttpHeaderValues.CHUNKED);
             }
         }
         if (!clientKeepAlive || frontend.draining()) {
@@ -625,6 +638,7 @@ final class Exchange implements PickContext, ConnectCallback {
         HttpHeaders headers = response.headers();
         String protocol = headers.get(HttpHeaderNames.UPGRADE);
         HopByHop.strip(headers);
+        headers.remove(HttpHeaderNames.CONTENT_LENGTH); // never on a 1xx (RFC 9110 §8.6)
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         if (protocol != null) {
             headers.set(HttpHeaderNames.UPGRADE, protocol);

@@ -160,6 +160,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String path = RequestTarget.path(request.uri());
         // Framing is read once here and handed on: each look-up is a hash and a walk of the headers.
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        String codings = chunked ? HopByHop.otherTransferCodings(request.headers()) : null;
+        if (codings != null) {
+            // Forwarded dechunked, a body would lose its coding; RFC 9112 §6.1: 501 for one not understood.
+            respondLocally(ProxyError.NOT_IMPLEMENTED, method, request.uri(),
+                    "transfer coding '" + codings + "' is not supported (only chunked)", true, false);
+            return;
+        }
         long declared = HttpUtil.getContentLength(request, -1L);
         boolean mayHaveBody = chunked || declared > 0;
         Route route = proxy.routes().match(request, path);
@@ -303,7 +310,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = null;
         if (early != null && !early.isEmpty()) {
-            log.debug("{}: data pipelined behind an upgrade request; closing after the 101", ctx.channel());
+            // RFC 6455 §4.1: a client waits for the handshake's answer before it sends more.
+            log.info("{} {}: bytes sent behind an upgrade request before its answer; closing after the 101",
+                    clientIp, ProxyError.printable(switched.uri()));
             Object msg;
             while ((msg = early.poll()) != null) {
                 ReferenceCountUtil.release(msg);

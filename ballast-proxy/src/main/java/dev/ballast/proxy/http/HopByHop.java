@@ -86,6 +86,27 @@ final class HopByHop {
     }
 
     /**
+     * The transfer codings of a message other than its final {@code chunked} ({@code gzip} of
+     * {@code gzip, chunked}), or null when there are none. The decoder undid only the chunking; the
+     * others are still on the body, and {@code Transfer-Encoding}, hop-by-hop, is about to go.
+     */
+    static String otherTransferCodings(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            return null;
+        }
+        StringBuilder others = new StringBuilder();
+        for (String value : headers.getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+            for (String coding : value.split(",")) {
+                String name = coding.strip();
+                if (!name.isEmpty() && !name.equalsIgnoreCase(HttpHeaderValues.CHUNKED.toString())) {
+                    others.append(others.isEmpty() ? "" : ", ").append(name);
+                }
+            }
+        }
+        return others.isEmpty() ? null : others.toString();
+    }
+
+    /**
      * Trailer fields (RFC 9110 §6.5.1) without what may not come after the content: the hop-by-hop
      * headers, and the framing and routing ones a recipient that merges trailers into the header
      * section would act on too late, or wrongly ({@code Host}, {@code Content-Length}).

@@ -166,6 +166,21 @@ class ProxyErrorsTest {
     }
 
     @Test
+    void answers502ToAStatusOutside100To599OrAnotherHttpVersion() throws Exception {
+        TestBackend odd = backend("odd");
+        odd.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                request.uri().substring(1).replace('_', ' ') + "\r\nContent-Length: 0\r\n\r\n",
+                StandardCharsets.US_ASCII)));
+        InetSocketAddress address = start(upstream("odd", Policies.ROUND_ROBIN, List.of(endpoint(odd))));
+
+        for (String line : List.of("HTTP/1.1_000_X", "HTTP/1.1_099_X", "HTTP/1.1_600_X", "HTTP/1.1_1000_X",
+                "HTTP/2.0_200_OK")) {
+            RawHttp.Response response = request(address, "GET /" + line + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(response.status()).as(line).isEqualTo(502);
+        }
+    }
+
+    @Test
     void abortsClientConnectionWhenUpstreamClosesMidResponse() throws Exception {
         TestBackend broken = backend("broken");
         broken.respondWith(TestBackend.closeMidResponse());

@@ -8,6 +8,7 @@ import dev.ballast.proxy.config.RouteConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,6 +111,29 @@ class ProxyRequestHeadTest {
         }
         // The backend decodes the target byte for byte as ISO-8859-1 too: the same chars are the same bytes.
         assertThat(web.lastRequest().uri()).isEqualTo("/caf\u00c3\u00a9?q=\u00c3\u00a9");
+    }
+
+    @Test
+    void answers501ToATransferCodingOtherThanChunked() throws Exception {
+        RawHttp.Response response = send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(501);
+        assertThat(response.text()).contains("transfer coding 'gzip'");
+        assertThat(web.requests()).isEmpty();
+    }
+
+    @Test
+    void keepsAnUpstreamsTransferCodingNamedAsItRechunksTheBody() throws Exception {
+        web.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4\r\nGZIP\r\n0\r\n\r\n",
+                StandardCharsets.US_ASCII)));
+
+        RawHttp.Response response = send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.header("transfer-encoding")).isEqualTo("gzip, chunked");
+        assertThat(response.text()).isEqualTo("GZIP");
     }
 
     @Test
