@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of an upstream connection: hands what the upstream sends to the exchange that
- * currently owns the connection, and keeps its response timeout. While the connection sits idle in
+ * currently owns the connection, and keeps its response timeout and, once the head is in, the idle
+ * timeout of the body. While the connection sits idle in
  * the pool no exchange is attached; anything the upstream sends then is a protocol error and closes
  * the connection.
  *
@@ -30,6 +31,13 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     private Exchange exchange;
     private boolean awaitingResponse;
     private long deadlineNanos;
+    /** The response head arrived and its body is still coming: the upstream must not go quiet for long. */
+    private boolean receivingBody;
+    private long bodyIdleNanos;
+    /** Messages read so far: a check compares counts instead of reading the clock on every read. */
+    private long reads;
+    private long readsAtLastCheck;
+    private long lastProgressNanos;
     private boolean checkScheduled;
     private long checkAtNanos;
 
@@ -53,6 +61,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     void detach() {
         this.exchange = null;
         this.awaitingResponse = false;
+        this.receivingBody = false;
     }
 
     /** Starts the response timeout: the request is fully sent and nothing has come back yet. */
@@ -83,6 +92,23 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
         awaitingResponse = false;
     }
 
+    /**
+     * The response's body is to come: from {@code nowNanos} on, the upstream may not send nothing for
+     * {@code idleNanos} while the proxy wants to read (NGINX's {@code proxy_read_timeout}).
+     */
+    void awaitBody(long idleNanos, long nowNanos) {
+        if (idleNanos <= 0) {
+            return;
+        }
+        receivingBody = true;
+        bodyIdleNanos = idleNanos;
+        readsAtLastCheck = reads;
+        lastProgressNanos = nowNanos;
+        if (!checkScheduled || nowNanos + idleNanos - checkAtNanos < 0) {
+            scheduleCheck(idleNanos);
+        }
+    }
+
     @Override
     public void run() {
         long now = System.nanoTime();
@@ -91,16 +117,31 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
         }
         checkScheduled = false;
         Exchange owner = exchange;
-        if (!awaitingResponse || owner == null) {
+        if (owner == null) {
             return;
         }
-        long left = deadlineNanos - now;
-        if (left > 0) {
-            scheduleCheck(left);
-            return;
+        if (awaitingResponse) {
+            long left = deadlineNanos - now;
+            if (left > 0) {
+                scheduleCheck(left);
+                return;
+            }
+            awaitingResponse = false;
+            owner.responseTimedOut();
+        } else if (receivingBody) {
+            if (reads != readsAtLastCheck || !owner.readingResponse()) {
+                // Bytes came, or the proxy held back for a slow client: the upstream is not idling.
+                readsAtLastCheck = reads;
+                lastProgressNanos = now;
+            }
+            long left = lastProgressNanos + bodyIdleNanos - now;
+            if (left > 0) {
+                scheduleCheck(left);
+                return;
+            }
+            receivingBody = false;
+            owner.responseStalled();
         }
-        awaitingResponse = false;
-        owner.responseTimedOut();
     }
 
     @Override
@@ -112,6 +153,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
             ctx.close();
             return;
         }
+        reads++;
         owner.responseMessage(msg);
     }
 

@@ -596,7 +596,23 @@ final class Exchange implements PickContext, ConnectCallback {
             finish(last);
         } else {
             heldHead = response;
+            backend.awaitBody(upstream.idleTimeoutNanos(), latencyEndNanos);
         }
+    }
+
+    /** True while the proxy reads the response: not done, and the client takes what it is sent. */
+    boolean readingResponse() {
+        return !done && client.channel().isWritable();
+    }
+
+    /** The upstream sent no byte of the response body for {@code idle_timeout} while it was wanted. */
+    void responseStalled() {
+        EndpointState stalled = endpoint;
+        if (stalled != null) {
+            upstream.outliers().record(stalled, Outcome.TIMEOUT);
+        }
+        fail(ProxyError.RESPONSE_TIMEOUT, "no byte of the response body for "
+                + TimeUnit.NANOSECONDS.toMillis(upstream.idleTimeoutNanos()) + "ms (idle_timeout)");
     }
 
     /**

@@ -188,6 +188,11 @@ public final class Upstream implements AutoCloseable {
         return balancer;
     }
 
+    /** {@code idle_timeout}: also how long a response body may go without a byte from the upstream. */
+    public long idleTimeoutNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(config().idleTimeoutMillis());
+    }
+
     public long responseTimeoutNanos() {
         return responseTimeoutNanos;
     }

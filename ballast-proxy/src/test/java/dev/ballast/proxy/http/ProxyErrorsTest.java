@@ -22,6 +22,7 @@ import java.util.List;
 import static dev.ballast.proxy.testing.TestConfigs.endpoint;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Each failure gets its status, a body naming the upstream and the reason, and leaves no leak behind. */
 class ProxyErrorsTest {
@@ -178,6 +179,26 @@ class ProxyErrorsTest {
             RawHttp.Response response = request(address, "GET /" + line + " HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(response.status()).as(line).isEqualTo(502);
         }
+    }
+
+    @Test
+    void cutsAResponseWhoseUpstreamGoesQuietMidBodyForIdleTimeout() throws Exception {
+        TestBackend quiet = backend("quiet");
+        // Two of the ten bytes promised, then nothing, with the connection left open.
+        quiet.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nxx", StandardCharsets.US_ASCII)));
+        InetSocketAddress address = start(TestConfigs.withIdleTimeout(
+                upstream("quiet", Policies.ROUND_ROBIN, List.of(endpoint(quiet))), 500));
+
+        long started = System.nanoTime();
+        try (RawHttp client = RawHttp.connect(address)) {
+            client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response response = client.read();
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.body()).as("cut short, then closed").hasSizeLessThan(10);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(400), Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> quiet.openConnections() == 0);
     }
 
     @Test
