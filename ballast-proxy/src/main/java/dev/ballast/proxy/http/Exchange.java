@@ -573,6 +573,9 @@ final class Exchange implements PickContext, ConnectCallback {
         }
         HopByHop.strip(headers);
         headers.set(ATTEMPTS_HEADER, attemptsText(attempts));
+        if (!headers.contains(HttpHeaderNames.DATE)) {
+            headers.set(HttpHeaderNames.DATE, HttpDate.now()); // a proxy with a clock adds one (RFC 9110 §6.6.1)
+        }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!noBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             if (clientHttp10) {

@@ -95,7 +95,8 @@ enum ProxyError {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN_UTF_8)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(HttpHeaderNames.DATE, HttpDate.now());
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

@@ -18,6 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +28,7 @@ import java.util.Set;
 import static dev.ballast.proxy.testing.TestConfigs.endpoints;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** The request target and Host as RFC 9112 §3.2 has a server check and read them. */
 class ProxyRequestHeadTest {
@@ -111,6 +115,19 @@ class ProxyRequestHeadTest {
         }
         // The backend decodes the target byte for byte as ISO-8859-1 too: the same chars are the same bytes.
         assertThat(web.lastRequest().uri()).isEqualTo("/caf\u00c3\u00a9?q=\u00c3\u00a9");
+    }
+
+    @Test
+    void addsADateToAResponseWithoutOneAndToItsOwnAnswers() throws Exception {
+        RawHttp.Response proxied = send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawHttp.Response refused = send("GET / HTTP/1.1\r\n\r\n");
+
+        for (RawHttp.Response response : List.of(proxied, refused)) {
+            String date = response.header("date");
+            assertThat(date).matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+            assertThat(ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME))
+                    .isCloseTo(ZonedDateTime.now(), within(1, ChronoUnit.MINUTES));
+        }
     }
 
     @Test
