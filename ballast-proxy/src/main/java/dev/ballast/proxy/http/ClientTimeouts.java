@@ -28,6 +28,9 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
 
     private enum Phase { HEADERS, BODY, BUSY, IDLE, TUNNEL }
 
+    /** The current request head has no byte yet. */
+    static final long NO_BYTE = Long.MIN_VALUE;
+
     private final FrontendHandler frontend;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
@@ -36,6 +39,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.HEADERS;
     private long phaseSinceNanos;
+    private long firstByteNanos = NO_BYTE;
     /**
      * What was waiting to be written to the client at the last check, and since when it has not moved:
      * a client that takes no byte leaves the same bytes pending (Netty's {@code IdleStateHandler}
@@ -88,6 +92,9 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         if (phase == Phase.IDLE) {
             phase = Phase.HEADERS; // the first byte of the next request
             phaseSinceNanos = System.nanoTime();
+            firstByteNanos = phaseSinceNanos;
+        } else if (phase == Phase.HEADERS && firstByteNanos == NO_BYTE) {
+            firstByteNanos = System.nanoTime(); // the first request of the connection
         } else if (phase == Phase.TUNNEL || phase == Phase.BODY) {
             phaseSinceNanos = System.nanoTime();
         }
@@ -97,6 +104,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
     /** A request head was decoded: no client clock runs until its response is done. */
     void requestStarted() {
         phase = Phase.BUSY;
+        firstByteNanos = NO_BYTE;
     }
 
     /** The request has a body still to come: the client owes its bytes. */
@@ -140,7 +148,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
             }
         } else if (phase == Phase.HEADERS && headerTimeoutNanos > 0 && waited >= headerTimeoutNanos) {
             phase = Phase.BUSY;
-            frontend.headerReadTimedOut();
+            frontend.headerReadTimedOut(firstByteNanos);
         } else if (phase == Phase.IDLE && idleTimeoutNanos > 0 && waited >= idleTimeoutNanos) {
             phase = Phase.BUSY;
             frontend.idleTimedOut();

@@ -172,7 +172,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Route route = proxy.routes().match(request, path);
         if (route == null) {
             respondLocally(ProxyError.NO_ROUTE, method, request.uri(), "no route for " + method + " " + path,
-                    mayHaveBody, false);
+                    mayHaveBody || !HttpUtil.isKeepAlive(request), false);
             return;
         }
         record.route(route);
@@ -401,12 +401,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         readIfWanted();
     }
 
-    void headerReadTimedOut() {
-        if (exchange == null && !closing && !discarding) {
-            record.begin(clientIp, "-", "-", System.nanoTime());
-            respondLocally(ProxyError.HEADER_READ_TIMEOUT, "-", "-", "request headers not complete within "
-                    + proxy.limits().headerReadTimeoutMillis() + "ms (header_read_timeout)", true, true);
+    /**
+     * No complete request head within {@code header_read_timeout}. A client that started one
+     * ({@code firstByteNanos} is when) gets 408, counted and logged as a request from that moment; a
+     * connection that sent nothing at all (a preconnect, a probe) is closed without a word.
+     */
+    void headerReadTimedOut(long firstByteNanos) {
+        if (exchange != null || closing || discarding) {
+            return;
         }
+        if (firstByteNanos == ClientTimeouts.NO_BYTE) {
+            log.debug("{}: no request within header_read_timeout; closing", ctx.channel());
+            closeAfterFlush();
+            return;
+        }
+        record.begin(clientIp, "-", "-", firstByteNanos);
+        respondLocally(ProxyError.HEADER_READ_TIMEOUT, "-", "-", "request headers not complete within "
+                + proxy.limits().headerReadTimeoutMillis() + "ms (header_read_timeout)", true, true);
     }
 
     /**

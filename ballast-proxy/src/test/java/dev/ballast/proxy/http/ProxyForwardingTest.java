@@ -121,6 +121,14 @@ class ProxyForwardingTest {
         assertThat(response.body()).contains("no route for GET /elsewhere");
         assertThat(api.requests()).isEmpty();
         assertThat(get("/only").body()).as("the connection stays usable").isEqualTo("api");
+        for (String request : List.of("GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "GET /elsewhere HTTP/1.0\r\n\r\n")) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                RawHttp.Response notFound = raw.send(request).read();
+                assertThat(notFound.status()).isEqualTo(404);
+                assertThat(raw.closedByPeer()).as("closed as asked: %s", request).isTrue();
+            }
+        }
     }
 
     @Test

@@ -200,6 +200,15 @@ class ProxyLimitsTest {
     }
 
     @Test
+    void closesAConnectionThatSendsNothingWithoutAnAnswer() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.timeout(5_000);
+            assertThat(raw.closedByPeer()).as("closed after header_read_timeout, no 408 to a request never begun")
+                    .isTrue();
+        }
+    }
+
+    @Test
     void headerReadTimeoutAlsoGuardsLaterRequestsOnAKeptAliveConnection() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
