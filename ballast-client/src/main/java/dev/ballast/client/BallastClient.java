@@ -51,6 +51,7 @@ public final class BallastClient implements AutoCloseable {
     private final Map<String, Channel> channels;
     private final List<Interceptor> steps;
     private final ExecutorService asyncCalls;
+    private volatile boolean closed;
     private final List<HttpClient> ownedHttpClients;
     private final ScheduledExecutorService ownedControl;
     private final Resources resources;
@@ -93,6 +94,9 @@ public final class BallastClient implements AutoCloseable {
      *                       an HTTP error status is a response, not an exception
      */
     public ClientResponse send(ClientRequest request) {
+        if (closed) {
+            throw new IllegalStateException("client closed");
+        }
         Call call = Call.of(request);
         try {
             return call.run(steps, request);
@@ -107,6 +111,9 @@ public final class BallastClient implements AutoCloseable {
      * Futures derived from it ({@code thenApply}...) do not cancel it.
      */
     public CompletableFuture<ClientResponse> sendAsync(ClientRequest request) {
+        if (closed) {
+            throw new IllegalStateException("client closed");
+        }
         Call call = Call.of(request);
         CallFuture future = new CallFuture(call.context());
         try {
@@ -154,6 +161,7 @@ public final class BallastClient implements AutoCloseable {
     /** Stops background work and aborts calls still in flight on HTTP clients this client made. */
     @Override
     public void close() {
+        closed = true;
         asyncCalls.shutdown();
         for (Channel channel : channels.values()) {
             channel.close();

@@ -42,7 +42,8 @@ public interface CallListener {
      * One call, all attempts included.
      *
      * @param status  the HTTP status, or 0 when the call failed
-     * @param failure why the call failed, or null
+     * @param failure why the call failed; null when it did not, or failed with another exception than
+     *                a {@link CallException} (an interceptor's, or the JDK refusing the request)
      */
     record CallEvent(String service, String method, int status, CallException.Kind failure, int attempts,
                      long durationNanos) { }

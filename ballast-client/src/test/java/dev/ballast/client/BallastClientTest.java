@@ -5,12 +5,15 @@ import dev.ballast.core.endpoint.Endpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.client.ClientRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -90,10 +93,41 @@ class BallastClientTest {
     }
 
     @Test
-    void aClosedClientRefusesAsyncCalls() {
+    void aClosedClientRefusesCalls() {
         client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
         client.close();
 
         assertThatThrownBy(() -> client.sendAsync(request("orders"))).hasMessage("client closed");
+        assertThatThrownBy(() -> client.send(request("orders"))).isInstanceOf(IllegalStateException.class)
+                .hasMessage("client closed");
+        assertThat(client.endpoints("orders").getFirst().failures()).as("not the endpoint's fault").isZero();
+    }
+
+    @Test
+    void aCallInFlightKeepsItsDeadlineAfterCloseOnTheCallersHttpClient() throws Exception {
+        a.delay(Duration.ofSeconds(5));
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            client = BallastClient.builder().httpClient(http)
+                    .service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
+            CompletableFuture<ClientResponse> call = client.sendAsync(request("orders").timeout(Duration.ofMillis(300)));
+            client.close();
+
+            assertThatThrownBy(() -> call.get(3, TimeUnit.SECONDS)).hasCauseInstanceOf(CallException.class)
+                    .cause().satisfies(e -> assertThat(((CallException) e).kind())
+                            .isEqualTo(CallException.Kind.DEADLINE_EXCEEDED));
+        }
+    }
+
+    @Test
+    void anEndpointThatCannotBeAUriChangesNothing() {
+        client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
+
+        assertThatThrownBy(() -> client.setEndpoints("orders",
+                List.of(Endpoint.parse(b.address()), Endpoint.parse("my_svc:9"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("endpoint 'my_svc:9' cannot be used in a URI");
+
+        assertThat(client.endpoints("orders")).extracting(EndpointStatus::address).containsExactly(a.address());
+        assertThat(client.send(request("orders")).bodyText()).isEqualTo("a");
     }
 }

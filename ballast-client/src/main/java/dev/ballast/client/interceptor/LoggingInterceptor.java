@@ -59,6 +59,18 @@ final class LoggingInterceptor implements Interceptor {
                     .addKeyValue("detail", e.getMessage())
                     .log();
             throw e;
+        } catch (RuntimeException e) {
+            logger.atWarn().setMessage("call failed")
+                    .addKeyValue("service", request.service())
+                    .addKeyValue("method", request.method())
+                    .addKeyValue("path", request.path())
+                    .addKeyValue("error", e.getClass().getSimpleName())
+                    .addKeyValue("attempts", chain.attemptsSent())
+                    .addKeyValue("duration_ms", millis(start))
+                    .addKeyValue("trace_id", chain.trace().traceId())
+                    .addKeyValue("detail", e.getMessage())
+                    .log();
+            throw e;
         }
     }
 

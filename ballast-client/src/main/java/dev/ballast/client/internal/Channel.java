@@ -132,13 +132,18 @@ public final class Channel implements AutoCloseable {
 
     /** Replaces the endpoints (a discovery update); live state of endpoints that stay is kept. */
     public void setEndpoints(List<Endpoint> endpoints) {
+        // Every address is checked before anything changes: a bad one leaves the service as it was.
+        Map<String, URI> byAddressUri = new HashMap<>();
+        for (Endpoint endpoint : endpoints) {
+            byAddressUri.put(endpoint.address(), baseUri(endpoint.address()));
+        }
         synchronized (balancer) {
             balancer.setEndpoints(endpoints);
             Map<String, EndpointState> map = new HashMap<>();
             Map<EndpointState, URI> uris = new java.util.IdentityHashMap<>();
             for (EndpointState state : balancer.members()) {
                 map.put(state.address(), state);
-                uris.put(state, URI.create(config.scheme() + "://" + state.address()));
+                uris.put(state, byAddressUri.get(state.address()));
             }
             byAddress = Map.copyOf(map);
             bases = uris;
@@ -147,6 +152,26 @@ public final class Channel implements AutoCloseable {
                 health.sync();
             }
         }
+    }
+
+    /**
+     * The URI requests to {@code address} start with. {@code java.net.URI} takes a host name with a
+     * character DNS allows but URIs do not ({@code my_svc}) as no host at all, and HttpClient then
+     * refuses every request: refused here, once, with the reason.
+     */
+    private URI baseUri(String address) {
+        URI uri;
+        try {
+            uri = new URI(config.scheme() + "://" + address);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("service " + config.name() + ": endpoint '" + address
+                    + "' cannot be used in a URI (" + e.getReason() + ")");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("service " + config.name() + ": endpoint '" + address
+                    + "' cannot be used in a URI (java.net.URI takes no '_' or other non-URI character in a host name)");
+        }
+        return uri;
     }
 
     /** Every endpoint's live state, eligible or not, in configuration order. */

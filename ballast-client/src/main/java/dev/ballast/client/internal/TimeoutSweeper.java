@@ -48,7 +48,9 @@ final class TimeoutSweeper implements Scheduler, AutoCloseable {
 
     private void sweep() {
         long lastWork = System.nanoTime();
-        while (!closed) {
+        // After close, on until the timeouts of calls still in flight have fired or been cancelled: a
+        // caller's own HttpClient outlives this client, and so do its calls' deadlines.
+        while (!closed || !pending.isEmpty()) {
             long now = System.nanoTime();
             for (Pending entry : pending) {
                 if (now - entry.dueNanos >= 0 && pending.remove(entry)) {

@@ -185,4 +185,23 @@ class InterceptorChainTest {
                         org.assertj.core.groups.Tuple.tuple("orders", "GET", 503, 1));
         assertThat(calls).allSatisfy(event -> assertThat(event.durationNanos()).isPositive());
     }
+
+    @Test
+    void metricsReportACallThatAnotherInterceptorBrokeToo() {
+        List<CallListener.CallEvent> calls = new CopyOnWriteArrayList<>();
+        client(Interceptors.metrics(new CallListener() {
+            @Override
+            public void callFinished(CallListener.CallEvent event) {
+                calls.add(event);
+            }
+        }), Interceptors.logging(), chain -> {
+            throw new IllegalStateException("broken interceptor");
+        });
+
+        assertThatThrownBy(() -> client.send(request("orders"))).hasMessage("broken interceptor");
+        assertThat(calls).singleElement().satisfies(event -> {
+            assertThat(event.status()).isZero();
+            assertThat(event.failure()).isNull();
+        });
+    }
 }
