@@ -21,7 +21,10 @@ final class TimeoutSweeper implements Scheduler, AutoCloseable {
     private final long tickNanos;
     private final long idleNanos;
     private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
-    private final Thread thread;
+    private final String threadName;
+    private volatile Thread thread;
+    /** A sweeping thread is alive; guarded by {@code this} once closed, when threads come and go. */
+    private boolean running;
     private volatile boolean parked;
     private volatile boolean closed;
 
@@ -32,7 +35,13 @@ final class TimeoutSweeper implements Scheduler, AutoCloseable {
     TimeoutSweeper(long tickNanos, long idleNanos, String threadName) {
         this.tickNanos = tickNanos;
         this.idleNanos = idleNanos;
-        this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::sweep);
+        this.threadName = threadName;
+        startThread();
+    }
+
+    private synchronized void startThread() {
+        running = true;
+        thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::sweep);
         thread.start();
     }
 
@@ -40,17 +49,39 @@ final class TimeoutSweeper implements Scheduler, AutoCloseable {
     public Cancellable schedule(Runnable task, long delayNanos) {
         Pending entry = new Pending(System.nanoTime() + delayNanos, task);
         pending.add(entry);
-        if (parked) {
+        if (closed) {
+            keepSweeping();
+        } else if (parked) {
             LockSupport.unpark(thread);
         }
         return () -> pending.remove(entry);
     }
 
+    /**
+     * After close, timeouts still fire: a caller's own HttpClient outlives this client, and so do the
+     * deadlines of calls on it, including calls that start just after the close. A thread sweeps while
+     * any is pending, and a new one starts for a timeout scheduled after the last one left.
+     */
+    private synchronized void keepSweeping() {
+        if (running) {
+            LockSupport.unpark(thread);
+        } else {
+            startThread();
+        }
+    }
+
+    /** True when the thread may end: closed and nothing pending, decided under the lock {@link #keepSweeping} takes. */
+    private synchronized boolean done() {
+        if (closed && pending.isEmpty()) {
+            running = false;
+            return true;
+        }
+        return false;
+    }
+
     private void sweep() {
         long lastWork = System.nanoTime();
-        // After close, on until the timeouts of calls still in flight have fired or been cancelled: a
-        // caller's own HttpClient outlives this client, and so do its calls' deadlines.
-        while (!closed || !pending.isEmpty()) {
+        while (!done()) {
             long now = System.nanoTime();
             for (Pending entry : pending) {
                 if (now - entry.dueNanos >= 0 && pending.remove(entry)) {
