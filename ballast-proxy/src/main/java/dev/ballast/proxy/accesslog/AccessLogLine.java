@@ -97,7 +97,7 @@ final class AccessLogLine {
         raw(METHOD);
         repeated(request.method());
         raw(PATH);
-        string(request.uri());
+        bytes(request.uri());
         raw(STATUS);
         number(request.status());
         raw(BYTES_IN);
@@ -119,7 +119,7 @@ final class AccessLogLine {
         raw(TRACE);
         traceId(request.traceparent());
         raw(USER_AGENT);
-        string(request.userAgent());
+        bytes(request.userAgent());
         raw(END);
         chunk.length = at;
         chunk.lines++;
@@ -265,6 +265,117 @@ final class AccessLogLine {
         }
         out[at++] = '"';
         this.at = at;
+    }
+
+    /**
+     * A JSON string of text as the client sent it: the decoder made one char of each byte, so a char of
+     * 0x80..0xFF is a byte, not a Latin-1 letter. Bytes that form valid UTF-8 are copied as they are (the
+     * log shows {@code /été} as sent), any other is written as the JSON unicode escape of its value;
+     * ASCII as in {@link #string}.
+     */
+    private void bytes(String value) {
+        if (value == null) {
+            raw(NULL);
+            return;
+        }
+        if (!isByteString(value)) {
+            string(value); // not from the wire: text, as any other string
+            return;
+        }
+        byte[] out = this.out;
+        int at = this.at;
+        out[at++] = '"';
+        for (int i = 0; i < value.length(); ) {
+            char c = value.charAt(i);
+            if (c < 0x80) {
+                at = ascii(out, at, c);
+                i++;
+                continue;
+            }
+            int size = utf8Length(value, i);
+            if (size > 0) {
+                for (int end = i + size; i < end; i++) {
+                    out[at++] = (byte) value.charAt(i);
+                }
+            } else {
+                at = escape(out, at, 'u');
+                out[at++] = '0';
+                out[at++] = '0';
+                out[at++] = HEX[c >> 4 & 0xf];
+                out[at++] = HEX[c & 0xf];
+                i++;
+            }
+        }
+        out[at++] = '"';
+        this.at = at;
+    }
+
+    private static boolean isByteString(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) > 0xFF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One char below 0x80, escaped for JSON where it must be. */
+    private static int ascii(byte[] out, int at, char c) {
+        switch (c) {
+            case '"', '\\' -> {
+                out[at++] = '\\';
+                out[at++] = (byte) c;
+            }
+            case '\n' -> at = escape(out, at, 'n');
+            case '\r' -> at = escape(out, at, 'r');
+            case '\t' -> at = escape(out, at, 't');
+            default -> {
+                if (c < 0x20) {
+                    at = escape(out, at, 'u');
+                    out[at++] = '0';
+                    out[at++] = '0';
+                    out[at++] = HEX[c >> 4];
+                    out[at++] = HEX[c & 0xf];
+                } else {
+                    out[at++] = (byte) c;
+                }
+            }
+        }
+        return at;
+    }
+
+    /**
+     * The length of the well-formed UTF-8 sequence (RFC 3629) of bytes that starts at {@code i}, each
+     * byte a char; 0 when there is none there.
+     */
+    private static int utf8Length(String bytes, int i) {
+        int lead = bytes.charAt(i);
+        int size;
+        int low = 0x80;
+        int high = 0xBF;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            size = 2;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            size = 3;
+            low = lead == 0xE0 ? 0xA0 : 0x80; // no overlong form
+            high = lead == 0xED ? 0x9F : 0xBF; // no surrogate
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            size = 4;
+            low = lead == 0xF0 ? 0x90 : 0x80;
+            high = lead == 0xF4 ? 0x8F : 0xBF; // nothing above U+10FFFF
+        } else {
+            return 0;
+        }
+        if (i + size > bytes.length()) {
+            return 0;
+        }
+        for (int k = 1; k < size; k++) {
+            int next = bytes.charAt(i + k);
+            if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) {
+                return 0;
+            }
+        }
+        return size;
     }
 
     private static int escape(byte[] out, int at, char letter) {

@@ -70,10 +70,24 @@ class AccessLogLineTest {
         String text = format(request().userAgent(odd).uri("/caf\u00e9?x=\"1\"").build(), NOW);
 
         assertThat(text).contains("\"user_agent\":\"q\\\"b\\\\s\\n\\r\\t\\u0000\\u0001\\u001f\u007f caf\u00e9 \u00ff \u07ff \u0800 \u20ac \uffff \ud83d\ude00\"}\n");
-        assertThat(text).contains("\"path\":\"/caf\u00e9?x=\\\"1\\\"\"");
+        assertThat(text).as("a lone byte 0xE9 is no UTF-8: escaped").contains("\"path\":\"/caf\\u00e9?x=\\\"1\\\"\"");
         JsonNode json = JSON.readTree(text);
         assertThat(json.get("user_agent").asText()).isEqualTo(odd);
         assertThat(json.get("path").asText()).isEqualTo("/caf\u00e9?x=\"1\"");
+    }
+
+    @Test
+    void logsThePathAndUserAgentBytesAsSentWhenTheyAreUtf8() throws Exception {
+        // As the decoder hands them on: one char per byte of "/été" and "café" sent in UTF-8.
+        String path = new String("/\u00e9t\u00e9".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        String agent = new String("caf\u00e9".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        String text = format(request().uri(path).userAgent(agent + "\u00ff").build(), NOW);
+
+        JsonNode json = JSON.readTree(text);
+        assertThat(json.get("path").asText()).isEqualTo("/\u00e9t\u00e9");
+        assertThat(json.get("user_agent").asText()).as("0xFF is no UTF-8: its escape names the byte")
+                .isEqualTo("caf\u00e9\u00ff");
+        assertThat(text).contains("\"user_agent\":\"caf\u00e9\\u00ff\"");
     }
 
     @Test
@@ -174,7 +188,7 @@ class AccessLogLineTest {
             line.append(",\"method\":");
             string(line, request.method());
             line.append(",\"path\":");
-            string(line, request.uri());
+            bytes(line, request.uri());
             line.append(",\"status\":").append(request.status());
             line.append(",\"bytes_in\":").append(request.bytesIn());
             line.append(",\"bytes_out\":").append(request.bytesOut());
@@ -192,9 +206,52 @@ class AccessLogLineTest {
             line.append(",\"trace_id\":");
             string(line, request.traceId());
             line.append(",\"user_agent\":");
-            string(line, request.userAgent());
+            bytes(line, request.userAgent());
             line.append("}\n");
             return line.toString();
+        }
+
+        /** Text as the client sent it, one char per byte: valid UTF-8 decoded, other bytes escaped. */
+        static void bytes(StringBuilder line, String value) {
+            if (value == null || value.chars().anyMatch(c -> c > 0xFF)) {
+                string(line, value);
+                return;
+            }
+            byte[] raw = value.getBytes(StandardCharsets.ISO_8859_1);
+            StringBuilder decoded = new StringBuilder();
+            for (int i = 0; i < raw.length; ) {
+                int b = raw[i] & 0xFF;
+                int size = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+                String sequence = null;
+                if (size > 0 && i + size <= raw.length) {
+                    try {
+                        sequence = StandardCharsets.UTF_8.newDecoder()
+                                .decode(java.nio.ByteBuffer.wrap(raw, i, size)).toString();
+                    } catch (java.nio.charset.CharacterCodingException malformed) {
+                        sequence = null;
+                    }
+                }
+                if (sequence != null) {
+                    decoded.append(sequence);
+                    i += size;
+                } else {
+                    decoded.append('\uE000').append((char) b); // a marker: escaped below as the byte it is
+                    i++;
+                }
+            }
+            StringBuilder quoted = new StringBuilder();
+            string(quoted, decoded.toString().replaceAll("\uE000(.)", "\uE001$1"));
+            String text = quoted.toString();
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < text.length(); i++) {
+                if (text.charAt(i) == '\uE001') {
+                    out.append("\\u00").append(HEX[text.charAt(i + 1) >> 4]).append(HEX[text.charAt(i + 1) & 0xf]);
+                    i++;
+                } else {
+                    out.append(text.charAt(i));
+                }
+            }
+            line.append(out);
         }
 
         static void string(StringBuilder line, CharSequence value) {
