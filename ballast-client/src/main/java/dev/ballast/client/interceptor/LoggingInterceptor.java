@@ -47,31 +47,28 @@ final class LoggingInterceptor implements Interceptor {
             }
             return response;
         } catch (CallException e) {
-            logger.atWarn().setMessage("call failed")
-                    .addKeyValue("service", e.service())
-                    .addKeyValue("method", request.method())
-                    .addKeyValue("path", request.path())
-                    .addKeyValue("error", e.kind())
-                    .addKeyValue("endpoint", e.endpoint())
-                    .addKeyValue("attempts", chain.attemptsSent())
-                    .addKeyValue("duration_ms", millis(start))
-                    .addKeyValue("trace_id", chain.trace().traceId())
-                    .addKeyValue("detail", e.getMessage())
-                    .log();
+            logFailure(chain, start, e.service(), e.kind(), e.endpoint(), e.getMessage());
             throw e;
         } catch (RuntimeException e) {
-            logger.atWarn().setMessage("call failed")
-                    .addKeyValue("service", request.service())
-                    .addKeyValue("method", request.method())
-                    .addKeyValue("path", request.path())
-                    .addKeyValue("error", e.getClass().getSimpleName())
-                    .addKeyValue("attempts", chain.attemptsSent())
-                    .addKeyValue("duration_ms", millis(start))
-                    .addKeyValue("trace_id", chain.trace().traceId())
-                    .addKeyValue("detail", e.getMessage())
-                    .log();
+            // Not a call failure but a bug or a refusal on the way (another interceptor, the JDK): still a call.
+            logFailure(chain, start, chain.request().service(), e.getClass().getSimpleName(), null, e.getMessage());
             throw e;
         }
+    }
+
+    private void logFailure(Chain chain, long start, String service, Object error, String endpoint, String detail) {
+        ClientRequest request = chain.request();
+        logger.atWarn().setMessage("call failed")
+                .addKeyValue("service", service)
+                .addKeyValue("method", request.method())
+                .addKeyValue("path", request.path())
+                .addKeyValue("error", error)
+                .addKeyValue("endpoint", endpoint)
+                .addKeyValue("attempts", chain.attemptsSent())
+                .addKeyValue("duration_ms", millis(start))
+                .addKeyValue("trace_id", chain.trace().traceId())
+                .addKeyValue("detail", detail)
+                .log();
     }
 
     private static String millis(long startNanos) {

@@ -229,38 +229,23 @@ final class AccessLogLine {
                 out[at++] = (byte) c;
                 continue;
             }
-            switch (c) {
-                case '"', '\\' -> {
-                    out[at++] = '\\';
-                    out[at++] = (byte) c;
-                }
-                case '\n' -> at = escape(out, at, 'n');
-                case '\r' -> at = escape(out, at, 'r');
-                case '\t' -> at = escape(out, at, 't');
-                default -> {
-                    if (c < 0x20) {
-                        at = escape(out, at, 'u');
-                        out[at++] = '0';
-                        out[at++] = '0';
-                        out[at++] = HEX[c >> 4];
-                        out[at++] = HEX[c & 0xf];
-                    } else if (c < 0x800) {
-                        out[at++] = (byte) (0xc0 | c >> 6);
-                        out[at++] = (byte) (0x80 | c & 0x3f);
-                    } else if (!Character.isSurrogate(c)) {
-                        out[at++] = (byte) (0xe0 | c >> 12);
-                        out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
-                        out[at++] = (byte) (0x80 | c & 0x3f);
-                    } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(value.charAt(i + 1))) {
-                        int code = Character.toCodePoint(c, value.charAt(++i));
-                        out[at++] = (byte) (0xf0 | code >> 18);
-                        out[at++] = (byte) (0x80 | code >> 12 & 0x3f);
-                        out[at++] = (byte) (0x80 | code >> 6 & 0x3f);
-                        out[at++] = (byte) (0x80 | code & 0x3f);
-                    } else {
-                        out[at++] = '?';
-                    }
-                }
+            if (c < 0x80) {
+                at = ascii(out, at, c);
+            } else if (c < 0x800) {
+                out[at++] = (byte) (0xc0 | c >> 6);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (!Character.isSurrogate(c)) {
+                out[at++] = (byte) (0xe0 | c >> 12);
+                out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(value.charAt(i + 1))) {
+                int code = Character.toCodePoint(c, value.charAt(++i));
+                out[at++] = (byte) (0xf0 | code >> 18);
+                out[at++] = (byte) (0x80 | code >> 12 & 0x3f);
+                out[at++] = (byte) (0x80 | code >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | code & 0x3f);
+            } else {
+                out[at++] = '?';
             }
         }
         out[at++] = '"';
