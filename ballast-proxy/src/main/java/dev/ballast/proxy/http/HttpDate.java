@@ -1,21 +1,16 @@
 package dev.ballast.proxy.http;
 
+import io.netty.handler.codec.DateFormatter;
 import io.netty.util.AsciiString;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
+import java.util.Date;
 
 /**
- * The {@code Date} header value for now (RFC 9110 §5.6.7, IMF-fixdate), formatted once a second and
- * shared by every thread: a response the proxy makes, or forwards without one, gets it.
+ * The {@code Date} header value for now (RFC 9110 §5.6.7, IMF-fixdate, as Netty's {@link DateFormatter}
+ * writes it), formatted once a second and shared by every thread: a response the proxy makes, or
+ * forwards without one, gets it.
  */
 final class HttpDate {
-
-    /** Not {@code RFC_1123_DATE_TIME}, whose day of month has no leading zero. */
-    private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private record Stamp(long second, AsciiString text) {
     }
@@ -36,6 +31,6 @@ final class HttpDate {
     }
 
     private static Stamp stamp(long second) {
-        return new Stamp(second, AsciiString.cached(IMF_FIXDATE.format(Instant.ofEpochSecond(second))));
+        return new Stamp(second, AsciiString.cached(DateFormatter.format(new Date(second * 1000))));
     }
 }
