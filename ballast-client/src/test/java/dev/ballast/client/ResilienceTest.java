@@ -165,6 +165,24 @@ class ResilienceTest {
     }
 
     @Test
+    void aThirdTryGoesToTheEndpointNoTryHasFailedOn() {
+        a.status(503);
+        b.status(503);
+        client(orders(a, b, c).balancer(Policies.RANDOM).retries(retries(2).backoff(Backoff.none()).build())
+                .outlierDetection(OutlierDetection.of(5, Duration.ofSeconds(30), 0))); // no ejection: every call may meet a and b
+
+        // Going back to the first failed endpoint would answer 503 to about one call in six.
+        int thirdTries = 0;
+        for (int i = 0; i < 40; i++) {
+            ClientResponse response = client.send(request("orders"));
+            assertThat(response.status()).as("call %d", i).isEqualTo(200);
+            assertThat(response.bodyText()).isEqualTo("c");
+            thirdTries += response.attempts() == 3 ? 1 : 0;
+        }
+        assertThat(thirdTries).as("calls that met both failing endpoints first").isPositive();
+    }
+
+    @Test
     void aPostThatReachedTheServerIsNotRetried() {
         a.status(503);
         client(orders(a, b).balancer(Policies.FIRST).retries(retries(2).build()));

@@ -8,6 +8,7 @@ import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.state.EndpointState;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,15 +18,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Also what the balancer may know about the call ({@link PickContext}): the call is the per-call
  * object the core asks for, so a pick allocates nothing. Its affinity key is the same for every
- * attempt (retries and hedges resend one request), and the endpoint to avoid is the one the latest
- * attempt used.
+ * attempt (retries and hedges resend one request), and the endpoints to avoid are those its earlier
+ * attempts used, the latest most of all.
  */
 public final class Call implements PickContext {
+
+    private static final EndpointState[] NONE = new EndpointState[0];
 
     private final CallContext context;
     private final TraceContext trace;
     private final AtomicInteger attemptsSent = new AtomicInteger();
     private volatile EndpointState lastEndpoint;
+    /** The endpoints of the attempts before the latest; replaced whole, under this, on each later attempt. */
+    private volatile EndpointState[] earlier = NONE;
     private volatile long hash;
     private volatile boolean hasHash;
 
@@ -65,7 +70,16 @@ public final class Call implements PickContext {
 
     /** Counts an attempt about to go to {@code endpoint}; returns its number, from 1. */
     int attemptStarted(EndpointState endpoint) {
-        lastEndpoint = endpoint;
+        synchronized (this) {
+            EndpointState previous = lastEndpoint;
+            if (previous != null) { // a retry or a hedge: the first attempt allocates nothing here
+                EndpointState[] before = earlier;
+                EndpointState[] after = Arrays.copyOf(before, before.length + 1);
+                after[before.length] = previous;
+                earlier = after;
+            }
+            lastEndpoint = endpoint;
+        }
         return attemptsSent.incrementAndGet();
     }
 
@@ -85,9 +99,23 @@ public final class Call implements PickContext {
         return hasHash;
     }
 
-    /** The endpoint the latest attempt went to: the one a new attempt should avoid. */
+    /** The endpoint the latest attempt went to: the one a new attempt should avoid most. */
     @Override
     public EndpointState avoid() {
         return lastEndpoint;
+    }
+
+    /** Any endpoint an earlier attempt went to: a retry or a hedge goes elsewhere while it can. */
+    @Override
+    public boolean avoids(EndpointState endpoint) {
+        if (endpoint == lastEndpoint) {
+            return true;
+        }
+        for (EndpointState before : earlier) {
+            if (before == endpoint) {
+                return true;
+            }
+        }
+        return false;
     }
 }

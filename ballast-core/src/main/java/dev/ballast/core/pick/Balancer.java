@@ -80,29 +80,39 @@ public final class Balancer {
         PickResult result = snapshot.picker.pick(context);
         if (result instanceof PickResult.Picked picked) {
             EndpointState endpoint = picked.endpoint();
-            boolean avoid = endpoint == context.avoid() && snapshot.endpoints.size() > 1;
+            boolean avoid = snapshot.endpoints.size() > 1 && context.avoids(endpoint);
             boolean over = maxRequestsPerEndpoint > 0 && endpoint.active() > maxRequestsPerEndpoint;
             if (avoid || over) {
                 endpoint.release();
-                return pickAnother(snapshot.endpoints, context.avoid());
+                return pickAnother(snapshot.endpoints, context);
             }
         }
         return result;
     }
 
-    /** Walks the set from a random place for an endpoint other than {@code avoid} that has room. */
-    private PickResult pickAnother(EndpointSet endpoints, EndpointState avoid) {
+    /**
+     * Walks the set from a random place for an endpoint with room: first one the request avoids not
+     * at all, then one other than the last it failed on, and that one only when nothing else has room.
+     */
+    private PickResult pickAnother(EndpointSet endpoints, PickContext context) {
         int limit = maxRequestsPerEndpoint > 0 ? maxRequestsPerEndpoint : Integer.MAX_VALUE;
         int n = endpoints.size();
         int start = ThreadLocalRandom.current().nextInt(n);
+        EndpointState last = context.avoid();
         for (int i = 0; i < n; i++) {
             EndpointState candidate = endpoints.get((start + i) % n);
-            if (candidate != avoid && candidate.tryAcquire(limit)) {
+            if (!context.avoids(candidate) && candidate.tryAcquire(limit)) {
                 return candidate.picked();
             }
         }
-        if (avoid != null && endpoints.indexOf(avoid) >= 0 && avoid.tryAcquire(limit)) {
-            return avoid.picked(); // the only one with room
+        for (int i = 0; i < n; i++) {
+            EndpointState candidate = endpoints.get((start + i) % n);
+            if (candidate != last && context.avoids(candidate) && candidate.tryAcquire(limit)) {
+                return candidate.picked(); // every other one was tried already
+            }
+        }
+        if (last != null && endpoints.indexOf(last) >= 0 && last.tryAcquire(limit)) {
+            return last.picked(); // the only one with room
         }
         return PickResult.Reason.ALL_OVER_CAPACITY.result();
     }
@@ -173,6 +183,9 @@ public final class Balancer {
         boolean panic = false;
         if (members.isEmpty()) {
             publish(Snapshot.unavailable(PickResult.Reason.NO_ENDPOINTS));
+            return;
+        } else if (available.isEmpty()) {
+            publish(Snapshot.unavailable(PickResult.Reason.ALL_DRAINING));
             return;
         } else if (!eligible.isEmpty() && eligible.size() >= panicThreshold * available.size()) {
             chosen = eligible;

@@ -22,11 +22,20 @@ public interface PickContext {
     }
 
     /**
-     * An endpoint to avoid, such as the one a retry just failed on; null for none. The balancer picks
-     * another endpoint whenever one is eligible.
+     * The endpoint most to avoid, such as the one a retry just failed on; null for none. The balancer
+     * picks another endpoint whenever one is eligible.
      */
     default EndpointState avoid() {
         return null;
+    }
+
+    /**
+     * True for every endpoint the request should not go to while another is eligible: all those its
+     * earlier tries failed on, not only the last ({@link #avoid()}, the default). When every eligible
+     * endpoint is avoided, the balancer still prefers one other than {@link #avoid()}.
+     */
+    default boolean avoids(EndpointState endpoint) {
+        return endpoint == avoid();
     }
 
     /** No key, nothing to avoid. */

@@ -22,8 +22,10 @@ public sealed interface PickResult {
     enum Reason {
         /** The upstream has no endpoints at all. */
         NO_ENDPOINTS("no endpoints"),
-        /** Every endpoint is unhealthy, ejected or draining, and panic mode is off. */
+        /** Every endpoint is unhealthy, ejected or draining (not all draining), and panic mode is off. */
         ALL_UNHEALTHY("all endpoints unhealthy"),
+        /** Every endpoint is draining: taken out of rotation on purpose, healthy or not. */
+        ALL_DRAINING("all endpoints draining"),
         /** Every eligible endpoint is at its load limit. */
         ALL_OVER_CAPACITY("all endpoints over capacity");
 

@@ -76,6 +76,31 @@ class BalancerTest {
         };
     }
 
+    /** A retry's context: every endpoint in {@code failed} was tried, the last of them most recently. */
+    private static PickContext afterFailuresOn(List<EndpointState> failed, long hash) {
+        return new PickContext() {
+            @Override
+            public long hash() {
+                return hash;
+            }
+
+            @Override
+            public boolean hasHash() {
+                return true;
+            }
+
+            @Override
+            public EndpointState avoid() {
+                return failed.getLast();
+            }
+
+            @Override
+            public boolean avoids(EndpointState endpoint) {
+                return failed.contains(endpoint);
+            }
+        };
+    }
+
     // ---- no endpoint ----
 
     @Test
@@ -103,13 +128,20 @@ class BalancerTest {
     }
 
     @Test
-    void saysAllUnhealthyWhenEveryEndpointDrainsEvenInPanicMode() {
+    void saysAllDrainingWhenEveryEndpointDrainsEvenInPanicMode() {
         Balancer balancer = balancer(Policies.ROUND_ROBIN).build();
         balancer.setEndpoints(TestEndpoints.equal(3));
         balancer.members().forEach(state -> state.setDraining(true));
         balancer.refresh();
 
-        assertThat(reasonOf(balancer.pick(PickContext.NONE))).isEqualTo(PickResult.Reason.ALL_UNHEALTHY);
+        assertThat(reasonOf(balancer.pick(PickContext.NONE))).isEqualTo(PickResult.Reason.ALL_DRAINING);
+        assertThat(PickResult.Reason.ALL_DRAINING.description()).isEqualTo("all endpoints draining");
+
+        balancer.members().get(0).setDraining(false);
+        balancer.members().get(0).setHealth(Health.UNHEALTHY);
+        balancer.refresh();
+        assertThat(reasonOf(balancer.pick(PickContext.NONE))).as("in panic mode the one not draining takes requests")
+                .isNull();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -266,6 +298,44 @@ class BalancerTest {
             }
         }
         assertThat(balancer.registry().totalActive()).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ids")
+    void aThirdTryGoesToTheEndpointNotYetTriedNotBackToTheFirst(String id) {
+        Balancer balancer = balancer(id).build();
+        balancer.setEndpoints(TestEndpoints.equal(3));
+        List<EndpointState> members = balancer.members();
+
+        for (int first = 0; first < 3; first++) {
+            for (int second = 0; second < 3; second++) {
+                if (second == first) {
+                    continue;
+                }
+                List<EndpointState> failed = List.of(members.get(first), members.get(second));
+                EndpointState untried = members.get(3 - first - second);
+                for (int k = 0; k < 100; k++) {
+                    EndpointState state = picked(balancer.pick(afterFailuresOn(failed, HashKeys.hash("key-" + k))));
+                    state.release();
+                    assertThat(state).isSameAs(untried);
+                }
+            }
+        }
+        assertThat(balancer.registry().totalActive()).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ids")
+    void whenEveryEndpointWasTriedAnotherTryAvoidsTheLastOne(String id) {
+        Balancer balancer = balancer(id).build();
+        balancer.setEndpoints(TestEndpoints.equal(2));
+        List<EndpointState> failed = List.of(balancer.members().get(0), balancer.members().get(1));
+
+        for (int k = 0; k < 100; k++) {
+            EndpointState state = picked(balancer.pick(afterFailuresOn(failed, HashKeys.hash("key-" + k))));
+            state.release();
+            assertThat(state).isSameAs(failed.get(0));
+        }
     }
 
     @ParameterizedTest(name = "{0}")

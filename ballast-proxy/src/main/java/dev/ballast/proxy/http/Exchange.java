@@ -37,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -111,7 +112,10 @@ final class Exchange implements PickContext, ConnectCallback {
 
     /** Non-null while this exchange holds one in-flight slot of it. */
     private EndpointState endpoint;
+    /** The endpoint the last failed try went to, and every one a failed try went to (null until a retry). */
     private EndpointState avoid;
+    private EndpointState[] failedOn;
+    private int failedCount;
     /** Endpoints tried so far (picks): what {@code x-ballast-attempts} says. */
     private int attempts;
     private long tryStartNanos;
@@ -207,6 +211,16 @@ final class Exchange implements PickContext, ConnectCallback {
     @Override
     public EndpointState avoid() {
         return avoid;
+    }
+
+    @Override
+    public boolean avoids(EndpointState candidate) {
+        for (int i = 0; i < failedCount; i++) {
+            if (failedOn[i] == candidate) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- request side ----
@@ -393,6 +407,12 @@ final class Exchange implements PickContext, ConnectCallback {
      */
     private void retry(EndpointState failed, boolean backOff) {
         avoid = failed;
+        if (failed != null && !avoids(failed)) {
+            if (failedOn == null || failedCount == failedOn.length) {
+                failedOn = Arrays.copyOf(failedOn == null ? new EndpointState[0] : failedOn, failedCount + 4);
+            }
+            failedOn[failedCount++] = failed;
+        }
         upstream.retried();
         long delay = backOff ? retryPolicy.backoff().delayNanos(attempts - 1, Rng.threadLocal()) : 0;
         if (delay <= 0) {

@@ -279,6 +279,19 @@ class AdminApiTest {
     }
 
     @Test
+    void drainingEveryEndpointAnswers503SayingSoNotUnhealthy() throws Exception {
+        for (TestBackend backend : List.of(one, two)) {
+            assertThat(admin.post("/upstreams/api/endpoints/" + backend.address() + "/drain").statusCode()).isEqualTo(200);
+        }
+
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            RawHttp.Response response = raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(response.status()).isEqualTo(503);
+            assertThat(response.text()).contains("all endpoints draining").doesNotContain("unhealthy");
+        }
+    }
+
+    @Test
     void drainNamesWhatItDoesNotKnow() throws Exception {
         HttpResponse<String> noUpstream = admin.post("/upstreams/nope/endpoints/" + one.address() + "/drain");
         assertThat(noUpstream.statusCode()).isEqualTo(404);

@@ -190,6 +190,29 @@ class ResilienceRetriesTest {
     }
 
     @Test
+    void aThirdTryGoesToTheEndpointNoTryHasFailedOn() throws Exception {
+        List<TestBackend> failing = List.of(backend("failing-a"), backend("failing-b"));
+        for (TestBackend backend : failing) {
+            backend.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy"));
+        }
+        TestBackend good = backend("good");
+        InetSocketAddress address = start(retries(2, Set.of(), Set.of(503), Backoff.none()),
+                List.of(endpoint(failing.get(0)), endpoint(failing.get(1)), endpoint(good)), Policies.RANDOM);
+
+        // Two retries are enough only when the third try avoids both failed endpoints: going back to
+        // the first one would answer 503 to about one request in six.
+        int thirdTries = 0;
+        for (int i = 0; i < 40; i++) {
+            RawHttp.Response response = send(address, "GET", new byte[0]);
+            assertThat(response.status()).as("request %d", i).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("good");
+            thirdTries += response.header("x-ballast-attempts").equals("3") ? 1 : 0;
+        }
+
+        assertThat(thirdTries).as("requests that met both failing endpoints first").isPositive();
+    }
+
+    @Test
     void aStatusLeftAfterTheLastTryIsForwarded() throws Exception {
         TestBackend a = backend("a");
         TestBackend b = backend("b");
