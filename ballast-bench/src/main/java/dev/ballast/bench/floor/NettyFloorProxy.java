@@ -86,14 +86,12 @@ public final class NettyFloorProxy {
                 })
                 .bind("127.0.0.1", port).sync().channel();
         System.out.println("netty floor (" + (decodeHttp ? "http" : "bytes") + ") on 127.0.0.1:" + port
-                + " over " + backends);
+                + " over " + backends.stream().map(b -> b.getHostString() + ":" + b.getPort()).toList());
         server.closeFuture().sync();
     }
 
-    /** Relays what the client sends to its upstream connection, once that is connected. */
+    /** Connects a new client's upstream connection, then gives way to a {@link Relay} to it. */
     private final class ClientSide extends ChannelInboundHandlerAdapter {
-
-        private Channel upstream;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -114,30 +112,14 @@ public final class NettyFloorProxy {
                     })
                     .connect(backend.getHostString(), backend.getPort())
                     .addListener((ChannelFutureListener) connected -> {
-                        if (!connected.isSuccess()) {
+                        if (!connected.isSuccess() || !client.isActive()) {
+                            connected.channel().close();
                             client.close();
                             return;
                         }
-                        upstream = connected.channel();
+                        client.pipeline().replace(this, "relay", new Relay(connected.channel()));
                         client.config().setAutoRead(true);
                     });
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            upstream.write(msg, upstream.voidPromise());
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            upstream.flush();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (upstream != null) {
-                upstream.close();
-            }
         }
     }
 
