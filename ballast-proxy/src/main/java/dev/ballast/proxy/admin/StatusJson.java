@@ -85,10 +85,12 @@ final class StatusJson {
         json.put("name", upstream.name());
         json.put("balancer", upstream.config().balancer());
         json.put("health_checked", upstream.healthMonitor().isPresent());
-        json.put("eligible_endpoints", upstream.balancer().endpoints().size());
-        List<Object> endpoints = new ArrayList<>();
         long now = upstream.balancer().registry().ticker().nanos();
-        for (EndpointState endpoint : upstream.balancer().members()) {
+        List<EndpointState> members = upstream.balancer().members();
+        json.put("eligible_endpoints", members.stream().filter(m -> !m.isDraining() && m.isEligible(now)).count());
+        json.put("panic", upstream.balancer().endpoints().panic());
+        List<Object> endpoints = new ArrayList<>();
+        for (EndpointState endpoint : members) {
             endpoints.add(endpoint(upstream, endpoint, now, history));
         }
         json.put("endpoints", endpoints);

@@ -1,5 +1,7 @@
 package dev.ballast.proxy.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.health.HealthListener;
@@ -11,6 +13,7 @@ import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.HealthyBackend;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
@@ -23,6 +26,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -196,6 +200,9 @@ class ResilienceHealthChecksTest {
         awaitTransition(backends.get(1), Health.UNHEALTHY);
         assertThat(spread(address, 30)).as("3 of 4 healthy: above the threshold").doesNotContainKey("b");
         assertThat(upstream().balancer().endpoints().panic()).isFalse();
+        JsonNode calm = status();
+        assertThat(calm.get("panic").asBoolean()).isFalse();
+        assertThat(calm.get("eligible_endpoints").asInt()).isEqualTo(3);
 
         backends.get(2).healthy(false);
         backends.get(3).healthy(false);
@@ -205,6 +212,21 @@ class ResilienceHealthChecksTest {
         assertThat(upstream().balancer().endpoints().panic()).isTrue();
         assertThat(spread(address, 40)).as("1 of 4 healthy, below 50%: traffic goes to all of them")
                 .containsOnlyKeys("a", "b", "c", "d");
+        JsonNode panicking = status();
+        assertThat(panicking.get("panic").asBoolean()).as("what an operator sees").isTrue();
+        assertThat(panicking.get("eligible_endpoints").asInt()).isEqualTo(1);
+    }
+
+    /** The upstream's entry in the admin API's {@code GET /status}. */
+    private JsonNode status() throws Exception {
+        HttpResponse<String> response = AdminClient.of(proxy.adminAddress()).get("/status");
+        assertThat(response.statusCode()).isEqualTo(200);
+        for (JsonNode upstream : new ObjectMapper().readTree(response.body()).get("upstreams")) {
+            if (upstream.get("name").asText().equals("api")) {
+                return upstream;
+            }
+        }
+        throw new AssertionError("no upstream 'api' in " + response.body());
     }
 
     @Test
