@@ -2,6 +2,7 @@ package dev.ballast.core.outlier;
 
 import dev.ballast.core.pick.Balancer;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.core.time.Ticker;
 import org.slf4j.Logger;
@@ -142,7 +143,12 @@ final class ConsecutiveFailureDetector implements OutlierDetector {
         endpoint.unEject();
         tracker.run.set(0); // failures seen while out (panic-mode traffic) do not count against it
         balancer.refresh();
-        log.info("{}: re-admitting {} after ejection #{}", name, endpoint.address(), tracker.ordinal);
+        if (endpoint.health() == Health.HEALTHY) {
+            log.info("{}: re-admitting {} after ejection #{}", name, endpoint.address(), tracker.ordinal);
+        } else {
+            log.info("{}: ejection #{} of {} over; it stays out while it fails its health checks", name,
+                    tracker.ordinal, endpoint.address());
+        }
         tell(() -> listener.readmitted(endpoint));
     }
 

@@ -58,7 +58,8 @@ public final class AdminEvents {
 
             @Override
             public void readmitted(EndpointState endpoint) {
-                add("readmission", name, endpoint.address(), "back in rotation");
+                add("readmission", name, endpoint.address(), endpoint.health() == Health.HEALTHY
+                        ? "back in rotation" : "ejection over; out of rotation while it fails its health checks");
             }
         });
     }

@@ -10,6 +10,7 @@ import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.upstream.ConnectCallback;
 import dev.ballast.proxy.upstream.ConnectionPool;
+import dev.ballast.proxy.upstream.Failures;
 import dev.ballast.proxy.upstream.Upstream;
 import dev.ballast.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.Unpooled;
@@ -38,7 +39,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -1002,20 +1002,6 @@ final class Exchange implements PickContext, ConnectCallback {
      * shortened to what it means.
      */
     static String describe(Throwable cause) {
-        if (cause == null) {
-            return "unknown error";
-        }
-        String message = cause.getMessage();
-        if (message == null || message.isBlank()) {
-            return cause.getClass().getSimpleName();
-        }
-        if (cause instanceof NumberFormatException) {
-            message = "malformed number (" + message + ")";
-        }
-        int nativeError = message.indexOf(") failed with error(");
-        if (nativeError > 0 && message.indexOf("): ", nativeError + 20) > 0) {
-            message = message.substring(message.indexOf("): ", nativeError + 20) + 3).toLowerCase(Locale.ROOT);
-        }
-        return ProxyError.printable(message);
+        return ProxyError.printable(Failures.describe(cause));
     }
 }

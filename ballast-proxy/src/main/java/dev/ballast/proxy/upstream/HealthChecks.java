@@ -54,9 +54,4 @@ final class HealthChecks {
             }
         });
     }
-
-    static String describe(Throwable cause) {
-        String message = cause.getMessage();
-        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
-    }
 }

@@ -64,7 +64,7 @@ final class HttpHealthChecker implements HealthChecker {
         HealthChecks.closeOnCancel(result, connect);
         connect.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
-                result.complete(CheckOutcome.failed("connect: " + HealthChecks.describe(f.cause())));
+                result.complete(CheckOutcome.failed("connect: " + Failures.describe(f.cause())));
                 return;
             }
             Channel channel = f.channel();
@@ -76,7 +76,7 @@ final class HttpHealthChecker implements HealthChecker {
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             channel.writeAndFlush(request).addListener((ChannelFutureListener) written -> {
                 if (!written.isSuccess()) {
-                    result.complete(CheckOutcome.failed("request not sent: " + HealthChecks.describe(written.cause())));
+                    result.complete(CheckOutcome.failed("request not sent: " + Failures.describe(written.cause())));
                     written.channel().close();
                 }
             });
@@ -100,7 +100,7 @@ final class HttpHealthChecker implements HealthChecker {
             }
             if (response.decoderResult().isFailure()) {
                 result.complete(CheckOutcome.failed("invalid response: "
-                        + HealthChecks.describe(response.decoderResult().cause())));
+                        + Failures.describe(response.decoderResult().cause())));
             } else {
                 int status = response.status().code();
                 result.complete(expected.contains(status) ? CheckOutcome.passed()
@@ -116,7 +116,7 @@ final class HttpHealthChecker implements HealthChecker {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            result.complete(CheckOutcome.failed(HealthChecks.describe(cause)));
+            result.complete(CheckOutcome.failed(Failures.describe(cause)));
             ctx.close();
         }
     }

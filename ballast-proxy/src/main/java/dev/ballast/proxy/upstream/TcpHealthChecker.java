@@ -44,7 +44,7 @@ final class TcpHealthChecker implements HealthChecker {
                 f.channel().close();
                 result.complete(CheckOutcome.passed());
             } else {
-                result.complete(CheckOutcome.failed("connect: " + HealthChecks.describe(f.cause())));
+                result.complete(CheckOutcome.failed("connect: " + Failures.describe(f.cause())));
             }
         });
         return result;

@@ -165,6 +165,9 @@ class ResilienceHealthChecksTest {
         listener.close();
         await().atMost(Duration.ofSeconds(5)).until(() -> tcpOnly.health() == Health.UNHEALTHY);
         assertThat(upstream().balancer().endpoints().members()).doesNotContain(tcpOnly);
+        assertThat(transitions).filteredOn(t -> t.endpoint() == tcpOnly).last().extracting(HealthTransition::reason)
+                .asString().as("in words, not the native transport's").containsIgnoringCase("connect: connection refused")
+                .doesNotContain("failed with error");
 
         ServerSocket reopened = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
         acceptAndClose(reopened);

@@ -1,0 +1,33 @@
+package dev.ballast.proxy.upstream;
+
+import java.util.Locale;
+
+/** What went wrong on a connection, in words a user reads in an error body, a log line or an event. */
+public final class Failures {
+
+    private Failures() {
+    }
+
+    /**
+     * The failure's message, with a native transport error reduced to the system's own words: {@code
+     * connection refused} rather than {@code finishConnect(..) failed with error(-111): Connection
+     * refused}. Not escaped: callers that quote it to a client escape it.
+     */
+    public static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown error";
+        }
+        String message = cause.getMessage();
+        if (message == null || message.isBlank()) {
+            return cause.getClass().getSimpleName();
+        }
+        if (cause instanceof NumberFormatException) {
+            return "malformed number (" + message + ")";
+        }
+        int nativeError = message.indexOf(") failed with error(");
+        if (nativeError > 0 && message.indexOf("): ", nativeError + 20) > 0) {
+            return message.substring(message.indexOf("): ", nativeError + 20) + 3).toLowerCase(Locale.ROOT);
+        }
+        return message;
+    }
+}
