@@ -2,6 +2,7 @@ package dev.ballast.proxy.http;
 
 import dev.ballast.core.pick.Policies;
 import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.CircuitBreakerConfig;
 import dev.ballast.proxy.config.PoolConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
@@ -192,6 +193,42 @@ class ProxyPoolingTest {
         }
         assertThat(backend.requests()).hasSize(6);
         assertThat(backend.openConnections()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void twoClientsNeverMoreThanTheUpstreamsConnectionLimitAreAlwaysServed() throws Exception {
+        TestBackend second = TestBackend.named("second");
+        try {
+            UpstreamConfig twoEndpoints = upstream("pooled", Policies.ROUND_ROBIN, endpoints(backend, second));
+            proxy = ProxyServer.start(TestConfigs.withEventLoops(TestConfigs.proxy(twoEndpoints.withResilience(
+                    twoEndpoints.resilience().withCircuitBreaker(new CircuitBreakerConfig(2, 1024, 1024)))), 2));
+            address = proxy.listenerAddresses().get(0);
+            // Two keep-alive clients, on the two event loops, alternate over two endpoints with room for
+            // two upstream connections in all: a loop that wants an endpoint it has no connection to must
+            // first have an idle connection closed, its own or the other loop's.
+            List<CompletableFuture<List<Integer>>> clients = IntStream.range(0, 2)
+                    .mapToObj(c -> CompletableFuture.supplyAsync(() -> {
+                        List<Integer> refused = new java.util.ArrayList<>();
+                        try (RawHttp raw = RawHttp.connect(address)) {
+                            for (int i = 0; i < 300; i++) {
+                                int status = raw.send("GET /r HTTP/1.1\r\nHost: x\r\n\r\n").read().status();
+                                if (status != 200) {
+                                    refused.add(i);
+                                }
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return refused;
+                    }))
+                    .toList();
+
+            for (CompletableFuture<List<Integer>> client : clients) {
+                assertThat(client.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("requests refused").isEmpty();
+            }
+        } finally {
+            second.close();
+        }
     }
 
     @Test
