@@ -7,19 +7,26 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Reloads when the configuration file's content changes. It watches the file's directory rather than
  * the file: editors save by writing a new file and renaming it, and Kubernetes swaps a symlinked
- * directory, and neither is an event on the original file. Events are debounced (a save is often
- * several), then the content is compared with what was last seen, so only a real change reloads.
- * One daemon thread; a failing reload is the reloader's business, not the watcher's.
+ * directory, and neither is an event on the original file. An event counts only when the file itself
+ * moved (its identity, size or modification time, read through any symlink): a log written beside it
+ * must not hold a reload back. A change is then debounced until the file stays still for {@link
+ * #DEBOUNCE_MILLIS} (a save is often several writes), and its content compared with what was last seen,
+ * so only a real change reloads. One daemon thread; a failing reload is the reloader's business, not
+ * the watcher's.
  */
 final class ConfigWatcher implements AutoCloseable {
 
@@ -31,11 +38,13 @@ final class ConfigWatcher implements AutoCloseable {
     private final WatchService watch;
     private final Thread thread;
     private byte[] lastSeen;
+    private Fingerprint lastStill;
 
     private ConfigWatcher(Path file, Runnable reload) throws IOException {
         this.file = file.toAbsolutePath();
         this.reload = reload;
         this.lastSeen = read();
+        this.lastStill = fingerprint();
         this.watch = FileSystems.getDefault().newWatchService();
         this.file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE,
                 StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
@@ -53,12 +62,12 @@ final class ConfigWatcher implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                WatchKey key = watch.take();
-                drain(key);
-                // Quiet period: keep swallowing events until none came for the debounce time.
-                while ((key = watch.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
-                    drain(key);
+                drain(watch.take());
+                Fingerprint moved = fingerprint();
+                if (Objects.equals(moved, lastStill)) {
+                    continue; // another file of the directory
                 }
+                lastStill = awaitStill(moved);
                 byte[] now = read();
                 if (now != null && !Arrays.equals(now, lastSeen)) {
                     lastSeen = now;
@@ -68,6 +77,26 @@ final class ConfigWatcher implements AutoCloseable {
         } catch (InterruptedException | ClosedWatchServiceException stopped) {
             // closed
         }
+    }
+
+    /** Waits until the file has not moved for the debounce time, whatever else the directory does; returns how it stands. */
+    private Fingerprint awaitStill(Fingerprint moved) throws InterruptedException {
+        Fingerprint current = moved;
+        long stillSince = System.nanoTime();
+        long left;
+        while ((left = DEBOUNCE_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stillSince)) > 0) {
+            WatchKey key = watch.poll(left, TimeUnit.MILLISECONDS);
+            if (key == null) {
+                break;
+            }
+            drain(key);
+            Fingerprint now = fingerprint();
+            if (!Objects.equals(now, current)) {
+                current = now;
+                stillSince = System.nanoTime();
+            }
+        }
+        return current;
     }
 
     /** A reload that throws is logged: the watcher must outlive it, or later saves go unseen. */
@@ -95,6 +124,19 @@ final class ConfigWatcher implements AutoCloseable {
             return null;
         }
     }
+
+    /** What the file is now, through any symlink; null while it cannot be read (mid-rename, deleted). */
+    private Fingerprint fingerprint() {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Fingerprint(attributes.fileKey(), attributes.size(), attributes.lastModifiedTime());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** A file's identity (device and inode, where the system has them), size and modification time. */
+    private record Fingerprint(Object key, long size, FileTime modified) { }
 
     @Override
     public void close() {

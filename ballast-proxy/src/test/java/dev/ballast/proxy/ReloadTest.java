@@ -27,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -292,6 +293,32 @@ class ReloadTest {
         Files.writeString(file, variant(2));
         await().during(Duration.ofMillis(3 * ConfigWatcher.DEBOUNCE_MILLIS)).atMost(Duration.ofSeconds(5))
                 .until(() -> proxy.generation() == 2);
+    }
+
+    @Test
+    void aLogWrittenBesideTheFileDoesNotHoldItsReloadBack() throws Exception {
+        proxy = ProxyServer.start(ConfigFiles.write(file, variant(0)), file, true);
+        Path log = file.resolveSibling("ballast.log"); // as with `ballast run -c ballast.yaml > ballast.log`
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            while (writing.get()) {
+                try {
+                    Files.writeString(log, "a line\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    Thread.sleep(ConfigWatcher.DEBOUNCE_MILLIS / 4); // never quiet for the debounce time
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            Files.writeString(file, variant(2));
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.generation() == 2);
+            assertThat(proxy.upstreams().get("api").balancer().members()).hasSize(3);
+        } finally {
+            writing.set(false);
+            writer.join(Duration.ofSeconds(5));
+        }
     }
 
     @Test
