@@ -76,6 +76,7 @@ final class Reloader {
             LiveConfig live = new LiveConfig(config, RouteTable.compile(config.routes(), upstreams),
                     Collections.unmodifiableMap(upstreams), 1, Instant.now());
             current.set(live);
+            applied.accept(live);
             return live;
         } catch (RuntimeException e) {
             upstreams.values().forEach(Upstream::retire);

@@ -8,6 +8,7 @@ import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.IoTransport;
+import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -222,6 +223,9 @@ class ReloadTest {
         try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             assertThat(get(raw, "/").text()).isEqualTo("b2");
         }
+        String metrics = AdminClient.of(proxy.adminAddress()).get("/metrics").body();
+        assertThat(metrics).as("the request that finished after the reload brought no series back")
+                .doesNotContain("endpoint=\"" + b1.address() + "\"").contains("endpoint=\"" + b2.address() + "\"");
     }
 
     @Test
@@ -249,6 +253,8 @@ class ReloadTest {
         assertThat(proxy.upstreams()).containsOnlyKeys("api");
         assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("extra, slowly");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(extra.openConnections()).isZero());
+        assertThat(AdminClient.of(proxy.adminAddress()).get("/metrics").body())
+                .as("the request that finished after the reload brought no series back").doesNotContain("upstream=\"extra\"");
     }
 
     @Test

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -110,6 +111,18 @@ public final class ProxyMetrics implements RequestObserver {
     private final Map<Route, RequestSeries> byRoute = new ConcurrentHashMap<>();
     private final Map<EndpointState, RequestSeries> byEndpoint = new ConcurrentHashMap<>();
     private final RequestSeries unrouted;
+
+    /**
+     * The label pairs of routes and endpoints that a reload or a DNS change removed, and when: a request
+     * still in flight to one when it went must not bring its series back as it completes. Kept for
+     * {@link #GONE_KEPT_NANOS}, longer than any request but the longest downloads.
+     */
+    private final Map<List<String>, Long> goneRoutes = new ConcurrentHashMap<>();
+    private final Map<List<String>, Long> goneEndpoints = new ConcurrentHashMap<>();
+    private static final long GONE_KEPT_NANOS = TimeUnit.HOURS.toNanos(1);
+    /** The pairs in force at the last {@link #retain}, to tell which ones it removes. Control path. */
+    private Set<List<String>> lastRoutePairs = Set.of();
+    private Set<List<String>> lastEndpointPairs = Set.of();
 
     /**
      * @param connectionsByListener client connections open now, by listener name
@@ -201,24 +214,37 @@ public final class ProxyMetrics implements RequestObserver {
         RequestSeries series = route == null ? unrouted : routeSeries(route);
         int status = request.status();
         long nanos = request.durationNanos();
-        series.observe(status, nanos);
+        if (series != null) {
+            series.observe(status, nanos);
+        }
         EndpointState endpoint = request.endpoint();
         if (endpoint != null && route != null) {
-            endpointSeries(route.upstream(), endpoint).observe(status, nanos);
+            RequestSeries ofEndpoint = endpointSeries(route.upstream(), endpoint);
+            if (ofEndpoint != null) {
+                ofEndpoint.observe(status, nanos);
+            }
         }
     }
 
+    /** The route's series; null when a reload removed the route while this request was in flight. */
     private RequestSeries routeSeries(Route route) {
         RequestSeries series = byRoute.get(route);
         if (series == null) {
+            if (goneRoutes.containsKey(List.of(route.name(), route.upstream().name()))) {
+                return null;
+            }
             series = byRoute.computeIfAbsent(route, r -> routeTraffic.series(r.name(), r.upstream().name()));
         }
         return series;
     }
 
+    /** The endpoint's series; null when it was removed while this request was in flight. */
     private RequestSeries endpointSeries(Upstream upstream, EndpointState endpoint) {
         RequestSeries series = byEndpoint.get(endpoint);
         if (series == null) {
+            if (goneEndpoints.containsKey(List.of(upstream.name(), endpoint.address()))) {
+                return null;
+            }
             series = byEndpoint.computeIfAbsent(endpoint, e -> endpointTraffic.series(upstream.name(), e.address()));
         }
         return series;
@@ -254,12 +280,11 @@ public final class ProxyMetrics implements RequestObserver {
     }
 
     /**
-     * After a reload, or a change of members by DNS: forgets the series of routes, upstreams and
-     * endpoints that are gone, so that label cardinality stays bounded however many reloads and
-     * instances come and go. (A request still in flight to a removed endpoint may bring its series
-     * back until the next such change.)
+     * At start, after a reload, or a change of members by DNS: forgets the series of routes, upstreams
+     * and endpoints that are gone, so that label cardinality stays bounded however many reloads and
+     * instances come and go, and keeps requests still in flight to them from bringing them back.
      */
-    public void retain(Collection<Route> routes, Collection<Upstream> upstreams) {
+    public synchronized void retain(Collection<Route> routes, Collection<Upstream> upstreams) {
         Set<List<String>> routePairs = new HashSet<>();
         routePairs.add(List.of(NONE, NONE));
         Set<Route> liveRoutes = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -275,12 +300,28 @@ public final class ProxyMetrics implements RequestObserver {
                 liveEndpoints.add(endpoint);
             }
         }
+        markGone(goneRoutes, lastRoutePairs, routePairs);
+        markGone(goneEndpoints, lastEndpointPairs, endpointPairs);
+        lastRoutePairs = routePairs;
+        lastEndpointPairs = endpointPairs;
         byRoute.keySet().retainAll(liveRoutes);
         byEndpoint.keySet().retainAll(liveEndpoints);
         routeTraffic.retain(routePairs);
         endpointTraffic.retain(endpointPairs);
         ejections.removeIf(labels -> !endpointPairs.contains(labels));
         healthTransitions.removeIf(labels -> !endpointPairs.contains(labels.subList(0, 2)));
+    }
+
+    /** Before the series go: what was in force and is not now is gone; what is in force again is not. */
+    private static void markGone(Map<List<String>, Long> gone, Set<List<String>> before, Set<List<String>> now) {
+        long at = System.nanoTime();
+        gone.values().removeIf(since -> at - since > GONE_KEPT_NANOS);
+        gone.keySet().removeAll(now);
+        for (List<String> pair : before) {
+            if (!now.contains(pair)) {
+                gone.put(pair, at);
+            }
+        }
     }
 
     // ---- reading ----
