@@ -352,7 +352,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                 break;
             }
         }
-        int unfinished = clients.size();
+        // Counted by state, not by the group's size: a connection that just closed may not have left it yet.
+        long unfinished = clients.stream().filter(Channel::isOpen).count();
         if (unfinished > 0 && !drain.isZero()) {
             log.warn("drain time ({} ms) over: closing {} client connection(s) with requests in flight",
                     drain.toMillis(), unfinished);
