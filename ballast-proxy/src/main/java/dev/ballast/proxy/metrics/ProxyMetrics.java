@@ -295,9 +295,16 @@ public final class ProxyMetrics implements RequestObserver {
         Set<List<String>> endpointPairs = new HashSet<>();
         Set<EndpointState> liveEndpoints = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Upstream upstream : upstreams) {
+            boolean checked = upstream.healthMonitor().isPresent();
             for (EndpointState endpoint : upstream.balancer().members()) {
                 endpointPairs.add(List.of(upstream.name(), endpoint.address()));
                 liveEndpoints.add(endpoint);
+                // Counters start at 0 for every endpoint, so a rate() over them has a series before the first event.
+                ejections.labelValues(upstream.name(), endpoint.address());
+                if (checked) {
+                    healthTransitions.labelValues(upstream.name(), endpoint.address(), "healthy");
+                    healthTransitions.labelValues(upstream.name(), endpoint.address(), "unhealthy");
+                }
             }
         }
         markGone(goneRoutes, lastRoutePairs, routePairs);

@@ -128,6 +128,14 @@ class MetricsEndpointTest {
 
     @Test
     void countsRetriesAndEjectionsAndShowsEndpointState() throws Exception {
+        PrometheusText before = admin.metrics();
+        assertThat(before.value("ballast_endpoint_ejections_total", "upstream", "api", "endpoint", api.address()))
+                .as("there from the start, at 0").isZero();
+        assertThat(before.value("ballast_endpoint_health_transitions_total", "upstream", "checked",
+                "endpoint", "127.0.0.1:" + deadPort, "to", "healthy")).isZero();
+        assertThat(before.find("ballast_endpoint_health_transitions_total"))
+                .as("only for upstreams with health checks")
+                .allSatisfy(sample -> assertThat(sample.labels()).containsEntry("upstream", "checked"));
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             for (int i = 0; i < 6; i++) {
                 assertThat(get(client, "/flaky").status()).as("connect failures are retried on the spare").isEqualTo(200);
