@@ -1,6 +1,7 @@
 package dev.ballast.proxy.admin;
 
 import dev.ballast.core.resilience.RetryPolicy;
+import dev.ballast.proxy.config.ProxyConfig;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.BeanDescription;
@@ -80,6 +81,19 @@ final class AdminJson {
             public List<BeanPropertyWriter> changeProperties(SerializationConfig config, BeanDescription bean,
                                                              List<BeanPropertyWriter> properties) {
                 for (BeanPropertyWriter property : properties) {
+                    if (bean.getBeanClass() == ProxyConfig.class && property.getName().equals("event_loops")) {
+                        property.assignSerializer(new JsonSerializer<>() {
+                            @Override
+                            public void serialize(Object value, JsonGenerator json, SerializerProvider provider)
+                                    throws IOException {
+                                if ((Integer) value == ProxyConfig.AUTO) {
+                                    json.writeString("auto"); // as the file spells it: one per core
+                                } else {
+                                    json.writeNumber((Integer) value);
+                                }
+                            }
+                        });
+                    }
                     if (isSecret(property.getName())) {
                         property.assignSerializer(new JsonSerializer<>() {
                             @Override
