@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongFunction;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,48 +58,40 @@ class BalancerTest {
         return seen;
     }
 
-    private static PickContext avoiding(EndpointState avoided, long hash) {
-        return new PickContext() {
-            @Override
-            public long hash() {
-                return hash;
-            }
+    /**
+     * A retry's keyed context: {@code avoid} failed last; {@code failed}, when not null, lists every
+     * endpoint its tries failed on, else only {@code avoid} is avoided (the interface's default).
+     */
+    private record RetryContext(long hash, EndpointState avoid, List<EndpointState> failed) implements PickContext {
+        @Override
+        public boolean hasHash() {
+            return true;
+        }
 
-            @Override
-            public boolean hasHash() {
-                return true;
-            }
-
-            @Override
-            public EndpointState avoid() {
-                return avoided;
-            }
-        };
+        @Override
+        public boolean avoids(EndpointState endpoint) {
+            return failed == null ? PickContext.super.avoids(endpoint) : failed.contains(endpoint);
+        }
     }
 
-    /** A retry's context: every endpoint in {@code failed} was tried, the last of them most recently. */
+    private static PickContext avoiding(EndpointState avoided, long hash) {
+        return new RetryContext(hash, avoided, null);
+    }
+
+    /** Every endpoint in {@code failed} was tried, the last of them most recently. */
     private static PickContext afterFailuresOn(List<EndpointState> failed, long hash) {
-        return new PickContext() {
-            @Override
-            public long hash() {
-                return hash;
-            }
+        return new RetryContext(hash, failed.getLast(), failed);
+    }
 
-            @Override
-            public boolean hasHash() {
-                return true;
-            }
-
-            @Override
-            public EndpointState avoid() {
-                return failed.getLast();
-            }
-
-            @Override
-            public boolean avoids(EndpointState endpoint) {
-                return failed.contains(endpoint);
-            }
-        };
+    /** Where one pick for each of {@code keys} keys lands, each released at once. */
+    private static List<EndpointState> landings(Balancer balancer, int keys, LongFunction<PickContext> context) {
+        List<EndpointState> landed = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+            EndpointState state = picked(balancer.pick(context.apply(HashKeys.hash("key-" + k))));
+            state.release();
+            landed.add(state);
+        }
+        return landed;
     }
 
     // ---- no endpoint ----
@@ -291,11 +284,7 @@ class BalancerTest {
         balancer.setEndpoints(TestEndpoints.equal(3));
 
         for (EndpointState avoided : balancer.members()) {
-            for (int k = 0; k < 200; k++) {
-                EndpointState state = picked(balancer.pick(avoiding(avoided, HashKeys.hash("key-" + k))));
-                state.release();
-                assertThat(state).isNotSameAs(avoided);
-            }
+            assertThat(landings(balancer, 200, hash -> avoiding(avoided, hash))).doesNotContain(avoided);
         }
         assertThat(balancer.registry().totalActive()).isZero();
     }
@@ -314,11 +303,7 @@ class BalancerTest {
                 }
                 List<EndpointState> failed = List.of(members.get(first), members.get(second));
                 EndpointState untried = members.get(3 - first - second);
-                for (int k = 0; k < 100; k++) {
-                    EndpointState state = picked(balancer.pick(afterFailuresOn(failed, HashKeys.hash("key-" + k))));
-                    state.release();
-                    assertThat(state).isSameAs(untried);
-                }
+                assertThat(landings(balancer, 100, hash -> afterFailuresOn(failed, hash))).containsOnly(untried);
             }
         }
         assertThat(balancer.registry().totalActive()).isZero();
@@ -331,11 +316,7 @@ class BalancerTest {
         balancer.setEndpoints(TestEndpoints.equal(2));
         List<EndpointState> failed = List.of(balancer.members().get(0), balancer.members().get(1));
 
-        for (int k = 0; k < 100; k++) {
-            EndpointState state = picked(balancer.pick(afterFailuresOn(failed, HashKeys.hash("key-" + k))));
-            state.release();
-            assertThat(state).isSameAs(failed.get(0));
-        }
+        assertThat(landings(balancer, 100, hash -> afterFailuresOn(failed, hash))).containsOnly(failed.get(0));
     }
 
     @ParameterizedTest(name = "{0}")
