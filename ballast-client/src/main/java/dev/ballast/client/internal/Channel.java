@@ -84,6 +84,7 @@ public final class Channel implements AutoCloseable {
                 .withTicker(ticker)
                 .withBoundedLoad(config.boundedLoad());
         this.balancer = Balancer.builder(Policies.of(config.balancer(), options))
+                .name("service " + config.name())
                 .ticker(ticker)
                 .scheduler(scheduler)
                 .panicThreshold(config.panicThreshold())

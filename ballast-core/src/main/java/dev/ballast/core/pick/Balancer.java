@@ -6,6 +6,8 @@ import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.LoadObserver;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.core.time.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * than {@code panicThreshold} of the endpoints are eligible, picks spread over all non-draining
  * endpoints rather than crush the few left. <b>Slow start</b>: an endpoint that joins or recovers
  * starts at {@value #RAMP_FLOOR_PERCENT}% of its weight and ramps linearly to full weight over the
- * window; the set is rebuilt on a timer while any endpoint ramps.
+ * window; the set is rebuilt on a timer while any endpoint ramps. Entering and leaving panic mode is
+ * logged once each, under the balancer's name.
  *
  * <p>Threading: control methods ({@link #setEndpoints}, {@link #setPolicy}, {@link #refresh}) are
  * serialised on this object: one writer per upstream. {@link #pick} is lock-free and allocation-free.
@@ -38,7 +41,10 @@ public final class Balancer {
     /** Weight updates per slow-start window. */
     static final int RAMP_STEPS = 20;
 
+    private static final Logger log = LoggerFactory.getLogger(Balancer.class);
+
     private final EndpointRegistry registry;
+    private final String name;
     private final Ticker ticker;
     private final Scheduler scheduler;
     private final double panicThreshold;
@@ -53,10 +59,12 @@ public final class Balancer {
     private Set<EndpointState> lastEligible = Collections.newSetFromMap(new IdentityHashMap<>());
     /** False until the first build with members: the first members start at full weight. */
     private boolean built;
+    private boolean panicking;
     private Scheduler.Cancellable pendingRefresh;
     private long pendingRefreshAt;
 
     private Balancer(Builder builder) {
+        this.name = builder.name;
         this.ticker = builder.ticker;
         this.registry = new EndpointRegistry(ticker, builder.ewmaDecay);
         this.scheduler = builder.scheduler;
@@ -198,6 +206,7 @@ public final class Balancer {
             publish(Snapshot.unavailable(PickResult.Reason.ALL_UNHEALTHY));
             return;
         }
+        logPanicChange(panic, eligible.size(), available.size());
         EndpointSet set = EndpointSet.of(chosen, effectiveWeights(chosen, now), panic);
         for (EndpointState state : members) {
             state.bindLoadObserver(LoadObserver.NONE, 0); // the new picker binds again if it indexes loads
@@ -264,6 +273,19 @@ public final class Balancer {
         }, Math.max(0, at - now));
     }
 
+    private void logPanicChange(boolean panic, int eligible, int available) {
+        if (panic == panicking) {
+            return;
+        }
+        panicking = panic;
+        if (panic) {
+            log.warn("{}: panic mode: {} of {} endpoints eligible, under the panic threshold of {}%; requests spread"
+                    + " over all {}", name, eligible, available, Math.round(panicThreshold * 100), available);
+        } else {
+            log.info("{}: panic mode over: {} of {} endpoints eligible", name, eligible, available);
+        }
+    }
+
     private void publish(Snapshot snapshot) {
         current = snapshot;
     }
@@ -281,6 +303,7 @@ public final class Balancer {
     public static final class Builder {
 
         private final Policy policy;
+        private String name = "balancer";
         private Ticker ticker = Ticker.system();
         private Scheduler scheduler;
         private double panicThreshold = 0.5;
@@ -290,6 +313,12 @@ public final class Balancer {
 
         private Builder(Policy policy) {
             this.policy = Objects.requireNonNull(policy, "policy");
+        }
+
+        /** What the balancer's log lines name it: the upstream or service it balances. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
         }
 
         public Builder ticker(Ticker ticker) {

@@ -92,6 +92,7 @@ public final class Upstream implements AutoCloseable {
         ResilienceConfig resilience = config.resilience();
         BalancerOptions options = BalancerOptions.defaults().withBoundedLoad(config.boundedLoadFactor());
         this.balancer = Balancer.builder(Policies.of(config.balancer(), options))
+                .name("upstream " + config.name())
                 .scheduler(control)
                 .panicThreshold(resilience.panicThreshold())
                 .slowStart(resilience.slowStart())

@@ -1,11 +1,15 @@
 package dev.ballast.proxy.upstream;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.health.HealthListener;
 import dev.ballast.core.health.HealthTransition;
+import dev.ballast.core.pick.Balancer;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
@@ -19,7 +23,9 @@ import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestConfigs;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -53,10 +59,18 @@ class ResilienceHealthChecksTest {
 
     private final Teardown teardown = new Teardown();
     private final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
+    private final ListAppender<ILoggingEvent> balancerLog = new ListAppender<>();
     private ProxyServer proxy;
+
+    @BeforeEach
+    void captureBalancerLog() {
+        balancerLog.start();
+        ((Logger) LoggerFactory.getLogger(Balancer.class)).addAppender(balancerLog);
+    }
 
     @AfterEach
     void stop() throws Exception {
+        ((Logger) LoggerFactory.getLogger(Balancer.class)).detachAppender(balancerLog);
         teardown.close();
     }
 
@@ -218,6 +232,17 @@ class ResilienceHealthChecksTest {
         JsonNode panicking = status();
         assertThat(panicking.get("panic").asBoolean()).as("what an operator sees").isTrue();
         assertThat(panicking.get("eligible_endpoints").asInt()).isEqualTo(1);
+        assertThat(balancerLog.list).extracting(ILoggingEvent::getFormattedMessage)
+                .containsOnlyOnce("upstream api: panic mode: 1 of 4 endpoints eligible, under the panic threshold"
+                        + " of 50%; requests spread over all 4");
+
+        backends.get(2).healthy(true);
+        backends.get(3).healthy(true);
+        awaitTransition(backends.get(2), Health.HEALTHY);
+        awaitTransition(backends.get(3), Health.HEALTHY);
+        assertThat(status().get("panic").asBoolean()).isFalse();
+        assertThat(balancerLog.list).extracting(ILoggingEvent::getFormattedMessage)
+                .as("over as soon as half are back").containsOnlyOnce("upstream api: panic mode over: 2 of 4 endpoints eligible");
     }
 
     /** The upstream's entry in the admin API's {@code GET /status}. */
