@@ -32,6 +32,8 @@ final class ConfigWatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
     static final long DEBOUNCE_MILLIS = 200;
+    /** The coarsest modification-time resolution among common file systems (FAT keeps 2 s). */
+    private static final long RACY_MILLIS = 2_000;
 
     private final Path file;
     private final Runnable reload;
@@ -43,11 +45,12 @@ final class ConfigWatcher implements AutoCloseable {
     private ConfigWatcher(Path file, Runnable reload) throws IOException {
         this.file = file.toAbsolutePath();
         this.reload = reload;
-        this.lastSeen = read();
-        this.lastStill = fingerprint();
         this.watch = FileSystems.getDefault().newWatchService();
         this.file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE,
                 StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+        // Watching first: a save from now on raises an event, and what it changed is judged against these.
+        this.lastStill = fingerprint();
+        this.lastSeen = read();
         this.thread = Thread.ofPlatform().daemon().name("ballast-config-watch").unstarted(this::run);
     }
 
@@ -64,11 +67,12 @@ final class ConfigWatcher implements AutoCloseable {
             while (true) {
                 drain(watch.take());
                 Fingerprint moved = fingerprint();
-                if (Objects.equals(moved, lastStill)) {
+                if (Objects.equals(moved, lastStill) && !recentlyModified(moved)) {
                     continue; // another file of the directory
                 }
-                lastStill = awaitStill(moved);
+                Fingerprint still = awaitStill(moved);
                 byte[] now = read();
+                lastStill = now == null ? null : still; // unreadable: whatever happens next counts as a change
                 if (now != null && !Arrays.equals(now, lastSeen)) {
                     lastSeen = now;
                     reloadQuietly();
@@ -123,6 +127,16 @@ final class ConfigWatcher implements AutoCloseable {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * True while the file's modification time is too close to now to tell two saves apart by it: some
+     * file systems keep it to the second or two, so a save of the same size just after another could
+     * leave the fingerprint unchanged. Its content is compared then, as git does for "racily clean" files.
+     */
+    private static boolean recentlyModified(Fingerprint fingerprint) {
+        return fingerprint != null
+                && Math.abs(System.currentTimeMillis() - fingerprint.modified().toMillis()) < RACY_MILLIS;
     }
 
     /** What the file is now, through any symlink; null while it cannot be read (mid-rename, deleted). */

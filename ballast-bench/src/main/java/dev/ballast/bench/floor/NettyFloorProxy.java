@@ -146,5 +146,11 @@ public final class NettyFloorProxy {
         public void channelInactive(ChannelHandlerContext ctx) {
             peer.close();
         }
+
+        /** A reset as a load generator stops is expected: close quietly, both sides. */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 }

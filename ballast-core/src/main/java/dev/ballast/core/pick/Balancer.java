@@ -190,9 +190,11 @@ public final class Balancer {
         List<EndpointState> chosen;
         boolean panic = false;
         if (members.isEmpty()) {
+            panicking = false; // nothing to spread over: not panic mode, whatever comes next
             publish(Snapshot.unavailable(PickResult.Reason.NO_ENDPOINTS));
             return;
         } else if (available.isEmpty()) {
+            panicking = false;
             publish(Snapshot.unavailable(PickResult.Reason.ALL_DRAINING));
             return;
         } else if (!eligible.isEmpty() && eligible.size() >= panicThreshold * available.size()) {
@@ -203,6 +205,7 @@ public final class Balancer {
         } else if (!eligible.isEmpty()) {
             chosen = eligible;
         } else {
+            panicking = false;
             publish(Snapshot.unavailable(PickResult.Reason.ALL_UNHEALTHY));
             return;
         }
@@ -279,8 +282,8 @@ public final class Balancer {
         }
         panicking = panic;
         if (panic) {
-            log.warn("{}: panic mode: {} of {} endpoints eligible, under the panic threshold of {}%; requests spread"
-                    + " over all {}", name, eligible, available, Math.round(panicThreshold * 100), available);
+            log.warn("{}: panic mode: {} of {} endpoints eligible, under the panic threshold of {}%; every endpoint"
+                    + " takes requests", name, eligible, available, Math.round(panicThreshold * 100));
         } else {
             log.info("{}: panic mode over: {} of {} endpoints eligible", name, eligible, available);
         }

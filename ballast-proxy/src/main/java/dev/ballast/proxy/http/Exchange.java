@@ -112,8 +112,9 @@ final class Exchange implements PickContext, ConnectCallback {
 
     /** Non-null while this exchange holds one in-flight slot of it. */
     private EndpointState endpoint;
-    /** The endpoint the last failed try went to, and every one a failed try went to (null until a retry). */
+    /** The endpoint the last failed try went to. */
     private EndpointState avoid;
+    /** Every endpoint a failed try went to, {@code avoid} included; null until the first retry. */
     private EndpointState[] failedOn;
     private int failedCount;
     /** Endpoints tried so far (picks): what {@code x-ballast-attempts} says. */

@@ -115,7 +115,8 @@ public final class ProxyMetrics implements RequestObserver {
     /**
      * The label pairs of routes and endpoints that a reload or a DNS change removed, and when: a request
      * still in flight to one when it went must not bring its series back as it completes. Kept for
-     * {@link #GONE_KEPT_NANOS}, longer than any request but the longest downloads.
+     * {@link #GONE_KEPT_NANOS}: a response streaming for longer than that (a long download, an event
+     * stream) brings its series back when it ends, until the next reload.
      */
     private final Map<List<String>, Long> goneRoutes = new ConcurrentHashMap<>();
     private final Map<List<String>, Long> goneEndpoints = new ConcurrentHashMap<>();
@@ -229,23 +230,34 @@ public final class ProxyMetrics implements RequestObserver {
     /** The route's series; null when a reload removed the route while this request was in flight. */
     private RequestSeries routeSeries(Route route) {
         RequestSeries series = byRoute.get(route);
-        if (series == null) {
-            if (goneRoutes.containsKey(List.of(route.name(), route.upstream().name()))) {
-                return null;
-            }
-            series = byRoute.computeIfAbsent(route, r -> routeTraffic.series(r.name(), r.upstream().name()));
-        }
-        return series;
+        return series != null ? series
+                : seriesUnlessGone(byRoute, route, routeTraffic, goneRoutes, route.name(), route.upstream().name());
     }
 
     /** The endpoint's series; null when it was removed while this request was in flight. */
     private RequestSeries endpointSeries(Upstream upstream, EndpointState endpoint) {
         RequestSeries series = byEndpoint.get(endpoint);
-        if (series == null) {
-            if (goneEndpoints.containsKey(List.of(upstream.name(), endpoint.address()))) {
-                return null;
-            }
-            series = byEndpoint.computeIfAbsent(endpoint, e -> endpointTraffic.series(upstream.name(), e.address()));
+        return series != null ? series
+                : seriesUnlessGone(byEndpoint, endpoint, endpointTraffic, goneEndpoints, upstream.name(),
+                        endpoint.address());
+    }
+
+    /**
+     * The slow path, once per route or endpoint object: the series of its labels, made if need be,
+     * unless its labels are gone. {@link #retain} marks labels gone before it drops their series, so
+     * a check after making one catches a retain that ran in between, and takes the series back.
+     */
+    private static <K> RequestSeries seriesUnlessGone(Map<K, RequestSeries> byKey, K key, SeriesFamily family,
+                                                       Map<List<String>, Long> gone, String first, String second) {
+        List<String> labels = List.of(first, second);
+        if (gone.containsKey(labels)) {
+            return null;
+        }
+        RequestSeries series = byKey.computeIfAbsent(key, k -> family.series(first, second));
+        if (gone.containsKey(labels)) {
+            byKey.remove(key, series);
+            family.forget(labels, series);
+            return null;
         }
         return series;
     }

@@ -44,6 +44,11 @@ final class SeriesFamily {
         return byLabels.computeIfAbsent(List.of(first, second), k -> new RequestSeries(first, second));
     }
 
+    /** Forgets {@code series} if it is still the one of {@code labels}. */
+    void forget(List<String> labels, RequestSeries series) {
+        byLabels.remove(labels, series);
+    }
+
     /** Forgets every series whose label pair is not in {@code live}. */
     void retain(Set<List<String>> live) {
         byLabels.keySet().retainAll(live);

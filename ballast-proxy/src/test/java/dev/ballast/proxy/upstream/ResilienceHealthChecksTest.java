@@ -234,7 +234,7 @@ class ResilienceHealthChecksTest {
         assertThat(panicking.get("eligible_endpoints").asInt()).isEqualTo(1);
         assertThat(balancerLog.list).extracting(ILoggingEvent::getFormattedMessage)
                 .containsOnlyOnce("upstream api: panic mode: 1 of 4 endpoints eligible, under the panic threshold"
-                        + " of 50%; requests spread over all 4");
+                        + " of 50%; every endpoint takes requests");
 
         backends.get(2).healthy(true);
         backends.get(3).healthy(true);
