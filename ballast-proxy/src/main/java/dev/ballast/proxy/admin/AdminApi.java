@@ -262,6 +262,9 @@ public final class AdminApi {
                 if (endpoint.isDraining() != draining) {
                     endpoint.setDraining(draining);
                     upstream.balancer().refresh();
+                    if (draining) {
+                        upstream.closeIdleConnectionsTo(endpoint); // nothing new will use them
+                    }
                     events.add(draining ? "drain" : "enable", name, address, draining
                             ? "draining: no new requests, " + endpoint.active() + " in flight finish"
                             : "back in rotation");

@@ -124,11 +124,13 @@ public final class ConnectionPool {
     /**
      * Gives a connection back. A connection is kept only when {@code reusable} (the exchange on it
      * completed cleanly and both sides allow keep-alive) and fewer than {@code max_idle_per_endpoint}
-     * are idle; any other is closed, so a connection that failed mid-response is never reused.
+     * are idle, and its endpoint is not draining; any other is closed, so a connection that failed
+     * mid-response is never reused.
      */
     public void release(UpstreamConnection connection, boolean reusable) {
         Channel channel = connection.channel();
-        if (reusable && channel.isActive() && !retired && connection.pool.isCurrent(connection)
+        if (reusable && channel.isActive() && !retired && !connection.pool.endpoint.isDraining()
+                && connection.pool.isCurrent(connection)
                 && connection.pool.offer(connection, upstream.config().pool().maxIdlePerEndpoint(), System.nanoTime())) {
             // Keep a read pending while idle, so that a close or stray bytes from the server are noticed
             // at once instead of when the next request is written.
@@ -169,6 +171,13 @@ public final class ConnectionPool {
             owner.closeOldestIdle().addListener(closed -> shed.freed());
         }
         shed.answered();
+    }
+
+    void closeIdleTo(EndpointState endpoint) {
+        EndpointPool pool = byEndpoint.get(endpoint);
+        if (pool != null) {
+            pool.closeAll();
+        }
     }
 
     void closeIdle() {

@@ -291,6 +291,16 @@ public final class Upstream implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code endpoint} is drained: every loop closes its idle connections to it. Those of requests in
+     * flight close as the requests finish ({@link ConnectionPool#release} keeps none of a draining endpoint).
+     */
+    public void closeIdleConnectionsTo(EndpointState endpoint) {
+        for (ConnectionPool pool : pools.values()) {
+            pool.eventLoop().execute(() -> pool.closeIdleTo(endpoint));
+        }
+    }
+
     /** Closes the idle connections of every loop; in-flight ones finish on their own. */
     public void closeIdleConnections() {
         for (ConnectionPool pool : pools.values()) {

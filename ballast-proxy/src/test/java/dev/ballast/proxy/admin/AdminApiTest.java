@@ -264,6 +264,8 @@ class AdminApiTest {
         }
         assertThat(before).as("the request in flight to the drained endpoint finished").isSubsetOf("one, slowly", "two")
                 .filteredOn("one, slowly"::equals).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(one.openConnections())
+                .as("idle connections closed at the drain, the in-flight one as its request finished").isZero());
         JsonNode status = json(admin.get("/status"));
         assertThat(endpoint(status, one.address()).get("state").asText()).isEqualTo("draining");
         assertThat(status.get("events").toString()).contains("drain", one.address());
@@ -277,6 +279,22 @@ class AdminApiTest {
             }
         }
         assertThat(served).contains("one", "two");
+    }
+
+    @Test
+    void drainingAnEndpointClosesItsIdlePooledConnections() throws Exception {
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 6; i++) {
+                assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            }
+        }
+        assertThat(one.requests()).as("round robin reached it").isNotEmpty();
+        assertThat(one.openConnections()).as("pooled, idle").isPositive();
+
+        assertThat(admin.post("/upstreams/api/endpoints/" + one.address() + "/drain").statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(one.openConnections()).isZero());
+        assertThat(two.openConnections()).as("the other endpoint keeps its own").isPositive();
     }
 
     @Test
