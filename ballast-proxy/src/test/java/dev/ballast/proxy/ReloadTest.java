@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,6 +36,8 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -305,25 +308,23 @@ class ReloadTest {
     void aLogWrittenBesideTheFileDoesNotHoldItsReloadBack() throws Exception {
         proxy = ProxyServer.start(ConfigFiles.write(file, variant(0)), file, true);
         Path log = file.resolveSibling("ballast.log"); // as with `ballast run -c ballast.yaml > ballast.log`
-        AtomicBoolean writing = new AtomicBoolean(true);
-        Thread writer = Thread.ofVirtual().start(() -> {
-            while (writing.get()) {
-                try {
-                    Files.writeString(log, "a line\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                    Thread.sleep(ConfigWatcher.DEBOUNCE_MILLIS / 4); // never quiet for the debounce time
-                } catch (IOException | InterruptedException e) {
-                    return;
-                }
+        ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor();
+        // A line every quarter of the debounce time: the directory is never quiet for that long.
+        writer.scheduleAtFixedRate(() -> {
+            try {
+                Files.writeString(log, "a line\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        });
+        }, 0, ConfigWatcher.DEBOUNCE_MILLIS / 4, TimeUnit.MILLISECONDS);
         try {
             Files.writeString(file, variant(2));
 
             await().atMost(Duration.ofSeconds(5)).until(() -> proxy.generation() == 2);
             assertThat(proxy.upstreams().get("api").balancer().members()).hasSize(3);
         } finally {
-            writing.set(false);
-            writer.join(Duration.ofSeconds(5));
+            writer.shutdownNow();
+            assertThat(writer.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
         }
     }
 
