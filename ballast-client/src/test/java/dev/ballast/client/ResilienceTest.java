@@ -85,7 +85,8 @@ class ResilienceTest {
         for (int i = 0; i < 60; i++) {
             statuses.add(client.send(request("orders").path("/during")).status());
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> isEjected(b));
+        // The listener hears of the ejection after the endpoint has left the picks' snapshot.
+        await().atMost(Duration.ofSeconds(5)).until(() -> isEjected(b) && told(events, b, "ejected"));
         int attemptsBefore = attemptsTo.size();
         for (int i = 0; i < 60; i++) {
             statuses.add(client.send(request("orders").path("/after")).status());
@@ -99,6 +100,10 @@ class ResilienceTest {
         });
         assertThat(attemptsTo.subList(attemptsBefore, attemptsTo.size())).doesNotContain(b.address());
         assertThat(a.hits() + c.hits()).isGreaterThanOrEqualTo(140);
+    }
+
+    private static boolean told(List<CallListener.EndpointEvent> events, Backend backend, String to) {
+        return events.stream().anyMatch(event -> event.endpoint().equals(backend.address()) && event.to().equals(to));
     }
 
     private boolean isEjected(Backend backend) {
@@ -123,7 +128,8 @@ class ResilienceTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> b.paths().contains("/healthz"));
 
         b.status(503);
-        await().atMost(Duration.ofSeconds(2)).until(() -> !isHealthy(b));
+        // Awaiting the flag alone races the snapshot the picks read: the listener is told after both.
+        await().atMost(Duration.ofSeconds(2)).until(() -> !isHealthy(b) && told(events, b, "unhealthy"));
         long callsToB = callsTo(b);
         for (int i = 0; i < 30; i++) {
             assertThat(client.send(request("orders").path("/work")).status()).isEqualTo(200);
@@ -131,7 +137,7 @@ class ResilienceTest {
         assertThat(callsTo(b)).isEqualTo(callsToB);
 
         b.status(200);
-        await().atMost(Duration.ofSeconds(2)).until(() -> isHealthy(b));
+        await().atMost(Duration.ofSeconds(2)).until(() -> isHealthy(b) && told(events, b, "healthy"));
         for (int i = 0; i < 30; i++) {
             client.send(request("orders").path("/work"));
         }

@@ -108,7 +108,8 @@ class ProxyServerTest {
 
     @Test
     void gracefulShutdownFinishesTheInFlightRequestAndStopsAccepting() throws Exception {
-        backend.respondWith(TestBackend.delayed(Duration.ofMillis(800),
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        backend.respondWith(TestBackend.held(answer,
                 (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "finished")));
         proxy = ProxyServer.start(config());
         InetSocketAddress address = proxy.listenerAddresses().get(0);
@@ -122,6 +123,7 @@ class ProxyServerTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThatThrownBy(() -> new Socket("127.0.0.1", address.getPort()).close())
                         .isInstanceOf(ConnectException.class));
+        answer.complete(null); // the request in flight finishes only now, while the proxy drains
 
         HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);

@@ -207,7 +207,8 @@ class ReloadTest {
 
     @Test
     void aRemovedEndpointFinishesItsRequestInFlightThenItsConnectionCloses() throws Exception {
-        b1.respondWith(TestBackend.delayed(Duration.ofMillis(800),
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        b1.respondWith(TestBackend.held(answer,
                 (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "b1, slowly")));
         start(yaml(endpoint(b1, 1), false));
         HttpClient client = HttpClient.newHttpClient();
@@ -217,6 +218,7 @@ class ReloadTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> b1.requests().size() == 1);
 
         assertThat(reloadWith(yaml(endpoint(b2, 1), false)).applied()).isTrue();
+        answer.complete(null); // the request in flight finishes after the reload
 
         HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
@@ -233,7 +235,8 @@ class ReloadTest {
 
     @Test
     void aRemovedUpstreamFinishesItsRequestInFlightThenClosesItsConnections() throws Exception {
-        extra.respondWith(TestBackend.delayed(Duration.ofMillis(800),
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        extra.respondWith(TestBackend.held(answer,
                 (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "extra, slowly")));
         start(variant(3));
         HttpClient client = HttpClient.newHttpClient();
@@ -254,6 +257,7 @@ class ReloadTest {
 
         assertThat(outcome.applied()).isTrue();
         assertThat(proxy.upstreams()).containsOnlyKeys("api");
+        answer.complete(null); // the request in flight finishes after the reload
         assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("extra, slowly");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(extra.openConnections()).isZero());
         assertThat(AdminClient.of(proxy.adminAddress()).get("/metrics").body())

@@ -26,7 +26,7 @@ class LineBufferTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A partial chunk is written within about 60 ms; the rest is room for a busy build machine. */
-    private static final Duration PROMPTLY = Duration.ofMillis(500);
+    private static final Duration PROMPTLY = Duration.ofSeconds(2);
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private AccessLog log = AccessLog.start(out, false, AccessLog.QUEUE_BYTES, 1.0);

@@ -230,7 +230,8 @@ class AdminApiTest {
 
     @Test
     void drainStopsNewRequestsLetsTheOneInFlightFinishAndEnableBringsItBack() throws Exception {
-        one.respondWith(TestBackend.delayed(Duration.ofMillis(600),
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        one.respondWith(TestBackend.held(answer,
                 (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "one, slowly")));
         HttpClient client = HttpClient.newHttpClient();
         HttpRequest request = HttpRequest.newBuilder(URI.create(
@@ -258,6 +259,7 @@ class AdminApiTest {
             }
         }
         assertThat(served).containsOnly("two");
+        answer.complete(null);
         List<String> before = new ArrayList<>();
         for (CompletableFuture<HttpResponse<String>> response : sent) {
             before.add(response.get(10, TimeUnit.SECONDS).body());

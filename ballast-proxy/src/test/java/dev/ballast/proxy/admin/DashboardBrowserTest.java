@@ -109,8 +109,11 @@ class DashboardBrowserTest {
         String stopped = two.address();
         two.close();
         two = null;
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                admin.get("/status").body().contains("\"health\" : \"unhealthy\""));
+        // The event is recorded a moment after the endpoint's health changes: wait for both.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            String status = admin.get("/status").body();
+            return status.contains("\"health\" : \"unhealthy\"") && status.contains("healthy -> unhealthy");
+        });
 
         Run unhealthy = run(chromium, "--virtual-time-budget=4000", "--dump-dom", url);
 

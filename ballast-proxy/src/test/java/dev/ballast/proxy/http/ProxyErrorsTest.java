@@ -226,8 +226,8 @@ class ProxyErrorsTest {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> silent.requests().size() == 1);
         }
 
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> silent.openConnections() == 0);
-        assertThat(proxy.upstreams().get("slow").balancer().members().get(0).active()).isZero();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> silent.openConnections() == 0
+                && proxy.upstreams().get("slow").balancer().members().get(0).active() == 0);
     }
 
     @Test

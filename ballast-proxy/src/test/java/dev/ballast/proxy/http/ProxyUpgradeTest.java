@@ -206,7 +206,9 @@ class ProxyUpgradeTest {
             raw.timeout(5_000);
             long quietSince = System.nanoTime();
             assertThat(raw.closedByPeer()).isTrue();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - quietSince)).isGreaterThanOrEqualTo(350);
+            // The tunnel went quiet when the last ping came back, a little before quietSince: the lower
+            // bound leaves room for that, and still fails if the tunnel were closed at once.
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - quietSince)).isGreaterThanOrEqualTo(200);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.openConnections() == 0);
     }

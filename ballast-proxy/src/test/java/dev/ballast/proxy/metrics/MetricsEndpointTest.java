@@ -184,7 +184,9 @@ class MetricsEndpointTest {
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             assertThat(get(client, "/broken").status()).isEqualTo(500);
         }
-        assertThat(admin.metrics().find("ballast_requests_total", "route", "broken")).isNotEmpty();
+        // Recorded just after the response is written: the scrape may come first.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(admin.metrics().find("ballast_requests_total", "route", "broken")).isNotEmpty());
 
         Files.writeString(file, "listeners: [");
         assertThat(admin.post("/reload").statusCode()).isEqualTo(400);

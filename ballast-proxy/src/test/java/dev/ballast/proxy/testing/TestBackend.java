@@ -43,6 +43,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -310,6 +311,12 @@ public final class TestBackend implements AutoCloseable {
     public static Responder delayed(Duration delay, Responder then) {
         return (ctx, request) -> ctx.executor().schedule(() -> then.respond(ctx, request),
                 delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Answers when {@code gate} completes: the test decides when, instead of guessing a delay. */
+    public static Responder held(CompletableFuture<?> gate, Responder then) {
+        return (ctx, request) -> gate.whenComplete((ignored, failure) -> ctx.executor().execute(
+                () -> then.respond(ctx, request)));
     }
 
     /** Never answers. */

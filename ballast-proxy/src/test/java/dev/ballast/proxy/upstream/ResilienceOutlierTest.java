@@ -98,8 +98,10 @@ class ResilienceOutlierTest {
         assertThat(Duration.ofNanos(second.durationNanos())).isEqualTo(base.multipliedBy(2));
         long firstOutMillis = (readmittedAt.get(0) - (first.untilNanos() - first.durationNanos())) / 1_000_000;
         long secondOutMillis = (readmittedAt.get(1) - (second.untilNanos() - second.durationNanos())) / 1_000_000;
-        assertThat(firstOutMillis).isBetween(base.toMillis(), base.toMillis() + 150);
-        assertThat(secondOutMillis).isBetween(2 * base.toMillis(), 2 * base.toMillis() + 150);
+        // Readmission is a task on the control thread: the upper bound leaves room for a busy machine to
+        // run it late, and is still short of the next doubling.
+        assertThat(firstOutMillis).isBetween(base.toMillis(), 2 * base.toMillis() - 1);
+        assertThat(secondOutMillis).isBetween(2 * base.toMillis(), 4 * base.toMillis() - 1);
         System.out.printf("[figures] ejection backoff: base %d ms; out %d ms, then %d ms%n", base.toMillis(),
                 firstOutMillis, secondOutMillis);
     }
