@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -29,7 +30,10 @@ import java.util.ArrayDeque;
  *
  * <p>Requests are served one at a time. The decoder may hand over the head of a pipelined next
  * request in the same read burst as the current one's end; those messages wait in {@code early}
- * (bounded by one read) until the current response is done.
+ * (bounded by one read) until the current response is done. A read that brings more requests than
+ * {@link ProxyPipeline#MAX_PIPELINE_DEPTH} ends the connection gracefully: the requests taken in are
+ * answered, the last answer says {@code Connection: close}, and the client sends the rest again on a
+ * new connection (RFC 9112 §9.3.2).
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -41,12 +45,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private String clientIp = "-";
     private Exchange exchange;
     private ArrayDeque<Object> early;
+    /** Request heads in {@code early}. */
+    private int earlyRequests;
     private boolean replaying;
     /** Answered locally before the (empty) body ended: skip to its end, then serve the next request. */
     private boolean discarding;
     /** The next message is the empty end of a bodiless request that went upstream whole. */
     private boolean skipEmptyEnd;
     private boolean closing;
+    /** The client sent more requests ahead than we take: answer those in {@code early}, then close. */
+    private boolean pipelineFull;
+    /** The current request is HTTP/1.0: a connection kept after our own answer must say so. */
+    private boolean http10;
     private long bodyBytes;
     /** The current request's record, reused for each request of this connection. */
     private final RequestRecord record = new RequestRecord();
@@ -66,8 +76,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
+    /** No request follows the current one on this connection: the proxy shuts down, or the pipeline overflowed. */
     boolean draining() {
-        return proxy.draining();
+        return proxy.draining() || (pipelineFull && noRequestWaiting());
+    }
+
+    private boolean noRequestWaiting() {
+        return earlyRequests == 0;
     }
 
     @Override
@@ -88,9 +103,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (skippedEmptyEnd(msg)) {
             return;
         }
-        if (closing) {
+        if (closing || pipelineFull) {
             ReferenceCountUtil.release(msg);
         } else if ((exchange != null && exchange.requestComplete()) || (early != null && !early.isEmpty())) {
+            if (msg instanceof HttpRequest && !takeAhead()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (early == null) {
                 early = new ArrayDeque<>(4);
             }
@@ -137,6 +156,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String method = request.method().name();
+        http10 = request.protocolVersion().minorVersion() == 0;
         record.begin(clientIp, method, request.uri(), System.nanoTime());
         record.request(request);
         if (HttpMethod.CONNECT.equals(request.method())) {
@@ -262,7 +282,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      * spares the two epoll_ctl calls per request that switching reading off and on again would cost.
      */
     void readIfWanted() {
-        if (closing || replaying) {
+        if (closing || replaying || pipelineFull) {
             return;
         }
         Exchange current = exchange;
@@ -314,7 +334,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             log.info("{} {}: bytes sent behind an upgrade request before its answer; closing after the 101",
                     clientIp, ProxyError.printable(switched.uri()));
             Object msg;
-            while ((msg = early.poll()) != null) {
+            while ((msg = pollEarly()) != null) {
                 ReferenceCountUtil.release(msg);
             }
             closeAfterFlush();
@@ -346,7 +366,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** {@code attempts}: endpoints the request was tried on, for {@code x-ballast-attempts}; 0 for none. */
     private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,
                                 boolean requestEnded, int attempts) {
-        boolean closeAfter = close || proxy.draining();
+        boolean closeAfter = close || draining();
         detail = ProxyError.printable(detail);
         uri = ProxyError.printable(uri);
         int status = error.status().code();
@@ -359,6 +379,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         FullHttpResponse response = error.response(ctx.alloc(), detail, closeAfter);
         if (attempts > 0) {
             response.headers().set(Exchange.ATTEMPTS_HEADER, Exchange.attemptsText(attempts));
+        }
+        if (http10 && !closeAfter) {
+            // HTTP/1.0 closes unless told otherwise (RFC 9112 §9.3): a client that asked to keep the
+            // connection must hear that it is kept, or it reads to a close that never comes.
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         record.status(status);
         record.addBytesOut(response.content().readableBytes());
@@ -378,7 +403,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Between requests: start the idle clock, serve a pipelined request that already arrived, or read. */
     private void becomeIdle() {
-        if (proxy.draining()) {
+        if (draining()) {
             closeAfterFlush();
             return;
         }
@@ -393,7 +418,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             while (early != null && !early.isEmpty() && !closing
                     && (exchange == null || !exchange.requestComplete()
                         || (skipEmptyEnd && early.peek() == LastHttpContent.EMPTY_LAST_CONTENT))) {
-                handle(early.poll());
+                handle(pollEarly());
             }
         } finally {
             replaying = false;
@@ -478,11 +503,36 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (early != null) {
             Object msg;
-            while ((msg = early.poll()) != null) {
+            while ((msg = pollEarly()) != null) {
                 ReferenceCountUtil.release(msg);
             }
         }
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * Whether a request sent ahead of the current one's answer can wait its turn. Past the pipeline
+     * depth it is dropped, with everything the client sent after it, and no more is read: the requests
+     * taken in are answered and the last answer closes the connection.
+     */
+    private boolean takeAhead() {
+        if (earlyRequests + 1 < ProxyPipeline.MAX_PIPELINE_DEPTH) { // the current request counts too
+            earlyRequests++;
+            return true;
+        }
+        pipelineFull = true;
+        log.info("{}: client sent more than {} requests ahead of their answers; answering those taken in, then"
+                + " closing", ctx.channel(), ProxyPipeline.MAX_PIPELINE_DEPTH);
+        return false;
+    }
+
+    /** The next message waiting in {@code early}, or null. */
+    private Object pollEarly() {
+        Object msg = early.poll();
+        if (msg instanceof HttpRequest) {
+            earlyRequests--;
+        }
+        return msg;
     }
 
     /** Reports the current request to the observers, once. */

@@ -32,6 +32,18 @@ public final class ProxyPipeline {
     private static final Logger log = LoggerFactory.getLogger(ProxyPipeline.class);
     /** Body slices handed on per message; larger than a socket read, so one read is one message. */
     private static final int MAX_CHUNK = 64 * 1024;
+    /**
+     * Requests a client may send ahead of their answers. One read can bring more; the connection then
+     * answers those up to the limit, in order, and closes ({@link FrontendHandler}), as RFC 9112 §9.3.2
+     * lets a server do.
+     */
+    static final int MAX_PIPELINE_DEPTH = 128;
+    /**
+     * The codec's own limit, past what one read can hold (64 KiB of 18-byte requests): at it, the codec
+     * closes after the response in progress and every request already taken in goes unanswered, so
+     * the frontend's limit above is the one that acts.
+     */
+    private static final int CODEC_PIPELINE_DEPTH = 8192;
     private static final int UPSTREAM_MAX_HEADER = 64 * 1024;
     private static final long REJECT_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
@@ -78,7 +90,7 @@ public final class ProxyPipeline {
                         .setUseRfc9112TransferEncoding(true);
                 decoder.setTrailersFactory(smallTrailers(decoder.getTrailersFactory()));
                 FrontendHandler frontend = new FrontendHandler(ProxyPipeline.this);
-                channel.pipeline().addLast(frontend.timeouts(), new HttpServerCodec(decoder), frontend);
+                channel.pipeline().addLast(frontend.timeouts(), new HttpServerCodec(decoder, CODEC_PIPELINE_DEPTH), frontend);
             }
         };
     }

@@ -95,20 +95,69 @@ final class RequestHead {
     }
 
     /**
-     * An RFC 3986 authority without user info: a registered name, IPv4 or bracketed IPv6 address, and
-     * an optional port; empty is allowed (RFC 9110 §7.2). A character scan, not a full parse: it keeps
-     * out what a server downstream could read differently (spaces, slashes, {@code @}, controls).
+     * An RFC 3986 authority without user info: a registered name or IPv4 address, or an IPv6 address in
+     * brackets, then an optional {@code :port} of at most 65535; empty is allowed (RFC 9110 §7.2). A
+     * character scan, not a resolver: it keeps out what a server downstream could read differently
+     * (spaces, slashes, {@code @}, controls, a port that is no number).
      */
     static boolean isValidHost(String host) {
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-._~%!$&'()*+,;=:[]".indexOf(c) >= 0;
-            if (!allowed) {
+        int length = host.length();
+        int nameEnd;
+        if (length > 0 && host.charAt(0) == '[') {
+            int close = host.indexOf(']');
+            if (close < 0 || !isIpv6Literal(host, 1, close)) {
+                return false;
+            }
+            nameEnd = close + 1;
+        } else {
+            int colon = host.indexOf(':');
+            nameEnd = colon < 0 ? length : colon;
+            for (int i = 0; i < nameEnd; i++) {
+                if (!isRegNameChar(host.charAt(i))) {
+                    return false;
+                }
+            }
+        }
+        if (nameEnd == length) {
+            return true;
+        }
+        return host.charAt(nameEnd) == ':' && isPort(host, nameEnd + 1, length);
+    }
+
+    /** Unreserved, percent-encoded or a sub-delimiter (RFC 3986 §3.2.2). */
+    private static boolean isRegNameChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "-._~%!$&'()*+,;=".indexOf(c) >= 0;
+    }
+
+    /** Hex digits, colons (at least two, as in {@code ::}) and the dots of an embedded IPv4 address. */
+    private static boolean isIpv6Literal(String text, int from, int to) {
+        int colons = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c == ':') {
+                colons++;
+            } else if (Character.digit(c, 16) < 0 && c != '.') {
                 return false;
             }
         }
-        return true;
+        return colons >= 2;
+    }
+
+    /** Up to five digits, at most 65535; empty is allowed, as RFC 3986 allows {@code host:}. */
+    private static boolean isPort(String text, int from, int to) {
+        if (to - from > 5) {
+            return false;
+        }
+        int port = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port <= 65535;
     }
 
     /** {@code text} with control and non-ASCII characters escaped ({@link ProxyError#printable} also caps it). */

@@ -16,6 +16,9 @@ import java.util.stream.Collectors;
 /** Compiles a {@link MatchConfig} into the conditions that must all hold, cheapest first. */
 final class Matchers {
 
+    /** Only read after it is set up here, so every event loop may build decoders from it. */
+    private static final QueryStringDecoder.Builder QUERY = QueryStringDecoder.builder().semicolonIsNormalChar(true);
+
     private Matchers() {
     }
 
@@ -104,13 +107,17 @@ final class Matchers {
         };
     }
 
-    /** Where the host name ends: before a {@code :port}, keeping IPv6 literals in brackets whole. */
+    /**
+     * Where the host name ends: before a {@code :port} (IPv6 literals in brackets kept whole) and before
+     * the one trailing dot of a fully qualified name, which names the same host.
+     */
     private static int hostEnd(String host) {
+        int end = host.length();
         int colon = host.lastIndexOf(':');
-        if (colon < 0 || host.indexOf(']', colon) >= 0) {
-            return host.length();
+        if (colon >= 0 && host.indexOf(']', colon) < 0) {
+            end = colon;
         }
-        return colon;
+        return end > 1 && host.charAt(end - 1) == '.' ? end - 1 : end;
     }
 
     private static RequestMatcher query(Map<String, String> expected) {
@@ -118,10 +125,12 @@ final class Matchers {
             if (request.uri().indexOf('?') < 0) {
                 return false;
             }
-            Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+            // As backends read a query: split on '&' only (not ';'), and a repeated parameter's first value
+            // counts. Routing on a value the backend does not see would be a way around the route.
+            Map<String, List<String>> params = QUERY.build(request.uri()).parameters();
             for (Map.Entry<String, String> entry : expected.entrySet()) {
                 List<String> values = params.get(entry.getKey());
-                if (values == null || !values.contains(entry.getValue())) {
+                if (values == null || !values.getFirst().equals(entry.getValue())) {
                     return false;
                 }
             }

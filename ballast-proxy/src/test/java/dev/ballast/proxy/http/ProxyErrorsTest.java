@@ -3,6 +3,9 @@ package dev.ballast.proxy.http;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.config.LimitsConfig;
+import dev.ballast.proxy.config.MatchConfig;
+import dev.ballast.proxy.config.RouteConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -18,6 +21,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoint;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
@@ -108,6 +113,31 @@ class ProxyErrorsTest {
                 assertThat(response.status()).isEqualTo(503);
                 assertThat(response.header("connection")).isNotEqualToIgnoringCase("close");
             }
+        }
+    }
+
+    @Test
+    void anHttp10ClientThatKeepsItsConnectionHearsSoInOurOwnAnswersAndOneThatDoesNotIsClosed()
+            throws Exception {
+        Endpoint dead = deadEndpoint();
+        UpstreamConfig refusing = upstream("api", Policies.ROUND_ROBIN, List.of(dead));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(List.of(refusing),
+                List.of(new RouteConfig(null, new MatchConfig(null, null, "/api/", null, Set.of(), Map.of(), Map.of()),
+                        "api")), LimitsConfig.defaults())));
+        InetSocketAddress address = proxy.listenerAddresses().get(0);
+
+        try (RawHttp client = RawHttp.connect(address)) {
+            for (String path : List.of("/nowhere", "/api/x", "/nowhere")) { // 404, 502, 404 on one connection
+                RawHttp.Response response = client.send("GET " + path + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                        .read();
+                assertThat(response.status()).isIn(404, 502);
+                assertThat(response.header("connection")).as(path).isEqualToIgnoringCase("keep-alive");
+            }
+        }
+        try (RawHttp client = RawHttp.connect(address)) {
+            RawHttp.Response response = client.send("GET /nowhere HTTP/1.0\r\n\r\n").read();
+            assertThat(response.header("connection")).isEqualToIgnoringCase("close");
+            assertThat(client.closedByPeer()).isTrue();
         }
     }
 

@@ -15,16 +15,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoints;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
@@ -243,6 +246,56 @@ class ProxyForwardingTest {
             assertThat(raw.read().text()).isEqualTo("api");
             assertThat(raw.read().text()).isEqualTo("web");
         }
+    }
+
+    @Test
+    void answersAFullPipelineDepthOfRequestsSentInOneWriteAndKeepsTheConnection() throws Exception {
+        int depth = ProxyPipeline.MAX_PIPELINE_DEPTH;
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send(pipelined(depth));
+            for (int i = 0; i < depth; i++) {
+                RawHttp.Response response = raw.read();
+                assertThat(response.status()).as("response %d", i).isEqualTo(200);
+                assertThat(response.header("connection")).isNull();
+            }
+            raw.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().text()).isEqualTo("web");
+        }
+        assertThat(web.requests()).extracting(TestBackend.Recorded::uri).startsWith("/p0", "/p1").endsWith("/after");
+    }
+
+    @Test
+    void answersTheRequestsUpToThePipelineDepthInOrderThenClosesRatherThanDroppingThemAll() throws Exception {
+        int depth = ProxyPipeline.MAX_PIPELINE_DEPTH;
+        try (RawHttp raw = RawHttp.connect(address)) {
+            // 16 KiB in one write: the proxy's reads grow past the depth's worth of requests.
+            raw.send(pipelined(4 * depth));
+            List<String> answered = new ArrayList<>();
+            RawHttp.Response last = null;
+            while (answered.size() < 4 * depth) {
+                try {
+                    last = raw.read();
+                } catch (IOException closed) {
+                    break;
+                }
+                assertThat(last.status()).isEqualTo(200);
+                answered.add(last.text());
+            }
+            // RFC 9112 §9.3.2: a server may close a pipelined connection; the client retries the rest.
+            assertThat(answered).as("every request taken in is answered").hasSizeGreaterThanOrEqualTo(depth);
+            assertThat(last.header("connection")).as("the last answer says it is the last").isEqualTo("close");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThat(web.requests()).extracting(TestBackend.Recorded::uri).as("in order, none skipped")
+                .isEqualTo(IntStream.range(0, web.requests().size()).mapToObj(i -> "/p" + i).toList());
+    }
+
+    private static String pipelined(int count) {
+        StringBuilder requests = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            requests.append("GET /p").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+        }
+        return requests.toString();
     }
 
     @Test

@@ -84,13 +84,17 @@ class ProxyRequestHeadTest {
         assertThat(send("GET / HTTP/1.1\r\n\r\n").text()).contains("no Host header");
         assertThat(send("GET / HTTP/1.1\r\nHost: a.example\r\nHost: api.example.com\r\n\r\n").text())
                 .contains("more than one Host header");
-        for (String host : List.of("a b", "a/b@c", "a\tb", "a\"b")) {
+        for (String host : List.of("a b", "a/b@c", "a\tb", "a\"b", "x:abc", "x:-1", "x:65536", "x:080800", "x:1:2",
+                "[::1", "[zz]:80", "[::1]x", "[::1]:http", "[1.2.3.4]", "a[b]")) {
             assertThat(send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status()).as(host).isEqualTo(400);
         }
         assertThat(web.requests()).isEmpty();
 
         assertThat(send("GET / HTTP/1.0\r\n\r\n").status()).as("HTTP/1.0 may omit it").isEqualTo(200);
-        assertThat(send("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").status()).isEqualTo(200);
+        for (String host : List.of("[::1]:8080", "[::1]", "[::ffff:127.0.0.1]", "x:65535", "x:", "a-b.example:80",
+                "10.0.0.1:8080", "")) {
+            assertThat(send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status()).as(host).isEqualTo(200);
+        }
     }
 
     @ParameterizedTest

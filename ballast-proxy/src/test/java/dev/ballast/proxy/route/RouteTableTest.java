@@ -88,6 +88,10 @@ class RouteTableTest {
         assertThat(route(table, request(HttpMethod.GET, "/", "Host", "api.example.com.evil"))).isNull();
         assertThat(route(table, request(HttpMethod.GET, "/", "Host", "shop.example.org"))).isEqualTo("b");
         assertThat(route(table, request(HttpMethod.GET, "/", "Host", "example.org"))).isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/", "Host", "api.example.com.:80"))).as("fully qualified")
+                .isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/", "Host", "shop.example.org."))).isEqualTo("b");
+        assertThat(route(table, request(HttpMethod.GET, "/", "Host", "api.example.com.."))).isNull();
         assertThat(route(table, request(HttpMethod.GET, "/"))).as("no Host header").isNull();
         assertThat(table.routes().get(1).name()).isEqualTo("route-1");
     }
@@ -124,6 +128,18 @@ class RouteTableTest {
         assertThat(route(table, request(HttpMethod.GET, "/?v=a%20b", "x-canary", "always, never"))).isNull();
         assertThat(route(table, request(HttpMethod.GET, "/?v=ab", "x-canary", "always"))).isNull();
         assertThat(route(table, request(HttpMethod.GET, "/", "x-canary", "always"))).isNull();
+    }
+
+    @Test
+    void queryMatchingSplitsOnAmpersandsOnlyAndReadsAParametersFirstValueAsBackendsDo() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig(null, match(null, null, null, null, Set.of(), Map.of(), Map.of("v", "2")), "a")),
+                upstreams);
+
+        assertThat(route(table, request(HttpMethod.GET, "/?x=1&v=2"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/?v=2&v=1"))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/?x=1;v=2"))).as("';' is part of x's value").isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/?v=1&v=2"))).as("the backend reads v as 1").isNull();
     }
 
     @Test
