@@ -1,5 +1,6 @@
 package dev.ballast.proxy.upstream;
 
+import java.net.ConnectException;
 import java.util.Locale;
 
 /** What went wrong on a connection, in words a user reads in an error body, a log line or an event. */
@@ -23,6 +24,13 @@ public final class Failures {
         }
         if (cause instanceof NumberFormatException) {
             return "malformed number (" + message + ")";
+        }
+        if (cause instanceof ConnectException) {
+            // Netty appends the address it tried ("...: /10.0.0.7:9001"); every caller names the endpoint.
+            int address = message.lastIndexOf(": /");
+            if (address > 0) {
+                message = message.substring(0, address);
+            }
         }
         int nativeError = message.indexOf(") failed with error(");
         if (nativeError > 0 && message.indexOf("): ", nativeError + 20) > 0) {
