@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -52,6 +53,8 @@ public final class BallastClient implements AutoCloseable {
     private final List<Interceptor> steps;
     private final ExecutorService asyncCalls;
     private volatile boolean closed;
+    /** Contexts of the calls running now, for {@link #close} to cancel. */
+    private final Set<CallContext> running = ConcurrentHashMap.newKeySet();
     private final List<HttpClient> ownedHttpClients;
     private final ScheduledExecutorService ownedControl;
     private final Resources resources;
@@ -94,15 +97,30 @@ public final class BallastClient implements AutoCloseable {
      *                       an HTTP error status is a response, not an exception
      */
     public ClientResponse send(ClientRequest request) {
-        if (closed) {
-            throw new IllegalStateException("client closed");
-        }
         Call call = Call.of(request);
+        enter(call);
         try {
             return call.run(steps, request);
         } finally {
-            call.context().close();
+            leave(call);
         }
+    }
+
+    /**
+     * Registers a call as running, then checks the client is open: either this call sees {@code closed}
+     * or {@link #close} sees the call and cancels it, never neither.
+     */
+    private void enter(Call call) {
+        running.add(call.context());
+        if (closed) {
+            leave(call);
+            throw new IllegalStateException("client closed");
+        }
+    }
+
+    private void leave(Call call) {
+        running.remove(call.context());
+        call.context().close();
     }
 
     /**
@@ -111,10 +129,8 @@ public final class BallastClient implements AutoCloseable {
      * Futures derived from it ({@code thenApply}...) do not cancel it.
      */
     public CompletableFuture<ClientResponse> sendAsync(ClientRequest request) {
-        if (closed) {
-            throw new IllegalStateException("client closed");
-        }
         Call call = Call.of(request);
+        enter(call);
         CallFuture future = new CallFuture(call.context());
         try {
             asyncCalls.execute(() -> {
@@ -123,11 +139,11 @@ public final class BallastClient implements AutoCloseable {
                 } catch (Throwable e) {
                     future.completeExceptionally(e);
                 } finally {
-                    call.context().close();
+                    leave(call);
                 }
             });
         } catch (RejectedExecutionException e) {
-            call.context().close();
+            leave(call);
             throw new IllegalStateException("client closed", e);
         }
         return future;
@@ -143,7 +159,11 @@ public final class BallastClient implements AutoCloseable {
      * their live state (in-flight counts, latency, ejection); new ones start with slow start if set.
      */
     public void setEndpoints(String service, List<Endpoint> endpoints) {
-        channel(service).setEndpoints(endpoints);
+        Channel channel = channel(service);
+        if (closed) {
+            throw new IllegalStateException("client closed");
+        }
+        channel.setEndpoints(endpoints);
     }
 
     /** The state of every endpoint of {@code service}, in configuration order. */
@@ -158,10 +178,21 @@ public final class BallastClient implements AutoCloseable {
         return List.copyOf(list);
     }
 
-    /** Stops background work and aborts calls still in flight on HTTP clients this client made. */
+    /**
+     * Stops background work and cancels the calls still running on HTTP clients this client made: they
+     * fail {@code CANCELLED}, blaming no endpoint, and try no more. Calls on a client passed in with
+     * {@link Builder#httpClient} are the caller's and run on to their deadlines.
+     */
     @Override
     public void close() {
         closed = true;
+        if (!ownedHttpClients.isEmpty()) {
+            // Cancelled first: the HTTP clients stopped under them would read as resets, and a call
+            // waiting out a backoff would try again on a stopped client.
+            for (CallContext context : running) {
+                context.cancel();
+            }
+        }
         asyncCalls.shutdown();
         for (Channel channel : channels.values()) {
             channel.close();

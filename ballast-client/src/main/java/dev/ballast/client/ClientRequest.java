@@ -286,6 +286,14 @@ public final class ClientRequest {
         if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("header " + name + ": value contains CR or LF (expected: one line)");
         }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF) {
+                throw new IllegalArgumentException("header " + name + ": value has character U+"
+                        + String.format("%04X", (int) c) + " at " + i + " (expected: visible ASCII, Latin-1, spaces"
+                        + " and tabs, as HTTP/1.1 carries them; encode other text)");
+            }
+        }
         String[] base = replace ? without(name) : headers;
         String[] next = Arrays.copyOf(base, base.length + 2);
         next[base.length] = name;

@@ -8,7 +8,9 @@ package dev.ballast.client;
  * @param healthy  as active health checking last concluded (true when checks are off)
  * @param ejected  ejected by outlier detection right now
  * @param inFlight attempts in flight to it
- * @param requests attempts finished since it joined
+ * @param requests attempts finished since it joined with a response or an endpoint failure (connect,
+ *                 reset, timeout); attempts ended by the caller's deadline or cancellation say nothing
+ *                 about the endpoint and are not counted
  * @param failures of those, the ones outlier detection counts as failures
  */
 public record EndpointStatus(String address, boolean eligible, boolean healthy, boolean ejected, int inFlight,

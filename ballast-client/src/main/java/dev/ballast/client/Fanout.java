@@ -101,6 +101,8 @@ public final class Fanout {
      * bounded: by the calls' own timeouts, the per-call and the overall timeout.
      *
      * @throws CallException ({@code CANCELLED}) if the calling thread is interrupted while waiting
+     * @throws RuntimeException what {@link #succeedWhen} or the report's {@link #clock} threw, at once;
+     *                          the calls still running are cancelled
      */
     public FanoutResult call(List<ClientRequest> requests) {
         int n = requests.size();
@@ -120,13 +122,18 @@ public final class Fanout {
                 ClientRequest request = bounded(requests.get(i).context(scope));
                 client.sendAsync(request).whenComplete((response, error) -> {
                     if (done.isDone()) {
-                        return; // the quorum was reached: this one was abandoned
+                        return; // the quorum was reached, or the fan-out failed: this one was abandoned
                     }
-                    FanoutResult.Outcome outcome = outcome(request, response, error, errors);
-                    outcomes.set(index, outcome);
-                    int good = outcome instanceof FanoutResult.Outcome.Success ? successes.incrementAndGet() : successes.get();
-                    if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
-                        done.complete(null);
+                    try {
+                        FanoutResult.Outcome outcome = outcome(request, response, error, errors);
+                        outcomes.set(index, outcome);
+                        int good = outcome instanceof FanoutResult.Outcome.Success
+                                ? successes.incrementAndGet() : successes.get();
+                        if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
+                            done.complete(null);
+                        }
+                    } catch (RuntimeException | Error e) {
+                        done.completeExceptionally(e); // succeedWhen or the clock threw: nothing else would end the wait
                     }
                 });
             }
@@ -136,7 +143,13 @@ public final class Fanout {
             throw new CallException(CallException.Kind.CANCELLED, "fanout", null, null,
                     "fan-out of " + n + " calls interrupted", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("fan-out bookkeeping failed", e.getCause());
+            if (e.getCause() instanceof RuntimeException thrown) {
+                throw thrown;
+            }
+            if (e.getCause() instanceof Error thrown) {
+                throw thrown;
+            }
+            throw new IllegalStateException("fan-out failed", e.getCause());
         } finally {
             scope.close(); // cancels whatever still runs once the quorum is reached
         }

@@ -88,7 +88,8 @@ class BallastClientTest {
                 .isInstanceOfSatisfying(CallException.class, e -> {
                     assertThat(e.kind()).isEqualTo(CallException.Kind.CONNECT_FAILURE);
                     assertThat(e.endpoint()).isEqualTo(a.address());
-                    assertThat(e.getMessage()).startsWith("orders: attempt 1 to " + a.address() + " could not connect");
+                    assertThat(e.getMessage()).startsWith("orders: attempt 1 to " + a.address() + " could not connect")
+                            .as("says why, from deep in the JDK's exception").containsIgnoringCase("refused");
                 });
     }
 

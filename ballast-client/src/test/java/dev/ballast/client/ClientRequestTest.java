@@ -43,6 +43,11 @@ class ClientRequestTest {
     void rejectsWhatCannotBeSent() {
         assertThatThrownBy(() -> request("orders").header("bad name", "x")).hasMessageContaining("RFC 9110 token");
         assertThatThrownBy(() -> request("orders").header("x", "a\r\nb")).hasMessageContaining("CR or LF");
+        for (String value : new String[] {"a\u0001b", "a\u007fb", "\u65e5\u672c"}) { // what the JDK refuses later
+            assertThatThrownBy(() -> request("orders").header("x-v", value)).as(value)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("header x-v: value has character U+");
+        }
+        assertThat(request("orders").header("x-v", "caf\u00e9\tok").headers().get("x-v")).isNotNull();
         assertThatThrownBy(() -> request("orders").path("//elsewhere/x")).hasMessageContaining("not //host");
         assertThatThrownBy(() -> request("orders").path("/x#frag")).hasMessageContaining("#fragment");
         assertThatThrownBy(() -> request("orders").method("GE T")).hasMessageContaining("HTTP method token");

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.client.ClientRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class FanoutTest {
 
@@ -36,6 +38,22 @@ class FanoutTest {
 
     private static String[] addresses(List<Backend> list) {
         return list.stream().map(Backend::address).toArray(String[]::new);
+    }
+
+    @Test
+    void aSucceedWhenThatThrowsEndsTheFanoutWithItsExceptionInsteadOfHangingIt() {
+        List<Backend> shards = start("shard-", 3);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .build();
+        Fanout fanout = Fanout.of(client).overallTimeout(Duration.ofSeconds(2))
+                .succeedWhen(response -> {
+                    throw new IllegalStateException("predicate bug");
+                });
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+                assertThatThrownBy(() -> fanout.callEveryEndpoint(request("shards")))
+                        .isInstanceOf(IllegalStateException.class).hasMessage("predicate bug"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.ballast.client;
 
 import dev.ballast.client.testing.Backend;
+import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.pick.Policies;
@@ -267,6 +268,55 @@ class ResilienceTest {
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
         await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> a.hits() == 1);
         await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("orders").getFirst().inFlight() == 0);
+    }
+
+    @Test
+    void aCallCancelledDuringItsBackoffFailsCancelledNamingTheLastTry() throws Exception {
+        a.status(503);
+        client = BallastClient.builder()
+                .service(orders(a).retries(retries(1)
+                        .backoff(Backoff.exponential(Duration.ofSeconds(5), Duration.ofSeconds(5))).build()).build())
+                .rng(fixedRng(0.9))
+                .build();
+        CallContext context = CallContext.root(dev.ballast.core.time.Ticker.system());
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("orders").context(context));
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.hits() >= 1);
+
+        context.cancel();
+
+        assertThatThrownBy(() -> call.get(2, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(CallException.class,
+                e -> {
+                    assertThat(e.kind()).as("the caller's doing, not the endpoint's").isEqualTo(CallException.Kind.CANCELLED);
+                    assertThat(e.getMessage()).contains("cancelled before attempt 2", "status 503");
+                });
+        assertThat(a.hits()).isEqualTo(1);
+    }
+
+    @Test
+    void closingTheClientCancelsCallsInFlightAndInBackoffBlamingNoEndpointAndTryingNoMore() throws Exception {
+        a.delay(Duration.ofSeconds(5));
+        b.status(503);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("slow").endpoints(a.address()).build())
+                .service(ServiceConfig.builder("failing").endpoints(b.address(), c.address()).balancer(Policies.FIRST)
+                        .retries(retries(1).backoff(Backoff.exponential(Duration.ofSeconds(5), Duration.ofSeconds(5)))
+                                .build()).build())
+                .rng(fixedRng(0.9))
+                .build();
+        CompletableFuture<ClientResponse> inFlight = client.sendAsync(request("slow"));
+        CompletableFuture<ClientResponse> backingOff = client.sendAsync(request("failing"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.hits() == 1 && b.hits() == 1);
+
+        client.close();
+
+        for (CompletableFuture<ClientResponse> call : List.of(inFlight, backingOff)) {
+            assertThatThrownBy(() -> call.get(2, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(CallException.class,
+                    e -> assertThat(e.kind()).isEqualTo(CallException.Kind.CANCELLED));
+        }
+        assertThat(c.hits()).as("no retry after close").isZero();
+        assertThat(client.endpoints("slow").getFirst().failures()).as("not the endpoint's fault").isZero();
+        assertThatThrownBy(() -> client.setEndpoints("slow", List.of(Endpoint.of("127.0.0.1", 1))))
+                .isInstanceOf(IllegalStateException.class).hasMessage("client closed");
     }
 
     private static dev.ballast.core.pick.Rng fixedRng(double value) {

@@ -65,6 +65,14 @@ final class RetryInterceptor implements Interceptor {
                     return respond(response, failure);
                 }
                 if (!mayRetry(chain.context(), tries)) {
+                    if (chain.context().isCancelled() || Thread.currentThread().isInterrupted()) {
+                        // Cancelled while it would have tried again: that, not the last try, ends the call.
+                        String last = failure != null ? failure.getMessage() : "status " + response.status();
+                        throw new CallException(CallException.Kind.CANCELLED, request.service(),
+                                failure != null ? failure.endpoint() : response.endpoint(), chain.trace(),
+                                request.service() + ": cancelled before attempt " + (tries + 1) + "; last: " + last,
+                                failure);
+                    }
                     if (failure != null && chain.context().isExpired()) {
                         // Retryable, but the call's time is up: that, not the last try, is why it failed.
                         throw new CallException(CallException.Kind.DEADLINE_EXCEEDED, failure.service(),

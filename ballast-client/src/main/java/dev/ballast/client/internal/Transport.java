@@ -195,7 +195,7 @@ final class Transport implements Interceptor {
 
     private static String describe(Kind kind, Throwable cause, long timeoutNanos) {
         return switch (kind) {
-            case CONNECT_FAILURE -> "could not connect (" + message(cause) + ")";
+            case CONNECT_FAILURE -> "could not connect (" + connectFailure(cause) + ")";
             case TIMEOUT -> "timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms (per-try timeout)";
             case DEADLINE_EXCEEDED -> "deadline passed after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms";
             case CANCELLED -> "cancelled";
@@ -203,12 +203,29 @@ final class Transport implements Interceptor {
         };
     }
 
+    /**
+     * Why a connect failed. The JDK's HttpClient reports a refused connection as a ConnectException
+     * with no message anywhere in its chain; a ConnectException means a refusal (a timeout and an
+     * unreachable host have types of their own), so it is said in words.
+     */
+    private static String connectFailure(Throwable cause) {
+        String message = message(cause);
+        boolean silent = cause != null && message.equals(cause.getClass().getSimpleName());
+        return silent && hasCause(cause, ConnectException.class) ? "connection refused" : message;
+    }
+
+    /** The failure's type and the first message in its chain. */
     private static String message(Throwable cause) {
         if (cause == null) {
             return "unknown";
         }
-        String text = cause.getMessage();
-        return cause.getClass().getSimpleName() + (text == null || text.isBlank() ? "" : ": " + text);
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String text = t.getMessage();
+            if (text != null && !text.isBlank()) {
+                return cause.getClass().getSimpleName() + ": " + text;
+            }
+        }
+        return cause.getClass().getSimpleName();
     }
 
     private static boolean hasCause(Throwable error, Class<? extends IOException> type) {
