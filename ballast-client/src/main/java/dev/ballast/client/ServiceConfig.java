@@ -1,5 +1,6 @@
 package dev.ballast.client;
 
+import dev.ballast.client.internal.UriHost;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
@@ -260,6 +261,9 @@ public record ServiceConfig(
         }
 
         public Builder endpoints(List<Endpoint> list) {
+            for (Endpoint endpoint : list) {
+                UriHost.check(endpoint.address());
+            }
             this.endpoints = List.copyOf(list);
             return this;
         }
@@ -270,8 +274,7 @@ public record ServiceConfig(
             for (String address : addresses) {
                 list.add(Endpoint.parse(address));
             }
-            this.endpoints = List.copyOf(list);
-            return this;
+            return endpoints(list);
         }
 
         public Builder balancer(String id) {

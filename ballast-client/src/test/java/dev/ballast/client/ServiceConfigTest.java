@@ -50,6 +50,14 @@ class ServiceConfigTest {
     }
 
     @Test
+    void anEndpointThatCannotBeAUriIsRefusedWhereItIsGiven() {
+        assertThatThrownBy(() -> ServiceConfig.builder("orders").endpoints("127.0.0.1:9001", "my_svc:80"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'my_svc:80' cannot be used in a URI (java.net.URI takes no '_' or other non-URI character"
+                        + " in a host name)");
+    }
+
+    @Test
     void parsesTheProxysHashKeyForms() {
         assertThat(ServiceConfig.HashKey.parse("header:X-User-Id").toString()).isEqualTo("header:X-User-Id");
         assertThat(ServiceConfig.HashKey.parse("cookie:session").source()).isEqualTo(ServiceConfig.HashKey.Source.COOKIE);

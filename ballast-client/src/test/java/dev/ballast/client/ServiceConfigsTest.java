@@ -313,13 +313,13 @@ class ServiceConfigsTest {
                   panic_threshold: 0.5
                   slow_start: 25h
                 web:
-                  endpoints: [web:80, web:80]
+                  endpoints: [web:80, web:80, my_svc:80]
                   metadata: { a: b }
                 static: everything
                 "bad name!": {}
                 """);
 
-        assertThat(message.lines()).first().isEqualTo("20 problems in upstreams:");
+        assertThat(message.lines()).first().isEqualTo("21 problems in upstreams:");
         assertThat(message.lines().skip(1)).allSatisfy(line -> assertThat(line).startsWith("upstreams."));
         assertThat(message.lines().skip(1)).containsExactlyInAnyOrder(
                 "upstreams.api.conect_timeout: unknown key; did you mean 'connect_timeout'?",
@@ -345,6 +345,8 @@ class ServiceConfigsTest {
                         + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, health_check,"
                         + " outlier_detection, retries, circuit_breaker, slow_start, panic_threshold)",
                 "upstreams.web.endpoints[1]: duplicate endpoint web:80 (also upstreams.web.endpoints[0])",
+                "upstreams.web.endpoints[2]: 'my_svc:80' cannot be used in a URI (java.net.URI takes no '_' or other"
+                        + " non-URI character in a host name)",
                 "upstreams.static: expected a mapping with keys balancer, hash_key, bounded_load, endpoints,"
                         + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, health_check,"
                         + " outlier_detection, retries, circuit_breaker, slow_start, panic_threshold, got 'everything'",

@@ -49,7 +49,7 @@ final class LoggingInterceptor implements Interceptor {
         } catch (CallException e) {
             logFailure(chain, start, e.service(), e.kind(), e.endpoint(), e.getMessage());
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // Not a call failure but a bug or a refusal on the way (another interceptor, the JDK): still a call.
             logFailure(chain, start, chain.request().service(), e.getClass().getSimpleName(), null, e.getMessage());
             throw e;

@@ -35,7 +35,7 @@ final class MetricsInterceptor implements Interceptor {
             listener.callFinished(new CallListener.CallEvent(e.service(), request.method(), 0, e.kind(),
                     chain.attemptsSent(), System.nanoTime() - start));
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // Not a call failure but a bug or a refusal on the way (another interceptor, the JDK): still a call.
             listener.callFinished(new CallListener.CallEvent(request.service(), request.method(), 0, null,
                     chain.attemptsSent(), System.nanoTime() - start));

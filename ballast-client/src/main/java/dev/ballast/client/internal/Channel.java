@@ -155,24 +155,14 @@ public final class Channel implements AutoCloseable {
         }
     }
 
-    /**
-     * The URI requests to {@code address} start with. {@code java.net.URI} takes a host name with a
-     * character DNS allows but URIs do not ({@code my_svc}) as no host at all, and HttpClient then
-     * refuses every request: refused here, once, with the reason.
-     */
+    /** The URI requests to {@code address} start with. */
     private URI baseUri(String address) {
-        URI uri;
         try {
-            uri = new URI(config.scheme() + "://" + address);
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("service " + config.name() + ": endpoint '" + address
-                    + "' cannot be used in a URI (" + e.getReason() + ")");
+            UriHost.check(address);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("service " + config.name() + ": endpoint " + e.getMessage());
         }
-        if (uri.getHost() == null) {
-            throw new IllegalArgumentException("service " + config.name() + ": endpoint '" + address
-                    + "' cannot be used in a URI (java.net.URI takes no '_' or other non-URI character in a host name)");
-        }
-        return uri;
+        return URI.create(config.scheme() + "://" + address);
     }
 
     /** Every endpoint's live state, eligible or not, in configuration order. */

@@ -282,7 +282,11 @@ public final class UpstreamReader {
     }
 
     private static Optional<HostPort> endpointAddress(Value value) {
-        return value.parsed(ENDPOINT_EXPECTED, text -> HostPort.parse(text, 1));
+        return value.parsed(ENDPOINT_EXPECTED, text -> {
+            HostPort address = HostPort.parse(text, 1);
+            UriHost.check(address.toString());
+            return address;
+        });
     }
 
     /** {@code pool}: the proxy's connection pools; {@code HttpClient} keeps its own. Checked only. */

@@ -195,11 +195,15 @@ class InterceptorChainTest {
                 calls.add(event);
             }
         }), Interceptors.logging(), chain -> {
+            if (chain.request().path().equals("/error")) {
+                throw new StackOverflowError("an Error, not an exception");
+            }
             throw new IllegalStateException("broken interceptor");
         });
 
         assertThatThrownBy(() -> client.send(request("orders"))).hasMessage("broken interceptor");
-        assertThat(calls).singleElement().satisfies(event -> {
+        assertThatThrownBy(() -> client.send(request("orders").path("/error"))).isInstanceOf(StackOverflowError.class);
+        assertThat(calls).hasSize(2).allSatisfy(event -> {
             assertThat(event.status()).isZero();
             assertThat(event.failure()).isNull();
         });
