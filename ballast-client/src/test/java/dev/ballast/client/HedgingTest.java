@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.client.ClientRequest.request;
@@ -98,6 +101,27 @@ class HedgingTest {
         assertThat(response.bodyText()).isEqualTo("fast");
         assertThat(response.attempts()).isEqualTo(2);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2_000);
+    }
+
+    @Test
+    void hedgesOfAServiceSlowForEveryoneStayWithinTheRetryBudget() throws Exception {
+        slow.delay(Duration.ofMillis(600));
+        fast.delay(Duration.ofMillis(600));
+        client(service().hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))).retryBudgetPercent(20));
+        int calls = 30;
+
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<ClientResponse>> responses = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                responses.add(callers.submit(() -> client.send(request("search"))));
+            }
+            for (Future<ClientResponse> response : responses) {
+                assertThat(response.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+            }
+        }
+
+        // 20% of 30 calls in flight: 6 hedges at most, where unbounded hedging would double the load.
+        assertThat(slow.hits() + fast.hits()).isBetween(calls + 1, calls + 6);
     }
 
     @Test

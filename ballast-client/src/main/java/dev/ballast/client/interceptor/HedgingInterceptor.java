@@ -3,6 +3,7 @@ package dev.ballast.client.interceptor;
 import dev.ballast.client.CallException;
 import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ClientResponse;
+import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.time.Ticker;
 
 import java.util.ArrayList;
@@ -19,18 +20,27 @@ import java.util.function.LongSupplier;
  *
  * <p>Each attempt runs on its own virtual thread while the calling thread waits for the first
  * good outcome; the balancer steers a hedge away from the endpoint of the attempt before it.
+ *
+ * <p>Every hedge takes a token of a {@link RetryBudget}, as a retry does, so hedging cannot multiply
+ * the load of a service that is slow for everyone: a hedge the budget refuses is not sent, and the
+ * attempts already running go on. (Finagle bounds its backup requests the same way.)
  */
 final class HedgingInterceptor implements Interceptor {
 
     private final int maxAttempts;
     private final LongSupplier delayNanos;
+    private final RetryBudget budget;
+    /** Whether this interceptor tells the budget of each call; false when a retry interceptor before it does. */
+    private final boolean countsCalls;
 
-    HedgingInterceptor(int maxAttempts, LongSupplier delayNanos) {
+    HedgingInterceptor(int maxAttempts, LongSupplier delayNanos, RetryBudget budget, boolean countsCalls) {
         if (maxAttempts < 2) {
             throw new IllegalArgumentException("hedging max attempts: " + maxAttempts + " (expected: >= 2)");
         }
         this.maxAttempts = maxAttempts;
         this.delayNanos = delayNanos;
+        this.budget = budget;
+        this.countsCalls = countsCalls;
     }
 
     @Override
@@ -40,6 +50,18 @@ final class HedgingInterceptor implements Interceptor {
 
     @Override
     public ClientResponse intercept(Chain chain) {
+        if (!countsCalls) {
+            return hedge(chain);
+        }
+        budget.requestStarted();
+        try {
+            return hedge(chain);
+        } finally {
+            budget.requestFinished();
+        }
+    }
+
+    private ClientResponse hedge(Chain chain) {
         ClientRequest request = chain.request();
         if (!request.isIdempotent()) {
             return chain.proceed(request);
@@ -48,7 +70,7 @@ final class HedgingInterceptor implements Interceptor {
         long delay = Math.max(0, delayNanos.getAsLong());
         LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
         List<Chain> attempts = new ArrayList<>(maxAttempts);
-        start(chain, request, attempts, outcomes);
+        start(chain, request, attempts, outcomes, false);
         long nextHedgeAt = ticker.nanos() + delay;
         Outcome fallback = null;
         int finished = 0;
@@ -58,9 +80,13 @@ final class HedgingInterceptor implements Interceptor {
                 if (attempts.size() < maxAttempts && canStart(chain)) {
                     outcome = outcomes.poll(Math.max(0, nextHedgeAt - ticker.nanos()), TimeUnit.NANOSECONDS);
                     if (outcome == null) {
-                        start(chain, request, attempts, outcomes);
-                        nextHedgeAt = ticker.nanos() + delay;
-                        continue;
+                        if (!budget.tryAcquireRetry()) {
+                            outcome = outcomes.take(); // no hedge: wait for what runs, as without hedging
+                        } else {
+                            start(chain, request, attempts, outcomes, true);
+                            nextHedgeAt = ticker.nanos() + delay;
+                            continue;
+                        }
                     }
                 } else {
                     outcome = outcomes.take();
@@ -70,8 +96,8 @@ final class HedgingInterceptor implements Interceptor {
                     return outcome.response;
                 }
                 fallback = Outcome.preferred(fallback, outcome);
-                if (attempts.size() < maxAttempts && canStart(chain)) {
-                    start(chain, request, attempts, outcomes); // failed early: hedge now rather than later
+                if (attempts.size() < maxAttempts && canStart(chain) && budget.tryAcquireRetry()) {
+                    start(chain, request, attempts, outcomes, true); // failed early: hedge now rather than later
                     nextHedgeAt = ticker.nanos() + delay;
                 }
             }
@@ -91,11 +117,20 @@ final class HedgingInterceptor implements Interceptor {
         return !chain.context().isCancelled() && !chain.context().isExpired();
     }
 
-    private static void start(Chain chain, ClientRequest request, List<Chain> attempts,
-            LinkedBlockingQueue<Outcome> outcomes) {
+    /** Starts an attempt on a thread of its own; {@code hedge}: it holds a budget token, given back when it ends. */
+    private void start(Chain chain, ClientRequest request, List<Chain> attempts, LinkedBlockingQueue<Outcome> outcomes,
+            boolean hedge) {
         Chain attempt = chain.newAttempt();
         attempts.add(attempt);
-        Thread.ofVirtual().name("ballast-hedge").start(() -> outcomes.add(Outcome.of(attempt, request)));
+        Thread.ofVirtual().name("ballast-hedge").start(() -> {
+            try {
+                outcomes.add(Outcome.of(attempt, request));
+            } finally {
+                if (hedge) {
+                    budget.releaseRetry();
+                }
+            }
+        });
     }
 
     /** How one attempt ended: a response, or the failure that stood for one. */

@@ -69,15 +69,30 @@ public final class Interceptors {
         return new MetricsInterceptor(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** Hedges idempotent requests: up to {@code maxAttempts} in all, one more after each {@code delay}. */
+    /**
+     * Hedges idempotent requests: up to {@code maxAttempts} in all, one more after each {@code delay}.
+     * No budget bounds the hedges; services configured with {@code hedging} get one (below).
+     */
     public static Interceptor hedging(int maxAttempts, Duration delay) {
         long nanos = delay.toNanos();
-        return new HedgingInterceptor(maxAttempts, () -> nanos);
+        return hedging(maxAttempts, () -> nanos);
     }
 
-    /** Hedging with a delay decided per call (for example a service's recent p95). */
+    /** Hedging with a delay decided per call (for example a service's recent p95), without a budget. */
     public static Interceptor hedging(int maxAttempts, LongSupplier delayNanos) {
-        return new HedgingInterceptor(maxAttempts, Objects.requireNonNull(delayNanos, "delayNanos"));
+        return hedging(maxAttempts, delayNanos, RetryBudget.unlimited(), false);
+    }
+
+    /**
+     * Hedging whose hedges each take a token of {@code budget}, as retries do: a hedge the budget
+     * refuses is not sent. {@code countCalls}: tell the budget of each call here; pass false when a
+     * retry interceptor that shares the budget runs before this one and already does. Services
+     * configured with {@code hedging} get one of these, sharing the retries' budget.
+     */
+    public static Interceptor hedging(int maxAttempts, LongSupplier delayNanos, RetryBudget budget,
+            boolean countCalls) {
+        return new HedgingInterceptor(maxAttempts, Objects.requireNonNull(delayNanos, "delayNanos"),
+                Objects.requireNonNull(budget, "budget"), countCalls);
     }
 
     /**

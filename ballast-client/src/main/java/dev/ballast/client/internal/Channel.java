@@ -107,12 +107,14 @@ public final class Channel implements AutoCloseable {
                         .build();
         setEndpoints(config.endpoints());
         List<Interceptor> list = new ArrayList<>();
-        if (config.retries().attempts() > 0) {
-            list.add(Interceptors.retry(config.retries(), RetryBudget.of(config.retryBudgetPercent(),
-                    RetryBudget.DEFAULT_MIN_RETRY_CONCURRENCY), resources.rng()));
+        // Retries and hedges are extra load of one kind: one budget bounds both.
+        RetryBudget budget = RetryBudget.of(config.retryBudgetPercent(), RetryBudget.DEFAULT_MIN_RETRY_CONCURRENCY);
+        boolean retries = config.retries().attempts() > 0;
+        if (retries) {
+            list.add(Interceptors.retry(config.retries(), budget, resources.rng()));
         }
         if (config.hedging() != null) {
-            list.add(Interceptors.hedging(config.hedging().maxAttempts(), this::hedgeDelayNanos));
+            list.add(Interceptors.hedging(config.hedging().maxAttempts(), this::hedgeDelayNanos, budget, !retries));
         }
         list.add(new Transport(this));
         this.steps = List.copyOf(list);
