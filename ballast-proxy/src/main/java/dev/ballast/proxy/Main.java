@@ -25,12 +25,24 @@ public final class Main implements Runnable {
             // on, production opts in with -Dio.netty.leakDetection.level=simple.
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
+        uncacheLookups();
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The JDK caches a name's addresses for 30 s and a failed lookup for 10 s, so a new address, or a
+     * name back in DNS, would show up only at the first dns_refresh after that. The proxy looks names
+     * up only in its refreshes, so neither is cached, unless the operator set them. Call before the
+     * first lookup: the JDK reads these once.
+     */
+    static void uncacheLookups() {
         if (Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
-            // The JDK would cache a name for 30 s, so an endpoint's new address would show up only at the
-            // first dns_refresh after that; the proxy looks names up only in DnsRefresh, so no caching.
             Security.setProperty("networkaddress.cache.ttl", "0");
         }
-        System.exit(commandLine().execute(args));
+        // The JDK's own java.security sets the negative TTL (10), so only the system property marks a choice.
+        if (System.getProperty("sun.net.inetaddr.negative.ttl") == null) {
+            Security.setProperty("networkaddress.cache.negative.ttl", "0");
+        }
     }
 
     static CommandLine commandLine() {

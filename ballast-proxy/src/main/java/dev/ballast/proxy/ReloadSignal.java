@@ -24,7 +24,13 @@ final class ReloadSignal implements AutoCloseable {
     /** Runs {@code reload} on each SIGHUP (on the JVM's signal thread: it must only hand the work off). */
     static ReloadSignal install(Runnable reload) {
         try {
-            return new ReloadSignal(Signal.handle(HUP, signal -> reload.run()));
+            SignalHandler previous = Signal.handle(HUP, signal -> reload.run());
+            if (previous == SignalHandler.SIG_IGN) {
+                // The JVM leaves a signal the process inherited as ignored (nohup) ignored, handler or not.
+                log.warn("SIGHUP is ignored by this process (started under nohup?), so it will not reload;"
+                        + " reload with POST /reload or by saving the file, or start it without nohup");
+            }
+            return new ReloadSignal(previous);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             log.info("cannot handle SIGHUP here ({}); reload with POST /reload or by saving the file", e.getMessage());
             return new ReloadSignal(null);

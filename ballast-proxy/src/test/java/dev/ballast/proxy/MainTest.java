@@ -39,6 +39,23 @@ class MainTest {
     }
 
     @Test
+    void turnsOffTheJvmsCachesOfLookupsAndOfFailedLookups() {
+        // The JDK's java.security sets 10 s for failures (this suite's own sets 0: put the default back).
+        // The JVM read its cache policy long ago, so changing the property now changes no lookup.
+        String suites = java.security.Security.getProperty("networkaddress.cache.negative.ttl");
+        java.security.Security.setProperty("networkaddress.cache.negative.ttl", "10");
+        try {
+            Main.uncacheLookups();
+
+            // A name back in DNS must be seen at the next dns_refresh, not 10 s later.
+            assertThat(java.security.Security.getProperty("networkaddress.cache.negative.ttl")).isEqualTo("0");
+            assertThat(java.security.Security.getProperty("networkaddress.cache.ttl")).isEqualTo("0");
+        } finally {
+            java.security.Security.setProperty("networkaddress.cache.negative.ttl", suites);
+        }
+    }
+
+    @Test
     void answersTheStandardHelpAndVersionOptions() {
         assertThat(capture(Main.commandLine()).execute("--version")).isZero();
         assertThat(out.toString().trim()).isEqualTo("ballast dev");

@@ -61,6 +61,14 @@ public record HostPort(String host, int port) {
             if (!HOST_NAME.matcher(host).matches()) {
                 throw new IllegalArgumentException("'" + host + "' is not a host name or IP address");
             }
+            String label = longestOrEmptyLabel(host);
+            if (label.isEmpty()) {
+                throw new IllegalArgumentException("'" + host + "' has an empty label ('..')");
+            }
+            if (label.length() > 63 || host.length() > 253) {
+                throw new IllegalArgumentException("'" + abbreviated(host) + "' is too long for a host name (expected:"
+                        + " labels of at most 63 characters, 253 in all, RFC 1035)");
+            }
             if (!IPV4.matcher(host).matches() && isDigits(host.substring(host.lastIndexOf('.') + 1))) {
                 // No host name ends in an all-numeric label (RFC 3696 §2): this is a mistyped address.
                 throw new IllegalArgumentException("'" + host + "' is not a valid IPv4 address");
@@ -75,6 +83,24 @@ public record HostPort(String host, int port) {
             throw new IllegalArgumentException("port " + number + " out of range (expected: " + range + ")");
         }
         return new HostPort(host, number);
+    }
+
+    /** The empty label if the name has one, else its longest label. */
+    private static String longestOrEmptyLabel(String host) {
+        String longest = null;
+        for (String label : host.split("\\.", -1)) {
+            if (label.isEmpty()) {
+                return label;
+            }
+            if (longest == null || label.length() > longest.length()) {
+                longest = label;
+            }
+        }
+        return longest;
+    }
+
+    private static String abbreviated(String host) {
+        return host.length() <= 40 ? host : host.substring(0, 37) + "...";
     }
 
     private static boolean isDigits(String text) {

@@ -53,4 +53,17 @@ class HostPortTest {
         assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse(text))
                 .withMessage("'" + host + "' is not a valid IPv4 address");
     }
+
+    @org.junit.jupiter.api.Test
+    void rejectsHostNamesNoResolverWouldTakeRatherThanFailEveryRequestLater() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("a..b:80"))
+                .withMessage("'a..b' has an empty label ('..')");
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("x".repeat(64) + ".test:80"))
+                .withMessageEndingWith("is too long for a host name (expected: labels of at most 63 characters,"
+                        + " 253 in all, RFC 1035)");
+        String longName = ("a".repeat(50) + ".").repeat(5) + "test"; // 259 characters
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse(longName + ":80"))
+                .withMessageContaining("too long for a host name");
+        assertThat(HostPort.parse("x".repeat(63) + ".test:80").host()).hasSize(68);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.admin;
 
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.http.Printable;
 import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.buffer.ByteBuf;
@@ -166,7 +167,8 @@ public final class AdminApi {
                 }
                 default -> {
                     if (!path.startsWith("/upstreams/")) {
-                        yield Reply.text(HttpResponseStatus.NOT_FOUND, "no admin endpoint " + path + "\n");
+                        yield Reply.text(HttpResponseStatus.NOT_FOUND,
+                                "no admin endpoint " + Printable.detail(path) + "\n");
                     }
                     if (!post) {
                         yield notAllowed("POST");
@@ -242,7 +244,8 @@ public final class AdminApi {
             if (parts.length != 5 || !parts[2].equals("endpoints")
                     || !(parts[4].equals("drain") || parts[4].equals("enable"))) {
                 return CompletableFuture.completedFuture(Reply.text(HttpResponseStatus.NOT_FOUND,
-                        "no admin endpoint " + path + " (expected: /upstreams/{name}/endpoints/{host:port}/drain or /enable)\n"));
+                        "no admin endpoint " + Printable.detail(path)
+                                + " (expected: /upstreams/{name}/endpoints/{host:port}/drain or /enable)\n"));
             }
             String name = parts[1];
             String address = parts[3];
@@ -250,12 +253,14 @@ public final class AdminApi {
             return CompletableFuture.supplyAsync(() -> {
                 Upstream upstream = proxy.upstreams().get(name);
                 if (upstream == null) {
-                    return Reply.text(HttpResponseStatus.NOT_FOUND, "no upstream '" + name + "' (expected one of: "
+                    return Reply.text(HttpResponseStatus.NOT_FOUND, "no upstream '" + Printable.detail(name)
+                            + "' (expected one of: "
                             + String.join(", ", proxy.upstreams().keySet()) + ")\n");
                 }
                 EndpointState endpoint = upstream.balancer().registry().get(address);
                 if (endpoint == null) {
-                    return Reply.text(HttpResponseStatus.NOT_FOUND, "upstream '" + name + "' has no endpoint " + address
+                    return Reply.text(HttpResponseStatus.NOT_FOUND, "upstream '" + name + "' has no endpoint "
+                            + Printable.detail(address)
                             + " (expected one of: " + String.join(", ", upstream.balancer().members().stream()
                             .map(EndpointState::address).toList()) + ")\n");
                 }

@@ -129,6 +129,12 @@ final class ConfigReader {
         HostPort address = admin.get("address").flatMap(value -> address(value, 0)).orElse(DEFAULT_ADMIN_ADDRESS);
         String token = admin.get("token").flatMap(value -> value.word("a secret, usually ${ADMIN_TOKEN}"))
                 .orElse(null);
+        if (token != null && !token.chars().allMatch(c -> c > ' ' && c < 0x7F)) {
+            // Clients send headers as UTF-8 or Latin-1 as they please: only ASCII compares the same.
+            admin.get("token").orElseThrow().error("the token has a space, a control or a non-ASCII character"
+                    + " (expected: visible ASCII, as an Authorization header carries it; e.g. openssl rand -hex 32)");
+            token = null;
+        }
         // Issue 5: the admin API can reload config and drain endpoints, so off-host access needs a secret.
         if (token == null && !admin.has("token") && !isLoopback(address.host())) {
             admin.error("address " + address + " is reachable from other hosts, so 'token' is required"

@@ -668,6 +668,12 @@ final class Exchange implements PickContext, ConnectCallback {
             upstreamFailed("101 Switching Protocols from " + endpoint.address() + " to a request that did not ask to upgrade");
             return;
         }
+        if (!response.headers().contains(HttpHeaderNames.UPGRADE)) {
+            // RFC 9110 §15.2.2: a 101 names the protocol switched to; without it the client cannot know.
+            ReferenceCountUtil.release(response);
+            upstreamFailed("101 Switching Protocols from " + endpoint.address() + " without an Upgrade header");
+            return;
+        }
         backend.responseArrived();
         status = HttpResponseStatus.SWITCHING_PROTOCOLS.code();
         record.status(status);
@@ -680,9 +686,7 @@ final class Exchange implements PickContext, ConnectCallback {
         HopByHop.strip(headers);
         headers.remove(HttpHeaderNames.CONTENT_LENGTH); // never on a 1xx (RFC 9110 §8.6)
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        if (protocol != null) {
-            headers.set(HttpHeaderNames.UPGRADE, protocol);
-        }
+        headers.set(HttpHeaderNames.UPGRADE, protocol);
         headers.set(ATTEMPTS_HEADER, attemptsText(attempts));
         responseStarted = true;
         client.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
@@ -898,7 +902,7 @@ final class Exchange implements PickContext, ConnectCallback {
         }
         String described = upstreams ? "upstream " + upstream.name() + ": " + detail : detail;
         if (responseStarted) {
-            log.warn("{} {} {} -> aborted: {}", frontend.clientIp(), method, ProxyError.printable(uri), described);
+            log.warn("{} {} {} -> aborted: {}", frontend.clientIp(), method, Printable.detail(uri), described);
             client.close();
             return;
         }
@@ -998,11 +1002,11 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     /**
-     * A failure in words fit for a response body and a log line ({@link ProxyError#printable}), the
+     * A failure in words fit for a response body and a log line ({@link Printable#detail}), the
      * native transport's {@code recvAddress(..) failed with error(-104): Connection reset by peer}
      * shortened to what it means.
      */
     static String describe(Throwable cause) {
-        return ProxyError.printable(Failures.describe(cause));
+        return Printable.detail(Failures.describe(cause));
     }
 }

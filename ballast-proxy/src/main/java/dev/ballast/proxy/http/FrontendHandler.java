@@ -332,7 +332,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (early != null && !early.isEmpty()) {
             // RFC 6455 §4.1: a client waits for the handshake's answer before it sends more.
             log.info("{} {}: bytes sent behind an upgrade request before its answer; closing after the 101",
-                    clientIp, ProxyError.printable(switched.uri()));
+                    clientIp, Printable.detail(switched.uri()));
             Object msg;
             while ((msg = pollEarly()) != null) {
                 ReferenceCountUtil.release(msg);
@@ -367,8 +367,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,
                                 boolean requestEnded, int attempts) {
         boolean closeAfter = close || draining();
-        detail = ProxyError.printable(detail);
-        uri = ProxyError.printable(uri);
+        detail = Printable.detail(detail);
+        uri = Printable.detail(uri);
         int status = error.status().code();
         if (status >= 500 && error != ProxyError.NOT_IMPLEMENTED && error != ProxyError.VERSION_NOT_SUPPORTED) {
             // a 501 or 505 is the client's doing, like a 4xx

@@ -51,22 +51,11 @@ enum ProxyError {
     RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT);
 
     private static final AsciiString TEXT_PLAIN_UTF_8 = AsciiString.cached("text/plain; charset=utf-8");
-    private static final int MAX_DETAIL = 200;
 
     private final HttpResponseStatus status;
 
     ProxyError(HttpResponseStatus status) {
         this.status = status;
-    }
-
-    /**
-     * {@code text} fit for a response body and a log line: control and non-ASCII characters escaped
-     * (details quote the client's bytes: a target, a header, a decoder's message), and at most
-     * {@value #MAX_DETAIL} characters.
-     */
-    static String printable(String text) {
-        String escaped = RequestHead.printable(text);
-        return escaped.length() <= MAX_DETAIL ? escaped : escaped.substring(0, MAX_DETAIL - 3) + "...";
     }
 
     HttpResponseStatus status() {

@@ -159,24 +159,4 @@ final class RequestHead {
         }
         return port <= 65535;
     }
-
-    /** {@code text} with control and non-ASCII characters escaped ({@link ProxyError#printable} also caps it). */
-    static String printable(String text) {
-        StringBuilder out = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean plain = c >= ' ' && c < 0x7F;
-            if (!plain && out == null) {
-                out = new StringBuilder(text.length() + 16).append(text, 0, i);
-            }
-            if (out != null) {
-                if (plain) {
-                    out.append(c);
-                } else {
-                    out.append(c > 0xFF ? String.format("\\u%04X", (int) c) : String.format("\\x%02X", (int) c));
-                }
-            }
-        }
-        return out == null ? text : out.toString();
-    }
 }

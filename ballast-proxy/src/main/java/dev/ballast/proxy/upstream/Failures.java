@@ -1,6 +1,7 @@
 package dev.ballast.proxy.upstream;
 
 import java.net.ConnectException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
 
 /** What went wrong on a connection, in words a user reads in an error body, a log line or an event. */
@@ -17,6 +18,9 @@ public final class Failures {
     public static String describe(Throwable cause) {
         if (cause == null) {
             return "unknown error";
+        }
+        if (cause instanceof UnresolvedAddressException) {
+            return "host name not resolved"; // the endpoint's name has no address yet (dns_refresh retries)
         }
         String message = cause.getMessage();
         if (message == null || message.isBlank()) {

@@ -116,6 +116,12 @@ class AdminApiTest {
             RawHttp.Response badDrain = client.send("POST /upstreams/api/endpoints/%zz/drain HTTP/1.1\r\n"
                     + "Host: x\r\nContent-Length: 0\r\n\r\n").read();
             assertThat(badDrain.status()).isEqualTo(400);
+
+            RawHttp.Response controls = client.send("POST /upstreams/api/endpoints/%00%1b%5b31m/drain HTTP/1.1\r\n"
+                    + "Host: x\r\nContent-Length: 0\r\n\r\n").read();
+            assertThat(controls.status()).isEqualTo(404);
+            assertThat(controls.text()).as("quoted, not sent to the reader's terminal")
+                    .contains("has no endpoint \\x00\\x1B[31m").doesNotContain("\u001b");
         }
         try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
             String big = "x".repeat(20_000);

@@ -283,6 +283,12 @@ class ConfigErrorsTest {
         ConfigResult withToken = ConfigLoader.parse(config.formatted("token: ${ADMIN_TOKEN}"), "test.yaml",
                 Map.of("ADMIN_TOKEN", "s3cret")::get);
         assertThat(withToken.config().admin()).isEqualTo(new AdminConfig(new HostPort("10.0.0.5", 9901), "s3cret"));
+        for (String unsendable : List.of("s\u00ebcret", "two words", "tab\tbed")) {
+            ConfigResult refused = ConfigLoader.parse(config.formatted("token: ${ADMIN_TOKEN}"), "test.yaml",
+                    Map.of("ADMIN_TOKEN", unsendable)::get);
+            assertThat(refused.errors()).as(unsendable).extracting(ConfigProblem::format).singleElement().asString()
+                    .startsWith("admin.token: the token has a space, a control or a non-ASCII character");
+        }
     }
 
     @ParameterizedTest

@@ -31,4 +31,10 @@ class FailureDescriptionTest {
                 .isEqualTo("malformed number (For input string: \"2OO\")");
         assertThat(Exchange.describe(new IOException())).isEqualTo("IOException");
     }
+
+    @Test
+    void saysANameThatDoesNotResolveInWordsNotAsAJavaClass() {
+        assertThat(Exchange.describe(new java.nio.channels.UnresolvedAddressException()))
+                .isEqualTo("host name not resolved");
+    }
 }

@@ -9,6 +9,9 @@ import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
 import dev.ballast.proxy.testing.WebSocketBackend;
 import dev.ballast.core.endpoint.Endpoint;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -179,6 +182,18 @@ class ProxyUpgradeTest {
                     .isEqualTo(426);
         }
         assertThat(backend.lastRequest().headers().contains("upgrade")).as("stripped as hop-by-hop").isFalse();
+    }
+
+    @Test
+    void answers502ToA101ThatDoesNotSayWhichProtocol() throws Exception {
+        backend = TestBackend.start("b", (ctx, request) -> ctx.writeAndFlush(new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS)));
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream("b", Policies.ROUND_ROBIN, endpoints(backend))));
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            RawHttp.Response response = raw.send(ECHO_UPGRADE).read();
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.text()).contains("without an Upgrade header");
+        }
     }
 
     @Test
