@@ -6,7 +6,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -20,9 +23,11 @@ import java.io.IOException;
  * reads are written to the other as they come.
  *
  * <p>Flow control as for bodies: a side is read again only while the other can take more, so a slow
- * reader holds back its peer instead of filling the proxy's memory. When either side closes or
- * fails, the other is closed once what was already read is flushed to it. Both connections are on
- * the same event loop, so nothing here needs synchronising.
+ * reader holds back its peer instead of filling the proxy's memory. A side that finishes sending
+ * (half-closes) has its FIN passed on once what it sent is flushed, and the other direction goes on
+ * until it finishes too, as TCP itself allows. When either side closes or fails, the other is closed
+ * once what was already read is flushed to it. Both connections are on the same event loop, so
+ * nothing here needs synchronising.
  */
 final class Tunnel {
 
@@ -39,6 +44,8 @@ final class Tunnel {
     private final Listener listener;
     private long bytesFromClient;
     private long bytesToClient;
+    private boolean clientFinished;
+    private boolean upstreamFinished;
     private boolean closed;
 
     private Tunnel(Channel client, Channel upstream, ClientTimeouts timeouts, Listener listener) {
@@ -56,6 +63,9 @@ final class Tunnel {
      */
     static void open(ChannelHandlerContext frontend, Channel upstream, ClientTimeouts timeouts, Listener listener) {
         Channel client = frontend.channel();
+        // A FIN from either side is then an event, not a close: the other direction may still be talking.
+        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         Tunnel tunnel = new Tunnel(client, upstream, timeouts, listener);
         ChannelPipeline clientPipeline = client.pipeline();
         ChannelPipeline upstreamPipeline = upstream.pipeline();
@@ -81,6 +91,25 @@ final class Tunnel {
         listener.closed(bytesFromClient, bytesToClient);
         closeAfterFlush(client);
         closeAfterFlush(upstream);
+    }
+
+    /** One side sent its FIN: pass it on once what it sent is flushed; close when both sides have. */
+    private void finished(boolean fromClient, Channel peer) {
+        if (fromClient) {
+            clientFinished = true;
+        } else {
+            upstreamFinished = true;
+        }
+        if (closed) {
+            return;
+        }
+        if (clientFinished && upstreamFinished) {
+            close();
+        } else if (peer instanceof DuplexChannel duplex && duplex.isActive()) {
+            duplex.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
+        } else {
+            close();
+        }
     }
 
     private static void closeAfterFlush(Channel channel) {
@@ -131,6 +160,14 @@ final class Tunnel {
                 peer.read(); // the peer was held back while this side's buffer was full
             }
             ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event == ChannelInputShutdownEvent.INSTANCE) {
+                finished(fromClient, peer);
+            }
+            ctx.fireUserEventTriggered(event);
         }
 
         @Override

@@ -159,6 +159,22 @@ class ProxyUpgradeTest {
     }
 
     @Test
+    void aClientThatFinishesSendingStillGetsTheReplyBeforeTheTunnelCloses() throws Exception {
+        startWithEcho(LimitsConfig.defaults());
+        try (RawHttp raw = RawHttp.connect(address)) {
+            assertThat(raw.send(ECHO_UPGRADE).read().status()).isEqualTo(101);
+            raw.readBytes(6);
+            raw.send("ping\n").finishSending(); // a FIN: done sending, still reading
+
+            assertThat(new String(raw.readBytes(5), StandardCharsets.UTF_8)).as("the reply after our FIN")
+                    .isEqualTo("ping\n");
+            raw.timeout(5_000);
+            assertThat(raw.closedByPeer()).as("closed once the upstream finished too").isTrue();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("b") == 0);
+    }
+
+    @Test
     void keepsTheConnectionAsHttpWhenTheUpstreamDeclinesToUpgrade() throws Exception {
         startWithEcho(LimitsConfig.defaults());
         try (RawHttp raw = RawHttp.connect(address)) {

@@ -158,6 +158,11 @@ public final class RawHttp implements AutoCloseable {
         return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /** Half-closes: sends FIN and can still read. */
+    public void finishSending() throws IOException {
+        socket.shutdownOutput();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
