@@ -39,8 +39,12 @@ public final class Main implements Runnable {
         if (Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
             Security.setProperty("networkaddress.cache.ttl", "0");
         }
-        // The JDK's own java.security sets the negative TTL (10), so only the system property marks a choice.
-        if (System.getProperty("sun.net.inetaddr.negative.ttl") == null) {
+        // The JDK's own java.security sets the negative TTL (10), which it reads before the system
+        // property: an operator's -Dsun.net.inetaddr.negative.ttl is copied over it, else the default goes.
+        String negative = System.getProperty("sun.net.inetaddr.negative.ttl");
+        if (negative != null) {
+            Security.setProperty("networkaddress.cache.negative.ttl", negative);
+        } else if ("10".equals(Security.getProperty("networkaddress.cache.negative.ttl"))) {
             Security.setProperty("networkaddress.cache.negative.ttl", "0");
         }
     }

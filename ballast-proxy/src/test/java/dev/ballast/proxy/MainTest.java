@@ -56,6 +56,22 @@ class MainTest {
     }
 
     @Test
+    void anOperatorsNegativeLookupTtlWinsOverTheJdksFileAndOurs() {
+        String suites = java.security.Security.getProperty("networkaddress.cache.negative.ttl");
+        java.security.Security.setProperty("networkaddress.cache.negative.ttl", "10");
+        System.setProperty("sun.net.inetaddr.negative.ttl", "3");
+        try {
+            Main.uncacheLookups();
+
+            // The JDK reads the security property first: the operator's choice must land there.
+            assertThat(java.security.Security.getProperty("networkaddress.cache.negative.ttl")).isEqualTo("3");
+        } finally {
+            System.clearProperty("sun.net.inetaddr.negative.ttl");
+            java.security.Security.setProperty("networkaddress.cache.negative.ttl", suites);
+        }
+    }
+
+    @Test
     void answersTheStandardHelpAndVersionOptions() {
         assertThat(capture(Main.commandLine()).execute("--version")).isZero();
         assertThat(out.toString().trim()).isEqualTo("ballast dev");

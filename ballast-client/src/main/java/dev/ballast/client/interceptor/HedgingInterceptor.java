@@ -121,16 +121,23 @@ final class HedgingInterceptor implements Interceptor {
     private void start(Chain chain, ClientRequest request, List<Chain> attempts, LinkedBlockingQueue<Outcome> outcomes,
             boolean hedge) {
         Chain attempt = chain.newAttempt();
-        attempts.add(attempt);
-        Thread.ofVirtual().name("ballast-hedge").start(() -> {
-            try {
-                outcomes.add(Outcome.of(attempt, request));
-            } finally {
-                if (hedge) {
-                    budget.releaseRetry();
+        try {
+            Thread.ofVirtual().name("ballast-hedge").start(() -> {
+                try {
+                    outcomes.add(Outcome.of(attempt, request));
+                } finally {
+                    if (hedge) {
+                        budget.releaseRetry();
+                    }
                 }
+            });
+        } catch (RuntimeException | Error e) { // no thread: no outcome will come, and the token is ours to give back
+            if (hedge) {
+                budget.releaseRetry();
             }
-        });
+            throw e;
+        }
+        attempts.add(attempt);
     }
 
     /** How one attempt ended: a response, or the failure that stood for one. */

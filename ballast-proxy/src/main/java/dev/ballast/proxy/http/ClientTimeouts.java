@@ -119,6 +119,11 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         phaseSinceNanos = System.nanoTime();
     }
 
+    /** {@code tunnel_idle_timeout}; 0 when off. */
+    long tunnelIdleTimeoutNanos() {
+        return tunnelIdleTimeoutNanos;
+    }
+
     /** The connection became a tunnel: from now on only {@code tunnel_idle_timeout} applies. */
     void tunnelOpened() {
         phase = Phase.TUNNEL;

@@ -668,7 +668,8 @@ final class Exchange implements PickContext, ConnectCallback {
             upstreamFailed("101 Switching Protocols from " + endpoint.address() + " to a request that did not ask to upgrade");
             return;
         }
-        if (!response.headers().contains(HttpHeaderNames.UPGRADE)) {
+        String switchedTo = response.headers().get(HttpHeaderNames.UPGRADE);
+        if (switchedTo == null || switchedTo.isBlank()) {
             // RFC 9110 §15.2.2: a 101 names the protocol switched to; without it the client cannot know.
             ReferenceCountUtil.release(response);
             upstreamFailed("101 Switching Protocols from " + endpoint.address() + " without an Upgrade header");
@@ -682,11 +683,10 @@ final class Exchange implements PickContext, ConnectCallback {
         endpoint.observeLatency(now - tryStartNanos, now);
         upstream.outliers().record(endpoint, Outcome.ofStatus(status));
         HttpHeaders headers = response.headers();
-        String protocol = headers.get(HttpHeaderNames.UPGRADE);
         HopByHop.strip(headers);
         headers.remove(HttpHeaderNames.CONTENT_LENGTH); // never on a 1xx (RFC 9110 §8.6)
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        headers.set(HttpHeaderNames.UPGRADE, protocol);
+        headers.set(HttpHeaderNames.UPGRADE, switchedTo);
         headers.set(ATTEMPTS_HEADER, attemptsText(attempts));
         responseStarted = true;
         client.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,

@@ -420,6 +420,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                         || (skipEmptyEnd && early.peek() == LastHttpContent.EMPTY_LAST_CONTENT))) {
                 handle(pollEarly());
             }
+        } catch (RuntimeException e) {
+            // Replayed from another channel's read (the upstream's, as its response ended): an error
+            // here would reach that pipeline and leave this connection waiting for nothing.
+            log.warn("{}: closing client connection after an unexpected error: {}", ctx.channel(), e.toString());
+            closing = true;
+            ctx.close();
         } finally {
             replaying = false;
         }

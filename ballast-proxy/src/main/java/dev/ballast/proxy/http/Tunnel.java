@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Two connections joined byte for byte after a 101 Switching Protocols (WebSocket, or any other
@@ -37,6 +38,11 @@ final class Tunnel {
     }
 
     private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
+    /**
+     * How long a tunnel lives on once one side has finished sending: time for the other to answer and
+     * finish, not for a peer that ignores the FIN to hold the endpoint's slot until tunnel_idle_timeout.
+     */
+    private static final long HALF_CLOSED_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Channel client;
     private final Channel upstream;
@@ -107,6 +113,9 @@ final class Tunnel {
             close();
         } else if (peer instanceof DuplexChannel duplex && duplex.isActive()) {
             duplex.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
+            long idle = timeouts.tunnelIdleTimeoutNanos();
+            client.eventLoop().schedule(this::close, idle > 0 ? Math.min(idle, HALF_CLOSED_LIMIT_NANOS)
+                    : HALF_CLOSED_LIMIT_NANOS, TimeUnit.NANOSECONDS);
         } else {
             close();
         }

@@ -127,7 +127,12 @@ final class Matchers {
             }
             // As backends read a query: split on '&' only (not ';'), and a repeated parameter's first value
             // counts. Routing on a value the backend does not see would be a way around the route.
-            Map<String, List<String>> params = QUERY.build(request.uri()).parameters();
+            Map<String, List<String>> params;
+            try {
+                params = QUERY.build(request.uri()).parameters();
+            } catch (IllegalArgumentException malformed) { // a bad %-escape: it has no value to compare
+                return false;
+            }
             for (Map.Entry<String, String> entry : expected.entrySet()) {
                 List<String> values = params.get(entry.getKey());
                 if (values == null || !values.getFirst().equals(entry.getValue())) {

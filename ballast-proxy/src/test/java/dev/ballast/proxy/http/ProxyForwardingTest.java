@@ -290,6 +290,17 @@ class ProxyForwardingTest {
                 .isEqualTo(IntStream.range(0, web.requests().size()).mapToObj(i -> "/p" + i).toList());
     }
 
+    @Test
+    void aMalformedQueryEscapeBehindAPipelinedRequestIsAnsweredNotLeftHanging() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /p0 HTTP/1.1\r\nHost: x\r\n\r\nGET /search?engine=%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().text()).isEqualTo("web");
+            RawHttp.Response second = raw.read();
+            assertThat(second.status()).as("the query route does not match; the catch-all does").isEqualTo(200);
+            assertThat(second.text()).isEqualTo("web");
+        }
+    }
+
     private static String pipelined(int count) {
         StringBuilder requests = new StringBuilder();
         for (int i = 0; i < count; i++) {

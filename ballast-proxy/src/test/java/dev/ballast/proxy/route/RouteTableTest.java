@@ -140,6 +140,7 @@ class RouteTableTest {
         assertThat(route(table, request(HttpMethod.GET, "/?v=2&v=1"))).isEqualTo("a");
         assertThat(route(table, request(HttpMethod.GET, "/?x=1;v=2"))).as("';' is part of x's value").isNull();
         assertThat(route(table, request(HttpMethod.GET, "/?v=1&v=2"))).as("the backend reads v as 1").isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/?v=2&x=%zz"))).as("a malformed escape, not a throw").isNull();
     }
 
     @Test
