@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,6 +54,8 @@ final class Tunnel {
     private boolean clientFinished;
     private boolean upstreamFinished;
     private boolean closed;
+    /** Ends a half-closed tunnel whose other side never finishes; cancelled when the tunnel closes first. */
+    private ScheduledFuture<?> halfClosedLimit;
 
     private Tunnel(Channel client, Channel upstream, ClientTimeouts timeouts, Listener listener) {
         this.client = client;
@@ -93,6 +96,9 @@ final class Tunnel {
             return;
         }
         closed = true;
+        if (halfClosedLimit != null) {
+            halfClosedLimit.cancel(false); // else the task would hold both channels for up to a minute
+        }
         // Accounted for before either connection closes, so no one who sees them closed sees it in flight.
         listener.closed(bytesFromClient, bytesToClient);
         closeAfterFlush(client);
@@ -114,8 +120,8 @@ final class Tunnel {
         } else if (peer instanceof DuplexChannel duplex && duplex.isActive()) {
             duplex.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
             long idle = timeouts.tunnelIdleTimeoutNanos();
-            client.eventLoop().schedule(this::close, idle > 0 ? Math.min(idle, HALF_CLOSED_LIMIT_NANOS)
-                    : HALF_CLOSED_LIMIT_NANOS, TimeUnit.NANOSECONDS);
+            halfClosedLimit = client.eventLoop().schedule(this::close, idle > 0
+                    ? Math.min(idle, HALF_CLOSED_LIMIT_NANOS) : HALF_CLOSED_LIMIT_NANOS, TimeUnit.NANOSECONDS);
         } else {
             close();
         }
