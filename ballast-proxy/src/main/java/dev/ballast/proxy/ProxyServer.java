@@ -14,7 +14,7 @@ import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.http.ProxyPipeline;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.metrics.ProxyMetrics;
-import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.route.RouteRule;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -287,8 +287,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     }
 
     @Override
-    public List<Route> routes() {
-        return reloader.current().routes().routes();
+    public List<RouteRule> routes() {
+        return reloader.current().routes().rules();
     }
 
     @Override

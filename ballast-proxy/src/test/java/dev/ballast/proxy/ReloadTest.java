@@ -410,7 +410,7 @@ class ReloadTest {
         Upstream after = proxy.upstreams().get("api");
         assertThat(after).isNotSameAs(before);
         assertThat(after.config().responseTimeoutMillis()).isEqualTo(3_000);
-        assertThat(proxy.routes().get(0).upstream()).isSameAs(after);
+        assertThat(proxy.routes().get(0).targets().getFirst().upstream()).isSameAs(after);
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             assertThat(get(client, "/").status()).isEqualTo(200);
         }

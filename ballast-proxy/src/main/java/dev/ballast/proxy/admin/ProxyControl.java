@@ -1,7 +1,7 @@
 package dev.ballast.proxy.admin;
 
 import dev.ballast.proxy.config.ProxyConfig;
-import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.route.RouteRule;
 import dev.ballast.proxy.upstream.Upstream;
 
 import java.net.InetSocketAddress;
@@ -27,7 +27,7 @@ public interface ProxyControl {
     Instant loadedAt();
 
     /** The routes in force, in match order. */
-    List<Route> routes();
+    List<RouteRule> routes();
 
     /** The upstreams in force, by name in file order. */
     Map<String, Upstream> upstreams();

@@ -4,7 +4,7 @@ import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
 import dev.ballast.proxy.config.RouteConfig;
-import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.route.RouteRule;
 import dev.ballast.proxy.upstream.Upstream;
 
 import java.net.InetSocketAddress;
@@ -66,17 +66,40 @@ final class StatusJson {
 
     private static List<Object> routes(ProxyControl proxy) {
         List<RouteConfig> configs = proxy.config().routes();
-        List<Route> routes = proxy.routes();
+        List<RouteRule> rules = proxy.routes();
         List<Object> json = new ArrayList<>();
-        for (int i = 0; i < routes.size(); i++) {
+        for (int i = 0; i < rules.size(); i++) {
+            RouteRule rule = rules.get(i);
             Map<String, Object> route = new LinkedHashMap<>();
-            route.put("name", routes.get(i).name());
-            route.put("upstream", routes.get(i).upstream().name());
+            route.put("name", rule.name());
+            if (rule.splits()) {
+                List<Object> split = new ArrayList<>();
+                for (int side = 0; side < rule.targets().size(); side++) {
+                    split.add(pair("upstream", rule.targets().get(side).upstream().name(), "weight", rule.weight(side)));
+                }
+                route.put("split", split);
+                if (rule.splitKey() != null) {
+                    route.put("split_key", rule.splitKey().toString());
+                }
+            } else {
+                route.put("upstream", rule.targets().getFirst().upstream().name());
+            }
+            if (rule.mirror() != null) {
+                route.put("mirror", pair("upstream", rule.mirror().upstream().name(), "sample", rule.mirror().sample()));
+            }
             if (i < configs.size()) {
                 route.put("match", configs.get(i).match());
             }
             json.add(route);
         }
+        return json;
+    }
+
+    /** Two fields in this order. */
+    private static Map<String, Object> pair(String key, Object value, String otherKey, Object otherValue) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put(key, value);
+        json.put(otherKey, otherValue);
         return json;
     }
 

@@ -222,7 +222,7 @@ final class ConfigReader {
     private static void warnUnusedUpstreams(Map<String, Located<UpstreamConfig>> upstreams,
                                             List<Located<RouteConfig>> routes, Problems problems) {
         upstreams.forEach((name, upstream) -> {
-            if (routes.stream().noneMatch(route -> name.equals(route.value().upstream()))) {
+            if (routes.stream().noneMatch(route -> route.value().uses(name))) {
                 problems.warn(upstream.path(), upstream.line(), "not used by any route");
             }
         });

@@ -13,14 +13,17 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
-/** Reads {@code routes}: each route's name, match conditions and target upstream. */
+/** Reads {@code routes}: each route's name, match conditions, target upstream or split, and mirror. */
 final class RouteReader {
 
     /** The request methods of RFC 9110 section 9 and PATCH (RFC 5789). */
     static final List<String> METHODS =
             List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
-    private static final List<String> ROUTE_KEYS = List.of("name", "match", "upstream");
+    private static final List<String> ROUTE_KEYS = List.of("name", "match", "upstream", "split", "split_key", "mirror");
+    private static final List<String> SPLIT_KEYS = List.of("upstream", "weight");
+    private static final List<String> MIRROR_KEYS = List.of("upstream", "sample");
+    private static final String SPLIT_EXPECTED = "a list of {upstream, weight}";
     private static final List<String> MATCH_KEYS =
             List.of("host", "path", "path_prefix", "path_regex", "methods", "headers", "query");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|\\[[0-9a-f:.]+]");
@@ -32,7 +35,7 @@ final class RouteReader {
     }
 
     static List<Located<RouteConfig>> readAll(Section top, Set<String> upstreams) {
-        String expected = "a list of routes, each {name, match, upstream}";
+        String expected = "a list of routes, each {name, match, upstream or split, mirror}";
         List<Value> items = top.required("routes", expected).flatMap(value -> value.items(expected)).orElse(null);
         if (items == null) {
             return List.of();
@@ -51,10 +54,30 @@ final class RouteReader {
                 int errorsBefore = section.problems().errorCount();
                 MatchConfig match = section.get("match").flatMap(RouteReader::match).orElse(ANY);
                 boolean matchIsClean = section.problems().errorCount() == errorsBefore;
-                String upstream = section.required("upstream", "the name of an upstream")
-                        .flatMap(value -> upstream(value, upstreams)).orElse(null);
-                Located<RouteConfig> route =
-                        new Located<>(new RouteConfig(name, match, upstream), section.path(), section.line());
+                String upstream = null;
+                List<RouteConfig.Split> split = List.of();
+                if (section.has("split")) {
+                    section.get("upstream").ifPresent(value -> value.error(
+                            "a route has 'upstream' or 'split', not both (expected: one upstream, or a split)"));
+                    split = section.get("split").map(value -> split(value, upstreams)).orElse(List.of());
+                } else {
+                    upstream = section.required("upstream", "the name of an upstream (or a 'split' between several)")
+                            .flatMap(value -> upstream(value, upstreams)).orElse(null);
+                }
+                HashKey splitKey = section.get("split_key").flatMap(value -> value.parsed(HashKey.EXPECTED, HashKey::parse))
+                        .orElse(null);
+                if (splitKey != null && !section.has("split")) {
+                    section.get("split_key").orElseThrow().warn("ignored: the route sends to one upstream (no 'split')");
+                    splitKey = null;
+                }
+                MirrorConfig mirror = section.get("mirror").flatMap(value -> mirror(value, upstreams)).orElse(null);
+                if (mirror != null && (mirror.upstream().equals(upstream)
+                        || split.stream().anyMatch(side -> side.upstream().equals(mirror.upstream())))) {
+                    section.get("mirror").orElseThrow().warn("copies go to '" + mirror.upstream()
+                            + "', which also serves this route: its endpoints get those requests twice");
+                }
+                Located<RouteConfig> route = new Located<>(new RouteConfig(name, match, upstream, split, splitKey, mirror),
+                        section.path(), section.line());
                 Located<RouteConfig> first = byName.putIfAbsent(name, route);
                 if (first != null) {
                     section.error("duplicate route name '" + name + "' (also " + first.path() + ", line "
@@ -80,6 +103,49 @@ final class RouteReader {
                     + (upstreams.isEmpty() ? " (no upstreams are defined)"
                     : " (defined: " + String.join(", ", upstreams) + ")"));
             return false;
+        });
+    }
+
+    private static List<RouteConfig.Split> split(Value value, Set<String> upstreams) {
+        List<Value> items = value.items(SPLIT_EXPECTED).orElse(null);
+        if (items == null) {
+            return List.of();
+        }
+        if (items.isEmpty()) {
+            value.error("an empty split (expected: " + SPLIT_EXPECTED + ")");
+            return List.of();
+        }
+        List<RouteConfig.Split> sides = new ArrayList<>();
+        Map<String, Integer> seenAt = new HashMap<>();
+        for (Value item : items) {
+            item.section(SPLIT_KEYS).ifPresent(side -> {
+                String upstream = side.required("upstream", "the name of an upstream")
+                        .flatMap(name -> upstream(name, upstreams)).orElse(null);
+                int weight = side.integer("weight", 1, 0, RouteConfig.Split.MAX_WEIGHT);
+                if (upstream == null) {
+                    return;
+                }
+                Integer first = seenAt.putIfAbsent(upstream, item.line());
+                if (first != null) {
+                    side.error("upstream '" + upstream + "' is in the split twice (also line " + first
+                            + "; expected: each upstream once, with its weight)");
+                    return;
+                }
+                sides.add(new RouteConfig.Split(upstream, weight));
+            });
+        }
+        if (sides.size() == items.size() && sides.stream().allMatch(side -> side.weight() == 0)) {
+            value.error("every weight of the split is 0 (expected: at least one above 0)");
+        }
+        return sides;
+    }
+
+    private static Optional<MirrorConfig> mirror(Value value, Set<String> upstreams) {
+        return value.section(MIRROR_KEYS).flatMap(section -> {
+            String upstream = section.required("upstream", "the name of the upstream that gets the copies")
+                    .flatMap(name -> upstream(name, upstreams)).orElse(null);
+            double sample = section.get("sample").flatMap(Value::share).orElse(1.0);
+            return upstream == null ? Optional.empty() : Optional.of(new MirrorConfig(upstream, sample));
         });
     }
 

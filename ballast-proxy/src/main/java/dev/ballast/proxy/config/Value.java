@@ -2,6 +2,7 @@ package dev.ballast.proxy.config;
 
 import dev.ballast.core.config.Durations;
 import dev.ballast.core.config.Parsing;
+import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.Placeholders;
 
 import java.util.ArrayList;
@@ -103,6 +104,26 @@ final class Value {
                 return Optional.empty();
             }
             return Optional.of((int) number);
+        });
+    }
+
+    static final String SHARE_EXPECTED = "a share of requests from 0 to 1, like 0.1, or a percentage like 10%";
+
+    /** A share from 0 to 1, written as a fraction ({@code 0.1}) or a percentage ({@code 10%}). */
+    Optional<Double> share() {
+        return word(SHARE_EXPECTED).flatMap(text -> {
+            double share;
+            try {
+                share = text.endsWith("%") ? Percentages.parseFraction(text) : Double.parseDouble(text);
+            } catch (IllegalArgumentException e) {
+                error("'" + text + "' is not a share of requests (expected: " + SHARE_EXPECTED + ")");
+                return Optional.empty();
+            }
+            if (!(share >= 0 && share <= 1)) {
+                error(text + " out of range (expected: " + SHARE_EXPECTED + ")");
+                return Optional.empty();
+            }
+            return Optional.of(share);
         });
     }
 

@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of an upstream connection: hands what the upstream sends to the exchange that
- * currently owns the connection, and keeps its response timeout and, once the head is in, the idle
- * timeout of the body. While the connection sits idle in
- * the pool no exchange is attached; anything the upstream sends then is a protocol error and closes
- * the connection.
+ * currently owns the connection (an {@link UpstreamUser}), and keeps its response timeout and, once
+ * the head is in, the idle timeout of the body. While the connection sits idle in the pool no
+ * exchange is attached; anything the upstream sends then is a protocol error and closes the
+ * connection.
  *
  * <p>The response timeout is one lazily rescheduled check per connection: deadlines usually only
  * move later (exchanges on a connection mostly have the same timeout), so a check that fires early
@@ -28,7 +28,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     private final UpstreamCodec.ResponseDecoder responses;
     private ChannelHandlerContext ctx;
-    private Exchange exchange;
+    private UpstreamUser exchange;
     private boolean awaitingResponse;
     private long deadlineNanos;
     /** The response head arrived and its body is still coming: the upstream must not go quiet for long. */
@@ -54,7 +54,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
         this.ctx = ctx;
     }
 
-    void attach(Exchange owner) {
+    void attach(UpstreamUser owner) {
         this.exchange = owner;
     }
 
@@ -116,7 +116,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
             return; // superseded by an earlier check, which re-armed or finished
         }
         checkScheduled = false;
-        Exchange owner = exchange;
+        UpstreamUser owner = exchange;
         if (owner == null) {
             return;
         }
@@ -146,7 +146,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Exchange owner = exchange;
+        UpstreamUser owner = exchange;
         if (owner == null) {
             ReferenceCountUtil.release(msg);
             log.debug("{}: data from upstream on an idle connection; closing it", ctx.channel());
@@ -159,7 +159,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        Exchange owner = exchange;
+        UpstreamUser owner = exchange;
         if (owner != null) {
             owner.backendReadComplete();
         }
@@ -167,7 +167,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        Exchange owner = exchange;
+        UpstreamUser owner = exchange;
         if (owner != null && ctx.channel().isWritable()) {
             owner.backendWritable();
         }
@@ -175,7 +175,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Exchange owner = exchange;
+        UpstreamUser owner = exchange;
         if (owner != null) {
             detach();
             owner.backendClosed(null);
@@ -184,7 +184,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Exchange owner = exchange;
+        UpstreamUser owner = exchange;
         log.debug("{}: upstream connection failed: {}", ctx.channel(), cause.toString());
         detach();
         ctx.close();

@@ -69,7 +69,7 @@ import java.util.concurrent.TimeUnit;
  * there: both connections become a {@link Tunnel}, which keeps the endpoint's in-flight slot and the
  * breaker's slot until it closes. Other 1xx responses are forwarded to HTTP/1.1 clients.
  */
-final class Exchange implements PickContext, ConnectCallback {
+final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
 
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
     /** Request bodies up to this size are kept for a retry; a larger body is not retried once sent. */
@@ -240,6 +240,11 @@ final class Exchange implements PickContext, ConnectCallback {
 
     boolean requestComplete() {
         return requestComplete;
+    }
+
+    /** True when the request asks to switch protocols: its answer may turn the connection into a tunnel. */
+    boolean upgrading() {
+        return upgrade != null;
     }
 
     /**
@@ -510,7 +515,8 @@ final class Exchange implements PickContext, ConnectCallback {
         }
     }
 
-    void backendWritable() {
+    @Override
+    public void backendWritable() {
         if (!requestComplete) {
             frontend.readIfWanted();
         }
@@ -541,7 +547,8 @@ final class Exchange implements PickContext, ConnectCallback {
 
     // ---- response side ----
 
-    void responseMessage(Object msg) {
+    @Override
+    public void responseMessage(Object msg) {
         if (done) {
             ReferenceCountUtil.release(msg);
             return;
@@ -625,12 +632,14 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     /** True while the proxy reads the response: not done, and the client takes what it is sent. */
-    boolean readingResponse() {
+    @Override
+    public boolean readingResponse() {
         return !done && client.channel().isWritable();
     }
 
     /** The upstream sent no byte of the response body for {@code idle_timeout} while it was wanted. */
-    void responseStalled() {
+    @Override
+    public void responseStalled() {
         EndpointState stalled = endpoint;
         if (stalled != null) {
             upstream.outliers().record(stalled, Outcome.TIMEOUT);
@@ -779,7 +788,8 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     /** The upstream's read burst ended: flush to the client, and read on only while it keeps up. */
-    void backendReadComplete() {
+    @Override
+    public void backendReadComplete() {
         writeHeldHead();
         client.flush();
         if (!done && client.channel().isWritable()) {
@@ -815,7 +825,8 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     /** The try's timeout passed without a response header. */
-    void responseTimedOut() {
+    @Override
+    public void responseTimedOut() {
         if (done) {
             return;
         }
@@ -830,7 +841,8 @@ final class Exchange implements PickContext, ConnectCallback {
     }
 
     /** The upstream connection closed or failed while this exchange owned it. */
-    void backendClosed(Throwable cause) {
+    @Override
+    public void backendClosed(Throwable cause) {
         if (done) {
             return;
         }

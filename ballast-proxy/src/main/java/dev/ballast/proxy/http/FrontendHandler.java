@@ -1,6 +1,8 @@
 package dev.ballast.proxy.http;
 
+import dev.ballast.proxy.route.Mirror;
 import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.route.RouteRule;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,6 +46,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private String clientIp = "-";
     private Exchange exchange;
+    /** The mirrored copy of the current request while it still takes body parts; else null. */
+    private MirrorExchange mirror;
     private ArrayDeque<Object> early;
     /** Request heads in {@code early}. */
     private int earlyRequests;
@@ -148,6 +152,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void requestHead(HttpRequest request) {
         timeouts.requestStarted();
         bodyBytes = 0;
+        dropMirror(); // the last request's body was cut short (a copy takes no part of another request)
         if (request.decoderResult().isFailure()) {
             record.begin(clientIp, "-", "-", System.nanoTime());
             Throwable cause = request.decoderResult().cause();
@@ -189,12 +194,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         long declared = HttpUtil.getContentLength(request, -1L);
         boolean mayHaveBody = chunked || declared > 0;
-        Route route = proxy.routes().match(request, path);
-        if (route == null) {
+        RouteRule rule = proxy.routes().match(request, path);
+        if (rule == null) {
             respondLocally(ProxyError.NO_ROUTE, method, request.uri(), "no route for " + method + " " + path,
                     mayHaveBody || !HttpUtil.isKeepAlive(request), false);
             return;
         }
+        Route route = rule.choose(rule.splitKey() == null || !rule.splits() ? null
+                : RequestHash.key(rule.splitKey(), request, path, clientIp));
         record.route(route);
         long maxBody = proxy.limits().maxBodySizeBytes();
         if (maxBody > 0 && declared > maxBody) {
@@ -217,6 +224,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue,
                 chunked, mayHaveBody, record);
         exchange = started;
+        Mirror copyTo = rule.mirror();
+        if (copyTo != null && !started.upgrading() && copyTo.sampled()) {
+            // Copied now: the head is rewritten for upstreams, but not yet given the route's host_header.
+            MirrorExchange copy = MirrorExchange.start(copyTo.upstream(), ctx.channel().eventLoop(), request,
+                    mayHaveBody, path, clientIp);
+            mirror = copy.requestComplete() ? null : copy;
+        }
         skipEmptyEnd = !mayHaveBody;
         if (mayHaveBody) {
             timeouts.awaitingBody();
@@ -225,6 +239,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void requestContent(HttpContent part) {
+        if (mirror != null && (discarding || exchange == null || part.decoderResult().isFailure())) {
+            dropMirror(); // the request it copies is refused or gone: the copy would never be whole
+        }
         if (discarding) {
             part.release();
             if (part instanceof LastHttpContent) {
@@ -251,8 +268,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         long maxBody = proxy.limits().maxBodySizeBytes();
         if (maxBody > 0 && bodyBytes > maxBody) {
             part.release();
+            dropMirror();
             current.rejectBody(ProxyError.BODY_TOO_LARGE, "body exceeds max_body_size (" + maxBody + " bytes)");
             return;
+        }
+        MirrorExchange copy = mirror;
+        if (copy != null) {
+            if (part instanceof LastHttpContent) {
+                mirror = null;
+            }
+            copy.requestContent(part.retainedDuplicate());
         }
         current.requestContent(part);
     }
@@ -266,10 +291,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 Unpooled.EMPTY_BUFFER), ctx.voidPromise());
     }
 
+    /** Drops the mirrored copy of a request whose body will not all come. */
+    private void dropMirror() {
+        if (mirror != null) {
+            mirror.abandon();
+            mirror = null;
+        }
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (exchange != null) {
             exchange.flushRequest();
+        }
+        if (mirror != null) {
+            mirror.flush();
         }
         readIfWanted();
     }
@@ -496,6 +532,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        dropMirror();
         Exchange current = exchange;
         exchange = null;
         if (current != null) {

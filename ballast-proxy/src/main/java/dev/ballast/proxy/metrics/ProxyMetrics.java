@@ -9,6 +9,7 @@ import dev.ballast.core.state.Health;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;
+import dev.ballast.proxy.upstream.MirrorOutcome;
 import dev.ballast.proxy.upstream.Upstream;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -143,6 +144,20 @@ public final class ProxyMetrics implements RequestObserver {
                 .help("Tries after the first, by upstream (restarts from 0 when a reload rebuilds the upstream).")
                 .labelNames("upstream")
                 .callback(callback -> upstreams.get().forEach(u -> callback.call(u.retries(), u.name())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("ballast_mirror_requests_total")
+                .help("Mirrored copies of requests, by the upstream that got them and how they ended (2xx..5xx,"
+                        + " failed, timeout, dropped); restarts from 0 when a reload rebuilds the upstream.")
+                .labelNames("upstream", "outcome")
+                .callback(callback -> upstreams.get().forEach(u -> {
+                    for (MirrorOutcome outcome : MirrorOutcome.values()) {
+                        long count = u.mirroredCount(outcome);
+                        if (count > 0) {
+                            callback.call(count, u.name(), outcome.label());
+                        }
+                    }
+                }))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("ballast_endpoint_healthy")

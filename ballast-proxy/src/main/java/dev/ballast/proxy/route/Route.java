@@ -1,19 +1,19 @@
 package dev.ballast.proxy.route;
 
 import dev.ballast.proxy.upstream.Upstream;
-import io.netty.handler.codec.http.HttpRequest;
 
-/** One compiled entry of {@code routes}: its conditions and the upstream it sends to. Immutable. */
+/**
+ * Where a matched request goes: a route and one of its upstreams. A route with a {@code split} has
+ * one of these per side, so metrics and the access log tell the sides apart. Immutable.
+ */
 public final class Route {
 
     private final String name;
     private final Upstream upstream;
-    private final RequestMatcher matcher;
 
-    Route(String name, Upstream upstream, RequestMatcher matcher) {
+    Route(String name, Upstream upstream) {
         this.name = name;
         this.upstream = upstream;
-        this.matcher = matcher;
     }
 
     public String name() {
@@ -22,10 +22,6 @@ public final class Route {
 
     public Upstream upstream() {
         return upstream;
-    }
-
-    boolean matches(HttpRequest request, String path) {
-        return matcher.matches(request, path);
     }
 
     @Override

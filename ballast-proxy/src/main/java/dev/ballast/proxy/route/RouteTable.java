@@ -1,9 +1,11 @@
 package dev.ballast.proxy.route;
 
+import dev.ballast.proxy.config.MirrorConfig;
 import dev.ballast.proxy.config.RouteConfig;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.handler.codec.http.HttpRequest;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,31 +15,53 @@ import java.util.Map;
  */
 public final class RouteTable {
 
-    private final Route[] routes;
+    private final RouteRule[] rules;
+    private final List<Route> routes;
 
-    private RouteTable(Route[] routes) {
-        this.routes = routes;
+    private RouteTable(RouteRule[] rules) {
+        this.rules = rules;
+        List<Route> all = new ArrayList<>();
+        for (RouteRule rule : rules) {
+            all.addAll(rule.targets());
+        }
+        this.routes = List.copyOf(all);
     }
 
     /**
      * Compiles validated routes.
      *
-     * @param upstreams by name; every route's upstream must be there (the config loader checks it)
+     * @param upstreams by name; every upstream a route names must be there (the config loader checks it)
      * @throws IllegalArgumentException when a route names an unknown upstream
      */
     public static RouteTable compile(List<RouteConfig> configs, Map<String, Upstream> upstreams) {
-        Route[] routes = new Route[configs.size()];
-        for (int i = 0; i < routes.length; i++) {
+        RouteRule[] rules = new RouteRule[configs.size()];
+        for (int i = 0; i < rules.length; i++) {
             RouteConfig config = configs.get(i);
-            Upstream upstream = upstreams.get(config.upstream());
-            if (upstream == null) {
-                throw new IllegalArgumentException("routes[" + i + "].upstream: '" + config.upstream()
-                        + "' (expected one of: " + String.join(", ", upstreams.keySet()) + ")");
-            }
             String name = config.name() != null ? config.name() : "route-" + i;
-            routes[i] = new Route(name, upstream, Matchers.compile(config.match()));
+            List<RouteConfig.Split> sides = config.targets();
+            Route[] targets = new Route[sides.size()];
+            int[] weights = new int[sides.size()];
+            for (int side = 0; side < targets.length; side++) {
+                String field = config.split().isEmpty() ? "routes[" + i + "].upstream"
+                        : "routes[" + i + "].split[" + side + "].upstream";
+                targets[side] = new Route(name, upstream(upstreams, sides.get(side).upstream(), field));
+                weights[side] = sides.get(side).weight();
+            }
+            MirrorConfig mirror = config.mirror();
+            rules[i] = new RouteRule(name, Matchers.compile(config.match()), targets, weights, config.splitKey(),
+                    mirror == null ? null : new Mirror(upstream(upstreams, mirror.upstream(),
+                            "routes[" + i + "].mirror.upstream"), mirror.sample()));
         }
-        return new RouteTable(routes);
+        return new RouteTable(rules);
+    }
+
+    private static Upstream upstream(Map<String, Upstream> upstreams, String name, String field) {
+        Upstream upstream = upstreams.get(name);
+        if (upstream == null) {
+            throw new IllegalArgumentException(field + ": '" + name + "' (expected one of: "
+                    + String.join(", ", upstreams.keySet()) + ")");
+        }
+        return upstream;
     }
 
     /**
@@ -45,16 +69,22 @@ public final class RouteTable {
      *
      * @param path the request target's path, without the query
      */
-    public Route match(HttpRequest request, String path) {
-        for (Route route : routes) {
-            if (route.matches(request, path)) {
-                return route;
+    public RouteRule match(HttpRequest request, String path) {
+        for (RouteRule rule : rules) {
+            if (rule.matches(request, path)) {
+                return rule;
             }
         }
         return null;
     }
 
+    /** The routes in file order. */
+    public List<RouteRule> rules() {
+        return List.of(rules);
+    }
+
+    /** Every place requests go: each route's upstream, or each side of its split, in file order. */
     public List<Route> routes() {
-        return List.of(routes);
+        return routes;
     }
 }

@@ -32,6 +32,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -70,6 +71,8 @@ public final class Upstream implements AutoCloseable {
     private final RetryBudget retryBudget;
     private final long perTryTimeoutNanos;
     private final LongAdder retries = new LongAdder();
+    /** Mirrored copies of requests this upstream got, by {@link MirrorOutcome}. */
+    private final LongAdder[] mirrored = new LongAdder[MirrorOutcome.values().length];
     private final UpstreamEvents events = new UpstreamEvents();
     private final long responseTimeoutNanos;
     /**
@@ -99,6 +102,7 @@ public final class Upstream implements AutoCloseable {
                 .maxRequestsPerEndpoint(config.pool().maxConnectionsPerEndpoint())
                 .build();
         this.responseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.responseTimeoutMillis());
+        Arrays.setAll(mirrored, i -> new LongAdder());
         this.expansion = new NameExpansion(config.name());
         List<Endpoint> members = expansion.members(config, true);
         for (Endpoint endpoint : members) {
@@ -241,6 +245,16 @@ public final class Upstream implements AutoCloseable {
     /** Retries made so far (a counter for metrics). */
     public long retries() {
         return retries.sum();
+    }
+
+    /** A mirrored copy of a request sent to this upstream ended so. */
+    public void mirrored(MirrorOutcome outcome) {
+        mirrored[outcome.ordinal()].increment();
+    }
+
+    /** Mirrored copies of requests this upstream got that ended as {@code outcome}. */
+    public long mirroredCount(MirrorOutcome outcome) {
+        return mirrored[outcome.ordinal()].sum();
     }
 
     /**

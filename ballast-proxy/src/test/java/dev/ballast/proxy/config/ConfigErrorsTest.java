@@ -173,7 +173,7 @@ class ConfigErrorsTest {
     void reportsMissingTopLevelSections() {
         assertThat(errors("upstreams: {}\n")).containsExactly(
                 "test.yaml: missing 'listeners' (expected: a list of {name, address})",
-                "test.yaml: missing 'routes' (expected: a list of routes, each {name, match, upstream})");
+                "test.yaml: missing 'routes' (expected: a list of routes, each {name, match, upstream or split, mirror})");
     }
 
     @Test
@@ -382,6 +382,49 @@ class ConfigErrorsTest {
                 "routes[0].match.headers.X Bad: 'X Bad' is not a valid header name (line 9)",
                 "routes[0].match.methods[1]: unknown HTTP method 'FETCH' (expected: GET, HEAD, POST, PUT, DELETE,"
                         + " CONNECT, OPTIONS, TRACE, PATCH) (line 10)");
+    }
+
+    @Test
+    void rejectsASplitThatCannotSendAnywhereAndAMirrorToNoUpstream() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  v1: { endpoints: [127.0.0.1:9001] }
+                  v2: { endpoints: [127.0.0.1:9002] }
+                routes:
+                  - name: both
+                    upstream: v1
+                    split: [{ upstream: v1, weight: 9 }, { upstream: v2, weight: 1 }]
+                  - name: twice
+                    split:
+                      - { upstream: v1, weight: 1 }
+                      - { upstream: v1, weight: 2 }
+                  - name: zero
+                    split: [{ upstream: v1, weight: 0 }, { upstream: v2, weight: 0 }]
+                  - name: bad
+                    split: [{ upstream: v3, weight: 1 }, { upstream: v2, weight: 10001 }, { upstrem: v1 }]
+                  - name: empty
+                    split: []
+                  - name: nowhere
+                    match: { path: /x }
+                  - name: mirrored
+                    upstream: v1
+                    mirror: { upstream: shadow, sample: 150% }
+                """)).containsExactly(
+                "routes[0].upstream: a route has 'upstream' or 'split', not both (expected: one upstream, or a split)"
+                        + " (line 7)",
+                "routes[1].split[1]: upstream 'v1' is in the split twice (also line 11; expected: each upstream"
+                        + " once, with its weight) (line 12)",
+                "routes[2].split: every weight of the split is 0 (expected: at least one above 0) (line 14)",
+                "routes[3].split[0].upstream: no upstream named 'v3'; did you mean 'v1'? (defined: v1, v2) (line 16)",
+                "routes[3].split[1].weight: 10001 out of range (expected: 0..10000) (line 16)",
+                "routes[3].split[2].upstrem: unknown key; did you mean 'upstream'? (line 16)",
+                "routes[4].split: an empty split (expected: a list of {upstream, weight}) (line 18)",
+                "routes[5]: missing 'upstream' (expected: the name of an upstream (or a 'split' between several))"
+                        + " (line 19)",
+                "routes[6].mirror.upstream: no upstream named 'shadow' (defined: v1, v2) (line 23)",
+                "routes[6].mirror.sample: 150% out of range (expected: a share of requests from 0 to 1, like 0.1,"
+                        + " or a percentage like 10%) (line 23)");
     }
 
     @Test

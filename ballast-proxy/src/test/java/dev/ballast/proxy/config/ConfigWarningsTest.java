@@ -140,6 +140,36 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void countsSplitAndMirrorUpstreamsAsUsedAndWarnsOfAnIgnoredSplitKeyAndAMirrorBackToTheRoutesOwnUpstream() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  v1: { endpoints: [127.0.0.1:9001] }
+                  v2: { endpoints: [127.0.0.1:9002] }
+                  shadow: { endpoints: [127.0.0.1:9003] }
+                routes:
+                  - match: { path_prefix: /a/ }
+                    split: [{ upstream: v1, weight: 95 }, { upstream: v2, weight: 5 }]
+                    split_key: cookie:session
+                    mirror: { upstream: shadow, sample: 10% }
+                  - match: { path_prefix: /b/ }
+                    upstream: v1
+                    split_key: header:X-User
+                    mirror: { upstream: v1 }
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly(
+                "routes[1].split_key: ignored: the route sends to one upstream (no 'split') (line 13)",
+                "routes[1].mirror: copies go to 'v1', which also serves this route: its endpoints get those"
+                        + " requests twice (line 14)");
+        RouteConfig first = result.config().routes().getFirst();
+        assertThat(first.split()).containsExactly(new RouteConfig.Split("v1", 95), new RouteConfig.Split("v2", 5));
+        assertThat(first.splitKey()).isEqualTo(HashKey.parse("cookie:session"));
+        assertThat(first.mirror()).isEqualTo(new MirrorConfig("shadow", 0.1));
+    }
+
+    @Test
     void warnsAboutARouteShadowedByAnEarlierCatchAll() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]

@@ -2,6 +2,7 @@ package dev.ballast.proxy.route;
 
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.time.Scheduler;
+import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.config.MatchConfig;
 import dev.ballast.proxy.config.RouteConfig;
 import dev.ballast.proxy.http.ProxyPipeline;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +29,7 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class RouteTableTest {
 
@@ -62,8 +65,8 @@ class RouteTableTest {
     }
 
     private static String route(RouteTable table, HttpRequest request) {
-        Route route = table.match(request, new QueryStringDecoder(request.uri()).path());
-        return route == null ? null : route.upstream().name();
+        RouteRule rule = table.match(request, new QueryStringDecoder(request.uri()).path());
+        return rule == null ? null : rule.choose(null).upstream().name();
     }
 
     @Test
@@ -148,6 +151,72 @@ class RouteTableTest {
         RouteTable table = RouteTable.compile(List.of(TestConfigs.routeAll("b")), upstreams);
 
         assertThat(route(table, request(HttpMethod.DELETE, "*"))).isEqualTo("b");
+    }
+
+    private static RouteConfig split(HashKey key, int weightA, int weightB) {
+        return new RouteConfig("canary", TestConfigs.matchAll(), null,
+                List.of(new RouteConfig.Split("a", weightA), new RouteConfig.Split("b", weightB)), key, null);
+    }
+
+    @Test
+    void aSplitSendsEachSideItsShareOfRequestsByWeight() {
+        RouteRule rule = RouteTable.compile(List.of(split(null, 9, 1)), upstreams).rules().getFirst();
+
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 20_000; i++) {
+            counts.merge(rule.choose(null).upstream().name(), 1, Integer::sum);
+        }
+
+        assertThat(counts.get("b") / 20_000.0).isCloseTo(0.10, within(0.015));
+        assertThat(counts.get("a") + counts.get("b")).isEqualTo(20_000);
+    }
+
+    @Test
+    void aSideOfWeightZeroGetsNothing() {
+        RouteRule rule = RouteTable.compile(List.of(split(null, 1, 0)), upstreams).rules().getFirst();
+
+        for (int i = 0; i < 2_000; i++) {
+            assertThat(rule.choose(null).upstream().name()).isEqualTo("a");
+            assertThat(rule.choose("user-" + i).upstream().name()).isEqualTo("a");
+        }
+    }
+
+    @Test
+    void aSplitKeyKeepsItsSideAndRaisingTheLastSidesWeightOnlyMovesKeysOntoIt() {
+        HashKey key = HashKey.parse("header:X-User");
+        RouteRule fivePercent = RouteTable.compile(List.of(split(key, 95, 5)), upstreams).rules().getFirst();
+        RouteRule twentyPercent = RouteTable.compile(List.of(split(key, 80, 20)), upstreams).rules().getFirst();
+
+        int onB = 0;
+        int onBLater = 0;
+        for (int i = 0; i < 10_000; i++) {
+            String user = "user-" + i;
+            String side = fivePercent.choose(user).upstream().name();
+            assertThat(fivePercent.choose(user).upstream().name()).as("the same key, the same side").isEqualTo(side);
+            String later = twentyPercent.choose(user).upstream().name();
+            if (side.equals("b")) {
+                onB++;
+                assertThat(later).as(user + " was on the canary and stays there").isEqualTo("b");
+            }
+            if (later.equals("b")) {
+                onBLater++;
+            }
+        }
+        assertThat(onB / 10_000.0).isCloseTo(0.05, within(0.01));
+        assertThat(onBLater / 10_000.0).isCloseTo(0.20, within(0.015));
+    }
+
+    @Test
+    void listsEverySideOfASplitAsARouteOfTheSameName() {
+        RouteTable table = RouteTable.compile(List.of(split(null, 3, 1), TestConfigs.routeAll("a")), upstreams);
+
+        assertThat(table.routes()).extracting(Route::name).containsExactly("canary", "canary", "route-1");
+        assertThat(table.routes()).extracting(route -> route.upstream().name()).containsExactly("a", "b", "a");
+        RouteRule rule = table.rules().getFirst();
+        assertThat(rule.splits()).isTrue();
+        assertThat(rule.weight(0)).isEqualTo(3);
+        assertThat(rule.weight(1)).isEqualTo(1);
+        assertThat(table.rules().get(1).splits()).isFalse();
     }
 
     @Test

@@ -1,0 +1,376 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.core.outlier.Outcome;
+import dev.ballast.core.pick.PickContext;
+import dev.ballast.core.pick.PickResult;
+import dev.ballast.core.resilience.CircuitBreaker;
+import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.config.HashKey;
+import dev.ballast.proxy.upstream.ConnectCallback;
+import dev.ballast.proxy.upstream.ConnectionPool;
+import dev.ballast.proxy.upstream.MirrorOutcome;
+import dev.ballast.proxy.upstream.Upstream;
+import dev.ballast.proxy.upstream.UpstreamConnection;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+
+/**
+ * A copy of a client's request sent to a route's {@code mirror} upstream, whose answer is read and
+ * dropped. It shares the client's event loop but nothing else with the request it copies, and it
+ * never holds that request back: a copy that cannot keep up is dropped instead of slowing the client.
+ *
+ * <p>The copy has the head the route's own upstream gets (the same {@code X-Forwarded-*} headers),
+ * the mirror upstream's {@code host_header}, and {@code x-ballast-mirror: 1}, so the mirror can tell
+ * copies apart (and, say, skip side effects). Its body is the client's body as it streams in, each
+ * part a second reference to the same bytes. While the copy's connection is not ready at most {@link
+ * #MAX_PENDING_BYTES} wait for it; once it is, a part that finds the connection's write buffer full
+ * drops the copy. Either way the request it copies goes on unaffected.
+ *
+ * <p>The copy goes through the mirror upstream's balancer, circuit breaker, pool and timeouts, and
+ * its outcome feeds that upstream's outlier detection, but it is never retried. How it ended is
+ * counted by {@link Upstream#mirrored(MirrorOutcome)}.
+ */
+final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser {
+
+    private static final Logger log = LoggerFactory.getLogger(MirrorExchange.class);
+    static final AsciiString MIRROR_HEADER = AsciiString.cached("x-ballast-mirror");
+    private static final AsciiString ONE = AsciiString.cached("1");
+    /** Body bytes a copy may hold while its connection is not ready; more drops the copy. */
+    static final int MAX_PENDING_BYTES = 64 * 1024;
+
+    private final Upstream upstream;
+    private final ConnectionPool pool;
+    private final HttpRequest head;
+    private final boolean hasBody;
+    private final boolean hasHash;
+    private final long hash;
+
+    private boolean admitted;
+    private EndpointState endpoint;
+    private UpstreamConnection connection;
+    private BackendHandler backend;
+    private ArrayDeque<HttpContent> pending;
+    private int pendingBytes;
+    /** The client's whole body has come in (or there is none). */
+    private boolean requestComplete;
+    private boolean requestSent;
+    private long sentNanos;
+    private boolean skippingInformational;
+    private int status;
+    private boolean keepAlive;
+    private boolean done;
+
+    private MirrorExchange(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
+                           String clientIp) {
+        this.upstream = upstream;
+        this.pool = upstream.pool(loop);
+        this.head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(),
+                request.headers().copy());
+        head.headers().set(MIRROR_HEADER, ONE);
+        this.hasBody = hasBody;
+        this.requestComplete = !hasBody;
+        HashKey hashKey = upstream.config().hashKey();
+        String key = hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
+        this.hasHash = key != null;
+        this.hash = key == null ? 0 : RequestHash.hash(key);
+    }
+
+    /**
+     * Starts a copy of {@code request} to {@code upstream}. Call with the head as it goes to the
+     * route's own upstream, before that one's {@code host_header} is applied.
+     *
+     * @param hasBody the request has a body, which the caller then hands over part by part
+     * @return the copy, to hand the body to; it may already have ended (then it drops what it gets)
+     */
+    static MirrorExchange start(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
+                                String clientIp) {
+        MirrorExchange copy = new MirrorExchange(upstream, loop, request, hasBody, path, clientIp);
+        copy.start();
+        return copy;
+    }
+
+    private void start() {
+        if (!upstream.breaker().tryAcquireRequest().admitted()) {
+            end(MirrorOutcome.DROPPED, false);
+            return;
+        }
+        admitted = true;
+        switch (upstream.pick(this)) {
+            case PickResult.Picked picked -> {
+                endpoint = picked.endpoint();
+                RequestRewrite.settleHost(head, upstream.config(), endpoint);
+                pool.acquire(endpoint, this);
+            }
+            case PickResult.Unavailable unavailable -> end(MirrorOutcome.DROPPED, false);
+        }
+    }
+
+    @Override
+    public long hash() {
+        return hash;
+    }
+
+    @Override
+    public boolean hasHash() {
+        return hasHash;
+    }
+
+    // ---- the request ----
+
+    @Override
+    public void connected(UpstreamConnection ready) {
+        if (done) {
+            pool.release(ready, true);
+            return;
+        }
+        connection = ready;
+        backend = BackendHandler.of(ready.channel());
+        backend.attach(this);
+        Channel channel = ready.channel();
+        if (hasBody) {
+            channel.write(head, channel.voidPromise());
+            HttpContent part;
+            while (pending != null && (part = pending.poll()) != null) {
+                channel.write(part, channel.voidPromise());
+            }
+            pendingBytes = 0;
+        } else {
+            channel.write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, head.method(), head.uri(),
+                    Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+        }
+        channel.flush();
+        if (requestComplete) {
+            requestSent();
+        }
+        channel.read();
+    }
+
+    @Override
+    public void connectFailed(Throwable cause) {
+        if (!done) {
+            log.debug("mirror {}: connect to {} failed: {}", upstream.name(), endpoint.address(),
+                    Exchange.describe(cause));
+            upstream.outliers().record(endpoint, Outcome.CONNECT_FAILURE);
+            end(MirrorOutcome.FAILED, false);
+        }
+    }
+
+    @Override
+    public void connectionLimitReached(int limit) {
+        end(MirrorOutcome.DROPPED, false);
+    }
+
+    @Override
+    public void circuitBreakerOpen(CircuitBreaker.Admission limit) {
+        end(MirrorOutcome.DROPPED, false);
+    }
+
+    @Override
+    public boolean stillWanted() {
+        return !done;
+    }
+
+    /** A part of the client's body: a reference of the copy's own, which it releases. */
+    void requestContent(HttpContent part) {
+        if (done) {
+            part.release();
+            return;
+        }
+        boolean last = part instanceof LastHttpContent;
+        if (last) {
+            requestComplete = true;
+        }
+        if (connection == null) {
+            int bytes = part.content().readableBytes();
+            if (pendingBytes + bytes > MAX_PENDING_BYTES) {
+                part.release();
+                end(MirrorOutcome.DROPPED, false);
+                return;
+            }
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
+            pending.add(part);
+            pendingBytes += bytes;
+            return;
+        }
+        Channel channel = connection.channel();
+        if (!channel.isWritable()) {
+            part.release(); // the mirror reads slower than the client sends: the client is not held back
+            end(MirrorOutcome.DROPPED, false);
+            return;
+        }
+        channel.write(part, channel.voidPromise());
+        if (last) {
+            channel.flush();
+            requestSent();
+        }
+    }
+
+    /** The client's read burst ended: send what it brought. */
+    void flush() {
+        if (connection != null && !requestSent && !done) {
+            connection.channel().flush();
+        }
+    }
+
+    /** The client left, or its body was refused, before the whole body came: the copy cannot be finished. */
+    void abandon() {
+        if (!requestComplete) {
+            end(MirrorOutcome.DROPPED, false);
+        }
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    private void requestSent() {
+        requestSent = true;
+        sentNanos = System.nanoTime();
+        backend.awaitResponse(upstream.responseTimeoutNanos());
+    }
+
+    // ---- the answer, read and dropped ----
+
+    @Override
+    public void responseMessage(Object msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            boolean invalid = response.decoderResult().isFailure();
+            int code = response.status().code();
+            boolean whole = response instanceof LastHttpContent;
+            keepAlive = HttpUtil.isKeepAlive(response);
+            ReferenceCountUtil.release(response);
+            if (invalid || code < 100 || code > 599 || code == 101) {
+                failed("invalid response" + (invalid ? "" : ": status " + code));
+            } else if (code < 200) {
+                skippingInformational = !whole;
+            } else {
+                status = code;
+                backend.responseArrived();
+                if (whole) {
+                    finish();
+                } else {
+                    backend.awaitBody(upstream.idleTimeoutNanos(), System.nanoTime());
+                }
+            }
+        } else if (msg instanceof HttpContent part) {
+            boolean invalid = part.decoderResult().isFailure();
+            boolean last = part instanceof LastHttpContent;
+            part.release();
+            if (invalid) {
+                failed("invalid response body");
+            } else if (skippingInformational) {
+                skippingInformational = !last;
+            } else if (last) {
+                finish();
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void backendReadComplete() {
+        if (!done) {
+            connection.channel().read();
+        }
+    }
+
+    @Override
+    public void backendWritable() {
+    }
+
+    @Override
+    public boolean readingResponse() {
+        return !done;
+    }
+
+    private void finish() {
+        long now = System.nanoTime();
+        boolean reusable = keepAlive && requestSent && !backend.sentBeyondTheResponse();
+        upstream.outliers().record(endpoint, Outcome.ofStatus(status));
+        endpoint.release(now - sentNanos, now);
+        endpoint = null;
+        end(MirrorOutcome.ofStatus(status), reusable);
+    }
+
+    @Override
+    public void backendClosed(Throwable cause) {
+        if (!done) {
+            failed(cause == null ? "connection closed" : Exchange.describe(cause));
+        }
+    }
+
+    @Override
+    public void responseTimedOut() {
+        timedOut();
+    }
+
+    @Override
+    public void responseStalled() {
+        timedOut();
+    }
+
+    private void timedOut() {
+        if (!done) {
+            upstream.outliers().record(endpoint, Outcome.TIMEOUT);
+            end(MirrorOutcome.TIMEOUT, false);
+        }
+    }
+
+    private void failed(String detail) {
+        log.debug("mirror {}: {} from {}", upstream.name(), detail, endpoint.address());
+        upstream.outliers().record(endpoint, Outcome.RESET);
+        end(MirrorOutcome.FAILED, false);
+    }
+
+    /** Gives back everything the copy holds, once, and counts how it ended. */
+    private void end(MirrorOutcome outcome, boolean reusable) {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (connection != null) {
+            backend.detach();
+            pool.release(connection, reusable);
+            connection = null;
+            backend = null;
+        }
+        if (endpoint != null) {
+            endpoint.release();
+            endpoint = null;
+        }
+        if (pending != null) {
+            HttpContent part;
+            while ((part = pending.poll()) != null) {
+                part.release();
+            }
+        }
+        if (admitted) {
+            admitted = false;
+            upstream.breaker().releaseRequest();
+        }
+        upstream.mirrored(outcome);
+    }
+}

@@ -1,0 +1,208 @@
+package dev.ballast.proxy.http;
+
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+/** A route's {@code mirror}: copies of requests to another upstream, whose answers nobody waits for. */
+class ProxyMirrorTest {
+
+    @TempDir
+    Path dir;
+
+    private TestBackend main;
+    private TestBackend shadow;
+    private ProxyServer proxy;
+    private AdminClient admin;
+    private final List<AutoCloseable> closeLast = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startMain() {
+        main = TestBackend.start("main", TestBackend.digestEcho());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        main.close();
+        if (shadow != null) {
+            shadow.close();
+        }
+        for (AutoCloseable closeable : closeLast) {
+            closeable.close();
+        }
+    }
+
+    private RawHttp start(int mirrorPort, String mirrorExtras, String upstreamExtras) throws IOException {
+        Path file = dir.resolve("ballast.yaml");
+        proxy = ProxyServer.start(ConfigFiles.write(file, ConfigFiles.withLocalListeners("""
+                upstreams:
+                  main: { endpoints: [127.0.0.1:%d] }
+                  shadow:
+                    endpoints: [127.0.0.1:%d]
+                %s
+                routes:
+                  - name: orders
+                    upstream: main
+                    mirror: { upstream: shadow%s }
+                """.formatted(main.port(), mirrorPort, upstreamExtras, mirrorExtras))), file, false);
+        admin = AdminClient.of(proxy.adminAddress());
+        return RawHttp.connect(proxy.listenerAddresses().get(0));
+    }
+
+    private double mirrored(String outcome) throws Exception {
+        return admin.metrics().value("ballast_mirror_requests_total", "upstream", "shadow", "outcome", outcome);
+    }
+
+    private static byte[] body(int size) {
+        byte[] body = new byte[size];
+        for (int i = 0; i < size; i++) {
+            body[i] = (byte) (i * 31 + 7);
+        }
+        return body;
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    @Test
+    void copiesEveryRequestWithItsBodyWhileTheClientGetsOnlyTheRoutesOwnAnswer() throws Exception {
+        shadow = TestBackend.start("shadow",
+                (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "shadow"));
+        byte[] upload = body(300 * 1024);
+        try (RawHttp client = start(shadow.port(), "", "")) {
+            client.send("GET /orders?id=7 HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+            assertThat(client.read().text()).isEqualTo("0 " + sha256(new byte[0]));
+
+            client.send("POST /orders HTTP/1.1\r\nHost: shop.test\r\nContent-Length: " + upload.length + "\r\n\r\n");
+            client.send(upload);
+            assertThat(client.read().text()).isEqualTo(upload.length + " " + sha256(upload));
+
+            client.send("PUT /orders/7 HTTP/1.1\r\nHost: shop.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+            RawHttp.Response chunked = client.read();
+            assertThat(chunked.status()).isEqualTo(200);
+            assertThat(chunked.text()).isEqualTo("11 " + sha256("hello world".getBytes(StandardCharsets.US_ASCII)));
+        }
+
+        await().untilAsserted(() -> assertThat(shadow.requests()).hasSize(3));
+        List<TestBackend.Recorded> copies = shadow.requests();
+        assertThat(copies).extracting(TestBackend.Recorded::method).containsExactly("GET", "POST", "PUT");
+        assertThat(copies).extracting(TestBackend.Recorded::uri).containsExactly("/orders?id=7", "/orders", "/orders/7");
+        assertThat(copies.get(1).bodySha256()).isEqualTo(sha256(upload));
+        assertThat(copies.get(2).bodySha256()).isEqualTo(sha256("hello world".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(copies).allSatisfy(copy -> {
+            assertThat(copy.headers().get("x-ballast-mirror")).isEqualTo("1");
+            assertThat(copy.headers().get("host")).isEqualTo("shop.test");
+            assertThat(copy.headers().get("x-forwarded-for")).isEqualTo("127.0.0.1");
+        });
+        assertThat(main.requests()).allSatisfy(request -> assertThat(request.headers().get("x-ballast-mirror")).isNull());
+        await().untilAsserted(() -> assertThat(mirrored("5xx")).isEqualTo(3));
+        assertThat(shadow.connections()).as("copies reuse pooled connections").isEqualTo(1);
+    }
+
+    @Test
+    void aMirrorThatIsSlowOrDownNeitherDelaysNorFailsTheClient() throws Exception {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        shadow = TestBackend.start("shadow", TestBackend.held(gate, (ctx, request) ->
+                TestBackend.text(ctx, request, HttpResponseStatus.OK, "late")));
+        try (RawHttp client = start(shadow.port(), "", "    response_timeout: 300ms")) {
+            for (int i = 0; i < 5; i++) {
+                client.send("GET /orders/" + i + " HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+                assertThat(client.read().status()).isEqualTo(200);
+            }
+            assertThat(gate).as("every answer came while the mirror held its copies").isNotDone();
+            await().untilAsserted(() -> assertThat(mirrored("timeout")).isEqualTo(5));
+        } finally {
+            gate.complete(null);
+        }
+    }
+
+    @Test
+    void aMirrorThatRefusesConnectionsCountsFailuresAndTheClientStillGetsItsAnswers() throws Exception {
+        int refusing;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refusing = socket.getLocalPort(); // closed again: connecting is refused
+        }
+        try (RawHttp client = start(refusing, "", "")) {
+            for (int i = 0; i < 4; i++) {
+                client.send("GET /orders HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+                assertThat(client.read().status()).isEqualTo(200);
+            }
+        }
+        await().untilAsserted(() -> assertThat(mirrored("failed") + mirrored("dropped")).isEqualTo(4));
+        assertThat(mirrored("failed")).isGreaterThan(0);
+    }
+
+    @Test
+    void copiesTheSampledShareOfRequests() throws Exception {
+        shadow = TestBackend.named("shadow");
+        try (RawHttp client = start(shadow.port(), ", sample: 25%", "")) {
+            for (int i = 0; i < 800; i++) {
+                client.send("GET /orders HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+                assertThat(client.read().status()).isEqualTo(200);
+            }
+        }
+
+        await().untilAsserted(() -> assertThat(mirrored("2xx")).isEqualTo(shadow.requests().size()));
+        assertThat(shadow.requests().size() / 800.0).isCloseTo(0.25, within(0.06));
+    }
+
+    @Test
+    void aMirrorThatStopsReadingIsDroppedWhileABigUploadGoesThroughWhole() throws Exception {
+        ServerSocket stuck = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeLast.add(stuck);
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Socket accepted = stuck.accept(); // and never read from
+                    closeLast.add(accepted);
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        byte[] chunk = body(1024 * 1024);
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        int chunks = 64;
+        try (RawHttp client = start(stuck.getLocalPort(), "", "")) {
+            client.timeout(30_000);
+            client.send("POST /upload HTTP/1.1\r\nHost: shop.test\r\nContent-Length: " + (long) chunk.length * chunks
+                    + "\r\n\r\n");
+            for (int i = 0; i < chunks; i++) {
+                client.send(chunk);
+                digest.update(chunk);
+            }
+            assertThat(client.read().text())
+                    .isEqualTo((long) chunk.length * chunks + " " + HexFormat.of().formatHex(digest.digest()));
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mirrored("dropped")).isEqualTo(1));
+    }
+}
