@@ -72,7 +72,7 @@ final class StatusJson {
             RouteRule rule = rules.get(i);
             Map<String, Object> route = new LinkedHashMap<>();
             route.put("name", rule.name());
-            if (rule.splits()) {
+            if (rule.hasSplit()) {
                 List<Object> split = new ArrayList<>();
                 for (int side = 0; side < rule.targets().size(); side++) {
                     split.add(pair("upstream", rule.targets().get(side).upstream().name(), "weight", rule.weight(side)));

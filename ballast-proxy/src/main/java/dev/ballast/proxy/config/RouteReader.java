@@ -66,15 +66,18 @@ final class RouteReader {
                 }
                 HashKey splitKey = section.get("split_key").flatMap(value -> value.parsed(HashKey.EXPECTED, HashKey::parse))
                         .orElse(null);
-                if (splitKey != null && !section.has("split")) {
-                    section.get("split_key").orElseThrow().warn("ignored: the route sends to one upstream (no 'split')");
+                if (splitKey != null && split.size() < 2) {
+                    section.get("split_key").orElseThrow().warn("ignored: the route sends to one upstream ("
+                            + (section.has("split") ? "a split of one side" : "no 'split'") + ")");
                     splitKey = null;
                 }
                 MirrorConfig mirror = section.get("mirror").flatMap(value -> mirror(value, upstreams)).orElse(null);
-                if (mirror != null && (mirror.upstream().equals(upstream)
-                        || split.stream().anyMatch(side -> side.upstream().equals(mirror.upstream())))) {
-                    section.get("mirror").orElseThrow().warn("copies go to '" + mirror.upstream()
-                            + "', which also serves this route: its endpoints get those requests twice");
+                String copiesTo = mirror == null ? null : mirror.upstream();
+                if (copiesTo != null && (copiesTo.equals(upstream)
+                        || split.stream().anyMatch(side -> side.weight() > 0 && side.upstream().equals(copiesTo)))) {
+                    section.get("mirror").orElseThrow().error("copies would go to '" + copiesTo
+                            + "', which serves this route itself: its endpoints would get each request twice"
+                            + " (expected: an upstream of its own for the copies)");
                 }
                 Located<RouteConfig> route = new Located<>(new RouteConfig(name, match, upstream, split, splitKey, mirror),
                         section.path(), section.line());
@@ -145,6 +148,9 @@ final class RouteReader {
             String upstream = section.required("upstream", "the name of the upstream that gets the copies")
                     .flatMap(name -> upstream(name, upstreams)).orElse(null);
             double sample = section.get("sample").flatMap(Value::share).orElse(1.0);
+            if (sample == 0) {
+                section.get("sample").orElseThrow().warn("0: no request is copied");
+            }
             return upstream == null ? Optional.empty() : Optional.of(new MirrorConfig(upstream, sample));
         });
     }

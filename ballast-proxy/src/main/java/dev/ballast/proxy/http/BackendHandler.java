@@ -28,7 +28,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     private final UpstreamCodec.ResponseDecoder responses;
     private ChannelHandlerContext ctx;
-    private UpstreamUser exchange;
+    private UpstreamUser owner;
     private boolean awaitingResponse;
     private long deadlineNanos;
     /** The response head arrived and its body is still coming: the upstream must not go quiet for long. */
@@ -55,11 +55,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     }
 
     void attach(UpstreamUser owner) {
-        this.exchange = owner;
+        this.owner = owner;
     }
 
     void detach() {
-        this.exchange = null;
+        this.owner = null;
         this.awaitingResponse = false;
         this.receivingBody = false;
     }
@@ -116,8 +116,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
             return; // superseded by an earlier check, which re-armed or finished
         }
         checkScheduled = false;
-        UpstreamUser owner = exchange;
-        if (owner == null) {
+        UpstreamUser current = owner;
+        if (current == null) {
             return;
         }
         if (awaitingResponse) {
@@ -127,9 +127,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
                 return;
             }
             awaitingResponse = false;
-            owner.responseTimedOut();
+            current.responseTimedOut();
         } else if (receivingBody) {
-            if (reads != readsAtLastCheck || !owner.readingResponse()) {
+            if (reads != readsAtLastCheck || !current.readingResponse()) {
                 // Bytes came, or the proxy held back for a slow client: the upstream is not idling.
                 readsAtLastCheck = reads;
                 lastProgressNanos = now;
@@ -140,56 +140,56 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
                 return;
             }
             receivingBody = false;
-            owner.responseStalled();
+            current.responseStalled();
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        UpstreamUser owner = exchange;
-        if (owner == null) {
+        UpstreamUser current = owner;
+        if (current == null) {
             ReferenceCountUtil.release(msg);
             log.debug("{}: data from upstream on an idle connection; closing it", ctx.channel());
             ctx.close();
             return;
         }
         reads++;
-        owner.responseMessage(msg);
+        current.responseMessage(msg);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        UpstreamUser owner = exchange;
-        if (owner != null) {
-            owner.backendReadComplete();
+        UpstreamUser current = owner;
+        if (current != null) {
+            current.backendReadComplete();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        UpstreamUser owner = exchange;
-        if (owner != null && ctx.channel().isWritable()) {
-            owner.backendWritable();
+        UpstreamUser current = owner;
+        if (current != null && ctx.channel().isWritable()) {
+            current.backendWritable();
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        UpstreamUser owner = exchange;
-        if (owner != null) {
+        UpstreamUser current = owner;
+        if (current != null) {
             detach();
-            owner.backendClosed(null);
+            current.backendClosed(null);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        UpstreamUser owner = exchange;
+        UpstreamUser current = owner;
         log.debug("{}: upstream connection failed: {}", ctx.channel(), cause.toString());
         detach();
         ctx.close();
-        if (owner != null) {
-            owner.backendClosed(cause);
+        if (current != null) {
+            current.backendClosed(cause);
         }
     }
 }

@@ -225,17 +225,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 chunked, mayHaveBody, record);
         exchange = started;
         Mirror copyTo = rule.mirror();
+        MirrorExchange copy = null;
         if (copyTo != null && !started.upgrading() && copyTo.sampled()) {
-            // Copied now: the head is rewritten for upstreams, but not yet given the route's host_header.
-            MirrorExchange copy = MirrorExchange.start(copyTo.upstream(), ctx.channel().eventLoop(), request,
-                    mayHaveBody, path, clientIp);
-            mirror = copy.requestComplete() ? null : copy;
+            // Copied now, rewritten for upstreams but without the route's host_header; sent after the
+            // request it copies, which so gets first any endpoint or breaker slot the two compete for.
+            copy = MirrorExchange.of(copyTo.upstream(), ctx.channel().eventLoop(), request, mayHaveBody, path,
+                    clientIp);
+            mirror = mayHaveBody ? copy : null;
         }
         skipEmptyEnd = !mayHaveBody;
         if (mayHaveBody) {
             timeouts.awaitingBody();
         }
         started.start();
+        if (copy != null) {
+            copy.start();
+        }
     }
 
     private void requestContent(HttpContent part) {
@@ -273,13 +278,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         MirrorExchange copy = mirror;
+        HttpContent copied = null;
         if (copy != null) {
-            if (part instanceof LastHttpContent) {
+            if (part instanceof LastHttpContent || copy.ended()) {
                 mirror = null;
             }
-            copy.requestContent(part.retainedDuplicate());
+            if (!copy.ended()) {
+                copied = part.retainedDuplicate(); // taken first: the request's own write may consume the part
+            }
         }
         current.requestContent(part);
+        if (copied != null) {
+            copy.requestContent(copied);
+        }
     }
 
     /**
@@ -347,6 +358,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        dropMirror(); // answered before the whole body came: the rest is never read
         completeRequest();
         if (!keepAlive) {
             closing = true; // the last write closes the connection
@@ -391,6 +403,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        dropMirror(); // refused: the rest of the body is discarded or never read
         respondLocally(error, failed.method(), failed.uri(), detail, close, requestEnded, failed.attempts());
     }
 

@@ -38,9 +38,9 @@ import java.util.ArrayDeque;
  * <p>The copy has the head the route's own upstream gets (the same {@code X-Forwarded-*} headers),
  * the mirror upstream's {@code host_header}, and {@code x-ballast-mirror: 1}, so the mirror can tell
  * copies apart (and, say, skip side effects). Its body is the client's body as it streams in, each
- * part a second reference to the same bytes. While the copy's connection is not ready at most {@link
- * #MAX_PENDING_BYTES} wait for it; once it is, a part that finds the connection's write buffer full
- * drops the copy. Either way the request it copies goes on unaffected.
+ * part a second reference to the same bytes. Its connection never slows the client: a copy that
+ * falls more than {@link #MAX_LAG_BYTES} behind (waiting for its connection, or unread by the mirror)
+ * is dropped, and the request it copies goes on unaffected.
  *
  * <p>The copy goes through the mirror upstream's balancer, circuit breaker, pool and timeouts, and
  * its outcome feeds that upstream's outlier detection, but it is never retried. How it ended is
@@ -51,8 +51,11 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     private static final Logger log = LoggerFactory.getLogger(MirrorExchange.class);
     static final AsciiString MIRROR_HEADER = AsciiString.cached("x-ballast-mirror");
     private static final AsciiString ONE = AsciiString.cached("1");
-    /** Body bytes a copy may hold while its connection is not ready; more drops the copy. */
-    static final int MAX_PENDING_BYTES = 64 * 1024;
+    /**
+     * How far a copy's body may lag behind the request it copies, in bytes held for it (waiting for its
+     * connection, or written and not yet taken by the mirror); further drops the copy.
+     */
+    static final int MAX_LAG_BYTES = 1024 * 1024;
 
     private final Upstream upstream;
     private final ConnectionPool pool;
@@ -70,7 +73,10 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     /** The client's whole body has come in (or there is none). */
     private boolean requestComplete;
     private boolean requestSent;
-    private long sentNanos;
+    private long tryStartNanos;
+    /** From the pick to the response head, as {@link Exchange} measures it; negative until the head came. */
+    private long latencyNanos = -1;
+    private long latencyEndNanos;
     private boolean skippingInformational;
     private int status;
     private boolean keepAlive;
@@ -92,20 +98,21 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     }
 
     /**
-     * Starts a copy of {@code request} to {@code upstream}. Call with the head as it goes to the
-     * route's own upstream, before that one's {@code host_header} is applied.
+     * A copy of {@code request} for {@code upstream}, made from the head as it goes to the route's own
+     * upstream, before that one's {@code host_header} is applied; {@link #start} sends it.
      *
      * @param hasBody the request has a body, which the caller then hands over part by part
-     * @return the copy, to hand the body to; it may already have ended (then it drops what it gets)
      */
-    static MirrorExchange start(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
-                                String clientIp) {
-        MirrorExchange copy = new MirrorExchange(upstream, loop, request, hasBody, path, clientIp);
-        copy.start();
-        return copy;
+    static MirrorExchange of(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
+                             String clientIp) {
+        return new MirrorExchange(upstream, loop, request, hasBody, path, clientIp);
     }
 
-    private void start() {
+    /** Picks an endpoint and sends the copy; nothing when it was already dropped. */
+    void start() {
+        if (done) {
+            return;
+        }
         if (!upstream.breaker().tryAcquireRequest().admitted()) {
             end(MirrorOutcome.DROPPED, false);
             return;
@@ -114,6 +121,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         switch (upstream.pick(this)) {
             case PickResult.Picked picked -> {
                 endpoint = picked.endpoint();
+                tryStartNanos = System.nanoTime();
                 RequestRewrite.settleHost(head, upstream.config(), endpoint);
                 pool.acquire(endpoint, this);
             }
@@ -155,6 +163,9 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
                     Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE), channel.voidPromise());
         }
         channel.flush();
+        if (done) {
+            return; // the flush failed and ended the copy
+        }
         if (requestComplete) {
             requestSent();
         }
@@ -198,7 +209,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         }
         if (connection == null) {
             int bytes = part.content().readableBytes();
-            if (pendingBytes + bytes > MAX_PENDING_BYTES) {
+            if (pendingBytes + bytes > MAX_LAG_BYTES) {
                 part.release();
                 end(MirrorOutcome.DROPPED, false);
                 return;
@@ -211,7 +222,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
             return;
         }
         Channel channel = connection.channel();
-        if (!channel.isWritable()) {
+        if (channel.bytesBeforeWritable() > MAX_LAG_BYTES) {
             part.release(); // the mirror reads slower than the client sends: the client is not held back
             end(MirrorOutcome.DROPPED, false);
             return;
@@ -219,7 +230,9 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         channel.write(part, channel.voidPromise());
         if (last) {
             channel.flush();
-            requestSent();
+            if (!done) {
+                requestSent();
+            }
         }
     }
 
@@ -237,13 +250,13 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         }
     }
 
-    boolean requestComplete() {
-        return requestComplete;
+    /** True once the copy has ended (answered, failed or dropped): it takes no more parts. */
+    boolean ended() {
+        return done;
     }
 
     private void requestSent() {
         requestSent = true;
-        sentNanos = System.nanoTime();
         backend.awaitResponse(upstream.responseTimeoutNanos());
     }
 
@@ -267,11 +280,13 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
                 skippingInformational = !whole;
             } else {
                 status = code;
+                latencyEndNanos = System.nanoTime();
+                latencyNanos = latencyEndNanos - tryStartNanos;
                 backend.responseArrived();
                 if (whole) {
                     finish();
                 } else {
-                    backend.awaitBody(upstream.idleTimeoutNanos(), System.nanoTime());
+                    backend.awaitBody(upstream.idleTimeoutNanos(), latencyEndNanos);
                 }
             }
         } else if (msg instanceof HttpContent part) {
@@ -297,6 +312,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         }
     }
 
+    /** Nothing waits for it: a copy never paces the client, it is dropped when it falls behind. */
     @Override
     public void backendWritable() {
     }
@@ -307,11 +323,8 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     }
 
     private void finish() {
-        long now = System.nanoTime();
         boolean reusable = keepAlive && requestSent && !backend.sentBeyondTheResponse();
         upstream.outliers().record(endpoint, Outcome.ofStatus(status));
-        endpoint.release(now - sentNanos, now);
-        endpoint = null;
         end(MirrorOutcome.ofStatus(status), reusable);
     }
 
@@ -358,7 +371,11 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
             backend = null;
         }
         if (endpoint != null) {
-            endpoint.release();
+            if (latencyNanos >= 0) {
+                endpoint.release(latencyNanos, latencyEndNanos);
+            } else {
+                endpoint.release();
+            }
             endpoint = null;
         }
         if (pending != null) {

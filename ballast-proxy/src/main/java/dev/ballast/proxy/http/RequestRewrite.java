@@ -36,6 +36,8 @@ final class RequestRewrite {
         HopByHop.strip(headers);
         // We answer Expect: 100-continue ourselves, so the upstream must not wait for the body.
         headers.remove(HttpHeaderNames.EXPECT);
+        // Only our mirrored copies say they are one: a client must not pass a real request off as a copy.
+        headers.remove(MirrorExchange.MIRROR_HEADER);
         if (chunked) {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }

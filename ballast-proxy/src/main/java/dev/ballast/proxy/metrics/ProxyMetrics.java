@@ -151,10 +151,9 @@ public final class ProxyMetrics implements RequestObserver {
                         + " failed, timeout, dropped); restarts from 0 when a reload rebuilds the upstream.")
                 .labelNames("upstream", "outcome")
                 .callback(callback -> upstreams.get().forEach(u -> {
-                    for (MirrorOutcome outcome : MirrorOutcome.values()) {
-                        long count = u.mirroredCount(outcome);
-                        if (count > 0) {
-                            callback.call(count, u.name(), outcome.label());
+                    if (u.isMirrorTarget()) {
+                        for (MirrorOutcome outcome : MirrorOutcome.values()) {
+                            callback.call(u.mirroredCount(outcome), u.name(), outcome.label());
                         }
                     }
                 }))

@@ -11,12 +11,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * One compiled entry of {@code routes}: its conditions, where matching requests go (one upstream, or
  * a weighted split between several) and its mirror. Immutable.
  *
- * <p>A split gives each side a range of tickets as wide as its weight, in file order, and a request
- * draws a ticket: at random, or from the hash of its {@code split_key}, so that a key keeps its side
- * while the weights stay. Raising the weight of the last side (a canary listed last) only moves keys
- * onto it, never between the others.
+ * <p>Without a key, a request draws a ticket at random from ranges as wide as the sides' weights.
+ * With a {@code split_key}, the key decides, so that it keeps its side while the weights stay: going
+ * from the last side to the second, the key stays on side {@code i} with probability {@code w_i / (w_0
+ * + ... + w_i)}, decided by a hash of the key of that side's own, and falls through to the sides
+ * before it otherwise; side 0 takes what reaches it. Each side so gets its weight's share of keys, and
+ * a change to the weight of side {@code i} only moves keys between side {@code i} and the sides before
+ * it: raising the last side's weight (a canary listed last) only moves keys onto it. The sides' hashes
+ * are remixed from the key's hash, so they are independent of each other and of {@code ring-hash} and
+ * {@code maglev} on the same key.
  */
 public final class RouteRule {
+
+    /** SplitMix64's increment: the sides' hashes start this far apart. */
+    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private final String name;
     private final RequestMatcher matcher;
@@ -24,10 +32,12 @@ public final class RouteRule {
     /** {@code upTo[i]}: the tickets below it that are not below {@code upTo[i - 1]} go to {@code targets[i]}. */
     private final int[] upTo;
     private final int tickets;
+    private final boolean split;
     private final HashKey splitKey;
     private final Mirror mirror;
 
-    RouteRule(String name, RequestMatcher matcher, Route[] targets, int[] weights, HashKey splitKey, Mirror mirror) {
+    RouteRule(String name, RequestMatcher matcher, Route[] targets, int[] weights, boolean split, HashKey splitKey,
+              Mirror mirror) {
         this.name = name;
         this.matcher = matcher;
         this.targets = targets;
@@ -41,6 +51,7 @@ public final class RouteRule {
             throw new IllegalArgumentException("route " + name + ": every weight is 0");
         }
         this.tickets = total;
+        this.split = split;
         this.splitKey = splitKey;
         this.mirror = mirror;
     }
@@ -56,6 +67,11 @@ public final class RouteRule {
     /** True when requests are split between upstreams; {@link #choose} then needs the split key's value. */
     public boolean splits() {
         return targets.length > 1;
+    }
+
+    /** True when the route was configured with {@code split} (maybe of one side) rather than {@code upstream}. */
+    public boolean hasSplit() {
+        return split;
     }
 
     /** Where requests go, each upstream once, in file order. */
@@ -88,13 +104,29 @@ public final class RouteRule {
         if (targets.length == 1) {
             return targets[0];
         }
-        int ticket = key == null ? ThreadLocalRandom.current().nextInt(tickets)
-                : (int) (((HashKeys.hash(key) >>> 32) * tickets) >>> 32);
-        for (int i = 0; ; i++) {
-            if (ticket < upTo[i]) {
+        if (key == null) {
+            int ticket = ThreadLocalRandom.current().nextInt(tickets);
+            for (int i = 0; ; i++) {
+                if (ticket < upTo[i]) {
+                    return targets[i];
+                }
+            }
+        }
+        long hash = HashKeys.hash(key);
+        for (int i = targets.length - 1; i > 0; i--) {
+            long ticket = ((mix(hash + (i + 1) * GOLDEN_GAMMA) >>> 32) * upTo[i]) >>> 32; // 0 .. upTo[i] - 1
+            if (ticket < weight(i)) {
                 return targets[i];
             }
         }
+        return targets[0];
+    }
+
+    /** SplitMix64's finalizer: a different, well-spread hash for each side from one hash of the key. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     @Override

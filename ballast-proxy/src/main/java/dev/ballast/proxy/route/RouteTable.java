@@ -48,7 +48,11 @@ public final class RouteTable {
                 weights[side] = sides.get(side).weight();
             }
             MirrorConfig mirror = config.mirror();
-            rules[i] = new RouteRule(name, Matchers.compile(config.match()), targets, weights, config.splitKey(),
+            if (mirror != null) {
+                upstream(upstreams, mirror.upstream(), "routes[" + i + "].mirror.upstream").receivesMirroredCopies();
+            }
+            rules[i] = new RouteRule(name, Matchers.compile(config.match()), targets, weights,
+                    !config.split().isEmpty(), config.splitKey(),
                     mirror == null ? null : new Mirror(upstream(upstreams, mirror.upstream(),
                             "routes[" + i + "].mirror.upstream"), mirror.sample()));
         }

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** How a mirrored copy of a request ended, as {@code ballast_mirror_requests_total} labels it. */
 public enum MirrorOutcome {
-    /** Answered with a 1xx–2xx status (a 1xx only when it is the final answer, a 101). */
+    /** Answered with a 2xx status (1xx answers are interim: the final one counts). */
     SUCCESS_2XX("2xx"),
     REDIRECT_3XX("3xx"),
     CLIENT_ERROR_4XX("4xx"),

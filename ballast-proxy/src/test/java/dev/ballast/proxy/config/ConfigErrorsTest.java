@@ -410,6 +410,9 @@ class ConfigErrorsTest {
                   - name: mirrored
                     upstream: v1
                     mirror: { upstream: shadow, sample: 150% }
+                  - name: doubled
+                    split: [{ upstream: v1, weight: 0 }, { upstream: v2, weight: 1 }]
+                    mirror: { upstream: v2 }
                 """)).containsExactly(
                 "routes[0].upstream: a route has 'upstream' or 'split', not both (expected: one upstream, or a split)"
                         + " (line 7)",
@@ -424,7 +427,9 @@ class ConfigErrorsTest {
                         + " (line 19)",
                 "routes[6].mirror.upstream: no upstream named 'shadow' (defined: v1, v2) (line 23)",
                 "routes[6].mirror.sample: 150% out of range (expected: a share of requests from 0 to 1, like 0.1,"
-                        + " or a percentage like 10%) (line 23)");
+                        + " or a percentage like 10%) (line 23)",
+                "routes[7].mirror: copies would go to 'v2', which serves this route itself: its endpoints would get"
+                        + " each request twice (expected: an upstream of its own for the copies) (line 26)");
     }
 
     @Test

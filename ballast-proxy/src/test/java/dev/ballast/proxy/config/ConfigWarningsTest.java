@@ -140,7 +140,7 @@ class ConfigWarningsTest {
     }
 
     @Test
-    void countsSplitAndMirrorUpstreamsAsUsedAndWarnsOfAnIgnoredSplitKeyAndAMirrorBackToTheRoutesOwnUpstream() {
+    void countsSplitAndMirrorUpstreamsAsUsedAndWarnsOfAnIgnoredSplitKeyAndAMirrorThatCopiesNothing() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
                 upstreams:
@@ -155,14 +155,17 @@ class ConfigWarningsTest {
                   - match: { path_prefix: /b/ }
                     upstream: v1
                     split_key: header:X-User
-                    mirror: { upstream: v1 }
+                    mirror: { upstream: shadow, sample: 0 }
+                  - match: { path_prefix: /c/ }
+                    split: [{ upstream: v2, weight: 3 }]
+                    split_key: header:X-User
                 """);
 
         assertThat(result.ok()).isTrue();
         assertThat(warnings(result)).containsExactly(
                 "routes[1].split_key: ignored: the route sends to one upstream (no 'split') (line 13)",
-                "routes[1].mirror: copies go to 'v1', which also serves this route: its endpoints get those"
-                        + " requests twice (line 14)");
+                "routes[1].mirror.sample: 0: no request is copied (line 14)",
+                "routes[2].split_key: ignored: the route sends to one upstream (a split of one side) (line 17)");
         RouteConfig first = result.config().routes().getFirst();
         assertThat(first.split()).containsExactly(new RouteConfig.Split("v1", 95), new RouteConfig.Split("v2", 5));
         assertThat(first.splitKey()).isEqualTo(HashKey.parse("cookie:session"));

@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -96,9 +97,12 @@ class ProxyMirrorTest {
     void copiesEveryRequestWithItsBodyWhileTheClientGetsOnlyTheRoutesOwnAnswer() throws Exception {
         shadow = TestBackend.start("shadow",
                 (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "shadow"));
-        byte[] upload = body(300 * 1024);
+        // Past a connection's write buffer: the copy must not be dropped for lagging behind it a moment.
+        byte[] upload = body(4 * 1024 * 1024);
         try (RawHttp client = start(shadow.port(), "", "")) {
-            client.send("GET /orders?id=7 HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+            assertThat(admin.metrics().find("ballast_mirror_requests_total", "upstream", "shadow")).as("from 0 on")
+                    .hasSize(7).allSatisfy(sample -> assertThat(sample.value()).isZero());
+            client.send("GET /orders?id=7 HTTP/1.1\r\nHost: shop.test\r\nx-ballast-mirror: 1\r\n\r\n");
             assertThat(client.read().text()).isEqualTo("0 " + sha256(new byte[0]));
 
             client.send("POST /orders HTTP/1.1\r\nHost: shop.test\r\nContent-Length: " + upload.length + "\r\n\r\n");
@@ -123,9 +127,24 @@ class ProxyMirrorTest {
             assertThat(copy.headers().get("host")).isEqualTo("shop.test");
             assertThat(copy.headers().get("x-forwarded-for")).isEqualTo("127.0.0.1");
         });
-        assertThat(main.requests()).allSatisfy(request -> assertThat(request.headers().get("x-ballast-mirror")).isNull());
+        assertThat(main.requests()).as("a client cannot pass a request off as a copy")
+                .allSatisfy(request -> assertThat(request.headers().get("x-ballast-mirror")).isNull());
+        assertThat(copies.getFirst().headers().getAll("x-ballast-mirror")).containsExactly("1");
         await().untilAsserted(() -> assertThat(mirrored("5xx")).isEqualTo(3));
-        assertThat(shadow.connections()).as("copies reuse pooled connections").isEqualTo(1);
+    }
+
+    @Test
+    void copiesReusePooledConnections() throws Exception {
+        shadow = TestBackend.named("shadow");
+        try (RawHttp client = start(shadow.port(), "", "")) {
+            for (int i = 1; i <= 10; i++) {
+                client.send("GET /orders/" + i + " HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+                assertThat(client.read().status()).isEqualTo(200);
+                int copies = i;
+                await().untilAsserted(() -> assertThat(mirrored("2xx")).isEqualTo(copies)); // its connection is back
+            }
+        }
+        assertThat(shadow.connections()).isEqualTo(1);
     }
 
     @Test
@@ -173,6 +192,77 @@ class ProxyMirrorTest {
 
         await().untilAsserted(() -> assertThat(mirrored("2xx")).isEqualTo(shadow.requests().size()));
         assertThat(shadow.requests().size() / 800.0).isCloseTo(0.25, within(0.06));
+    }
+
+    @Test
+    void aMirrorThatReadsOnlyAfterTheRequestIsAnsweredStillGetsTheWholeCopy() throws Exception {
+        byte[] upload = body(900 * 1024);
+        CompletableFuture<Void> readNow = new CompletableFuture<>();
+        CompletableFuture<String> copied = new CompletableFuture<>();
+        ServerSocket late = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeLast.add(late);
+        Thread.ofVirtual().start(() -> {
+            try (Socket accepted = late.accept()) {
+                readNow.get(); // reads nothing until the route's upstream has the whole body
+                var in = accepted.getInputStream();
+                String head = "";
+                while (!head.endsWith("\r\n\r\n")) {
+                    head += (char) in.read();
+                }
+                int length = Integer.parseInt(head.toLowerCase().split("content-length: ")[1].split("\r\n")[0]);
+                copied.complete(sha256(in.readNBytes(length)));
+                accepted.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                accepted.getInputStream().read(); // until the proxy closes
+            } catch (Exception e) {
+                copied.completeExceptionally(e);
+            }
+        });
+        try (RawHttp client = start(late.getLocalPort(), "", "")) {
+            client.send("POST /orders HTTP/1.1\r\nHost: shop.test\r\nContent-Length: " + upload.length + "\r\n\r\n");
+            client.send(upload);
+            assertThat(client.read().text()).isEqualTo(upload.length + " " + sha256(upload));
+            readNow.complete(null);
+            assertThat(copied.get(10, TimeUnit.SECONDS)).isEqualTo(sha256(upload));
+            await().untilAsserted(() -> assertThat(mirrored("2xx")).isEqualTo(1));
+            assertThat(mirrored("dropped")).isZero();
+        }
+    }
+
+    @Test
+    void aMirrorThatResetsItsConnectionMidUploadLeavesTheUploadWhole() throws Exception {
+        ServerSocket resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeLast.add(resetting);
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Socket accepted = resetting.accept();
+                    accepted.getInputStream().readNBytes(64 * 1024); // the head and some of the body
+                    accepted.setSoLinger(true, 0);
+                    accepted.close(); // a reset, no answer
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        byte[] chunk = body(256 * 1024);
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        int chunks = 32;
+        try (RawHttp client = start(resetting.getLocalPort(), "", "")) {
+            client.timeout(30_000);
+            for (int round = 0; round < 3; round++) {
+                client.send("POST /upload HTTP/1.1\r\nHost: shop.test\r\nTransfer-Encoding: chunked\r\n\r\n");
+                for (int i = 0; i < chunks; i++) {
+                    client.send((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    client.send(chunk);
+                    client.send("\r\n");
+                    digest.update(chunk);
+                }
+                client.send("0\r\n\r\n");
+                assertThat(client.read().text()).as("upload %d", round)
+                        .isEqualTo((long) chunk.length * chunks + " " + HexFormat.of().formatHex(digest.digest()));
+            }
+        }
+        await().untilAsserted(() -> assertThat(mirrored("failed") + mirrored("dropped")).isEqualTo(3));
     }
 
     @Test

@@ -43,6 +43,8 @@ class RouteTableTest {
                 "a", Upstream.create(TestConfigs.upstream("a", Policies.ROUND_ROBIN, List.of()), group,
                         NioSocketChannel.class, ProxyPipeline.upstreamInitializer(), Scheduler.of(group)),
                 "b", Upstream.create(TestConfigs.upstream("b", Policies.ROUND_ROBIN, List.of()), group,
+                        NioSocketChannel.class, ProxyPipeline.upstreamInitializer(), Scheduler.of(group)),
+                "c", Upstream.create(TestConfigs.upstream("c", Policies.ROUND_ROBIN, List.of()), group,
                         NioSocketChannel.class, ProxyPipeline.upstreamInitializer(), Scheduler.of(group)));
     }
 
@@ -204,6 +206,32 @@ class RouteTableTest {
         }
         assertThat(onB / 10_000.0).isCloseTo(0.05, within(0.01));
         assertThat(onBLater / 10_000.0).isCloseTo(0.20, within(0.015));
+    }
+
+    private static RouteRule threeSides(int a, int b, int c) {
+        return RouteTable.compile(List.of(new RouteConfig("three", TestConfigs.matchAll(), null,
+                List.of(new RouteConfig.Split("a", a), new RouteConfig.Split("b", b), new RouteConfig.Split("c", c)),
+                HashKey.parse("header:X-User"), null)), upstreams).rules().getFirst();
+    }
+
+    @Test
+    void withThreeSidesAKeyedSplitKeepsTheSharesAndRaisingTheLastSideOnlyMovesKeysOntoIt() {
+        RouteRule before = threeSides(50, 40, 10);
+        RouteRule after = threeSides(50, 40, 20);
+
+        Map<String, Integer> shares = new HashMap<>();
+        for (int i = 0; i < 20_000; i++) {
+            String user = "user-" + i;
+            String side = before.choose(user).upstream().name();
+            shares.merge(side, 1, Integer::sum);
+            String later = after.choose(user).upstream().name();
+            if (!later.equals(side)) {
+                assertThat(later).as(user + " moved from " + side).isEqualTo("c");
+            }
+        }
+        assertThat(shares.get("a") / 20_000.0).isCloseTo(0.50, within(0.015));
+        assertThat(shares.get("b") / 20_000.0).isCloseTo(0.40, within(0.015));
+        assertThat(shares.get("c") / 20_000.0).isCloseTo(0.10, within(0.01));
     }
 
     @Test
