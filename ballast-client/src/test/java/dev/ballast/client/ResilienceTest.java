@@ -16,6 +16,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -229,6 +230,26 @@ class ResilienceTest {
         // Without a budget: 30 calls x 3 tries = 90. With 3 retries in flight at most, well under half of that.
         assertThat(tries).isBetween(31, 45);
         assertThat(calls).allSatisfy(call -> assertThat(call.join().status()).isEqualTo(503));
+    }
+
+    @Test
+    void aFailureTheBudgetKeptFromBeingRetriedSaysSo() {
+        for (Backend backend : List.of(a, b, c)) {
+            backend.delay(Duration.ofSeconds(2)); // every try times out, and the 20 first ones overlap
+        }
+        client(orders(a, b, c).retries(retries(2).perTryTimeout(Duration.ofMillis(300)).build())
+                .retryBudgetPercent(0)); // only the 3 always allowed
+
+        List<CompletableFuture<ClientResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(client.sendAsync(request("orders").timeout(Duration.ofSeconds(10))));
+        }
+        List<Throwable> failures = calls.stream().map(call -> call.handle((response, failure) -> failure).join())
+                .map(failure -> failure instanceof CompletionException wrapped ? wrapped.getCause() : failure).toList();
+
+        assertThat(failures).allSatisfy(failure -> assertThat(failure).isInstanceOf(CallException.class));
+        assertThat(failures).filteredOn(failure -> failure.getMessage().endsWith(
+                "; not retried: retry budget (0% of calls in flight) exhausted")).hasSizeGreaterThan(10);
     }
 
     @Test

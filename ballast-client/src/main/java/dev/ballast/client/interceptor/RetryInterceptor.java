@@ -64,7 +64,8 @@ final class RetryInterceptor implements Interceptor {
                 if (!decision.retry()) {
                     return respond(response, failure);
                 }
-                if (!mayRetry(chain.context(), tries)) {
+                Verdict verdict = mayRetry(chain.context(), tries);
+                if (verdict != Verdict.RETRY) {
                     if (chain.context().isCancelled() || Thread.currentThread().isInterrupted()) {
                         // Cancelled while it would have tried again: that, not the last try, ends the call.
                         String last = failure != null ? failure.getMessage() : "status " + response.status();
@@ -79,6 +80,12 @@ final class RetryInterceptor implements Interceptor {
                                 failure.endpoint(), failure.trace(), failure.service() + ": deadline passed after "
                                 + tries + " attempts; last: " + failure.getMessage(), failure);
                     }
+                    if (failure != null && verdict == Verdict.BUDGET_EXHAUSTED) {
+                        // Retryable and in time, but refused: say so, or the budget's refusals look like bad luck.
+                        throw new CallException(failure.kind(), failure.service(), failure.endpoint(), failure.trace(),
+                                failure.getMessage() + "; not retried: retry budget (" + percent(budget.budgetPercent())
+                                        + "% of calls in flight) exhausted", failure);
+                    }
                     return respond(response, failure);
                 }
                 attempt = chain.newAttempt();
@@ -88,17 +95,28 @@ final class RetryInterceptor implements Interceptor {
         }
     }
 
-    /** Takes a budget token and waits the backoff; false (and no token held) if the retry must not happen. */
-    private boolean mayRetry(CallContext context, int tries) {
+    /** 20 rather than 20.0, 2.5 as it is. */
+    private static String percent(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    /** Whether a retry goes ahead, and if not, whether the budget was why. */
+    private enum Verdict { RETRY, STOP, BUDGET_EXHAUSTED }
+
+    /** Takes a budget token and waits the backoff; no token is held unless the verdict is RETRY. */
+    private Verdict mayRetry(CallContext context, int tries) {
         long delay = policy.backoff().delayNanos(tries - 1, rng);
-        if (context.isCancelled() || context.remainingNanos() <= delay || !budget.tryAcquireRetry()) {
-            return false;
+        if (context.isCancelled() || context.remainingNanos() <= delay) {
+            return Verdict.STOP;
+        }
+        if (!budget.tryAcquireRetry()) {
+            return Verdict.BUDGET_EXHAUSTED;
         }
         if (delay > 0 && !sleep(context, delay)) {
             budget.releaseRetry();
-            return false;
+            return Verdict.STOP;
         }
-        return true;
+        return Verdict.RETRY;
     }
 
     /** Waits {@code nanos} unless the context is cancelled first; false if it was (or the thread was interrupted). */
