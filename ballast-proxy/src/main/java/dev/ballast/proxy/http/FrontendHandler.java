@@ -230,7 +230,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             // Copied now, rewritten for upstreams but without the route's host_header; sent after the
             // request it copies, which so gets first any endpoint or breaker slot the two compete for.
             copy = MirrorExchange.of(copyTo.upstream(), ctx.channel().eventLoop(), request, mayHaveBody, path,
-                    clientIp);
+                    clientIp, proxy.observer());
             mirror = mayHaveBody ? copy : null;
         }
         skipEmptyEnd = !mayHaveBody;

@@ -13,6 +13,7 @@ import dev.ballast.proxy.upstream.Upstream;
 import dev.ballast.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -58,6 +59,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     static final int MAX_LAG_BYTES = 1024 * 1024;
 
     private final Upstream upstream;
+    private final RequestObserver observer;
     private final ConnectionPool pool;
     private final HttpRequest head;
     private final boolean hasBody;
@@ -83,8 +85,9 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     private boolean done;
 
     private MirrorExchange(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
-                           String clientIp) {
+                           String clientIp, RequestObserver observer) {
         this.upstream = upstream;
+        this.observer = observer;
         this.pool = upstream.pool(loop);
         this.head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(),
                 request.headers().copy());
@@ -101,11 +104,12 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
      * A copy of {@code request} for {@code upstream}, made from the head as it goes to the route's own
      * upstream, before that one's {@code host_header} is applied; {@link #start} sends it.
      *
-     * @param hasBody the request has a body, which the caller then hands over part by part
+     * @param hasBody  the request has a body, which the caller then hands over part by part
+     * @param observer told how a copy that reached an endpoint ended (metrics)
      */
     static MirrorExchange of(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
-                             String clientIp) {
-        return new MirrorExchange(upstream, loop, request, hasBody, path, clientIp);
+                             String clientIp, RequestObserver observer) {
+        return new MirrorExchange(upstream, loop, request, hasBody, path, clientIp, observer);
     }
 
     /** Picks an endpoint and sends the copy; nothing when it was already dropped. */
@@ -178,7 +182,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
             log.debug("mirror {}: connect to {} failed: {}", upstream.name(), endpoint.address(),
                     Exchange.describe(cause));
             upstream.outliers().record(endpoint, Outcome.CONNECT_FAILURE);
-            end(MirrorOutcome.FAILED, false);
+            end(cause instanceof ConnectTimeoutException ? MirrorOutcome.TIMEOUT : MirrorOutcome.FAILED, false);
         }
     }
 
@@ -371,6 +375,14 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
             backend = null;
         }
         if (endpoint != null) {
+            if (outcome != MirrorOutcome.DROPPED) {
+                int answered = switch (outcome) {
+                    case FAILED -> 502;
+                    case TIMEOUT -> 504;
+                    default -> status;
+                };
+                observer.mirrored(upstream, endpoint, answered, System.nanoTime() - tryStartNanos);
+            }
             if (latencyNanos >= 0) {
                 endpoint.release(latencyNanos, latencyEndNanos);
             } else {

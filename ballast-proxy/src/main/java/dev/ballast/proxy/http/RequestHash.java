@@ -4,6 +4,7 @@ import dev.ballast.core.pick.HashKeys;
 import dev.ballast.proxy.config.HashKey;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
 
 /** Finds a request's affinity key as {@code hash_key} says and hashes it for ring-hash and maglev. */
 final class RequestHash {
@@ -11,15 +12,31 @@ final class RequestHash {
     private RequestHash() {
     }
 
-    /** The key the request carries for {@code hashKey}, or null when it carries none. */
+    /**
+     * The key the request carries for {@code hashKey}, or null when it carries none. An empty value is
+     * none (a logged-out {@code session=} cookie must not send every such client to one place); a
+     * query parameter is percent-decoded, as backends and {@code match.query} read it.
+     */
     static String key(HashKey hashKey, HttpRequest request, String path, String clientIp) {
-        return switch (hashKey.source()) {
+        String key = switch (hashKey.source()) {
             case HEADER -> request.headers().get(hashKey.name());
             case COOKIE -> cookie(request, hashKey.name());
-            case QUERY -> RequestTarget.queryParameter(request.uri(), hashKey.name());
+            case QUERY -> decoded(RequestTarget.queryParameter(request.uri(), hashKey.name()));
             case CLIENT_IP -> clientIp;
             case PATH -> path;
         };
+        return key == null || key.isEmpty() ? null : key;
+    }
+
+    private static String decoded(String value) {
+        if (value == null || (value.indexOf('%') < 0 && value.indexOf('+') < 0)) {
+            return value;
+        }
+        try {
+            return QueryStringDecoder.decodeComponent(value);
+        } catch (IllegalArgumentException malformed) { // a bad %-escape: the raw text is still a key
+            return value;
+        }
     }
 
     static long hash(String key) {

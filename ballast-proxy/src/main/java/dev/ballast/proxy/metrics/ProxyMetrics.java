@@ -241,6 +241,14 @@ public final class ProxyMetrics implements RequestObserver {
         }
     }
 
+    @Override
+    public void mirrored(Upstream upstream, EndpointState endpoint, int status, long nanos) {
+        RequestSeries ofEndpoint = endpointSeries(upstream, endpoint);
+        if (ofEndpoint != null) {
+            ofEndpoint.observe(status, nanos);
+        }
+    }
+
     /** The route's series; null when a reload removed the route while this request was in flight. */
     private RequestSeries routeSeries(Route route) {
         RequestSeries series = byRoute.get(route);

@@ -131,6 +131,8 @@ class ProxyMirrorTest {
                 .allSatisfy(request -> assertThat(request.headers().get("x-ballast-mirror")).isNull());
         assertThat(copies.getFirst().headers().getAll("x-ballast-mirror")).containsExactly("1");
         await().untilAsserted(() -> assertThat(mirrored("5xx")).isEqualTo(3));
+        assertThat(admin.metrics().value("ballast_upstream_requests_total", "upstream", "shadow", "code", "500"))
+                .as("the copies, by the mirror's endpoint, for its latency next to the route's own").isEqualTo(3);
     }
 
     @Test
@@ -178,6 +180,28 @@ class ProxyMirrorTest {
         }
         await().untilAsserted(() -> assertThat(mirrored("failed") + mirrored("dropped")).isEqualTo(4));
         assertThat(mirrored("failed")).isGreaterThan(0);
+    }
+
+    @Test
+    void aMirrorThatNeverTakesTheConnectionCountsATimeout() throws Exception {
+        ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()); // never accepts
+        closeLast.add(full);
+        for (int i = 0; i < 3; i++) { // fill its backlog: from now on its SYNs go unanswered
+            Socket filler = new Socket();
+            closeLast.add(filler);
+            try {
+                filler.connect(full.getLocalSocketAddress(), 200);
+            } catch (IOException backlogFull) {
+                break;
+            }
+        }
+        try (RawHttp client = start(full.getLocalPort(), "", "    connect_timeout: 200ms")) {
+            client.send("GET /orders HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+            assertThat(client.read().status()).isEqualTo(200);
+        }
+        await().untilAsserted(() -> assertThat(mirrored("timeout")).isEqualTo(1));
+        assertThat(admin.metrics().value("ballast_upstream_requests_total", "upstream", "shadow", "code", "504"))
+                .isEqualTo(1);
     }
 
     @Test

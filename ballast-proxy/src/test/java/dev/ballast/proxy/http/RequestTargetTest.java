@@ -52,6 +52,21 @@ class RequestTargetTest {
     }
 
     @Test
+    void aHashKeyIsPercentDecodedFromTheQueryAndAnEmptyValueIsNoKey() {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                "/p?user=a%62&name=Jo+Ann&blank=&bad=%zz");
+        request.headers().add("X-User-Id", "").add("Cookie", "session=");
+        HashKey.Source query = HashKey.Source.QUERY;
+
+        assertThat(RequestHash.key(new HashKey(query, "user"), request, "/p", "10.0.0.1")).isEqualTo("ab");
+        assertThat(RequestHash.key(new HashKey(query, "name"), request, "/p", "10.0.0.1")).isEqualTo("Jo Ann");
+        assertThat(RequestHash.key(new HashKey(query, "bad"), request, "/p", "10.0.0.1")).isEqualTo("%zz");
+        assertThat(RequestHash.key(new HashKey(query, "blank"), request, "/p", "10.0.0.1")).isNull();
+        assertThat(RequestHash.key(new HashKey(HashKey.Source.HEADER, "x-user-id"), request, "/p", "10.0.0.1")).isNull();
+        assertThat(RequestHash.key(new HashKey(HashKey.Source.COOKIE, "session"), request, "/p", "10.0.0.1")).isNull();
+    }
+
+    @Test
     void hopByHopStripsConnectionListedHeaders() {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         request.headers().add("Connection", "close, X-A").add("Connection", "x-b ,").add("X-A", "1").add("X-B", "2")
