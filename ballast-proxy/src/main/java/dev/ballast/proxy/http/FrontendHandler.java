@@ -221,16 +221,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
+        Mirror copyTo = rule.mirror();
+        boolean copied = copyTo != null && copyTo.sampled();
+        String copyKey = copied ? MirrorExchange.key(copyTo.upstream(), request, path, clientIp) : null;
         Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue,
                 chunked, mayHaveBody, record);
         exchange = started;
-        Mirror copyTo = rule.mirror();
         MirrorExchange copy = null;
-        if (copyTo != null && !started.upgrading() && copyTo.sampled()) {
+        if (copied && !started.upgrading()) {
             // Copied now, rewritten for upstreams but without the route's host_header; sent after the
             // request it copies, which so gets first any endpoint or breaker slot the two compete for.
-            copy = MirrorExchange.of(copyTo.upstream(), ctx.channel().eventLoop(), request, mayHaveBody, path,
-                    clientIp, proxy.observer());
+            copy = MirrorExchange.of(copyTo.upstream(), ctx.channel().eventLoop(), request, mayHaveBody, copyKey,
+                    proxy.observer());
             mirror = mayHaveBody ? copy : null;
         }
         skipEmptyEnd = !mayHaveBody;
@@ -239,7 +241,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         started.start();
         if (copy != null) {
-            copy.start();
+            if (exchange == started) {
+                copy.start();
+            } else {
+                copy.drop(); // refused at once (no endpoint, circuit open): no copy of a refused request
+            }
         }
     }
 

@@ -57,6 +57,8 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
      * connection, or written and not yet taken by the mirror); further drops the copy.
      */
     static final int MAX_LAG_BYTES = 1024 * 1024;
+    /** What a waiting part costs besides its bytes (as Netty counts a queued write): tiny chunks add up. */
+    private static final int PART_OVERHEAD_BYTES = 96;
 
     private final Upstream upstream;
     private final RequestObserver observer;
@@ -75,6 +77,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     /** The client's whole body has come in (or there is none). */
     private boolean requestComplete;
     private boolean requestSent;
+    private boolean sentOnFreshConnection;
     private long tryStartNanos;
     /** From the pick to the response head, as {@link Exchange} measures it; negative until the head came. */
     private long latencyNanos = -1;
@@ -84,8 +87,8 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
     private boolean keepAlive;
     private boolean done;
 
-    private MirrorExchange(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
-                           String clientIp, RequestObserver observer) {
+    private MirrorExchange(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String key,
+                           RequestObserver observer) {
         this.upstream = upstream;
         this.observer = observer;
         this.pool = upstream.pool(loop);
@@ -94,8 +97,6 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         head.headers().set(MIRROR_HEADER, ONE);
         this.hasBody = hasBody;
         this.requestComplete = !hasBody;
-        HashKey hashKey = upstream.config().hashKey();
-        String key = hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
         this.hasHash = key != null;
         this.hash = key == null ? 0 : RequestHash.hash(key);
     }
@@ -105,11 +106,24 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
      * upstream, before that one's {@code host_header} is applied; {@link #start} sends it.
      *
      * @param hasBody  the request has a body, which the caller then hands over part by part
+     * @param key      the request's key for the mirror upstream's {@code hash_key}, read from the head as
+     *                 the client sent it ({@link #key}); null for none
      * @param observer told how a copy that reached an endpoint ended (metrics)
      */
-    static MirrorExchange of(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String path,
-                             String clientIp, RequestObserver observer) {
-        return new MirrorExchange(upstream, loop, request, hasBody, path, clientIp, observer);
+    static MirrorExchange of(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String key,
+                             RequestObserver observer) {
+        return new MirrorExchange(upstream, loop, request, hasBody, key, observer);
+    }
+
+    /** The request's key for {@code upstream}'s {@code hash_key}: read before the head is rewritten, as a request's own. */
+    static String key(Upstream upstream, HttpRequest request, String path, String clientIp) {
+        HashKey hashKey = upstream.config().hashKey();
+        return hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
+    }
+
+    /** Drops a copy not sent yet: the request it copies was refused before it took an endpoint. */
+    void drop() {
+        end(MirrorOutcome.DROPPED, false);
     }
 
     /** Picks an endpoint and sends the copy; nothing when it was already dropped. */
@@ -212,7 +226,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
             requestComplete = true;
         }
         if (connection == null) {
-            int bytes = part.content().readableBytes();
+            int bytes = part.content().readableBytes() + PART_OVERHEAD_BYTES;
             if (pendingBytes + bytes > MAX_LAG_BYTES) {
                 part.release();
                 end(MirrorOutcome.DROPPED, false);
@@ -334,9 +348,27 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
 
     @Override
     public void backendClosed(Throwable cause) {
-        if (!done) {
-            failed(cause == null ? "connection closed" : Exchange.describe(cause));
+        if (done) {
+            return;
         }
+        if (latencyNanos < 0 && connection.isReused()) {
+            // The mirror closed a pooled connection as we reused it (the keep-alive race): not the
+            // endpoint's fault. A bodiless copy goes again on a fresh connection, once; a copy whose
+            // body went partly out cannot be sent again.
+            backend.detach();
+            pool.release(connection, false);
+            connection = null;
+            backend = null;
+            if (!hasBody && !sentOnFreshConnection) {
+                sentOnFreshConnection = true;
+                requestSent = false;
+                pool.connect(endpoint, this);
+            } else {
+                end(MirrorOutcome.DROPPED, false);
+            }
+            return;
+        }
+        failed(cause == null ? "connection closed" : Exchange.describe(cause));
     }
 
     @Override

@@ -16,8 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * from the last side to the second, the key stays on side {@code i} with probability {@code w_i / (w_0
  * + ... + w_i)}, decided by a hash of the key of that side's own, and falls through to the sides
  * before it otherwise; side 0 takes what reaches it. Each side so gets its weight's share of keys, and
- * a change to the weight of side {@code i} only moves keys between side {@code i} and the sides before
- * it: raising the last side's weight (a canary listed last) only moves keys onto it. The sides' hashes
+ * raising the last side's weight (a canary listed last) only moves keys onto it, since no other side's
+ * decision changes. (A change to an earlier side's weight changes the decisions of every side after it
+ * too, so it may move keys from those sides to earlier ones.) The sides' hashes
  * are remixed from the key's hash, so they are independent of each other and of {@code ring-hash} and
  * {@code maglev} on the same key.
  */

@@ -205,6 +205,83 @@ class ProxyMirrorTest {
     }
 
     @Test
+    void aRequestRefusedAtOnceIsNotCopied() throws Exception {
+        shadow = TestBackend.named("shadow");
+        Path file = dir.resolve("ballast.yaml");
+        proxy = ProxyServer.start(ConfigFiles.write(file, ConfigFiles.withLocalListeners("""
+                upstreams:
+                  empty: { endpoints: [] }
+                  shadow: { endpoints: [127.0.0.1:%d] }
+                routes:
+                  - upstream: empty
+                    mirror: { upstream: shadow }
+                """.formatted(shadow.port()))), file, false);
+        admin = AdminClient.of(proxy.adminAddress());
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /orders HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+            assertThat(client.read().status()).isEqualTo(503);
+        }
+        await().untilAsserted(() -> assertThat(mirrored("dropped")).isEqualTo(1));
+        assertThat(shadow.requests()).isEmpty();
+    }
+
+    @Test
+    void aPooledConnectionTheMirrorClosedAsItWasReusedIsNotItsFaultAndABodilessCopyGoesAgain() throws Exception {
+        // Answers the first request on each connection and closes at the second, unanswered: to the
+        // proxy, the keep-alive race of a server closing an idle connection as it is reused.
+        ServerSocket oncePerConnection = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeLast.add(oncePerConnection);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Socket accepted = oncePerConnection.accept();
+                    closeLast.add(accepted);
+                    Thread.ofVirtual().start(() -> {
+                        try (accepted) {
+                            var in = accepted.getInputStream();
+                            for (int request = 1; ; request++) {
+                                StringBuilder head = new StringBuilder();
+                                while (head.indexOf("\r\n\r\n") < 0) {
+                                    int b = in.read();
+                                    if (b < 0) {
+                                        return;
+                                    }
+                                    head.append((char) b);
+                                }
+                                seen.add(head.substring(0, head.indexOf("\r\n")));
+                                if (request > 1) {
+                                    return; // closed, unanswered
+                                }
+                                accepted.getOutputStream().write(
+                                        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                            }
+                        } catch (IOException e) {
+                            // the proxy closed it
+                        }
+                    });
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        try (RawHttp client = start(oncePerConnection.getLocalPort(), "", "")) {
+            for (int i = 1; i <= 3; i++) {
+                client.send("GET /orders/" + i + " HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+                assertThat(client.read().status()).isEqualTo(200);
+                int copies = i;
+                await().untilAsserted(() -> assertThat(mirrored("2xx")).isEqualTo(copies));
+            }
+        }
+        assertThat(mirrored("failed")).isZero();
+        assertThat(admin.metrics().value("ballast_upstream_requests_total", "upstream", "shadow", "code", "502"))
+                .isZero();
+        assertThat(seen).as("copies 2 and 3 twice: on the closed connection, then on a fresh one")
+                .containsExactly("GET /orders/1 HTTP/1.1", "GET /orders/2 HTTP/1.1", "GET /orders/2 HTTP/1.1",
+                        "GET /orders/3 HTTP/1.1", "GET /orders/3 HTTP/1.1");
+    }
+
+    @Test
     void copiesTheSampledShareOfRequests() throws Exception {
         shadow = TestBackend.named("shadow");
         try (RawHttp client = start(shadow.port(), ", sample: 25%", "")) {
