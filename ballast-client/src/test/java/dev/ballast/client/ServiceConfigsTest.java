@@ -67,7 +67,8 @@ class ServiceConfigsTest {
 
         List<ServiceConfig> services = ServiceConfigs.fromUpstreams(upstreamsOf(root), NO_ENV);
 
-        assertThat(services).extracting(ServiceConfig::name).containsExactly("api", "sessions", "static");
+        assertThat(services).extracting(ServiceConfig::name)
+                .containsExactly("api", "sessions", "api-next", "search-shadow", "static");
         ServiceConfig api = services.get(0);
         assertThat(api.balancer()).isEqualTo(Policies.LEAST_REQUEST);
         assertThat(api.endpoints()).containsExactly(
@@ -104,10 +105,14 @@ class ServiceConfigsTest {
         assertThat(sessions.endpoints()).extracting(Endpoint::address)
                 .containsExactly("127.0.0.1:9101", "127.0.0.1:9102", "127.0.0.1:9103");
 
-        ServiceConfig statics = services.get(2);
+        assertThat(services.get(2).endpoints()).extracting(Endpoint::address)
+                .containsExactly("127.0.0.1:9011", "127.0.0.1:9012");
+        assertThat(services.get(3).balancer()).as("the default").isEqualTo(Policies.ROUND_ROBIN);
+
+        ServiceConfig statics = services.get(4);
         assertThat(statics.balancer()).isEqualTo(Policies.ROUND_ROBIN);
         assertThat(statics.endpoints()).containsExactly(Endpoint.of("127.0.0.1", 9201)); // ${STATIC_HOST:-127.0.0.1}
-        assertThat(ServiceConfigs.fromUpstreams(upstreamsOf(root), Map.of("STATIC_HOST", "10.0.0.7")::get).get(2)
+        assertThat(ServiceConfigs.fromUpstreams(upstreamsOf(root), Map.of("STATIC_HOST", "10.0.0.7")::get).get(4)
                 .endpoints()).containsExactly(Endpoint.of("10.0.0.7", 9201));
     }
 
