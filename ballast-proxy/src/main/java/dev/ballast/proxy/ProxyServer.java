@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -87,7 +88,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);
-        this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped);
+        this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped,
+                this::mirrorTargets);
         this.reloader = new Reloader(this::newUpstream, accessLog, this::retainMetrics);
         this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), config.limits(), clients,
                 RequestObserver.both(metrics, accessLog.observer()));
@@ -284,6 +286,11 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     @Override
     public Instant loadedAt() {
         return reloader.current().loadedAt();
+    }
+
+    /** The upstreams in force that some route mirrors requests to. */
+    private Set<Upstream> mirrorTargets() {
+        return reloader.current().routes().mirrorTargets();
     }
 
     @Override

@@ -130,9 +130,10 @@ public final class ProxyMetrics implements RequestObserver {
      * @param connectionsByListener client connections open now, by listener name
      * @param upstreams             the upstreams in force
      * @param accessLogDropped      access log lines dropped so far
+     * @param mirrorTargets         the upstreams in force that some route mirrors requests to
      */
     public ProxyMetrics(Supplier<Map<String, Integer>> connectionsByListener, Supplier<Collection<Upstream>> upstreams,
-                        LongSupplier accessLogDropped) {
+                        LongSupplier accessLogDropped, Supplier<Set<Upstream>> mirrorTargets) {
         GaugeWithCallback.builder()
                 .name("ballast_active_connections")
                 .help("Client connections open now, by listener.")
@@ -150,11 +151,9 @@ public final class ProxyMetrics implements RequestObserver {
                 .help("Mirrored copies of requests, by the upstream that got them and how they ended (2xx..5xx,"
                         + " failed, timeout, dropped); restarts from 0 when a reload rebuilds the upstream.")
                 .labelNames("upstream", "outcome")
-                .callback(callback -> upstreams.get().forEach(u -> {
-                    if (u.isMirrorTarget()) {
-                        for (MirrorOutcome outcome : MirrorOutcome.values()) {
-                            callback.call(u.mirroredCount(outcome), u.name(), outcome.label());
-                        }
+                .callback(callback -> mirrorTargets.get().forEach(u -> {
+                    for (MirrorOutcome outcome : MirrorOutcome.values()) {
+                        callback.call(u.mirroredCount(outcome), u.name(), outcome.label());
                     }
                 }))
                 .register(registry);

@@ -6,8 +6,11 @@ import dev.ballast.proxy.upstream.Upstream;
 import io.netty.handler.codec.http.HttpRequest;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The routes in file order, compiled once: the first whose conditions all hold wins. Immutable and
@@ -17,14 +20,20 @@ public final class RouteTable {
 
     private final RouteRule[] rules;
     private final List<Route> routes;
+    private final Set<Upstream> mirrorTargets;
 
     private RouteTable(RouteRule[] rules) {
         this.rules = rules;
         List<Route> all = new ArrayList<>();
+        Set<Upstream> mirrored = Collections.newSetFromMap(new IdentityHashMap<>());
         for (RouteRule rule : rules) {
             all.addAll(rule.targets());
+            if (rule.mirror() != null) {
+                mirrored.add(rule.mirror().upstream());
+            }
         }
         this.routes = List.copyOf(all);
+        this.mirrorTargets = Collections.unmodifiableSet(mirrored);
     }
 
     /**
@@ -48,9 +57,6 @@ public final class RouteTable {
                 weights[side] = sides.get(side).weight();
             }
             MirrorConfig mirror = config.mirror();
-            if (mirror != null) {
-                upstream(upstreams, mirror.upstream(), "routes[" + i + "].mirror.upstream").receivesMirroredCopies();
-            }
             rules[i] = new RouteRule(name, Matchers.compile(config.match()), targets, weights,
                     !config.split().isEmpty(), config.splitKey(),
                     mirror == null ? null : new Mirror(upstream(upstreams, mirror.upstream(),
@@ -85,6 +91,11 @@ public final class RouteTable {
     /** The routes in file order. */
     public List<RouteRule> rules() {
         return List.of(rules);
+    }
+
+    /** The upstreams some route mirrors requests to. */
+    public Set<Upstream> mirrorTargets() {
+        return mirrorTargets;
     }
 
     /** Every place requests go: each route's upstream, or each side of its split, in file order. */

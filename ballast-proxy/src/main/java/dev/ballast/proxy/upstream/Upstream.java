@@ -73,7 +73,6 @@ public final class Upstream implements AutoCloseable {
     private final LongAdder retries = new LongAdder();
     /** Mirrored copies of requests this upstream got, by {@link MirrorOutcome}. */
     private final LongAdder[] mirrored = new LongAdder[MirrorOutcome.values().length];
-    private volatile boolean mirrorTarget;
     private final UpstreamEvents events = new UpstreamEvents();
     private final long responseTimeoutNanos;
     /**
@@ -246,15 +245,6 @@ public final class Upstream implements AutoCloseable {
     /** Retries made so far (a counter for metrics). */
     public long retries() {
         return retries.sum();
-    }
-
-    /** Some route mirrors requests to this upstream: its mirror counters are exported from 0 on. */
-    public void receivesMirroredCopies() {
-        mirrorTarget = true;
-    }
-
-    public boolean isMirrorTarget() {
-        return mirrorTarget;
     }
 
     /** A mirrored copy of a request sent to this upstream ended so. */

@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -279,6 +280,25 @@ class ProxyMirrorTest {
         assertThat(seen).as("copies 2 and 3 twice: on the closed connection, then on a fresh one")
                 .containsExactly("GET /orders/1 HTTP/1.1", "GET /orders/2 HTTP/1.1", "GET /orders/2 HTTP/1.1",
                         "GET /orders/3 HTTP/1.1", "GET /orders/3 HTTP/1.1");
+    }
+
+    @Test
+    void aReloadThatRemovesTheMirrorRemovesItsCounters() throws Exception {
+        shadow = TestBackend.named("shadow");
+        start(shadow.port(), "", "").close();
+        assertThat(admin.metrics().find("ballast_mirror_requests_total", "upstream", "shadow")).hasSize(7);
+
+        Files.writeString(dir.resolve("ballast.yaml"), ConfigFiles.withLocalListeners("""
+                upstreams:
+                  main: { endpoints: [127.0.0.1:%d] }
+                  shadow: { endpoints: [127.0.0.1:%d] }
+                routes:
+                  - name: orders
+                    upstream: main
+                """.formatted(main.port(), shadow.port())));
+        assertThat(admin.post("/reload").statusCode()).isEqualTo(200);
+
+        assertThat(admin.metrics().find("ballast_mirror_requests_total")).isEmpty();
     }
 
     @Test
