@@ -2,6 +2,7 @@ package dev.ballast.proxy.config;
 
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.config.Suggestions;
+import dev.ballast.core.endpoint.Endpoint;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -52,6 +53,7 @@ final class ConfigReader {
         Map<String, Located<UpstreamConfig>> upstreams = UpstreamReader.readAll(top.get("upstreams"));
         List<Located<RouteConfig>> routes = RouteReader.readAll(top, upstreams.keySet());
         warnUnusedUpstreams(upstreams, routes, root.problems());
+        warnMirrorsOntoServingEndpoints(upstreams, routes, root.problems());
 
         LimitsConfig limits = limits(top);
         long drainTimeout = top.duration("drain_timeout", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0);
@@ -226,6 +228,35 @@ final class ConfigReader {
                 problems.warn(upstream.path(), upstream.line(), "not used by any route");
             }
         });
+    }
+
+    /**
+     * A mirror upstream of another name may still list an endpoint of the route's own: that endpoint
+     * would get each copied request twice, which mirroring to the route's own upstream (an error) is
+     * refused for.
+     */
+    private static void warnMirrorsOntoServingEndpoints(Map<String, Located<UpstreamConfig>> upstreams,
+                                                        List<Located<RouteConfig>> routes, Problems problems) {
+        for (Located<RouteConfig> located : routes) {
+            RouteConfig route = located.value();
+            Located<UpstreamConfig> mirror = route.mirror() == null ? null : upstreams.get(route.mirror().upstream());
+            if (mirror == null) {
+                continue;
+            }
+            for (RouteConfig.Split side : route.targets()) {
+                Located<UpstreamConfig> serving = upstreams.get(side.upstream());
+                if (serving == null || side.weight() == 0 || serving == mirror) {
+                    continue;
+                }
+                for (Endpoint endpoint : mirror.value().endpoints()) {
+                    if (serving.value().endpoints().stream().anyMatch(e -> e.address().equals(endpoint.address()))) {
+                        problems.warn(Paths.key(located.path(), "mirror"), located.line(), "copies go to "
+                                + endpoint.address() + ", which also serves this route (in upstream '"
+                                + side.upstream() + "'): it would get each copied request twice");
+                    }
+                }
+            }
+        }
     }
 
     private static LimitsConfig limits(Section top) {

@@ -250,8 +250,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void requestContent(HttpContent part) {
-        if (mirror != null && (discarding || exchange == null || part.decoderResult().isFailure())) {
-            dropMirror(); // the request it copies is refused or gone: the copy would never be whole
+        // The request the copy copies is refused or gone (a response aborted mid-stream closes the
+        // connection, while parts of the same read still come): the copy would never be whole.
+        if (mirror != null && (discarding || exchange == null || part.decoderResult().isFailure()
+                || !ctx.channel().isActive())) {
+            dropMirror();
         }
         if (discarding) {
             part.release();

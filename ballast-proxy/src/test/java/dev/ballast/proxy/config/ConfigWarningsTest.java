@@ -173,6 +173,23 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void warnsOfAMirrorUpstreamListingAnEndpointThatServesTheRoute() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  v1: { endpoints: [127.0.0.1:9001, 127.0.0.1:9002] }
+                  copies: { endpoints: [127.0.0.1:9003, 127.0.0.1:9002] }
+                routes:
+                  - upstream: v1
+                    mirror: { upstream: copies }
+                """);
+
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).containsExactly("routes[0].mirror: copies go to 127.0.0.1:9002, which also"
+                + " serves this route (in upstream 'v1'): it would get each copied request twice (line 6)");
+    }
+
+    @Test
     void warnsAboutARouteShadowedByAnEarlierCatchAll() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
