@@ -64,11 +64,13 @@ class MetricsEndpointTest {
                   checked:
                     endpoints: [127.0.0.1:%d]
                     health_check: { path: /healthz, interval: 100ms, timeout: 100ms, unhealthy_threshold: 1 }
+                  shadow:
+                    endpoints: [127.0.0.1:%d]
                 routes:
                   - name: flaky
                     match: { path_prefix: /flaky }
                     upstream: flaky
-                """.formatted(api.port(), deadPort, spare.port(), failing.port(), deadPort)
+                """.formatted(api.port(), deadPort, spare.port(), failing.port(), deadPort, spare.port())
                 + (withBrokenRoute ? """
                   - name: broken
                     match: { path_prefix: /broken }
@@ -77,6 +79,7 @@ class MetricsEndpointTest {
                   - name: main
                     match: { path_prefix: /api }
                     upstream: api
+                    mirror: { upstream: shadow }
                 """);
     }
 
@@ -152,7 +155,7 @@ class MetricsEndpointTest {
         });
         PrometheusText metrics = admin.metrics();
         assertThat(metrics.value("ballast_endpoint_healthy", "upstream", "api", "endpoint", api.address())).isEqualTo(1);
-        assertThat(metrics.find("ballast_endpoint_healthy")).hasSize(5);
+        assertThat(metrics.find("ballast_endpoint_healthy")).hasSize(6); // one per endpoint of every upstream
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             PrometheusText checked = admin.metrics();
             assertThat(checked.value("ballast_endpoint_healthy", "upstream", "checked")).isZero();
