@@ -1,6 +1,7 @@
 package dev.ballast.proxy.admin;
 
 import dev.ballast.core.resilience.RetryPolicy;
+import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.config.ProxyConfig;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -63,6 +64,7 @@ final class AdminJson {
         SimpleModule module = new SimpleModule("ballast-admin");
         module.addSerializer(Pattern.class, ToStringSerializer.instance);
         module.addSerializer(Instant.class, ToStringSerializer.instance);
+        module.addSerializer(HashKey.class, ToStringSerializer.instance); // as the file spells it: cookie:session
         module.addSerializer(RetryPolicy.Condition.class, new JsonSerializer<>() {
             @Override
             public void serialize(RetryPolicy.Condition value, JsonGenerator json, SerializerProvider provider)

@@ -112,5 +112,11 @@ class ProxySplitTest {
             }
             assertThat(withoutCookie).as("no key: drawn at random by weight").containsKeys("stable", "canary");
         }
+        AdminClient admin = AdminClient.of(proxy.adminAddress());
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readTree(admin.get("/config").body()).at("/routes/0/split_key").asText())
+                .as("as the file spells it").isEqualTo("cookie:session");
+        assertThat(json.readTree(admin.get("/status").body()).at("/routes/0/split_key").asText())
+                .isEqualTo("cookie:session");
     }
 }
