@@ -75,7 +75,8 @@ final class StatusJson {
             if (rule.hasSplit()) {
                 List<Object> split = new ArrayList<>();
                 for (int side = 0; side < rule.targets().size(); side++) {
-                    split.add(pair("upstream", rule.targets().get(side).upstream().name(), "weight", rule.weight(side)));
+                    split.add(pair("upstream", rule.targets().get(side).upstream().name(),
+                            "weight", rule.weight(side)));
                 }
                 route.put("split", split);
                 if (rule.splitKey() != null) {
@@ -85,7 +86,8 @@ final class StatusJson {
                 route.put("upstream", rule.targets().getFirst().upstream().name());
             }
             if (rule.mirror() != null) {
-                route.put("mirror", pair("upstream", rule.mirror().upstream().name(), "sample", rule.mirror().sample()));
+                route.put("mirror", pair("upstream", rule.mirror().upstream().name(),
+                        "sample", rule.mirror().sample()));
             }
             if (i < configs.size()) {
                 route.put("match", configs.get(i).match());

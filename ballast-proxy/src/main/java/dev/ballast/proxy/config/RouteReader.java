@@ -64,8 +64,8 @@ final class RouteReader {
                     upstream = section.required("upstream", "the name of an upstream (or a 'split' between several)")
                             .flatMap(value -> upstream(value, upstreams)).orElse(null);
                 }
-                HashKey splitKey = section.get("split_key").flatMap(value -> value.parsed(HashKey.EXPECTED, HashKey::parse))
-                        .orElse(null);
+                HashKey splitKey = section.get("split_key")
+                        .flatMap(value -> value.parsed(HashKey.EXPECTED, HashKey::parse)).orElse(null);
                 if (splitKey != null && split.size() < 2) {
                     section.get("split_key").orElseThrow().warn("ignored: the route sends to one upstream ("
                             + (section.has("split") ? "a split of one side" : "no 'split'") + ")");
@@ -79,8 +79,8 @@ final class RouteReader {
                             + "', which serves this route itself: its endpoints would get each request twice"
                             + " (expected: an upstream of its own for the copies)");
                 }
-                Located<RouteConfig> route = new Located<>(new RouteConfig(name, match, upstream, split, splitKey, mirror),
-                        section.path(), section.line());
+                Located<RouteConfig> route = new Located<>(
+                        new RouteConfig(name, match, upstream, split, splitKey, mirror), section.path(), section.line());
                 Located<RouteConfig> first = byName.putIfAbsent(name, route);
                 if (first != null) {
                     section.error("duplicate route name '" + name + "' (also " + first.path() + ", line "

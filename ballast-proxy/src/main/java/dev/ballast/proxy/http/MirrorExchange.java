@@ -115,7 +115,7 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         return new MirrorExchange(upstream, loop, request, hasBody, key, observer);
     }
 
-    /** The request's key for {@code upstream}'s {@code hash_key}: read before the head is rewritten, as a request's own. */
+    /** The request's key for {@code upstream}'s {@code hash_key}, read before the head is rewritten. */
     static String key(Upstream upstream, HttpRequest request, String path, String clientIp) {
         HashKey hashKey = upstream.config().hashKey();
         return hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
