@@ -6,6 +6,7 @@ import dev.ballast.core.outlier.Ejection;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
+import dev.ballast.proxy.upstream.DnsListener;
 import dev.ballast.proxy.upstream.Upstream;
 
 import java.time.Instant;
@@ -38,9 +39,25 @@ public final class AdminEvents {
 
     private final ArrayDeque<Event> events = new ArrayDeque<>(CAPACITY);
 
-    /** Records {@code upstream}'s health transitions, ejections and re-admissions from now on. */
+    /** Records {@code upstream}'s health transitions, ejections, re-admissions and DNS changes from now on. */
     public void watch(Upstream upstream) {
         String name = upstream.name();
+        upstream.addDnsListener(new DnsListener() {
+            @Override
+            public void membersChanged(String dnsName, List<String> joined, List<String> left) {
+                for (String address : joined) {
+                    add("dns", name, address, "joined: " + dnsName + " resolves to it now");
+                }
+                for (String address : left) {
+                    add("dns", name, address, "left: " + dnsName + " no longer resolves to it");
+                }
+            }
+
+            @Override
+            public void moved(String endpoint, String ip) {
+                add("dns", name, endpoint, "moved to " + ip + ": the name no longer lists the address in use");
+            }
+        });
         upstream.addHealthListener(new HealthListener() {
             @Override
             public void transitioned(HealthTransition transition) {

@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -265,6 +266,11 @@ public final class Upstream implements AutoCloseable {
         membersChanged = listener;
     }
 
+    /** Registers a listener for what DNS changes of the endpoints; called on the control thread. */
+    public void addDnsListener(DnsListener listener) {
+        events.add(listener);
+    }
+
     /** Registers a listener for health checks and transitions; called on the control thread. */
     public void addHealthListener(HealthListener listener) {
         events.add(listener);
@@ -397,6 +403,15 @@ public final class Upstream implements AutoCloseable {
      *
      * @param lookUpUnresolved look {@code resolve: all} names without an address up again now (a reload)
      */
+    /** The members' addresses in balancer order. */
+    private Set<String> memberAddresses() {
+        Set<String> addresses = new LinkedHashSet<>();
+        for (EndpointState member : balancer.members()) {
+            addresses.add(member.address());
+        }
+        return addresses;
+    }
+
     private void applyMembers(boolean lookUpUnresolved) {
         List<Endpoint> members = expansion.members(config, lookUpUnresolved);
         Set<String> now = new HashSet<>();
@@ -463,13 +478,18 @@ public final class Upstream implements AutoCloseable {
         @Override
         public void moved(Endpoint endpoint, InetSocketAddress address) {
             readdress(endpoint, address);
+            events.moved(endpoint.address(), address.getAddress().getHostAddress());
         }
 
         @Override
         public void resolved(Endpoint endpoint, List<InetAddress> addresses) {
             if (expansion.update(endpoint, addresses)) {
+                Set<String> before = memberAddresses();
                 applyMembers(false);
+                Set<String> after = memberAddresses();
                 membersChanged.run();
+                events.membersChanged(endpoint.address(), after.stream().filter(a -> !before.contains(a)).toList(),
+                        before.stream().filter(a -> !after.contains(a)).toList());
             }
         }
     }

@@ -11,14 +11,19 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Hands one upstream's health checks, transitions and ejections to every registered listener
+ * Hands one upstream's health checks, transitions, ejections and DNS changes to every registered listener
  * (metrics, the admin dashboard, tests). The monitor and the detector take one listener when they are
  * built; this is that listener, so others can register later. Called on the control thread.
  */
-final class UpstreamEvents implements HealthListener, OutlierListener {
+final class UpstreamEvents implements HealthListener, OutlierListener, DnsListener {
 
     private final List<HealthListener> health = new CopyOnWriteArrayList<>();
     private final List<OutlierListener> outliers = new CopyOnWriteArrayList<>();
+    private final List<DnsListener> dns = new CopyOnWriteArrayList<>();
+
+    void add(DnsListener listener) {
+        dns.add(listener);
+    }
 
     void add(HealthListener listener) {
         health.add(listener);
@@ -68,6 +73,20 @@ final class UpstreamEvents implements HealthListener, OutlierListener {
     public void ejectionRefused(EndpointState endpoint, int ejected, int maxEjected) {
         for (OutlierListener listener : outliers) {
             listener.ejectionRefused(endpoint, ejected, maxEjected);
+        }
+    }
+
+    @Override
+    public void membersChanged(String name, List<String> joined, List<String> left) {
+        for (DnsListener listener : dns) {
+            listener.membersChanged(name, joined, left);
+        }
+    }
+
+    @Override
+    public void moved(String endpoint, String ip) {
+        for (DnsListener listener : dns) {
+            listener.moved(endpoint, ip);
         }
     }
 }

@@ -129,6 +129,20 @@ class DnsRefreshTest {
         }
         assertThat(proxy.upstreams().get("svc").addressOf(proxy.upstreams().get("svc").balancer().members().get(0)))
                 .isEqualTo(new InetSocketAddress("127.0.0.2", first.port()));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(events()).as("an event in /status")
+                .contains("dns svc " + NAME + ":" + first.port()
+                        + ": moved to 127.0.0.2: the name no longer lists the address in use"));
+    }
+
+    /** The /status events, each as "kind upstream endpoint: message". */
+    private List<String> events() throws Exception {
+        List<String> events = new java.util.ArrayList<>();
+        for (var event : new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(AdminClient.of(proxy.adminAddress()).get("/status").body()).get("events")) {
+            events.add(event.get("kind").asText() + " " + event.get("upstream").asText() + " "
+                    + event.get("endpoint").asText() + ": " + event.get("message").asText());
+        }
+        return events;
     }
 
     @Test
@@ -229,6 +243,14 @@ class DnsRefreshTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> members().size() == 2);
         assertThat(members()).as("the address that stayed is the same member").contains(kept);
         await().atMost(Duration.ofSeconds(10)).until(() -> get().equals("first"));
+        String name = NAME + ":" + first.port();
+        String address = "127.0.0.1:" + first.port();
+        // Recorded on the control thread just after the members change.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(events())
+                .as("both changes are /status events, the address that stayed in neither")
+                .filteredOn(event -> event.startsWith("dns ")).containsExactly(
+                        "dns svc " + address + ": left: " + name + " no longer resolves to it",
+                        "dns svc " + address + ": joined: " + name + " resolves to it now"));
     }
 
     @Test
