@@ -54,8 +54,9 @@ public final class AdminEvents {
             }
 
             @Override
-            public void moved(String endpoint, String ip) {
-                add("dns", name, endpoint, "moved to " + ip + ": the name no longer lists the address in use");
+            public void moved(String endpoint, String ip, String was) {
+                add("dns", name, endpoint, was == null ? "resolved to " + ip
+                        : "moved to " + ip + ": the name no longer lists " + was);
             }
         });
         upstream.addHealthListener(new HealthListener() {

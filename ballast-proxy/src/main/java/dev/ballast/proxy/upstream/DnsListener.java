@@ -12,7 +12,10 @@ public interface DnsListener {
     default void membersChanged(String name, List<String> joined, List<String> left) {
     }
 
-    /** The one-address endpoint {@code endpoint}'s name no longer lists its address: it now connects to {@code ip}. */
-    default void moved(String endpoint, String ip) {
+    /**
+     * The one-address endpoint {@code endpoint} connects to {@code ip} now: its name no longer lists
+     * the address {@code was}, or it had none yet ({@code was} null: the name did not resolve before).
+     */
+    default void moved(String endpoint, String ip, String was) {
     }
 }

@@ -162,7 +162,8 @@ final class DnsRefresh implements AutoCloseable {
         });
         resolved.forEach((endpoint, addresses) -> {
             if (failing.remove(endpoint.address())) {
-                log.info("upstream {}: endpoint {}: {} resolves again", upstream, endpoint.address(), endpoint.host());
+                log.info("upstream {}: endpoint {}: {} resolves {}", upstream, endpoint.address(), endpoint.host(),
+                        target.unresolved(endpoint) ? "now" : "again");
             }
             if (target.resolvesAll(endpoint)) {
                 target.resolved(endpoint, Arrays.asList(addresses));

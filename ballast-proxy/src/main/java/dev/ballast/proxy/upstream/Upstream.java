@@ -477,8 +477,10 @@ public final class Upstream implements AutoCloseable {
 
         @Override
         public void moved(Endpoint endpoint, InetSocketAddress address) {
+            InetSocketAddress was = addressOf(endpoint);
             readdress(endpoint, address);
-            events.moved(endpoint.address(), address.getAddress().getHostAddress());
+            events.moved(endpoint.address(), address.getAddress().getHostAddress(),
+                    was.isUnresolved() ? null : was.getAddress().getHostAddress());
         }
 
         @Override

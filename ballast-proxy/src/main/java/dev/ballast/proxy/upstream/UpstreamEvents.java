@@ -84,9 +84,9 @@ final class UpstreamEvents implements HealthListener, OutlierListener, DnsListen
     }
 
     @Override
-    public void moved(String endpoint, String ip) {
+    public void moved(String endpoint, String ip, String was) {
         for (DnsListener listener : dns) {
-            listener.moved(endpoint, ip);
+            listener.moved(endpoint, ip, was);
         }
     }
 }

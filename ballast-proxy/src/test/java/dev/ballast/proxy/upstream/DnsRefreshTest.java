@@ -131,7 +131,7 @@ class DnsRefreshTest {
                 .isEqualTo(new InetSocketAddress("127.0.0.2", first.port()));
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(events()).as("an event in /status")
                 .contains("dns svc " + NAME + ":" + first.port()
-                        + ": moved to 127.0.0.2: the name no longer lists the address in use"));
+                        + ": moved to 127.0.0.2: the name no longer lists 127.0.0.1"));
     }
 
     /** The /status events, each as "kind upstream endpoint: message". */
@@ -193,6 +193,8 @@ class DnsRefreshTest {
 
         pointNameAt("127.0.0.2");
         await().atMost(Duration.ofSeconds(10)).until(() -> get().equals("second"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(events())
+                .contains("dns svc " + NAME + ":" + first.port() + ": resolved to 127.0.0.2"));
     }
 
     @Test
