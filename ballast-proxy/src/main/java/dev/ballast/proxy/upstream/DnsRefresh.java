@@ -90,7 +90,12 @@ final class DnsRefresh implements AutoCloseable {
         }
         boolean unresolved = false;
         for (Endpoint endpoint : target.named()) {
-            unresolved |= target.unresolved(endpoint);
+            if (target.unresolved(endpoint)) {
+                unresolved = true;
+                if (target.resolvesAll(endpoint)) {
+                    failing.add(endpoint.address()); // its failed lookup at start was logged as it happened
+                }
+            }
         }
         schedule(unresolved ? 0 : periodNanos);
     }
@@ -154,10 +159,13 @@ final class DnsRefresh implements AutoCloseable {
     private void applyLookups(Map<Endpoint, InetAddress[]> resolved, Map<Endpoint, String> failures) {
         failures.forEach((endpoint, problem) -> {
             if (failing.add(endpoint.address())) {
-                log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); keeping {}", upstream, endpoint.address(),
-                        endpoint.host(), problem, target.resolvesAll(endpoint)
-                                ? (target.unresolved(endpoint) ? "no address yet" : "its last addresses")
+                String meanwhile = target.unresolved(endpoint)
+                        ? (target.resolvesAll(endpoint) ? "it adds no endpoint until it does"
+                                : "requests to it fail until it does")
+                        : "keeping " + (target.resolvesAll(endpoint) ? "its last addresses"
                                 : describe(target.current(endpoint)));
+                log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); {}", upstream, endpoint.address(),
+                        endpoint.host(), problem, meanwhile);
             }
         });
         resolved.forEach((endpoint, addresses) -> {
