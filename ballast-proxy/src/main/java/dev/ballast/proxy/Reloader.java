@@ -162,8 +162,12 @@ final class Reloader {
             }
         }
         applied.accept(live);
-        log.info("reload ({}) applied: configuration {}, {} upstream(s) ({} rebuilt, {} retired), {} route(s)",
-                trigger, live.generation(), upstreams.size(), created.size(), retired.size(), next.routes().size());
+        // A rebuilt upstream is created anew under its old name, and the old one retired.
+        long rebuilt = created.stream().filter(fresh -> old.upstreams().containsKey(fresh.name())).count();
+        long removed = retired.stream().filter(name -> !upstreams.containsKey(name)).count();
+        log.info("reload ({}) applied: configuration {}, {} upstream(s) ({} new, {} rebuilt, {} removed), {} route(s)",
+                trigger, live.generation(), upstreams.size(), created.size() - rebuilt, rebuilt, removed,
+                next.routes().size());
         notes.forEach(note -> log.warn("reload ({}): {}", trigger, note));
         return new ReloadOutcome(true, trigger, live.generation(), List.of(), warnings, notes);
     }
