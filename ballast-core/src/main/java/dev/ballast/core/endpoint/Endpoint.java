@@ -1,6 +1,5 @@
 package dev.ballast.core.endpoint;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -9,7 +8,7 @@ import java.util.Objects;
  * live state (in-flight requests, latency, health) lives apart in an {@code EndpointState} keyed by
  * {@link #address()}, so it survives rebuilds of the endpoint list.
  *
- * @param host     a host name, an IPv4 address or an IPv6 address (without brackets); kept in lower case
+ * @param host     a host name, an IPv4 address or an IPv6 address (without brackets)
  * @param port     1..65535
  * @param weight   relative share of traffic, 1..10000
  * @param zone     locality label, or the empty string when unknown
@@ -35,8 +34,6 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
             throw new IllegalArgumentException(
                     "host: '" + host + "' (expected: a host name or an IP address, IPv6 optionally in brackets)");
         }
-        // Host names and IPv6 hex digits are case-insensitive (RFC 4343, RFC 5952): one endpoint, one spelling.
-        host = host.toLowerCase(Locale.ROOT);
         if (port < 1 || port > 65_535) {
             throw new IllegalArgumentException("port: " + port + " out of range (expected: 1..65535)");
         }

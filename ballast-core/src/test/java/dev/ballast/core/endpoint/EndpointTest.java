@@ -25,13 +25,6 @@ class EndpointTest {
     }
 
     @Test
-    void aHostNameIsOneEndpointHoweverItIsCapitalised() {
-        assertThat(Endpoint.parse("POOL.Example.test:80")).isEqualTo(Endpoint.parse("pool.example.test:80"));
-        assertThat(Endpoint.parse("POOL.Example.test:80").address()).isEqualTo("pool.example.test:80");
-        assertThat(Endpoint.parse("[2001:DB8::A]:80").address()).isEqualTo("[2001:db8::a]:80");
-    }
-
-    @Test
     void parsesIpv4AndIgnoresSurroundingSpace() {
         assertThat(Endpoint.parse("  10.0.0.7:443 ").address()).isEqualTo("10.0.0.7:443");
     }
