@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The recent things that happened to the proxy, newest last, for {@code GET /status} and the
- * dashboard: health transitions, ejections and re-admissions, reloads, drains. Bounded: the oldest
- * event goes when a new one comes. Written on the control path, read by the admin loop; a monitor
- * is fine here, nothing on the data path touches it.
+ * dashboard: health transitions, ejections and re-admissions, reloads, drains, DNS changes.
+ * Bounded: the oldest event goes when a new one comes. Written on the control path, read by the
+ * admin loop; a monitor is fine here, nothing on the data path touches it.
  */
 public final class AdminEvents {
 
@@ -29,7 +29,8 @@ public final class AdminEvents {
      * One event.
      *
      * @param time     when it happened
-     * @param kind     {@code health}, {@code ejection}, {@code readmission}, {@code reload}, {@code drain}, {@code enable}
+     * @param kind     {@code health}, {@code ejection}, {@code readmission}, {@code reload}, {@code drain},
+     *                 {@code enable}, {@code dns}
      * @param upstream the upstream it concerns, or null
      * @param endpoint the endpoint address it concerns, or null
      * @param message  what happened, in words

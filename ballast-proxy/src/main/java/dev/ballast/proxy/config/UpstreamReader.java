@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -151,15 +152,21 @@ final class UpstreamReader {
             endpointsValue.ifPresentOrElse(value -> value.warn(message), () -> section.warn(message));
         }
         List<Endpoint> endpoints = new ArrayList<>();
+        // Host names are case-insensitive (RFC 4343): API.internal:80 and api.internal:80 are one endpoint.
         Map<String, Value> firstByAddress = new HashMap<>();
+        Map<String, String> spelledFirst = new HashMap<>();
         for (Value item : items) {
             endpoint(item, resolveAll).ifPresent(endpoint -> {
-                Value first = firstByAddress.putIfAbsent(endpoint.address(), item);
+                String key = endpoint.address().toLowerCase(Locale.ROOT);
+                Value first = firstByAddress.putIfAbsent(key, item);
                 if (first != null) {
+                    String spelled = spelledFirst.get(key);
                     item.error("duplicate endpoint " + endpoint.address() + " (also " + first.path()
-                            + ", line " + first.line() + ")");
+                            + (spelled.equals(endpoint.address()) ? "" : " as " + spelled + ": host names are"
+                            + " case-insensitive") + ", line " + first.line() + ")");
                     return;
                 }
+                spelledFirst.put(key, endpoint.address());
                 endpoints.add(endpoint);
             });
         }

@@ -396,13 +396,6 @@ public final class Upstream implements AutoCloseable {
         applyMembers(true);
     }
 
-    /**
-     * Makes the balancer's members what the configuration and the last lookups of {@code resolve: all}
-     * names say. Members that stay keep their state; removed ones finish their requests in flight and
-     * their pooled connections close. Control path only.
-     *
-     * @param lookUpUnresolved look {@code resolve: all} names without an address up again now (a reload)
-     */
     /** The members' addresses in balancer order. */
     private Set<String> memberAddresses() {
         Set<String> addresses = new LinkedHashSet<>();
@@ -412,6 +405,13 @@ public final class Upstream implements AutoCloseable {
         return addresses;
     }
 
+    /**
+     * Makes the balancer's members what the configuration and the last lookups of {@code resolve: all}
+     * names say. Members that stay keep their state; removed ones finish their requests in flight and
+     * their pooled connections close. Control path only.
+     *
+     * @param lookUpUnresolved look {@code resolve: all} names without an address up again now (a reload)
+     */
     private void applyMembers(boolean lookUpUnresolved) {
         List<Endpoint> members = expansion.members(config, lookUpUnresolved);
         Set<String> now = new HashSet<>();

@@ -309,13 +309,17 @@ class ConfigErrorsTest {
                     endpoints:
                       - 127.0.0.1:9001
                       - { address: 127.0.0.1:9001, weight: 2 }
+                      - pool.example.test:80
+                      - POOL.Example.test:80
                 routes:
                   - { name: api, match: { path: /a }, upstream: api }
                   - { name: api, match: { path: /b }, upstream: api }
                 """)).containsExactly(
                 "upstreams.api.endpoints[1]: duplicate endpoint 127.0.0.1:9001 (also upstreams.api.endpoints[0],"
                         + " line 5) (line 6)",
-                "routes[1]: duplicate route name 'api' (also routes[0], line 8) (line 9)");
+                "upstreams.api.endpoints[3]: duplicate endpoint POOL.Example.test:80 (also upstreams.api.endpoints[2]"
+                        + " as pool.example.test:80: host names are case-insensitive, line 7) (line 8)",
+                "routes[1]: duplicate route name 'api' (also routes[0], line 10) (line 11)");
     }
 
     @Test
