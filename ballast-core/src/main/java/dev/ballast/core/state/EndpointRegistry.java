@@ -89,17 +89,20 @@ public final class EndpointRegistry {
      * endpoint that joins after the first sync starts a slow-start ramp; the first members do not.
      *
      * @return the states in the order of {@code endpoints}
-     * @throws IllegalArgumentException if two endpoints share an address
+     * @throws IllegalArgumentException if two endpoints share an address; the registry is then unchanged
      */
     public synchronized List<EndpointState> sync(List<Endpoint> endpoints) {
         long now = ticker.nanos();
         List<EndpointState> ordered = new ArrayList<>(endpoints.size());
         Set<String> seen = new HashSet<>();
+        for (Endpoint endpoint : endpoints) { // checked whole first: a refused list changes nothing
+            if (!seen.add(endpoint.address())) {
+                throw new IllegalArgumentException(
+                        "endpoint " + endpoint.address() + ": listed twice (expected: unique addresses)");
+            }
+        }
         for (Endpoint endpoint : endpoints) {
             String address = endpoint.address();
-            if (!seen.add(address)) {
-                throw new IllegalArgumentException("endpoint " + address + ": listed twice (expected: unique addresses)");
-            }
             EndpointState state = states.get(address);
             if (state == null) {
                 state = new EndpointState(endpoint, this, now);

@@ -70,10 +70,16 @@ class EndpointRegistryTest {
     }
 
     @Test
-    void rejectsDuplicateAddresses() {
-        assertThatThrownBy(() -> registry.sync(List.of(a, b, a.withWeight(2))))
+    void rejectsDuplicateAddressesAndLeavesTheMembersAsTheyWere() {
+        EndpointState kept = registry.sync(List.of(a)).getFirst();
+
+        assertThatThrownBy(() -> registry.sync(List.of(b, a.withWeight(3), a.withWeight(2))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("endpoint 10.0.0.1:80: listed twice (expected: unique addresses)");
+
+        assertThat(registry.all()).containsExactly(kept);
+        assertThat(registry.get(b.address())).as("not added by the refused list").isNull();
+        assertThat(kept.endpoint().weight()).as("not reweighed by it").isEqualTo(a.weight());
     }
 
     @Test
