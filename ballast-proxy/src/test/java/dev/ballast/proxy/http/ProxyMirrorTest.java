@@ -78,6 +78,36 @@ class ProxyMirrorTest {
         return RawHttp.connect(proxy.listenerAddresses().get(0));
     }
 
+    /** What a raw mirror server does with one accepted connection, on a virtual thread of its own. */
+    @FunctionalInterface
+    private interface Connection {
+        void handle(Socket socket) throws Exception;
+    }
+
+    /** A raw server on loopback for mirrors no HTTP library would play; it and its sockets close after the test. */
+    private ServerSocket rawServer(Connection each) throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeLast.add(server);
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Socket accepted = server.accept();
+                    closeLast.add(accepted);
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            each.handle(accepted);
+                        } catch (Exception closed) {
+                            // the proxy or the test closed it
+                        }
+                    });
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        return server;
+    }
+
     private double mirrored(String outcome) throws Exception {
         return admin.metrics().value("ballast_mirror_requests_total", "upstream", "shadow", "outcome", outcome);
     }
@@ -230,40 +260,26 @@ class ProxyMirrorTest {
     void aPooledConnectionTheMirrorClosedAsItWasReusedIsNotItsFaultAndABodilessCopyGoesAgain() throws Exception {
         // Answers the first request on each connection and closes at the second, unanswered: to the
         // proxy, the keep-alive race of a server closing an idle connection as it is reused.
-        ServerSocket oncePerConnection = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        closeLast.add(oncePerConnection);
         List<String> seen = new CopyOnWriteArrayList<>();
-        Thread.ofVirtual().start(() -> {
-            try {
-                while (true) {
-                    Socket accepted = oncePerConnection.accept();
-                    closeLast.add(accepted);
-                    Thread.ofVirtual().start(() -> {
-                        try (accepted) {
-                            var in = accepted.getInputStream();
-                            for (int request = 1; ; request++) {
-                                StringBuilder head = new StringBuilder();
-                                while (head.indexOf("\r\n\r\n") < 0) {
-                                    int b = in.read();
-                                    if (b < 0) {
-                                        return;
-                                    }
-                                    head.append((char) b);
-                                }
-                                seen.add(head.substring(0, head.indexOf("\r\n")));
-                                if (request > 1) {
-                                    return; // closed, unanswered
-                                }
-                                accepted.getOutputStream().write(
-                                        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                            }
-                        } catch (IOException e) {
-                            // the proxy closed it
+        ServerSocket oncePerConnection = rawServer(socket -> {
+            try (socket) {
+                var in = socket.getInputStream();
+                for (int request = 1; ; request++) {
+                    StringBuilder head = new StringBuilder();
+                    while (head.indexOf("\r\n\r\n") < 0) {
+                        int b = in.read();
+                        if (b < 0) {
+                            return;
                         }
-                    });
+                        head.append((char) b);
+                    }
+                    seen.add(head.substring(0, head.indexOf("\r\n")));
+                    if (request > 1) {
+                        return; // closed, unanswered
+                    }
+                    socket.getOutputStream().write(
+                            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 }
-            } catch (IOException closed) {
-                // the test is over
             }
         });
         try (RawHttp client = start(oncePerConnection.getLocalPort(), "", "")) {
@@ -320,20 +336,18 @@ class ProxyMirrorTest {
         byte[] upload = body(900 * 1024);
         CompletableFuture<Void> readNow = new CompletableFuture<>();
         CompletableFuture<String> copied = new CompletableFuture<>();
-        ServerSocket late = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        closeLast.add(late);
-        Thread.ofVirtual().start(() -> {
-            try (Socket accepted = late.accept()) {
+        ServerSocket late = rawServer(socket -> {
+            try (socket) {
                 readNow.get(); // reads nothing until the route's upstream has the whole body
-                var in = accepted.getInputStream();
+                var in = socket.getInputStream();
                 String head = "";
                 while (!head.endsWith("\r\n\r\n")) {
                     head += (char) in.read();
                 }
                 int length = Integer.parseInt(head.toLowerCase().split("content-length: ")[1].split("\r\n")[0]);
                 copied.complete(sha256(in.readNBytes(length)));
-                accepted.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                accepted.getInputStream().read(); // until the proxy closes
+                socket.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getInputStream().read(); // until the proxy closes
             } catch (Exception e) {
                 copied.completeExceptionally(e);
             }
@@ -351,19 +365,10 @@ class ProxyMirrorTest {
 
     @Test
     void aMirrorThatResetsItsConnectionMidUploadLeavesTheUploadWhole() throws Exception {
-        ServerSocket resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        closeLast.add(resetting);
-        Thread.ofVirtual().start(() -> {
-            try {
-                while (true) {
-                    Socket accepted = resetting.accept();
-                    accepted.getInputStream().readNBytes(64 * 1024); // the head and some of the body
-                    accepted.setSoLinger(true, 0);
-                    accepted.close(); // a reset, no answer
-                }
-            } catch (IOException closed) {
-                // the test is over
-            }
+        ServerSocket resetting = rawServer(socket -> {
+            socket.getInputStream().readNBytes(64 * 1024); // the head and some of the body
+            socket.setSoLinger(true, 0);
+            socket.close(); // a reset, no answer
         });
         byte[] chunk = body(256 * 1024);
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -388,18 +393,7 @@ class ProxyMirrorTest {
 
     @Test
     void aMirrorThatStopsReadingIsDroppedWhileABigUploadGoesThroughWhole() throws Exception {
-        ServerSocket stuck = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        closeLast.add(stuck);
-        Thread.ofVirtual().start(() -> {
-            try {
-                while (true) {
-                    Socket accepted = stuck.accept(); // and never read from
-                    closeLast.add(accepted);
-                }
-            } catch (IOException closed) {
-                // the test is over
-            }
-        });
+        ServerSocket stuck = rawServer(socket -> { }); // accepts, and never reads
         byte[] chunk = body(1024 * 1024);
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
         int chunks = 64;
