@@ -7,7 +7,6 @@ import dev.ballast.core.pick.Rng;
 import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.state.EndpointState;
-import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.upstream.ConnectCallback;
 import dev.ballast.proxy.upstream.ConnectionPool;
 import dev.ballast.proxy.upstream.Failures;
@@ -178,8 +177,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         this.retryPolicy = upstream.retryPolicy();
         this.keepForReplay = idempotent && retryPolicy.attempts() > 0;
         this.expectContinue = expectContinue;
-        HashKey hashKey = upstream.config().hashKey();
-        String key = hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
+        String key = RequestHash.key(upstream, request, path, clientIp);
         this.hasHash = key != null;
         this.hash = key == null ? 0 : RequestHash.hash(key);
         // Only a bodiless HTTP/1.1 request may switch (a WebSocket handshake is a GET); any other keeps

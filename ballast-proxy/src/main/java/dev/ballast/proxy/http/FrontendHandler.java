@@ -223,7 +223,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         Mirror copyTo = rule.mirror();
         boolean copied = copyTo != null && copyTo.sampled();
-        String copyKey = copied ? MirrorExchange.key(copyTo.upstream(), request, path, clientIp) : null;
+        // The copy's hash key is read as the request's own is: from the head before it is rewritten.
+        String copyKey = copied ? RequestHash.key(copyTo.upstream(), request, path, clientIp) : null;
         Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue,
                 chunked, mayHaveBody, record);
         exchange = started;

@@ -5,7 +5,6 @@ import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.state.EndpointState;
-import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.upstream.ConnectCallback;
 import dev.ballast.proxy.upstream.ConnectionPool;
 import dev.ballast.proxy.upstream.MirrorOutcome;
@@ -107,18 +106,13 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
      *
      * @param hasBody  the request has a body, which the caller then hands over part by part
      * @param key      the request's key for the mirror upstream's {@code hash_key}, read from the head as
-     *                 the client sent it ({@link #key}); null for none
+     *                 the client sent it ({@link RequestHash#key(Upstream, HttpRequest, String, String)});
+     *                 null for none
      * @param observer told how a copy that reached an endpoint ended (metrics)
      */
     static MirrorExchange of(Upstream upstream, EventLoop loop, HttpRequest request, boolean hasBody, String key,
                              RequestObserver observer) {
         return new MirrorExchange(upstream, loop, request, hasBody, key, observer);
-    }
-
-    /** The request's key for {@code upstream}'s {@code hash_key}, read before the head is rewritten. */
-    static String key(Upstream upstream, HttpRequest request, String path, String clientIp) {
-        HashKey hashKey = upstream.config().hashKey();
-        return hashKey == null ? null : RequestHash.key(hashKey, request, path, clientIp);
     }
 
     /** Drops a copy not sent yet: the request it copies was refused before it took an endpoint. */

@@ -2,6 +2,7 @@ package dev.ballast.proxy.http;
 
 import dev.ballast.core.pick.HashKeys;
 import dev.ballast.proxy.config.HashKey;
+import dev.ballast.proxy.upstream.Upstream;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -37,6 +38,12 @@ final class RequestHash {
         } catch (IllegalArgumentException malformed) { // a bad %-escape: the raw text is still a key
             return value;
         }
+    }
+
+    /** The key the request carries for {@code upstream}'s {@code hash_key}; null when either has none. */
+    static String key(Upstream upstream, HttpRequest request, String path, String clientIp) {
+        HashKey hashKey = upstream.config().hashKey();
+        return hashKey == null ? null : key(hashKey, request, path, clientIp);
     }
 
     static long hash(String key) {

@@ -266,7 +266,7 @@ public final class Upstream implements AutoCloseable {
         membersChanged = listener;
     }
 
-    /** Registers a listener for what DNS changes of the endpoints; called on the control thread. */
+    /** Registers a listener for the changes DNS makes to the endpoints; called on the control thread. */
     public void addDnsListener(DnsListener listener) {
         events.add(listener);
     }
