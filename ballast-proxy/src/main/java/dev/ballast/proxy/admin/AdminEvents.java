@@ -6,7 +6,7 @@ import dev.ballast.core.outlier.Ejection;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
-import dev.ballast.proxy.upstream.DnsListener;
+import dev.ballast.proxy.upstream.MembershipListener;
 import dev.ballast.proxy.upstream.Upstream;
 
 import java.time.Instant;
@@ -30,7 +30,7 @@ public final class AdminEvents {
      *
      * @param time     when it happened
      * @param kind     {@code health}, {@code ejection}, {@code readmission}, {@code reload}, {@code drain},
-     *                 {@code enable}, {@code dns}
+     *                 {@code enable}, {@code dns}, {@code discovery}
      * @param upstream the upstream it concerns, or null
      * @param endpoint the endpoint address it concerns, or null
      * @param message  what happened, in words
@@ -40,10 +40,10 @@ public final class AdminEvents {
 
     private final ArrayDeque<Event> events = new ArrayDeque<>(CAPACITY);
 
-    /** Records {@code upstream}'s health transitions, ejections, re-admissions and DNS changes from now on. */
+    /** Records {@code upstream}'s health transitions, ejections, re-admissions, DNS and discovery changes from now on. */
     public void watch(Upstream upstream) {
         String name = upstream.name();
-        upstream.addDnsListener(new DnsListener() {
+        upstream.addMembershipListener(new MembershipListener() {
             @Override
             public void membersChanged(String dnsName, List<String> joined, List<String> left) {
                 for (String address : joined) {
@@ -58,6 +58,16 @@ public final class AdminEvents {
             public void moved(String endpoint, String ip, String was) {
                 add("dns", name, endpoint, was == null ? "resolved to " + ip
                         : "moved to " + ip + ": the name no longer lists " + was);
+            }
+
+            @Override
+            public void discovered(String source, List<String> joined, List<String> left) {
+                for (String address : joined) {
+                    add("discovery", name, address, "joined: listed under " + source);
+                }
+                for (String address : left) {
+                    add("discovery", name, address, "left: no longer listed under " + source);
+                }
             }
         });
         upstream.addHealthListener(new HealthListener() {

@@ -114,6 +114,16 @@ final class StatusJson {
         List<EndpointState> members = upstream.balancer().members();
         json.put("eligible_endpoints", members.stream().filter(m -> !m.isDraining() && m.isEligible(now)).count());
         json.put("panic", upstream.balancer().endpoints().panic());
+        upstream.discoveryStatus().ifPresent(status -> {
+            Map<String, Object> discovery = new LinkedHashMap<>();
+            discovery.put("source", upstream.config().discovery().source());
+            discovery.put("connected", status.member() != null);
+            discovery.put("member", status.member() == null ? null : status.member().toString());
+            discovery.put("revision", status.revision());
+            discovery.put("keys", status.keys());
+            discovery.put("last_error", status.lastError());
+            json.put("discovery", discovery);
+        });
         List<Object> endpoints = new ArrayList<>();
         for (EndpointState endpoint : members) {
             endpoints.add(endpoint(upstream, endpoint, now, history));

@@ -26,7 +26,7 @@ final class ConfigReader {
 
     private static final List<String> TOP_KEYS =
             List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log",
-                    "transport", "event_loops");
+                    "transport", "event_loops", "etcd");
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
@@ -50,7 +50,12 @@ final class ConfigReader {
         Located<AdminConfig> admin = admin(top);
         checkAddressClashes(listeners, admin, root.problems());
 
-        Map<String, Located<UpstreamConfig>> upstreams = UpstreamReader.readAll(top.get("upstreams"));
+        EtcdCluster etcd = EtcdReader.cluster(top);
+        Map<String, Located<UpstreamConfig>> upstreams = UpstreamReader.readAll(top.get("upstreams"), etcd,
+                top.has("etcd"));
+        if (etcd != null && upstreams.values().stream().noneMatch(upstream -> upstream.value().discovery() != null)) {
+            top.get("etcd").orElseThrow().warn("no upstream has 'discovery: { etcd: ... }', so the cluster is not read");
+        }
         List<Located<RouteConfig>> routes = RouteReader.readAll(top, upstreams.keySet());
         warnUnusedUpstreams(upstreams, routes, root.problems());
         warnMirrorsOntoServingEndpoints(upstreams, routes, root.problems());

@@ -32,6 +32,8 @@ import java.util.TreeSet;
  * @param resolveAll            the {@link Endpoint#address() addresses} of the endpoints marked
  *                              {@code resolve: all}: each address their name resolves to is an endpoint
  *                              of its own (the rest use one address of their name)
+ * @param discovery             {@code discovery}: where more endpoints come from (etcd), or null for
+ *                              only {@code endpoints}
  */
 public record UpstreamConfig(
         String name,
@@ -46,7 +48,8 @@ public record UpstreamConfig(
         String hostHeader,
         ResilienceConfig resilience,
         long dnsRefreshMillis,
-        Set<String> resolveAll) {
+        Set<String> resolveAll,
+        EtcdDiscoveryConfig discovery) {
 
     public static final String HOST_PRESERVE = "preserve";
     public static final String HOST_ENDPOINT = "endpoint";
@@ -58,6 +61,15 @@ public record UpstreamConfig(
         endpoints = List.copyOf(endpoints);
         Objects.requireNonNull(resilience, "resilience");
         resolveAll = Collections.unmodifiableSortedSet(new TreeSet<>(resolveAll)); // sorted: GET /config is stable
+    }
+
+    /** An upstream with only the endpoints of its configuration. */
+    public UpstreamConfig(String name, String balancer, HashKey hashKey, double boundedLoadFactor,
+                          List<Endpoint> endpoints, long connectTimeoutMillis, long responseTimeoutMillis,
+                          long idleTimeoutMillis, PoolConfig pool, String hostHeader, ResilienceConfig resilience,
+                          long dnsRefreshMillis, Set<String> resolveAll) {
+        this(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis, responseTimeoutMillis,
+                idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, resolveAll, null);
     }
 
     /** An upstream whose endpoints each use one address of their name. */
@@ -93,25 +105,33 @@ public record UpstreamConfig(
                                          List<Endpoint> newEndpoints, Set<String> newResolveAll) {
         return new UpstreamConfig(name, newBalancer, newHashKey, newBoundedLoadFactor, newEndpoints, connectTimeoutMillis,
                 responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis,
-                newResolveAll);
+                newResolveAll, discovery);
     }
 
     public UpstreamConfig withResilience(ResilienceConfig newResilience) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
                 responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, newResilience, dnsRefreshMillis,
-                resolveAll);
+                resolveAll, discovery);
     }
 
     public UpstreamConfig withDnsRefresh(long newDnsRefreshMillis) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
                 responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, newDnsRefreshMillis,
-                resolveAll);
+                resolveAll, discovery);
     }
 
     /** This upstream with {@code addresses} (endpoint addresses) marked {@code resolve: all}. */
     public UpstreamConfig withResolveAll(Set<String> addresses) {
         return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, addresses);
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, addresses,
+                discovery);
+    }
+
+    /** This upstream with its endpoints also read from etcd ({@code discovery}), or not (null). */
+    public UpstreamConfig withDiscovery(EtcdDiscoveryConfig newDiscovery) {
+        return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
+                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, resolveAll,
+                newDiscovery);
     }
 
     /** True when {@code endpoint} stands for every address its name resolves to ({@code resolve: all}). */

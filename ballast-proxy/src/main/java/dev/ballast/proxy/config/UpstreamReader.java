@@ -29,7 +29,8 @@ final class UpstreamReader {
     static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
 
     private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
-            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh"),
+            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh",
+            "discovery"),
             ResilienceReader.KEYS.stream()).toList();
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata", "resolve");
     /** {@code resolve}: {@code one} (the default) uses one address of the name, {@code all} every one. */
@@ -45,7 +46,8 @@ final class UpstreamReader {
      * Every upstream by name, in file order. An upstream with errors is still returned (with defaults
      * where values were wrong) so that routes naming it do not report a second, misleading error.
      */
-    static Map<String, Located<UpstreamConfig>> readAll(Optional<Value> upstreams) {
+    static Map<String, Located<UpstreamConfig>> readAll(Optional<Value> upstreams, EtcdCluster etcd,
+                                                        boolean topHasEtcd) {
         Map<String, Located<UpstreamConfig>> byName = new LinkedHashMap<>();
         upstreams.flatMap(value -> value.entries("a mapping of upstream names to upstreams"))
                 .orElse(Map.of())
@@ -53,12 +55,12 @@ final class UpstreamReader {
                     if (!Names.valid(name)) {
                         value.error("'" + name + "' is not a valid upstream name (expected: " + Names.EXPECTED + ")");
                     }
-                    byName.put(name, new Located<>(read(name, value), value.path(), value.line()));
+                    byName.put(name, new Located<>(read(name, value, etcd, topHasEtcd), value.path(), value.line()));
                 });
         return byName;
     }
 
-    private static UpstreamConfig read(String name, Value value) {
+    private static UpstreamConfig read(String name, Value value, EtcdCluster etcd, boolean topHasEtcd) {
         Section section = value.section(KEYS).orElse(null);
         if (section == null) {
             return new UpstreamConfig(name, DEFAULT_BALANCER, null, 0, List.of(), DEFAULT_CONNECT_TIMEOUT_MILLIS,
@@ -79,7 +81,9 @@ final class UpstreamReader {
                     + "' (only " + Policies.RING_HASH + " and " + Policies.MAGLEV + " bound loads)"));
         }
         Set<String> resolveAll = new HashSet<>();
-        List<Endpoint> endpoints = endpoints(section, resolveAll);
+        EtcdDiscoveryConfig discovery = section.get("discovery")
+                .map(source -> EtcdReader.discovery(source, etcd, topHasEtcd)).orElse(null);
+        List<Endpoint> endpoints = endpoints(section, resolveAll, section.has("discovery"));
         long connectTimeout = section.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT_MILLIS, 1);
         long responseTimeout = section.duration("response_timeout", DEFAULT_RESPONSE_TIMEOUT_MILLIS, 1);
         long idleTimeout = section.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT_MILLIS, 1);
@@ -94,7 +98,7 @@ final class UpstreamReader {
         }
         ResilienceConfig resilience = ResilienceReader.read(section, responseTimeout);
         return new UpstreamConfig(name, balancer, hashKey, boundedLoad, endpoints, connectTimeout, responseTimeout,
-                idleTimeout, pool, hostHeader, resilience, dnsRefresh, resolveAll);
+                idleTimeout, pool, hostHeader, resilience, dnsRefresh, resolveAll, discovery);
     }
 
     private static Optional<String> balancer(Value value) {
@@ -138,15 +142,18 @@ final class UpstreamReader {
         });
     }
 
-    /** The endpoints of {@code section}; those marked {@code resolve: all} also go into {@code resolveAll}. */
-    private static List<Endpoint> endpoints(Section section, Set<String> resolveAll) {
+    /**
+     * The endpoints of {@code section}; those marked {@code resolve: all} also go into {@code resolveAll}.
+     * None is a warning, unless {@code discovered} (the upstream's {@code discovery} brings them).
+     */
+    private static List<Endpoint> endpoints(Section section, Set<String> resolveAll, boolean discovered) {
         Optional<Value> endpointsValue = section.get("endpoints");
         List<Value> items = endpointsValue.isEmpty() ? List.of()
                 : endpointsValue.get().items("a list of endpoints (" + ENDPOINT_EXPECTED + ")").orElse(null);
         if (items == null) {
             return List.of();
         }
-        if (items.isEmpty()) {
+        if (items.isEmpty() && !discovered) {
             // Allowed so endpoints can be added by a reload or discovery later; until then requests get 503.
             String message = "no endpoints: every request routed here gets 503 until endpoints are added";
             endpointsValue.ifPresentOrElse(value -> value.warn(message), () -> section.warn(message));

@@ -19,6 +19,7 @@ import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.discovery.EtcdWatch;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -28,6 +29,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -35,12 +38,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -60,6 +67,8 @@ import java.util.concurrent.atomic.LongAdder;
  * #closeIdleConnections} and their requests.
  */
 public final class Upstream implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Upstream.class);
 
     /** Volatile: a reload may change endpoints, balancer and hash key in place ({@link #update}). */
     private volatile UpstreamConfig config;
@@ -86,7 +95,16 @@ public final class Upstream implements AutoCloseable {
     /** The members that {@code resolve: all} endpoints stand for. Control path. */
     private final NameExpansion expansion;
     private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
-    /** Told on the control path after DNS changed the members; a reload tells its own listeners. */
+    /** Follows the upstream's etcd prefix ({@code discovery}); null when it has none. */
+    private final EtcdWatch discovery;
+    private final DiscoveryTarget discoveryTarget;
+    /** Set when the constructor is done: discovery changes before it are applied by the constructor. */
+    private volatile boolean started;
+    /** The endpoints discovery lists now, after the configured ones. Written on the control path. */
+    private volatile List<Endpoint> discovered = List.of();
+    private final Scheduler control;
+    private volatile boolean closed;
+    /** Told on the control path after DNS or discovery changed the members; a reload tells its own listeners. */
     private volatile Runnable membersChanged = () -> { };
     private final Map<EventExecutor, ConnectionPool> pools = new IdentityHashMap<>();
 
@@ -104,8 +122,18 @@ public final class Upstream implements AutoCloseable {
                 .build();
         this.responseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.responseTimeoutMillis());
         Arrays.setAll(mirrored, i -> new LongAdder());
+        this.control = control;
         this.expansion = new NameExpansion(config.name());
-        List<Endpoint> members = expansion.members(config, true);
+        if (config.discovery() == null) {
+            this.discoveryTarget = null;
+            this.discovery = null;
+        } else {
+            this.discoveryTarget = new DiscoveryTarget(config.name());
+            this.discovery = new EtcdWatch("upstream " + config.name(), config.discovery(), discoveryTarget);
+            discovery.start();
+            discovered = discoveryTarget.awaitFirstRead(config.discovery().timeoutMillis());
+        }
+        List<Endpoint> members = members(true);
         for (Endpoint endpoint : members) {
             addresses.put(endpoint.address(), new InetSocketAddress(endpoint.host(), endpoint.port()));
         }
@@ -151,6 +179,10 @@ public final class Upstream implements AutoCloseable {
             pools.put(loop, new ConnectionPool(this, loop, bootstrap));
         }
         dns.start();
+        started = true;
+        if (discovery != null) {
+            applyDiscoveredLater(); // what changed while the constructor ran
+        }
     }
 
     /** {@code max_ejection_percent: 0} never ejects: the null object, which only counts outcomes. */
@@ -267,7 +299,7 @@ public final class Upstream implements AutoCloseable {
     }
 
     /** Registers a listener for the changes DNS makes to the endpoints; called on the control thread. */
-    public void addDnsListener(DnsListener listener) {
+    public void addMembershipListener(MembershipListener listener) {
         events.add(listener);
     }
 
@@ -334,7 +366,11 @@ public final class Upstream implements AutoCloseable {
      */
     @Override
     public void close() {
+        closed = true;
         dns.close();
+        if (discovery != null) {
+            discovery.close();
+        }
         if (health != null) {
             health.close();
         }
@@ -413,7 +449,7 @@ public final class Upstream implements AutoCloseable {
      * @param lookUpUnresolved look {@code resolve: all} names without an address up again now (a reload)
      */
     private void applyMembers(boolean lookUpUnresolved) {
-        List<Endpoint> members = expansion.members(config, lookUpUnresolved);
+        List<Endpoint> members = members(lookUpUnresolved);
         Set<String> now = new HashSet<>();
         for (Endpoint endpoint : members) {
             addressOf(endpoint); // resolved here, on the control path, never on an event loop
@@ -437,6 +473,99 @@ public final class Upstream implements AutoCloseable {
         for (ConnectionPool pool : pools.values()) {
             pool.eventLoop().execute(pool::forgetRemovedEndpoints);
         }
+    }
+
+    /**
+     * The configured endpoints (those marked {@code resolve: all} expanded), then the ones discovery
+     * lists. An address both configured and discovered is the configured endpoint.
+     */
+    private List<Endpoint> members(boolean lookUpUnresolved) {
+        List<Endpoint> configured = expansion.members(config, lookUpUnresolved);
+        List<Endpoint> listed = discovered;
+        if (listed.isEmpty()) {
+            return configured;
+        }
+        Map<String, Endpoint> members = new LinkedHashMap<>();
+        for (Endpoint endpoint : configured) {
+            members.put(endpoint.address(), endpoint);
+        }
+        for (Endpoint endpoint : listed) {
+            members.putIfAbsent(endpoint.address(), endpoint);
+        }
+        return List.copyOf(members.values());
+    }
+
+    /**
+     * What discovery reports: the watch's thread reads the values into endpoints, the control path
+     * applies the latest list. The first list is awaited by the constructor, so that an upstream built
+     * at start or by a reload serves its discovered endpoints from its first request.
+     */
+    private final class DiscoveryTarget implements EtcdWatch.Listener {
+
+        private final DiscoveredEndpoints reader;
+        private final CountDownLatch firstRead = new CountDownLatch(1);
+        /** What etcd lists now; null before the first read. */
+        private volatile List<Endpoint> latest;
+
+        DiscoveryTarget(String upstream) {
+            this.reader = new DiscoveredEndpoints(upstream);
+        }
+
+        @Override
+        public void changed(SortedMap<String, String> values) {
+            latest = List.copyOf(reader.read(values));
+            firstRead.countDown();
+            if (started) {
+                applyDiscoveredLater();
+            }
+        }
+
+        /** The first list, waiting for it up to {@code timeoutMillis}; none when etcd did not answer by then. */
+        List<Endpoint> awaitFirstRead(long timeoutMillis) {
+            try {
+                if (!firstRead.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                    log.warn("upstream {}: no answer from etcd within {} ms; starting without the endpoints under {},"
+                            + " which join once it answers", name(), timeoutMillis, config.discovery().prefix());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List<Endpoint> first = latest;
+            return first == null ? List.of() : first;
+        }
+    }
+
+    private void applyDiscoveredLater() {
+        try {
+            control.schedule(this::applyDiscovered, 0);
+        } catch (RejectedExecutionException e) {
+            // the control path is shutting down: nothing to apply
+        }
+    }
+
+    /** Control path: makes the members what discovery lists now. */
+    private void applyDiscovered() {
+        List<Endpoint> endpoints = discoveryTarget.latest;
+        if (closed || endpoints == null || endpoints.equals(discovered)) {
+            return;
+        }
+        Set<String> before = memberAddresses();
+        discovered = endpoints;
+        applyMembers(false);
+        Set<String> after = memberAddresses();
+        membersChanged.run();
+        List<String> joined = after.stream().filter(a -> !before.contains(a)).toList();
+        List<String> left = before.stream().filter(a -> !after.contains(a)).toList();
+        if (!joined.isEmpty() || !left.isEmpty()) {
+            log.info("upstream {}: {} lists {} endpoint(s) now: {} joined {}, {} left {}", name(),
+                    config.discovery().source(), endpoints.size(), joined.size(), joined, left.size(), left);
+            events.discovered(config.discovery().source(), joined, left);
+        }
+    }
+
+    /** Where discovery stands, for {@code /status}; empty when the upstream has none. */
+    public Optional<EtcdWatch.Status> discoveryStatus() {
+        return discovery == null ? Optional.empty() : Optional.of(discovery.status());
     }
 
     /** The upstream's side of {@link DnsRefresh}: which names to follow, and what a new answer changes. */

@@ -11,18 +11,18 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Hands one upstream's health checks, transitions, ejections and DNS changes to every registered listener
+ * Hands one upstream's health checks, transitions, ejections, DNS and discovery changes to every registered listener
  * (metrics, the admin dashboard, tests). The monitor and the detector take one listener when they are
  * built; this is that listener, so others can register later. Called on the control thread.
  */
-final class UpstreamEvents implements HealthListener, OutlierListener, DnsListener {
+final class UpstreamEvents implements HealthListener, OutlierListener, MembershipListener {
 
     private final List<HealthListener> health = new CopyOnWriteArrayList<>();
     private final List<OutlierListener> outliers = new CopyOnWriteArrayList<>();
-    private final List<DnsListener> dns = new CopyOnWriteArrayList<>();
+    private final List<MembershipListener> membership = new CopyOnWriteArrayList<>();
 
-    void add(DnsListener listener) {
-        dns.add(listener);
+    void add(MembershipListener listener) {
+        membership.add(listener);
     }
 
     void add(HealthListener listener) {
@@ -78,15 +78,22 @@ final class UpstreamEvents implements HealthListener, OutlierListener, DnsListen
 
     @Override
     public void membersChanged(String name, List<String> joined, List<String> left) {
-        for (DnsListener listener : dns) {
+        for (MembershipListener listener : membership) {
             listener.membersChanged(name, joined, left);
         }
     }
 
     @Override
     public void moved(String endpoint, String ip, String was) {
-        for (DnsListener listener : dns) {
+        for (MembershipListener listener : membership) {
             listener.moved(endpoint, ip, was);
+        }
+    }
+
+    @Override
+    public void discovered(String source, List<String> joined, List<String> left) {
+        for (MembershipListener listener : membership) {
+            listener.discovered(source, joined, left);
         }
     }
 }

@@ -147,7 +147,7 @@ class ConfigErrorsTest {
     @Test
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
-                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops, got a list");
+                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops, etcd, got a list");
     }
 
     @Test
@@ -477,7 +477,7 @@ class ConfigErrorsTest {
                 routes: [{ upstream: api }]
                 """)).containsExactly("upstreams.api.tls: unknown key (expected one of: balancer, hash_key,"
                 + " bounded_load, endpoints, connect_timeout, response_timeout, idle_timeout, pool, host_header,"
-                + " dns_refresh, health_check, outlier_detection, retries, circuit_breaker, slow_start, panic_threshold)"
+                + " dns_refresh, discovery, health_check, outlier_detection, retries, circuit_breaker, slow_start, panic_threshold)"
                 + " (line 5)");
     }
 
@@ -488,6 +488,42 @@ class ConfigErrorsTest {
         assertThat(result.ok()).isFalse();
         assertThat(result.errors()).extracting(ConfigProblem::format)
                 .containsExactly("/nonexistent/ballast.yaml: cannot read: no such file");
+    }
+
+    @Test
+    void rejectsEtcdDiscoveryWithoutAClusterOrAPrefixAndClusterMembersThatAreNotUrls() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api/ } }
+                routes:
+                  - upstream: api
+                """)).containsExactly("upstreams.api.discovery.etcd: no etcd cluster to read from (expected: a"
+                + " top-level 'etcd: { endpoints: [...] }') (line 4)");
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd:
+                  endpoints: [127.0.0.1:2379, "http://10.0.0.1:2379/v3", "https://etcd-1.internal:2379"]
+                  timeout: soon
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: "" } }
+                  web:
+                    discovery: { etcd: { prefx: /services/web/ }, consul: x }
+                routes:
+                  - upstream: api
+                  - { match: { path: /web }, upstream: web }
+                """)).containsExactly(
+                "etcd.endpoints[0]: '127.0.0.1:2379' is not a URL (expected: an etcd client"
+                        + " URL, e.g. http://127.0.0.1:2379) (line 3)",
+                "etcd.endpoints[1]: 'http://10.0.0.1:2379/v3' has a path or query (expected: an etcd client URL,"
+                        + " e.g. http://127.0.0.1:2379) (line 3)",
+                "etcd.timeout: 'soon' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h) (line 4)",
+                "upstreams.api.discovery.etcd.prefix: an empty prefix would read every key of the cluster"
+                        + " (expected: a key prefix, e.g. /services/api/) (line 7)",
+                "upstreams.web.discovery.consul: unknown key (expected one of: etcd) (line 9)",
+                "upstreams.web.discovery.etcd.prefx: unknown key; did you mean 'prefix'? (line 9)");
     }
 
     private static List<String> errors(String yaml) {

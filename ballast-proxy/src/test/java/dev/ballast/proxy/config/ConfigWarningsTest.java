@@ -2,6 +2,7 @@ package dev.ballast.proxy.config;
 
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -248,6 +249,35 @@ class ConfigWarningsTest {
 
     private static ConfigResult parse(String yaml) {
         return ConfigLoader.parse(yaml, "test.yaml", name -> null);
+    }
+
+    @Test
+    void anUpstreamWithDiscoveryNeedsNoEndpointsAndAClusterNoUpstreamReadsIsWarnedAbout() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd: { endpoints: ["http://10.0.0.1:2379", "https://etcd-2.internal:2379/"], timeout: 2s }
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api/ } }
+                routes:
+                  - upstream: api
+                """);
+        assertThat(result.ok()).isTrue();
+        assertThat(warnings(result)).isEmpty();
+        assertThat(result.config().upstreams().get("api").discovery()).isEqualTo(new EtcdDiscoveryConfig(
+                List.of(URI.create("http://10.0.0.1:2379"), URI.create("https://etcd-2.internal:2379")), 2_000,
+                "/services/api/"));
+
+        ConfigResult unread = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd: { endpoints: ["http://10.0.0.1:2379"] }
+                upstreams:
+                  api: { endpoints: [127.0.0.1:9001] }
+                routes:
+                  - upstream: api
+                """);
+        assertThat(warnings(unread)).containsExactly(
+                "etcd: no upstream has 'discovery: { etcd: ... }', so the cluster is not read (line 2)");
     }
 
     private static List<String> warnings(ConfigResult result) {

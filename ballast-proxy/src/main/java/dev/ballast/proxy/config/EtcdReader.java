@@ -1,0 +1,106 @@
+package dev.ballast.proxy.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads the top-level {@code etcd} key and an upstream's {@code discovery}. */
+final class EtcdReader {
+
+    private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout");
+    private static final List<String> DISCOVERY_KEYS = List.of("etcd");
+    private static final List<String> ETCD_SOURCE_KEYS = List.of("prefix");
+    private static final String MEMBER_EXPECTED = "an etcd client URL, e.g. http://127.0.0.1:2379";
+
+    private EtcdReader() {
+    }
+
+    /** The cluster, or null when the document has no (valid) {@code etcd} key. */
+    static EtcdCluster cluster(Section top) {
+        Optional<Section> maybeEtcd = top.get("etcd").flatMap(value -> value.section(CLUSTER_KEYS));
+        if (maybeEtcd.isEmpty()) {
+            return null;
+        }
+        Section etcd = maybeEtcd.get();
+        List<Value> items = etcd.required("endpoints", "a list of " + MEMBER_EXPECTED)
+                .flatMap(value -> value.items("a list of " + MEMBER_EXPECTED)).orElse(null);
+        long timeout = etcd.duration("timeout", EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS, 1);
+        if (items == null) {
+            return null;
+        }
+        if (items.isEmpty()) {
+            etcd.get("endpoints").orElseThrow().error("no endpoints (expected: at least one " + MEMBER_EXPECTED + ")");
+            return null;
+        }
+        List<URI> members = new ArrayList<>();
+        for (Value item : items) {
+            member(item).ifPresent(members::add);
+        }
+        return members.size() == items.size() ? new EtcdCluster(members, timeout) : null;
+    }
+
+    private static Optional<URI> member(Value value) {
+        return value.word(MEMBER_EXPECTED).flatMap(text -> {
+            URI uri;
+            try {
+                uri = new URI(text);
+            } catch (URISyntaxException e) {
+                value.error("'" + text + "' is not a URL (expected: " + MEMBER_EXPECTED + ")");
+                return Optional.empty();
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                value.error("'" + text + "' is not an http:// or https:// URL (expected: " + MEMBER_EXPECTED + ")");
+                return Optional.empty();
+            }
+            if (uri.getHost() == null || uri.getPort() < 1) {
+                value.error("'" + text + "' has no host or port (expected: " + MEMBER_EXPECTED + ")");
+                return Optional.empty();
+            }
+            String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+            if (!path.isEmpty() && !path.equals("/") || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                value.error("'" + text + "' has a path or query (expected: " + MEMBER_EXPECTED + ")");
+                return Optional.empty();
+            }
+            return Optional.of(URI.create(scheme + "://" + uri.getRawAuthority()));
+        });
+    }
+
+    /**
+     * An upstream's {@code discovery}, or null when it has none or it is wrong (reported). {@code cluster}
+     * is the top-level {@code etcd} (null when absent or wrong); {@code topHasEtcd} tells the two apart.
+     */
+    static EtcdDiscoveryConfig discovery(Value value, EtcdCluster cluster, boolean topHasEtcd) {
+        Optional<Section> maybeDiscovery = value.section(DISCOVERY_KEYS);
+        if (maybeDiscovery.isEmpty()) {
+            return null;
+        }
+        Optional<Section> maybeEtcd = maybeDiscovery.get().required("etcd", "{ prefix: /key/prefix/ }")
+                .flatMap(etcd -> etcd.section(ETCD_SOURCE_KEYS));
+        if (maybeEtcd.isEmpty()) {
+            return null;
+        }
+        Section etcd = maybeEtcd.get();
+        Optional<String> prefix = etcd.required("prefix", "the key prefix of the upstream's endpoints, e.g. /services/api/")
+                .flatMap(p -> p.text("a key prefix, e.g. /services/api/").filter(text -> {
+                    if (text.isEmpty()) {
+                        p.error("an empty prefix would read every key of the cluster (expected: a key prefix,"
+                                + " e.g. /services/api/)");
+                        return false;
+                    }
+                    return true;
+                }));
+        if (prefix.isEmpty()) {
+            return null;
+        }
+        if (cluster == null) {
+            if (!topHasEtcd) {
+                etcd.error("no etcd cluster to read from (expected: a top-level 'etcd: { endpoints: [...] }')");
+            }
+            return null;
+        }
+        return new EtcdDiscoveryConfig(cluster.members(), cluster.timeoutMillis(), prefix.get());
+    }
+}

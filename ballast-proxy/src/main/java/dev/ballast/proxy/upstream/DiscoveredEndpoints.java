@@ -1,0 +1,147 @@
+package dev.ballast.proxy.upstream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.core.config.HostPort;
+import dev.ballast.core.endpoint.Endpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+
+/**
+ * Turns the keys under an upstream's etcd prefix into endpoints. A value is {@code host:port}, or a
+ * JSON object with the fields of a configured endpoint: {@code address} (required), {@code weight},
+ * {@code zone} and {@code metadata}. {@code Addr} is read as {@code address}, so services registered by
+ * etcd's own Go naming package ({@code {"Op":0,"Addr":"10.0.0.7:8080"}}) are endpoints as they are.
+ * Each endpoint carries the label {@link #KEY_LABEL} naming its key.
+ *
+ * <p>A value that is not an endpoint is left out and logged, once while it stays the same: one bad
+ * registration must not take the others out. An address under two keys is one endpoint, the first key's.
+ * Called on the watch's thread, one call at a time.
+ */
+final class DiscoveredEndpoints {
+
+    private static final Logger log = LoggerFactory.getLogger(DiscoveredEndpoints.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The metadata label naming the etcd key an endpoint was read from. */
+    static final String KEY_LABEL = "etcd_key";
+    private static final Set<String> FIELDS = Set.of("address", "Addr", "weight", "zone", "metadata", "Op",
+            "Metadata");
+    private static final String EXPECTED = "host:port, or {\"address\": \"host:port\", \"weight\": 1..10000,"
+            + " \"zone\": ..., \"metadata\": {...}}";
+
+    private final String upstream;
+    /** Key to value, of the values already logged as refused: each is logged once while it stays. */
+    private Map<String, String> refused = new HashMap<>();
+
+    DiscoveredEndpoints(String upstream) {
+        this.upstream = upstream;
+    }
+
+    /** The endpoints that {@code values} (key to value, in key order) describe. */
+    List<Endpoint> read(SortedMap<String, String> values) {
+        Map<String, String> stillRefused = new HashMap<>();
+        Map<String, Endpoint> byAddress = new LinkedHashMap<>();
+        Map<String, String> keyOf = new HashMap<>();
+        values.forEach((key, value) -> {
+            Endpoint endpoint;
+            try {
+                endpoint = parse(key, value);
+            } catch (IllegalArgumentException e) {
+                stillRefused.put(key, value);
+                if (!value.equals(refused.get(key))) {
+                    log.warn("upstream {}: etcd key {}: left out: {}", upstream, key, e.getMessage());
+                }
+                return;
+            }
+            String address = endpoint.address().toLowerCase(Locale.ROOT); // host names are case-insensitive
+            String first = keyOf.putIfAbsent(address, key);
+            if (first != null) {
+                stillRefused.put(key, value);
+                if (!value.equals(refused.get(key))) {
+                    log.warn("upstream {}: etcd key {}: left out: {} is also under {}", upstream, key,
+                            endpoint.address(), first);
+                }
+                return;
+            }
+            byAddress.put(address, endpoint);
+        });
+        refused = stillRefused;
+        return new ArrayList<>(byAddress.values());
+    }
+
+    /** The endpoint one key's value describes; its problem, in words, if it describes none. */
+    static Endpoint parse(String key, String value) {
+        String text = value.strip();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("an empty value (expected: " + EXPECTED + ")");
+        }
+        Map<String, String> label = Map.of(KEY_LABEL, key);
+        if (!text.startsWith("{")) {
+            HostPort address = HostPort.parse(text, 1);
+            return new Endpoint(address.host(), address.port(), Endpoint.DEFAULT_WEIGHT, "", label);
+        }
+        JsonNode object;
+        try {
+            object = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage() + " (expected: " + EXPECTED + ")");
+        }
+        JsonNode addressField = object.has("address") ? object.get("address") : object.get("Addr");
+        if (addressField == null || !addressField.isTextual()) {
+            throw new IllegalArgumentException("no \"address\" text (expected: " + EXPECTED + ")");
+        }
+        HostPort address = HostPort.parse(addressField.asText().strip(), 1);
+        int weight = Endpoint.DEFAULT_WEIGHT;
+        JsonNode weightField = object.get("weight");
+        if (weightField != null) {
+            if (!weightField.canConvertToInt() || !weightField.isIntegralNumber()
+                    || weightField.asInt() < Endpoint.MIN_WEIGHT || weightField.asInt() > Endpoint.MAX_WEIGHT) {
+                throw new IllegalArgumentException("weight " + weightField + " (expected: a whole number "
+                        + Endpoint.MIN_WEIGHT + ".." + Endpoint.MAX_WEIGHT + ")");
+            }
+            weight = weightField.asInt();
+        }
+        JsonNode zoneField = object.get("zone");
+        if (zoneField != null && !zoneField.isTextual()) {
+            throw new IllegalArgumentException("zone " + zoneField + " (expected: text)");
+        }
+        Map<String, String> metadata = new HashMap<>();
+        JsonNode metadataField = object.get("metadata");
+        if (metadataField != null) {
+            if (!metadataField.isObject()) {
+                throw new IllegalArgumentException("metadata " + metadataField + " (expected: an object of texts)");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = metadataField.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                if (!entry.getValue().isValueNode() || entry.getValue().isNull()) {
+                    throw new IllegalArgumentException("metadata." + entry.getKey() + " " + entry.getValue()
+                            + " (expected: text)");
+                }
+                metadata.put(entry.getKey(), entry.getValue().asText());
+            }
+        }
+        List<String> unknown = new ArrayList<>();
+        object.fieldNames().forEachRemaining(name -> {
+            if (!FIELDS.contains(name)) {
+                unknown.add(name);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown field(s) " + unknown + " (expected: " + EXPECTED + ")");
+        }
+        metadata.putAll(label);
+        return new Endpoint(address.host(), address.port(), weight, zoneField == null ? "" : zoneField.asText().strip(),
+                metadata);
+    }
+}

@@ -1,0 +1,214 @@
+package dev.ballast.proxy.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * A real one-member etcd cluster on 127.0.0.1, for the tests of etcd discovery: the {@code etcd} binary
+ * of Debian's {@code etcd-server} package, with its data in a directory of its own, on ports the OS
+ * gave out. Without the binary the tests that start one are skipped, unless {@code BALLAST_REQUIRE_ETCD}
+ * is set ({@code .ci/run} installs etcd and sets it), where they fail.
+ *
+ * <p>{@link #stop} and {@link #start} take the member down and up again on the same ports and data,
+ * as a restart would; {@link #close} stops it and deletes its data.
+ */
+public final class EtcdServer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private final String binary;
+    private final Path dir;
+    private final int clientPort;
+    private final int peerPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+
+    private EtcdServer(String binary, Path dir, int clientPort, int peerPort) {
+        this.binary = binary;
+        this.dir = dir;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+    }
+
+    /** Starts a member and waits until it answers; skips the calling test where etcd is not installed. */
+    public static EtcdServer started() throws IOException {
+        String binary = binary();
+        EtcdServer server = new EtcdServer(binary, Files.createTempDirectory("ballast-etcd"), freePort(), freePort());
+        try {
+            server.start();
+        } catch (RuntimeException | Error e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    /** The client URL, as the {@code etcd.endpoints} of a config. */
+    public String url() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    /** Starts the member (again) and waits until it answers. */
+    public void start() {
+        assertThat(process).as("already running").isNull();
+        String client = "http://127.0.0.1:" + clientPort;
+        String peer = "http://127.0.0.1:" + peerPort;
+        try {
+            process = new ProcessBuilder(binary, "--name", "test", "--data-dir", dir.resolve("data").toString(),
+                    "--listen-client-urls", client, "--advertise-client-urls", client,
+                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-level", "warn")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("etcd exited with " + process.exitValue() + ": " + log());
+            }
+            try {
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(client + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200 && health.body().contains("\"true\"")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            try {
+                Thread.sleep(50); // polling a process we do not own: there is no event to await
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("etcd did not become healthy within " + START_TIMEOUT + ": " + log());
+    }
+
+    /** Stops the member, keeping its data, as a crash or a restart would take it away. */
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    public void put(String key, String value) {
+        call("/v3/kv/put", JSON.createObjectNode().put("key", base64(key)).put("value", base64(value)));
+    }
+
+    /** Puts {@code key} under {@code lease}: the key goes when the lease expires. */
+    public void put(String key, String value, long lease) {
+        call("/v3/kv/put", JSON.createObjectNode().put("key", base64(key)).put("value", base64(value))
+                .put("lease", lease));
+    }
+
+    public void delete(String key) {
+        call("/v3/kv/deleterange", JSON.createObjectNode().put("key", base64(key)));
+    }
+
+    /** A new lease of {@code ttlSeconds}, never kept alive: its keys go when it expires. */
+    public long grantLease(int ttlSeconds) {
+        return call("/v3/lease/grant", JSON.createObjectNode().put("TTL", ttlSeconds)).path("ID").asLong();
+    }
+
+    private JsonNode call(String path, ObjectNode body) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url() + path))
+                    .timeout(Duration.ofSeconds(5))
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("etcd %s: %s", path, response.body()).isEqualTo(200);
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("etcd.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop();
+        http.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The etcd binary on the PATH; without one the test is skipped, unless CI asks for it to be there. */
+    private static String binary() {
+        for (String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(directory, "etcd"))) {
+                return Path.of(directory, "etcd").toString();
+            }
+        }
+        for (String fallback : List.of("/usr/bin/etcd", "/usr/local/bin/etcd")) {
+            if (Files.isExecutable(Path.of(fallback))) {
+                return fallback;
+            }
+        }
+        assertThat(System.getenv("BALLAST_REQUIRE_ETCD"))
+                .as("BALLAST_REQUIRE_ETCD is set but no etcd is on the PATH").isNull();
+        assumeThat((String) null).as("etcd not installed (apt-get install etcd-server)").isNotNull();
+        return null;
+    }
+}

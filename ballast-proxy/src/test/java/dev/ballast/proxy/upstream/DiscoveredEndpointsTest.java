@@ -1,0 +1,53 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.endpoint.Endpoint;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The values services write under an upstream's etcd prefix, read as endpoints. */
+class DiscoveredEndpointsTest {
+
+    @Test
+    void readsHostPortAndTheJsonFormOfAnEndpoint() {
+        assertThat(DiscoveredEndpoints.parse("/s/a", " 10.0.0.7:8080\n"))
+                .isEqualTo(new Endpoint("10.0.0.7", 8080, 1, "", Map.of("etcd_key", "/s/a")));
+        assertThat(DiscoveredEndpoints.parse("/s/b",
+                "{\"address\": \"api-2.internal:9000\", \"weight\": 40, \"zone\": \"eu-1\", \"metadata\": {\"v\": \"2\"}}"))
+                .isEqualTo(new Endpoint("api-2.internal", 9000, 40, "eu-1", Map.of("v", "2", "etcd_key", "/s/b")));
+        assertThat(DiscoveredEndpoints.parse("/s/c", "{\"Op\": 0, \"Addr\": \"[::1]:81\", \"Metadata\": null}").address())
+                .as("etcd's Go naming package's form").isEqualTo("[::1]:81");
+    }
+
+    @Test
+    void refusesAValueThatIsNotAnEndpointSayingWhy() {
+        assertThatThrownBy(() -> DiscoveredEndpoints.parse("/s/a", "")).hasMessageContaining("an empty value");
+        assertThatThrownBy(() -> DiscoveredEndpoints.parse("/s/a", "10.0.0.7")).hasMessageContaining("no port");
+        assertThatThrownBy(() -> DiscoveredEndpoints.parse("/s/a", "{\"address\": 7}"))
+                .hasMessageContaining("no \"address\"");
+        assertThatThrownBy(() -> DiscoveredEndpoints.parse("/s/a", "{\"address\": \"h:1\", \"weight\": 10001}"))
+                .hasMessageContaining("weight 10001 (expected: a whole number 1..10000)");
+        assertThatThrownBy(() -> DiscoveredEndpoints.parse("/s/a", "{\"address\": \"h:1\", \"wieght\": 2}"))
+                .hasMessageContaining("unknown field(s) [wieght]");
+        assertThatThrownBy(() -> DiscoveredEndpoints.parse("/s/a", "{\"address\": \"h:1\""))
+                .hasMessageContaining("not JSON");
+        assertThatThrownBy(() -> DiscoveredEndpoints.parse("/s/a", "{\"address\": \"h:1\", \"metadata\": {\"x\": {}}}"))
+                .hasMessageContaining("metadata.x");
+    }
+
+    @Test
+    void leavesOutBadValuesAndAnAddressListedTwiceAndKeepsTheRest() {
+        TreeMap<String, String> values = new TreeMap<>(Map.of(
+                "/s/1", "10.0.0.1:80",
+                "/s/2", "nonsense",
+                "/s/3", "{\"address\": \"10.0.0.1:80\", \"weight\": 5}",
+                "/s/4", "10.0.0.2:80"));
+        assertThat(new DiscoveredEndpoints("shop").read(values)).extracting(Endpoint::address, Endpoint::weight)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("10.0.0.1:80", 1),
+                        org.assertj.core.groups.Tuple.tuple("10.0.0.2:80", 1));
+    }
+}

@@ -1,0 +1,233 @@
+package dev.ballast.proxy.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.admin.ReloadOutcome;
+import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.EtcdServer;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.Teardown;
+import dev.ballast.proxy.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code discovery: { etcd: ... }} against a real etcd: the endpoints of an upstream are the keys under
+ * a prefix, followed as services register, deregister and let their leases expire, and kept while
+ * etcd is away.
+ */
+class EtcdDiscoveryTest {
+
+    private static final String PREFIX = "/services/shop/";
+    private static final Duration SETTLE = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+
+    private final Teardown teardown = new Teardown();
+    private EtcdServer etcd;
+    private TestBackend a;
+    private TestBackend b;
+    private TestBackend c;
+    private ProxyServer proxy;
+    private AdminClient admin;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @BeforeEach
+    void startEtcdAndBackends() throws Exception {
+        etcd = teardown.add(EtcdServer.started());
+        a = teardown.add(TestBackend.named("a"));
+        b = teardown.add(TestBackend.named("b"));
+        c = teardown.add(TestBackend.named("c"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        teardown.close();
+    }
+
+    private void startProxy(String prefix) {
+        Path file = dir.resolve("ballast.yaml");
+        proxy = teardown.add(ProxyServer.start(ConfigFiles.write(file, config(prefix)), file, false));
+        admin = AdminClient.of(proxy.adminAddress());
+    }
+
+    private String config(String prefix) {
+        return ConfigFiles.withLocalListeners("""
+                etcd:
+                  endpoints: [%s]
+                  timeout: 2s
+                upstreams:
+                  shop:
+                    discovery: { etcd: { prefix: %s } }
+                routes:
+                  - match: { path_prefix: / }
+                    upstream: shop
+                """.formatted(etcd.url(), prefix));
+    }
+
+    private static String address(TestBackend backend) {
+        return "127.0.0.1:" + backend.port();
+    }
+
+    /** The upstream's endpoints, as {@code /status} lists them. */
+    private Set<String> members() throws Exception {
+        Set<String> members = new HashSet<>();
+        for (JsonNode endpoint : upstreamStatus().get("endpoints")) {
+            members.add(endpoint.get("address").asText());
+        }
+        return members;
+    }
+
+    private JsonNode upstreamStatus() throws Exception {
+        return json.readTree(admin.get("/status").body()).get("upstreams").get(0);
+    }
+
+    /** Which backends answer {@code count} requests in a row over one connection. */
+    private Set<String> servedBy(int count) throws Exception {
+        Set<String> names = new HashSet<>();
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < count; i++) {
+                client.send("GET / HTTP/1.1\r\nHost: shop\r\n\r\n");
+                RawHttp.Response response = client.read();
+                assertThat(response.status()).as("request %d: %s", i, response.text()).isEqualTo(200);
+                names.add(response.text());
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void routesToTheEndpointsUnderThePrefixAndFollowsThemAsTheyComeAndGo() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        etcd.put(PREFIX + "b", "{\"address\": \"" + address(b) + "\", \"weight\": 3, \"zone\": \"z1\"}");
+        etcd.put("/services/shop2/c", address(c)); // a sibling prefix: not this upstream's
+        startProxy(PREFIX);
+
+        assertThat(members()).as("read before the first request").containsExactlyInAnyOrder(address(a), address(b));
+        assertThat(servedBy(40)).containsExactlyInAnyOrder("a", "b");
+        JsonNode bStatus = null;
+        for (JsonNode endpoint : upstreamStatus().get("endpoints")) {
+            if (endpoint.get("address").asText().equals(address(b))) {
+                bStatus = endpoint;
+            }
+        }
+        assertThat(bStatus.get("weight").asInt()).isEqualTo(3);
+        assertThat(bStatus.get("zone").asText()).isEqualTo("z1");
+        assertThat(bStatus.at("/metadata/etcd_key").asText()).isEqualTo(PREFIX + "b");
+
+        etcd.put(PREFIX + "c", address(c));
+        await().atMost(SETTLE).until(this::members, members -> members.contains(address(c)));
+        assertThat(servedBy(40)).containsExactlyInAnyOrder("a", "b", "c");
+
+        etcd.delete(PREFIX + "a");
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(b), address(c))));
+        assertThat(servedBy(40)).containsExactlyInAnyOrder("b", "c");
+
+        JsonNode discovery = upstreamStatus().get("discovery");
+        assertThat(discovery.get("source").asText()).isEqualTo("etcd:" + PREFIX);
+        assertThat(discovery.get("connected").asBoolean()).isTrue();
+        assertThat(discovery.get("keys").asInt()).isEqualTo(2);
+        List<String> events = new ArrayList<>();
+        for (JsonNode event : json.readTree(admin.get("/status").body()).get("events")) {
+            if (event.get("kind").asText().equals("discovery")) {
+                events.add(event.get("endpoint").asText() + " " + event.get("message").asText());
+            }
+        }
+        assertThat(events).contains(address(c) + " joined: listed under etcd:" + PREFIX,
+                address(a) + " left: no longer listed under etcd:" + PREFIX);
+    }
+
+    @Test
+    void keepsItsEndpointsWhileEtcdIsDownAndFollowsChangesOnceItIsBack() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        startProxy(PREFIX);
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a))));
+
+        etcd.stop();
+        await().atMost(SETTLE).until(() -> !upstreamStatus().at("/discovery/connected").asBoolean());
+        assertThat(upstreamStatus().at("/discovery/last_error").asText()).isNotEmpty();
+        assertThat(servedBy(20)).as("the endpoints read last stay in use").containsExactly("a");
+
+        etcd.start();
+        etcd.put(PREFIX + "b", address(b));
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+        assertThat(servedBy(40)).containsExactlyInAnyOrder("a", "b");
+        assertThat(upstreamStatus().at("/discovery/connected").asBoolean()).isTrue();
+    }
+
+    @Test
+    void startsWithoutEtcdAndTakesTheEndpointsOnceItAnswers() throws Exception {
+        etcd.stop();
+        startProxy(PREFIX); // waits the 2 s timeout for a first read, then serves without it
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET / HTTP/1.1\r\nHost: shop\r\n\r\n");
+            assertThat(client.read().status()).as("no endpoint yet").isEqualTo(503);
+        }
+
+        etcd.start();
+        etcd.put(PREFIX + "a", address(a));
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a))));
+        assertThat(servedBy(10)).containsExactly("a");
+    }
+
+    @Test
+    void aServiceWhoseLeaseExpiresLeavesTheUpstream() throws Exception {
+        long lease = etcd.grantLease(2);
+        etcd.put(PREFIX + "a", address(a), lease);
+        etcd.put(PREFIX + "b", address(b));
+        startProxy(PREFIX);
+        // The lease may expire before the first read: what matters is that a leaves and b stays.
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(b))));
+        assertThat(servedBy(20)).containsExactly("b");
+    }
+
+    @Test
+    void aValueThatIsNotAnEndpointIsLeftOutAndTheOthersServe() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        etcd.put(PREFIX + "bad-address", "not an address");
+        etcd.put(PREFIX + "bad-weight", "{\"address\": \"" + address(b) + "\", \"weight\": 0}");
+        etcd.put(PREFIX + "go-naming", "{\"Op\": 0, \"Addr\": \"" + address(c) + "\", \"Metadata\": null}");
+        startProxy(PREFIX);
+
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(c))));
+        assertThat(servedBy(30)).containsExactlyInAnyOrder("a", "c");
+
+        etcd.put(PREFIX + "bad-weight", "{\"address\": \"" + address(b) + "\", \"weight\": 2}");
+        await().atMost(SETTLE).until(this::members, members -> members.contains(address(b)));
+    }
+
+    @Test
+    void configuredEndpointsServeWithTheDiscoveredOnesAndAReloadFollowsAnotherPrefix() throws Exception {
+        etcd.put(PREFIX + "b", address(b));
+        etcd.put("/services/next/c", address(c));
+        Path file = dir.resolve("ballast.yaml");
+        String withA = config(PREFIX).replace("discovery:", "endpoints: [" + address(a) + "]\n    discovery:");
+        proxy = teardown.add(ProxyServer.start(ConfigFiles.write(file, withA), file, false));
+        admin = AdminClient.of(proxy.adminAddress());
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+
+        ConfigFiles.write(file, config("/services/next/"));
+        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        assertThat(servedBy(20)).as("the new prefix, read before the reload took effect").containsExactly("c");
+        assertThat(members()).containsExactly(address(c));
+        assertThat(json.readTree(admin.get("/config").body()).at("/upstreams/shop/discovery/prefix").asText())
+                .isEqualTo("/services/next/");
+    }
+}
