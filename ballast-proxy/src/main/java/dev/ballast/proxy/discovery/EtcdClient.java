@@ -64,6 +64,19 @@ final class EtcdClient implements AutoCloseable {
     }
 
     /**
+     * Asks {@code member} for its status: an answer within the timeout says the member is there and
+     * reachable, which a watch stream that is only quiet cannot tell from one that is dead.
+     */
+    void ping(URI member) throws IOException, InterruptedException {
+        HttpResponse<InputStream> response = post(member, "/v3/maintenance/status", JSON.createObjectNode(), true);
+        JsonNode answer;
+        try (InputStream in = response.body()) {
+            answer = JSON.readTree(in);
+        }
+        failIfError(answer, member);
+    }
+
+    /**
      * Starts watching {@code prefix} from {@code fromRevision} on; the stream's messages are read with
      * {@link #messages}. Closing the stream ends the watch.
      */

@@ -57,6 +57,8 @@ public final class EtcdWatch implements AutoCloseable {
     private volatile Status status = new Status(null, 0, 0, null);
     private volatile boolean closed;
     private volatile InputStream stream;
+    /** Why the liveness check closed the stream, for the log; null when it did not. */
+    private volatile String livenessFailure;
     private Thread thread;
 
     /**
@@ -103,7 +105,9 @@ public final class EtcdWatch implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                String problem = e.getMessage() == null ? e.toString() : e.getMessage();
+                String problem = livenessFailure != null ? livenessFailure
+                        : e.getMessage() == null ? e.toString() : e.getMessage();
+                livenessFailure = null;
                 status = new Status(null, status.revision(), status.keys(), problem);
                 if (!failing) {
                     log.warn("{}: cannot follow etcd {} ({}); keeping the {} endpoints read last, trying again",
@@ -128,11 +132,14 @@ public final class EtcdWatch implements AutoCloseable {
     /** Applies the watch's events to {@code values} as they come, until the stream breaks. */
     private void follow(URI member, long revision, SortedMap<String, String> values)
             throws IOException, InterruptedException {
+        Thread liveness = null;
         try (InputStream watch = client.watch(member, config.prefix(), revision + 1)) {
             stream = watch;
             if (closed) {
                 return;
             }
+            liveness = Thread.ofVirtual().name("ballast-etcd-liveness-" + owner)
+                    .start(() -> checkLiveness(member, watch));
             MappingIterator<JsonNode> messages = EtcdClient.messages(watch);
             while (messages.hasNextValue()) {
                 JsonNode message = messages.nextValue();
@@ -163,6 +170,39 @@ public final class EtcdWatch implements AutoCloseable {
             }
         } finally {
             stream = null;
+            if (liveness != null) {
+                liveness.interrupt();
+            }
+        }
+    }
+
+    /**
+     * Every two timeouts, while {@code watch} is the open stream, asks {@code member} whether it is
+     * there; if it does not answer within the timeout, closes the stream, so that the watch fails over
+     * to the next member and reads the prefix again. A watch stream carries nothing while nothing
+     * changes, so a member that hangs, or a connection that died without a reset (a host gone, a
+     * partition), would otherwise leave the watch waiting for ever.
+     */
+    private void checkLiveness(URI member, InputStream watch) {
+        try {
+            while (true) {
+                Thread.sleep(2 * config.timeoutMillis());
+                if (closed || stream != watch) {
+                    return;
+                }
+                try {
+                    client.ping(member);
+                } catch (IOException e) {
+                    if (stream == watch && !closed) {
+                        livenessFailure = "no answer to a liveness check within " + config.timeoutMillis() + " ms ("
+                                + (e.getMessage() == null ? e.toString() : e.getMessage()) + ")";
+                        watch.close();
+                    }
+                    return;
+                }
+            }
+        } catch (InterruptedException | IOException e) {
+            // the watch ended, or is ending
         }
     }
 

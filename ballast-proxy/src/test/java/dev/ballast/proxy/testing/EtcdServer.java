@@ -119,6 +119,7 @@ public final class EtcdServer implements AutoCloseable {
         if (process == null) {
             return;
         }
+        thaw(); // a frozen process would not act on SIGTERM
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -128,6 +129,29 @@ public final class EtcdServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         process = null;
+    }
+
+    /** Freezes the member (SIGSTOP): its sockets stay open, but it answers nothing, as a hung process. */
+    public void freeze() {
+        signal("-STOP");
+    }
+
+    /** Lets a frozen member run again (SIGCONT). */
+    public void thaw() {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill %s", signal).isTrue();
+            assertThat(kill.exitValue()).as("kill %s", signal).isZero();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     public void put(String key, String value) {

@@ -172,6 +172,22 @@ class EtcdDiscoveryTest {
     }
 
     @Test
+    void aMemberThatHangsIsNoticedAndTheWatchResumesOnceItAnswers() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        startProxy(PREFIX);
+        assertThat(members()).containsExactly(address(a));
+
+        etcd.freeze(); // the watch's connection stays open; only a liveness check can tell
+        await().atMost(SETTLE).until(() -> !upstreamStatus().at("/discovery/connected").asBoolean());
+        assertThat(upstreamStatus().at("/discovery/last_error").asText()).contains("liveness check");
+        assertThat(servedBy(10)).as("the endpoints read last stay in use").containsExactly("a");
+
+        etcd.thaw();
+        etcd.put(PREFIX + "b", address(b));
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+    }
+
+    @Test
     void startsWithoutEtcdAndTakesTheEndpointsOnceItAnswers() throws Exception {
         etcd.stop();
         startProxy(PREFIX); // waits the 2 s timeout for a first read, then serves without it
