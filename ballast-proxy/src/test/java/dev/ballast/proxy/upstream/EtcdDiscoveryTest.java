@@ -62,12 +62,20 @@ class EtcdDiscoveryTest {
     }
 
     private void startProxy(String prefix) {
+        startProxyWith(config(prefix, etcd.url()));
+    }
+
+    private void startProxyWith(String config) {
         Path file = dir.resolve("ballast.yaml");
-        proxy = teardown.add(ProxyServer.start(ConfigFiles.write(file, config(prefix)), file, false));
+        proxy = teardown.add(ProxyServer.start(ConfigFiles.write(file, config), file, false));
         admin = AdminClient.of(proxy.adminAddress());
     }
 
     private String config(String prefix) {
+        return config(prefix, etcd.url());
+    }
+
+    private static String config(String prefix, String members) {
         return ConfigFiles.withLocalListeners("""
                 etcd:
                   endpoints: [%s]
@@ -78,7 +86,7 @@ class EtcdDiscoveryTest {
                 routes:
                   - match: { path_prefix: / }
                     upstream: shop
-                """.formatted(etcd.url(), prefix));
+                """.formatted(members, prefix));
     }
 
     private static String address(TestBackend backend) {
@@ -185,6 +193,20 @@ class EtcdDiscoveryTest {
         etcd.thaw();
         etcd.put(PREFIX + "b", address(b));
         await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+    }
+
+    @Test
+    void aMemberThatRefusesIsPassedOverForTheNext() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        int refusing;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            refusing = socket.getLocalPort(); // closed again: connecting to it is refused
+        }
+        startProxyWith(config(PREFIX, "http://127.0.0.1:" + refusing + ", " + etcd.url()));
+
+        assertThat(members()).containsExactly(address(a));
+        assertThat(upstreamStatus().at("/discovery/member").asText()).isEqualTo(etcd.url());
+        assertThat(upstreamStatus().at("/discovery/last_error").asText()).isNotEmpty();
     }
 
     @Test
