@@ -147,9 +147,9 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                 live.upstreams().size(), config.routes().size());
     }
 
-    private Upstream newUpstream(UpstreamConfig config) {
+    private Upstream newUpstream(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos) {
         Upstream upstream = Upstream.create(config, group, transport.socketChannel(), upstreamInitializer,
-                Scheduler.of(control));
+                Scheduler.of(control), predecessor, discoveryDeadlineNanos);
         metrics.watch(upstream);
         events.watch(upstream);
         upstream.onMembersChanged(() -> {

@@ -22,9 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Owns the {@link LiveConfig} and replaces it: a reload validates the whole file, builds everything
@@ -46,7 +46,18 @@ final class Reloader {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
 
     private final AtomicReference<LiveConfig> current = new AtomicReference<>();
-    private final Function<UpstreamConfig, Upstream> newUpstream;
+    private final UpstreamFactory newUpstream;
+
+    /** Builds (and starts) an upstream. */
+    @FunctionalInterface
+    interface UpstreamFactory {
+
+        /**
+         * @param predecessor            the running upstream of the same name it replaces, or null
+         * @param discoveryDeadlineNanos until when the upstream may wait for its discovery's first read
+         */
+        Upstream create(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos);
+    }
     private final LiveAccessLog accessLog;
     private final Consumer<LiveConfig> applied;
 
@@ -56,7 +67,7 @@ final class Reloader {
      *                    reopened on every reload while it writes to a file
      * @param applied     told about each new live configuration after the swap (metrics clean-up)
      */
-    Reloader(Function<UpstreamConfig, Upstream> newUpstream, LiveAccessLog accessLog, Consumer<LiveConfig> applied) {
+    Reloader(UpstreamFactory newUpstream, LiveAccessLog accessLog, Consumer<LiveConfig> applied) {
         this.newUpstream = newUpstream;
         this.accessLog = accessLog;
         this.applied = applied;
@@ -69,9 +80,10 @@ final class Reloader {
     /** The configuration the proxy starts with. */
     LiveConfig start(ProxyConfig config) {
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
+        long deadline = discoveryDeadline(config);
         try {
             for (UpstreamConfig upstream : config.upstreams().values()) {
-                upstreams.put(upstream.name(), newUpstream.apply(upstream));
+                upstreams.put(upstream.name(), newUpstream.create(upstream, null, deadline));
             }
             LiveConfig live = new LiveConfig(config, RouteTable.compile(config.routes(), upstreams),
                     Collections.unmodifiableMap(upstreams), 1, Instant.now());
@@ -121,6 +133,7 @@ final class Reloader {
         Map<Upstream, UpstreamConfig> updates = new IdentityHashMap<>();
         List<Upstream> created = new ArrayList<>();
         RouteTable routes;
+        long deadline = discoveryDeadline(next);
         try {
             for (UpstreamConfig config : next.upstreams().values()) {
                 Upstream existing = old.upstreams().get(config.name());
@@ -128,7 +141,7 @@ final class Reloader {
                     updates.put(existing, config);
                     upstreams.put(config.name(), existing);
                 } else {
-                    Upstream fresh = newUpstream.apply(config);
+                    Upstream fresh = newUpstream.create(config, existing, deadline);
                     created.add(fresh);
                     upstreams.put(config.name(), fresh);
                 }
@@ -170,6 +183,12 @@ final class Reloader {
                 next.routes().size());
         notes.forEach(note -> log.warn("reload ({}): {}", trigger, note));
         return new ReloadOutcome(true, trigger, live.generation(), List.of(), warnings, notes);
+    }
+
+    /** One deadline for the first discovery reads of every upstream a start or reload builds. */
+    private static long discoveryDeadline(ProxyConfig config) {
+        return System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(Upstream.discoveryTimeoutMillis(config.upstreams().values()));
     }
 
     private static List<String> formatted(List<ConfigProblem> problems) {

@@ -7,24 +7,35 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What Ballast asks of an etcd cluster, over etcd's JSON gateway to its v3 API (served by every etcd
- * 3.4+ member on its client URL): read every key under a prefix, and watch the prefix from a revision
- * on. Keys and values are bytes in etcd and base64 in the gateway's JSON; here they are UTF-8 text.
+ * 3.4+ member on its client URL): read every key under a prefix, sum a prefix up, and watch it from a
+ * revision on. Keys and values are bytes in etcd and base64 in the gateway's JSON; here they are UTF-8
+ * text. Reads are linearizable (etcd's default), so a member cut off from the cluster's leader does not
+ * answer them with stale data: it fails them.
  *
  * <p>Blocking calls, for a thread of their own (a virtual thread): never call them on an event loop or
- * the control thread.
+ * the control thread. Every call is bounded by the timeout, the whole answer included.
  */
 final class EtcdClient implements AutoCloseable {
 
@@ -41,44 +52,68 @@ final class EtcdClient implements AutoCloseable {
                 .build();
     }
 
-    /** Every key under a prefix, and the revision of the cluster they were read at. */
-    record Range(long revision, SortedMap<String, String> values) {
-    }
-
-    /** Reads every key under {@code prefix} from {@code member}. */
-    Range range(URI member, String prefix) throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode()
-                .put("key", base64(prefix))
-                .put("range_end", base64(prefixEnd(prefix)));
-        HttpResponse<InputStream> response = post(member, "/v3/kv/range", body, true);
-        JsonNode answer;
-        try (InputStream in = response.body()) {
-            answer = JSON.readTree(in);
-        }
-        failIfError(answer, member);
-        SortedMap<String, String> values = new TreeMap<>();
-        for (JsonNode kv : answer.path("kvs")) {
-            values.put(text(kv.path("key")), text(kv.path("value")));
-        }
-        return new Range(revision(answer.path("header"), member), values);
+    /** Every key under a prefix, the revision of the cluster they were read at, and the member that answered. */
+    record Range(URI member, long revision, SortedMap<String, String> values) {
     }
 
     /**
-     * Asks {@code member} for its status: an answer within the timeout says the member is there and
-     * reachable, which a watch stream that is only quiet cannot tell from one that is dead.
+     * What a prefix holds, in brief: how many keys, and the revision of the last change to one still
+     * there. A watch that followed every change has seen both.
      */
-    void ping(URI member) throws IOException, InterruptedException {
-        HttpResponse<InputStream> response = post(member, "/v3/maintenance/status", JSON.createObjectNode(), true);
-        JsonNode answer;
-        try (InputStream in = response.body()) {
-            answer = JSON.readTree(in);
+    record Summary(long count, long lastModified) {
+    }
+
+    /**
+     * Reads every key under {@code prefix} from whichever of {@code members} answers first: all are
+     * asked at once, so a member that is down, or a host that drops packets, costs no time while another
+     * answers.
+     */
+    Range range(List<URI> members, String prefix) throws IOException, InterruptedException {
+        ObjectNode body = JSON.createObjectNode()
+                .put("key", base64(prefix))
+                .put("range_end", base64(prefixEnd(prefix)));
+        CompletableFuture<Range> first = new CompletableFuture<>();
+        AtomicInteger failed = new AtomicInteger();
+        List<CompletableFuture<?>> asked = new ArrayList<>();
+        for (URI member : members) {
+            asked.add(postAsync(member, "/v3/kv/range", body).thenApply(answer -> {
+                SortedMap<String, String> values = new TreeMap<>();
+                for (JsonNode kv : answer.path("kvs")) {
+                    values.put(text(kv.path("key")), text(kv.path("value")));
+                }
+                return new Range(member, revision(answer.path("header"), member), values);
+            }).whenComplete((range, problem) -> {
+                if (problem == null) {
+                    first.complete(range);
+                } else if (failed.incrementAndGet() == members.size()) {
+                    first.completeExceptionally(problem);
+                }
+            }));
         }
-        failIfError(answer, member);
+        try {
+            return await(first);
+        } finally {
+            asked.forEach(call -> call.cancel(true));
+        }
+    }
+
+    /** Sums {@code prefix} up on {@code member}. */
+    Summary summary(URI member, String prefix) throws IOException, InterruptedException {
+        ObjectNode body = JSON.createObjectNode()
+                .put("key", base64(prefix))
+                .put("range_end", base64(prefixEnd(prefix)))
+                .put("limit", 1)
+                .put("sort_order", "DESCEND")
+                .put("sort_target", "MOD")
+                .put("keys_only", true);
+        JsonNode answer = await(postAsync(member, "/v3/kv/range", body));
+        return new Summary(answer.path("count").asLong(0), answer.path("kvs").path(0).path("mod_revision").asLong(0));
     }
 
     /**
      * Starts watching {@code prefix} from {@code fromRevision} on; the stream's messages are read with
-     * {@link #messages}. Closing the stream ends the watch.
+     * {@link #messages}. The stream must start within the timeout; then it is open-ended. Closing it
+     * ends the watch. The watch asks for a member with a leader: a member that loses its leader ends it.
      */
     InputStream watch(URI member, String prefix, long fromRevision) throws IOException, InterruptedException {
         ObjectNode create = JSON.createObjectNode()
@@ -87,7 +122,19 @@ final class EtcdClient implements AutoCloseable {
                 .put("start_revision", fromRevision);
         ObjectNode body = JSON.createObjectNode();
         body.set("create_request", create);
-        return post(member, "/v3/watch", body, false).body();
+        HttpRequest request = request(member, "/v3/watch", body)
+                .header("Grpc-Metadata-hasleader", "true")
+                .build();
+        // The request's timeout covers the wait for the response's head, not the stream after it.
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) {
+            String text;
+            try (InputStream in = response.body()) {
+                text = new String(in.readNBytes(512), StandardCharsets.UTF_8);
+            }
+            throw failure(member, "/v3/watch", response.statusCode(), text);
+        }
+        return response.body();
     }
 
     /** The messages of a watch stream, each a JSON object, as they come. */
@@ -95,38 +142,83 @@ final class EtcdClient implements AutoCloseable {
         return JSON.readerFor(JsonNode.class).readValues(watch);
     }
 
-    private HttpResponse<InputStream> post(URI member, String path, JsonNode body, boolean whole)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-        if (whole) {
-            request.timeout(timeout); // a watch is open-ended; its connect is bounded by the client's timeout
+    private HttpRequest.Builder request(URI member, String path, JsonNode body) {
+        try {
+            return HttpRequest.newBuilder(member.resolve(path))
+                    .timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        if (response.statusCode() != 200) {
-            String text;
-            try (InputStream in = response.body()) {
-                text = new String(in.readNBytes(512), StandardCharsets.UTF_8).strip();
+    }
+
+    /** A call whose whole answer is read in memory; the future fails with an IOException saying what went wrong. */
+    private CompletableFuture<JsonNode> postAsync(URI member, String path, JsonNode body) {
+        return http.sendAsync(request(member, path, body).build(), HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(response -> {
+                    String text = new String(response.body(), StandardCharsets.UTF_8);
+                    if (response.statusCode() != 200) {
+                        throw new CompletionException(failure(member, path, response.statusCode(), text));
+                    }
+                    try {
+                        JsonNode answer = JSON.readTree(response.body());
+                        failIfError(answer, member);
+                        return answer;
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                })
+                .exceptionally(problem -> {
+                    Throwable cause = problem instanceof CompletionException && problem.getCause() != null
+                            ? problem.getCause() : problem;
+                    throw new CompletionException(cause instanceof IOException ? cause
+                            : new IOException("etcd " + member + path + ": " + describe(cause), cause));
+                });
+    }
+
+    /** The result of {@code call}, waiting at most the timeout (the answer's body included). */
+    private <T> T await(CompletableFuture<T> call) throws IOException, InterruptedException {
+        try {
+            return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new IOException("no answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null
+                    ? e.getCause().getCause() : e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
             }
-            throw new IOException("etcd " + member + path + " answered " + response.statusCode()
-                    + (text.isEmpty() ? "" : ": " + text));
+            throw new IOException(describe(cause), cause);
         }
-        return response;
+    }
+
+    private static IOException failure(URI member, String path, int status, String body) {
+        String text = body.strip();
+        if (text.length() > 300) {
+            text = text.substring(0, 300) + "...";
+        }
+        return new IOException("etcd " + member + path + " answered " + status + (text.isEmpty() ? "" : ": " + text));
+    }
+
+    static String describe(Throwable problem) {
+        return problem.getMessage() == null ? problem.getClass().getSimpleName() : problem.getMessage();
     }
 
     /** An error the gateway reports in the body of a 200 (a stream's message) or of its answer. */
     static void failIfError(JsonNode message, URI member) throws IOException {
-        JsonNode error = message.has("error") ? message.path("error") : null;
-        if (error != null) {
+        if (message.has("error")) {
+            JsonNode error = message.path("error");
             throw new IOException("etcd " + member + ": " + error.path("message").asText(error.toString()));
         }
     }
 
-    static long revision(JsonNode header, URI member) throws IOException {
+    static long revision(JsonNode header, URI member) {
         JsonNode revision = header.path("revision");
         if (revision.isMissingNode()) {
-            throw new IOException("etcd " + member + ": an answer without a revision: " + header);
+            throw new CompletionException(new IOException("etcd " + member + ": an answer without a revision: "
+                    + header));
         }
         return revision.asLong();
     }

@@ -14,24 +14,34 @@ import java.util.Collections;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Follows every key under an etcd prefix: reads them all, then watches the prefix from the revision
  * it read at, and hands the listener the whole set after each change. When the watch breaks (the
- * member went away, the revision was compacted, the stream ended), it reads the prefix again from the
- * next member, with a growing pause between failures, so a change missed meanwhile is never lost.
+ * member went away or lost its leader, the revision was compacted, the stream ended), it reads the
+ * prefix again, from whichever member answers first, with a growing pause between failures, so a
+ * change missed meanwhile is never lost.
+ *
+ * <p>A watch stream is quiet while nothing changes, so a member that hangs, or a connection that died
+ * without a reset (a host gone, a partition, a middlebox that forgot it), would leave it waiting for
+ * ever. Every two timeouts the member is asked what the prefix holds: no answer within the timeout,
+ * or an answer the watch has not caught up with, ends the watch, and the prefix is read again.
  *
  * <p>While etcd cannot be reached the listener hears nothing, so the endpoints read last stay in
  * use: an etcd outage must not take healthy endpoints out of rotation. Keys that expire with their
  * lease (a service instance that stopped renewing it) are deletions like any other.
  *
- * <p>Runs on a virtual thread of its own; the listener is called on it, one call at a time.
+ * <p>Runs on a virtual thread of its own; the listener is called on it, one call at a time, never
+ * after {@link #close} returned.
  */
 public final class EtcdWatch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
     private static final long FIRST_PAUSE_MILLIS = 100;
     private static final long MAX_PAUSE_MILLIS = 5_000;
+    /** How long a liveness check lets a watch catch up with a change it saw before it gives the watch up. */
+    private static final long CATCH_UP_MILLIS = 1_000;
 
     /** Told the whole set of keys under the prefix, and their values, after each change. */
     @FunctionalInterface
@@ -42,7 +52,7 @@ public final class EtcdWatch implements AutoCloseable {
     /**
      * Where the watch stands, for {@code /status}.
      *
-     * @param member    the member it reads from now, or null while none answers
+     * @param member    the member it watches now, or null while none answers
      * @param revision  the cluster revision of the values handed on last; 0 before the first read
      * @param keys      how many keys the prefix holds, as handed on last
      * @param lastError the last failure, or null; kept after recovery, with {@code member} set again
@@ -56,9 +66,13 @@ public final class EtcdWatch implements AutoCloseable {
     private final EtcdClient client;
     private volatile Status status = new Status(null, 0, 0, null);
     private volatile boolean closed;
+    /** The open watch stream, if any: closed to end the watch from another thread. */
     private volatile InputStream stream;
-    /** Why the liveness check closed the stream, for the log; null when it did not. */
+    /** Why the liveness check ended the watch, for the log; null when it did not. */
     private volatile String livenessFailure;
+    /** The revision and key count the watch has seen last, for the liveness check. */
+    private volatile long seenRevision;
+    private volatile int seenCount;
     private Thread thread;
 
     /**
@@ -84,41 +98,39 @@ public final class EtcdWatch implements AutoCloseable {
     }
 
     private void run() {
-        int next = 0;
         long pause = FIRST_PAUSE_MILLIS;
         boolean failing = false;
         while (!closed) {
-            URI member = config.cluster().get(next);
             try {
-                EtcdClient.Range range = client.range(member, config.prefix());
+                EtcdClient.Range range = client.range(config.cluster(), config.prefix());
                 SortedMap<String, String> values = new TreeMap<>(range.values());
                 if (failing) {
-                    log.info("{}: etcd {} answers again: {} keys under {} at revision {}", owner, member,
+                    log.info("{}: etcd {} answers again: {} keys under {} at revision {}", owner, range.member(),
                             values.size(), config.prefix(), range.revision());
+                }
+                handOn(range.member(), range.revision(), values);
+                if (follow(range.member(), range.revision(), values)) {
+                    pause = FIRST_PAUSE_MILLIS; // it was up for a while: a new failure starts a new streak
                     failing = false;
                 }
-                pause = FIRST_PAUSE_MILLIS;
-                handOn(member, range.revision(), values);
-                follow(member, range.revision(), values);
                 throw new IOException("the watch stream ended");
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     return;
                 }
-                String problem = livenessFailure != null ? livenessFailure
-                        : e.getMessage() == null ? e.toString() : e.getMessage();
+                String problem = livenessFailure != null ? livenessFailure : EtcdClient.describe(e);
                 livenessFailure = null;
                 status = new Status(null, status.revision(), status.keys(), problem);
                 if (!failing) {
-                    log.warn("{}: cannot follow etcd {} ({}); keeping the {} endpoints read last, trying again",
-                            owner, member, problem, status.keys());
+                    log.warn("{}: cannot follow {} in etcd ({}); keeping the {} keys read last, trying again",
+                            owner, config.prefix(), problem, status.keys());
                     failing = true;
                 } else {
-                    log.debug("{}: etcd {} still failing: {}", owner, member, problem);
+                    log.debug("{}: etcd still failing: {}", owner, problem);
                 }
-                next = (next + 1) % config.cluster().size();
                 try {
-                    Thread.sleep(pause);
+                    // Jittered, so that many proxies do not come back to a recovering cluster all at once.
+                    Thread.sleep(pause / 2 + ThreadLocalRandom.current().nextLong(pause / 2 + 1));
                 } catch (InterruptedException interrupted) {
                     return;
                 }
@@ -129,14 +141,18 @@ public final class EtcdWatch implements AutoCloseable {
         }
     }
 
-    /** Applies the watch's events to {@code values} as they come, until the stream breaks. */
-    private void follow(URI member, long revision, SortedMap<String, String> values)
+    /**
+     * Applies the watch's events to {@code values} as they come, until the stream breaks; true when the
+     * watch was established (the member said it was created), false when it failed before that.
+     */
+    private boolean follow(URI member, long revision, SortedMap<String, String> values)
             throws IOException, InterruptedException {
         Thread liveness = null;
+        boolean created = false;
         try (InputStream watch = client.watch(member, config.prefix(), revision + 1)) {
             stream = watch;
             if (closed) {
-                return;
+                return false;
             }
             liveness = Thread.ofVirtual().name("ballast-etcd-liveness-" + owner)
                     .start(() -> checkLiveness(member, watch));
@@ -148,9 +164,10 @@ public final class EtcdWatch implements AutoCloseable {
                 if (result.path("canceled").asBoolean(false)) {
                     long compacted = result.path("compact_revision").asLong(0);
                     throw new IOException(compacted > 0
-                            ? "revision " + (revision + 1) + " was compacted (to " + compacted + "): reading again"
+                            ? "the revisions up to " + compacted + " were compacted away: reading the prefix again"
                             : "the watch was cancelled: " + result.path("cancel_reason").asText("no reason given"));
                 }
+                created |= result.path("created").asBoolean(false);
                 boolean changed = false;
                 for (JsonNode event : result.path("events")) {
                     String key = EtcdClient.text(event.path("kv").path("key"));
@@ -162,12 +179,15 @@ public final class EtcdWatch implements AutoCloseable {
                     }
                 }
                 if (result.has("header")) {
-                    revision = EtcdClient.revision(result.path("header"), member);
+                    revision = Math.max(revision, EtcdClient.revision(result.path("header"), member));
                 }
                 if (changed) {
                     handOn(member, revision, values);
+                } else {
+                    seenRevision = revision;
                 }
             }
+            return created;
         } finally {
             stream = null;
             if (liveness != null) {
@@ -177,11 +197,10 @@ public final class EtcdWatch implements AutoCloseable {
     }
 
     /**
-     * Every two timeouts, while {@code watch} is the open stream, asks {@code member} whether it is
-     * there; if it does not answer within the timeout, closes the stream, so that the watch fails over
-     * to the next member and reads the prefix again. A watch stream carries nothing while nothing
-     * changes, so a member that hangs, or a connection that died without a reset (a host gone, a
-     * partition), would otherwise leave the watch waiting for ever.
+     * Every two timeouts, while {@code watch} is the open stream, asks {@code member} what the prefix
+     * holds. No answer within the timeout (a hung member, one cut off from its leader, a dead
+     * connection to a host gone), or an answer with a change the watch has not caught up with after a
+     * moment (a watch connection that died quietly), closes the stream.
      */
     private void checkLiveness(URI member, InputStream watch) {
         try {
@@ -190,14 +209,10 @@ public final class EtcdWatch implements AutoCloseable {
                 if (closed || stream != watch) {
                     return;
                 }
-                try {
-                    client.ping(member);
-                } catch (IOException e) {
-                    if (stream == watch && !closed) {
-                        livenessFailure = "no answer to a liveness check within " + config.timeoutMillis() + " ms ("
-                                + (e.getMessage() == null ? e.toString() : e.getMessage()) + ")";
-                        watch.close();
-                    }
+                String problem = behind(member);
+                if (problem != null && stream == watch && !closed) {
+                    livenessFailure = problem;
+                    watch.close();
                     return;
                 }
             }
@@ -206,12 +221,44 @@ public final class EtcdWatch implements AutoCloseable {
         }
     }
 
-    private void handOn(URI member, long revision, SortedMap<String, String> values) {
-        status = new Status(member, revision, values.size(), status.lastError());
-        listener.changed(Collections.unmodifiableSortedMap(new TreeMap<>(values)));
+    /** Why the watch cannot be trusted now, or null when it can. */
+    private String behind(URI member) throws InterruptedException {
+        EtcdClient.Summary summary;
+        try {
+            summary = client.summary(member, config.prefix());
+        } catch (IOException e) {
+            return "etcd " + member + " failed a liveness check: " + EtcdClient.describe(e);
+        }
+        long revision = seenRevision;
+        if (summary.lastModified() <= revision && summary.count() == seenCount) {
+            return null;
+        }
+        Thread.sleep(Math.min(CATCH_UP_MILLIS, config.timeoutMillis())); // the event may be on its way
+        boolean caughtUp = seenRevision >= summary.lastModified()
+                && (summary.count() == seenCount || seenRevision > revision);
+        return caughtUp ? null : "the watch on etcd " + member + " missed a change (the prefix holds "
+                + summary.count() + " keys, last changed at revision " + summary.lastModified() + "; the watch saw "
+                + seenCount + " at revision " + seenRevision + ")";
     }
 
-    /** Stops following; the listener is not called after this returns, bar a call already under way. */
+    private void handOn(URI member, long revision, SortedMap<String, String> values) {
+        seenRevision = revision;
+        seenCount = values.size();
+        status = new Status(member, revision, values.size(), status.lastError());
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            try {
+                listener.changed(Collections.unmodifiableSortedMap(new TreeMap<>(values)));
+            } catch (RuntimeException e) {
+                // The listener's own failure: following etcd again would not mend it.
+                log.error("{}: applying the keys under {} failed: {}", owner, config.prefix(), e.toString());
+            }
+        }
+    }
+
+    /** Stops following; the listener is not called once this has returned. */
     @Override
     public synchronized void close() {
         closed = true;

@@ -198,6 +198,22 @@ public final class ProxyMetrics implements RequestObserver {
                     callback.call(open - active, u.name(), e.address(), "idle");
                 }))
                 .register(registry);
+        GaugeWithCallback.builder()
+                .name("ballast_discovery_connected")
+                .help("1 while the upstream's discovery follows its source (an etcd watch is open), else 0;"
+                        + " while 0 the endpoints read last stay in use.")
+                .labelNames("upstream", "source")
+                .callback(callback -> upstreams.get().forEach(u -> u.discoveryStatus().ifPresent(status ->
+                        callback.call(status.member() != null ? 1 : 0, u.name(), u.config().discovery().source()))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("ballast_discovery_keys")
+                .help("Keys under the upstream's discovery prefix, as read last (a key that is not an endpoint"
+                        + " counts too).")
+                .labelNames("upstream", "source")
+                .callback(callback -> upstreams.get().forEach(u -> u.discoveryStatus().ifPresent(status ->
+                        callback.call(status.keys(), u.name(), u.config().discovery().source()))))
+                .register(registry);
         CounterWithCallback.builder()
                 .name("ballast_access_log_dropped_total")
                 .help("Access log lines dropped because the writer could not keep up.")

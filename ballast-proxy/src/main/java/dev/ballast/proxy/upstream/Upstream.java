@@ -109,7 +109,8 @@ public final class Upstream implements AutoCloseable {
     private final Map<EventExecutor, ConnectionPool> pools = new IdentityHashMap<>();
 
     private Upstream(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
-                     ChannelHandler connectionInitializer, Scheduler control) {
+                     ChannelHandler connectionInitializer, Scheduler control, Upstream predecessor,
+                     long discoveryDeadlineNanos) {
         this.config = config;
         ResilienceConfig resilience = config.resilience();
         BalancerOptions options = BalancerOptions.defaults().withBoundedLoad(config.boundedLoadFactor());
@@ -124,14 +125,13 @@ public final class Upstream implements AutoCloseable {
         Arrays.setAll(mirrored, i -> new LongAdder());
         this.control = control;
         this.expansion = new NameExpansion(config.name());
-        if (config.discovery() == null) {
-            this.discoveryTarget = null;
-            this.discovery = null;
-        } else {
-            this.discoveryTarget = new DiscoveryTarget(config.name());
-            this.discovery = new EtcdWatch("upstream " + config.name(), config.discovery(), discoveryTarget);
-            discovery.start();
-            discovered = discoveryTarget.awaitFirstRead(config.discovery().timeoutMillis());
+        this.discoveryTarget = config.discovery() == null ? null : new DiscoveryTarget(config.name());
+        // A rebuild of an upstream that follows the same prefix starts from what its predecessor follows:
+        // no wait, and nothing lost should etcd be away just now.
+        boolean seeded = discoveryTarget != null && predecessor != null
+                && config.discovery().equals(predecessor.config().discovery());
+        if (seeded) {
+            discovered = predecessor.discovered;
         }
         List<Endpoint> members = members(true);
         for (Endpoint endpoint : members) {
@@ -179,6 +179,19 @@ public final class Upstream implements AutoCloseable {
             pools.put(loop, new ConnectionPool(this, loop, bootstrap));
         }
         dns.start();
+        // Last, once nothing else can fail: a watch started before a failure would never be closed.
+        this.discovery = discoveryTarget == null ? null
+                : new EtcdWatch("upstream " + config.name(), config.discovery(), discoveryTarget);
+        if (discovery != null) {
+            discovery.start();
+            if (!seeded) {
+                List<Endpoint> first = discoveryTarget.awaitFirstRead(discoveryDeadlineNanos);
+                if (!first.isEmpty()) {
+                    discovered = first;
+                    applyMembers(false);
+                }
+            }
+        }
         started = true;
         if (discovery != null) {
             applyDiscoveredLater(); // what changed while the constructor ran
@@ -211,7 +224,31 @@ public final class Upstream implements AutoCloseable {
      */
     public static Upstream create(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
                                   ChannelHandler connectionInitializer, Scheduler control) {
-        return new Upstream(config, group, channelType, connectionInitializer, control);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(discoveryTimeoutMillis(List.of(config)));
+        return new Upstream(config, group, channelType, connectionInitializer, control, null, deadline);
+    }
+
+    /**
+     * As above, in a start or a reload that builds several upstreams.
+     *
+     * @param predecessor            the upstream of the same name this one replaces, or null: one that
+     *                               follows the same discovery prefix hands its endpoints on
+     * @param discoveryDeadlineNanos until when ({@link System#nanoTime()}) an upstream with {@code
+     *                               discovery} may wait for its first read: one deadline for all the
+     *                               upstreams of a start or reload, so that an etcd that does not answer
+     *                               holds them up once, not once each
+     */
+    public static Upstream create(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
+                                  ChannelHandler connectionInitializer, Scheduler control, Upstream predecessor,
+                                  long discoveryDeadlineNanos) {
+        return new Upstream(config, group, channelType, connectionInitializer, control, predecessor,
+                discoveryDeadlineNanos);
+    }
+
+    /** The longest etcd timeout among {@code configs} with {@code discovery}: how long their first reads may take. */
+    public static long discoveryTimeoutMillis(java.util.Collection<UpstreamConfig> configs) {
+        return configs.stream().filter(c -> c.discovery() != null)
+                .mapToLong(c -> c.discovery().timeoutMillis()).max().orElse(0);
     }
 
     public String name() {
@@ -520,12 +557,12 @@ public final class Upstream implements AutoCloseable {
             }
         }
 
-        /** The first list, waiting for it up to {@code timeoutMillis}; none when etcd did not answer by then. */
-        List<Endpoint> awaitFirstRead(long timeoutMillis) {
+        /** The first list, waiting for it until {@code deadlineNanos}; none when etcd did not answer by then. */
+        List<Endpoint> awaitFirstRead(long deadlineNanos) {
             try {
-                if (!firstRead.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                    log.warn("upstream {}: no answer from etcd within {} ms; starting without the endpoints under {},"
-                            + " which join once it answers", name(), timeoutMillis, config.discovery().prefix());
+                if (!firstRead.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    log.warn("upstream {}: no answer from etcd yet; starting without the endpoints under {},"
+                            + " which join once it answers", name(), config.discovery().prefix());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,9 +169,16 @@ class EtcdDiscoveryTest {
         startProxy(PREFIX);
         await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a))));
 
+        assertThat(admin.metrics().value("ballast_discovery_connected", "upstream", "shop", "source", "etcd:" + PREFIX))
+                .isEqualTo(1.0);
+        assertThat(admin.metrics().value("ballast_discovery_keys", "upstream", "shop", "source", "etcd:" + PREFIX))
+                .isEqualTo(1.0);
+
         etcd.stop();
         await().atMost(SETTLE).until(() -> !upstreamStatus().at("/discovery/connected").asBoolean());
         assertThat(upstreamStatus().at("/discovery/last_error").asText()).isNotEmpty();
+        assertThat(admin.metrics().value("ballast_discovery_connected", "upstream", "shop", "source", "etcd:" + PREFIX))
+                .as("for an alert").isEqualTo(0.0);
         assertThat(servedBy(20)).as("the endpoints read last stay in use").containsExactly("a");
 
         etcd.start();
@@ -196,17 +205,61 @@ class EtcdDiscoveryTest {
     }
 
     @Test
-    void aMemberThatRefusesIsPassedOverForTheNext() throws Exception {
+    void aMemberThatRefusesOrNeverAnswersCostsNothingWhileAnotherAnswers() throws Exception {
         etcd.put(PREFIX + "a", address(a));
         int refusing;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             refusing = socket.getLocalPort(); // closed again: connecting to it is refused
         }
-        startProxyWith(config(PREFIX, "http://127.0.0.1:" + refusing + ", " + etcd.url()));
+        // Listening but never accepting: a connect completes, and then nothing ever answers.
+        try (ServerSocket silent = teardown.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
+            startProxyWith(config(PREFIX, "http://127.0.0.1:" + silent.getLocalPort() + ", http://127.0.0.1:"
+                    + refusing + ", " + etcd.url()));
 
+            assertThat(members()).as("read from the member that answers, before the first request")
+                    .containsExactly(address(a));
+            assertThat(upstreamStatus().at("/discovery/member").asText()).isEqualTo(etcd.url());
+            etcd.put(PREFIX + "b", address(b));
+            await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+        }
+    }
+
+    @Test
+    void aReloadThatRebuildsTheUpstreamWhileEtcdIsDownKeepsItsEndpoints() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        startProxy(PREFIX);
         assertThat(members()).containsExactly(address(a));
-        assertThat(upstreamStatus().at("/discovery/member").asText()).isEqualTo(etcd.url());
-        assertThat(upstreamStatus().at("/discovery/last_error").asText()).isNotEmpty();
+
+        etcd.stop();
+        Path file = dir.resolve("ballast.yaml");
+        ConfigFiles.write(file, config(PREFIX).replace("discovery:", "response_timeout: 7s\n    discovery:"));
+        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        assertThat(json.readTree(admin.get("/config").body()).at("/upstreams/shop/response_timeout_millis").asLong())
+                .as("rebuilt").isEqualTo(7_000);
+        assertThat(servedBy(10)).as("handed on by the upstream it replaced").containsExactly("a");
+        assertThat(members()).containsExactly(address(a));
+
+        etcd.start();
+        etcd.put(PREFIX + "b", address(b));
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+    }
+
+    @Test
+    void aReloadThatChangesTheBalancerKeepsTheWatchAndItsEndpoints() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        etcd.put(PREFIX + "b", address(b));
+        startProxy(PREFIX);
+        Path file = dir.resolve("ballast.yaml");
+        ConfigFiles.write(file, config(PREFIX).replace("discovery:", "balancer: least-request\n    discovery:"));
+        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+
+        assertThat(upstreamStatus().get("balancer").asText()).isEqualTo("least-request");
+        assertThat(members()).containsExactlyInAnyOrder(address(a), address(b));
+        assertThat(servedBy(30)).containsExactlyInAnyOrder("a", "b");
+        etcd.put(PREFIX + "c", address(c));
+        await().atMost(SETTLE).until(this::members, members -> members.contains(address(c)));
     }
 
     @Test
