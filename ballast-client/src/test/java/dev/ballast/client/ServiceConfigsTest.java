@@ -190,6 +190,18 @@ class ServiceConfigsTest {
     }
 
     @Test
+    void anEtcdDiscoveryIsCheckedAsTheProxyChecksItAndLeftToTheProxy() {
+        assertThat(api("{ endpoints: [10.0.0.1:80], discovery: { etcd: { prefix: /services/api/ } } }").endpoints())
+                .containsExactly(Endpoint.of("10.0.0.1", 80));
+        assertThatThrownBy(() -> api("discovery: { etcd: { prefx: /services/api/ } }"))
+                .hasMessageContaining("upstreams.api.discovery.etcd.prefx: unknown key; did you mean 'prefix'?");
+        assertThatThrownBy(() -> api("discovery: { etcd: { prefix: '' } }"))
+                .hasMessageContaining("upstreams.api.discovery.etcd.prefix: expected a key prefix");
+        assertThatThrownBy(() -> api("discovery: { consul: x }"))
+                .hasMessageContaining("upstreams.api.discovery.consul: unknown key (expected one of: etcd)");
+    }
+
+    @Test
     void timeoutsInTheProxysUnits() {
         ServiceConfig config = api("{ connect_timeout: 250ms, response_timeout: 2m }");
 
@@ -347,13 +359,13 @@ class ServiceConfigsTest {
                 "upstreams.api.slow_start: '25h' is too long (expected: at most 24h)",
                 "upstreams.api.panic_threshold: '0.5' has no % sign (expected: a percentage like 10% or 50%)",
                 "upstreams.web.metadata: unknown key (expected one of: balancer, hash_key, bounded_load, endpoints,"
-                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, health_check,"
+                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, discovery, health_check,"
                         + " outlier_detection, retries, circuit_breaker, slow_start, panic_threshold)",
                 "upstreams.web.endpoints[1]: duplicate endpoint web:80 (also upstreams.web.endpoints[0])",
                 "upstreams.web.endpoints[2]: 'my_svc:80' cannot be used in a URI (java.net.URI takes no '_' or other"
                         + " non-URI character in a host name)",
                 "upstreams.static: expected a mapping with keys balancer, hash_key, bounded_load, endpoints,"
-                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, health_check,"
+                        + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, discovery, health_check,"
                         + " outlier_detection, retries, circuit_breaker, slow_start, panic_threshold, got 'everything'",
                 "upstreams.bad name!: 'bad name!' is not a valid upstream name"
                         + " (expected: letters, digits, '-' and '_', up to 63 characters)");

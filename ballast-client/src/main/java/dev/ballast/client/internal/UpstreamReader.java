@@ -41,8 +41,8 @@ public final class UpstreamReader {
     static final long DEFAULT_RESPONSE_TIMEOUT_MILLIS = 15_000;
 
     private static final List<String> KEYS = Stream.concat(Stream.of("balancer", "hash_key", "bounded_load",
-            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh"),
-            ResilienceReader.KEYS.stream()).toList();
+            "endpoints", "connect_timeout", "response_timeout", "idle_timeout", "pool", "host_header", "dns_refresh",
+            "discovery"), ResilienceReader.KEYS.stream()).toList();
     private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata", "resolve");
     private static final List<String> RESOLVE_MODES = List.of("one", "all");
     private static final List<String> POOL_KEYS = List.of("max_connections_per_endpoint", "max_idle_per_endpoint");
@@ -143,6 +143,7 @@ public final class UpstreamReader {
         section.get("pool").ifPresent(UpstreamReader::pool);
         section.get("host_header").ifPresent(UpstreamReader::hostHeader);
         section.duration("dns_refresh", 0, 0); // HttpClient looks a name up for each new connection
+        section.get("discovery").ifPresent(UpstreamReader::discovery);
 
         ResilienceReader.read(section, builder);
 
@@ -279,6 +280,25 @@ public final class UpstreamReader {
                         + "connects to one of its addresses");
             }
         });
+    }
+
+    /**
+     * {@code discovery}: checked as the proxy does; only the proxy follows etcd (it reads the top-level
+     * {@code etcd} key too, which a client is not given).
+     */
+    private static void discovery(Value value) {
+        value.section(List.of("etcd")).ifPresent(section -> section.required("etcd", "{ prefix: /key/prefix/ }")
+                .flatMap(etcd -> etcd.section(List.of("prefix")))
+                .flatMap(etcd -> etcd.required("prefix", "the key prefix of the upstream's endpoints, e.g. /services/api/"))
+                .ifPresent(prefix -> prefix.text("a key prefix, e.g. /services/api/").ifPresent(text -> {
+                    if (text.isEmpty()) {
+                        prefix.error("an empty prefix would read every key of the cluster (expected: a key prefix,"
+                                + " e.g. /services/api/)");
+                    } else {
+                        value.warn("read by the proxy only: the client does not follow etcd, so its endpoints are"
+                                + " the upstream's 'endpoints' and what BallastClient.setEndpoints sets");
+                    }
+                })));
     }
 
     private static Optional<HostPort> endpointAddress(Value value) {
