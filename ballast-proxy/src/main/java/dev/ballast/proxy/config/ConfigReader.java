@@ -53,7 +53,7 @@ final class ConfigReader {
         EtcdCluster etcd = EtcdReader.cluster(top);
         Map<String, Located<UpstreamConfig>> upstreams = UpstreamReader.readAll(top.get("upstreams"), etcd,
                 top.has("etcd"));
-        if (etcd != null && upstreams.values().stream().noneMatch(upstream -> upstream.value().discovery() != null)) {
+        if (etcd != null && !anyUpstreamHasDiscovery(top)) {
             top.get("etcd").orElseThrow().warn("no upstream has 'discovery: { etcd: ... }', so the cluster is not read");
         }
         List<Located<RouteConfig>> routes = RouteReader.readAll(top, upstreams.keySet());
@@ -70,6 +70,12 @@ final class ConfigReader {
         upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
         return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
                 routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport, eventLoops);
+    }
+
+    /** True when some upstream has a {@code discovery} key, valid or not (an invalid one is reported already). */
+    private static boolean anyUpstreamHasDiscovery(Section top) {
+        return top.get("upstreams").map(upstreams -> upstreams.children().stream()
+                .anyMatch(upstream -> upstream.hasKey("discovery"))).orElse(false);
     }
 
     /** {@code auto} (one per core, as 0 stands for) or a count. */

@@ -13,6 +13,7 @@ final class EtcdReader {
     private static final List<String> DISCOVERY_KEYS = List.of("etcd");
     private static final List<String> ETCD_SOURCE_KEYS = List.of("prefix");
     private static final String MEMBER_EXPECTED = "an etcd client URL, e.g. http://127.0.0.1:2379";
+    private static final String MEMBERS_EXPECTED = "a list of etcd client URLs, e.g. [http://127.0.0.1:2379]";
 
     private EtcdReader() {
     }
@@ -24,14 +25,14 @@ final class EtcdReader {
             return null;
         }
         Section etcd = maybeEtcd.get();
-        List<Value> items = etcd.required("endpoints", "a list of " + MEMBER_EXPECTED)
-                .flatMap(value -> value.items("a list of " + MEMBER_EXPECTED)).orElse(null);
+        List<Value> items = etcd.required("endpoints", MEMBERS_EXPECTED)
+                .flatMap(value -> value.items(MEMBERS_EXPECTED)).orElse(null);
         long timeout = etcd.duration("timeout", EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS, 1);
         if (items == null) {
             return null;
         }
         if (items.isEmpty()) {
-            etcd.get("endpoints").orElseThrow().error("no endpoints (expected: at least one " + MEMBER_EXPECTED + ")");
+            etcd.get("endpoints").orElseThrow().error("no endpoints (expected: " + MEMBERS_EXPECTED + ")");
             return null;
         }
         List<URI> members = new ArrayList<>();
@@ -57,6 +58,15 @@ final class EtcdReader {
             }
             if (uri.getHost() == null || uri.getPort() < 1) {
                 value.error("'" + text + "' has no host or port (expected: " + MEMBER_EXPECTED + ")");
+                return Optional.empty();
+            }
+            if (uri.getPort() > 65535) {
+                value.error("port " + uri.getPort() + " out of range (expected: 1..65535)");
+                return Optional.empty();
+            }
+            if (uri.getRawUserInfo() != null) {
+                value.error("'" + text + "' has a user name: etcd's user authentication is not supported"
+                        + " (expected: " + MEMBER_EXPECTED + ")");
                 return Optional.empty();
             }
             String path = uri.getRawPath() == null ? "" : uri.getRawPath();

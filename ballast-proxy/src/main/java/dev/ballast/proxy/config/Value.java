@@ -6,6 +6,7 @@ import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.Placeholders;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,19 @@ final class Value {
 
     boolean isMapping() {
         return node instanceof Node.Mapping;
+    }
+
+    /** True for a mapping with {@code key}, whatever its value; reports nothing. */
+    boolean hasKey(String key) {
+        return node instanceof Node.Mapping mapping && mapping.entries().containsKey(key);
+    }
+
+    /** The values of a mapping, or none for anything else; reports nothing (for checks across sections). */
+    Collection<Value> children() {
+        if (!(node instanceof Node.Mapping mapping)) {
+            return List.of();
+        }
+        return mapping.entries().keySet().stream().map(key -> child(mapping, key)).toList();
     }
 
     boolean isSequence() {

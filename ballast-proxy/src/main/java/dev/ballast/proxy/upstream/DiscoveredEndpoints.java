@@ -113,7 +113,7 @@ final class DiscoveredEndpoints {
             weight = weightField.asInt();
         }
         JsonNode zoneField = object.get("zone");
-        if (zoneField != null && !zoneField.isTextual()) {
+        if (zoneField != null && (!zoneField.isValueNode() || zoneField.isNull())) {
             throw new IllegalArgumentException("zone " + zoneField + " (expected: text)");
         }
         Map<String, String> metadata = new HashMap<>();

@@ -126,10 +126,11 @@ public final class Upstream implements AutoCloseable {
         this.control = control;
         this.expansion = new NameExpansion(config.name());
         this.discoveryTarget = config.discovery() == null ? null : new DiscoveryTarget(config.name());
-        // A rebuild of an upstream that follows the same prefix starts from what its predecessor follows:
-        // no wait, and nothing lost should etcd be away just now.
-        boolean seeded = discoveryTarget != null && predecessor != null
-                && config.discovery().equals(predecessor.config().discovery());
+        // A rebuild of an upstream that follows the same prefix starts from what its predecessor follows
+        // (even if the cluster's settings changed, say to replace a dead member): no wait, and nothing
+        // lost should etcd be away just now.
+        boolean seeded = discoveryTarget != null && predecessor != null && predecessor.config().discovery() != null
+                && config.discovery().prefix().equals(predecessor.config().discovery().prefix());
         if (seeded) {
             discovered = predecessor.discovered;
         }
@@ -189,6 +190,10 @@ public final class Upstream implements AutoCloseable {
                 if (!first.isEmpty()) {
                     discovered = first;
                     applyMembers(false);
+                }
+                if (discoveryTarget.latest != null) {
+                    log.info("upstream {}: {} lists {} endpoint(s): {}", name(), config.discovery().source(),
+                            first.size(), some(first.stream().map(Endpoint::address).toList()));
                 }
             }
         }
@@ -595,9 +600,17 @@ public final class Upstream implements AutoCloseable {
         List<String> left = before.stream().filter(a -> !after.contains(a)).toList();
         if (!joined.isEmpty() || !left.isEmpty()) {
             log.info("upstream {}: {} lists {} endpoint(s) now: {} joined {}, {} left {}", name(),
-                    config.discovery().source(), endpoints.size(), joined.size(), joined, left.size(), left);
+                    config.discovery().source(), endpoints.size(), joined.size(), some(joined), left.size(),
+                    some(left));
             events.discovered(config.discovery().source(), joined, left);
         }
+    }
+
+    /** The first addresses of {@code addresses}, for a log line that stays short with hundreds. */
+    private static String some(List<String> addresses) {
+        int shown = 10;
+        return addresses.size() <= shown ? addresses.toString()
+                : addresses.subList(0, shown).toString() + " and " + (addresses.size() - shown) + " more";
     }
 
     /** Where discovery stands, for {@code /status}; empty when the upstream has none. */

@@ -504,7 +504,8 @@ class ConfigErrorsTest {
         assertThat(errors("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
                 etcd:
-                  endpoints: [127.0.0.1:2379, "http://10.0.0.1:2379/v3", "https://etcd-1.internal:2379"]
+                  endpoints: [127.0.0.1:2379, "http://10.0.0.1:2379/v3", "https://etcd-1.internal:2379",
+                              "http://10.0.0.2:99999", "http://root:secret@10.0.0.3:2379"]
                   timeout: soon
                 upstreams:
                   api:
@@ -519,11 +520,14 @@ class ConfigErrorsTest {
                         + " URL, e.g. http://127.0.0.1:2379) (line 3)",
                 "etcd.endpoints[1]: 'http://10.0.0.1:2379/v3' has a path or query (expected: an etcd client URL,"
                         + " e.g. http://127.0.0.1:2379) (line 3)",
-                "etcd.timeout: 'soon' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h) (line 4)",
+                "etcd.endpoints[3]: port 99999 out of range (expected: 1..65535) (line 4)",
+                "etcd.endpoints[4]: 'http://root:secret@10.0.0.3:2379' has a user name: etcd's user authentication"
+                        + " is not supported (expected: an etcd client URL, e.g. http://127.0.0.1:2379) (line 4)",
+                "etcd.timeout: 'soon' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h) (line 5)",
                 "upstreams.api.discovery.etcd.prefix: an empty prefix would read every key of the cluster"
-                        + " (expected: a key prefix, e.g. /services/api/) (line 7)",
-                "upstreams.web.discovery.consul: unknown key (expected one of: etcd) (line 9)",
-                "upstreams.web.discovery.etcd.prefx: unknown key; did you mean 'prefix'? (line 9)");
+                        + " (expected: a key prefix, e.g. /services/api/) (line 8)",
+                "upstreams.web.discovery.consul: unknown key (expected one of: etcd) (line 10)",
+                "upstreams.web.discovery.etcd.prefx: unknown key; did you mean 'prefix'? (line 10)");
     }
 
     private static List<String> errors(String yaml) {

@@ -278,6 +278,18 @@ class ConfigWarningsTest {
                 """);
         assertThat(warnings(unread)).containsExactly(
                 "etcd: no upstream has 'discovery: { etcd: ... }', so the cluster is not read (line 2)");
+
+        ConfigResult misspelt = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd: { endpoints: ["http://10.0.0.1:2379"] }
+                upstreams:
+                  api: { discovery: { etcd: { prefx: /services/api/ } } }
+                routes:
+                  - upstream: api
+                """);
+        assertThat(misspelt.errors()).extracting(ConfigProblem::format)
+                .containsExactly("upstreams.api.discovery.etcd.prefx: unknown key; did you mean 'prefix'? (line 4)");
+        assertThat(warnings(misspelt)).as("not a second, misleading message").isEmpty();
     }
 
     private static List<String> warnings(ConfigResult result) {

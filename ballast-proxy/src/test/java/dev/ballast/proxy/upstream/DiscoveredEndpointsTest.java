@@ -19,6 +19,9 @@ class DiscoveredEndpointsTest {
         assertThat(DiscoveredEndpoints.parse("/s/b",
                 "{\"address\": \"api-2.internal:9000\", \"weight\": 40, \"zone\": \"eu-1\", \"metadata\": {\"v\": \"2\"}}"))
                 .isEqualTo(new Endpoint("api-2.internal", 9000, 40, "eu-1", Map.of("v", "2", "etcd_key", "/s/b")));
+        assertThat(DiscoveredEndpoints.parse("/s/d", "{\"address\": \"h:1\", \"zone\": 5, \"metadata\": {\"n\": 1}}"))
+                .as("numbers read as text, in the zone as in metadata")
+                .isEqualTo(new Endpoint("h", 1, 1, "5", Map.of("n", "1", "etcd_key", "/s/d")));
         assertThat(DiscoveredEndpoints.parse("/s/c", "{\"Op\": 0, \"Addr\": \"[::1]:81\", \"Metadata\": null}").address())
                 .as("etcd's Go naming package's form").isEqualTo("[::1]:81");
     }

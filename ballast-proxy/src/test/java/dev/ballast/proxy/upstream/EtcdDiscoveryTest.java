@@ -232,7 +232,9 @@ class EtcdDiscoveryTest {
 
         etcd.stop();
         Path file = dir.resolve("ballast.yaml");
-        ConfigFiles.write(file, config(PREFIX).replace("discovery:", "response_timeout: 7s\n    discovery:"));
+        // Another etcd timeout too: the cluster's settings change, the prefix stays.
+        ConfigFiles.write(file, config(PREFIX).replace("discovery:", "response_timeout: 7s\n    discovery:")
+                .replace("timeout: 2s", "timeout: 3s"));
         ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
         assertThat(outcome.applied()).as(outcome.toString()).isTrue();
         assertThat(json.readTree(admin.get("/config").body()).at("/upstreams/shop/response_timeout_millis").asLong())
