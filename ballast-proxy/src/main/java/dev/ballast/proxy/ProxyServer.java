@@ -65,7 +65,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final EventLoopGroup adminGroup;
     /** The control thread: reloads, drains, health check scheduling, ejections; never an event loop. */
     private final ScheduledThreadPoolExecutor control;
-    private final Path configFile;
+    /** Where the configuration came from, for reloads; null for none. */
+    private final ConfigSource source;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final ChannelHandler upstreamInitializer = ProxyPipeline.upstreamInitializer();
     private final LiveAccessLog accessLog;
@@ -75,14 +76,14 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final ProxyPipeline pipeline;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private Channel admin;
-    private ConfigWatcher watcher;
+    private AutoCloseable watcher;
     private volatile boolean ready;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private ProxyServer(ProxyConfig config, Path configFile, Transport transport) {
+    private ProxyServer(ProxyConfig config, ConfigSource source, Transport transport) {
         AccessLog openedLog = AccessLog.open(config.accessLog()); // first: it may fail, and nothing is started yet
         this.transport = transport;
-        this.configFile = configFile;
+        this.source = source;
         this.threads = config.eventLoopCount();
         this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
@@ -109,7 +110,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
 
     /** Starts a proxy for a validated configuration that is not reloaded from a file. */
     public static ProxyServer start(ProxyConfig config) {
-        return start(config, null, false);
+        return start(config, (ConfigSource) null, false);
     }
 
     /**
@@ -121,9 +122,21 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      * @throws IllegalStateException when a listener cannot be bound (the message names it)
      */
     public static ProxyServer start(ProxyConfig config, Path configFile, boolean watch) {
-        ProxyServer server = new ProxyServer(config, configFile, Transport.of(config.transport()));
+        return start(config, configFile == null ? null : ConfigSource.file(configFile), watch);
+    }
+
+    /**
+     * Starts a proxy for a validated configuration read from {@code source}, which {@link #reload}
+     * reads again.
+     *
+     * @param source where {@code config} was read from, or null for nowhere (no reloads)
+     * @param follow also reload when the source says it changed
+     * @throws IllegalStateException when a listener cannot be bound (the message names it)
+     */
+    static ProxyServer start(ProxyConfig config, ConfigSource source, boolean follow) {
+        ProxyServer server = new ProxyServer(config, source, Transport.of(config.transport()));
         try {
-            server.serve(config, watch);
+            server.serve(config, follow);
             return server;
         } catch (RuntimeException e) {
             server.close();
@@ -131,14 +144,15 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         }
     }
 
-    private void serve(ProxyConfig config, boolean watch) {
+    private void serve(ProxyConfig config, boolean follow) {
         LiveConfig live = reloader.start(config);
         bind(config);
-        if (configFile != null && watch) {
+        if (source != null && follow) {
             try {
-                watcher = ConfigWatcher.start(configFile, () -> reload("file change"));
+                watcher = source.follow(this::reload);
             } catch (IOException e) {
-                log.warn("cannot watch {} ({}): reload with SIGHUP or POST /reload instead", configFile, e.toString());
+                log.warn("cannot watch {} ({}): reload with SIGHUP or POST /reload instead", source.name(),
+                        e.toString());
             }
         }
         ready = true;
@@ -243,11 +257,11 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      */
     @Override
     public CompletableFuture<ReloadOutcome> reload(String trigger) {
-        if (configFile == null) {
+        if (source == null) {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("this proxy was not started from a configuration file"));
         }
-        return onControlPath(() -> reloader.load(configFile, trigger));
+        return onControlPath(() -> reloader.load(source, trigger));
     }
 
     /** Applies a validated configuration, as a reload does. Runs on the control thread. */
@@ -348,7 +362,11 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         }
         ready = false;
         if (watcher != null) {
-            watcher.close();
+            try {
+                watcher.close();
+            } catch (Exception e) {
+                log.debug("stopping to follow {}: {}", source.name(), e.toString());
+            }
         }
         long deadline = System.nanoTime() + drain.toNanos();
         closeListeners();

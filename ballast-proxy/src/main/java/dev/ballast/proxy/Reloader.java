@@ -3,7 +3,6 @@ package dev.ballast.proxy;
 import dev.ballast.proxy.accesslog.AccessLog;
 import dev.ballast.proxy.accesslog.LiveAccessLog;
 import dev.ballast.proxy.admin.ReloadOutcome;
-import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
 import dev.ballast.proxy.config.ProxyConfig;
@@ -13,7 +12,6 @@ import dev.ballast.proxy.upstream.Upstream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -96,14 +94,14 @@ final class Reloader {
         }
     }
 
-    /** Reads, validates and applies {@code file}; the outcome is logged either way. */
-    ReloadOutcome load(Path file, String trigger) {
-        ConfigResult result = ConfigLoader.load(file);
+    /** Reads, validates and applies the configuration of {@code source}; the outcome is logged either way. */
+    ReloadOutcome load(ConfigSource source, String trigger) {
+        ConfigResult result = source.load();
         List<String> warnings = formatted(result.warnings());
         if (!result.ok()) {
             List<String> errors = formatted(result.errors());
             log.error("reload ({}) rejected, still serving configuration {}: {}: {} error{}", trigger,
-                    current().generation(), file, errors.size(), errors.size() == 1 ? "" : "s");
+                    current().generation(), source.name(), errors.size(), errors.size() == 1 ? "" : "s");
             errors.forEach(error -> log.error("error: {}", error));
             warnings.forEach(warning -> log.warn("warning: {}", warning));
             return ReloadOutcome.rejected(trigger, current().generation(), errors, warnings);

@@ -1,7 +1,6 @@
 package dev.ballast.proxy.config;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -12,7 +11,6 @@ final class EtcdReader {
     private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout");
     private static final List<String> DISCOVERY_KEYS = List.of("etcd");
     private static final List<String> ETCD_SOURCE_KEYS = List.of("prefix");
-    private static final String MEMBER_EXPECTED = "an etcd client URL, e.g. http://127.0.0.1:2379";
     private static final String MEMBERS_EXPECTED = "a list of etcd client URLs, e.g. [http://127.0.0.1:2379]";
 
     private EtcdReader() {
@@ -43,39 +41,7 @@ final class EtcdReader {
     }
 
     private static Optional<URI> member(Value value) {
-        return value.word(MEMBER_EXPECTED).flatMap(text -> {
-            URI uri;
-            try {
-                uri = new URI(text);
-            } catch (URISyntaxException e) {
-                value.error("'" + text + "' is not a URL (expected: " + MEMBER_EXPECTED + ")");
-                return Optional.empty();
-            }
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme();
-            if (!scheme.equals("http") && !scheme.equals("https")) {
-                value.error("'" + text + "' is not an http:// or https:// URL (expected: " + MEMBER_EXPECTED + ")");
-                return Optional.empty();
-            }
-            if (uri.getHost() == null || uri.getPort() < 1) {
-                value.error("'" + text + "' has no host or port (expected: " + MEMBER_EXPECTED + ")");
-                return Optional.empty();
-            }
-            if (uri.getPort() > 65535) {
-                value.error("port " + uri.getPort() + " out of range (expected: 1..65535)");
-                return Optional.empty();
-            }
-            if (uri.getRawUserInfo() != null) {
-                value.error("'" + text + "' has a user name: etcd's user authentication is not supported"
-                        + " (expected: " + MEMBER_EXPECTED + ")");
-                return Optional.empty();
-            }
-            String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-            if (!path.isEmpty() && !path.equals("/") || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                value.error("'" + text + "' has a path or query (expected: " + MEMBER_EXPECTED + ")");
-                return Optional.empty();
-            }
-            return Optional.of(URI.create(scheme + "://" + uri.getRawAuthority()));
-        });
+        return value.parsed(EtcdUrls.EXPECTED, EtcdUrls::parse);
     }
 
     /**

@@ -76,7 +76,9 @@ final class EtcdClient implements AutoCloseable {
         AtomicInteger failed = new AtomicInteger();
         List<CompletableFuture<?>> asked = new ArrayList<>();
         for (URI member : members) {
-            asked.add(postAsync(member, "/v3/kv/range", body).thenApply(answer -> {
+            CompletableFuture<JsonNode> call = postAsync(member, "/v3/kv/range", body);
+            asked.add(call);
+            call.thenApply(answer -> {
                 SortedMap<String, String> values = new TreeMap<>();
                 for (JsonNode kv : answer.path("kvs")) {
                     values.put(text(kv.path("key")), text(kv.path("value")));
@@ -88,12 +90,12 @@ final class EtcdClient implements AutoCloseable {
                 } else if (failed.incrementAndGet() == members.size()) {
                     first.completeExceptionally(problem);
                 }
-            }));
+            });
         }
         try {
             return await(first);
         } finally {
-            asked.forEach(call -> call.cancel(true));
+            asked.forEach(call -> call.cancel(true)); // the slower members' calls, if still out
         }
     }
 
@@ -153,28 +155,39 @@ final class EtcdClient implements AutoCloseable {
         }
     }
 
-    /** A call whose whole answer is read in memory; the future fails with an IOException saying what went wrong. */
+    /**
+     * A call whose whole answer is read in memory, made on a virtual thread of its own; the future fails
+     * with an IOException saying what went wrong. The call is synchronous ({@code send}): the JDK's
+     * {@code sendAsync} hands its answer on through the common fork-join pool, which a caller may be
+     * holding (its one worker, on two cores), and the answer would then never come.
+     */
     private CompletableFuture<JsonNode> postAsync(URI member, String path, JsonNode body) {
-        return http.sendAsync(request(member, path, body).build(), HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(response -> {
-                    String text = new String(response.body(), StandardCharsets.UTF_8);
-                    if (response.statusCode() != 200) {
-                        throw new CompletionException(failure(member, path, response.statusCode(), text));
-                    }
-                    try {
-                        JsonNode answer = JSON.readTree(response.body());
-                        failIfError(answer, member);
-                        return answer;
-                    } catch (IOException e) {
-                        throw new CompletionException(e);
-                    }
-                })
-                .exceptionally(problem -> {
-                    Throwable cause = problem instanceof CompletionException && problem.getCause() != null
-                            ? problem.getCause() : problem;
-                    throw new CompletionException(cause instanceof IOException ? cause
-                            : new IOException("etcd " + member + path + ": " + describe(cause), cause));
-                });
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        Thread call = Thread.ofVirtual().name("ballast-etcd-call").start(() -> {
+            try {
+                HttpResponse<byte[]> response = http.send(request(member, path, body).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                String text = new String(response.body(), StandardCharsets.UTF_8);
+                if (response.statusCode() != 200) {
+                    throw failure(member, path, response.statusCode(), text);
+                }
+                JsonNode json = JSON.readTree(response.body());
+                failIfError(json, member);
+                answer.complete(json);
+            } catch (IOException e) {
+                answer.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                answer.completeExceptionally(new IOException("interrupted", e));
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(new IOException("etcd " + member + path + ": " + describe(e), e));
+            }
+        });
+        answer.whenComplete((json, problem) -> {
+            if (problem instanceof java.util.concurrent.CancellationException) {
+                call.interrupt(); // given up on: stop waiting for the member
+            }
+        });
+        return answer;
     }
 
     /** The result of {@code call}, waiting at most the timeout (the answer's body included). */

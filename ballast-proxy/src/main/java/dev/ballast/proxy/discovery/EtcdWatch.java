@@ -11,7 +11,9 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -61,7 +63,9 @@ public final class EtcdWatch implements AutoCloseable {
     }
 
     private final String owner;
-    private final EtcdDiscoveryConfig config;
+    private final List<URI> cluster;
+    private final long timeoutMillis;
+    private final String prefix;
     private final Listener listener;
     private final EtcdClient client;
     private volatile Status status = new Status(null, 0, 0, null);
@@ -81,10 +85,36 @@ public final class EtcdWatch implements AutoCloseable {
      * @param listener told the whole set after each change, on the watch's thread
      */
     public EtcdWatch(String owner, EtcdDiscoveryConfig config, Listener listener) {
+        this(owner, config.cluster(), config.timeoutMillis(), config.prefix(), listener);
+    }
+
+    /**
+     * @param owner         what the log calls the watch's user (e.g. {@code configuration})
+     * @param cluster       the client URLs of the cluster's members
+     * @param timeoutMillis bounds every call to a member
+     * @param prefix        the keys to follow: every key that starts with it
+     * @param listener      told the whole set after each change, on the watch's thread
+     */
+    public EtcdWatch(String owner, List<URI> cluster, long timeoutMillis, String prefix, Listener listener) {
         this.owner = owner;
-        this.config = config;
+        this.cluster = List.copyOf(cluster);
+        this.timeoutMillis = timeoutMillis;
+        this.prefix = prefix;
         this.listener = listener;
-        this.client = new EtcdClient(Duration.ofMillis(config.timeoutMillis()));
+        this.client = new EtcdClient(Duration.ofMillis(timeoutMillis));
+    }
+
+    /**
+     * The value of {@code key} now, read from whichever member answers first; empty when there is no
+     * such key. Blocks up to {@code timeoutMillis}.
+     *
+     * @throws IOException when no member answers in time, saying why
+     */
+    public static Optional<String> read(List<URI> cluster, long timeoutMillis, String key)
+            throws IOException, InterruptedException {
+        try (EtcdClient client = new EtcdClient(Duration.ofMillis(timeoutMillis))) {
+            return Optional.ofNullable(client.range(cluster, key).values().get(key));
+        }
     }
 
     public synchronized void start() {
@@ -102,11 +132,11 @@ public final class EtcdWatch implements AutoCloseable {
         boolean failing = false;
         while (!closed) {
             try {
-                EtcdClient.Range range = client.range(config.cluster(), config.prefix());
+                EtcdClient.Range range = client.range(cluster, prefix);
                 SortedMap<String, String> values = new TreeMap<>(range.values());
                 if (failing) {
                     log.info("{}: etcd {} answers again: {} keys under {} at revision {}", owner, range.member(),
-                            values.size(), config.prefix(), range.revision());
+                            values.size(), prefix, range.revision());
                 }
                 handOn(range.member(), range.revision(), values);
                 if (follow(range.member(), range.revision(), values)) {
@@ -123,7 +153,7 @@ public final class EtcdWatch implements AutoCloseable {
                 status = new Status(null, status.revision(), status.keys(), problem);
                 if (!failing) {
                     log.warn("{}: cannot follow {} in etcd ({}); keeping the {} keys read last, trying again",
-                            owner, config.prefix(), problem, status.keys());
+                            owner, prefix, problem, status.keys());
                     failing = true;
                 } else {
                     log.debug("{}: etcd still failing: {}", owner, problem);
@@ -149,7 +179,7 @@ public final class EtcdWatch implements AutoCloseable {
             throws IOException, InterruptedException {
         Thread liveness = null;
         boolean created = false;
-        try (InputStream watch = client.watch(member, config.prefix(), revision + 1)) {
+        try (InputStream watch = client.watch(member, prefix, revision + 1)) {
             stream = watch;
             if (closed) {
                 return false;
@@ -205,7 +235,7 @@ public final class EtcdWatch implements AutoCloseable {
     private void checkLiveness(URI member, InputStream watch) {
         try {
             while (true) {
-                Thread.sleep(2 * config.timeoutMillis());
+                Thread.sleep(2 * timeoutMillis);
                 if (closed || stream != watch) {
                     return;
                 }
@@ -225,7 +255,7 @@ public final class EtcdWatch implements AutoCloseable {
     private String behind(URI member) throws InterruptedException {
         EtcdClient.Summary summary;
         try {
-            summary = client.summary(member, config.prefix());
+            summary = client.summary(member, prefix);
         } catch (IOException e) {
             return "etcd " + member + " failed a liveness check: " + EtcdClient.describe(e);
         }
@@ -233,7 +263,7 @@ public final class EtcdWatch implements AutoCloseable {
         if (summary.lastModified() <= revision && summary.count() == seenCount) {
             return null;
         }
-        Thread.sleep(Math.min(CATCH_UP_MILLIS, config.timeoutMillis())); // the event may be on its way
+        Thread.sleep(Math.min(CATCH_UP_MILLIS, timeoutMillis)); // the event may be on its way
         boolean caughtUp = seenRevision >= summary.lastModified()
                 && (summary.count() == seenCount || seenRevision > revision);
         return caughtUp ? null : "the watch on etcd " + member + " missed a change (the prefix holds "
@@ -253,7 +283,7 @@ public final class EtcdWatch implements AutoCloseable {
                 listener.changed(Collections.unmodifiableSortedMap(new TreeMap<>(values)));
             } catch (RuntimeException e) {
                 // The listener's own failure: following etcd again would not mend it.
-                log.error("{}: applying the keys under {} failed: {}", owner, config.prefix(), e.toString());
+                log.error("{}: applying the keys under {} failed: {}", owner, prefix, e.toString());
             }
         }
     }

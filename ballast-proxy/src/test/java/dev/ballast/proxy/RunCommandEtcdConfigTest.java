@@ -1,0 +1,135 @@
+package dev.ballast.proxy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.EtcdServer;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.Teardown;
+import dev.ballast.proxy.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code ballast run --config-etcd URL --config-key KEY}: the configuration is an etcd key that a fleet
+ * of proxies shares, against a real etcd. A put reloads, an invalid document is refused, a deleted key
+ * changes nothing.
+ */
+class RunCommandEtcdConfigTest {
+
+    private static final String KEY = "/ballast/proxy.yaml";
+    private static final Duration SETTLE = Duration.ofSeconds(15);
+
+    private final Teardown teardown = new Teardown();
+    private EtcdServer etcd;
+    private TestBackend one;
+    private TestBackend two;
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void start() throws Exception {
+        etcd = teardown.add(EtcdServer.started());
+        one = teardown.add(TestBackend.named("one"));
+        two = teardown.add(TestBackend.named("two"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        teardown.close();
+    }
+
+    private CommandLine command(RunCommand run) {
+        return new CommandLine(run).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
+    }
+
+    private static String answer(ProxyServer server) throws Exception {
+        try (RawHttp client = RawHttp.connect(server.listenerAddresses().get(0))) {
+            client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            return client.read().text();
+        }
+    }
+
+    @Test
+    void runsTheConfigurationInAnEtcdKeyAndReloadsWhenItIsPut() throws Exception {
+        etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+        RunCommand run = new RunCommand();
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> command(run)
+                .execute("--config-etcd", "http://127.0.0.1:1," + etcd.url(), "--config-key", KEY));
+        try {
+            await().atMost(SETTLE).until(() -> run.server != null || exit.isDone());
+            assertThat(run.server).as("started; output: %s %s", out, err).isNotNull();
+            assertThat(answer(run.server)).isEqualTo("one");
+
+            etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(two.port())));
+            await().atMost(SETTLE).until(() -> run.server.generation() == 2);
+            assertThat(answer(run.server)).isEqualTo("two");
+            AdminClient admin = AdminClient.of(run.server.adminAddress());
+            assertThat(admin.get("/status").body()).contains("configuration 2 applied (etcd change)");
+
+            etcd.put(KEY, "listeners: [{ name: public, adress: 127.0.0.1:0 }]\n");
+            await().atMost(SETTLE).until(() -> admin.metrics()
+                    .value("ballast_config_last_reload_successful") == 0.0);
+            assertThat(run.server.generation()).as("refused").isEqualTo(2);
+            assertThat(answer(run.server)).isEqualTo("two");
+            assertThat(new ObjectMapper().readTree(admin.get("/status").body()).get("events").toString())
+                    .contains("listeners[0].adress: unknown key; did you mean 'address'?");
+
+            etcd.delete(KEY);
+            etcd.put("/ballast/proxy.yaml.bak", "not a configuration"); // a key that only starts with it
+            assertThat(run.server.reload("SIGHUP").get(10, TimeUnit.SECONDS).applied())
+                    .as("nothing to read: refused, and the configuration in force stays").isFalse();
+            assertThat(answer(run.server)).isEqualTo("two");
+
+            etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+            await().atMost(SETTLE).until(() -> run.server.generation() == 3);
+            assertThat(answer(run.server)).isEqualTo("one");
+        } finally {
+            run.stop.trigger("test");
+            assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
+    void refusesToStartWithoutTheKeyOrAnEtcdThatAnswersAndSaysWhy() throws Exception {
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", "/nope"))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("error: etcd:/nope: no such key in etcd [" + etcd.url() + "]");
+
+        int refusing;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refusing = socket.getLocalPort();
+        }
+        assertThat(command(new RunCommand()).execute("--config-etcd", "http://127.0.0.1:" + refusing,
+                "--config-key", KEY)).isEqualTo(1);
+        assertThat(out.toString()).contains("error: etcd:" + KEY + ": cannot read from etcd [http://127.0.0.1:"
+                + refusing + "]");
+    }
+
+    @Test
+    void takesAFileOrAnEtcdKeyAndSaysWhatIsMissing() {
+        assertThat(command(new RunCommand()).execute()).isEqualTo(2);
+        assertThat(err.toString()).contains("missing the configuration: give -c FILE, or --config-etcd URL with"
+                + " --config-key KEY");
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-key is missing");
+        assertThat(command(new RunCommand()).execute("-c", "x.yaml", "--config-key", KEY)).isEqualTo(2);
+        assertThat(err.toString()).contains("not both");
+        assertThat(command(new RunCommand()).execute("--config-etcd", "127.0.0.1:2379", "--config-key", KEY))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd: '127.0.0.1:2379' is not a URL");
+    }
+}
