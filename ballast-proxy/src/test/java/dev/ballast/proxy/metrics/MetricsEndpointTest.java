@@ -52,8 +52,12 @@ class MetricsEndpointTest {
     }
 
     private String yaml(boolean withBrokenRoute) {
+        // An etcd that refuses: the discovery upstream's gauges are exported (at 0) all the same.
         return ConfigFiles.withLocalListeners("""
+                etcd: { endpoints: ["http://127.0.0.1:%d"], timeout: 200ms }
                 upstreams:
+                  registry:
+                    discovery: { etcd: { prefix: /services/registry/ } }
                   api:
                     endpoints: [127.0.0.1:%d]
                   flaky:
@@ -70,7 +74,7 @@ class MetricsEndpointTest {
                   - name: flaky
                     match: { path_prefix: /flaky }
                     upstream: flaky
-                """.formatted(api.port(), deadPort, spare.port(), failing.port(), deadPort, spare.port())
+                """.formatted(deadPort, api.port(), deadPort, spare.port(), failing.port(), deadPort, spare.port())
                 + (withBrokenRoute ? """
                   - name: broken
                     match: { path_prefix: /broken }
