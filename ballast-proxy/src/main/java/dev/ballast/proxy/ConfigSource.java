@@ -1,32 +1,51 @@
 package dev.ballast.proxy;
 
+import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
+import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
 
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Where the proxy's configuration comes from, and how it learns that it may have changed: a file
- * ({@code run -c FILE}), or a key in etcd that many proxies share ({@code run --config-etcd URL
- * --config-key KEY}).
+ * ({@code -c FILE}), or a key in etcd that many proxies share ({@code --config-etcd URL --config-key KEY}).
+ * Reads may block (a network round trip to etcd): never on an event loop or the control thread.
  */
 interface ConfigSource {
 
     /** What log lines and problems call it: the file's path, or {@code etcd:KEY}. */
     String name();
 
-    /** Reads and validates the configuration now. Blocks, boundedly; never throws for bad input. */
-    ConfigResult load();
+    /**
+     * The document as it is now.
+     *
+     * @throws IOException when it cannot be read, with a message for the user (e.g. {@code cannot read:
+     *                     no such file}, or which etcd members failed and how)
+     */
+    String read() throws IOException;
+
+    /** Reads and validates the configuration now; never throws for bad input or an unreadable source. */
+    default ConfigResult load() {
+        String text;
+        try {
+            text = read();
+        } catch (IOException e) {
+            return new ConfigResult(null, List.of(new ConfigProblem(name(), e.getMessage(), 0)), List.of());
+        }
+        return ConfigLoader.parse(text, name());
+    }
 
     /**
-     * Starts following changes: {@code reload} is called with a trigger word (for logs and events)
-     * each time the configuration may have changed. Closing the handle stops it.
+     * Starts following changes: {@code changed} is told a trigger word (for logs and events) and the new
+     * document, or null when it is to be read again, each time the configuration may have changed.
+     * Closing the handle stops it.
      */
-    AutoCloseable follow(Consumer<String> reload) throws IOException;
+    AutoCloseable follow(BiConsumer<String, String> changed) throws IOException;
 
     static ConfigSource file(Path file) {
         return new FileSource(file);
@@ -50,13 +69,17 @@ interface ConfigSource {
         }
 
         @Override
-        public ConfigResult load() {
-            return ConfigLoader.load(file);
+        public String read() throws IOException {
+            try {
+                return ConfigFile.read(file);
+            } catch (IOException e) {
+                throw new IOException(ConfigLoader.readFailure(e), e);
+            }
         }
 
         @Override
-        public AutoCloseable follow(Consumer<String> reload) throws IOException {
-            return ConfigWatcher.start(file, () -> reload.accept("file change"));
+        public AutoCloseable follow(BiConsumer<String, String> changed) throws IOException {
+            return ConfigWatcher.start(file, () -> changed.accept("file change", null));
         }
     }
 }

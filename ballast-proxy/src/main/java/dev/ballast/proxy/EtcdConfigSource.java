@@ -1,8 +1,5 @@
 package dev.ballast.proxy;
 
-import dev.ballast.proxy.config.ConfigLoader;
-import dev.ballast.proxy.config.ConfigProblem;
-import dev.ballast.proxy.config.ConfigResult;
 import dev.ballast.proxy.discovery.EtcdWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +9,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.SortedMap;
+import java.util.function.BiConsumer;
 
 /**
  * The configuration as the value of one etcd key, which every proxy of a fleet reads and follows: a
@@ -27,8 +25,8 @@ final class EtcdConfigSource implements ConfigSource {
     private final List<URI> cluster;
     private final long timeoutMillis;
     private final String key;
-    /** The document read last, by a load or by the watch: a watch event with the same text reloads nothing. */
-    private volatile String lastSeen;
+    /** The document read last: the watch's first read is a change only if it differs from this. */
+    private volatile String lastRead;
 
     EtcdConfigSource(List<URI> cluster, long timeoutMillis, String key) {
         this.cluster = List.copyOf(cluster);
@@ -42,46 +40,61 @@ final class EtcdConfigSource implements ConfigSource {
     }
 
     @Override
-    public ConfigResult load() {
+    public String read() throws IOException {
         Optional<String> yaml;
         try {
             yaml = EtcdWatch.read(cluster, timeoutMillis, key);
         } catch (IOException e) {
-            return unreadable("cannot read from etcd " + cluster + ": " + e.getMessage());
+            throw new IOException("cannot read from etcd " + cluster + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return unreadable("interrupted while reading from etcd");
+            throw new IOException("interrupted while reading from etcd", e);
         }
-        if (yaml.isEmpty()) {
-            return unreadable("no such key in etcd " + cluster + " (put the configuration there first, e.g."
-                    + " etcdctl put " + key + " < ballast.yaml)");
-        }
-        lastSeen = yaml.get();
-        return ConfigLoader.parse(yaml.get(), name());
+        lastRead = yaml.orElseThrow(() -> new IOException("no such key in etcd " + cluster
+                + " (put the configuration there first, e.g. etcdctl put " + key + " < ballast.yaml)"));
+        return lastRead;
     }
 
-    private ConfigResult unreadable(String message) {
-        return new ConfigResult(null, List.of(new ConfigProblem(name(), message, 0)), List.of());
-    }
-
+    /**
+     * Hands on each new document as the watch delivers it, so a reload applies exactly what was put
+     * (reading the key again could fail, or return a later put first). The watch's first read is a
+     * change only if the document differs from the one the proxy started with.
+     */
     @Override
-    public AutoCloseable follow(Consumer<String> reload) {
-        EtcdWatch watch = new EtcdWatch("configuration", cluster, timeoutMillis, key, values -> {
-            String yaml = values.get(key); // the watch follows a prefix: keys that only start with this one do not count
-            if (yaml == null) {
-                if (lastSeen != null) {
-                    log.warn("etcd key {} was deleted; keeping the configuration in force", key);
-                    lastSeen = null;
-                }
-                return;
-            }
-            if (!Objects.equals(yaml, lastSeen)) {
-                lastSeen = yaml;
-                reload.accept("etcd change");
-            }
-        });
+    public AutoCloseable follow(BiConsumer<String, String> changed) {
+        Tracker tracker = new Tracker(changed);
+        tracker.last = lastRead; // what the proxy started with
+        EtcdWatch watch = new EtcdWatch("configuration", cluster, timeoutMillis, key, tracker::seen);
         watch.start();
         log.info("following etcd key {} for changes", key);
         return watch;
+    }
+
+    /** What the watch saw last: called on the watch's thread, one call at a time. */
+    private final class Tracker {
+
+        private final BiConsumer<String, String> changed;
+        private String last;
+        private boolean deleted;
+
+        Tracker(BiConsumer<String, String> changed) {
+            this.changed = changed;
+        }
+
+        void seen(SortedMap<String, String> values) {
+            String yaml = values.get(key); // a prefix is followed: keys that only start with this one do not count
+            if (yaml == null) {
+                if (!deleted) {
+                    log.warn("etcd key {} was deleted; keeping the configuration in force", key);
+                    deleted = true;
+                }
+                return;
+            }
+            deleted = false;
+            if (!Objects.equals(yaml, last)) {
+                last = yaml;
+                changed.accept("etcd change", yaml);
+            }
+        }
     }
 }

@@ -8,6 +8,8 @@ import dev.ballast.proxy.admin.AdminApi;
 import dev.ballast.proxy.admin.AdminEvents;
 import dev.ballast.proxy.admin.ProxyControl;
 import dev.ballast.proxy.admin.ReloadOutcome;
+import dev.ballast.proxy.config.ConfigLoader;
+import dev.ballast.proxy.config.ConfigResult;
 import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.ProxyConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
@@ -41,9 +43,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * A running proxy: its listeners, admin listener, upstreams and event loops. One event loop per core
@@ -76,7 +82,13 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final ProxyPipeline pipeline;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private Channel admin;
-    private AutoCloseable watcher;
+    private volatile AutoCloseable watcher;
+    /**
+     * Reads the configuration source for reloads, one read at a time and in order, off the control
+     * thread (a read may wait on etcd); each read's outcome is then applied on the control thread.
+     */
+    private final ExecutorService configReader = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("ballast-config-read").daemon().factory());
     private volatile boolean ready;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
@@ -149,7 +161,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         bind(config);
         if (source != null && follow) {
             try {
-                watcher = source.follow(this::reload);
+                watcher = source.follow(this::changed);
             } catch (IOException e) {
                 log.warn("cannot watch {} ({}): reload with SIGHUP or POST /reload instead", source.name(),
                         e.toString());
@@ -252,8 +264,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     // ---- reload ----
 
     /**
-     * Re-reads the configuration file and applies it if it is valid; an invalid one is logged with
-     * {@code ballast validate}'s messages and changes nothing. Runs on the control thread.
+     * Reads the configuration again and applies it if it is valid; an invalid one is logged with
+     * {@code ballast validate}'s messages and changes nothing. Reads off the control thread, applies on it.
      */
     @Override
     public CompletableFuture<ReloadOutcome> reload(String trigger) {
@@ -261,7 +273,31 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("this proxy was not started from a configuration file"));
         }
-        return onControlPath(() -> reloader.load(source, trigger));
+        return reloadWith(source::load, trigger);
+    }
+
+    /** The source changed: {@code text} is the new document, or null to read it again. */
+    private void changed(String trigger, String text) {
+        if (text == null) {
+            reload(trigger);
+        } else {
+            reloadWith(() -> ConfigLoader.parse(text, source.name()), trigger);
+        }
+    }
+
+    /**
+     * Reads on the config reader, then applies on the control thread. Both run one task at a time, in
+     * order, so reloads apply in the order they were asked for: a read that started before a change
+     * cannot be applied after it.
+     */
+    private CompletableFuture<ReloadOutcome> reloadWith(Supplier<ConfigResult> read, String trigger) {
+        CompletableFuture<ConfigResult> result;
+        try {
+            result = CompletableFuture.supplyAsync(read, configReader);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the proxy is stopping"));
+        }
+        return result.thenCompose(next -> onControlPath(() -> reloader.load(next, source.name(), trigger)));
     }
 
     /** Applies a validated configuration, as a reload does. Runs on the control thread. */
@@ -368,6 +404,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                 log.debug("stopping to follow {}: {}", source.name(), e.toString());
             }
         }
+        configReader.shutdownNow();
         long deadline = System.nanoTime() + drain.toNanos();
         closeListeners();
         pipeline.drain();

@@ -94,14 +94,18 @@ final class Reloader {
         }
     }
 
-    /** Reads, validates and applies the configuration of {@code source}; the outcome is logged either way. */
-    ReloadOutcome load(ConfigSource source, String trigger) {
-        ConfigResult result = source.load();
+    /**
+     * Applies a configuration that was read and validated ({@code result}), or refuses it when it has
+     * errors; the outcome is logged either way.
+     *
+     * @param sourceName where it was read from, for the log
+     */
+    ReloadOutcome load(ConfigResult result, String sourceName, String trigger) {
         List<String> warnings = formatted(result.warnings());
         if (!result.ok()) {
             List<String> errors = formatted(result.errors());
             log.error("reload ({}) rejected, still serving configuration {}: {}: {} error{}", trigger,
-                    current().generation(), source.name(), errors.size(), errors.size() == 1 ? "" : "s");
+                    current().generation(), sourceName, errors.size(), errors.size() == 1 ? "" : "s");
             errors.forEach(error -> log.error("error: {}", error));
             warnings.forEach(warning -> log.warn("warning: {}", warning));
             return ReloadOutcome.rejected(trigger, current().generation(), errors, warnings);

@@ -1,21 +1,16 @@
 package dev.ballast.proxy;
 
 import dev.ballast.proxy.config.ConfigResult;
-import dev.ballast.proxy.config.EtcdUrls;
 import dev.ballast.proxy.config.ProxyConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.net.URI;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -30,20 +25,9 @@ import java.util.concurrent.Callable;
 final class RunCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
-    /** Bounds each read of the configuration key: at start, and at every reload. */
-    static final long ETCD_TIMEOUT_MILLIS = 5_000;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The YAML configuration file.")
-    private Path config;
-
-    @Option(names = "--config-etcd", split = ",", paramLabel = "URL",
-            description = "Read the configuration from etcd instead of a file: the client URLs of the cluster's"
-                    + " members (separated by commas, or the option repeated). Needs --config-key.")
-    private List<String> etcdMembers;
-
-    @Option(names = "--config-key", paramLabel = "KEY",
-            description = "With --config-etcd: the key whose value is the YAML configuration.")
-    private String etcdKey;
+    @Mixin
+    private ConfigSourceOptions sourceOptions;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     private boolean help;
@@ -57,7 +41,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        ConfigSource source = source();
+        ConfigSource source = sourceOptions.source(spec);
         ConfigResult result = source.load();
         result.errors().forEach(problem -> out.println("error: " + problem.format()));
         result.warnings().forEach(problem -> out.println("warning: " + problem.format()));
@@ -69,33 +53,6 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return serve(result.config(), source, stop, spec.commandLine().getErr(), s -> server = s);
-    }
-
-    /** The file, or the etcd key: exactly one, or a usage error naming what is missing. */
-    private ConfigSource source() {
-        boolean etcd = etcdMembers != null || etcdKey != null;
-        if (config != null && etcd) {
-            throw new ParameterException(spec.commandLine(),
-                    "give either -c FILE or --config-etcd URL with --config-key KEY, not both");
-        }
-        if (config != null) {
-            return ConfigSource.file(config);
-        }
-        if (etcdMembers == null || etcdMembers.isEmpty() || etcdKey == null || etcdKey.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), etcd
-                    ? "--config-etcd URL and --config-key KEY go together; " + (etcdKey == null || etcdKey.isEmpty()
-                            ? "--config-key is missing" : "--config-etcd is missing")
-                    : "missing the configuration: give -c FILE, or --config-etcd URL with --config-key KEY");
-        }
-        List<URI> members = new ArrayList<>();
-        for (String member : etcdMembers) {
-            try {
-                members.add(EtcdUrls.parse(member.strip()));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--config-etcd: " + e.getMessage());
-            }
-        }
-        return ConfigSource.etcd(members, ETCD_TIMEOUT_MILLIS, etcdKey);
     }
 
     /** Runs a proxy until {@code stop} fires, then drains; shared with {@code demo}. */

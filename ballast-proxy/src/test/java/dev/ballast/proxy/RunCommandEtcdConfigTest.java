@@ -63,39 +63,59 @@ class RunCommandEtcdConfigTest {
         }
     }
 
+    /** Runs the command on a thread of its own, as {@code main} does (not a pool worker it would hold). */
+    private CompletableFuture<Integer> execute(RunCommand run, String... args) {
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        Thread.ofPlatform().name("test-run").start(() -> exit.complete(command(run).execute(args)));
+        return exit;
+    }
+
+    private static double reloads(AdminClient admin, String result) throws Exception {
+        return admin.metrics().value("ballast_config_reloads_total", "result", result);
+    }
+
     @Test
     void runsTheConfigurationInAnEtcdKeyAndReloadsWhenItIsPut() throws Exception {
-        etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+        String first = DemoCommand.sampleYaml(0, 0, List.of(one.port()));
+        etcd.put(KEY, first);
         RunCommand run = new RunCommand();
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> command(run)
-                .execute("--config-etcd", "http://127.0.0.1:1," + etcd.url(), "--config-key", KEY));
+        CompletableFuture<Integer> exit = execute(run, "--config-etcd", "http://127.0.0.1:1",
+                "--config-etcd", etcd.url(), "--config-key", KEY);
         try {
             await().atMost(SETTLE).until(() -> run.server != null || exit.isDone());
             assertThat(run.server).as("started; output: %s %s", out, err).isNotNull();
             assertThat(answer(run.server)).isEqualTo("one");
+            AdminClient admin = AdminClient.of(run.server.adminAddress());
 
             etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(two.port())));
             await().atMost(SETTLE).until(() -> run.server.generation() == 2);
             assertThat(answer(run.server)).isEqualTo("two");
-            AdminClient admin = AdminClient.of(run.server.adminAddress());
             assertThat(admin.get("/status").body()).contains("configuration 2 applied (etcd change)");
 
             etcd.put(KEY, "listeners: [{ name: public, adress: 127.0.0.1:0 }]\n");
-            await().atMost(SETTLE).until(() -> admin.metrics()
-                    .value("ballast_config_last_reload_successful") == 0.0);
+            await().atMost(SETTLE).until(() -> reloads(admin, "failure") == 1.0);
             assertThat(run.server.generation()).as("refused").isEqualTo(2);
             assertThat(answer(run.server)).isEqualTo("two");
             assertThat(new ObjectMapper().readTree(admin.get("/status").body()).get("events").toString())
                     .contains("listeners[0].adress: unknown key; did you mean 'address'?");
 
-            etcd.delete(KEY);
-            etcd.put("/ballast/proxy.yaml.bak", "not a configuration"); // a key that only starts with it
-            assertThat(run.server.reload("SIGHUP").get(10, TimeUnit.SECONDS).applied())
-                    .as("nothing to read: refused, and the configuration in force stays").isFalse();
-            assertThat(answer(run.server)).isEqualTo("two");
-
-            etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+            String second = DemoCommand.sampleYaml(0, 0, List.of(two.port())) + "# the same, commented\n";
+            etcd.put(KEY, second);
             await().atMost(SETTLE).until(() -> run.server.generation() == 3);
+            etcd.put(KEY, second); // the same text again: no reload
+            etcd.delete(KEY); // nothing to reload: the configuration in force stays
+            etcd.put("/ballast/proxy.yaml.bak", "not a configuration"); // a key that only starts with KEY
+            etcd.put(KEY, second); // back, as it was: no reload either
+            etcd.put(KEY, first); // a marker: everything before it has been seen
+            await().atMost(SETTLE).until(() -> run.server.generation() == 4);
+            assertThat(reloads(admin, "success")).isEqualTo(3.0);
+            assertThat(reloads(admin, "failure")).as("only the invalid document was refused").isEqualTo(1.0);
+            assertThat(answer(run.server)).isEqualTo("one");
+
+            etcd.delete(KEY);
+            assertThat(run.server.reload("SIGHUP").get(10, TimeUnit.SECONDS).errors())
+                    .as("a reload asked for while the key is gone is refused, saying why")
+                    .anySatisfy(error -> assertThat(error).contains("no such key in etcd"));
             assertThat(answer(run.server)).isEqualTo("one");
         } finally {
             run.stop.trigger("test");
@@ -120,12 +140,33 @@ class RunCommandEtcdConfigTest {
     }
 
     @Test
+    void validateChecksTheDocumentPublishedInEtcd() {
+        etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+        assertThat(new CommandLine(new ValidateCommand()).setOut(new PrintWriter(out, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", KEY)).isZero();
+        assertThat(out.toString()).contains("etcd:" + KEY + ": OK (1 listener, 1 upstream, 1 route)");
+
+        etcd.put(KEY, "listeners: [{ name: public, adress: 127.0.0.1:0 }]\n");
+        assertThat(new CommandLine(new ValidateCommand()).setOut(new PrintWriter(out, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", KEY)).isEqualTo(1);
+        assertThat(out.toString()).contains("error: listeners[0].adress: unknown key; did you mean 'address'? (line 1)");
+
+        assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", "/nope")).as("unreadable").isEqualTo(2);
+        assertThat(err.toString()).contains("error: etcd:/nope: no such key in etcd");
+    }
+
+    @Test
     void takesAFileOrAnEtcdKeyAndSaysWhatIsMissing() {
         assertThat(command(new RunCommand()).execute()).isEqualTo(2);
         assertThat(err.toString()).contains("missing the configuration: give -c FILE, or --config-etcd URL with"
                 + " --config-key KEY");
         assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url())).isEqualTo(2);
-        assertThat(err.toString()).contains("--config-key is missing");
+        assertThat(err.toString()).contains("--config-etcd needs --config-key KEY");
+        assertThat(command(new RunCommand()).execute("--config-key", KEY)).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-key needs --config-etcd URL");
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", " ")).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-key is empty");
         assertThat(command(new RunCommand()).execute("-c", "x.yaml", "--config-key", KEY)).isEqualTo(2);
         assertThat(err.toString()).contains("not both");
         assertThat(command(new RunCommand()).execute("--config-etcd", "127.0.0.1:2379", "--config-key", KEY))

@@ -29,7 +29,9 @@ class RunCommandReloadTest {
             RunCommand run = new RunCommand();
             CommandLine command = new CommandLine(run).setOut(new PrintWriter(new StringWriter()))
                     .setErr(new PrintWriter(new StringWriter()));
-            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> command.execute("-c", file.toString()));
+            // On a thread of its own, as main runs it: a pool worker held for the whole run could starve others.
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            Thread.ofPlatform().name("test-run").start(() -> exit.complete(command.execute("-c", file.toString())));
             await().atMost(Duration.ofSeconds(10)).until(() -> run.server != null);
             assertThat(run.server.generation()).isEqualTo(1);
 

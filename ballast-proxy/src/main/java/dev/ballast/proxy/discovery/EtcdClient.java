@@ -69,9 +69,17 @@ final class EtcdClient implements AutoCloseable {
      * answers.
      */
     Range range(List<URI> members, String prefix) throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode()
+        return read(members, JSON.createObjectNode()
                 .put("key", base64(prefix))
-                .put("range_end", base64(prefixEnd(prefix)));
+                .put("range_end", base64(prefixEnd(prefix))));
+    }
+
+    /** Reads one key (none, or one value) from whichever of {@code members} answers first. */
+    Range get(List<URI> members, String key) throws IOException, InterruptedException {
+        return read(members, JSON.createObjectNode().put("key", base64(key)));
+    }
+
+    private Range read(List<URI> members, ObjectNode body) throws IOException, InterruptedException {
         CompletableFuture<Range> first = new CompletableFuture<>();
         AtomicInteger failed = new AtomicInteger();
         List<CompletableFuture<?>> asked = new ArrayList<>();

@@ -113,7 +113,7 @@ public final class EtcdWatch implements AutoCloseable {
     public static Optional<String> read(List<URI> cluster, long timeoutMillis, String key)
             throws IOException, InterruptedException {
         try (EtcdClient client = new EtcdClient(Duration.ofMillis(timeoutMillis))) {
-            return Optional.ofNullable(client.range(cluster, key).values().get(key));
+            return Optional.ofNullable(client.get(cluster, key).values().get(key));
         }
     }
 

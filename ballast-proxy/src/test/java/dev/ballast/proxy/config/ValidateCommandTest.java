@@ -115,7 +115,8 @@ class ValidateCommandTest {
     @Test
     void requiresTheConfigOption() {
         assertThat(validate()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(err.toString()).contains("Missing required option: '--config=FILE'");
+        assertThat(err.toString()).contains("missing the configuration: give -c FILE, or --config-etcd URL with"
+                + " --config-key KEY");
     }
 
     private int validate(String... args) {
