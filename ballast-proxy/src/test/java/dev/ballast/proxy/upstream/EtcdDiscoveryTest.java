@@ -73,6 +73,13 @@ class EtcdDiscoveryTest {
         admin = AdminClient.of(proxy.adminAddress());
     }
 
+    /** Writes {@code config} over the proxy's file and reloads it; fails the test unless it applied. */
+    private void reloadWith(String config) throws Exception {
+        ConfigFiles.write(dir.resolve("ballast.yaml"), config);
+        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+    }
+
     private String config(String prefix) {
         return config(prefix, etcd.url());
     }
@@ -231,12 +238,9 @@ class EtcdDiscoveryTest {
         assertThat(members()).containsExactly(address(a));
 
         etcd.stop();
-        Path file = dir.resolve("ballast.yaml");
         // Another etcd timeout too: the cluster's settings change, the prefix stays.
-        ConfigFiles.write(file, config(PREFIX).replace("discovery:", "response_timeout: 7s\n    discovery:")
+        reloadWith(config(PREFIX).replace("discovery:", "response_timeout: 7s\n    discovery:")
                 .replace("timeout: 2s", "timeout: 3s"));
-        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
-        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
         assertThat(json.readTree(admin.get("/config").body()).at("/upstreams/shop/response_timeout_millis").asLong())
                 .as("rebuilt").isEqualTo(7_000);
         assertThat(servedBy(10)).as("handed on by the upstream it replaced").containsExactly("a");
@@ -252,10 +256,7 @@ class EtcdDiscoveryTest {
         etcd.put(PREFIX + "a", address(a));
         etcd.put(PREFIX + "b", address(b));
         startProxy(PREFIX);
-        Path file = dir.resolve("ballast.yaml");
-        ConfigFiles.write(file, config(PREFIX).replace("discovery:", "balancer: least-request\n    discovery:"));
-        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
-        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        reloadWith(config(PREFIX).replace("discovery:", "balancer: least-request\n    discovery:"));
 
         assertThat(upstreamStatus().get("balancer").asText()).isEqualTo("least-request");
         assertThat(members()).containsExactlyInAnyOrder(address(a), address(b));
@@ -309,15 +310,10 @@ class EtcdDiscoveryTest {
     void configuredEndpointsServeWithTheDiscoveredOnesAndAReloadFollowsAnotherPrefix() throws Exception {
         etcd.put(PREFIX + "b", address(b));
         etcd.put("/services/next/c", address(c));
-        Path file = dir.resolve("ballast.yaml");
-        String withA = config(PREFIX).replace("discovery:", "endpoints: [" + address(a) + "]\n    discovery:");
-        proxy = teardown.add(ProxyServer.start(ConfigFiles.write(file, withA), file, false));
-        admin = AdminClient.of(proxy.adminAddress());
+        startProxyWith(config(PREFIX).replace("discovery:", "endpoints: [" + address(a) + "]\n    discovery:"));
         await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
 
-        ConfigFiles.write(file, config("/services/next/"));
-        ReloadOutcome outcome = proxy.reload("test").get(10, TimeUnit.SECONDS);
-        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        reloadWith(config("/services/next/"));
         assertThat(servedBy(20)).as("the new prefix, read before the reload took effect").containsExactly("c");
         assertThat(members()).containsExactly(address(c));
         assertThat(json.readTree(admin.get("/config").body()).at("/upstreams/shop/discovery/prefix").asText())
