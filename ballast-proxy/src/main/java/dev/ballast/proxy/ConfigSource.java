@@ -4,6 +4,7 @@ import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
+import dev.ballast.proxy.discovery.EtcdWatch;
 
 import java.io.IOException;
 import java.net.URI;
@@ -46,6 +47,11 @@ interface ConfigSource {
      * Closing the handle stops it.
      */
     AutoCloseable follow(BiConsumer<String, String> changed) throws IOException;
+
+    /** How following goes, where there is more to tell than the name ({@code /status}); null for a file. */
+    default EtcdWatch.Status followStatus() {
+        return null;
+    }
 
     static ConfigSource file(Path file) {
         return new FileSource(file);

@@ -27,6 +27,7 @@ final class EtcdConfigSource implements ConfigSource {
     private final String key;
     /** The document read last: the watch's first read is a change only if it differs from this. */
     private volatile String lastRead;
+    private volatile EtcdWatch watch;
 
     EtcdConfigSource(List<URI> cluster, long timeoutMillis, String key) {
         this.cluster = List.copyOf(cluster);
@@ -64,10 +65,17 @@ final class EtcdConfigSource implements ConfigSource {
     public AutoCloseable follow(BiConsumer<String, String> changed) {
         Tracker tracker = new Tracker(changed);
         tracker.last = lastRead; // what the proxy started with
-        EtcdWatch watch = new EtcdWatch("configuration", cluster, timeoutMillis, key, tracker::seen);
-        watch.start();
+        EtcdWatch started = new EtcdWatch("configuration", cluster, timeoutMillis, key, tracker::seen);
+        watch = started;
+        started.start();
         log.info("following etcd key {} for changes", key);
-        return watch;
+        return started;
+    }
+
+    @Override
+    public EtcdWatch.Status followStatus() {
+        EtcdWatch following = watch;
+        return following == null ? null : following.status();
     }
 
     /** What the watch saw last: called on the watch's thread, one call at a time. */

@@ -6,6 +6,7 @@ import dev.ballast.proxy.accesslog.AccessLog;
 import dev.ballast.proxy.accesslog.LiveAccessLog;
 import dev.ballast.proxy.admin.AdminApi;
 import dev.ballast.proxy.admin.AdminEvents;
+import dev.ballast.proxy.admin.ConfigOrigin;
 import dev.ballast.proxy.admin.ProxyControl;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.config.ConfigLoader;
@@ -249,6 +250,11 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     @Override
     public String transport() {
         return transport.name();
+    }
+
+    @Override
+    public ConfigOrigin configOrigin() {
+        return source == null ? null : new ConfigOrigin(source.name(), source.followStatus());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ballast.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.EtcdServer;
@@ -91,6 +92,10 @@ class RunCommandEtcdConfigTest {
             await().atMost(SETTLE).until(() -> run.server.generation() == 2);
             assertThat(answer(run.server)).isEqualTo("two");
             assertThat(admin.get("/status").body()).contains("configuration 2 applied (etcd change)");
+            JsonNode source = new ObjectMapper().readTree(admin.get("/status").body()).get("config_source");
+            assertThat(source.get("name").asText()).isEqualTo("etcd:" + KEY);
+            assertThat(source.get("connected").asBoolean()).isTrue();
+            assertThat(source.get("member").asText()).isEqualTo(etcd.url());
 
             etcd.put(KEY, "listeners: [{ name: public, adress: 127.0.0.1:0 }]\n");
             await().atMost(SETTLE).until(() -> reloads(admin, "failure") == 1.0);

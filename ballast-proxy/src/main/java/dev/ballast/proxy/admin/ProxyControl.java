@@ -47,6 +47,11 @@ public interface ProxyControl {
     /** The event loops serving connections. */
     int eventLoops();
 
+    /** Where the configuration was read from; null when it was given in code (tests, {@code demo}). */
+    default ConfigOrigin configOrigin() {
+        return null;
+    }
+
     /**
      * Reads the configuration file again and applies it if it is valid. Completes on the control
      * path; completes exceptionally with {@link IllegalStateException} when the proxy was not started

@@ -32,6 +32,18 @@ final class StatusJson {
         status.put("config_loaded_at", proxy.loadedAt());
         status.put("transport", proxy.transport());
         status.put("event_loops", proxy.eventLoops());
+        ConfigOrigin origin = proxy.configOrigin();
+        if (origin != null) {
+            Map<String, Object> source = new LinkedHashMap<>();
+            source.put("name", origin.name());
+            if (origin.watch() != null) {
+                source.put("connected", origin.watch().member() != null);
+                source.put("member", origin.watch().member() == null ? null : origin.watch().member().toString());
+                source.put("revision", origin.watch().revision());
+                source.put("last_error", origin.watch().lastError());
+            }
+            status.put("config_source", source);
+        }
         status.put("listeners", listeners(proxy));
         status.put("routes", routes(proxy));
         List<Object> upstreams = new ArrayList<>();
