@@ -103,7 +103,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);
         this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped,
-                this::mirrorTargets);
+                this::mirrorTargets, this::configOrigin);
         this.reloader = new Reloader(this::newUpstream, accessLog, this::retainMetrics);
         this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), config.limits(), clients,
                 RequestObserver.both(metrics, accessLog.observer()));

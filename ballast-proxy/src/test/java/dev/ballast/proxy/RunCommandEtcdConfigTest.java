@@ -96,6 +96,7 @@ class RunCommandEtcdConfigTest {
             assertThat(source.get("name").asText()).isEqualTo("etcd:" + KEY);
             assertThat(source.get("connected").asBoolean()).isTrue();
             assertThat(source.get("member").asText()).isEqualTo(etcd.url());
+            assertThat(admin.metrics().value("ballast_config_watch_connected", "source", "etcd:" + KEY)).isEqualTo(1.0);
 
             etcd.put(KEY, "listeners: [{ name: public, adress: 127.0.0.1:0 }]\n");
             await().atMost(SETTLE).until(() -> reloads(admin, "failure") == 1.0);

@@ -6,6 +6,7 @@ import dev.ballast.core.outlier.Ejection;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
+import dev.ballast.proxy.admin.ConfigOrigin;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;
@@ -131,9 +132,23 @@ public final class ProxyMetrics implements RequestObserver {
      * @param upstreams             the upstreams in force
      * @param accessLogDropped      access log lines dropped so far
      * @param mirrorTargets         the upstreams in force that some route mirrors requests to
+     * @param configOrigin          where the configuration is read from; null when it is given in code
      */
     public ProxyMetrics(Supplier<Map<String, Integer>> connectionsByListener, Supplier<Collection<Upstream>> upstreams,
-                        LongSupplier accessLogDropped, Supplier<Set<Upstream>> mirrorTargets) {
+                        LongSupplier accessLogDropped, Supplier<Set<Upstream>> mirrorTargets,
+                        Supplier<ConfigOrigin> configOrigin) {
+        GaugeWithCallback.builder()
+                .name("ballast_config_watch_connected")
+                .help("With the configuration in an etcd key: 1 while the watch that follows it is open, else 0"
+                        + " (puts are not seen meanwhile; the configuration in force keeps serving).")
+                .labelNames("source")
+                .callback(callback -> {
+                    ConfigOrigin origin = configOrigin.get();
+                    if (origin != null && origin.watch() != null) {
+                        callback.call(origin.watch().member() != null ? 1 : 0, origin.name());
+                    }
+                })
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("ballast_active_connections")
                 .help("Client connections open now, by listener.")
