@@ -1,5 +1,8 @@
 package dev.ballast.proxy;
 
+import dev.ballast.proxy.config.ConfigFile;
+import dev.ballast.proxy.config.ConfigLoader;
+import dev.ballast.proxy.discovery.EtcdValue;
 import dev.ballast.proxy.discovery.EtcdWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +29,7 @@ final class EtcdConfigSource implements ConfigSource {
     private final long timeoutMillis;
     private final String key;
     /** The document read last: the watch's first read is a change only if it differs from this. */
-    private volatile String lastRead;
+    private volatile EtcdValue lastRead;
     private volatile EtcdWatch watch;
 
     EtcdConfigSource(List<URI> cluster, long timeoutMillis, String key) {
@@ -42,18 +45,30 @@ final class EtcdConfigSource implements ConfigSource {
 
     @Override
     public String read() throws IOException {
-        Optional<String> yaml;
+        Optional<EtcdValue> value;
         try {
-            yaml = EtcdWatch.read(cluster, timeoutMillis, key);
+            value = EtcdWatch.read(cluster, timeoutMillis, key);
         } catch (IOException e) {
-            throw new IOException("cannot read from etcd " + cluster + ": " + e.getMessage(), e);
+            throw new IOException("cannot read from etcd: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while reading from etcd", e);
         }
-        lastRead = yaml.orElseThrow(() -> new IOException("no such key in etcd " + cluster
-                + " (put the configuration there first, e.g. etcdctl put " + key + " < ballast.yaml)"));
-        return lastRead;
+        if (value.isEmpty()) {
+            throw new IOException("no such key in etcd " + cluster + " (put the configuration there first, e.g."
+                    + " etcdctl put " + key + " < ballast.yaml)");
+        }
+        lastRead = value.get();
+        return text(value.get());
+    }
+
+    /** The document, by the rules a file is read by (size, UTF-8). */
+    private static String text(EtcdValue value) throws IOException {
+        try {
+            return ConfigFile.text(value.bytes());
+        } catch (IOException e) {
+            throw new IOException(ConfigLoader.readFailure(e), e);
+        }
     }
 
     /**
@@ -82,15 +97,15 @@ final class EtcdConfigSource implements ConfigSource {
     private final class Tracker {
 
         private final BiConsumer<String, String> changed;
-        private String last;
+        private EtcdValue last;
         private boolean deleted;
 
         Tracker(BiConsumer<String, String> changed) {
             this.changed = changed;
         }
 
-        void seen(SortedMap<String, String> values) {
-            String yaml = values.get(key); // a prefix is followed: keys that only start with this one do not count
+        void seen(SortedMap<String, EtcdValue> values) {
+            EtcdValue yaml = values.get(key); // a prefix is followed: keys that only start with this one do not count
             if (yaml == null) {
                 if (!deleted) {
                     log.warn("etcd key {} was deleted; keeping the configuration in force", key);
@@ -101,7 +116,13 @@ final class EtcdConfigSource implements ConfigSource {
             deleted = false;
             if (!Objects.equals(yaml, last)) {
                 last = yaml;
-                changed.accept("etcd change", yaml);
+                String text;
+                try {
+                    text = text(yaml);
+                } catch (IOException e) {
+                    text = null; // read it again: the reload is refused with the same message as at start
+                }
+                changed.accept("etcd change", text);
             }
         }
     }

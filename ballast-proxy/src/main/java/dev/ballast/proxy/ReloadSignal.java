@@ -28,11 +28,11 @@ final class ReloadSignal implements AutoCloseable {
             if (previous == SignalHandler.SIG_IGN) {
                 // The JVM leaves a signal the process inherited as ignored (nohup) ignored, handler or not.
                 log.warn("SIGHUP is ignored by this process (started under nohup?), so it will not reload;"
-                        + " reload with POST /reload or by saving the file, or start it without nohup");
+                        + " reload with POST /reload or by changing the configuration (file or etcd key), or start it without nohup");
             }
             return new ReloadSignal(previous);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            log.info("cannot handle SIGHUP here ({}); reload with POST /reload or by saving the file", e.getMessage());
+            log.info("cannot handle SIGHUP here ({}); reload with POST /reload or by changing the configuration (file or etcd key)", e.getMessage());
             return new ReloadSignal(null);
         }
     }

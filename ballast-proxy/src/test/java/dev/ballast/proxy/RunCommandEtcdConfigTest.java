@@ -141,8 +141,8 @@ class RunCommandEtcdConfigTest {
         }
         assertThat(command(new RunCommand()).execute("--config-etcd", "http://127.0.0.1:" + refusing,
                 "--config-key", KEY)).isEqualTo(1);
-        assertThat(out.toString()).contains("error: etcd:" + KEY + ": cannot read from etcd [http://127.0.0.1:"
-                + refusing + "]");
+        assertThat(out.toString()).contains("error: etcd:" + KEY + ": cannot read from etcd: etcd http://127.0.0.1:"
+                + refusing + ": connection refused");
     }
 
     @Test
@@ -160,6 +160,16 @@ class RunCommandEtcdConfigTest {
         assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
                 .execute("--config-etcd", etcd.url(), "--config-key", "/nope")).as("unreadable").isEqualTo(2);
         assertThat(err.toString()).contains("error: etcd:/nope: no such key in etcd");
+
+        // By the rules a file is read by: UTF-8, at most 4 MiB.
+        etcd.put(KEY, new byte[] {'#', ' ', 'c', 'a', 'f', (byte) 0xe9, '\n'});
+        assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", KEY)).isEqualTo(2);
+        assertThat(err.toString()).contains("error: etcd:" + KEY + ": cannot read: not UTF-8 text");
+        etcd.put(KEY, ("#" + "x".repeat(4 << 20) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", KEY)).isEqualTo(2);
+        assertThat(err.toString()).contains("error: etcd:" + KEY + ": cannot read: larger than 4 MiB");
     }
 
     @Test

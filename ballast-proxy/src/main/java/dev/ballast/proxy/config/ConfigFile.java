@@ -26,7 +26,15 @@ public final class ConfigFile {
 
     /** The file as UTF-8 text. @throws IOException also when it is a directory, over the limit or not UTF-8 */
     public static String read(Path file) throws IOException {
-        byte[] bytes = readCapped(file);
+        return text(readCapped(file));
+    }
+
+    /**
+     * A configuration document's bytes (from a file, or an etcd key) as UTF-8 text, by the rules a file
+     * is read by. @throws IOException when they are over the limit or not UTF-8; {@link
+     * ConfigLoader#readFailure} says why in words
+     */
+    public static String text(byte[] bytes) throws IOException {
         if (bytes.length > MAX_BYTES) {
             throw new Refused("larger than " + (MAX_BYTES >> 20) + " MiB, which no configuration is (is it the right file?)");
         }

@@ -39,7 +39,7 @@ final class YamlTree {
         try (YAMLParser parser = FACTORY.createParser(yaml)) {
             YamlTree tree = new YamlTree(parser, problems);
             if (parser.nextToken() == null) {
-                problems.error(sourceName, 0, "the file is empty (expected: listeners, upstreams and routes)");
+                problems.error(sourceName, 0, "the configuration is empty (expected: listeners, upstreams and routes)");
                 return null;
             }
             Node root = tree.value("");

@@ -18,14 +18,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Queue;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What Ballast asks of an etcd cluster, over etcd's JSON gateway to its v3 API (served by every etcd
@@ -53,7 +54,7 @@ final class EtcdClient implements AutoCloseable {
     }
 
     /** Every key under a prefix, the revision of the cluster they were read at, and the member that answered. */
-    record Range(URI member, long revision, SortedMap<String, String> values) {
+    record Range(URI member, long revision, SortedMap<String, EtcdValue> values) {
     }
 
     /**
@@ -81,22 +82,26 @@ final class EtcdClient implements AutoCloseable {
 
     private Range read(List<URI> members, ObjectNode body) throws IOException, InterruptedException {
         CompletableFuture<Range> first = new CompletableFuture<>();
-        AtomicInteger failed = new AtomicInteger();
+        Queue<String> failures = new ConcurrentLinkedQueue<>();
         List<CompletableFuture<?>> asked = new ArrayList<>();
         for (URI member : members) {
             CompletableFuture<JsonNode> call = postAsync(member, "/v3/kv/range", body);
             asked.add(call);
             call.thenApply(answer -> {
-                SortedMap<String, String> values = new TreeMap<>();
+                SortedMap<String, EtcdValue> values = new TreeMap<>();
                 for (JsonNode kv : answer.path("kvs")) {
-                    values.put(text(kv.path("key")), text(kv.path("value")));
+                    values.put(text(kv.path("key")), value(kv.path("value")));
                 }
                 return new Range(member, revision(answer.path("header"), member), values);
             }).whenComplete((range, problem) -> {
                 if (problem == null) {
                     first.complete(range);
-                } else if (failed.incrementAndGet() == members.size()) {
-                    first.completeExceptionally(problem);
+                    return;
+                }
+                failures.add(describe(problem instanceof CompletionException && problem.getCause() != null
+                        ? problem.getCause() : problem));
+                if (failures.size() == members.size()) {
+                    first.completeExceptionally(new IOException(String.join("; ", failures)));
                 }
             });
         }
@@ -183,7 +188,9 @@ final class EtcdClient implements AutoCloseable {
                 failIfError(json, member);
                 answer.complete(json);
             } catch (IOException e) {
-                answer.completeExceptionally(e);
+                String problem = describe(e);
+                answer.completeExceptionally(problem.startsWith("etcd ") ? e
+                        : new IOException("etcd " + member + ": " + problem, e));
             } catch (InterruptedException e) {
                 answer.completeExceptionally(new IOException("interrupted", e));
             } catch (RuntimeException e) {
@@ -223,8 +230,17 @@ final class EtcdClient implements AutoCloseable {
         return new IOException("etcd " + member + path + " answered " + status + (text.isEmpty() ? "" : ": " + text));
     }
 
+    /** A failure in words: its message, or for the JDK's message-less ones what they mean. */
     static String describe(Throwable problem) {
-        return problem.getMessage() == null ? problem.getClass().getSimpleName() : problem.getMessage();
+        if (problem.getMessage() != null) {
+            return problem.getMessage();
+        }
+        return switch (problem) {
+            case java.net.ConnectException refused -> "connection refused";
+            case java.net.http.HttpConnectTimeoutException slow -> "no connection within the timeout";
+            case java.net.http.HttpTimeoutException slow -> "no answer within the timeout";
+            default -> problem.getClass().getSimpleName();
+        };
     }
 
     /** An error the gateway reports in the body of a 200 (a stream's message) or of its answer. */
@@ -244,7 +260,13 @@ final class EtcdClient implements AutoCloseable {
         return revision.asLong();
     }
 
-    /** A base64 field of the gateway's JSON as text; absent is empty (as the gateway omits empty bytes). */
+    /** A base64 value of the gateway's JSON; absent is empty (as the gateway omits empty bytes). */
+    static EtcdValue value(JsonNode base64) {
+        return new EtcdValue(base64.isMissingNode() || base64.isNull() ? new byte[0]
+                : Base64.getDecoder().decode(base64.asText()));
+    }
+
+    /** A base64 field of the gateway's JSON (a key) as text; absent is empty (as the gateway omits empty bytes). */
     static String text(JsonNode base64) {
         return base64.isMissingNode() || base64.isNull() ? ""
                 : new String(Base64.getDecoder().decode(base64.asText()), StandardCharsets.UTF_8);

@@ -48,7 +48,7 @@ public final class EtcdWatch implements AutoCloseable {
     /** Told the whole set of keys under the prefix, and their values, after each change. */
     @FunctionalInterface
     public interface Listener {
-        void changed(SortedMap<String, String> values);
+        void changed(SortedMap<String, EtcdValue> values);
     }
 
     /**
@@ -77,6 +77,10 @@ public final class EtcdWatch implements AutoCloseable {
     /** The revision and key count the watch has seen last, for the liveness check. */
     private volatile long seenRevision;
     private volatile int seenCount;
+    /** Failing since the last watch was created: a failure is logged only when it starts a streak. Watch thread only. */
+    private boolean failing;
+    /** The pause before the next try, grown by each failure of a streak. Watch thread only. */
+    private long pause = FIRST_PAUSE_MILLIS;
     private Thread thread;
 
     /**
@@ -110,7 +114,7 @@ public final class EtcdWatch implements AutoCloseable {
      *
      * @throws IOException when no member answers in time, saying why
      */
-    public static Optional<String> read(List<URI> cluster, long timeoutMillis, String key)
+    public static Optional<EtcdValue> read(List<URI> cluster, long timeoutMillis, String key)
             throws IOException, InterruptedException {
         try (EtcdClient client = new EtcdClient(Duration.ofMillis(timeoutMillis))) {
             return Optional.ofNullable(client.get(cluster, key).values().get(key));
@@ -128,21 +132,12 @@ public final class EtcdWatch implements AutoCloseable {
     }
 
     private void run() {
-        long pause = FIRST_PAUSE_MILLIS;
-        boolean failing = false;
         while (!closed) {
             try {
                 EtcdClient.Range range = client.range(cluster, prefix);
-                SortedMap<String, String> values = new TreeMap<>(range.values());
-                if (failing) {
-                    log.info("{}: etcd {} answers again: {} keys under {} at revision {}", owner, range.member(),
-                            values.size(), prefix, range.revision());
-                }
+                SortedMap<String, EtcdValue> values = new TreeMap<>(range.values());
                 handOn(range.member(), range.revision(), values);
-                if (follow(range.member(), range.revision(), values)) {
-                    pause = FIRST_PAUSE_MILLIS; // it was up for a while: a new failure starts a new streak
-                    failing = false;
-                }
+                follow(range.member(), range.revision(), values);
                 throw new IOException("the watch stream ended");
             } catch (IOException | RuntimeException e) {
                 if (closed) {
@@ -152,8 +147,8 @@ public final class EtcdWatch implements AutoCloseable {
                 livenessFailure = null;
                 status = new Status(null, status.revision(), status.keys(), problem);
                 if (!failing) {
-                    log.warn("{}: cannot follow {} in etcd ({}); keeping the {} keys read last, trying again",
-                            owner, prefix, problem, status.keys());
+                    log.warn("{}: cannot follow {} in etcd ({}); keeping what it read last, trying again",
+                            owner, prefix, problem);
                     failing = true;
                 } else {
                     log.debug("{}: etcd still failing: {}", owner, problem);
@@ -171,18 +166,14 @@ public final class EtcdWatch implements AutoCloseable {
         }
     }
 
-    /**
-     * Applies the watch's events to {@code values} as they come, until the stream breaks; true when the
-     * watch was established (the member said it was created), false when it failed before that.
-     */
-    private boolean follow(URI member, long revision, SortedMap<String, String> values)
+    /** Applies the watch's events to {@code values} as they come, until the stream breaks. */
+    private void follow(URI member, long revision, SortedMap<String, EtcdValue> values)
             throws IOException, InterruptedException {
         Thread liveness = null;
-        boolean created = false;
         try (InputStream watch = client.watch(member, prefix, revision + 1)) {
             stream = watch;
             if (closed) {
-                return false;
+                return;
             }
             liveness = Thread.ofVirtual().name("ballast-etcd-liveness-" + owner)
                     .start(() -> checkLiveness(member, watch));
@@ -197,14 +188,19 @@ public final class EtcdWatch implements AutoCloseable {
                             ? "the revisions up to " + compacted + " were compacted away: reading the prefix again"
                             : "the watch was cancelled: " + result.path("cancel_reason").asText("no reason given"));
                 }
-                created |= result.path("created").asBoolean(false);
+                if (result.path("created").asBoolean(false) && failing) {
+                    log.info("{}: following {} in etcd again, from {} at revision {}", owner, prefix, member,
+                            revision);
+                    failing = false; // the streak is over: the next failure is logged, and paused from the start
+                    pause = FIRST_PAUSE_MILLIS;
+                }
                 boolean changed = false;
                 for (JsonNode event : result.path("events")) {
                     String key = EtcdClient.text(event.path("kv").path("key"));
                     if ("DELETE".equals(event.path("type").asText())) {
                         changed |= values.remove(key) != null;
                     } else {
-                        String value = EtcdClient.text(event.path("kv").path("value"));
+                        EtcdValue value = EtcdClient.value(event.path("kv").path("value"));
                         changed |= !Objects.equals(values.put(key, value), value);
                     }
                 }
@@ -217,7 +213,6 @@ public final class EtcdWatch implements AutoCloseable {
                     seenRevision = revision;
                 }
             }
-            return created;
         } finally {
             stream = null;
             if (liveness != null) {
@@ -271,7 +266,7 @@ public final class EtcdWatch implements AutoCloseable {
                 + seenCount + " at revision " + seenRevision + ")";
     }
 
-    private void handOn(URI member, long revision, SortedMap<String, String> values) {
+    private void handOn(URI member, long revision, SortedMap<String, EtcdValue> values) {
         seenRevision = revision;
         seenCount = values.size();
         status = new Status(member, revision, values.size(), status.lastError());

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.proxy.discovery.EtcdValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.CharacterCodingException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -42,21 +44,21 @@ final class DiscoveredEndpoints {
 
     private final String upstream;
     /** Key to value, of the values already logged as refused: each is logged once while it stays. */
-    private Map<String, String> refused = new HashMap<>();
+    private Map<String, EtcdValue> refused = new HashMap<>();
 
     DiscoveredEndpoints(String upstream) {
         this.upstream = upstream;
     }
 
     /** The endpoints that {@code values} (key to value, in key order) describe. */
-    List<Endpoint> read(SortedMap<String, String> values) {
-        Map<String, String> stillRefused = new HashMap<>();
+    List<Endpoint> read(SortedMap<String, EtcdValue> values) {
+        Map<String, EtcdValue> stillRefused = new HashMap<>();
         Map<String, Endpoint> byAddress = new LinkedHashMap<>();
         Map<String, String> keyOf = new HashMap<>();
         values.forEach((key, value) -> {
             Endpoint endpoint;
             try {
-                endpoint = parse(key, value);
+                endpoint = parse(key, text(value));
             } catch (IllegalArgumentException e) {
                 stillRefused.put(key, value);
                 if (!value.equals(refused.get(key))) {
@@ -78,6 +80,14 @@ final class DiscoveredEndpoints {
         });
         refused = stillRefused;
         return new ArrayList<>(byAddress.values());
+    }
+
+    private static String text(EtcdValue value) {
+        try {
+            return value.utf8();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("not UTF-8 text (expected: " + EXPECTED + ")");
+        }
     }
 
     /** The endpoint one key's value describes; its problem, in words, if it describes none. */

@@ -19,6 +19,7 @@ import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.discovery.EtcdValue;
 import dev.ballast.proxy.discovery.EtcdWatch;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -554,7 +555,7 @@ public final class Upstream implements AutoCloseable {
         }
 
         @Override
-        public void changed(SortedMap<String, String> values) {
+        public void changed(SortedMap<String, EtcdValue> values) {
             latest = List.copyOf(reader.read(values));
             firstRead.countDown();
             if (started) {

@@ -141,7 +141,7 @@ class ConfigErrorsTest {
     @Test
     void rejectsAnEmptyFile() {
         assertThat(errors("# nothing yet\n"))
-                .containsExactly("test.yaml: the file is empty (expected: listeners, upstreams and routes)");
+                .containsExactly("test.yaml: the configuration is empty (expected: listeners, upstreams and routes)");
     }
 
     @Test

@@ -80,7 +80,8 @@ public final class EtcdServer implements AutoCloseable {
             process = new ProcessBuilder(binary, "--name", "test", "--data-dir", dir.resolve("data").toString(),
                     "--listen-client-urls", client, "--advertise-client-urls", client,
                     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-level", "warn")
+                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-level", "warn",
+                    "--max-request-bytes", Integer.toString(8 << 20)) // room for a configuration over 4 MiB
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
                     .start();
@@ -156,6 +157,12 @@ public final class EtcdServer implements AutoCloseable {
 
     public void put(String key, String value) {
         call("/v3/kv/put", JSON.createObjectNode().put("key", base64(key)).put("value", base64(value)));
+    }
+
+    /** Puts bytes that need not be text. */
+    public void put(String key, byte[] value) {
+        call("/v3/kv/put", JSON.createObjectNode().put("key", base64(key))
+                .put("value", Base64.getEncoder().encodeToString(value)));
     }
 
     /** Puts {@code key} under {@code lease}: the key goes when the lease expires. */

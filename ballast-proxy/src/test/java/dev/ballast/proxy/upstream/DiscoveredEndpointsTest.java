@@ -1,6 +1,7 @@
 package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.proxy.discovery.EtcdValue;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -42,13 +43,25 @@ class DiscoveredEndpointsTest {
                 .hasMessageContaining("metadata.x");
     }
 
+    /** {@code text} in UTF-8, with its '?' replaced by a byte that UTF-8 never has alone (Latin-1's é). */
+    private static EtcdValue notUtf8(String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '?') {
+                bytes[i] = (byte) 0xe9;
+            }
+        }
+        return new EtcdValue(bytes);
+    }
+
     @Test
     void leavesOutBadValuesAndAnAddressListedTwiceAndKeepsTheRest() {
-        TreeMap<String, String> values = new TreeMap<>(Map.of(
-                "/s/1", "10.0.0.1:80",
-                "/s/2", "nonsense",
-                "/s/3", "{\"address\": \"10.0.0.1:80\", \"weight\": 5}",
-                "/s/4", "10.0.0.2:80"));
+        TreeMap<String, EtcdValue> values = new TreeMap<>(Map.of(
+                "/s/1", EtcdValue.of("10.0.0.1:80"),
+                "/s/2", EtcdValue.of("nonsense"),
+                "/s/3", EtcdValue.of("{\"address\": \"10.0.0.1:80\", \"weight\": 5}"),
+                "/s/4", EtcdValue.of("10.0.0.2:80"),
+                "/s/5", notUtf8("{\"address\": \"10.0.0.3:80\", \"metadata\": {\"v\": \"caf?\"}}")));
         assertThat(new DiscoveredEndpoints("shop").read(values)).extracting(Endpoint::address, Endpoint::weight)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("10.0.0.1:80", 1),
                         org.assertj.core.groups.Tuple.tuple("10.0.0.2:80", 1));
