@@ -84,6 +84,11 @@ interface ConfigSource {
         }
 
         @Override
+        public ConfigResult load() {
+            return ConfigLoader.load(file);
+        }
+
+        @Override
         public AutoCloseable follow(BiConsumer<String, String> changed) throws IOException {
             return ConfigWatcher.start(file, () -> changed.accept("file change", null));
         }

@@ -1,5 +1,6 @@
 package dev.ballast.proxy;
 
+import dev.ballast.proxy.config.EtcdDiscoveryConfig;
 import dev.ballast.proxy.config.EtcdUrls;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,7 +18,7 @@ import java.util.List;
 final class ConfigSourceOptions {
 
     /** Bounds each read of the configuration key: at start, and at every reload. */
-    static final long ETCD_TIMEOUT_MILLIS = 5_000;
+    static final long ETCD_TIMEOUT_MILLIS = EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The YAML configuration file.")
     private Path file;

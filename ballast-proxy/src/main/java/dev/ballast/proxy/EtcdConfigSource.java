@@ -80,7 +80,7 @@ final class EtcdConfigSource implements ConfigSource {
     public AutoCloseable follow(BiConsumer<String, String> changed) {
         Tracker tracker = new Tracker(changed);
         tracker.last = lastRead; // what the proxy started with
-        EtcdWatch started = new EtcdWatch("configuration", cluster, timeoutMillis, key, tracker::seen);
+        EtcdWatch started = EtcdWatch.ofKey("configuration", cluster, timeoutMillis, key, tracker::seen);
         watch = started;
         started.start();
         log.info("following etcd key {} for changes", key);
@@ -105,7 +105,7 @@ final class EtcdConfigSource implements ConfigSource {
         }
 
         void seen(SortedMap<String, EtcdValue> values) {
-            EtcdValue yaml = values.get(key); // a prefix is followed: keys that only start with this one do not count
+            EtcdValue yaml = values.get(key);
             if (yaml == null) {
                 if (!deleted) {
                     log.warn("etcd key {} was deleted; keeping the configuration in force", key);

@@ -103,7 +103,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);
         this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped,
-                this::mirrorTargets, this::configOrigin);
+                this::mirrorTargets, source == null ? null : source.name(),
+                () -> source == null ? null : source.followStatus());
         this.reloader = new Reloader(this::newUpstream, accessLog, this::retainMetrics);
         this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), config.limits(), clients,
                 RequestObserver.both(metrics, accessLog.observer()));
@@ -277,7 +278,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     public CompletableFuture<ReloadOutcome> reload(String trigger) {
         if (source == null) {
             return CompletableFuture.failedFuture(
-                    new IllegalStateException("this proxy was not started from a configuration file"));
+                    new IllegalStateException("this proxy was not started from a configuration file or etcd key"));
         }
         return reloadWith(source::load, trigger);
     }

@@ -190,7 +190,7 @@ final class Reloader {
     /** One deadline for the first discovery reads of every upstream a start or reload builds. */
     private static long discoveryDeadline(ProxyConfig config) {
         return System.nanoTime()
-                + TimeUnit.MILLISECONDS.toNanos(Upstream.discoveryTimeoutMillis(config.upstreams().values()));
+                + TimeUnit.MILLISECONDS.toNanos(config.discoveryTimeoutMillis());
     }
 
     private static List<String> formatted(List<ConfigProblem> problems) {

@@ -53,9 +53,9 @@ public interface ProxyControl {
     }
 
     /**
-     * Reads the configuration file again and applies it if it is valid. Completes on the control
-     * path; completes exceptionally with {@link IllegalStateException} when the proxy was not started
-     * from a file.
+     * Reads the configuration again (its file or etcd key) and applies it if it is valid. Completes on
+     * the control path; completes exceptionally with {@link IllegalStateException} when the proxy was
+     * not started from a file or key.
      */
     CompletableFuture<ReloadOutcome> reload(String trigger);
 

@@ -10,7 +10,7 @@ import java.util.Objects;
  * settings come from the top-level {@code etcd} key and are copied into each upstream that uses them, so
  * that a change to them rebuilds those upstreams on reload.
  *
- * @param cluster       {@code etcd.endpoints}: the client URLs of the cluster's members, tried in turn
+ * @param cluster       {@code etcd.endpoints}: the client URLs of the cluster's members, all asked at once
  * @param timeoutMillis {@code etcd.timeout} (default 5s): connecting, and each read of the whole prefix
  * @param prefix        {@code discovery.etcd.prefix}: the key prefix the upstream's endpoints live under
  */

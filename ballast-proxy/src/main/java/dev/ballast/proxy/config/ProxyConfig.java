@@ -49,6 +49,12 @@ public record ProxyConfig(
         this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, transport, AUTO);
     }
 
+    /** The longest etcd timeout among the upstreams with {@code discovery}: how long their first reads may take. */
+    public long discoveryTimeoutMillis() {
+        return upstreams.values().stream().filter(upstream -> upstream.discovery() != null)
+                .mapToLong(upstream -> upstream.discovery().timeoutMillis()).max().orElse(0);
+    }
+
     /** The number of event loops to run: as configured, or one per core. */
     public int eventLoopCount() {
         return eventLoops == AUTO ? Runtime.getRuntime().availableProcessors() : eventLoops;

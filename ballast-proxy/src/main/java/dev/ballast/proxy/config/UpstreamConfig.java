@@ -127,13 +127,6 @@ public record UpstreamConfig(
                 discovery);
     }
 
-    /** This upstream with its endpoints also read from etcd ({@code discovery}), or not (null). */
-    public UpstreamConfig withDiscovery(EtcdDiscoveryConfig newDiscovery) {
-        return new UpstreamConfig(name, balancer, hashKey, boundedLoadFactor, endpoints, connectTimeoutMillis,
-                responseTimeoutMillis, idleTimeoutMillis, pool, hostHeader, resilience, dnsRefreshMillis, resolveAll,
-                newDiscovery);
-    }
-
     /** True when {@code endpoint} stands for every address its name resolves to ({@code resolve: all}). */
     public boolean resolvesAll(Endpoint endpoint) {
         return resolveAll.contains(endpoint.address());

@@ -8,10 +8,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -30,13 +34,15 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * What Ballast asks of an etcd cluster, over etcd's JSON gateway to its v3 API (served by every etcd
- * 3.4+ member on its client URL): read every key under a prefix, sum a prefix up, and watch it from a
- * revision on. Keys and values are bytes in etcd and base64 in the gateway's JSON; here they are UTF-8
- * text. Reads are linearizable (etcd's default), so a member cut off from the cluster's leader does not
+ * 3.4+ member on its client URL): read every key under a prefix (or one key), sum a prefix up, and watch
+ * it from a revision on. Keys and values are bytes in etcd and base64 in the gateway's JSON; here keys
+ * are text (UTF-8) and values stay bytes ({@link EtcdValue}), for each reader to decode by its own
+ * rules. Reads are linearizable (etcd's default), so a member cut off from the cluster's leader does not
  * answer them with stale data: it fails them.
  *
  * <p>Blocking calls, for a thread of their own (a virtual thread): never call them on an event loop or
- * the control thread. Every call is bounded by the timeout, the whole answer included.
+ * the control thread. Every read is bounded by the timeout, the whole answer included; a watch, by the
+ * timeout until it starts, then open-ended.
  */
 final class EtcdClient implements AutoCloseable {
 
@@ -70,14 +76,18 @@ final class EtcdClient implements AutoCloseable {
      * answers.
      */
     Range range(List<URI> members, String prefix) throws IOException, InterruptedException {
-        return read(members, JSON.createObjectNode()
-                .put("key", base64(prefix))
-                .put("range_end", base64(prefixEnd(prefix))));
+        return read(members, keys(prefix, false));
     }
 
     /** Reads one key (none, or one value) from whichever of {@code members} answers first. */
     Range get(List<URI> members, String key) throws IOException, InterruptedException {
-        return read(members, JSON.createObjectNode().put("key", base64(key)));
+        return read(members, keys(key, true));
+    }
+
+    /** The keys a request is about: those under {@code prefix}, or only {@code prefix} itself when {@code exact}. */
+    private static ObjectNode keys(String prefix, boolean exact) {
+        ObjectNode keys = JSON.createObjectNode().put("key", base64(prefix));
+        return exact ? keys : keys.put("range_end", base64(prefixEnd(prefix)));
     }
 
     private Range read(List<URI> members, ObjectNode body) throws IOException, InterruptedException {
@@ -92,7 +102,11 @@ final class EtcdClient implements AutoCloseable {
                 for (JsonNode kv : answer.path("kvs")) {
                     values.put(text(kv.path("key")), value(kv.path("value")));
                 }
-                return new Range(member, revision(answer.path("header"), member), values);
+                try {
+                    return new Range(member, revision(answer.path("header"), member), values);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
             }).whenComplete((range, problem) -> {
                 if (problem == null) {
                     first.complete(range);
@@ -112,11 +126,9 @@ final class EtcdClient implements AutoCloseable {
         }
     }
 
-    /** Sums {@code prefix} up on {@code member}. */
-    Summary summary(URI member, String prefix) throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode()
-                .put("key", base64(prefix))
-                .put("range_end", base64(prefixEnd(prefix)))
+    /** Sums up on {@code member} the keys under {@code prefix}, or the one key {@code prefix} when {@code exact}. */
+    Summary summary(URI member, String prefix, boolean exact) throws IOException, InterruptedException {
+        ObjectNode body = keys(prefix, exact)
                 .put("limit", 1)
                 .put("sort_order", "DESCEND")
                 .put("sort_target", "MOD")
@@ -130,11 +142,9 @@ final class EtcdClient implements AutoCloseable {
      * {@link #messages}. The stream must start within the timeout; then it is open-ended. Closing it
      * ends the watch. The watch asks for a member with a leader: a member that loses its leader ends it.
      */
-    InputStream watch(URI member, String prefix, long fromRevision) throws IOException, InterruptedException {
-        ObjectNode create = JSON.createObjectNode()
-                .put("key", base64(prefix))
-                .put("range_end", base64(prefixEnd(prefix)))
-                .put("start_revision", fromRevision);
+    InputStream watch(URI member, String prefix, boolean exact, long fromRevision)
+            throws IOException, InterruptedException {
+        ObjectNode create = keys(prefix, exact).put("start_revision", fromRevision);
         ObjectNode body = JSON.createObjectNode();
         body.set("create_request", create);
         HttpRequest request = request(member, "/v3/watch", body)
@@ -198,7 +208,7 @@ final class EtcdClient implements AutoCloseable {
             }
         });
         answer.whenComplete((json, problem) -> {
-            if (problem instanceof java.util.concurrent.CancellationException) {
+            if (problem instanceof CancellationException) {
                 call.interrupt(); // given up on: stop waiting for the member
             }
         });
@@ -236,9 +246,9 @@ final class EtcdClient implements AutoCloseable {
             return problem.getMessage();
         }
         return switch (problem) {
-            case java.net.ConnectException refused -> "connection refused";
-            case java.net.http.HttpConnectTimeoutException slow -> "no connection within the timeout";
-            case java.net.http.HttpTimeoutException slow -> "no answer within the timeout";
+            case ConnectException refused -> "connection refused";
+            case HttpConnectTimeoutException slow -> "no connection within the timeout";
+            case HttpTimeoutException slow -> "no answer within the timeout";
             default -> problem.getClass().getSimpleName();
         };
     }
@@ -251,11 +261,10 @@ final class EtcdClient implements AutoCloseable {
         }
     }
 
-    static long revision(JsonNode header, URI member) {
+    static long revision(JsonNode header, URI member) throws IOException {
         JsonNode revision = header.path("revision");
         if (revision.isMissingNode()) {
-            throw new CompletionException(new IOException("etcd " + member + ": an answer without a revision: "
-                    + header));
+            throw new IOException("etcd " + member + ": an answer without a revision: " + header);
         }
         return revision.asLong();
     }

@@ -23,10 +23,6 @@ public final class EtcdValue {
         return new EtcdValue(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    public int size() {
-        return bytes.length;
-    }
-
     public byte[] bytes() {
         return bytes.clone();
     }

@@ -54,7 +54,7 @@ public final class EtcdWatch implements AutoCloseable {
     /**
      * Where the watch stands, for {@code /status}.
      *
-     * @param member    the member it watches now, or null while none answers
+     * @param member    the member that answered last, or null after a failure until one answers again
      * @param revision  the cluster revision of the values handed on last; 0 before the first read
      * @param keys      how many keys the prefix holds, as handed on last
      * @param lastError the last failure, or null; kept after recovery, with {@code member} set again
@@ -66,6 +66,8 @@ public final class EtcdWatch implements AutoCloseable {
     private final List<URI> cluster;
     private final long timeoutMillis;
     private final String prefix;
+    /** Follow only the key {@code prefix} itself, not the keys that start with it. */
+    private final boolean exact;
     private final Listener listener;
     private final EtcdClient client;
     private volatile Status status = new Status(null, 0, 0, null);
@@ -89,21 +91,32 @@ public final class EtcdWatch implements AutoCloseable {
      * @param listener told the whole set after each change, on the watch's thread
      */
     public EtcdWatch(String owner, EtcdDiscoveryConfig config, Listener listener) {
-        this(owner, config.cluster(), config.timeoutMillis(), config.prefix(), listener);
+        this(owner, config.cluster(), config.timeoutMillis(), config.prefix(), false, listener);
+    }
+
+    /**
+     * A watch of the one key {@code key}: the listener is told a map that holds it, or is empty once it
+     * was deleted.
+     */
+    public static EtcdWatch ofKey(String owner, List<URI> cluster, long timeoutMillis, String key, Listener listener) {
+        return new EtcdWatch(owner, cluster, timeoutMillis, key, true, listener);
     }
 
     /**
      * @param owner         what the log calls the watch's user (e.g. {@code configuration})
      * @param cluster       the client URLs of the cluster's members
      * @param timeoutMillis bounds every call to a member
-     * @param prefix        the keys to follow: every key that starts with it
+     * @param prefix        the keys to follow: every key that starts with it, or only itself when {@code exact}
+     * @param exact         follow the one key {@code prefix}
      * @param listener      told the whole set after each change, on the watch's thread
      */
-    public EtcdWatch(String owner, List<URI> cluster, long timeoutMillis, String prefix, Listener listener) {
+    private EtcdWatch(String owner, List<URI> cluster, long timeoutMillis, String prefix, boolean exact,
+                      Listener listener) {
         this.owner = owner;
         this.cluster = List.copyOf(cluster);
         this.timeoutMillis = timeoutMillis;
         this.prefix = prefix;
+        this.exact = exact;
         this.listener = listener;
         this.client = new EtcdClient(Duration.ofMillis(timeoutMillis));
     }
@@ -134,7 +147,7 @@ public final class EtcdWatch implements AutoCloseable {
     private void run() {
         while (!closed) {
             try {
-                EtcdClient.Range range = client.range(cluster, prefix);
+                EtcdClient.Range range = exact ? client.get(cluster, prefix) : client.range(cluster, prefix);
                 SortedMap<String, EtcdValue> values = new TreeMap<>(range.values());
                 handOn(range.member(), range.revision(), values);
                 follow(range.member(), range.revision(), values);
@@ -170,7 +183,7 @@ public final class EtcdWatch implements AutoCloseable {
     private void follow(URI member, long revision, SortedMap<String, EtcdValue> values)
             throws IOException, InterruptedException {
         Thread liveness = null;
-        try (InputStream watch = client.watch(member, prefix, revision + 1)) {
+        try (InputStream watch = client.watch(member, prefix, exact, revision + 1)) {
             stream = watch;
             if (closed) {
                 return;
@@ -250,7 +263,7 @@ public final class EtcdWatch implements AutoCloseable {
     private String behind(URI member) throws InterruptedException {
         EtcdClient.Summary summary;
         try {
-            summary = client.summary(member, prefix);
+            summary = client.summary(member, prefix, exact);
         } catch (IOException e) {
             return "etcd " + member + " failed a liveness check: " + EtcdClient.describe(e);
         }

@@ -6,7 +6,7 @@ import dev.ballast.core.outlier.Ejection;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
-import dev.ballast.proxy.admin.ConfigOrigin;
+import dev.ballast.proxy.discovery.EtcdWatch;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;
@@ -132,20 +132,23 @@ public final class ProxyMetrics implements RequestObserver {
      * @param upstreams             the upstreams in force
      * @param accessLogDropped      access log lines dropped so far
      * @param mirrorTargets         the upstreams in force that some route mirrors requests to
-     * @param configOrigin          where the configuration is read from; null when it is given in code
+     * @param configSource          where the configuration is read from (a file's path, {@code etcd:KEY}),
+     *                              or null when it is given in code
+     * @param configWatch           how following an etcd key goes; null for a file
      */
     public ProxyMetrics(Supplier<Map<String, Integer>> connectionsByListener, Supplier<Collection<Upstream>> upstreams,
-                        LongSupplier accessLogDropped, Supplier<Set<Upstream>> mirrorTargets,
-                        Supplier<ConfigOrigin> configOrigin) {
+                        LongSupplier accessLogDropped, Supplier<Set<Upstream>> mirrorTargets, String configSource,
+                        Supplier<EtcdWatch.Status> configWatch) {
         GaugeWithCallback.builder()
                 .name("ballast_config_watch_connected")
-                .help("With the configuration in an etcd key: 1 while the watch that follows it is open, else 0"
-                        + " (puts are not seen meanwhile; the configuration in force keeps serving).")
+                .help("With the configuration in an etcd key: 1 while etcd answers the watch that follows it, 0"
+                        + " after a failure until a read succeeds again (puts are not seen meanwhile; the"
+                        + " configuration in force keeps serving).")
                 .labelNames("source")
                 .callback(callback -> {
-                    ConfigOrigin origin = configOrigin.get();
-                    if (origin != null && origin.watch() != null) {
-                        callback.call(origin.watch().member() != null ? 1 : 0, origin.name());
+                    EtcdWatch.Status watch = configWatch.get();
+                    if (watch != null) {
+                        callback.call(watch.member() != null ? 1 : 0, configSource);
                     }
                 })
                 .register(registry);
@@ -215,8 +218,8 @@ public final class ProxyMetrics implements RequestObserver {
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("ballast_discovery_connected")
-                .help("1 while the upstream's discovery follows its source (an etcd watch is open), else 0;"
-                        + " while 0 the endpoints read last stay in use.")
+                .help("1 while etcd answers the upstream's discovery (its prefix is read and watched), 0 after a"
+                        + " failure until a read succeeds again; while 0 the endpoints read last stay in use.")
                 .labelNames("upstream", "source")
                 .callback(callback -> upstreams.get().forEach(u -> u.discoveryStatus().ifPresent(status ->
                         callback.call(status.member() != null ? 1 : 0, u.name(), u.config().discovery().source()))))

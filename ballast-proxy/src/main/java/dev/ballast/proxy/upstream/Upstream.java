@@ -217,7 +217,9 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
-     * Builds the upstream and its balancer and starts its health checks, if it has any.
+     * Builds the upstream and its balancer and starts its health checks, if it has any. With {@code
+     * discovery}, it also starts following the etcd prefix, and waits up to {@code etcd.timeout} for its
+     * first read, so that it serves the discovered endpoints from its first request.
      *
      * @param group                 the event loops that will carry its requests and health checks: one
      *                              pool per loop
@@ -230,7 +232,8 @@ public final class Upstream implements AutoCloseable {
      */
     public static Upstream create(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
                                   ChannelHandler connectionInitializer, Scheduler control) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(discoveryTimeoutMillis(List.of(config)));
+        long deadline = System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(config.discovery() == null ? 0 : config.discovery().timeoutMillis());
         return new Upstream(config, group, channelType, connectionInitializer, control, null, deadline);
     }
 
@@ -249,12 +252,6 @@ public final class Upstream implements AutoCloseable {
                                   long discoveryDeadlineNanos) {
         return new Upstream(config, group, channelType, connectionInitializer, control, predecessor,
                 discoveryDeadlineNanos);
-    }
-
-    /** The longest etcd timeout among {@code configs} with {@code discovery}: how long their first reads may take. */
-    public static long discoveryTimeoutMillis(java.util.Collection<UpstreamConfig> configs) {
-        return configs.stream().filter(c -> c.discovery() != null)
-                .mapToLong(c -> c.discovery().timeoutMillis()).max().orElse(0);
     }
 
     public String name() {
@@ -334,8 +331,9 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
-     * Runs {@code listener} on the control path each time DNS adds or removes members ({@code resolve:
-     * all}), e.g. to forget the metrics of addresses that left. One listener; a later call replaces it.
+     * Runs {@code listener} on the control path each time DNS ({@code resolve: all}) or discovery adds
+     * or removes members, e.g. to forget the metrics of addresses that left. One listener; a later call
+     * replaces it.
      */
     public void onMembersChanged(Runnable listener) {
         membersChanged = listener;
@@ -404,8 +402,8 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
-     * Stops health checks (checks in flight are cancelled) and outlier detection (ejected endpoints
-     * are re-admitted). Requests keep being served. Idempotent.
+     * Stops health checks (checks in flight are cancelled), outlier detection (ejected endpoints are
+     * re-admitted), DNS refreshes and the discovery watch. Requests keep being served. Idempotent.
      */
     @Override
     public void close() {
@@ -449,7 +447,7 @@ public final class Upstream implements AutoCloseable {
     /**
      * True when {@code next} differs from the running configuration only in what {@link #update} can
      * change in place: endpoints (and their weights), balancer, hash key, bounded load. Anything else
-     * (timeouts, pool, resilience settings) builds a new upstream.
+     * (timeouts, pool, resilience settings, {@code discovery}) builds a new upstream.
      */
     public boolean canUpdateTo(UpstreamConfig next) {
         UpstreamConfig running = config;
