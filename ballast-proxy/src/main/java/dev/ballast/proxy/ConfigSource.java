@@ -4,7 +4,7 @@ import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
-import dev.ballast.proxy.discovery.EtcdWatch;
+import dev.ballast.discovery.etcd.EtcdWatch;
 
 import java.io.IOException;
 import java.net.URI;

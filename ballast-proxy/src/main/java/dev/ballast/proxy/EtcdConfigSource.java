@@ -2,8 +2,8 @@ package dev.ballast.proxy;
 
 import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
-import dev.ballast.proxy.discovery.EtcdValue;
-import dev.ballast.proxy.discovery.EtcdWatch;
+import dev.ballast.discovery.etcd.EtcdValue;
+import dev.ballast.discovery.etcd.EtcdWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package dev.ballast.proxy.admin;
 
-import dev.ballast.proxy.discovery.EtcdWatch;
+import dev.ballast.discovery.etcd.EtcdWatch;
 
 /**
  * Where the configuration in force was read from, for {@code GET /status}.

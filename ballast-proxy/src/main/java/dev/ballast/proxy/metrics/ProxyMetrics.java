@@ -6,7 +6,7 @@ import dev.ballast.core.outlier.Ejection;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
-import dev.ballast.proxy.discovery.EtcdWatch;
+import dev.ballast.discovery.etcd.EtcdWatch;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;

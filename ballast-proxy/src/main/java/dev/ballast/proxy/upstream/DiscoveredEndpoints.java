@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Endpoint;
-import dev.ballast.proxy.discovery.EtcdValue;
+import dev.ballast.discovery.etcd.EtcdValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

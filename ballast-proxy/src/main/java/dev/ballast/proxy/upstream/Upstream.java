@@ -19,8 +19,8 @@ import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
-import dev.ballast.proxy.discovery.EtcdValue;
-import dev.ballast.proxy.discovery.EtcdWatch;
+import dev.ballast.discovery.etcd.EtcdValue;
+import dev.ballast.discovery.etcd.EtcdWatch;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -183,7 +183,8 @@ public final class Upstream implements AutoCloseable {
         dns.start();
         // Last, once nothing else can fail: a watch started before a failure would never be closed.
         this.discovery = discoveryTarget == null ? null
-                : new EtcdWatch("upstream " + config.name(), config.discovery(), discoveryTarget);
+                : EtcdWatch.ofPrefix("upstream " + config.name(), config.discovery().cluster(),
+                        config.discovery().timeoutMillis(), config.discovery().prefix(), discoveryTarget);
         if (discovery != null) {
             discovery.start();
             if (!seeded) {

@@ -1,7 +1,7 @@
 package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.endpoint.Endpoint;
-import dev.ballast.proxy.discovery.EtcdValue;
+import dev.ballast.discovery.etcd.EtcdValue;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.ballast.proxy.discovery;
+package dev.ballast.discovery.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;

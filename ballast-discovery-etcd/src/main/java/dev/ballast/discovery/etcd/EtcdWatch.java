@@ -1,8 +1,7 @@
-package dev.ballast.proxy.discovery;
+package dev.ballast.discovery.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import dev.ballast.proxy.config.EtcdDiscoveryConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,12 +85,16 @@ public final class EtcdWatch implements AutoCloseable {
     private Thread thread;
 
     /**
-     * @param owner    what the log calls the watch's user (e.g. {@code upstream api})
-     * @param config   the cluster and the prefix
-     * @param listener told the whole set after each change, on the watch's thread
+     * A watch of every key under {@code prefix}.
+     *
+     * @param owner         what the log calls the watch's user (e.g. {@code upstream api})
+     * @param cluster       the client URLs of the cluster's members
+     * @param timeoutMillis bounds every read of a member
+     * @param listener      told the whole set after each change, on the watch's thread
      */
-    public EtcdWatch(String owner, EtcdDiscoveryConfig config, Listener listener) {
-        this(owner, config.cluster(), config.timeoutMillis(), config.prefix(), false, listener);
+    public static EtcdWatch ofPrefix(String owner, List<URI> cluster, long timeoutMillis, String prefix,
+                                     Listener listener) {
+        return new EtcdWatch(owner, cluster, timeoutMillis, prefix, false, listener);
     }
 
     /**

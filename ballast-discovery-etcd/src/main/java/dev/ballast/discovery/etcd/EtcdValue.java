@@ -1,4 +1,4 @@
-package dev.ballast.proxy.discovery;
+package dev.ballast.discovery.etcd;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
