@@ -1,10 +1,10 @@
 package dev.ballast.proxy;
 
+import dev.ballast.discovery.etcd.EtcdWatch;
 import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
-import dev.ballast.discovery.etcd.EtcdWatch;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,9 +1,9 @@
 package dev.ballast.proxy;
 
-import dev.ballast.proxy.config.ConfigFile;
-import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.discovery.etcd.EtcdValue;
 import dev.ballast.discovery.etcd.EtcdWatch;
+import dev.ballast.proxy.config.ConfigFile;
+import dev.ballast.proxy.config.ConfigLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
