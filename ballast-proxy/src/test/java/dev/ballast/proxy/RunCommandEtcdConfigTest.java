@@ -3,7 +3,7 @@ package dev.ballast.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.testing.AdminClient;
-import dev.ballast.proxy.testing.EtcdServer;
+import dev.ballast.discovery.etcd.testing.EtcdServer;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestBackend;

@@ -16,7 +16,7 @@ import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.time.Scheduler;
-import dev.ballast.discovery.etcd.EtcdValue;
+import dev.ballast.discovery.etcd.EtcdEndpoints;
 import dev.ballast.discovery.etcd.EtcdWatch;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
@@ -45,7 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -126,7 +125,7 @@ public final class Upstream implements AutoCloseable {
         Arrays.setAll(mirrored, i -> new LongAdder());
         this.control = control;
         this.expansion = new NameExpansion(config.name());
-        this.discoveryTarget = config.discovery() == null ? null : new DiscoveryTarget(config.name());
+        this.discoveryTarget = config.discovery() == null ? null : new DiscoveryTarget();
         // A rebuild of an upstream that follows the same prefix starts from what its predecessor follows
         // (even if the cluster's settings changed, say to replace a dead member): no wait, and nothing
         // lost should etcd be away just now.
@@ -183,8 +182,8 @@ public final class Upstream implements AutoCloseable {
         dns.start();
         // Last, once nothing else can fail: a watch started before a failure would never be closed.
         this.discovery = discoveryTarget == null ? null
-                : EtcdWatch.ofPrefix("upstream " + config.name(), config.discovery().cluster(),
-                        config.discovery().timeoutMillis(), config.discovery().prefix(), discoveryTarget);
+                : EtcdEndpoints.watch("upstream " + config.name(), config.discovery().cluster(),
+                        config.discovery().timeoutMillis(), config.discovery().prefix(), discoveryTarget::changed);
         if (discovery != null) {
             discovery.start();
             if (!seeded) {
@@ -542,20 +541,15 @@ public final class Upstream implements AutoCloseable {
      * applies the latest list. The first list is awaited by the constructor, so that an upstream built
      * at start or by a reload serves its discovered endpoints from its first request.
      */
-    private final class DiscoveryTarget implements EtcdWatch.Listener {
+    private final class DiscoveryTarget {
 
-        private final DiscoveredEndpoints reader;
         private final CountDownLatch firstRead = new CountDownLatch(1);
         /** What etcd lists now; null before the first read. */
         private volatile List<Endpoint> latest;
 
-        DiscoveryTarget(String upstream) {
-            this.reader = new DiscoveredEndpoints(upstream);
-        }
-
-        @Override
-        public void changed(SortedMap<String, EtcdValue> values) {
-            latest = List.copyOf(reader.read(values));
+        /** On the watch's thread. */
+        void changed(List<Endpoint> endpoints) {
+            latest = endpoints;
             firstRead.countDown();
             if (started) {
                 applyDiscoveredLater();

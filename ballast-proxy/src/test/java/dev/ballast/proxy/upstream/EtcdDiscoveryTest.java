@@ -6,7 +6,7 @@ import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
-import dev.ballast.proxy.testing.EtcdServer;
+import dev.ballast.discovery.etcd.testing.EtcdServer;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestBackend;

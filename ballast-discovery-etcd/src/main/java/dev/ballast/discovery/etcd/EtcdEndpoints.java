@@ -1,14 +1,14 @@
-package dev.ballast.proxy.upstream;
+package dev.ballast.discovery.etcd;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Endpoint;
-import dev.ballast.discovery.etcd.EtcdValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.nio.charset.CharacterCodingException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,9 +19,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.function.Consumer;
 
 /**
- * Turns the keys under an upstream's etcd prefix into endpoints. A value is {@code host:port}, or a
+ * Endpoints that services register in etcd, one key each under a prefix, followed as they come and go
+ * ({@link #watch}): what the proxy's {@code discovery} reads, and what a client of the library can hand
+ * to {@code BallastClient.setEndpoints}. A value is {@code host:port}, or a
  * JSON object with the fields of a configured endpoint: {@code address} (required), {@code weight},
  * {@code zone} and {@code metadata}. {@code Addr} is read as {@code address}, so services registered by
  * etcd's own Go naming package ({@code {"Op":0,"Addr":"10.0.0.7:8080"}}) are endpoints as they are.
@@ -31,23 +34,39 @@ import java.util.SortedMap;
  * registration must not take the others out. An address under two keys is one endpoint, the first key's.
  * Called on the watch's thread, one call at a time.
  */
-final class DiscoveredEndpoints {
+public final class EtcdEndpoints {
 
-    private static final Logger log = LoggerFactory.getLogger(DiscoveredEndpoints.class);
+    private static final Logger log = LoggerFactory.getLogger(EtcdEndpoints.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The metadata label naming the etcd key an endpoint was read from. */
-    static final String KEY_LABEL = "etcd_key";
+    public static final String KEY_LABEL = "etcd_key";
     private static final Set<String> FIELDS = Set.of("address", "Addr", "weight", "zone", "metadata", "Op",
             "Metadata");
     private static final String EXPECTED = "host:port, or {\"address\": \"host:port\", \"weight\": 1..10000,"
             + " \"zone\": ..., \"metadata\": {...}}";
 
-    private final String upstream;
+    private final String owner;
     /** Key to value, of the values already logged as refused: each is logged once while it stays. */
     private Map<String, EtcdValue> refused = new HashMap<>();
 
-    DiscoveredEndpoints(String upstream) {
-        this.upstream = upstream;
+    EtcdEndpoints(String owner) {
+        this.owner = owner;
+    }
+
+    /**
+     * A watch, not yet started, of the endpoints under {@code prefix}: {@code endpoints} is told the
+     * whole list after each change, on the watch's thread, one call at a time. While etcd cannot be
+     * reached it hears nothing, so the list it had stays in use.
+     *
+     * @param owner         what the log calls the user (e.g. {@code upstream api}, {@code service orders})
+     * @param cluster       the client URLs of the cluster's members
+     * @param timeoutMillis bounds every read of a member
+     */
+    public static EtcdWatch watch(String owner, List<URI> cluster, long timeoutMillis, String prefix,
+                                  Consumer<List<Endpoint>> endpoints) {
+        EtcdEndpoints reader = new EtcdEndpoints(owner);
+        return EtcdWatch.ofPrefix(owner, cluster, timeoutMillis, prefix,
+                values -> endpoints.accept(List.copyOf(reader.read(values))));
     }
 
     /** The endpoints that {@code values} (key to value, in key order) describe. */
@@ -62,7 +81,7 @@ final class DiscoveredEndpoints {
             } catch (IllegalArgumentException e) {
                 stillRefused.put(key, value);
                 if (!value.equals(refused.get(key))) {
-                    log.warn("upstream {}: etcd key {}: left out: {}", upstream, key, e.getMessage());
+                    log.warn("{}: etcd key {}: left out: {}", owner, key, e.getMessage());
                 }
                 return;
             }
@@ -71,7 +90,7 @@ final class DiscoveredEndpoints {
             if (first != null) {
                 stillRefused.put(key, value);
                 if (!value.equals(refused.get(key))) {
-                    log.warn("upstream {}: etcd key {}: left out: {} is also under {}", upstream, key,
+                    log.warn("{}: etcd key {}: left out: {} is also under {}", owner, key,
                             endpoint.address(), first);
                 }
                 return;

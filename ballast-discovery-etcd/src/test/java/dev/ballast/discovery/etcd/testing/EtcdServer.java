@@ -1,4 +1,4 @@
-package dev.ballast.proxy.testing;
+package dev.ballast.discovery.etcd.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
