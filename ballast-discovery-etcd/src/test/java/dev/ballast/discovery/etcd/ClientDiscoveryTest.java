@@ -1,0 +1,79 @@
+package dev.ballast.discovery.etcd;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.ballast.client.BallastClient;
+import dev.ballast.client.ClientRequest;
+import dev.ballast.client.ServiceConfig;
+import dev.ballast.discovery.etcd.testing.EtcdServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A library client whose endpoints services register in etcd: {@code EtcdEndpoints.watch} feeding {@code setEndpoints}. */
+class ClientDiscoveryTest {
+
+    /** A real HTTP server on loopback that answers every request with its name. */
+    private static HttpServer backend(String name) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = name.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    private static String address(HttpServer server) {
+        return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    private static Set<String> answers(BallastClient client, int calls) {
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < calls; i++) {
+            names.add(client.send(ClientRequest.request("orders")).bodyText());
+        }
+        return names;
+    }
+
+    @Test
+    void aClientCallsTheServicesRegisteredInEtcdAndFollowsThemAsTheyComeAndGo() throws Exception {
+        HttpServer a = backend("a");
+        HttpServer b = backend("b");
+        try (EtcdServer etcd = EtcdServer.started();
+             BallastClient client = BallastClient.builder().service(ServiceConfig.builder("orders").build()).build()) {
+            etcd.put("/services/orders/a", address(a));
+            try (EtcdWatch watch = EtcdEndpoints.watch("service orders", List.of(URI.create(etcd.url())), 2_000,
+                    "/services/orders/", endpoints -> client.setEndpoints("orders", endpoints))) {
+                watch.start();
+                await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 1);
+                assertThat(answers(client, 10)).containsExactly("a");
+
+                etcd.put("/services/orders/b", address(b));
+                await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 2);
+                assertThat(answers(client, 20)).containsExactlyInAnyOrder("a", "b");
+
+                etcd.delete("/services/orders/a");
+                await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 1);
+                assertThat(answers(client, 10)).containsExactly("b");
+            }
+        } finally {
+            a.stop(0);
+            b.stop(0);
+        }
+    }
+}
