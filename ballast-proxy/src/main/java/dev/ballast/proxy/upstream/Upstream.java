@@ -549,6 +549,14 @@ public final class Upstream implements AutoCloseable {
 
         /** On the watch's thread. */
         void changed(List<Endpoint> endpoints) {
+            for (Endpoint endpoint : endpoints) {
+                if (DnsRefresh.isHostName(endpoint.host())) {
+                    // Looked up here, on the watch's virtual thread: a slow name must not hold up the
+                    // control path, which finds the address in the cache when it applies the list.
+                    addresses.computeIfAbsent(endpoint.address(),
+                            a -> new InetSocketAddress(endpoint.host(), endpoint.port()));
+                }
+            }
             latest = endpoints;
             firstRead.countDown();
             if (started) {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code discovery: { etcd: ... }} against a real etcd: the endpoints of an upstream are the keys under
@@ -278,6 +280,23 @@ class EtcdDiscoveryTest {
         etcd.put(PREFIX + "a", address(a));
         await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a))));
         assertThat(servedBy(10)).containsExactly("a");
+    }
+
+    @Test
+    void aServiceRegisteredByHostNameIsReachedAtTheAddressItsNameResolvesTo() throws Exception {
+        String file = System.getProperty("jdk.net.hosts.file");
+        assumeTrue(file != null, "names resolve from a test hosts file (the pom's argLine sets it)");
+        Path hosts = Path.of(file);
+        String before = Files.readString(hosts);
+        try {
+            Files.writeString(hosts, before + "127.0.0.1 shop-a.ballast.test\n");
+            etcd.put(PREFIX + "a", "shop-a.ballast.test:" + a.port());
+            startProxy(PREFIX);
+            assertThat(members()).containsExactly("shop-a.ballast.test:" + a.port());
+            assertThat(servedBy(10)).containsExactly("a");
+        } finally {
+            Files.writeString(hosts, before);
+        }
     }
 
     @Test
