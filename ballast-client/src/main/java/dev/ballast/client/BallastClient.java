@@ -6,6 +6,9 @@ import dev.ballast.client.internal.Dispatch;
 import dev.ballast.client.internal.Resources;
 import dev.ballast.client.internal.Channel;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.endpoint.EndpointSource;
+import dev.ballast.core.endpoint.Watch;
+import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.core.pick.Rng;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
@@ -23,6 +26,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -58,6 +62,8 @@ public final class BallastClient implements AutoCloseable {
     private final List<HttpClient> ownedHttpClients;
     private final ScheduledExecutorService ownedControl;
     private final Resources resources;
+    /** The discovery watches {@link #discover} started: closed with the client. */
+    private final List<Watch> discoveries = new CopyOnWriteArrayList<>();
 
     private BallastClient(Builder builder) {
         this.ownedControl = builder.scheduler == null ? Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -166,6 +172,34 @@ public final class BallastClient implements AutoCloseable {
         channel.setEndpoints(endpoints);
     }
 
+    /**
+     * Follows {@code service}'s endpoints in a discovery system: after each change there, {@code source}'s
+     * watch of {@code target} replaces them as {@link #setEndpoints} does. While the system cannot be
+     * reached the endpoints read last stay in use. The watch stops when the client closes, or when the
+     * returned watch is closed; its {@link Watch#status()} says whether the system answers.
+     *
+     * <p>A discovery module provides the source: with {@code ballast-discovery-etcd} on the class path,
+     * {@code EndpointSource.find("etcd")} finds the one that reads the keys under a prefix.
+     *
+     * @param target where the system is and what to follow there (for etcd: member URLs and a key prefix)
+     * @throws IllegalArgumentException when {@code service} is not configured
+     */
+    public Watch discover(String service, EndpointSource source, WatchTarget target) {
+        Channel channel = channel(service);
+        Watch watch = source.watch(target, endpoints -> {
+            if (!closed) {
+                channel.setEndpoints(endpoints);
+            }
+        });
+        discoveries.add(watch);
+        if (closed) {
+            watch.close();
+            throw new IllegalStateException("client closed");
+        }
+        watch.start();
+        return watch;
+    }
+
     /** The state of every endpoint of {@code service}, in configuration order. */
     public List<EndpointStatus> endpoints(String service) {
         Channel channel = channel(service);
@@ -186,6 +220,9 @@ public final class BallastClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (Watch discovery : discoveries) {
+            discovery.close();
+        }
         if (!ownedHttpClients.isEmpty()) {
             // Cancelled first: the HTTP clients stopped under them would read as resets, and a call
             // waiting out a backoff would try again on a stopped client.

@@ -1,13 +1,14 @@
 package dev.ballast.proxy;
 
-import dev.ballast.discovery.etcd.EtcdWatch;
+import dev.ballast.core.config.ConfigStore;
+import dev.ballast.core.endpoint.Watch;
+import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -49,7 +50,7 @@ interface ConfigSource {
     AutoCloseable follow(BiConsumer<String, String> changed) throws IOException;
 
     /** How following goes, where there is more to tell than the name ({@code /status}); null for a file. */
-    default EtcdWatch.Status followStatus() {
+    default Watch.Status followStatus() {
         return null;
     }
 
@@ -58,12 +59,11 @@ interface ConfigSource {
     }
 
     /**
-     * @param cluster       client URLs of the etcd cluster's members
-     * @param timeoutMillis bounds each read
-     * @param key           the key whose value is the YAML configuration
+     * @param store  the store (etcd), as its module provides it
+     * @param target where the store is, and the key whose value is the YAML configuration
      */
-    static ConfigSource etcd(List<URI> cluster, long timeoutMillis, String key) {
-        return new EtcdConfigSource(cluster, timeoutMillis, key);
+    static ConfigSource store(ConfigStore store, WatchTarget target) {
+        return new StoreConfigSource(store, target);
     }
 
     /** A YAML file, watched through its directory ({@link ConfigWatcher}). */

@@ -1,5 +1,7 @@
 package dev.ballast.proxy;
 
+import dev.ballast.core.config.ConfigStore;
+import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.proxy.config.EtcdDiscoveryConfig;
 import dev.ballast.proxy.config.EtcdUrls;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,6 +66,8 @@ final class ConfigSourceOptions {
                 throw new ParameterException(spec.commandLine(), "--config-etcd: " + e.getMessage());
             }
         }
-        return ConfigSource.etcd(members, ETCD_TIMEOUT_MILLIS, etcdKey);
+        ConfigStore store = ConfigStore.find(EtcdDiscoveryConfig.SYSTEM).orElseThrow(() ->
+                new ParameterException(spec.commandLine(), "--config-etcd: " + EtcdDiscoveryConfig.MISSING_MODULE));
+        return ConfigSource.store(store, new WatchTarget("configuration", members, ETCD_TIMEOUT_MILLIS, etcdKey));
     }
 }

@@ -2,6 +2,7 @@ package dev.ballast.discovery.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
+import dev.ballast.core.endpoint.Watch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Runs on a virtual thread of its own; the listener is called on it, one call at a time, never
  * after {@link #close} returned.
  */
-public final class EtcdWatch implements AutoCloseable {
+public final class EtcdWatch implements Watch {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
     private static final long FIRST_PAUSE_MILLIS = 100;
@@ -50,17 +51,6 @@ public final class EtcdWatch implements AutoCloseable {
         void changed(SortedMap<String, EtcdValue> values);
     }
 
-    /**
-     * Where the watch stands, for {@code /status}.
-     *
-     * @param member    the member that answered last, or null after a failure until one answers again
-     * @param revision  the cluster revision of the values handed on last; 0 before the first read
-     * @param keys      how many keys the prefix holds, as handed on last
-     * @param lastError the last failure, or null; kept after recovery, with {@code member} set again
-     */
-    public record Status(URI member, long revision, int keys, String lastError) {
-    }
-
     private final String owner;
     private final List<URI> cluster;
     private final long timeoutMillis;
@@ -69,7 +59,7 @@ public final class EtcdWatch implements AutoCloseable {
     private final boolean exact;
     private final Listener listener;
     private final EtcdClient client;
-    private volatile Status status = new Status(null, 0, 0, null);
+    private volatile Status status = Status.NOT_STARTED;
     private volatile boolean closed;
     /** The open watch stream, if any: closed to end the watch from another thread. */
     private volatile InputStream stream;
@@ -137,12 +127,14 @@ public final class EtcdWatch implements AutoCloseable {
         }
     }
 
+    @Override
     public synchronized void start() {
         if (thread == null && !closed) {
             thread = Thread.ofVirtual().name("ballast-etcd-" + owner).start(this::run);
         }
     }
 
+    @Override
     public Status status() {
         return status;
     }
@@ -161,7 +153,7 @@ public final class EtcdWatch implements AutoCloseable {
                 }
                 String problem = livenessFailure != null ? livenessFailure : EtcdClient.describe(e);
                 livenessFailure = null;
-                status = new Status(null, status.revision(), status.keys(), problem);
+                status = new Status(null, status.revision(), status.entries(), problem);
                 if (!failing) {
                     log.warn("{}: cannot follow {} in etcd ({}); keeping what it read last, trying again",
                             owner, prefix, problem);

@@ -4,6 +4,9 @@ import com.sun.net.httpserver.HttpServer;
 import dev.ballast.client.BallastClient;
 import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ServiceConfig;
+import dev.ballast.core.endpoint.EndpointSource;
+import dev.ballast.core.endpoint.Watch;
+import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.discovery.etcd.testing.EtcdServer;
 import org.junit.jupiter.api.Test;
 
@@ -19,9 +22,10 @@ import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** A library client whose endpoints services register in etcd: {@code EtcdEndpoints.watch} feeding {@code setEndpoints}. */
+/** A library client whose endpoints services register in etcd, found through the {@code EndpointSource} SPI. */
 class ClientDiscoveryTest {
 
     /** A real HTTP server on loopback that answers every request with its name. */
@@ -57,23 +61,37 @@ class ClientDiscoveryTest {
         try (EtcdServer etcd = EtcdServer.started();
              BallastClient client = BallastClient.builder().service(ServiceConfig.builder("orders").build()).build()) {
             etcd.put("/services/orders/a", address(a));
-            try (EtcdWatch watch = EtcdEndpoints.watch("service orders", List.of(URI.create(etcd.url())), 2_000,
-                    "/services/orders/", endpoints -> client.setEndpoints("orders", endpoints))) {
-                watch.start();
-                await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 1);
-                assertThat(answers(client, 10)).containsExactly("a");
+            EndpointSource source = EndpointSource.find("etcd").orElseThrow(); // through ServiceLoader
+            Watch watch = client.discover("orders", source,
+                    new WatchTarget("service orders", List.of(URI.create(etcd.url())), 2_000, "/services/orders/"));
 
-                etcd.put("/services/orders/b", address(b));
-                await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 2);
-                assertThat(answers(client, 20)).containsExactlyInAnyOrder("a", "b");
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 1);
+            assertThat(answers(client, 10)).containsExactly("a");
+            assertThat(watch.status().connected()).isTrue();
 
-                etcd.delete("/services/orders/a");
-                await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 1);
-                assertThat(answers(client, 10)).containsExactly("b");
-            }
+            etcd.put("/services/orders/b", address(b));
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 2);
+            assertThat(answers(client, 20)).containsExactlyInAnyOrder("a", "b");
+
+            etcd.delete("/services/orders/a");
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 1);
+            assertThat(answers(client, 10)).containsExactly("b");
+            assertThat(watch.status().entries()).isEqualTo(1);
         } finally {
             a.stop(0);
             b.stop(0);
+        }
+    }
+
+    @Test
+    void discoveringAServiceTheClientDoesNotHaveIsRefusedBeforeAnyWatchStarts() {
+        try (BallastClient client = BallastClient.builder().service(ServiceConfig.builder("orders").build()).build()) {
+            EndpointSource source = EndpointSource.find("etcd").orElseThrow();
+            WatchTarget target = new WatchTarget("service payments", List.of(URI.create("http://127.0.0.1:1")), 500,
+                    "/services/payments/");
+            assertThatThrownBy(() -> client.discover("payments", source, target))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'payments'");
         }
     }
 }

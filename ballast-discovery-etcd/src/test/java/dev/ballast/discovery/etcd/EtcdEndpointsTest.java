@@ -92,7 +92,7 @@ class EtcdEndpointsTest {
                 etcd.delete("/services/orders/a");
                 await().atMost(Duration.ofSeconds(10)).until(() -> addresses(seen.get()),
                         addresses -> addresses.equals(List.of("10.0.0.2:8080")));
-                assertThat(watch.status().keys()).isEqualTo(1);
+                assertThat(watch.status().entries()).isEqualTo(1);
             }
         }
     }

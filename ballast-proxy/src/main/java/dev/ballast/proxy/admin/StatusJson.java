@@ -37,8 +37,8 @@ final class StatusJson {
             Map<String, Object> source = new LinkedHashMap<>();
             source.put("name", origin.name());
             if (origin.watch() != null) {
-                source.put("connected", origin.watch().member() != null);
-                source.put("member", origin.watch().member() == null ? null : origin.watch().member().toString());
+                source.put("connected", origin.watch().connected());
+                source.put("member", origin.watch().connected() ? origin.watch().server().toString() : null);
                 source.put("revision", origin.watch().revision());
                 source.put("last_error", origin.watch().lastError());
             }
@@ -129,10 +129,10 @@ final class StatusJson {
         upstream.discoveryStatus().ifPresent(status -> {
             Map<String, Object> discovery = new LinkedHashMap<>();
             discovery.put("source", upstream.config().discovery().source());
-            discovery.put("connected", status.member() != null);
-            discovery.put("member", status.member() == null ? null : status.member().toString());
+            discovery.put("connected", status.connected());
+            discovery.put("member", status.connected() ? status.server().toString() : null);
             discovery.put("revision", status.revision());
-            discovery.put("keys", status.keys());
+            discovery.put("keys", status.entries());
             discovery.put("last_error", status.lastError());
             json.put("discovery", discovery);
         });

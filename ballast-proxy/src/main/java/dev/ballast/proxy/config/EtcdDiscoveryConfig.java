@@ -1,5 +1,8 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.endpoint.EndpointSource;
+import dev.ballast.core.endpoint.WatchTarget;
+
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -17,6 +20,8 @@ import java.util.Objects;
 public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String prefix) {
 
     public static final long DEFAULT_TIMEOUT_MILLIS = 5_000;
+    /** The {@link EndpointSource#system()} that reads etcd: {@code ballast-discovery-etcd}'s. */
+    public static final String SYSTEM = "etcd";
 
     public EtcdDiscoveryConfig {
         cluster = List.copyOf(cluster);
@@ -31,4 +36,21 @@ public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String 
     public String source() {
         return "etcd:" + prefix;
     }
+
+    /** What the upstream called {@code owner} follows in etcd. */
+    public WatchTarget target(String owner) {
+        return new WatchTarget(owner, cluster, timeoutMillis, prefix);
+    }
+
+    /**
+     * The etcd module's {@link EndpointSource}. Validation refuses {@code discovery.etcd} without it, so
+     * a configuration that passed always finds it.
+     */
+    public EndpointSource provider() {
+        return EndpointSource.find(SYSTEM).orElseThrow(() -> new IllegalStateException(MISSING_MODULE));
+    }
+
+    /** What a user is told when the etcd module is not on the class path. */
+    public static final String MISSING_MODULE = "etcd support (the ballast-discovery-etcd module) is not on the class path;"
+            + " the ballast jar that bin/ballast builds has it";
 }

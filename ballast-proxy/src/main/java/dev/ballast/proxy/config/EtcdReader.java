@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.endpoint.EndpointSource;
+
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +71,10 @@ final class EtcdReader {
                     return true;
                 }));
         if (prefix.isEmpty()) {
+            return null;
+        }
+        if (EndpointSource.find(EtcdDiscoveryConfig.SYSTEM).isEmpty()) {
+            etcd.error(EtcdDiscoveryConfig.MISSING_MODULE);
             return null;
         }
         if (cluster == null) {

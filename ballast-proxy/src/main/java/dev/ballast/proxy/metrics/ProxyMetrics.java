@@ -6,7 +6,7 @@ import dev.ballast.core.outlier.Ejection;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
-import dev.ballast.discovery.etcd.EtcdWatch;
+import dev.ballast.core.endpoint.Watch;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;
@@ -138,7 +138,7 @@ public final class ProxyMetrics implements RequestObserver {
      */
     public ProxyMetrics(Supplier<Map<String, Integer>> connectionsByListener, Supplier<Collection<Upstream>> upstreams,
                         LongSupplier accessLogDropped, Supplier<Set<Upstream>> mirrorTargets, String configSource,
-                        Supplier<EtcdWatch.Status> configWatch) {
+                        Supplier<Watch.Status> configWatch) {
         GaugeWithCallback.builder()
                 .name("ballast_config_watch_connected")
                 .help("With the configuration in an etcd key: 1 while etcd answers the watch that follows it, 0"
@@ -146,9 +146,9 @@ public final class ProxyMetrics implements RequestObserver {
                         + " configuration in force keeps serving).")
                 .labelNames("source")
                 .callback(callback -> {
-                    EtcdWatch.Status watch = configWatch.get();
+                    Watch.Status watch = configWatch.get();
                     if (watch != null) {
-                        callback.call(watch.member() != null ? 1 : 0, configSource);
+                        callback.call(watch.connected() ? 1 : 0, configSource);
                     }
                 })
                 .register(registry);
@@ -222,7 +222,7 @@ public final class ProxyMetrics implements RequestObserver {
                         + " failure until a read succeeds again; while 0 the endpoints read last stay in use.")
                 .labelNames("upstream", "source")
                 .callback(callback -> upstreams.get().forEach(u -> u.discoveryStatus().ifPresent(status ->
-                        callback.call(status.member() != null ? 1 : 0, u.name(), u.config().discovery().source()))))
+                        callback.call(status.connected() ? 1 : 0, u.name(), u.config().discovery().source()))))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("ballast_discovery_keys")
@@ -230,7 +230,7 @@ public final class ProxyMetrics implements RequestObserver {
                         + " counts too).")
                 .labelNames("upstream", "source")
                 .callback(callback -> upstreams.get().forEach(u -> u.discoveryStatus().ifPresent(status ->
-                        callback.call(status.keys(), u.name(), u.config().discovery().source()))))
+                        callback.call(status.entries(), u.name(), u.config().discovery().source()))))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("ballast_access_log_dropped_total")

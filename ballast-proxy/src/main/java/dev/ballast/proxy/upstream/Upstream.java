@@ -1,6 +1,7 @@
 package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.endpoint.Watch;
 import dev.ballast.core.health.HealthListener;
 import dev.ballast.core.health.HealthMonitor;
 import dev.ballast.core.outlier.OutlierDetection;
@@ -16,8 +17,6 @@ import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.time.Scheduler;
-import dev.ballast.discovery.etcd.EtcdEndpoints;
-import dev.ballast.discovery.etcd.EtcdWatch;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
@@ -96,7 +95,7 @@ public final class Upstream implements AutoCloseable {
     private final NameExpansion expansion;
     private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
     /** Follows the upstream's etcd prefix ({@code discovery}); null when it has none. */
-    private final EtcdWatch discovery;
+    private final Watch discovery;
     private final DiscoveryTarget discoveryTarget;
     /** Set when the constructor is done: discovery changes before it are applied by the constructor. */
     private volatile boolean started;
@@ -182,8 +181,8 @@ public final class Upstream implements AutoCloseable {
         dns.start();
         // Last, once nothing else can fail: a watch started before a failure would never be closed.
         this.discovery = discoveryTarget == null ? null
-                : EtcdEndpoints.watch("upstream " + config.name(), config.discovery().cluster(),
-                        config.discovery().timeoutMillis(), config.discovery().prefix(), discoveryTarget::changed);
+                : config.discovery().provider().watch(config.discovery().target("upstream " + config.name()),
+                        discoveryTarget::changed);
         if (discovery != null) {
             discovery.start();
             if (!seeded) {
@@ -616,7 +615,7 @@ public final class Upstream implements AutoCloseable {
     }
 
     /** Where discovery stands, for {@code /status}; empty when the upstream has none. */
-    public Optional<EtcdWatch.Status> discoveryStatus() {
+    public Optional<Watch.Status> discoveryStatus() {
         return discovery == null ? Optional.empty() : Optional.of(discovery.status());
     }
 

@@ -1,71 +1,67 @@
 package dev.ballast.proxy;
 
-import dev.ballast.discovery.etcd.EtcdValue;
-import dev.ballast.discovery.etcd.EtcdWatch;
+import dev.ballast.core.config.ConfigStore;
+import dev.ballast.core.endpoint.Watch;
+import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.ConfigLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URI;
-import java.util.List;
-import java.util.Objects;
+import java.util.Arrays;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.function.BiConsumer;
 
 /**
- * The configuration as the value of one etcd key, which every proxy of a fleet reads and follows: a
- * {@code put} of a new document reloads them all, each validating it first as a reload of a file does
- * (an invalid one is refused and the running configuration keeps serving). A deleted key changes
- * nothing: a proxy keeps its configuration, with a warning, rather than stop serving.
+ * The configuration as the value of one key of a distributed store (etcd), which every proxy of a fleet
+ * reads and follows: a {@code put} of a new document reloads them all, each validating it first as a
+ * reload of a file does (an invalid one is refused and the running configuration keeps serving). A
+ * deleted key changes nothing: a proxy keeps its configuration, with a warning, rather than stop serving.
  */
-final class EtcdConfigSource implements ConfigSource {
+final class StoreConfigSource implements ConfigSource {
 
-    private static final Logger log = LoggerFactory.getLogger(EtcdConfigSource.class);
+    private static final Logger log = LoggerFactory.getLogger(StoreConfigSource.class);
 
-    private final List<URI> cluster;
-    private final long timeoutMillis;
-    private final String key;
+    private final ConfigStore store;
+    private final WatchTarget target;
     /** The document read last: the watch's first read is a change only if it differs from this. */
-    private volatile EtcdValue lastRead;
-    private volatile EtcdWatch watch;
+    private volatile byte[] lastRead;
+    private volatile Watch watch;
 
-    EtcdConfigSource(List<URI> cluster, long timeoutMillis, String key) {
-        this.cluster = List.copyOf(cluster);
-        this.timeoutMillis = timeoutMillis;
-        this.key = key;
+    StoreConfigSource(ConfigStore store, WatchTarget target) {
+        this.store = store;
+        this.target = target;
     }
 
     @Override
     public String name() {
-        return "etcd:" + key;
+        return store.system() + ":" + target.path();
     }
 
     @Override
     public String read() throws IOException {
-        Optional<EtcdValue> value;
+        Optional<byte[]> value;
         try {
-            value = EtcdWatch.read(cluster, timeoutMillis, key);
+            value = store.read(target);
         } catch (IOException e) {
-            throw new IOException("cannot read from etcd: " + e.getMessage(), e);
+            throw new IOException("cannot read from " + store.system() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reading from etcd", e);
+            throw new IOException("interrupted while reading from " + store.system(), e);
         }
         if (value.isEmpty()) {
-            throw new IOException("no such key in etcd " + cluster + " (put the configuration there first, e.g."
-                    + " etcdctl put " + key + " < ballast.yaml)");
+            throw new IOException("no such key in " + store.system() + " " + target.servers() + " (put the"
+                    + " configuration there first, e.g. etcdctl put " + target.path() + " < ballast.yaml)");
         }
         lastRead = value.get();
         return text(value.get());
     }
 
     /** The document, by the rules a file is read by (size, UTF-8). */
-    private static String text(EtcdValue value) throws IOException {
+    private static String text(byte[] value) throws IOException {
         try {
-            return ConfigFile.text(value.bytes());
+            return ConfigFile.text(value);
         } catch (IOException e) {
             throw new IOException(ConfigLoader.readFailure(e), e);
         }
@@ -80,16 +76,16 @@ final class EtcdConfigSource implements ConfigSource {
     public AutoCloseable follow(BiConsumer<String, String> changed) {
         Tracker tracker = new Tracker(changed);
         tracker.last = lastRead; // what the proxy started with
-        EtcdWatch started = EtcdWatch.ofKey("configuration", cluster, timeoutMillis, key, tracker::seen);
+        Watch started = store.watch(target, tracker::seen);
         watch = started;
         started.start();
-        log.info("following etcd key {} for changes", key);
+        log.info("following {} key {} for changes", store.system(), target.path());
         return started;
     }
 
     @Override
-    public EtcdWatch.Status followStatus() {
-        EtcdWatch following = watch;
+    public Watch.Status followStatus() {
+        Watch following = watch;
         return following == null ? null : following.status();
     }
 
@@ -97,24 +93,25 @@ final class EtcdConfigSource implements ConfigSource {
     private final class Tracker {
 
         private final BiConsumer<String, String> changed;
-        private EtcdValue last;
+        private byte[] last;
         private boolean deleted;
 
         Tracker(BiConsumer<String, String> changed) {
             this.changed = changed;
         }
 
-        void seen(SortedMap<String, EtcdValue> values) {
-            EtcdValue yaml = values.get(key);
-            if (yaml == null) {
+        void seen(Optional<byte[]> document) {
+            if (document.isEmpty()) {
                 if (!deleted) {
-                    log.warn("etcd key {} was deleted; keeping the configuration in force", key);
+                    log.warn("{} key {} was deleted; keeping the configuration in force", store.system(),
+                            target.path());
                     deleted = true;
                 }
                 return;
             }
             deleted = false;
-            if (!Objects.equals(yaml, last)) {
+            byte[] yaml = document.get();
+            if (!Arrays.equals(yaml, last)) {
                 last = yaml;
                 String text;
                 try {
@@ -122,7 +119,7 @@ final class EtcdConfigSource implements ConfigSource {
                 } catch (IOException e) {
                     text = null; // read it again: the reload is refused with the same message as at start
                 }
-                changed.accept("etcd change", text);
+                changed.accept(store.system() + " change", text);
             }
         }
     }

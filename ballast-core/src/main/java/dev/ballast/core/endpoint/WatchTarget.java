@@ -1,0 +1,28 @@
+package dev.ballast.core.endpoint;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What to follow, and where: the part of a store's configuration that every store has.
+ *
+ * @param owner         what log lines call the user of the watch (e.g. {@code upstream api})
+ * @param servers       the store's servers, any of which may answer (etcd's members' client URLs)
+ * @param timeoutMillis bounds every call to a server
+ * @param path          what to follow in the store: a key prefix for endpoints, a key for a document
+ */
+public record WatchTarget(String owner, List<URI> servers, long timeoutMillis, String path) {
+
+    public WatchTarget {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(path, "path");
+        servers = List.copyOf(servers);
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("servers: none (expected: at least one URL)");
+        }
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis: " + timeoutMillis + " (expected: > 0)");
+        }
+    }
+}
