@@ -44,6 +44,11 @@ public final class EtcdWatch implements Watch {
     private static final long MAX_PAUSE_MILLIS = 5_000;
     /** How long a liveness check lets a watch catch up with a change it saw before it gives the watch up. */
     private static final long CATCH_UP_MILLIS = 1_000;
+    /**
+     * How long a watch must stay up before its end starts the pauses from the shortest again: a member
+     * that accepts watches and kills them at once must not be asked again ten times a second.
+     */
+    private static final long STABLE_MILLIS = 10_000;
 
     /** Told the whole set of keys under the prefix, and their values, after each change. */
     @FunctionalInterface
@@ -72,6 +77,8 @@ public final class EtcdWatch implements Watch {
     private boolean failing;
     /** The pause before the next try, grown by each failure of a streak. Watch thread only. */
     private long pause = FIRST_PAUSE_MILLIS;
+    /** When the open watch was created ({@code System.nanoTime}), or 0 while none is. Watch thread only. */
+    private long createdAtNanos;
     private Thread thread;
 
     /**
@@ -153,6 +160,10 @@ public final class EtcdWatch implements Watch {
                 }
                 String problem = livenessFailure != null ? livenessFailure : EtcdClient.describe(e);
                 livenessFailure = null;
+                if (createdAtNanos != 0 && System.nanoTime() - createdAtNanos >= STABLE_MILLIS * 1_000_000) {
+                    pause = FIRST_PAUSE_MILLIS; // it had been up a while: a new outage, not the same one
+                }
+                createdAtNanos = 0;
                 status = new Status(null, status.revision(), status.entries(), problem);
                 if (!failing) {
                     log.warn("{}: cannot follow {} in etcd ({}); keeping what it read last, trying again",
@@ -196,11 +207,13 @@ public final class EtcdWatch implements Watch {
                             ? "the revisions up to " + compacted + " were compacted away: reading the prefix again"
                             : "the watch was cancelled: " + result.path("cancel_reason").asText("no reason given"));
                 }
-                if (result.path("created").asBoolean(false) && failing) {
-                    log.info("{}: following {} in etcd again, from {} at revision {}", owner, prefix, member,
-                            revision);
-                    failing = false; // the streak is over: the next failure is logged, and paused from the start
-                    pause = FIRST_PAUSE_MILLIS;
+                if (result.path("created").asBoolean(false)) {
+                    createdAtNanos = System.nanoTime();
+                    if (failing) {
+                        log.info("{}: following {} in etcd again, from {} at revision {}", owner, prefix, member,
+                                revision);
+                        failing = false; // the next failure is logged; the pause shortens once the watch stays up
+                    }
                 }
                 boolean changed = false;
                 for (JsonNode event : result.path("events")) {

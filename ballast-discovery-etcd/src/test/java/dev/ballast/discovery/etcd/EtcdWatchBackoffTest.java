@@ -1,0 +1,59 @@
+package dev.ballast.discovery.etcd;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A member that accepts every watch and ends it at once, which a real etcd does not do on demand: a
+ * stand-in for etcd's JSON gateway on loopback, answering reads of an empty prefix and ending each
+ * watch stream right after its {@code created} message.
+ */
+class EtcdWatchBackoffTest {
+
+    @Test
+    void aWatchThatEndsRightAfterItWasCreatedIsRetriedWithGrowingPauses() throws Exception {
+        List<Long> watchesAtNanos = new CopyOnWriteArrayList<>();
+        HttpServer member = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        member.createContext("/v3/kv/range", exchange -> answer(exchange, "{\"header\":{\"revision\":\"5\"},\"count\":\"0\"}"));
+        member.createContext("/v3/watch", exchange -> {
+            watchesAtNanos.add(System.nanoTime());
+            answer(exchange, "{\"result\":{\"header\":{\"revision\":\"5\"},\"created\":true}}\n");
+        });
+        member.start();
+        URI url = URI.create("http://127.0.0.1:" + member.getAddress().getPort());
+        try (EtcdWatch watch = EtcdWatch.ofPrefix("test", List.of(url), 2_000, "/services/", values -> { })) {
+            watch.start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> watchesAtNanos.size() >= 6);
+        } finally {
+            member.stop(0);
+        }
+        // Pauses of 50–100, 100–200, 200–400, 400–800 and 800–1,600 ms after the first five ends: the
+        // fifth is at least 800 ms. Were the pause reset by each created watch, every one would be 50–100.
+        long fifthGapMillis = (watchesAtNanos.get(5) - watchesAtNanos.get(4)) / 1_000_000;
+        assertThat(fifthGapMillis).isGreaterThanOrEqualTo(700);
+    }
+
+    private static void answer(HttpExchange exchange, String json) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}
