@@ -106,7 +106,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                 this::mirrorTargets, source == null ? null : source.name(),
                 () -> source == null ? null : source.followStatus());
         this.reloader = new Reloader(this::newUpstream, accessLog, this::retainMetrics);
-        this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), config.limits(), clients,
+        this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), () -> reloader.current().config().via(),
+                config.limits(), clients,
                 RequestObserver.both(metrics, accessLog.observer()));
     }
 

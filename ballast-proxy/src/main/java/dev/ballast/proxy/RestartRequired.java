@@ -43,6 +43,6 @@ final class RestartRequired {
     static ProxyConfig effective(ProxyConfig running, ProxyConfig next) {
         return new ProxyConfig(running.listeners(), running.admin(), next.upstreams(), next.routes(),
                 running.limits(), running.drainTimeoutMillis(), next.accessLog(), running.transport(),
-                running.eventLoops());
+                running.eventLoops(), next.via());
     }
 }

@@ -134,6 +134,23 @@ class ReloadTest {
     }
 
     @Test
+    void aReloadRenamesTheProxyInViaOrTurnsViaOff() throws Exception {
+        start(yaml(endpoint(b1, 1), false) + "via: { pseudonym: edge-1 }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(get(client, "/").status()).isEqualTo(200);
+            assertThat(b1.lastRequest().headers().getAll("Via")).containsExactly("1.1 edge-1");
+
+            assertThat(reloadWith(yaml(endpoint(b1, 1), false) + "via: { pseudonym: edge-2 }\n").applied()).isTrue();
+            assertThat(get(client, "/").status()).isEqualTo(200);
+            assertThat(b1.lastRequest().headers().getAll("Via")).containsExactly("1.1 edge-2");
+
+            assertThat(reloadWith(yaml(endpoint(b1, 1), false) + "via: { enabled: false }\n").applied()).isTrue();
+            assertThat(get(client, "/").status()).isEqualTo(200);
+            assertThat(b1.lastRequest().headers().contains("Via")).isFalse();
+        }
+    }
+
+    @Test
     void twentyReloadsUnderSteadyLoadFailNoRequestAndResetNoConnection() throws Exception {
         start(variant(0));
         AtomicBoolean stop = new AtomicBoolean();

@@ -26,7 +26,7 @@ final class ConfigReader {
 
     private static final List<String> TOP_KEYS =
             List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log",
-                    "transport", "event_loops", "etcd");
+                    "transport", "event_loops", "etcd", "via");
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
@@ -65,11 +65,33 @@ final class ConfigReader {
         AccessLogConfig accessLog = AccessLogReader.read(top);
         IoTransport transport = top.get("transport").flatMap(ConfigReader::transport).orElse(IoTransport.DEFAULT);
         int eventLoops = top.get("event_loops").flatMap(ConfigReader::eventLoops).orElse(ProxyConfig.AUTO);
+        ViaConfig via = via(top);
 
         Map<String, UpstreamConfig> upstreamConfigs = new LinkedHashMap<>();
         upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
         return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
-                routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport, eventLoops);
+                routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport, eventLoops,
+                via);
+    }
+
+    /** {@code via: { enabled, pseudonym }}. */
+    private static ViaConfig via(Section top) {
+        Optional<Section> maybeVia = top.get("via").flatMap(value -> value.section(List.of("enabled", "pseudonym")));
+        if (maybeVia.isEmpty()) {
+            return ViaConfig.DEFAULT;
+        }
+        Section via = maybeVia.get();
+        boolean enabled = via.get("enabled").flatMap(Value::bool).orElse(true);
+        String pseudonym = via.get("pseudonym").flatMap(value -> value.word("a token or host[:port], e.g. ballast")
+                .filter(text -> {
+                    if (!ViaConfig.RECEIVED_BY.matcher(text).matches()) {
+                        value.error("'" + text + "' cannot name a proxy in Via (expected: a token of letters, digits"
+                                + " and !#$%&'*+-.^_`|~, or host[:port], at most 64 characters)");
+                        return false;
+                    }
+                    return true;
+                })).orElse(ViaConfig.DEFAULT_PSEUDONYM);
+        return new ViaConfig(enabled, pseudonym);
     }
 
     /** True when some upstream has a {@code discovery} key, valid or not (an invalid one is reported already). */

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param accessLog   {@code access_log}: one JSON line per request; off by default
  * @param transport   {@code transport}: the kernel interface for sockets; epoll by default
  * @param eventLoops  {@code event_loops}: threads serving connections; 0 for one per core (the default)
+ * @param via         {@code via}: the Via header added to forwarded requests
  */
 public record ProxyConfig(
         List<ListenerConfig> listeners,
@@ -26,7 +27,8 @@ public record ProxyConfig(
         long drainTimeoutMillis,
         AccessLogConfig accessLog,
         IoTransport transport,
-        int eventLoops) {
+        int eventLoops,
+        ViaConfig via) {
 
     /** {@code event_loops: auto}: one event loop per core. */
     public static final int AUTO = 0;
@@ -37,6 +39,7 @@ public record ProxyConfig(
         routes = List.copyOf(routes);
         java.util.Objects.requireNonNull(accessLog, "accessLog");
         java.util.Objects.requireNonNull(transport, "transport");
+        java.util.Objects.requireNonNull(via, "via");
         if (eventLoops < 0) {
             throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 0)");
         }
@@ -47,6 +50,14 @@ public record ProxyConfig(
                        List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis,
                        AccessLogConfig accessLog, IoTransport transport) {
         this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, transport, AUTO);
+    }
+
+    /** A configuration that sends the default {@code Via}. */
+    public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
+                       List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis,
+                       AccessLogConfig accessLog, IoTransport transport, int eventLoops) {
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, transport, eventLoops,
+                ViaConfig.DEFAULT);
     }
 
     /** The longest etcd timeout among the upstreams with {@code discovery}: how long their first reads may take. */

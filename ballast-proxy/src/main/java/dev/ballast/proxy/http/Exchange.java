@@ -186,7 +186,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         String asked = !declaresBody && !clientHttp10 && !frontend.draining()
                 && HopByHop.asksToUpgrade(request.headers()) ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
         this.upgrade = asked == null ? null : withoutH2c(asked);
-        RequestRewrite.forUpstream(request, clientIp, chunked);
+        RequestRewrite.forUpstream(request, clientIp, chunked, frontend.via());
         if (upgrade != null) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
                     .set(HttpHeaderNames.UPGRADE, upgrade);

@@ -76,6 +76,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return timeouts;
     }
 
+    /** What the request forwarded now adds to {@code Via}. */
+    ViaHeader via() {
+        return proxy.via();
+    }
+
     String clientIp() {
         return clientIp;
     }

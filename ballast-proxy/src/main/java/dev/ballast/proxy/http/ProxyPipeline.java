@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import dev.ballast.proxy.config.LimitsConfig;
+import dev.ballast.proxy.config.ViaConfig;
 import dev.ballast.proxy.route.RouteTable;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -48,6 +49,9 @@ public final class ProxyPipeline {
     private static final long REJECT_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
     private final Supplier<RouteTable> routes;
+    private final Supplier<ViaConfig> viaConfig;
+    /** The Via values of the configuration in force, rebuilt only when a reload changes it. */
+    private volatile ViaHeader via = ViaHeader.of(ViaConfig.DEFAULT);
     private final LimitsConfig limits;
     private final ChannelGroup clients;
     private final RequestObserver observer;
@@ -57,15 +61,28 @@ public final class ProxyPipeline {
 
     /**
      * @param routes   the route table in force, read once per request (a reload swaps it)
+     * @param via      the {@code via} setting in force, read once per request
      * @param clients  every accepted client connection is added here, for graceful shutdown
      * @param observer told about every request once it is over (metrics, access log)
      */
-    public ProxyPipeline(Supplier<RouteTable> routes, LimitsConfig limits, ChannelGroup clients,
-                         RequestObserver observer) {
+    public ProxyPipeline(Supplier<RouteTable> routes, Supplier<ViaConfig> via, LimitsConfig limits,
+                         ChannelGroup clients, RequestObserver observer) {
         this.routes = routes;
+        this.viaConfig = via;
         this.limits = limits;
         this.clients = clients;
         this.observer = observer;
+    }
+
+    /** What a request forwarded now says in {@code Via}. */
+    ViaHeader via() {
+        ViaConfig config = viaConfig.get();
+        ViaHeader current = via;
+        if (current.config() != config) {
+            current = ViaHeader.of(config);
+            via = current; // two loops may both rebuild it after a reload: equal values, either is right
+        }
+        return current;
     }
 
     /** The child handler of a listener. */

@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * Turns a client's request head into the one sent upstream, in place (no header copying): strip
- * hop-by-hop headers, re-frame the body, add X-Forwarded-*, settle Host. Go's
- * {@code httputil.ReverseProxy} does the same steps.
+ * hop-by-hop headers, re-frame the body, add Via and X-Forwarded-*, settle Host. Go's
+ * {@code httputil.ReverseProxy} does the same steps, except Via.
  */
 final class RequestRewrite {
 
@@ -29,9 +29,10 @@ final class RequestRewrite {
     /**
      * Prepares the head for the upstream. Call once, before the endpoint is known; the Host header
      * is settled per endpoint by {@link #settleHost}. {@code chunked}: the client sent a chunked body,
-     * which goes on chunked (the frontend read the framing already).
+     * which goes on chunked (the frontend read the framing already). {@code via}: what to add to
+     * {@code Via}, after what earlier proxies added.
      */
-    static void forUpstream(HttpRequest request, String clientIp, boolean chunked) {
+    static void forUpstream(HttpRequest request, String clientIp, boolean chunked, ViaHeader via) {
         HttpHeaders headers = request.headers();
         HopByHop.strip(headers);
         // We answer Expect: 100-continue ourselves, so the upstream must not wait for the body.
@@ -40,6 +41,10 @@ final class RequestRewrite {
         headers.remove(MirrorExchange.MIRROR_HEADER);
         if (chunked) {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        String received = via.value(request.protocolVersion()); // the version the client spoke, before it changes
+        if (received != null) {
+            headers.add(HttpHeaderNames.VIA, received);
         }
         // Our connection to the upstream is always HTTP/1.1 keep-alive, whatever the client spoke.
         request.setProtocolVersion(HttpVersion.HTTP_1_1);

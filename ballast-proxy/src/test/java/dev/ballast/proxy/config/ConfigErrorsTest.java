@@ -113,6 +113,29 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void viaTakesATokenOrHostAndPortAsThePseudonym() {
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                via: { pseudonym: "edge proxy" }
+                """ + UPSTREAM_AND_ROUTE)).containsExactly("via.pseudonym: 'edge proxy' cannot name a proxy in Via"
+                + " (expected: a token of letters, digits and !#$%&'*+-.^_`|~, or host[:port], at most 64 characters)"
+                + " (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                via: { enable: false }
+                """ + UPSTREAM_AND_ROUTE)).containsExactly("via.enable: unknown key; did you mean 'enabled'? (line 3)");
+        for (String good : List.of("ballast", "edge-1.example.com", "edge-1.example.com:8080", "[2001:db8::1]:80")) {
+            assertThat(errors("""
+                    listeners:
+                      - { name: public, address: 127.0.0.1:8080 }
+                    via: { pseudonym: "%s" }
+                    """.formatted(good) + UPSTREAM_AND_ROUTE)).as(good).isEmpty();
+        }
+    }
+
+    @Test
     void rejectsAnUnknownTransportSuggestingTheClosest() {
         assertThat(errors("""
                 listeners:
@@ -147,7 +170,7 @@ class ConfigErrorsTest {
     @Test
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
-                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops, etcd, got a list");
+                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops, etcd, via, got a list");
     }
 
     @Test

@@ -205,6 +205,18 @@ class ProxyForwardingTest {
     }
 
     @Test
+    void addsViaWithTheVersionTheClientSpokeAfterWhatEarlierProxiesAdded() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: shop.example.com\r\nVia: 1.1 edge.example.com\r\n\r\n");
+            raw.read();
+            raw.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            raw.read();
+        }
+        assertThat(web.requests().get(0).headers().getAll("Via")).containsExactly("1.1 edge.example.com", "1.1 ballast");
+        assertThat(web.requests().get(1).headers().getAll("Via")).containsExactly("1.0 ballast");
+    }
+
+    @Test
     void rewritesHostWhenHostHeaderSaysEndpointOrLiteral() throws Exception {
         proxy.close();
         UpstreamConfig byEndpoint = TestConfigs.withHostHeader(upstream("api", Policies.ROUND_ROBIN, endpoints(api)),
