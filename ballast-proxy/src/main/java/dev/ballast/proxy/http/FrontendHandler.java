@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -74,6 +75,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     ClientTimeouts timeouts() {
         return timeouts;
+    }
+
+    /** An {@code Expect} that is an empty list (blank, or only commas) asks for nothing (RFC 9110 §5.6.1). */
+    private static boolean expectsNothing(HttpHeaders headers) {
+        for (String value : headers.getAll(HttpHeaderNames.EXPECT)) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c != ',' && c != ' ' && c != '\t') {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** What the request forwarded now adds to {@code Via}. */
@@ -220,6 +234,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } else if (request.headers().contains(HttpHeaderNames.EXPECT)) {
             if (HttpUtil.is100ContinueExpected(request)) {
                 expectContinue = true;
+            } else if (expectsNothing(request.headers())) {
+                request.headers().remove(HttpHeaderNames.EXPECT);
             } else {
                 respondLocally(ProxyError.EXPECTATION_FAILED, method, request.uri(),
                         "unsupported Expect: " + request.headers().get(HttpHeaderNames.EXPECT), true, false);

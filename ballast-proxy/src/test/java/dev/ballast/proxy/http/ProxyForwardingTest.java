@@ -456,4 +456,18 @@ class ProxyForwardingTest {
             assertThat(raw.read().status()).isEqualTo(417);
         }
     }
+
+    @Test
+    void anEmptyExpectAsksForNothingAndTheRequestGoesThrough() throws Exception {
+        for (String empty : List.of("Expect:", "Expect: ", "Expect: , ,")) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                raw.send("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n" + empty + "\r\n\r\nhello");
+                RawHttp.Response response = raw.read();
+                assertThat(response.status()).as(empty).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("web");
+            }
+            assertThat(web.lastRequest().headers().contains("Expect")).as(empty).isFalse();
+            assertThat(web.lastRequest().bodyLength()).as(empty).isEqualTo(5);
+        }
+    }
 }
