@@ -5,6 +5,7 @@ import dev.ballast.client.internal.Call;
 import dev.ballast.client.internal.Dispatch;
 import dev.ballast.client.internal.Resources;
 import dev.ballast.client.internal.Channel;
+import dev.ballast.client.internal.DiscoveredEndpoints;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.endpoint.EndpointSource;
 import dev.ballast.core.endpoint.Watch;
@@ -173,24 +174,28 @@ public final class BallastClient implements AutoCloseable {
     }
 
     /**
-     * Follows {@code service}'s endpoints in a discovery system: after each change there, {@code source}'s
-     * watch of {@code target} replaces them as {@link #setEndpoints} does. While the system cannot be
-     * reached the endpoints read last stay in use. The watch stops when the client closes, or when the
-     * returned watch is closed; its {@link Watch#status()} says whether the system answers.
+     * Follows {@code service}'s endpoints in a discovery system, as the proxy's {@code discovery} does:
+     * after each change there, the service's endpoints become its configured ones followed by the
+     * discovered ones (an address that cannot be a URI host is left out, with a log line). While the
+     * system cannot be reached the endpoints read last stay in use. The watch stops when the client
+     * closes, or when the returned watch is closed; its {@link Watch#status()} says whether the system
+     * answers.
      *
      * <p>A discovery module provides the source: with {@code ballast-discovery-etcd} on the class path,
      * {@code EndpointSource.find("etcd")} finds the one that reads the keys under a prefix.
      *
      * @param target where the system is and what to follow there (for etcd: member URLs and a key prefix)
      * @throws IllegalArgumentException when {@code service} is not configured
+     * @throws IllegalStateException    when the client is closed
      */
     public Watch discover(String service, EndpointSource source, WatchTarget target) {
         Channel channel = channel(service);
-        Watch watch = source.watch(target, endpoints -> {
+        DiscoveredEndpoints apply = new DiscoveredEndpoints(channel);
+        Watch watch = new Discovery(source.watch(target, endpoints -> {
             if (!closed) {
-                channel.setEndpoints(endpoints);
+                apply.accept(endpoints);
             }
-        });
+        }));
         discoveries.add(watch);
         if (closed) {
             watch.close();
@@ -198,6 +203,32 @@ public final class BallastClient implements AutoCloseable {
         }
         watch.start();
         return watch;
+    }
+
+    /** A discovery watch that leaves the client's list when it is closed. */
+    private final class Discovery implements Watch {
+
+        private final Watch watch;
+
+        Discovery(Watch watch) {
+            this.watch = watch;
+        }
+
+        @Override
+        public void start() {
+            watch.start();
+        }
+
+        @Override
+        public Status status() {
+            return watch.status();
+        }
+
+        @Override
+        public void close() {
+            watch.close();
+            discoveries.remove(this);
+        }
     }
 
     /** The state of every endpoint of {@code service}, in configuration order. */
@@ -220,7 +251,7 @@ public final class BallastClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Watch discovery : discoveries) {
+        for (Watch discovery : List.copyOf(discoveries)) {
             discovery.close();
         }
         if (!ownedHttpClients.isEmpty()) {

@@ -283,8 +283,8 @@ public final class UpstreamReader {
     }
 
     /**
-     * {@code discovery}: checked as the proxy does; only the proxy follows etcd (it reads the top-level
-     * {@code etcd} key too, which a client is not given).
+     * {@code discovery}: checked as the proxy does; the client does not follow it from the file (the
+     * cluster is the proxy's top-level {@code etcd} key, which a client is not given): {@code discover} does.
      */
     private static void discovery(Value value) {
         value.section(List.of("etcd")).ifPresent(section -> section.required("etcd", "{ prefix: /key/prefix/ }")
@@ -295,8 +295,8 @@ public final class UpstreamReader {
                         prefix.error("an empty prefix would read every key of the cluster (expected: a key prefix,"
                                 + " e.g. /services/api/)");
                     } else {
-                        value.warn("read by the proxy only: the client does not follow etcd, so its endpoints are"
-                                + " the upstream's 'endpoints' and what BallastClient.setEndpoints sets");
+                        value.warn("read by the proxy only: a client follows it with BallastClient.discover"
+                                + " (the etcd EndpointSource, given the cluster's URLs)");
                     }
                 })));
     }

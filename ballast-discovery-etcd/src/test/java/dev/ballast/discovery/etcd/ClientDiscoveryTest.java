@@ -3,6 +3,7 @@ package dev.ballast.discovery.etcd;
 import com.sun.net.httpserver.HttpServer;
 import dev.ballast.client.BallastClient;
 import dev.ballast.client.ClientRequest;
+import dev.ballast.client.EndpointStatus;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.core.endpoint.EndpointSource;
 import dev.ballast.core.endpoint.Watch;
@@ -80,6 +81,35 @@ class ClientDiscoveryTest {
         } finally {
             a.stop(0);
             b.stop(0);
+        }
+    }
+
+    @Test
+    void theConfiguredEndpointsComeFirstAndARegistrationThatCannotBeAUriHostIsLeftOut() throws Exception {
+        HttpServer a = backend("a");
+        HttpServer b = backend("b");
+        HttpServer c = backend("c");
+        try (EtcdServer etcd = EtcdServer.started();
+             BallastClient client = BallastClient.builder()
+                     .service(ServiceConfig.builder("orders").endpoints(address(a)).build()).build()) {
+            etcd.put("/services/orders/a", address(a)); // also configured: listed once
+            etcd.put("/services/orders/bad", "orders_api:8080"); // java.net.URI takes no '_' in a host
+            etcd.put("/services/orders/b", address(b));
+            Watch watch = client.discover("orders", EndpointSource.find("etcd").orElseThrow(),
+                    new WatchTarget("service orders", List.of(URI.create(etcd.url())), 2_000, "/services/orders/"));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 2);
+            assertThat(client.endpoints("orders")).extracting(EndpointStatus::address)
+                    .containsExactly(address(a), address(b));
+            // The bad key does not stop the service from following the others.
+            etcd.put("/services/orders/c", address(c));
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.endpoints("orders").size() == 3);
+            assertThat(answers(client, 30)).containsExactlyInAnyOrder("a", "b", "c");
+            watch.close();
+        } finally {
+            a.stop(0);
+            b.stop(0);
+            c.stop(0);
         }
     }
 
