@@ -34,10 +34,14 @@ public final class Backend implements AutoCloseable {
     private volatile int status = 200;
     private volatile boolean stopped;
 
+    private static final int BACKLOG = 1024;
+
     private Backend(String id) throws IOException {
         this.id = id;
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("backend-" + id).factory());
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0); // 0: the system's backlog
+        // A backlog of 0 is the JDK's 50, not the system's: 200 calls connecting at once overflow it, and a
+        // dropped SYN is retried after a second, past the connect timeout.
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), BACKLOG);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
