@@ -2,16 +2,16 @@ package dev.ballast.core.config;
 
 import dev.ballast.core.endpoint.Watch;
 import dev.ballast.core.endpoint.WatchTarget;
+import dev.ballast.core.internal.Providers;
 
 import java.io.IOException;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
 /**
  * A distributed store that keeps a configuration document under a key, which every proxy of a fleet
  * reads and follows (etcd: {@code ballast run --config-etcd URL --config-key KEY}). A module provides
- * one through {@link ServiceLoader} ({@code META-INF/services/dev.ballast.core.config.ConfigStore}), as
+ * one through {@link java.util.ServiceLoader} ({@code META-INF/services/dev.ballast.core.config.ConfigStore}), as
  * discovery modules provide an {@link dev.ballast.core.endpoint.EndpointSource}.
  */
 public interface ConfigStore {
@@ -37,9 +37,6 @@ public interface ConfigStore {
 
     /** The store on the class path for {@code system}; empty when no module provides it. */
     static Optional<ConfigStore> find(String system) {
-        return ServiceLoader.load(ConfigStore.class, ConfigStore.class.getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get)
-                .filter(store -> store.system().equals(system))
-                .findFirst();
+        return Providers.find(ConfigStore.class, store -> store.system().equals(system));
     }
 }

@@ -1,14 +1,15 @@
 package dev.ballast.core.endpoint;
 
+import dev.ballast.core.internal.Providers;
+
 import java.util.List;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
 /**
  * A system that services register in, from which an upstream learns its endpoints as they come and go
  * (etcd; Kubernetes and others in the same way). A discovery module provides one through
- * {@link ServiceLoader} (a {@code META-INF/services/dev.ballast.core.endpoint.EndpointSource} entry), so
+ * {@link java.util.ServiceLoader} (a {@code META-INF/services/dev.ballast.core.endpoint.EndpointSource} entry), so
  * the proxy and the client find it on the class path without depending on the module: the proxy's
  * configuration names the system ({@code discovery: { etcd: ... }}) and {@link #find} looks it up.
  *
@@ -29,9 +30,6 @@ public interface EndpointSource {
 
     /** The source on the class path for {@code system}; empty when no module provides it. */
     static Optional<EndpointSource> find(String system) {
-        return ServiceLoader.load(EndpointSource.class, EndpointSource.class.getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get)
-                .filter(source -> source.system().equals(system))
-                .findFirst();
+        return Providers.find(EndpointSource.class, source -> source.system().equals(system));
     }
 }
