@@ -1,6 +1,7 @@
 package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.endpoint.EndpointSource;
 import dev.ballast.core.endpoint.Watch;
 import dev.ballast.core.health.HealthListener;
 import dev.ballast.core.health.HealthMonitor;
@@ -125,6 +126,8 @@ public final class Upstream implements AutoCloseable {
         this.control = control;
         this.expansion = new NameExpansion(config.name());
         this.discoveryTarget = config.discovery() == null ? null : new DiscoveryTarget();
+        // Looked up before anything starts: a missing module must not leave checks or refreshes running.
+        EndpointSource discoverySource = config.discovery() == null ? null : config.discovery().provider();
         // A rebuild of an upstream that follows the same prefix starts from what its predecessor follows
         // (even if the cluster's settings changed, say to replace a dead member): no wait, and nothing
         // lost should etcd be away just now.
@@ -181,7 +184,7 @@ public final class Upstream implements AutoCloseable {
         dns.start();
         // Last, once nothing else can fail: a watch started before a failure would never be closed.
         this.discovery = discoveryTarget == null ? null
-                : config.discovery().provider().watch(config.discovery().target("upstream " + config.name()),
+                : discoverySource.watch(config.discovery().target("upstream " + config.name()),
                         discoveryTarget::changed);
         if (discovery != null) {
             discovery.start();
