@@ -77,17 +77,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return timeouts;
     }
 
-    /** An {@code Expect} that is an empty list (blank, or only commas) asks for nothing (RFC 9110 §5.6.1). */
-    private static boolean expectsNothing(HttpHeaders headers) {
+    private enum Expectation { NOTHING, CONTINUE, UNMET }
+
+    /**
+     * What {@code Expect} asks for. Empty list elements are skipped wherever they are (RFC 9110 §5.6.1),
+     * so {@code 100-continue,} is {@code 100-continue} and a blank value asks for nothing; the token is
+     * case-insensitive (§10.1.1).
+     */
+    private static Expectation expectation(HttpHeaders headers) {
+        Expectation asked = Expectation.NOTHING;
         for (String value : headers.getAll(HttpHeaderNames.EXPECT)) {
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (c != ',' && c != ' ' && c != '\t') {
-                    return false;
+            for (String element : value.split(",", -1)) {
+                String expectation = element.strip();
+                if (expectation.equalsIgnoreCase("100-continue")) {
+                    asked = Expectation.CONTINUE;
+                } else if (!expectation.isEmpty()) {
+                    return Expectation.UNMET;
                 }
             }
         }
-        return true;
+        return asked;
     }
 
     /** What the request forwarded now adds to {@code Via}. */
@@ -232,9 +241,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (request.protocolVersion().minorVersion() == 0) {
             request.headers().remove(HttpHeaderNames.EXPECT); // HTTP/1.0 has none: ignored (RFC 9110 §10.1.1)
         } else if (request.headers().contains(HttpHeaderNames.EXPECT)) {
-            if (HttpUtil.is100ContinueExpected(request)) {
+            Expectation expectation = expectation(request.headers());
+            if (expectation == Expectation.CONTINUE) {
                 expectContinue = true;
-            } else if (expectsNothing(request.headers())) {
+            } else if (expectation == Expectation.NOTHING) {
                 request.headers().remove(HttpHeaderNames.EXPECT);
             } else {
                 respondLocally(ProxyError.EXPECTATION_FAILED, method, request.uri(),

@@ -458,6 +458,22 @@ class ProxyForwardingTest {
     }
 
     @Test
+    void emptyListElementsAroundAnExpectationAreSkipped() throws Exception {
+        for (String expect : List.of("Expect: 100-continue,", "Expect: , 100-Continue")) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                raw.send("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n" + expect + "\r\n\r\n");
+                assertThat(raw.read().status()).as(expect).isEqualTo(100);
+                raw.send("hello");
+                assertThat(raw.read().status()).as(expect).isEqualTo(200);
+            }
+        }
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue, teapot\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(417);
+        }
+    }
+
+    @Test
     void anEmptyExpectAsksForNothingAndTheRequestGoesThrough() throws Exception {
         for (String empty : List.of("Expect:", "Expect: ", "Expect: , ,")) {
             try (RawHttp raw = RawHttp.connect(address)) {
