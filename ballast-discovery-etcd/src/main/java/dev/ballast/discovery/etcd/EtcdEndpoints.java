@@ -1,10 +1,14 @@
 package dev.ballast.discovery.etcd;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.internal.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +41,11 @@ import java.util.function.Consumer;
 public final class EtcdEndpoints {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdEndpoints.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: a second object or trailing text after the value, or a field given twice, is not an endpoint. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     /** The metadata label naming the etcd key an endpoint was read from. */
     public static final String KEY_LABEL = "etcd_key";
     private static final Set<String> FIELDS = Set.of("address", "Addr", "weight", "zone", "metadata", "Op",
@@ -81,7 +89,9 @@ public final class EtcdEndpoints {
             } catch (IllegalArgumentException e) {
                 stillRefused.put(key, value);
                 if (!value.equals(refused.get(key))) {
-                    log.warn("{}: etcd key {}: left out: {}", owner, key, e.getMessage());
+                    // Escaped and cut short: a registering service wrote it, and must not forge or flood log lines.
+                    log.warn("{}: etcd key {}: left out: {}", owner, Printable.detail(key),
+                            Printable.detail(e.getMessage()));
                 }
                 return;
             }
@@ -90,8 +100,8 @@ public final class EtcdEndpoints {
             if (first != null) {
                 stillRefused.put(key, value);
                 if (!value.equals(refused.get(key))) {
-                    log.warn("{}: etcd key {}: left out: {} is also under {}", owner, key,
-                            endpoint.address(), first);
+                    log.warn("{}: etcd key {}: left out: {} is also under {}", owner, Printable.detail(key),
+                            endpoint.address(), Printable.detail(first));
                 }
                 return;
             }

@@ -42,6 +42,12 @@ class EtcdEndpointsTest {
                 .hasMessageContaining("weight 10001 (expected: a whole number 1..10000)");
         assertThatThrownBy(() -> EtcdEndpoints.parse("/s/a", "{\"address\": \"h:1\", \"wieght\": 2}"))
                 .hasMessageContaining("unknown field(s) [wieght]");
+        assertThatThrownBy(() -> EtcdEndpoints.parse("/s/a", "{\"address\": \"h:1\"} trailing"))
+                .hasMessageContaining("not JSON");
+        assertThatThrownBy(() -> EtcdEndpoints.parse("/s/a", "{\"address\": \"h:1\"}{\"address\": \"h:2\"}"))
+                .hasMessageContaining("not JSON");
+        assertThatThrownBy(() -> EtcdEndpoints.parse("/s/a", "{\"address\": \"h:1\", \"address\": \"h:2\"}"))
+                .hasMessageContaining("not JSON").hasMessageContaining("address");
         assertThatThrownBy(() -> EtcdEndpoints.parse("/s/a", "{\"address\": \"h:1\""))
                 .hasMessageContaining("not JSON");
         assertThatThrownBy(() -> EtcdEndpoints.parse("/s/a", "{\"address\": \"h:1\", \"metadata\": {\"x\": {}}}"))

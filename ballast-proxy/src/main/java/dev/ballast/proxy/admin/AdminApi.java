@@ -1,7 +1,7 @@
 package dev.ballast.proxy.admin;
 
 import dev.ballast.core.state.EndpointState;
-import dev.ballast.proxy.http.Printable;
+import dev.ballast.core.internal.Printable;
 import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.buffer.ByteBuf;

@@ -1,5 +1,6 @@
 package dev.ballast.proxy.http;
 
+import dev.ballast.core.internal.Printable;
 import dev.ballast.core.outlier.Outcome;
 import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.pick.PickResult;

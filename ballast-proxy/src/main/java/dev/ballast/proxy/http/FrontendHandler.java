@@ -1,5 +1,6 @@
 package dev.ballast.proxy.http;
 
+import dev.ballast.core.internal.Printable;
 import dev.ballast.proxy.route.Mirror;
 import dev.ballast.proxy.route.Route;
 import dev.ballast.proxy.route.RouteRule;

@@ -1,7 +1,7 @@
-package dev.ballast.proxy.http;
+package dev.ballast.core.internal;
 
 /**
- * Text a client or an upstream chose (a target, a header, a path, a decoder's message), made fit to
+ * Text a client, an upstream or a registry chose (a target, a header, a path, a decoder's message), made fit to
  * quote in a response body or a log line: a reader's terminal must not take its bytes as commands.
  */
 public final class Printable {
