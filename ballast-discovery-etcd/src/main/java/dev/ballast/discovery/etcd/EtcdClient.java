@@ -10,11 +10,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -246,11 +248,22 @@ final class EtcdClient implements AutoCloseable {
             return problem.getMessage();
         }
         return switch (problem) {
+            case ConnectException unresolved when unresolvedHost(unresolved) -> "cannot resolve the host name";
             case ConnectException refused -> "connection refused";
             case HttpConnectTimeoutException slow -> "no connection within the timeout";
             case HttpTimeoutException slow -> "no answer within the timeout";
             default -> problem.getClass().getSimpleName();
         };
+    }
+
+    /** Whether a failure to connect came from looking up the host name: HttpClient says only ConnectException. */
+    private static boolean unresolvedHost(Throwable problem) {
+        for (Throwable cause = problem.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An error the gateway reports in the body of a 200 (a stream's message) or of its answer. */

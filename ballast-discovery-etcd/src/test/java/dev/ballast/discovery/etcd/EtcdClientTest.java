@@ -3,6 +3,7 @@ package dev.ballast.discovery.etcd;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
@@ -26,6 +27,10 @@ class EtcdClientTest {
         assertThat(EtcdClient.describe(new ConnectException())).isEqualTo("connection refused");
         assertThat(EtcdClient.describe(new ConnectException("Connection refused"))).isEqualTo("Connection refused");
         assertThat(EtcdClient.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
+        // What HttpClient throws for a host name that does not resolve: messages all null, the cause two down.
+        Exception unresolved = new ConnectException();
+        unresolved.initCause(new ConnectException().initCause(new UnresolvedAddressException()));
+        assertThat(EtcdClient.describe(unresolved)).isEqualTo("cannot resolve the host name");
     }
 
     @Test
