@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.IOException;
@@ -21,9 +22,19 @@ import java.util.Map;
  */
 final class YamlTree {
 
-    // "key:" with nothing after it reads as empty, not as the empty string, so sections default.
-    private static final YAMLFactory FACTORY =
-            YAMLFactory.builder().enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
+    // "key:" with nothing after it reads as empty, not as the empty string, so sections default. The
+    // parser's own size limit (3 Mi characters) is raised to the file's (ConfigFile.MAX_BYTES), which
+    // is checked first and said so: a file within it must not fail as a syntax error.
+    private static final YAMLFactory FACTORY = YAMLFactory.builder()
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+            .loaderOptions(loaderOptions())
+            .build();
+
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(ConfigFile.MAX_BYTES + 1);
+        return options;
+    }
 
     private final YAMLParser parser;
     private final Problems problems;

@@ -28,6 +28,28 @@ class ConfigFileTest {
     }
 
     @Test
+    void aConfigurationJustUnderTheLimitParsesWhateverItHolds() {
+        // The YAML parser's own default limit, 3 Mi characters of content, used to fail such a file as a
+        // syntax error part-way down.
+        String head = """
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                upstreams:
+                  api: { endpoints: [127.0.0.1:9001] }
+                routes:
+                  - match: { path_prefix: /, headers: { X-Big: "%s" } }
+                    upstream: api
+                """;
+        String yaml = head.formatted("a".repeat(ConfigFile.MAX_BYTES - head.length()));
+        assertThat(yaml.length()).isBetween(ConfigFile.MAX_BYTES - 10, ConfigFile.MAX_BYTES);
+
+        ConfigResult result = ConfigLoader.parse(yaml, "big.yaml");
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(result.ok()).isTrue();
+    }
+
+    @Test
     void readsOnlyJustPastTheLimitOfAnEndlessFile() throws IOException {
         assertThat(ConfigFile.readCapped(Path.of("/dev/zero"))).hasSize(ConfigFile.MAX_BYTES + 1);
     }
