@@ -5,6 +5,7 @@ import dev.ballast.proxy.config.ConfigResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -19,10 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", description = "Start three demo backends and the proxy in front of them (try: curl localhost:8080/).")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "Proxy port (default: ${DEFAULT-VALUE}).")
     private int port;
-
-    @Option(names = "--admin-port", defaultValue = "9901", paramLabel = "PORT", description = "Admin port (default: ${DEFAULT-VALUE}).")
     private int adminPort;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -30,6 +28,26 @@ final class DemoCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
+            description = "Proxy port, 0 for any free one (default: ${DEFAULT-VALUE}).")
+    void port(int value) {
+        port = checkedPort("--port", value);
+    }
+
+    @Option(names = "--admin-port", defaultValue = "9901", paramLabel = "PORT",
+            description = "Admin port, 0 for any free one (default: ${DEFAULT-VALUE}).")
+    void adminPort(int value) {
+        adminPort = checkedPort("--admin-port", value);
+    }
+
+    /** Said of the option, not of the generated configuration the user never wrote. */
+    private int checkedPort(String option, int value) {
+        if (value < 0 || value > 65_535) {
+            throw new ParameterException(spec.commandLine(), option + ": " + value + " out of range (expected: 0..65535)");
+        }
+        return value;
+    }
 
     final StopSignal stop = new StopSignal();
     volatile ProxyServer server;

@@ -130,6 +130,15 @@ class MainTest {
     }
 
     @Test
+    void demoNamesTheOptionOfAPortOutOfRange() {
+        int code = capture(Main.commandLine()).execute("demo", "--port", "99999");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--port: 99999 out of range (expected: 0..65535)")
+                .doesNotContain("listeners[0]");
+    }
+
+    @Test
     void demoStartsThreeBackendsBehindTheProxyAndPrintsItsConfig() throws Exception {
         DemoCommand demo = new DemoCommand();
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
