@@ -84,7 +84,7 @@ final class ConfigReader {
         boolean enabled = via.get("enabled").flatMap(Value::bool).orElse(true);
         String pseudonym = via.get("pseudonym").flatMap(value -> value.word("a token or host[:port], e.g. ballast")
                 .filter(text -> {
-                    if (!ViaConfig.RECEIVED_BY.matcher(text).matches()) {
+                    if (!ViaConfig.namesAProxy(text)) {
                         value.error("'" + text + "' cannot name a proxy in Via (expected: a token of letters, digits"
                                 + " and !#$%&'*+-.^_`|~, or host[:port], at most 64 characters)");
                         return false;

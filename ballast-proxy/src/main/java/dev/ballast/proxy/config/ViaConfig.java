@@ -19,12 +19,23 @@ public record ViaConfig(boolean enabled, String pseudonym) {
     static final Pattern RECEIVED_BY = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}|\\[[0-9A-Fa-f:.]{2,45}](:[0-9]{1,5})?"
             + "|[0-9A-Za-z.-]{1,64}:[0-9]{1,5}");
     public static final String DEFAULT_PSEUDONYM = "ballast";
+    private static final int MAX_PORT = 65_535;
     public static final ViaConfig DEFAULT = new ViaConfig(true, DEFAULT_PSEUDONYM);
 
     public ViaConfig {
         Objects.requireNonNull(pseudonym, "pseudonym");
-        if (!RECEIVED_BY.matcher(pseudonym).matches()) {
+        if (!namesAProxy(pseudonym)) {
             throw new IllegalArgumentException("pseudonym: '" + pseudonym + "' (expected: a token or host[:port])");
         }
+    }
+
+    /** A token, or {@code host:port} / {@code [v6]:port} with a port of at most 65535. */
+    static boolean namesAProxy(String text) {
+        if (!RECEIVED_BY.matcher(text).matches()) {
+            return false;
+        }
+        int colon = text.lastIndexOf(':');
+        boolean hasPort = colon > 0 && (text.charAt(0) != '[' || text.charAt(colon - 1) == ']');
+        return !hasPort || Integer.parseInt(text.substring(colon + 1)) <= MAX_PORT;
     }
 }

@@ -124,6 +124,11 @@ class ConfigErrorsTest {
         assertThat(errors("""
                 listeners:
                   - { name: public, address: 127.0.0.1:8080 }
+                via: { pseudonym: "edge:99999" }
+                """ + UPSTREAM_AND_ROUTE)).singleElement().asString().startsWith("via.pseudonym: 'edge:99999' cannot name");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
                 via: { enable: false }
                 """ + UPSTREAM_AND_ROUTE)).containsExactly("via.enable: unknown key; did you mean 'enabled'? (line 3)");
         for (String good : List.of("ballast", "edge-1.example.com", "edge-1.example.com:8080", "[2001:db8::1]:80")) {
