@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.discovery.etcd.testing.EtcdServer;
+import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestBackend;
@@ -124,6 +125,35 @@ class RunCommandEtcdConfigTest {
                     .anySatisfy(error -> assertThat(error).contains("no such key in etcd"));
             assertThat(answer(run.server)).isEqualTo("one");
         } finally {
+            run.stop.trigger("test");
+            assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
+    void aReloadAskedForWhileEtcdDoesNotAnswerIsAppliedOnceItDoes() throws Exception {
+        etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+        RunCommand run = new RunCommand();
+        CompletableFuture<Integer> exit = execute(run, "--config-etcd", etcd.url(), "--config-key", KEY);
+        try {
+            await().atMost(SETTLE).until(() -> run.server != null || exit.isDone());
+            assertThat(run.server).as("started; output: %s %s", out, err).isNotNull();
+            AdminClient admin = AdminClient.of(run.server.adminAddress());
+
+            etcd.freeze();
+            ReloadOutcome refused = run.server.reload("SIGHUP").get(20, TimeUnit.SECONDS);
+            assertThat(refused.applied()).isFalse();
+            assertThat(refused.errors()).anySatisfy(error -> assertThat(error)
+                    .contains("cannot read from etcd").contains("the reload is tried again once etcd answers"));
+            assertThat(admin.metrics().value("ballast_config_last_reload_successful")).isEqualTo(0.0);
+
+            etcd.thaw();
+            await().atMost(SETTLE).until(() -> run.server.generation() == 2);
+            assertThat(admin.metrics().value("ballast_config_last_reload_successful")).isEqualTo(1.0);
+            assertThat(admin.get("/status").body()).contains("configuration 2 applied (etcd answers again)");
+            assertThat(answer(run.server)).isEqualTo("one");
+        } finally {
+            etcd.thaw();
             run.stop.trigger("test");
             assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
         }
