@@ -133,6 +133,10 @@ public record ServiceConfig(
                         + (name.isEmpty() ? " without a name (expected: header:NAME, cookie:NAME or query:NAME)"
                         : " takes no name (expected: path)"));
             }
+            if (source == Source.QUERY && (name.indexOf('&') >= 0 || name.indexOf('=') >= 0)) {
+                throw new IllegalArgumentException("hash_key: 'query:" + name + "': a query parameter name holds no"
+                        + " '&' or '=' (the query is split on them, so this key could never be found)");
+            }
         }
 
         /** Parses the YAML form, e.g. {@code header:X-User-Id}. */

@@ -67,6 +67,8 @@ class ServiceConfigTest {
                 .hasMessageContaining("client-ip is for the proxy");
         assertThatThrownBy(() -> ServiceConfig.HashKey.parse("header:"))
                 .hasMessageContaining("without a name");
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("query:a&b"))
+                .hasMessageContaining("a query parameter name holds no '&' or '='");
     }
 
     @Test

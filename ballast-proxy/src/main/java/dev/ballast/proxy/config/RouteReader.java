@@ -220,7 +220,12 @@ final class RouteReader {
 
     private static Set<String> methods(Value value) {
         Set<String> methods = new LinkedHashSet<>();
-        for (Value item : value.items("a list of HTTP methods, like [GET, POST]").orElse(List.of())) {
+        List<Value> items = value.items("a list of HTTP methods, like [GET, POST]").orElse(null);
+        if (items != null && items.isEmpty()) {
+            value.error("an empty list would match no request (expected: methods like [GET, POST]; leave 'methods'"
+                    + " out to match every method)");
+        }
+        for (Value item : items == null ? List.<Value>of() : items) {
             item.word("an HTTP method").map(text -> text.toUpperCase(Locale.ROOT)).ifPresent(method -> {
                 if (METHODS.contains(method)) {
                     methods.add(method);
