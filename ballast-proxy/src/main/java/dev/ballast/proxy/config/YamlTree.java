@@ -3,6 +3,8 @@ package dev.ballast.proxy.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -81,6 +83,13 @@ final class YamlTree {
             return;
         }
         String firstLine = e.getOriginalMessage().lines().findFirst().orElse("").strip();
+        // Said in the file's terms rather than the parser's (a class name, a Java method to call).
+        if (e instanceof StreamConstraintsException) {
+            firstLine = "lists and mappings nested too deeply (at most " + StreamReadConstraints.DEFAULT_MAX_DEPTH
+                    + " levels)";
+        } else if (firstLine.startsWith("Expected a field name")) {
+            firstLine = "a key must be plain text, not a list or a mapping (a '? ' complex key)";
+        }
         problems.error(sourceName, line(e.getLocation()), "invalid YAML: " + firstLine);
     }
 

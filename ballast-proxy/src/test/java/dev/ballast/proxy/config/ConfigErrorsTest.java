@@ -82,6 +82,20 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void saysAComplexKeyAndTooDeepANestingInTheFilesTerms() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  ? [a, b]
+                  : { endpoints: [127.0.0.1:9001] }
+                """)).singleElement().asString()
+                .isEqualTo("test.yaml: invalid YAML: a key must be plain text, not a list or a mapping (a '? ' complex"
+                        + " key) (line 3)");
+        assertThat(errors("routes: " + "[".repeat(1200) + "]".repeat(1200) + "\n")).singleElement().asString()
+                .startsWith("test.yaml: invalid YAML: lists and mappings nested too deeply (at most 1000 levels)");
+    }
+
+    @Test
     void reportsADuplicateKeyWithBothLines() {
         assertThat(errors("""
                 listeners:
