@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
+    /** A space may stand between number and unit, as sizes allow ({@code 1 s}, {@code 16 KiB}). */
+    private static final Pattern DURATION = Pattern.compile("(\\d+) ?(ms|s|m|h)");
     public static final String EXPECTED = "a duration like 250ms, 2s, 1m or 1h";
     /** A year: longer than any timeout or interval means, and far from where nanoseconds overflow (292 years). */
     public static final long MAX_MILLIS = 8_760 * 3_600_000L;
@@ -30,13 +31,15 @@ public final class Durations {
                     ? "'" + trimmed + "' has no unit" : "'" + trimmed + "' is not a duration";
             throw new IllegalArgumentException(hint + " (expected: " + EXPECTED + ")");
         }
-        long amount = Long.parseLong(m.group(1));
-        long millis = switch (m.group(2)) {
-            case "ms" -> amount;
-            case "s" -> amount * 1_000;
-            case "m" -> amount * 60_000;
-            default -> amount * 3_600_000;
+        long unit = switch (m.group(2)) {
+            case "ms" -> 1;
+            case "s" -> 1_000;
+            case "m" -> 60_000;
+            default -> 3_600_000;
         };
+        // Digits past what a year holds are too long, not "not a duration", however many there are.
+        long amount = m.group(1).length() > 12 ? Long.MAX_VALUE : Long.parseLong(m.group(1));
+        long millis = amount > MAX_MILLIS / unit ? Long.MAX_VALUE : amount * unit;
         if (millis > MAX_MILLIS) {
             throw new IllegalArgumentException("'" + trimmed + "' is too long (expected: at most 8760h, a year)");
         }
