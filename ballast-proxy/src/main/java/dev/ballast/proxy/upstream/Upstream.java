@@ -97,6 +97,12 @@ public final class Upstream implements AutoCloseable {
     private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
     /** Follows the upstream's etcd prefix ({@code discovery}); null when it has none. */
     private final Watch discovery;
+    /**
+     * What the predecessor's watch had handed on, when this upstream was seeded from it: shown by
+     * {@link #discoveryStatus} until this upstream's own watch has read, so a rebuild during an etcd
+     * outage does not show 0 keys while the predecessor's endpoints serve.
+     */
+    private final Watch.Status seededStatus;
     private final DiscoveryTarget discoveryTarget;
     /** Set when the constructor is done: discovery changes before it are applied by the constructor. */
     private volatile boolean started;
@@ -136,6 +142,7 @@ public final class Upstream implements AutoCloseable {
         if (seeded) {
             discovered = predecessor.discovered;
         }
+        this.seededStatus = seeded && predecessor.discovery != null ? predecessor.discovery.status() : null;
         List<Endpoint> members = members(true);
         for (Endpoint endpoint : members) {
             addresses.put(endpoint.address(), new InetSocketAddress(endpoint.host(), endpoint.port()));
@@ -619,7 +626,15 @@ public final class Upstream implements AutoCloseable {
 
     /** Where discovery stands, for {@code /status}; empty when the upstream has none. */
     public Optional<Watch.Status> discoveryStatus() {
-        return discovery == null ? Optional.empty() : Optional.of(discovery.status());
+        if (discovery == null) {
+            return Optional.empty();
+        }
+        Watch.Status own = discovery.status();
+        if (own.revision() == 0 && seededStatus != null) {
+            return Optional.of(new Watch.Status(own.server(), seededStatus.revision(), seededStatus.entries(),
+                    own.lastError() != null ? own.lastError() : seededStatus.lastError()));
+        }
+        return Optional.of(own);
     }
 
     /** The upstream's side of {@link DnsRefresh}: which names to follow, and what a new answer changes. */

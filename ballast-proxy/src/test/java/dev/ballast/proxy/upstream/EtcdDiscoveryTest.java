@@ -247,6 +247,10 @@ class EtcdDiscoveryTest {
                 .as("rebuilt").isEqualTo(7_000);
         assertThat(servedBy(10)).as("handed on by the upstream it replaced").containsExactly("a");
         assertThat(members()).containsExactly(address(a));
+        JsonNode discovery = json.readTree(admin.get("/status").body()).at("/upstreams/0/discovery");
+        assertThat(discovery.get("keys").asInt()).as("what the replaced upstream read: %s", discovery).isEqualTo(1);
+        assertThat(discovery.get("revision").asLong()).isPositive();
+        assertThat(discovery.get("connected").asBoolean()).isFalse();
 
         etcd.start();
         etcd.put(PREFIX + "b", address(b));
