@@ -128,6 +128,18 @@ public final class AdminApi {
                 send(ctx, false, undecodable(request.decoderResult().cause()));
                 return;
             }
+            // As the proxy's listeners answer: HTTP/1.x only, and an HTTP/1.1 request names its Host.
+            if (request.protocolVersion().majorVersion() != 1) {
+                send(ctx, false, Reply.text(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                        "505 HTTP Version Not Supported: the admin API speaks HTTP/1.0 and HTTP/1.1\n"));
+                return;
+            }
+            boolean http11 = request.protocolVersion().minorVersion() == 1;
+            if (http11 && request.headers().getAll(HttpHeaderNames.HOST).size() != 1) {
+                send(ctx, false, Reply.text(HttpResponseStatus.BAD_REQUEST,
+                        "bad request: an HTTP/1.1 request needs exactly one Host header\n"));
+                return;
+            }
             if (!authorized(request)) {
                 FullHttpResponse response = response(Reply.text(HttpResponseStatus.UNAUTHORIZED,
                         "401 Unauthorized: send Authorization: Bearer <admin.token>\n"));

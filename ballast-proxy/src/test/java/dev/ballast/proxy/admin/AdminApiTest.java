@@ -132,6 +132,15 @@ class AdminApiTest {
             assertThat(client.send("GET /" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n").read().status())
                     .isEqualTo(414);
         }
+        try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
+            assertThat(client.send("GET /status HTTP/2.0\r\nHost: x\r\n\r\n").read().status()).isEqualTo(505);
+        }
+        try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
+            assertThat(client.send("GET /status HTTP/1.1\r\n\r\n").read().status()).isEqualTo(400);
+        }
+        try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
+            assertThat(client.send("GET /status HTTP/1.0\r\n\r\n").read().status()).as("1.0 needs no Host").isEqualTo(200);
+        }
     }
 
     @Test
