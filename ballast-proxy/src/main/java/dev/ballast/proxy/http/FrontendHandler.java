@@ -100,6 +100,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return asked;
     }
 
+    /**
+     * Why the decoder refused a request head, in the request line's terms where Netty's words mislead:
+     * a line of two parts is not "possibly HTTP/0.9" (which Ballast does not serve), and a third part
+     * with more after it is not a version to upper-case.
+     */
+    private static String requestLineProblem(Throwable cause) {
+        String message = cause == null ? null : cause.getMessage();
+        if (message != null && message.contains("possibly HTTP/0.9")) {
+            return "the request line needs a method, a target and a version, e.g. GET / HTTP/1.1";
+        }
+        if (message != null && message.startsWith("invalid version format")) {
+            return "the request line's third part is not a version like HTTP/1.1 (or the line has more than"
+                    + " three parts)";
+        }
+        return Exchange.describe(cause);
+    }
+
     /** What the request forwarded now adds to {@code Via}. */
     ViaHeader via() {
         return proxy.via();
@@ -186,7 +203,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             record.begin(clientIp, "-", "-", System.nanoTime());
             Throwable cause = request.decoderResult().cause();
             ReferenceCountUtil.release(request);
-            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", Exchange.describe(cause), true, true);
+            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", requestLineProblem(cause), true, true);
             return;
         }
         String method = request.method().name();

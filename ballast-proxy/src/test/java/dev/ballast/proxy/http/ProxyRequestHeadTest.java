@@ -80,6 +80,18 @@ class ProxyRequestHeadTest {
     }
 
     @Test
+    void aRequestLineOfTheWrongShapeIsSaidSoInItsOwnTerms() throws Exception {
+        RawHttp.Response twoParts = send("GET HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(twoParts.status()).isEqualTo(400);
+        assertThat(twoParts.text()).contains("the request line needs a method, a target and a version")
+                .doesNotContain("HTTP/0.9");
+        RawHttp.Response fourParts = send("GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n");
+        assertThat(fourParts.status()).isEqualTo(400);
+        assertThat(fourParts.text()).contains("not a version like HTTP/1.1").doesNotContain("EXTRA");
+        assertThat(web.requests()).isEmpty();
+    }
+
+    @Test
     void anHttp11RequestNeedsExactlyOneValidHost() throws Exception {
         assertThat(send("GET / HTTP/1.1\r\n\r\n").text()).contains("no Host header");
         assertThat(send("GET / HTTP/1.1\r\nHost: a.example\r\nHost: api.example.com\r\n\r\n").text())
