@@ -17,10 +17,29 @@ public record ConfigProblem(String path, String message, int line) {
         Objects.requireNonNull(message, "message");
     }
 
-    /** {@code upstreams.api.endpoints[1]: port 70000 out of range (expected: 1..65535) (line 12)}. */
+    /**
+     * {@code upstreams.api.endpoints[1]: port 70000 out of range (expected: 1..65535) (line 12)}. Control
+     * characters a file or an environment variable put in a quoted value are escaped ({@code \x1B}): the
+     * line goes to a terminal or a log, which must not take them as commands or as a line of their own.
+     */
     public String format() {
         String where = path.isEmpty() ? message : path + ": " + message;
-        return line > 0 ? where + " (line " + line + ")" : where;
+        return withoutControls(line > 0 ? where + " (line " + line + ")" : where);
+    }
+
+    private static String withoutControls(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < ' ' || c == 0x7F || (c >= 0x80 && c < 0xA0);
+            if (control && out == null) {
+                out = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (out != null) {
+                out.append(control ? String.format("\\x%02X", (int) c) : String.valueOf(c));
+            }
+        }
+        return out == null ? text : out.toString();
     }
 
     @Override

@@ -96,6 +96,18 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void controlCharactersOfAValueAreEscapedInItsMessage() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { endpoints: [127.0.0.1:9001] }
+                routes:
+                  - match: { path: "x\\e[31m" }
+                    upstream: api
+                """)).singleElement().asString().contains("'x\\x1B[31m'").doesNotContain("\u001b");
+    }
+
+    @Test
     void reportsADuplicateKeyWithBothLines() {
         assertThat(errors("""
                 listeners:
