@@ -21,8 +21,9 @@ import java.util.function.BiConsumer;
  * deleted key changes nothing: a proxy keeps its configuration, with a warning, rather than stop serving.
  *
  * <p>A reload asked for while the store does not answer (SIGHUP, {@code POST /reload}) is refused, and
- * tried again, with growing pauses, until the store answers: the configuration is then applied as
- * read, so a reload asked for during an outage is not lost, nor left reported as failed.
+ * asked for again once the store answers (probed with growing pauses), so a reload asked for during an
+ * outage is not lost, nor left reported as failed. The reload itself reads the key as any reload does,
+ * in order with the others: a put that arrived meanwhile cannot be overtaken by an older read.
  */
 final class StoreConfigSource implements ConfigSource {
 
@@ -40,6 +41,8 @@ final class StoreConfigSource implements ConfigSource {
     /** A read is being tried again: one at a time. */
     private final AtomicBoolean retrying = new AtomicBoolean();
     private volatile boolean closed;
+    /** The thread waiting for the store to answer again, if any: interrupted on close. */
+    private volatile Thread retry;
 
     StoreConfigSource(ConfigStore store, WatchTarget target) {
         this.store = store;
@@ -90,22 +93,26 @@ final class StoreConfigSource implements ConfigSource {
     public AutoCloseable follow(BiConsumer<String, String> changed) {
         Tracker following = new Tracker(changed);
         following.last = lastRead; // what the proxy started with
-        Watch started = store.watch(target, document -> following.seen(document, false));
+        Watch started = store.watch(target, following::seen);
         watch = started;
         tracker = following;
         started.start();
         log.info("following {} key {} for changes", store.system(), target.path());
         return () -> {
             closed = true;
+            Thread waiting = retry;
+            if (waiting != null) {
+                waiting.interrupt();
+            }
             started.close();
         };
     }
 
     /**
-     * After a read for a reload failed: reads again on a thread of its own, with growing pauses, until
-     * the store answers, then hands the document on as a change, even if it is the one in force (the
-     * reload was asked for, and reported failed). Not before following starts: at start a failed read
-     * ends the command. Returns whether a retry is under way.
+     * After a read for a reload failed: probes the store on a thread of its own, with growing pauses,
+     * until it answers, then asks for the reload again (the proxy reads the key on its config reader,
+     * in order with every other reload). Not before following starts: at start a failed read ends the
+     * command. Returns whether a retry is under way.
      */
     private boolean retryLater() {
         Tracker following = tracker;
@@ -115,25 +122,24 @@ final class StoreConfigSource implements ConfigSource {
         if (!retrying.compareAndSet(false, true)) {
             return true;
         }
-        Thread.ofVirtual().name("ballast-config-retry").start(() -> {
+        retry = Thread.ofVirtual().name("ballast-config-retry").start(() -> {
             long pause = FIRST_RETRY_MILLIS;
             try {
                 while (!closed) {
                     Thread.sleep(pause);
                     try {
-                        Optional<byte[]> document = store.read(target);
-                        if (!closed) {
-                            log.info("{} answers again: applying the reload asked for while it did not",
-                                    store.system());
-                            following.seen(document, true);
-                        }
-                        return;
+                        store.read(target);
                     } catch (IOException e) {
+                        log.debug("{} still does not answer: {}", store.system(), e.getMessage());
                         pause = Math.min(pause * 2, MAX_RETRY_MILLIS);
+                        continue;
                     }
+                    retrying.set(false); // before asking: should this reload fail too, it is retried again
+                    following.askAgain();
+                    return;
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // closed
             } finally {
                 retrying.set(false);
             }
@@ -147,7 +153,7 @@ final class StoreConfigSource implements ConfigSource {
         return following == null ? null : following.status();
     }
 
-    /** What the watch saw last: called on the watch's thread, and by a retried read, one call at a time. */
+    /** What the watch saw last, and the one way changes are handed on: one call at a time, none after close. */
     private final class Tracker {
 
         private final BiConsumer<String, String> changed;
@@ -158,8 +164,18 @@ final class StoreConfigSource implements ConfigSource {
             this.changed = changed;
         }
 
-        /** {@code retried}: a reload that failed to read is being completed, so the same document is news too. */
-        synchronized void seen(Optional<byte[]> document, boolean retried) {
+        /** The store answers again after a reload could not read it: that reload is asked for again. */
+        synchronized void askAgain() {
+            if (!closed) {
+                log.info("{} answers again: asking again for the reload that could not read it", store.system());
+                changed.accept(store.system() + " answers again", null);
+            }
+        }
+
+        synchronized void seen(Optional<byte[]> document) {
+            if (closed) {
+                return;
+            }
             if (document.isEmpty()) {
                 if (!deleted) {
                     log.warn("{} key {} was deleted; keeping the configuration in force", store.system(),
@@ -170,7 +186,7 @@ final class StoreConfigSource implements ConfigSource {
             }
             deleted = false;
             byte[] yaml = document.get();
-            if (retried || !Arrays.equals(yaml, last)) {
+            if (!Arrays.equals(yaml, last)) {
                 last = yaml;
                 String text;
                 try {
@@ -178,7 +194,7 @@ final class StoreConfigSource implements ConfigSource {
                 } catch (IOException e) {
                     text = null; // read it again: the reload is refused with the same message as at start
                 }
-                changed.accept(retried ? store.system() + " answers again" : store.system() + " change", text);
+                changed.accept(store.system() + " change", text);
             }
         }
     }
