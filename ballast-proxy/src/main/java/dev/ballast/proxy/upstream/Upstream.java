@@ -142,7 +142,8 @@ public final class Upstream implements AutoCloseable {
         if (seeded) {
             discovered = predecessor.discovered;
         }
-        this.seededStatus = seeded && predecessor.discovery != null ? predecessor.discovery.status() : null;
+        // What the predecessor shows, itself seeded if a reload rebuilt it too while etcd was down.
+        this.seededStatus = seeded ? predecessor.discoveryStatus().orElse(null) : null;
         List<Endpoint> members = members(true);
         for (Endpoint endpoint : members) {
             addresses.put(endpoint.address(), new InetSocketAddress(endpoint.host(), endpoint.port()));

@@ -251,6 +251,10 @@ class EtcdDiscoveryTest {
         assertThat(discovery.get("keys").asInt()).as("what the replaced upstream read: %s", discovery).isEqualTo(1);
         assertThat(discovery.get("revision").asLong()).isPositive();
         assertThat(discovery.get("connected").asBoolean()).isFalse();
+        reloadWith(config(PREFIX).replace("discovery:", "response_timeout: 8s\n    discovery:")
+                .replace("timeout: 2s", "timeout: 3s"));
+        assertThat(json.readTree(admin.get("/status").body()).at("/upstreams/0/discovery/keys").asInt())
+                .as("rebuilt twice while etcd is down").isEqualTo(1);
 
         etcd.start();
         etcd.put(PREFIX + "b", address(b));
