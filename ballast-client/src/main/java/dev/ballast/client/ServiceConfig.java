@@ -133,9 +133,10 @@ public record ServiceConfig(
                         + (name.isEmpty() ? " without a name (expected: header:NAME, cookie:NAME or query:NAME)"
                         : " takes no name (expected: path)"));
             }
-            if (source == Source.QUERY && (name.indexOf('&') >= 0 || name.indexOf('=') >= 0)) {
+            boolean splitOn = name.indexOf('&') >= 0 || name.indexOf('=') >= 0 || name.indexOf('#') >= 0;
+            if (source == Source.QUERY && splitOn) {
                 throw new IllegalArgumentException("hash_key: 'query:" + name + "': a query parameter name holds no"
-                        + " '&' or '=' (the query is split on them, so this key could never be found)");
+                        + " '&', '=' or '#' (the query is split on them, so this key could never be found)");
             }
         }
 

@@ -68,7 +68,7 @@ class ServiceConfigTest {
         assertThatThrownBy(() -> ServiceConfig.HashKey.parse("header:"))
                 .hasMessageContaining("without a name");
         assertThatThrownBy(() -> ServiceConfig.HashKey.parse("query:a&b"))
-                .hasMessageContaining("a query parameter name holds no '&' or '='");
+                .hasMessageContaining("a query parameter name holds no '&', '=' or '#'");
     }
 
     @Test

@@ -190,6 +190,17 @@ class ServiceConfigsTest {
     }
 
     @Test
+    void aQueryHashKeyThatCouldNeverBeFoundIsReportedWithTheOtherProblems() {
+        assertThat(problems("""
+                api:
+                  balancer: ring-hash
+                  hash_key: "query:a&b"
+                  connect_timeout: soon
+                """)).contains("upstreams.api.hash_key: 'query:a&b': a query parameter name holds no '&', '=' or '#'")
+                .contains("upstreams.api.connect_timeout: 'soon' is not a duration");
+    }
+
+    @Test
     void anEtcdDiscoveryIsCheckedAsTheProxyChecksItAndLeftToTheProxy() {
         assertThat(api("{ endpoints: [10.0.0.1:80], discovery: { etcd: { prefix: /services/api/ } } }").endpoints())
                 .containsExactly(Endpoint.of("10.0.0.1", 80));

@@ -201,7 +201,12 @@ public final class UpstreamReader {
                         + " name (expected: " + HASH_KEY_EXPECTED + ")");
                 return Optional.empty();
             }
-            return Optional.of(new HashKeySpec(new HashKey(source, name)));
+            try {
+                return Optional.of(new HashKeySpec(new HashKey(source, name)));
+            } catch (IllegalArgumentException e) { // a query name the query is split on: reported with its line
+                value.error(e.getMessage().replaceFirst("^hash_key: ", ""));
+                return Optional.empty();
+            }
         });
     }
 

@@ -38,7 +38,8 @@ public final class Durations {
             default -> 3_600_000;
         };
         // Digits past what a year holds are too long, not "not a duration", however many there are.
-        long amount = m.group(1).length() > 12 ? Long.MAX_VALUE : Long.parseLong(m.group(1));
+        String digits = m.group(1).replaceFirst("^0+(?=.)", "");
+        long amount = digits.length() > 12 ? Long.MAX_VALUE : Long.parseLong(digits);
         long millis = amount > MAX_MILLIS / unit ? Long.MAX_VALUE : amount * unit;
         if (millis > MAX_MILLIS) {
             throw new IllegalArgumentException("'" + trimmed + "' is too long (expected: at most 8760h, a year)");

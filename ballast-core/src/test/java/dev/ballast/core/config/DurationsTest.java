@@ -11,7 +11,7 @@ class DurationsTest {
 
     @ParameterizedTest(name = "{0} = {1} ms")
     @CsvSource({"250ms, 250", "2s, 2000", "1m, 60000", "1h, 3600000", "0, 0", "0s, 0", "' 15s ', 15000",
-            "2 s, 2000", "250 ms, 250"})
+            "2 s, 2000", "250 ms, 250", "0000000000001s, 1000"})
     void readsANumberWithAUnit(String text, long millis) {
         assertThat(Durations.parseMillis(text)).isEqualTo(millis);
     }

@@ -49,9 +49,9 @@ public record HashKey(Source source, String name) {
             throw new IllegalArgumentException("'" + key + "': '" + name + "' is not a valid "
                     + source.name().toLowerCase(Locale.ROOT) + " name (expected: " + EXPECTED + ")");
         }
-        if (source == Source.QUERY && (name.indexOf('&') >= 0 || name.indexOf('=') >= 0)) {
-            throw new IllegalArgumentException("'" + key + "': a query parameter name holds no '&' or '=' (the query"
-                    + " is split on them, so this key could never be found; expected: " + EXPECTED + ")");
+        if (source == Source.QUERY && (name.indexOf('&') >= 0 || name.indexOf('=') >= 0 || name.indexOf('#') >= 0)) {
+            throw new IllegalArgumentException("'" + key + "': a query parameter name holds no '&', '=' or '#' (the"
+                    + " query is split on them, so this key could never be found; expected: " + EXPECTED + ")");
         }
         return new HashKey(source, name);
     }

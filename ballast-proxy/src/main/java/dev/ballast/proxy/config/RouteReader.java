@@ -221,7 +221,7 @@ final class RouteReader {
     private static Set<String> methods(Value value) {
         Set<String> methods = new LinkedHashSet<>();
         List<Value> items = value.items("a list of HTTP methods, like [GET, POST]").orElse(null);
-        if (items != null && items.isEmpty()) {
+        if (items != null && items.isEmpty() && value.isSequence()) { // 'methods:' with nothing after it: any
             value.error("an empty list would match no request (expected: methods like [GET, POST]; leave 'methods'"
                     + " out to match every method)");
         }

@@ -88,7 +88,7 @@ final class YamlTree {
             firstLine = "lists and mappings nested too deeply (at most " + StreamReadConstraints.DEFAULT_MAX_DEPTH
                     + " levels)";
         } else if (firstLine.startsWith("Expected a field name")) {
-            firstLine = "a key must be plain text, not a list or a mapping (a '? ' complex key)";
+            firstLine = "a key must be plain text, not a list, a mapping or an alias";
         }
         problems.error(sourceName, line(e.getLocation()), "invalid YAML: " + firstLine);
     }

@@ -89,8 +89,8 @@ class ConfigErrorsTest {
                   ? [a, b]
                   : { endpoints: [127.0.0.1:9001] }
                 """)).singleElement().asString()
-                .isEqualTo("test.yaml: invalid YAML: a key must be plain text, not a list or a mapping (a '? ' complex"
-                        + " key) (line 3)");
+                .isEqualTo("test.yaml: invalid YAML: a key must be plain text, not a list, a mapping or an alias"
+                        + " (line 3)");
         assertThat(errors("routes: " + "[".repeat(1200) + "]".repeat(1200) + "\n")).singleElement().asString()
                 .startsWith("test.yaml: invalid YAML: lists and mappings nested too deeply (at most 1000 levels)");
     }
@@ -455,11 +455,25 @@ class ConfigErrorsTest {
                   - match: { path_prefix: /, methods: [] }
                     upstream: api
                 """)).containsExactly(
-                "upstreams.api.hash_key: 'query:a&b': a query parameter name holds no '&' or '=' (the query is split"
-                        + " on them, so this key could never be found; expected: header:NAME, cookie:NAME, query:NAME,"
-                        + " client-ip or path) (line 5)",
+                "upstreams.api.hash_key: 'query:a&b': a query parameter name holds no '&', '=' or '#' (the query is"
+                        + " split on them, so this key could never be found; expected: header:NAME, cookie:NAME,"
+                        + " query:NAME, client-ip or path) (line 5)",
                 "routes[0].match.methods: an empty list would match no request (expected: methods like [GET, POST];"
                         + " leave 'methods' out to match every method) (line 8)");
+    }
+
+    @Test
+    void methodsWithNothingAfterItMatchesEveryMethodAsAnAbsentKeyDoes() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { endpoints: [127.0.0.1:9001] }
+                routes:
+                  - match:
+                      path_prefix: /
+                      methods:
+                    upstream: api
+                """)).isEmpty();
     }
 
     @Test
