@@ -31,6 +31,25 @@ public final class Printable {
         return out == null ? text : out.toString();
     }
 
+    /**
+     * {@code text} with only control characters escaped (C0, DEL and C1, as {@code \x1B}): for text a
+     * person wrote, which may hold any letter, going to a terminal or a log.
+     */
+    public static String controlsEscaped(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < ' ' || c == 0x7F || (c >= 0x80 && c < 0xA0);
+            if (control && out == null) {
+                out = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (out != null) {
+                out.append(control ? String.format("\\x%02X", (int) c) : String.valueOf(c));
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
     /** {@link #escaped}, and at most {@value #MAX_DETAIL} characters. */
     public static String detail(String text) {
         String escaped = escaped(text);

@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.internal.Printable;
+
 import java.util.Objects;
 
 /**
@@ -24,22 +26,7 @@ public record ConfigProblem(String path, String message, int line) {
      */
     public String format() {
         String where = path.isEmpty() ? message : path + ": " + message;
-        return withoutControls(line > 0 ? where + " (line " + line + ")" : where);
-    }
-
-    private static String withoutControls(String text) {
-        StringBuilder out = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean control = c < ' ' || c == 0x7F || (c >= 0x80 && c < 0xA0);
-            if (control && out == null) {
-                out = new StringBuilder(text.length() + 8).append(text, 0, i);
-            }
-            if (out != null) {
-                out.append(control ? String.format("\\x%02X", (int) c) : String.valueOf(c));
-            }
-        }
-        return out == null ? text : out.toString();
+        return Printable.controlsEscaped(line > 0 ? where + " (line " + line + ")" : where);
     }
 
     @Override
