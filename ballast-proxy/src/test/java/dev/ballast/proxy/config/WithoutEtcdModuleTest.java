@@ -3,6 +3,9 @@ package dev.ballast.proxy.config;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
@@ -18,17 +21,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class WithoutEtcdModuleTest {
 
-    @Test
-    void etcdDiscoveryIsRefusedWithAMessageNamingTheMissingModule() throws Exception {
+    /** This test's class path without the etcd module, apart from the JDK's. */
+    private static URLClassLoader withoutEtcd() throws Exception {
         List<URL> urls = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (!entry.contains("ballast-discovery-etcd")) {
                 urls.add(Path.of(entry).toUri().toURL());
             }
         }
+        return new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+    }
+
+    @Test
+    void etcdDiscoveryIsRefusedWithAMessageNamingTheMissingModule() throws Exception {
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        try (URLClassLoader withoutEtcd = new URLClassLoader(urls.toArray(URL[]::new),
-                ClassLoader.getPlatformClassLoader())) {
+        try (URLClassLoader withoutEtcd = withoutEtcd()) {
             assertThatThrownBy(() -> withoutEtcd.loadClass("dev.ballast.discovery.etcd.EtcdEndpointSource"))
                     .as("the module is left out").isInstanceOf(ClassNotFoundException.class);
             Thread.currentThread().setContextClassLoader(withoutEtcd);
@@ -47,6 +54,26 @@ class WithoutEtcdModuleTest {
             Object errors = result.getClass().getMethod("errors").invoke(result);
             assertThat(errors.toString()).contains("upstreams.api.discovery.etcd: etcd support (the"
                     + " ballast-discovery-etcd module) is not on the class path");
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    @Test
+    void configFromEtcdIsAUsageErrorNamingTheMissingModule() throws Exception {
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        try (URLClassLoader withoutEtcd = withoutEtcd()) {
+            Thread.currentThread().setContextClassLoader(withoutEtcd);
+            Method commandLine = withoutEtcd.loadClass("dev.ballast.proxy.Main").getDeclaredMethod("commandLine");
+            commandLine.setAccessible(true);
+            Object cli = commandLine.invoke(null);
+            StringWriter err = new StringWriter();
+            cli.getClass().getMethod("setErr", PrintWriter.class).invoke(cli, new PrintWriter(err, true));
+            Object code = cli.getClass().getMethod("execute", String[].class).invoke(cli, (Object) new String[] {
+                    "validate", "--config-etcd", "http://127.0.0.1:2379", "--config-key", "/ballast/proxy.yaml"});
+            assertThat(code).isEqualTo(2);
+            assertThat(err.toString()).contains("--config-etcd: etcd support (the ballast-discovery-etcd module) is"
+                    + " not on the class path");
         } finally {
             Thread.currentThread().setContextClassLoader(previous);
         }
