@@ -36,9 +36,9 @@ final class StoreConfigSource implements ConfigSource {
     /** The document read last: the watch's first read is a change only if it differs from this. */
     private volatile byte[] lastRead;
     private volatile Watch watch;
-    /** Where a reload tried again after the store did not answer hands its document; null until followed. */
+    /** Hands on what the watch sees, and asks again for a reload that could not read; null until followed. */
     private volatile Tracker tracker;
-    /** A read is being tried again: one at a time. */
+    /** A retry waits for the store to answer: one at a time. */
     private final AtomicBoolean retrying = new AtomicBoolean();
     private volatile boolean closed;
     /** The thread waiting for the store to answer again, if any: interrupted on close. */
@@ -124,6 +124,7 @@ final class StoreConfigSource implements ConfigSource {
         }
         retry = Thread.ofVirtual().name("ballast-config-retry").start(() -> {
             long pause = FIRST_RETRY_MILLIS;
+            boolean asked = false;
             try {
                 while (!closed) {
                     Thread.sleep(pause);
@@ -134,14 +135,19 @@ final class StoreConfigSource implements ConfigSource {
                         pause = Math.min(pause * 2, MAX_RETRY_MILLIS);
                         continue;
                     }
-                    retrying.set(false); // before asking: should this reload fail too, it is retried again
+                    // Cleared before asking, and not after: should this reload fail too, the retry that
+                    // failure starts must not be taken for this one's and let a third run beside it.
+                    retrying.set(false);
+                    asked = true;
                     following.askAgain();
                     return;
                 }
             } catch (InterruptedException e) {
                 // closed
             } finally {
-                retrying.set(false);
+                if (!asked) {
+                    retrying.set(false);
+                }
             }
         });
         return true;

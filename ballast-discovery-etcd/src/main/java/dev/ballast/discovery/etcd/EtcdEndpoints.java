@@ -27,8 +27,8 @@ import java.util.function.Consumer;
 
 /**
  * Endpoints that services register in etcd, one key each under a prefix, followed as they come and go
- * ({@link #watch}): what the proxy's {@code discovery} reads, and what a client of the library can hand
- * to {@code BallastClient.setEndpoints}. A value is {@code host:port}, or a
+ * ({@link #watch}): what {@link EtcdEndpointSource} hands the proxy's {@code discovery} and
+ * {@code BallastClient.discover}. A value is {@code host:port}, or a
  * JSON object with the fields of a configured endpoint: {@code address} (required), {@code weight},
  * {@code zone} and {@code metadata}. {@code Addr} is read as {@code address}, so services registered by
  * etcd's own Go naming package ({@code {"Op":0,"Addr":"10.0.0.7:8080"}}) are endpoints as they are.
