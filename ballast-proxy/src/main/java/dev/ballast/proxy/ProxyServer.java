@@ -98,7 +98,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.transport = transport;
         this.source = source;
         this.threads = config.eventLoopCount();
-        this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
+        this.group = new MultiThreadIoEventLoopGroup(threads,
+                SlicedIoHandler.factory(transport.ioHandlerFactory(), config.eventLoopSliceMicros()));
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);

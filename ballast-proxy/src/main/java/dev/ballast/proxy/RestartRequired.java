@@ -36,6 +36,9 @@ final class RestartRequired {
         if (running.eventLoops() != next.eventLoops()) {
             notes.add("event_loops changed: restart to apply");
         }
+        if (running.eventLoopSliceMicros() != next.eventLoopSliceMicros()) {
+            notes.add("event_loop_slice changed: restart to apply");
+        }
         return notes;
     }
 
@@ -43,6 +46,6 @@ final class RestartRequired {
     static ProxyConfig effective(ProxyConfig running, ProxyConfig next) {
         return new ProxyConfig(running.listeners(), running.admin(), next.upstreams(), next.routes(),
                 running.limits(), running.drainTimeoutMillis(), next.accessLog(), running.transport(),
-                running.eventLoops(), next.via());
+                running.eventLoops(), next.via(), running.eventLoopSliceMicros());
     }
 }

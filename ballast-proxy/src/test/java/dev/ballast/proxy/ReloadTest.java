@@ -387,6 +387,19 @@ class ReloadTest {
     }
 
     @Test
+    void anEventLoopSliceChangeNeedsARestartAndTheReloadSaysSo() throws Exception {
+        start(variant(0) + "event_loop_slice: 0\n");
+
+        ReloadOutcome outcome = reloadWith(variant(1) + "event_loop_slice: 1ms\n");
+
+        assertThat(outcome.notes()).containsExactly("event_loop_slice changed: restart to apply");
+        assertThat(proxy.config().eventLoopSliceMicros()).as("the effective config").isZero();
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(get(client, "/").status()).as("loops that never yield serve as any other").isEqualTo(200);
+        }
+    }
+
+    @Test
     void anEventLoopCountChangeNeedsARestartAndTheReloadSaysSo() throws Exception {
         start(variant(0) + "event_loops: 1\n");
         assertThat(proxy.eventLoops()).isEqualTo(1);

@@ -50,4 +50,21 @@ class DurationsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis(" 0s ", 1))
                 .withMessage("'0s' is too short (expected: more than 0)");
     }
+
+    @ParameterizedTest(name = "{0} = {1} us")
+    @CsvSource({"500us, 500", "500 us, 500", "750µs, 750", "2ms, 2000", "1s, 1000000", "1m, 60000000", "0, 0",
+            "8760h, 31536000000000"})
+    void microsecondsTakeUsBesideEveryOtherUnit(String text, long micros) {
+        assertThat(Durations.parseMicros(text)).isEqualTo(micros);
+    }
+
+    @Test
+    void microsecondsAreRefusedWhereAKeyCountsMilliseconds() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis("500us"))
+                .withMessage("'500us' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)");
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMicros("1.5ms"))
+                .withMessage("'1.5ms' is not a duration (expected: a duration like 500us, 2ms or 1s)");
+        assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMicros("8761h"))
+                .withMessage("'8761h' is too long (expected: at most 8760h, a year)");
+    }
 }

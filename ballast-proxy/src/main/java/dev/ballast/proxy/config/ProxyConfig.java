@@ -17,6 +17,8 @@ import java.util.Map;
  * @param transport   {@code transport}: the kernel interface for sockets; epoll by default
  * @param eventLoops  {@code event_loops}: threads serving connections; 0 for one per core (the default)
  * @param via         {@code via}: the Via header added to forwarded requests
+ * @param eventLoopSliceMicros {@code event_loop_slice}: how long an event loop works before it lets
+ *                    another thread waiting for its core run; 0 never
  */
 public record ProxyConfig(
         List<ListenerConfig> listeners,
@@ -28,10 +30,13 @@ public record ProxyConfig(
         AccessLogConfig accessLog,
         IoTransport transport,
         int eventLoops,
-        ViaConfig via) {
+        ViaConfig via,
+        long eventLoopSliceMicros) {
 
     /** {@code event_loops: auto}: one event loop per core. */
     public static final int AUTO = 0;
+    /** {@code event_loop_slice} unless set: well under a scheduler tick (4 ms at 250 Hz). */
+    public static final long DEFAULT_EVENT_LOOP_SLICE_MICROS = 500;
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);
@@ -43,6 +48,17 @@ public record ProxyConfig(
         if (eventLoops < 0) {
             throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 0)");
         }
+        if (eventLoopSliceMicros < 0) {
+            throw new IllegalArgumentException("eventLoopSliceMicros: " + eventLoopSliceMicros + " (expected: >= 0)");
+        }
+    }
+
+    /** A configuration with the default event loop slice. */
+    public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
+                       List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis,
+                       AccessLogConfig accessLog, IoTransport transport, int eventLoops, ViaConfig via) {
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, transport, eventLoops, via,
+                DEFAULT_EVENT_LOOP_SLICE_MICROS);
     }
 
     /** A configuration with one event loop per core. */

@@ -158,6 +158,18 @@ final class Value {
                 t -> Durations.parseMillis(t, minMillis), this::error));
     }
 
+    /** Microseconds from 0 to {@code maxMicros}, {@code max} spelling that bound in the file's terms. */
+    Optional<Long> durationMicros(long maxMicros, String max) {
+        return text(Durations.EXPECTED_FINE).flatMap(text -> Parsing.attempt(text, Durations::parseMicros, this::error)
+                .filter(micros -> {
+                    if (micros > maxMicros) {
+                        error("'" + text.strip() + "' is too long (expected: at most " + max + ")");
+                        return false;
+                    }
+                    return true;
+                }));
+    }
+
     Optional<Long> size(long min, long max, String expected) {
         return text(ByteSizes.EXPECTED).flatMap(text -> Parsing.attempt(text, ByteSizes::parseBytes, this::error)
                 .filter(bytes -> {

@@ -139,6 +139,26 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void theEventLoopSliceIsADurationUpToASecondInMicrosecondsOrLarger() {
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loop_slice: 2s
+                """ + UPSTREAM_AND_ROUTE)).containsExactly("event_loop_slice: '2s' is too long (expected: at most 1s) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loop_slice: 500
+                """ + UPSTREAM_AND_ROUTE)).containsExactly(
+                "event_loop_slice: '500' has no unit (expected: a duration like 500us, 2ms or 1s) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loop_slice: 250us
+                """ + UPSTREAM_AND_ROUTE)).isEmpty();
+    }
+
+    @Test
     void viaTakesATokenOrHostAndPortAsThePseudonym() {
         assertThat(errors("""
                 listeners:
@@ -201,7 +221,8 @@ class ConfigErrorsTest {
     @Test
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
-                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops, etcd, via, got a list");
+                + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops,"
+                + " event_loop_slice, etcd, via, got a list");
     }
 
     @Test

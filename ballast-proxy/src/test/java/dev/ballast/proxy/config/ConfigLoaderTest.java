@@ -91,6 +91,7 @@ class ConfigLoaderTest {
         assertThat(config.drainTimeoutMillis()).isEqualTo(30_000);
         assertThat(config.transport()).isEqualTo(IoTransport.EPOLL);
         assertThat(config.eventLoops()).isEqualTo(ProxyConfig.AUTO);
+        assertThat(config.eventLoopSliceMicros()).isEqualTo(500);
         assertThat(config.eventLoopCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
@@ -143,6 +144,7 @@ class ConfigLoaderTest {
                 drain_timeout: 0
                 transport: io_uring
                 event_loops: 3
+                event_loop_slice: 2ms
                 """);
 
         assertThat(config.listeners()).extracting(ListenerConfig::address)
@@ -166,6 +168,7 @@ class ConfigLoaderTest {
         assertThat(config.drainTimeoutMillis()).isZero();
         assertThat(config.transport()).isEqualTo(IoTransport.IO_URING);
         assertThat(config.eventLoops()).isEqualTo(3);
+        assertThat(config.eventLoopSliceMicros()).isEqualTo(2_000);
         assertThat(config.eventLoopCount()).isEqualTo(3);
     }
 
