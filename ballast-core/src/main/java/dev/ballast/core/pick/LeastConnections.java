@@ -55,10 +55,17 @@ final class LeastConnections implements Picker, LoadObserver {
      * them is followed by its writer's own read and CAS of the node, so one of the two CASes fails.
      */
     private static final VarHandle NODE = MethodHandles.arrayElementVarHandle(long[].class);
+    /**
+     * Above the leaves, node j sits at index j << SPREAD_BITS (128 bytes apart): every release passes its
+     * group's node with a CAS, and threads picking from different groups must not write one line.
+     */
+    private static final int SPREAD_BITS = 4;
 
     private final EndpointSet endpoints;
     /** levels[0] are the leaves, one per endpoint; node j of level k covers nodes FANOUT j.. of level k - 1. */
     private final long[][] levels;
+    /** How many nodes each level has (levels above the leaves are longer: their nodes are spread). */
+    private final int[] widths;
     private final long[] root;
     private final long[] reciprocal;
     /**
@@ -81,13 +88,15 @@ final class LeastConnections implements Picker, LoadObserver {
             height++;
         }
         this.levels = new long[height][];
+        this.widths = new int[height];
         int width = n;
         for (int k = 0; k < height; k++) {
             // Padded to whole groups of FANOUT; padding holds MAX_LOAD and is never picked.
-            levels[k] = new long[k == height - 1 ? 1 : roundUp(width)];
-            for (int j = 0; j < levels[k].length; j++) {
+            widths[k] = k == height - 1 ? 1 : roundUp(width);
+            levels[k] = new long[k == 0 ? widths[k] : widths[k] << SPREAD_BITS];
+            for (int j = 0; j < widths[k]; j++) {
                 long load = k > 0 ? minOfChildren(k, j) : j < n ? load(j, endpoints.get(j).active()) : MAX_LOAD;
-                levels[k][j] = load << VERSION_BITS;
+                levels[k][at(k, j)] = load << VERSION_BITS;
             }
             width = (width + FANOUT - 1) >>> FANOUT_BITS;
         }
@@ -106,9 +115,14 @@ final class LeastConnections implements Picker, LoadObserver {
         return (width + FANOUT - 1) & -FANOUT;
     }
 
+    /** The array index of node {@code j} of level {@code k}. */
+    private static int at(int k, int j) {
+        return k == 0 ? j : j << SPREAD_BITS;
+    }
+
     @Override
     public PickResult pick(PickContext context) {
-        long min = score(read(root, 0));
+        long min = score((long) NODE.getAcquire(root, 0));
         int start = cursor.nextRelaxed();
         int index = firstAtMost(start, min);
         if (index < 0) {
@@ -126,7 +140,7 @@ final class LeastConnections implements Picker, LoadObserver {
         long before;
         long load;
         do {
-            before = read(leaves, slot);
+            before = (long) NODE.getAcquire(leaves, slot);
             // Re-read the live count: a concurrent change may have overtaken the one we were told of.
             load = load(slot, endpoints.get(slot).active());
         } while (!NODE.compareAndSet(leaves, slot, before, load << VERSION_BITS | (before + 1 & VERSION_MASK)));
@@ -135,15 +149,15 @@ final class LeastConnections implements Picker, LoadObserver {
         for (int k = 1; k < levels.length && load != was; k++) {
             int node = child >>> FANOUT_BITS;
             long[] level = levels[k];
-            long[] children = levels[k - 1];
+            int index = at(k, node);
             boolean fell = load < was;
             long changedTo;
             do {
-                before = read(level, node);
+                before = (long) NODE.getAcquire(level, index);
                 long current = score(before);
                 if (fell) {
                     // The child as it is now, not as we left it: it may have risen again since.
-                    changedTo = Math.min(current, score(read(children, child)));
+                    changedTo = Math.min(current, score(read(k - 1, child)));
                 } else if (current < was) {
                     changedTo = current; // it was not the minimum: rising changes nothing
                 } else {
@@ -154,7 +168,7 @@ final class LeastConnections implements Picker, LoadObserver {
                         return;
                     }
                 }
-            } while (!NODE.compareAndSet(level, node, before, changedTo << VERSION_BITS | (before + 1 & VERSION_MASK)));
+            } while (!NODE.compareAndSet(level, index, before, changedTo << VERSION_BITS | (before + 1 & VERSION_MASK)));
             was = score(before);
             load = changedTo;
             child = node;
@@ -168,10 +182,10 @@ final class LeastConnections implements Picker, LoadObserver {
     private long minAfterRise(int k, int node, int risen, long was) {
         long[] children = levels[k - 1];
         int first = node << FANOUT_BITS;
-        int end = Math.min(first + FANOUT, children.length);
+        int end = Math.min(first + FANOUT, widths[k - 1]);
         long min = MAX_LOAD;
         for (int child = first; child < end; child++) {
-            long load = score((long) NODE.getOpaque(children, child));
+            long load = score((long) NODE.getOpaque(children, at(k - 1, child)));
             if (load == was && child != risen) {
                 return load; // as low as the old minimum: still the minimum
             }
@@ -188,8 +202,8 @@ final class LeastConnections implements Picker, LoadObserver {
             }
         }
         for (int k = 1; k < levels.length; k++) {
-            for (int node = 0; node < levels[k].length; node++) {
-                if (score(levels[k][node]) != minOfChildren(k, node)) {
+            for (int node = 0; node < widths[k]; node++) {
+                if (score(levels[k][at(k, node)]) != minOfChildren(k, node)) {
                     return false;
                 }
             }
@@ -201,16 +215,17 @@ final class LeastConnections implements Picker, LoadObserver {
     private long minOfChildren(int k, int node) {
         long[] children = levels[k - 1];
         int first = node << FANOUT_BITS;
-        int end = Math.min(first + FANOUT, children.length);
+        int end = Math.min(first + FANOUT, widths[k - 1]);
         long min = MAX_LOAD;
         for (int child = first; child < end; child++) {
-            min = Math.min(min, score((long) NODE.getOpaque(children, child)));
+            min = Math.min(min, score((long) NODE.getOpaque(children, at(k - 1, child))));
         }
         return min;
     }
 
-    private static long read(long[] level, int node) {
-        return (long) NODE.getAcquire(level, node);
+    /** Node {@code j} of level {@code k}, read with acquire. */
+    private long read(int k, int j) {
+        return (long) NODE.getAcquire(levels[k], at(k, j));
     }
 
     /** The load that orders endpoints: (active + 1) / weight, fixed point. */
@@ -231,15 +246,14 @@ final class LeastConnections implements Picker, LoadObserver {
     private int firstAtMost(int from, long max) {
         int node = from;
         for (int k = 0; k < levels.length; k++) {
-            long[] level = levels[k];
-            int groupEnd = Math.min((node | (FANOUT - 1)) + 1, level.length);
+            int groupEnd = Math.min((node | (FANOUT - 1)) + 1, widths[k]);
             for (int j = node; j < groupEnd; j++) {
-                if (score(read(level, j)) <= max) {
+                if (score(read(k, j)) <= max) {
                     return descend(k, j, max);
                 }
             }
             node = (node >>> FANOUT_BITS) + 1; // the next group up, after the one just searched
-            if (k + 1 < levels.length && node >= levels[k + 1].length) {
+            if (k + 1 < levels.length && node >= widths[k + 1]) {
                 return -1;
             }
         }
@@ -250,12 +264,11 @@ final class LeastConnections implements Picker, LoadObserver {
     private int descend(int k, int j, long max) {
         int node = j;
         for (int level = k; level > 0; level--) {
-            long[] children = levels[level - 1];
             int first = node << FANOUT_BITS;
-            int end = Math.min(first + FANOUT, children.length);
+            int end = Math.min(first + FANOUT, widths[level - 1]);
             int found = -1;
             for (int child = first; child < end; child++) {
-                if (score(read(children, child)) <= max) {
+                if (score(read(level - 1, child)) <= max) {
                     found = child;
                     break;
                 }
@@ -271,12 +284,11 @@ final class LeastConnections implements Picker, LoadObserver {
     private int descendToMin() {
         int node = 0;
         for (int k = levels.length - 1; k > 0; k--) {
-            long[] children = levels[k - 1];
             int first = node << FANOUT_BITS;
-            int end = Math.min(first + FANOUT, children.length);
+            int end = Math.min(first + FANOUT, widths[k - 1]);
             int best = first;
             for (int child = first + 1; child < end; child++) {
-                if (score(read(children, child)) < score(read(children, best))) {
+                if (score(read(k - 1, child)) < score(read(k - 1, best))) {
                     best = child;
                 }
             }
