@@ -59,6 +59,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The next message is the empty end of a bodiless request that went upstream whole. */
     private boolean skipEmptyEnd;
     private boolean closing;
+    /** The connection opened with a TLS handshake: its "request" gets a 400 that says so. */
+    private boolean tlsHandshake;
     /** The client sent more requests ahead than we take: answer those in {@code early}, then close. */
     private boolean pipelineFull;
     /** The current request is HTTP/1.0: a connection kept after our own answer must say so. */
@@ -115,6 +117,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     + " three parts)";
         }
         return Exchange.describe(cause);
+    }
+
+    /** The connection opened with a TLS handshake record ({@link TlsSniffer}). */
+    void tlsHandshakeSeen() {
+        tlsHandshake = true;
     }
 
     /** What the request forwarded now adds to {@code Via}. */
@@ -203,7 +210,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             record.begin(clientIp, "-", "-", System.nanoTime());
             Throwable cause = request.decoderResult().cause();
             ReferenceCountUtil.release(request);
-            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", requestLineProblem(cause), true, true);
+            String problem = tlsHandshake ? "a TLS handshake on a plain-HTTP listener (use http://, or end TLS"
+                    + " in front of Ballast)" : requestLineProblem(cause);
+            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", problem, true, true);
             return;
         }
         String method = request.method().name();

@@ -107,7 +107,8 @@ public final class ProxyPipeline {
                         .setUseRfc9112TransferEncoding(true);
                 decoder.setTrailersFactory(smallTrailers(decoder.getTrailersFactory()));
                 FrontendHandler frontend = new FrontendHandler(ProxyPipeline.this);
-                channel.pipeline().addLast(frontend.timeouts(), new HttpServerCodec(decoder, CODEC_PIPELINE_DEPTH), frontend);
+                channel.pipeline().addLast(frontend.timeouts(), new TlsSniffer(frontend),
+                        new HttpServerCodec(decoder, CODEC_PIPELINE_DEPTH), frontend);
             }
         };
     }

@@ -92,6 +92,16 @@ class ProxyRequestHeadTest {
     }
 
     @Test
+    void aTlsHandshakeOnThePlainListenerGetsA400SayingSoRatherThanOneAboutLineEndings() throws Exception {
+        // The start of a ClientHello: record type 22, version 3.1, then handshake bytes, one of them a bare LF.
+        RawHttp.Response hello = send("\u0016\u0003\u0001\u0000\u00c8\u0001\u0000\u0000\u00c4\u0003\u0003\n\r\n\r\n");
+        assertThat(hello.status()).isEqualTo(400);
+        assertThat(hello.text()).contains("a TLS handshake on a plain-HTTP listener (use http://")
+                .doesNotContain("Line Feed");
+        assertThat(web.requests()).isEmpty();
+    }
+
+    @Test
     void anHttp11RequestNeedsExactlyOneValidHost() throws Exception {
         assertThat(send("GET / HTTP/1.1\r\n\r\n").text()).contains("no Host header");
         assertThat(send("GET / HTTP/1.1\r\nHost: a.example\r\nHost: api.example.com\r\n\r\n").text())
