@@ -7,13 +7,15 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
  * An event loop's I/O handler that, after handling I/O, lets any thread waiting for the loop's core
  * run first ({@link Thread#yield()}, {@code sched_yield}) when a slice ({@code event_loop_slice})
- * has passed since it last did, then goes on.
+ * has passed since it last did and the loop was on the CPU for at least a quarter of it, then goes on.
  *
  * <p>Why: under load an event loop always finds sockets ready, so it never sleeps, and the kernel
  * takes the core from it only at a scheduler tick (4 ms at 250 Hz). When two loops share a core for
@@ -22,6 +24,13 @@ import java.util.function.LongSupplier;
  * one loop. Yielding every 500 µs of work bounds that wait by the slice instead of the tick, at the
  * cost of one system call per slice, which returns at once when no one is waiting. Measured in
  * docs/benchmarks.md.
+ *
+ * <p>A loop that mostly slept through the slice (light load: it wakes for a request now and then)
+ * does not yield: it has held no one up, and a yield on waking would put its request behind whatever
+ * else runs on that core. Telling the two apart takes the thread's CPU time, read once a slice.
+ *
+ * <p>Netty's {@code IoEventLoop.isIoType(Class)} compares the handler's class, so it does not see the
+ * transport's handler through this wrapper; nothing Ballast or Netty's transports use calls it.
  */
 final class SlicedIoHandler implements IoHandler {
 
@@ -29,14 +38,23 @@ final class SlicedIoHandler implements IoHandler {
     private final long sliceNanos;
     private final Runnable yielder;
     private final LongSupplier clock;
+    private final LongSupplier cpuClock;
     private long sliceStart;
+    private long cpuAtSliceStart;
 
-    SlicedIoHandler(IoHandler delegate, long sliceNanos, Runnable yielder, LongSupplier clock) {
+    /**
+     * @param yielder  gives the core away ({@code Thread::yield})
+     * @param clock    wall-clock nanoseconds
+     * @param cpuClock nanoseconds of CPU time the loop's thread has used; read on that thread only
+     */
+    SlicedIoHandler(IoHandler delegate, long sliceNanos, Runnable yielder, LongSupplier clock, LongSupplier cpuClock) {
         this.delegate = delegate;
         this.sliceNanos = sliceNanos;
         this.yielder = yielder;
         this.clock = clock;
+        this.cpuClock = cpuClock;
         this.sliceStart = clock.getAsLong();
+        this.cpuAtSliceStart = Long.MIN_VALUE; // set by the loop's thread at its first check
     }
 
     /** {@code factory}'s handlers, yielding every {@code sliceMicros} of work; unchanged for 0. */
@@ -45,10 +63,14 @@ final class SlicedIoHandler implements IoHandler {
             return factory;
         }
         long sliceNanos = TimeUnit.MICROSECONDS.toNanos(sliceMicros);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        LongSupplier cpuClock = threads.isCurrentThreadCpuTimeSupported()
+                ? threads::getCurrentThreadCpuTime : System::nanoTime; // without it: as if always on the CPU
         return new IoHandlerFactory() {
             @Override
             public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new SlicedIoHandler(factory.newHandler(executor), sliceNanos, Thread::yield, System::nanoTime);
+                return new SlicedIoHandler(factory.newHandler(executor), sliceNanos, Thread::yield, System::nanoTime,
+                        cpuClock);
             }
 
             @Override
@@ -61,11 +83,13 @@ final class SlicedIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         int handled = delegate.run(context);
-        if (handled > 0) {
-            if (clock.getAsLong() - sliceStart >= sliceNanos) {
+        if (handled > 0 && clock.getAsLong() - sliceStart >= sliceNanos) {
+            long cpu = cpuClock.getAsLong();
+            if (cpuAtSliceStart != Long.MIN_VALUE && cpu - cpuAtSliceStart >= sliceNanos / 4) {
                 yielder.run();
-                sliceStart = clock.getAsLong();
             }
+            sliceStart = clock.getAsLong();
+            cpuAtSliceStart = cpu;
         }
         return handled;
     }

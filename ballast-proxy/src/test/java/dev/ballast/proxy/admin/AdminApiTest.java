@@ -237,6 +237,7 @@ class AdminApiTest {
         assertThat(config.at("/drain_timeout_millis").asLong()).isEqualTo(30_000);
         assertThat(config.at("/transport").asText()).isEqualTo("epoll");
         assertThat(config.at("/event_loops").asText()).as("as the file spells the default").isEqualTo("auto");
+        assertThat(config.at("/event_loop_slice_micros").asLong()).isEqualTo(500);
         assertThat(config.at("/access_log/enabled").asBoolean()).isFalse();
         assertThat(config.at("/admin/token").isNull()).isTrue();
         assertThat(config.at("/upstreams/api/resilience/retries/retry_on").toString())
