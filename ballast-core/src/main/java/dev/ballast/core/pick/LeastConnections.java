@@ -12,8 +12,10 @@ import java.lang.invoke.VarHandle;
  * <p>A scan over 1,000 endpoints per pick is too slow, so the picker keeps a min-tree: each node holds
  * the smallest load below it. The tree is {@value #FANOUT}-ary rather than binary because every level
  * an update climbs costs a compare-and-set; 1,000 endpoints need two levels above the leaves instead
- * of ten (32 children a node, four or five cache lines to scan; measured faster than 16 at 100 and
- * 1,000 endpoints, docs/benchmarks.md). Every acquire and release updates one leaf and the ancestors
+ * of ten (32 leaves a group, four or five cache lines to scan; measured faster than 16 at 100 and
+ * 1,000 endpoints, docs/benchmarks.md). Nodes above the leaves sit a line pair apart, so a scan of
+ * them reads a line per node; it is rare (the root's children, when a group's minimum changes or a
+ * pick finds nothing light enough in its own group). Every acquire and release updates one leaf and the ancestors
  * whose minimum changed; a pick reads the minimum at the root and descends to the first leaf at or
  * after a rotating cursor that holds it. Both are lock-free and allocation-free.
  *
@@ -28,7 +30,7 @@ import java.lang.invoke.VarHandle;
  * last update. Climbing stops at the first node whose load did not change.
  *
  * <p>Cost (docs/benchmarks.md): a pick and its release over 1,000 endpoints mostly take three CASes
- * (the leaf twice, its group once), a partial scan of 32 children, and a short search.
+ * (the leaf twice, its group once), a partial scan of a group's 32 leaves, and a short search.
  */
 final class LeastConnections implements Picker, LoadObserver {
 
