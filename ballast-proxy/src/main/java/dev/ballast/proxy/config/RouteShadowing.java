@@ -1,6 +1,9 @@
 package dev.ballast.proxy.config;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Finds routes that can never match because an earlier route takes every request they would: first
@@ -16,15 +19,99 @@ final class RouteShadowing {
     }
 
     static void warnShadowed(List<Located<RouteConfig>> routes, Problems problems) {
-        for (int later = 1; later < routes.size(); later++) {
-            Located<RouteConfig> shadowed = routes.get(later);
-            for (int earlier = 0; earlier < later; earlier++) {
-                Located<RouteConfig> first = routes.get(earlier);
-                if (covers(first.value().match(), shadowed.value().match())) {
-                    problems.warn(shadowed.path(), shadowed.line(), "route '" + shadowed.value().name()
-                            + "' never matches: route '" + first.value().name() + "' (" + first.path() + ", line "
-                            + first.line() + ") comes first and matches every request it would");
+        int[] coveredBy = firstCovering(routes.stream().map(route -> route.value().match()).toList());
+        for (int later = 0; later < routes.size(); later++) {
+            if (coveredBy[later] >= 0) {
+                Located<RouteConfig> shadowed = routes.get(later);
+                Located<RouteConfig> first = routes.get(coveredBy[later]);
+                problems.warn(shadowed.path(), shadowed.line(), "route '" + shadowed.value().name()
+                        + "' never matches: route '" + first.value().name() + "' (" + first.path() + ", line "
+                        + first.line() + ") comes first and matches every request it would");
+            }
+        }
+    }
+
+    /** For each route, the first earlier route that {@link #covers} it, or -1. */
+    static int[] firstCovering(List<MatchConfig> matches) {
+        int[] coveredBy = new int[matches.size()];
+        EarlierRoutes earlierRoutes = new EarlierRoutes();
+        for (int later = 0; later < matches.size(); later++) {
+            MatchConfig match = matches.get(later);
+            coveredBy[later] = -1;
+            for (int earlier : earlierRoutes.thatMightCover(match)) {
+                if (covers(matches.get(earlier), match)) {
+                    coveredBy[later] = earlier;
                     break;
+                }
+            }
+            earlierRoutes.add(later, match);
+        }
+        return coveredBy;
+    }
+
+    /**
+     * The routes seen so far, filed by host and path condition so that a later route is compared only
+     * with those that could cover it: the same host or none (or a wildcard), and the same exact path,
+     * a prefix of its path, or no path condition that narrows by text. Comparing every pair took
+     * minutes for tens of thousands of routes; a route table that size is usually distinct paths or
+     * hosts, which this makes linear.
+     */
+    private static final class EarlierRoutes {
+
+        private static final String ANY_HOST = "";
+        private static final String WILDCARD_HOSTS = "*";
+
+        /** Host bucket, then the route's exact path, its prefix, or neither (regex, "/" or no path). */
+        private final Map<String, Buckets> byHost = new HashMap<>();
+
+        private static final class Buckets {
+            final Map<String, List<Integer>> byPath = new HashMap<>();
+            final Map<String, List<Integer>> byPrefix = new HashMap<>();
+            final List<Integer> others = new ArrayList<>();
+        }
+
+        void add(int index, MatchConfig match) {
+            String host = match.host() == null ? ANY_HOST : match.host().startsWith("*.") ? WILDCARD_HOSTS : match.host();
+            Buckets buckets = byHost.computeIfAbsent(host, h -> new Buckets());
+            if (match.path() != null) {
+                buckets.byPath.computeIfAbsent(match.path(), p -> new ArrayList<>()).add(index);
+            } else if (match.pathPrefix() != null && !match.pathPrefix().equals("/") && match.pathRegex() == null) {
+                buckets.byPrefix.computeIfAbsent(match.pathPrefix(), p -> new ArrayList<>()).add(index);
+            } else {
+                buckets.others.add(index);
+            }
+        }
+
+        /** Indexes of earlier routes that may cover {@code later}, in file order; the rest surely do not. */
+        int[] thatMightCover(MatchConfig later) {
+            List<Integer> found = new ArrayList<>();
+            collect(byHost.get(ANY_HOST), later, found);
+            collect(byHost.get(WILDCARD_HOSTS), later, found);
+            if (later.host() != null && !later.host().startsWith("*.")) {
+                collect(byHost.get(later.host()), later, found); // an exact host covers only itself
+            }
+            return found.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
+        }
+
+        private static void collect(Buckets buckets, MatchConfig later, List<Integer> found) {
+            if (buckets == null) {
+                return;
+            }
+            found.addAll(buckets.others);
+            if (later.path() != null) {
+                found.addAll(buckets.byPath.getOrDefault(later.path(), List.of()));
+            }
+            if (!buckets.byPrefix.isEmpty()) {
+                collectPrefixesOf(later.path(), buckets, found);
+                collectPrefixesOf(later.pathPrefix(), buckets, found);
+            }
+        }
+
+        /** The routes whose prefix begins {@code text}. */
+        private static void collectPrefixesOf(String text, Buckets buckets, List<Integer> found) {
+            if (text != null) {
+                for (int end = 1; end <= text.length(); end++) {
+                    found.addAll(buckets.byPrefix.getOrDefault(text.substring(0, end), List.of()));
                 }
             }
         }

@@ -1,10 +1,15 @@
 package dev.ballast.proxy.config;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -56,6 +61,43 @@ class RouteShadowingTest {
     void coversOnlyWhenEveryRequestOfTheLaterRouteMatchesTheEarlierOne(String description, MatchConfig earlier,
                                                                        MatchConfig later, boolean covers) {
         assertThat(RouteShadowing.covers(earlier, later)).isEqualTo(covers);
+    }
+
+    @Test
+    void filingRoutesByHostAndPathFindsWhatComparingEveryPairFinds() {
+        List<String> hosts = Arrays.asList(null, null, "a.example.com", "b.example.com", "*.example.com");
+        List<String> paths = List.of("/a", "/a/b", "/ab", "/b", "/a/b/c");
+        SplittableRandom random = new SplittableRandom(7);
+        int shadowed = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            List<MatchConfig> routes = new ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                MatchConfig match = switch (random.nextInt(5)) {
+                    case 0 -> path(paths.get(random.nextInt(paths.size())));
+                    case 1 -> prefix(paths.get(random.nextInt(paths.size())) + (random.nextBoolean() ? "/" : ""));
+                    case 2 -> prefix("/");
+                    case 3 -> regex("^" + paths.get(random.nextInt(paths.size())) + "$");
+                    default -> ANY;
+                };
+                match = host(match, hosts.get(random.nextInt(hosts.size())));
+                if (random.nextInt(4) == 0) {
+                    match = methods(match, random.nextBoolean() ? "GET" : "POST");
+                }
+                routes.add(match);
+            }
+            int[] indexed = RouteShadowing.firstCovering(routes);
+            for (int later = 0; later < routes.size(); later++) {
+                int expected = -1;
+                for (int earlier = 0; earlier < later && expected < 0; earlier++) {
+                    if (RouteShadowing.covers(routes.get(earlier), routes.get(later))) {
+                        expected = earlier;
+                    }
+                }
+                assertThat(indexed[later]).as("trial %d, route %d of %s", trial, later, routes).isEqualTo(expected);
+                shadowed += expected >= 0 ? 1 : 0;
+            }
+        }
+        assertThat(shadowed).as("the trials shadow some routes and not others").isBetween(1000, 6000);
     }
 
     private static MatchConfig host(MatchConfig m, String host) {
