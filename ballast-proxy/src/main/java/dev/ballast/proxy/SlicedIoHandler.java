@@ -64,8 +64,9 @@ final class SlicedIoHandler implements IoHandler {
         }
         long sliceNanos = TimeUnit.MICROSECONDS.toNanos(sliceMicros);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        LongSupplier cpuClock = threads.isCurrentThreadCpuTimeSupported()
-                ? threads::getCurrentThreadCpuTime : System::nanoTime; // without it: as if always on the CPU
+        // Without thread CPU time (unsupported, or turned off): as if the loop were always on the CPU.
+        LongSupplier cpuClock = threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled()
+                ? threads::getCurrentThreadCpuTime : System::nanoTime;
         return new IoHandlerFactory() {
             @Override
             public IoHandler newHandler(ThreadAwareExecutor executor) {
