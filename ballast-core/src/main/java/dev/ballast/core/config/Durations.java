@@ -18,13 +18,14 @@ public final class Durations {
     public static final String EXPECTED_FINE = "a duration like 500us, 2ms or 1s";
     /** A year: longer than any timeout or interval means, and far from where nanoseconds overflow (292 years). */
     public static final long MAX_MILLIS = 8_760 * 3_600_000L;
+    private static final String A_YEAR = "8760h, a year";
 
     private Durations() {
     }
 
     /** @throws IllegalArgumentException saying what was written and what is expected */
     public static long parseMillis(String text) {
-        return parse(text, DURATION, EXPECTED, 1);
+        return parse(text, DURATION, EXPECTED, 1, MAX_MILLIS, A_YEAR);
     }
 
     /**
@@ -33,11 +34,24 @@ public final class Durations {
      * @throws IllegalArgumentException saying what was written and what is expected
      */
     public static long parseMicros(String text) {
-        return parse(text, FINE_DURATION, EXPECTED_FINE, 1_000);
+        return parseMicros(text, MAX_MILLIS * 1_000, A_YEAR);
     }
 
-    /** The amount in units of 1/{@code perMilli} ms: 1 for milliseconds, 1,000 for microseconds. */
-    private static long parse(String text, Pattern pattern, String expected, long perMilli) {
+    /**
+     * {@link #parseMicros(String)}, at most {@code maxMicros}, which {@code max} spells for the message
+     * ({@code "1s"}).
+     *
+     * @throws IllegalArgumentException saying what was written and what is expected
+     */
+    public static long parseMicros(String text, long maxMicros, String max) {
+        return parse(text, FINE_DURATION, EXPECTED_FINE, 1_000, Math.min(maxMicros, MAX_MILLIS * 1_000), max);
+    }
+
+    /**
+     * The amount in units of 1/{@code perMilli} ms (1 for milliseconds, 1,000 for microseconds), at
+     * most {@code max} of them, which {@code maxText} spells.
+     */
+    private static long parse(String text, Pattern pattern, String expected, long perMilli, long max, String maxText) {
         String trimmed = text.strip();
         if (trimmed.equals("0")) {
             return 0;
@@ -57,11 +71,10 @@ public final class Durations {
         };
         // Digits past what a year holds are too long, not "not a duration", however many there are.
         String digits = m.group(1).replaceFirst("^0+(?=.)", "");
-        long max = MAX_MILLIS * perMilli;
         long amount = digits.length() > 16 ? Long.MAX_VALUE : Long.parseLong(digits);
         long value = amount > max / unit ? Long.MAX_VALUE : amount * unit;
         if (value > max) {
-            throw new IllegalArgumentException("'" + trimmed + "' is too long (expected: at most 8760h, a year)");
+            throw new IllegalArgumentException("'" + trimmed + "' is too long (expected: at most " + maxText + ")");
         }
         return value;
     }

@@ -67,4 +67,13 @@ class DurationsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMicros("8761h"))
                 .withMessage("'8761h' is too long (expected: at most 8760h, a year)");
     }
+
+    @Test
+    void aKeysOwnBoundIsTheOneItsMessageNamesHoweverFarAValueGoes() {
+        assertThat(Durations.parseMicros("1s", 1_000_000, "1s")).isEqualTo(1_000_000);
+        for (String text : new String[] {"1001ms", "2s", "9000h", "99999999999999999999h"}) {
+            assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMicros(text, 1_000_000, "1s"))
+                    .withMessage("'" + text + "' is too long (expected: at most 1s)");
+        }
+    }
 }

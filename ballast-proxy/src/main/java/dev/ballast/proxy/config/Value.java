@@ -160,14 +160,8 @@ final class Value {
 
     /** Microseconds from 0 to {@code maxMicros}, {@code max} spelling that bound in the file's terms. */
     Optional<Long> durationMicros(long maxMicros, String max) {
-        return text(Durations.EXPECTED_FINE).flatMap(text -> Parsing.attempt(text, Durations::parseMicros, this::error)
-                .filter(micros -> {
-                    if (micros > maxMicros) {
-                        error("'" + text.strip() + "' is too long (expected: at most " + max + ")");
-                        return false;
-                    }
-                    return true;
-                }));
+        return text(Durations.EXPECTED_FINE).flatMap(text -> Parsing.attempt(text,
+                t -> Durations.parseMicros(t, maxMicros, max), this::error));
     }
 
     Optional<Long> size(long min, long max, String expected) {

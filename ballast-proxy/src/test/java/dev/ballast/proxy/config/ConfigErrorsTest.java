@@ -148,6 +148,12 @@ class ConfigErrorsTest {
         assertThat(errors("""
                 listeners:
                   - { name: public, address: 127.0.0.1:8080 }
+                event_loop_slice: 9000h
+                """ + UPSTREAM_AND_ROUTE)).containsExactly(
+                "event_loop_slice: '9000h' is too long (expected: at most 1s) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
                 event_loop_slice: 500
                 """ + UPSTREAM_AND_ROUTE)).containsExactly(
                 "event_loop_slice: '500' has no unit (expected: a duration like 500us, 2ms or 1s) (line 3)");
