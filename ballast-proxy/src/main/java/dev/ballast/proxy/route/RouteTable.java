@@ -13,17 +13,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The routes in file order, compiled once: the first whose conditions all hold wins. Immutable and
- * shared by every event loop.
+ * The routes in file order, compiled once: the first whose conditions all hold wins, and only the
+ * routes a request's first path segment leaves in play are tried ({@link SegmentIndex}). Immutable
+ * and shared by every event loop.
  */
 public final class RouteTable {
 
     private final RouteRule[] rules;
+    /** Which rules a request's first path segment leaves in play. */
+    private final SegmentIndex index;
     private final List<Route> routes;
     private final Set<Upstream> mirrorTargets;
 
-    private RouteTable(RouteRule[] rules) {
+    private RouteTable(RouteRule[] rules, SegmentIndex index) {
         this.rules = rules;
+        this.index = index;
         List<Route> all = new ArrayList<>();
         Set<Upstream> mirrored = Collections.newSetFromMap(new IdentityHashMap<>());
         for (RouteRule rule : rules) {
@@ -62,7 +66,7 @@ public final class RouteTable {
                     mirror == null ? null : new Mirror(upstream(upstreams, mirror.upstream(),
                             "routes[" + i + "].mirror.upstream"), mirror.sample()));
         }
-        return new RouteTable(rules);
+        return new RouteTable(rules, SegmentIndex.of(configs.stream().map(RouteConfig::match).toList()));
     }
 
     private static Upstream upstream(Map<String, Upstream> upstreams, String name, String field) {
@@ -80,7 +84,15 @@ public final class RouteTable {
      * @param path the request target's path, without the query
      */
     public RouteRule match(HttpRequest request, String path) {
-        for (RouteRule rule : rules) {
+        // The rules filed under the path's first segment and those filed under none, merged in file
+        // order: any other rule fixes another first segment, so it cannot match.
+        int[] filed = index.filedFor(path);
+        int[] unfiled = index.unfiled();
+        int f = 0;
+        int u = 0;
+        while (f < filed.length || u < unfiled.length) {
+            int next = u == unfiled.length || (f < filed.length && filed[f] < unfiled[u]) ? filed[f++] : unfiled[u++];
+            RouteRule rule = rules[next];
             if (rule.matches(request, path)) {
                 return rule;
             }

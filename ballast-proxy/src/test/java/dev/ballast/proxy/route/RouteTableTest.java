@@ -21,10 +21,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,6 +71,42 @@ class RouteTableTest {
     private static String route(RouteTable table, HttpRequest request) {
         RouteRule rule = table.match(request, new QueryStringDecoder(request.uri()).path());
         return rule == null ? null : rule.choose(null).upstream().name();
+    }
+
+    @Test
+    void onlyTheRoutesOfARequestsFirstPathSegmentAreTriedAndTheFirstMatchStillWins() {
+        List<String> paths = List.of("/", "/a", "/a/", "/a/b", "/ab", "/ab/", "/b/a", "/a%2F", "*", "//a/");
+        List<String> prefixes = List.of("/", "/a", "/a/", "/a/b", "/ab/", "/b");
+        SplittableRandom random = new SplittableRandom(11);
+        int matched = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            List<RouteConfig> configs = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String upstream = List.of("a", "b", "c").get(random.nextInt(3));
+                String host = random.nextBoolean() ? "h.example.com" : null;
+                Set<String> methods = random.nextBoolean() ? Set.of("POST") : Set.of();
+                MatchConfig match = switch (random.nextInt(7)) {
+                    case 0, 1, 2 -> match(host, paths.get(random.nextInt(paths.size())), null, null, methods, Map.of(),
+                            Map.of());
+                    case 3, 4 -> match(host, null, prefixes.get(random.nextInt(prefixes.size())), null, methods, Map.of(),
+                            Map.of());
+                    case 5 -> match(host, null, null, "^/a.*", methods, Map.of(), Map.of());
+                    default -> match(host, null, null, null, methods, Map.of(), Map.of());
+                };
+                configs.add(new RouteConfig("r" + i, match, upstream));
+            }
+            RouteTable table = RouteTable.compile(configs, upstreams);
+            for (String path : paths) {
+                HttpRequest request = random.nextBoolean() ? request(HttpMethod.GET, path, "Host", "h.example.com")
+                        : request(HttpMethod.POST, path);
+                RouteRule expected = table.rules().stream().filter(rule -> rule.matches(request, path)).findFirst()
+                        .orElse(null);
+                assertThat(table.match(request, path)).as("trial %d, %s %s", trial, request.method(), path)
+                        .isSameAs(expected);
+                matched += expected == null ? 0 : 1;
+            }
+        }
+        assertThat(matched).as("the tables match some requests and not others").isBetween(200, 1900);
     }
 
     @Test
