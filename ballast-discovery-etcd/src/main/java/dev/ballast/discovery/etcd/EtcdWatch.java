@@ -48,7 +48,7 @@ public final class EtcdWatch implements Watch {
      * How long a watch must stay up before its end starts the pauses from the shortest again: a member
      * that accepts watches and kills them at once must not be asked again ten times a second.
      */
-    private static final long STABLE_MILLIS = 10_000;
+    static final long STABLE_MILLIS = 10_000;
 
     /** Told the whole set of keys under the prefix, and their values, after each change. */
     @FunctionalInterface
@@ -79,6 +79,8 @@ public final class EtcdWatch implements Watch {
     private long pause = FIRST_PAUSE_MILLIS;
     /** When the open watch was created ({@code System.nanoTime}), or 0 while none is. Watch thread only. */
     private long createdAtNanos;
+    /** {@link #STABLE_MILLIS} in nanoseconds; shorter only in tests ({@link #stableAfter}). Set before start. */
+    private long stableNanos = STABLE_MILLIS * 1_000_000;
     private Thread thread;
 
     /**
@@ -92,6 +94,12 @@ public final class EtcdWatch implements Watch {
     public static EtcdWatch ofPrefix(String owner, List<URI> cluster, long timeoutMillis, String prefix,
                                      Listener listener) {
         return new EtcdWatch(owner, cluster, timeoutMillis, prefix, false, listener);
+    }
+
+    /** For tests: a watch counts as having stayed up after {@code millis} instead of {@link #STABLE_MILLIS}. */
+    EtcdWatch stableAfter(long millis) {
+        this.stableNanos = millis * 1_000_000;
+        return this;
     }
 
     /**
@@ -160,7 +168,7 @@ public final class EtcdWatch implements Watch {
                 }
                 String problem = livenessFailure != null ? livenessFailure : EtcdClient.describe(e);
                 livenessFailure = null;
-                if (createdAtNanos != 0 && System.nanoTime() - createdAtNanos >= STABLE_MILLIS * 1_000_000) {
+                if (createdAtNanos != 0 && System.nanoTime() - createdAtNanos >= stableNanos) {
                     pause = FIRST_PAUSE_MILLIS; // it had been up a while: a new outage, not the same one
                 }
                 createdAtNanos = 0;

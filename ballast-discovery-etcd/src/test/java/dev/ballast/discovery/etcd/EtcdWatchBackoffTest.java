@@ -47,6 +47,46 @@ class EtcdWatchBackoffTest {
         assertThat(fifthGapMillis).isGreaterThanOrEqualTo(700);
     }
 
+    @Test
+    void aWatchThatStayedUpStartsThePausesFromTheShortestAgain() throws Exception {
+        List<Long> watchesAtNanos = new CopyOnWriteArrayList<>();
+        List<Long> endsAtNanos = new CopyOnWriteArrayList<>();
+        HttpServer member = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        member.createContext("/v3/kv/range", exchange -> answer(exchange, "{\"header\":{\"revision\":\"5\"},\"count\":\"0\"}"));
+        member.createContext("/v3/watch", exchange -> {
+            watchesAtNanos.add(System.nanoTime());
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write("{\"result\":{\"header\":{\"revision\":\"5\"},\"created\":true}}\n"
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                if (watchesAtNanos.size() == 5) {
+                    Thread.sleep(600); // the fifth watch stays up past the (shortened) stable time
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            endsAtNanos.add(System.nanoTime());
+        });
+        member.start();
+        URI url = URI.create("http://127.0.0.1:" + member.getAddress().getPort());
+        try (EtcdWatch watch = EtcdWatch.ofPrefix("test", List.of(url), 2_000, "/services/", values -> { })
+                .stableAfter(300)) {
+            watch.start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> watchesAtNanos.size() >= 7);
+        } finally {
+            member.stop(0);
+        }
+        // After four quick ends the pause had grown to 800–1,600 ms; the fifth watch stayed up, so the
+        // sixth comes after the shortest pause (50–100 ms) and the seventh after the next (100–200 ms).
+        long afterTheStableOne = (watchesAtNanos.get(5) - endsAtNanos.get(4)) / 1_000_000;
+        long fourthGap = (watchesAtNanos.get(4) - watchesAtNanos.get(3)) / 1_000_000;
+        assertThat(fourthGap).as("the pause before the fifth watch").isGreaterThanOrEqualTo(350);
+        assertThat(afterTheStableOne).as("the pause after the watch that stayed up").isLessThan(300);
+    }
+
     private static void answer(HttpExchange exchange, String json) throws IOException {
         exchange.getRequestBody().readAllBytes();
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
