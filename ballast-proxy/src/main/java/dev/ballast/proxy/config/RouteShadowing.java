@@ -52,9 +52,11 @@ final class RouteShadowing {
     /**
      * The routes seen so far, filed by host and path condition so that a later route is compared only
      * with those that could cover it: the same host or none (or a wildcard), and the same exact path,
-     * a prefix of its path, or no path condition that narrows by text. Comparing every pair took
-     * minutes for tens of thousands of routes; a route table that size is usually distinct paths or
-     * hosts, which this makes linear.
+     * a prefix of its path, or no path condition that narrows by text. Comparing every pair took 25 s
+     * for 40,000 routes; a table that size is usually distinct paths or hosts, for which this is about
+     * linear. It files by whole paths and prefixes, finer than the route table's first segment
+     * ({@code route.SegmentIndex}), because validation may allocate and many routes often share one
+     * segment ({@code /api/...}).
      */
     private static final class EarlierRoutes {
 
