@@ -59,8 +59,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The next message is the empty end of a bodiless request that went upstream whole. */
     private boolean skipEmptyEnd;
     private boolean closing;
-    /** The connection opened with a TLS handshake: its "request" gets a 400 that says so. */
-    private boolean tlsHandshake;
     /** The client sent more requests ahead than we take: answer those in {@code early}, then close. */
     private boolean pipelineFull;
     /** The current request is HTTP/1.0: a connection kept after our own answer must say so. */
@@ -119,9 +117,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return Exchange.describe(cause);
     }
 
-    /** The connection opened with a TLS handshake record ({@link TlsSniffer}). */
-    void tlsHandshakeSeen() {
-        tlsHandshake = true;
+    /**
+     * The connection opened with a TLS handshake record ({@link TlsSniffer}): answered at once with a
+     * 400 that says so, counted and logged like any refused request, and closed. Waiting for the HTTP
+     * decoder would give a 400 about line endings, or, for a hello without a line feed, a 408 after
+     * {@code header_read_timeout}.
+     */
+    void tlsHandshakeSent() {
+        timeouts.requestStarted();
+        bodyBytes = 0;
+        record.begin(clientIp, "-", "-", System.nanoTime());
+        respondLocally(ProxyError.BAD_REQUEST, "-", "-",
+                "a TLS handshake on a plain-HTTP listener (use http://, or end TLS in front of Ballast)", true, true);
     }
 
     /** What the request forwarded now adds to {@code Via}. */
@@ -210,9 +217,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             record.begin(clientIp, "-", "-", System.nanoTime());
             Throwable cause = request.decoderResult().cause();
             ReferenceCountUtil.release(request);
-            String problem = tlsHandshake ? "a TLS handshake on a plain-HTTP listener (use http://, or end TLS"
-                    + " in front of Ballast)" : requestLineProblem(cause);
-            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", problem, true, true);
+            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", requestLineProblem(cause), true, true);
             return;
         }
         String method = request.method().name();

@@ -98,6 +98,13 @@ class ProxyRequestHeadTest {
         assertThat(hello.status()).isEqualTo(400);
         assertThat(hello.text()).contains("a TLS handshake on a plain-HTTP listener (use http://")
                 .doesNotContain("Line Feed");
+        // A hello with no line feed at all is answered at once too, not after header_read_timeout.
+        try (RawHttp client = RawHttp.connect(address).timeout(3_000)) {
+            RawHttp.Response noLineFeed = client.send("\u0016\u0003\u0001\u0000\u00c8\u0001\u0000\u0000\u00c4\u0003\u0003")
+                    .read();
+            assertThat(noLineFeed.status()).isEqualTo(400);
+            assertThat(noLineFeed.text()).contains("a TLS handshake on a plain-HTTP listener");
+        }
         assertThat(web.requests()).isEmpty();
     }
 
