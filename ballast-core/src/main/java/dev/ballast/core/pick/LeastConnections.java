@@ -72,9 +72,10 @@ final class LeastConnections implements Picker, LoadObserver {
     private final long[] reciprocal;
     /**
      * Where the search for a least-loaded endpoint starts, advanced by every pick so that ties go in
-     * turn. Per stripe of threads, so threads do not write one shared line per pick and start their
-     * searches far apart in the tree. Relaxed: a lost increment under a race only repeats a starting
-     * point, and an atomic increment would cost a tenth of the pick.
+     * turn. Per stripe of threads, so threads do not write one shared line per pick; busy threads walk
+     * arcs of their own, so they do not read the leaves and counters the others just wrote. Relaxed: a
+     * lost increment under a race only repeats a starting point, and an atomic increment would cost a
+     * tenth of the pick.
      */
     private final StripedCursor cursor;
 
@@ -103,7 +104,7 @@ final class LeastConnections implements Picker, LoadObserver {
             width = (width + FANOUT - 1) >>> FANOUT_BITS;
         }
         this.root = levels[height - 1];
-        this.cursor = new StripedCursor(n, rng);
+        this.cursor = new StripedCursor(n, rng, endpoints.get(0).registry().ticker());
         for (int j = 0; j < n; j++) {
             endpoints.get(j).bindLoadObserver(this, j);
         }

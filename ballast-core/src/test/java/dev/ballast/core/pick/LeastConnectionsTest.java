@@ -9,8 +9,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
 
@@ -76,6 +78,44 @@ class LeastConnectionsTest {
             EndpointState picked = pick(picker);
             picked.release();
             assertThat(picked).isNotSameAs(states.get(3));
+        }
+    }
+
+    /**
+     * Busy threads break ties on arcs of their own (StripedCursor): together they must still give every
+     * idle endpoint its turn, as evenly as one thread does.
+     */
+    @Test
+    void tiesStillGoToEveryEndpointEvenlyWhenTwoThreadsPickAtOnce() throws Exception {
+        int size = 100;
+        List<EndpointState> states = TestEndpoints.states(TestEndpoints.equal(size));
+        Picker picker = leastConnections(states);
+        int picks = 200_000;
+        int[][] counts = new int[2][size];
+        List<Thread> workers = new ArrayList<>();
+        Set<Integer> stripes = new HashSet<>();
+        while (workers.size() < 2) {
+            int[] mine = counts[workers.size()];
+            Thread worker = new Thread(() -> {
+                for (int k = 0; k < picks; k++) {
+                    EndpointState picked = pick(picker);
+                    mine[states.indexOf(picked)]++;
+                    picked.release();
+                }
+            });
+            if (stripes.add(StripedCursor.stripeOf(worker))) {
+                workers.add(worker);
+            }
+        }
+        workers.forEach(Thread::start);
+        for (Thread worker : workers) {
+            worker.join(30_000);
+            assertThat(worker.isAlive()).isFalse();
+        }
+
+        int mean = 2 * picks / size;
+        for (int i = 0; i < size; i++) {
+            assertThat(counts[0][i] + counts[1][i]).as("endpoint %d", i).isBetween(mean / 2, mean * 2);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ballast.core.pick;
 
+import dev.ballast.core.time.Ticker;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -9,14 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The per-thread turns of {@link StripedCursor}: each thread on a stripe of its own goes through every
- * position in turn, and stripes start far apart.
+ * The per-thread turns of {@link StripedCursor}: a thread that picks alone, or rarely, goes through
+ * every position in turn; stripes start far apart; busy stripes walk arcs of their own, sized by how
+ * fast each picks, and an arc goes back to the others when its stripe stops. The busy cases run each
+ * stripe's picks in turn on a clock that moves a millisecond at every look, so they are exact.
  */
 class StripedCursorTest {
 
@@ -25,7 +29,7 @@ class StripedCursorTest {
 
     @Test
     void oneThreadWalksThePeriodInTurn() {
-        StripedCursor cursor = new StripedCursor(PERIOD, Rng.seeded(3));
+        StripedCursor cursor = new StripedCursor(PERIOD, Rng.seeded(3), Ticker.system());
         int previous = cursor.nextRelaxed();
         for (int k = 0; k < 3 * PERIOD; k++) {
             int at = cursor.nextRelaxed();
@@ -35,8 +39,10 @@ class StripedCursorTest {
     }
 
     @Test
-    void eachThreadOnItsOwnStripeGoesInTurn() throws Exception {
-        StripedCursor cursor = new StripedCursor(PERIOD, Rng.seeded(3));
+    void eachThreadThatPicksRarelyGoesThroughTheWholePeriodInTurn() throws Exception {
+        // A second between two looks: no stripe is ever busy, so none takes an arc.
+        AtomicLong clock = new AtomicLong();
+        StripedCursor cursor = new StripedCursor(PERIOD, Rng.seeded(3), () -> clock.addAndGet(1_000_000_000L));
         // With one shared cursor the threads' turns would interleave, and no thread would see them in order.
         List<int[]> sequences = runOn(threads(Math.min(4, StripedCursor.STRIPES)), CYCLES * PERIOD, cursor::nextRelaxed);
 
@@ -50,7 +56,7 @@ class StripedCursorTest {
     @Test
     void stripesStartSpreadOverThePeriod() throws Exception {
         int period = 1_000;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3));
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), Ticker.system());
         List<int[]> firsts = runOn(threads(Math.min(4, StripedCursor.STRIPES)), 1, cursor::nextRelaxed);
 
         Set<Integer> starts = new HashSet<>();
@@ -64,6 +70,103 @@ class StripedCursorTest {
                 assertThat(a == b || Math.min(gap, period - gap) >= period / StripedCursor.STRIPES - 1).isTrue();
             }
         }
+    }
+
+    @Test
+    void twoBusyStripesWalkHalvesOfTheirOwnEachInTurn() throws Exception {
+        int period = 100;
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
+        int a = 1;
+        int b = 2;
+        for (int round = 0; round < 3; round++) { // the first looks find nobody busy yet
+            picksOn(a, StripedCursor.CHECK_EVERY, cursor);
+            picksOn(b, StripedCursor.CHECK_EVERY, cursor);
+        }
+
+        List<Integer> walkOfA = new ArrayList<>();
+        Set<Integer> seenByB = new HashSet<>();
+        for (int round = 0; round < 8; round++) {
+            walkOfA.addAll(picksOn(a, StripedCursor.CHECK_EVERY, cursor));
+            seenByB.addAll(picksOn(b, StripedCursor.CHECK_EVERY, cursor));
+        }
+
+        Set<Integer> seenByA = new HashSet<>(walkOfA);
+        assertThat(seenByA).hasSize(period / 2);
+        assertThat(seenByB).hasSize(period / 2).doesNotContainAnyElementsOf(seenByA);
+        assertInTurnWithin(walkOfA, period, period / 2);
+    }
+
+    @Test
+    void aStripeThatPicksTwiceAsFastWalksAnArcTwiceAsLongOrMore() throws Exception {
+        int period = 100;
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
+        int fast = 1;
+        int slow = 2;
+        Set<Integer> seenByFast = new HashSet<>();
+        Set<Integer> seenBySlow = new HashSet<>();
+        for (int round = 0; round < 12; round++) {
+            List<Integer> byFast = picksOn(fast, 2 * StripedCursor.CHECK_EVERY, cursor);
+            List<Integer> bySlow = picksOn(slow, StripedCursor.CHECK_EVERY, cursor);
+            if (round >= 4) {
+                seenByFast.addAll(byFast);
+                seenBySlow.addAll(bySlow);
+            }
+        }
+
+        assertThat(seenBySlow).doesNotContainAnyElementsOf(seenByFast);
+        assertThat(seenByFast.size() + seenBySlow.size()).isEqualTo(period);
+        assertThat(seenByFast.size()).isGreaterThanOrEqualTo(2 * seenBySlow.size());
+    }
+
+    @Test
+    void whenTheOtherStripeStopsPickingTheLastOneWalksTheWholePeriodAgain() throws Exception {
+        int period = 100;
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
+        int a = 1;
+        int b = 2;
+        for (int round = 0; round < 4; round++) {
+            picksOn(a, StripedCursor.CHECK_EVERY, cursor);
+            picksOn(b, StripedCursor.CHECK_EVERY, cursor);
+        }
+        assertThat(new HashSet<>(picksOn(a, StripedCursor.CHECK_EVERY, cursor))).hasSize(period / 2);
+
+        // b's last look is over BUSY_MILLIS looks (of a millisecond each) old after these.
+        picksOn(a, StripedCursor.BUSY_MILLIS * StripedCursor.CHECK_EVERY, cursor);
+        List<Integer> walk = picksOn(a, 3 * period, cursor);
+
+        assertThat(new HashSet<>(walk)).hasSize(period);
+        assertInTurnWithin(walk, period, period);
+    }
+
+    /** A clock that moves a millisecond each time it is read: a cursor reads it once per look. */
+    private static Ticker millisecondPerLook() {
+        AtomicLong clock = new AtomicLong();
+        return () -> clock.addAndGet(1_000_000L);
+    }
+
+    /** Each step is the next position, but for one step back to the start of an arc {@code arc} long. */
+    private static void assertInTurnWithin(List<Integer> walk, int period, int arc) {
+        for (int k = 1; k < walk.size(); k++) {
+            int step = Math.floorMod(walk.get(k) - walk.get(k - 1), period);
+            assertThat(step == 1 || step == Math.floorMod(1 - arc, period))
+                    .as("step %d: %d -> %d", k, walk.get(k - 1), walk.get(k)).isTrue();
+        }
+    }
+
+    /** {@code picks} calls of the cursor on a fresh thread of stripe {@code stripe}, which is then done. */
+    private static List<Integer> picksOn(int stripe, int picks, StripedCursor cursor) throws Exception {
+        Thread thread;
+        List<Integer> walk = new ArrayList<>(picks);
+        do {
+            thread = new Thread(() -> {
+                for (int k = 0; k < picks; k++) {
+                    walk.add(cursor.nextRelaxed());
+                }
+            });
+        } while (StripedCursor.stripeOf(thread) != stripe);
+        thread.start();
+        thread.join();
+        return walk;
     }
 
     /**
