@@ -9,7 +9,8 @@ import java.lang.invoke.VarHandle;
  * {@code least-connections}: the endpoint with the fewest in-flight requests per unit of weight,
  * exactly, with ties taken in turn.
  *
- * <p>A scan over 1,000 endpoints per pick is too slow, so the picker keeps a min-tree: each node holds
+ * <p>A scan over 1,000 endpoints per pick is too slow (up to {@value LeastConnectionsScan#MAX_ENDPOINTS}
+ * endpoints {@link LeastConnectionsScan} does scan), so the picker keeps a min-tree: each node holds
  * the smallest load below it. The tree is {@value #FANOUT}-ary rather than binary because every level
  * an update climbs costs a compare-and-set; 1,000 endpoints need two levels above the leaves instead
  * of ten (32 leaves a group, four or five cache lines to scan; measured faster than 16 at 100 and
@@ -84,7 +85,7 @@ final class LeastConnections implements Picker, LoadObserver {
         int n = endpoints.size();
         this.reciprocal = new long[n];
         for (int j = 0; j < n; j++) {
-            reciprocal[j] = ((1L << FRACTION_BITS) + endpoints.weight(j) - 1) / endpoints.weight(j);
+            reciprocal[j] = reciprocal(endpoints.weight(j));
         }
         int height = 1;
         for (int width = n; width > 1; width = (width + FANOUT - 1) >>> FANOUT_BITS) {
@@ -233,8 +234,18 @@ final class LeastConnections implements Picker, LoadObserver {
 
     /** The load that orders endpoints: (active + 1) / weight, fixed point. */
     private long load(int slot, int active) {
+        return load(reciprocal[slot], active);
+    }
+
+    /** {@code ceil(2^27 / weight)}: what {@link #load(long, int)} multiplies by instead of dividing by the weight. */
+    static long reciprocal(int weight) {
+        return ((1L << FRACTION_BITS) + weight - 1) / weight;
+    }
+
+    /** (active + 1) / weight in fixed point, given the weight's {@link #reciprocal}; the order of both pickers. */
+    static long load(long reciprocal, int active) {
         long requests = Math.min((long) Math.max(0, active) + 1, Integer.MAX_VALUE);
-        return Math.min(requests * reciprocal[slot], MAX_LOAD);
+        return Math.min(requests * reciprocal, MAX_LOAD);
     }
 
     private static long score(long node) {

@@ -5,6 +5,7 @@ import dev.ballast.core.testing.TestEndpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,21 +19,41 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * least-connections' two pickers, the tree ({@link LeastConnections}) and the scan over a few endpoints
+ * ({@link LeastConnectionsScan}): every behaviour is checked on both, at every size.
+ */
 class LeastConnectionsTest {
 
-    private static Picker leastConnections(List<EndpointState> states) {
+    enum Kind { TREE, SCAN }
+
+    private static Picker leastConnections(Kind kind, List<EndpointState> states) {
+        EndpointSet set = EndpointSet.of(states);
+        return kind == Kind.TREE ? new LeastConnections(set, Rng.seeded(5)) : new LeastConnectionsScan(set, Rng.seeded(5));
+    }
+
+    private static Picker policy(List<EndpointState> states) {
         return Policies.of(Policies.LEAST_CONNECTIONS, BalancerOptions.defaults().withRng(Rng.seeded(5)))
                 .newPicker(EndpointSet.of(states));
+    }
+
+    @Test
+    void aFewEndpointsAreScannedAndMoreGetTheTree() {
+        int most = LeastConnectionsScan.MAX_ENDPOINTS;
+        assertThat(policy(TestEndpoints.states(TestEndpoints.equal(1)))).isInstanceOf(LeastConnectionsScan.class);
+        assertThat(policy(TestEndpoints.states(TestEndpoints.equal(most)))).isInstanceOf(LeastConnectionsScan.class);
+        assertThat(policy(TestEndpoints.states(TestEndpoints.equal(most + 1)))).isInstanceOf(LeastConnections.class);
     }
 
     private static EndpointState pick(Picker picker) {
         return ((PickResult.Picked) picker.pick(PickContext.NONE)).endpoint();
     }
 
-    @Test
-    void prefersTheIdleEndpoint() {
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void prefersTheIdleEndpoint(Kind kind) {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.equal(3));
-        Picker picker = leastConnections(states);
+        Picker picker = leastConnections(kind, states);
         // Busy before and after the picker was built: it follows loads however they change.
         states.get(0).acquire();
         states.get(1).acquire();
@@ -44,10 +65,11 @@ class LeastConnectionsTest {
         assertThat(pick(picker)).isSameAs(states.get(0));
     }
 
-    @Test
-    void weighsLoadsByWeight() {
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void weighsLoadsByWeight(Kind kind) {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.withWeights(1, 2, 3));
-        Picker picker = leastConnections(states);
+        Picker picker = leastConnections(kind, states);
 
         assertThat(pick(picker)).isSameAs(states.get(2)); // idle: 1/3 < 1/2 < 1/1
         for (int k = 1; k < 60; k++) {
@@ -57,10 +79,11 @@ class LeastConnectionsTest {
         assertThat(states).extracting(EndpointState::active).containsExactly(10, 20, 30);
     }
 
-    @Test
-    void breaksTiesInTurn() {
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void breaksTiesInTurn(Kind kind) {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.equal(7));
-        Picker picker = leastConnections(states);
+        Picker picker = leastConnections(kind, states);
 
         int previous = -1;
         for (int k = 0; k < 70; k++) {
@@ -85,11 +108,12 @@ class LeastConnectionsTest {
      * Busy threads break ties on arcs of their own (StripedCursor): together they must still give every
      * idle endpoint its turn, as evenly as one thread does.
      */
-    @Test
-    void tiesStillGoToEveryEndpointEvenlyWhenTwoThreadsPickAtOnce() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void tiesStillGoToEveryEndpointEvenlyWhenTwoThreadsPickAtOnce(Kind kind) throws Exception {
         int size = 100;
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.equal(size));
-        Picker picker = leastConnections(states);
+        Picker picker = leastConnections(kind, states);
         int picks = 200_000;
         int[][] counts = new int[2][size];
         List<Thread> workers = new ArrayList<>();
@@ -123,8 +147,9 @@ class LeastConnectionsTest {
         IntUnaryOperator equal = i -> 1;
         IntUnaryOperator mixed = i -> 1 + i * 7 % 10;
         // 33 and 1,025 sit just past a level of the 32-ary tree (LeastConnections.FANOUT).
-        return Stream.of(1, 3, 10, 17, 33, 100, 257, 1_000, 1_025).flatMap(size -> Stream.of(
-                Arguments.of(size, "equal", equal), Arguments.of(size, "mixed", mixed)));
+        return Stream.of(Kind.values()).flatMap(kind -> Stream.of(1, 3, 10, 17, 33, 100, 257, 1_000, 1_025)
+                .flatMap(size -> Stream.of(
+                        Arguments.of(kind, size, "equal", equal), Arguments.of(kind, size, "mixed", mixed))));
     }
 
     /**
@@ -132,12 +157,12 @@ class LeastConnectionsTest {
      * every pick the exact least (active + 1) / weight is computed by a scan; the tree must pick an
      * endpoint with exactly that load.
      */
-    @ParameterizedTest(name = "{0} endpoints, {1} weights")
+    @ParameterizedTest(name = "{0}, {1} endpoints, {2} weights")
     @MethodSource("sizesAndWeights")
-    void alwaysPicksAnEndpointWithTheFewestRequestsPerWeight(int size, String label, IntUnaryOperator weight) {
+    void alwaysPicksAnEndpointWithTheFewestRequestsPerWeight(Kind kind, int size, String label, IntUnaryOperator weight) {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.weighted(size, weight));
         EndpointSet set = EndpointSet.of(states);
-        Picker picker = leastConnections(states);
+        Picker picker = leastConnections(kind, states);
         Random random = new Random(size);
         List<EndpointState> held = new ArrayList<>();
 
@@ -174,13 +199,13 @@ class LeastConnectionsTest {
      * keep part of their load. The index must have settled on the truth: every later pick, checked
      * against a scan, is an endpoint with the least load.
      */
-    @ParameterizedTest(name = "{0} endpoints, {1} weights")
+    @ParameterizedTest(name = "{0}, {1} endpoints, {2} weights")
     @MethodSource("sizesAndWeights")
-    void settlesOnTheExactLoadsAfterConcurrentUpdates(int size, String label, IntUnaryOperator weight)
+    void settlesOnTheExactLoadsAfterConcurrentUpdates(Kind kind, int size, String label, IntUnaryOperator weight)
             throws Exception {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.weighted(size, weight));
         EndpointSet set = EndpointSet.of(states);
-        Picker picker = leastConnections(states);
+        Picker picker = leastConnections(kind, states);
         int threads = 4;
         List<List<EndpointState>> kept = new ArrayList<>();
         List<Thread> workers = new ArrayList<>();
@@ -239,7 +264,7 @@ class LeastConnectionsTest {
     @ValueSource(ints = {LeastConnections.FANOUT, LeastConnections.FANOUT * 2 + 8})
     void everyNodeMatchesTheLiveCountsOnceUpdatesStop(int size) throws Exception {
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.weighted(size, i -> 1 + i % 3));
-        LeastConnections picker = (LeastConnections) leastConnections(states);
+        LeastConnections picker = (LeastConnections) leastConnections(Kind.TREE, states);
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         List<Thread> workers = new ArrayList<>();
         long deadline = System.nanoTime() + 300_000_000L;
