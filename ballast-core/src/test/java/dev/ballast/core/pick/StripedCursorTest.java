@@ -78,10 +78,7 @@ class StripedCursorTest {
         StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
         int a = 1;
         int b = 2;
-        for (int round = 0; round < 3; round++) { // the first looks find nobody busy yet
-            picksOn(a, StripedCursor.CHECK_EVERY, cursor);
-            picksOn(b, StripedCursor.CHECK_EVERY, cursor);
-        }
+        takeTurns(cursor, a, b, 3); // the first looks find nobody busy yet
 
         List<Integer> walkOfA = new ArrayList<>();
         Set<Integer> seenByB = new HashSet<>();
@@ -124,10 +121,7 @@ class StripedCursorTest {
         StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
         int a = 1;
         int b = 2;
-        for (int round = 0; round < 4; round++) {
-            picksOn(a, StripedCursor.CHECK_EVERY, cursor);
-            picksOn(b, StripedCursor.CHECK_EVERY, cursor);
-        }
+        takeTurns(cursor, a, b, 4);
         assertThat(new HashSet<>(picksOn(a, StripedCursor.CHECK_EVERY, cursor))).hasSize(period / 2);
 
         // b's last look is over BUSY_MILLIS looks (of a millisecond each) old after these.
@@ -136,6 +130,14 @@ class StripedCursorTest {
 
         assertThat(new HashSet<>(walk)).hasSize(period);
         assertInTurnWithin(walk, period, period);
+    }
+
+    /** {@code rounds} rounds of a look's worth of picks on stripe {@code a}, then as many on {@code b}. */
+    private static void takeTurns(StripedCursor cursor, int a, int b, int rounds) throws Exception {
+        for (int round = 0; round < rounds; round++) {
+            picksOn(a, StripedCursor.CHECK_EVERY, cursor);
+            picksOn(b, StripedCursor.CHECK_EVERY, cursor);
+        }
     }
 
     /** A clock that moves a millisecond each time it is read: a cursor reads it once per look. */
