@@ -8,8 +8,9 @@ import java.util.Objects;
  * Settings a {@link Policy} may read: injected randomness and time, and the hash balancers' options.
  *
  * @param rng               randomness for random, P2C and keyless hash picks
- * @param ticker            time, for policies that read the clock (latency samples are stamped by the
- *                          registry's ticker, and peak-ewma ranks them without reading the clock)
+ * @param ticker            time, for policies that read the clock: least-connections, to tell busy threads
+ *                          (latency samples are stamped by the registry's ticker, and peak-ewma ranks
+ *                          them without reading the clock)
  * @param boundedLoadFactor {@code c} of consistent hashing with bounded loads, or 0 for no bound
  * @param maglevTableSize   a prime, the Maglev lookup table size
  */

@@ -1,6 +1,7 @@
 package dev.ballast.core.pick;
 
 import dev.ballast.core.state.LoadObserver;
+import dev.ballast.core.time.Ticker;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -80,7 +81,7 @@ final class LeastConnections implements Picker, LoadObserver {
      */
     private final StripedCursor cursor;
 
-    LeastConnections(EndpointSet endpoints, Rng rng) {
+    LeastConnections(EndpointSet endpoints, Rng rng, Ticker ticker) {
         this.endpoints = endpoints;
         int n = endpoints.size();
         this.reciprocal = new long[n];
@@ -105,7 +106,7 @@ final class LeastConnections implements Picker, LoadObserver {
             width = (width + FANOUT - 1) >>> FANOUT_BITS;
         }
         this.root = levels[height - 1];
-        this.cursor = new StripedCursor(n, rng, endpoints.get(0).registry().ticker());
+        this.cursor = new StripedCursor(n, rng, ticker);
         for (int j = 0; j < n; j++) {
             endpoints.get(j).bindLoadObserver(this, j);
         }

@@ -1,5 +1,7 @@
 package dev.ballast.core.pick;
 
+import dev.ballast.core.time.Ticker;
+
 /**
  * {@code least-connections} over a few endpoints: the same choice as {@link LeastConnections} (the
  * fewest in-flight requests per unit of weight, exactly, ties in turn), found by reading every
@@ -10,8 +12,8 @@ package dev.ballast.core.pick;
  * lines that the other threads' picks read next (three endpoints, two threads: about 800 ns a pick). A
  * scan writes nothing but the picked endpoint's own count. Up to {@value #MAX_ENDPOINTS} endpoints it is
  * the faster of the two on two threads, and within 25 ns of the tree on one (docs/benchmarks.md).
- * Busy threads start their scans on arcs of their own ({@link StripedCursor}), so at rest they tend to
- * pick different endpoints.
+ * Each thread's scan starts from its stripe's own rotating position ({@link StripedCursor}; a few
+ * endpoints are too few to split into arcs).
  */
 final class LeastConnectionsScan implements Picker {
 
@@ -22,14 +24,14 @@ final class LeastConnectionsScan implements Picker {
     private final long[] reciprocal;
     private final StripedCursor cursor;
 
-    LeastConnectionsScan(EndpointSet endpoints, Rng rng) {
+    LeastConnectionsScan(EndpointSet endpoints, Rng rng, Ticker ticker) {
         this.endpoints = endpoints;
         int n = endpoints.size();
         this.reciprocal = new long[n];
         for (int j = 0; j < n; j++) {
             reciprocal[j] = LeastConnections.reciprocal(endpoints.weight(j));
         }
-        this.cursor = new StripedCursor(n, rng, endpoints.get(0).registry().ticker());
+        this.cursor = new StripedCursor(n, rng, ticker);
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class Policies {
         BY_ID.put(WEIGHTED_RANDOM, o -> policy(WEIGHTED_RANDOM, set -> set.uniformWeights()
                 ? new RandomPick(set, o.rng()) : new WeightedRandom(set, o.rng())));
         BY_ID.put(LEAST_CONNECTIONS, o -> policy(LEAST_CONNECTIONS, set -> set.size() <= LeastConnectionsScan.MAX_ENDPOINTS
-                ? new LeastConnectionsScan(set, o.rng()) : new LeastConnections(set, o.rng())));
+                ? new LeastConnectionsScan(set, o.rng(), o.ticker()) : new LeastConnections(set, o.rng(), o.ticker())));
         BY_ID.put(LEAST_REQUEST, o -> policy(LEAST_REQUEST, set -> new LeastRequest(set, o.rng())));
         BY_ID.put(PEAK_EWMA, o -> policy(PEAK_EWMA, set -> new PeakEwma(set, o.rng())));
         BY_ID.put(RING_HASH, o -> policy(RING_HASH, set -> new RingHash(set, o.rng(), o.bound())));

@@ -11,29 +11,42 @@ import java.lang.invoke.VarHandle;
  * least-connections' rotating search start, which breaks ties in turn and needs no exact turn across
  * threads.
  *
- * <p><b>Shares.</b> If every busy thread walked the whole period, each would keep reading the leaves and
+ * <p><b>Arcs.</b> If every busy thread walked the whole period, each would keep reading the leaves and
  * endpoint counters that the others wrote a moment earlier, and on two cores those lines cross between
  * them on nearly every pick (least-connections at 1,000 endpoints: 60 ns a pick on one thread, 100 to
  * 220 on two; docs/benchmarks.md). So the stripes that are busy split the period into arcs, one each, in
  * proportion to how fast each picks, and each walks its own arc: every position still gets the same rate
- * of turns, and the threads keep to lines of their own. A stripe is busy when it made {@value
- * #CHECK_EVERY} picks within {@value #BUSY_MILLIS} ms; a thread that picks less often walks the whole
- * period, and so does a lone busy one. Each stripe looks again every {@value #CHECK_EVERY} of its
- * picks, reading every stripe's last rate once: the only reads of other stripes' lines. Two threads'
- * views of the rates may differ for a moment, and their arcs then overlap or leave a gap until the next
- * look; only which tied endpoint a pick starts from depends on it, never which load is least.
+ * of turns, and the threads keep to lines of their own.
  *
- * <p>Each stripe has {@link Stripes#STRIDE_BYTES} bytes of each array to itself. Reads and writes of a
+ * <p>A stripe is busy while it makes {@value #CHECK_EVERY} picks within a millisecond ({@link
+ * #BUSY_NANOS}) by the ticker. It looks at the clock every {@value #CHECK_EVERY} of its picks, and once a
+ * millisecond has passed since it last measured, it publishes its rate and reads every stripe's once:
+ * the only reads of other stripes' lines. A lone busy stripe, and any that picks less often, walks the
+ * whole period. So does every stripe while the period is under {@value #MIN_ARC} positions per busy
+ * stripe: an arc ends on a whole position, and on short arcs that rounding would favour some positions
+ * over others. Two threads' views of the rates may differ for a moment, and their arcs then overlap or
+ * leave a gap until they next measure; only which tied endpoint a pick starts from depends on it, never
+ * which load is least.
+ *
+ * <p>A thread that shares its stripe with a busy one shares its arc too, until the stripe's next look.
+ * Each stripe has {@link Stripes#STRIDE_BYTES} bytes of each array to itself. Reads and writes of a
  * stripe's own turn are plain: two threads on one stripe may repeat a position, which a search start
  * tolerates, and every value written stays in range whatever the races.
  */
 final class StripedCursor {
 
     static final int STRIPES = Stripes.COUNT;
-    /** A stripe's own picks between two looks at the others. */
+    /** A stripe's own picks between two looks at the clock. */
     static final int CHECK_EVERY = 256;
-    static final int BUSY_MILLIS = 10;
-    private static final long BUSY_NANOS = BUSY_MILLIS * 1_000_000L;
+    /**
+     * A stripe is busy while it looks at least this often: 256,000 picks a second or more. That is far
+     * more than a proxy's event loop makes, so arcs come into play where picking itself is the work, and
+     * a thread that stalls (preempted by another process, say) drops out within a millisecond instead
+     * of leaving its arc without turns.
+     */
+    static final long BUSY_NANOS = 1_000_000L;
+    /** The fewest positions per busy stripe for which the period is split into arcs. */
+    static final int MIN_ARC = 64;
 
     private static final int INTS = Stripes.STRIDE_BYTES / Integer.BYTES;
     private static final int LONGS = Stripes.STRIDE_BYTES / Long.BYTES;
@@ -43,10 +56,18 @@ final class StripedCursor {
     private static final int FROM = 1;
     private static final int TO = 2;
     private static final int UNTIL_CHECK = 3;
-    // What a stripe tells the others, in longs at (stripe + 1) x LONGS.
+    // What a stripe tells the others, in longs at (stripe + 1) x LONGS, and its measuring window.
     private static final int CHECKED_AT = 0;
-    /** Picks per second between its last two looks; 0 when not busy. */
+    /** Picks per second, smoothed over windows of at least {@link #WINDOW_NANOS}; 0 when not busy. */
     private static final int RATE = 1;
+    private static final int WINDOW_AT = 2;
+    private static final int WINDOW_PICKS = 3;
+    /**
+     * How long a stripe counts its picks before it updates its rate and its arc. 256 picks take under
+     * 20 µs on a busy thread, and a rate measured over so little swings with every preemption; arcs that
+     * swing send threads back to their arcs' starts, and positions near the ends then lose turns.
+     */
+    static final long WINDOW_NANOS = 1_000_000L;
 
     private static final VarHandle SHARED = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -93,39 +114,55 @@ final class StripedCursor {
         return at;
     }
 
-    /** Publishes this stripe's rate and takes its arc from every busy stripe's. */
+    /** Publishes this stripe's rate once a window is over, and takes its arc from every busy stripe's. */
     private void share(int stripe, int slot) {
+        turns[slot + UNTIL_CHECK] = CHECK_EVERY;
         long now = ticker.nanos();
         int mine = (stripe + 1) * LONGS;
-        long elapsed = Math.max(1, now - (long) SHARED.getOpaque(shared, mine + CHECKED_AT));
-        long rate = elapsed < BUSY_NANOS ? CHECK_EVERY * 1_000_000_000L / elapsed : 0;
-        SHARED.setOpaque(shared, mine + RATE, rate);
+        long since = now - (long) SHARED.getOpaque(shared, mine + CHECKED_AT);
         SHARED.setOpaque(shared, mine + CHECKED_AT, now);
-        turns[slot + UNTIL_CHECK] = CHECK_EVERY;
+        // A clock that did not move (a test's, or a coarse one) tells nothing: not busy.
+        if (since <= 0 || since >= BUSY_NANOS) {
+            SHARED.setOpaque(shared, mine + RATE, 0L);
+            shared[mine + WINDOW_AT] = now;
+            shared[mine + WINDOW_PICKS] = 0;
+            wholePeriod(slot);
+            return;
+        }
+        long picks = shared[mine + WINDOW_PICKS] + CHECK_EVERY;
+        long window = now - shared[mine + WINDOW_AT];
+        if (window < WINDOW_NANOS) {
+            shared[mine + WINDOW_PICKS] = picks;
+            return;
+        }
+        shared[mine + WINDOW_AT] = now;
+        shared[mine + WINDOW_PICKS] = 0;
+        long measured = picks * 1_000_000_000L / window;
+        long previous = (long) SHARED.getOpaque(shared, mine + RATE);
+        long rate = previous == 0 ? measured : (previous + measured) / 2;
+        SHARED.setOpaque(shared, mine + RATE, rate);
 
         long before = 0;
         long total = rate;
-        if (rate > 0) {
-            for (int other = 0; other < STRIPES; other++) {
-                int at = (other + 1) * LONGS;
-                long theirs = (long) SHARED.getOpaque(shared, at + RATE);
-                if (other == stripe || theirs == 0 || now - (long) SHARED.getOpaque(shared, at + CHECKED_AT) >= BUSY_NANOS) {
-                    continue;
-                }
-                total += theirs;
-                if (other < stripe) {
-                    before += theirs;
-                }
+        int busy = 1;
+        for (int other = 0; other < STRIPES; other++) {
+            int at = (other + 1) * LONGS;
+            long theirs = (long) SHARED.getOpaque(shared, at + RATE);
+            if (other == stripe || theirs == 0 || now - (long) SHARED.getOpaque(shared, at + CHECKED_AT) >= BUSY_NANOS) {
+                continue;
+            }
+            total += theirs;
+            busy++;
+            if (other < stripe) {
+                before += theirs;
             }
         }
-        if (total == rate) {
-            // Alone or not busy: the whole period, whatever arc it had.
-            turns[slot + FROM] = 0;
-            turns[slot + TO] = 0;
+        if (busy == 1 || period < MIN_ARC * busy) {
+            wholePeriod(slot); // alone, or too few positions to split evenly
             return;
         }
         int start = (int) ((double) period * before / total);
-        int end = Math.max(start + 1, (int) ((double) period * (before + rate) / total));
+        int end = before + rate == total ? period : Math.max(start + 1, (int) ((double) period * (before + rate) / total));
         int from = (int) ((base + (long) start) % period);
         int length = Math.min(end - start, period);
         turns[slot + FROM] = from;
@@ -134,6 +171,12 @@ final class StripedCursor {
         if (Math.floorMod(position - from, period) >= length) {
             turns[slot + POSITION] = from; // outside the new arc: start it over; inside, carry on in turn
         }
+    }
+
+    /** The whole period for this stripe, from wherever it is. */
+    private void wholePeriod(int slot) {
+        turns[slot + FROM] = 0;
+        turns[slot + TO] = 0;
     }
 
     /** The stripe {@code thread} uses. */

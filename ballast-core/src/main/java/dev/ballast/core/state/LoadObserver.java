@@ -2,7 +2,8 @@ package dev.ballast.core.state;
 
 /**
  * Told each time an endpoint's in-flight count changes, so a balancer can keep an index over the
- * counts (least-connections keeps a min-tree) instead of scanning every endpoint per pick.
+ * counts (least-connections keeps a min-tree over more than a few endpoints) instead of scanning every
+ * endpoint per pick.
  *
  * <p>Called on the request path, from any thread, concurrently: implementations must be lock-free
  * and must not allocate.

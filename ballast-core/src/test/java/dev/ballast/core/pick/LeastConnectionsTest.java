@@ -1,7 +1,9 @@
 package dev.ballast.core.pick;
 
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.testing.FakeTicker;
 import dev.ballast.core.testing.TestEndpoints;
+import dev.ballast.core.time.Ticker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,8 +30,13 @@ class LeastConnectionsTest {
     enum Kind { TREE, SCAN }
 
     private static Picker leastConnections(Kind kind, List<EndpointState> states) {
+        return leastConnections(kind, states, new FakeTicker());
+    }
+
+    private static Picker leastConnections(Kind kind, List<EndpointState> states, Ticker ticker) {
         EndpointSet set = EndpointSet.of(states);
-        return kind == Kind.TREE ? new LeastConnections(set, Rng.seeded(5)) : new LeastConnectionsScan(set, Rng.seeded(5));
+        return kind == Kind.TREE
+                ? new LeastConnections(set, Rng.seeded(5), ticker) : new LeastConnectionsScan(set, Rng.seeded(5), ticker);
     }
 
     private static Picker policy(List<EndpointState> states) {
@@ -105,16 +112,17 @@ class LeastConnectionsTest {
     }
 
     /**
-     * Busy threads break ties on arcs of their own (StripedCursor): together they must still give every
-     * idle endpoint its turn, as evenly as one thread does.
+     * Busy threads break ties on arcs of their own (StripedCursor, on the real clock, over enough
+     * endpoints to split): together they must still give every idle endpoint its turn, about as evenly
+     * as one thread does.
      */
     @ParameterizedTest
     @EnumSource(Kind.class)
     void tiesStillGoToEveryEndpointEvenlyWhenTwoThreadsPickAtOnce(Kind kind) throws Exception {
-        int size = 100;
+        int size = 1_000;
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.equal(size));
-        Picker picker = leastConnections(kind, states);
-        int picks = 200_000;
+        Picker picker = leastConnections(kind, states, Ticker.system());
+        int picks = 400_000;
         int[][] counts = new int[2][size];
         List<Thread> workers = new ArrayList<>();
         Set<Integer> stripes = new HashSet<>();
@@ -139,7 +147,8 @@ class LeastConnectionsTest {
 
         int mean = 2 * picks / size;
         for (int i = 0; i < size; i++) {
-            assertThat(counts[0][i] + counts[1][i]).as("endpoint %d", i).isBetween(mean / 2, mean * 2);
+            // Measured: within 10% of the mean for the scan, 10-20% for the tree, whose threads run faster.
+            assertThat(counts[0][i] + counts[1][i]).as("endpoint %d", i).isBetween(mean * 2 / 3, mean * 3 / 2);
         }
     }
 
@@ -154,7 +163,7 @@ class LeastConnectionsTest {
 
     /**
      * A random mix of picks that are held, releases, and loads added outside this picker. Before
-     * every pick the exact least (active + 1) / weight is computed by a scan; the tree must pick an
+     * every pick the exact least (active + 1) / weight is computed by a scan; the picker must pick an
      * endpoint with exactly that load.
      */
     @ParameterizedTest(name = "{0}, {1} endpoints, {2} weights")

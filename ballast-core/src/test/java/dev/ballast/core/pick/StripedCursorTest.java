@@ -2,6 +2,8 @@ package dev.ballast.core.pick;
 
 import dev.ballast.core.time.Ticker;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,12 +17,14 @@ import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The per-thread turns of {@link StripedCursor}: a thread that picks alone, or rarely, goes through
  * every position in turn; stripes start far apart; busy stripes walk arcs of their own, sized by how
- * fast each picks, and an arc goes back to the others when its stripe stops. The busy cases run each
- * stripe's picks in turn on a clock that moves a millisecond at every look, so they are exact.
+ * fast each picks, unless the period is too short to split evenly or the clock does not move; and an
+ * arc goes back to the others when its stripe stops. The busy cases run each stripe's picks in turn on
+ * a clock that moves a quarter of a millisecond at every look, so they are exact.
  */
 class StripedCursorTest {
 
@@ -74,11 +78,11 @@ class StripedCursorTest {
 
     @Test
     void twoBusyStripesWalkHalvesOfTheirOwnEachInTurn() throws Exception {
-        int period = 100;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
+        int period = 200;
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
         int a = 1;
         int b = 2;
-        takeTurns(cursor, a, b, 3); // the first looks find nobody busy yet
+        takeTurns(cursor, a, b, WARM_UP_ROUNDS); // the first looks find nobody busy yet
 
         List<Integer> walkOfA = new ArrayList<>();
         Set<Integer> seenByB = new HashSet<>();
@@ -94,42 +98,73 @@ class StripedCursorTest {
     }
 
     @Test
-    void aStripeThatPicksTwiceAsFastWalksAnArcTwiceAsLongOrMore() throws Exception {
-        int period = 100;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
+    void aStripeThatPicksTwiceAsFastWalksAnArcTwiceAsLongAndEveryPositionKeepsItsShare() throws Exception {
+        int period = 200;
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
         int fast = 1;
         int slow = 2;
-        Set<Integer> seenByFast = new HashSet<>();
-        Set<Integer> seenBySlow = new HashSet<>();
-        for (int round = 0; round < 12; round++) {
-            List<Integer> byFast = picksOn(fast, 2 * StripedCursor.CHECK_EVERY, cursor);
-            List<Integer> bySlow = picksOn(slow, StripedCursor.CHECK_EVERY, cursor);
-            if (round >= 4) {
-                seenByFast.addAll(byFast);
-                seenBySlow.addAll(bySlow);
+        int[] byFast = new int[period];
+        int[] bySlow = new int[period];
+        for (int round = 0; round < 4 * WARM_UP_ROUNDS; round++) {
+            List<Integer> fastWalk = picksOn(fast, 2 * StripedCursor.CHECK_EVERY, cursor);
+            List<Integer> slowWalk = picksOn(slow, StripedCursor.CHECK_EVERY, cursor);
+            if (round >= WARM_UP_ROUNDS) {
+                fastWalk.forEach(at -> byFast[at]++);
+                slowWalk.forEach(at -> bySlow[at]++);
             }
         }
 
-        assertThat(seenBySlow).doesNotContainAnyElementsOf(seenByFast);
-        assertThat(seenByFast.size() + seenBySlow.size()).isEqualTo(period);
-        assertThat(seenByFast.size()).isGreaterThanOrEqualTo(2 * seenBySlow.size());
+        int mostlyFast = 0;
+        int mean = 3 * StripedCursor.CHECK_EVERY * 3 * WARM_UP_ROUNDS / period;
+        for (int at = 0; at < period; at++) {
+            mostlyFast += byFast[at] > bySlow[at] ? 1 : 0;
+            // Equal halves would give the slow stripe's positions half the turns of the fast one's.
+            assertThat(byFast[at] + bySlow[at]).as("turns of position %d", at).isBetween(mean * 4 / 5, mean * 6 / 5);
+        }
+        assertThat(mostlyFast).isCloseTo(2 * period / 3, within(period / 20));
     }
 
     @Test
     void whenTheOtherStripeStopsPickingTheLastOneWalksTheWholePeriodAgain() throws Exception {
-        int period = 100;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), millisecondPerLook());
+        int period = 200;
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
         int a = 1;
         int b = 2;
-        takeTurns(cursor, a, b, 4);
+        takeTurns(cursor, a, b, WARM_UP_ROUNDS);
         assertThat(new HashSet<>(picksOn(a, StripedCursor.CHECK_EVERY, cursor))).hasSize(period / 2);
 
-        // b's last look is over BUSY_MILLIS looks (of a millisecond each) old after these.
-        picksOn(a, StripedCursor.BUSY_MILLIS * StripedCursor.CHECK_EVERY, cursor);
+        // Eight looks of a's alone: b's last look is two milliseconds old, and a has measured since.
+        picksOn(a, 8 * StripedCursor.CHECK_EVERY, cursor);
         List<Integer> walk = picksOn(a, 3 * period, cursor);
 
         assertThat(new HashSet<>(walk)).hasSize(period);
         assertInTurnWithin(walk, period, period);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {3, 2 * StripedCursor.MIN_ARC - 1})
+    void aPeriodTooShortToSplitEvenlyIsWalkedWholeByEveryBusyStripe(int period) throws Exception {
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
+        takeTurns(cursor, 1, 2, WARM_UP_ROUNDS);
+
+        for (int stripe : new int[] {1, 2}) {
+            List<Integer> walk = picksOn(stripe, StripedCursor.CHECK_EVERY, cursor);
+            assertThat(new HashSet<>(walk)).hasSize(period);
+            assertInTurnWithin(walk, period, period);
+        }
+    }
+
+    @Test
+    void aClockThatDoesNotMoveMakesNoStripeBusy() throws Exception {
+        int period = 200;
+        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), () -> 42L);
+        takeTurns(cursor, 1, 2, WARM_UP_ROUNDS);
+
+        for (int stripe : new int[] {1, 2}) {
+            List<Integer> walk = picksOn(stripe, 2 * period, cursor);
+            assertThat(new HashSet<>(walk)).hasSize(period);
+            assertInTurnWithin(walk, period, period);
+        }
     }
 
     /** {@code rounds} rounds of a look's worth of picks on stripe {@code a}, then as many on {@code b}. */
@@ -140,10 +175,17 @@ class StripedCursorTest {
         }
     }
 
-    /** A clock that moves a millisecond each time it is read: a cursor reads it once per look. */
-    private static Ticker millisecondPerLook() {
+    /** Rounds of turns after which two stripes that take turns on {@link #quarterMillisecondPerLook} both have arcs. */
+    private static final int WARM_UP_ROUNDS = 6;
+
+    /**
+     * A clock that moves a quarter of a millisecond each time it is read: a cursor reads it once per
+     * look, so two stripes taking turns look every half millisecond (busy), and measure their rates
+     * every other look.
+     */
+    private static Ticker quarterMillisecondPerLook() {
         AtomicLong clock = new AtomicLong();
-        return () -> clock.addAndGet(1_000_000L);
+        return () -> clock.addAndGet(StripedCursor.BUSY_NANOS / 4);
     }
 
     /** Each step is the next position, but for one step back to the start of an arc {@code arc} long. */
