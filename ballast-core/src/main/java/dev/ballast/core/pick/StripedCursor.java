@@ -19,14 +19,15 @@ import java.lang.invoke.VarHandle;
  * of turns, and the threads keep to lines of their own.
  *
  * <p>A stripe is busy while it makes {@value #CHECK_EVERY} picks within a millisecond ({@link
- * #BUSY_NANOS}) by the ticker. It looks at the clock every {@value #CHECK_EVERY} of its picks, and once a
- * millisecond has passed since it last measured, it publishes its rate and reads every stripe's once:
- * the only reads of other stripes' lines. A lone busy stripe, and any that picks less often, walks the
- * whole period. So does every stripe while the period is under {@value #MIN_ARC} positions per busy
- * stripe: an arc ends on a whole position, and on short arcs that rounding would favour some positions
- * over others. Two threads' views of the rates may differ for a moment, and their arcs then overlap or
- * leave a gap until they next measure; only which tied endpoint a pick starts from depends on it, never
- * which load is least.
+ * #BUSY_NANOS}) by the ticker. It looks at the clock every {@value #CHECK_EVERY} of its picks and then
+ * reads every stripe's published rate, the only reads of other stripes' lines, to take its arc; once a
+ * millisecond has passed since it last measured its own rate, it measures it again. A lone busy
+ * stripe, one in its first millisecond of being busy, and any that picks less often walk the whole
+ * period. So does every stripe while the slowest busy stripe's arc would be under {@value #MIN_ARC}
+ * positions: an arc ends on a whole position, and on a short arc that rounding would favour some
+ * positions over others. Two threads' views of the rates may differ for a moment, and their arcs then
+ * overlap or leave a gap until their next look; only which tied endpoint a pick starts from depends on
+ * it, never which load is least.
  *
  * <p>A thread that shares its stripe with a busy one shares its arc too, until the stripe's next look.
  * Each stripe has {@link Stripes#STRIDE_BYTES} bytes of each array to itself. Reads and writes of a
@@ -39,13 +40,13 @@ final class StripedCursor {
     /** A stripe's own picks between two looks at the clock. */
     static final int CHECK_EVERY = 256;
     /**
-     * A stripe is busy while it looks at least this often: 256,000 picks a second or more. That is far
+     * A stripe is busy while it looks more often than this: over 256,000 picks a second. That is far
      * more than a proxy's event loop makes, so arcs come into play where picking itself is the work, and
-     * a thread that stalls (preempted by another process, say) drops out within a millisecond instead
-     * of leaving its arc without turns.
+     * a thread that stalls (preempted by another process, say) loses its arc at the others' first look
+     * a millisecond after its last, instead of leaving the arc without turns.
      */
     static final long BUSY_NANOS = 1_000_000L;
-    /** The fewest positions per busy stripe for which the period is split into arcs. */
+    /** The fewest positions an arc may have: below it, every stripe walks the whole period. */
     static final int MIN_ARC = 64;
 
     private static final int INTS = Stripes.STRIDE_BYTES / Integer.BYTES;
@@ -58,10 +59,16 @@ final class StripedCursor {
     private static final int UNTIL_CHECK = 3;
     // What a stripe tells the others, in longs at (stripe + 1) x LONGS, and its measuring window.
     private static final int CHECKED_AT = 0;
-    /** Picks per second, smoothed over windows of at least {@link #WINDOW_NANOS}; 0 when not busy. */
+    /**
+     * Picks per second, as published: 0 while not busy (and for a stripe's first window after it becomes
+     * busy), else the smoothed rate, republished only when it has moved by more than a sixteenth. Rates
+     * that flicker by a few percent would otherwise move the arcs' ends at every window, and a stripe
+     * that reads another's rate in step with its flicker keeps a position or two between their arcs.
+     */
     private static final int RATE = 1;
-    private static final int WINDOW_AT = 2;
-    private static final int WINDOW_PICKS = 3;
+    private static final int SMOOTHED = 2;
+    private static final int WINDOW_AT = 3;
+    private static final int WINDOW_PICKS = 4;
     /**
      * How long a stripe counts its picks before it updates its rate and its arc. 256 picks take under
      * 20 µs on a busy thread, and a rate measured over so little swings with every preemption; arcs that
@@ -94,6 +101,7 @@ final class StripedCursor {
             turns[at + POSITION] = (int) ((base + (long) s * period / STRIPES) % period);
             turns[at + UNTIL_CHECK] = CHECK_EVERY;
             shared[(s + 1) * LONGS + CHECKED_AT] = never;
+            shared[(s + 1) * LONGS + WINDOW_AT] = never;
         }
     }
 
@@ -114,7 +122,11 @@ final class StripedCursor {
         return at;
     }
 
-    /** Publishes this stripe's rate once a window is over, and takes its arc from every busy stripe's. */
+    /**
+     * Measures this stripe's rate once a window is over, and takes its arc from every busy stripe's
+     * published rate, at every look: a stripe that stalled loses its arc at the first look after it
+     * went stale.
+     */
     private void share(int stripe, int slot) {
         turns[slot + UNTIL_CHECK] = CHECK_EVERY;
         long now = ticker.nanos();
@@ -123,27 +135,48 @@ final class StripedCursor {
         SHARED.setOpaque(shared, mine + CHECKED_AT, now);
         // A clock that did not move (a test's, or a coarse one) tells nothing: not busy.
         if (since <= 0 || since >= BUSY_NANOS) {
-            SHARED.setOpaque(shared, mine + RATE, 0L);
-            shared[mine + WINDOW_AT] = now;
-            shared[mine + WINDOW_PICKS] = 0;
-            wholePeriod(slot);
+            notBusy(mine, slot, now);
             return;
         }
         long picks = shared[mine + WINDOW_PICKS] + CHECK_EVERY;
         long window = now - shared[mine + WINDOW_AT];
-        if (window < WINDOW_NANOS) {
-            shared[mine + WINDOW_PICKS] = picks;
-            return;
+        if (window >= WINDOW_NANOS) {
+            long measured = picks * 1_000_000_000L / window;
+            if (measured == 0) {
+                notBusy(mine, slot, now); // the clock jumped
+                return;
+            }
+            long smoothed = shared[mine + SMOOTHED] == 0 ? measured : (shared[mine + SMOOTHED] + measured) / 2;
+            shared[mine + SMOOTHED] = smoothed;
+            long published = (long) SHARED.getOpaque(shared, mine + RATE);
+            if (Math.abs(smoothed - published) > published / 16) {
+                SHARED.setOpaque(shared, mine + RATE, smoothed);
+            }
+            shared[mine + WINDOW_AT] = now;
+            picks = 0;
         }
+        shared[mine + WINDOW_PICKS] = picks;
+        takeArc(stripe, slot, now);
+    }
+
+    private void notBusy(int mine, int slot, long now) {
+        SHARED.setOpaque(shared, mine + RATE, 0L);
+        shared[mine + SMOOTHED] = 0;
         shared[mine + WINDOW_AT] = now;
         shared[mine + WINDOW_PICKS] = 0;
-        long measured = picks * 1_000_000_000L / window;
-        long previous = (long) SHARED.getOpaque(shared, mine + RATE);
-        long rate = previous == 0 ? measured : (previous + measured) / 2;
-        SHARED.setOpaque(shared, mine + RATE, rate);
+        wholePeriod(slot);
+    }
 
+    /** This stripe's arc among the busy stripes', by their published rates; the whole period if it cannot split evenly. */
+    private void takeArc(int stripe, int slot, long now) {
+        long rate = (long) SHARED.getOpaque(shared, (stripe + 1) * LONGS + RATE);
+        if (rate == 0) {
+            wholePeriod(slot); // its first window: no rate yet
+            return;
+        }
         long before = 0;
         long total = rate;
+        long least = rate;
         int busy = 1;
         for (int other = 0; other < STRIPES; other++) {
             int at = (other + 1) * LONGS;
@@ -152,13 +185,15 @@ final class StripedCursor {
                 continue;
             }
             total += theirs;
+            least = Math.min(least, theirs);
             busy++;
             if (other < stripe) {
                 before += theirs;
             }
         }
-        if (busy == 1 || period < MIN_ARC * busy) {
-            wholePeriod(slot); // alone, or too few positions to split evenly
+        // Alone, or an arc under MIN_ARC positions, which would end on a whole position too far from its share.
+        if (busy == 1 || (double) period * least < (double) MIN_ARC * total) {
+            wholePeriod(slot);
             return;
         }
         int start = (int) ((double) period * before / total);
