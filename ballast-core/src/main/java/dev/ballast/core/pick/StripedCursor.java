@@ -70,7 +70,7 @@ final class StripedCursor {
     private static final int WINDOW_AT = 3;
     private static final int WINDOW_PICKS = 4;
     /**
-     * How long a stripe counts its picks before it updates its rate and its arc. 256 picks take under
+     * How long a stripe counts its picks before it measures its rate again. 256 picks take under
      * 20 µs on a busy thread, and a rate measured over so little swings with every preemption; arcs that
      * swing send threads back to their arcs' starts, and positions near the ends then lose turns.
      */
