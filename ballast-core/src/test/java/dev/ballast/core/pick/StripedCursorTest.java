@@ -147,11 +147,7 @@ class StripedCursorTest {
         StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
         takeTurns(cursor, 1, 2, WARM_UP_ROUNDS);
 
-        for (int stripe : new int[] {1, 2}) {
-            List<Integer> walk = picksOn(stripe, StripedCursor.CHECK_EVERY, cursor);
-            assertThat(new HashSet<>(walk)).hasSize(period);
-            assertInTurnWithin(walk, period, period);
-        }
+        assertStripesWalkTheWholePeriod(cursor, period, StripedCursor.CHECK_EVERY, 1, 2);
     }
 
     @Test
@@ -163,11 +159,7 @@ class StripedCursorTest {
         StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), () -> reads.incrementAndGet() / 4 * 400_000L);
         takeTurns(cursor, 1, 2, 4 * WARM_UP_ROUNDS);
 
-        for (int stripe : new int[] {1, 2}) {
-            List<Integer> walk = picksOn(stripe, 2 * period, cursor);
-            assertThat(new HashSet<>(walk)).hasSize(period);
-            assertInTurnWithin(walk, period, period);
-        }
+        assertStripesWalkTheWholePeriod(cursor, period, 2 * period, 1, 2);
     }
 
     @Test
@@ -181,11 +173,7 @@ class StripedCursorTest {
             picksOn(2, StripedCursor.CHECK_EVERY, cursor);
         }
 
-        for (int stripe : new int[] {1, 2}) {
-            List<Integer> walk = picksOn(stripe, StripedCursor.CHECK_EVERY, cursor);
-            assertThat(new HashSet<>(walk)).hasSize(period);
-            assertInTurnWithin(walk, period, period);
-        }
+        assertStripesWalkTheWholePeriod(cursor, period, StripedCursor.CHECK_EVERY, 1, 2);
     }
 
     /** {@code rounds} rounds of a look's worth of picks on stripe {@code a}, then as many on {@code b}. */
@@ -207,6 +195,16 @@ class StripedCursorTest {
     private static Ticker quarterMillisecondPerLook() {
         AtomicLong clock = new AtomicLong();
         return () -> clock.addAndGet(StripedCursor.BUSY_NANOS / 4);
+    }
+
+    /** Each of {@code stripes}, picking {@code picks} times, goes through every position of the period in turn. */
+    private static void assertStripesWalkTheWholePeriod(StripedCursor cursor, int period, int picks, int... stripes)
+            throws Exception {
+        for (int stripe : stripes) {
+            List<Integer> walk = picksOn(stripe, picks, cursor);
+            assertThat(new HashSet<>(walk)).as("stripe %d", stripe).hasSize(period);
+            assertInTurnWithin(walk, period, period);
+        }
     }
 
     /** Each step is the next position, but for one step back to the start of an arc {@code arc} long. */
