@@ -84,10 +84,7 @@ final class LeastConnections implements Picker, LoadObserver {
     LeastConnections(EndpointSet endpoints, Rng rng, Ticker ticker) {
         this.endpoints = endpoints;
         int n = endpoints.size();
-        this.reciprocal = new long[n];
-        for (int j = 0; j < n; j++) {
-            reciprocal[j] = reciprocal(endpoints.weight(j));
-        }
+        this.reciprocal = reciprocals(endpoints);
         int height = 1;
         for (int width = n; width > 1; width = (width + FANOUT - 1) >>> FANOUT_BITS) {
             height++;
@@ -238,12 +235,20 @@ final class LeastConnections implements Picker, LoadObserver {
         return load(reciprocal[slot], active);
     }
 
-    /** {@code ceil(2^27 / weight)}: what {@link #load(long, int)} multiplies by instead of dividing by the weight. */
-    static long reciprocal(int weight) {
-        return ((1L << FRACTION_BITS) + weight - 1) / weight;
+    /**
+     * Each endpoint's {@code ceil(2^27 / weight)}: what {@link #load(long, int)} multiplies by instead of
+     * dividing by the weight.
+     */
+    static long[] reciprocals(EndpointSet endpoints) {
+        long[] reciprocals = new long[endpoints.size()];
+        for (int j = 0; j < reciprocals.length; j++) {
+            int weight = endpoints.weight(j);
+            reciprocals[j] = ((1L << FRACTION_BITS) + weight - 1) / weight;
+        }
+        return reciprocals;
     }
 
-    /** (active + 1) / weight in fixed point, given the weight's {@link #reciprocal}; the order of both pickers. */
+    /** (active + 1) / weight in fixed point, given the weight's reciprocal ({@link #reciprocals}); the order of both pickers. */
     static long load(long reciprocal, int active) {
         long requests = Math.min((long) Math.max(0, active) + 1, Integer.MAX_VALUE);
         return Math.min(requests * reciprocal, MAX_LOAD);

@@ -26,12 +26,8 @@ final class LeastConnectionsScan implements Picker {
 
     LeastConnectionsScan(EndpointSet endpoints, Rng rng, Ticker ticker) {
         this.endpoints = endpoints;
-        int n = endpoints.size();
-        this.reciprocal = new long[n];
-        for (int j = 0; j < n; j++) {
-            reciprocal[j] = LeastConnections.reciprocal(endpoints.weight(j));
-        }
-        this.cursor = new StripedCursor(n, rng, ticker);
+        this.reciprocal = LeastConnections.reciprocals(endpoints);
+        this.cursor = new StripedCursor(endpoints.size(), rng, ticker);
     }
 
     @Override
