@@ -63,6 +63,15 @@ class ProxyRequestHeadTest {
         }
     }
 
+    /** A 400 whose body says {@code says}, in the proxy's words, and none of {@code notSaid}. */
+    private static void assertRefused(RawHttp.Response response, String says, String... notSaid) {
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.text()).contains(says);
+        for (String words : notSaid) {
+            assertThat(response.text()).doesNotContain(words);
+        }
+    }
+
     @Test
     void anAbsoluteFormTargetIsRoutedByItsHostAndForwardedInOriginForm() throws Exception {
         RawHttp.Response response = send("GET http://api.example.com/x?q=1 HTTP/1.1\r\nHost: public.example\r\n\r\n");
@@ -81,29 +90,21 @@ class ProxyRequestHeadTest {
 
     @Test
     void aRequestLineOfTheWrongShapeIsSaidSoInItsOwnTerms() throws Exception {
-        RawHttp.Response twoParts = send("GET HTTP/1.1\r\nHost: x\r\n\r\n");
-        assertThat(twoParts.status()).isEqualTo(400);
-        assertThat(twoParts.text()).contains("the request line needs a method, a target and a version")
-                .doesNotContain("HTTP/0.9");
-        RawHttp.Response fourParts = send("GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n");
-        assertThat(fourParts.status()).isEqualTo(400);
-        assertThat(fourParts.text()).contains("not a version like HTTP/1.1").doesNotContain("EXTRA");
+        assertRefused(send("GET HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "the request line needs a method, a target and a version", "HTTP/0.9");
+        assertRefused(send("GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n"), "not a version like HTTP/1.1", "EXTRA");
         assertThat(web.requests()).isEmpty();
     }
 
     @Test
     void aTlsHandshakeOnThePlainListenerGetsA400SayingSoRatherThanOneAboutLineEndings() throws Exception {
         // The start of a ClientHello: record type 22, version 3.1, then handshake bytes, one of them a bare LF.
-        RawHttp.Response hello = send("\u0016\u0003\u0001\u0000\u00c8\u0001\u0000\u0000\u00c4\u0003\u0003\n\r\n\r\n");
-        assertThat(hello.status()).isEqualTo(400);
-        assertThat(hello.text()).contains("a TLS handshake on a plain-HTTP listener (use http://")
-                .doesNotContain("Line Feed");
+        assertRefused(send("\u0016\u0003\u0001\u0000\u00c8\u0001\u0000\u0000\u00c4\u0003\u0003\n\r\n\r\n"),
+                "a TLS handshake on a plain-HTTP listener (use http://", "Line Feed");
         // A hello with no line feed at all is answered at once too, not after header_read_timeout.
         try (RawHttp client = RawHttp.connect(address).timeout(3_000)) {
-            RawHttp.Response noLineFeed = client.send("\u0016\u0003\u0001\u0000\u00c8\u0001\u0000\u0000\u00c4\u0003\u0003")
-                    .read();
-            assertThat(noLineFeed.status()).isEqualTo(400);
-            assertThat(noLineFeed.text()).contains("a TLS handshake on a plain-HTTP listener");
+            assertRefused(client.send("\u0016\u0003\u0001\u0000\u00c8\u0001\u0000\u0000\u00c4\u0003\u0003").read(),
+                    "a TLS handshake on a plain-HTTP listener");
         }
         assertThat(web.requests()).isEmpty();
     }
