@@ -79,7 +79,7 @@ class StripedCursorTest {
     @Test
     void twoBusyStripesWalkHalvesOfTheirOwnEachInTurn() throws Exception {
         int period = 200;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
+        StripedCursor cursor = onQuarterMillisecondLooks(period);
         int a = 1;
         int b = 2;
         takeTurns(cursor, a, b, WARM_UP_ROUNDS); // the first looks find nobody busy yet
@@ -100,7 +100,7 @@ class StripedCursorTest {
     @Test
     void aStripeThatPicksTwiceAsFastWalksAnArcTwiceAsLongAndEveryPositionKeepsItsShare() throws Exception {
         int period = 200;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
+        StripedCursor cursor = onQuarterMillisecondLooks(period);
         int fast = 1;
         int slow = 2;
         int[] byFast = new int[period];
@@ -127,7 +127,7 @@ class StripedCursorTest {
     @Test
     void whenTheOtherStripeStopsPickingTheLastOneWalksTheWholePeriodAgain() throws Exception {
         int period = 200;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
+        StripedCursor cursor = onQuarterMillisecondLooks(period);
         int a = 1;
         int b = 2;
         takeTurns(cursor, a, b, WARM_UP_ROUNDS);
@@ -144,7 +144,7 @@ class StripedCursorTest {
     @ParameterizedTest
     @ValueSource(ints = {3, 2 * StripedCursor.MIN_ARC - 1})
     void aPeriodTooShortToSplitEvenlyIsWalkedWholeByEveryBusyStripe(int period) throws Exception {
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
+        StripedCursor cursor = onQuarterMillisecondLooks(period);
         takeTurns(cursor, 1, 2, WARM_UP_ROUNDS);
 
         assertStripesWalkTheWholePeriod(cursor, period, StripedCursor.CHECK_EVERY, 1, 2);
@@ -167,7 +167,7 @@ class StripedCursorTest {
         // Enough positions for two equal arcs of MIN_ARC, but one stripe picks twice as fast as the
         // other, whose arc would be 50 positions.
         int period = 150;
-        StripedCursor cursor = new StripedCursor(period, Rng.seeded(3), quarterMillisecondPerLook());
+        StripedCursor cursor = onQuarterMillisecondLooks(period);
         for (int round = 0; round < 3 * WARM_UP_ROUNDS; round++) {
             picksOn(1, 2 * StripedCursor.CHECK_EVERY, cursor);
             picksOn(2, StripedCursor.CHECK_EVERY, cursor);
@@ -184,17 +184,17 @@ class StripedCursorTest {
         }
     }
 
-    /** Rounds of turns after which two stripes that take turns on {@link #quarterMillisecondPerLook} both have arcs. */
+    /** Rounds of turns after which two stripes that take turns on {@link #onQuarterMillisecondLooks} both have arcs. */
     private static final int WARM_UP_ROUNDS = 6;
 
     /**
-     * A clock that moves a quarter of a millisecond each time it is read: a cursor reads it once per
-     * look, so two stripes taking turns look every half millisecond (busy), and measure their rates
-     * every other look.
+     * A cursor on a clock that moves a quarter of a millisecond each time it is read: a cursor reads it
+     * once per look, so two stripes taking turns look every half millisecond (busy), and measure their
+     * rates every other look.
      */
-    private static Ticker quarterMillisecondPerLook() {
+    private static StripedCursor onQuarterMillisecondLooks(int period) {
         AtomicLong clock = new AtomicLong();
-        return () -> clock.addAndGet(StripedCursor.BUSY_NANOS / 4);
+        return new StripedCursor(period, Rng.seeded(3), () -> clock.addAndGet(StripedCursor.BUSY_NANOS / 4));
     }
 
     /** Each of {@code stripes}, picking {@code picks} times, goes through every position of the period in turn. */
