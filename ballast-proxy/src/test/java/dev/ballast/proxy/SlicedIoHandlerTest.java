@@ -56,6 +56,15 @@ class SlicedIoHandlerTest {
     }
 
     @Test
+    void aLoopThatWakesNowAndThenDoesNotYieldOnWaking() {
+        passes.handled = 1;
+        for (int i = 0; i < 100; i++) {
+            pass(10_000, 200); // asleep 10 ms, then 200 µs of work: far more than a quarter slice of CPU
+        }
+        assertThat(yields).hasValue(0);
+    }
+
+    @Test
     void aPassThatHandledNothingNeverYields() {
         passes.handled = 1;
         pass(500, 500); // the first check: sets the CPU clock
