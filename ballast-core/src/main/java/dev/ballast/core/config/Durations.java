@@ -13,7 +13,7 @@ public final class Durations {
 
     /** A space may stand between number and unit, as sizes allow ({@code 1 s}, {@code 16 KiB}). */
     private static final Pattern DURATION = Pattern.compile("(\\d+) ?(ms|s|m|h)");
-    private static final Pattern FINE_DURATION = Pattern.compile("(\\d+) ?(us|µs|ms|s|m|h)");
+    private static final Pattern FINE_DURATION = Pattern.compile("(\\d+) ?(us|\u00b5s|\u03bcs|ms|s|m|h)");
     public static final String EXPECTED = "a duration like 250ms, 2s, 1m or 1h";
     public static final String EXPECTED_FINE = "a duration like 500us, 2ms or 1s";
     /** A year: longer than any timeout or interval means, and far from where nanoseconds overflow (292 years). */
@@ -29,7 +29,8 @@ public final class Durations {
     }
 
     /**
-     * Microseconds, from the units {@link #parseMillis} takes and {@code us} (or {@code µs}).
+     * Microseconds, from the units {@link #parseMillis} takes and {@code us} (or {@code µs}, with the
+     * micro sign or the Greek mu, which keyboards give as often).
      *
      * @throws IllegalArgumentException saying what was written and what is expected
      */
@@ -63,7 +64,7 @@ public final class Durations {
             throw new IllegalArgumentException(hint + " (expected: " + expected + ")");
         }
         long unit = switch (m.group(2)) {
-            case "us", "µs" -> 1;
+            case "us", "\u00b5s", "\u03bcs" -> 1; // micro sign, Greek mu
             case "ms" -> perMilli;
             case "s" -> 1_000 * perMilli;
             case "m" -> 60_000 * perMilli;

@@ -52,7 +52,7 @@ class DurationsTest {
     }
 
     @ParameterizedTest(name = "{0} = {1} us")
-    @CsvSource({"500us, 500", "500 us, 500", "750µs, 750", "2ms, 2000", "1s, 1000000", "1m, 60000000", "0, 0",
+    @CsvSource({"500us, 500", "500 us, 500", "750\u00b5s, 750", "750\u03bcs, 750", "2ms, 2000", "1s, 1000000", "1m, 60000000", "0, 0",
             "8760h, 31536000000000"})
     void microsecondsTakeUsBesideEveryOtherUnit(String text, long micros) {
         assertThat(Durations.parseMicros(text)).isEqualTo(micros);
