@@ -126,9 +126,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void tlsHandshakeSent() {
         timeouts.requestStarted();
         bodyBytes = 0;
+        refuseUnread(ProxyError.BAD_REQUEST,
+                "a TLS handshake on a plain-HTTP listener (use http://, or end TLS in front of Ballast)");
+    }
+
+    /** Answers, and closes on, what never became a request line: logged with no method and no target. */
+    private void refuseUnread(ProxyError error, String reason) {
         record.begin(clientIp, "-", "-", System.nanoTime());
-        respondLocally(ProxyError.BAD_REQUEST, "-", "-",
-                "a TLS handshake on a plain-HTTP listener (use http://, or end TLS in front of Ballast)", true, true);
+        respondLocally(error, "-", "-", reason, true, true);
     }
 
     /** What the request forwarded now adds to {@code Via}. */
@@ -214,10 +219,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         bodyBytes = 0;
         dropMirror(); // the last request's body was cut short (a copy takes no part of another request)
         if (request.decoderResult().isFailure()) {
-            record.begin(clientIp, "-", "-", System.nanoTime());
             Throwable cause = request.decoderResult().cause();
             ReferenceCountUtil.release(request);
-            respondLocally(ProxyError.ofDecoderFailure(cause), "-", "-", requestLineProblem(cause), true, true);
+            refuseUnread(ProxyError.ofDecoderFailure(cause), requestLineProblem(cause));
             return;
         }
         String method = request.method().name();
