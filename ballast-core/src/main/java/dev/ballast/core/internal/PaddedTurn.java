@@ -27,4 +27,9 @@ public final class PaddedTurn {
     public int next() {
         return (int) SLOT.getAndAdd(slots, INDEX, 1);
     }
+
+    /** The first of {@code count} consecutive turns, all this caller's: one increment for a block of turns. */
+    public int next(int count) {
+        return (int) SLOT.getAndAdd(slots, INDEX, count);
+    }
 }

@@ -24,9 +24,9 @@ public final class Policies {
     private static final Map<String, Function<BalancerOptions, Policy>> BY_ID = new LinkedHashMap<>();
 
     static {
-        BY_ID.put(ROUND_ROBIN, o -> policy(ROUND_ROBIN, set -> new RoundRobin(set, o.rng())));
+        BY_ID.put(ROUND_ROBIN, o -> policy(ROUND_ROBIN, set -> new RoundRobin(set, o.rng(), o.ticker())));
         BY_ID.put(WEIGHTED_ROUND_ROBIN, o -> policy(WEIGHTED_ROUND_ROBIN, set -> set.uniformWeights()
-                ? new RoundRobin(set, o.rng()) : new SmoothWeightedRoundRobin(set, o.rng())));
+                ? new RoundRobin(set, o.rng(), o.ticker()) : new SmoothWeightedRoundRobin(set, o.rng(), o.ticker())));
         BY_ID.put(RANDOM, o -> policy(RANDOM, set -> new RandomPick(set, o.rng())));
         BY_ID.put(WEIGHTED_RANDOM, o -> policy(WEIGHTED_RANDOM, set -> set.uniformWeights()
                 ? new RandomPick(set, o.rng()) : new WeightedRandom(set, o.rng())));

@@ -1,17 +1,20 @@
 package dev.ballast.core.pick;
 
-import dev.ballast.core.internal.PaddedTurn;
+import dev.ballast.core.time.Ticker;
 
-/** {@code round-robin}: every endpoint in turn, ignoring weights. One atomic increment per pick. */
+/**
+ * {@code round-robin}: every endpoint in turn, ignoring weights. One atomic increment per pick, or per
+ * block of picks on a thread that picks nonstop ({@link BatchedTurn}).
+ */
 final class RoundRobin implements Picker {
 
     private final EndpointSet endpoints;
-    private final PaddedTurn cursor;
+    private final BatchedTurn cursor;
 
-    RoundRobin(EndpointSet endpoints, Rng rng) {
+    RoundRobin(EndpointSet endpoints, Rng rng, Ticker ticker) {
         this.endpoints = endpoints;
         // A random start so that many proxies (or a reload) do not all hit the first endpoint at once.
-        this.cursor = new PaddedTurn(rng.nextInt(Integer.MAX_VALUE));
+        this.cursor = new BatchedTurn(rng.nextInt(Integer.MAX_VALUE), ticker);
     }
 
     @Override

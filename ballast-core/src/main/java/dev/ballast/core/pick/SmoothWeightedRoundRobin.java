@@ -1,6 +1,6 @@
 package dev.ballast.core.pick;
 
-import dev.ballast.core.internal.PaddedTurn;
+import dev.ballast.core.time.Ticker;
 
 /**
  * {@code weighted-round-robin}: NGINX's smooth weighted round robin. Each step adds every endpoint's
@@ -9,9 +9,9 @@ import dev.ballast.core.internal.PaddedTurn;
  * bursts (weights 5,1,1 give a a b a c a a, not a a a a a b c).
  *
  * <p>NGINX runs that step under the upstream's lock. Here the whole cycle is computed once per
- * snapshot and picks walk it with one atomic increment, so the data path stays lock-free. Weights
- * are first divided by their GCD; a cycle longer than {@link #maxCycle} is scaled down to fit, which
- * keeps proportions to within one pick per endpoint per cycle.
+ * snapshot and picks walk it with one atomic increment ({@link BatchedTurn}), so the data path stays
+ * lock-free. Weights are first divided by their GCD; a cycle longer than {@link #maxCycle} is scaled
+ * down to fit, which keeps proportions to within one pick per endpoint per cycle.
  */
 final class SmoothWeightedRoundRobin implements Picker {
 
@@ -20,12 +20,12 @@ final class SmoothWeightedRoundRobin implements Picker {
 
     private final EndpointSet endpoints;
     private final int[] schedule;
-    private final PaddedTurn cursor;
+    private final BatchedTurn cursor;
 
-    SmoothWeightedRoundRobin(EndpointSet endpoints, Rng rng) {
+    SmoothWeightedRoundRobin(EndpointSet endpoints, Rng rng, Ticker ticker) {
         this.endpoints = endpoints;
         this.schedule = buildSchedule(scaledWeights(endpoints));
-        this.cursor = new PaddedTurn(rng.nextInt(Integer.MAX_VALUE));
+        this.cursor = new BatchedTurn(rng.nextInt(Integer.MAX_VALUE), ticker);
     }
 
     @Override

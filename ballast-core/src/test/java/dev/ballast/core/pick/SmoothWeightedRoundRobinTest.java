@@ -2,6 +2,7 @@ package dev.ballast.core.pick;
 
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.testing.TestEndpoints;
+import dev.ballast.core.time.Ticker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -91,7 +92,7 @@ class SmoothWeightedRoundRobinTest {
     void scalesVeryLongCyclesDownKeepingProportions() {
         int[] weights = IntStream.range(0, 200).map(i -> 1 + (i * 7919) % 10_000).toArray();
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.withWeights(weights));
-        SmoothWeightedRoundRobin picker = new SmoothWeightedRoundRobin(EndpointSet.of(states), Rng.seeded(1));
+        SmoothWeightedRoundRobin picker = new SmoothWeightedRoundRobin(EndpointSet.of(states), Rng.seeded(1), Ticker.system());
         int cycle = picker.cycleLength();
         long total = Arrays.stream(weights).asLongStream().sum();
         assertThat(cycle).isLessThanOrEqualTo(SmoothWeightedRoundRobin.maxCycle(weights.length)).isLessThan((int) total);
