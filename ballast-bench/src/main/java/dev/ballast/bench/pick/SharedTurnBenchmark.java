@@ -16,12 +16,13 @@ import org.openjdk.jmh.infra.Blackhole;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The floor under {@code round-robin} and {@code weighted-round-robin} on several cores: one atomic
- * increment of a turn that every thread shares, and nothing else. Both balancers promise turns in
- * order across all threads (exact shares and alternation, which users and tests rely on), so each
- * pick must move that counter's cache line to the picking core when another core picked last; with
- * {@code -t 2} that is every pick. {@link #ownTurn} is the same increment on a counter per thread:
- * what the line's crossing costs is the difference between the two.
+ * What one turn shared by every thread costs on several cores: an atomic increment, and nothing else.
+ * The round-robin balancers hand out turns in order across all threads at a proxy's rates (exact
+ * shares and alternation, which users and tests rely on), so each pick moves that counter's cache line
+ * to the picking core when another core picked last; with {@code -t 2} that is every pick. (Threads
+ * that pick nonstop take their turns in blocks instead, one increment for 64: {@code BatchedTurn}.)
+ * {@link #ownTurn} is the same increment on a counter per thread: what the line's crossing costs is
+ * the difference between the two.
  *
  * <p>Run: {@code java -jar ballast-bench/target/benchmarks.jar SharedTurnBenchmark -t 2}; see docs/benchmarks.md.
  */
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 public class SharedTurnBenchmark {
 
-    /** One turn for every thread, as the round-robin pickers keep it (alone on its cache lines). */
+    /** One turn for every thread, as the round-robin pickers keep it at a proxy's rates (alone on its cache lines). */
     @State(Scope.Benchmark)
     public static class Shared {
         final PaddedTurn turn = new PaddedTurn(0);

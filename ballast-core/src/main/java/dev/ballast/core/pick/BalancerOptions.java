@@ -8,9 +8,11 @@ import java.util.Objects;
  * Settings a {@link Policy} may read: injected randomness and time, and the hash balancers' options.
  *
  * @param rng               randomness for random, P2C and keyless hash picks
- * @param ticker            time, for policies that read the clock: least-connections, to tell busy threads
- *                          (latency samples are stamped by the registry's ticker, and peak-ewma ranks
- *                          them without reading the clock)
+ * @param ticker            time, for policies that read the clock to tell threads that pick nonstop:
+ *                          least-connections and the round-robin balancers (latency samples are stamped
+ *                          by the registry's ticker, and peak-ewma ranks them without reading the clock);
+ *                          a test that picks in a tight loop from several threads and counts exact
+ *                          round-robin shares passes a clock that does not move
  * @param boundedLoadFactor {@code c} of consistent hashing with bounded loads, or 0 for no bound
  * @param maglevTableSize   a prime, the Maglev lookup table size
  */

@@ -8,42 +8,52 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The round-robin balancers' turn, shared by every thread: each value goes to one pick only, and
+ * The round-robin balancers' turn, shared by every thread: each value goes to one pick at most, and
  * while threads pick at a proxy's rates they take the values one at a time, in order across all
  * threads, so two requests at once go to two endpoints and shares are exact over every cycle.
  *
- * <p><b>Blocks.</b> A thread that picks as fast as it can, where picking itself is the work, would
- * take the shared counter's cache line from the other cores on nearly every pick (round-robin at
+ * <p><b>Blocks.</b> Threads that pick as fast as they can, where picking itself is the work, would
+ * take the shared counter's cache line from each other's cores on nearly every pick (round-robin at
  * 1,000 endpoints: 16 ns a pick on one thread, 176 on two; docs/benchmarks.md). So a stripe of threads
- * that is busy, by the same rule as least-connections' {@link StripedCursor} ({@value #CHECK_EVERY}
- * picks within a millisecond), takes {@value #BLOCK} consecutive values with one increment and hands
- * them out one by one before it takes the next block, as a JVM thread allocates from a buffer of its
- * own. Every value is still handed out once, and a busy thread's own picks are still in turn; what
- * changes is only how two busy threads' picks interleave, a block at a time.
+ * that is busy takes {@value #BLOCK} consecutive values with one increment and hands them out one by
+ * one before it takes the next block, as a JVM thread allocates from a buffer of its own. A busy
+ * thread's own picks are still in turn; what changes is how two busy threads' picks interleave, a
+ * block at a time.
  *
- * <p>A stripe hands out what is left of its block before anything else, also after it stops being
- * busy, so no value is skipped. Values are lost only when two threads of one stripe both find its
- * block empty at once: both take a block, and the rest of one is dropped. A thread's remaining
- * block is a handful of values in a cycle of thousands; shares over many cycles stay exact to within
- * {@value #BLOCK} picks per stripe.
+ * <p>A stripe is busy by the rule of least-connections' {@link StripedCursor}: it looks at the clock
+ * every {@value #CHECK_EVERY} of its picks, and is busy while its looks come less than {@link
+ * #BUSY_NANOS} apart; before it takes a block it also checks that its last look is that recent, so a
+ * stripe that slowed down goes back to single values at its next block. What is left of its block it
+ * still hands out first (fewer than {@value #BLOCK} values, in their order, after the stripe slowed
+ * down), so that no value is skipped. One thread of a stripe takes a block at a time; the stripe's
+ * others take single values meanwhile. Values are lost only with the rest of a block whose threads
+ * stop picking: shares over many cycles are exact to within {@value #BLOCK} picks per stripe.
+ *
+ * <p>The stripe's block is swapped by CAS, so no value is handed out twice. Its clock fields and count
+ * of picks are plain: two threads of one stripe may race on them, which only moves a look.
  */
 final class BatchedTurn {
 
     /** The values a busy stripe takes with one increment of the shared counter. */
     static final int BLOCK = 64;
-    /** A stripe's own picks between two looks at the clock. */
-    static final int CHECK_EVERY = StripedCursor.CHECK_EVERY;
-    /** A stripe is busy while it looks at the clock more often than this (see {@link StripedCursor#BUSY_NANOS}). */
-    static final long BUSY_NANOS = StripedCursor.BUSY_NANOS;
+    /** A stripe's own picks between two looks at the clock (as {@link StripedCursor#CHECK_EVERY}). */
+    static final int CHECK_EVERY = 256;
+    /** A stripe is busy while its looks come closer than this (as {@link StripedCursor#BUSY_NANOS}). */
+    static final long BUSY_NANOS = 1_000_000L;
 
     private static final int LONGS = Stripes.STRIDE_BYTES / Long.BYTES;
     // A stripe's fields, in longs at (stripe + 1) x LONGS (the first stride pads the array header).
-    /** The next value of the stripe's block in the high 32 bits, the values left in it in the low; swapped by CAS. */
+    /**
+     * The stripe's block: its next value in the high 32 bits, the values left in the low; swapped by
+     * CAS. {@link #TAKING} left means a thread of the stripe is taking a new block.
+     */
     private static final int HELD = 0;
     private static final int UNTIL_CHECK = 1;
     private static final int CHECKED_AT = 2;
-    /** 1 while the stripe is busy, else 0. */
+    /** 1 while the stripe's last look found it busy, else 0. */
     private static final int BUSY = 3;
+
+    private static final long TAKING = 0xFFFF_FFFFL;
 
     private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -71,20 +81,26 @@ final class BatchedTurn {
             look(at);
         }
         long held = own[at + HELD];
-        // The next value and one fewer left: left >= 1, so the low half never borrows from the high.
-        if ((int) held != 0 && STRIPE.compareAndSet(own, at + HELD, held, held + (1L << 32) - 1)) {
-            return (int) (held >>> 32);
-        }
-        if (own[at + BUSY] == 0) {
-            return shared.next();
+        while (true) {
+            int left = (int) held;
+            if (left > 0) {
+                // The next value and one fewer left: left >= 1, so the low half never borrows from the high.
+                if (STRIPE.compareAndSet(own, at + HELD, held, held + (1L << 32) - 1)) {
+                    return (int) (held >>> 32);
+                }
+            } else if (left < 0 || !stillBusy(at)) {
+                return shared.next(); // another thread of the stripe is taking a block, or no blocks now
+            } else if (STRIPE.compareAndSet(own, at + HELD, held, held | TAKING)) {
+                break;
+            }
+            held = own[at + HELD]; // another thread of the stripe moved it first
         }
         int first = shared.next(BLOCK);
-        // Fails only if another thread of this stripe changed the block meanwhile: the rest of ours is dropped.
-        STRIPE.compareAndSet(own, at + HELD, held, (long) (first + 1) << 32 | (BLOCK - 1));
+        STRIPE.setRelease(own, at + HELD, (long) (first + 1) << 32 | (BLOCK - 1));
         return first;
     }
 
-    /** Whether the stripe is busy: its last look less than {@link #BUSY_NANOS} ago, on a clock that moved. */
+    /** Looks at the clock: the stripe is busy if its last look was less than {@link #BUSY_NANOS} ago, on a clock that moved. */
     private void look(int at) {
         long[] own = stripes;
         own[at + UNTIL_CHECK] = CHECK_EVERY;
@@ -92,5 +108,10 @@ final class BatchedTurn {
         long since = now - own[at + CHECKED_AT];
         own[at + CHECKED_AT] = now;
         own[at + BUSY] = since > 0 && since < BUSY_NANOS ? 1 : 0;
+    }
+
+    /** Busy at the last look, and that look recent: a stripe that slowed down since takes no more blocks. */
+    private boolean stillBusy(int at) {
+        return stripes[at + BUSY] != 0 && ticker.nanos() - stripes[at + CHECKED_AT] < BUSY_NANOS;
     }
 }

@@ -3,8 +3,8 @@ package dev.ballast.core.pick;
 import dev.ballast.core.time.Ticker;
 
 /**
- * {@code round-robin}: every endpoint in turn, ignoring weights. One atomic increment per pick, or per
- * block of picks on a thread that picks nonstop ({@link BatchedTurn}).
+ * {@code round-robin}: every endpoint in turn, ignoring weights. One atomic increment of a turn shared
+ * by every thread per pick; threads that pick nonstop take their turns in blocks ({@link BatchedTurn}).
  */
 final class RoundRobin implements Picker {
 

@@ -9,8 +9,8 @@ import dev.ballast.core.time.Ticker;
  * bursts (weights 5,1,1 give a a b a c a a, not a a a a a b c).
  *
  * <p>NGINX runs that step under the upstream's lock. Here the whole cycle is computed once per
- * snapshot and picks walk it with one atomic increment ({@link BatchedTurn}), so the data path stays
- * lock-free. Weights are first divided by their GCD; a cycle longer than {@link #maxCycle} is scaled
+ * snapshot and picks walk it with the turn {@link RoundRobin} takes ({@link BatchedTurn}), so the data
+ * path stays lock-free. Weights are first divided by their GCD; a cycle longer than {@link #maxCycle} is scaled
  * down to fit, which keeps proportions to within one pick per endpoint per cycle.
  */
 final class SmoothWeightedRoundRobin implements Picker {

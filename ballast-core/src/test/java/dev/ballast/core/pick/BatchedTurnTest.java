@@ -22,16 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The round-robin balancers' shared turn: values one at a time and in order across threads that pick
- * at a proxy's rates; blocks of {@value BatchedTurn#BLOCK} for a stripe that picks nonstop, handed out
- * to the end; and every value to one pick only, whatever the threads do. The clock here moves a set
- * step at every read, and the turn reads it once per look, so whether a stripe is busy is exact.
+ * at a proxy's rates; blocks of {@value BatchedTurn#BLOCK} for a stripe that picks nonstop, shared by
+ * its threads and handed out to the end; single values again once it slows down; and every value to
+ * one pick only, none skipped, whatever the threads do. The clock here moves a set step at every
+ * read, so whether a stripe is busy is exact.
  */
 class BatchedTurnTest {
 
     /** Two looks this far apart: not busy. */
     private static final long RARELY = 2 * BatchedTurn.BUSY_NANOS;
-    /** Two looks this far apart: busy. */
-    private static final long OFTEN = BatchedTurn.BUSY_NANOS / 4;
+    /**
+     * Two reads this far apart: busy. The turn reads the clock at each look and before each block, five
+     * times between two looks of a stripe that picks alone.
+     */
+    private static final long OFTEN = BatchedTurn.BUSY_NANOS / 16;
 
     private final AtomicLong clock = new AtomicLong();
     private final AtomicLong step = new AtomicLong(RARELY);
@@ -48,10 +52,11 @@ class BatchedTurnTest {
 
     @Test
     void oneThreadGetsEveryValueInOrderBusyOrNot() {
-        BatchedTurn turn = new BatchedTurn(Integer.MAX_VALUE - 1_000, Ticker.system());
+        step.set(OFTEN);
+        BatchedTurn turn = new BatchedTurn(Integer.MAX_VALUE - 1_000, stepping);
         int expected = Integer.MAX_VALUE - 1_000;
         for (int k = 0; k < 100_000; k++) {
-            assertThat(turn.next()).isEqualTo(expected++); // and wraps past Integer.MAX_VALUE
+            assertThat(turn.next()).isEqualTo(expected++); // and wraps past Integer.MAX_VALUE inside a block
         }
     }
 
@@ -76,7 +81,7 @@ class BatchedTurnTest {
         BatchedTurn turn = new BatchedTurn(0, stepping);
         ExecutorService a = onStripe(1);
         ExecutorService b = onStripe(2);
-        // The first look finds a stripe's first picks; the second, a quarter of a millisecond later, finds it busy.
+        // The first look finds a stripe's first picks; the second, a moment later on this clock, finds it busy.
         int[] warm = picks(a, turn, 2 * BatchedTurn.CHECK_EVERY);
         int first = warm[warm.length - 1];
         assertThat(first).as("the busy stripe's first block starts at its last pick").isEqualTo(2 * BatchedTurn.CHECK_EVERY - 1);
@@ -90,7 +95,7 @@ class BatchedTurnTest {
     }
 
     @Test
-    void aStripeThatStopsBeingBusyHandsOutTheRestOfItsBlockFirst() throws Exception {
+    void aStripeThatSlowsDownHandsOutTheRestOfItsBlockThenSingleValues() throws Exception {
         step.set(OFTEN);
         BatchedTurn turn = new BatchedTurn(0, stepping);
         ExecutorService a = onStripe(1);
@@ -98,13 +103,26 @@ class BatchedTurnTest {
         int first = picks(a, turn, 2 * BatchedTurn.CHECK_EVERY)[2 * BatchedTurn.CHECK_EVERY - 1];
         step.set(RARELY);
 
-        int[] later = picks(a, turn, 2 * BatchedTurn.CHECK_EVERY);
-        for (int k = 0; k < BatchedTurn.BLOCK - 1; k++) {
-            assertThat(later[k]).isEqualTo(first + 1 + k);
+        assertThat(on(b, turn::next)).isEqualTo(first + BatchedTurn.BLOCK);
+        int[] rest = picks(a, turn, BatchedTurn.BLOCK - 1);
+        for (int k = 0; k < rest.length; k++) {
+            assertThat(rest[k]).isEqualTo(first + 1 + k);
         }
-        // The block is done and the stripe no longer busy: one value at a time, after the others'.
-        assertThat(on(b, turn::next)).isEqualTo(later[later.length - 1] + 1);
-        assertThat(on(a, turn::next)).isEqualTo(later[later.length - 1] + 2);
+        // Its last look is over a millisecond old: no new block, one value at a time in order with the others'.
+        assertThat(on(a, turn::next)).isEqualTo(first + BatchedTurn.BLOCK + 1);
+        assertThat(on(b, turn::next)).isEqualTo(first + BatchedTurn.BLOCK + 2);
+    }
+
+    @Test
+    void threadsOfOneStripeShareItsBlock() throws Exception {
+        step.set(OFTEN);
+        BatchedTurn turn = new BatchedTurn(0, stepping);
+        ExecutorService a = onStripe(1);
+        ExecutorService alsoA = onStripe(1);
+        int first = picks(a, turn, 2 * BatchedTurn.CHECK_EVERY)[2 * BatchedTurn.CHECK_EVERY - 1];
+
+        assertThat(on(alsoA, turn::next)).isEqualTo(first + 1);
+        assertThat(on(a, turn::next)).isEqualTo(first + 2);
     }
 
     @Test
@@ -122,10 +140,14 @@ class BatchedTurnTest {
     }
 
     @Test
-    void threadsOfOneStripePickingNonstopAtOnceNeverShareAValue() throws Exception {
+    void threadsOfOneStripePickingNonstopAtOnceNeverShareAValueAndSkipNoneButItsBlocksRest() throws Exception {
         BatchedTurn turn = new BatchedTurn(0, Ticker.system());
 
-        distinct(picksAtOnce(turn, new int[] {3, 3, 3}, 200_000));
+        Set<Integer> seen = distinct(picksAtOnce(turn, new int[] {3, 3, 3}, 200_000));
+
+        // One thread of the stripe takes a block at a time, and the others single values meanwhile: no block is dropped.
+        int highest = seen.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        assertThat(highest + 1 - seen.size()).isLessThanOrEqualTo(BatchedTurn.BLOCK - 1);
     }
 
     /** Every value of every thread, which must all differ. */
