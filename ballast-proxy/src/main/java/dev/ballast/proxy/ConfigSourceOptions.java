@@ -1,6 +1,7 @@
 package dev.ballast.proxy;
 
 import dev.ballast.core.config.ConfigStore;
+import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.proxy.config.EtcdDiscoveryConfig;
 import dev.ballast.proxy.config.EtcdUrls;
@@ -8,7 +9,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +37,16 @@ final class ConfigSourceOptions {
     @Option(names = "--config-key", paramLabel = "KEY",
             description = "With --config-etcd: the key whose value is the YAML configuration.")
     private String etcdKey;
+
+    @Option(names = "--config-etcd-user", paramLabel = "USER",
+            description = "With --config-etcd, where etcd has authentication enabled: the user to log in as."
+                    + " Needs --config-etcd-password-file.")
+    private String etcdUser;
+
+    @Option(names = "--config-etcd-password-file", paramLabel = "FILE",
+            description = "With --config-etcd-user: a file that holds the user's password (one line; a trailing"
+                    + " line break is ignored), kept out of the command line, which other users can read.")
+    private Path etcdPasswordFile;
 
     /** The file, or the etcd key: exactly one, or a usage error saying what is missing. */
     ConfigSource source(CommandSpec spec) {
@@ -66,8 +80,33 @@ final class ConfigSourceOptions {
                 throw new ParameterException(spec.commandLine(), "--config-etcd: " + e.getMessage());
             }
         }
+        Credentials login = login(spec);
         ConfigStore store = ConfigStore.find(EtcdDiscoveryConfig.SYSTEM).orElseThrow(() ->
                 new ParameterException(spec.commandLine(), "--config-etcd: " + EtcdDiscoveryConfig.MISSING_MODULE));
-        return ConfigSource.store(store, new WatchTarget("configuration", members, ETCD_TIMEOUT_MILLIS, etcdKey));
+        return ConfigSource.store(store,
+                new WatchTarget("configuration", members, ETCD_TIMEOUT_MILLIS, etcdKey, login));
+    }
+
+    /** The etcd login, or null without one; a usage error when half of it is given or the file cannot be read. */
+    private Credentials login(CommandSpec spec) {
+        if (etcdUser == null && etcdPasswordFile == null) {
+            return null;
+        }
+        if (etcdUser == null || etcdUser.isBlank()) {
+            throw new ParameterException(spec.commandLine(),
+                    "--config-etcd-password-file needs --config-etcd-user USER: who to log in as");
+        }
+        if (etcdPasswordFile == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "--config-etcd-user needs --config-etcd-password-file FILE: the user's password");
+        }
+        String password;
+        try {
+            password = Files.readString(etcdPasswordFile).lines().findFirst().orElse("");
+        } catch (IOException | UncheckedIOException e) {
+            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: cannot read "
+                    + etcdPasswordFile + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        }
+        return new Credentials(etcdUser.strip(), password);
     }
 }

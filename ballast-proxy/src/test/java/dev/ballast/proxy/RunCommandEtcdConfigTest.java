@@ -11,12 +11,15 @@ import dev.ballast.proxy.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -200,6 +203,41 @@ class RunCommandEtcdConfigTest {
         assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
                 .execute("--config-etcd", etcd.url(), "--config-key", KEY)).isEqualTo(2);
         assertThat(err.toString()).contains("error: etcd:" + KEY + ": cannot read: larger than 4 MiB");
+    }
+
+    @Test
+    void validateLogsInToAnEtcdWithAuthenticationWithThePasswordInAFile(@TempDir Path dir) throws Exception {
+        etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+        etcd.enableAuthentication("root-password", "fleet", "fleet password", "/ballast/");
+        Path password = Files.writeString(dir.resolve("etcd-password"), "fleet password\n");
+
+        assertThat(new CommandLine(new ValidateCommand()).setOut(new PrintWriter(out, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", KEY, "--config-etcd-user", "fleet",
+                        "--config-etcd-password-file", password.toString())).as("output: %s", out).isZero();
+        assertThat(out.toString()).contains("etcd:" + KEY + ": OK (1 listener, 1 upstream, 1 route)");
+
+        assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", KEY)).as("no login").isEqualTo(2);
+        assertThat(err.toString()).contains("the cluster has authentication enabled");
+        Files.writeString(password, "a guess\n");
+        assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
+                .execute("--config-etcd", etcd.url(), "--config-key", KEY, "--config-etcd-user", "fleet",
+                        "--config-etcd-password-file", password.toString())).as("a wrong password").isEqualTo(2);
+        assertThat(err.toString()).contains("cannot log in as 'fleet'").doesNotContain("a guess");
+    }
+
+    @Test
+    void anEtcdLoginNeedsBothAUserAndAReadablePasswordFile(@TempDir Path dir) {
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-user", "fleet")).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-user needs --config-etcd-password-file FILE");
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-password-file", dir.resolve("x").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-password-file needs --config-etcd-user USER");
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-user", "fleet", "--config-etcd-password-file", dir.resolve("missing").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-password-file: cannot read " + dir.resolve("missing"));
     }
 
     @Test

@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param servers       the store's servers, any of which may answer (etcd's members' client URLs)
  * @param timeoutMillis bounds every call to a server
  * @param path          what to follow in the store: a key prefix for endpoints, a key for a document
+ * @param credentials   the user to log in as, or null when the store asks for none
  */
-public record WatchTarget(String owner, List<URI> servers, long timeoutMillis, String path) {
+public record WatchTarget(String owner, List<URI> servers, long timeoutMillis, String path, Credentials credentials) {
 
     public WatchTarget {
         Objects.requireNonNull(owner, "owner");
@@ -24,5 +25,15 @@ public record WatchTarget(String owner, List<URI> servers, long timeoutMillis, S
         if (timeoutMillis <= 0) {
             throw new IllegalArgumentException("timeoutMillis: " + timeoutMillis + " (expected: > 0)");
         }
+    }
+
+    /** A target on a store that asks for no login. */
+    public WatchTarget(String owner, List<URI> servers, long timeoutMillis, String path) {
+        this(owner, servers, timeoutMillis, path, null);
+    }
+
+    /** The same target, logging in as {@code login} (null: as nobody). */
+    public WatchTarget withCredentials(Credentials login) {
+        return new WatchTarget(owner, servers, timeoutMillis, path, login);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ballast.core.endpoint.Credentials;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,12 +24,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,16 +48,36 @@ import java.util.concurrent.TimeoutException;
  * <p>Blocking calls, for a thread of their own (a virtual thread): never call them on an event loop or
  * the control thread. Every read is bounded by the timeout, the whole answer included; a watch, by the
  * timeout until it starts, then open-ended.
+ *
+ * <p><b>Authentication.</b> Given credentials, the client logs in to each member before its first call
+ * there and sends the token it gets with every call. etcd's default tokens are valid only on the member
+ * that gave them, and expire (after five minutes unused, or when the member restarts): a call that
+ * etcd refuses for its token (401) logs in again and is made once more. A member with authentication
+ * off answers the login so, and is then called without a token.
  */
 final class EtcdClient implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The token of a member with authentication off: none is sent. */
+    private static final String NO_TOKEN = "";
+    /** The gRPC code etcd's gateway gives "authentication is not enabled" (FailedPrecondition). */
+    private static final int AUTH_NOT_ENABLED = 9;
+    private static final String WATCH = "/v3/watch";
 
     private final HttpClient http;
     private final Duration timeout;
+    /** Who to log in as, or null to call without a login. */
+    private final Credentials login;
+    /** Each member's token for {@link #login}. */
+    private final Map<URI, String> tokens = new ConcurrentHashMap<>();
 
     EtcdClient(Duration timeout) {
+        this(timeout, null);
+    }
+
+    EtcdClient(Duration timeout, Credentials login) {
         this.timeout = timeout;
+        this.login = login;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout)
@@ -149,17 +172,14 @@ final class EtcdClient implements AutoCloseable {
         ObjectNode create = keys(prefix, exact).put("start_revision", fromRevision);
         ObjectNode body = JSON.createObjectNode();
         body.set("create_request", create);
-        HttpRequest request = request(member, "/v3/watch", body)
-                .header("Grpc-Metadata-hasleader", "true")
-                .build();
         // The request's timeout covers the wait for the response's head, not the stream after it.
-        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = send(member, WATCH, body, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             String text;
             try (InputStream in = response.body()) {
                 text = new String(in.readNBytes(512), StandardCharsets.UTF_8);
             }
-            throw failure(member, "/v3/watch", response.statusCode(), text);
+            throw failure(member, WATCH, response.statusCode(), text);
         }
         return response.body();
     }
@@ -169,15 +189,80 @@ final class EtcdClient implements AutoCloseable {
         return JSON.readerFor(JsonNode.class).readValues(watch);
     }
 
-    private HttpRequest.Builder request(URI member, String path, JsonNode body) {
+    /**
+     * One call to {@code member}, logged in first if need be; a call refused for its token (expired, or
+     * given by a member since restarted) is made once more after a new login.
+     */
+    private <T> HttpResponse<T> send(URI member, String path, JsonNode body, HttpResponse.BodyHandler<T> answer)
+            throws IOException, InterruptedException {
+        String token = token(member);
+        HttpResponse<T> response = http.send(request(member, path, body, token), answer);
+        if (response.statusCode() == 401 && login != null) {
+            if (response.body() instanceof InputStream stream) {
+                stream.close();
+            }
+            tokens.remove(member, token);
+            response = http.send(request(member, path, body, token(member)), answer);
+        }
+        return response;
+    }
+
+    private HttpRequest request(URI member, String path, JsonNode body, String token) {
         try {
-            return HttpRequest.newBuilder(member.resolve(path))
+            HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path))
                     .timeout(timeout)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+            if (path.equals(WATCH)) {
+                request.header("Grpc-Metadata-hasleader", "true"); // a member that loses its leader ends the watch
+            }
+            if (token != null && !token.isEmpty()) {
+                request.header("Authorization", token);
+            }
+            return request.build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The token to call {@code member} with: null without credentials, empty where authentication is off. */
+    private String token(URI member) throws IOException, InterruptedException {
+        if (login == null) {
+            return null;
+        }
+        String token = tokens.get(member);
+        if (token == null) {
+            token = logIn(member);
+            tokens.put(member, token);
+        }
+        return token;
+    }
+
+    private String logIn(URI member) throws IOException, InterruptedException {
+        ObjectNode body = JSON.createObjectNode().put("name", login.username()).put("password", login.password());
+        HttpResponse<byte[]> response = http.send(request(member, "/v3/auth/authenticate", body, null),
+                HttpResponse.BodyHandlers.ofByteArray());
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        JsonNode json;
+        try {
+            json = JSON.readTree(response.body());
+        } catch (IOException notJson) {
+            json = JSON.missingNode();
+        }
+        if (response.statusCode() == 200 && json.path("token").isTextual()) {
+            return json.path("token").asText();
+        }
+        if (json.path("code").asInt(-1) == AUTH_NOT_ENABLED) {
+            return NO_TOKEN;
+        }
+        String why = json.path("message").isTextual() ? json.path("message").asText()
+                : "answered " + response.statusCode() + (text.isBlank() ? "" : ": " + text.strip());
+        throw new IOException("etcd " + member + ": cannot log in as '" + login.username() + "': " + why);
+    }
+
+    /** Forgets every token, so that the next call to each member logs in again: after a failure, whatever it was. */
+    void forgetLogins() {
+        tokens.clear();
     }
 
     /**
@@ -190,8 +275,7 @@ final class EtcdClient implements AutoCloseable {
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         Thread call = Thread.ofVirtual().name("ballast-etcd-call").start(() -> {
             try {
-                HttpResponse<byte[]> response = http.send(request(member, path, body).build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> response = send(member, path, body, HttpResponse.BodyHandlers.ofByteArray());
                 String text = new String(response.body(), StandardCharsets.UTF_8);
                 if (response.statusCode() != 200) {
                     throw failure(member, path, response.statusCode(), text);
@@ -239,7 +323,16 @@ final class EtcdClient implements AutoCloseable {
         if (text.length() > 300) {
             text = text.substring(0, 300) + "...";
         }
-        return new IOException("etcd " + member + path + " answered " + status + (text.isEmpty() ? "" : ": " + text));
+        return new IOException("etcd " + member + path + " answered " + status + (text.isEmpty() ? "" : ": " + text)
+                + loginHint(text));
+    }
+
+    /** What to do when etcd asked for a login that was not given: "user name is empty" says it obliquely. */
+    static String loginHint(String answer) {
+        return answer.contains("user name is empty")
+                ? " (the cluster has authentication enabled: give a user name and password, etcd.username and"
+                + " etcd.password in the proxy's configuration)"
+                : "";
     }
 
     /** A failure in words: its message, or for the JDK's message-less ones what they mean. */

@@ -21,13 +21,13 @@ public final class EtcdConfigStore implements ConfigStore {
 
     @Override
     public Optional<byte[]> read(WatchTarget target) throws IOException, InterruptedException {
-        return EtcdWatch.read(target.servers(), target.timeoutMillis(), target.path()).map(EtcdValue::bytes);
+        return EtcdWatch.read(target).map(EtcdValue::bytes);
     }
 
     @Override
     public Watch watch(WatchTarget target, Consumer<Optional<byte[]>> document) {
         String key = target.path();
-        return EtcdWatch.ofKey(target.owner(), target.servers(), target.timeoutMillis(), key,
+        return EtcdWatch.ofKey(target,
                 values -> document.accept(Optional.ofNullable(values.get(key)).map(EtcdValue::bytes)));
     }
 }

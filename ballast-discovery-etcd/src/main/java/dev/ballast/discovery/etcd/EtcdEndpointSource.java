@@ -24,6 +24,6 @@ public final class EtcdEndpointSource implements EndpointSource {
 
     @Override
     public Watch watch(WatchTarget target, Consumer<List<Endpoint>> endpoints) {
-        return EtcdEndpoints.watch(target.owner(), target.servers(), target.timeoutMillis(), target.path(), endpoints);
+        return EtcdEndpoints.watch(target, endpoints);
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.core.internal.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,19 +63,16 @@ public final class EtcdEndpoints {
     }
 
     /**
-     * A watch, not yet started, of the endpoints under {@code prefix}: {@code endpoints} is told the
+     * A watch, not yet started, of the endpoints under the target's prefix: {@code endpoints} is told the
      * whole list after each change, on the watch's thread, one call at a time. While etcd cannot be
      * reached it hears nothing, so the list it had stays in use.
      *
-     * @param owner         what the log calls the user (e.g. {@code upstream api}, {@code service orders})
-     * @param cluster       the client URLs of the cluster's members
-     * @param timeoutMillis bounds every read of a member
+     * @param target who watches (the log calls it by its owner, e.g. {@code upstream api}), the cluster,
+     *               the timeout that bounds every read of a member, the prefix, and the login if any
      */
-    public static EtcdWatch watch(String owner, List<URI> cluster, long timeoutMillis, String prefix,
-                                  Consumer<List<Endpoint>> endpoints) {
-        EtcdEndpoints reader = new EtcdEndpoints(owner);
-        return EtcdWatch.ofPrefix(owner, cluster, timeoutMillis, prefix,
-                values -> endpoints.accept(List.copyOf(reader.read(values))));
+    public static EtcdWatch watch(WatchTarget target, Consumer<List<Endpoint>> endpoints) {
+        EtcdEndpoints reader = new EtcdEndpoints(target.owner());
+        return EtcdWatch.ofPrefix(target, values -> endpoints.accept(List.copyOf(reader.read(values))));
     }
 
     /** The endpoints that {@code values} (key to value, in key order) describe. */

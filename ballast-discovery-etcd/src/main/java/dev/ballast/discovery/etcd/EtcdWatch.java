@@ -3,6 +3,7 @@ package dev.ballast.discovery.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import dev.ballast.core.endpoint.Watch;
+import dev.ballast.core.endpoint.WatchTarget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,16 +85,14 @@ public final class EtcdWatch implements Watch {
     private Thread thread;
 
     /**
-     * A watch of every key under {@code prefix}.
+     * A watch of every key under the target's path (a prefix).
      *
-     * @param owner         what the log calls the watch's user (e.g. {@code upstream api})
-     * @param cluster       the client URLs of the cluster's members
-     * @param timeoutMillis bounds every read of a member
-     * @param listener      told the whole set after each change, on the watch's thread
+     * @param target   who watches (for the log), the cluster, the timeout that bounds every read of a
+     *                 member, the prefix, and the login if the cluster asks for one
+     * @param listener told the whole set after each change, on the watch's thread
      */
-    public static EtcdWatch ofPrefix(String owner, List<URI> cluster, long timeoutMillis, String prefix,
-                                     Listener listener) {
-        return new EtcdWatch(owner, cluster, timeoutMillis, prefix, false, listener);
+    public static EtcdWatch ofPrefix(WatchTarget target, Listener listener) {
+        return new EtcdWatch(target, false, listener);
     }
 
     /** For tests: a watch counts as having stayed up after {@code millis} instead of {@link #STABLE_MILLIS}. */
@@ -103,42 +102,38 @@ public final class EtcdWatch implements Watch {
     }
 
     /**
-     * A watch of the one key {@code key}: the listener is told a map that holds it, or is empty once it
-     * was deleted.
+     * A watch of the one key that is the target's path: the listener is told a map that holds it, or is
+     * empty once it was deleted.
      */
-    public static EtcdWatch ofKey(String owner, List<URI> cluster, long timeoutMillis, String key, Listener listener) {
-        return new EtcdWatch(owner, cluster, timeoutMillis, key, true, listener);
+    public static EtcdWatch ofKey(WatchTarget target, Listener listener) {
+        return new EtcdWatch(target, true, listener);
     }
 
     /**
-     * @param owner         what the log calls the watch's user (e.g. {@code configuration})
-     * @param cluster       the client URLs of the cluster's members
-     * @param timeoutMillis bounds every call to a member
-     * @param prefix        the keys to follow: every key that starts with it, or only itself when {@code exact}
-     * @param exact         follow the one key {@code prefix}
-     * @param listener      told the whole set after each change, on the watch's thread
+     * @param target   what to follow: every key that starts with its path, or only the path itself when
+     *                 {@code exact}
+     * @param exact    follow the one key that is the target's path
+     * @param listener told the whole set after each change, on the watch's thread
      */
-    private EtcdWatch(String owner, List<URI> cluster, long timeoutMillis, String prefix, boolean exact,
-                      Listener listener) {
-        this.owner = owner;
-        this.cluster = List.copyOf(cluster);
-        this.timeoutMillis = timeoutMillis;
-        this.prefix = prefix;
+    private EtcdWatch(WatchTarget target, boolean exact, Listener listener) {
+        this.owner = target.owner();
+        this.cluster = target.servers();
+        this.timeoutMillis = target.timeoutMillis();
+        this.prefix = target.path();
         this.exact = exact;
         this.listener = listener;
-        this.client = new EtcdClient(Duration.ofMillis(timeoutMillis));
+        this.client = new EtcdClient(Duration.ofMillis(timeoutMillis), target.credentials());
     }
 
     /**
-     * The value of {@code key} now, read from whichever member answers first; empty when there is no
-     * such key. Blocks up to {@code timeoutMillis}.
+     * The value of the key that is the target's path now, read from whichever member answers first;
+     * empty when there is no such key. Blocks up to the target's timeout.
      *
      * @throws IOException when no member answers in time, saying why
      */
-    public static Optional<EtcdValue> read(List<URI> cluster, long timeoutMillis, String key)
-            throws IOException, InterruptedException {
-        try (EtcdClient client = new EtcdClient(Duration.ofMillis(timeoutMillis))) {
-            return Optional.ofNullable(client.get(cluster, key).values().get(key));
+    public static Optional<EtcdValue> read(WatchTarget target) throws IOException, InterruptedException {
+        try (EtcdClient client = new EtcdClient(Duration.ofMillis(target.timeoutMillis()), target.credentials())) {
+            return Optional.ofNullable(client.get(target.servers(), target.path()).values().get(target.path()));
         }
     }
 
@@ -168,6 +163,7 @@ public final class EtcdWatch implements Watch {
                 }
                 String problem = livenessFailure != null ? livenessFailure : EtcdClient.describe(e);
                 livenessFailure = null;
+                client.forgetLogins(); // a member restarted since forgets its tokens: log in afresh
                 if (createdAtNanos != 0 && System.nanoTime() - createdAtNanos >= stableNanos) {
                     pause = FIRST_PAUSE_MILLIS; // it had been up a while: a new outage, not the same one
                 }
@@ -213,7 +209,8 @@ public final class EtcdWatch implements Watch {
                     long compacted = result.path("compact_revision").asLong(0);
                     throw new IOException(compacted > 0
                             ? "the revisions up to " + compacted + " were compacted away: reading the prefix again"
-                            : "the watch was cancelled: " + result.path("cancel_reason").asText("no reason given"));
+                            : "the watch was cancelled: " + result.path("cancel_reason").asText("no reason given")
+                            + EtcdClient.loginHint(result.path("cancel_reason").asText("")));
                 }
                 if (result.path("created").asBoolean(false)) {
                     createdAtNanos = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.ballast.discovery.etcd;
 
+import dev.ballast.core.endpoint.WatchTarget;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class EtcdWatchBackoffTest {
         });
         member.start();
         URI url = URI.create("http://127.0.0.1:" + member.getAddress().getPort());
-        try (EtcdWatch watch = EtcdWatch.ofPrefix("test", List.of(url), 2_000, "/services/", values -> { })) {
+        try (EtcdWatch watch = EtcdWatch.ofPrefix(new WatchTarget("test", List.of(url), 2_000, "/services/"), values -> { })) {
             watch.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> watchesAtNanos.size() >= 6);
         } finally {
@@ -72,7 +73,7 @@ class EtcdWatchBackoffTest {
         });
         member.start();
         URI url = URI.create("http://127.0.0.1:" + member.getAddress().getPort());
-        try (EtcdWatch watch = EtcdWatch.ofPrefix("test", List.of(url), 2_000, "/services/", values -> { })
+        try (EtcdWatch watch = EtcdWatch.ofPrefix(new WatchTarget("test", List.of(url), 2_000, "/services/"), values -> { })
                 .stableAfter(300)) {
             watch.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> watchesAtNanos.size() >= 7);

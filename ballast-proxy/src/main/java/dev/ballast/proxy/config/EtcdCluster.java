@@ -1,5 +1,7 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.endpoint.Credentials;
+
 import java.net.URI;
 import java.util.List;
 
@@ -9,6 +11,7 @@ import java.util.List;
  *
  * @param members       {@code endpoints}: client URLs, {@code http://host:port} or {@code https://host:port}
  * @param timeoutMillis {@code timeout}
+ * @param credentials   {@code username} and {@code password}, or null when the cluster asks for no login
  */
-record EtcdCluster(List<URI> members, long timeoutMillis) {
+record EtcdCluster(List<URI> members, long timeoutMillis, Credentials credentials) {
 }

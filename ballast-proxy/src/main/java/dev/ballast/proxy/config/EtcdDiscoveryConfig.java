@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.EndpointSource;
 import dev.ballast.core.endpoint.WatchTarget;
 
@@ -16,8 +17,9 @@ import java.util.Objects;
  * @param cluster       {@code etcd.endpoints}: the client URLs of the cluster's members, all asked at once
  * @param timeoutMillis {@code etcd.timeout} (default 5s): connecting, and each read of the whole prefix
  * @param prefix        {@code discovery.etcd.prefix}: the key prefix the upstream's endpoints live under
+ * @param credentials   {@code etcd.username} and {@code etcd.password}, or null when the cluster asks for no login
  */
-public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String prefix) {
+public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String prefix, Credentials credentials) {
 
     public static final long DEFAULT_TIMEOUT_MILLIS = 5_000;
     /** The {@link EndpointSource#system()} that reads etcd: {@code ballast-discovery-etcd}'s. */
@@ -39,7 +41,7 @@ public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String 
 
     /** What the upstream called {@code owner} follows in etcd. */
     public WatchTarget target(String owner) {
-        return new WatchTarget(owner, cluster, timeoutMillis, prefix);
+        return new WatchTarget(owner, cluster, timeoutMillis, prefix, credentials);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.EndpointSource;
 
 import java.net.URI;
@@ -10,7 +11,7 @@ import java.util.Optional;
 /** Reads the top-level {@code etcd} key and an upstream's {@code discovery}. */
 final class EtcdReader {
 
-    private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout");
+    private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout", "username", "password");
     private static final List<String> DISCOVERY_KEYS = List.of("etcd");
     private static final List<String> ETCD_SOURCE_KEYS = List.of("prefix");
     private static final String MEMBERS_EXPECTED = "a list of etcd client URLs, e.g. [http://127.0.0.1:2379]";
@@ -28,7 +29,8 @@ final class EtcdReader {
         List<Value> items = etcd.required("endpoints", MEMBERS_EXPECTED)
                 .flatMap(value -> value.items(MEMBERS_EXPECTED)).orElse(null);
         long timeout = etcd.duration("timeout", EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS, 1);
-        if (items == null) {
+        Optional<Credentials> login = credentials(etcd);
+        if (items == null || login == null) {
             return null;
         }
         if (items.isEmpty()) {
@@ -39,7 +41,30 @@ final class EtcdReader {
         for (Value item : items) {
             member(item).ifPresent(members::add);
         }
-        return members.size() == items.size() ? new EtcdCluster(members, timeout) : null;
+        return members.size() == items.size() ? new EtcdCluster(members, timeout, login.orElse(null)) : null;
+    }
+
+    /**
+     * {@code username} and {@code password}: both or neither. Empty when neither is given, null when
+     * they are wrong (reported).
+     */
+    private static Optional<Credentials> credentials(Section etcd) {
+        Optional<Value> username = etcd.get("username");
+        Optional<Value> password = etcd.get("password");
+        if (username.isEmpty() && password.isEmpty()) {
+            return Optional.empty();
+        }
+        if (username.isEmpty()) {
+            password.get().error("a password without a username (expected: both, or neither when etcd asks for no login)");
+            return null;
+        }
+        if (password.isEmpty()) {
+            username.get().error("a username without a password (expected: both; e.g. password: ${ETCD_PASSWORD})");
+            return null;
+        }
+        Optional<String> name = username.get().word("an etcd user name");
+        Optional<String> secret = password.get().text("the etcd user's password, e.g. ${ETCD_PASSWORD}");
+        return name.isPresent() && secret.isPresent() ? Optional.of(new Credentials(name.get(), secret.get())) : null;
     }
 
     private static Optional<URI> member(Value value) {
@@ -83,6 +108,6 @@ final class EtcdReader {
             }
             return null;
         }
-        return new EtcdDiscoveryConfig(cluster.members(), cluster.timeoutMillis(), prefix.get());
+        return new EtcdDiscoveryConfig(cluster.members(), cluster.timeoutMillis(), prefix.get(), cluster.credentials());
     }
 }

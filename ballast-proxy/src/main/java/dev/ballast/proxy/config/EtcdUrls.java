@@ -36,8 +36,10 @@ public final class EtcdUrls {
             throw new IllegalArgumentException("port " + uri.getPort() + " out of range (expected: 1..65535)");
         }
         if (uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("'" + text + "' has a user name: etcd's user authentication is not"
-                    + " supported (expected: " + EXPECTED + ")");
+            // Not echoed: the user information may hold a password.
+            throw new IllegalArgumentException("'" + text.replace(uri.getRawUserInfo() + "@", "")
+                    + "' has a user name in it: give etcd's login apart, as etcd.username and etcd.password (on the"
+                    + " command line, --config-etcd-user) (expected: " + EXPECTED + ")");
         }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         if (!path.isEmpty() && !path.equals("/") || uri.getRawQuery() != null || uri.getRawFragment() != null) {

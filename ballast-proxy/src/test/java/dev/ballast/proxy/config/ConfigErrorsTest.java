@@ -1,6 +1,7 @@
 package dev.ballast.proxy.config;
 
 import dev.ballast.core.config.HostPort;
+import dev.ballast.core.endpoint.Credentials;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -636,13 +637,57 @@ class ConfigErrorsTest {
                 "etcd.endpoints[1]: 'http://10.0.0.1:2379/v3' has a path or query (expected: an etcd client URL,"
                         + " e.g. http://127.0.0.1:2379) (line 3)",
                 "etcd.endpoints[3]: port 99999 out of range (expected: 1..65535) (line 4)",
-                "etcd.endpoints[4]: 'http://root:secret@10.0.0.3:2379' has a user name: etcd's user authentication"
-                        + " is not supported (expected: an etcd client URL, e.g. http://127.0.0.1:2379) (line 4)",
+                "etcd.endpoints[4]: 'http://10.0.0.3:2379' has a user name in it: give etcd's login apart, as"
+                        + " etcd.username and etcd.password (on the command line, --config-etcd-user) (expected: an"
+                        + " etcd client URL, e.g. http://127.0.0.1:2379) (line 4)",
                 "etcd.timeout: 'soon' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h) (line 5)",
                 "upstreams.api.discovery.etcd.prefix: an empty prefix would read every key of the cluster"
                         + " (expected: a key prefix, e.g. /services/api/) (line 8)",
                 "upstreams.web.discovery.consul: unknown key (expected one of: etcd) (line 10)",
                 "upstreams.web.discovery.etcd.prefx: unknown key; did you mean 'prefix'? (line 10)");
+    }
+
+    @Test
+    void rejectsHalfAnEtcdLoginNamingTheMissingHalf() {
+        String cluster = """
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd:
+                  endpoints: [http://127.0.0.1:2379]
+                  %s
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api/ } }
+                routes:
+                  - upstream: api
+                """;
+        assertThat(errors(cluster.formatted("username: ballast"))).containsExactly("etcd.username: a username"
+                + " without a password (expected: both; e.g. password: ${ETCD_PASSWORD}) (line 4)");
+        assertThat(errors(cluster.formatted("password: secret"))).containsExactly("etcd.password: a password"
+                + " without a username (expected: both, or neither when etcd asks for no login) (line 4)");
+        assertThat(errors(cluster.formatted("username: \"\"\n  password: secret")))
+                .containsExactly("etcd.username: empty (expected: an etcd user name) (line 4)");
+    }
+
+    @Test
+    void anEtcdLoginReachesEveryUpstreamThatReadsTheClusterAndIsNeverPrinted() {
+        ConfigResult result = ConfigLoader.parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd:
+                  endpoints: [http://127.0.0.1:2379]
+                  username: ballast
+                  password: ${ETCD_PASSWORD}
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api/ } }
+                routes:
+                  - upstream: api
+                """, "test.yaml", name -> name.equals("ETCD_PASSWORD") ? "s3cret" : null);
+
+        assertThat(result.errors()).isEmpty();
+        EtcdDiscoveryConfig discovery = result.config().upstreams().get("api").discovery();
+        assertThat(discovery.credentials()).isEqualTo(new Credentials("ballast", "s3cret"));
+        assertThat(discovery.target("upstream api").credentials()).isEqualTo(discovery.credentials());
+        assertThat(discovery.toString()).contains("ballast").doesNotContain("s3cret");
     }
 
     private static List<String> errors(String yaml) {

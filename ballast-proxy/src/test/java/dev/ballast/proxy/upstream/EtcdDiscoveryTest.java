@@ -173,6 +173,27 @@ class EtcdDiscoveryTest {
     }
 
     @Test
+    void logsInToAnEtcdWithAuthenticationAndSaysSoWhenTheLoginIsWrong() throws Exception {
+        etcd.enableAuthentication("root-password", "ballast", "reader password", PREFIX);
+        etcd.put(PREFIX + "a", address(a));
+        String withLogin = config(PREFIX).replace("  timeout: 2s\n",
+                "  timeout: 2s\n  username: ballast\n  password: reader password\n");
+        startProxyWith(withLogin);
+
+        assertThat(members()).containsExactly(address(a));
+        etcd.put(PREFIX + "b", address(b));
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+        assertThat(servedBy(20)).containsExactlyInAnyOrder("a", "b");
+
+        // A wrong password: the reload applies (the endpoints read last stay), and /status says why.
+        reloadWith(withLogin.replace("password: reader password", "password: a guess"));
+        await().atMost(SETTLE).until(() -> upstreamStatus().at("/discovery/last_error").asText(""),
+                error -> error.contains("cannot log in as 'ballast'") && error.contains("authentication failed"));
+        assertThat(upstreamStatus().get("discovery").toString()).doesNotContain("a guess");
+        assertThat(servedBy(20)).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
     void keepsItsEndpointsWhileEtcdIsDownAndFollowsChangesOnceItIsBack() throws Exception {
         etcd.put(PREFIX + "a", address(a));
         startProxy(PREFIX);

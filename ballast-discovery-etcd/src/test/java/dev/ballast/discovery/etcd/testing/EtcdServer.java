@@ -45,6 +45,9 @@ public final class EtcdServer implements AutoCloseable {
     private final int peerPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
+    /** The root user's password once {@link #enableAuthentication} ran; the helper's own calls then log in. */
+    private volatile String rootPassword;
+    private volatile String token;
 
     private EtcdServer(String binary, Path dir, int clientPort, int peerPort) {
         this.binary = binary;
@@ -81,7 +84,9 @@ public final class EtcdServer implements AutoCloseable {
                     "--listen-client-urls", client, "--advertise-client-urls", client,
                     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                     "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-level", "warn",
-                    "--max-request-bytes", Integer.toString(8 << 20)) // room for a configuration over 4 MiB
+                    "--max-request-bytes", Integer.toString(8 << 20), // room for a configuration over 4 MiB
+                    // Login tokens unused for a second expire (the default is 5 minutes), so that tests see it happen.
+                    "--auth-token-ttl", "1")
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
                     .start();
@@ -180,14 +185,82 @@ public final class EtcdServer implements AutoCloseable {
         return call("/v3/lease/grant", JSON.createObjectNode().put("TTL", ttlSeconds)).path("ID").asLong();
     }
 
+    /**
+     * Turns etcd's authentication on, with user {@code root} (role root) and {@code rootPassword}, and
+     * {@code user} with {@code password} allowed to read the keys under {@code prefix}; from then on the
+     * helper's own calls log in as root.
+     */
+    public void enableAuthentication(String rootPassword, String user, String password, String prefix) {
+        call("/v3/auth/role/add", JSON.createObjectNode().put("name", "root"));
+        call("/v3/auth/user/add", JSON.createObjectNode().put("name", "root").put("password", rootPassword));
+        call("/v3/auth/user/grant", JSON.createObjectNode().put("user", "root").put("role", "root"));
+        call("/v3/auth/role/add", JSON.createObjectNode().put("name", "reader"));
+        ObjectNode permission = JSON.createObjectNode().put("permType", "READ").put("key", base64(prefix))
+                .put("range_end", Base64.getEncoder().encodeToString(rangeEnd(prefix)));
+        ObjectNode grant = JSON.createObjectNode().put("name", "reader");
+        grant.set("perm", permission);
+        call("/v3/auth/role/grant", grant);
+        call("/v3/auth/user/add", JSON.createObjectNode().put("name", user).put("password", password));
+        call("/v3/auth/user/grant", JSON.createObjectNode().put("user", user).put("role", "reader"));
+        call("/v3/auth/enable", JSON.createObjectNode());
+        this.rootPassword = rootPassword;
+    }
+
+    private String logInAsRoot() throws IOException, InterruptedException {
+        return logIn("root", rootPassword);
+    }
+
+    /** A login token for {@code user}; it expires once unused for a second. */
+    public String logIn(String user, String password) throws IOException, InterruptedException {
+        String credentials = JSON.createObjectNode().put("name", user).put("password", password).toString();
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(url() + "/v3/auth/authenticate"))
+                .timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.ofString(credentials)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).as("etcd login: %s", login.body()).isEqualTo(200);
+        return JSON.readTree(login.body()).path("token").asText();
+    }
+
+    /** Whether etcd still takes {@code token} (it refuses an expired one with 401). */
+    public boolean accepts(String token) throws IOException, InterruptedException {
+        String anyRead = JSON.createObjectNode().put("key", base64("/")).toString(); // allowed or not: not 401
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url() + "/v3/kv/range"))
+                .timeout(Duration.ofSeconds(5)).header("Authorization", token)
+                .POST(HttpRequest.BodyPublishers.ofString(anyRead)).build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() != 401;
+    }
+
+    private static byte[] rangeEnd(String prefix) {
+        byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
+        end[end.length - 1]++;
+        return end;
+    }
+
     private JsonNode call(String path, ObjectNode body) {
+        HttpResponse<String> response = send(path, body);
+        if (response.statusCode() == 401 && rootPassword != null) {
+            token = null; // expired, or the member restarted since: log in again
+            response = send(path, body);
+        }
+        assertThat(response.statusCode()).as("etcd %s: %s", path, response.body()).isEqualTo(200);
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url() + path))
-                    .timeout(Duration.ofSeconds(5))
-                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as("etcd %s: %s", path, response.body()).isEqualTo(200);
             return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private HttpResponse<String> send(String path, ObjectNode body) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url() + path))
+                    .timeout(Duration.ofSeconds(5))
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+            if (rootPassword != null) {
+                if (token == null) {
+                    token = logInAsRoot();
+                }
+                request.header("Authorization", token);
+            }
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
