@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,6 +56,10 @@ final class ConfigSourceOptions {
                     "give either -c FILE or --config-etcd URL with --config-key KEY, not both");
         }
         if (file != null) {
+            if (etcdUser != null || etcdPasswordFile != null) {
+                throw new ParameterException(spec.commandLine(), "--config-etcd-user and --config-etcd-password-file"
+                        + " go with --config-etcd, not with -c FILE (a file's etcd section has its own login)");
+            }
             return ConfigSource.file(file);
         }
         if (!etcd) {
@@ -103,9 +107,17 @@ final class ConfigSourceOptions {
         String password;
         try {
             password = Files.readString(etcdPasswordFile).lines().findFirst().orElse("");
-        } catch (IOException | UncheckedIOException e) {
+        } catch (CharacterCodingException e) {
+            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + etcdPasswordFile
+                    + " is not UTF-8 text");
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: cannot read "
-                    + etcdPasswordFile + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                    + etcdPasswordFile + ": " + why);
+        }
+        if (password.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + etcdPasswordFile
+                    + " is empty (expected: the password on its first line)");
         }
         return new Credentials(etcdUser.strip(), password);
     }

@@ -227,7 +227,7 @@ class RunCommandEtcdConfigTest {
     }
 
     @Test
-    void anEtcdLoginNeedsBothAUserAndAReadablePasswordFile(@TempDir Path dir) {
+    void anEtcdLoginNeedsBothAUserAndAReadablePasswordFileAndAnEtcdToLogInTo(@TempDir Path dir) throws Exception {
         assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
                 "--config-etcd-user", "fleet")).isEqualTo(2);
         assertThat(err.toString()).contains("--config-etcd-user needs --config-etcd-password-file FILE");
@@ -238,6 +238,14 @@ class RunCommandEtcdConfigTest {
                 "--config-etcd-user", "fleet", "--config-etcd-password-file", dir.resolve("missing").toString()))
                 .isEqualTo(2);
         assertThat(err.toString()).contains("--config-etcd-password-file: cannot read " + dir.resolve("missing"));
+        Path empty = Files.writeString(dir.resolve("empty"), "\n");
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-user", "fleet", "--config-etcd-password-file", empty.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-password-file: " + empty + " is empty");
+        assertThat(command(new RunCommand()).execute("-c", "ballast.yaml", "--config-etcd-user", "fleet",
+                "--config-etcd-password-file", empty.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-user and --config-etcd-password-file go with"
+                + " --config-etcd, not with -c FILE");
     }
 
     @Test

@@ -11,8 +11,8 @@ public record Credentials(String username, String password) {
     public Credentials {
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
-        if (username.isEmpty()) {
-            throw new IllegalArgumentException("username: empty (expected: a user name)");
+        if (username.isBlank()) {
+            throw new IllegalArgumentException("username: blank (expected: a user name)");
         }
     }
 

@@ -33,6 +33,7 @@ class CredentialsTest {
 
     @Test
     void aLoginNeedsAUserName() {
-        assertThatThrownBy(() -> new Credentials("", "p")).hasMessageContaining("username: empty");
+        assertThatThrownBy(() -> new Credentials("", "p")).hasMessageContaining("username: blank");
+        assertThatThrownBy(() -> new Credentials(" ", "p")).hasMessageContaining("username: blank");
     }
 }

@@ -50,10 +50,12 @@ import java.util.concurrent.TimeoutException;
  * timeout until it starts, then open-ended.
  *
  * <p><b>Authentication.</b> Given credentials, the client logs in to each member before its first call
- * there and sends the token it gets with every call. etcd's default tokens are valid only on the member
- * that gave them, and expire (after five minutes unused, or when the member restarts): a call that
- * etcd refuses for its token (401) logs in again and is made once more. A member with authentication
- * off answers the login so, and is then called without a token.
+ * there and sends the token it gets with every call. etcd lets a token expire once unused for a while
+ * (five minutes by default), each member by its own clock, so tokens are kept per member. A call that
+ * etcd refuses with 401 for its token logs in again and is made once more; any other refusal that
+ * names the token (a watch cancelled for it, a token from before authentication was turned on) drops
+ * the member's token, so that the caller's next try logs in. A member with authentication off answers
+ * the login so, and is then called without a token.
  */
 final class EtcdClient implements AutoCloseable {
 
@@ -62,6 +64,9 @@ final class EtcdClient implements AutoCloseable {
     private static final String NO_TOKEN = "";
     /** The gRPC code etcd's gateway gives "authentication is not enabled" (FailedPrecondition). */
     private static final int AUTH_NOT_ENABLED = 9;
+    /** What etcd says when a call's token will not do: expired, absent where it is needed, or outdated. */
+    private static final List<String> TOKEN_REFUSALS = List.of("invalid auth token", "user name is empty",
+            "revision of auth store is old");
     private static final String WATCH = "/v3/watch";
 
     private final HttpClient http;
@@ -252,17 +257,22 @@ final class EtcdClient implements AutoCloseable {
         if (response.statusCode() == 200 && json.path("token").isTextual()) {
             return json.path("token").asText();
         }
-        if (json.path("code").asInt(-1) == AUTH_NOT_ENABLED) {
+        if (json.path("code").asInt(-1) == AUTH_NOT_ENABLED || text.contains("authentication is not enabled")) {
             return NO_TOKEN;
         }
         String why = json.path("message").isTextual() ? json.path("message").asText()
-                : "answered " + response.statusCode() + (text.isBlank() ? "" : ": " + text.strip());
+                : "answered " + response.statusCode() + (text.isBlank() ? "" : ": " + cut(text.strip()));
         throw new IOException("etcd " + member + ": cannot log in as '" + login.username() + "': " + why);
     }
 
-    /** Forgets every token, so that the next call to each member logs in again: after a failure, whatever it was. */
-    void forgetLogins() {
-        tokens.clear();
+    /**
+     * Drops {@code member}'s token if {@code problem} says etcd refused it, so that the next call there
+     * logs in again.
+     */
+    void forgetTokenIfRefused(URI member, String problem) {
+        if (login != null && TOKEN_REFUSALS.stream().anyMatch(problem::contains)) {
+            tokens.remove(member);
+        }
     }
 
     /**
@@ -318,20 +328,24 @@ final class EtcdClient implements AutoCloseable {
         }
     }
 
-    private static IOException failure(URI member, String path, int status, String body) {
-        String text = body.strip();
-        if (text.length() > 300) {
-            text = text.substring(0, 300) + "...";
-        }
+    private IOException failure(URI member, String path, int status, String body) {
+        String text = cut(body.strip());
+        forgetTokenIfRefused(member, text);
         return new IOException("etcd " + member + path + " answered " + status + (text.isEmpty() ? "" : ": " + text)
                 + loginHint(text));
     }
 
-    /** What to do when etcd asked for a login that was not given: "user name is empty" says it obliquely. */
-    static String loginHint(String answer) {
-        return answer.contains("user name is empty")
-                ? " (the cluster has authentication enabled: give a user name and password, etcd.username and"
-                + " etcd.password in the proxy's configuration)"
+    private static String cut(String text) {
+        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+    }
+
+    /**
+     * What to do when etcd asked for a login and none was given: "user name is empty" says it obliquely.
+     * Empty when there is nothing to add.
+     */
+    String loginHint(String answer) {
+        return login == null && answer.contains("user name is empty")
+                ? " (the cluster has authentication enabled: a user name and password are needed)"
                 : "";
     }
 

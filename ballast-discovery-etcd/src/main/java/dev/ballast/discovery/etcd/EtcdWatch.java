@@ -163,7 +163,6 @@ public final class EtcdWatch implements Watch {
                 }
                 String problem = livenessFailure != null ? livenessFailure : EtcdClient.describe(e);
                 livenessFailure = null;
-                client.forgetLogins(); // a member restarted since forgets its tokens: log in afresh
                 if (createdAtNanos != 0 && System.nanoTime() - createdAtNanos >= stableNanos) {
                     pause = FIRST_PAUSE_MILLIS; // it had been up a while: a new outage, not the same one
                 }
@@ -207,10 +206,11 @@ public final class EtcdWatch implements Watch {
                 JsonNode result = message.path("result");
                 if (result.path("canceled").asBoolean(false)) {
                     long compacted = result.path("compact_revision").asLong(0);
+                    String reason = result.path("cancel_reason").asText("no reason given");
+                    client.forgetTokenIfRefused(member, reason); // the next try logs in again
                     throw new IOException(compacted > 0
                             ? "the revisions up to " + compacted + " were compacted away: reading the prefix again"
-                            : "the watch was cancelled: " + result.path("cancel_reason").asText("no reason given")
-                            + EtcdClient.loginHint(result.path("cancel_reason").asText("")));
+                            : "the watch was cancelled: " + reason + client.loginHint(reason));
                 }
                 if (result.path("created").asBoolean(false)) {
                     createdAtNanos = System.nanoTime();

@@ -85,8 +85,9 @@ class EtcdEndpointsTest {
             etcd.put("/services/orders/a", "10.0.0.1:8080");
             etcd.put("/services/orders2/x", "10.0.0.9:8080"); // a sibling prefix: not these endpoints
             AtomicReference<List<Endpoint>> seen = new AtomicReference<>();
-            try (EtcdWatch watch = EtcdEndpoints.watch(new WatchTarget("service orders", List.of(URI.create(etcd.url())),
-                    2_000, "/services/orders/"), seen::set)) {
+            WatchTarget target = new WatchTarget("service orders", List.of(URI.create(etcd.url())), 2_000,
+                    "/services/orders/");
+            try (EtcdWatch watch = EtcdEndpoints.watch(target, seen::set)) {
                 watch.start();
                 await().atMost(Duration.ofSeconds(10)).until(() -> addresses(seen.get()),
                         addresses -> addresses.equals(List.of("10.0.0.1:8080")));

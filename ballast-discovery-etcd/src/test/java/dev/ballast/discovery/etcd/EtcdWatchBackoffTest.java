@@ -1,8 +1,8 @@
 package dev.ballast.discovery.etcd;
 
-import dev.ballast.core.endpoint.WatchTarget;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.ballast.core.endpoint.WatchTarget;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -36,7 +36,7 @@ class EtcdWatchBackoffTest {
         });
         member.start();
         URI url = URI.create("http://127.0.0.1:" + member.getAddress().getPort());
-        try (EtcdWatch watch = EtcdWatch.ofPrefix(new WatchTarget("test", List.of(url), 2_000, "/services/"), values -> { })) {
+        try (EtcdWatch watch = EtcdWatch.ofPrefix(target(url), values -> { })) {
             watch.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> watchesAtNanos.size() >= 6);
         } finally {
@@ -73,7 +73,7 @@ class EtcdWatchBackoffTest {
         });
         member.start();
         URI url = URI.create("http://127.0.0.1:" + member.getAddress().getPort());
-        try (EtcdWatch watch = EtcdWatch.ofPrefix(new WatchTarget("test", List.of(url), 2_000, "/services/"), values -> { })
+        try (EtcdWatch watch = EtcdWatch.ofPrefix(target(url), values -> { })
                 .stableAfter(300)) {
             watch.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> watchesAtNanos.size() >= 7);
@@ -86,6 +86,10 @@ class EtcdWatchBackoffTest {
         long fourthGap = (watchesAtNanos.get(4) - watchesAtNanos.get(3)) / 1_000_000;
         assertThat(fourthGap).as("the pause before the fifth watch").isGreaterThanOrEqualTo(350);
         assertThat(afterTheStableOne).as("the pause after the watch that stayed up").isLessThan(300);
+    }
+
+    private static WatchTarget target(URI url) {
+        return new WatchTarget("test", List.of(url), 2_000, "/services/");
     }
 
     private static void answer(HttpExchange exchange, String json) throws IOException {

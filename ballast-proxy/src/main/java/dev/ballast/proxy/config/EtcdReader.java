@@ -29,8 +29,8 @@ final class EtcdReader {
         List<Value> items = etcd.required("endpoints", MEMBERS_EXPECTED)
                 .flatMap(value -> value.items(MEMBERS_EXPECTED)).orElse(null);
         long timeout = etcd.duration("timeout", EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS, 1);
-        Optional<Credentials> login = credentials(etcd);
-        if (items == null || login == null) {
+        Login login = login(etcd);
+        if (items == null || !login.valid()) {
             return null;
         }
         if (items.isEmpty()) {
@@ -41,30 +41,35 @@ final class EtcdReader {
         for (Value item : items) {
             member(item).ifPresent(members::add);
         }
-        return members.size() == items.size() ? new EtcdCluster(members, timeout, login.orElse(null)) : null;
+        return members.size() == items.size() ? new EtcdCluster(members, timeout, login.credentials()) : null;
     }
 
-    /**
-     * {@code username} and {@code password}: both or neither. Empty when neither is given, null when
-     * they are wrong (reported).
-     */
-    private static Optional<Credentials> credentials(Section etcd) {
+    /** The cluster's login: {@code credentials} null when it has none, {@code valid} false when it was wrong. */
+    private record Login(Credentials credentials, boolean valid) {
+        static final Login NONE = new Login(null, true);
+        static final Login INVALID = new Login(null, false);
+    }
+
+    /** {@code username} and {@code password}: both or neither. */
+    private static Login login(Section etcd) {
         Optional<Value> username = etcd.get("username");
         Optional<Value> password = etcd.get("password");
         if (username.isEmpty() && password.isEmpty()) {
-            return Optional.empty();
+            return Login.NONE;
         }
         if (username.isEmpty()) {
-            password.get().error("a password without a username (expected: both, or neither when etcd asks for no login)");
-            return null;
+            password.get().error("a password without a username (expected: both, or neither when etcd asks for"
+                    + " no login)");
+            return Login.INVALID;
         }
         if (password.isEmpty()) {
             username.get().error("a username without a password (expected: both; e.g. password: ${ETCD_PASSWORD})");
-            return null;
+            return Login.INVALID;
         }
         Optional<String> name = username.get().word("an etcd user name");
         Optional<String> secret = password.get().text("the etcd user's password, e.g. ${ETCD_PASSWORD}");
-        return name.isPresent() && secret.isPresent() ? Optional.of(new Credentials(name.get(), secret.get())) : null;
+        return name.isPresent() && secret.isPresent()
+                ? new Login(new Credentials(name.get(), secret.get()), true) : Login.INVALID;
     }
 
     private static Optional<URI> member(Value value) {
@@ -108,6 +113,7 @@ final class EtcdReader {
             }
             return null;
         }
-        return new EtcdDiscoveryConfig(cluster.members(), cluster.timeoutMillis(), prefix.get(), cluster.credentials());
+        return new EtcdDiscoveryConfig(cluster.members(), cluster.timeoutMillis(), prefix.get(),
+                cluster.credentials());
     }
 }

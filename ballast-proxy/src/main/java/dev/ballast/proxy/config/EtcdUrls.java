@@ -18,6 +18,15 @@ public final class EtcdUrls {
      * @throws IllegalArgumentException saying what is wrong and what was expected
      */
     public static URI parse(String text) {
+        int at = text.lastIndexOf('@');
+        if (at >= 0) {
+            // Checked first, and never echoed whole: what comes before the '@' may hold a password.
+            int scheme = text.indexOf("://");
+            String shown = (scheme >= 0 && scheme < at ? text.substring(0, scheme + 3) : "") + text.substring(at + 1);
+            throw new IllegalArgumentException("'" + shown + "' has a user name in it (not shown): give etcd's login"
+                    + " as etcd.username and etcd.password, or on the command line as --config-etcd-user and"
+                    + " --config-etcd-password-file (expected: " + EXPECTED + ")");
+        }
         URI uri;
         try {
             uri = new URI(text);
@@ -34,12 +43,6 @@ public final class EtcdUrls {
         }
         if (uri.getPort() > 65535) {
             throw new IllegalArgumentException("port " + uri.getPort() + " out of range (expected: 1..65535)");
-        }
-        if (uri.getRawUserInfo() != null) {
-            // Not echoed: the user information may hold a password.
-            throw new IllegalArgumentException("'" + text.replace(uri.getRawUserInfo() + "@", "")
-                    + "' has a user name in it: give etcd's login apart, as etcd.username and etcd.password (on the"
-                    + " command line, --config-etcd-user) (expected: " + EXPECTED + ")");
         }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         if (!path.isEmpty() && !path.equals("/") || uri.getRawQuery() != null || uri.getRawFragment() != null) {

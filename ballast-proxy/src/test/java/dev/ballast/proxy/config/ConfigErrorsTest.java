@@ -637,9 +637,10 @@ class ConfigErrorsTest {
                 "etcd.endpoints[1]: 'http://10.0.0.1:2379/v3' has a path or query (expected: an etcd client URL,"
                         + " e.g. http://127.0.0.1:2379) (line 3)",
                 "etcd.endpoints[3]: port 99999 out of range (expected: 1..65535) (line 4)",
-                "etcd.endpoints[4]: 'http://10.0.0.3:2379' has a user name in it: give etcd's login apart, as"
-                        + " etcd.username and etcd.password (on the command line, --config-etcd-user) (expected: an"
-                        + " etcd client URL, e.g. http://127.0.0.1:2379) (line 4)",
+                "etcd.endpoints[4]: 'http://10.0.0.3:2379' has a user name in it (not shown): give etcd's login as"
+                        + " etcd.username and etcd.password, or on the command line as --config-etcd-user and"
+                        + " --config-etcd-password-file (expected: an etcd client URL, e.g. http://127.0.0.1:2379)"
+                        + " (line 4)",
                 "etcd.timeout: 'soon' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h) (line 5)",
                 "upstreams.api.discovery.etcd.prefix: an empty prefix would read every key of the cluster"
                         + " (expected: a key prefix, e.g. /services/api/) (line 8)",
@@ -666,6 +667,23 @@ class ConfigErrorsTest {
                 + " without a username (expected: both, or neither when etcd asks for no login) (line 4)");
         assertThat(errors(cluster.formatted("username: \"\"\n  password: secret")))
                 .containsExactly("etcd.username: empty (expected: an etcd user name) (line 4)");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "http://ballast:s3cret@etcd-0",          // no port
+            "ftp://ballast:s3cret@etcd-0:2379",      // not http
+            "http://ballast:s3%cret@etcd-0:2379",    // not a URI
+            "http://ballast:s3/cret@etcd-0:2379",    // a '/' in the password
+            "ballast:s3cret@etcd-0:2379"})           // no scheme
+    void aPasswordInAnEtcdUrlIsNeverEchoedWhateverElseIsWrongWithIt(String url) {
+        List<String> errors = errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd: { endpoints: ["%s"] }
+                """.formatted(url));
+        assertThat(errors).anySatisfy(error -> assertThat(error).startsWith("etcd.endpoints[0]: '")
+                .contains("has a user name in it (not shown)"));
+        assertThat(String.join("\n", errors)).doesNotContain("s3").doesNotContain("cret");
     }
 
     @Test

@@ -184,6 +184,8 @@ class EtcdDiscoveryTest {
         etcd.put(PREFIX + "b", address(b));
         await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
         assertThat(servedBy(20)).containsExactlyInAnyOrder("a", "b");
+        assertThat(admin.get("/config").body()).contains("ballast").doesNotContain("reader password")
+                .contains("\"password\" : \"<redacted>\"");
 
         // A wrong password: the reload applies (the endpoints read last stay), and /status says why.
         reloadWith(withLogin.replace("password: reader password", "password: a guess"));

@@ -238,7 +238,7 @@ public final class EtcdServer implements AutoCloseable {
     private JsonNode call(String path, ObjectNode body) {
         HttpResponse<String> response = send(path, body);
         if (response.statusCode() == 401 && rootPassword != null) {
-            token = null; // expired, or the member restarted since: log in again
+            token = null; // expired (this etcd lets a token go after a second unused): log in again
             response = send(path, body);
         }
         assertThat(response.statusCode()).as("etcd %s: %s", path, response.body()).isEqualTo(200);
