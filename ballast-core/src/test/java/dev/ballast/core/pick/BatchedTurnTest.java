@@ -81,17 +81,14 @@ class BatchedTurnTest {
         BatchedTurn turn = new BatchedTurn(0, stepping);
         ExecutorService a = onStripe(1);
         ExecutorService b = onStripe(2);
-        // The first look finds a stripe's first picks; the second, a moment later on this clock, finds it busy.
-        int[] warm = picks(a, turn, 2 * BatchedTurn.CHECK_EVERY);
-        int first = warm[warm.length - 1];
-        assertThat(first).as("the busy stripe's first block starts at its last pick").isEqualTo(2 * BatchedTurn.CHECK_EVERY - 1);
+        int first = firstBlockOn(a, turn);
+        assertThat(first).as("the busy stripe's first block starts at its last pick")
+                .isEqualTo(2 * BatchedTurn.CHECK_EVERY - 1);
 
         assertThat(on(b, turn::next)).as("after the block").isEqualTo(first + BatchedTurn.BLOCK);
-        int[] rest = picks(a, turn, BatchedTurn.BLOCK - 1);
-        for (int k = 0; k < rest.length; k++) {
-            assertThat(rest[k]).isEqualTo(first + 1 + k);
-        }
+        assertRestOfBlock(a, turn, first);
         assertThat(on(a, turn::next)).as("the next block").isEqualTo(first + BatchedTurn.BLOCK + 1);
+        assertThat(on(b, turn::next)).as("after that block").isEqualTo(first + 2 * BatchedTurn.BLOCK + 1);
     }
 
     @Test
@@ -100,14 +97,11 @@ class BatchedTurnTest {
         BatchedTurn turn = new BatchedTurn(0, stepping);
         ExecutorService a = onStripe(1);
         ExecutorService b = onStripe(2);
-        int first = picks(a, turn, 2 * BatchedTurn.CHECK_EVERY)[2 * BatchedTurn.CHECK_EVERY - 1];
+        int first = firstBlockOn(a, turn);
         step.set(RARELY);
 
         assertThat(on(b, turn::next)).isEqualTo(first + BatchedTurn.BLOCK);
-        int[] rest = picks(a, turn, BatchedTurn.BLOCK - 1);
-        for (int k = 0; k < rest.length; k++) {
-            assertThat(rest[k]).isEqualTo(first + 1 + k);
-        }
+        assertRestOfBlock(a, turn, first);
         // Its last look is over a millisecond old: no new block, one value at a time in order with the others'.
         assertThat(on(a, turn::next)).isEqualTo(first + BatchedTurn.BLOCK + 1);
         assertThat(on(b, turn::next)).isEqualTo(first + BatchedTurn.BLOCK + 2);
@@ -119,10 +113,27 @@ class BatchedTurnTest {
         BatchedTurn turn = new BatchedTurn(0, stepping);
         ExecutorService a = onStripe(1);
         ExecutorService alsoA = onStripe(1);
-        int first = picks(a, turn, 2 * BatchedTurn.CHECK_EVERY)[2 * BatchedTurn.CHECK_EVERY - 1];
+        int first = firstBlockOn(a, turn);
 
         assertThat(on(alsoA, turn::next)).isEqualTo(first + 1);
         assertThat(on(a, turn::next)).isEqualTo(first + 2);
+    }
+
+    /**
+     * Picks on {@code stripe} until a look finds it busy, on the {@link #OFTEN} clock: its first look
+     * finds its first picks, the second one a moment later. The first value of the block it then took.
+     */
+    private static int firstBlockOn(ExecutorService stripe, BatchedTurn turn) throws Exception {
+        int[] warm = picks(stripe, turn, 2 * BatchedTurn.CHECK_EVERY);
+        return warm[warm.length - 1];
+    }
+
+    /** The next picks on {@code stripe} hand out the rest of its block that started at {@code first}, in order. */
+    private static void assertRestOfBlock(ExecutorService stripe, BatchedTurn turn, int first) throws Exception {
+        int[] rest = picks(stripe, turn, BatchedTurn.BLOCK - 1);
+        for (int k = 0; k < rest.length; k++) {
+            assertThat(rest[k]).isEqualTo(first + 1 + k);
+        }
     }
 
     @Test
