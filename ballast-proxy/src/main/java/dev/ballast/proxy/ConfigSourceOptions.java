@@ -3,6 +3,7 @@ package dev.ballast.proxy;
 import dev.ballast.core.config.ConfigStore;
 import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.WatchTarget;
+import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.EtcdDiscoveryConfig;
 import dev.ballast.proxy.config.EtcdUrls;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,8 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,8 @@ final class ConfigSourceOptions {
 
     /** Bounds each read of the configuration key: at start, and at every reload. */
     static final long ETCD_TIMEOUT_MILLIS = EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS;
+    /** Far above any password; a file over it is the wrong file. */
+    private static final int MAX_PASSWORD_FILE_BYTES = 4 * 1024;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The YAML configuration file.")
     private Path file;
@@ -106,19 +109,31 @@ final class ConfigSourceOptions {
         }
         String password;
         try {
-            password = Files.readString(etcdPasswordFile).lines().findFirst().orElse("");
-        } catch (CharacterCodingException e) {
-            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + etcdPasswordFile
-                    + " is not UTF-8 text");
+            password = firstLine(etcdPasswordFile);
         } catch (IOException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: cannot read "
-                    + etcdPasswordFile + ": " + why);
+            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + etcdPasswordFile
+                    + ": " + ConfigFile.failure(e));
         }
         if (password.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + etcdPasswordFile
                     + " is empty (expected: the password on its first line)");
         }
         return new Credentials(etcdUser.strip(), password);
+    }
+
+    /**
+     * The first line of a password file, read as a configuration file is (UTF-8, and never more than a
+     * bound), so that a wrong path such as {@code /dev/zero} is refused instead of read without end.
+     */
+    private static String firstLine(Path file) throws IOException {
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_PASSWORD_FILE_BYTES + 1);
+        }
+        if (bytes.length > MAX_PASSWORD_FILE_BYTES) {
+            throw new IOException("larger than " + (MAX_PASSWORD_FILE_BYTES >> 10) + " KiB, which no password file"
+                    + " is (is it the right file?)");
+        }
+        return ConfigFile.text(bytes).lines().findFirst().orElse("");
     }
 }

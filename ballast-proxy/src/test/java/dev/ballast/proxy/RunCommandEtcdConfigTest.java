@@ -237,7 +237,17 @@ class RunCommandEtcdConfigTest {
         assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
                 "--config-etcd-user", "fleet", "--config-etcd-password-file", dir.resolve("missing").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("--config-etcd-password-file: cannot read " + dir.resolve("missing"));
+        assertThat(err.toString()).contains("--config-etcd-password-file: " + dir.resolve("missing")
+                + ": cannot read: no such file");
+        Path wrong = Files.write(dir.resolve("wrong"), new byte[8 * 1024]);
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-user", "fleet", "--config-etcd-password-file", wrong.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-password-file: " + wrong + ": cannot read: larger than"
+                + " 4 KiB, which no password file is (is it the right file?)");
+        Path latin1 = Files.write(dir.resolve("latin1"), new byte[] {'c', 'a', 'f', (byte) 0xe9, '\n'});
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-user", "fleet", "--config-etcd-password-file", latin1.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-password-file: " + latin1 + ": cannot read: not UTF-8 text");
         Path empty = Files.writeString(dir.resolve("empty"), "\n");
         assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
                 "--config-etcd-user", "fleet", "--config-etcd-password-file", empty.toString())).isEqualTo(2);

@@ -62,7 +62,7 @@ public final class ConfigFile {
     }
 
     /** Why a file could not be read, in words: "cannot read: no such file". */
-    static String failure(IOException e) {
+    public static String failure(IOException e) {
         String reason = switch (e) {
             case NoSuchFileException missing -> "no such file";
             case AccessDeniedException denied -> "permission denied";
