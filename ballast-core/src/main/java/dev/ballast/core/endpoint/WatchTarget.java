@@ -12,8 +12,11 @@ import java.util.Objects;
  * @param timeoutMillis bounds every call to a server
  * @param path          what to follow in the store: a key prefix for endpoints, a key for a document
  * @param credentials   the user to log in as, or null when the store asks for none
+ * @param tls           the files to reach {@code https://} servers with, or null for the JVM's trusted
+ *                      certificates and no client certificate
  */
-public record WatchTarget(String owner, List<URI> servers, long timeoutMillis, String path, Credentials credentials) {
+public record WatchTarget(String owner, List<URI> servers, long timeoutMillis, String path, Credentials credentials,
+                          TlsFiles tls) {
 
     public WatchTarget {
         Objects.requireNonNull(owner, "owner");
@@ -29,11 +32,16 @@ public record WatchTarget(String owner, List<URI> servers, long timeoutMillis, S
 
     /** A target on a store that asks for no login. */
     public WatchTarget(String owner, List<URI> servers, long timeoutMillis, String path) {
-        this(owner, servers, timeoutMillis, path, null);
+        this(owner, servers, timeoutMillis, path, null, null);
     }
 
     /** The same target, logging in as {@code login} (null: as nobody). */
     public WatchTarget withCredentials(Credentials login) {
-        return new WatchTarget(owner, servers, timeoutMillis, path, login);
+        return new WatchTarget(owner, servers, timeoutMillis, path, login, tls);
+    }
+
+    /** The same target, reaching its servers with {@code files} (null: the JVM's trusted certificates only). */
+    public WatchTarget withTls(TlsFiles files) {
+        return new WatchTarget(owner, servers, timeoutMillis, path, credentials, files);
     }
 }
