@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ballast.core.endpoint.Credentials;
+import dev.ballast.core.endpoint.TlsFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLException;
 
 /**
  * What Ballast asks of an etcd cluster, over etcd's JSON gateway to its v3 API (served by every etcd
@@ -69,24 +72,29 @@ final class EtcdClient implements AutoCloseable {
             "revision of auth store is old");
     private static final String WATCH = "/v3/watch";
 
-    private final HttpClient http;
     private final Duration timeout;
     /** Who to log in as, or null to call without a login. */
     private final Credentials login;
+    /** The files to reach {@code https://} members with, or null for the JVM's trusted certificates. */
+    private final TlsFiles tls;
     /** Each member's token for {@link #login}. */
     private final Map<URI, String> tokens = new ConcurrentHashMap<>();
+    /** The HTTP client of the TLS files as they are now; null until the first call, and after {@link #close()}. */
+    private volatile Connector connector;
+    private volatile boolean closed;
 
-    EtcdClient(Duration timeout) {
-        this(timeout, null);
+    /** An HTTP client and the versions of the TLS files it was made with (null without files). */
+    private record Connector(HttpClient http, List<Object> tlsVersions) {
     }
 
-    EtcdClient(Duration timeout, Credentials login) {
+    EtcdClient(Duration timeout) {
+        this(timeout, null, null);
+    }
+
+    EtcdClient(Duration timeout, Credentials login, TlsFiles tls) {
         this.timeout = timeout;
         this.login = login;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .build();
+        this.tls = tls;
     }
 
     /** Every key under a prefix, the revision of the cluster they were read at, and the member that answered. */
@@ -178,7 +186,16 @@ final class EtcdClient implements AutoCloseable {
         ObjectNode body = JSON.createObjectNode();
         body.set("create_request", create);
         // The request's timeout covers the wait for the response's head, not the stream after it.
-        HttpResponse<InputStream> response = send(member, WATCH, body, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response;
+        try {
+            response = send(member, WATCH, body, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            String hint = certificateHint(member, e);
+            if (hint.isEmpty()) {
+                throw e;
+            }
+            throw new IOException(describe(e) + hint, e);
+        }
         if (response.statusCode() != 200) {
             String text;
             try (InputStream in = response.body()) {
@@ -201,15 +218,55 @@ final class EtcdClient implements AutoCloseable {
     private <T> HttpResponse<T> send(URI member, String path, JsonNode body, HttpResponse.BodyHandler<T> answer)
             throws IOException, InterruptedException {
         String token = token(member);
-        HttpResponse<T> response = http.send(request(member, path, body, token), answer);
+        HttpResponse<T> response = http().send(request(member, path, body, token), answer);
         if (response.statusCode() == 401 && login != null) {
             if (response.body() instanceof InputStream stream) {
                 stream.close();
             }
             tokens.remove(member, token);
-            response = http.send(request(member, path, body, token(member)), answer);
+            response = http().send(request(member, path, body, token(member)), answer);
         }
         return response;
+    }
+
+    /**
+     * The HTTP client to call with: made at the first call, and again when a TLS file has changed on disk
+     * since (a certificate renewed in place), so that the next connection presents and trusts what the
+     * files hold now. Calls under way finish on the client they started on; a watch stream lives on
+     * there until it ends. A file that cannot be read fails the call, saying which and why, and the
+     * next call tries again.
+     */
+    private HttpClient http() throws IOException {
+        Connector current = connector;
+        if (current != null && (tls == null || current.tlsVersions().equals(tls.versions()))) {
+            return current.http();
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("the etcd client is closed");
+            }
+            current = connector;
+            List<Object> versions = tls == null ? null : tls.versions();
+            if (current != null && (tls == null || current.tlsVersions().equals(versions))) {
+                return current.http();
+            }
+            HttpClient.Builder builder = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(timeout);
+            if (tls != null) {
+                try {
+                    builder.sslContext(tls.context());
+                } catch (TlsFiles.Unreadable e) {
+                    throw new IOException("tls." + e.getMessage(), e);
+                }
+            }
+            HttpClient http = builder.build();
+            if (current != null) {
+                current.http().shutdown();
+            }
+            connector = new Connector(http, versions);
+            return http;
+        }
     }
 
     private HttpRequest request(URI member, String path, JsonNode body, String token) {
@@ -245,7 +302,7 @@ final class EtcdClient implements AutoCloseable {
 
     private String logIn(URI member) throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("name", login.username()).put("password", login.password());
-        HttpResponse<byte[]> response = http.send(request(member, "/v3/auth/authenticate", body, null),
+        HttpResponse<byte[]> response = http().send(request(member, "/v3/auth/authenticate", body, null),
                 HttpResponse.BodyHandlers.ofByteArray());
         String text = new String(response.body(), StandardCharsets.UTF_8);
         JsonNode json;
@@ -294,7 +351,7 @@ final class EtcdClient implements AutoCloseable {
                 failIfError(json, member);
                 answer.complete(json);
             } catch (IOException e) {
-                String problem = describe(e);
+                String problem = describe(e) + certificateHint(member, e);
                 answer.completeExceptionally(problem.startsWith("etcd ") ? e
                         : new IOException("etcd " + member + ": " + problem, e));
             } catch (InterruptedException e) {
@@ -351,6 +408,10 @@ final class EtcdClient implements AutoCloseable {
 
     /** A failure in words: its message, or for the JDK's message-less ones what they mean. */
     static String describe(Throwable problem) {
+        String tlsProblem = tlsProblem(problem);
+        if (tlsProblem != null) {
+            return tlsProblem;
+        }
         if (problem.getMessage() != null) {
             return problem.getMessage();
         }
@@ -361,6 +422,53 @@ final class EtcdClient implements AutoCloseable {
             case HttpTimeoutException slow -> "no answer within the timeout";
             default -> problem.getClass().getSimpleName();
         };
+    }
+
+    /**
+     * Why an {@code https://} member may have closed a connection without a word, when no client
+     * certificate is set: with TLS 1.3 a member that asks for one (etcd's {@code --client-cert-auth})
+     * refuses a client without it only after the client's side of the handshake is done, and the JDK
+     * then sees a connection closed before any answer. Empty when that cannot be the reason.
+     */
+    private String certificateHint(URI member, IOException problem) {
+        boolean noCertificate = tls == null || tls.certFile() == null;
+        return noCertificate && "https".equalsIgnoreCase(member.getScheme())
+                && String.valueOf(problem.getMessage()).contains("received no bytes")
+                ? " (a member that asks for a client certificate closes the connection so: set tls.cert_file and"
+                  + " tls.key_file)"
+                : "";
+    }
+
+    /**
+     * A failed TLS handshake in the words of whoever sets the TLS files, or null when the failure is not
+     * TLS's: the JDK's own words name its internals ("PKIX path building failed") or a bare alert.
+     */
+    private static String tlsProblem(Throwable problem) {
+        for (Throwable cause = problem; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException tls) {
+                String message = String.valueOf(tls.getMessage());
+                if (message.contains("PKIX path")) {
+                    return "TLS: the member's certificate is not signed by an authority trusted here (tls.ca_file"
+                            + " names the authorities to trust)";
+                }
+                if (message.contains("subject alternative")) {
+                    return "TLS: the member's certificate is not for the host of its URL: " + message;
+                }
+                if (message.contains("certificate_required")) {
+                    return "TLS: the member asks for a client certificate (tls.cert_file and tls.key_file)";
+                }
+                if (message.contains("bad_certificate") || message.contains("unknown_ca")
+                        || message.contains("certificate_unknown")) {
+                    return "TLS: the member refused the client certificate, or the lack of one (" + message
+                            + "): it takes one signed by an authority it trusts (tls.cert_file and tls.key_file)";
+                }
+                if (message.contains("Unsupported or unrecognized SSL message")) {
+                    return "TLS: the member does not speak TLS on its port (expected: an http:// URL for it)";
+                }
+                return "TLS: " + message;
+            }
+        }
+        return null;
     }
 
     /** Whether a failure to connect came from looking up the host name: HttpClient says only ConnectException. */
@@ -426,6 +534,14 @@ final class EtcdClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.shutdownNow();
+        Connector last;
+        synchronized (this) {
+            closed = true;
+            last = connector;
+            connector = null;
+        }
+        if (last != null) {
+            last.http().shutdownNow();
+        }
     }
 }

@@ -122,7 +122,7 @@ public final class EtcdWatch implements Watch {
         this.prefix = target.path();
         this.exact = exact;
         this.listener = listener;
-        this.client = new EtcdClient(Duration.ofMillis(timeoutMillis), target.credentials());
+        this.client = new EtcdClient(Duration.ofMillis(timeoutMillis), target.credentials(), target.tls());
     }
 
     /**
@@ -132,7 +132,8 @@ public final class EtcdWatch implements Watch {
      * @throws IOException when no member answers in time, saying why
      */
     public static Optional<EtcdValue> read(WatchTarget target) throws IOException, InterruptedException {
-        try (EtcdClient client = new EtcdClient(Duration.ofMillis(target.timeoutMillis()), target.credentials())) {
+        try (EtcdClient client = new EtcdClient(Duration.ofMillis(target.timeoutMillis()), target.credentials(),
+                target.tls())) {
             return Optional.ofNullable(client.get(target.servers(), target.path()).values().get(target.path()));
         }
     }

@@ -52,7 +52,7 @@ class EtcdAuthenticationTest {
     @Test
     void aCallWhoseTokenExpiredLogsInAgainAndIsMadeOnceMore() throws Exception {
         try (EtcdServer etcd = EtcdServer.started();
-             EtcdClient client = new EtcdClient(Duration.ofSeconds(5), READER)) {
+             EtcdClient client = new EtcdClient(Duration.ofSeconds(5), READER, null)) {
             etcd.enableAuthentication("root-password", READER.username(), READER.password(), PREFIX);
             etcd.put(PREFIX + "a", "10.0.0.1:8080");
             List<URI> members = List.of(URI.create(etcd.url()));

@@ -3,6 +3,8 @@ package dev.ballast.discovery.etcd.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ballast.core.endpoint.TlsFiles;
+import dev.ballast.core.testing.TestTls;
 
 import java.io.File;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -43,23 +46,50 @@ public final class EtcdServer implements AutoCloseable {
     private final Path dir;
     private final int clientPort;
     private final int peerPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The server's TLS files when it serves https (null: http), and whether it asks clients for a certificate. */
+    private final TestTls tls;
+    private final boolean clientCertificates;
+    private final HttpClient http;
     private Process process;
     /** The root user's password once {@link #enableAuthentication} ran; the helper's own calls then log in. */
     private volatile String rootPassword;
     private volatile String token;
 
-    private EtcdServer(String binary, Path dir, int clientPort, int peerPort) {
+    private EtcdServer(String binary, Path dir, int clientPort, int peerPort, TestTls tls, boolean clientCertificates) {
         this.binary = binary;
         this.dir = dir;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.tls = tls;
+        this.clientCertificates = clientCertificates;
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if (tls != null) {
+            try { // the helper's own calls trust the test CA and present the test client certificate
+                http.sslContext(new TlsFiles(tls.ca(), tls.clientCert(), tls.clientKey()).context());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        this.http = http.build();
     }
 
     /** Starts a member and waits until it answers; skips the calling test where etcd is not installed. */
     public static EtcdServer started() throws IOException {
+        return started(null, false);
+    }
+
+    /**
+     * Starts a member that serves https with {@code tls}'s server certificate (for 127.0.0.1), and with
+     * {@code clientCertificates} asks every client for a certificate signed by {@code tls}'s CA.
+     */
+    public static EtcdServer startedWithTls(TestTls tls, boolean clientCertificates) throws IOException {
+        return started(tls, clientCertificates);
+    }
+
+    private static EtcdServer started(TestTls tls, boolean clientCertificates) throws IOException {
         String binary = binary();
-        EtcdServer server = new EtcdServer(binary, Files.createTempDirectory("ballast-etcd"), freePort(), freePort());
+        EtcdServer server = new EtcdServer(binary, Files.createTempDirectory("ballast-etcd"), freePort(), freePort(),
+                tls, clientCertificates);
         try {
             server.start();
         } catch (RuntimeException | Error e) {
@@ -71,22 +101,29 @@ public final class EtcdServer implements AutoCloseable {
 
     /** The client URL, as the {@code etcd.endpoints} of a config. */
     public String url() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls != null ? "https" : "http") + "://127.0.0.1:" + clientPort;
     }
 
     /** Starts the member (again) and waits until it answers. */
     public void start() {
         assertThat(process).as("already running").isNull();
-        String client = "http://127.0.0.1:" + clientPort;
+        String client = url();
         String peer = "http://127.0.0.1:" + peerPort;
+        List<String> command = new ArrayList<>(List.of(binary, "--name", "test", "--data-dir", dir.resolve("data").toString(),
+                "--listen-client-urls", client, "--advertise-client-urls", client,
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-level", "warn",
+                "--max-request-bytes", Integer.toString(8 << 20), // room for a configuration over 4 MiB
+                // Login tokens unused for a second expire (the default is 5 minutes), so that tests see it happen.
+                "--auth-token-ttl", "1"));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.serverCert().toString(), "--key-file", tls.serverKey().toString()));
+            if (clientCertificates) {
+                command.addAll(List.of("--client-cert-auth", "--trusted-ca-file", tls.ca().toString()));
+            }
+        }
         try {
-            process = new ProcessBuilder(binary, "--name", "test", "--data-dir", dir.resolve("data").toString(),
-                    "--listen-client-urls", client, "--advertise-client-urls", client,
-                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-level", "warn",
-                    "--max-request-bytes", Integer.toString(8 << 20), // room for a configuration over 4 MiB
-                    // Login tokens unused for a second expire (the default is 5 minutes), so that tests see it happen.
-                    "--auth-token-ttl", "1")
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
                     .start();
