@@ -2,6 +2,7 @@ package dev.ballast.proxy;
 
 import dev.ballast.core.config.ConfigStore;
 import dev.ballast.core.endpoint.Credentials;
+import dev.ballast.core.endpoint.TlsFiles;
 import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.EtcdDiscoveryConfig;
@@ -51,6 +52,21 @@ final class ConfigSourceOptions {
                     + " line break is ignored), kept out of the command line, which other users can read.")
     private Path etcdPasswordFile;
 
+    @Option(names = "--config-etcd-cacert", paramLabel = "FILE",
+            description = "With --config-etcd and https:// URLs: the PEM certificates of the authorities to trust"
+                    + " for the members' certificates, instead of the JVM's (as etcdctl's --cacert).")
+    private Path etcdCaFile;
+
+    @Option(names = "--config-etcd-cert", paramLabel = "FILE",
+            description = "With --config-etcd and https:// URLs, for members that ask for a client certificate:"
+                    + " the PEM client certificate (as etcdctl's --cert). Needs --config-etcd-key.")
+    private Path etcdCertFile;
+
+    @Option(names = "--config-etcd-key", paramLabel = "FILE",
+            description = "With --config-etcd-cert: the certificate's PEM private key, not encrypted (as etcdctl's"
+                    + " --key).")
+    private Path etcdKeyFile;
+
     /** The file, or the etcd key: exactly one, or a usage error saying what is missing. */
     ConfigSource source(CommandSpec spec) {
         boolean etcd = etcdMembers != null || etcdKey != null;
@@ -62,6 +78,11 @@ final class ConfigSourceOptions {
             if (etcdUser != null || etcdPasswordFile != null) {
                 throw new ParameterException(spec.commandLine(), "--config-etcd-user and --config-etcd-password-file"
                         + " go with --config-etcd, not with -c FILE (a file's etcd section has its own login)");
+            }
+            if (etcdCaFile != null || etcdCertFile != null || etcdKeyFile != null) {
+                throw new ParameterException(spec.commandLine(), "--config-etcd-cacert, --config-etcd-cert and"
+                        + " --config-etcd-key go with --config-etcd, not with -c FILE (a file's etcd section has its"
+                        + " own tls)");
             }
             return ConfigSource.file(file);
         }
@@ -88,10 +109,44 @@ final class ConfigSourceOptions {
             }
         }
         Credentials login = login(spec);
+        TlsFiles tls = tls(spec, members);
         ConfigStore store = ConfigStore.find(EtcdDiscoveryConfig.SYSTEM).orElseThrow(() ->
                 new ParameterException(spec.commandLine(), "--config-etcd: " + EtcdDiscoveryConfig.MISSING_MODULE));
         return ConfigSource.store(store,
-                new WatchTarget("configuration", members, ETCD_TIMEOUT_MILLIS, etcdKey, login));
+                new WatchTarget("configuration", members, ETCD_TIMEOUT_MILLIS, etcdKey, login, tls));
+    }
+
+    /**
+     * The TLS files, or null without any; a usage error when half a client certificate is given, a file
+     * cannot be used (read now, so that the error names the option), or a member is not https://.
+     */
+    private TlsFiles tls(CommandSpec spec, List<URI> members) {
+        if (etcdCaFile == null && etcdCertFile == null && etcdKeyFile == null) {
+            return null;
+        }
+        if ((etcdCertFile == null) != (etcdKeyFile == null)) {
+            throw new ParameterException(spec.commandLine(), etcdCertFile == null
+                    ? "--config-etcd-key needs --config-etcd-cert FILE: the certificate it is the key of"
+                    : "--config-etcd-cert needs --config-etcd-key FILE: the certificate's private key");
+        }
+        for (URI member : members) {
+            if (!"https".equals(member.getScheme())) {
+                throw new ParameterException(spec.commandLine(), "--config-etcd: " + member + " is http://, which"
+                        + " the TLS options do not apply to (expected: https://" + member.getAuthority() + ")");
+            }
+        }
+        TlsFiles tls = new TlsFiles(etcdCaFile, etcdCertFile, etcdKeyFile);
+        try {
+            tls.context();
+        } catch (TlsFiles.Unreadable e) {
+            String option = switch (e.field()) {
+                case TlsFiles.CA_FILE -> "--config-etcd-cacert";
+                case TlsFiles.CERT_FILE -> "--config-etcd-cert";
+                default -> "--config-etcd-key";
+            };
+            throw new ParameterException(spec.commandLine(), option + ": " + e.reason());
+        }
+        return tls;
     }
 
     /** The etcd login, or null without one; a usage error when half of it is given or the file cannot be read. */

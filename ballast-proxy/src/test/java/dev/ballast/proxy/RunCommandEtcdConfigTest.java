@@ -3,6 +3,7 @@ package dev.ballast.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.core.testing.TestTls;
 import dev.ballast.discovery.etcd.testing.EtcdServer;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.testing.RawHttp;
@@ -224,6 +225,49 @@ class RunCommandEtcdConfigTest {
                 .execute("--config-etcd", etcd.url(), "--config-key", KEY, "--config-etcd-user", "fleet",
                         "--config-etcd-password-file", password.toString())).as("a wrong password").isEqualTo(2);
         assertThat(err.toString()).contains("cannot log in as 'fleet'").doesNotContain("a guess");
+    }
+
+    @Test
+    void validateReadsTheConfigurationFromAnEtcdThatAsksForAClientCertificate(@TempDir Path dir) throws Exception {
+        TestTls tls = TestTls.in(dir);
+        EtcdServer secure = teardown.add(EtcdServer.startedWithTls(tls, true));
+        secure.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+
+        assertThat(new CommandLine(new ValidateCommand()).setOut(new PrintWriter(out, true))
+                .execute("--config-etcd", secure.url(), "--config-key", KEY, "--config-etcd-cacert", tls.ca().toString(),
+                        "--config-etcd-cert", tls.clientCert().toString(), "--config-etcd-key",
+                        tls.clientKey().toString())).as("output: %s", out).isZero();
+        assertThat(out.toString()).contains("etcd:" + KEY + ": OK (1 listener, 1 upstream, 1 route)");
+
+        assertThat(new CommandLine(new ValidateCommand()).setErr(new PrintWriter(err, true))
+                .execute("--config-etcd", secure.url(), "--config-key", KEY, "--config-etcd-cacert",
+                        tls.ca().toString())).as("no client certificate").isEqualTo(2);
+        assertThat(err.toString()).contains("client certificate");
+    }
+
+    @Test
+    void theEtcdTlsOptionsAreCheckedBeforeEtcdIsAsked(@TempDir Path dir) {
+        TestTls tls = TestTls.in(dir);
+        String https = "https://127.0.0.1:2379";
+        assertThat(command(new RunCommand()).execute("--config-etcd", https, "--config-key", KEY,
+                "--config-etcd-cert", tls.clientCert().toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-cert needs --config-etcd-key FILE");
+        assertThat(command(new RunCommand()).execute("--config-etcd", https, "--config-key", KEY,
+                "--config-etcd-cacert", dir.resolve("missing.pem").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-cacert: " + dir.resolve("missing.pem") + ": no such file");
+        assertThat(command(new RunCommand()).execute("--config-etcd", https, "--config-key", KEY,
+                "--config-etcd-cacert", tls.ca().toString(), "--config-etcd-cert", tls.clientCert().toString(),
+                "--config-etcd-key", tls.ecClientKeySec1().toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-key: " + tls.ecClientKeySec1()
+                + ": not the key of the certificate in " + tls.clientCert());
+        assertThat(command(new RunCommand()).execute("--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-cacert", tls.ca().toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd: " + etcd.url() + " is http://, which the TLS options do"
+                + " not apply to");
+        assertThat(command(new RunCommand()).execute("-c", "ballast.yaml", "--config-etcd-cacert",
+                tls.ca().toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--config-etcd-cacert, --config-etcd-cert and --config-etcd-key go with"
+                + " --config-etcd, not with -c FILE");
     }
 
     @Test

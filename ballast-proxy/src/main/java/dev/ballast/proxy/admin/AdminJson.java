@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -64,6 +65,7 @@ final class AdminJson {
         SimpleModule module = new SimpleModule("ballast-admin");
         module.addSerializer(Pattern.class, ToStringSerializer.instance);
         module.addSerializer(Instant.class, ToStringSerializer.instance);
+        module.addSerializer(Path.class, ToStringSerializer.instance); // as the file spells it, not as a file: URI
         module.addSerializer(HashKey.class, ToStringSerializer.instance); // as the file spells it: cookie:session
         module.addSerializer(RetryPolicy.Condition.class, new JsonSerializer<>() {
             @Override

@@ -2,6 +2,7 @@ package dev.ballast.proxy.config;
 
 import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.EndpointSource;
+import dev.ballast.core.endpoint.TlsFiles;
 import dev.ballast.core.endpoint.WatchTarget;
 
 import java.net.URI;
@@ -18,8 +19,12 @@ import java.util.Objects;
  * @param timeoutMillis {@code etcd.timeout} (default 5s): connecting, and each read of the whole prefix
  * @param prefix        {@code discovery.etcd.prefix}: the key prefix the upstream's endpoints live under
  * @param credentials   {@code etcd.username} and {@code etcd.password}, or null when the cluster asks for no login
+ * @param tls           {@code etcd.tls}: the CA, client certificate and key files, or null for none; a reload
+ *                      that changes a path rebuilds the upstream, a file changed on disk is read for the next
+ *                      connection to etcd
  */
-public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String prefix, Credentials credentials) {
+public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String prefix, Credentials credentials,
+                                  TlsFiles tls) {
 
     public static final long DEFAULT_TIMEOUT_MILLIS = 5_000;
     /** The {@link EndpointSource#system()} that reads etcd: {@code ballast-discovery-etcd}'s. */
@@ -41,7 +46,7 @@ public record EtcdDiscoveryConfig(List<URI> cluster, long timeoutMillis, String 
 
     /** What the upstream called {@code owner} follows in etcd. */
     public WatchTarget target(String owner) {
-        return new WatchTarget(owner, cluster, timeoutMillis, prefix, credentials);
+        return new WatchTarget(owner, cluster, timeoutMillis, prefix, credentials, tls);
     }
 
     /**

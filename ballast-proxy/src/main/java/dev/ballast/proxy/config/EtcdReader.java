@@ -2,16 +2,21 @@ package dev.ballast.proxy.config;
 
 import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.EndpointSource;
+import dev.ballast.core.endpoint.TlsFiles;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Reads the top-level {@code etcd} key and an upstream's {@code discovery}. */
 final class EtcdReader {
 
-    private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout", "username", "password");
+    private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout", "username", "password", "tls");
+    private static final List<String> TLS_KEYS = List.of(TlsFiles.CA_FILE, TlsFiles.CERT_FILE, TlsFiles.KEY_FILE);
     private static final List<String> DISCOVERY_KEYS = List.of("etcd");
     private static final List<String> ETCD_SOURCE_KEYS = List.of("prefix");
     private static final String MEMBERS_EXPECTED = "a list of etcd client URLs, e.g. [http://127.0.0.1:2379]";
@@ -30,7 +35,8 @@ final class EtcdReader {
                 .flatMap(value -> value.items(MEMBERS_EXPECTED)).orElse(null);
         long timeout = etcd.duration("timeout", EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS, 1);
         Login login = login(etcd);
-        if (items == null || !login.valid()) {
+        Tls tls = tls(etcd);
+        if (items == null || !login.valid() || !tls.valid()) {
             return null;
         }
         if (items.isEmpty()) {
@@ -41,7 +47,76 @@ final class EtcdReader {
         for (Value item : items) {
             member(item).ifPresent(members::add);
         }
-        return members.size() == items.size() ? new EtcdCluster(members, timeout, login.credentials()) : null;
+        if (members.size() != items.size()) {
+            return null;
+        }
+        if (tls.files() != null) {
+            for (int i = 0; i < members.size(); i++) {
+                if (!"https".equals(members.get(i).getScheme())) {
+                    items.get(i).error("an http:// URL with etcd.tls, which only https:// URLs use (expected: https://"
+                            + members.get(i).getAuthority() + ", or no tls)");
+                    return null;
+                }
+            }
+        }
+        return new EtcdCluster(members, timeout, login.credentials(), tls.files());
+    }
+
+    /** The cluster's TLS files: {@code files} null when it has none, {@code valid} false when they were wrong. */
+    private record Tls(TlsFiles files, boolean valid) {
+        static final Tls NONE = new Tls(null, true);
+        static final Tls INVALID = new Tls(null, false);
+    }
+
+    /**
+     * {@code tls: { ca_file, cert_file, key_file }}, each read now, so that a missing or wrong file is
+     * reported with its line, and not at the first call to etcd.
+     */
+    private static Tls tls(Section etcd) {
+        Optional<Value> maybeTls = etcd.get("tls");
+        if (maybeTls.isEmpty()) {
+            return Tls.NONE;
+        }
+        Optional<Section> maybeSection = maybeTls.get().section(TLS_KEYS);
+        if (maybeSection.isEmpty()) {
+            return Tls.INVALID;
+        }
+        Section tls = maybeSection.get();
+        Map<String, Value> values = new HashMap<>();
+        Map<String, Path> files = new HashMap<>();
+        for (String key : TLS_KEYS) {
+            tls.get(key).ifPresent(value -> {
+                values.put(key, value);
+                value.word("a PEM file path").ifPresent(path -> files.put(key, Path.of(path)));
+            });
+        }
+        if (values.isEmpty()) {
+            if (!tls.isEmpty()) {
+                return Tls.INVALID; // only unknown keys, reported
+            }
+            maybeTls.get().error("no file (expected: ca_file, to trust the authority that signed the members'"
+                    + " certificates; cert_file and key_file, for a member that asks for a client certificate)");
+            return Tls.INVALID;
+        }
+        if (values.containsKey(TlsFiles.CERT_FILE) != values.containsKey(TlsFiles.KEY_FILE)) {
+            String given = values.containsKey(TlsFiles.CERT_FILE) ? TlsFiles.CERT_FILE : TlsFiles.KEY_FILE;
+            String missing = given.equals(TlsFiles.CERT_FILE) ? TlsFiles.KEY_FILE : TlsFiles.CERT_FILE;
+            values.get(given).error("a " + given + " without a " + missing + " (expected: both, the client"
+                    + " certificate and its private key)");
+            return Tls.INVALID;
+        }
+        if (files.size() != values.size()) {
+            return Tls.INVALID; // a value that is not a path, reported
+        }
+        TlsFiles tlsFiles = new TlsFiles(files.get(TlsFiles.CA_FILE), files.get(TlsFiles.CERT_FILE),
+                files.get(TlsFiles.KEY_FILE));
+        try {
+            tlsFiles.context();
+        } catch (TlsFiles.Unreadable e) {
+            values.get(e.field()).error(e.reason());
+            return Tls.INVALID;
+        }
+        return new Tls(tlsFiles, true);
     }
 
     /** The cluster's login: {@code credentials} null when it has none, {@code valid} false when it was wrong. */
@@ -114,6 +189,6 @@ final class EtcdReader {
             return null;
         }
         return new EtcdDiscoveryConfig(cluster.members(), cluster.timeoutMillis(), prefix.get(),
-                cluster.credentials());
+                cluster.credentials(), cluster.tls());
     }
 }

@@ -52,6 +52,11 @@ final class Section {
         owner.warn(message);
     }
 
+    /** True when the mapping has no key at all, known or not. */
+    boolean isEmpty() {
+        return mapping.entries().isEmpty();
+    }
+
     boolean has(String key) {
         return mapping.entries().containsKey(key);
     }

@@ -2,14 +2,18 @@ package dev.ballast.proxy.config;
 
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.endpoint.Credentials;
+import dev.ballast.core.endpoint.TlsFiles;
+import dev.ballast.core.testing.TestTls;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -667,6 +671,65 @@ class ConfigErrorsTest {
                 + " without a username (expected: both, or neither when etcd asks for no login) (line 4)");
         assertThat(errors(cluster.formatted("username: \"\"\n  password: secret")))
                 .containsExactly("etcd.username: empty (expected: an etcd user name) (line 4)");
+    }
+
+    @Test
+    void etcdTlsFilesAreReadWhenTheConfigurationIsAndEachProblemNamesItsFileAndLine(@TempDir Path dir) {
+        TestTls tls = TestTls.in(dir);
+        String cluster = """
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd:
+                  endpoints: [%s]
+                  tls:
+                    %s
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api/ } }
+                routes:
+                  - upstream: api
+                """;
+        String https = "https://127.0.0.1:2379";
+        assertThat(errors(cluster.formatted(https, "ca_file: " + dir.resolve("nowhere.pem"))))
+                .containsExactly("etcd.tls.ca_file: " + dir.resolve("nowhere.pem") + ": no such file (line 5)");
+        assertThat(errors(cluster.formatted(https, "{ ca_file: %s, cert_file: %s, key_file: %s }".formatted(
+                tls.ca(), tls.clientCert(), tls.ecClientKeySec1()))))
+                .containsExactly("etcd.tls.key_file: " + tls.ecClientKeySec1() + ": not the key of the certificate in "
+                        + tls.clientCert() + " (line 5)");
+        assertThat(errors(cluster.formatted(https, "{ ca_file: %s, cert_file: %s, key_file: %s }".formatted(
+                tls.ca(), tls.clientCert(), tls.clientKeyEncrypted()))))
+                .singleElement().asString().startsWith("etcd.tls.key_file: " + tls.clientKeyEncrypted()
+                        + ": an encrypted private key");
+        assertThat(errors(cluster.formatted(https, "cert_file: " + tls.clientCert())))
+                .containsExactly("etcd.tls.cert_file: a cert_file without a key_file (expected: both, the client"
+                        + " certificate and its private key) (line 5)");
+        assertThat(errors(cluster.formatted(https, "ca_fle: " + tls.ca())))
+                .containsExactly("etcd.tls.ca_fle: unknown key; did you mean 'ca_file'? (line 5)");
+        assertThat(errors(cluster.formatted(https, "{}"))).singleElement().asString()
+                .startsWith("etcd.tls: no file (expected: ca_file");
+        assertThat(errors(cluster.formatted("http://127.0.0.1:2379", "ca_file: " + tls.ca())))
+                .containsExactly("etcd.endpoints[0]: an http:// URL with etcd.tls, which only https:// URLs use"
+                        + " (expected: https://127.0.0.1:2379, or no tls) (line 3)");
+    }
+
+    @Test
+    void etcdTlsFilesReachEveryUpstreamThatReadsTheCluster(@TempDir Path dir) {
+        TestTls tls = TestTls.in(dir);
+        ConfigResult result = ConfigLoader.parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd:
+                  endpoints: [https://127.0.0.1:2379]
+                  tls: { ca_file: %s, cert_file: %s, key_file: %s }
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api/ } }
+                routes:
+                  - upstream: api
+                """.formatted(tls.ca(), tls.clientCert(), tls.clientKeyPkcs1()), "test.yaml", name -> null);
+
+        assertThat(result.errors()).isEmpty();
+        EtcdDiscoveryConfig discovery = result.config().upstreams().get("api").discovery();
+        assertThat(discovery.tls()).isEqualTo(new TlsFiles(tls.ca(), tls.clientCert(), tls.clientKeyPkcs1()));
+        assertThat(discovery.target("upstream api").tls()).isEqualTo(discovery.tls());
     }
 
     @ParameterizedTest

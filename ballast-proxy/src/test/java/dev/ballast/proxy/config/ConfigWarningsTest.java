@@ -266,7 +266,7 @@ class ConfigWarningsTest {
         assertThat(warnings(result)).isEmpty();
         assertThat(result.config().upstreams().get("api").discovery()).isEqualTo(new EtcdDiscoveryConfig(
                 List.of(URI.create("http://10.0.0.1:2379"), URI.create("https://etcd-2.internal:2379")), 2_000,
-                "/services/api/", null));
+                "/services/api/", null, null));
 
         ConfigResult unread = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]

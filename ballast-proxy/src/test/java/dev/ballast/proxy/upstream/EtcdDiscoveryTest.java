@@ -6,6 +6,7 @@ import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.core.testing.TestTls;
 import dev.ballast.discovery.etcd.testing.EtcdServer;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
@@ -193,6 +194,24 @@ class EtcdDiscoveryTest {
                 error -> error.contains("cannot log in as 'ballast'") && error.contains("authentication failed"));
         assertThat(upstreamStatus().get("discovery").toString()).doesNotContain("a guess");
         assertThat(servedBy(20)).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void followsAnEtcdOverTlsThatAsksForAClientCertificate() throws Exception {
+        TestTls tls = TestTls.in(dir.resolve("tls"));
+        EtcdServer secure = teardown.add(EtcdServer.startedWithTls(tls, true));
+        secure.put(PREFIX + "a", address(a));
+        startProxyWith(config(PREFIX, secure.url()).replace("  timeout: 2s\n", """
+                  timeout: 2s
+                  tls: { ca_file: %s, cert_file: %s, key_file: %s }
+                """.formatted(tls.ca(), tls.clientCert(), tls.clientKey())));
+
+        assertThat(members()).containsExactly(address(a));
+        secure.put(PREFIX + "b", address(b));
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+        assertThat(servedBy(20)).containsExactlyInAnyOrder("a", "b");
+        assertThat(upstreamStatus().at("/discovery/connected").asBoolean()).isTrue();
+        assertThat(admin.get("/config").body()).contains("\"ca_file\" : \"" + tls.ca() + "\"");
     }
 
     @Test
