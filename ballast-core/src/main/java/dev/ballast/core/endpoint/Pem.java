@@ -15,6 +15,7 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -125,7 +126,11 @@ final class Pem {
             return false; // an RSA certificate with an EC key, say
         }
         verifier.update(challenge);
-        return verifier.verify(signature);
+        try {
+            return verifier.verify(signature);
+        } catch (SignatureException otherCurve) {
+            return false; // an EC key on another curve than the certificate's
+        }
     }
 
     private static PrivateKey pkcs8(String field, Path file, byte[] der) throws TlsFiles.Unreadable {
@@ -150,7 +155,7 @@ final class Pem {
                 int[] child = header(sec1, at);
                 if ((sec1[at] & 0xff) == 0xa0) {              // [0] parameters: the named curve's OID
                     int[] oid = header(sec1, child[0]);
-                    if ((sec1[child[0]] & 0xff) == 0x06) {
+                    if ((sec1[child[0]] & 0xff) == 0x06 && oid[0] + oid[1] <= child[0] + child[1]) {
                         return Arrays.copyOfRange(sec1, child[0], oid[0] + oid[1]);
                     }
                 }
@@ -172,12 +177,15 @@ final class Pem {
         }
         if (length > 0x80) {
             int bytes = length & 0x7f;
+            if (bytes > 3) {
+                throw new IndexOutOfBoundsException("a DER length over 16 MiB, which no key has");
+            }
             length = 0;
             for (int i = 0; i < bytes; i++) {
                 length = (length << 8) | (der[start++] & 0xff);
             }
         }
-        if (start + length > der.length || length < 0) {
+        if (length > der.length - start) { // not start + length: that could wrap around
             throw new IndexOutOfBoundsException("DER element past the end");
         }
         return new int[] {start, length};

@@ -8,8 +8,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.security.KeyStore;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,7 +63,8 @@ class TlsFilesTest {
         TestTls files = TestTls.in(dir);
         SSLContext trustsAnother = new TlsFiles(files.otherCa(), files.clientCert(), files.clientKey()).context();
 
-        assertThatThrownBy(() -> exchange(files, trustsAnother)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> exchange(files, trustsAnother)).isInstanceOf(SSLHandshakeException.class)
+                .hasMessageContaining("PKIX path");
     }
 
     @Test
@@ -91,6 +95,43 @@ class TlsFilesTest {
             assertThat(e.field()).isEqualTo("key_file");
             assertThat(e.getMessage()).contains("not the key of the certificate in " + files.clientCert());
         });
+    }
+
+    @Test
+    void anRsaKeyOfAnotherCertificateIsRefused() {
+        TestTls files = TestTls.in(dir);
+        TlsFiles tls = new TlsFiles(null, files.clientCert(), files.serverKey());
+
+        assertThatThrownBy(tls::context).isInstanceOfSatisfying(TlsFiles.Unreadable.class,
+                e -> assertThat(e.getMessage()).contains("not the key of the certificate in " + files.clientCert()));
+    }
+
+    @Test
+    void aKeyWhoseDerLiesAboutItsLengthsIsRefusedNotRead() throws IOException {
+        TestTls files = TestTls.in(dir);
+        // A SEC 1 key of 19 bytes whose curve claims some 2 GiB: refused, not allocated.
+        Path lying = Files.writeString(dir.resolve("lying.pem"),
+                "-----BEGIN EC PRIVATE KEY-----\nMA4CAQEEAQCgBgaEf///8AAAAA==\n-----END EC PRIVATE KEY-----\n");
+
+        assertThatThrownBy(() -> new TlsFiles(null, files.ecClientCert(), lying).context())
+                .isInstanceOfSatisfying(TlsFiles.Unreadable.class, e -> {
+                    assertThat(e.field()).isEqualTo("key_file");
+                    assertThat(e.reason()).endsWith("not a valid EC PRIVATE KEY (its DER is cut short)");
+                });
+    }
+
+    @Test
+    void aCaFileTrustsItsAuthoritiesWhereTheJvmsDoNot() throws Exception {
+        TestTls files = TestTls.in(dir);
+        SSLContext context = new TlsFiles(files.ca(), files.clientCert(), files.clientKey()).context();
+        TrustManagerFactory jvm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        jvm.init((KeyStore) null);
+
+        // The server is certified by the test CA: trusted with ca_file, not by the JVM's authorities alone.
+        assertThat(exchange(files, context)).isNotEmpty();
+        SSLContext jvmTrustOnly = SSLContext.getInstance("TLS");
+        jvmTrustOnly.init(null, jvm.getTrustManagers(), null);
+        assertThatThrownBy(() -> exchange(files, jvmTrustOnly)).isInstanceOf(SSLHandshakeException.class);
     }
 
     @Test

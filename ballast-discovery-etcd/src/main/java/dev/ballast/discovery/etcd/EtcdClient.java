@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.TlsFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,6 +64,7 @@ import javax.net.ssl.SSLException;
  */
 final class EtcdClient implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(EtcdClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The token of a member with authentication off: none is sent. */
     private static final String NO_TOKEN = "";
@@ -82,6 +85,8 @@ final class EtcdClient implements AutoCloseable {
     /** The HTTP client of the TLS files as they are now; null until the first call, and after {@link #close()}. */
     private volatile Connector connector;
     private volatile boolean closed;
+    /** The versions of TLS files that changed but could not be used, logged once; null when none. */
+    private List<Object> unusableVersions;
 
     /** An HTTP client and the versions of the TLS files it was made with (null without files). */
     private record Connector(HttpClient http, List<Object> tlsVersions) {
@@ -232,9 +237,11 @@ final class EtcdClient implements AutoCloseable {
     /**
      * The HTTP client to call with: made at the first call, and again when a TLS file has changed on disk
      * since (a certificate renewed in place), so that the next connection presents and trusts what the
-     * files hold now. Calls under way finish on the client they started on; a watch stream lives on
-     * there until it ends. A file that cannot be read fails the call, saying which and why, and the
-     * next call tries again.
+     * files hold now. The client made before is only dropped, not shut down: calls under way, and a watch
+     * stream, finish on it, and a call that took it a moment before the change still goes through.
+     * Files that changed but cannot be used are logged once, and calls go on with the client made
+     * before, until they change again; with no client made yet, the call fails, saying which file and
+     * why, and the next call tries again.
      */
     private HttpClient http() throws IOException {
         Connector current = connector;
@@ -247,7 +254,8 @@ final class EtcdClient implements AutoCloseable {
             }
             current = connector;
             List<Object> versions = tls == null ? null : tls.versions();
-            if (current != null && (tls == null || current.tlsVersions().equals(versions))) {
+            if (current != null && (tls == null || current.tlsVersions().equals(versions)
+                    || versions.equals(unusableVersions))) {
                 return current.http();
             }
             HttpClient.Builder builder = HttpClient.newBuilder()
@@ -257,14 +265,18 @@ final class EtcdClient implements AutoCloseable {
                 try {
                     builder.sslContext(tls.context());
                 } catch (TlsFiles.Unreadable e) {
-                    throw new IOException("tls." + e.getMessage(), e);
+                    if (current == null) {
+                        throw new IOException("tls." + e.getMessage(), e);
+                    }
+                    unusableVersions = versions;
+                    log.warn("etcd: the TLS files changed but cannot be used (tls.{}); connections go on with the"
+                            + " files read before, until they change again", e.getMessage());
+                    return current.http();
                 }
             }
             HttpClient http = builder.build();
-            if (current != null) {
-                current.http().shutdown();
-            }
             connector = new Connector(http, versions);
+            unusableVersions = null;
             return http;
         }
     }
@@ -408,6 +420,9 @@ final class EtcdClient implements AutoCloseable {
 
     /** A failure in words: its message, or for the JDK's message-less ones what they mean. */
     static String describe(Throwable problem) {
+        if (problem.getMessage() != null && problem.getMessage().startsWith("etcd ")) {
+            return problem.getMessage(); // described already, with the member it is about
+        }
         String tlsProblem = tlsProblem(problem);
         if (tlsProblem != null) {
             return tlsProblem;

@@ -86,13 +86,38 @@ class EtcdTlsTest {
             TlsFiles files = new TlsFiles(ca, tls.clientCert(), tls.clientKey());
             try (EtcdWatch watch = EtcdEndpoints.watch(target(etcd).withTls(files), seen::set)) {
                 watch.start();
-                assertThatThrownBy(() -> EtcdWatch.read(target(etcd).withTls(files)))
-                        .hasMessageContaining("not signed by an authority trusted here");
+                await().atMost(Duration.ofSeconds(30)).until(() -> String.valueOf(watch.status().lastError()),
+                        error -> error.contains("etcd " + etcd.url() + ": TLS: the member's certificate is not signed"
+                                + " by an authority trusted here"));
 
                 Path renewed = Files.copy(tls.ca(), dir.resolve("renewed.pem"));
                 Files.move(renewed, ca, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
                 awaitAddresses(seen, "10.0.0.1:8080");
+            }
+        }
+    }
+
+    @Test
+    void filesThatChangeButCannotBeUsedLeaveTheFilesReadBeforeInUse() throws Exception {
+        TestTls tls = TestTls.in(dir);
+        try (EtcdServer etcd = EtcdServer.startedWithTls(tls, true)) {
+            etcd.put(PREFIX + "a", "10.0.0.1:8080");
+            AtomicReference<List<Endpoint>> seen = new AtomicReference<>();
+            TlsFiles files = new TlsFiles(tls.ca(), tls.clientCert(), tls.clientKey());
+            try (EtcdWatch watch = EtcdEndpoints.watch(target(etcd).withTls(files), seen::set)) {
+                watch.start();
+                awaitAddresses(seen, "10.0.0.1:8080");
+
+                // A renewal half done: the new key is not the certificate's. The watch must reconnect meanwhile.
+                Path wrongKey = Files.copy(tls.ecClientKeySec1(), dir.resolve("half.pem"));
+                Files.move(wrongKey, tls.clientKey(), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+                etcd.stop();
+                etcd.start();
+                etcd.put(PREFIX + "b", "10.0.0.2:8080");
+
+                awaitAddresses(seen, "10.0.0.1:8080", "10.0.0.2:8080");
             }
         }
     }
