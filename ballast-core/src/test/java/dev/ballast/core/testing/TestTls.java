@@ -9,14 +9,14 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The tests' TLS files, copied out of the test jar into {@code dir} (servers such as etcd read files, not
- * class-path resources): a CA, a server certificate for 127.0.0.1 and localhost, client certificates, a CA
+ * class-path resources): a CA, server certificates (for 127.0.0.1 and localhost, or localhost alone), client certificates, a CA
  * nobody trusts. Made by {@code make.sh} next to them, valid for a hundred years.
  */
 public final class TestTls {
 
     private static final String[] FILES = {"ca.pem", "other-ca.pem", "server.pem", "server-key.pem", "client.pem",
             "client-key.pem", "client-key-pkcs1.pem", "client-key-encrypted.pem", "client-ec.pem",
-            "client-ec-key-sec1.pem"};
+            "client-ec-key-sec1.pem", "server-localhost.pem", "server-localhost-key.pem"};
 
     private final Path dir;
 
@@ -58,6 +58,15 @@ public final class TestTls {
 
     public Path serverKey() {
         return dir.resolve("server-key.pem");
+    }
+
+    /** A server certificate for {@code localhost} alone, not for 127.0.0.1. */
+    public Path localhostServerCert() {
+        return dir.resolve("server-localhost.pem");
+    }
+
+    public Path localhostServerKey() {
+        return dir.resolve("server-localhost-key.pem");
     }
 
     /** An RSA client certificate; its key is {@link #clientKey()} (PKCS #8) and {@link #clientKeyPkcs1()}. */

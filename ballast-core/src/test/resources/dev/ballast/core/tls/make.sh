@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Makes the TLS fixtures of the tests (TestTls): a CA, a server certificate for 127.0.0.1 and localhost,
+# one for localhost alone,
 # a client certificate with its key in PKCS #8, PKCS #1 and encrypted PEM, an EC client certificate with
 # its key in SEC 1 PEM, and a CA nobody trusts.
 # Valid for 100 years, so the tests never see them expire. Run from this directory; needs openssl.
@@ -16,6 +17,8 @@ issue() { # name subject extensions
 issue server "/CN=127.0.0.1" "subjectAltName=IP:127.0.0.1,DNS:localhost
 extendedKeyUsage=serverAuth,clientAuth"
 issue client "/CN=ballast" "extendedKeyUsage=clientAuth"
+issue server-localhost "/CN=localhost" "subjectAltName=DNS:localhost
+extendedKeyUsage=serverAuth"
 openssl pkey -in client-key.pem -traditional -out client-key-pkcs1.pem 2>/dev/null
 openssl ecparam -name prime256v1 -genkey -noout -out client-ec-key-sec1.pem
 openssl req -new -key client-ec-key-sec1.pem -out client-ec.csr -subj "/CN=ballast-ec" 2>/dev/null

@@ -1,5 +1,7 @@
 package dev.ballast.discovery.etcd;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.endpoint.TlsFiles;
 import dev.ballast.core.endpoint.WatchTarget;
@@ -9,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +81,31 @@ class EtcdTlsTest {
     }
 
     @Test
+    void aMemberWhoseCertificateDoesNotNameTheHostOfItsUrlIsRefused() throws Exception {
+        TestTls tls = TestTls.in(dir);
+        HttpsServer member = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        member.setHttpsConfigurator(new HttpsConfigurator(
+                new TlsFiles(null, tls.localhostServerCert(), tls.localhostServerKey()).context()));
+        member.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        member.start();
+        try {
+            int port = member.getAddress().getPort();
+            TlsFiles trustTheCa = new TlsFiles(tls.ca(), null, null);
+
+            assertThatThrownBy(() -> EtcdWatch.read(target(URI.create("https://127.0.0.1:" + port)).withTls(trustTheCa)))
+                    .hasMessageContaining("TLS: the member's certificate is not for the host of its URL");
+            // By the name its certificate has, the same member gets as far as an answer.
+            assertThatThrownBy(() -> EtcdWatch.read(target(URI.create("https://localhost:" + port)).withTls(trustTheCa)))
+                    .hasMessageContaining("answered 503");
+        } finally {
+            member.stop(0);
+        }
+    }
+
+    @Test
     void filesReplacedOnDiskAreReadForTheNextConnection() throws Exception {
         TestTls tls = TestTls.in(dir);
         Path ca = Files.copy(tls.otherCa(), dir.resolve("trusted.pem"));
@@ -135,7 +164,11 @@ class EtcdTlsTest {
     }
 
     private static WatchTarget target(EtcdServer etcd) {
-        return new WatchTarget("service orders", List.of(URI.create(etcd.url())), 5_000, PREFIX);
+        return target(URI.create(etcd.url()));
+    }
+
+    private static WatchTarget target(URI member) {
+        return new WatchTarget("service orders", List.of(member), 5_000, PREFIX);
     }
 
     private static void awaitAddresses(AtomicReference<List<Endpoint>> seen, String... addresses) {
