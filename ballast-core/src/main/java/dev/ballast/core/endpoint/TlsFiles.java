@@ -77,41 +77,56 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
      *                    also when the key is not the certificate's
      */
     public SSLContext context() throws Unreadable {
+        TrustManagerFactory trust = caFile == null ? null : trust();
+        KeyManagerFactory keys = certFile == null ? null : identity();
         try {
-            TrustManagerFactory trust = null;
-            if (caFile != null) {
-                KeyStore authorities = emptyStore();
-                int n = 0;
-                for (X509Certificate authority : Pem.certificates(CA_FILE, caFile)) {
-                    authorities.setCertificateEntry("ca-" + n++, authority);
-                }
-                trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                trust.init(authorities);
-            }
-            KeyManagerFactory keys = null;
-            if (certFile != null) {
-                List<X509Certificate> chain = Pem.certificates(CERT_FILE, certFile);
-                PrivateKey key = Pem.privateKey(KEY_FILE, keyFile);
-                if (!Pem.matches(key, chain.get(0))) {
-                    throw new Unreadable(KEY_FILE, keyFile, "not the key of the certificate in " + certFile);
-                }
-                KeyStore identity = emptyStore();
-                identity.setKeyEntry("client", key, new char[0], chain.toArray(new X509Certificate[0]));
-                keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                keys.init(identity, new char[0]);
-            }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys == null ? null : keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(),
                     null);
             return context;
-        } catch (GeneralSecurityException | IOException e) {
-            if (e instanceof Unreadable unreadable) {
-                throw unreadable;
-            }
-            // The JDK refused what it read (an unsupported key or certificate algorithm).
-            throw new Unreadable(certFile != null ? CERT_FILE : CA_FILE, certFile != null ? certFile : caFile,
-                    "not usable for TLS: " + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JVM has no TLS", e); // every JDK has TLS
         }
+    }
+
+    /** Trust in {@code caFile}'s authorities alone. */
+    private TrustManagerFactory trust() throws Unreadable {
+        try {
+            KeyStore authorities = emptyStore();
+            int n = 0;
+            for (X509Certificate authority : Pem.certificates(CA_FILE, caFile)) {
+                authorities.setCertificateEntry("ca-" + n++, authority);
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(authorities);
+            return trust;
+        } catch (GeneralSecurityException | IOException e) {
+            throw refused(CA_FILE, caFile, e);
+        }
+    }
+
+    /** {@code certFile} and its key, checked to belong together. */
+    private KeyManagerFactory identity() throws Unreadable {
+        List<X509Certificate> chain = Pem.certificates(CERT_FILE, certFile);
+        PrivateKey key = Pem.privateKey(KEY_FILE, keyFile);
+        try {
+            if (!Pem.matches(key, chain.get(0))) {
+                throw new Unreadable(KEY_FILE, keyFile, "not the key of the certificate in " + certFile);
+            }
+            KeyStore identity = emptyStore();
+            identity.setKeyEntry("client", key, new char[0], chain.toArray(new X509Certificate[0]));
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(identity, new char[0]);
+            return keys;
+        } catch (GeneralSecurityException | IOException e) {
+            throw refused(KEY_FILE, keyFile, e);
+        }
+    }
+
+    /** What was read, refused by the JDK (an algorithm it does not have, say), as the file's fault. */
+    private static Unreadable refused(String field, Path file, Exception e) {
+        return e instanceof Unreadable unreadable ? unreadable
+                : new Unreadable(field, file, "not usable for TLS: " + e.getMessage());
     }
 
     /**
