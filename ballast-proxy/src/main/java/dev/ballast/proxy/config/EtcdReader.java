@@ -36,7 +36,7 @@ final class EtcdReader {
         long timeout = etcd.duration("timeout", EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS, 1);
         Login login = login(etcd);
         Tls tls = tls(etcd);
-        if (items == null || !login.valid() || !tls.valid()) {
+        if (items == null) {
             return null;
         }
         if (items.isEmpty()) {
@@ -47,19 +47,17 @@ final class EtcdReader {
         for (Value item : items) {
             member(item).ifPresent(members::add);
         }
-        if (members.size() != items.size()) {
-            return null;
-        }
-        if (tls.files() != null) {
+        boolean valid = members.size() == items.size() && login.valid() && tls.valid();
+        if (members.size() == items.size() && etcd.has("tls")) {
             for (int i = 0; i < members.size(); i++) {
                 if (!"https".equals(members.get(i).getScheme())) {
                     items.get(i).error("an http:// URL with etcd.tls, which only https:// URLs use (expected: https://"
                             + members.get(i).getAuthority() + ", or no tls)");
-                    return null;
+                    valid = false;
                 }
             }
         }
-        return new EtcdCluster(members, timeout, login.credentials(), tls.files());
+        return valid ? new EtcdCluster(members, timeout, login.credentials(), tls.files()) : null;
     }
 
     /** The cluster's TLS files: {@code files} null when it has none, {@code valid} false when they were wrong. */

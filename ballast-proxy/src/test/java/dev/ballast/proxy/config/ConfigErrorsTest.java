@@ -709,6 +709,11 @@ class ConfigErrorsTest {
         assertThat(errors(cluster.formatted("http://127.0.0.1:2379", "ca_file: " + tls.ca())))
                 .containsExactly("etcd.endpoints[0]: an http:// URL with etcd.tls, which only https:// URLs use"
                         + " (expected: https://127.0.0.1:2379, or no tls) (line 3)");
+        assertThat(errors(cluster.formatted("https://10.0.0.1:2379, http://10.0.0.2:2379", "ca_file: nowhere.pem")))
+                .as("every problem at once").containsExactly(
+                        "etcd.endpoints[1]: an http:// URL with etcd.tls, which only https:// URLs use (expected:"
+                                + " https://10.0.0.2:2379, or no tls) (line 3)",
+                        "etcd.tls.ca_file: nowhere.pem: no such file (line 5)");
     }
 
     @Test
