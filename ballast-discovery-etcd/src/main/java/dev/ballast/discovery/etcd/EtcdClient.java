@@ -61,6 +61,11 @@ import javax.net.ssl.SSLException;
  * names the token (a watch cancelled for it, a token from before authentication was turned on) drops
  * the member's token, so that the caller's next try logs in. A member with authentication off answers
  * the login so, and is then called without a token.
+ *
+ * <p><b>TLS.</b> {@code https://} members are reached with the target's {@link TlsFiles} (the authorities
+ * to trust, a client certificate for members that ask for one), or with the JVM's trusted authorities
+ * alone; their host names are verified as always. The files are read at the first call and again for
+ * the next connection whenever one changes on disk (see {@code http()}).
  */
 final class EtcdClient implements AutoCloseable {
 
