@@ -238,6 +238,9 @@ final class Pem {
         if (Files.isDirectory(file)) {
             throw new TlsFiles.Unreadable(field, file, "a directory (expected: a PEM file)");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file)) { // a pipe would block the read, a device never end it
+            throw new TlsFiles.Unreadable(field, file, "not a regular file (expected: a PEM file)");
+        }
         try (InputStream in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
             if (bytes.length > MAX_BYTES) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLServerSocket;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -106,18 +108,32 @@ class TlsFilesTest {
                 e -> assertThat(e.getMessage()).contains("not the key of the certificate in " + files.clientCert()));
     }
 
-    @Test
-    void aKeyWhoseDerLiesAboutItsLengthsIsRefusedNotRead() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "MA4CAQEEAQCgBgaEf///8AAAAA==", // the curve's OID claims some 2 GiB, in four length bytes
+            "MA0CAQEEAQCgBQaD////"})        // the curve's OID claims 16 MiB, past the end of 15 bytes
+    void aKeyWhoseDerLiesAboutItsLengthsIsRefusedNotRead(String sec1) throws IOException {
         TestTls files = TestTls.in(dir);
-        // A SEC 1 key of 19 bytes whose curve claims some 2 GiB: refused, not allocated.
         Path lying = Files.writeString(dir.resolve("lying.pem"),
-                "-----BEGIN EC PRIVATE KEY-----\nMA4CAQEEAQCgBgaEf///8AAAAA==\n-----END EC PRIVATE KEY-----\n");
+                "-----BEGIN EC PRIVATE KEY-----\n" + sec1 + "\n-----END EC PRIVATE KEY-----\n");
 
         assertThatThrownBy(() -> new TlsFiles(null, files.ecClientCert(), lying).context())
                 .isInstanceOfSatisfying(TlsFiles.Unreadable.class, e -> {
                     assertThat(e.field()).isEqualTo("key_file");
                     assertThat(e.reason()).endsWith("not a valid EC PRIVATE KEY (its DER is cut short)");
                 });
+    }
+
+    @Test
+    void aPipeIsRefusedNotWaitedOn() throws Exception {
+        Path fifo = dir.resolve("fifo.pem");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(mkfifo.exitValue()).isZero();
+
+        assertThatThrownBy(() -> new TlsFiles(fifo, null, null).context())
+                .isInstanceOfSatisfying(TlsFiles.Unreadable.class,
+                        e -> assertThat(e.reason()).endsWith("not a regular file (expected: a PEM file)"));
     }
 
     @Test
@@ -130,8 +146,15 @@ class TlsFilesTest {
         // The server is certified by the test CA: trusted with ca_file, not by the JVM's authorities alone.
         assertThat(exchange(files, context)).isNotEmpty();
         SSLContext jvmTrustOnly = SSLContext.getInstance("TLS");
-        jvmTrustOnly.init(null, jvm.getTrustManagers(), null);
-        assertThatThrownBy(() -> exchange(files, jvmTrustOnly)).isInstanceOf(SSLHandshakeException.class);
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        KeyStore identity = KeyStore.getInstance("PKCS12");
+        identity.load(null, null);
+        identity.setKeyEntry("client", Pem.privateKey("key_file", files.clientKey()), new char[0],
+                Pem.certificates("cert_file", files.clientCert()).toArray(new X509Certificate[0]));
+        keys.init(identity, new char[0]);
+        jvmTrustOnly.init(keys.getKeyManagers(), jvm.getTrustManagers(), null); // the same client certificate
+        assertThatThrownBy(() -> exchange(files, jvmTrustOnly)).isInstanceOf(SSLHandshakeException.class)
+                .hasMessageContaining("PKIX path");
     }
 
     @Test

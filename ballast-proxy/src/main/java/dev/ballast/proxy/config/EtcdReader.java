@@ -44,17 +44,17 @@ final class EtcdReader {
             return null;
         }
         List<URI> members = new ArrayList<>();
+        boolean valid = login.valid() && tls.valid();
         for (Value item : items) {
-            member(item).ifPresent(members::add);
-        }
-        boolean valid = members.size() == items.size() && login.valid() && tls.valid();
-        if (members.size() == items.size() && etcd.has("tls")) {
-            for (int i = 0; i < members.size(); i++) {
-                if (!"https".equals(members.get(i).getScheme())) {
-                    items.get(i).error("an http:// URL with etcd.tls, which only https:// URLs use (expected: https://"
-                            + members.get(i).getAuthority() + ", or no tls)");
-                    valid = false;
-                }
+            Optional<URI> member = member(item);
+            if (member.isEmpty()) {
+                valid = false;
+            } else if (etcd.has("tls") && !"https".equals(member.get().getScheme())) {
+                item.error("an http:// URL with etcd.tls, which only https:// URLs use (expected: https://"
+                        + member.get().getAuthority() + ", or no tls)");
+                valid = false;
+            } else {
+                members.add(member.get());
             }
         }
         return valid ? new EtcdCluster(members, timeout, login.credentials(), tls.files()) : null;
@@ -99,8 +99,10 @@ final class EtcdReader {
         if (values.containsKey(TlsFiles.CERT_FILE) != values.containsKey(TlsFiles.KEY_FILE)) {
             String given = values.containsKey(TlsFiles.CERT_FILE) ? TlsFiles.CERT_FILE : TlsFiles.KEY_FILE;
             String missing = given.equals(TlsFiles.CERT_FILE) ? TlsFiles.KEY_FILE : TlsFiles.CERT_FILE;
-            values.get(given).error("a " + given + " without a " + missing + " (expected: both, the client"
-                    + " certificate and its private key)");
+            if (!tls.misspelt(missing)) {
+                values.get(given).error("a " + given + " without a " + missing + " (expected: both, the client"
+                        + " certificate and its private key)");
+            }
             return Tls.INVALID;
         }
         if (files.size() != values.size()) {

@@ -52,6 +52,11 @@ final class Section {
         owner.warn(message);
     }
 
+    /** True when a misspelt key was taken for {@code key} (and reported so): its absence says nothing more. */
+    boolean misspelt(String key) {
+        return suggested.contains(key);
+    }
+
     /** True when the mapping has no key at all, known or not. */
     boolean isEmpty() {
         return mapping.entries().isEmpty();

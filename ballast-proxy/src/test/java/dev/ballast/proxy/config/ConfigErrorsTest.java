@@ -704,6 +704,13 @@ class ConfigErrorsTest {
                         + " certificate and its private key) (line 5)");
         assertThat(errors(cluster.formatted(https, "ca_fle: " + tls.ca())))
                 .containsExactly("etcd.tls.ca_fle: unknown key; did you mean 'ca_file'? (line 5)");
+        assertThat(errors(cluster.formatted(https, "{ cert_file: %s, kye_file: %s }".formatted(tls.clientCert(),
+                tls.clientKey())))).as("one typo, one error")
+                .containsExactly("etcd.tls.kye_file: unknown key; did you mean 'key_file'? (line 5)");
+        assertThat(errors(cluster.formatted("ftp://10.0.0.1:2379, http://10.0.0.2:2379", "ca_file: " + tls.ca())))
+                .as("each member checked on its own").hasSize(2)
+                .anySatisfy(error -> assertThat(error).startsWith("etcd.endpoints[0]: "))
+                .anySatisfy(error -> assertThat(error).startsWith("etcd.endpoints[1]: an http:// URL with etcd.tls"));
         assertThat(errors(cluster.formatted(https, "{}"))).singleElement().asString()
                 .startsWith("etcd.tls: no file (expected: ca_file");
         assertThat(errors(cluster.formatted("http://127.0.0.1:2379", "ca_file: " + tls.ca())))
