@@ -65,7 +65,8 @@ final class Pem {
             throw new TlsFiles.Unreadable(field, file, "not a valid certificate: " + e.getMessage());
         }
         if (certificates.isEmpty()) {
-            throw new TlsFiles.Unreadable(field, file, "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)");
+            throw new TlsFiles.Unreadable(field, file,
+                    "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)");
         }
         return certificates;
     }
@@ -102,7 +103,7 @@ final class Pem {
                 "no private key in it (expected PEM: -----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)");
     }
 
-    /** Whether {@code key} is the private half of {@code certificate}'s public key: it signs what the certificate verifies. */
+    /** Whether {@code key} is the private half of {@code certificate}'s key: it signs what the certificate verifies. */
     static boolean matches(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";

@@ -9,8 +9,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The tests' TLS files, copied out of the test jar into {@code dir} (servers such as etcd read files, not
- * class-path resources): a CA, server certificates (for 127.0.0.1 and localhost, or localhost alone), client certificates, a CA
- * nobody trusts. Made by {@code make.sh} next to them, valid for a hundred years.
+ * class-path resources): a CA, server certificates (for 127.0.0.1 and localhost, or localhost alone),
+ * client certificates, a CA nobody trusts. Made by {@code make.sh} next to them, valid for a hundred years.
  */
 public final class TestTls {
 

@@ -454,8 +454,8 @@ final class EtcdClient implements AutoCloseable {
         boolean noCertificate = tls == null || tls.certFile() == null;
         return noCertificate && "https".equalsIgnoreCase(member.getScheme())
                 && String.valueOf(problem.getMessage()).contains("received no bytes")
-                ? " (a member that asks for a client certificate closes the connection so: set tls.cert_file and"
-                  + " tls.key_file)"
+                ? " (a member that asks for a client certificate closes the connection so: a client certificate"
+                  + " and its key are needed)"
                 : "";
     }
 
@@ -468,19 +468,20 @@ final class EtcdClient implements AutoCloseable {
             if (cause instanceof SSLException tls) {
                 String message = String.valueOf(tls.getMessage());
                 if (message.contains("PKIX path")) {
-                    return "TLS: the member's certificate is not signed by an authority trusted here (tls.ca_file"
+                    return "TLS: the member's certificate is not signed by an authority trusted here (the CA file"
                             + " names the authorities to trust)";
                 }
                 if (message.contains("subject alternative")) {
                     return "TLS: the member's certificate is not for the host of its URL: " + message;
                 }
                 if (message.contains("certificate_required")) {
-                    return "TLS: the member asks for a client certificate (tls.cert_file and tls.key_file)";
+                    return "TLS: the member asks for a client certificate (a client certificate and its key are"
+                            + " needed)";
                 }
                 if (message.contains("bad_certificate") || message.contains("unknown_ca")
                         || message.contains("certificate_unknown")) {
                     return "TLS: the member refused the client certificate, or the lack of one (" + message
-                            + "): it takes one signed by an authority it trusts (tls.cert_file and tls.key_file)";
+                            + "): it takes a client certificate and its key, signed by an authority it trusts";
                 }
                 if (message.contains("Unsupported or unrecognized SSL message")) {
                     return "TLS: the member does not speak TLS on its port (expected: an http:// URL for it)";
