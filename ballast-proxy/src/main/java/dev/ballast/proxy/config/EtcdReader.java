@@ -133,12 +133,17 @@ final class EtcdReader {
             return Login.NONE;
         }
         if (username.isEmpty()) {
-            password.get().error("a password without a username (expected: both, or neither when etcd asks for"
-                    + " no login)");
+            if (!etcd.misspelt("username")) {
+                password.get().error("a password without a username (expected: both, or neither when etcd asks for"
+                        + " no login)");
+            }
             return Login.INVALID;
         }
         if (password.isEmpty()) {
-            username.get().error("a username without a password (expected: both; e.g. password: ${ETCD_PASSWORD})");
+            if (!etcd.misspelt("password")) {
+                username.get().error("a username without a password (expected: both; e.g. password:"
+                        + " ${ETCD_PASSWORD})");
+            }
             return Login.INVALID;
         }
         Optional<String> name = username.get().word("an etcd user name");

@@ -654,69 +654,49 @@ class ConfigErrorsTest {
 
     @Test
     void rejectsHalfAnEtcdLoginNamingTheMissingHalf() {
-        String cluster = """
-                listeners: [{ name: public, address: 0.0.0.0:8080 }]
-                etcd:
-                  endpoints: [http://127.0.0.1:2379]
-                  %s
-                upstreams:
-                  api:
-                    discovery: { etcd: { prefix: /services/api/ } }
-                routes:
-                  - upstream: api
-                """;
-        assertThat(errors(cluster.formatted("username: ballast"))).containsExactly("etcd.username: a username"
+        String members = "endpoints: [http://127.0.0.1:2379]\n";
+        assertThat(errors(etcdDocument(members + "username: ballast"))).containsExactly("etcd.username: a username"
                 + " without a password (expected: both; e.g. password: ${ETCD_PASSWORD}) (line 4)");
-        assertThat(errors(cluster.formatted("password: secret"))).containsExactly("etcd.password: a password"
+        assertThat(errors(etcdDocument(members + "password: secret"))).containsExactly("etcd.password: a password"
                 + " without a username (expected: both, or neither when etcd asks for no login) (line 4)");
-        assertThat(errors(cluster.formatted("username: \"\"\n  password: secret")))
+        assertThat(errors(etcdDocument(members + "username: \"\"\npassword: secret")))
                 .containsExactly("etcd.username: empty (expected: an etcd user name) (line 4)");
+        assertThat(errors(etcdDocument(members + "username: ballast\npasword: secret"))).as("one typo, one error")
+                .containsExactly("etcd.pasword: unknown key; did you mean 'password'? (line 5)");
     }
 
     @Test
     void etcdTlsFilesAreReadWhenTheConfigurationIsAndEachProblemNamesItsFileAndLine(@TempDir Path dir) {
         TestTls tls = TestTls.in(dir);
-        String cluster = """
-                listeners: [{ name: public, address: 0.0.0.0:8080 }]
-                etcd:
-                  endpoints: [%s]
-                  tls:
-                    %s
-                upstreams:
-                  api:
-                    discovery: { etcd: { prefix: /services/api/ } }
-                routes:
-                  - upstream: api
-                """;
         String https = "https://127.0.0.1:2379";
-        assertThat(errors(cluster.formatted(https, "ca_file: " + dir.resolve("nowhere.pem"))))
+        assertThat(errors(tlsDocument(https, "ca_file: " + dir.resolve("nowhere.pem"))))
                 .containsExactly("etcd.tls.ca_file: " + dir.resolve("nowhere.pem") + ": no such file (line 5)");
-        assertThat(errors(cluster.formatted(https, "{ ca_file: %s, cert_file: %s, key_file: %s }".formatted(
+        assertThat(errors(tlsDocument(https, "{ ca_file: %s, cert_file: %s, key_file: %s }".formatted(
                 tls.ca(), tls.clientCert(), tls.ecClientKeySec1()))))
                 .containsExactly("etcd.tls.key_file: " + tls.ecClientKeySec1() + ": not the key of the certificate in "
                         + tls.clientCert() + " (line 5)");
-        assertThat(errors(cluster.formatted(https, "{ ca_file: %s, cert_file: %s, key_file: %s }".formatted(
+        assertThat(errors(tlsDocument(https, "{ ca_file: %s, cert_file: %s, key_file: %s }".formatted(
                 tls.ca(), tls.clientCert(), tls.clientKeyEncrypted()))))
                 .singleElement().asString().startsWith("etcd.tls.key_file: " + tls.clientKeyEncrypted()
                         + ": an encrypted private key");
-        assertThat(errors(cluster.formatted(https, "cert_file: " + tls.clientCert())))
+        assertThat(errors(tlsDocument(https, "cert_file: " + tls.clientCert())))
                 .containsExactly("etcd.tls.cert_file: a cert_file without a key_file (expected: both, the client"
                         + " certificate and its private key) (line 5)");
-        assertThat(errors(cluster.formatted(https, "ca_fle: " + tls.ca())))
+        assertThat(errors(tlsDocument(https, "ca_fle: " + tls.ca())))
                 .containsExactly("etcd.tls.ca_fle: unknown key; did you mean 'ca_file'? (line 5)");
-        assertThat(errors(cluster.formatted(https, "{ cert_file: %s, kye_file: %s }".formatted(tls.clientCert(),
+        assertThat(errors(tlsDocument(https, "{ cert_file: %s, kye_file: %s }".formatted(tls.clientCert(),
                 tls.clientKey())))).as("one typo, one error")
                 .containsExactly("etcd.tls.kye_file: unknown key; did you mean 'key_file'? (line 5)");
-        assertThat(errors(cluster.formatted("ftp://10.0.0.1:2379, http://10.0.0.2:2379", "ca_file: " + tls.ca())))
+        assertThat(errors(tlsDocument("ftp://10.0.0.1:2379, http://10.0.0.2:2379", "ca_file: " + tls.ca())))
                 .as("each member checked on its own").hasSize(2)
                 .anySatisfy(error -> assertThat(error).startsWith("etcd.endpoints[0]: "))
                 .anySatisfy(error -> assertThat(error).startsWith("etcd.endpoints[1]: an http:// URL with etcd.tls"));
-        assertThat(errors(cluster.formatted(https, "{}"))).singleElement().asString()
+        assertThat(errors(tlsDocument(https, "{}"))).singleElement().asString()
                 .startsWith("etcd.tls: no file (expected: ca_file");
-        assertThat(errors(cluster.formatted("http://127.0.0.1:2379", "ca_file: " + tls.ca())))
+        assertThat(errors(tlsDocument("http://127.0.0.1:2379", "ca_file: " + tls.ca())))
                 .containsExactly("etcd.endpoints[0]: an http:// URL with etcd.tls, which only https:// URLs use"
                         + " (expected: https://127.0.0.1:2379, or no tls) (line 3)");
-        assertThat(errors(cluster.formatted("https://10.0.0.1:2379, http://10.0.0.2:2379", "ca_file: nowhere.pem")))
+        assertThat(errors(tlsDocument("https://10.0.0.1:2379, http://10.0.0.2:2379", "ca_file: nowhere.pem")))
                 .as("every problem at once").containsExactly(
                         "etcd.endpoints[1]: an http:// URL with etcd.tls, which only https:// URLs use (expected:"
                                 + " https://10.0.0.2:2379, or no tls) (line 3)",
@@ -726,17 +706,9 @@ class ConfigErrorsTest {
     @Test
     void etcdTlsFilesReachEveryUpstreamThatReadsTheCluster(@TempDir Path dir) {
         TestTls tls = TestTls.in(dir);
-        ConfigResult result = ConfigLoader.parse("""
-                listeners: [{ name: public, address: 0.0.0.0:8080 }]
-                etcd:
-                  endpoints: [https://127.0.0.1:2379]
-                  tls: { ca_file: %s, cert_file: %s, key_file: %s }
-                upstreams:
-                  api:
-                    discovery: { etcd: { prefix: /services/api/ } }
-                routes:
-                  - upstream: api
-                """.formatted(tls.ca(), tls.clientCert(), tls.clientKeyPkcs1()), "test.yaml", name -> null);
+        ConfigResult result = ConfigLoader.parse(tlsDocument("https://127.0.0.1:2379",
+                "{ ca_file: %s, cert_file: %s, key_file: %s }".formatted(tls.ca(), tls.clientCert(),
+                        tls.clientKeyPkcs1())), "test.yaml", name -> null);
 
         assertThat(result.errors()).isEmpty();
         EtcdDiscoveryConfig discovery = result.config().upstreams().get("api").discovery();
@@ -763,24 +735,35 @@ class ConfigErrorsTest {
 
     @Test
     void anEtcdLoginReachesEveryUpstreamThatReadsTheClusterAndIsNeverPrinted() {
-        ConfigResult result = ConfigLoader.parse("""
-                listeners: [{ name: public, address: 0.0.0.0:8080 }]
-                etcd:
-                  endpoints: [http://127.0.0.1:2379]
-                  username: ballast
-                  password: ${ETCD_PASSWORD}
-                upstreams:
-                  api:
-                    discovery: { etcd: { prefix: /services/api/ } }
-                routes:
-                  - upstream: api
-                """, "test.yaml", name -> name.equals("ETCD_PASSWORD") ? "s3cret" : null);
+        ConfigResult result = ConfigLoader.parse(etcdDocument("""
+                endpoints: [http://127.0.0.1:2379]
+                username: ballast
+                password: ${ETCD_PASSWORD}
+                """), "test.yaml", name -> name.equals("ETCD_PASSWORD") ? "s3cret" : null);
 
         assertThat(result.errors()).isEmpty();
         EtcdDiscoveryConfig discovery = result.config().upstreams().get("api").discovery();
         assertThat(discovery.credentials()).isEqualTo(new Credentials("ballast", "s3cret"));
         assertThat(discovery.target("upstream api").credentials()).isEqualTo(discovery.credentials());
         assertThat(discovery.toString()).contains("ballast").doesNotContain("s3cret");
+    }
+
+    /** A document whose upstream {@code api} reads its endpoints from etcd; {@code etcd}'s lines start at line 3. */
+    private static String etcdDocument(String etcd) {
+        return """
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd:
+                %supstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api/ } }
+                routes:
+                  - upstream: api
+                """.formatted(etcd.indent(2));
+    }
+
+    /** {@link #etcdDocument} with {@code members} and, on line 5, {@code tls}'s value. */
+    private static String tlsDocument(String members, String tls) {
+        return etcdDocument("endpoints: [" + members + "]\ntls:\n  " + tls);
     }
 
     private static List<String> errors(String yaml) {
