@@ -16,6 +16,7 @@ import dev.ballast.proxy.config.ProxyConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.http.ProxyPipeline;
 import dev.ballast.proxy.http.RequestObserver;
+import dev.ballast.proxy.loop.EventLoops;
 import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.route.RouteRule;
 import dev.ballast.proxy.upstream.Upstream;
@@ -99,7 +100,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.source = source;
         this.threads = config.eventLoopCount();
         this.group = new MultiThreadIoEventLoopGroup(threads,
-                SlicedIoHandler.factory(transport.ioHandlerFactory(), config.eventLoopSliceMicros()));
+                EventLoops.ioHandlers(transport.ioHandlerFactory(), config.eventLoopSliceMicros()));
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);

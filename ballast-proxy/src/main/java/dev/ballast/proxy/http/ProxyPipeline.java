@@ -2,6 +2,7 @@ package dev.ballast.proxy.http;
 
 import dev.ballast.proxy.config.LimitsConfig;
 import dev.ballast.proxy.config.ViaConfig;
+import dev.ballast.proxy.loop.BatchedFlushHandler;
 import dev.ballast.proxy.route.RouteTable;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -24,8 +25,8 @@ import java.util.function.Supplier;
  * draining flag.
  *
  * <pre>
- * client:   ClientTimeouts → HttpServerCodec → FrontendHandler ─┐ Exchange
- * upstream: UpstreamCodec → BackendHandler ◀───────────────────┘
+ * client:   BatchedFlushHandler → ClientTimeouts → HttpServerCodec → FrontendHandler ─┐ Exchange
+ * upstream: BatchedFlushHandler → UpstreamCodec → BackendHandler ◀────────────────────┘
  * </pre>
  */
 public final class ProxyPipeline {
@@ -107,7 +108,7 @@ public final class ProxyPipeline {
                         .setUseRfc9112TransferEncoding(true);
                 decoder.setTrailersFactory(smallTrailers(decoder.getTrailersFactory()));
                 FrontendHandler frontend = new FrontendHandler(ProxyPipeline.this);
-                channel.pipeline().addLast(frontend.timeouts(), new TlsSniffer(frontend),
+                channel.pipeline().addLast(new BatchedFlushHandler(), frontend.timeouts(), new TlsSniffer(frontend),
                         new HttpServerCodec(decoder, CODEC_PIPELINE_DEPTH), frontend);
             }
         };
@@ -127,6 +128,7 @@ public final class ProxyPipeline {
                         // measurable (docs/benchmarks.md, 2026-11-27).
                         .setValidateHeaders(true);
                 decoder.setTrailersFactory(smallTrailers(decoder.getTrailersFactory()));
+                channel.pipeline().addLast(new BatchedFlushHandler());
                 UpstreamCodec.ResponseDecoder responses = UpstreamCodec.addTo(channel.pipeline(), decoder);
                 channel.pipeline().addLast(new BackendHandler(responses));
             }

@@ -1,10 +1,8 @@
-package dev.ballast.proxy;
+package dev.ballast.proxy.loop;
 
-import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 
 import java.lang.management.ManagementFactory;
@@ -30,13 +28,9 @@ import java.util.function.LongSupplier;
  * else runs on that core. Telling the two apart takes the thread's CPU time, read once a slice and
  * compared with the time that passed since the last reading: a quarter of it or more on the CPU, and
  * the loop yields.
- *
- * <p>Netty's {@code IoEventLoop.isIoType(Class)} compares the handler's class, so it does not see the
- * transport's handler through this wrapper; nothing Ballast or Netty's transports use calls it.
  */
-final class SlicedIoHandler implements IoHandler {
+final class SlicedIoHandler extends ForwardingIoHandler {
 
-    private final IoHandler delegate;
     private final long sliceNanos;
     private final Runnable yielder;
     private final LongSupplier clock;
@@ -50,7 +44,7 @@ final class SlicedIoHandler implements IoHandler {
      * @param cpuClock nanoseconds of CPU time the loop's thread has used; read on that thread only
      */
     SlicedIoHandler(IoHandler delegate, long sliceNanos, Runnable yielder, LongSupplier clock, LongSupplier cpuClock) {
-        this.delegate = delegate;
+        super(delegate);
         this.sliceNanos = sliceNanos;
         this.yielder = yielder;
         this.clock = clock;
@@ -85,7 +79,7 @@ final class SlicedIoHandler implements IoHandler {
 
     @Override
     public int run(IoHandlerContext context) {
-        int handled = delegate.run(context);
+        int handled = super.run(context);
         long elapsed = handled > 0 ? clock.getAsLong() - sliceStart : 0;
         if (elapsed >= sliceNanos) {
             long cpu = cpuClock.getAsLong();
@@ -98,35 +92,5 @@ final class SlicedIoHandler implements IoHandler {
             cpuAtSliceStart = cpu;
         }
         return handled;
-    }
-
-    @Override
-    public void initialize() {
-        delegate.initialize();
-    }
-
-    @Override
-    public void prepareToDestroy() {
-        delegate.prepareToDestroy();
-    }
-
-    @Override
-    public void destroy() {
-        delegate.destroy();
-    }
-
-    @Override
-    public IoRegistration register(IoHandle handle) throws Exception {
-        return delegate.register(handle);
-    }
-
-    @Override
-    public void wakeup() {
-        delegate.wakeup();
-    }
-
-    @Override
-    public boolean isCompatible(Class<? extends IoHandle> handleType) {
-        return delegate.isCompatible(handleType);
     }
 }

@@ -1,4 +1,4 @@
-package dev.ballast.proxy;
+package dev.ballast.proxy.loop;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
