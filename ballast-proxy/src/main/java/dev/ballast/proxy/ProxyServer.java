@@ -100,7 +100,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.source = source;
         this.threads = config.eventLoopCount();
         this.group = new MultiThreadIoEventLoopGroup(threads,
-                EventLoops.ioHandlers(transport.ioHandlerFactory(), config.eventLoopSliceMicros()));
+                EventLoops.ioHandlers(transport.ioHandlerFactory(), transport.holdsFlushes(),
+                        config.eventLoopSliceMicros()));
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);

@@ -33,6 +33,15 @@ record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends
 
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
+    /**
+     * Whether the event loops should hold each pass's flushes and do them together
+     * ({@code dev.ballast.proxy.loop.FlushBatch}). Not on io_uring: it already hands a pass's writes to
+     * the kernel together, and a flush done after its pass would wait for the next one to be submitted.
+     */
+    boolean holdsFlushes() {
+        return !name.equals(IoTransport.IO_URING.id());
+    }
+
     /** The default transport, or the property's. */
     static Transport best() {
         return of(IoTransport.DEFAULT);

@@ -303,6 +303,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             writeUp(part);
         }
         channel.flush();
+        if (connection != ready) {
+            return; // the flush failed at once: the exchange ended, or goes again on a fresh connection
+        }
         if (requestComplete) {
             requestSent();
         }

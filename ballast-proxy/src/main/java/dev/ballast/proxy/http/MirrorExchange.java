@@ -175,8 +175,8 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
                     Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE), channel.voidPromise());
         }
         channel.flush();
-        if (done) {
-            return; // the flush failed and ended the copy
+        if (done || connection != ready) {
+            return; // the flush failed at once: the copy ended, or goes again on a fresh connection
         }
         if (requestComplete) {
             requestSent();

@@ -25,8 +25,8 @@ import java.util.function.Supplier;
  * draining flag.
  *
  * <pre>
- * client:   BatchedFlushHandler → ClientTimeouts → HttpServerCodec → FrontendHandler ─┐ Exchange
- * upstream: BatchedFlushHandler → UpstreamCodec → BackendHandler ◀────────────────────┘
+ * client:   BatchedFlushHandler → ClientTimeouts → TlsSniffer → HttpServerCodec → FrontendHandler ─┐ Exchange
+ * upstream: BatchedFlushHandler → UpstreamCodec → BackendHandler ◀─────────────────────────────────┘
  * </pre>
  */
 public final class ProxyPipeline {

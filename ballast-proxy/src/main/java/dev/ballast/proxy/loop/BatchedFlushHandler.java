@@ -1,18 +1,20 @@
 package dev.ballast.proxy.loop;
 
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 
 /**
  * First in a proxy connection's pipeline: a flush made while the event loop handles a pass of ready
- * sockets waits for the pass to end ({@link FlushBatch}); any other goes out at once. However many
- * flushes a connection gets in a pass, it is flushed once.
+ * sockets is held in the loop's {@link FlushBatch}; any other goes out at once. However many flushes a
+ * connection gets while it is held, it is flushed once.
  *
- * <p>A close or disconnect first flushes what is held, so a response written just before is sent, as
- * it would have been without the batch.
+ * <p>What is held goes out before the connection closes, as it would have without the batch: before a
+ * close or disconnect asked of the pipeline, and at the end of each read of the connection, because
+ * when that read met the peer's end of stream Netty closes the connection right after, without
+ * passing through the pipeline (a client that half-closes after its request still gets the answer).
  */
-public final class BatchedFlushHandler extends ChannelOutboundHandlerAdapter {
+public final class BatchedFlushHandler extends ChannelDuplexHandler {
 
     private ChannelHandlerContext ctx;
     /** The loop thread's batch, looked up at the first flush: flushes always run on that thread. */
@@ -27,7 +29,7 @@ public final class BatchedFlushHandler extends ChannelOutboundHandlerAdapter {
     @Override
     public void flush(ChannelHandlerContext ctx) {
         if (held) {
-            return; // already due at the end of this pass
+            return; // already due when the batch is flushed
         }
         if (batch == null) {
             batch = FlushBatch.current();
@@ -39,12 +41,23 @@ public final class BatchedFlushHandler extends ChannelOutboundHandlerAdapter {
         }
     }
 
-    /** Called by the batch as its pass ends. */
+    /** Flushes now what is held; called by the batch, and before the connection may close. */
     void flushHeld() {
         if (held) {
             held = false;
             ctx.flush();
         }
+    }
+
+    /** The batch lets go of this connection without flushing it (it could not flush them all). */
+    void release() {
+        held = false;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.fireChannelReadComplete(); // first: what the handlers after this one flush then is sent too
+        flushHeld();
     }
 
     @Override

@@ -9,10 +9,11 @@ public final class EventLoops {
     }
 
     /**
-     * The transport's I/O handlers, with each pass over the ready sockets a {@link FlushBatch} and,
-     * unless {@code sliceMicros} is 0, a yield of the core every slice of work ({@link SlicedIoHandler}).
+     * The transport's I/O handlers, with each pass over the ready sockets a {@link FlushBatch} when
+     * {@code holdFlushes}, and, unless {@code sliceMicros} is 0, a yield of the core every slice of work
+     * ({@link SlicedIoHandler}).
      */
-    public static IoHandlerFactory ioHandlers(IoHandlerFactory transport, long sliceMicros) {
-        return SlicedIoHandler.factory(BatchingIoHandler.around(transport), sliceMicros);
+    public static IoHandlerFactory ioHandlers(IoHandlerFactory transport, boolean holdFlushes, long sliceMicros) {
+        return SlicedIoHandler.factory(holdFlushes ? BatchingIoHandler.around(transport) : transport, sliceMicros);
     }
 }

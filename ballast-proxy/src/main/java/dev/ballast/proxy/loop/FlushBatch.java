@@ -13,9 +13,9 @@ import io.netty.util.concurrent.FastThreadLocal;
  * at once, and a connection written twice in a pass is flushed once. Measured in
  * docs/benchmarks.md ("Eighteenth session").
  *
- * <p>Each loop thread has its own batch ({@link #current()}); a thread that never opens one (a task,
- * a test, a thread outside the proxy's loops) flushes at once. Not thread-safe: used by its own
- * thread only.
+ * <p>Each loop thread has its own batch ({@link #current()}). A flush made while no batch is open
+ * goes out at once: in a task the loop runs between passes, on a loop without batches, on any other
+ * thread. Not thread-safe: used by its own thread only.
  */
 final class FlushBatch {
 
@@ -27,9 +27,10 @@ final class FlushBatch {
     };
 
     /**
-     * The most connections a pass holds before it flushes them and holds again: enough for the peers
-     * to find several messages when they wake, few enough that the first of a long pass's responses
-     * does not wait for its end. 8 and 16 measured alike; 64 lost most of the gain.
+     * The most connections a batch holds: when a ninth flushes, the eight go out and it is held in
+     * their place. Enough for the peers to find several messages when they wake, few enough that the
+     * first responses of a long pass do not wait for its end. 8 measured a little better than 16, and
+     * 64 lost most of the gain (docs/benchmarks.md).
      */
     static final int MOST_HELD = 8;
 
@@ -79,13 +80,20 @@ final class FlushBatch {
 
     private void flushHeld() {
         flushing = true;
+        int next = 0;
         try {
-            for (int i = 0; i < size; i++) {
-                BatchedFlushHandler handler = held[i];
-                held[i] = null;
-                handler.flushHeld(); // Netty's flush reports failures to the pipeline, it does not throw
+            while (next < size) {
+                BatchedFlushHandler handler = held[next];
+                held[next++] = null;
+                handler.flushHeld(); // Netty's flush reports failures to the pipeline; it does not throw
             }
         } finally {
+            // Should one throw all the same, those not reached are let go rather than left held for
+            // good: their connection's next flush goes out.
+            while (next < size) {
+                held[next].release();
+                held[next++] = null;
+            }
             size = 0;
             flushing = false;
         }

@@ -132,6 +132,10 @@ class ProxyForwardingTest {
                 assertThat(raw.closedByPeer()).as("closed as asked: %s", request).isTrue();
             }
         }
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n").finishSending();
+            assertThat(raw.read().status()).as("answered, though the end of stream came with the request").isEqualTo(404);
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.loop;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
@@ -82,6 +83,54 @@ class BatchedFlushHandlerTest {
         assertThat((String) first.readOutbound()).as("flushed before the close").isEqualTo("last response");
         batch.close();
         assertThat(flushes).as("not flushed again").containsExactly("first");
+    }
+
+    @Test
+    void aDisconnectSendsWhatWasHeldFirst() {
+        batch.open();
+        first.writeAndFlush("last response");
+        first.disconnect();
+
+        assertThat((String) first.readOutbound()).isEqualTo("last response");
+    }
+
+    @Test
+    void theEndOfAReadSendsWhatWasHeldAfterTheHandlersBehindHaveFlushed() {
+        // Netty closes a connection whose read met the end of stream right after this event, bypassing
+        // the pipeline's close: what is held must be out by then, including what the event itself wrote.
+        first.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                ctx.writeAndFlush("written at the read's end");
+            }
+        });
+        batch.open();
+        first.writeAndFlush("response");
+        first.pipeline().fireChannelReadComplete();
+
+        assertThat(first.outboundMessages()).containsExactly("response", "written at the read's end");
+        assertThat(flushes).containsExactly("first");
+    }
+
+    @Test
+    void aFlushMadeWhileAFullBatchIsBeingFlushedGoesOutAtOnce() {
+        List<EmbeddedChannel> channels = new ArrayList<>();
+        for (int i = 0; i <= FlushBatch.MOST_HELD; i++) {
+            channels.add(channel("c" + i));
+        }
+        try {
+            batch.open();
+            // when the full batch flushes c0, its write completes and writes on the second channel
+            channels.getFirst().writeAndFlush("m").addListener(f -> second.writeAndFlush("from a listener"));
+            for (EmbeddedChannel channel : channels.subList(1, channels.size())) {
+                channel.writeAndFlush("m");
+            }
+
+            assertThat(second.outboundMessages()).as("not held while the batch is open")
+                    .containsExactly("from a listener");
+        } finally {
+            channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        }
     }
 
     @Test

@@ -2,19 +2,20 @@ package dev.ballast.proxy.loop;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -23,13 +24,19 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A real event loop and real sockets on 127.0.0.1: an echo server whose loop batches each pass's flushes. */
+/**
+ * Real event loops (the proxy's wrappers around NIO) and real sockets on 127.0.0.1: an echo server
+ * whose connections hold their flushes.
+ */
 class BatchingIoHandlerTest {
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, BatchingIoHandler.around(NioIoHandler.newFactory()));
+    private static final byte[] PING = "ping".getBytes(StandardCharsets.US_ASCII);
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+            EventLoops.ioHandlers(NioIoHandler.newFactory(), true, 500));
     /** Whether the echo's write was still waiting for the socket when its flush returned. */
     private final CompletableFuture<Boolean> heldInPass = new CompletableFuture<>();
-    private final CompletableFuture<Boolean> heldInTask = new CompletableFuture<>();
+    private final CompletableFuture<Channel> accepted = new CompletableFuture<>();
     private Channel server;
 
     @AfterEach
@@ -40,21 +47,21 @@ class BatchingIoHandlerTest {
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
     }
 
-    private int startEcho() throws InterruptedException {
+    /** Each read takes at most {@code readSize} bytes; without {@code autoRead}, nothing is read until it is set. */
+    private int startEcho(int readSize, boolean autoRead) throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(readSize).maxMessagesPerRead(16))
+                .childOption(ChannelOption.AUTO_READ, autoRead)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
                         channel.pipeline().addLast(new BatchedFlushHandler(), new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                ByteBuf bytes = (ByteBuf) msg;
-                                ByteBuf copy = bytes.copy();
-                                heldInPass.complete(!ctx.writeAndFlush(bytes).isDone());
-                                // a task runs after the pass, outside any batch: its flush goes out at once
-                                ctx.executor().execute(() -> heldInTask.complete(!ctx.writeAndFlush(copy).isDone()));
+                                heldInPass.complete(!ctx.writeAndFlush((ByteBuf) msg).isDone());
                             }
                         });
+                        accepted.complete(channel);
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -63,15 +70,41 @@ class BatchingIoHandlerTest {
 
     @Test
     void aFlushMadeDuringAPassReachesThePeerWhenThePassEnds() throws Exception {
-        int port = startEcho();
-        try (Socket client = new Socket("127.0.0.1", port)) {
+        try (Socket client = new Socket("127.0.0.1", startEcho(1024, true))) {
             client.setSoTimeout(5_000);
-            client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = client.getInputStream();
+            client.getOutputStream().write(PING);
 
-            assertThat(new String(in.readNBytes(8), StandardCharsets.US_ASCII)).isEqualTo("pingping");
+            assertThat(client.getInputStream().readNBytes(4)).isEqualTo(PING);
         }
         assertThat(heldInPass.get(5, TimeUnit.SECONDS)).as("held until the pass ended").isTrue();
-        assertThat(heldInTask.get(5, TimeUnit.SECONDS)).as("a task's flush is not held").isFalse();
+    }
+
+    @Test
+    void aFlushMadeInATaskGoesOutAtOnce() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startEcho(1024, true))) {
+            client.setSoTimeout(5_000);
+            Channel channel = accepted.get(5, TimeUnit.SECONDS);
+            CompletableFuture<Boolean> doneAtOnce = new CompletableFuture<>();
+            channel.eventLoop().execute(() -> doneAtOnce.complete(channel.writeAndFlush(Unpooled.wrappedBuffer(PING)).isDone()));
+
+            assertThat(doneAtOnce.get(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(client.getInputStream().readNBytes(4)).isEqualTo(PING);
+        }
+    }
+
+    @Test
+    void anAnswerHeldWhenTheSameReadMeetsTheEndOfStreamIsSentBeforeTheClose() throws Exception {
+        // The client's request and its end of stream are both waiting before the server reads, and a
+        // read of exactly the request's size makes Netty read on, meet the end and close the
+        // connection itself, in the pass that wrote (and held) the answer.
+        try (Socket client = new Socket("127.0.0.1", startEcho(PING.length, false))) {
+            client.setSoTimeout(5_000);
+            client.getOutputStream().write(PING);
+            client.shutdownOutput();
+            accepted.get(5, TimeUnit.SECONDS).config().setAutoRead(true);
+
+            assertThat(client.getInputStream().readAllBytes()).as("the answer, then the close").isEqualTo(PING);
+        }
+        assertThat(heldInPass.get(5, TimeUnit.SECONDS)).as("held when written").isTrue();
     }
 }
