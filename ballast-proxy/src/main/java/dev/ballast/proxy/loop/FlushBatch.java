@@ -11,7 +11,7 @@ import io.netty.util.concurrent.FastThreadLocal;
  * one as each is handled, every write is a wake-up of a peer that then finds one message, handles it
  * and sleeps again. Flushed at the end of the pass, the peers wake to find the whole pass's messages
  * at once, and a connection written twice in a pass is flushed once. Measured in
- * docs/benchmarks.md ("Eighteenth session").
+ * docs/benchmarks.md ("Eighteenth session: flushes held to the end of a pass").
  *
  * <p>Each loop thread has its own batch ({@link #current()}). A flush made while no batch is open
  * goes out at once: in a task the loop runs between passes, on a loop without batches, on any other
