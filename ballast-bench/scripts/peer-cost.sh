@@ -18,7 +18,7 @@ BACKEND_PORTS=${BACKEND_PORTS:-9001 9002 9003}
 [ $# -gt 0 ] || { sed -n '2,13p' "$0" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
 
-pids_of() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u; }
+pids_of() { ss -ltnpH "sport = :$1" | { grep -o 'pid=[0-9]*' || true; } | cut -d= -f2 | sort -u; }
 # Clock ticks of user and system time, and voluntary and involuntary switches, of the given processes.
 usage_of() {
   local pid u=0 s=0 vol=0 invol=0 a b c d
@@ -30,8 +30,13 @@ usage_of() {
   echo "$u $s $vol $invol"
 }
 
-backends=$(for port in $BACKEND_PORTS; do pids_of "$port"; done | sort -u)
-[ -n "$backends" ] || { echo "no backend listens on $BACKEND_PORTS" >&2; exit 1; }
+backends=
+for port in $BACKEND_PORTS; do
+  pids=$(pids_of "$port")
+  [ -n "$pids" ] || { echo "no backend listens on 127.0.0.1:$port (BACKEND_PORTS)" >&2; exit 1; }
+  backends+=" $pids"
+done
+backends=$(tr ' ' '\n' <<< "$backends" | sort -u | tr '\n' ' ')
 for target in "$@"; do
   [ -n "$(pids_of "${target#*=}")" ] || { echo "nothing listens on 127.0.0.1:${target#*=} (${target%%=*})" >&2; exit 1; }
 done
@@ -46,13 +51,17 @@ for round in $(seq 1 "$ROUNDS"); do
     # shellcheck disable=SC2086
     read -r bu0 bs0 bv0 bn0 < <(usage_of $backends)
     out=$(/usr/bin/time -f 'WRK %U %S %w %c' wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
-      "http://127.0.0.1:$port$URL_PATH" 2>&1)
+      "http://127.0.0.1:$port$URL_PATH" 2>&1) || { printf '%s\nwrk failed against %s\n' "$out" "$name" >&2; exit 1; }
     # shellcheck disable=SC2046
     read -r pu1 ps1 pv1 pn1 < <(usage_of $(pids_of "$port"))
     # shellcheck disable=SC2086
     read -r bu1 bs1 bv1 bn1 < <(usage_of $backends)
     read -r wu ws wv _ < <(awk '/^WRK/ {print $2, $3, $4, $5}' <<< "$out")
     n=$(awk '/requests in/ {print $1}' <<< "$out")
+    if [ "${n:-0}" -le 0 ] || grep -q 'Socket errors\|Non-2xx' <<< "$out"; then
+      printf '%s\nno clean run against %s: no requests, socket errors or non-2xx responses\n' "$out" "$name" >&2
+      exit 1
+    fi
     results[$name]+=$(awk -v n="$n" -v t="$tick_us" \
       -v rps="$(awk '/Requests\/sec/ {print $2}' <<< "$out")" -v p99="$(awk '$1 == "99%" {print $2}' <<< "$out")" \
       -v pu=$((pu1 - pu0)) -v ps=$((ps1 - ps0)) -v pn=$((pn1 - pn0)) \

@@ -465,8 +465,11 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         }
         writeUp(part);
         if (last) {
-            connection.channel().flush();
-            requestSent();
+            UpstreamConnection sentOn = connection;
+            sentOn.channel().flush();
+            if (connection == sentOn) { // else the flush failed at once, and the exchange left the connection
+                requestSent();
+            }
         }
     }
 

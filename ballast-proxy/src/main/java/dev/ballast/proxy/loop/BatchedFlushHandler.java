@@ -49,11 +49,6 @@ public final class BatchedFlushHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** The batch lets go of this connection without flushing it (it could not flush them all). */
-    void release() {
-        held = false;
-    }
-
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.fireChannelReadComplete(); // first: what the handlers after this one flush then is sent too

@@ -1,6 +1,8 @@
 package dev.ballast.proxy.loop;
 
 import io.netty.util.concurrent.FastThreadLocal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The flushes an event loop holds while it handles one pass of ready sockets, done together when the
@@ -18,6 +20,8 @@ import io.netty.util.concurrent.FastThreadLocal;
  * thread. Not thread-safe: used by its own thread only.
  */
 final class FlushBatch {
+
+    private static final Logger log = LoggerFactory.getLogger(FlushBatch.class);
 
     private static final FastThreadLocal<FlushBatch> CURRENT = new FastThreadLocal<>() {
         @Override
@@ -80,20 +84,19 @@ final class FlushBatch {
 
     private void flushHeld() {
         flushing = true;
-        int next = 0;
         try {
-            while (next < size) {
-                BatchedFlushHandler handler = held[next];
-                held[next++] = null;
-                handler.flushHeld(); // Netty's flush reports failures to the pipeline; it does not throw
+            for (int i = 0; i < size; i++) {
+                BatchedFlushHandler handler = held[i];
+                held[i] = null;
+                try {
+                    handler.flushHeld();
+                } catch (RuntimeException e) {
+                    // Netty reports a failed flush to the pipeline and does not throw; should one throw
+                    // all the same, the connections after it in the batch are still flushed.
+                    log.warn("a held flush failed", e);
+                }
             }
         } finally {
-            // Should one throw all the same, those not reached are let go rather than left held for
-            // good: their connection's next flush goes out.
-            while (next < size) {
-                held[next].release();
-                held[next++] = null;
-            }
             size = 0;
             flushing = false;
         }
