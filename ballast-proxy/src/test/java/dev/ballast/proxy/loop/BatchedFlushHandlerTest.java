@@ -20,6 +20,7 @@ class BatchedFlushHandlerTest {
     private final EmbeddedChannel second = channel("second");
     /** The test thread's batch: EmbeddedChannel runs its pipeline on the calling thread. */
     private final FlushBatch batch = FlushBatch.current();
+    private final List<EmbeddedChannel> more = new ArrayList<>();
 
     private EmbeddedChannel channel(String name) {
         return new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
@@ -31,11 +32,20 @@ class BatchedFlushHandlerTest {
         }, new BatchedFlushHandler());
     }
 
+    /** One connection more than a batch holds, named c0, c1, ... */
+    private List<EmbeddedChannel> moreThanABatchHolds() {
+        for (int i = 0; i <= FlushBatch.MOST_HELD; i++) {
+            more.add(channel("c" + i));
+        }
+        return more;
+    }
+
     @AfterEach
     void closeChannels() {
         batch.close();
         first.finishAndReleaseAll();
         second.finishAndReleaseAll();
+        more.forEach(EmbeddedChannel::finishAndReleaseAll);
     }
 
     @Test
@@ -114,23 +124,16 @@ class BatchedFlushHandlerTest {
 
     @Test
     void aFlushMadeWhileAFullBatchIsBeingFlushedGoesOutAtOnce() {
-        List<EmbeddedChannel> channels = new ArrayList<>();
-        for (int i = 0; i <= FlushBatch.MOST_HELD; i++) {
-            channels.add(channel("c" + i));
+        List<EmbeddedChannel> channels = moreThanABatchHolds();
+        batch.open();
+        // when the full batch flushes c0, its write completes and writes on the second channel
+        channels.getFirst().writeAndFlush("m").addListener(f -> second.writeAndFlush("from a listener"));
+        for (EmbeddedChannel channel : channels.subList(1, channels.size())) {
+            channel.writeAndFlush("m");
         }
-        try {
-            batch.open();
-            // when the full batch flushes c0, its write completes and writes on the second channel
-            channels.getFirst().writeAndFlush("m").addListener(f -> second.writeAndFlush("from a listener"));
-            for (EmbeddedChannel channel : channels.subList(1, channels.size())) {
-                channel.writeAndFlush("m");
-            }
 
-            assertThat(second.outboundMessages()).as("not held while the batch is open")
-                    .containsExactly("from a listener");
-        } finally {
-            channels.forEach(EmbeddedChannel::finishAndReleaseAll);
-        }
+        assertThat(second.outboundMessages()).as("not held while the batch is open")
+                .containsExactly("from a listener");
     }
 
     @Test
@@ -144,23 +147,16 @@ class BatchedFlushHandlerTest {
 
     @Test
     void aPassThatWritesMoreConnectionsThanItHoldsFlushesTheHeldOnesFirst() {
-        List<EmbeddedChannel> channels = new ArrayList<>();
-        for (int i = 0; i <= FlushBatch.MOST_HELD; i++) {
-            channels.add(channel("c" + i));
+        List<EmbeddedChannel> channels = moreThanABatchHolds();
+        batch.open();
+        for (EmbeddedChannel channel : channels) {
+            channel.writeAndFlush("m");
         }
-        try {
-            batch.open();
-            for (EmbeddedChannel channel : channels) {
-                channel.writeAndFlush("m");
-            }
-            assertThat(flushes).as("the first ones, once the batch was full")
-                    .hasSize(FlushBatch.MOST_HELD).startsWith("c0").endsWith("c" + (FlushBatch.MOST_HELD - 1));
-            assertThat(channels.getLast().outboundMessages()).as("the last one is held").isEmpty();
+        assertThat(flushes).as("the first ones, once the batch was full")
+                .hasSize(FlushBatch.MOST_HELD).startsWith("c0").endsWith("c" + (FlushBatch.MOST_HELD - 1));
+        assertThat(channels.getLast().outboundMessages()).as("the last one is held").isEmpty();
 
-            batch.close();
-            assertThat(flushes).hasSize(FlushBatch.MOST_HELD + 1).endsWith("c" + FlushBatch.MOST_HELD);
-        } finally {
-            channels.forEach(EmbeddedChannel::finishAndReleaseAll);
-        }
+        batch.close();
+        assertThat(flushes).hasSize(FlushBatch.MOST_HELD + 1).endsWith("c" + FlushBatch.MOST_HELD);
     }
 }
