@@ -88,15 +88,21 @@ public final class EtcdServer implements AutoCloseable {
 
     private static EtcdServer started(TestTls tls, boolean clientCertificates) throws IOException {
         String binary = binary();
-        EtcdServer server = new EtcdServer(binary, Files.createTempDirectory("ballast-etcd"), freePort(), freePort(),
-                tls, clientCertificates);
-        try {
-            server.start();
-        } catch (RuntimeException | Error e) {
-            server.close();
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            EtcdServer server = new EtcdServer(binary, Files.createTempDirectory("ballast-etcd"), freePort(), freePort(),
+                    tls, clientCertificates);
+            try {
+                server.start();
+                return server;
+            } catch (RuntimeException | Error e) {
+                // Another process can take a free port before etcd binds it: then again, on fresh ports.
+                boolean portTaken = server.log().contains("address already in use");
+                server.close();
+                if (!portTaken || attempt == 3) {
+                    throw e;
+                }
+            }
         }
-        return server;
     }
 
     /** The client URL, as the {@code etcd.endpoints} of a config. */
@@ -162,7 +168,9 @@ public final class EtcdServer implements AutoCloseable {
         if (process == null) {
             return;
         }
-        thaw(); // a frozen process would not act on SIGTERM
+        if (process.isAlive()) {
+            thaw(); // a frozen process would not act on SIGTERM; one that exited has nothing to thaw
+        }
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
