@@ -6,13 +6,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The flushes an event loop holds while it handles one pass of ready sockets, done together when the
- * pass ends.
+ * pass ends, or sooner when {@link #MOST_HELD} connections wait and another flushes.
  *
  * <p>Why: a proxy writes on one connection because of a read on another: the request read from the
  * client goes to an upstream, the response read from the upstream goes to the client. Flushed one by
  * one as each is handled, every write is a wake-up of a peer that then finds one message, handles it
  * and sleeps again. Flushed at the end of the pass, the peers wake to find the whole pass's messages
- * at once, and a connection written twice in a pass is flushed once. Measured in
+ * at once, and a connection written twice while held is flushed once. Measured in
  * docs/benchmarks.md ("Eighteenth session: flushes held to the end of a pass").
  *
  * <p>Each loop thread has its own batch ({@link #current()}). A flush made while no batch is open
