@@ -17,6 +17,7 @@ import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.http.ProxyPipeline;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.loop.EventLoops;
+import dev.ballast.proxy.loop.KernelSlice;
 import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.route.RouteRule;
 import dev.ballast.proxy.upstream.Upstream;
@@ -29,6 +30,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +72,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final Transport transport;
     private final int threads;
     private final EventLoopGroup group;
+    /** What came of {@code event_loop_kernel_slice}: the slice the loops run with, or why they have none. */
+    private final String kernelSlice;
     private final EventLoopGroup adminGroup;
     /** The control thread: reloads, drains, health check scheduling, ejections; never an event loop. */
     private final ScheduledThreadPoolExecutor control;
@@ -99,9 +103,10 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.transport = transport;
         this.source = source;
         this.threads = config.eventLoopCount();
-        this.group = new MultiThreadIoEventLoopGroup(threads,
+        this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("ballast-loop"),
                 EventLoops.ioHandlers(transport.ioHandlerFactory(), transport.holdsFlushes(),
                         config.eventLoopSliceMicros()));
+        this.kernelSlice = KernelSlice.request(group, config.eventLoopKernelSliceMicros());
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);
@@ -174,9 +179,9 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
             }
         }
         ready = true;
-        log.info("ballast proxy listening on {} (admin {}), {} event loops over {}, {} upstream(s), {} route(s)",
-                listenerAddresses(), adminAddress(), threads, transport.name(),
-                live.upstreams().size(), config.routes().size());
+        log.info("ballast proxy listening on {} (admin {}), {} event loops over {} (kernel slice {}),"
+                        + " {} upstream(s), {} route(s)", listenerAddresses(), adminAddress(), threads, transport.name(),
+                kernelSlice, live.upstreams().size(), config.routes().size());
     }
 
     private Upstream newUpstream(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos) {
@@ -265,6 +270,11 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     @Override
     public int eventLoops() {
         return threads;
+    }
+
+    @Override
+    public String kernelSlice() {
+        return kernelSlice;
     }
 
     /** Client connections open now. */

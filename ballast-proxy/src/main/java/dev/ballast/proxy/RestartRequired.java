@@ -39,6 +39,9 @@ final class RestartRequired {
         if (running.eventLoopSliceMicros() != next.eventLoopSliceMicros()) {
             notes.add("event_loop_slice changed: restart to apply");
         }
+        if (running.eventLoopKernelSliceMicros() != next.eventLoopKernelSliceMicros()) {
+            notes.add("event_loop_kernel_slice changed: restart to apply");
+        }
         return notes;
     }
 
@@ -46,6 +49,7 @@ final class RestartRequired {
     static ProxyConfig effective(ProxyConfig running, ProxyConfig next) {
         return new ProxyConfig(running.listeners(), running.admin(), next.upstreams(), next.routes(),
                 running.limits(), running.drainTimeoutMillis(), next.accessLog(), running.transport(),
-                running.eventLoops(), next.via(), running.eventLoopSliceMicros());
+                running.eventLoops(), next.via(), running.eventLoopSliceMicros(),
+                running.eventLoopKernelSliceMicros());
     }
 }

@@ -7,6 +7,7 @@ import dev.ballast.proxy.config.IoTransport;
 import dev.ballast.proxy.config.LimitsConfig;
 import dev.ballast.proxy.config.ListenerConfig;
 import dev.ballast.proxy.config.ProxyConfig;
+import dev.ballast.proxy.testing.KernelSlices;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
@@ -104,6 +105,22 @@ class ProxyServerTest {
             }
         }
         assertThat(backend.connections()).as("one pooled upstream connection").isEqualTo(1);
+    }
+
+    @Test
+    void everyEventLoopRunsWithTheConfiguredKernelSlice() throws Exception {
+        assumeTrue(KernelSlices.available(), "needs Linux 6.12+ and Java 22+");
+        ProxyConfig base = config();
+        proxy = ProxyServer.start(new ProxyConfig(base.listeners(), base.admin(), base.upstreams(), base.routes(),
+                base.limits(), base.drainTimeoutMillis(), base.accessLog(), base.transport(), 2, base.via(),
+                base.eventLoopSliceMicros(), 250));
+
+        assertThat(proxy.kernelSlice()).isEqualTo("250us");
+        // Loops of proxies other tests closed may linger a moment, with the default 100us: count ours.
+        assertThat(KernelSlices.ofThreadsNamed("ballast-loop")).filteredOn(slice -> slice == 250_000L).hasSize(2);
+        try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text()).isEqualTo("svc");
+        }
     }
 
     @Test

@@ -400,6 +400,17 @@ class ReloadTest {
     }
 
     @Test
+    void aKernelSliceChangeNeedsARestartAndTheReloadSaysSo() throws Exception {
+        start(variant(0) + "event_loop_kernel_slice: 0\n");
+
+        ReloadOutcome outcome = reloadWith(variant(1) + "event_loop_kernel_slice: 2ms\n");
+
+        assertThat(outcome.notes()).containsExactly("event_loop_kernel_slice changed: restart to apply");
+        assertThat(proxy.config().eventLoopKernelSliceMicros()).as("the effective config").isZero();
+        assertThat(proxy.kernelSlice()).isEqualTo("off (event_loop_kernel_slice: 0)");
+    }
+
+    @Test
     void anEventLoopCountChangeNeedsARestartAndTheReloadSaysSo() throws Exception {
         start(variant(0) + "event_loops: 1\n");
         assertThat(proxy.eventLoops()).isEqualTo(1);

@@ -47,6 +47,14 @@ public interface ProxyControl {
     /** The event loops serving connections. */
     int eventLoops();
 
+    /**
+     * The scheduler slice the event loops asked for and run with ({@code "100us"}), {@code "off"}, or
+     * {@code "not in force"} and why ({@code event_loop_kernel_slice}).
+     */
+    default String kernelSlice() {
+        return "off";
+    }
+
     /** Where the configuration was read from; null when it was given in code (tests, {@code demo}). */
     default ConfigOrigin configOrigin() {
         return null;

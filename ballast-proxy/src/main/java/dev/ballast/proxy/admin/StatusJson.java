@@ -32,6 +32,7 @@ final class StatusJson {
         status.put("config_loaded_at", proxy.loadedAt());
         status.put("transport", proxy.transport());
         status.put("event_loops", proxy.eventLoops());
+        status.put("event_loop_kernel_slice", proxy.kernelSlice());
         ConfigOrigin origin = proxy.configOrigin();
         if (origin != null) {
             Map<String, Object> source = new LinkedHashMap<>();

@@ -26,7 +26,7 @@ final class ConfigReader {
 
     private static final List<String> TOP_KEYS =
             List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log",
-                    "transport", "event_loops", "event_loop_slice", "etcd", "via");
+                    "transport", "event_loops", "event_loop_slice", "event_loop_kernel_slice", "etcd", "via");
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
@@ -67,13 +67,27 @@ final class ConfigReader {
         int eventLoops = top.get("event_loops").flatMap(ConfigReader::eventLoops).orElse(ProxyConfig.AUTO);
         long eventLoopSlice = top.get("event_loop_slice").flatMap(value -> value.durationMicros(1_000_000, "1s"))
                 .orElse(ProxyConfig.DEFAULT_EVENT_LOOP_SLICE_MICROS);
+        long kernelSlice = top.get("event_loop_kernel_slice").flatMap(ConfigReader::kernelSlice)
+                .orElse(ProxyConfig.DEFAULT_EVENT_LOOP_KERNEL_SLICE_MICROS);
         ViaConfig via = via(top);
 
         Map<String, UpstreamConfig> upstreamConfigs = new LinkedHashMap<>();
         upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
         return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
                 routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport, eventLoops,
-                via, eventLoopSlice);
+                via, eventLoopSlice, kernelSlice);
+    }
+
+    /** {@code event_loop_kernel_slice}: 0, or within what Linux takes. */
+    private static Optional<Long> kernelSlice(Value value) {
+        return value.durationMicros(ProxyConfig.MAX_KERNEL_SLICE_MICROS, "100ms").filter(micros -> {
+            if (micros != 0 && micros < ProxyConfig.MIN_KERNEL_SLICE_MICROS) {
+                value.error(micros + "us is shorter than the shortest slice Linux takes, 100us"
+                        + " (0 leaves the kernel's default)");
+                return false;
+            }
+            return true;
+        });
     }
 
     /** {@code via: { enabled, pseudonym }}. */

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param via         {@code via}: the Via header added to forwarded requests
  * @param eventLoopSliceMicros {@code event_loop_slice}: how long an event loop works before it lets
  *                    another thread waiting for its core run; 0 never
+ * @param eventLoopKernelSliceMicros {@code event_loop_kernel_slice}: the scheduler slice each event loop
+ *                    asks Linux for; 0 leaves the kernel's default
  */
 public record ProxyConfig(
         List<ListenerConfig> listeners,
@@ -31,12 +33,18 @@ public record ProxyConfig(
         IoTransport transport,
         int eventLoops,
         ViaConfig via,
-        long eventLoopSliceMicros) {
+        long eventLoopSliceMicros,
+        long eventLoopKernelSliceMicros) {
 
     /** {@code event_loops: auto}: one event loop per core. */
     public static final int AUTO = 0;
     /** {@code event_loop_slice} unless set: well under a scheduler tick (4 ms at 250 Hz). */
     public static final long DEFAULT_EVENT_LOOP_SLICE_MICROS = 500;
+    /** {@code event_loop_kernel_slice}: the shortest and longest slice Linux takes (6.12 and later). */
+    public static final long MIN_KERNEL_SLICE_MICROS = 100;
+    public static final long MAX_KERNEL_SLICE_MICROS = 100_000;
+    /** {@code event_loop_kernel_slice} unless set: the shortest Linux takes. */
+    public static final long DEFAULT_EVENT_LOOP_KERNEL_SLICE_MICROS = MIN_KERNEL_SLICE_MICROS;
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);
@@ -51,6 +59,20 @@ public record ProxyConfig(
         if (eventLoopSliceMicros < 0) {
             throw new IllegalArgumentException("eventLoopSliceMicros: " + eventLoopSliceMicros + " (expected: >= 0)");
         }
+        if (eventLoopKernelSliceMicros != 0 && (eventLoopKernelSliceMicros < MIN_KERNEL_SLICE_MICROS
+                || eventLoopKernelSliceMicros > MAX_KERNEL_SLICE_MICROS)) {
+            throw new IllegalArgumentException("eventLoopKernelSliceMicros: " + eventLoopKernelSliceMicros
+                    + " (expected: 0 or " + MIN_KERNEL_SLICE_MICROS + ".." + MAX_KERNEL_SLICE_MICROS + ")");
+        }
+    }
+
+    /** A configuration with the default kernel slice. */
+    public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
+                       List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis,
+                       AccessLogConfig accessLog, IoTransport transport, int eventLoops, ViaConfig via,
+                       long eventLoopSliceMicros) {
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, transport, eventLoops, via,
+                eventLoopSliceMicros, DEFAULT_EVENT_LOOP_KERNEL_SLICE_MICROS);
     }
 
     /** A configuration with the default event loop slice. */

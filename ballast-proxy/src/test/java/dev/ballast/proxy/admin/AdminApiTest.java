@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.KernelSlices;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -154,6 +155,8 @@ class AdminApiTest {
             assertThat(status.get("ready").asBoolean()).isTrue();
             assertThat(status.get("generation").asInt()).isEqualTo(1);
             assertThat(status.get("event_loops").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
+            assertThat(status.get("event_loop_kernel_slice").asText())
+                    .isEqualTo(KernelSlices.available() ? "100us" : proxy.kernelSlice()).isNotEmpty();
             assertThat(status.get("config_loaded_at").asText()).endsWith("Z");
             assertThat(status.get("transport").asText()).isEqualTo(proxy.transport()).isIn("io_uring", "epoll", "nio");
             assertThat(status.at("/listeners/0/name").asText()).isEqualTo("public");
@@ -238,6 +241,7 @@ class AdminApiTest {
         assertThat(config.at("/transport").asText()).isEqualTo("epoll");
         assertThat(config.at("/event_loops").asText()).as("as the file spells the default").isEqualTo("auto");
         assertThat(config.at("/event_loop_slice_micros").asLong()).isEqualTo(500);
+        assertThat(config.at("/event_loop_kernel_slice_micros").asLong()).isEqualTo(100);
         assertThat(config.at("/access_log/enabled").asBoolean()).isFalse();
         assertThat(config.at("/admin/token").isNull()).isTrue();
         assertThat(config.at("/upstreams/api/resilience/retries/retry_on").toString())

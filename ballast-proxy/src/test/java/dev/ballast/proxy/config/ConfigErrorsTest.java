@@ -170,6 +170,32 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void theKernelSliceIsZeroOrWithinWhatLinuxTakes() {
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loop_kernel_slice: 50us
+                """ + UPSTREAM_AND_ROUTE)).containsExactly("event_loop_kernel_slice: 50us is shorter than the"
+                + " shortest slice Linux takes, 100us (0 leaves the kernel's default) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loop_kernel_slice: 1s
+                """ + UPSTREAM_AND_ROUTE)).containsExactly(
+                "event_loop_kernel_slice: '1s' is too long (expected: at most 100ms) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loop_kernel_slice: 0
+                """ + UPSTREAM_AND_ROUTE)).isEmpty();
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
+                event_loop_kernel_slice: 100ms
+                """ + UPSTREAM_AND_ROUTE)).isEmpty();
+    }
+
+    @Test
     void viaTakesATokenOrHostAndPortAsThePseudonym() {
         assertThat(errors("""
                 listeners:
@@ -233,7 +259,7 @@ class ConfigErrorsTest {
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
                 + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops,"
-                + " event_loop_slice, etcd, via, got a list");
+                + " event_loop_slice, event_loop_kernel_slice, etcd, via, got a list");
     }
 
     @Test

@@ -145,6 +145,7 @@ class ConfigLoaderTest {
                 transport: io_uring
                 event_loops: 3
                 event_loop_slice: 2ms
+                event_loop_kernel_slice: 300us
                 """);
 
         assertThat(config.listeners()).extracting(ListenerConfig::address)
@@ -169,6 +170,7 @@ class ConfigLoaderTest {
         assertThat(config.transport()).isEqualTo(IoTransport.IO_URING);
         assertThat(config.eventLoops()).isEqualTo(3);
         assertThat(config.eventLoopSliceMicros()).isEqualTo(2_000);
+        assertThat(config.eventLoopKernelSliceMicros()).isEqualTo(300);
         assertThat(config.eventLoopCount()).isEqualTo(3);
     }
 
