@@ -82,8 +82,8 @@ final class ConfigReader {
     private static Optional<Long> kernelSlice(Value value) {
         return value.durationMicros(ProxyConfig.MAX_KERNEL_SLICE_MICROS, "100ms").filter(micros -> {
             if (micros != 0 && micros < ProxyConfig.MIN_KERNEL_SLICE_MICROS) {
-                value.error(micros + "us is shorter than the shortest slice Linux takes, 100us"
-                        + " (0 leaves the kernel's default)");
+                value.error("'" + micros + "us' is too short (expected: 0, or at least 100us, the shortest slice"
+                        + " Linux takes)");
                 return false;
             }
             return true;

@@ -16,25 +16,20 @@ import java.util.concurrent.TimeUnit;
 /**
  * The time slice each event loop asks Linux's scheduler for ({@code event_loop_kernel_slice}).
  *
- * <p>Why: since Linux 6.6 the fair scheduler is EEVDF, which gives a thread that has been waiting the
- * core sooner the shorter the slice it asked for, and from 6.12 a thread may ask for its own
- * ({@code sched_setattr} with a {@code sched_runtime} of 100 µs to 100 ms, no privilege needed). An
- * event loop is the model case: it runs a short burst for each ready socket and then sleeps or
- * yields. With a short slice, a loop woken by a new request takes its core from a longer-sliced
- * batch thread at once instead of waiting out that thread's slice, and the other threads it wakes in
- * turn (the clients and upstreams it writes to) take the core from it less. It does not change any
- * thread's share of the CPU, only the order in which waiting threads run. Measured in
+ * <p>Why: since Linux 6.6 the fair scheduler is EEVDF, which runs first the waiting thread whose
+ * deadline, its slice away, is earliest; from 6.12 a thread may ask for a slice of its own
+ * ({@code sched_setattr} with a {@code sched_runtime} of 100 µs to 100 ms, no privilege needed), and
+ * a thread woken with a shorter slice than the running one's may take the core from it. An event
+ * loop is the model case: it runs a short burst for each batch of ready sockets and then sleeps or
+ * yields. With a short slice, a loop woken by a request runs sooner instead of waiting out a longer
+ * slice of another thread on its core. The price: a busy loop's own slice ends sooner too, so the
+ * scheduler may switch it out sooner. No thread's share of the CPU changes. Measured in
  * docs/benchmarks.md.
  *
  * <p>The call goes through the foreign function API, final in Java 22: on Java 21, on other systems,
  * or on older kernels the loops keep the kernel's default slice and {@link #request} says why.
  */
 public final class KernelSlice {
-
-    /** The shortest slice Linux takes; it raises a shorter request to this. */
-    public static final long SHORTEST_MICROS = 100;
-    /** The longest slice Linux takes. */
-    public static final long LONGEST_MICROS = 100_000;
 
     private static final long WAIT_SECONDS = 5;
     /** {@code SchedAttr.requestSlice(long)}, or null where it cannot run; see {@link #UNAVAILABLE}. */
@@ -51,11 +46,15 @@ public final class KernelSlice {
             unavailable = "needs Java 22 or later (this is Java " + Runtime.version().feature() + ")";
         } else {
             try {
-                Class<?> calls = Class.forName(KernelSlice.class.getPackageName() + ".SchedAttr");
+                // Not initialised here: linking the native call is SchedAttr's first use, on a loop.
+                Class<?> calls = Class.forName(KernelSlice.class.getPackageName() + ".SchedAttr", false,
+                        KernelSlice.class.getClassLoader());
                 request = MethodHandles.lookup().findStatic(calls, "requestSlice",
                         MethodType.methodType(String.class, long.class));
+            } catch (ClassNotFoundException e) {
+                unavailable = "this build has no scheduler calls (it was built with Java 21)";
             } catch (ReflectiveOperationException | LinkageError e) {
-                unavailable = "this build has no scheduler calls (built with Java 21): " + e;
+                unavailable = "the scheduler calls cannot be loaded: " + e;
             }
         }
         REQUEST = request;
@@ -76,8 +75,10 @@ public final class KernelSlice {
         }
         try {
             return (String) REQUEST.invokeExact(TimeUnit.MICROSECONDS.toNanos(micros));
-        } catch (Throwable e) { // the class failed to initialise: no native access, or no syscall symbol
-            return "native call failed: " + e;
+        } catch (ExceptionInInitializerError e) { // native access denied, or no syscall symbol to link
+            return "the scheduler calls cannot be linked: " + e.getCause();
+        } catch (Throwable e) {
+            return "sched_setattr failed: " + e;
         }
     }
 
@@ -91,7 +92,7 @@ public final class KernelSlice {
      */
     public static String request(EventLoopGroup group, long micros) {
         if (micros == 0) {
-            return "off (event_loop_kernel_slice: 0)";
+            return "off";
         }
         List<Future<String>> outcomes = new ArrayList<>();
         for (EventExecutor loop : group) {

@@ -27,6 +27,8 @@ final class SchedAttr {
     private static final long RUNTIME = 24;
     private static final int SCHED_OTHER = 0;
     private static final int SCHED_BATCH = 3;
+    /** Threads the caller starts get the kernel's defaults back, not its slice. */
+    private static final long SCHED_FLAG_RESET_ON_FORK = 0x01;
 
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -38,7 +40,7 @@ final class SchedAttr {
 
     /**
      * Asks the kernel for a slice of {@code nanos} on the calling thread, keeping its policy and nice
-     * value, and reads it back.
+     * value, and reads it back. Threads the caller starts later do not inherit the slice.
      *
      * @return null when the kernel now keeps that slice for the thread, otherwise why not
      */
@@ -62,7 +64,7 @@ final class SchedAttr {
             attr.fill((byte) 0);
             attr.set(ValueLayout.JAVA_INT, 0, SIZE);
             attr.set(ValueLayout.JAVA_INT, POLICY, policy);
-            attr.set(ValueLayout.JAVA_LONG, FLAGS, 0);
+            attr.set(ValueLayout.JAVA_LONG, FLAGS, SCHED_FLAG_RESET_ON_FORK);
             attr.set(ValueLayout.JAVA_INT, NICE, nice);
             attr.set(ValueLayout.JAVA_INT, PRIORITY, 0);
             attr.set(ValueLayout.JAVA_LONG, RUNTIME, nanos);
@@ -79,8 +81,8 @@ final class SchedAttr {
                 return "this kernel keeps no slice per thread (Linux 6.12 or later does)";
             }
             return kept == nanos ? null : "the kernel keeps a slice of " + kept / 1000 + "us instead";
-        } catch (Throwable e) { // a restricted method refused, or a linkage error: the slice is a bonus
-            return "native call failed: " + e;
+        } catch (Throwable e) { // the slice is a bonus: whatever the call throws, the loop runs on without it
+            return "sched_setattr failed: " + e;
         }
     }
 

@@ -155,8 +155,12 @@ class AdminApiTest {
             assertThat(status.get("ready").asBoolean()).isTrue();
             assertThat(status.get("generation").asInt()).isEqualTo(1);
             assertThat(status.get("event_loops").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
-            assertThat(status.get("event_loop_kernel_slice").asText())
-                    .isEqualTo(KernelSlices.available() ? "100us" : proxy.kernelSlice()).isNotEmpty();
+            if (KernelSlices.available()) {
+                assertThat(status.get("event_loop_kernel_slice").asText()).isEqualTo("100us");
+            } else {
+                // Where the slice cannot be read back, it may still be in force.
+                assertThat(status.get("event_loop_kernel_slice").asText()).matches("100us|not in force: .+");
+            }
             assertThat(status.get("config_loaded_at").asText()).endsWith("Z");
             assertThat(status.get("transport").asText()).isEqualTo(proxy.transport()).isIn("io_uring", "epoll", "nio");
             assertThat(status.at("/listeners/0/name").asText()).isEqualTo("public");

@@ -175,8 +175,8 @@ class ConfigErrorsTest {
                 listeners:
                   - { name: public, address: 127.0.0.1:8080 }
                 event_loop_kernel_slice: 50us
-                """ + UPSTREAM_AND_ROUTE)).containsExactly("event_loop_kernel_slice: 50us is shorter than the"
-                + " shortest slice Linux takes, 100us (0 leaves the kernel's default) (line 3)");
+                """ + UPSTREAM_AND_ROUTE)).containsExactly("event_loop_kernel_slice: '50us' is too short (expected: 0, or"
+                + " at least 100us, the shortest slice Linux takes) (line 3)");
         assertThat(errors("""
                 listeners:
                   - { name: public, address: 127.0.0.1:8080 }

@@ -22,16 +22,27 @@ public final class KernelSlices {
     }
 
     /**
-     * Whether event loops here can ask for a slice of their own: Linux 6.12 or later, and Java 22 or
-     * later to make the call.
+     * Whether event loops here can ask for a slice of their own and the test can read it back: Linux
+     * 6.12 or later, on an architecture the calls are known for, Java 22 or later to make them, and
+     * {@link #readable()}.
      */
     public static boolean available() {
-        if (!System.getProperty("os.name", "").startsWith("Linux") || Runtime.version().feature() < 22) {
+        if (Runtime.version().feature() < 22 || !readable()
+                || !List.of("amd64", "x86_64", "aarch64", "riscv64").contains(System.getProperty("os.arch"))) {
             return false;
         }
         Matcher version = KERNEL.matcher(System.getProperty("os.version", ""));
         return version.find() && (Integer.parseInt(version.group(1)) > 6
                 || Integer.parseInt(version.group(1)) == 6 && Integer.parseInt(version.group(2)) >= 12);
+    }
+
+    /** Whether the kernel shows threads' slices ({@code se.slice}: Linux 6.14, or a backport, with SCHED_DEBUG). */
+    public static boolean readable() {
+        try {
+            return SLICE.matcher(Files.readString(Path.of("/proc/thread-self/sched"))).find();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The calling thread's slice in nanoseconds. */
