@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.Durations;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.endpoint.Endpoint;
@@ -82,8 +83,8 @@ final class ConfigReader {
     private static Optional<Long> kernelSlice(Value value) {
         return value.durationMicros(ProxyConfig.MAX_KERNEL_SLICE_MICROS, "100ms").filter(micros -> {
             if (micros != 0 && micros < ProxyConfig.MIN_KERNEL_SLICE_MICROS) {
-                value.error("'" + micros + "us' is too short (expected: 0, or at least 100us, the shortest slice"
-                        + " Linux takes)");
+                value.error("'" + value.text(Durations.EXPECTED_FINE).orElse("").strip() + "' is too short (expected:"
+                        + " 0, or at least " + ProxyConfig.MIN_KERNEL_SLICE_MICROS + "us, the shortest slice Linux takes)");
                 return false;
             }
             return true;

@@ -75,8 +75,10 @@ public final class KernelSlice {
         }
         try {
             return (String) REQUEST.invokeExact(TimeUnit.MICROSECONDS.toNanos(micros));
-        } catch (ExceptionInInitializerError e) { // native access denied, or no syscall symbol to link
+        } catch (ExceptionInInitializerError e) { // the first loop to link: native access denied, or no symbol
             return "the scheduler calls cannot be linked: " + e.getCause();
+        } catch (LinkageError e) { // the loops after it: the class stays unusable
+            return "the scheduler calls cannot be linked: " + e;
         } catch (Throwable e) {
             return "sched_setattr failed: " + e;
         }

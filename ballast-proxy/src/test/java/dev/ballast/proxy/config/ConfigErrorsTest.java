@@ -180,6 +180,12 @@ class ConfigErrorsTest {
         assertThat(errors("""
                 listeners:
                   - { name: public, address: 127.0.0.1:8080 }
+                event_loop_kernel_slice: 50 µs
+                """ + UPSTREAM_AND_ROUTE)).as("as the file spells it").containsExactly("event_loop_kernel_slice:"
+                + " '50 µs' is too short (expected: 0, or at least 100us, the shortest slice Linux takes) (line 3)");
+        assertThat(errors("""
+                listeners:
+                  - { name: public, address: 127.0.0.1:8080 }
                 event_loop_kernel_slice: 1s
                 """ + UPSTREAM_AND_ROUTE)).containsExactly(
                 "event_loop_kernel_slice: '1s' is too long (expected: at most 100ms) (line 3)");
