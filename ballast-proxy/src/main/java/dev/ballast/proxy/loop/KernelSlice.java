@@ -101,8 +101,9 @@ public final class KernelSlice {
             outcomes.add(loop.submit(() -> requestForCurrentThread(micros)));
         }
         Set<String> refusals = new LinkedHashSet<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS); // one wait for all loops
         for (Future<String> outcome : outcomes) {
-            if (!outcome.awaitUninterruptibly(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (!outcome.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 refusals.add("an event loop did not answer within " + WAIT_SECONDS + "s");
             } else if (!outcome.isSuccess()) {
                 refusals.add(outcome.cause().toString());
