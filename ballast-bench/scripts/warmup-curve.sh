@@ -20,7 +20,7 @@ script=warmup-curve
 # shellcheck source=ballast-bench/scripts/proxy-run.sh
 . "$(dirname "$0")/proxy-run.sh"
 { proxy_config "$@"; echo "transport: $TRANSPORT"; } > "$work/ballast.yaml"
-proxy_start "$work/ballast.yaml" -Xms64m -Xmx192m -XX:+UseSerialGC   # as bin/ballast
+proxy_start "$work/ballast.yaml" -Xms112m -Xmx192m -Xmn64m -XX:+UseSerialGC   # as bin/ballast
 wrk -t1 -c64 -d5s "http://127.0.0.1:$PORT/" > /dev/null
 wrk -t1 -c64 -d2s "http://127.0.0.1:$PORT/big" > /dev/null
 

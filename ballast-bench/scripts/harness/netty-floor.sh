@@ -17,7 +17,7 @@ target_start() {
   ballast_find_jdk || return 1
   local unsafe_opt=""
   [ "$(ballast_java_major "$JAVA_HOME/bin/java")" -lt 24 ] || unsafe_opt=--sun-misc-unsafe-memory-access=allow
-  spawn floor "$JAVA_HOME/bin/java" -Xms64m -Xmx192m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m \
+  spawn floor "$JAVA_HOME/bin/java" -Xms112m -Xmx192m -Xmn64m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m \
     -XX:+ExitOnOutOfMemoryError $unsafe_opt \
     -cp "$BALLAST_HOME/ballast-bench/target/benchmarks.jar" dev.ballast.bench.floor.NettyFloorProxy \
     8080 "$FLOOR_MODE" 127.0.0.1:9001 127.0.0.1:9002 127.0.0.1:9003
