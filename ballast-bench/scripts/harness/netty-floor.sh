@@ -17,6 +17,8 @@ target_start() {
   ballast_find_jdk || return 1
   local unsafe_opt=""
   [ "$(ballast_java_major "$JAVA_HOME/bin/java")" -lt 24 ] || unsafe_opt=--sun-misc-unsafe-memory-access=allow
+  # bin/ballast's JVM flags (the young generation fixed at 64 MiB from the twentieth session on, so
+  # floor runs before that used the JVM's own sizing)
   spawn floor "$JAVA_HOME/bin/java" -Xms112m -Xmx192m -Xmn64m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m \
     -XX:+ExitOnOutOfMemoryError $unsafe_opt \
     -cp "$BALLAST_HOME/ballast-bench/target/benchmarks.jar" dev.ballast.bench.floor.NettyFloorProxy \
