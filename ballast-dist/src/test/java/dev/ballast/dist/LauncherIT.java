@@ -1,0 +1,128 @@
+package dev.ballast.dist;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code bin/ballast} as a user runs it, on the jar this build packaged: how it finds a JDK, which JVM
+ * options it passes, and the exit codes of its commands. Run by failsafe after {@code package}, so the
+ * jar is newer than every source and the launcher does not build.
+ */
+class LauncherIT {
+
+    private static final Path HOME = Path.of(System.getProperty("ballast.home", "..")).toAbsolutePath().normalize();
+    private static final Path LAUNCHER = HOME.resolve("bin/ballast");
+
+    @Test
+    void versionRunsThePackagedJar() throws Exception {
+        Run run = launch(Map.of(), "version");
+
+        assertThat(run.exit).isZero();
+        assertThat(run.output).contains("ballast ").doesNotContain("building");
+    }
+
+    @Test
+    void extraJavaOptionsAreAddedAfterTheDefaultsAndWinOverThem() throws Exception {
+        Run run = launch(Map.of("BALLAST_JAVA_OPTS_EXTRA", "-XX:+PrintCommandLineFlags -Xmx256m"), "version");
+
+        assertThat(run.exit).isZero();
+        assertThat(run.output)
+                .contains("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:NewSize=67108864") // kept
+                .contains("-XX:MaxHeapSize=268435456"); // 256 MiB, not the default 192
+    }
+
+    @Test
+    void javaOptionsReplaceTheDefaults() throws Exception {
+        Run run = launch(Map.of("BALLAST_JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "version");
+
+        assertThat(run.exit).isZero();
+        assertThat(run.output).contains("-XX:+PrintCommandLineFlags").doesNotContain("-XX:+ExitOnOutOfMemoryError");
+    }
+
+    @Test
+    void aJavaHomeOlderThan21IsPassedOverForAnotherJdk(@TempDir Path dir) throws Exception {
+        Path old = dir.resolve("jdk-17");
+        fakeJdk(old, "17.0.9");
+        // The launcher looks at JAVA_HOME, then /usr/lib/jvm, then the javac on PATH: this JVM's JDK is
+        // on PATH, so there is always one to find.
+        String path = Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH");
+
+        Run run = launch(Map.of("JAVA_HOME", old.toString(), "PATH", path), "version");
+
+        assertThat(run.exit).isZero();
+        assertThat(run.output).contains("ballast ").doesNotContain("17.0.9");
+    }
+
+    @Test
+    void validateExitsOneAndNamesTheFieldAndLine(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("ballast.yaml");
+        Files.writeString(config, """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:8080
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001, 127.0.0.1:70000]
+                routes:
+                  - match: { path_prefix: / }
+                    upstream: api
+                """);
+
+        Run run = launch(Map.of(), "validate", "-c", config.toString());
+
+        assertThat(run.exit).isEqualTo(1);
+        assertThat(run.output).contains("upstreams.api.endpoints[1]: port 70000 out of range", "(line 6)")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void validateOfTheShippedExampleExitsZero() throws Exception {
+        Run run = launch(Map.of(), "validate", "-c", HOME.resolve("examples/ballast.yaml").toString());
+
+        assertThat(run.exit).as(run.output).isZero();
+    }
+
+    /** A directory that looks like a JDK of {@code version} to the launcher's check. */
+    private static void fakeJdk(Path home, String version) throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        String script = "#!/bin/sh\necho 'openjdk version \"" + version + "\" 2023-10-17' >&2\nexit 0\n";
+        for (String tool : List.of("java", "javac")) {
+            Path file = bin.resolve(tool);
+            Files.writeString(file, script);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    private static Run launch(Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder();
+        builder.command().add(LAUNCHER.toString());
+        builder.command().addAll(List.of(args));
+        builder.environment().remove("BALLAST_JAVA_OPTS");
+        builder.environment().remove("BALLAST_JAVA_OPTS_EXTRA");
+        builder.environment().putAll(env);
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        process.getOutputStream().close();
+        // The output is a few lines: read after the exit without risk of the pipe filling up.
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("bin/ballast " + String.join(" ", args) + " did not exit within 60 s");
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(process.exitValue(), output);
+    }
+
+    private record Run(int exit, String output) {
+    }
+}
