@@ -4,7 +4,6 @@ import dev.ballast.core.config.ConfigStore;
 import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.TlsFiles;
 import dev.ballast.core.endpoint.WatchTarget;
-import dev.ballast.proxy.config.ConfigFile;
 import dev.ballast.proxy.config.EtcdDiscoveryConfig;
 import dev.ballast.proxy.config.EtcdUrls;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,9 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +24,6 @@ final class ConfigSourceOptions {
 
     /** Bounds each read of the configuration key: at start, and at every reload. */
     static final long ETCD_TIMEOUT_MILLIS = EtcdDiscoveryConfig.DEFAULT_TIMEOUT_MILLIS;
-    /** Far above any password; a file over it is the wrong file. */
-    private static final int MAX_PASSWORD_FILE_BYTES = 4 * 1024;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The YAML configuration file.")
     private Path file;
@@ -49,7 +44,8 @@ final class ConfigSourceOptions {
 
     @Option(names = "--config-etcd-password-file", paramLabel = "FILE",
             description = "With --config-etcd-user: a file that holds the user's password (one line; a trailing"
-                    + " line break is ignored), kept out of the command line, which other users can read.")
+                    + " line break is ignored), kept out of the command line, which other users can read. Read at"
+                    + " start and at each login, so a password changed in the file is used from the next login.")
     private Path etcdPasswordFile;
 
     @Option(names = "--config-etcd-cacert", paramLabel = "FILE",
@@ -162,33 +158,12 @@ final class ConfigSourceOptions {
             throw new ParameterException(spec.commandLine(),
                     "--config-etcd-user needs --config-etcd-password-file FILE: the user's password");
         }
-        String password;
+        Credentials login = Credentials.withPasswordFile(etcdUser.strip(), etcdPasswordFile);
         try {
-            password = firstLine(etcdPasswordFile);
+            login.currentPassword(); // read now too, so that a wrong file stops the start naming the option
         } catch (IOException e) {
-            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + etcdPasswordFile
-                    + ": " + ConfigFile.failure(e));
+            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + e.getMessage());
         }
-        if (password.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "--config-etcd-password-file: " + etcdPasswordFile
-                    + " is empty (expected: the password on its first line)");
-        }
-        return new Credentials(etcdUser.strip(), password);
-    }
-
-    /**
-     * The first line of a password file, read as a configuration file is (UTF-8, and never more than a
-     * bound), so that a wrong path such as {@code /dev/zero} is refused instead of read without end.
-     */
-    private static String firstLine(Path file) throws IOException {
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_PASSWORD_FILE_BYTES + 1);
-        }
-        if (bytes.length > MAX_PASSWORD_FILE_BYTES) {
-            throw new IOException("larger than " + (MAX_PASSWORD_FILE_BYTES >> 10) + " KiB, which no password file"
-                    + " is (is it the right file?)");
-        }
-        return ConfigFile.text(bytes).lines().findFirst().orElse("");
+        return login;
     }
 }

@@ -228,6 +228,34 @@ class RunCommandEtcdConfigTest {
     }
 
     @Test
+    void runReadsThePasswordFileAtEachLoginSoARotatedPasswordNeedsNoRestart(@TempDir Path dir) throws Exception {
+        etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(one.port())));
+        etcd.enableAuthentication("root-password", "fleet", "fleet password", "/ballast/");
+        Path password = Files.writeString(dir.resolve("etcd-password"), "fleet password\n");
+        RunCommand run = new RunCommand();
+        CompletableFuture<Integer> exit = execute(run, "--config-etcd", etcd.url(), "--config-key", KEY,
+                "--config-etcd-user", "fleet", "--config-etcd-password-file", password.toString());
+        try {
+            await().atMost(SETTLE).until(() -> run.server != null || exit.isDone());
+            assertThat(run.server).as("started; output: %s %s", out, err).isNotNull();
+            assertThat(answer(run.server)).isEqualTo("one");
+
+            // Rotated as a secret is: the file first, then etcd, which refuses every token given before.
+            Files.writeString(password, "the rotated password\n");
+            etcd.changePassword("fleet", "the rotated password");
+            etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(two.port())));
+
+            // A reload reads the key afresh: its call is refused for the old token and logs in again.
+            ReloadOutcome reload = run.server.reload("SIGHUP").get(10, TimeUnit.SECONDS);
+            assertThat(reload.errors()).isEmpty();
+            assertThat(answer(run.server)).isEqualTo("two");
+        } finally {
+            run.stop.trigger("test");
+            assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
     void validateReadsTheConfigurationFromAnEtcdThatAsksForAClientCertificate(@TempDir Path dir) throws Exception {
         TestTls tls = TestTls.in(dir);
         EtcdServer secure = teardown.add(EtcdServer.startedWithTls(tls, true));

@@ -60,7 +60,9 @@ import javax.net.ssl.SSLException;
  * etcd refuses with 401 for its token logs in again and is made once more; any other refusal that
  * names the token (a watch cancelled for it, a token from before authentication was turned on) drops
  * the member's token, so that the caller's next try logs in. A member with authentication off answers
- * the login so, and is then called without a token.
+ * the login so, and is then called without a token. A password in a file is read at each login, so a
+ * password rotated in the file (and in etcd, which then refuses the tokens given before) is used as soon
+ * as etcd asks for a new login.
  *
  * <p><b>TLS.</b> {@code https://} members are reached with the target's {@link TlsFiles} (the authorities
  * to trust, a client certificate for members that ask for one), or with the JVM's trusted authorities
@@ -318,7 +320,14 @@ final class EtcdClient implements AutoCloseable {
     }
 
     private String logIn(URI member) throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode().put("name", login.username()).put("password", login.password());
+        String password;
+        try {
+            password = login.currentPassword(); // a password file is read at each login: it may have been rotated
+        } catch (IOException e) {
+            throw new IOException("etcd: cannot log in as '" + login.username() + "': the password file " + e.getMessage(),
+                    e);
+        }
+        ObjectNode body = JSON.createObjectNode().put("name", login.username()).put("password", password);
         HttpResponse<byte[]> response = http().send(request(member, "/v3/auth/authenticate", body, null),
                 HttpResponse.BodyHandlers.ofByteArray());
         String text = new String(response.body(), StandardCharsets.UTF_8);

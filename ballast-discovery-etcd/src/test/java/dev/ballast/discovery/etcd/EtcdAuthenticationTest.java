@@ -5,9 +5,12 @@ import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.endpoint.WatchTarget;
 import dev.ballast.discovery.etcd.testing.EtcdServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,8 +23,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * etcd with authentication enabled, for real: Ballast logs in as a user who may read the prefix,
- * follows it, also across a restart of the member, logs in again when its token expired, says why when
- * the login is missing or wrong, and logs in to a cluster that asks for none without harm.
+ * follows it, also across a restart of the member, logs in again when its token expired, reads a password
+ * file again at each login, says why when the login is missing or wrong, and logs in to a cluster that
+ * asks for none without harm.
  */
 class EtcdAuthenticationTest {
 
@@ -70,6 +74,41 @@ class EtcdAuthenticationTest {
             etcd.put(PREFIX + "b", "10.0.0.2:8080");
 
             assertThat(client.range(members, PREFIX).values()).containsOnlyKeys(PREFIX + "a", PREFIX + "b");
+        }
+    }
+
+    @Test
+    void aPasswordRotatedInItsFileIsUsedAtTheNextLogin(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("etcd-password"), READER.password() + "\n");
+        try (EtcdServer etcd = EtcdServer.started();
+             EtcdClient client = new EtcdClient(Duration.ofSeconds(5),
+                     Credentials.withPasswordFile(READER.username(), file), null)) {
+            etcd.enableAuthentication("root-password", READER.username(), READER.password(), PREFIX);
+            etcd.put(PREFIX + "a", "10.0.0.1:8080");
+            List<URI> members = List.of(URI.create(etcd.url()));
+            assertThat(client.range(members, PREFIX).values()).containsOnlyKeys(PREFIX + "a");
+            String before = etcd.logIn(READER.username(), READER.password());
+
+            Files.writeString(file, "the new password\n");
+            etcd.changePassword(READER.username(), "the new password");
+            assertThat(etcd.accepts(before)).as("etcd refuses the tokens given before, the client's too").isFalse();
+            etcd.put(PREFIX + "b", "10.0.0.2:8080");
+
+            assertThat(client.range(members, PREFIX).values()).containsOnlyKeys(PREFIX + "a", PREFIX + "b");
+        }
+    }
+
+    @Test
+    void aPasswordFileThatCannotBeReadAtALoginFailsItNamingTheFile(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("gone");
+        try (EtcdServer etcd = EtcdServer.started()) {
+            etcd.enableAuthentication("root-password", READER.username(), READER.password(), PREFIX);
+
+            assertThatThrownBy(() -> EtcdWatch.read(target(etcd)
+                    .withCredentials(Credentials.withPasswordFile(READER.username(), missing))))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("cannot log in as 'ballast': the password file " + missing
+                            + ": cannot read: no such file");
         }
     }
 

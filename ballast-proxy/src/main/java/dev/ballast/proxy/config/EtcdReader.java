@@ -4,6 +4,7 @@ import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.EndpointSource;
 import dev.ballast.core.endpoint.TlsFiles;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.Optional;
 /** Reads the top-level {@code etcd} key and an upstream's {@code discovery}. */
 final class EtcdReader {
 
-    private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout", "username", "password", "tls");
+    private static final List<String> CLUSTER_KEYS = List.of("endpoints", "timeout", "username", "password", "password_file",
+            "tls");
     private static final List<String> TLS_KEYS = List.of(TlsFiles.CA_FILE, TlsFiles.CERT_FILE, TlsFiles.KEY_FILE);
     private static final List<String> DISCOVERY_KEYS = List.of("etcd");
     private static final List<String> ETCD_SOURCE_KEYS = List.of("prefix");
@@ -125,31 +127,56 @@ final class EtcdReader {
         static final Login INVALID = new Login(null, false);
     }
 
-    /** {@code username} and {@code password}: both or neither. */
+    /**
+     * {@code username} and a password, as {@code password} or as {@code password_file}: both or neither.
+     * A password file is read now, so that a missing or empty one is reported with its line, and again
+     * at each login.
+     */
     private static Login login(Section etcd) {
         Optional<Value> username = etcd.get("username");
         Optional<Value> password = etcd.get("password");
-        if (username.isEmpty() && password.isEmpty()) {
+        Optional<Value> passwordFile = etcd.get("password_file");
+        if (password.isPresent() && passwordFile.isPresent()) {
+            passwordFile.get().error("a password_file and a password (expected: one of them)");
+            return Login.INVALID;
+        }
+        Optional<Value> secret = password.or(() -> passwordFile);
+        String secretKey = password.isPresent() ? "password" : "password_file";
+        if (username.isEmpty() && secret.isEmpty()) {
             return Login.NONE;
         }
         if (username.isEmpty()) {
             if (!etcd.misspelt("username")) {
-                password.get().error("a password without a username (expected: both, or neither when etcd asks for"
-                        + " no login)");
+                secret.get().error("a " + secretKey + " without a username (expected: both, or neither when etcd"
+                        + " asks for no login)");
             }
             return Login.INVALID;
         }
-        if (password.isEmpty()) {
-            if (!etcd.misspelt("password")) {
+        if (secret.isEmpty()) {
+            if (!etcd.misspelt("password") && !etcd.misspelt("password_file")) {
                 username.get().error("a username without a password (expected: both; e.g. password:"
-                        + " ${ETCD_PASSWORD})");
+                        + " ${ETCD_PASSWORD}, or password_file: /run/secrets/etcd-password)");
             }
             return Login.INVALID;
         }
         Optional<String> name = username.get().word("an etcd user name");
-        Optional<String> secret = password.get().text("the etcd user's password, e.g. ${ETCD_PASSWORD}");
-        return name.isPresent() && secret.isPresent()
-                ? new Login(new Credentials(name.get(), secret.get()), true) : Login.INVALID;
+        if (password.isPresent()) {
+            Optional<String> text = password.get().text("the etcd user's password, e.g. ${ETCD_PASSWORD}");
+            return name.isPresent() && text.isPresent()
+                    ? new Login(new Credentials(name.get(), text.get()), true) : Login.INVALID;
+        }
+        Optional<String> file = passwordFile.get().word("a file whose first line is the etcd user's password");
+        if (name.isEmpty() || file.isEmpty()) {
+            return Login.INVALID;
+        }
+        Credentials credentials = Credentials.withPasswordFile(name.get(), Path.of(file.get()));
+        try {
+            credentials.currentPassword();
+        } catch (IOException e) {
+            passwordFile.get().error(e.getMessage());
+            return Login.INVALID;
+        }
+        return new Login(credentials, true);
     }
 
     private static Optional<URI> member(Value value) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -688,13 +689,42 @@ class ConfigErrorsTest {
     void rejectsHalfAnEtcdLoginNamingTheMissingHalf() {
         String members = "endpoints: [http://127.0.0.1:2379]\n";
         assertThat(errors(etcdDocument(members + "username: ballast"))).containsExactly("etcd.username: a username"
-                + " without a password (expected: both; e.g. password: ${ETCD_PASSWORD}) (line 4)");
+                + " without a password (expected: both; e.g. password: ${ETCD_PASSWORD}, or password_file:"
+                + " /run/secrets/etcd-password) (line 4)");
         assertThat(errors(etcdDocument(members + "password: secret"))).containsExactly("etcd.password: a password"
                 + " without a username (expected: both, or neither when etcd asks for no login) (line 4)");
         assertThat(errors(etcdDocument(members + "username: \"\"\npassword: secret")))
                 .containsExactly("etcd.username: empty (expected: an etcd user name) (line 4)");
         assertThat(errors(etcdDocument(members + "username: ballast\npasword: secret"))).as("one typo, one error")
                 .containsExactly("etcd.pasword: unknown key; did you mean 'password'? (line 5)");
+        assertThat(errors(etcdDocument(members + "password_file: /run/secrets/p"))).containsExactly(
+                "etcd.password_file: a password_file without a username (expected: both, or neither when etcd asks"
+                        + " for no login) (line 4)");
+    }
+
+    @Test
+    void anEtcdPasswordFileIsReadWhenTheConfigurationIsAndAgainAtEachLogin(@TempDir Path dir) throws Exception {
+        String members = "endpoints: [http://127.0.0.1:2379]\nusername: ballast\n";
+        Path file = Files.writeString(dir.resolve("etcd-password"), "s3cret\n");
+        ConfigResult result = ConfigLoader.parse(etcdDocument(members + "password_file: " + file), "test.yaml",
+                name -> null);
+
+        assertThat(result.errors()).isEmpty();
+        Credentials login = result.config().upstreams().get("api").discovery().credentials();
+        assertThat(login).isEqualTo(Credentials.withPasswordFile("ballast", file));
+        assertThat(login.currentPassword()).isEqualTo("s3cret");
+        Files.writeString(file, "rotated\n");
+        assertThat(login.currentPassword()).as("read at each login").isEqualTo("rotated");
+
+        assertThat(errors(etcdDocument(members + "password_file: " + dir.resolve("nowhere"))))
+                .containsExactly("etcd.password_file: " + dir.resolve("nowhere") + ": cannot read: no such file (line 5)");
+        Path empty = Files.writeString(dir.resolve("empty"), "");
+        assertThat(errors(etcdDocument(members + "password_file: " + empty))).containsExactly("etcd.password_file: "
+                + empty + " is empty (expected: the password on its first line) (line 5)");
+        assertThat(errors(etcdDocument(members + "password: x\npassword_file: " + file))).containsExactly(
+                "etcd.password_file: a password_file and a password (expected: one of them) (line 6)");
+        assertThat(errors(etcdDocument(members + "pasword_file: " + file))).as("one typo, one error")
+                .containsExactly("etcd.pasword_file: unknown key; did you mean 'password_file'? (line 5)");
     }
 
     @Test

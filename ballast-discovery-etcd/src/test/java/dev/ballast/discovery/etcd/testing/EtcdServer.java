@@ -251,6 +251,11 @@ public final class EtcdServer implements AutoCloseable {
         this.rootPassword = rootPassword;
     }
 
+    /** Sets {@code user}'s password; etcd then refuses every token the user was given before. */
+    public void changePassword(String user, String password) {
+        call("/v3/auth/user/changepw", JSON.createObjectNode().put("name", user).put("password", password));
+    }
+
     private String logInAsRoot() throws IOException, InterruptedException {
         return logIn("root", rootPassword);
     }
