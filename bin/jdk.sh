@@ -4,8 +4,9 @@
 BALLAST_MIN_JAVA=21
 
 ballast_java_major() {
-  # "openjdk version "25.0.3" ..." / "java version "1.8.0_..."" -> 25 / 1
-  "$1" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p'
+  # "openjdk version "25.0.3" ..." / "java version "1.8.0_..."" -> 25 / 1; the line is not always the
+  # first: with JAVA_TOOL_OPTIONS set, the JVM says "Picked up JAVA_TOOL_OPTIONS: ..." before it.
+  "$1" -version 2>&1 | sed -n '/ version "/{s/.* version "\([0-9]*\).*/\1/p;q;}'
 }
 
 ballast_is_jdk() {
