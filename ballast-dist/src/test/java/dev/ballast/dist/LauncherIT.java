@@ -8,19 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code bin/ballast} as a user runs it, on the jar this build packaged: how it finds a JDK, which JVM
- * options it passes, the AOT cache it records and starts with, and the exit codes of its commands. Run by failsafe after {@code package}, so the
+ * options it passes, and the exit codes of its commands. Run by failsafe after {@code package}, so the
  * jar is newer than every source and the launcher does not build.
  */
 class LauncherIT {
@@ -104,62 +100,6 @@ class LauncherIT {
         Run run = launch(Map.of(), "validate", "-c", HOME.resolve("examples/ballast.yaml").toString());
 
         assertThat(run.exit).as(run.output).isZero();
-    }
-
-    @Test
-    void runRecordsTheJvmsAotCacheOnceAndStartsWithIt(@TempDir Path dir) throws Exception {
-        assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
-        Path config = Files.writeString(dir.resolve("ballast.yaml"), """
-                listeners: [{ name: public, address: "127.0.0.1:0" }]
-                admin: { address: "127.0.0.1:0" }
-                upstreams: { api: { endpoints: [127.0.0.1:9] } }
-                routes: [{ upstream: api }]
-                """);
-        // JVM options of this test's own (the cache is kept per set of options), so the default's is untouched.
-        Map<String, String> env = Map.of("BALLAST_JAVA_OPTS_EXTRA", "-Dballast.launcher-it=" + System.nanoTime(),
-                "JAVA_TOOL_OPTIONS", "-Xlog:aot=info");
-
-        String first = runUntilListening(env, config, dir.resolve("first.log"));
-        assertThat(first).contains("ballast: recording the JVM's AOT cache");
-        Matcher opened = Pattern.compile("Opened AOT cache (\\S+)\\.\\n").matcher(first);
-        assertThat(opened.find()).as(first).isTrue();
-        Path cache = Path.of(opened.group(1));
-        try {
-            assertThat(cache).isRegularFile().startsWith(HOME.resolve("ballast-dist/target/aot"));
-
-            String second = runUntilListening(env, config, dir.resolve("second.log"));
-            assertThat(second).doesNotContain("recording").contains("Opened AOT cache " + cache + ".");
-
-            Map<String, String> off = new HashMap<>(env);
-            off.put("BALLAST_AOT", "off");
-            assertThat(runUntilListening(off, config, dir.resolve("off.log"))).doesNotContain("Opened AOT cache");
-        } finally {
-            Files.deleteIfExists(cache);
-        }
-    }
-
-    /** Runs {@code bin/ballast run -c config} until the proxy listens, stops it, and returns its output. */
-    private static String runUntilListening(Map<String, String> env, Path config, Path log) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "run", "-c", config.toString());
-        builder.environment().remove("BALLAST_JAVA_OPTS");
-        builder.environment().putAll(env);
-        builder.redirectErrorStream(true).redirectOutput(log.toFile());
-        Process process = builder.start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90); // recording takes about 15 s
-            while (!Files.readString(log).contains("ballast proxy listening")) {
-                assertThat(process.isAlive()).as("exited early: %s", Files.readString(log)).isTrue();
-                assertThat(System.nanoTime() - deadline).as("not listening within 90 s: %s", Files.readString(log))
-                        .isNegative();
-                process.waitFor(100, TimeUnit.MILLISECONDS);
-            }
-        } finally {
-            process.destroy(); // SIGTERM: a graceful stop
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
-        return Files.readString(log);
     }
 
     /** A directory that looks like a JDK of {@code version} to the launcher's check. */

@@ -28,13 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Three tiny HTTP servers for {@code ballast demo}, each answering every request with its own name,
- * so a newcomer sees the balancer spread requests, and {@code GET /bytes/N} with N bytes (at most
- * {@value #MAX_BYTES}), to try a larger body. Not part of the proxy's data path.
+ * so a newcomer sees the balancer spread requests. Not part of the proxy's data path.
  */
 final class DemoBackends implements AutoCloseable {
-
-    /** The largest body {@code /bytes/N} answers with. */
-    static final int MAX_BYTES = 1 << 20;
 
     private final EventLoopGroup group;
     private final List<Channel> servers = new ArrayList<>();
@@ -83,18 +79,9 @@ final class DemoBackends implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            int size = requestedBytes(request.uri());
-            ByteBuf body;
-            if (size >= 0) {
-                body = ctx.alloc().buffer(size);
-                for (int i = 0; i < size; i++) {
-                    body.writeByte('a' + i % 26);
-                }
-            } else {
-                String text = "hello from " + name + " (" + request.method() + " " + request.uri() + ")\n";
-                body = ctx.alloc().buffer(text.length());
-                body.writeCharSequence(text, StandardCharsets.UTF_8);
-            }
+            String text = "hello from " + name + " (" + request.method() + " " + request.uri() + ")\n";
+            ByteBuf body = ctx.alloc().buffer(text.length());
+            body.writeCharSequence(text, StandardCharsets.UTF_8);
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
             response.headers()
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
@@ -105,23 +92,6 @@ final class DemoBackends implements AutoCloseable {
             } else {
                 ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             }
-        }
-
-        /** N of {@code /bytes/N} when it is a size this backend answers with, else -1. */
-        static int requestedBytes(String uri) {
-            String prefix = "/bytes/";
-            if (!uri.startsWith(prefix) || uri.length() == prefix.length() || uri.length() > prefix.length() + 7) {
-                return -1;
-            }
-            int size = 0;
-            for (int i = prefix.length(); i < uri.length(); i++) {
-                char c = uri.charAt(i);
-                if (c < '0' || c > '9') {
-                    return -1;
-                }
-                size = size * 10 + (c - '0');
-            }
-            return size <= MAX_BYTES ? size : -1;
         }
 
         @Override

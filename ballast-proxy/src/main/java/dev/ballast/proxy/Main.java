@@ -8,12 +8,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The {@code ballast} command line: {@code run}, {@code validate}, {@code demo}, {@code train}, {@code version}. */
+/** The {@code ballast} command line: {@code run}, {@code validate}, {@code demo}, {@code version}. */
 @Command(name = "ballast",
         description = "Ballast: an HTTP reverse proxy and load balancer.",
         mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, TrainCommand.class,
-                VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec
