@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,7 +19,8 @@ final class AccessLogReader {
         }
         Section log = maybeLog.get();
         boolean enabled = log.get("enabled").flatMap(Value::bool).orElse(true);
-        String path = log.get("path").flatMap(value -> value.word("stdout or a file path")).orElse(AccessLogConfig.STDOUT);
+        String path = log.get("path").flatMap(value -> value.path("stdout or a file path")).map(Path::toString)
+                .orElse(AccessLogConfig.STDOUT);
         double sample = log.get("sample").flatMap(Value::share).orElse(1.0);
         return new AccessLogConfig(enabled, path, sample);
     }

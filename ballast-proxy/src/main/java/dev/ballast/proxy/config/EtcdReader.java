@@ -87,7 +87,7 @@ final class EtcdReader {
         for (String key : TLS_KEYS) {
             tls.get(key).ifPresent(value -> {
                 values.put(key, value);
-                value.word("a PEM file path").ifPresent(path -> files.put(key, Path.of(path)));
+                value.path("a PEM file path").ifPresent(path -> files.put(key, path));
             });
         }
         if (values.isEmpty()) {
@@ -165,11 +165,11 @@ final class EtcdReader {
             return name.isPresent() && text.isPresent()
                     ? new Login(new Credentials(name.get(), text.get()), true) : Login.INVALID;
         }
-        Optional<String> file = passwordFile.get().word("a file whose first line is the etcd user's password");
+        Optional<Path> file = passwordFile.get().path("a file whose first line is the etcd user's password");
         if (name.isEmpty() || file.isEmpty()) {
             return Login.INVALID;
         }
-        Credentials credentials = Credentials.withPasswordFile(name.get(), Path.of(file.get()));
+        Credentials credentials = Credentials.withPasswordFile(name.get(), file.get());
         try {
             credentials.currentPassword();
         } catch (IOException e) {

@@ -5,6 +5,8 @@ import dev.ballast.core.config.Parsing;
 import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.Placeholders;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -93,6 +95,21 @@ final class Value {
             }
             return true;
         }).map(String::strip);
+    }
+
+    /**
+     * A file path: a word the file system takes as one (on Linux, any without a NUL character, which a
+     * quoted YAML string can hold). Checked here, or {@link Path#of} would throw where the file is used.
+     */
+    Optional<Path> path(String expected) {
+        return word(expected).flatMap(text -> {
+            try {
+                return Optional.of(Path.of(text));
+            } catch (InvalidPathException e) {
+                error("not a file path: " + e.getReason() + " (expected: " + expected + ")");
+                return Optional.empty();
+            }
+        });
     }
 
     /**

@@ -703,6 +703,25 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aFilePathWithANulCharacterIsRefusedWithItsLineNotThrown() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                access_log: { path: "access\\0.log" }
+                etcd:
+                  endpoints: [https://127.0.0.1:2379]
+                  username: ballast
+                  password_file: "etcd\\0password"
+                  tls: { ca_file: "ca\\0.pem" }
+                upstreams: { api: { endpoints: [127.0.0.1:9001] } }
+                routes: [{ upstream: api }]
+                """)).containsExactlyInAnyOrder(
+                "access_log.path: not a file path: Nul character not allowed (expected: stdout or a file path) (line 2)",
+                "etcd.password_file: not a file path: Nul character not allowed (expected: a file whose first line"
+                        + " is the etcd user's password) (line 6)",
+                "etcd.tls.ca_file: not a file path: Nul character not allowed (expected: a PEM file path) (line 7)");
+    }
+
+    @Test
     void anEtcdPasswordFileIsReadWhenTheConfigurationIsAndAgainAtEachLogin(@TempDir Path dir) throws Exception {
         String members = "endpoints: [http://127.0.0.1:2379]\nusername: ballast\n";
         Path file = Files.writeString(dir.resolve("etcd-password"), "s3cret\n");
