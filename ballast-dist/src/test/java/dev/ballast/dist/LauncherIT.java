@@ -67,7 +67,8 @@ class LauncherIT {
     @Test
     void aJavaToolOptionsVariableDoesNotHideTheJdk() throws Exception {
         // The JVM then says "Picked up JAVA_TOOL_OPTIONS: ..." before its version line.
-        Run run = launch(Map.of("JAVA_TOOL_OPTIONS", "-Dballast.launcher-it=1"), "version");
+        Run run = launch(Map.of("JAVA_TOOL_OPTIONS", "-Dballast.launcher-it=1", "JAVA_HOME",
+                System.getProperty("java.home")), "version");
 
         assertThat(run.exit).as(run.output).isZero();
         assertThat(run.output).contains("ballast ").doesNotContain("no JDK");
@@ -117,8 +118,11 @@ class LauncherIT {
         ProcessBuilder builder = new ProcessBuilder();
         builder.command().add(LAUNCHER.toString());
         builder.command().addAll(List.of(args));
-        builder.environment().remove("BALLAST_JAVA_OPTS");
-        builder.environment().remove("BALLAST_JAVA_OPTS_EXTRA");
+        // Nothing inherited that adds JVM options behind the launcher's back.
+        for (String variable : List.of("BALLAST_JAVA_OPTS", "BALLAST_JAVA_OPTS_EXTRA", "JAVA_TOOL_OPTIONS",
+                "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+            builder.environment().remove(variable);
+        }
         builder.environment().putAll(env);
         builder.redirectErrorStream(true);
         Process process = builder.start();

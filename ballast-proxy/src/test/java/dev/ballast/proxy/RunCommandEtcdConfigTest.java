@@ -245,7 +245,7 @@ class RunCommandEtcdConfigTest {
             etcd.changePassword("fleet", "the rotated password");
             etcd.put(KEY, DemoCommand.sampleYaml(0, 0, List.of(two.port())));
 
-            // A reload reads the key afresh: its call is refused for the old token and logs in again.
+            // A reload reads the key afresh, logging in again: with the password now in the file.
             ReloadOutcome reload = run.server.reload("SIGHUP").get(10, TimeUnit.SECONDS);
             assertThat(reload.errors()).isEmpty();
             assertThat(answer(run.server)).isEqualTo("two");

@@ -7,6 +7,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -68,6 +69,7 @@ public record Credentials(String username, String password, Path passwordFile) {
             throw unreadable(switch (e) {
                 case NoSuchFileException missing -> "no such file";
                 case AccessDeniedException denied -> "permission denied";
+                case FileSystemException other when other.getReason() != null -> other.getReason();
                 default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             }, e);
         }

@@ -62,7 +62,7 @@ class CredentialsTest {
         assertThat(login.currentPassword()).isEqualTo("second one");
         assertThat(Credentials.withPasswordFile("ballast", file)).as("paths only: equal settings, equal logins")
                 .isEqualTo(login);
-        assertThat(login.toString()).contains("ballast", file.toString()).doesNotContain("second one");
+        assertThat(login.toString()).isEqualTo("Credentials[username=ballast, password=from " + file + "]");
         assertThat(new Credentials("ballast", "given").currentPassword()).isEqualTo("given");
     }
 
@@ -78,7 +78,7 @@ class CredentialsTest {
         assertThat(failure(huge)).isEqualTo(huge + ": cannot read: larger than 4 KiB, which no password file is"
                 + " (is it the right file?)");
         assertThat(failure(latin1)).isEqualTo(latin1 + ": cannot read: not UTF-8 text");
-        assertThat(failure(dir)).startsWith(dir + ": cannot read: ");
+        assertThat(failure(dir)).isEqualTo(dir + ": cannot read: Is a directory");
     }
 
     private static String failure(Path file) {

@@ -324,8 +324,8 @@ final class EtcdClient implements AutoCloseable {
         try {
             password = login.currentPassword(); // a password file is read at each login: it may have been rotated
         } catch (IOException e) {
-            throw new IOException("etcd: cannot log in as '" + login.username() + "': the password file " + e.getMessage(),
-                    e);
+            throw new IOException("etcd " + member + ": cannot log in as '" + login.username() + "': the password file "
+                    + e.getMessage(), e);
         }
         ObjectNode body = JSON.createObjectNode().put("name", login.username()).put("password", password);
         HttpResponse<byte[]> response = http().send(request(member, "/v3/auth/authenticate", body, null),

@@ -107,7 +107,7 @@ class EtcdAuthenticationTest {
             assertThatThrownBy(() -> EtcdWatch.read(target(etcd)
                     .withCredentials(Credentials.withPasswordFile(READER.username(), missing))))
                     .isInstanceOf(IOException.class)
-                    .hasMessageContaining("cannot log in as 'ballast': the password file " + missing
+                    .hasMessage("etcd " + etcd.url() + ": cannot log in as 'ballast': the password file " + missing
                             + ": cannot read: no such file");
         }
     }

@@ -188,6 +188,14 @@ class EtcdDiscoveryTest {
         assertThat(admin.get("/config").body()).contains("ballast").doesNotContain("reader password")
                 .contains("\"password\" : \"<redacted>\"");
 
+        // The same login with the password in a file: /config shows where the file is, never what it holds.
+        Path passwordFile = Files.writeString(dir.resolve("etcd-password"), "reader password\n");
+        reloadWith(withLogin.replace("password: reader password", "password_file: " + passwordFile));
+        await().atMost(SETTLE).until(() -> admin.get("/config").body().contains(passwordFile.toString()));
+        assertThat(admin.get("/config").body()).doesNotContain("reader password")
+                .contains("\"password_file\" : \"" + passwordFile + "\"");
+        assertThat(members()).containsExactlyInAnyOrder(address(a), address(b));
+
         // A wrong password: the reload applies (the endpoints read last stay), and /status says why.
         reloadWith(withLogin.replace("password: reader password", "password: a guess"));
         await().atMost(SETTLE).until(() -> upstreamStatus().at("/discovery/last_error").asText(""),
