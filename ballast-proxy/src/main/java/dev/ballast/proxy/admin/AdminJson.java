@@ -129,6 +129,7 @@ final class AdminJson {
     /** Named like a secret, but not a path to one ({@code password_file}): where it is mounted is no secret. */
     private static boolean isSecret(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return !lower.endsWith("file") && (lower.contains("token") || lower.contains("password") || lower.contains("secret"));
+        return !lower.endsWith("file")
+                && (lower.contains("token") || lower.contains("password") || lower.contains("secret"));
     }
 }

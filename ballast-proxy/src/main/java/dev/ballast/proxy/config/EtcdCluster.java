@@ -12,7 +12,8 @@ import java.util.List;
  *
  * @param members       {@code endpoints}: client URLs, {@code http://host:port} or {@code https://host:port}
  * @param timeoutMillis {@code timeout}
- * @param credentials   {@code username} and {@code password} or {@code password_file}, or null when the cluster asks for no login
+ * @param credentials   {@code username} and {@code password} or {@code password_file}, or null when the cluster
+ *                      asks for no login
  * @param tls           {@code tls}: the CA, client certificate and key files, or null for none
  */
 record EtcdCluster(List<URI> members, long timeoutMillis, Credentials credentials, TlsFiles tls) {

@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param cluster       {@code etcd.endpoints}: the client URLs of the cluster's members, all asked at once
  * @param timeoutMillis {@code etcd.timeout} (default 5s): connecting, and each read of the whole prefix
  * @param prefix        {@code discovery.etcd.prefix}: the key prefix the upstream's endpoints live under
- * @param credentials   {@code etcd.username} and {@code etcd.password} or {@code etcd.password_file}, or null when the cluster asks for no login
+ * @param credentials   {@code etcd.username} and {@code etcd.password} or {@code etcd.password_file}, or null
+ *                      when the cluster asks for no login
  * @param tls           {@code etcd.tls}: the CA, client certificate and key files, or null for none; a reload
  *                      that changes a path rebuilds the upstream, a file changed on disk is read for the next
  *                      connection to etcd
