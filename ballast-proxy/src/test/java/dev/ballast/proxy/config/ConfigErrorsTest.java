@@ -722,7 +722,7 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void anEtcdPasswordFileIsReadWhenTheConfigurationIsAndAgainAtEachLogin(@TempDir Path dir) throws Exception {
+    void anEtcdPasswordFileIsCheckedWithTheConfigurationAndKeptAsAPathReadAfreshEachTime(@TempDir Path dir) throws Exception {
         String members = "endpoints: [http://127.0.0.1:2379]\nusername: ballast\n";
         Path file = Files.writeString(dir.resolve("etcd-password"), "s3cret\n");
         ConfigResult result = ConfigLoader.parse(etcdDocument(members + "password_file: " + file), "test.yaml",
@@ -733,7 +733,7 @@ class ConfigErrorsTest {
         assertThat(login).isEqualTo(Credentials.withPasswordFile("ballast", file));
         assertThat(login.currentPassword()).isEqualTo("s3cret");
         Files.writeString(file, "rotated\n");
-        assertThat(login.currentPassword()).as("read at each login").isEqualTo("rotated");
+        assertThat(login.currentPassword()).as("read afresh, as each login does").isEqualTo("rotated");
 
         assertThat(errors(etcdDocument(members + "password_file: " + dir.resolve("nowhere"))))
                 .containsExactly("etcd.password_file: " + dir.resolve("nowhere") + ": cannot read: no such file (line 5)");
