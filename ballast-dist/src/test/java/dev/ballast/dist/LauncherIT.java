@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +106,59 @@ class LauncherIT {
         assertThat(run.exit).as(run.output).isZero();
     }
 
+    @Test
+    void aPatternInTheJavaOptionsIsPassedAsWrittenNotMatchedAgainstFileNames(@TempDir Path dir) throws Exception {
+        Files.createFile(dir.resolve("-Dballast.launcher-it=matched"));
+
+        Run run = launch(LAUNCHER, dir, Map.of("BALLAST_JAVA_OPTS_EXTRA",
+                "-XshowSettings:properties -Dballast.launcher-it=*"), "version");
+
+        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.output).contains("ballast.launcher-it = *").doesNotContain("matched");
+    }
+
+    @Test
+    void aChangedTestSourceDoesNotMakeTheLauncherRebuildTheJar(@TempDir Path dir) throws Exception {
+        Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-proxy/src/test/java/SomeTest.java");
+
+        Run run = launch(launcher, dir, Map.of(), "version");
+
+        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.output).contains("ballast ").doesNotContain("building");
+    }
+
+    @Test
+    void aChangedMainSourceMakesTheLauncherRebuildTheJar(@TempDir Path dir) throws Exception {
+        Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-proxy/src/main/java/Some.java");
+
+        Run run = launch(launcher, dir, Map.of(), "version");
+
+        // the copy has no Maven wrapper, so the build it starts fails, and says so
+        assertThat(run.output).contains("building");
+        assertThat(run.exit).isEqualTo(1);
+    }
+
+    /**
+     * A checkout of the launcher and the packaged jar in {@code dir}, with {@code source} written an
+     * hour after the jar was. Without the Maven wrapper: a build started there fails.
+     */
+    private static Path checkoutWithOneSourceNewerThanTheJar(Path dir, String source) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        for (String file : List.of("ballast", "jdk.sh")) {
+            Files.copy(HOME.resolve("bin").resolve(file), bin.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Path jar = dir.resolve("ballast-dist/target/ballast.jar");
+        Files.createDirectories(jar.getParent());
+        Files.copy(HOME.resolve("ballast-dist/target/ballast.jar"), jar);
+        Instant now = Instant.now();
+        Files.setLastModifiedTime(jar, FileTime.from(now.minusSeconds(3600)));
+        Path changed = dir.resolve(source);
+        Files.createDirectories(changed.getParent());
+        Files.writeString(changed, "class Some {}\n");
+        Files.setLastModifiedTime(changed, FileTime.from(now));
+        return bin.resolve("ballast");
+    }
+
     /** A directory that looks like a JDK of {@code version} to the launcher's check. */
     private static void fakeJdk(Path home, String version) throws IOException {
         Path bin = Files.createDirectories(home.resolve("bin"));
@@ -115,8 +171,13 @@ class LauncherIT {
     }
 
     private static Run launch(Map<String, String> env, String... args) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder();
-        builder.command().add(LAUNCHER.toString());
+        return launch(LAUNCHER, HOME, env, args);
+    }
+
+    private static Run launch(Path launcher, Path workingDirectory, Map<String, String> env, String... args)
+            throws Exception {
+        ProcessBuilder builder = new ProcessBuilder().directory(workingDirectory.toFile());
+        builder.command().add(launcher.toString());
         builder.command().addAll(List.of(args));
         // Nothing inherited that adds JVM options behind the launcher's back.
         for (String variable : List.of("BALLAST_JAVA_OPTS", "BALLAST_JAVA_OPTS_EXTRA", "JAVA_TOOL_OPTIONS",
