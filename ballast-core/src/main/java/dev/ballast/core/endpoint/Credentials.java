@@ -55,12 +55,17 @@ public record Credentials(String username, String password, Path passwordFile) {
      * The password to log in with now: the one given, or the first line of the file as it is now
      * (UTF-8, without the line's end).
      *
-     * @throws IOException when the file cannot be read, is empty, or is too large to be a password file;
-     *                     the message names the file and says which
+     * @throws IOException when the file cannot be read, is not a regular file, is empty, or is too large
+     *                     to be a password file; the message names the file and says which
      */
     public String currentPassword() throws IOException {
         if (password != null) {
             return password;
+        }
+        if (Files.exists(passwordFile) && !Files.isRegularFile(passwordFile) && !Files.isDirectory(passwordFile)) {
+            // A pipe with no writer would keep the login waiting, for ever; a device is no secret.
+            throw unreadable("not a regular file (a pipe or a device; expected: a file that holds the password)",
+                    null);
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(passwordFile)) {

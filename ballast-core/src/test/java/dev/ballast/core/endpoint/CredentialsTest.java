@@ -1,6 +1,7 @@
 package dev.ballast.core.endpoint;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,6 +81,26 @@ class CredentialsTest {
                 + " (is it the right file?)");
         assertThat(failure(latin1)).isEqualTo(latin1 + ": cannot read: not UTF-8 text");
         assertThat(failure(dir)).isEqualTo(dir + ": cannot read: Is a directory");
+    }
+
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read of the pipe would never end
+    void aPipeOrADeviceIsRefusedAtOnceNotReadAsAPasswordFile(@TempDir Path dir) throws Exception {
+        Path pipe = dir.resolve("pipe");
+        Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
+
+        assertThat(failure(pipe)).as("no writer: opening it would wait").isEqualTo(pipe + ": cannot read: not a"
+                + " regular file (a pipe or a device; expected: a file that holds the password)");
+        assertThat(failure(Path.of("/dev/zero"))).startsWith("/dev/zero: cannot read: not a regular file");
+    }
+
+    @Test
+    void aPasswordFileMayBeALinkToARegularFileAsAMountedSecretIs(@TempDir Path dir) throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret"), "s3cret\n");
+        Path link = Files.createSymbolicLink(dir.resolve("password"), secret);
+
+        assertThat(Credentials.withPasswordFile("ballast", link).currentPassword()).isEqualTo("s3cret");
     }
 
     private static String failure(Path file) {
