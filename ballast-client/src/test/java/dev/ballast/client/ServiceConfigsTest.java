@@ -379,7 +379,8 @@ class ServiceConfigsTest {
                         + " connect_timeout, response_timeout, idle_timeout, pool, host_header, dns_refresh, discovery, health_check,"
                         + " outlier_detection, retries, circuit_breaker, slow_start, panic_threshold, got 'everything'",
                 "upstreams.bad name!: 'bad name!' is not a valid upstream name"
-                        + " (expected: letters, digits, '-' and '_', up to 63 characters)");
+                        + " (expected: letters, digits, '-' and '_', starting with a letter or digit, up to 63"
+                        + " characters)");
     }
 
     @Test

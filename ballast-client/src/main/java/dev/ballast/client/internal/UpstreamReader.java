@@ -49,7 +49,7 @@ public final class UpstreamReader {
     private static final String ENDPOINT_EXPECTED =
             "host:port, or a mapping with address, weight, zone, metadata, resolve";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
-    private static final String NAME_EXPECTED = "letters, digits, '-' and '_', up to 63 characters";
+    private static final String NAME_EXPECTED = "letters, digits, '-' and '_', starting with a letter or digit, up to 63 characters";
     private static final String HASH_KEY_EXPECTED = "header:NAME, cookie:NAME, query:NAME, client-ip or path";
     // RFC 9110 token characters: valid in header, cookie and (unencoded) query parameter names.
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");

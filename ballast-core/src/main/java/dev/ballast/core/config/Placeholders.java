@@ -50,6 +50,11 @@ public final class Placeholders {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("'${" + reference + "}' is not a variable reference " + EXPECTED);
         }
+        if (separator >= 0 && reference.indexOf("${", separator) >= 0) {
+            // The reference ends at its first '}', so a nested one would leave a stray brace in the value.
+            throw new IllegalArgumentException("'${" + reference + "}...': a default cannot hold another '${'"
+                    + " (expected: ${NAME:-text})");
+        }
         String value = env.apply(name);
         if (separator >= 0) {
             // Shell semantics of ':-': the default also replaces a variable set to the empty string.

@@ -50,6 +50,15 @@ class PlaceholdersTest {
     }
 
     @Test
+    void rejectsADefaultThatHoldsAnotherReferenceWhetherOrNotTheVariableIsSet() {
+        // Read up to its first '}', the reference would leave the value "abc}", or the literal "${FALLBACK}".
+        assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${HOST:-${FALLBACK}}", ENV))
+                .withMessage("'${HOST:-${FALLBACK}...': a default cannot hold another '${' (expected: ${NAME:-text})");
+        assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${UNSET:-${FALLBACK}}", ENV))
+                .withMessageStartingWith("'${UNSET:-${FALLBACK}...'");
+    }
+
+    @Test
     void rejectsAReferenceThatIsNotAVariableName() {
         assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${API-PORT}", ENV))
                 .withMessage("'${API-PORT}' is not a variable reference (expected: ${NAME} or ${NAME:-default})");

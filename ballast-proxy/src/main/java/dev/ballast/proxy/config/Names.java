@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 final class Names {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
-    static final String EXPECTED = "letters, digits, '-' and '_', up to 63 characters";
+    static final String EXPECTED = "letters, digits, '-' and '_', starting with a letter or digit, up to 63 characters";
 
     private Names() {
     }

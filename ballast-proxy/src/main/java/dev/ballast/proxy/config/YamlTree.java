@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads YAML text into a {@link Node} tree with a token walk over Jackson's YAML parser. Binding
@@ -38,19 +40,33 @@ final class YamlTree {
         return options;
     }
 
+    /**
+     * The most values aliases may repeat in all. An alias reuses its anchor's node, but whatever reads
+     * the tree reads it once per alias: a few aliases of a large anchor, or aliases of aliases, would
+     * turn a small file into more than the heap holds, and end a running proxy at a reload.
+     */
+    static final int MAX_ALIASED_VALUES = 100_000;
+
     private final YAMLParser parser;
+    private final String yaml;
     private final Problems problems;
     private final Map<String, Node> anchors = new HashMap<>();
+    /** How many values each anchored node holds, counting those its own aliases repeat. */
+    private final Map<String, Long> anchorSizes = new HashMap<>();
+    /** Values read so far, each alias counted as all it repeats. */
+    private long values;
+    private long aliasedValues;
 
-    private YamlTree(YAMLParser parser, Problems problems) {
+    private YamlTree(YAMLParser parser, String yaml, Problems problems) {
         this.parser = parser;
+        this.yaml = yaml;
         this.problems = problems;
     }
 
     /** The document's root, or null after recording why there is none (syntax error, empty file). */
     static Node read(String yaml, String sourceName, Problems problems) {
         try (YAMLParser parser = FACTORY.createParser(yaml)) {
-            YamlTree tree = new YamlTree(parser, problems);
+            YamlTree tree = new YamlTree(parser, yaml, problems);
             if (parser.nextToken() == null) {
                 problems.error(sourceName, 0, "the configuration is empty (expected: listeners, upstreams and routes)");
                 return null;
@@ -93,12 +109,14 @@ final class YamlTree {
         problems.error(sourceName, line(e.getLocation()), "invalid YAML: " + firstLine);
     }
 
+    /** The value at the parser's token, or null after recording why an alias there is refused. */
     private Node value(String path) throws IOException {
         int line = line(parser.currentTokenLocation());
         if (parser.isCurrentAlias()) {
             return alias(path, line);
         }
         String anchor = parser.getObjectId();
+        long before = values++;
         Node node = switch (parser.currentToken()) {
             case START_OBJECT -> mapping(path, line);
             case START_ARRAY -> sequence(path, line);
@@ -107,20 +125,48 @@ final class YamlTree {
         };
         if (anchor != null) {
             anchors.put(anchor, node);
+            anchorSizes.put(anchor, values - before);
         }
         return node;
     }
 
-    /** {@code *name} repeats the node anchored {@code &name}; errors inside it show the anchor's lines. */
+    /**
+     * {@code *name} repeats the node anchored {@code &name}; errors inside it show the anchor's lines.
+     * Null after recording why it cannot: its key or item is then left out, not reported again as empty.
+     */
     private Node alias(String path, int line) throws IOException {
         String name = parser.getText();
         Node anchored = anchors.get(name);
         if (anchored == null) {
-            problems.error(path, line, "unknown alias '*" + name + "' (expected: an anchor '&" + name
-                    + "' earlier in the file)");
-            return new Node.Empty(line);
+            problems.error(path, line, anchoredSingleValueAbove(name, line)
+                    ? "alias '*" + name + "' of a single value (anchors work on lists and mappings only; expected:"
+                            + " the value written out)"
+                    : "unknown alias '*" + name + "' (expected: an anchor '&" + name + "' earlier in the file)");
+            return null;
         }
+        long size = anchorSizes.get(name);
+        if (aliasedValues + size > MAX_ALIASED_VALUES) {
+            if (aliasedValues <= MAX_ALIASED_VALUES) {
+                problems.error(path, line, "aliases repeat more than " + MAX_ALIASED_VALUES + " values in all"
+                        + " (expected: fewer or smaller aliases; aliases of aliases multiply)");
+                aliasedValues = MAX_ALIASED_VALUES + 1L; // said once
+            }
+            return null;
+        }
+        aliasedValues += size;
+        values += size;
         return anchored;
+    }
+
+    /**
+     * Whether {@code &name} is written at or above {@code line}. The YAML parser keeps anchors of lists
+     * and mappings only, so an alias of an anchored single value finds no anchor: this tells that case
+     * from a missing one, for the message.
+     */
+    private boolean anchoredSingleValueAbove(String name, int line) {
+        Matcher anchor = Pattern.compile("(?<![^\\s\\[{,:?-])&" + Pattern.quote(name) + "(?=[\\s,\\]}]|$)",
+                Pattern.MULTILINE).matcher(yaml);
+        return anchor.find() && 1 + yaml.substring(0, anchor.start()).chars().filter(c -> c == '\n').count() <= line;
     }
 
     private Node mapping(String path, int line) throws IOException {
@@ -132,6 +178,9 @@ final class YamlTree {
             parser.nextToken();
             String childPath = Paths.key(path, key);
             Node child = value(childPath);
+            if (child == null) {
+                continue;
+            }
             Integer first = keyLines.get(key);
             if (key.equals("<<")) {
                 problems.error(childPath, keyLine,
@@ -150,8 +199,12 @@ final class YamlTree {
 
     private Node sequence(String path, int line) throws IOException {
         List<Node> items = new ArrayList<>();
+        int index = 0;
         while (parser.nextToken() != JsonToken.END_ARRAY) {
-            items.add(value(Paths.index(path, items.size())));
+            Node item = value(Paths.index(path, index++));
+            if (item != null) {
+                items.add(item);
+            }
         }
         return new Node.Sequence(List.copyOf(items), line);
     }

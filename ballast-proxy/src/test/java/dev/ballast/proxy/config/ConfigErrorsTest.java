@@ -17,6 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -444,16 +447,18 @@ class ConfigErrorsTest {
     @Test
     void rejectsNamesThatCannotBeMetricLabels() {
         assertThat(errors("""
-                listeners: [{ name: "public api", address: 0.0.0.0:8080 }]
+                listeners: [{ name: "public api", address: 0.0.0.0:8080 }, { name: _internal, address: 0.0.0.0:8081 }]
                 upstreams:
                   "api.v1":
                     endpoints: [127.0.0.1:9001]
                 routes: [{ upstream: api.v1 }]
                 """)).containsExactly(
-                "listeners[0].name: 'public api' is not a valid name (expected: letters, digits, '-' and '_', up to"
-                        + " 63 characters) (line 1)",
+                "listeners[0].name: 'public api' is not a valid name (expected: letters, digits, '-' and '_',"
+                        + " starting with a letter or digit, up to 63 characters) (line 1)",
+                "listeners[1].name: '_internal' is not a valid name (expected: letters, digits, '-' and '_',"
+                        + " starting with a letter or digit, up to 63 characters) (line 1)",
                 "upstreams.api.v1: 'api.v1' is not a valid upstream name (expected: letters, digits, '-' and '_',"
-                        + " up to 63 characters) (line 3)");
+                        + " starting with a letter or digit, up to 63 characters) (line 3)");
     }
 
     @Test
@@ -617,6 +622,44 @@ class ConfigErrorsTest {
                 "upstreams.api.endpoints: unknown alias '*pool' (expected: an anchor '&pool' earlier in the file)"
                         + " (line 4)",
                 "upstreams.api.<<: merge keys (<<) are not supported (expected: the keys written out) (line 5)");
+    }
+
+    @Test
+    void anAliasOfASingleValueIsNamedAsSuchForTheParserKeepsNoSuchAnchor() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { endpoints: [127.0.0.1:9001], connect_timeout: &ct 2s }
+                  web: { endpoints: [127.0.0.1:9002], connect_timeout: *ct }
+                routes: [{ upstream: api }]
+                """)).containsExactly("upstreams.web.connect_timeout: alias '*ct' of a single value (anchors work"
+                + " on lists and mappings only; expected: the value written out) (line 4)");
+    }
+
+    @Test
+    void aliasesThatWouldRepeatMoreThanAHundredThousandValuesAreRefusedNotExpanded() {
+        // A few hundred bytes that, expanded, would be over a million values: an end of the heap, and of a
+        // running proxy at a reload.
+        Function<String, String> tenAliasesOf = anchor -> IntStream.range(0, 10).mapToObj(i -> "*" + anchor)
+                .collect(Collectors.joining(", ", "[", "]"));
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams: { api: { endpoints: [127.0.0.1:9001] } }
+                routes: [{ upstream: api }]
+                bomb:
+                  a: &a [x, x, x, x, x, x, x, x, x, x]
+                  b: &b %s
+                  c: &c %s
+                  d: &d %s
+                  e: &e %s
+                  f: &f %s
+                """.formatted(tenAliasesOf.apply("a"), tenAliasesOf.apply("b"), tenAliasesOf.apply("c"),
+                tenAliasesOf.apply("d"), tenAliasesOf.apply("e")))).containsExactly(
+                "bomb: unknown key (expected one of: listeners, admin, upstreams, routes, limits, drain_timeout,"
+                        + " access_log, transport, event_loops, event_loop_slice, event_loop_kernel_slice, etcd, via)"
+                        + " (line 4)",
+                "bomb.e[7]: aliases repeat more than 100000 values in all (expected: fewer or smaller aliases;"
+                        + " aliases of aliases multiply) (line 9)");
     }
 
     @Test
