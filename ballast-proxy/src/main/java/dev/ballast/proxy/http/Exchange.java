@@ -474,7 +474,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     }
 
     private void writeUp(HttpContent part) {
-        if (keepForReplay && part != LastHttpContent.EMPTY_LAST_CONTENT) {
+        // Kept even when it is the shared empty end (a chunked body without trailers): a retry must end
+        // the body too, or the upstream waits for the rest of it.
+        if (keepForReplay) {
             if (replay == null) {
                 replay = new RequestReplay(MAX_REPLAY_BYTES);
             }

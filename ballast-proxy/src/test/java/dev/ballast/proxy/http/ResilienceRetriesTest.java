@@ -100,6 +100,24 @@ class ResilienceRetriesTest {
         }
     }
 
+    /** {@code body} in two chunks and the empty chunk that ends it, without trailers. */
+    private static RawHttp.Response sendChunked(InetSocketAddress address, String method, byte[] body)
+            throws IOException {
+        try (RawHttp client = RawHttp.connect(address)) {
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            raw.writeBytes((method + " /doc HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            int half = body.length / 2;
+            for (int[] chunk : new int[][] {{0, half}, {half, body.length}}) {
+                raw.writeBytes((Integer.toHexString(chunk[1] - chunk[0]) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                raw.write(body, chunk[0], chunk[1] - chunk[0]);
+                raw.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            }
+            raw.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            return client.send(raw.toByteArray()).read();
+        }
+    }
+
     private static byte[] pattern(int length) throws IOException {
         return TestPattern.stream(length, () -> { }).readAllBytes();
     }
@@ -141,6 +159,21 @@ class ResilienceRetriesTest {
         assertThat(response.header("x-ballast-attempts")).isEqualTo("2");
         assertThat(first.requests()).singleElement().satisfies(r -> assertThat(r.bodyLength()).isEqualTo(length));
         assertThat(upstream().retries()).isEqualTo(1);
+    }
+
+    @Test
+    void aChunkedPutIsRetriedWithItsBodyAndTheChunkThatEndsItSentAgain() throws Exception {
+        TestBackend first = resetting("first");
+        TestBackend second = backend("second");
+        second.respondWith(TestBackend.digestEcho());
+        InetSocketAddress address = start(DEFAULTS, List.of(endpoint(first), endpoint(second)));
+        int length = 40 * 1024;
+
+        RawHttp.Response response = sendChunked(address, "PUT", pattern(length));
+
+        assertThat(response.status()).as("the second endpoint saw the body end").isEqualTo(200);
+        assertThat(response.text()).isEqualTo(length + " " + TestPattern.sha256(length));
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("2");
     }
 
     @Test
