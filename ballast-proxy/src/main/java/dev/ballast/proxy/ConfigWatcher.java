@@ -41,6 +41,8 @@ final class ConfigWatcher implements AutoCloseable {
     private final Thread thread;
     private byte[] lastSeen;
     private Fingerprint lastStill;
+    /** False once the directory can no longer be watched (it was removed): no event will come again. */
+    private boolean watchable = true;
 
     private ConfigWatcher(Path file, Runnable reload) throws IOException {
         this.file = file.toAbsolutePath();
@@ -64,7 +66,7 @@ final class ConfigWatcher implements AutoCloseable {
 
     private void run() {
         try {
-            while (true) {
+            while (watchable) {
                 drain(watch.take());
                 Fingerprint moved = fingerprint();
                 if (Objects.equals(moved, lastStill) && !recentlyModified(moved)) {
@@ -78,6 +80,8 @@ final class ConfigWatcher implements AutoCloseable {
                     reloadQuietly();
                 }
             }
+            log.warn("no longer watching {} for changes: its directory went away (SIGHUP or POST /reload still"
+                    + " reload it)", file);
         } catch (InterruptedException | ClosedWatchServiceException stopped) {
             // closed
         }
@@ -112,9 +116,11 @@ final class ConfigWatcher implements AutoCloseable {
         }
     }
 
-    private static void drain(WatchKey key) {
+    private void drain(WatchKey key) {
         key.pollEvents();
-        key.reset();
+        if (!key.reset()) {
+            watchable = false;
+        }
     }
 
     /**

@@ -326,6 +326,28 @@ class ReloadTest {
     }
 
     @Test
+    void theWatcherSaysSoWhenTheFilesDirectoryGoesAwayForNoChangeWillBeSeenAgain() throws Exception {
+        Path conf = Files.createDirectories(file.resolveSibling("conf"));
+        Path watched = conf.resolve("ballast.yaml");
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger watcherLog = (Logger) LoggerFactory.getLogger(ConfigWatcher.class);
+        logs.start();
+        watcherLog.addAppender(logs);
+        try {
+            proxy = ProxyServer.start(ConfigFiles.write(watched, variant(0)), watched, true);
+
+            Files.delete(watched);
+            Files.delete(conf);
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(logs.list)
+                    .extracting(ILoggingEvent::getFormattedMessage).contains("no longer watching " + watched
+                            + " for changes: its directory went away (SIGHUP or POST /reload still reload it)"));
+        } finally {
+            watcherLog.detachAppender(logs);
+        }
+    }
+
+    @Test
     void aLogWrittenBesideTheFileDoesNotHoldItsReloadBack() throws Exception {
         proxy = ProxyServer.start(ConfigFiles.write(file, variant(0)), file, true);
         Path log = file.resolveSibling("ballast.log"); // as with `ballast run -c ballast.yaml > ballast.log`
