@@ -97,6 +97,8 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
             firstByteNanos = System.nanoTime(); // the first request of the connection
         } else if (phase == Phase.TUNNEL || phase == Phase.BODY) {
             phaseSinceNanos = System.nanoTime();
+        } else if (phase == Phase.BUSY && firstByteNanos == NO_BYTE) {
+            firstByteNanos = System.nanoTime(); // the next request began while this one is served
         }
         ctx.fireChannelRead(msg);
     }
@@ -113,9 +115,13 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         phaseSinceNanos = System.nanoTime();
     }
 
-    /** A response is done and the connection waits for the next request. */
+    /**
+     * A response is done and the connection waits for the next request, or for the rest of its head
+     * when some of it came meanwhile: that head gets {@code header_read_timeout} from now, not the
+     * idle clock.
+     */
     void connectionIdle() {
-        phase = Phase.IDLE;
+        phase = firstByteNanos == NO_BYTE ? Phase.IDLE : Phase.HEADERS;
         phaseSinceNanos = System.nanoTime();
     }
 

@@ -219,6 +219,22 @@ class ProxyLimitsTest {
     }
 
     @Test
+    void aNextRequestHeadBegunWhileTheLastResponseWasOnItsWayGetsTheHeaderClockNotTheIdleOne() throws Exception {
+        backend.respondWith(TestBackend.delayed(Duration.ofMillis(300), TestBackend.digestEcho()));
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests().size() == 1);
+            raw.send("GET /second HTTP/1.1\r\n"); // while the first is served, and never finished
+
+            assertThat(raw.read().status()).isEqualTo(200);
+            RawHttp.Response timedOut = raw.read();
+            assertThat(timedOut.status()).as("answered 408, not closed in silence by client_idle_timeout")
+                    .isEqualTo(408);
+            assertThat(timedOut.text()).contains("header_read_timeout");
+        }
+    }
+
+    @Test
     void closesIdleKeepAliveConnectionAfterClientIdleTimeout() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             long started = System.nanoTime(); // before the proxy's idle clock starts, at the response
