@@ -11,6 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -42,6 +44,15 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         ConfigSource source = sourceOptions.source(spec);
+        if (source instanceof ConfigSource.FileSource(Path file) && Files.exists(file) && !Files.isRegularFile(file)
+                && !Files.isDirectory(file)) {
+            // Read again at each reload, which a pipe cannot be (one with no writer would hang the reload).
+            out.println("error: " + file + ": cannot read: not a regular file (a pipe or a device; run reads its"
+                    + " configuration again at each reload)");
+            out.println(source.name() + ": 1 error");
+            out.flush();
+            return 1;
+        }
         ConfigResult result = source.load();
         result.errors().forEach(problem -> out.println("error: " + problem.format()));
         result.warnings().forEach(problem -> out.println("warning: " + problem.format()));

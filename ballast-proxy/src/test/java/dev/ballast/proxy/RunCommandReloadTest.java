@@ -3,6 +3,7 @@ package dev.ballast.proxy;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.TestBackend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -18,8 +19,24 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** {@code ballast run -c FILE} reloads on SIGHUP. */
+/** {@code ballast run -c FILE} reloads on SIGHUP, and so needs a file it can read again. */
 class RunCommandReloadTest {
+
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // opening the pipe would never return
+    void runRefusesAConfigurationThatIsAPipeForItCouldNotReadItAgainAtAReload(@TempDir Path dir) throws Exception {
+        Path pipe = dir.resolve("ballast.yaml");
+        Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
+        StringWriter out = new StringWriter();
+
+        int exit = new CommandLine(new RunCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(out))
+                .execute("-c", pipe.toString());
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString()).startsWith("error: " + pipe + ": cannot read: not a regular file (a pipe or a"
+                + " device; run reads its configuration again at each reload)\n");
+    }
 
     @Test
     void sighupReloadsTheConfigurationFile(@TempDir Path dir) throws Exception {

@@ -12,8 +12,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Reads a configuration file, a regular one, never more than {@link #MAX_BYTES} of it: a wrong path
- * ({@code /dev/zero}, a log, a disk image) must be refused with a message, not read whole into a heap sized for proxying,
+ * Reads a configuration file, never more than {@link #MAX_BYTES} of it: a wrong path ({@code /dev/zero},
+ * a log, a disk image) must be refused with a message, not read whole into a heap sized for proxying,
  * where it would end the process, or a running proxy at its next reload.
  */
 public final class ConfigFile {
@@ -55,11 +55,6 @@ public final class ConfigFile {
         }
         if (Files.isDirectory(file)) {
             throw new Refused("it is a directory (expected: a YAML file)");
-        }
-        if (Files.exists(file) && !Files.isRegularFile(file)) {
-            // A pipe cannot be read again at a reload, and one with no writer would keep its reader waiting.
-            throw new Refused("not a regular file (a pipe or a device; expected: a YAML file, read again at each"
-                    + " reload)");
         }
         try (InputStream in = Files.newInputStream(file)) {
             return in.readNBytes(MAX_BYTES + 1);

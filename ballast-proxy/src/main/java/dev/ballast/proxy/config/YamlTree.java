@@ -47,6 +47,9 @@ final class YamlTree {
      */
     static final int MAX_ALIASED_VALUES = 100_000;
 
+    /** {@code &name} where YAML allows an anchor: after a space, a flow bracket, a comma, ':', '?' or '-'. */
+    private static final Pattern WRITTEN_ANCHOR = Pattern.compile("(?<![^\\s\\[{,:?-])&([^\\s,\\[\\]{}]+)");
+
     private final YAMLParser parser;
     private final String yaml;
     private final Problems problems;
@@ -56,6 +59,8 @@ final class YamlTree {
     /** Values read so far, each alias counted as all it repeats. */
     private long values;
     private long aliasedValues;
+    /** The line of each {@code &name} written in the text, found at the first unknown alias. */
+    private Map<String, Integer> writtenAnchors;
 
     private YamlTree(YAMLParser parser, String yaml, Problems problems) {
         this.parser = parser;
@@ -132,7 +137,8 @@ final class YamlTree {
 
     /**
      * {@code *name} repeats the node anchored {@code &name}; errors inside it show the anchor's lines.
-     * Null after recording why it cannot: its key or item is then left out, not reported again as empty.
+     * Null after recording why it cannot: a key is then left out, and a list item kept as empty so that
+     * the items after it keep their positions.
      */
     private Node alias(String path, int line) throws IOException {
         String name = parser.getText();
@@ -161,12 +167,25 @@ final class YamlTree {
     /**
      * Whether {@code &name} is written at or above {@code line}. The YAML parser keeps anchors of lists
      * and mappings only, so an alias of an anchored single value finds no anchor: this tells that case
-     * from a missing one, for the message.
+     * from a missing one, for the message. The text is scanned once, whatever the number of aliases.
      */
     private boolean anchoredSingleValueAbove(String name, int line) {
-        Matcher anchor = Pattern.compile("(?<![^\\s\\[{,:?-])&" + Pattern.quote(name) + "(?=[\\s,\\]}]|$)",
-                Pattern.MULTILINE).matcher(yaml);
-        return anchor.find() && 1 + yaml.substring(0, anchor.start()).chars().filter(c -> c == '\n').count() <= line;
+        if (writtenAnchors == null) {
+            writtenAnchors = new HashMap<>();
+            Matcher anchor = WRITTEN_ANCHOR.matcher(yaml);
+            int lineOfMatch = 1;
+            int counted = 0;
+            while (anchor.find()) {
+                for (; counted < anchor.start(); counted++) {
+                    if (yaml.charAt(counted) == '\n') {
+                        lineOfMatch++;
+                    }
+                }
+                writtenAnchors.putIfAbsent(anchor.group(1), lineOfMatch);
+            }
+        }
+        Integer written = writtenAnchors.get(name);
+        return written != null && written <= line;
     }
 
     private Node mapping(String path, int line) throws IOException {
@@ -178,9 +197,6 @@ final class YamlTree {
             parser.nextToken();
             String childPath = Paths.key(path, key);
             Node child = value(childPath);
-            if (child == null) {
-                continue;
-            }
             Integer first = keyLines.get(key);
             if (key.equals("<<")) {
                 problems.error(childPath, keyLine,
@@ -191,6 +207,9 @@ final class YamlTree {
                 problems.error(childPath, keyLine, "duplicate key (first at line " + first + ")");
                 continue;
             }
+            if (child == null) {
+                continue; // said already
+            }
             entries.put(key, child);
             keyLines.put(key, keyLine);
         }
@@ -199,12 +218,10 @@ final class YamlTree {
 
     private Node sequence(String path, int line) throws IOException {
         List<Node> items = new ArrayList<>();
-        int index = 0;
         while (parser.nextToken() != JsonToken.END_ARRAY) {
-            Node item = value(Paths.index(path, index++));
-            if (item != null) {
-                items.add(item);
-            }
+            int itemLine = line(parser.currentTokenLocation());
+            Node item = value(Paths.index(path, items.size()));
+            items.add(item != null ? item : new Node.Empty(itemLine));
         }
         return new Node.Sequence(List.copyOf(items), line);
     }

@@ -637,6 +637,21 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aRefusedAliasInAListLeavesTheItemsAfterItAtTheirPositions() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { endpoints: [*nope, "127.0.0.1:70000"] }
+                routes: [{ upstream: api }]
+                """)).containsExactly(
+                "upstreams.api.endpoints[0]: unknown alias '*nope' (expected: an anchor '&nope' earlier in the file)"
+                        + " (line 3)",
+                "upstreams.api.endpoints[0]: expected host:port, or a mapping with address, weight, zone, metadata,"
+                        + " resolve, got nothing (line 3)",
+                "upstreams.api.endpoints[1]: port 70000 out of range (expected: 1..65535) (line 3)");
+    }
+
+    @Test
     void aliasesThatWouldRepeatMoreThanAHundredThousandValuesAreRefusedNotExpanded() {
         // A few hundred bytes that, expanded, would be over a million values: an end of the heap, and of a
         // running proxy at a reload.

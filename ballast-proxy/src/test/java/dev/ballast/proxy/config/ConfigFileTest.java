@@ -1,14 +1,11 @@
 package dev.ballast.proxy.config;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
@@ -53,27 +50,8 @@ class ConfigFileTest {
     }
 
     @Test
-    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read of the pipe would never end
-    void refusesAPipeOrADeviceAtOnceForItCannotBeReadAgainAtAReload() throws Exception {
-        Path pipe = dir.resolve("ballast.yaml");
-        Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).start();
-        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
-
-        for (Path file : List.of(pipe, Path.of("/dev/zero"))) {
-            assertThatIOException().as(file.toString()).isThrownBy(() -> ConfigFile.read(file))
-                    .satisfies(e -> assertThat(ConfigLoader.readFailure(e)).isEqualTo("cannot read: not a regular"
-                            + " file (a pipe or a device; expected: a YAML file, read again at each reload)"));
-        }
-    }
-
-    @Test
-    void readsOnlyJustPastTheLimitOfAFileThatGrowsWithoutEnd() throws IOException {
-        Path huge = dir.resolve("huge.yaml");
-        try (var file = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
-            file.setLength(64L << 20); // sparse: no disk used
-        }
-
-        assertThat(ConfigFile.readCapped(huge)).hasSize(ConfigFile.MAX_BYTES + 1);
+    void readsOnlyJustPastTheLimitOfAnEndlessFile() throws IOException {
+        assertThat(ConfigFile.readCapped(Path.of("/dev/zero"))).hasSize(ConfigFile.MAX_BYTES + 1);
     }
 
     @Test
