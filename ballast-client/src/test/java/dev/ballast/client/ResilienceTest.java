@@ -98,7 +98,9 @@ class ResilienceTest {
         assertThat(events).anySatisfy(event -> {
             assertThat(event.endpoint()).isEqualTo(b.address());
             assertThat(event.to()).isEqualTo("ejected");
-            assertThat(event.reason()).contains("3 failures in a row", "connect failure");
+            // The ejection is decided off the caller's thread once the third failure is in, so the next
+            // call may fail too before it is: the reason counts every failure of the run.
+            assertThat(event.reason()).containsPattern("^[3-9] failures in a row").contains("connect failure");
         });
         assertThat(attemptsTo.subList(attemptsBefore, attemptsTo.size())).doesNotContain(b.address());
         assertThat(a.hits() + c.hits()).isGreaterThanOrEqualTo(140);
