@@ -816,6 +816,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         record.addBytesOut(last.content().readableBytes());
         if (!requestComplete) {
             closeClient = true; // the upstream answered before the whole body came: the rest is unread
+            if (last instanceof HttpResponse whole) {
+                whole.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // its head goes out now
+            }
         }
         // Reuse only a connection whose exchange ended cleanly on both sides, with nothing unasked-for behind it.
         boolean reusable = upstreamKeepAlive && requestSent && backend != null && !backend.sentBeyondTheResponse();
@@ -823,7 +826,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         upstream.outliers().record(endpoint, Outcome.ofStatus(status));
         releaseEndpoint();
         end();
-        if (closeClient) {
+        if (closeClient && !requestComplete) {
+            LingeringClose.after(client.writeAndFlush(last));
+        } else if (closeClient) {
             client.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
             client.writeAndFlush(last, client.voidPromise());

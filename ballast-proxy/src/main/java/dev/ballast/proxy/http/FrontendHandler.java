@@ -516,7 +516,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         completeRequest();
         if (closeAfter) {
             closing = true;
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            if (requestEnded) {
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                LingeringClose.after(ctx.writeAndFlush(response)); // its body is still coming
+            }
             return;
         }
         ctx.writeAndFlush(response, ctx.voidPromise());

@@ -65,6 +65,47 @@ class ProxyErrorsTest {
     }
 
     @Test
+    void anUpstreamThatAnswersBeforeTheBodyIsInHasItsAnswerReadByAClientStillWritingTheBody() throws Exception {
+        // The upstream refuses on the head alone, as an auth check does, and drops what follows.
+        ServerSocket upstreamSocket = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+        teardown.add(upstreamSocket::close);
+        Thread upstream = Thread.ofPlatform().daemon().start(() -> {
+            try (java.net.Socket socket = upstreamSocket.accept()) {
+                java.io.InputStream in = socket.getInputStream();
+                for (int matched = 0; matched < 4; ) { // up to the head's blank line
+                    int b = in.read();
+                    matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+                }
+                socket.getOutputStream().write("HTTP/1.1 401 Unauthorized\r\nContent-Length: 6\r\n\r\ndenied"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException ignored) {
+                // the proxy closed the connection
+            }
+        });
+        teardown.add(upstream::interrupt);
+        InetSocketAddress address = start(upstream("api", Policies.ROUND_ROBIN,
+                List.of(Endpoint.of("127.0.0.1", upstreamSocket.getLocalPort()))));
+
+        try (java.net.Socket client = new java.net.Socket(address.getAddress(), address.getPort())) {
+            client.setSoTimeout(10_000);
+            java.io.OutputStream out = client.getOutputStream();
+            int length = 4 << 20;
+            out.write(("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            byte[] part = new byte[64 * 1024];
+            for (int sent = 0; sent < length; sent += part.length) {
+                out.write(part);
+            }
+            out.flush();
+
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 401 ").endsWith("denied")
+                    .containsIgnoringCase("connection: close");
+        }
+    }
+
+    @Test
     void answers502NamingUpstreamWhenEveryEndpointRefuses() throws Exception {
         Endpoint dead = deadEndpoint();
         InetSocketAddress address = start(upstream("api", Policies.ROUND_ROBIN, List.of(dead)));

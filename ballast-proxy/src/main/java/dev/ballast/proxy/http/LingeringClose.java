@@ -1,0 +1,69 @@
+package dev.ballast.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes a client connection that is still sending a request body, without losing the answer to it:
+ * once the answer is written, output is shut (the client reads the answer and then an end), and what
+ * the client still sends is read and dropped until it stops or {@link #LINGER_MILLIS} pass; then the
+ * connection closes. Closed at once instead, the kernel answers the unread bytes with a reset, and a
+ * client still writing its body fails on the reset without reading the answer (RFC 9112 §9.6).
+ */
+final class LingeringClose {
+
+    /** How long a client may go on sending after its answer: enough for a body in flight to land. */
+    static final long LINGER_MILLIS = 2_000;
+
+    private LingeringClose() {
+    }
+
+    /** Lingers after {@code written} completes, or closes at once if it failed. */
+    static void after(ChannelFuture written) {
+        written.addListener(done -> {
+            Channel channel = written.channel();
+            if (done.isSuccess() && channel.isActive() && channel instanceof DuplexChannel duplex) {
+                linger(channel, duplex);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    private static void linger(Channel channel, DuplexChannel duplex) {
+        // First in the pipeline: no byte reaches the decoder again, so nothing more is read as a request.
+        channel.pipeline().addFirst(new Discard());
+        duplex.shutdownOutput().addListener(shut -> {
+            if (!shut.isSuccess()) {
+                channel.close();
+            }
+        });
+        channel.eventLoop().schedule((Runnable) channel::close, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        channel.read();
+    }
+
+    /** Drops what the client sends and keeps reading; its end of stream closes the connection (Netty's default). */
+    private static final class Discard extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.read();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
