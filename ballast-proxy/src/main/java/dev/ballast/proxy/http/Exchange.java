@@ -621,7 +621,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
                         : codings + ", " + HttpHeaderValues.CHUNKED);
             }
         }
-        if (!clientKeepAlive || frontend.draining()) {
+        if (!clientKeepAlive || frontend.draining() || !requestComplete) {
+            // An answer that starts before the body is in closes the connection after it: said now, in
+            // the head, which may leave before the answer ends.
             closeClient = true;
         }
         if (closeClient) {
@@ -816,9 +818,6 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         record.addBytesOut(last.content().readableBytes());
         if (!requestComplete) {
             closeClient = true; // the upstream answered before the whole body came: the rest is unread
-            if (last instanceof HttpResponse whole) {
-                whole.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // its head goes out now
-            }
         }
         // Reuse only a connection whose exchange ended cleanly on both sides, with nothing unasked-for behind it.
         boolean reusable = upstreamKeepAlive && requestSent && backend != null && !backend.sentBeyondTheResponse();
@@ -827,7 +826,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         releaseEndpoint();
         end();
         if (closeClient && !requestComplete) {
-            LingeringClose.after(client.writeAndFlush(last));
+            LingeringClose.after(client.channel(), client.writeAndFlush(last));
         } else if (closeClient) {
             client.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {

@@ -56,6 +56,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean replaying;
     /** Answered locally before the (empty) body ended: skip to its end, then serve the next request. */
     private boolean discarding;
+    /** The request being read declared a body (a length or chunked): a close before its end lingers. */
+    private boolean bodyDeclared;
     /** The next message is the empty end of a bodiless request that went upstream whole. */
     private boolean skipEmptyEnd;
     private boolean closing;
@@ -249,6 +251,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String path = RequestTarget.path(request.uri());
         // Framing is read once here and handed on: each look-up is a hash and a walk of the headers.
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        long declared = HttpUtil.getContentLength(request, -1L);
+        bodyDeclared = chunked || declared > 0;
         String codings = chunked ? HopByHop.otherTransferCodings(request.headers()) : null;
         if (codings != null) {
             // Forwarded dechunked, a body would lose its coding; RFC 9112 §6.1: 501 for one not understood.
@@ -256,8 +260,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     "transfer coding '" + codings + "' is not supported (only chunked)", true, false);
             return;
         }
-        long declared = HttpUtil.getContentLength(request, -1L);
-        boolean mayHaveBody = chunked || declared > 0;
+        boolean mayHaveBody = bodyDeclared;
         RouteRule rule = proxy.routes().match(request, path);
         if (rule == null) {
             respondLocally(ProxyError.NO_ROUTE, method, request.uri(), "no route for " + method + " " + path,
@@ -516,10 +519,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         completeRequest();
         if (closeAfter) {
             closing = true;
-            if (requestEnded) {
+            if (requestEnded || !bodyDeclared) {
                 ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             } else {
-                LingeringClose.after(ctx.writeAndFlush(response)); // its body is still coming
+                LingeringClose.after(ctx.channel(), ctx.writeAndFlush(response)); // its body is still coming
             }
             return;
         }

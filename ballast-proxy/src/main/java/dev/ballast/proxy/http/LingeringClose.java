@@ -2,10 +2,12 @@ package dev.ballast.proxy.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
 
@@ -24,28 +26,33 @@ final class LingeringClose {
     private LingeringClose() {
     }
 
-    /** Lingers after {@code written} completes, or closes at once if it failed. */
-    static void after(ChannelFuture written) {
-        written.addListener(done -> {
-            Channel channel = written.channel();
-            if (done.isSuccess() && channel.isActive() && channel instanceof DuplexChannel duplex) {
-                linger(channel, duplex);
-            } else {
-                channel.close();
-            }
-        });
-    }
-
-    private static void linger(Channel channel, DuplexChannel duplex) {
+    /**
+     * From now on drops what the client sends (so that an answer too large for the socket's buffers
+     * is not held up by a client that reads only after sending its body); once {@code written}
+     * completes, shuts output and closes after {@link #LINGER_MILLIS}, or at once if it failed.
+     */
+    static void after(Channel channel, ChannelFuture written) {
+        if (!(channel instanceof DuplexChannel duplex)) {
+            written.addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         // First in the pipeline: no byte reaches the decoder again, so nothing more is read as a request.
         channel.pipeline().addFirst(new Discard());
-        duplex.shutdownOutput().addListener(shut -> {
-            if (!shut.isSuccess()) {
-                channel.close();
-            }
-        });
-        channel.eventLoop().schedule((Runnable) channel::close, LINGER_MILLIS, TimeUnit.MILLISECONDS);
         channel.read();
+        written.addListener(done -> {
+            if (!done.isSuccess() || !channel.isActive()) {
+                channel.close();
+                return;
+            }
+            duplex.shutdownOutput().addListener(shut -> {
+                if (!shut.isSuccess()) {
+                    channel.close();
+                }
+            });
+            ScheduledFuture<?> close = channel.eventLoop().schedule((Runnable) channel::close, LINGER_MILLIS,
+                    TimeUnit.MILLISECONDS);
+            channel.closeFuture().addListener(closed -> close.cancel(false));
+        });
     }
 
     /** Drops what the client sends and keeps reading; its end of stream closes the connection (Netty's default). */

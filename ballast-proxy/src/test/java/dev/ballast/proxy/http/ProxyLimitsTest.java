@@ -119,6 +119,17 @@ class ProxyLimitsTest {
     }
 
     @Test
+    void aBodilessRequestAnsweredWithACloseIsClosedAtOnceNotLingeredOver() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(417);
+
+            await().atMost(Duration.ofMillis(LingeringClose.LINGER_MILLIS / 2))
+                    .until(() -> proxy.openConnections() == 0);
+        }
+    }
+
+    @Test
     void answers413WhenChunkedBodyGrowsPastMaxBodySize() throws Exception {
         String chunk = "258\r\n" + "x".repeat(600) + "\r\n";
         try (RawHttp raw = RawHttp.connect(address)) {
