@@ -1,5 +1,6 @@
 package dev.ballast.proxy;
 
+import dev.ballast.core.testing.TestFiles;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.TestBackend;
 import org.junit.jupiter.api.Test;
@@ -25,9 +26,7 @@ class RunCommandReloadTest {
     @Test
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // opening the pipe would never return
     void runRefusesAConfigurationThatIsAPipeForItCouldNotReadItAgainAtAReload(@TempDir Path dir) throws Exception {
-        Path pipe = dir.resolve("ballast.yaml");
-        Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).start();
-        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
+        Path pipe = TestFiles.pipe(dir.resolve("ballast.yaml"));
         StringWriter out = new StringWriter();
 
         int exit = new CommandLine(new RunCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(out))

@@ -1,5 +1,6 @@
 package dev.ballast.core.endpoint;
 
+import dev.ballast.core.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,7 +10,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -86,9 +86,7 @@ class CredentialsTest {
     @Test
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read of the pipe would never end
     void aPipeOrADeviceIsRefusedAtOnceNotReadAsAPasswordFile(@TempDir Path dir) throws Exception {
-        Path pipe = dir.resolve("pipe");
-        Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).start();
-        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
+        Path pipe = TestFiles.pipe(dir.resolve("pipe"));
 
         assertThat(failure(pipe)).as("no writer: opening it would wait").isEqualTo(pipe + ": cannot read: not a"
                 + " regular file (a pipe or a device; expected: a file that holds the password)");

@@ -260,11 +260,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     "transfer coding '" + codings + "' is not supported (only chunked)", true, false);
             return;
         }
-        boolean mayHaveBody = bodyDeclared;
         RouteRule rule = proxy.routes().match(request, path);
         if (rule == null) {
             respondLocally(ProxyError.NO_ROUTE, method, request.uri(), "no route for " + method + " " + path,
-                    mayHaveBody || !HttpUtil.isKeepAlive(request), false);
+                    bodyDeclared || !HttpUtil.isKeepAlive(request), false);
             return;
         }
         Route route = rule.choose(rule.splitKey() == null || !rule.splits() ? null
@@ -296,18 +295,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         // The copy's hash key is read as the request's own is: from the head before it is rewritten.
         String copyKey = copied ? RequestHash.key(copyTo.upstream(), request, path, clientIp) : null;
         Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue,
-                chunked, mayHaveBody, record);
+                chunked, bodyDeclared, record);
         exchange = started;
         MirrorExchange copy = null;
         if (copied && !started.upgrading()) {
             // Copied now, rewritten for upstreams but without the route's host_header; sent after the
             // request it copies, which so gets first any endpoint or breaker slot the two compete for.
-            copy = MirrorExchange.of(copyTo.upstream(), ctx.channel().eventLoop(), request, mayHaveBody, copyKey,
+            copy = MirrorExchange.of(copyTo.upstream(), ctx.channel().eventLoop(), request, bodyDeclared, copyKey,
                     proxy.observer());
-            mirror = mayHaveBody ? copy : null;
+            mirror = bodyDeclared ? copy : null;
         }
-        skipEmptyEnd = !mayHaveBody;
-        if (mayHaveBody) {
+        skipEmptyEnd = !bodyDeclared;
+        if (bodyDeclared) {
             timeouts.awaitingBody();
         }
         started.start();

@@ -87,20 +87,11 @@ class ProxyErrorsTest {
         InetSocketAddress address = start(upstream("api", Policies.ROUND_ROBIN,
                 List.of(Endpoint.of("127.0.0.1", upstreamSocket.getLocalPort()))));
 
-        try (java.net.Socket client = new java.net.Socket(address.getAddress(), address.getPort())) {
-            client.setSoTimeout(10_000);
-            java.io.OutputStream out = client.getOutputStream();
+        try (RawHttp client = RawHttp.connect(address)) {
             int length = 4 << 20;
-            out.write(("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            byte[] part = new byte[64 * 1024];
-            for (int sent = 0; sent < length; sent += part.length) {
-                out.write(part);
-            }
-            out.flush();
+            client.send("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n").sendZeros(length);
 
-            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(answer).startsWith("HTTP/1.1 401 ").endsWith("denied")
+            assertThat(client.readToEnd()).startsWith("HTTP/1.1 401 ").endsWith("denied")
                     .containsIgnoringCase("connection: close");
         }
     }

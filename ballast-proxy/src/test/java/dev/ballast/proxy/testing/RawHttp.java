@@ -64,6 +64,21 @@ public final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /** Writes {@code length} zero bytes, 64 KiB at a time, as a client streaming a body does. */
+    public RawHttp sendZeros(int length) throws IOException {
+        byte[] part = new byte[64 * 1024];
+        for (int left = length; left > 0; left -= part.length) {
+            out.write(part, 0, Math.min(part.length, left));
+        }
+        out.flush();
+        return this;
+    }
+
+    /** Everything the peer sends until it ends the stream, as text. */
+    public String readToEnd() throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
     public RawHttp timeout(int millis) throws IOException {
         socket.setSoTimeout(millis);
         return this;
