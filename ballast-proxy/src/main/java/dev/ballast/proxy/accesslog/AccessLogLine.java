@@ -1,6 +1,7 @@
 package dev.ballast.proxy.accesslog;
 
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.http.CutShort;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;
 import io.netty.util.AsciiString;
@@ -34,6 +35,11 @@ final class AccessLogLine {
     private static final byte[] STATUS = ascii(",\"status\":");
     private static final byte[] BYTES_IN = ascii(",\"bytes_in\":");
     private static final byte[] BYTES_OUT = ascii(",\"bytes_out\":");
+    private static final byte[] CUT_SHORT = ascii(",\"cut_short\":");
+    /** Each {@link CutShort}'s value as a JSON string, by ordinal. */
+    private static final byte[][] CUT_SHORT_VALUES = Arrays.stream(CutShort.values())
+            .map(why -> ascii('"' + why.label() + '"')).toArray(byte[][]::new);
+    private static final int CUT_SHORT_WIDEST = Arrays.stream(CUT_SHORT_VALUES).mapToInt(v -> v.length).max().orElse(0);
     private static final byte[] DURATION = ascii(",\"duration_ms\":");
     private static final byte[] UPSTREAM = ascii(",\"upstream\":");
     private static final byte[] ENDPOINT = ascii(",\"endpoint\":");
@@ -51,13 +57,13 @@ final class AccessLogLine {
 
     /**
      * Everything but the strings' characters, at its widest: names and punctuation, the time (the date
-     * pattern prints at most 25 characters, then ".mmmZ"), five numbers of up to 20 characters and two
-     * quotes or a null for each of the eight strings.
+     * pattern prints at most 25 characters, then ".mmmZ"), five numbers of up to 20 characters, the
+     * widest {@code cut_short} value, and two quotes or a null for each of the eight strings.
      */
     private static final int FIXED = TIME.length + CLIENT.length + METHOD.length + PATH.length + STATUS.length
-            + BYTES_IN.length + BYTES_OUT.length + DURATION.length + UPSTREAM.length + ENDPOINT.length
-            + ATTEMPTS.length + ROUTE.length + TRACE.length + USER_AGENT.length + END.length
-            + 32 + 5 * 20 + 8 * NULL.length;
+            + BYTES_IN.length + BYTES_OUT.length + CUT_SHORT.length + DURATION.length + UPSTREAM.length
+            + ENDPOINT.length + ATTEMPTS.length + ROUTE.length + TRACE.length + USER_AGENT.length + END.length
+            + 32 + 5 * 20 + CUT_SHORT_WIDEST + 8 * NULL.length;
     /** A char takes at most 6 bytes: a control character's escape; UTF-8 takes up to 3 (4 for a surrogate pair). */
     private static final int MAX_BYTES_PER_CHAR = 6;
 
@@ -104,6 +110,9 @@ final class AccessLogLine {
         number(request.bytesIn());
         raw(BYTES_OUT);
         number(request.bytesOut());
+        raw(CUT_SHORT);
+        CutShort cutShort = request.cutShort();
+        raw(cutShort == null ? NULL : CUT_SHORT_VALUES[cutShort.ordinal()]);
         raw(DURATION);
         millis(request.durationNanos());
         Route route = request.route();

@@ -925,6 +925,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         }
         String described = upstreams ? "upstream " + upstream.name() + ": " + detail : detail;
         if (responseStarted) {
+            record.cutShort(CutShort.of(error, upstreams));
             log.warn("{} {} {} -> aborted: {}", frontend.clientIp(), method, Printable.detail(uri), described);
             client.close();
             return;

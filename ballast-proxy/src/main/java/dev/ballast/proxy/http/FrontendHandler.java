@@ -637,6 +637,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (record.isOpen()) {
             if (record.status() == 0) {
                 record.status(RequestRecord.CLIENT_CLOSED);
+            } else if (record.status() != RequestRecord.CLIENT_CLOSED) {
+                record.cutShort(CutShort.CLIENT_CLOSED); // unless the proxy broke it off, and said why
             }
             completeRequest(); // the client left mid-request, or a response was aborted
         }

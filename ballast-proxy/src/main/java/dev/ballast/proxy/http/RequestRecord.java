@@ -33,6 +33,7 @@ public final class RequestRecord {
     private long bytesIn;
     private long bytesOut;
     private AsciiString traceparent;
+    private CutShort cutShort;
     private boolean open;
 
     RequestRecord() {
@@ -53,6 +54,7 @@ public final class RequestRecord {
         this.bytesIn = 0;
         this.bytesOut = 0;
         this.traceparent = null;
+        this.cutShort = null;
         this.open = true;
     }
 
@@ -83,6 +85,13 @@ public final class RequestRecord {
 
     void traceparent(AsciiString value) {
         this.traceparent = value;
+    }
+
+    /** The response was broken off after its head left; the first cause found is the one kept. */
+    void cutShort(CutShort why) {
+        if (cutShort == null) {
+            cutShort = why;
+        }
     }
 
     boolean isOpen() {
@@ -137,6 +146,11 @@ public final class RequestRecord {
     /** The status sent to the client, or {@link #CLIENT_CLOSED}. */
     public int status() {
         return status;
+    }
+
+    /** Why the response stopped before its end after its head was sent, or null when it was sent whole. */
+    public CutShort cutShort() {
+        return cutShort;
     }
 
     /** Request body bytes read from the client. */

@@ -7,6 +7,7 @@ import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
 import dev.ballast.core.endpoint.Watch;
+import dev.ballast.proxy.http.CutShort;
 import dev.ballast.proxy.http.RequestObserver;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.route.Route;
@@ -79,6 +80,13 @@ public final class ProxyMetrics implements RequestObserver {
             "ballast_upstream_request_duration_seconds",
             "Request duration by the endpoint that served them.",
             "upstream", "endpoint");
+    final Counter cutShort = Counter.builder()
+            .name("ballast_responses_cut_short_total")
+            .help("Responses whose header was sent but not their whole body, by route, upstream and who broke"
+                    + " them off (upstream_reset, upstream_timeout, client_closed, client_timeout, request_refused).")
+            .labelNames("route", "upstream", "reason")
+            .withoutExemplars()
+            .register(registry);
     final Counter ejections = Counter.builder()
             .name("ballast_endpoint_ejections_total")
             .help("Times outlier detection took an endpoint out of rotation.")
@@ -264,6 +272,10 @@ public final class ProxyMetrics implements RequestObserver {
         long nanos = request.durationNanos();
         if (series != null) {
             series.observe(status, nanos);
+            CutShort why = request.cutShort();
+            if (why != null && route != null) { // rare: a labels lookup is fine here
+                cutShort.labelValues(route.name(), route.upstream().name(), why.label()).inc();
+            }
         }
         EndpointState endpoint = request.endpoint();
         if (endpoint != null && route != null) {
@@ -358,6 +370,9 @@ public final class ProxyMetrics implements RequestObserver {
         for (Route route : routes) {
             routePairs.add(List.of(route.name(), route.upstream().name()));
             liveRoutes.add(route);
+            for (CutShort why : CutShort.values()) {
+                cutShort.labelValues(route.name(), route.upstream().name(), why.label());
+            }
         }
         Set<List<String>> endpointPairs = new HashSet<>();
         Set<EndpointState> liveEndpoints = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -382,6 +397,7 @@ public final class ProxyMetrics implements RequestObserver {
         byEndpoint.keySet().retainAll(liveEndpoints);
         routeTraffic.retain(routePairs);
         endpointTraffic.retain(endpointPairs);
+        cutShort.removeIf(labels -> !routePairs.contains(labels.subList(0, 2)));
         ejections.removeIf(labels -> !endpointPairs.contains(labels));
         healthTransitions.removeIf(labels -> !endpointPairs.contains(labels.subList(0, 2)));
     }

@@ -3,6 +3,7 @@ package dev.ballast.proxy.accesslog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.proxy.http.CutShort;
 import dev.ballast.proxy.http.RequestRecord;
 import dev.ballast.proxy.http.RequestRecords;
 import dev.ballast.proxy.route.Route;
@@ -30,6 +31,8 @@ class AccessLogLineTest {
             '\u007f', '\u0080', '\u00e9', '\u00ff', '\u07ff', '\u0800', '\u20ac', '\ufffd', '\uffff', '\ud83d', '\ude00',
             '\udbff', '\udfff'};
 
+    private static final CutShort[] CUT_SHORTS = CutShort.values();
+
     private final AccessLogLine line = new AccessLogLine();
 
     private String format(RequestRecord request, long nowMillis) {
@@ -45,7 +48,8 @@ class AccessLogLineTest {
 
         // the time is when the request started: 9 ms before it ended
         assertThat(text).isEqualTo("{\"time\":\"2025-01-31T12:34:56.789Z\",\"client\":\"10.0.0.3\",\"method\":\"GET\","
-                + "\"path\":\"/api/users/36\",\"status\":200,\"bytes_in\":5,\"bytes_out\":812,\"duration_ms\":9.487,"
+                + "\"path\":\"/api/users/36\",\"status\":200,\"bytes_in\":5,\"bytes_out\":812,\"cut_short\":null,"
+                + "\"duration_ms\":9.487,"
                 + "\"upstream\":null,\"endpoint\":\"10.0.0.7:8080\",\"attempts\":1,\"route\":null,"
                 + "\"trace_id\":\"" + RequestRecords.TRACE_ID + "\",\"user_agent\":\"curl/8.5.0\"}\n");
     }
@@ -105,7 +109,8 @@ class AccessLogLineTest {
         }
         RequestRecord request = request().client(worst.toString()).method(worst.toString()).uri(worst.toString())
                 .userAgent(worst.toString()).bytes(Long.MIN_VALUE, Long.MAX_VALUE).status(Integer.MIN_VALUE)
-                .endpoint("h" + worst, Integer.MIN_VALUE).durationNanos(Long.MAX_VALUE).build();
+                .endpoint("h" + worst, Integer.MIN_VALUE).durationNanos(Long.MAX_VALUE)
+                .cutShort(CutShort.UPSTREAM_TIMEOUT).build(); // the widest reason
 
         Chunk chunk = new Chunk(AccessLogLine.maxLength(request));
         line.write(request, Long.MAX_VALUE / 4, chunk); // a year far past 9999: the widest time
@@ -124,7 +129,8 @@ class AccessLogLineTest {
                     .endpoint(random.nextBoolean() ? null : "h" + text(random, ODD), random.nextInt(4))
                     .traceparent(random.nextBoolean() ? null : "00-" + RequestRecords.TRACE_ID + "-00f067aa0ba902b7-01")
                     .status(100 + random.nextInt(500)).bytes(random.nextLong(1L << 40), random.nextLong(1L << 40))
-                    .durationNanos(random.nextInt(10) == 0 ? 0 : random.nextLong(100_000_000_000L)).build();
+                    .durationNanos(random.nextInt(10) == 0 ? 0 : random.nextLong(100_000_000_000L))
+                    .cutShort(random.nextBoolean() ? null : CUT_SHORTS[random.nextInt(CUT_SHORTS.length)]).build();
             now += random.nextInt(700); // crosses seconds, so the cached date changes
             chunk.clear();
 
@@ -192,6 +198,8 @@ class AccessLogLineTest {
             line.append(",\"status\":").append(request.status());
             line.append(",\"bytes_in\":").append(request.bytesIn());
             line.append(",\"bytes_out\":").append(request.bytesOut());
+            line.append(",\"cut_short\":");
+            string(line, request.cutShort() == null ? null : request.cutShort().label());
             long micros = Math.max(0, request.durationNanos()) / 1_000;
             line.append(",\"duration_ms\":").append(micros / 1_000).append('.').append(String.format("%03d", micros % 1_000));
             Route route = request.route();

@@ -52,21 +52,31 @@ class AccessLogTest {
     }
 
     private ProxyServer start(String accessLog) {
+        return start(accessLog, "");
+    }
+
+    /** {@code upstreamKeys}: more keys of the upstream, as one YAML flow-mapping entry list, e.g. {@code idle_timeout: 1s}. */
+    private ProxyServer start(String accessLog, String upstreamKeys) {
         Path file = dir.resolve("ballast.yaml");
-        proxy = ProxyServer.start(ConfigFiles.write(file, config(accessLog)), file, false);
+        proxy = ProxyServer.start(ConfigFiles.write(file, config(accessLog, upstreamKeys)), file, false);
         return proxy;
     }
 
     private String config(String accessLog) {
+        return config(accessLog, "");
+    }
+
+    private String config(String accessLog, String upstreamKeys) {
         return ConfigFiles.withLocalListeners("""
                 upstreams:
                   svc:
                     endpoints: [%s]
+                    %s
                 routes:
                   - name: api
                     match: { path_prefix: /api }
                     upstream: svc
-                """.formatted(backend.address()) + accessLog);
+                """.formatted(backend.address(), upstreamKeys) + accessLog);
     }
 
     private ReloadOutcome reloadWith(String accessLog) throws Exception {
@@ -200,7 +210,7 @@ class AccessLogTest {
         List<String> fields = new ArrayList<>();
         line.fieldNames().forEachRemaining(fields::add);
         assertThat(fields).containsExactly("time", "client", "method", "path", "status", "bytes_in", "bytes_out",
-                "duration_ms", "upstream", "endpoint", "attempts", "route", "trace_id", "user_agent");
+                "cut_short", "duration_ms", "upstream", "endpoint", "attempts", "route", "trace_id", "user_agent");
         assertThat(Instant.parse(line.get("time").asText())).isBetween(before, Instant.now());
         assertThat(line.get("client").asText()).isEqualTo("127.0.0.1");
         assertThat(line.get("method").asText()).isEqualTo("POST");
@@ -208,6 +218,7 @@ class AccessLogTest {
         assertThat(line.get("status").asInt()).isEqualTo(200);
         assertThat(line.get("bytes_in").asLong()).isEqualTo(5);
         assertThat(line.get("bytes_out").asLong()).isEqualTo(("5 " + backend.lastRequest().bodySha256()).length());
+        assertThat(line.get("cut_short").isNull()).as("sent whole").isTrue();
         assertThat(line.get("duration_ms").isNumber()).isTrue();
         assertThat(line.get("duration_ms").asDouble()).isPositive().isLessThan(5_000);
         assertThat(line.get("upstream").asText()).isEqualTo("svc");
@@ -278,6 +289,58 @@ class AccessLogTest {
 
         assertThat(line.get("status").asInt()).isEqualTo(499);
         assertThat(line.get("endpoint").asText()).isEqualTo(backend.address());
+    }
+
+    @Test
+    void logsAResponseTheUpstreamBrokeOffWithTheStatusSentAndCutShortUpstreamReset() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(TestBackend.closeMidResponse()); // promises 1000 bytes, sends 10, closes
+        start("access_log: { path: " + log + " }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/file HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(client.read().body()).hasSizeLessThan(1000);
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        assertThat(line.get("status").asInt()).isEqualTo(200);
+        assertThat(line.get("cut_short").asText()).isEqualTo("upstream_reset");
+        assertThat(line.get("bytes_out").asLong()).isEqualTo(10);
+    }
+
+    @Test
+    void logsAResponseWhoseUpstreamWentQuietMidBodyAsCutShortUpstreamTimeout() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(TestBackend.quietMidBody());
+        start("access_log: { path: " + log + " }\n", "idle_timeout: 300ms");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/file HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(client.read().body()).hasSizeLessThan(10);
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        assertThat(line.get("status").asInt()).isEqualTo(200);
+        assertThat(line.get("cut_short").asText()).isEqualTo("upstream_timeout");
+        assertThat(line.get("bytes_out").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void logsAResponseTheClientLeftMidBodyAsCutShortClientClosed() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(backend.stream(64L << 20, false)); // far more than the sockets' buffers hold
+        start("access_log: { path: " + log + " }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/download HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(client.read(true).status()).isEqualTo(200); // the head only
+            client.readBytes(64 * 1024);
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        assertThat(line.get("status").asInt()).isEqualTo(200);
+        assertThat(line.get("cut_short").asText()).isEqualTo("client_closed");
+        assertThat(line.get("bytes_out").asLong()).isBetween(64L * 1024, (64L << 20) - 1);
     }
 
     @Test

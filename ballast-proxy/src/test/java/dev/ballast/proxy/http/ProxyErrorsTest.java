@@ -247,9 +247,7 @@ class ProxyErrorsTest {
     @Test
     void cutsAResponseWhoseUpstreamGoesQuietMidBodyForIdleTimeout() throws Exception {
         TestBackend quiet = backend("quiet");
-        // Two of the ten bytes promised, then nothing, with the connection left open.
-        quiet.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
-                "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nxx", StandardCharsets.US_ASCII)));
+        quiet.respondWith(TestBackend.quietMidBody());
         InetSocketAddress address = start(TestConfigs.withIdleTimeout(
                 upstream("quiet", Policies.ROUND_ROBIN, List.of(endpoint(quiet))), 500));
 

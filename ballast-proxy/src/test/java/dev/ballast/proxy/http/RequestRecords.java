@@ -32,6 +32,7 @@ public final class RequestRecords {
     private String endpoint = "10.0.0.7";
     private int attempts = 1;
     private String traceparent = "00-" + TRACE_ID + "-00f067aa0ba902b7-01";
+    private CutShort cutShort;
 
     public static RequestRecords request() {
         return new RequestRecords();
@@ -87,6 +88,12 @@ public final class RequestRecords {
         return this;
     }
 
+    /** Null: the response was sent whole. */
+    public RequestRecords cutShort(CutShort value) {
+        cutShort = value;
+        return this;
+    }
+
     public RequestRecord build() {
         RequestRecord record = new RequestRecord();
         long start = 1_000;
@@ -107,6 +114,9 @@ public final class RequestRecords {
         record.status(status);
         record.bytesIn(bytesIn);
         record.addBytesOut(bytesOut);
+        if (cutShort != null) {
+            record.cutShort(cutShort);
+        }
         record.end(start + durationNanos);
         return record;
     }

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.metrics;
 
 import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.http.CutShort;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
 import dev.ballast.proxy.testing.PrometheusText;
@@ -187,6 +188,29 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void countsResponsesCutShortByRouteUpstreamAndWhoBrokeThemOff() throws Exception {
+        PrometheusText before = admin.metrics();
+        for (CutShort why : CutShort.values()) {
+            assertThat(before.find("ballast_responses_cut_short_total", "route", "main", "upstream", "api",
+                    "reason", why.label())).as("at 0 from the start: %s", why).singleElement()
+                    .satisfies(sample -> assertThat(sample.value()).isZero());
+        }
+        api.respondWith(TestBackend.closeMidResponse()); // promises 1000 bytes, sends 10, closes
+
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(get(client, "/api/file").body()).hasSizeLessThan(1000);
+        }
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(admin.metrics().value(
+                "ballast_responses_cut_short_total", "route", "main", "upstream", "api", "reason", "upstream_reset"))
+                .isEqualTo(1));
+        PrometheusText after = admin.metrics();
+        assertThat(after.value("ballast_responses_cut_short_total")).as("no other reason counted").isEqualTo(1);
+        assertThat(after.value("ballast_requests_total", "route", "main", "upstream", "api", "code", "200"))
+                .as("counted with the status sent").isEqualTo(1);
+    }
+
+    @Test
     void countsReloadsByResultAndForgetsTheSeriesOfRemovedRoutes() throws Exception {
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             assertThat(get(client, "/broken").status()).isEqualTo(500);
@@ -208,6 +232,8 @@ class MetricsEndpointTest {
         assertThat(afterSuccess.value("ballast_config_last_reload_successful")).isEqualTo(1);
         assertThat(afterSuccess.value("ballast_config_last_reload_success_timestamp_seconds")).isPositive();
         assertThat(afterSuccess.find("ballast_requests_total", "route", "broken")).isEmpty();
+        assertThat(afterFailure.find("ballast_responses_cut_short_total", "route", "broken")).isNotEmpty();
+        assertThat(afterSuccess.find("ballast_responses_cut_short_total", "route", "broken")).isEmpty();
         assertThat(afterSuccess.find("ballast_upstream_requests_total", "upstream", "broken")).isNotEmpty()
                 .as("the upstream stays in the config, unused");
     }

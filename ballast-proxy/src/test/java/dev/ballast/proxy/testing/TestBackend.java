@@ -335,6 +335,12 @@ public final class TestBackend implements AutoCloseable {
         };
     }
 
+    /** Promises ten bytes, sends two, then nothing, with the connection left open. */
+    public static Responder quietMidBody() {
+        return (ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nxx", StandardCharsets.US_ASCII));
+    }
+
     /**
      * Streams {@code total} bytes of {@link TestPattern} in 64 KiB parts, the next part only when the
      * previous one is written: the backend is as slow as whoever reads it.
