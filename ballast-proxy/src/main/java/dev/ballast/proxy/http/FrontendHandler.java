@@ -135,7 +135,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** Answers, and closes on, what never became a request line: logged with no method and no target. */
     private void refuseUnread(ProxyError error, String reason) {
         record.begin(clientIp, "-", "-", System.nanoTime());
-        respondLocally(error, "-", "-", reason, true, true);
+        bodyDeclared = true; // unknown: the rest of the head, and a body, may still be on their way
+        respondLocally(error, "-", "-", reason, true, false);
     }
 
     /** What the request forwarded now adds to {@code Via}. */
@@ -230,14 +231,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         http10 = request.protocolVersion().minorVersion() == 0;
         record.begin(clientIp, method, request.uri(), System.nanoTime());
         record.request(request);
+        // Framing is read once here and handed on: each look-up is a hash and a walk of the headers. A
+        // refusal of a request that declared a body lingers before it closes (LingeringClose).
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        long declared = HttpUtil.getContentLength(request, -1L);
+        bodyDeclared = chunked || declared > 0;
         if (HttpMethod.CONNECT.equals(request.method())) {
             respondLocally(ProxyError.NOT_IMPLEMENTED, method, request.uri(),
-                    "CONNECT is not supported: Ballast is a reverse proxy, not a tunnel", true, true);
+                    "CONNECT is not supported: Ballast is a reverse proxy, not a tunnel", true, !bodyDeclared);
             return;
         }
         if (request.protocolVersion().majorVersion() != 1) {
+            bodyDeclared = true; // an HTTP/2 client sends its frames right behind the preface, unasked
             respondLocally(ProxyError.VERSION_NOT_SUPPORTED, method, request.uri(),
-                    request.protocolVersion() + " in an HTTP/1 request line", true, true);
+                    request.protocolVersion() + " in an HTTP/1 request line", true, false);
             return;
         }
         String refused = RequestHead.toOriginForm(request);
@@ -245,14 +252,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             refused = RequestHead.problem(request);
         }
         if (refused != null) {
-            respondLocally(ProxyError.BAD_REQUEST, method, request.uri(), refused, true, true);
+            respondLocally(ProxyError.BAD_REQUEST, method, request.uri(), refused, true, !bodyDeclared);
             return;
         }
         String path = RequestTarget.path(request.uri());
-        // Framing is read once here and handed on: each look-up is a hash and a walk of the headers.
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        long declared = HttpUtil.getContentLength(request, -1L);
-        bodyDeclared = chunked || declared > 0;
         String codings = chunked ? HopByHop.otherTransferCodings(request.headers()) : null;
         if (codings != null) {
             // Forwarded dechunked, a body would lose its coding; RFC 9112 §6.1: 501 for one not understood.

@@ -110,6 +110,29 @@ class ProxyLimitsTest {
     }
 
     @Test
+    void aClientThatWritesOnPastAHeadOverTheLimitStillGetsThe431NotAReset() throws Exception {
+        // The decoder stops at max_header_size; the rest of the head and the body are still coming.
+        try (RawHttp client = RawHttp.connect(address)) {
+            int length = 4 << 20;
+            client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\nX-Big: "
+                    + "a".repeat(4000) + "\r\n\r\n").sendZeros(length);
+
+            assertThat(client.readToEnd()).startsWith("HTTP/1.1 431 ").containsIgnoringCase("connection: close");
+        }
+    }
+
+    @Test
+    void aClientThatWritesOnPastARequestLineOverTheLimitStillGetsThe414NotAReset() throws Exception {
+        try (RawHttp client = RawHttp.connect(address)) {
+            int length = 4 << 20;
+            client.send("POST /" + "u".repeat(4000) + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + length
+                    + "\r\n\r\n").sendZeros(length);
+
+            assertThat(client.readToEnd()).startsWith("HTTP/1.1 414 ").containsIgnoringCase("connection: close");
+        }
+    }
+
+    @Test
     void aBodilessRequestAnsweredWithACloseIsClosedAtOnceNotLingeredOver() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n\r\n");

@@ -208,6 +208,27 @@ class ProxyRequestHeadTest {
     }
 
     @Test
+    void anHttp2ClientThatSendsItsFramesRightBehindThePrefaceStillGetsThe505NotAReset() throws Exception {
+        try (RawHttp client = RawHttp.connect(address)) {
+            client.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").sendZeros(4 << 20); // frames, as far as it knows
+
+            assertThat(client.readToEnd()).startsWith("HTTP/1.1 505 ");
+        }
+    }
+
+    @Test
+    void aRefusedHeadWhoseBodyIsStillComingGetsItsAnswerReadNotAReset() throws Exception {
+        try (RawHttp client = RawHttp.connect(address)) {
+            int length = 4 << 20;
+            client.send("POST / HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: " + length + "\r\n\r\n")
+                    .sendZeros(length);
+
+            assertThat(client.readToEnd()).startsWith("HTTP/1.1 400 ").contains("more than one Host header");
+        }
+        assertThat(web.requests()).isEmpty();
+    }
+
+    @Test
     void anHttp10ExpectationIsIgnoredAndTheBodyForwarded() throws Exception {
         web.respondWith(TestBackend.digestEcho());
         RawHttp.Response response = send("POST / HTTP/1.0\r\nHost: x\r\nExpect: 100-continue\r\n"
