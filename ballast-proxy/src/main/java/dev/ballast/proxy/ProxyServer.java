@@ -441,6 +441,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
             log.warn("drain time ({} ms) over: closing {} client connection(s) with requests in flight",
                     drain.toMillis(), unfinished);
         }
+        pipeline.markClosingAll();
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         control.shutdownNow();
         LiveConfig live = reloader.current();

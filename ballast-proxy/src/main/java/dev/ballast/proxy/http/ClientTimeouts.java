@@ -147,7 +147,7 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         if (writeStalled(now)) {
             phase = Phase.BUSY;
             log.info("{}: the client took no byte of its response for client_stall_timeout; closing", ctx.channel());
-            ctx.close();
+            frontend.closeCuttingShort(CutShort.CLIENT_TIMEOUT);
             return;
         }
         long waited = now - phaseSinceNanos;

@@ -12,10 +12,14 @@ public enum CutShort {
     UPSTREAM_TIMEOUT("upstream_timeout"),
     /** The client hung up. */
     CLIENT_CLOSED("client_closed"),
-    /** The client stopped sending the rest of its request body for {@code client_stall_timeout}. */
+    /** The client stopped sending the rest of its request body, or reading the response, for {@code client_stall_timeout}. */
     CLIENT_TIMEOUT("client_timeout"),
     /** The rest of the request body broke {@code max_body_size} or was malformed. */
-    REQUEST_REFUSED("request_refused");
+    REQUEST_REFUSED("request_refused"),
+    /** The proxy stopped and {@code drain_timeout} ran out before the response's end. */
+    SHUTDOWN("shutdown"),
+    /** An unexpected error in the proxy (a fault: the log says which). */
+    PROXY_ERROR("proxy_error");
 
     private final String label;
 

@@ -640,8 +640,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (record.isOpen()) {
             if (record.status() == 0) {
                 record.status(RequestRecord.CLIENT_CLOSED);
-            } else if (record.status() != RequestRecord.CLIENT_CLOSED) {
-                record.cutShort(CutShort.CLIENT_CLOSED); // unless the proxy broke it off, and said why
+            } else {
+                // Unless the proxy broke it off and said why: the first reason is kept.
+                record.cutShort(proxy.closingAll() ? CutShort.SHUTDOWN : CutShort.CLIENT_CLOSED);
             }
             completeRequest(); // the client left mid-request, or a response was aborted
         }
@@ -687,13 +688,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The proxy closes the connection, cutting short a response under way, if any, for {@code why}. */
+    void closeCuttingShort(CutShort why) {
+        if (record.isOpen() && record.status() != 0) {
+            record.cutShort(why);
+        }
+        ctx.close();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("{}: client connection failed: {}", ctx.channel(), cause.toString());
+            ctx.close(); // the client's side failed: a response under way was cut short by the client
         } else {
             log.warn("{}: closing client connection after an unexpected error: {}", ctx.channel(), cause.toString());
+            closeCuttingShort(CutShort.PROXY_ERROR);
         }
-        ctx.close();
     }
 }

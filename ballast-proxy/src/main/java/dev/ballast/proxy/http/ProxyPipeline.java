@@ -59,6 +59,7 @@ public final class ProxyPipeline {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong lastRejectLog = new AtomicLong(System.nanoTime() - REJECT_LOG_INTERVAL_NANOS);
     private volatile boolean draining;
+    private volatile boolean closingAll;
 
     /**
      * @param routes   the route table in force, read once per request (a reload swaps it)
@@ -171,6 +172,18 @@ public final class ProxyPipeline {
 
     public boolean draining() {
         return draining;
+    }
+
+    /**
+     * The drain time ran out: the client connections still open are closed next, and a response
+     * under way on one is cut short by the shutdown, not by its client.
+     */
+    public void markClosingAll() {
+        closingAll = true;
+    }
+
+    boolean closingAll() {
+        return closingAll;
     }
 
     /** Client connections open now. */

@@ -82,8 +82,8 @@ public final class ProxyMetrics implements RequestObserver {
             "upstream", "endpoint");
     final Counter cutShort = Counter.builder()
             .name("ballast_responses_cut_short_total")
-            .help("Responses whose header was sent but not their whole body, by route, upstream and who broke"
-                    + " them off (upstream_reset, upstream_timeout, client_closed, client_timeout, request_refused).")
+            .help("Responses whose header was sent but not their whole body, by route, upstream and why: upstream_reset,"
+                    + " upstream_timeout, client_closed, client_timeout, request_refused, shutdown, proxy_error.")
             .labelNames("route", "upstream", "reason")
             .withoutExemplars()
             .register(registry);
@@ -273,8 +273,8 @@ public final class ProxyMetrics implements RequestObserver {
         if (series != null) {
             series.observe(status, nanos);
             CutShort why = request.cutShort();
-            if (why != null && route != null) { // rare: a labels lookup is fine here
-                cutShort.labelValues(route.name(), route.upstream().name(), why.label()).inc();
+            if (why != null && route != null) {
+                countCutShort(route, why);
             }
         }
         EndpointState endpoint = request.endpoint();
@@ -291,6 +291,21 @@ public final class ProxyMetrics implements RequestObserver {
         RequestSeries ofEndpoint = endpointSeries(upstream, endpoint);
         if (ofEndpoint != null) {
             ofEndpoint.observe(status, nanos);
+        }
+    }
+
+    /**
+     * Rare, so a labels look-up is fine. As for the series below, a route a reload removed meanwhile
+     * must not get its counts back: looked at again after counting, and taken back if it went.
+     */
+    private void countCutShort(Route route, CutShort why) {
+        List<String> pair = List.of(route.name(), route.upstream().name());
+        if (goneRoutes.containsKey(pair)) {
+            return;
+        }
+        cutShort.labelValues(route.name(), route.upstream().name(), why.label()).inc();
+        if (goneRoutes.containsKey(pair)) {
+            cutShort.remove(route.name(), route.upstream().name(), why.label());
         }
     }
 

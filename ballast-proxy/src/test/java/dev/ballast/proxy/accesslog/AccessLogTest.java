@@ -344,6 +344,41 @@ class AccessLogTest {
     }
 
     @Test
+    void logsAResponseTheClientStoppedReadingAsCutShortClientTimeout() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(backend.stream(64L << 20, false));
+        start("access_log: { path: " + log + " }\nlimits: { client_stall_timeout: 300ms }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/download HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(client.read(true).status()).isEqualTo(200);
+
+            JsonNode line = lines(log, 1).get(0); // written while this client still holds its end open
+
+            assertThat(line.get("status").asInt()).isEqualTo(200);
+            assertThat(line.get("cut_short").asText()).isEqualTo("client_timeout");
+        }
+    }
+
+    @Test
+    void logsAResponseStillGoingWhenTheDrainTimeRanOutAsCutShortShutdown() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(backend.stream(64L << 20, false));
+        start("access_log: { path: " + log + " }\ndrain_timeout: 200ms\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/download HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(client.read(true).status()).isEqualTo(200);
+
+            proxy.close(); // drains for 200 ms, then closes what is left, and flushes the log
+            proxy = null;
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        assertThat(line.get("status").asInt()).isEqualTo(200);
+        assertThat(line.get("cut_short").asText()).isEqualTo("shutdown");
+    }
+
+    @Test
     void sampleZeroLogsNothingAndTheLogIsOffUnlessConfigured() throws Exception {
         Path sampled = dir.resolve("sampled.log");
         start("access_log: { path: " + sampled + ", sample: 0 }\n");
