@@ -142,9 +142,9 @@ public final class BallastClient implements AutoCloseable {
         try {
             asyncCalls.execute(() -> {
                 try {
-                    future.complete(call.run(steps, request));
+                    future.finish(call.run(steps, request));
                 } catch (Throwable e) {
-                    future.completeExceptionally(e);
+                    future.fail(e);
                 } finally {
                     leave(call);
                 }
@@ -283,7 +283,10 @@ public final class BallastClient implements AutoCloseable {
         return channel;
     }
 
-    /** The future of an async call: cancelling it cancels the call. */
+    /**
+     * The future of an async call: completing it from outside, by {@code cancel}, {@code orTimeout},
+     * {@code completeOnTimeout} or {@code complete}, cancels the call, which frees its endpoint.
+     */
     private static final class CallFuture extends CompletableFuture<ClientResponse> {
 
         private final CallContext scope;
@@ -292,11 +295,39 @@ public final class BallastClient implements AutoCloseable {
             this.scope = scope;
         }
 
+        /** The call's own result. */
+        void finish(ClientResponse response) {
+            super.complete(response);
+        }
+
+        /** The call's own failure. */
+        void fail(Throwable failure) {
+            super.completeExceptionally(failure);
+        }
+
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
             scope.cancel();
             return cancelled;
+        }
+
+        @Override
+        public boolean complete(ClientResponse value) {
+            boolean completed = super.complete(value);
+            if (completed) {
+                scope.cancel();
+            }
+            return completed;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable failure) {
+            boolean completed = super.completeExceptionally(failure);
+            if (completed) {
+                scope.cancel(); // e.g. orTimeout's TimeoutException
+            }
+            return completed;
         }
     }
 

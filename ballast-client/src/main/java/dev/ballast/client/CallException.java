@@ -27,7 +27,10 @@ public final class CallException extends RuntimeException {
         DEADLINE_EXCEEDED(false),
         /** The call or its context was cancelled. */
         CANCELLED(false),
-        /** A limit refused the call before it was sent: retry budget, circuit breaker. */
+        /**
+         * A limit refused the call before it was sent: the circuit breaker. (A retry the retry budget
+         * refuses ends the call with the last try's failure, its message saying so.)
+         */
         REJECTED(false);
 
         private final boolean endpointFault;

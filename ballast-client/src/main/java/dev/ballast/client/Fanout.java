@@ -106,34 +106,39 @@ public final class Fanout {
      */
     public FanoutResult call(List<ClientRequest> requests) {
         int n = requests.size();
-        int needed = quorum == 0 ? n : Math.min(quorum, n);
+        int needed = quorum == 0 ? n : quorum; // a quorum over the number of calls is not reached
         CallContext scope = overallTimeout != null ? parent.withTimeout(overallTimeout) : parent.child();
         ErrorReport.Collector errors = ErrorReport.collector(clock);
         AtomicReferenceArray<FanoutResult.Outcome> outcomes = new AtomicReferenceArray<>(n);
         AtomicInteger successes = new AtomicInteger();
         AtomicInteger finished = new AtomicInteger();
         CompletableFuture<Void> done = new CompletableFuture<>();
+        // Taken to record an outcome and to read them all at the end: one that lands as the quorum is
+        // reached is either wholly in the result, error report included, or wholly abandoned.
+        Object recording = new Object();
         if (n == 0) {
             done.complete(null);
         }
         try {
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n && !done.isDone(); i++) {
                 int index = i;
                 ClientRequest request = bounded(requests.get(i).context(scope));
                 client.sendAsync(request).whenComplete((response, error) -> {
-                    if (done.isDone()) {
-                        return; // the quorum was reached, or the fan-out failed: this one was abandoned
-                    }
-                    try {
-                        FanoutResult.Outcome outcome = outcome(request, response, error, errors);
-                        outcomes.set(index, outcome);
-                        int good = outcome instanceof FanoutResult.Outcome.Success
-                                ? successes.incrementAndGet() : successes.get();
-                        if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
-                            done.complete(null);
+                    synchronized (recording) {
+                        if (done.isDone()) {
+                            return; // the quorum was reached, or the fan-out failed: this one was abandoned
                         }
-                    } catch (RuntimeException | Error e) {
-                        done.completeExceptionally(e); // succeedWhen or the clock threw: nothing else would end the wait
+                        try {
+                            FanoutResult.Outcome outcome = outcome(request, response, error, errors);
+                            outcomes.set(index, outcome);
+                            int good = outcome instanceof FanoutResult.Outcome.Success
+                                    ? successes.incrementAndGet() : successes.get();
+                            if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
+                                done.complete(null);
+                            }
+                        } catch (RuntimeException | Error e) {
+                            done.completeExceptionally(e); // succeedWhen or the clock threw: nothing else would end the wait
+                        }
                     }
                 });
             }
@@ -153,12 +158,14 @@ public final class Fanout {
         } finally {
             scope.close(); // cancels whatever still runs once the quorum is reached
         }
-        List<FanoutResult.Outcome> list = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            FanoutResult.Outcome outcome = outcomes.get(i);
-            list.add(outcome != null ? outcome : new FanoutResult.Outcome.Abandoned(requests.get(i)));
+        synchronized (recording) {
+            List<FanoutResult.Outcome> list = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                FanoutResult.Outcome outcome = outcomes.get(i);
+                list.add(outcome != null ? outcome : new FanoutResult.Outcome.Abandoned(requests.get(i)));
+            }
+            return new FanoutResult(list, errors.report(), successes.get() >= needed);
         }
-        return new FanoutResult(list, errors.report(), successes.get() >= needed);
     }
 
     private ClientRequest bounded(ClientRequest request) {

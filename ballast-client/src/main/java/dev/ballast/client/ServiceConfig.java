@@ -86,8 +86,8 @@ public record ServiceConfig(
         }
         positive(problems, at + "connect_timeout", connectTimeout);
         positive(problems, at + "response_timeout", responseTimeout);
-        if (slowStart == null || slowStart.isNegative()) {
-            problems.add(at + "slow_start: " + slowStart + " (expected: >= 0s)");
+        if (slowStart == null || slowStart.isNegative() || slowStart.compareTo(LONGEST) > 0) {
+            problems.add(at + "slow_start: " + slowStart + " (expected: >= 0s, at most 365 days)");
         }
         if (!(panicThreshold >= 0 && panicThreshold <= 1)) {
             problems.add(at + "panic_threshold: " + panicThreshold + " (expected: 0..1)");
@@ -111,9 +111,12 @@ public record ServiceConfig(
         return new Builder(name);
     }
 
+    /** Longer than any timeout could mean, and far inside a count of nanoseconds (292 years). */
+    private static final Duration LONGEST = Duration.ofDays(365);
+
     private static void positive(List<String> problems, String path, Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            problems.add(path + ": " + value + " (expected: positive)");
+        if (value == null || value.isNegative() || value.isZero() || value.compareTo(LONGEST) > 0) {
+            problems.add(path + ": " + value + " (expected: positive, at most 365 days)");
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.ballast.client.ClientRequest.request;
@@ -151,6 +152,17 @@ class DeadlineAndCancellationTest {
         assertThat(call).isCancelled();
         assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2_000);
+        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+    }
+
+    @Test
+    void anAsyncCallWhoseFutureTimesOutIsAbortedAndItsEndpointFreed() throws Exception {
+        client(null);
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"))
+                .orTimeout(300, TimeUnit.MILLISECONDS); // completes the future from outside, not by cancel
+
+        assertThatThrownBy(call::join).hasCauseInstanceOf(TimeoutException.class);
+        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
         await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
     }
 

@@ -106,6 +106,38 @@ class FanoutTest {
     }
 
     @Test
+    void aQuorumLargerThanTheNumberOfCallsIsNotReached() {
+        List<Backend> replicas = start("replica-", 1);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("replicas").endpoints(addresses(replicas)).build())
+                .build();
+
+        FanoutResult one = Fanout.of(client).quorum(2).callEveryEndpoint(request("replicas"));
+        FanoutResult none = Fanout.of(client).quorum(1).call(List.of()); // say, discovery not filled yet
+
+        assertThat(one.responses()).hasSize(1);
+        assertThat(one.quorumReached()).isFalse();
+        assertThat(none.quorumReached()).isFalse();
+    }
+
+    @Test
+    void aCallThatEndsAsTheQuorumIsReachedIsEitherWhollyInTheResultOrAbandoned() {
+        List<Backend> replicas = start("replica-", 4);
+        replicas.get(0).status(503);
+        replicas.get(1).status(503);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("replicas").endpoints(addresses(replicas)).build())
+                .build();
+
+        for (int i = 0; i < 40; i++) { // answers land together: the race, if there is one, shows
+            FanoutResult result = Fanout.of(client).quorum(1).callEveryEndpoint(request("replicas"));
+
+            assertThat(result.quorumReached()).isTrue();
+            assertThat(result.errors().total()).as("round %d", i).isEqualTo(result.failureCount());
+        }
+    }
+
+    @Test
     void theOverallTimeoutBoundsTheWholeFanout() {
         List<Backend> slow = start("slow-", 3);
         slow.forEach(backend -> backend.delay(Duration.ofSeconds(3)));

@@ -91,6 +91,17 @@ class HedgingTest {
     }
 
     @Test
+    void aRequestPinnedToOneEndpointIsNotHedgedForItsHedgeCouldOnlyGoThereToo() {
+        client(service().hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
+
+        ClientResponse response = client.send(request("search").endpoint(slow.address()));
+
+        assertThat(response.bodyText()).isEqualTo("slow");
+        assertThat(response.attempts()).isEqualTo(1);
+        assertThat(slow.hits()).isEqualTo(1);
+    }
+
+    @Test
     void aFirstAttemptThatFailsEarlyIsHedgedAtOnce() {
         slow.stop();
         client(service().balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(Duration.ofSeconds(5))));

@@ -5,6 +5,7 @@ import dev.ballast.core.pick.Policies;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,11 +37,25 @@ class ServiceConfigTest {
                 .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("services.orders.balancer: 'fastest' (expected one of: round-robin,")
-                .hasMessageContaining("services.orders.response_timeout: PT0S (expected: positive)")
+                .hasMessageContaining("services.orders.response_timeout: PT0S (expected: positive, at most 365 days)")
                 .hasMessageContaining("services.orders.panic_threshold: 1.5 (expected: 0..1)")
                 .hasMessageContaining("services.orders.circuit_breaker.max_requests: 0 (expected: >= 1)")
                 .hasMessageContaining("services.orders.hedging.max_attempts: 1 (expected: 2..10)")
                 .hasMessageContaining("services.orders.hedging.percentile: 2.0");
+    }
+
+    @Test
+    void aDurationTooLongForAClockIsReportedWithItsPathNotAnOverflowLater() {
+        Duration forever = ChronoUnit.FOREVER.getDuration();
+        assertThatThrownBy(() -> ServiceConfig.builder("orders")
+                .connectTimeout(forever)
+                .slowStart(forever)
+                .hedging(ServiceConfig.Hedging.fixed(forever))
+                .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("services.orders.connect_timeout: " + forever + " (expected: positive, at most 365 days)")
+                .hasMessageContaining("services.orders.slow_start: " + forever)
+                .hasMessageContaining("services.orders.hedging.delay: " + forever);
     }
 
     @Test

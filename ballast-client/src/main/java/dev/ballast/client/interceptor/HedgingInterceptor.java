@@ -34,8 +34,8 @@ final class HedgingInterceptor implements Interceptor {
     private final boolean countsCalls;
 
     HedgingInterceptor(int maxAttempts, LongSupplier delayNanos, RetryBudget budget, boolean countsCalls) {
-        if (maxAttempts < 2) {
-            throw new IllegalArgumentException("hedging max attempts: " + maxAttempts + " (expected: >= 2)");
+        if (maxAttempts < 2 || maxAttempts > 10) {
+            throw new IllegalArgumentException("hedging max attempts: " + maxAttempts + " (expected: 2..10, as a service's)");
         }
         this.maxAttempts = maxAttempts;
         this.delayNanos = delayNanos;
@@ -63,8 +63,8 @@ final class HedgingInterceptor implements Interceptor {
 
     private ClientResponse hedge(Chain chain) {
         ClientRequest request = chain.request();
-        if (!request.isIdempotent()) {
-            return chain.proceed(request);
+        if (!request.isIdempotent() || request.endpoint().isPresent()) {
+            return chain.proceed(request); // a hedge of a pinned request would go to the same slow endpoint
         }
         Ticker ticker = chain.context().ticker();
         long delay = Math.max(0, delayNanos.getAsLong());

@@ -74,6 +74,9 @@ public final class Interceptors {
      * No budget bounds the hedges; services configured with {@code hedging} get one (below).
      */
     public static Interceptor hedging(int maxAttempts, Duration delay) {
+        if (delay.isNegative() || delay.compareTo(Duration.ofDays(365)) > 0) {
+            throw new IllegalArgumentException("hedging delay: " + delay + " (expected: 0s to 365 days)");
+        }
         long nanos = delay.toNanos();
         return hedging(maxAttempts, () -> nanos);
     }
