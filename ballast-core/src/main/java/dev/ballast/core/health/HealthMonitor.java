@@ -297,6 +297,9 @@ public final class HealthMonitor implements AutoCloseable {
         }
 
         void start() {
+            if (done.get()) {
+                return; // stopped between being made and started
+            }
             startedNanos = ticker.nanos();
             CompletableFuture<CheckOutcome> started;
             try {
@@ -309,6 +312,10 @@ public final class HealthMonitor implements AutoCloseable {
             }
             future = started;
             timeout = scheduler.schedule(() -> finish(timedOut), timeoutNanos);
+            if (done.get()) {
+                cancelTimeoutAndFuture(); // aborted while starting: abort() saw no future to cancel
+                return;
+            }
             started.whenComplete((outcome, error) -> finish(
                     outcome != null ? outcome
                             : CheckOutcome.failed(error != null ? describe(error) : "checker completed without an outcome")));

@@ -107,14 +107,17 @@ final class ConsecutiveFailureDetector implements OutlierDetector {
         if (endpoint.isEjected(now)) {
             return; // failures of requests that were in flight (or panic-mode traffic) while ejected
         }
+        // Counted over the endpoints not draining, as panic mode counts them: a drained endpoint
+        // must not make room for an ejection that leaves too few to take the traffic.
         List<EndpointState> members = balancer.members();
-        int ejectedNow = countEjected(members, now);
-        int allowed = settings.maxEjected(members.size());
+        int serving = countServing(members);
+        int ejectedNow = countEjectedServing(members, now);
+        int allowed = settings.maxEjected(serving);
         if (ejectedNow + 1 > allowed) {
             refused++;
-            log.debug("{}: not ejecting {} after {} failures in a row: {} of {} endpoints ejected already "
-                    + "(max_ejection_percent {})", name, endpoint.address(), Math.max(run, threshold),
-                    ejectedNow, members.size(), settings.maxEjectionPercent());
+            log.debug("{}: not ejecting {} after {} failures in a row: {} of {} endpoints not draining ejected"
+                    + " already (max_ejection_percent {})", name, endpoint.address(), Math.max(run, threshold),
+                    ejectedNow, serving, settings.maxEjectionPercent());
             tell(() -> listener.ejectionRefused(endpoint, ejectedNow, allowed));
             return;
         }
@@ -213,6 +216,26 @@ final class ConsecutiveFailureDetector implements OutlierDetector {
         int ejected = 0;
         for (EndpointState member : members) {
             if (member.isEjected(now)) {
+                ejected++;
+            }
+        }
+        return ejected;
+    }
+
+    private static int countServing(List<EndpointState> members) {
+        int serving = 0;
+        for (EndpointState member : members) {
+            if (!member.isDraining()) {
+                serving++;
+            }
+        }
+        return serving;
+    }
+
+    private static int countEjectedServing(List<EndpointState> members, long now) {
+        int ejected = 0;
+        for (EndpointState member : members) {
+            if (!member.isDraining() && member.isEjected(now)) {
                 ejected++;
             }
         }

@@ -200,7 +200,7 @@ public final class Balancer {
         } else if (!eligible.isEmpty() && eligible.size() >= panicThreshold * available.size()) {
             chosen = eligible;
         } else if (panicThreshold > 0 && !available.isEmpty()) {
-            chosen = available;
+            chosen = eligibleFirst(eligible, available);
             panic = true;
         } else if (!eligible.isEmpty()) {
             chosen = eligible;
@@ -210,30 +210,53 @@ public final class Balancer {
             return;
         }
         logPanicChange(panic, eligible.size(), available.size());
-        EndpointSet set = EndpointSet.of(chosen, effectiveWeights(chosen, now), panic);
+        int unit = anyRamping(chosen, now) ? RAMP_RESOLUTION : 1;
+        EndpointSet set = EndpointSet.of(chosen, effectiveWeights(chosen, unit, now), unit, panic);
         for (EndpointState state : members) {
             state.bindLoadObserver(LoadObserver.NONE, 0); // the new picker binds again if it indexes loads
         }
         publish(new Snapshot(set, policy.newPicker(set)));
     }
 
-    private int[] effectiveWeights(List<EndpointState> chosen, long now) {
-        boolean ramping = false;
-        for (EndpointState state : chosen) {
-            ramping |= isRamping(state, now);
+    /**
+     * Panic mode's set: every endpoint not draining, the eligible ones first, each part in file
+     * order, so that {@code first} still takes the first eligible endpoint; the others do not depend
+     * on the order (the hash balancers rank members by address).
+     */
+    private static List<EndpointState> eligibleFirst(List<EndpointState> eligible, List<EndpointState> available) {
+        List<EndpointState> ordered = new ArrayList<>(available.size());
+        ordered.addAll(eligible);
+        Set<EndpointState> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+        taken.addAll(eligible);
+        for (EndpointState state : available) {
+            if (!taken.contains(state)) {
+                ordered.add(state);
+            }
         }
+        return ordered;
+    }
+
+    private boolean anyRamping(List<EndpointState> chosen, long now) {
+        for (EndpointState state : chosen) {
+            if (isRamping(state, now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Weights in {@code unit}s of a configured weight of 1: a ramping endpoint's is its share so far. */
+    private int[] effectiveWeights(List<EndpointState> chosen, int unit, long now) {
         int[] weights = new int[chosen.size()];
         for (int i = 0; i < weights.length; i++) {
             EndpointState state = chosen.get(i);
             int weight = state.endpoint().weight();
-            if (!ramping) {
-                weights[i] = weight;
-            } else if (!isRamping(state, now)) {
-                weights[i] = weight * RAMP_RESOLUTION;
+            if (!isRamping(state, now)) {
+                weights[i] = weight * unit;
             } else {
                 double fraction = Math.max(RAMP_FLOOR_PERCENT / 100.0,
                         (double) (now - state.eligibleSinceNanos()) / slowStartNanos);
-                weights[i] = Math.max(1, (int) Math.round(weight * RAMP_RESOLUTION * fraction));
+                weights[i] = Math.max(1, (int) Math.round(weight * unit * fraction));
             }
         }
         return weights;

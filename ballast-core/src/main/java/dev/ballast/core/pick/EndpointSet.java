@@ -16,9 +16,10 @@ public final class EndpointSet {
     private final EndpointState[] members;
     private final int[] weights;
     private final long totalWeight;
+    private final int weightUnit;
     private final boolean panic;
 
-    private EndpointSet(EndpointState[] members, int[] weights, boolean panic) {
+    private EndpointSet(EndpointState[] members, int[] weights, int weightUnit, boolean panic) {
         if (members.length != weights.length) {
             throw new IllegalArgumentException("members and weights differ in length");
         }
@@ -31,7 +32,11 @@ public final class EndpointSet {
         }
         this.members = members;
         this.weights = weights;
+        if (weightUnit < 1) {
+            throw new IllegalArgumentException("weight unit: " + weightUnit + " (expected: >= 1)");
+        }
         this.totalWeight = total;
+        this.weightUnit = weightUnit;
         this.panic = panic;
     }
 
@@ -42,13 +47,22 @@ public final class EndpointSet {
         for (int i = 0; i < array.length; i++) {
             weights[i] = array[i].endpoint().weight();
         }
-        return new EndpointSet(array, weights, false);
+        return new EndpointSet(array, weights, 1, false);
     }
 
     /** A set with explicit effective weights, in the order of {@code members}. */
     public static EndpointSet of(List<EndpointState> members, int[] effectiveWeights, boolean panic) {
+        return of(members, effectiveWeights, 1, panic);
+    }
+
+    /**
+     * A set with explicit effective weights counted in {@code weightUnit}s of a configured weight of
+     * 1: slow start scales every weight up by its resolution while an endpoint ramps up, so that a
+     * ramping endpoint's fraction is a whole number.
+     */
+    public static EndpointSet of(List<EndpointState> members, int[] effectiveWeights, int weightUnit, boolean panic) {
         Objects.requireNonNull(effectiveWeights, "effectiveWeights");
-        return new EndpointSet(members.toArray(EndpointState[]::new), effectiveWeights.clone(), panic);
+        return new EndpointSet(members.toArray(EndpointState[]::new), effectiveWeights.clone(), weightUnit, panic);
     }
 
     public int size() {
@@ -70,6 +84,15 @@ public final class EndpointSet {
 
     public long totalWeight() {
         return totalWeight;
+    }
+
+    /**
+     * How many effective weight units make a configured weight of 1: 1, or slow start's resolution
+     * while an endpoint ramps up. A balancer whose picks depend on weights' absolute size (the
+     * ring's points per weight) divides by it, so that the ramp moves no other endpoint's keys.
+     */
+    public int weightUnit() {
+        return weightUnit;
     }
 
     /** True when every weight is the same, so balancers may take their unweighted fast path. */

@@ -39,13 +39,13 @@ final class PeakEwma implements Picker {
         EndpointState second = endpoints.get(b);
         // Both estimates decay at the same rate, so ranking them at the later of their two sample times
         // ranks them as now would, without reading the clock (which costs more than the rest of a pick).
-        int sampledA = first.latencySampleMillis();
-        int sampledB = second.latencySampleMillis();
-        int at;
+        long sampledA = first.latencySampleMillis();
+        long sampledB = second.latencySampleMillis();
+        long at;
         if (!first.hasLatencySample()) {
             at = sampledB;
         } else {
-            at = !second.hasLatencySample() || sampledA - sampledB >= 0 ? sampledA : sampledB;
+            at = !second.hasLatencySample() || EndpointState.millisBetween(sampledB, sampledA) >= 0 ? sampledA : sampledB;
         }
         int weightA = endpoints.weight(a);
         int weightB = endpoints.weight(b);

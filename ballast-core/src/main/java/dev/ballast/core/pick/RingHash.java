@@ -58,7 +58,11 @@ final class RingHash implements Picker {
                 .toArray();
         int ownerBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(n - 1));
         this.ownerMask = (1L << ownerBits) - 1;
-        double perWeight = Math.min(VNODES_PER_WEIGHT, (double) MAX_RING_SIZE / endpoints.totalWeight());
+        // Points per effective weight unit: a configured weight of 1 gets VNODES_PER_WEIGHT points
+        // whatever the unit, so that an endpoint ramping up (slow start) takes a growing share of its
+        // own points and moves no other endpoint's keys.
+        double unit = endpoints.weightUnit();
+        double perWeight = Math.min(VNODES_PER_WEIGHT, MAX_RING_SIZE * unit / endpoints.totalWeight()) / unit;
         int total = 0;
         for (int i = 0; i < n; i++) {
             total += Math.max(1, (int) Math.round(endpoints.weight(i) * perWeight));

@@ -22,6 +22,15 @@ public final class EndpointState extends EndpointCountersPadAfter {
     // active and ewma, written by every request, are padded fields of the superclasses (EndpointCounters).
     private static final VarHandle ACTIVE;
     private static final VarHandle EWMA;
+    /**
+     * The EWMA word: the estimate's float bits above, less their {@value #ESTIMATE_DROPPED_BITS} lowest
+     * (a 15-bit mantissa, 3e-5 relative), and below, the sample's time in ticker milliseconds modulo
+     * 2^40: 17 years either way before two times compare wrong (2^32 would be 24 days, less than an
+     * endpoint may go without a sample, drained or down).
+     */
+    private static final int SAMPLE_TIME_BITS = 40;
+    private static final long SAMPLE_TIME_MASK = (1L << SAMPLE_TIME_BITS) - 1;
+    private static final int ESTIMATE_DROPPED_BITS = 8;
 
     static {
         try {
@@ -175,25 +184,40 @@ public final class EndpointState extends EndpointCountersPadAfter {
         if (latencyNanos < 0) {
             return;
         }
-        int nowMillis = (int) (nowNanos / 1_000_000);
+        long nowMillis = (nowNanos / 1_000_000) & SAMPLE_TIME_MASK;
         long prev;
         long next;
         do {
             prev = ewma;
-            float current = Float.intBitsToFloat((int) (prev >>> 32));
+            float current = estimate(prev);
             double sample = latencyNanos;
-            if (prev != 0 && sample <= current && nowMillis - (int) prev <= 0) {
+            long elapsed = millisBetween(prev & SAMPLE_TIME_MASK, nowMillis);
+            if (prev != 0 && sample <= current && elapsed <= 0) {
                 return; // a lower sample in the same millisecond has weight 1 - exp(0) = 0: nothing changes
             }
             double updated;
             if (prev == 0 || sample > current) {
                 updated = sample;
             } else {
-                double w = registry.decay(Math.max(0, nowMillis - (int) prev));
+                double w = registry.decay((int) Math.min(elapsed, Integer.MAX_VALUE));
                 updated = current * w + sample * (1 - w);
             }
-            next = ((long) Float.floatToRawIntBits((float) Math.max(updated, 1.0)) << 32) | (nowMillis & 0xFFFF_FFFFL);
+            next = (long) (Float.floatToRawIntBits((float) Math.max(updated, 1.0)) >>> ESTIMATE_DROPPED_BITS)
+                    << SAMPLE_TIME_BITS | nowMillis;
         } while (!EWMA.compareAndSet(this, prev, next));
+    }
+
+    /** The estimate in an EWMA word: its float's bits, the dropped low mantissa bits as zeros. */
+    private static float estimate(long word) {
+        return Float.intBitsToFloat((int) (word >>> SAMPLE_TIME_BITS) << ESTIMATE_DROPPED_BITS);
+    }
+
+    /**
+     * Milliseconds from {@code earlier} to {@code later}, two sample times as {@link #latencySampleMillis}
+     * gives them (modulo 2^40): negative when {@code later} is before, exact within 17 years either way.
+     */
+    public static long millisBetween(long earlier, long later) {
+        return (later - earlier) << (64 - SAMPLE_TIME_BITS) >> (64 - SAMPLE_TIME_BITS);
     }
 
     /**
@@ -201,7 +225,7 @@ public final class EndpointState extends EndpointCountersPadAfter {
      * that an endpoint that stopped getting traffic is tried again. Zero when there is no sample yet.
      */
     public double latencyEwmaNanos(long nowNanos) {
-        return latencyEwmaNanosAt((int) (nowNanos / 1_000_000));
+        return latencyEwmaNanosAt((nowNanos / 1_000_000) & SAMPLE_TIME_MASK);
     }
 
     /** True once a latency sample was observed. */
@@ -210,30 +234,30 @@ public final class EndpointState extends EndpointCountersPadAfter {
     }
 
     /**
-     * When the last latency sample was taken, in ticker milliseconds modulo 2^32 (compare two by
-     * subtracting them); meaningful only when {@link #hasLatencySample()}.
+     * When the last latency sample was taken, in ticker milliseconds modulo 2^40 (compare two with
+     * {@link #millisBetween}); meaningful only when {@link #hasLatencySample()}.
      */
-    public int latencySampleMillis() {
-        return (int) ewma;
+    public long latencySampleMillis() {
+        return ewma & SAMPLE_TIME_MASK;
     }
 
     /**
-     * The latency estimate decayed to {@code millis} (ticker milliseconds modulo 2^32, as
+     * The latency estimate decayed to {@code millis} (ticker milliseconds modulo 2^40, as
      * {@link #latencySampleMillis()}), not decayed when that is not after the last sample. Every
      * estimate decays at the same rate, so two endpoints compared at the later of their sample times
      * compare as they would now: a balancer can rank them without reading the clock.
      */
-    public double latencyEwmaNanosAt(int millis) {
+    public double latencyEwmaNanosAt(long millis) {
         long bits = ewma;
         if (bits == 0) {
             return 0;
         }
-        float value = Float.intBitsToFloat((int) (bits >>> 32));
-        int elapsedMillis = millis - (int) bits;
+        float value = estimate(bits);
+        long elapsedMillis = millisBetween(bits & SAMPLE_TIME_MASK, millis);
         if (elapsedMillis <= 0) {
             return value;
         }
-        return value * registry.decay(elapsedMillis);
+        return value * registry.decay((int) Math.min(elapsedMillis, Integer.MAX_VALUE));
     }
 
     // ---- eligibility (written by the control path) ----

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -268,6 +269,22 @@ class HealthMonitorTest {
         assertThat(checker.hanging.get("10.0.0.2:80")).isCancelled();
         assertThat(checker.calls("10.0.0.1:80")).hasSize(1);
         assertThat(monitor.probed()).isZero();
+    }
+
+    @Test
+    void aCheckStartedAsTheMonitorClosesIsCancelledNotLeftOpen() {
+        AtomicReference<HealthMonitor> closing = new AtomicReference<>();
+        CompletableFuture<CheckOutcome> probe = new CompletableFuture<>();
+        checker.behave("10.0.0.1:80", e -> {
+            closing.get().close(); // the close lands while the check is being started
+            return probe;
+        });
+        closing.set(monitor(1, SETTINGS));
+
+        scheduler.advance(Duration.ZERO);
+
+        assertThat(probe).as("the probe's connection is told to close").isCancelled();
+        assertThat(scheduler.pending()).isZero();
     }
 
     @Test

@@ -221,6 +221,20 @@ class OutlierDetectorTest {
     }
 
     @Test
+    void aDrainedEndpointMakesNoRoomForAnotherEjection() {
+        OutlierDetector detector = detector(4, OutlierDetection.of(5, BASE, 50));
+        endpoint(4).setDraining(true);
+        balancer.refresh(); // 3 endpoints serve: half of them is one ejection
+
+        fail(detector, endpoint(1), 5);
+        fail(detector, endpoint(2), 5);
+
+        assertThat(endpoint(1).isEjected(ticker.nanos())).isTrue();
+        assertThat(endpoint(2).isEjected(ticker.nanos())).as("would leave 1 of 3 to serve").isFalse();
+        assertThat(events.refused).containsExactly("10.0.0.2:80 1/1");
+    }
+
+    @Test
     void ejectsOneEvenWhenThePercentageRoundsDownToNone() {
         OutlierDetector detector = detector(3, OutlierDetection.of(5, BASE, 10));
 

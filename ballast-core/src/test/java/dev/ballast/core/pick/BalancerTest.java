@@ -186,6 +186,24 @@ class BalancerTest {
     }
 
     @Test
+    void firstInPanicModeStillTakesTheFirstEligibleEndpoint() {
+        Balancer balancer = balancer(Policies.FIRST).build(); // default threshold: 50%
+        balancer.setEndpoints(TestEndpoints.equal(3));
+        List<EndpointState> members = balancer.members();
+        members.get(0).setHealth(Health.UNHEALTHY);
+        members.get(1).setHealth(Health.UNHEALTHY);
+        balancer.refresh(); // 1 of 3 eligible: panic
+
+        assertThat(balancer.endpoints().panic()).isTrue();
+        assertThat(pickedOver(balancer, 10, PickContext.NONE)).containsExactly(members.get(2));
+
+        members.get(2).setHealth(Health.UNHEALTHY);
+        balancer.refresh(); // none eligible: the first in file order, as without health
+
+        assertThat(pickedOver(balancer, 10, PickContext.NONE)).containsExactly(members.get(0));
+    }
+
+    @Test
     void panicModeStillSkipsDrainingEndpoints() {
         Balancer balancer = balancer(Policies.ROUND_ROBIN).build();
         balancer.setEndpoints(TestEndpoints.equal(10));
@@ -417,6 +435,44 @@ class BalancerTest {
         assertThat(weights(balancer)).containsExactly(100, 50, 100);
         scheduler.advance(Duration.ofSeconds(5));
         assertThat(weights(balancer)).containsExactly(1, 1, 1);
+    }
+
+    /**
+     * The ramp scales every weight by its resolution; the ring's points count configured weight, so
+     * the others keep their points and keys only ever move to the endpoint ramping up.
+     */
+    @Test
+    void aRingHashEndpointRampingUpTakesOnlyItsOwnKeysAndMovesNoOneElses() {
+        Balancer balancer = balancer(Policies.RING_HASH).slowStart(Duration.ofSeconds(10)).build();
+        List<Endpoint> endpoints = TestEndpoints.equal(10);
+        balancer.setEndpoints(endpoints.subList(0, 9));
+        String[] before = owners(balancer, 10_000);
+        balancer.setEndpoints(endpoints);
+        String joined = endpoints.get(9).address();
+
+        for (int step = 0; step <= 20; step++) {
+            String[] now = owners(balancer, 10_000);
+            int moved = 0;
+            for (int k = 0; k < now.length; k++) {
+                if (!now[k].equals(before[k])) {
+                    moved++;
+                    assertThat(now[k]).as("step %d, key %d", step, k).isEqualTo(joined);
+                }
+            }
+            assertThat(moved).as("step %d", step).isLessThanOrEqualTo(1_500); // its share at full weight: ~1,000
+            scheduler.advance(Duration.ofMillis(500));
+        }
+        assertThat(weights(balancer)).containsOnly(1);
+    }
+
+    private static String[] owners(Balancer balancer, int keys) {
+        String[] owners = new String[keys];
+        for (int k = 0; k < keys; k++) {
+            EndpointState state = picked(balancer.pick(PickContext.ofHash(HashKeys.hash("session-" + k))));
+            state.release();
+            owners[k] = state.address();
+        }
+        return owners;
     }
 
     @Test

@@ -123,17 +123,31 @@ class EndpointStateTest {
     }
 
     @Test
+    void aSampleMonthsAfterTheLastOneIsTimedRightNotWrappedAround() {
+        state.observeLatency(100 * MS);
+        ticker.advance(Duration.ofDays(40)); // past 2^31 ms: a 32-bit millisecond clock reads this as the past
+        state.observeLatency(10 * MS);
+
+        // The old estimate decayed to nothing over 40 days: the new, lower sample is the estimate now.
+        assertThat(state.latencyEwmaNanos(ticker.nanos())).isCloseTo(10 * MS, within(0.01 * MS));
+        assertThat(EndpointState.millisBetween(0, state.latencySampleMillis()))
+                .isEqualTo(ticker.nanos() / MS);
+    }
+
+    @Test
     void latencyEwmaDecaysTheSameOverShortAndLongGaps() {
         state.observeLatency(100 * MS);
         long sampled = ticker.nanos();
 
+        double stored = state.latencyEwmaNanos(sampled); // 100 ms to the 15 bits of mantissa kept
+        assertThat(stored).isCloseTo(100 * MS, within(100 * MS * 0x1p-15));
         for (long gapMillis : new long[] {0, 1, 7, 500, 1_023, 1_024, 5_000, 123_456, 1_048_575, 1_048_576, 3_000_000}) {
             assertThat(state.latencyEwmaNanos(sampled + gapMillis * MS)).as("after %d ms", gapMillis)
-                    .isCloseTo(100 * MS * Math.exp(-gapMillis / 10_000.0), within(1.0));
+                    .isCloseTo(stored * Math.exp(-gapMillis / 10_000.0), within(1.0));
         }
         // Compared at a common time without a clock: at its own sample time it has not decayed yet.
-        assertThat(state.latencySampleMillis()).isEqualTo((int) (sampled / MS));
-        assertThat(state.latencyEwmaNanosAt(state.latencySampleMillis() - 5)).isCloseTo(100 * MS, within(1.0));
+        assertThat(state.latencySampleMillis()).isEqualTo(sampled / MS);
+        assertThat(state.latencyEwmaNanosAt(state.latencySampleMillis() - 5)).isEqualTo(stored);
         assertThat(state.hasLatencySample()).isTrue();
     }
 
