@@ -129,6 +129,8 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     /** {@code response_timeout} over all tries, from when the request was first sent. */
     private boolean deadlineSet;
     private long deadlineNanos;
+    /** The try in flight was given less than {@code per_try_timeout}: only what response_timeout left. */
+    private boolean tryCutShort;
     private long tryTimeoutNanos;
     /** What was sent of the body, for a retry; null while nothing was kept. */
     private RequestReplay replay;
@@ -283,6 +285,14 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             pool.release(ready, true); // the client left while we connected; the connection is clean
             return;
         }
+        if (deadlinePassed()) {
+            // A retry that response_timeout overtook while it backed off or connected: not sent, for
+            // its answer could not be waited for, and so no fault of this endpoint's.
+            pool.release(ready, true);
+            releaseEndpoint();
+            fail(ProxyError.RESPONSE_TIMEOUT, "response_timeout reached before a retry could be sent");
+            return;
+        }
         connection = ready;
         backend = BackendHandler.of(ready.channel());
         backend.attach(this);
@@ -389,7 +399,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         if (!replayable()) {
             return "request body larger than the " + MAX_REPLAY_BYTES / 1024 + " KiB kept for retries";
         }
-        if (deadlineSet && deadlineNanos - System.nanoTime() <= 0) {
+        if (deadlinePassed()) {
             return "response_timeout reached";
         }
         releaseRetryToken();
@@ -421,8 +431,14 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             }
             failedOn[failedCount++] = failed;
         }
-        upstream.retried();
         long delay = backOff ? retryPolicy.backoff().delayNanos(attempts - 1, Rng.threadLocal()) : 0;
+        if (delay > 0 && deadlineSet && delay >= deadlineNanos - System.nanoTime()) {
+            // Waited out, the backoff would leave no time to wait for an answer: the 504 now, not later.
+            fail(ProxyError.RESPONSE_TIMEOUT, "response_timeout would pass during the retry's backoff ("
+                    + TimeUnit.NANOSECONDS.toMillis(delay) + "ms)");
+            return;
+        }
+        upstream.retried();
         if (delay <= 0) {
             pickAndConnect();
         } else {
@@ -431,9 +447,19 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     }
 
     private void retryNow() {
-        if (!done) {
-            pickAndConnect();
+        if (done) {
+            return;
         }
+        if (deadlinePassed()) {
+            fail(ProxyError.RESPONSE_TIMEOUT, "response_timeout reached during the retry's backoff");
+            return;
+        }
+        pickAndConnect();
+    }
+
+    /** True once {@code response_timeout} has passed since the request was first sent. */
+    private boolean deadlinePassed() {
+        return deadlineSet && deadlineNanos - System.nanoTime() <= 0;
     }
 
     private void releaseRetryToken() {
@@ -511,6 +537,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             long left = deadlineNanos - now;
             long perTry = upstream.perTryTimeoutNanos();
             tryTimeoutNanos = Math.max(1, perTry > 0 ? Math.min(perTry, left) : left);
+            tryCutShort = perTry > 0 && left < perTry;
             backend.awaitResponse(tryTimeoutNanos);
         }
     }
@@ -844,7 +871,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         EndpointState failed = endpoint;
         String detail = "no response header within " + TimeUnit.NANOSECONDS.toMillis(tryTimeoutNanos) + "ms from "
                 + failed.address();
-        upstream.outliers().record(failed, Outcome.TIMEOUT);
+        if (!tryCutShort) { // a try that response_timeout left less than per_try_timeout had no fair chance
+            upstream.outliers().record(failed, Outcome.TIMEOUT);
+        }
         giveBackConnection(false);
         releaseEndpoint();
         requestSent = false;

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The keep-alive connections of one upstream on one event loop (Envoy's thread-local pools, Armeria's
@@ -218,17 +219,29 @@ public final class ConnectionPool {
     private EndpointPool poolOf(EndpointState endpoint) {
         EndpointPool pool = byEndpoint.get(endpoint);
         if (pool == null) {
+            if (upstream.balancer().registry().get(endpoint.address()) != endpoint) {
+                // Left at a reload while a request to it was in flight (a replay on a fresh connection):
+                // one last connection, kept by no pool, closed when that request ends.
+                EndpointPool last = new EndpointPool(endpoint, upstream.addressOf(endpoint), new AtomicInteger());
+                last.retire();
+                return last;
+            }
             pool = new EndpointPool(endpoint, upstream.addressOf(endpoint), upstream.openCounter(endpoint));
             byEndpoint.put(endpoint, pool);
         }
         return pool;
     }
 
+    /** True while the idle sweep is scheduled; on the loop, for tests. */
+    boolean sweeping() {
+        return sweep != null;
+    }
+
     /** One timer per pool, started with the first connection: no per-request timer for idle expiry. */
     private void startSweep() {
         long idleNanos = TimeUnit.MILLISECONDS.toNanos(upstream.config().idleTimeoutMillis());
-        if (sweep != null || idleNanos <= 0) {
-            return;
+        if (sweep != null || retired || idleNanos <= 0) {
+            return; // retired: nothing is kept idle, and a sweep would keep the old upstream alive
         }
         long period = Math.clamp(idleNanos / 4, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(15));
         sweep = loop.scheduleAtFixedRate(() -> {

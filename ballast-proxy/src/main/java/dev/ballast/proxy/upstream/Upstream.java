@@ -37,6 +37,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -370,6 +371,11 @@ public final class Upstream implements AutoCloseable {
 
     public void removeOutlierListener(OutlierListener listener) {
         events.remove(listener);
+    }
+
+    /** Every event loop's pool; for tests. */
+    Collection<ConnectionPool> pools() {
+        return pools.values();
     }
 
     /** The pool of {@code loop}, which must be one of the group this upstream was created with. */

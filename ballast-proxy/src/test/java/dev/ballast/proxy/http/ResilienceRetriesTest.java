@@ -326,6 +326,32 @@ class ResilienceRetriesTest {
     }
 
     @Test
+    void aRetryWhoseBackoffWouldOutlastResponseTimeoutIsNotSentAndTheClientHearsAtOnce() throws Exception {
+        TestBackend busy = backend("busy");
+        busy.respondWith(TestBackend.delayed(Duration.ofMillis(150), (ctx, request) ->
+                TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy")));
+        TestBackend spare = backend("spare");
+        // 50 ms left after the 503; the backoff is drawn from 0..10 s: under 50 ms once in 200 times.
+        RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.exponential(Duration.ofSeconds(10),
+                Duration.ofSeconds(10)));
+        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.FIRST,
+                List.of(endpoint(busy), endpoint(spare))), 200).withResilience(ResilienceConfig.defaults()
+                .withRetries(retries).withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(1,
+                        Duration.ofSeconds(30), 100)));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+
+        long started = System.nanoTime();
+        RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(response.status()).isEqualTo(504);
+        assertThat(response.text()).contains("response_timeout would pass during the retry's backoff");
+        assertThat(tookMillis).as("not after the backoff").isLessThan(2_000L);
+        assertThat(spare.requests()).as("a request sent with no time left to answer it").isEmpty();
+        assertThat(upstream().balancer().members().get(1).isEjected(System.nanoTime())).isFalse();
+    }
+
+    @Test
     void retryBudgetCapsRetriesWhenEveryEndpointFails() throws Exception {
         int clients = 30;
         AtomicInteger served = new AtomicInteger();
