@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -107,5 +108,29 @@ class BalancingTest {
         Map<String, Long> counts = spread(i -> request("orders"));
 
         assertThat(counts).containsOnly(Map.entry("a", 45L), Map.entry("b", 30L), Map.entry("c", 15L));
+    }
+
+    @Test
+    void peakEwmaStopsPickingAnEndpointAsSoonAsATryOnItTimesOut() {
+        backends.get(0).delay(Duration.ofSeconds(5)); // "a" stops answering in time
+        client = BallastClient.builder().service(ServiceConfig.builder("orders")
+                .endpoints(backends.stream().map(Backend::address).toArray(String[]::new))
+                .balancer(Policies.PEAK_EWMA).responseTimeout(Duration.ofMillis(300)).build()).build();
+        int sent = 0;
+        boolean timedOut = false;
+        while (!timedOut && sent++ < 50) {
+            try {
+                client.send(request("orders"));
+            } catch (CallException e) {
+                assertThat(e.kind()).isEqualTo(CallException.Kind.TIMEOUT);
+                timedOut = true;
+            }
+        }
+        assertThat(timedOut).as("a call met the slow endpoint").isTrue();
+
+        // What the try waited is a lower bound of "a"'s latency, far above the others': it loses every pair.
+        for (int i = 0; i < 10; i++) {
+            assertThat(client.send(request("orders")).bodyText()).isNotEqualTo("a");
+        }
     }
 }

@@ -115,6 +115,8 @@ final class Transport implements Interceptor {
             long elapsed = end - start;
             if (latency >= 0) {
                 endpoint.release(latency, end);
+            } else if (failure == Kind.TIMEOUT) {
+                endpoint.releaseTimedOut(elapsed, end); // no answer within the try's timeout: at least this slow
             } else {
                 endpoint.release();
             }

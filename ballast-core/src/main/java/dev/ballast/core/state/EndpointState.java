@@ -150,6 +150,19 @@ public final class EndpointState extends EndpointCountersPadAfter {
         release();
     }
 
+    /**
+     * Ends a request that got no answer within {@code waitedNanos} (a timeout): a lower bound of its
+     * latency, fed to the EWMA only where it raises the estimate, so that an endpoint that stopped
+     * answering looks slow at once instead of keeping the estimate of its last answers. A failure
+     * that comes fast (a refused connection) is not a latency: release it with {@link #release()}.
+     */
+    public void releaseTimedOut(long waitedNanos, long nowNanos) {
+        if (waitedNanos > latencyEwmaNanos(nowNanos)) {
+            observeLatency(waitedNanos, nowNanos);
+        }
+        release();
+    }
+
     /** Binds the index that follows this endpoint's load; balancers only. */
     public void bindLoadObserver(LoadObserver observer, int slot) {
         Objects.requireNonNull(observer, "observer");

@@ -102,6 +102,21 @@ class EndpointStateTest {
     }
 
     @Test
+    void aTimeoutRaisesTheEstimateToWhatWasWaitedButNeverLowersIt() {
+        state.observeLatency(10 * MS);
+        state.tryAcquire(Integer.MAX_VALUE);
+
+        state.releaseTimedOut(2_000 * MS, ticker.nanos()); // no answer within 2 s: at least that slow
+
+        assertThat(state.latencyEwmaNanos(ticker.nanos())).isCloseTo(2_000 * MS, within(2_000 * MS * 0x1p-15));
+        assertThat(state.active()).isZero();
+
+        state.tryAcquire(Integer.MAX_VALUE);
+        state.releaseTimedOut(50 * MS, ticker.nanos()); // a caller's short wait says nothing about a slow endpoint
+        assertThat(state.latencyEwmaNanos(ticker.nanos())).isCloseTo(2_000 * MS, within(2_000 * MS * 0x1p-15));
+    }
+
+    @Test
     void latencyEwmaBlendsLowerSamplesByElapsedTime() {
         state.observeLatency(100 * MS);
         ticker.advance(Duration.ofSeconds(10)); // one decay constant: the old value keeps weight 1/e

@@ -875,7 +875,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             upstream.outliers().record(failed, Outcome.TIMEOUT);
         }
         giveBackConnection(false);
-        releaseEndpoint();
+        long now = System.nanoTime();
+        endpoint.releaseTimedOut(now - tryStartNanos, now); // at least this slow: peak-ewma steers away at once
+        endpoint = null;
         requestSent = false;
         retryOrFail(RetryPolicy.Condition.TIMEOUT, failed, ProxyError.RESPONSE_TIMEOUT, detail);
     }

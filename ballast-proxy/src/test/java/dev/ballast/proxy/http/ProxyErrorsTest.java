@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoint;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
@@ -187,6 +188,9 @@ class ProxyErrorsTest {
         assertThat(response.status()).isEqualTo(504);
         assertThat(response.text()).contains("upstream slow").contains("no response header within 300ms");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(250), Duration.ofSeconds(5));
+        // What was waited is a lower bound of its latency: peak-ewma sees it as slow at once.
+        assertThat(proxy.upstreams().get("slow").balancer().members().get(0).latencyEwmaNanos(System.nanoTime()))
+                .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(250));
     }
 
     @Test
