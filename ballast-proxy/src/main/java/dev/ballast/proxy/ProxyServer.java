@@ -109,7 +109,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.kernelSlice = KernelSlice.request(group, config.eventLoopKernelSliceMicros());
         this.adminGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.control = newControlThread();
-        this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group, control);
+        this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group);
         this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped,
                 this::mirrorTargets, source == null ? null : source.name(),
                 () -> source == null ? null : source.followStatus());

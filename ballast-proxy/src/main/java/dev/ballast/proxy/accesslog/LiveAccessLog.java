@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,14 +20,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * once per request (a volatile read). The caller opens the new log first ({@link AccessLog#open}), so
  * a file that cannot be opened rejects the reload and the old log goes on; then each event loop, in
  * its own thread, hands its buffered lines to the old writer, and only when every loop has done so is
- * the old writer closed (on the control thread: closing waits for its disk).
+ * the old writer closed, on a thread of its own: closing waits for its disk, and a stalled disk must
+ * not hold up the control thread (health checks, ejections, reloads).
  */
 public final class LiveAccessLog implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LiveAccessLog.class);
 
     private final EventExecutorGroup loops;
-    private final Executor control;
     private volatile AccessLog current;
     private volatile AccessLogConfig config;
     /** Logs switched away from and not closed yet. Guarded by this, as is the next field. */
@@ -37,13 +36,11 @@ public final class LiveAccessLog implements AutoCloseable {
     private long droppedByClosed;
 
     /**
-     * @param opened  the log {@code config} describes, already {@link AccessLog#open opened}
-     * @param loops   the event loops that log
-     * @param control where a retired log is closed: one thread, not an event loop
+     * @param opened the log {@code config} describes, already {@link AccessLog#open opened}
+     * @param loops  the event loops that log
      */
-    public LiveAccessLog(AccessLogConfig config, AccessLog opened, EventExecutorGroup loops, Executor control) {
+    public LiveAccessLog(AccessLogConfig config, AccessLog opened, EventExecutorGroup loops) {
         this.loops = loops;
-        this.control = control;
         this.current = opened;
         this.config = config;
     }
@@ -81,17 +78,13 @@ public final class LiveAccessLog implements AutoCloseable {
         AtomicInteger loopsLeft = new AtomicInteger(1);
         Runnable closeWhenAllDone = () -> {
             if (loopsLeft.decrementAndGet() == 0) {
-                try {
-                    control.execute(() -> {
-                        old.close();
-                        synchronized (this) {
-                            droppedByClosed += old.dropped();
-                            retiring.remove(old);
-                        }
-                    });
-                } catch (RejectedExecutionException shuttingDown) {
-                    // close() closes it, after the loops have stopped
-                }
+                Thread.ofPlatform().daemon().name("access-log-close").start(() -> {
+                    old.close();
+                    synchronized (this) {
+                        droppedByClosed += old.dropped();
+                        retiring.remove(old);
+                    }
+                });
             }
         };
         for (EventExecutor loop : loops) {
@@ -109,6 +102,11 @@ public final class LiveAccessLog implements AutoCloseable {
             }
         }
         closeWhenAllDone.run();
+    }
+
+    /** True while a log a reload switched away from is still being closed; for tests. */
+    synchronized boolean closingOld() {
+        return !retiring.isEmpty();
     }
 
     /** Lines dropped because a writer could not keep up, over every log this proxy has had. */

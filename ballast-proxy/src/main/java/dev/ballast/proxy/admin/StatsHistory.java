@@ -106,7 +106,7 @@ final class StatsHistory {
     }
 
     /** One upstream's or endpoint's samples, aligned with the sample times. */
-    private static final class Series {
+    static final class Series {
         final long[] requests = new long[CAPACITY];
         final long[] errors = new long[CAPACITY];
         final double[] p50 = new double[CAPACITY];
@@ -119,16 +119,20 @@ final class StatsHistory {
             if (since < 0) {
                 since = sample;
             }
-            if (last == null || total.requests() < last.requests()) {
-                // A series starts at zero when its first request is counted (and again when a reload
-                // removed it and a request brought it back): count everything it has.
+            if (last == null) {
+                // A series starts at zero when its first request is counted: count everything it has.
                 last = new TrafficTotals(0, 0, new long[total.buckets().length]);
+            } else if (total.requests() < last.requests()) {
+                // Its totals went down: a reload took a route out of an upstream's sum, or removed the
+                // series and a request brought it back. Counted from zero, the whole history would show
+                // as this one second: the second starts a new baseline instead, and shows nothing.
+                last = total;
             }
             long[] delta = new long[total.buckets().length];
             for (int i = 0; i < delta.length; i++) {
-                delta[i] = total.buckets()[i] - last.buckets()[i];
+                delta[i] = Math.max(0, total.buckets()[i] - last.buckets()[i]); // a smaller route left mid-second
             }
-            requests[slot] = total.requests() - last.requests();
+            requests[slot] = Math.max(0, total.requests() - last.requests());
             errors[slot] = Math.max(0, total.errors() - last.errors());
             p50[slot] = quantileMillis(delta, bounds, 0.50);
             p99[slot] = quantileMillis(delta, bounds, 0.99);

@@ -3,7 +3,6 @@ package dev.ballast.proxy.admin;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
-import dev.ballast.proxy.config.RouteConfig;
 import dev.ballast.proxy.route.RouteRule;
 import dev.ballast.proxy.upstream.Upstream;
 
@@ -78,11 +77,9 @@ final class StatusJson {
     }
 
     private static List<Object> routes(ProxyControl proxy) {
-        List<RouteConfig> configs = proxy.config().routes();
-        List<RouteRule> rules = proxy.routes();
+        List<RouteRule> rules = proxy.routes(); // one snapshot: a reload cannot pair a route with another's match
         List<Object> json = new ArrayList<>();
-        for (int i = 0; i < rules.size(); i++) {
-            RouteRule rule = rules.get(i);
+        for (RouteRule rule : rules) {
             Map<String, Object> route = new LinkedHashMap<>();
             route.put("name", rule.name());
             if (rule.hasSplit()) {
@@ -102,9 +99,7 @@ final class StatusJson {
                 route.put("mirror", pair("upstream", rule.mirror().upstream().name(),
                         "sample", rule.mirror().sample()));
             }
-            if (i < configs.size()) {
-                route.put("match", configs.get(i).match());
-            }
+            route.put("match", rule.match());
             json.add(route);
         }
         return json;

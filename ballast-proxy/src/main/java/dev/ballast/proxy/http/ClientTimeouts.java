@@ -125,6 +125,11 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         phaseSinceNanos = System.nanoTime();
     }
 
+    /** {@code client_stall_timeout}: how long a peer may take no byte of what it is sent; 0 when off. */
+    long stallTimeoutNanos() {
+        return stallTimeoutNanos;
+    }
+
     /** {@code tunnel_idle_timeout}; 0 when off. */
     long tunnelIdleTimeoutNanos() {
         return tunnelIdleTimeoutNanos;

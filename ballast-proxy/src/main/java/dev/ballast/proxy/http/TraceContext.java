@@ -28,6 +28,10 @@ final class TraceContext {
     private static final int TRACE_ID = 3;
     private static final int PARENT_ID = 36;
     private static final int FLAGS = 53;
+    /** The trace flags version 00 defines: sampled (01) and random (02, Trace Context Level 2). */
+    private static final int DEFINED_FLAGS = 0x03;
+    /** Longer client request ids are replaced: an id, not a place to carry data. */
+    static final int MAX_REQUEST_ID_LENGTH = 200;
     private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
 
     private TraceContext() {
@@ -47,8 +51,9 @@ final class TraceContext {
             for (int i = TRACE_ID; i < TRACE_ID + 32; i++) {
                 out[i] = (byte) incoming.charAt(i);
             }
-            out[FLAGS] = (byte) incoming.charAt(FLAGS);
-            out[FLAGS + 1] = (byte) incoming.charAt(FLAGS + 1);
+            // Only the flags defined for version 00 go on, sampled and random; the others must be zero.
+            out[FLAGS] = '0';
+            out[FLAGS + 1] = HEX[hex(incoming.charAt(FLAGS + 1)) & DEFINED_FLAGS];
         } else {
             headers.remove(TRACESTATE);
             writeHex(out, TRACE_ID, nonZero(random)); // a non-zero high half keeps the whole id non-zero
@@ -59,10 +64,25 @@ final class TraceContext {
         writeHex(out, PARENT_ID, nonZero(random));
         AsciiString traceparent = new AsciiString(out, false);
         headers.set(TRACEPARENT, traceparent);
-        if (!headers.contains(X_REQUEST_ID)) {
+        String requestId = headers.get(X_REQUEST_ID);
+        if (requestId == null) {
             headers.set(X_REQUEST_ID, traceId(traceparent));
+        } else {
+            settleRequestId(headers, requestId, traceparent);
         }
         return traceparent;
+    }
+
+    /**
+     * A client's {@code X-Request-Id} goes on when it is one usable id: an empty or overlong one gives
+     * way to the trace id, and of several only the first is kept (an upstream would read a list).
+     */
+    private static void settleRequestId(HttpHeaders headers, String first, AsciiString traceparent) {
+        if (first.isEmpty() || first.length() > MAX_REQUEST_ID_LENGTH) {
+            headers.set(X_REQUEST_ID, traceId(traceparent));
+        } else if (headers.getAll(X_REQUEST_ID).size() > 1) {
+            headers.set(X_REQUEST_ID, first);
+        }
     }
 
     /** The 32 hex digits of the trace id of a traceparent this class wrote (a view, no copy). */

@@ -105,6 +105,24 @@ final class Tunnel {
         closeAfterFlush(upstream);
     }
 
+    /**
+     * Closes {@code channel} once what it still has to send is flushed, or after {@code
+     * client_stall_timeout} if its peer takes none of it: an upstream that stopped reading would
+     * otherwise hold its connection, and its slot under the limits, for ever.
+     */
+    private void closeAfterFlush(Channel channel) {
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        long limit = timeouts.stallTimeoutNanos();
+        if (limit > 0) {
+            ScheduledFuture<?> late = channel.eventLoop().schedule((Runnable) channel::close, limit, TimeUnit.NANOSECONDS);
+            channel.closeFuture().addListener(closed -> late.cancel(false));
+        }
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
     /** One side sent its FIN: pass it on once what it sent is flushed; close when both sides have. */
     private void finished(boolean fromClient, Channel peer) {
         if (fromClient) {
@@ -124,14 +142,6 @@ final class Tunnel {
                     ? Math.min(idle, HALF_CLOSED_LIMIT_NANOS) : HALF_CLOSED_LIMIT_NANOS, TimeUnit.NANOSECONDS);
         } else {
             close();
-        }
-    }
-
-    private static void closeAfterFlush(Channel channel) {
-        if (channel.isActive()) {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            channel.close();
         }
     }
 

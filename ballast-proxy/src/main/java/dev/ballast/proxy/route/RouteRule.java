@@ -2,6 +2,7 @@ package dev.ballast.proxy.route;
 
 import dev.ballast.core.pick.HashKeys;
 import dev.ballast.proxy.config.HashKey;
+import dev.ballast.proxy.config.MatchConfig;
 import io.netty.handler.codec.http.HttpRequest;
 
 import java.util.List;
@@ -28,6 +29,7 @@ public final class RouteRule {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private final String name;
+    private final MatchConfig match;
     private final RequestMatcher matcher;
     private final Route[] targets;
     /** {@code upTo[i]}: the tickets below it that are not below {@code upTo[i - 1]} go to {@code targets[i]}. */
@@ -37,10 +39,11 @@ public final class RouteRule {
     private final HashKey splitKey;
     private final Mirror mirror;
 
-    RouteRule(String name, RequestMatcher matcher, Route[] targets, int[] weights, boolean split, HashKey splitKey,
+    RouteRule(String name, MatchConfig match, Route[] targets, int[] weights, boolean split, HashKey splitKey,
               Mirror mirror) {
         this.name = name;
-        this.matcher = matcher;
+        this.match = match;
+        this.matcher = Matchers.compile(match);
         this.targets = targets;
         this.upTo = new int[weights.length];
         int total = 0;
@@ -59,6 +62,11 @@ public final class RouteRule {
 
     public String name() {
         return name;
+    }
+
+    /** The match as configured: what {@code GET /status} shows. */
+    public MatchConfig match() {
+        return match;
     }
 
     boolean matches(HttpRequest request, String path) {

@@ -61,7 +61,7 @@ public final class RouteTable {
                 weights[side] = sides.get(side).weight();
             }
             MirrorConfig mirror = config.mirror();
-            rules[i] = new RouteRule(name, Matchers.compile(config.match()), targets, weights,
+            rules[i] = new RouteRule(name, config.match(), targets, weights,
                     !config.split().isEmpty(), config.splitKey(),
                     mirror == null ? null : new Mirror(upstream(upstreams, mirror.upstream(),
                             "routes[" + i + "].mirror.upstream"), mirror.sample()));

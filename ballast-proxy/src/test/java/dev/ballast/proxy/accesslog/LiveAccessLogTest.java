@@ -9,12 +9,14 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.proxy.http.RequestRecords.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** {@link LiveAccessLog}: switching logs under event loops that keep logging. */
 class LiveAccessLogTest {
@@ -31,7 +33,7 @@ class LiveAccessLogTest {
         control.shutdownNow();
     }
 
-    /** Waits until every loop has run what was queued before, then the control thread too. */
+    /** Waits until every loop has run what was queued before, then the control thread too (its switches). */
     private void settle() throws Exception {
         for (EventExecutor loop : loops) {
             loop.submit(() -> { }).sync();
@@ -48,7 +50,7 @@ class LiveAccessLogTest {
         ByteArrayOutputStream first = new ByteArrayOutputStream();
         ByteArrayOutputStream second = new ByteArrayOutputStream();
         LiveAccessLog live = new LiveAccessLog(FIRST, AccessLog.start(first, false, AccessLog.QUEUE_BYTES, 1.0),
-                loops, control);
+                loops);
         RequestObserver observer = live.observer();
         int perLoop = 500;
         for (EventExecutor loop : loops) {
@@ -69,6 +71,7 @@ class LiveAccessLogTest {
             });
         }
         settle();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !live.closingOld());
         assertThat(live.config()).isEqualTo(SECOND);
         loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         live.close();
@@ -84,7 +87,7 @@ class LiveAccessLogTest {
     void theDroppedCountKeepsTheLinesOfEveryLogItSwitchedAwayFrom() throws Exception {
         StallingOutput stuck = new StallingOutput();
         AccessLog stalled = AccessLog.start(stuck, false, 2L * AccessLogWriter.CHUNK_BYTES, 1.0);
-        LiveAccessLog live = new LiveAccessLog(FIRST, stalled, loops, control);
+        LiveAccessLog live = new LiveAccessLog(FIRST, stalled, loops);
         RequestObserver observer = live.observer();
         loops.next().submit(() -> {
             for (int i = 0; i < 3_000; i++) { // some 11 chunks of lines: the stalled writer holds 2
@@ -97,8 +100,12 @@ class LiveAccessLogTest {
         control.submit(() -> live.switchTo(SECOND, AccessLog.start(new ByteArrayOutputStream(), false,
                 AccessLog.QUEUE_BYTES, 1.0))).get(5, TimeUnit.SECONDS);
         assertThat(live.dropped()).as("while the old log finishes").isGreaterThanOrEqualTo(beforeSwitch);
+        settle(); // every loop handed its lines over: the old log is being closed, on its stalled disk
+        assertThat(live.closingOld()).isTrue();
+        control.submit(() -> { }).get(1, TimeUnit.SECONDS); // meanwhile the control thread is free
         stuck.release();
         settle();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !live.closingOld());
 
         assertThat(live.dropped()).as("once it is closed")
                 .isEqualTo(stalled.dropped())

@@ -1,5 +1,6 @@
 package dev.ballast.proxy.admin;
 
+import dev.ballast.proxy.metrics.TrafficTotals;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,5 +24,24 @@ class StatsHistoryTest {
         assertThat(StatsHistory.quantileMillis(new long[] {0, 0, 0, 5}, BOUNDS, 0.99)).isEqualTo(100);
         assertThat(StatsHistory.quantileMillis(new long[] {0, 0, 0, 0}, BOUNDS, 0.5)).isNaN();
         assertThat(StatsHistory.quantileMillis(new long[] {4, 0, 0, 0}, BOUNDS, 0.5)).isCloseTo(0.5, within(1e-9));
+    }
+
+    @Test
+    void totalsThatGoDownStartANewBaselineInsteadOfShowingTheWholeHistoryAsOneSecond() {
+        StatsHistory.Series series = new StatsHistory.Series();
+        series.record(totals(1_500_000), 0, 0, BOUNDS); // the first sample: everything counted so far
+        series.record(totals(1_500_100), 1, 1, BOUNDS);
+        series.record(totals(1_000_050), 2, 2, BOUNDS); // a reload took a route out of the upstream's sum
+        series.record(totals(1_000_150), 3, 3, BOUNDS);
+
+        assertThat(series.requests[1]).isEqualTo(100);
+        assertThat(series.requests[2]).as("not 1,000,050 in one second").isZero();
+        assertThat(series.p99[2]).isNaN();
+        assertThat(series.requests[3]).isEqualTo(100);
+    }
+
+    /** {@code requests} answered, all between 1 and 10 ms. */
+    private static TrafficTotals totals(long requests) {
+        return new TrafficTotals(requests, 0, new long[] {0, requests, 0, 0});
     }
 }

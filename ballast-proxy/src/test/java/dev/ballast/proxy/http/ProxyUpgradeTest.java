@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -173,6 +174,34 @@ class ProxyUpgradeTest {
             assertThat(raw.closedByPeer()).as("closed once the upstream finished too").isTrue();
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("b") == 0);
+    }
+
+    @Test
+    void aTunnelWhoseUpstreamStoppedReadingClosesItWithinClientStallTimeoutAfterTheClientLeaves() throws Exception {
+        backend = TestBackend.start("b", TestBackend.switchAndStopReading("echo"));
+        // tunnel_idle_timeout 1s: how long the half-closed tunnel waits for the upstream to finish too;
+        // client_stall_timeout 500ms: how long the close then waits for the upstream to take the rest.
+        LimitsConfig limits = new LimitsConfig(16 * 1024, 8 * 1024, 0, 10_000, 10_000, 60_000, 1_000, 500);
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream("b", Policies.ROUND_ROBIN, endpoints(backend)), limits));
+        address = proxy.listenerAddresses().get(0);
+        RawHttp raw = RawHttp.connect(address);
+        assertThat(raw.send(ECHO_UPGRADE).read().status()).isEqualTo(101);
+        // More than the sockets' buffers hold: some of it waits in the proxy, for an upstream that never reads.
+        Thread sender = Thread.ofVirtual().start(() -> {
+            try {
+                raw.sendZeros(64 << 20);
+            } catch (IOException expected) {
+                // the socket closes under the write
+            }
+        });
+        // The client's write parks once every buffer on the way is full, the proxy's towards the upstream too.
+        await().atMost(Duration.ofSeconds(10)).until(() -> sender.getState() == Thread.State.WAITING);
+
+        raw.close(); // the client leaves; then the tunnel closes, with bytes the upstream will never take
+
+        // Seen from the proxy: the backend, which reads nothing, would not notice the close.
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.upstreams().get("b").openConnections(backend.address()) == 0);
+        sender.join(5_000);
     }
 
     @Test

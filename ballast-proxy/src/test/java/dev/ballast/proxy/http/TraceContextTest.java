@@ -41,6 +41,34 @@ class TraceContextTest {
     }
 
     @Test
+    void flagsVersion00DoesNotDefineAreSentAsZero() {
+        HttpHeaders headers = headers("traceparent", "00-" + TRACE_ID + "-00f067aa0ba902b7-ff");
+
+        AsciiString sent = TraceContext.propagate(headers);
+
+        assertThat(sent.toString()).startsWith("00-" + TRACE_ID + "-").endsWith("-03"); // sampled and random
+    }
+
+    @Test
+    void aClientsRequestIdGoesOnUnlessEmptyOverlongOrRepeated() {
+        HttpHeaders given = headers("x-request-id", "req-42");
+        TraceContext.propagate(given);
+        assertThat(given.getAll("x-request-id")).containsExactly("req-42");
+
+        HttpHeaders empty = headers("x-request-id", "");
+        AsciiString sent = TraceContext.propagate(empty);
+        assertThat(empty.getAll("x-request-id")).containsExactly(TraceContext.traceId(sent).toString());
+
+        HttpHeaders overlong = headers("x-request-id", "x".repeat(TraceContext.MAX_REQUEST_ID_LENGTH + 1));
+        sent = TraceContext.propagate(overlong);
+        assertThat(overlong.getAll("x-request-id")).containsExactly(TraceContext.traceId(sent).toString());
+
+        HttpHeaders repeated = headers("x-request-id", "first", "x-request-id", "second");
+        TraceContext.propagate(repeated);
+        assertThat(repeated.getAll("x-request-id")).containsExactly("first");
+    }
+
+    @Test
     void laterVersionIsReadAsVersion00AndSentAsVersion00() {
         HttpHeaders headers = headers("traceparent", "cc-" + TRACE_ID + "-00f067aa0ba902b7-01-what-comes-next");
 

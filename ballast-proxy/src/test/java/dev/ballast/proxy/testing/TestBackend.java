@@ -263,6 +263,14 @@ public final class TestBackend implements AutoCloseable {
         };
     }
 
+    /** Switches to {@code protocol} with 101, then reads nothing more, the connection left open: a peer that hangs. */
+    public static Responder switchAndStopReading(String protocol) {
+        return (ctx, request) -> {
+            ctx.channel().config().setAutoRead(false);
+            ctx.writeAndFlush(switchingTo(protocol));
+        };
+    }
+
     private static FullHttpResponse switchingTo(String protocol) {
         FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
