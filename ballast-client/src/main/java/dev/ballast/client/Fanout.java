@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
@@ -115,7 +116,7 @@ public final class Fanout {
         CompletableFuture<Void> done = new CompletableFuture<>();
         // Taken to record an outcome and to read them all at the end: one that lands as the quorum is
         // reached is either wholly in the result, error report included, or wholly abandoned.
-        Object recording = new Object();
+        ReentrantLock recording = new ReentrantLock(); // not a monitor: succeedWhen runs under it, on virtual threads
         if (n == 0) {
             done.complete(null);
         }
@@ -124,21 +125,22 @@ public final class Fanout {
                 int index = i;
                 ClientRequest request = bounded(requests.get(i).context(scope));
                 client.sendAsync(request).whenComplete((response, error) -> {
-                    synchronized (recording) {
+                    recording.lock();
+                    try {
                         if (done.isDone()) {
                             return; // the quorum was reached, or the fan-out failed: this one was abandoned
                         }
-                        try {
-                            FanoutResult.Outcome outcome = outcome(request, response, error, errors);
-                            outcomes.set(index, outcome);
-                            int good = outcome instanceof FanoutResult.Outcome.Success
-                                    ? successes.incrementAndGet() : successes.get();
-                            if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
-                                done.complete(null);
-                            }
-                        } catch (RuntimeException | Error e) {
-                            done.completeExceptionally(e); // succeedWhen or the clock threw: nothing else would end the wait
+                        FanoutResult.Outcome outcome = outcome(request, response, error, errors);
+                        outcomes.set(index, outcome);
+                        int good = outcome instanceof FanoutResult.Outcome.Success
+                                ? successes.incrementAndGet() : successes.get();
+                        if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
+                            done.complete(null);
                         }
+                    } catch (RuntimeException | Error e) {
+                        done.completeExceptionally(e); // succeedWhen or the clock threw: nothing else would end the wait
+                    } finally {
+                        recording.unlock();
                     }
                 });
             }
@@ -158,13 +160,16 @@ public final class Fanout {
         } finally {
             scope.close(); // cancels whatever still runs once the quorum is reached
         }
-        synchronized (recording) {
+        recording.lock();
+        try {
             List<FanoutResult.Outcome> list = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 FanoutResult.Outcome outcome = outcomes.get(i);
                 list.add(outcome != null ? outcome : new FanoutResult.Outcome.Abandoned(requests.get(i)));
             }
             return new FanoutResult(list, errors.report(), successes.get() >= needed);
+        } finally {
+            recording.unlock();
         }
     }
 

@@ -129,8 +129,10 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     /** {@code response_timeout} over all tries, from when the request was first sent. */
     private boolean deadlineSet;
     private long deadlineNanos;
-    /** The try in flight was given less than {@code per_try_timeout}: only what response_timeout left. */
+    /** The try in flight was given less than {@code per_try_timeout}: what earlier tries left of response_timeout. */
     private boolean tryCutShort;
+    /** The backoff before the retry about to be made; 0 for one that goes at once. */
+    private long backoffNanos;
     private long tryTimeoutNanos;
     /** What was sent of the body, for a retry; null while nothing was kept. */
     private RequestReplay replay;
@@ -370,7 +372,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         String refusal = retryRefusal(retryPolicy.onFailure(condition, method, bodyStarted, attempts), !connectFailure);
         if (refusal == null) {
             log.debug("upstream {}: {} {}: retrying after: {}", upstream.name(), method, uri, detail);
-            retry(failed, !connectFailure);
+            retry(failed);
             return;
         }
         ProxyError answer = error;
@@ -402,6 +404,13 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         if (deadlinePassed()) {
             return "response_timeout reached";
         }
+        // Drawn now, while the answer that failed can still go to the client: a retry that could not
+        // be waited for after its backoff is not made, and that answer goes on as it came.
+        long delay = budgeted ? retryPolicy.backoff().delayNanos(attempts - 1, Rng.threadLocal()) : 0;
+        if (delay > 0 && deadlineSet && delay >= deadlineNanos - System.nanoTime()) {
+            return "its backoff (" + TimeUnit.NANOSECONDS.toMillis(delay) + "ms) would outlast response_timeout";
+        }
+        backoffNanos = delay;
         releaseRetryToken();
         if (!budgeted) {
             return null;
@@ -419,11 +428,11 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     }
 
     /**
-     * Tries another endpoint than {@code failed}, after the backoff if {@code backOff}. A connect
-     * failure goes again at once: the endpoint that refused saw nothing to recover from, and waiting
-     * would only delay a request that another endpoint can serve now.
+     * Tries another endpoint than {@code failed}, after the backoff {@link #retryRefusal} drew. A
+     * connect failure goes again at once: the endpoint that refused saw nothing to recover from, and
+     * waiting would only delay a request that another endpoint can serve now.
      */
-    private void retry(EndpointState failed, boolean backOff) {
+    private void retry(EndpointState failed) {
         avoid = failed;
         if (failed != null && !avoids(failed)) {
             if (failedOn == null || failedCount == failedOn.length) {
@@ -431,13 +440,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             }
             failedOn[failedCount++] = failed;
         }
-        long delay = backOff ? retryPolicy.backoff().delayNanos(attempts - 1, Rng.threadLocal()) : 0;
-        if (delay > 0 && deadlineSet && delay >= deadlineNanos - System.nanoTime()) {
-            // Waited out, the backoff would leave no time to wait for an answer: the 504 now, not later.
-            fail(ProxyError.RESPONSE_TIMEOUT, "response_timeout would pass during the retry's backoff ("
-                    + TimeUnit.NANOSECONDS.toMillis(delay) + "ms)");
-            return;
-        }
+        long delay = backoffNanos;
         upstream.retried();
         if (delay <= 0) {
             pickAndConnect();
@@ -537,7 +540,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             long left = deadlineNanos - now;
             long perTry = upstream.perTryTimeoutNanos();
             tryTimeoutNanos = Math.max(1, perTry > 0 ? Math.min(perTry, left) : left);
-            tryCutShort = perTry > 0 && left < perTry;
+            tryCutShort = perTry > 0 && left < perTry && attempts > 1; // a first try short of it is the config's doing
             backend.awaitResponse(tryTimeoutNanos);
         }
     }
@@ -789,7 +792,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         giveBackConnection(false);
         releaseEndpoint();
         requestSent = false;
-        retry(failed, true);
+        retry(failed);
         return true;
     }
 

@@ -3,6 +3,7 @@ package dev.ballast.proxy.http;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
+import java.util.Iterator;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -80,8 +81,12 @@ final class TraceContext {
     private static void settleRequestId(HttpHeaders headers, String first, AsciiString traceparent) {
         if (first.isEmpty() || first.length() > MAX_REQUEST_ID_LENGTH) {
             headers.set(X_REQUEST_ID, traceId(traceparent));
-        } else if (headers.getAll(X_REQUEST_ID).size() > 1) {
-            headers.set(X_REQUEST_ID, first);
+        } else {
+            Iterator<String> ids = headers.valueStringIterator(X_REQUEST_ID);
+            ids.next();
+            if (ids.hasNext()) {
+                headers.set(X_REQUEST_ID, first);
+            }
         }
     }
 

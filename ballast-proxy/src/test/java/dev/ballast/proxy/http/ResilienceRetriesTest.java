@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** What is retried, where, how often and after how long; what is not, and why the client is told. */
 class ResilienceRetriesTest {
@@ -326,14 +327,14 @@ class ResilienceRetriesTest {
     }
 
     @Test
-    void aRetryWhoseBackoffWouldOutlastResponseTimeoutIsNotSentAndTheClientHearsAtOnce() throws Exception {
+    void aRetryWhoseBackoffWouldOutlastResponseTimeoutIsNotMadeAndTheAnswerGoesOnAtOnce() throws Exception {
         TestBackend busy = backend("busy");
         busy.respondWith(TestBackend.delayed(Duration.ofMillis(150), (ctx, request) ->
                 TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy")));
         TestBackend spare = backend("spare");
-        // 50 ms left after the 503; the backoff is drawn from 0..10 s: under 50 ms once in 200 times.
-        RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.exponential(Duration.ofSeconds(10),
-                Duration.ofSeconds(10)));
+        // 50 ms left after the 503; the backoff is drawn from 0..1 h: under 50 ms about once in 70,000.
+        RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.exponential(Duration.ofHours(1),
+                Duration.ofHours(1)));
         UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.FIRST,
                 List.of(endpoint(busy), endpoint(spare))), 200).withResilience(ResilienceConfig.defaults()
                 .withRetries(retries).withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(1,
@@ -344,11 +345,30 @@ class ResilienceRetriesTest {
         RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
-        assertThat(response.status()).isEqualTo(504);
-        assertThat(response.text()).contains("response_timeout would pass during the retry's backoff");
+        assertThat(response.status()).as("the upstream's answer, not a 504").isEqualTo(503);
+        assertThat(response.text()).isEqualTo("busy");
         assertThat(tookMillis).as("not after the backoff").isLessThan(2_000L);
-        assertThat(spare.requests()).as("a request sent with no time left to answer it").isEmpty();
+        assertThat(spare.requests()).as("a try that could not be waited for").isEmpty();
         assertThat(upstream().balancer().members().get(1).isEjected(System.nanoTime())).isFalse();
+    }
+
+    @Test
+    void aTimeoutOfAFirstTryIsCountedEvenWhenPerTryTimeoutIsNotShorterThanResponseTimeout() throws Exception {
+        TestBackend silent = backend("silent");
+        silent.respondWith(TestBackend.silent());
+        TestBackend spare = backend("spare");
+        RetryConfig retries = new RetryConfig(0, Set.of(), Set.of(), Duration.ofSeconds(10),
+                RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none()); // per_try_timeout above response_timeout
+        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.FIRST,
+                List.of(endpoint(silent), endpoint(spare))), 200).withResilience(ResilienceConfig.defaults()
+                .withRetries(retries).withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(1,
+                        Duration.ofSeconds(30), 50)));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+
+        assertThat(send(proxy.listenerAddresses().get(0), "GET", new byte[0]).status()).isEqualTo(504);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> upstream().balancer().members().get(0)
+                .isEjected(System.nanoTime()));
     }
 
     @Test
