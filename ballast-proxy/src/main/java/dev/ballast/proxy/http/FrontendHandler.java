@@ -474,6 +474,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The tunnel of this connection closed: the request it began is over, with the bytes relayed. */
     void tunnelClosed(long bytesFromClient, long bytesToClient) {
         closing = true;
+        if (proxy.closingAll()) {
+            record.cutShort(CutShort.SHUTDOWN); // a tunnelled protocol cannot be asked to finish
+        }
         bodyBytes = bytesFromClient;
         record.addBytesOut(bytesToClient);
         completeRequest();

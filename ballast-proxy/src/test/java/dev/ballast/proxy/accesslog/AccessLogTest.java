@@ -261,6 +261,26 @@ class AccessLogTest {
     }
 
     @Test
+    void logsATunnelTheDrainTimeClosedAsCutShortShutdown() throws Exception {
+        backend.respondWith(TestBackend.switchToEcho("echo", "hello\n"));
+        Path log = dir.resolve("access.log");
+        start("access_log: { path: " + log + " }\ndrain_timeout: 200ms\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+            assertThat(client.read().status()).isEqualTo(101);
+            client.readBytes(6);
+
+            proxy.close(); // drains for 200 ms, then closes the tunnel still open, and flushes the log
+            proxy = null;
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        assertThat(line.get("status").asInt()).isEqualTo(101);
+        assertThat(line.get("cut_short").asText()).isEqualTo("shutdown");
+    }
+
+    @Test
     void logsTheTraceIdTheUpstreamSawWhenTheProxyStartedTheTrace() throws Exception {
         Path log = dir.resolve("access.log");
         start("access_log: { path: " + log + " }\n");
