@@ -83,6 +83,15 @@ class MainTest {
     }
 
     @Test
+    void everyCommandAnswersItsHelp() {
+        for (String command : new String[] {"run", "validate", "demo", "version"}) {
+            out.getBuffer().setLength(0);
+            assertThat(capture(Main.commandLine()).execute(command, "--help")).as(command).isZero();
+            assertThat(out.toString()).as(command).contains("Usage: ballast " + command);
+        }
+    }
+
+    @Test
     void listsTheSubcommandsAndPointsNewcomersAtDemo() {
         int code = capture(Main.commandLine()).execute();
 
