@@ -13,7 +13,8 @@ import java.util.Map;
  * volatile read per request.
  *
  * @param config     the effective configuration: the last valid file, except for the parts that
- *                   need a restart (listeners, admin, limits, access log), which stay as started
+ *                   need a restart (listeners, admin, limits, drain time, transport, event loops),
+ *                   which stay as started
  * @param routes     the compiled routes
  * @param upstreams  by name, in file order
  * @param generation 1 for the configuration the proxy started with, one more for each applied reload

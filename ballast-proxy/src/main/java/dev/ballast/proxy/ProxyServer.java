@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,6 +69,8 @@ import java.util.function.Supplier;
 public final class ProxyServer implements AutoCloseable, ProxyControl {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** How long a shutdown waits for a reload being applied (it was interrupted) to finish. */
+    private static final long RELOAD_FINISH_LIMIT_SECONDS = 10;
 
     private final Transport transport;
     private final int threads;
@@ -93,6 +96,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      * Reads the configuration source for reloads, one read at a time and in order, off the control
      * thread (a read may wait on etcd); each read's outcome is then applied on the control thread.
      */
+    /** Reloads asked for and not yet answered. */
+    private final Set<CompletableFuture<ReloadOutcome>> pendingReloads = ConcurrentHashMap.newKeySet();
     private final ExecutorService configReader = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("ballast-config-read").daemon().factory());
     private volatile boolean ready;
@@ -318,12 +323,19 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new IllegalStateException("the proxy is stopping"));
         }
-        return result.thenCompose(next -> onControlPath(() -> reloader.load(next, source.name(), trigger)));
+        return tracked(result.thenCompose(next -> onControlPath(() -> reloader.load(next, source.name(), trigger))));
     }
 
     /** Applies a validated configuration, as a reload does. Runs on the control thread. */
     public CompletableFuture<ReloadOutcome> apply(ProxyConfig next, String trigger) {
-        return onControlPath(() -> reloader.apply(next, trigger, List.of()));
+        return tracked(onControlPath(() -> reloader.apply(next, trigger, List.of())));
+    }
+
+    /** Kept until it completes, so that a shutdown can answer a reload it dropped from a queue. */
+    private CompletableFuture<ReloadOutcome> tracked(CompletableFuture<ReloadOutcome> reload) {
+        pendingReloads.add(reload);
+        reload.whenComplete((outcome, error) -> pendingReloads.remove(reload));
+        return reload;
     }
 
     private CompletableFuture<ReloadOutcome> onControlPath(java.util.function.Supplier<ReloadOutcome> reload) {
@@ -444,6 +456,18 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         pipeline.markClosingAll();
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         control.shutdownNow();
+        try {
+            // A reload being applied finishes first (interrupted, a wait for etcd ends early), so that
+            // what is retired below is what it swapped in, not what it replaced.
+            if (!control.awaitTermination(RELOAD_FINISH_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("a reload still running after {} s; stopping without it", RELOAD_FINISH_LIMIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (CompletableFuture<ReloadOutcome> dropped : pendingReloads) {
+            dropped.completeExceptionally(new IllegalStateException("the proxy stopped before this reload was applied"));
+        }
         LiveConfig live = reloader.current();
         if (live != null) {
             live.upstreams().values().forEach(Upstream::retire);

@@ -389,6 +389,29 @@ class ReloadTest {
     }
 
     @Test
+    void aShutdownAnswersAReloadItDroppedInsteadOfLeavingItUnanswered() throws Exception {
+        start(variant(0));
+        try (ServerSocket silentEtcd = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            // An upstream discovered from an etcd that accepts and never answers: applying waits for it.
+            ConfigFiles.write(file, variant(1).replace("upstreams:\n", """
+                    upstreams:
+                      registry:
+                        discovery: { etcd: { prefix: /services/registry/ } }
+                    """) + "etcd: { endpoints: [\"http://127.0.0.1:" + silentEtcd.getLocalPort() + "\"], timeout: 5s }\n");
+            CompletableFuture<ReloadOutcome> first = proxy.reload("slow");
+            CompletableFuture<ReloadOutcome> queued = proxy.reload("queued"); // waits behind it
+
+            proxy.close();
+            proxy = null;
+
+            assertThat(queued).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                    .withMessageContaining("the proxy stopped before this reload was applied");
+            // Applied, or dropped before it began: answered either way.
+            assertThat(first.handle((outcome, failure) -> true)).succeedsWithin(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
     void listenerChangesNeedARestartAndTheReloadSaysSo() throws Exception {
         start(variant(0));
         int port = proxy.listenerAddresses().get(0).getPort();
