@@ -39,6 +39,8 @@ final class RunCommand implements Callable<Integer> {
 
     final StopSignal stop = new StopSignal();
     volatile ProxyServer server;
+    /** SIGHUP is handled (no longer ends the JVM); for tests. */
+    volatile boolean hangupHandled;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -53,6 +55,15 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
             return 1;
         }
+        // Handled from now on: a SIGHUP while the configuration is read or the proxy starts would end the JVM.
+        StartupReload reloads = new StartupReload();
+        try (ReloadSignal hangup = ReloadSignal.install(reloads)) {
+            hangupHandled = true;
+            return load(source, out, reloads);
+        }
+    }
+
+    private int load(ConfigSource source, PrintWriter out, StartupReload reloads) throws InterruptedException {
         ConfigResult result = source.load();
         result.errors().forEach(problem -> out.println("error: " + problem.format()));
         result.warnings().forEach(problem -> out.println("warning: " + problem.format()));
@@ -63,7 +74,10 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         out.flush();
-        return serve(result.config(), source, stop, spec.commandLine().getErr(), s -> server = s);
+        return serve(result.config(), source, stop, spec.commandLine().getErr(), s -> {
+            server = s;
+            reloads.started(s);
+        });
     }
 
     /** Runs a proxy until {@code stop} fires, then drains; shared with {@code demo}. */
@@ -72,7 +86,7 @@ final class RunCommand implements Callable<Integer> {
         return serve(config, null, stop, err, started);
     }
 
-    /** As above, reloading from {@code source} (when not null) when it changes or on SIGHUP. */
+    /** As above, reloading from {@code source} (when not null) when it changes; SIGHUP is the caller's. */
     static int serve(ProxyConfig config, ConfigSource source, StopSignal stop, PrintWriter err,
                      java.util.function.Consumer<ProxyServer> started) throws InterruptedException {
         ProxyServer proxy;
@@ -86,14 +100,10 @@ final class RunCommand implements Callable<Integer> {
         Duration drain = Duration.ofMillis(config.drainTimeoutMillis());
         Thread hook = new Thread(() -> proxy.shutdown(drain), "ballast-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        ReloadSignal hangup = source == null ? null : ReloadSignal.install(() -> proxy.reload("SIGHUP"));
         started.accept(proxy);
         String why = stop.installHandlers().await();
         log.info("{}: stopping, draining in-flight requests for up to {} ms", why, drain.toMillis());
         proxy.shutdown(drain);
-        if (hangup != null) {
-            hangup.close();
-        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException alreadyExiting) {

@@ -10,6 +10,8 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +62,34 @@ class RunCommandReloadTest {
                     .contains("configuration 2 applied (SIGHUP)");
             run.stop.trigger("test");
             assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
+    void aSighupWhileTheProxyStartsIsAReloadOnceItRunsNotTheEndOfTheJvm(@TempDir Path dir) throws Exception {
+        try (TestBackend one = TestBackend.named("one"); TestBackend two = TestBackend.named("two");
+             ServerSocket silentEtcd = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // An upstream discovered from an etcd that accepts and never answers: the start waits for it.
+            Path file = dir.resolve("ballast.yaml");
+            Files.writeString(file, DemoCommand.sampleYaml(0, 0, List.of(one.port(), two.port()))
+                    .replace("upstreams:\n", "upstreams:\n  registry:\n    discovery: { etcd: { prefix: /r/ } }\n")
+                    + "etcd: { endpoints: [\"http://127.0.0.1:" + silentEtcd.getLocalPort() + "\"], timeout: 2s }\n");
+            RunCommand run = new RunCommand();
+            CommandLine command = new CommandLine(run).setOut(new PrintWriter(new StringWriter()))
+                    .setErr(new PrintWriter(new StringWriter()));
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            Thread.ofPlatform().name("test-run").start(() -> exit.complete(command.execute("-c", file.toString())));
+            await().atMost(Duration.ofSeconds(10)).until(() -> run.hangupHandled);
+            assertThat(run.server).as("still starting").isNull();
+
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> run.server != null && run.server.generation() == 2);
+            assertThat(AdminClient.of(run.server.adminAddress()).get("/status").body())
+                    .contains("configuration 2 applied (SIGHUP during start)");
+            run.stop.trigger("test");
+            assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
         }
     }
 }
