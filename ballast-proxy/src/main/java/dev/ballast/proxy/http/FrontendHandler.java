@@ -691,12 +691,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The proxy closes the connection, cutting short a response under way, if any, for {@code why}. */
+    /**
+     * The proxy closes the connection, cutting short a response under way, if any, for {@code why}.
+     * Through the channel: in a tunnel this handler has left the pipeline.
+     */
     void closeCuttingShort(CutShort why) {
         if (record.isOpen() && record.status() != 0) {
             record.cutShort(why);
         }
-        ctx.close();
+        ctx.channel().close();
     }
 
     @Override

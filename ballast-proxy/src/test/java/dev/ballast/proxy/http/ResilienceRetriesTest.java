@@ -83,6 +83,20 @@ class ResilienceRetriesTest {
         return proxy.listenerAddresses().get(0);
     }
 
+    /**
+     * {@code balancer: first}, {@code response_timeout} as given, and outlier detection that ejects an
+     * endpoint on its first failure (up to {@code maxEjectionPercent}): which endpoint got blamed shows.
+     */
+    private InetSocketAddress startEjectingOnOneFailure(RetryConfig retries, long responseTimeoutMillis,
+                                                       int maxEjectionPercent, List<Endpoint> endpoints) {
+        ResilienceConfig resilience = ResilienceConfig.defaults().withRetries(retries).withOutlierDetection(
+                dev.ballast.core.outlier.OutlierDetection.of(1, Duration.ofSeconds(30), maxEjectionPercent));
+        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.FIRST, endpoints),
+                responseTimeoutMillis).withResilience(resilience);
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+        return proxy.listenerAddresses().get(0);
+    }
+
     private Upstream upstream() {
         return proxy.upstreams().get("api");
     }
@@ -335,14 +349,10 @@ class ResilienceRetriesTest {
         // 50 ms left after the 503; the backoff is drawn from 0..1 h: under 50 ms about once in 70,000.
         RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.exponential(Duration.ofHours(1),
                 Duration.ofHours(1)));
-        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.FIRST,
-                List.of(endpoint(busy), endpoint(spare))), 200).withResilience(ResilienceConfig.defaults()
-                .withRetries(retries).withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(1,
-                        Duration.ofSeconds(30), 100)));
-        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+        InetSocketAddress address = startEjectingOnOneFailure(retries, 200, 100, List.of(endpoint(busy), endpoint(spare)));
 
         long started = System.nanoTime();
-        RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
+        RawHttp.Response response = send(address, "GET", new byte[0]);
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
         assertThat(response.status()).as("the upstream's answer, not a 504").isEqualTo(503);
@@ -359,13 +369,9 @@ class ResilienceRetriesTest {
         TestBackend spare = backend("spare");
         RetryConfig retries = new RetryConfig(0, Set.of(), Set.of(), Duration.ofSeconds(10),
                 RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none()); // per_try_timeout above response_timeout
-        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.FIRST,
-                List.of(endpoint(silent), endpoint(spare))), 200).withResilience(ResilienceConfig.defaults()
-                .withRetries(retries).withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(1,
-                        Duration.ofSeconds(30), 50)));
-        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+        InetSocketAddress address = startEjectingOnOneFailure(retries, 200, 50, List.of(endpoint(silent), endpoint(spare)));
 
-        assertThat(send(proxy.listenerAddresses().get(0), "GET", new byte[0]).status()).isEqualTo(504);
+        assertThat(send(address, "GET", new byte[0]).status()).isEqualTo(504);
 
         await().atMost(Duration.ofSeconds(5)).until(() -> upstream().balancer().members().get(0)
                 .isEjected(System.nanoTime()));
