@@ -387,6 +387,12 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     }
 
     @Override
+    public InForce inForce() {
+        LiveConfig live = reloader.current();
+        return new InForce(live.generation(), live.loadedAt(), live.routes().rules(), live.upstreams());
+    }
+
+    @Override
     public Map<String, InetSocketAddress> listeners() {
         Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
         listeners.forEach((name, channel) -> addresses.put(name, (InetSocketAddress) channel.localAddress()));

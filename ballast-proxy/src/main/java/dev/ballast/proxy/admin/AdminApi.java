@@ -37,6 +37,7 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,6 +52,7 @@ import java.util.concurrent.TimeUnit;
  * GET  /stats            the last minutes per upstream and endpoint, one sample a second
  * GET  /config           the effective configuration, secrets redacted
  * POST /reload           re-read the configuration file; 200 applied, 400 rejected (with the errors)
+ * GET  /upstreams/{name}  one upstream and its endpoints, as in /status
  * POST /upstreams/{name}/endpoints/{host:port}/drain    no new requests; in-flight ones finish
  * POST /upstreams/{name}/endpoints/{host:port}/enable   back in rotation
  * </pre>
@@ -100,104 +102,142 @@ public final class AdminApi {
     }
 
     /**
-     * An answer: status, content type and body.
+     * An answer: status, content type, body, and at most one header of its own.
      *
-     * @param allow the methods a 405 names in its {@code Allow} header (RFC 9110 §15.5.6), else null
+     * @param header             a header this answer needs ({@code Allow} on a 405, RFC 9110 §15.5.6;
+     *                           {@code WWW-Authenticate} on a 401, §11.6.1), else null
+     * @param endsTheConnection  true when the request leaves the connection in doubt, so nothing after it
+     *                           is read
      */
-    private record Reply(HttpResponseStatus status, String contentType, byte[] body, String allow) {
-
-        Reply(HttpResponseStatus status, String contentType, byte[] body) {
-            this(status, contentType, body, null);
-        }
+    private record Reply(HttpResponseStatus status, String contentType, byte[] body, CharSequence header,
+                         String headerValue, boolean endsTheConnection) {
 
         static Reply text(HttpResponseStatus status, String text) {
-            return new Reply(status, TEXT, text.getBytes(StandardCharsets.UTF_8));
+            return new Reply(status, TEXT, text.getBytes(StandardCharsets.UTF_8), null, null, false);
         }
 
         static Reply json(HttpResponseStatus status, Object value) {
-            return new Reply(status, JSON, AdminJson.bytes(value));
+            return new Reply(status, JSON, AdminJson.bytes(value), null, null, false);
+        }
+
+        Reply with(CharSequence name, String value) {
+            return new Reply(status, contentType, body, name, value, endsTheConnection);
+        }
+
+        Reply closing() {
+            return new Reply(status, contentType, body, header, headerValue, true);
         }
     }
 
+    /** One per connection: its fields are read and written on the connection's event loop only. */
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        /**
+         * Completes once the answer to the last request read has been written. Answers go out in the
+         * order their requests came (RFC 9112 §9.3.2), even when one behind a reload is ready first.
+         */
+        private CompletableFuture<Void> lastAnswer = CompletableFuture.completedFuture(null);
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+            CompletableFuture<Reply> reply;
+            try {
+                reply = answer(request);
+            } catch (RuntimeException e) {
+                log.warn("admin: {} {} failed", request.method(), Printable.detail(request.uri()), e);
+                reply = done(failed(e));
+            }
+            if (reply.isDone() && reply.join().endsTheConnection()) {
+                keepAlive = false;
+            }
+            answerInOrder(ctx, keepAlive, reply);
+        }
+
+        private CompletableFuture<Reply> answer(FullHttpRequest request) {
             if (request.decoderResult().isFailure()) {
-                send(ctx, false, undecodable(request.decoderResult().cause()));
-                return;
+                return done(undecodable(request.decoderResult().cause()));
             }
             // As the proxy's listeners answer: HTTP/1.x only, and an HTTP/1.1 request names its Host.
             if (request.protocolVersion().majorVersion() != 1) {
-                send(ctx, false, Reply.text(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
-                        "505 HTTP Version Not Supported: the admin API speaks HTTP/1.0 and HTTP/1.1\n"));
-                return;
+                return done(Reply.text(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                        "505 HTTP Version Not Supported: the admin API speaks HTTP/1.0 and HTTP/1.1\n").closing());
             }
             boolean http11 = request.protocolVersion().minorVersion() == 1;
             if (http11 && request.headers().getAll(HttpHeaderNames.HOST).size() != 1) {
-                send(ctx, false, Reply.text(HttpResponseStatus.BAD_REQUEST,
-                        "bad request: an HTTP/1.1 request needs exactly one Host header\n"));
-                return;
+                return done(Reply.text(HttpResponseStatus.BAD_REQUEST,
+                        "bad request: an HTTP/1.1 request needs exactly one Host header\n").closing());
             }
             if (!authorized(request)) {
-                FullHttpResponse response = response(Reply.text(HttpResponseStatus.UNAUTHORIZED,
-                        "401 Unauthorized: send Authorization: Bearer <admin.token>\n"));
-                response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ballast admin\"");
-                write(ctx, keepAlive, response);
-                return;
+                return done(Reply.text(HttpResponseStatus.UNAUTHORIZED,
+                                "401 Unauthorized: send Authorization: Bearer <admin.token>\n")
+                        .with(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ballast admin\""));
             }
             QueryStringDecoder target = new QueryStringDecoder(request.uri());
             String path;
             try {
                 path = target.path();
             } catch (IllegalArgumentException malformed) {
-                send(ctx, keepAlive, Reply.text(HttpResponseStatus.BAD_REQUEST,
+                return done(Reply.text(HttpResponseStatus.BAD_REQUEST,
                         "bad request: the path is not valid percent-encoding\n"));
-                return;
             }
             HttpMethod method = request.method();
             boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
-            boolean post = method.equals(HttpMethod.POST);
-            Reply reply = switch (path) {
-                case "/", "/index.html", "/dashboard.js", "/dashboard.css" -> read ? asset(path) : notAllowed("GET");
-                case "/healthz" -> read ? Reply.text(HttpResponseStatus.OK, "ok\n") : notAllowed("GET");
-                case "/ready" -> !read ? notAllowed("GET") : proxy.ready()
+            return switch (path) {
+                case "/", "/index.html", "/dashboard.js", "/dashboard.css" -> done(read ? asset(path) : notAllowed("GET"));
+                case "/healthz" -> done(read ? Reply.text(HttpResponseStatus.OK, "ok\n") : notAllowed("GET"));
+                case "/ready" -> done(!read ? notAllowed("GET") : proxy.ready()
                         ? Reply.text(HttpResponseStatus.OK, "ready\n")
-                        : Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n");
-                case "/metrics" -> read ? metrics() : notAllowed("GET");
-                case "/status" -> read ? Reply.json(HttpResponseStatus.OK, StatusJson.of(proxy, history, events))
-                        : notAllowed("GET");
-                case "/stats" -> read ? Reply.json(HttpResponseStatus.OK, history.json()) : notAllowed("GET");
-                case "/config" -> read ? Reply.json(HttpResponseStatus.OK, proxy.config()) : notAllowed("GET");
-                case "/reload" -> {
-                    if (!post) {
-                        yield notAllowed("POST");
-                    }
-                    answerLater(ctx, keepAlive, reload());
-                    yield null;
-                }
-                default -> {
-                    if (!path.startsWith("/upstreams/")) {
-                        yield Reply.text(HttpResponseStatus.NOT_FOUND,
-                                "no admin endpoint " + Printable.detail(path) + "\n");
-                    }
-                    if (!post) {
-                        yield notAllowed("POST");
-                    }
-                    CompletableFuture<Reply> drain = drain(target.rawPath());
-                    answerLater(ctx, keepAlive, drain);
-                    yield null;
-                }
+                        : Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n"));
+                case "/metrics" -> done(read ? metrics() : notAllowed("GET"));
+                case "/status" -> done(read ? Reply.json(HttpResponseStatus.OK, StatusJson.of(proxy, history, events))
+                        : notAllowed("GET"));
+                case "/stats" -> done(read ? Reply.json(HttpResponseStatus.OK, history.json()) : notAllowed("GET"));
+                case "/config" -> done(read ? Reply.json(HttpResponseStatus.OK, proxy.config()) : notAllowed("GET"));
+                case "/reload" -> method.equals(HttpMethod.POST) ? reload() : done(notAllowed("POST"));
+                default -> path.startsWith("/upstreams/") ? upstreams(method, target.rawPath())
+                        : done(Reply.text(HttpResponseStatus.NOT_FOUND,
+                        "no admin endpoint " + Printable.detail(path) + "\n"));
             };
-            if (reply != null) {
-                send(ctx, keepAlive, reply);
+        }
+
+        /**
+         * {@code GET /upstreams/{name}}, and {@code POST /upstreams/{name}/endpoints/{address}/drain|enable}
+         * on the control path. Split before decoding, so that an escaped slash stays inside its segment.
+         */
+        private CompletableFuture<Reply> upstreams(HttpMethod method, String rawPath) {
+            String[] parts = rawPath.substring(1).split("/", -1);
+            for (int i = 0; i < parts.length; i++) {
+                parts[i] = QueryStringDecoder.decodeComponent(parts[i]); // valid: the whole path decoded
             }
+            if (parts.length == 2 && !parts[1].isEmpty()) {
+                boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+                return done(read ? upstream(parts[1]) : notAllowed("GET"));
+            }
+            if (parts.length != 5 || !parts[2].equals("endpoints")
+                    || !(parts[4].equals("drain") || parts[4].equals("enable"))) {
+                return done(Reply.text(HttpResponseStatus.NOT_FOUND,
+                        "no admin endpoint " + Printable.detail(String.join("/", parts)) + " (expected:"
+                                + " /upstreams/{name}, or /upstreams/{name}/endpoints/{host:port}/drain or /enable)\n"));
+            }
+            return method.equals(HttpMethod.POST) ? drain(parts[1], parts[3], parts[4].equals("drain"))
+                    : done(notAllowed("POST"));
+        }
+
+        private Reply upstream(String name) {
+            Upstream upstream = proxy.upstreams().get(name);
+            return upstream == null ? noUpstream(name)
+                    : Reply.json(HttpResponseStatus.OK, StatusJson.upstream(upstream, history));
+        }
+
+        private Reply noUpstream(String name) {
+            return Reply.text(HttpResponseStatus.NOT_FOUND, "no upstream '" + Printable.detail(name)
+                    + "' (expected one of: " + String.join(", ", proxy.upstreams().keySet()) + ")\n");
         }
 
         private Reply asset(String path) {
             Dashboard.Asset asset = Dashboard.asset(path);
-            return new Reply(HttpResponseStatus.OK, asset.contentType(), asset.body());
+            return new Reply(HttpResponseStatus.OK, asset.contentType(), asset.body(), null, null, false);
         }
 
         private boolean authorized(FullHttpRequest request) {
@@ -223,7 +263,7 @@ public final class AdminApi {
             byte[] bytes = new byte[body.readableBytes()];
             body.readBytes(bytes);
             body.release();
-            return new Reply(HttpResponseStatus.OK, ProxyMetrics.contentType(), bytes);
+            return new Reply(HttpResponseStatus.OK, ProxyMetrics.contentType(), bytes, null, null, false);
         }
 
         private CompletableFuture<Reply> reload() {
@@ -243,31 +283,12 @@ public final class AdminApi {
             });
         }
 
-        /**
-         * {@code /upstreams/{name}/endpoints/{address}/drain|enable}, on the control path. Split before
-         * decoding, so that an escaped slash stays inside its segment.
-         */
-        private CompletableFuture<Reply> drain(String rawPath) {
-            String[] parts = rawPath.substring(1).split("/", -1);
-            for (int i = 0; i < parts.length; i++) {
-                parts[i] = QueryStringDecoder.decodeComponent(parts[i]); // valid: the whole path decoded
-            }
-            String path = String.join("/", parts);
-            if (parts.length != 5 || !parts[2].equals("endpoints")
-                    || !(parts[4].equals("drain") || parts[4].equals("enable"))) {
-                return CompletableFuture.completedFuture(Reply.text(HttpResponseStatus.NOT_FOUND,
-                        "no admin endpoint " + Printable.detail(path)
-                                + " (expected: /upstreams/{name}/endpoints/{host:port}/drain or /enable)\n"));
-            }
-            String name = parts[1];
-            String address = parts[3];
-            boolean draining = parts[4].equals("drain");
+        /** Drains or enables an endpoint, on the control path, and answers with its state. */
+        private CompletableFuture<Reply> drain(String name, String address, boolean draining) {
             return CompletableFuture.supplyAsync(() -> {
                 Upstream upstream = proxy.upstreams().get(name);
                 if (upstream == null) {
-                    return Reply.text(HttpResponseStatus.NOT_FOUND, "no upstream '" + Printable.detail(name)
-                            + "' (expected one of: "
-                            + String.join(", ", proxy.upstreams().keySet()) + ")\n");
+                    return noUpstream(name);
                 }
                 EndpointState endpoint = upstream.balancer().registry().get(address);
                 if (endpoint == null) {
@@ -296,15 +317,37 @@ public final class AdminApi {
             }, proxy.controlPath());
         }
 
-        /** Answers on this channel's loop once {@code reply} completes elsewhere. */
-        private void answerLater(ChannelHandlerContext ctx, boolean keepAlive, CompletableFuture<Reply> reply) {
-            reply.whenComplete((done, error) -> ctx.executor().execute(() -> send(ctx, keepAlive, error == null ? done
-                    : Reply.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed: " + error + "\n"))));
+        /**
+         * Writes {@code reply} once it is ready and every answer before it has been written: at once
+         * when nothing is pending, else on this connection's loop when both are done.
+         */
+        private void answerInOrder(ChannelHandlerContext ctx, boolean keepAlive, CompletableFuture<Reply> reply) {
+            CompletableFuture<Reply> settled = reply.exceptionally(this::failed);
+            if (lastAnswer.isDone() && settled.isDone()) {
+                send(ctx, keepAlive, settled.join());
+                return;
+            }
+            CompletableFuture<Void> written = new CompletableFuture<>();
+            CompletableFuture<Void> previous = lastAnswer;
+            lastAnswer = written;
+            previous.thenCombine(settled, (ignored, done) -> done).thenAccept(done -> ctx.executor().execute(() -> {
+                send(ctx, keepAlive, done);
+                written.complete(null);
+            }));
+        }
+
+        private Reply failed(Throwable error) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            return Reply.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed: " + cause + "\n");
+        }
+
+        private static CompletableFuture<Reply> done(Reply reply) {
+            return CompletableFuture.completedFuture(reply);
         }
 
         private Reply notAllowed(String allowed) {
-            return new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT,
-                    ("use " + allowed + "\n").getBytes(StandardCharsets.UTF_8), allowed.equals("GET") ? "GET, HEAD" : allowed);
+            return Reply.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use " + allowed + "\n")
+                    .with(HttpHeaderNames.ALLOW, allowed.equals("GET") ? "GET, HEAD" : allowed);
         }
 
         /** A request the decoder refused, answered as the proxy's listeners answer it. */
@@ -329,8 +372,8 @@ public final class AdminApi {
                     .set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length)
                     .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
-            if (reply.allow() != null) {
-                response.headers().set(HttpHeaderNames.ALLOW, reply.allow());
+            if (reply.header() != null) {
+                response.headers().set(reply.header(), reply.headerValue());
             }
             return response;
         }

@@ -32,6 +32,13 @@ public interface ProxyControl {
     /** The upstreams in force, by name in file order. */
     Map<String, Upstream> upstreams();
 
+    /** The configuration in force as one reload left it: its parts read together, no reload between. */
+    InForce inForce();
+
+    /** See {@link #inForce()}. */
+    record InForce(int generation, Instant loadedAt, List<RouteRule> routes, Map<String, Upstream> upstreams) {
+    }
+
     /** Bound listener addresses by listener name, in file order. */
     Map<String, InetSocketAddress> listeners();
 

@@ -25,10 +25,11 @@ final class StatusJson {
     }
 
     static Map<String, Object> of(ProxyControl proxy, StatsHistory history, AdminEvents events) {
+        ProxyControl.InForce inForce = proxy.inForce(); // one snapshot: no reload between its parts
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("ready", proxy.ready());
-        status.put("generation", proxy.generation());
-        status.put("config_loaded_at", proxy.loadedAt());
+        status.put("generation", inForce.generation());
+        status.put("config_loaded_at", inForce.loadedAt());
         status.put("transport", proxy.transport());
         status.put("event_loops", proxy.eventLoops());
         status.put("event_loop_kernel_slice", proxy.kernelSlice());
@@ -45,9 +46,9 @@ final class StatusJson {
             status.put("config_source", source);
         }
         status.put("listeners", listeners(proxy));
-        status.put("routes", routes(proxy));
+        status.put("routes", routes(inForce.routes()));
         List<Object> upstreams = new ArrayList<>();
-        proxy.upstreams().values().forEach(upstream -> upstreams.add(upstream(upstream, history)));
+        inForce.upstreams().values().forEach(upstream -> upstreams.add(upstream(upstream, history)));
         status.put("upstreams", upstreams);
         List<Object> recent = new ArrayList<>();
         for (AdminEvents.Event event : events.recent()) {
@@ -76,8 +77,7 @@ final class StatusJson {
         return listeners;
     }
 
-    private static List<Object> routes(ProxyControl proxy) {
-        List<RouteRule> rules = proxy.routes(); // one snapshot: a reload cannot pair a route with another's match
+    private static List<Object> routes(List<RouteRule> rules) {
         List<Object> json = new ArrayList<>();
         for (RouteRule rule : rules) {
             Map<String, Object> route = new LinkedHashMap<>();
@@ -113,7 +113,8 @@ final class StatusJson {
         return json;
     }
 
-    private static Map<String, Object> upstream(Upstream upstream, StatsHistory history) {
+    /** One upstream and its endpoints ({@code GET /upstreams/{name}} and each of {@code /status}'s). */
+    static Map<String, Object> upstream(Upstream upstream, StatsHistory history) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", upstream.name());
         json.put("balancer", upstream.config().balancer());

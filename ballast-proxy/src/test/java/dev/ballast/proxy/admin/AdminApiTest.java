@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -348,6 +349,60 @@ class AdminApiTest {
 
         assertThat(admin.post("/upstreams/api/endpoints/" + one.address() + "/pause").statusCode()).isEqualTo(404);
         assertThat(admin.get("/upstreams/api/endpoints/" + one.address() + "/drain").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void getOfAnUpstreamShowsItAndItsEndpointsAsStatusDoes() throws Exception {
+        HttpResponse<String> api = admin.get("/upstreams/api");
+        assertThat(api.statusCode()).isEqualTo(200);
+        assertThat(api.headers().firstValue("content-type")).hasValue("application/json; charset=utf-8");
+        JsonNode upstream = JSON.readTree(api.body());
+        assertThat(upstream.at("/name").asText()).isEqualTo("api");
+        assertThat(upstream.at("/balancer").asText()).isEqualTo("round-robin");
+        assertThat(upstream.at("/endpoints/0/address").asText()).isEqualTo(one.address());
+        assertThat(upstream.at("/endpoints/1/address").asText()).isEqualTo(two.address());
+        assertThat(upstream.at("/endpoints/0/state").asText()).isEqualTo("healthy");
+        JsonNode inStatus = JSON.readTree(admin.get("/status").body()).at("/upstreams/0");
+        assertThat(upstream.fieldNames()).toIterable().containsExactlyElementsOf(inStatus::fieldNames);
+
+        HttpResponse<String> unknown = admin.get("/upstreams/nope");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("no upstream 'nope'", "api");
+        HttpResponse<String> posted = admin.post("/upstreams/api");
+        assertThat(posted.statusCode()).isEqualTo(405);
+        assertThat(posted.headers().firstValue("allow")).hasValue("GET, HEAD");
+        assertThat(admin.get("/upstreams/").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInTheirOrderWhenTheFirstWaitsForTheControlPath() throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        proxy.controlPath().execute(() -> {
+            holding.countDown();
+            try {
+                held.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        try (RawHttp client = RawHttp.connect(proxy.adminAddress()).timeout(10_000)) {
+            client.send("POST /upstreams/api/endpoints/" + one.address() + "/drain HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Length: 0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+            // One loop serves the admin listener: once a later connection is answered, both requests
+            // above have been read, and the drain cannot be answered while the control path is held.
+            assertThat(admin.get("/healthz").statusCode()).isEqualTo(200);
+            held.countDown();
+            RawHttp.Response first = client.read();
+            RawHttp.Response second = client.read();
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(JSON.readTree(first.text()).at("/state").asText()).isEqualTo("draining");
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(second.text()).isEqualTo("ok\n");
+        } finally {
+            held.countDown();
+        }
     }
 
     @Test
