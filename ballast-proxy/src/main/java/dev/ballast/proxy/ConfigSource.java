@@ -9,6 +9,7 @@ import dev.ballast.proxy.config.ConfigProblem;
 import dev.ballast.proxy.config.ConfigResult;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -66,8 +67,22 @@ interface ConfigSource {
         return new StoreConfigSource(store, target);
     }
 
-    /** A YAML file, watched through its directory ({@link ConfigWatcher}). */
-    record FileSource(Path file) implements ConfigSource {
+    /**
+     * A YAML file, watched through its directory ({@link ConfigWatcher}). The watch starts once the proxy
+     * serves, so it is told what {@link #load()} read: a save while the proxy started is a change too.
+     */
+    final class FileSource implements ConfigSource {
+
+        private final Path file;
+        private volatile String loaded;
+
+        FileSource(Path file) {
+            this.file = file;
+        }
+
+        Path file() {
+            return file;
+        }
 
         @Override
         public String name() {
@@ -85,12 +100,21 @@ interface ConfigSource {
 
         @Override
         public ConfigResult load() {
-            return ConfigLoader.load(file);
+            String text;
+            try {
+                text = read();
+            } catch (IOException e) {
+                return ConfigLoader.load(file); // reads again, and reports the failure with the file's path
+            }
+            loaded = text;
+            return ConfigLoader.parse(text, name());
         }
 
         @Override
         public AutoCloseable follow(BiConsumer<String, String> changed) throws IOException {
-            return ConfigWatcher.start(file, () -> changed.accept("file change", null));
+            String startedFrom = loaded;
+            return ConfigWatcher.start(file, startedFrom == null ? null : startedFrom.getBytes(StandardCharsets.UTF_8),
+                    () -> changed.accept("file change", null));
         }
     }
 }

@@ -44,7 +44,7 @@ final class ConfigWatcher implements AutoCloseable {
     /** False once the directory can no longer be watched (it was removed): no event will come again. */
     private boolean watchable = true;
 
-    private ConfigWatcher(Path file, Runnable reload) throws IOException {
+    private ConfigWatcher(Path file, byte[] startedFrom, Runnable reload) throws IOException {
         this.file = file.toAbsolutePath();
         this.reload = reload;
         this.watch = FileSystems.getDefault().newWatchService();
@@ -52,13 +52,18 @@ final class ConfigWatcher implements AutoCloseable {
                 StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
         // Watching first: a save from now on raises an event, and what it changed is judged against these.
         this.lastStill = fingerprint();
-        this.lastSeen = read();
+        this.lastSeen = startedFrom != null ? startedFrom : read();
         this.thread = Thread.ofPlatform().daemon().name("ballast-config-watch").unstarted(this::run);
     }
 
-    /** Starts watching {@code file}; {@code reload} runs on the watcher's thread after each change. */
-    static ConfigWatcher start(Path file, Runnable reload) throws IOException {
-        ConfigWatcher watcher = new ConfigWatcher(file, reload);
+    /**
+     * Starts watching {@code file}; {@code reload} runs on the watcher's thread after each change.
+     *
+     * @param startedFrom the content the proxy started from, read before the watch began (a save since
+     *                    then reloads at once), or null to take the content as it is now
+     */
+    static ConfigWatcher start(Path file, byte[] startedFrom, Runnable reload) throws IOException {
+        ConfigWatcher watcher = new ConfigWatcher(file, startedFrom, reload);
         watcher.thread.start();
         log.info("watching {} for changes", watcher.file);
         return watcher;
@@ -66,24 +71,32 @@ final class ConfigWatcher implements AutoCloseable {
 
     private void run() {
         try {
+            if (!Arrays.equals(read(), lastSeen)) {
+                settle(fingerprint()); // saved while the proxy started, before the watch began
+            }
             while (watchable) {
                 drain(watch.take());
                 Fingerprint moved = fingerprint();
                 if (Objects.equals(moved, lastStill) && !recentlyModified(moved)) {
                     continue; // another file of the directory
                 }
-                Fingerprint still = awaitStill(moved);
-                byte[] now = read();
-                lastStill = now == null ? null : still; // unreadable: whatever happens next counts as a change
-                if (now != null && !Arrays.equals(now, lastSeen)) {
-                    lastSeen = now;
-                    reloadQuietly();
-                }
+                settle(moved);
             }
             log.warn("no longer watching {} for changes: its directory went away (SIGHUP or POST /reload still"
                     + " reload it)", file);
         } catch (InterruptedException | ClosedWatchServiceException stopped) {
             // closed
+        }
+    }
+
+    /** Once the file stays still, reloads if its content differs from what was last seen. */
+    private void settle(Fingerprint moved) throws InterruptedException {
+        Fingerprint still = awaitStill(moved);
+        byte[] now = read();
+        lastStill = now == null ? null : still; // unreadable: whatever happens next counts as a change
+        if (now != null && !Arrays.equals(now, lastSeen)) {
+            lastSeen = now;
+            reloadQuietly();
         }
     }
 

@@ -46,8 +46,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         ConfigSource source = sourceOptions.source(spec);
-        if (source instanceof ConfigSource.FileSource(Path file) && Files.exists(file) && !Files.isRegularFile(file)
-                && !Files.isDirectory(file)) {
+        if (source instanceof ConfigSource.FileSource fileSource && Files.exists(fileSource.file())
+                && !Files.isRegularFile(fileSource.file()) && !Files.isDirectory(fileSource.file())) {
+            Path file = fileSource.file();
             // Read again at each reload, which a pipe cannot be (one with no writer would hang the reload).
             out.println("error: " + file + ": cannot read: not a regular file (a pipe or a device; run reads its"
                     + " configuration again at each reload)");

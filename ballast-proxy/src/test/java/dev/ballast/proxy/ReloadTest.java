@@ -7,6 +7,7 @@ import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
+import dev.ballast.proxy.config.ConfigResult;
 import dev.ballast.proxy.config.IoTransport;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
@@ -323,6 +324,31 @@ class ReloadTest {
         Files.writeString(file, variant(2));
         await().during(Duration.ofMillis(3 * ConfigWatcher.DEBOUNCE_MILLIS)).atMost(Duration.ofSeconds(5))
                 .until(() -> proxy.generation() == 2);
+    }
+
+    @Test
+    void aSaveWhileTheProxyStartsBeforeTheWatchBeginsIsReloadedOnceItServes() throws Exception {
+        ConfigFiles.write(file, variant(0));
+        ConfigSource source = ConfigSource.file(file);
+        ConfigResult read = source.load();
+        assertThat(read.ok()).isTrue();
+        Files.writeString(file, variant(2)); // after the read, before the watch: while listeners bind, say
+
+        proxy = ProxyServer.start(read.config(), source, true);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.generation() == 2);
+        assertThat(proxy.upstreams().get("api").balancer().members()).hasSize(3);
+    }
+
+    @Test
+    void aProxyStartedFromTheFileAsItStillIsDoesNotReloadIt() throws Exception {
+        ConfigFiles.write(file, variant(0));
+        ConfigSource source = ConfigSource.file(file);
+
+        proxy = ProxyServer.start(source.load().config(), source, true);
+
+        await().during(Duration.ofMillis(3 * ConfigWatcher.DEBOUNCE_MILLIS)).atMost(Duration.ofSeconds(5))
+                .until(() -> proxy.generation() == 1);
     }
 
     @Test
