@@ -619,6 +619,14 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             informational(response);
             return;
         }
+        if (response.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+                && response.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && !head && code != 204 && code != 304) {
+            // The decoder framed it by the length (its coding is not chunked); a client or a pooled
+            // connection could read it by the coding instead (RFC 9112 §6.1, §6.3): an error, not reused.
+            ReferenceCountUtil.release(response);
+            upstreamFailed("invalid response: both Transfer-Encoding and Content-Length");
+            return;
+        }
         if (retryPolicy.retriesStatus(code) && retriedStatus(response, code)) {
             return;
         }

@@ -247,9 +247,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     request.protocolVersion() + " in an HTTP/1 request line", true, false);
             return;
         }
-        String refused = RequestHead.toOriginForm(request);
+        String refused = RequestHead.hostProblem(request);
         if (refused == null) {
-            refused = RequestHead.problem(request);
+            refused = RequestHead.toOriginForm(request);
+        }
+        if (refused == null) {
+            refused = RequestHead.targetProblem(request);
+        }
+        if (refused == null && declared > 0 && !chunked && !request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            // Netty's decoder gives a draft-76 WebSocket handshake (Key1 and Key2) an 8-byte body that no
+            // header declares: forwarded, those bytes would start the upstream's next request.
+            refused = "a draft-76 WebSocket handshake (Sec-WebSocket-Key1 and -Key2) is not supported";
         }
         if (refused != null) {
             respondLocally(ProxyError.BAD_REQUEST, method, request.uri(), refused, true, !bodyDeclared);

@@ -60,10 +60,10 @@ final class RequestHead {
     }
 
     /**
-     * Why the request must be answered 400, in words (quoting the client: the caller escapes them), or
-     * null when it may go on. Call after {@link #toOriginForm}.
+     * Why the request's target must be answered 400, in words (quoting the client: the caller escapes
+     * them), or null when it may go on. Call after {@link #toOriginForm}.
      */
-    static String problem(HttpRequest request) {
+    static String targetProblem(HttpRequest request) {
         String uri = request.uri();
         if (uri.equals("*")) {
             if (!HttpMethod.OPTIONS.equals(request.method())) {
@@ -79,8 +79,16 @@ final class RequestHead {
                         : "request target has a control character";
             }
         }
-        HttpHeaders headers = request.headers();
-        Iterator<String> hosts = headers.valueStringIterator(HttpHeaderNames.HOST);
+        return null;
+    }
+
+    /**
+     * Why the request's Host header must be answered 400 (RFC 9112 §3.2: none in HTTP/1.1, more than
+     * one, or an invalid value), in words, or null. Call before {@link #toOriginForm}, which replaces
+     * it: the rule holds for an absolute-form request too.
+     */
+    static String hostProblem(HttpRequest request) {
+        Iterator<String> hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
         if (!hosts.hasNext()) {
             return request.protocolVersion().minorVersion() >= 1 ? "no Host header (HTTP/1.1 requires one)" : null;
         }

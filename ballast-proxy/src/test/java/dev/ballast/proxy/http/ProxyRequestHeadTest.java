@@ -9,6 +9,7 @@ import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,33 @@ class ProxyRequestHeadTest {
         }
     }
 
+    @Test
+    void anAbsoluteFormRequestStillNeedsExactlyOneValidHostThoughItsTargetNamesTheHost() throws Exception {
+        assertThat(send("GET http://api.example.com/ HTTP/1.1\r\n\r\n").text()).contains("no Host header");
+        assertThat(send("GET http://api.example.com/ HTTP/1.1\r\nHost: b\r\nHost: c\r\n\r\n").text())
+                .contains("more than one Host header");
+        assertThat(send("GET http://api.example.com/ HTTP/1.1\r\nHost: b c\r\n\r\n").status()).isEqualTo(400);
+        assertThat(api.requests()).isEmpty();
+        assertThat(send("GET http://api.example.com/ HTTP/1.0\r\n\r\n").status()).as("HTTP/1.0 may omit it")
+                .isEqualTo(200);
+    }
+
+    @Test
+    void aDraft76WebSocketHandshakeIsRefusedAndClosedSoItsEightUndeclaredBytesNeverReachTheUpstream()
+            throws Exception {
+        try (RawHttp client = RawHttp.connect(address).timeout(5_000)) {
+            // Netty's decoder reads 8 bytes after such a head as its body, though no header declares one.
+            RawHttp.Response response = client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: Sec-WebSocket-Key1\r\n"
+                    + "Sec-WebSocket-Key1: a\r\nSec-WebSocket-Key2: b\r\n\r\nGET /x?a").read();
+
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.text()).contains("draft-76 WebSocket handshake");
+            assertThat(response.header("connection")).isEqualTo("close");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        assertThat(web.requests()).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"GET foo HTTP/1.1", "GET * HTTP/1.1", "GET /a\u0001b HTTP/1.1", "GET /a\u007fb HTTP/1.1",
             "GET /a#frag HTTP/1.1"})
@@ -185,6 +213,21 @@ class ProxyRequestHeadTest {
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.header("transfer-encoding")).isEqualTo("gzip, chunked");
         assertThat(response.text()).isEqualTo("GZIP");
+    }
+
+    @Test
+    void anUpstreamResponseWithBothTransferEncodingAndContentLengthIsA502AndItsConnectionNotReused()
+            throws Exception {
+        web.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 4\r\n\r\nGZIPHTTP/1.1 200 OK\r\n"
+                        + "Content-Length: 7\r\n\r\nsmuggle", StandardCharsets.US_ASCII)));
+
+        RawHttp.Response response = send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).contains("both Transfer-Encoding and Content-Length");
+        web.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "clean"));
+        assertThat(send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").text()).isEqualTo("clean");
     }
 
     @Test
