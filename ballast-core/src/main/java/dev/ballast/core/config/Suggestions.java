@@ -16,16 +16,19 @@ public final class Suggestions {
      */
     public static Optional<String> closest(String word, Collection<String> candidates) {
         String typed = word.toLowerCase(Locale.ROOT);
+        int allowed = Math.max(1, typed.length() / 3);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {
+            if (Math.abs(candidate.length() - typed.length()) > allowed) {
+                continue; // at least that many edits apart: a value of megabytes is never compared
+            }
             int distance = distance(typed, candidate.toLowerCase(Locale.ROOT));
             if (distance < bestDistance) {
                 best = candidate;
                 bestDistance = distance;
             }
         }
-        int allowed = Math.max(1, typed.length() / 3);
         return bestDistance <= allowed ? Optional.ofNullable(best) : Optional.empty();
     }
 
@@ -36,25 +39,29 @@ public final class Suggestions {
 
     /**
      * Optimal string alignment distance (Levenshtein plus adjacent transpositions), so "weigth" is one
-     * edit from "weight", as a person would count it.
+     * edit from "weight", as a person would count it. Three rows of {@code b}'s length, not a table.
      */
     public static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
+        int[] twoBack = new int[b.length() + 1];
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
+            previous[j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
             for (int j = 1; j <= b.length(); j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                current[j] = Math.min(Math.min(previous[j] + 1, current[j - 1] + 1), previous[j - 1] + cost);
                 if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                    current[j] = Math.min(current[j], twoBack[j - 2] + 1);
                 }
             }
+            int[] reused = twoBack;
+            twoBack = previous;
+            previous = current;
+            current = reused;
         }
-        return d[a.length()][b.length()];
+        return previous[b.length()];
     }
 }

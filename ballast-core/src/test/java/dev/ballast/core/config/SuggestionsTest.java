@@ -1,5 +1,6 @@
 package dev.ballast.core.config;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,8 +34,16 @@ class SuggestionsTest {
     }
 
     @ParameterizedTest(name = "{0} to {1} = {2}")
-    @CsvSource({"kitten, sitting, 3", "weigth, weight, 1", "'', abc, 3", "same, same, 0"})
+    @CsvSource({"kitten, sitting, 3", "weigth, weight, 1", "'', abc, 3", "abc, '', 3", "same, same, 0", "ab, ba, 1",
+            "ca, abc, 3", "abcdef, badcfe, 3", "connect_timeout, conncet_timeuot, 2", "a-b_c, a_b-c, 2"})
     void countsEditsWithAdjacentSwapsAsOne(String a, String b, int distance) {
         assertThat(Suggestions.distance(a, b)).isEqualTo(distance);
+    }
+
+    @Test
+    void aValueOfMegabytesGetsNoHintAndCostsNoTableOfItsLength() {
+        // A 3 MB value in a 4 MiB file used to allocate a table of 3 million rows per candidate.
+        assertThat(Suggestions.closest("k".repeat(3_000_000), KEYS)).isEmpty();
+        assertThat(Suggestions.distance("k".repeat(3_000_000), "kk")).isEqualTo(2_999_998);
     }
 }

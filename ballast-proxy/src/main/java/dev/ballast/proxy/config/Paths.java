@@ -6,8 +6,10 @@ final class Paths {
     private Paths() {
     }
 
+    /** An empty key is shown as {@code ""}: as a path of its own, it would read as the whole file. */
     static String key(String parent, String key) {
-        return parent.isEmpty() ? key : parent + "." + key;
+        String shown = key.isEmpty() ? "\"\"" : key;
+        return parent.isEmpty() ? shown : parent + "." + shown;
     }
 
     static String index(String parent, int index) {

@@ -71,21 +71,25 @@ final class YamlTree {
     /** The document's root, or null after recording why there is none (syntax error, empty file). */
     static Node read(String yaml, String sourceName, Problems problems) {
         try (YAMLParser parser = FACTORY.createParser(yaml)) {
-            YamlTree tree = new YamlTree(parser, yaml, problems);
-            if (parser.nextToken() == null) {
-                problems.error(sourceName, 0, "the configuration is empty (expected: listeners, upstreams and routes)");
+            try {
+                YamlTree tree = new YamlTree(parser, yaml, problems);
+                if (parser.nextToken() == null) {
+                    problems.error(sourceName, 0, "the configuration is empty (expected: listeners, upstreams and routes)");
+                    return null;
+                }
+                Node root = tree.value("");
+                if (parser.nextToken() != null) {
+                    problems.error(sourceName, line(parser.currentTokenLocation()),
+                            "more than one YAML document (expected: one)");
+                    return null;
+                }
+                return root;
+            } catch (JsonProcessingException e) {
+                // A limit's exception has no location of its own: the parser's token is where it was hit.
+                int line = e.getLocation() != null ? line(e.getLocation()) : line(parser.currentTokenLocation());
+                syntaxError(e, line, sourceName, problems);
                 return null;
             }
-            Node root = tree.value("");
-            if (parser.nextToken() != null) {
-                problems.error(sourceName, line(parser.currentTokenLocation()),
-                        "more than one YAML document (expected: one)");
-                return null;
-            }
-            return root;
-        } catch (JsonProcessingException e) {
-            syntaxError(e, sourceName, problems);
-            return null;
         } catch (IOException e) {
             // Reading from a String: only a parser failure can get here.
             problems.error(sourceName, 0, "invalid YAML: " + e.getMessage());
@@ -94,12 +98,12 @@ final class YamlTree {
     }
 
     /** SnakeYAML's message spans lines with carets; a problem is one line with the line number apart. */
-    private static void syntaxError(JsonProcessingException e, String sourceName, Problems problems) {
+    private static void syntaxError(JsonProcessingException e, int lineOfToken, String sourceName, Problems problems) {
         if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
             String context = marked.getContext() == null ? ""
                     : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
                     : " that starts at line " + (marked.getContextMark().getLine() + 1)) + ")";
-            int line = marked.getProblemMark() == null ? line(e.getLocation()) : marked.getProblemMark().getLine() + 1;
+            int line = marked.getProblemMark() == null ? lineOfToken : marked.getProblemMark().getLine() + 1;
             problems.error(sourceName, line, "invalid YAML: " + marked.getProblem() + context);
             return;
         }
@@ -111,7 +115,7 @@ final class YamlTree {
         } else if (firstLine.startsWith("Expected a field name")) {
             firstLine = "a key must be plain text, not a list, a mapping or an alias";
         }
-        problems.error(sourceName, line(e.getLocation()), "invalid YAML: " + firstLine);
+        problems.error(sourceName, lineOfToken, "invalid YAML: " + firstLine);
     }
 
     /** The value at the parser's token, or null after recording why an alias there is refused. */

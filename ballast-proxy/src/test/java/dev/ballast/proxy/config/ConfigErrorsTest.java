@@ -100,8 +100,18 @@ class ConfigErrorsTest {
                 """)).singleElement().asString()
                 .isEqualTo("test.yaml: invalid YAML: a key must be plain text, not a list, a mapping or an alias"
                         + " (line 3)");
-        assertThat(errors("routes: " + "[".repeat(1200) + "]".repeat(1200) + "\n")).singleElement().asString()
-                .startsWith("test.yaml: invalid YAML: lists and mappings nested too deeply (at most 1000 levels)");
+        assertThat(errors("listeners: []\n\nroutes: " + "[".repeat(1200) + "]".repeat(1200) + "\n")).singleElement()
+                .asString().isEqualTo("test.yaml: invalid YAML: lists and mappings nested too deeply (at most 1000"
+                        + " levels) (line 3)");
+    }
+
+    @Test
+    void anEmptyKeyIsNamedAsSuchNotTakenForTheWholeFile() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                "": x
+                """)).anySatisfy(error -> assertThat(error).startsWith("\"\": unknown key (expected one of:")
+                .endsWith("(line 2)"));
     }
 
     @Test
