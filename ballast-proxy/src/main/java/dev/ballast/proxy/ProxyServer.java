@@ -224,7 +224,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                     "listener '" + listener.name() + "'"));
         }
         if (config.admin() != null && config.admin().address() != null) {
-            AdminApi api = new AdminApi(this, metrics, events, config.admin().token());
+            AdminApi api = new AdminApi(this, metrics, events, config.admin().token(),
+                    config.limits().headerReadTimeoutMillis(), config.limits().clientIdleTimeoutMillis());
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(adminGroup)
                     .channel(transport.serverChannel())

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The admin listener's HTTP API and dashboard:
@@ -58,7 +59,8 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * When {@code admin.token} is set, every call (the dashboard too) needs {@code Authorization: Bearer
- * <token>}, else 401. Requests are small, so they are aggregated and answered whole. Handlers run on
+ * <token>}, else 401; without one, what web pages send is refused ({@link LocalOnly}). Connections
+ * are held to deadlines and a limit ({@link AdminDeadlines}). Requests are small, so they are aggregated and answered whole. Handlers run on
  * the admin listener's own event loop; changes run on the proxy's control path and are answered
  * when done.
  */
@@ -74,16 +76,24 @@ public final class AdminApi {
     private final AdminEvents events;
     private final byte[] token;
     private final StatsHistory history;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final long requestReadMillis;
+    private final long idleMillis;
 
     /**
-     * @param token the bearer token every call must present, or null when none is needed
+     * @param token             the bearer token every call must present, or null when none is needed
+     * @param requestReadMillis how long a request may take to arrive whole ({@code header_read_timeout})
+     * @param idleMillis        how long a connection may wait for its next request ({@code client_idle_timeout})
      */
-    public AdminApi(ProxyControl proxy, ProxyMetrics metrics, AdminEvents events, String token) {
+    public AdminApi(ProxyControl proxy, ProxyMetrics metrics, AdminEvents events, String token,
+                    long requestReadMillis, long idleMillis) {
         this.proxy = proxy;
         this.metrics = metrics;
         this.events = events;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.history = new StatsHistory(metrics);
+        this.requestReadMillis = requestReadMillis;
+        this.idleMillis = idleMillis;
     }
 
     /** The child handler of the admin listener (auto-read on: it is not on the data path). */
@@ -91,7 +101,9 @@ public final class AdminApi {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel channel) {
-                channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), new Handler());
+                AdminDeadlines deadlines = new AdminDeadlines(connections, requestReadMillis, idleMillis);
+                channel.pipeline().addLast(deadlines, new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST),
+                        new Handler(deadlines));
             }
         };
     }
@@ -132,14 +144,55 @@ public final class AdminApi {
     /** One per connection: its fields are read and written on the connection's event loop only. */
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
+        private static final CompletableFuture<Void> WRITTEN = CompletableFuture.completedFuture(null);
+
+        private final AdminDeadlines deadlines;
         /**
          * Completes once the answer to the last request read has been written. Answers go out in the
          * order their requests came (RFC 9112 §9.3.2), even when one behind a reload is ready first.
          */
-        private CompletableFuture<Void> lastAnswer = CompletableFuture.completedFuture(null);
+        private CompletableFuture<Void> lastAnswer = WRITTEN;
 
+        Handler(AdminDeadlines deadlines) {
+            this.deadlines = deadlines;
+        }
+
+        /**
+         * Answers at once when nothing is pending. Behind a pending answer a request waits its turn, and
+         * is only then answered (a {@code /metrics} rendered early would be held in memory until then);
+         * reading stops meanwhile, so what waits is at most what one read brought.
+         */
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            deadlines.requestRead();
+            if (lastAnswer.isDone()) {
+                lastAnswer = respond(ctx, request);
+            } else {
+                request.retain();
+                lastAnswer = lastAnswer.thenCompose(previous -> {
+                    try {
+                        return respond(ctx, request);
+                    } finally {
+                        request.release();
+                    }
+                });
+            }
+            CompletableFuture<Void> pending = lastAnswer;
+            if (pending.isDone()) {
+                deadlines.answered(ctx);
+                return;
+            }
+            ctx.channel().config().setAutoRead(false);
+            pending.whenComplete((written, error) -> {
+                if (lastAnswer == pending) { // completes on this loop: the last task wrote it
+                    ctx.channel().config().setAutoRead(true);
+                    deadlines.answered(ctx);
+                }
+            });
+        }
+
+        /** Answers {@code request}; completes once the answer is written, on this connection's loop. */
+        private CompletableFuture<Void> respond(ChannelHandlerContext ctx, FullHttpRequest request) {
             boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
             CompletableFuture<Reply> reply;
             try {
@@ -148,10 +201,18 @@ public final class AdminApi {
                 log.warn("admin: {} {} failed", request.method(), Printable.detail(request.uri()), e);
                 reply = done(failed(e));
             }
-            if (reply.isDone() && reply.join().endsTheConnection()) {
-                keepAlive = false;
+            CompletableFuture<Reply> settled = reply.exceptionally(this::failed);
+            if (settled.isDone()) {
+                Reply now = settled.join();
+                send(ctx, keepAlive && !now.endsTheConnection(), now);
+                return WRITTEN;
             }
-            answerInOrder(ctx, keepAlive, reply);
+            CompletableFuture<Void> written = new CompletableFuture<>();
+            settled.thenAccept(later -> ctx.executor().execute(() -> {
+                send(ctx, keepAlive && !later.endsTheConnection(), later);
+                written.complete(null);
+            }));
+            return written;
         }
 
         private CompletableFuture<Reply> answer(FullHttpRequest request) {
@@ -173,7 +234,12 @@ public final class AdminApi {
                                 "401 Unauthorized: send Authorization: Bearer <admin.token>\n")
                         .with(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ballast admin\""));
             }
-            QueryStringDecoder target = new QueryStringDecoder(request.uri());
+            String refused = token == null ? LocalOnly.problem(request) : null;
+            if (refused != null) {
+                return done(Reply.text(HttpResponseStatus.FORBIDDEN, "403 Forbidden: "
+                        + Printable.detail(refused) + "\n"));
+            }
+            QueryStringDecoder target = new QueryStringDecoder(originForm(request.uri()));
             String path;
             try {
                 path = target.path();
@@ -317,23 +383,19 @@ public final class AdminApi {
             }, proxy.controlPath());
         }
 
-        /**
-         * Writes {@code reply} once it is ready and every answer before it has been written: at once
-         * when nothing is pending, else on this connection's loop when both are done.
-         */
-        private void answerInOrder(ChannelHandlerContext ctx, boolean keepAlive, CompletableFuture<Reply> reply) {
-            CompletableFuture<Reply> settled = reply.exceptionally(this::failed);
-            if (lastAnswer.isDone() && settled.isDone()) {
-                send(ctx, keepAlive, settled.join());
-                return;
+        /** An absolute-form target ({@code http://host:9901/status}) as its path and query (RFC 9112 §3.2.2). */
+        private static String originForm(String uri) {
+            int authority = uri.regionMatches(true, 0, "http://", 0, 7) ? 7
+                    : uri.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+            if (authority < 0) {
+                return uri;
             }
-            CompletableFuture<Void> written = new CompletableFuture<>();
-            CompletableFuture<Void> previous = lastAnswer;
-            lastAnswer = written;
-            previous.thenCombine(settled, (ignored, done) -> done).thenAccept(done -> ctx.executor().execute(() -> {
-                send(ctx, keepAlive, done);
-                written.complete(null);
-            }));
+            int path = authority;
+            while (path < uri.length() && "/?#".indexOf(uri.charAt(path)) < 0) {
+                path++;
+            }
+            String rest = uri.substring(path);
+            return rest.startsWith("/") ? rest : "/" + rest;
         }
 
         private Reply failed(Throwable error) {

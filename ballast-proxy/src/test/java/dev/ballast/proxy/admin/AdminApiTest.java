@@ -111,31 +111,31 @@ class AdminApiTest {
     @Test
     void answersMalformedAndOversizedRequestsWithTheirStatusNotASilentClose() throws Exception {
         try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
-            RawHttp.Response badEscape = client.send("GET /status%zz HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            RawHttp.Response badEscape = client.send("GET /status%zz HTTP/1.1\r\nHost: localhost\r\n\r\n").read();
             assertThat(badEscape.status()).isEqualTo(400);
             assertThat(badEscape.text()).contains("percent-encoding");
 
             RawHttp.Response badDrain = client.send("POST /upstreams/api/endpoints/%zz/drain HTTP/1.1\r\n"
-                    + "Host: x\r\nContent-Length: 0\r\n\r\n").read();
+                    + "Host: localhost\r\nContent-Length: 0\r\n\r\n").read();
             assertThat(badDrain.status()).isEqualTo(400);
 
             RawHttp.Response controls = client.send("POST /upstreams/api/endpoints/%00%1b%5b31m/drain HTTP/1.1\r\n"
-                    + "Host: x\r\nContent-Length: 0\r\n\r\n").read();
+                    + "Host: localhost\r\nContent-Length: 0\r\n\r\n").read();
             assertThat(controls.status()).isEqualTo(404);
             assertThat(controls.text()).as("quoted, not sent to the reader's terminal")
                     .contains("has no endpoint \\x00\\x1B[31m").doesNotContain("\u001b");
         }
         try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
             String big = "x".repeat(20_000);
-            assertThat(client.send("GET /status HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n").read().status())
+            assertThat(client.send("GET /status HTTP/1.1\r\nHost: localhost\r\nX-Big: " + big + "\r\n\r\n").read().status())
                     .isEqualTo(431);
         }
         try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
-            assertThat(client.send("GET /" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n").read().status())
+            assertThat(client.send("GET /" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status())
                     .isEqualTo(414);
         }
         try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
-            assertThat(client.send("GET /status HTTP/2.0\r\nHost: x\r\n\r\n").read().status()).isEqualTo(505);
+            assertThat(client.send("GET /status HTTP/2.0\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(505);
         }
         try (RawHttp client = RawHttp.connect(proxy.adminAddress())) {
             assertThat(client.send("GET /status HTTP/1.1\r\n\r\n").read().status()).isEqualTo(400);
@@ -149,7 +149,7 @@ class AdminApiTest {
     void statusShowsListenersRoutesUpstreamsEndpointsAndEvents() throws Exception {
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             for (int i = 0; i < 4; i++) {
-                assertThat(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
             }
             JsonNode status = json(admin.get("/status"));
 
@@ -196,7 +196,7 @@ class AdminApiTest {
         two.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "x"));
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             for (int i = 0; i < 4; i++) {
-                assertThat(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(500);
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(500);
             }
         }
         // The dashboard's history samples once a second.
@@ -211,7 +211,7 @@ class AdminApiTest {
     void statsHasPerSecondSamplesPerUpstreamAndEndpoint() throws Exception {
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                assertThat(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
                 JsonNode stats = json(admin.get("/stats"));
                 assertThat(stats.get("interval_ms").asInt()).isEqualTo(1000);
                 JsonNode api = stats.at("/upstreams/api");
@@ -280,7 +280,7 @@ class AdminApiTest {
         List<String> served = new ArrayList<>();
         try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             for (int i = 0; i < 6; i++) {
-                served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+                served.add(raw.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().text());
             }
         }
         assertThat(served).containsOnly("two");
@@ -302,7 +302,7 @@ class AdminApiTest {
         served.clear();
         try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             for (int i = 0; i < 4; i++) {
-                served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+                served.add(raw.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().text());
             }
         }
         assertThat(served).contains("one", "two");
@@ -312,7 +312,7 @@ class AdminApiTest {
     void drainingAnEndpointClosesItsIdlePooledConnections() throws Exception {
         try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             for (int i = 0; i < 6; i++) {
-                assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+                assertThat(raw.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
             }
         }
         assertThat(one.requests()).as("round robin reached it").isNotEmpty();
@@ -331,7 +331,7 @@ class AdminApiTest {
         }
 
         try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
-            RawHttp.Response response = raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            RawHttp.Response response = raw.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read();
             assertThat(response.status()).isEqualTo(503);
             assertThat(response.text()).contains("all endpoints draining").doesNotContain("unhealthy");
         }
@@ -388,8 +388,8 @@ class AdminApiTest {
         });
         assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
         try (RawHttp client = RawHttp.connect(proxy.adminAddress()).timeout(10_000)) {
-            client.send("POST /upstreams/api/endpoints/" + one.address() + "/drain HTTP/1.1\r\nHost: x\r\n"
-                    + "Content-Length: 0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+            client.send("POST /upstreams/api/endpoints/" + one.address() + "/drain HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Length: 0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
             // One loop serves the admin listener: once a later connection is answered, both requests
             // above have been read, and the drain cannot be answered while the control path is held.
             assertThat(admin.get("/healthz").statusCode()).isEqualTo(200);
@@ -426,7 +426,7 @@ class AdminApiTest {
                     .isEqualTo(dev.ballast.proxy.config.ConfigLoader.load(file).errors().get(0).format())
                     .contains("weight");
             try (RawHttp raw = RawHttp.connect(proxy.listenerAddresses().get(0))) {
-                assertThat(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status())
+                assertThat(raw.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status())
                         .as("the old configuration keeps serving").isEqualTo(200);
             }
             JsonNode events = json(admin.get("/status")).get("events");

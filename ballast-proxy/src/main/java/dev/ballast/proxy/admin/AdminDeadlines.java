@@ -1,0 +1,119 @@
+package dev.ballast.proxy.admin;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Keeps connections from holding the admin listener, as the proxy's listeners are kept: at most
+ * {@link #MAX_CONNECTIONS} open (one more is answered 503 and closed), a request must be whole within
+ * {@code header_read_timeout} of its first byte (else 408 and a close), and a connection with no
+ * request coming and no answer pending closes after {@code client_idle_timeout}. First in the
+ * pipeline, so it sees bytes before the decoder does. One per connection, on its event loop.
+ */
+final class AdminDeadlines extends ChannelInboundHandlerAdapter {
+
+    /** Far above what dashboards, scrapers and scripts open; a flood still leaves the data path its descriptors. */
+    static final int MAX_CONNECTIONS = 64;
+
+    private final AtomicInteger open;
+    private final long requestMillis;
+    private final long idleMillis;
+    private ScheduledFuture<?> timer;
+    private boolean counted;
+    /** A request has begun (a byte came) and is not whole yet. */
+    private boolean reading;
+    /** Answers are pending: the connection waits on the proxy, not on its client. */
+    private boolean answering;
+
+    /**
+     * @param open the admin listener's open connections, shared by all of them
+     */
+    AdminDeadlines(AtomicInteger open, long requestMillis, long idleMillis) {
+        this.open = open;
+        this.requestMillis = requestMillis;
+        this.idleMillis = idleMillis;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        counted = true;
+        if (open.incrementAndGet() > MAX_CONNECTIONS) {
+            refuse(ctx, "503 Service Unavailable", "the admin API has " + MAX_CONNECTIONS
+                    + " connections open already; close some and try again\n");
+            return;
+        }
+        arm(ctx, idleMillis, false);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (counted) {
+            counted = false;
+            open.decrementAndGet();
+        }
+        cancel();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (!reading && !answering) {
+            reading = true;
+            arm(ctx, requestMillis, true);
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    /** A whole request was read: its answer, not the client, is awaited now. */
+    void requestRead() {
+        reading = false;
+        answering = true;
+        cancel();
+    }
+
+    /** Every answer was written: the client's turn again. */
+    void answered(ChannelHandlerContext ctx) {
+        answering = false;
+        if (!reading) {
+            arm(ctx, idleMillis, false);
+        }
+    }
+
+    private void arm(ChannelHandlerContext ctx, long millis, boolean midRequest) {
+        cancel();
+        timer = ctx.executor().schedule(() -> expire(ctx, midRequest), millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void expire(ChannelHandlerContext ctx, boolean midRequest) {
+        timer = null;
+        if (midRequest) {
+            refuse(ctx, "408 Request Timeout", "the request was not complete within " + requestMillis + " ms\n");
+        } else {
+            ctx.close();
+        }
+    }
+
+    /** Answers from below the decoder, in bytes, and closes. */
+    private static void refuse(ChannelHandlerContext ctx, String status, String text) {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+                + body.length + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+}

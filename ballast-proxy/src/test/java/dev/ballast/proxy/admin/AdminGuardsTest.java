@@ -1,0 +1,219 @@
+package dev.ballast.proxy.admin;
+
+import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.RawHttp;
+import dev.ballast.proxy.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What keeps the admin listener from being held or misused: its deadlines, its connection limit, and,
+ * without a token, its refusal of what web pages send (cross-site changes, rebound names).
+ */
+class AdminGuardsTest {
+
+    @TempDir
+    Path dir;
+
+    private final TestBackend backend = TestBackend.named("one");
+    private ProxyServer proxy;
+    private InetSocketAddress admin;
+
+    private void start(String adminAndLimits) {
+        Path file = dir.resolve("ballast.yaml");
+        proxy = ProxyServer.start(ConfigFiles.write(file, """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                """ + adminAndLimits + """
+                upstreams:
+                  api:
+                    endpoints: [%s]
+                routes:
+                  - match: { path_prefix: / }
+                    upstream: api
+                """.formatted(backend.address())), file, false);
+        admin = proxy.adminAddress();
+    }
+
+    private void startOnLoopback() {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                """);
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        backend.close();
+    }
+
+    private String drain(String headers) {
+        return "POST /upstreams/api/endpoints/" + backend.address() + "/drain HTTP/1.1\r\nHost: 127.0.0.1:"
+                + admin.getPort() + "\r\nContent-Length: 0\r\n" + headers + "\r\n";
+    }
+
+    @Test
+    void aRequestNotWholeWithinHeaderReadTimeoutGets408AndTheConnectionCloses() throws Exception {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                limits:
+                  header_read_timeout: 300ms
+                """);
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            RawHttp.Response response = client.send("GET /status HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").read();
+
+            assertThat(response.status()).isEqualTo(408);
+            assertThat(response.text()).contains("not complete within 300 ms");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void aConnectionWaitingForNoRequestClosesAfterClientIdleTimeoutButOneAwaitingAnAnswerDoesNot()
+            throws Exception {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                limits:
+                  client_idle_timeout: 400ms
+                """);
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            assertThat(client.closedByPeer()).as("never sent a request").isTrue();
+        }
+        // A drain waits for the control path, held here for twice the idle time: its answer still comes.
+        CountDownLatch held = new CountDownLatch(1);
+        proxy.controlPath().execute(() -> {
+            try {
+                held.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            client.send(drain(""));
+            later.schedule(held::countDown, 800, TimeUnit.MILLISECONDS);
+            assertThat(client.read().status()).isEqualTo(200);
+        } finally {
+            held.countDown();
+            later.shutdownNow();
+        }
+    }
+
+    @Test
+    void aConnectionPastTheLimitIsAnswered503AndClosedWhileTheOthersServe() throws Exception {
+        startOnLoopback();
+        List<RawHttp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < AdminDeadlines.MAX_CONNECTIONS; i++) {
+                RawHttp client = RawHttp.connect(admin).timeout(5_000);
+                open.add(client);
+                assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status())
+                        .isEqualTo(200);
+            }
+            try (RawHttp oneTooMany = RawHttp.connect(admin).timeout(5_000)) {
+                RawHttp.Response refused = oneTooMany.read();
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.text()).contains("64 connections open already");
+            }
+            assertThat(open.getFirst().send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status())
+                    .isEqualTo(200);
+
+            open.removeFirst().close();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200));
+        } finally {
+            for (RawHttp client : open) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void withoutATokenAWebPagesCrossSiteChangeIsRefusedButCurlsAndTheSameOriginsAreNot() throws Exception {
+        startOnLoopback();
+        String self = "http://127.0.0.1:" + admin.getPort();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            RawHttp.Response fromAPage = client.send(drain("Origin: https://evil.example\r\n")).read();
+            assertThat(fromAPage.status()).isEqualTo(403);
+            assertThat(fromAPage.text()).contains("Origin: https://evil.example");
+            assertThat(client.send(drain("Sec-Fetch-Site: cross-site\r\n")).read().status()).isEqualTo(403);
+            assertThat(client.send(drain("Origin: null\r\n")).read().status()).isEqualTo(403);
+            assertThat(proxy.upstreams().get("api").balancer().members().getFirst().isDraining()).isFalse();
+
+            assertThat(client.send(drain("Origin: " + self + "\r\nSec-Fetch-Site: same-origin\r\n")).read().status())
+                    .isEqualTo(200);
+            assertThat(client.send(drain("")).read().status()).as("curl sends neither").isEqualTo(200);
+        }
+        assertThat(proxy.upstreams().get("api").balancer().members().getFirst().isDraining()).isTrue();
+    }
+
+    @Test
+    void withoutATokenANameOtherThanLocalhostIsRefusedForAPageCanPointItsOwnAtLoopback() throws Exception {
+        startOnLoopback();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            RawHttp.Response rebound = client.send("GET /status HTTP/1.1\r\nHost: rebind.example:9901\r\n\r\n").read();
+            assertThat(rebound.status()).isEqualTo(403);
+            assertThat(rebound.text()).contains("not for 'rebind.example:9901'", "set admin.token");
+            for (String host : List.of("127.0.0.1:9901", "localhost:9901", "LOCALHOST", "localhost.", "[::1]:9901",
+                    "app.localhost:9901", "10.1.2.3")) {
+                assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n").read().status())
+                        .as(host).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void withATokenAnyNameAndOriginMayCallForAPageCannotSendTheToken() throws Exception {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                  token: s3cret
+                """);
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: ballast.internal:9901\r\nAuthorization: Bearer s3cret\r\n"
+                    + "\r\n").read().status()).isEqualTo(200);
+            assertThat(client.send(drain("Authorization: Bearer s3cret\r\nOrigin: https://ops.example\r\n")).read()
+                    .status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anAbsoluteFormTargetIsAnsweredAsItsPath() throws Exception {
+        startOnLoopback();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            RawHttp.Response response = client.send("GET http://127.0.0.1:" + admin.getPort() + "/healthz HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1:" + admin.getPort() + "\r\n\r\n").read();
+
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("ok\n");
+            assertThat(client.send("GET HTTP://localhost HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status())
+                    .as("the dashboard at /").isEqualTo(200);
+        }
+    }
+}
