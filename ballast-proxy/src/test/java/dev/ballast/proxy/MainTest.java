@@ -162,7 +162,7 @@ class MainTest {
             }
         }
         try (RawHttp admin = RawHttp.connect(demo.server.adminAddress())) {
-            assertThat(admin.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(admin.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
         }
         demo.stop.trigger("test");
 

@@ -171,7 +171,8 @@ public final class AdminApi {
                 request.retain();
                 lastAnswer = lastAnswer.thenCompose(previous -> {
                     try {
-                        return respond(ctx, request);
+                        // A client gone meanwhile does not get its reload or drain made.
+                        return ctx.channel().isActive() ? respond(ctx, request) : WRITTEN;
                     } finally {
                         request.release();
                     }

@@ -174,7 +174,7 @@ class ProxyPoolingTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.requests().size() == 6); // six at once
         answer.complete(null);
         for (CompletableFuture<HttpResponse<String>> response : responses) {
-            assertThat(response.get().body()).isEqualTo("slow");
+            assertThat(response.get(10, TimeUnit.SECONDS).body()).isEqualTo("slow");
         }
         assertThat(backend.connections()).isGreaterThan(1);
 
