@@ -15,6 +15,8 @@ import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.core.time.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -53,6 +55,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * thread is ideal); {@link #sendAsync} runs the call on a virtual thread of its own.
  */
 public final class BallastClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BallastClient.class);
 
     private final Map<String, Channel> channels;
     private final List<Interceptor> steps;
@@ -258,7 +262,12 @@ public final class BallastClient implements AutoCloseable {
             // Cancelled first: the HTTP clients stopped under them would read as resets, and a call
             // waiting out a backoff would try again on a stopped client.
             for (CallContext context : running) {
-                context.cancel();
+                try {
+                    context.cancel();
+                } catch (RuntimeException e) {
+                    // An interceptor's cancel hook threw: the client still closes, every call still stops.
+                    log.warn("closing: a cancel hook failed: {}", e.toString());
+                }
             }
         }
         asyncCalls.shutdown();

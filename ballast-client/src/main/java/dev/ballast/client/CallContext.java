@@ -165,6 +165,7 @@ public final class CallContext implements AutoCloseable {
      * {@link CallException.Kind#CANCELLED}. Idempotent.
      *
      * @throws IllegalStateException on {@link #background()}, which belongs to everyone
+     * @throws RuntimeException       the first a cancel hook threw, once every hook has run (others suppressed)
      */
     public void cancel() {
         if (!cancellable) {
@@ -177,8 +178,22 @@ public final class CallContext implements AutoCloseable {
         if (parent != null && parent.cancellable) {
             parent.remove(cancelFromParent);
         }
+        // Every hook runs though one throws: a hook left out would leave its call, or a whole
+        // subtree of contexts, running on to its timeout.
+        RuntimeException first = null;
         for (Runnable hook : toRun) {
-            hook.run();
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

@@ -103,8 +103,12 @@ public final class ClientRequest {
     /** The method, upper case ({@code GET}, {@code POST}, ...). */
     public ClientRequest method(String newMethod) {
         Objects.requireNonNull(newMethod, "method");
-        if (newMethod.isBlank() || !newMethod.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+        if (newMethod.isEmpty() || !newMethod.chars().allMatch(ClientRequest::isTokenChar)) {
             throw new IllegalArgumentException("method: '" + newMethod + "' (expected: an HTTP method token such as GET)");
+        }
+        if (newMethod.equalsIgnoreCase("CONNECT")) {
+            throw new IllegalArgumentException("method: CONNECT opens a tunnel, which java.net.http does not send"
+                    + " (expected: a request method such as GET or POST)");
         }
         return new ClientRequest(service, newMethod.toUpperCase(Locale.ROOT), path, target, headers, body, timeout, context,
                 hashKey, endpoint);
@@ -323,6 +327,7 @@ public final class ClientRequest {
         return kept;
     }
 
+    /** A character of an RFC 9110 token (§5.6.2), as a method and a header name are. */
     private static boolean isTokenChar(int c) {
         return c > ' ' && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
     }

@@ -137,8 +137,10 @@ public final class Fanout {
                         if (finished.incrementAndGet() == n || (quorum > 0 && good >= needed)) {
                             done.complete(null);
                         }
-                    } catch (RuntimeException | Error e) {
-                        done.completeExceptionally(e); // succeedWhen or the clock threw: nothing else would end the wait
+                    } catch (Throwable e) {
+                        // succeedWhen or the clock threw, a checked exception too when thrown undeclared:
+                        // nothing else would end the wait.
+                        done.completeExceptionally(e);
                     } finally {
                         recording.unlock();
                     }

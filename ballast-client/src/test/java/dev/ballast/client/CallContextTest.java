@@ -57,6 +57,28 @@ class CallContextTest {
     }
 
     @Test
+    void aHookThatThrowsStopsNeitherTheOtherHooksNorTheDescendantsAndIsRethrownOnce() {
+        CallContext root = CallContext.root(ticker);
+        root.onCancel(() -> {
+            throw new IllegalStateException("first hook");
+        });
+        CallContext child = root.child();
+        AtomicInteger later = new AtomicInteger();
+        root.onCancel(later::incrementAndGet);
+        root.onCancel(() -> {
+            throw new IllegalArgumentException("second hook");
+        });
+
+        assertThatThrownBy(root::cancel).isInstanceOf(IllegalStateException.class).hasMessage("first hook")
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement().hasFieldOrPropertyWithValue(
+                        "message", "second hook"));
+
+        assertThat(child.isCancelled()).isTrue();
+        assertThat(later).hasValue(1);
+        root.cancel(); // idempotent: nothing runs, nothing is thrown again
+    }
+
+    @Test
     void aHookRegisteredAfterCancellationRunsAtOnceAndAClosedRegistrationNever() {
         CallContext context = CallContext.root(ticker);
         AtomicInteger removed = new AtomicInteger();

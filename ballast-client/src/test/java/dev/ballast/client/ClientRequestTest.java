@@ -51,6 +51,10 @@ class ClientRequestTest {
         assertThatThrownBy(() -> request("orders").path("//elsewhere/x")).hasMessageContaining("not //host");
         assertThatThrownBy(() -> request("orders").path("/x#frag")).hasMessageContaining("#fragment");
         assertThatThrownBy(() -> request("orders").method("GE T")).hasMessageContaining("HTTP method token");
+        assertThatThrownBy(() -> request("orders").method("GET(")).as("not a token character, which the JDK refuses")
+                .hasMessageContaining("HTTP method token");
+        assertThatThrownBy(() -> request("orders").method("connect")).hasMessageContaining("CONNECT opens a tunnel");
+        assertThat(request("orders").method("PROPFIND").method()).isEqualTo("PROPFIND");
         assertThatThrownBy(() -> request(" ")).hasMessageContaining("service: empty");
         assertThatThrownBy(() -> request("orders").timeout(Duration.ZERO)).hasMessageContaining("expected: positive");
     }
@@ -59,7 +63,7 @@ class ClientRequestTest {
     void onlyRfc9110IdempotentMethodsAreIdempotent() {
         assertThat(List.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
                 .allSatisfy(method -> assertThat(request("s").method(method).isIdempotent()).isTrue());
-        assertThat(List.of("POST", "PATCH", "CONNECT"))
+        assertThat(List.of("POST", "PATCH", "LOCK"))
                 .allSatisfy(method -> assertThat(request("s").method(method).isIdempotent()).isFalse());
     }
 }

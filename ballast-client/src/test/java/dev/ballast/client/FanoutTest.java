@@ -57,6 +57,27 @@ class FanoutTest {
     }
 
     @Test
+    void aSucceedWhenThatThrowsACheckedExceptionUndeclaredStillEndsTheFanout() {
+        List<Backend> shards = start("shard-", 3);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .build();
+        Fanout fanout = Fanout.of(client).overallTimeout(Duration.ofSeconds(2))
+                .succeedWhen(response -> sneakyThrow(new java.io.IOException("checked, as Kotlin throws it")));
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+                assertThatThrownBy(() -> fanout.callEveryEndpoint(request("shards")))
+                        .isInstanceOf(IllegalStateException.class).hasMessage("fan-out failed")
+                        .hasRootCauseMessage("checked, as Kotlin throws it"));
+    }
+
+    /** Throws {@code e} though it is checked and undeclared, as Kotlin or Lombok's @SneakyThrows do. */
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> boolean sneakyThrow(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    @Test
     void fiftyEndpointsOfWhichTenTimeOutGiveFortyResultsAndOneErrorLine() {
         List<Backend> shards = start("shard-", 50);
         for (int i = 0; i < 50; i += 5) {

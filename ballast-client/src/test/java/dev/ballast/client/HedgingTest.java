@@ -1,5 +1,7 @@
 package dev.ballast.client;
 
+import dev.ballast.client.interceptor.Interceptor;
+import dev.ballast.client.interceptor.Interceptors;
 import dev.ballast.client.testing.Backend;
 import dev.ballast.core.pick.Policies;
 import org.junit.jupiter.api.AfterEach;
@@ -8,7 +10,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.client.ClientRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class HedgingTest {
 
@@ -133,6 +138,22 @@ class HedgingTest {
 
         // 20% of 30 calls in flight: 6 hedges at most, where unbounded hedging would double the load.
         assertThat(slow.hits() + fast.hits()).isBetween(calls + 1, calls + 6);
+    }
+
+    @Test
+    void anInterceptorBelowTheHedgeThatThrowsACheckedExceptionUndeclaredEndsTheCallNotHangsIt() {
+        client = BallastClient.builder().service(service().build())
+                .interceptor(Interceptors.hedging(2, Duration.ofMillis(10)))
+                .interceptor(Interceptor.named("sneaky", chain -> {
+                    FanoutTest.sneakyThrow(new java.io.IOException("checked, as Kotlin throws it"));
+                    return chain.proceed(chain.request());
+                }))
+                .build();
+
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("search").timeout(Duration.ofMillis(300)));
+
+        assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasRootCauseMessage("checked, as Kotlin throws it");
     }
 
     @Test

@@ -282,6 +282,18 @@ class ServiceConfigsTest {
     }
 
     @Test
+    void aHealthCheckPathTheJdkCannotSendIsRefusedNotLeftToFailEveryCheck() {
+        for (String path : List.of("/status|full", "/a{b}", "/x^y", "/%zz", "/ok#part")) {
+            assertThatThrownBy(() -> api("health_check: { path: '" + path + "' }")).as(path)
+                    .hasMessageContaining("health_check.path").hasMessageContaining(path);
+            assertThatThrownBy(() -> ServiceConfig.HealthCheck.http(path, HealthCheckSettings.defaults())).as(path)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(path);
+        }
+        assertThat(api("health_check: { path: '/status%7Cfull?verbose=1' }").healthCheck().path())
+                .isEqualTo("/status%7Cfull?verbose=1");
+    }
+
+    @Test
     void circuitBreakerSlowStartAndPanicThreshold() {
         ServiceConfig config = api("""
                 circuit_breaker: { max_connections: 10, max_pending_requests: 5, max_requests: 64 }

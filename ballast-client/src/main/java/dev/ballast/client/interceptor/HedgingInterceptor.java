@@ -148,7 +148,9 @@ final class HedgingInterceptor implements Interceptor {
                 return new Outcome(attempt.proceed(request), null);
             } catch (RuntimeException e) {
                 return new Outcome(null, e);
-            } catch (Error e) {
+            } catch (Throwable e) {
+                // An Error, or a checked exception an interceptor threw undeclared (Kotlin, Lombok's
+                // @SneakyThrows): the hedge must still end, or the call waits for it forever.
                 return new Outcome(null, new IllegalStateException("hedged attempt failed: " + e, e));
             }
         }

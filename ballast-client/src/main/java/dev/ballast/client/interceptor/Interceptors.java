@@ -100,7 +100,9 @@ public final class Interceptors {
 
     /**
      * Retries by the core's {@link RetryPolicy} within {@code budget}, backing off by the policy's
-     * {@code Backoff}. Services configured with {@code retries} get one of these automatically.
+     * {@code Backoff}. Services configured with {@code retries} get one of these automatically. Each
+     * try is timed by the service ({@code retries.per_try_timeout}, else {@code response_timeout}): the
+     * policy's own {@code perTryTimeout} is not applied here.
      */
     public static Interceptor retry(RetryPolicy policy, RetryBudget budget) {
         return retry(policy, budget, Rng.threadLocal());

@@ -143,6 +143,11 @@ final class ResilienceReader {
                 value.error("'" + path + "' has spaces or control characters (expected: a path like /healthz)");
                 return false;
             }
+            String problem = ServiceConfig.HealthCheck.pathProblem(path);
+            if (problem != null) {
+                value.error(problem);
+                return false;
+            }
             return true;
         });
     }
