@@ -264,9 +264,9 @@ public final class BallastClient implements AutoCloseable {
             for (CallContext context : running) {
                 try {
                     context.cancel();
-                } catch (RuntimeException e) {
-                    // An interceptor's cancel hook threw: the client still closes, every call still stops.
-                    log.warn("closing: a cancel hook failed: {}", e.toString());
+                } catch (RuntimeException | Error e) {
+                    // An interceptor's cancel hook threw (every hook still ran): the client still closes.
+                    log.warn("closing: a cancel hook failed", e);
                 }
             }
         }

@@ -165,7 +165,8 @@ public final class CallContext implements AutoCloseable {
      * {@link CallException.Kind#CANCELLED}. Idempotent.
      *
      * @throws IllegalStateException on {@link #background()}, which belongs to everyone
-     * @throws RuntimeException       the first a cancel hook threw, once every hook has run (others suppressed)
+     * @throws RuntimeException       the first a cancel hook threw, once every hook has run (others
+     *                               suppressed; an Error is rethrown as it is, a checked exception wrapped)
      */
     public void cancel() {
         if (!cancellable) {
@@ -180,20 +181,23 @@ public final class CallContext implements AutoCloseable {
         }
         // Every hook runs though one throws: a hook left out would leave its call, or a whole
         // subtree of contexts, running on to its timeout.
-        RuntimeException first = null;
+        Throwable first = null;
         for (Runnable hook : toRun) {
             try {
                 hook.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error too, or a checked exception thrown undeclared
                 if (first == null) {
                     first = e;
-                } else {
+                } else if (e != first) {
                     first.addSuppressed(e);
                 }
             }
         }
-        if (first != null) {
-            throw first;
+        switch (first) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException("a cancel hook failed: " + first, first);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ballast.client;
 
 import dev.ballast.client.internal.UriHost;
+import dev.ballast.core.config.HealthCheckPaths;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
@@ -9,8 +10,6 @@ import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.resilience.RetryPolicy;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,31 +182,11 @@ public record ServiceConfig(
 
         public enum Type { HTTP, TCP }
 
-        /**
-         * Why {@code path} cannot be a check's path and query, or null. Checked as the request's URI
-         * will be: a path the JDK's client refuses would fail every check, and so mark every endpoint
-         * unhealthy.
-         */
-        public static String pathProblem(String path) {
-            if (path == null || !path.startsWith("/") || path.startsWith("//")) {
-                return "'" + path + "' (expected: a path starting with /, like /healthz)";
-            }
-            try {
-                if (new URI(path).getRawFragment() != null) {
-                    return "'" + path + "' has a #fragment (expected: path and query only)";
-                }
-            } catch (URISyntaxException e) {
-                return "'" + path + "' is not a valid URI path (" + e.getReason()
-                        + "; expected: percent-encoded, like /status%7Cfull)";
-            }
-            return null;
-        }
-
         public HealthCheck {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(settings, "settings");
             if (type == Type.HTTP) {
-                String problem = pathProblem(path);
+                String problem = HealthCheckPaths.problem(path);
                 if (problem != null) {
                     throw new IllegalArgumentException("health_check.path: " + problem);
                 }

@@ -289,8 +289,10 @@ class ServiceConfigsTest {
             assertThatThrownBy(() -> ServiceConfig.HealthCheck.http(path, HealthCheckSettings.defaults())).as(path)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(path);
         }
-        assertThat(api("health_check: { path: '/status%7Cfull?verbose=1' }").healthCheck().path())
-                .isEqualTo("/status%7Cfull?verbose=1");
+        assertThat(api("health_check: { path: '/status%7Cfull?verbose=1&a=b+c' }").healthCheck().path())
+                .isEqualTo("/status%7Cfull?verbose=1&a=b+c");
+        assertThat(api("health_check: { path: '//healthz' }").healthCheck().path()).as("as the proxy takes it")
+                .isEqualTo("//healthz");
     }
 
     @Test

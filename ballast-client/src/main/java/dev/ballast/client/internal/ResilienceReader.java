@@ -1,6 +1,7 @@
 package dev.ballast.client.internal;
 
 import dev.ballast.core.config.Durations;
+import dev.ballast.core.config.HealthCheckPaths;
 import dev.ballast.core.config.Parsing;
 import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.StatusCodes;
@@ -135,15 +136,7 @@ final class ResilienceReader {
 
     private static Optional<String> checkPath(Value value) {
         return value.word("a path like /healthz").filter(path -> {
-            if (!path.startsWith("/")) {
-                value.error("'" + path + "' does not start with '/' (expected: a path like /healthz)");
-                return false;
-            }
-            if (path.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
-                value.error("'" + path + "' has spaces or control characters (expected: a path like /healthz)");
-                return false;
-            }
-            String problem = ServiceConfig.HealthCheck.pathProblem(path);
+            String problem = HealthCheckPaths.problem(path);
             if (problem != null) {
                 value.error(problem);
                 return false;

@@ -106,6 +106,19 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aHealthCheckPathNoClientCanSendIsRefusedAsTheClientLibraryRefusesIt() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    endpoints: [127.0.0.1:9001]
+                    health_check: { path: "/status|full" }
+                routes: [{ upstream: api }]
+                """)).singleElement().asString().startsWith("upstreams.api.health_check.path: '/status|full' is not a"
+                + " valid URI path and query").endsWith("expected: percent-encoded, like /status%7Cfull) (line 5)");
+    }
+
+    @Test
     void anEmptyKeyIsNamedAsSuchNotTakenForTheWholeFile() {
         assertThat(errors("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
