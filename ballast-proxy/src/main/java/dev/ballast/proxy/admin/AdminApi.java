@@ -12,20 +12,26 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import org.slf4j.Logger;
@@ -102,7 +108,7 @@ public final class AdminApi {
             @Override
             protected void initChannel(Channel channel) {
                 AdminDeadlines deadlines = new AdminDeadlines(connections, requestReadMillis, idleMillis);
-                channel.pipeline().addLast(deadlines, new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST),
+                channel.pipeline().addLast(deadlines, new HttpServerCodec(), new InOrderAggregator(),
                         new Handler(deadlines));
             }
         };
@@ -141,10 +147,39 @@ public final class AdminApi {
         }
     }
 
+    /**
+     * Leaves every answer to the handler, so that answers keep their requests' order: no {@code 100
+     * Continue} or {@code 417} of its own (an expectation is ignored, as RFC 9110 §10.1.1 allows; admin
+     * requests are small), and a request over {@link #MAX_REQUEST} passed on as refused, to be answered
+     * 413 in its turn. The rest of its body is dropped.
+     */
+    private static final class InOrderAggregator extends HttpObjectAggregator {
+
+        InOrderAggregator() {
+            super(MAX_REQUEST);
+        }
+
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            return null;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            HttpRequest head = (HttpRequest) oversized;
+            FullHttpRequest refused = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri());
+            refused.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException(
+                    "a request body over " + MAX_REQUEST + " bytes")));
+            ctx.fireChannelRead(refused);
+        }
+    }
+
     /** One per connection: its fields are read and written on the connection's event loop only. */
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
         private static final CompletableFuture<Void> WRITTEN = CompletableFuture.completedFuture(null);
+        /** Requests a client may have waiting behind a pending answer; one more ends the connection. */
+        private static final int MAX_WAITING = 16;
 
         private final AdminDeadlines deadlines;
         /**
@@ -152,6 +187,12 @@ public final class AdminApi {
          * order their requests came (RFC 9112 §9.3.2), even when one behind a reload is ready first.
          */
         private CompletableFuture<Void> lastAnswer = WRITTEN;
+        /** Requests read whose answers are not written yet. */
+        private int waiting;
+        /** Too many were waiting: those are answered, the last with a close, and nothing more is read. */
+        private boolean full;
+        /** An answer that closes the connection was written: nothing after it is acted on (RFC 9112 §9.6). */
+        private boolean ended;
 
         Handler(AdminDeadlines deadlines) {
             this.deadlines = deadlines;
@@ -160,19 +201,32 @@ public final class AdminApi {
         /**
          * Answers at once when nothing is pending. Behind a pending answer a request waits its turn, and
          * is only then answered (a {@code /metrics} rendered early would be held in memory until then);
-         * reading stops meanwhile, so what waits is at most what one read brought.
+         * reading pauses meanwhile, and at most {@link #MAX_WAITING} wait.
          */
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (ended || full) {
+                return; // released by the superclass, never acted on
+            }
             deadlines.requestRead();
+            if (waiting >= MAX_WAITING) {
+                full = true;
+                log.info("admin: a client pipelined more than {} requests behind an answer still pending; the last"
+                        + " of them closes its connection", MAX_WAITING);
+                return;
+            }
+            waiting++;
             if (lastAnswer.isDone()) {
                 lastAnswer = respond(ctx, request);
             } else {
                 request.retain();
                 lastAnswer = lastAnswer.thenCompose(previous -> {
                     try {
-                        // A client gone meanwhile does not get its reload or drain made.
-                        return ctx.channel().isActive() ? respond(ctx, request) : WRITTEN;
+                        if (ended || !ctx.channel().isActive()) {
+                            waiting--; // after a close, or its client gone: no reload or drain made for it
+                            return WRITTEN;
+                        }
+                        return respond(ctx, request);
                     } finally {
                         request.release();
                     }
@@ -204,16 +258,25 @@ public final class AdminApi {
             }
             CompletableFuture<Reply> settled = reply.exceptionally(this::failed);
             if (settled.isDone()) {
-                Reply now = settled.join();
-                send(ctx, keepAlive && !now.endsTheConnection(), now);
+                answer(ctx, keepAlive, settled.join());
                 return WRITTEN;
             }
             CompletableFuture<Void> written = new CompletableFuture<>();
             settled.thenAccept(later -> ctx.executor().execute(() -> {
-                send(ctx, keepAlive && !later.endsTheConnection(), later);
+                answer(ctx, keepAlive, later);
                 written.complete(null);
             }));
             return written;
+        }
+
+        /** Writes one answer; the last of a full queue, or one that ends the connection, closes it. */
+        private void answer(ChannelHandlerContext ctx, boolean keepAlive, Reply reply) {
+            waiting--;
+            boolean close = !keepAlive || reply.endsTheConnection() || (full && waiting == 0);
+            if (close) {
+                ended = true;
+            }
+            send(ctx, !close, reply);
         }
 
         private CompletableFuture<Reply> answer(FullHttpRequest request) {
@@ -420,6 +483,8 @@ public final class AdminApi {
                         "414 URI Too Long\n");
                 case TooLongHttpHeaderException header -> Reply.text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                         "431 Request Header Fields Too Large\n");
+                case TooLongHttpContentException body -> Reply.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                        "413 Content Too Large: admin requests carry at most " + MAX_REQUEST + " bytes\n");
                 default -> Reply.text(HttpResponseStatus.BAD_REQUEST, "bad request\n");
             };
         }

@@ -31,6 +31,8 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
     private boolean reading;
     /** Answers are pending: the connection waits on the proxy, not on its client. */
     private boolean answering;
+    /** Bytes came while answers were pending and no whole request was made of them yet. */
+    private boolean readWhileAnswering;
 
     /**
      * @param open the admin listener's open connections, shared by all of them
@@ -65,7 +67,9 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (!reading && !answering) {
+        if (answering) {
+            readWhileAnswering = true; // the start of a request whose clock runs once the answers are out
+        } else if (!reading) {
             reading = true;
             arm(ctx, requestMillis, true);
         }
@@ -75,16 +79,21 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
     /** A whole request was read: its answer, not the client, is awaited now. */
     void requestRead() {
         reading = false;
+        readWhileAnswering = false;
         answering = true;
         cancel();
     }
 
-    /** Every answer was written: the client's turn again. */
+    /**
+     * Every answer was written: the client's turn again, with the request clock running if part of a
+     * request came meanwhile. (Part of one that came in the same read as the request before it is only
+     * held to the idle time.)
+     */
     void answered(ChannelHandlerContext ctx) {
         answering = false;
-        if (!reading) {
-            arm(ctx, idleMillis, false);
-        }
+        reading = readWhileAnswering;
+        readWhileAnswering = false;
+        arm(ctx, reading ? requestMillis : idleMillis, reading);
     }
 
     private void arm(ChannelHandlerContext ctx, long millis, boolean midRequest) {

@@ -203,6 +203,84 @@ class AdminGuardsTest {
         }
     }
 
+    /** Holds the control path, so that a drain's answer waits, until the returned latch is counted down. */
+    private CountDownLatch holdControlPath() throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        proxy.controlPath().execute(() -> {
+            holding.countDown();
+            try {
+                held.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        return held;
+    }
+
+    private boolean draining() {
+        return proxy.upstreams().get("api").balancer().members().getFirst().isDraining();
+    }
+
+    @Test
+    void aRequestPipelinedBehindAnAnswerThatClosesTheConnectionIsNeverActedOn() throws Exception {
+        startOnLoopback();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" + drain(""));
+
+            assertThat(client.read().header("connection")).isEqualTo("close");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            client.send("GET /healthz HTTP/1.0\r\n\r\n" + drain(""));
+            assertThat(client.read().status()).isEqualTo(200);
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        assertThat(AdminClient.of(admin).get("/healthz").statusCode()).as("the admin loop has read both").isEqualTo(200);
+        assertThat(draining()).isFalse();
+    }
+
+    @Test
+    void aRequestOverTheSizeLimitBehindAPendingAnswerIsAnswered413InItsTurn() throws Exception {
+        startOnLoopback();
+        CountDownLatch held = holdControlPath();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            client.send(drain("") + "POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\n\r\n"
+                    + "x".repeat(1000));
+            assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200); // both heads read
+            held.countDown();
+
+            assertThat(client.read().status()).as("the drain's answer first").isEqualTo(200);
+            RawHttp.Response refused = client.read();
+            assertThat(refused.status()).isEqualTo(413);
+            assertThat(refused.text()).contains("at most 65536 bytes");
+        } finally {
+            held.countDown();
+        }
+    }
+
+    @Test
+    void aClientThatPipelinesOnBehindAPendingAnswerHasSixteenAnsweredThenItsConnectionClosed() throws Exception {
+        startOnLoopback();
+        CountDownLatch held = holdControlPath();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            client.send(drain("") + "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(40));
+            assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200);
+            held.countDown();
+
+            assertThat(client.read().status()).isEqualTo(200);
+            for (int i = 1; i < 16; i++) {
+                RawHttp.Response health = client.read();
+                assertThat(health.text()).isEqualTo("ok\n");
+                assertThat(health.header("connection")).as("answer %d", i).isEqualTo(i == 15 ? "close" : null);
+            }
+            assertThat(client.closedByPeer()).isTrue();
+        } finally {
+            held.countDown();
+        }
+    }
+
     @Test
     void anAbsoluteFormTargetIsAnsweredAsItsPath() throws Exception {
         startOnLoopback();
