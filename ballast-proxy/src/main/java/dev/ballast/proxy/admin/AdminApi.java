@@ -178,7 +178,7 @@ public final class AdminApi {
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
         private static final CompletableFuture<Void> WRITTEN = CompletableFuture.completedFuture(null);
-        /** Requests a client may have waiting behind a pending answer; one more ends the connection. */
+        /** Requests whose answers may be pending at once, the first included; one more ends the connection. */
         private static final int MAX_WAITING = 16;
 
         private final AdminDeadlines deadlines;
@@ -193,6 +193,8 @@ public final class AdminApi {
         private boolean full;
         /** An answer that closes the connection was written: nothing after it is acted on (RFC 9112 §9.6). */
         private boolean ended;
+        /** Completes when the connection, which an answer left full, can take more; null while it can. */
+        private CompletableFuture<Void> writable;
 
         Handler(AdminDeadlines deadlines) {
             this.deadlines = deadlines;
@@ -234,21 +236,26 @@ public final class AdminApi {
             }
             CompletableFuture<Void> pending = lastAnswer;
             if (pending.isDone()) {
-                deadlines.answered(ctx);
+                deadlines.answered();
                 return;
             }
             ctx.channel().config().setAutoRead(false);
             pending.whenComplete((written, error) -> {
                 if (lastAnswer == pending) { // completes on this loop: the last task wrote it
                     ctx.channel().config().setAutoRead(true);
-                    deadlines.answered(ctx);
+                    deadlines.answered();
                 }
             });
         }
 
-        /** Answers {@code request}; completes once the answer is written, on this connection's loop. */
+        /**
+         * Answers {@code request}; completes, on this connection's loop, once the answer is written and
+         * the connection can take another (a client that does not read holds the next ones back).
+         */
         private CompletableFuture<Void> respond(ChannelHandlerContext ctx, FullHttpRequest request) {
-            boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+            // A body over the limit was dropped by the aggregator: the connection can go on after its 413.
+            boolean keepAlive = HttpUtil.isKeepAlive(request) && (request.decoderResult().isSuccess()
+                    || request.decoderResult().cause() instanceof TooLongHttpContentException);
             CompletableFuture<Reply> reply;
             try {
                 reply = answer(request);
@@ -258,25 +265,50 @@ public final class AdminApi {
             }
             CompletableFuture<Reply> settled = reply.exceptionally(this::failed);
             if (settled.isDone()) {
-                answer(ctx, keepAlive, settled.join());
-                return WRITTEN;
+                return answer(ctx, keepAlive, settled.join());
             }
             CompletableFuture<Void> written = new CompletableFuture<>();
-            settled.thenAccept(later -> ctx.executor().execute(() -> {
-                answer(ctx, keepAlive, later);
-                written.complete(null);
-            }));
+            settled.thenAccept(later -> ctx.executor().execute(() -> answer(ctx, keepAlive, later)
+                    .whenComplete((ignored, error) -> written.complete(null))));
             return written;
         }
 
-        /** Writes one answer; the last of a full queue, or one that ends the connection, closes it. */
-        private void answer(ChannelHandlerContext ctx, boolean keepAlive, Reply reply) {
+        /**
+         * Writes one answer; the last of a full queue, or one that ends the connection, closes it.
+         * Completes at once, or once the connection is writable again.
+         */
+        private CompletableFuture<Void> answer(ChannelHandlerContext ctx, boolean keepAlive, Reply reply) {
             waiting--;
             boolean close = !keepAlive || reply.endsTheConnection() || (full && waiting == 0);
             if (close) {
                 ended = true;
             }
             send(ctx, !close, reply);
+            if (close || ctx.channel().isWritable()) {
+                return WRITTEN;
+            }
+            writable = new CompletableFuture<>();
+            return writable;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (ctx.channel().isWritable() && writable != null) {
+                CompletableFuture<Void> ready = writable;
+                writable = null;
+                ready.complete(null);
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (writable != null) { // nothing more will be written: what waits goes on, to be skipped
+                CompletableFuture<Void> ready = writable;
+                writable = null;
+                ready.complete(null);
+            }
+            super.channelInactive(ctx);
         }
 
         private CompletableFuture<Reply> answer(FullHttpRequest request) {

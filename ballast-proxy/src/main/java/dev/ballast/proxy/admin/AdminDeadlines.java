@@ -22,9 +22,14 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
     /** Far above what dashboards, scrapers and scripts open; a flood still leaves the data path its descriptors. */
     static final int MAX_CONNECTIONS = 64;
 
+    /** How long a refusal may take to be written before the connection is closed anyway. */
+    static final long CLOSE_GRACE_MILLIS = 2_000;
+
     private final AtomicInteger open;
     private final long requestMillis;
     private final long idleMillis;
+    /** Its own context: what it writes must not pass through the HTTP encoder after it. */
+    private ChannelHandlerContext own;
     private ScheduledFuture<?> timer;
     private boolean counted;
     /** A request has begun (a byte came) and is not whole yet. */
@@ -41,6 +46,11 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
         this.open = open;
         this.requestMillis = requestMillis;
         this.idleMillis = idleMillis;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        own = ctx;
     }
 
     @Override
@@ -89,11 +99,11 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
      * request came meanwhile. (Part of one that came in the same read as the request before it is only
      * held to the idle time.)
      */
-    void answered(ChannelHandlerContext ctx) {
+    void answered() {
         answering = false;
         reading = readWhileAnswering;
         readWhileAnswering = false;
-        arm(ctx, reading ? requestMillis : idleMillis, reading);
+        arm(own, reading ? requestMillis : idleMillis, reading);
     }
 
     private void arm(ChannelHandlerContext ctx, long millis, boolean midRequest) {
@@ -117,12 +127,18 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Answers from below the decoder, in bytes, and closes. */
+    /**
+     * Answers from below the decoder, in bytes, and closes: once the answer is written, or after {@link
+     * #CLOSE_GRACE_MILLIS} when a client that reads nothing leaves it stuck behind earlier answers.
+     */
     private static void refuse(ChannelHandlerContext ctx, String status, String text) {
         byte[] body = text.getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
                 + body.length + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
         ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body))
                 .addListener(ChannelFutureListener.CLOSE);
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 }

@@ -282,6 +282,56 @@ class AdminGuardsTest {
     }
 
     @Test
+    void aRequestBegunWhileAnAnswerWasPendingIsHeldToHeaderReadTimeoutOnceItIsOut() throws Exception {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                limits:
+                  header_read_timeout: 300ms
+                """);
+        CountDownLatch held = holdControlPath();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            // A request whose body is still coming is read on while the drain's answer is pending.
+            client.send(drain("") + "POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc");
+            assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200); // both were read
+            client.send("def");
+            assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200); // and that too
+            held.countDown();
+
+            assertThat(client.read().status()).isEqualTo(200);
+            RawHttp.Response late = client.read();
+            assertThat(late.status()).as("not the 60 s idle close").isEqualTo(408);
+        } finally {
+            held.countDown();
+        }
+    }
+
+    @Test
+    void anExpectationIsNotAnsweredOnItsOwnTheRequestIsSimplyAnswered() throws Exception {
+        startOnLoopback();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            RawHttp.Response continued = client.send("POST /upstreams/api/endpoints/" + backend.address()
+                    + "/enable HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}")
+                    .read();
+            assertThat(continued.status()).as("no 100 of its own, which could come out of turn").isEqualTo(200);
+            RawHttp.Response unknown = client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nExpect: x-ray\r\n\r\n")
+                    .read();
+            assertThat(unknown.status()).as("no 417 of its own").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aRequestOverTheSizeLimitGets413AndTheConnectionServesOn() throws Exception {
+        startOnLoopback();
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            RawHttp.Response refused = client.send("POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000"
+                    + "\r\n\r\n" + "x".repeat(70_000)).read();
+            assertThat(refused.status()).isEqualTo(413);
+            assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().text()).isEqualTo("ok\n");
+        }
+    }
+
+    @Test
     void anAbsoluteFormTargetIsAnsweredAsItsPath() throws Exception {
         startOnLoopback();
         try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
