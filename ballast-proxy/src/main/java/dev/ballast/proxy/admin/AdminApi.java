@@ -288,6 +288,7 @@ public final class AdminApi {
                 return WRITTEN;
             }
             writable = new CompletableFuture<>();
+            deadlines.clientBehind();
             return writable;
         }
 
@@ -296,6 +297,7 @@ public final class AdminApi {
             if (ctx.channel().isWritable() && writable != null) {
                 CompletableFuture<Void> ready = writable;
                 writable = null;
+                deadlines.clientCaughtUp();
                 ready.complete(null);
             }
             super.channelWritabilityChanged(ctx);

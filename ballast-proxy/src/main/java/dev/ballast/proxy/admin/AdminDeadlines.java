@@ -95,6 +95,21 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * The client reads its answers slower than it asks: it has {@code client_idle_timeout} to catch up,
+     * or the connection closes (a client that never reads would otherwise hold it for ever).
+     */
+    void clientBehind() {
+        arm(own, idleMillis, false);
+    }
+
+    /** The client caught up: the answers, not the client, are awaited again. */
+    void clientCaughtUp() {
+        if (answering) {
+            cancel();
+        }
+    }
+
+    /**
      * Every answer was written: the client's turn again, with the request clock running if part of a
      * request came meanwhile. (Part of one that came in the same read as the request before it is only
      * held to the idle time.)
