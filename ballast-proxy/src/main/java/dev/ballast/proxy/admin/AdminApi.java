@@ -168,6 +168,7 @@ public final class AdminApi {
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
             HttpRequest head = (HttpRequest) oversized;
             FullHttpRequest refused = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri());
+            refused.headers().set(head.headers()); // Connection: close, Host and the token still count
             refused.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException(
                     "a request body over " + MAX_REQUEST + " bytes")));
             ctx.fireChannelRead(refused);
@@ -284,8 +285,8 @@ public final class AdminApi {
                 ended = true;
             }
             send(ctx, !close, reply);
-            if (close || ctx.channel().isWritable()) {
-                return WRITTEN;
+            if (close || ctx.channel().isWritable() || !ctx.channel().isActive()) {
+                return WRITTEN; // a closed channel is never writable again: nothing to wait for
             }
             writable = new CompletableFuture<>();
             deadlines.clientBehind();

@@ -38,6 +38,8 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
     private boolean answering;
     /** Bytes came while answers were pending and no whole request was made of them yet. */
     private boolean readWhileAnswering;
+    /** The client does not read its answers as fast as they come: its catch-up clock runs. */
+    private boolean behind;
 
     /**
      * @param open the admin listener's open connections, shared by all of them
@@ -91,7 +93,9 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
         reading = false;
         readWhileAnswering = false;
         answering = true;
-        cancel();
+        if (!behind) {
+            cancel(); // while behind, more requests read from the same bytes do not stop its clock
+        }
     }
 
     /**
@@ -99,11 +103,13 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
      * or the connection closes (a client that never reads would otherwise hold it for ever).
      */
     void clientBehind() {
+        behind = true;
         arm(own, idleMillis, false);
     }
 
     /** The client caught up: the answers, not the client, are awaited again. */
     void clientCaughtUp() {
+        behind = false;
         if (answering) {
             cancel();
         }
@@ -123,6 +129,9 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
 
     private void arm(ChannelHandlerContext ctx, long millis, boolean midRequest) {
         cancel();
+        if (!ctx.channel().isActive()) {
+            return; // closed: nothing to time
+        }
         timer = ctx.executor().schedule(() -> expire(ctx, midRequest), millis, TimeUnit.MILLISECONDS);
     }
 

@@ -329,6 +329,12 @@ class AdminGuardsTest {
             assertThat(refused.status()).isEqualTo(413);
             assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().text()).isEqualTo("ok\n");
         }
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            RawHttp.Response refused = client.send("POST /reload HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                    + "Content-Length: 70000\r\n\r\n" + "x".repeat(70_000)).read();
+            assertThat(refused.status()).isEqualTo(413);
+            assertThat(refused.header("connection")).as("as the client asked").isEqualTo("close");
+        }
     }
 
     @Test
