@@ -355,8 +355,8 @@ public final class AdminApi {
                         ? Reply.text(HttpResponseStatus.OK, "ready\n")
                         : Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n"));
                 case "/metrics" -> done(read ? metrics() : notAllowed("GET"));
-                case "/status" -> done(read ? Reply.json(HttpResponseStatus.OK, StatusJson.of(proxy, history, events))
-                        : notAllowed("GET"));
+                case "/status" -> done(read ? Reply.json(HttpResponseStatus.OK,
+                        StatusJson.of(proxy, history, events, connections.get())) : notAllowed("GET"));
                 case "/stats" -> done(read ? Reply.json(HttpResponseStatus.OK, history.json()) : notAllowed("GET"));
                 case "/config" -> done(read ? Reply.json(HttpResponseStatus.OK, proxy.config()) : notAllowed("GET"));
                 case "/reload" -> method.equals(HttpMethod.POST) ? reload() : done(notAllowed("POST"));

@@ -24,7 +24,8 @@ final class StatusJson {
     private StatusJson() {
     }
 
-    static Map<String, Object> of(ProxyControl proxy, StatsHistory history, AdminEvents events) {
+    /** @param adminConnections the admin listener's open connections, this one included */
+    static Map<String, Object> of(ProxyControl proxy, StatsHistory history, AdminEvents events, int adminConnections) {
         ProxyControl.InForce inForce = proxy.inForce(); // one snapshot: no reload between its parts
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("ready", proxy.ready());
@@ -46,6 +47,7 @@ final class StatusJson {
             status.put("config_source", source);
         }
         status.put("listeners", listeners(proxy));
+        status.put("admin", Map.of("connections", adminConnections));
         status.put("routes", routes(inForce.routes()));
         List<Object> upstreams = new ArrayList<>();
         inForce.upstreams().values().forEach(upstream -> upstreams.add(upstream(upstream, history)));

@@ -1,5 +1,6 @@
 package dev.ballast.proxy.admin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -335,6 +338,31 @@ class AdminGuardsTest {
             assertThat(refused.status()).isEqualTo(413);
             assertThat(refused.header("connection")).as("as the client asked").isEqualTo("close");
         }
+    }
+
+    @Test
+    void aClientThatStopsReadingItsAnswersHasClientIdleTimeoutToCatchUpThenItsConnectionCloses() throws Exception {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                limits:
+                  client_idle_timeout: 500ms
+                """);
+        AdminClient asking = AdminClient.of(admin); // one client, one kept-alive connection
+        try (Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(2048); // so that its answers back up into the proxy
+            slow.connect(admin, 5_000);
+            slow.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(200)
+                    .getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(5)).until(() -> adminConnections(asking) == 2);
+
+            // It never reads: once the answers fill its connection, it is closed, leaving the one asking.
+            await().atMost(Duration.ofSeconds(10)).until(() -> adminConnections(asking) == 1);
+        }
+    }
+
+    private static int adminConnections(AdminClient asking) throws Exception {
+        return new ObjectMapper().readTree(asking.get("/status").body()).at("/admin/connections").asInt();
     }
 
     @Test
