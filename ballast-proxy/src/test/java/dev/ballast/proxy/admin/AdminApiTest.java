@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.ControlPathHold;
 import dev.ballast.proxy.testing.KernelSlices;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -376,32 +376,20 @@ class AdminApiTest {
 
     @Test
     void pipelinedRequestsAreAnsweredInTheirOrderWhenTheFirstWaitsForTheControlPath() throws Exception {
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch holding = new CountDownLatch(1);
-        proxy.controlPath().execute(() -> {
-            holding.countDown();
-            try {
-                held.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-        try (RawHttp client = RawHttp.connect(proxy.adminAddress()).timeout(10_000)) {
+        try (ControlPathHold held = ControlPathHold.of(proxy);
+             RawHttp client = RawHttp.connect(proxy.adminAddress()).timeout(10_000)) {
             client.send("POST /upstreams/api/endpoints/" + one.address() + "/drain HTTP/1.1\r\nHost: localhost\r\n"
                     + "Content-Length: 0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
             // One loop serves the admin listener: once a later connection is answered, both requests
             // above have been read, and the drain cannot be answered while the control path is held.
             assertThat(admin.get("/healthz").statusCode()).isEqualTo(200);
-            held.countDown();
+            held.release();
             RawHttp.Response first = client.read();
             RawHttp.Response second = client.read();
             assertThat(first.status()).isEqualTo(200);
             assertThat(JSON.readTree(first.text()).at("/state").asText()).isEqualTo("draining");
             assertThat(second.status()).isEqualTo(200);
             assertThat(second.text()).isEqualTo("ok\n");
-        } finally {
-            held.countDown();
         }
     }
 

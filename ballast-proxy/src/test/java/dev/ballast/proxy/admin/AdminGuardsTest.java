@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.ControlPathHold;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -109,21 +109,12 @@ class AdminGuardsTest {
             assertThat(client.closedByPeer()).as("never sent a request").isTrue();
         }
         // A drain waits for the control path, held here for twice the idle time: its answer still comes.
-        CountDownLatch held = new CountDownLatch(1);
-        proxy.controlPath().execute(() -> {
-            try {
-                held.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
         ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
-        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+        try (ControlPathHold held = ControlPathHold.of(proxy); RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             client.send(drain(""));
-            later.schedule(held::countDown, 800, TimeUnit.MILLISECONDS);
+            later.schedule(held::release, 800, TimeUnit.MILLISECONDS);
             assertThat(client.read().status()).isEqualTo(200);
         } finally {
-            held.countDown();
             later.shutdownNow();
         }
     }
@@ -206,22 +197,6 @@ class AdminGuardsTest {
         }
     }
 
-    /** Holds the control path, so that a drain's answer waits, until the returned latch is counted down. */
-    private CountDownLatch holdControlPath() throws InterruptedException {
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch holding = new CountDownLatch(1);
-        proxy.controlPath().execute(() -> {
-            holding.countDown();
-            try {
-                held.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-        return held;
-    }
-
     private boolean draining() {
         return proxy.upstreams().get("api").balancer().members().getFirst().isDraining();
     }
@@ -247,30 +222,26 @@ class AdminGuardsTest {
     @Test
     void aRequestOverTheSizeLimitBehindAPendingAnswerIsAnswered413InItsTurn() throws Exception {
         startOnLoopback();
-        CountDownLatch held = holdControlPath();
-        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+        try (ControlPathHold held = ControlPathHold.of(proxy); RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             client.send(drain("") + "POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\n\r\n"
                     + "x".repeat(1000));
             assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200); // both heads read
-            held.countDown();
+            held.release();
 
             assertThat(client.read().status()).as("the drain's answer first").isEqualTo(200);
             RawHttp.Response refused = client.read();
             assertThat(refused.status()).isEqualTo(413);
             assertThat(refused.text()).contains("at most 65536 bytes");
-        } finally {
-            held.countDown();
         }
     }
 
     @Test
     void aClientThatPipelinesOnBehindAPendingAnswerHasSixteenAnsweredThenItsConnectionClosed() throws Exception {
         startOnLoopback();
-        CountDownLatch held = holdControlPath();
-        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+        try (ControlPathHold held = ControlPathHold.of(proxy); RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             client.send(drain("") + "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(40));
             assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200);
-            held.countDown();
+            held.release();
 
             assertThat(client.read().status()).isEqualTo(200);
             for (int i = 1; i < 16; i++) {
@@ -279,8 +250,6 @@ class AdminGuardsTest {
                 assertThat(health.header("connection")).as("answer %d", i).isEqualTo(i == 15 ? "close" : null);
             }
             assertThat(client.closedByPeer()).isTrue();
-        } finally {
-            held.countDown();
         }
     }
 
@@ -292,20 +261,17 @@ class AdminGuardsTest {
                 limits:
                   header_read_timeout: 300ms
                 """);
-        CountDownLatch held = holdControlPath();
-        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+        try (ControlPathHold held = ControlPathHold.of(proxy); RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             // A request whose body is still coming is read on while the drain's answer is pending.
             client.send(drain("") + "POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc");
             assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200); // both were read
             client.send("def");
             assertThat(AdminClient.of(admin).get("/healthz").statusCode()).isEqualTo(200); // and that too
-            held.countDown();
+            held.release();
 
             assertThat(client.read().status()).isEqualTo(200);
             RawHttp.Response late = client.read();
             assertThat(late.status()).as("not the 60 s idle close").isEqualTo(408);
-        } finally {
-            held.countDown();
         }
     }
 
