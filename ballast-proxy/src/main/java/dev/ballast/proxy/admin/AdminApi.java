@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -108,7 +109,7 @@ public final class AdminApi {
             @Override
             protected void initChannel(Channel channel) {
                 AdminDeadlines deadlines = new AdminDeadlines(connections, requestReadMillis, idleMillis);
-                channel.pipeline().addLast(deadlines, new HttpServerCodec(), new InOrderAggregator(),
+                channel.pipeline().addLast(deadlines, new HttpServerCodec(), new InOrderAggregator(deadlines),
                         new Handler(deadlines));
             }
         };
@@ -155,8 +156,24 @@ public final class AdminApi {
      */
     private static final class InOrderAggregator extends HttpObjectAggregator {
 
-        InOrderAggregator() {
+        private final AdminDeadlines deadlines;
+        /** The body of a request over the limit is being dropped. */
+        private boolean dropping;
+
+        InOrderAggregator(AdminDeadlines deadlines) {
             super(MAX_REQUEST);
+            this.deadlines = deadlines;
+        }
+
+        /** Tells the deadlines when a dropped body has ended: its last bytes began no request. */
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            boolean last = msg instanceof LastHttpContent;
+            super.channelRead(ctx, msg);
+            if (last && dropping) {
+                dropping = false;
+                deadlines.bodyDropped();
+            }
         }
 
         @Override
@@ -166,6 +183,7 @@ public final class AdminApi {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            dropping = true;
             HttpRequest head = (HttpRequest) oversized;
             FullHttpRequest refused = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri());
             refused.headers().set(head.headers()); // Connection: close, Host and the token still count

@@ -99,6 +99,18 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * The body of a request refused for its size has been dropped to its end: the bytes that brought
+     * it began no request, so the connection waits for the next one as an idle one does.
+     */
+    void bodyDropped() {
+        reading = false;
+        readWhileAnswering = false;
+        if (!answering) {
+            arm(own, idleMillis, false);
+        }
+    }
+
+    /**
      * The client reads its answers slower than it asks: it has {@code client_idle_timeout} to catch up,
      * or the connection closes (a client that never reads would otherwise hold it for ever).
      */

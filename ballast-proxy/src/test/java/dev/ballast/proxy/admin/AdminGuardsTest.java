@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -329,6 +331,27 @@ class AdminGuardsTest {
 
     private static int adminConnections(AdminClient asking) throws Exception {
         return new ObjectMapper().readTree(asking.get("/status").body()).at("/admin/connections").asInt();
+    }
+
+    @Test
+    void theRestOfABodyDroppedForItsSizeBeginsNoRequestSoTheConnectionGetsNo408() throws Exception {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                limits:
+                  header_read_timeout: 300ms
+                """);
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            client.send("POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\n\r\n" + "x".repeat(1_000));
+            assertThat(client.read().status()).isEqualTo(413);
+            client.send("x".repeat(69_000)); // read after the answer: it is dropped, and ends the body
+
+            client.timeout(1_000);
+            assertThatThrownBy(client::read).as("no 408 for a request never begun")
+                    .isInstanceOf(SocketTimeoutException.class);
+            client.timeout(5_000);
+            assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().text()).isEqualTo("ok\n");
+        }
     }
 
     @Test
