@@ -411,10 +411,10 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             return "its backoff (" + TimeUnit.NANOSECONDS.toMillis(delay) + "ms) would outlast response_timeout";
         }
         backoffNanos = delay;
-        releaseRetryToken();
         if (!budgeted) {
-            return null;
+            return null; // a connect failure: the next try goes on in this one's place, and on its slot
         }
+        releaseRetryToken();
         if (!upstream.retryBudget().tryAcquireRetry()) {
             return "retry budget (" + upstream.config().resilience().retries().budgetPercent() + "%) exhausted";
         }

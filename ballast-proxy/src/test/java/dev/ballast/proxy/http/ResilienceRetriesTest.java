@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -375,6 +377,37 @@ class ResilienceRetriesTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> upstream().balancer().members().get(0)
                 .isEjected(System.nanoTime()));
+    }
+
+    @Test
+    void aRetryThatFollowsAConnectFailureStillHoldsTheBudgetSlotOfTheRetryItReplaces() throws Exception {
+        TestBackend overloaded = backend("overloaded");
+        overloaded.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy"));
+        int refusing;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            refusing = socket.getLocalPort(); // closed again: connecting is refused
+        }
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        TestBackend spare = backend("spare");
+        spare.respondWith(TestBackend.held(answer, (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "spare")));
+        InetSocketAddress address = start(retries(3, Set.of(Condition.CONNECT_FAILURE), Set.of(503), Backoff.none()),
+                List.of(TestConfigs.endpoint(overloaded), Endpoint.of("127.0.0.1", refusing), TestConfigs.endpoint(spare)));
+
+        CompletableFuture<RawHttp.Response> response = CompletableFuture.supplyAsync(() -> {
+            try {
+                return send(address, "GET", new byte[0]);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        // A 503 retried (a budget slot), then a refused connect retried at once: the try on the spare
+        // endpoint is still a retry, and is counted while it runs.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !spare.requests().isEmpty());
+        assertThat(upstream().retryBudget().activeRetries()).isEqualTo(1);
+        answer.complete(null);
+
+        assertThat(response.get(10, TimeUnit.SECONDS).text()).isEqualTo("spare");
+        await().atMost(Duration.ofSeconds(5)).until(() -> upstream().retryBudget().activeRetries() == 0);
     }
 
     @Test
