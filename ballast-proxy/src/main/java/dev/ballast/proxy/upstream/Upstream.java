@@ -43,6 +43,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -453,9 +454,15 @@ public final class Upstream implements AutoCloseable {
     }
 
     private InetSocketAddress addressOf(Endpoint endpoint) {
-        // An endpoint added after start (a later reload) is resolved here once, then cached.
-        return addresses.computeIfAbsent(endpoint.address(),
-                a -> new InetSocketAddress(endpoint.host(), endpoint.port()));
+        // An endpoint added after start (a later reload) is resolved here once, then cached. Not in
+        // computeIfAbsent: that would hold the map's bin, and others' look-ups in it, while it resolves.
+        InetSocketAddress known = addresses.get(endpoint.address());
+        if (known != null) {
+            return known;
+        }
+        InetSocketAddress made = new InetSocketAddress(endpoint.host(), endpoint.port());
+        InetSocketAddress raced = addresses.putIfAbsent(endpoint.address(), made);
+        return raced != null ? raced : made;
     }
 
     // ---- reload (issue 5) ----
@@ -542,12 +549,13 @@ public final class Upstream implements AutoCloseable {
         if (listed.isEmpty()) {
             return configured;
         }
+        // By address ignoring case, as the configuration and etcd compare host names.
         Map<String, Endpoint> members = new LinkedHashMap<>();
         for (Endpoint endpoint : configured) {
-            members.put(endpoint.address(), endpoint);
+            members.put(endpoint.address().toLowerCase(Locale.ROOT), endpoint);
         }
         for (Endpoint endpoint : listed) {
-            members.putIfAbsent(endpoint.address(), endpoint);
+            members.putIfAbsent(endpoint.address().toLowerCase(Locale.ROOT), endpoint);
         }
         return List.copyOf(members.values());
     }
@@ -569,8 +577,8 @@ public final class Upstream implements AutoCloseable {
                 if (DnsRefresh.isHostName(endpoint.host())) {
                     // Looked up here, on the watch's virtual thread: a slow name must not hold up the
                     // control path, which finds the address in the cache when it applies the list.
-                    addresses.computeIfAbsent(endpoint.address(),
-                            a -> new InetSocketAddress(endpoint.host(), endpoint.port()));
+                    // Outside the map's locks, which event loops' look-ups of other addresses take.
+                    addressOf(endpoint);
                 }
             }
             latest = endpoints;

@@ -358,6 +358,15 @@ class EtcdDiscoveryTest {
     }
 
     @Test
+    void aDiscoveredAddressThatDiffersFromAConfiguredOneOnlyInCaseIsTheConfiguredEndpoint() throws Exception {
+        etcd.put(PREFIX + "a", "localhost:" + a.port());
+        etcd.put(PREFIX + "b", address(b));
+        startProxyWith(config(PREFIX).replace("discovery:", "endpoints: [LocalHost:" + a.port() + "]\n    discovery:"));
+
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of("LocalHost:" + a.port(), address(b))));
+    }
+
+    @Test
     void aServiceWhoseLeaseExpiresLeavesTheUpstream() throws Exception {
         long lease = etcd.grantLease(2);
         etcd.put(PREFIX + "a", address(a), lease);
