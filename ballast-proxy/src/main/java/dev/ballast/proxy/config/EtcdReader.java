@@ -205,6 +205,10 @@ final class EtcdReader {
                                 + " e.g. /services/api/)");
                         return false;
                     }
+                    if (!text.endsWith("/")) {
+                        p.warn("'" + text + "' has no trailing '/', so it also takes the keys of every name that"
+                                + " starts with it (" + text + "-admin/..., say); end it with '/' to follow one directory");
+                    }
                     return true;
                 }));
         if (prefix.isEmpty()) {

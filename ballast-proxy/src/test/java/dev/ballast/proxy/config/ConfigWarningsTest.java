@@ -31,6 +31,27 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void warnsThatADiscoveryPrefixWithoutATrailingSlashAlsoTakesTheKeysOfNamesThatStartTheSame() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                etcd: { endpoints: ["http://127.0.0.1:2379"] }
+                upstreams:
+                  api:
+                    discovery: { etcd: { prefix: /services/api } }
+                  web:
+                    discovery: { etcd: { prefix: /services/web/ } }
+                routes:
+                  - { match: { path_prefix: /web/ }, upstream: web }
+                  - upstream: api
+                """);
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(warnings(result)).containsExactly("upstreams.api.discovery.etcd.prefix: '/services/api' has no"
+                + " trailing '/', so it also takes the keys of every name that starts with it (/services/api-admin/...,"
+                + " say); end it with '/' to follow one directory (line 5)");
+    }
+
+    @Test
     void warnsThatConnectInMethodsNeverMatches() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
