@@ -262,12 +262,7 @@ public final class BallastClient implements AutoCloseable {
             // Cancelled first: the HTTP clients stopped under them would read as resets, and a call
             // waiting out a backoff would try again on a stopped client.
             for (CallContext context : running) {
-                try {
-                    context.cancel();
-                } catch (RuntimeException | Error e) {
-                    // An interceptor's cancel hook threw (every hook still ran): the client still closes.
-                    log.warn("closing: a cancel hook failed", e);
-                }
+                cancel(context, "closing");
             }
         }
         asyncCalls.shutdown();
@@ -281,6 +276,18 @@ public final class BallastClient implements AutoCloseable {
             ownedControl.shutdownNow();
         }
         resources.close();
+    }
+
+    /**
+     * Cancels {@code context}; a cancel hook that throws (an interceptor's; every hook still ran) is
+     * logged, not thrown at whoever closes the client or settles a call's future.
+     */
+    private static void cancel(CallContext context, String doing) {
+        try {
+            context.cancel();
+        } catch (RuntimeException | Error e) {
+            log.warn("{}: a cancel hook failed", doing, e);
+        }
     }
 
     private Channel channel(String service) {
@@ -317,7 +324,7 @@ public final class BallastClient implements AutoCloseable {
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
-            scope.cancel();
+            BallastClient.cancel(scope, "cancelling a call");
             return cancelled;
         }
 
@@ -325,7 +332,7 @@ public final class BallastClient implements AutoCloseable {
         public boolean complete(ClientResponse value) {
             boolean completed = super.complete(value);
             if (completed) {
-                scope.cancel();
+                BallastClient.cancel(scope, "completing a call");
             }
             return completed;
         }
@@ -334,7 +341,7 @@ public final class BallastClient implements AutoCloseable {
         public boolean completeExceptionally(Throwable failure) {
             boolean completed = super.completeExceptionally(failure);
             if (completed) {
-                scope.cancel(); // e.g. orTimeout's TimeoutException
+                BallastClient.cancel(scope, "failing a call"); // e.g. orTimeout's TimeoutException
             }
             return completed;
         }

@@ -1,6 +1,7 @@
 package dev.ballast.client;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.client.testing.Backend;
 import dev.ballast.client.testing.HangingBackend;
 import dev.ballast.core.time.Ticker;
@@ -164,6 +165,26 @@ class DeadlineAndCancellationTest {
         assertThatThrownBy(call::join).hasCauseInstanceOf(TimeoutException.class);
         assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
         await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+    }
+
+    @Test
+    void cancellingAFutureWhoseCallHasAThrowingCancelHookCancelsItWithoutThrowingAtTheCaller() throws Exception {
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("hanging").endpoints(hanging.address()).build())
+                .interceptor(Interceptor.named("careless", chain -> {
+                    chain.context().onCancel(() -> {
+                        throw new IllegalStateException("a careless hook");
+                    });
+                    return chain.proceed(chain.request());
+                }))
+                .build();
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
+        assertThat(hanging.awaitRequest(2_000)).isTrue();
+
+        assertThat(call.cancel(true)).isTrue();
+
+        assertThat(call).isCancelled();
+        assertThat(hanging.awaitDisconnect(2_000)).as("the call stopped: the server saw its connection close").isTrue();
     }
 
     @Test

@@ -64,6 +64,16 @@ class AdminGuardsTest {
                 """);
     }
 
+    /** On loopback, with one limit set, such as {@code "header_read_timeout: 300ms"}. */
+    private void startWithLimits(String limit) {
+        start("""
+                admin:
+                  address: 127.0.0.1:0
+                limits:
+                  %s
+                """.formatted(limit));
+    }
+
     @AfterEach
     void stop() {
         if (proxy != null) {
@@ -79,12 +89,7 @@ class AdminGuardsTest {
 
     @Test
     void aRequestNotWholeWithinHeaderReadTimeoutGets408AndTheConnectionCloses() throws Exception {
-        start("""
-                admin:
-                  address: 127.0.0.1:0
-                limits:
-                  header_read_timeout: 300ms
-                """);
+        startWithLimits("header_read_timeout: 300ms");
         try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             RawHttp.Response response = client.send("GET /status HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").read();
 
@@ -97,12 +102,7 @@ class AdminGuardsTest {
     @Test
     void aConnectionWaitingForNoRequestClosesAfterClientIdleTimeoutButOneAwaitingAnAnswerDoesNot()
             throws Exception {
-        start("""
-                admin:
-                  address: 127.0.0.1:0
-                limits:
-                  client_idle_timeout: 400ms
-                """);
+        startWithLimits("client_idle_timeout: 400ms");
         try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             assertThat(client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(client.closedByPeer()).isTrue();
@@ -257,12 +257,7 @@ class AdminGuardsTest {
 
     @Test
     void aRequestBegunWhileAnAnswerWasPendingIsHeldToHeaderReadTimeoutOnceItIsOut() throws Exception {
-        start("""
-                admin:
-                  address: 127.0.0.1:0
-                limits:
-                  header_read_timeout: 300ms
-                """);
+        startWithLimits("header_read_timeout: 300ms");
         try (ControlPathHold held = ControlPathHold.of(proxy); RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             // A request whose body is still coming is read on while the drain's answer is pending.
             client.send(drain("") + "POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc");
@@ -310,12 +305,7 @@ class AdminGuardsTest {
 
     @Test
     void aClientThatStopsReadingItsAnswersHasClientIdleTimeoutToCatchUpThenItsConnectionCloses() throws Exception {
-        start("""
-                admin:
-                  address: 127.0.0.1:0
-                limits:
-                  client_idle_timeout: 500ms
-                """);
+        startWithLimits("client_idle_timeout: 500ms");
         AdminClient asking = AdminClient.of(admin); // one client, one kept-alive connection
         try (Socket slow = new Socket()) {
             slow.setReceiveBufferSize(2048); // so that its answers back up into the proxy
@@ -335,12 +325,7 @@ class AdminGuardsTest {
 
     @Test
     void theRestOfABodyDroppedForItsSizeBeginsNoRequestSoTheConnectionGetsNo408() throws Exception {
-        start("""
-                admin:
-                  address: 127.0.0.1:0
-                limits:
-                  header_read_timeout: 300ms
-                """);
+        startWithLimits("header_read_timeout: 300ms");
         try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
             client.send("POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\n\r\n" + "x".repeat(1_000));
             assertThat(client.read().status()).isEqualTo(413);
