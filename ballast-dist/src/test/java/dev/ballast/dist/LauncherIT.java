@@ -1,21 +1,33 @@
 package dev.ballast.dist;
 
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code bin/ballast} as a user runs it, on the jar this build packaged: how it finds a JDK, which JVM
@@ -138,13 +150,192 @@ class LauncherIT {
         assertThat(run.exit).isEqualTo(1);
     }
 
+    @Test
+    void aRunRecordsHowTheJvmRanItAndTheNextStartServesWithACacheBuiltFromThatRecord(@TempDir Path dir)
+            throws Exception {
+        Path aot = dir.resolve("aot");
+        Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString());
+
+        try (Backend backend = new Backend(); Proxy first = Proxy.start(dir, backend, env)) {
+            assertThat(first.get()).isEqualTo("from the backend");
+            assertThat(first.arguments()).contains("-XX:AOTMode=record");
+            assertThat(first.stop()).as(first.output()).isZero();
+            if (Runtime.version().feature() < 25) { // the JDK the launcher finds is this one: no cache before 25
+                assertThat(aot).doesNotExist();
+                return;
+            }
+            assertThat(filesIn(aot)).singleElement().asString().endsWith(".config");
+
+            try (Proxy second = Proxy.start(dir, backend, env)) {
+                assertThat(second.get()).isEqualTo("from the backend");
+                assertThat(second.output()).contains("building the JVM's AOT cache");
+                List<Path> files = filesIn(aot);
+                Path cache = files.stream().filter(file -> file.toString().endsWith(".aot")).findFirst()
+                        .orElseThrow(() -> new AssertionError("no cache in " + files));
+                assertThat(second.arguments()).contains("-XX:AOTCache=" + cache).doesNotContain("-XX:AOTMode=record");
+                assertThat(second.stop()).as(second.output()).isZero();
+            }
+            assertThat(filesIn(aot)).noneMatch(file -> file.toString().endsWith(".config"));
+
+            try (Proxy third = Proxy.start(dir, backend, env)) { // the cache is built once, then only used
+                assertThat(third.get()).isEqualTo("from the backend");
+                assertThat(third.output()).doesNotContain("building");
+                assertThat(third.arguments()).anyMatch(argument -> argument.startsWith("-XX:AOTCache="));
+            }
+        }
+    }
+
+    @Test
+    void aRecordCutShortIsDroppedAndTheProxyStartsWithoutACacheAndRecordsAgain(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
+        Path aot = dir.resolve("aot");
+        Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString());
+
+        try (Backend backend = new Backend()) {
+            try (Proxy first = Proxy.start(dir, backend, env)) {
+                assertThat(first.stop()).as(first.output()).isZero();
+            }
+            Path record = filesIn(aot).getFirst();
+            try (var channel = java.nio.channels.FileChannel.open(record, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.truncate(channel.size() / 2); // as if the run had been killed while writing it
+            }
+
+            try (Proxy second = Proxy.start(dir, backend, env)) {
+                assertThat(second.get()).isEqualTo("from the backend");
+                assertThat(second.output()).contains("could not be made into a cache");
+                assertThat(second.arguments()).contains("-XX:AOTMode=record")
+                        .noneMatch(argument -> argument.startsWith("-XX:AOTCache="));
+                assertThat(filesIn(aot)).doesNotContain(record);
+            }
+        }
+    }
+
+    @Test
+    void aotOffLeavesTheJvmAsItIs(@TempDir Path dir) throws Exception {
+        Path aot = dir.resolve("aot");
+
+        try (Backend backend = new Backend();
+             Proxy proxy = Proxy.start(dir, backend, Map.of("BALLAST_AOT_DIR", aot.toString(), "BALLAST_AOT", "off"))) {
+            assertThat(proxy.get()).isEqualTo("from the backend");
+            assertThat(proxy.arguments()).noneMatch(argument -> argument.startsWith("-XX:AOT"));
+            assertThat(proxy.stop()).isZero();
+        }
+        assertThat(aot).doesNotExist();
+    }
+
+    private static List<Path> filesIn(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(file -> !file.getFileName().toString().equals("build.log")).sorted().toList();
+        }
+    }
+
+    /** A backend on 127.0.0.1 that answers every request with the same text. */
+    private static final class Backend implements AutoCloseable {
+
+        final HttpServer server;
+
+        Backend() throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> {
+                byte[] body = "from the backend".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    /** {@code bin/ballast run} in front of a backend, its output in a file. */
+    private record Proxy(Process process, int port, Path log) implements AutoCloseable {
+
+        static Proxy start(Path dir, Backend backend, Map<String, String> env) throws Exception {
+            int port = freePort();
+            Path config = Files.writeString(dir.resolve("ballast-" + port + ".yaml"), """
+                    listeners:
+                      - name: public
+                        address: 127.0.0.1:%d
+                    admin:
+                      address: 127.0.0.1:%d
+                    upstreams:
+                      app:
+                        endpoints: [127.0.0.1:%d]
+                    routes:
+                      - match: { path_prefix: / }
+                        upstream: app
+                    """.formatted(port, freePort(), backend.port()));
+            Path log = dir.resolve("ballast-" + port + ".log");
+            ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "run", "-c", config.toString())
+                    .directory(HOME.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+            clearJavaOptions(builder);
+            builder.environment().putAll(env);
+            Proxy proxy = new Proxy(builder.start(), port, log);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        assertThat(proxy.process.isAlive()).as(proxy.output()).isTrue();
+                        assertThat(proxy.get()).isNotNull();
+                    });
+            return proxy;
+        }
+
+        /** The body of a GET of / through the proxy. */
+        String get() throws IOException, InterruptedException {
+            try (HttpClient client = HttpClient.newHttpClient()) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .timeout(Duration.ofSeconds(5)).build();
+                return client.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            }
+        }
+
+        /** The JVM's arguments: the launcher execs the JVM, so it has the launcher's process id. */
+        List<String> arguments() {
+            return List.of(process.info().arguments().orElseThrow());
+        }
+
+        String output() throws IOException {
+            return Files.readString(log);
+        }
+
+        /** Stops the proxy as SIGTERM does and returns its exit code. */
+        int stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("bin/ballast run did not exit within 60 s of SIGTERM");
+            }
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                stop();
+            }
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            }
+        }
+    }
+
     /**
      * A checkout of the launcher and the packaged jar in {@code dir}, with {@code source} written an
      * hour after the jar was. Without the Maven wrapper: a build started there fails.
      */
     private static Path checkoutWithOneSourceNewerThanTheJar(Path dir, String source) throws IOException {
         Path bin = Files.createDirectories(dir.resolve("bin"));
-        for (String file : List.of("ballast", "jdk.sh")) {
+        for (String file : List.of("ballast", "jdk.sh", "aot.sh")) {
             Files.copy(HOME.resolve("bin").resolve(file), bin.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
         }
         Path jar = dir.resolve("ballast-dist/target/ballast.jar");
@@ -179,11 +370,7 @@ class LauncherIT {
         ProcessBuilder builder = new ProcessBuilder().directory(workingDirectory.toFile());
         builder.command().add(launcher.toString());
         builder.command().addAll(List.of(args));
-        // Nothing inherited that adds JVM options behind the launcher's back.
-        for (String variable : List.of("BALLAST_JAVA_OPTS", "BALLAST_JAVA_OPTS_EXTRA", "JAVA_TOOL_OPTIONS",
-                "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
-            builder.environment().remove(variable);
-        }
+        clearJavaOptions(builder);
         builder.environment().putAll(env);
         builder.redirectErrorStream(true);
         Process process = builder.start();
@@ -195,6 +382,14 @@ class LauncherIT {
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Run(process.exitValue(), output);
+    }
+
+    /** Nothing inherited that adds JVM options behind the launcher's back, or moves its AOT cache. */
+    private static void clearJavaOptions(ProcessBuilder builder) {
+        for (String variable : List.of("BALLAST_JAVA_OPTS", "BALLAST_JAVA_OPTS_EXTRA", "JAVA_TOOL_OPTIONS",
+                "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "BALLAST_AOT", "BALLAST_AOT_DIR")) {
+            builder.environment().remove(variable);
+        }
     }
 
     private record Run(int exit, String output) {
