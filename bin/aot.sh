@@ -1,4 +1,4 @@
-# The JVM's AOT cache for bin/ballast (JDK 25+: JEPs 483, 514 and 515). Sourced (bash).
+# The JVM's AOT cache for bin/ballast (JDK 25+: JEPs 483, 514 and 515). Sourced (bash 4.4+).
 #
 # A fresh JVM interprets, profiles and compiles while it serves: the proxy needs about half a minute
 # of traffic to reach full speed, and compiles again whenever the traffic changes shape
@@ -7,85 +7,112 @@
 #
 # The cache is learnt from the proxy's own traffic, never from a built-in workload:
 #   1. a `run` with no cache for this jar, JDK and JVM options records what it loads and how its
-#      methods behave, and writes that record when it exits (the JVM's AOTMode=record);
+#      methods behave, and the JVM writes that record when it exits (AOTMode=record);
 #   2. the next `run` or `demo` builds the cache from the record (a few seconds, once) and starts
 #      with it, as does every start after it, until the jar, the JDK or the options change.
-# A run killed before its exit leaves no record, and the next run records again. The JVM checks a
-# cache when it maps it and runs without one it cannot use. BALLAST_AOT=off turns all of this off;
-# BALLAST_AOT_DIR moves the files (default: next to the jar).
+# A recording run holds a lock on its own lock file for as long as it lives: the launcher takes it
+# before it execs the JVM, which inherits it. So other starts see that a run is recording (they
+# neither record nor wait), and a record is only read once the run that writes it has ended. A run
+# killed before its exit leaves no record; one shorter than BALLAST_AOT_MIN_SECONDS (20) saw too
+# little traffic to be worth a cache, and its record is dropped; either way a later run records
+# again. The JVM checks a cache when it maps it, and runs without one it cannot use.
 #
-# ballast_aot_options COMMAND JAVA_MAJOR JAVA JAR OPTIONS... prints the JVM options to add for COMMAND
-# (none when the cache does not apply), after building a cache from a finished record if there is
-# one. Run it in a subshell: it turns file name matching back on, which the launcher turns off.
+# BALLAST_AOT=off turns all of this off; BALLAST_AOT_DIR moves the files (default: next to the jar).
 
-ballast_aot_options() {
+# ballast_aot_setup COMMAND JAVA_MAJOR JAVA JAR JVM_OPTION... sets BALLAST_AOT_OPTS to the JVM options
+# to add for COMMAND (none where the cache does not apply), after building a cache from a finished
+# record if there is one. When this run is to record, it also opens and locks file descriptor 9,
+# which the JVM inherits. Never fails: without a cache the proxy runs as it would anyway.
+ballast_aot_setup() {
+  local - # the shell options set here (file name matching) are put back on return
+  BALLAST_AOT_OPTS=()
   local command=$1 major=$2 java=$3 jar=$4
   shift 4
   [ "${BALLAST_AOT:-on}" != off ] || return 0
   [ "$command" = run ] || [ "$command" = demo ] || return 0
   [ "$major" -ge 25 ] || return 0
-  set +f
+  command -v flock > /dev/null || return 0
   local dir=${BALLAST_AOT_DIR:-$(dirname "$jar")/aot}
-  mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ] || return 0
+  { mkdir -p "$dir" && [ -w "$dir" ]; } 2>/dev/null || return 0
+  set +f
 
-  # One cache per jar (its size and time), JDK and set of JVM options: the JVM refuses a cache made
-  # with another class path or collector anyway, and a new build must not keep an old profile.
-  local java_home key
-  java_home=$(dirname "$(dirname "$java")")
-  key=$(printf '%s\n' "$java_home" "$(cat "$java_home/release" 2>/dev/null)" "$*" \
-      "$(stat -c '%s %Y' "$jar")" | cksum | cut -d' ' -f1)
-  local cache="$dir/ballast-$key.aot"
-  # What an older jar left behind.
-  find "$dir" -maxdepth 1 -name 'ballast-*' ! -newer "$jar" -delete 2>/dev/null || true
+  local key cache
+  key=$(ballast_aot_key "$java" "$jar" "$@") || return 0
+  cache="$dir/ballast-$key.aot"
+  # What an older jar left behind (the launcher's own files only: the directory may hold others).
+  find "$dir" -mindepth 1 -maxdepth 1 -type f -name 'ballast-*' \
+      \( -name '*.aot' -o -name '*.config' -o -name '*.lock' -o -name '*.tmp' \) ! -newer "$jar" \
+      -delete 2>/dev/null || true
 
-  if [ ! -f "$cache" ]; then
-    ballast_aot_build "$java" "$jar" "$dir" "$key" "$cache" "$@"
-  fi
+  [ -f "$cache" ] || ballast_aot_build "$java" "$jar" "$dir" "$key" "$cache" "$@" || true
   if [ -f "$cache" ]; then
-    echo "-XX:AOTCache=$cache"
+    BALLAST_AOT_OPTS=("-XX:AOTCache=$cache")
   elif [ "$command" = run ] && ! ballast_aot_recording "$dir" "$key"; then
+    local lock="$dir/ballast-$key.$$.lock"
+    # The lock file says when the run began, so that a record too short to use can be told apart.
+    { exec 9> "$lock" && date +%s >&9 && flock -n 9; } 2>/dev/null || return 0
     echo "ballast: this run records how the JVM runs the proxy, saved at exit; the next start builds an" \
       "AOT cache from it and reaches full speed sooner (JDK 25+, once per build; BALLAST_AOT=off skips it)" >&2
     # The JVM's notes on classes it leaves out of the record are of no use to the operator.
-    echo "-XX:AOTMode=record -XX:AOTConfiguration=$dir/ballast-$key.$$.config -Xlog:aot*=error"
+    BALLAST_AOT_OPTS=(-XX:AOTMode=record "-XX:AOTConfiguration=$dir/ballast-$key.$$.config" '-Xlog:aot*=error')
   fi
 }
 
-# True while a process whose record this would be is still running.
+# One cache per jar (its size and time), JDK and set of JVM options, those the JVM takes from the
+# environment included: the JVM refuses a cache made with another class path or collector, and a new
+# build must not keep an old profile.
+ballast_aot_key() {
+  local java=$1 jar=$2
+  shift 2
+  local home
+  home=$(dirname "$(dirname "$java")")
+  printf '%s\n' "$home" "$(cat "$home/release" 2>/dev/null || true)" "$*" "${JAVA_TOOL_OPTIONS:-}" \
+      "${JDK_JAVA_OPTIONS:-}" "${_JAVA_OPTIONS:-}" "$(stat -c '%s %Y' "$jar")" | cksum | cut -d' ' -f1
+}
+
+# True while a run that records for this key is alive: it holds its lock file.
 ballast_aot_recording() {
-  local dir=$1 key=$2 config pid
-  for config in "$dir/ballast-$key".*.config; do
-    [ -f "$config" ] || continue
-    pid=${config%.config}
-    pid=${pid##*.}
-    kill -0 "$pid" 2>/dev/null && return 0
+  local dir=$1 key=$2 lock
+  for lock in "$dir/ballast-$key".*.lock; do
+    [ -f "$lock" ] || continue
+    flock -n "$lock" true 2>/dev/null || return 0
   done
   return 1
 }
 
-# Builds the cache from the record of a run that has ended, checks that the JVM can map it, and
-# removes the records; a record the JVM cannot read (its run was killed while writing it) is dropped.
+# Builds the cache from the record of a run that has ended and checks that the JVM can map it; a
+# record the JVM cannot read (its run was killed while writing it) or of too short a run is dropped.
+# One launcher builds at a time; another starts without waiting for it.
 ballast_aot_build() {
-  local java=$1 jar=$2 dir=$3 key=$4 cache=$5 config pid
+  local java=$1 jar=$2 dir=$3 key=$4 cache=$5
   shift 5
-  for config in "$dir/ballast-$key".*.config; do
-    [ -f "$config" ] || continue
-    pid=${config%.config}
-    pid=${pid##*.}
-    ! kill -0 "$pid" 2>/dev/null || continue
-    if [ ! -f "$cache" ]; then
-      echo "ballast: building the JVM's AOT cache from the last run's record (once per build) ..." >&2
-      local tmp="$cache.$$.tmp"
-      # shellcheck disable=SC2086
-      if "$java" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$config" -XX:AOTCache="$tmp" -Xlog:aot*=error \
-            -jar "$jar" version > "$dir/build.log" 2>&1 \
-          && "$java" "$@" -XX:AOTMode=on -XX:AOTCache="$tmp" -jar "$jar" version >> "$dir/build.log" 2>&1; then
-        mv -f "$tmp" "$cache"
-      else
-        rm -f "$tmp"
-        echo "ballast: the record could not be made into a cache (see $dir/build.log); this run records again" >&2
+  (
+    flock -n 8 || exit 0
+    min=${BALLAST_AOT_MIN_SECONDS:-20}
+    for config in "$dir/ballast-$key".*.config; do
+      [ -f "$config" ] || continue
+      lock=${config%.config}.lock
+      ! flock -n "$lock" true 2>/dev/null && [ -f "$lock" ] && continue # its run is still writing it
+      if [ ! -f "$cache" ]; then
+        started=$(head -c 20 "$lock" 2>/dev/null || true)
+        lasted=$(( $(stat -c %Y "$config") - ${started:-0} ))
+        if [ -z "$started" ] || [ "$lasted" -lt "$min" ]; then
+          echo "ballast: the last run's record is dropped: it ran ${started:+$lasted s, }under the $min s" \
+            "(BALLAST_AOT_MIN_SECONDS) it takes to show how the proxy runs; this run records again" >&2
+        else
+          echo "ballast: building the JVM's AOT cache from the last run's record (once per build) ..." >&2
+          tmp="$cache.$$.tmp"
+          if "$java" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$config" -XX:AOTCache="$tmp" '-Xlog:aot*=error' \
+                -jar "$jar" version > "$dir/build.log" 2>&1 \
+              && "$java" "$@" -XX:AOTMode=on -XX:AOTCache="$tmp" -jar "$jar" version >> "$dir/build.log" 2>&1; then
+            mv -f "$tmp" "$cache"
+          else
+            rm -f "$tmp"
+            echo "ballast: the record could not be made into a cache (see $dir/build.log); this run records again" >&2
+          fi
+        fi
       fi
-    fi
-    rm -f "$config"
-  done
+      rm -f "$config" "$lock"
+    done
+  ) 8> "$dir/build.lock"
 }

@@ -13,10 +13,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -153,34 +155,34 @@ class LauncherIT {
     @Test
     void aRunRecordsHowTheJvmRanItAndTheNextStartServesWithACacheBuiltFromThatRecord(@TempDir Path dir)
             throws Exception {
-        Path aot = dir.resolve("aot");
-        Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString());
+        // The launcher finds the JDK this test runs on (JAVA_HOME).
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
+        Path aot = dir.resolve("aot cache"); // a space in the path too
+        // -Xlog:aot has the JVM say whether it mapped the cache, which its arguments alone do not show.
+        Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString(), "BALLAST_AOT_MIN_SECONDS", "0",
+                "BALLAST_JAVA_OPTS_EXTRA", "-Xlog:aot");
 
-        try (Backend backend = new Backend(); Proxy first = Proxy.start(dir, backend, env)) {
-            assertThat(first.get()).isEqualTo("from the backend");
-            assertThat(first.arguments()).contains("-XX:AOTMode=record");
-            assertThat(first.stop()).as(first.output()).isZero();
-            if (Runtime.version().feature() < 25) { // the JDK the launcher finds is this one: no cache before 25
-                assertThat(aot).doesNotExist();
-                return;
+        try (Backend backend = new Backend()) {
+            try (Proxy first = Proxy.start(dir, backend, env)) {
+                assertThat(first.get()).isEqualTo("from the backend");
+                assertThat(first.arguments()).contains("-XX:AOTMode=record")
+                        .contains("-XX:AOTConfiguration="
+                                + aot.resolve("ballast-" + first.key() + "." + first.process().pid() + ".config"));
+                assertThat(first.stop()).as(first.output()).isZero();
             }
-            assertThat(filesIn(aot)).singleElement().asString().endsWith(".config");
+            assertThat(filesEndingIn(aot, ".config")).hasSize(1);
 
             try (Proxy second = Proxy.start(dir, backend, env)) {
                 assertThat(second.get()).isEqualTo("from the backend");
-                assertThat(second.output()).contains("building the JVM's AOT cache");
-                List<Path> files = filesIn(aot);
-                Path cache = files.stream().filter(file -> file.toString().endsWith(".aot")).findFirst()
-                        .orElseThrow(() -> new AssertionError("no cache in " + files));
-                assertThat(second.arguments()).contains("-XX:AOTCache=" + cache).doesNotContain("-XX:AOTMode=record");
-                assertThat(second.stop()).as(second.output()).isZero();
+                assertThat(second.output()).contains("building the JVM's AOT cache", "Using AOT-linked classes: true");
+                assertThat(second.arguments()).contains("-XX:AOTCache=" + aot.resolve("ballast-" + second.key() + ".aot"))
+                        .doesNotContain("-XX:AOTMode=record");
             }
-            assertThat(filesIn(aot)).noneMatch(file -> file.toString().endsWith(".config"));
+            assertThat(filesEndingIn(aot, ".config")).isEmpty();
 
-            try (Proxy third = Proxy.start(dir, backend, env)) { // the cache is built once, then only used
+            try (Proxy third = Proxy.start(dir, backend, env)) { // built once, then only used
                 assertThat(third.get()).isEqualTo("from the backend");
-                assertThat(third.output()).doesNotContain("building");
-                assertThat(third.arguments()).anyMatch(argument -> argument.startsWith("-XX:AOTCache="));
+                assertThat(third.output()).doesNotContain("building").contains("Using AOT-linked classes: true");
             }
         }
     }
@@ -189,14 +191,14 @@ class LauncherIT {
     void aRecordCutShortIsDroppedAndTheProxyStartsWithoutACacheAndRecordsAgain(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
         Path aot = dir.resolve("aot");
-        Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString());
+        Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString(), "BALLAST_AOT_MIN_SECONDS", "0");
 
         try (Backend backend = new Backend()) {
             try (Proxy first = Proxy.start(dir, backend, env)) {
                 assertThat(first.stop()).as(first.output()).isZero();
             }
-            Path record = filesIn(aot).getFirst();
-            try (var channel = java.nio.channels.FileChannel.open(record, java.nio.file.StandardOpenOption.WRITE)) {
+            Path record = filesEndingIn(aot, ".config").getFirst();
+            try (FileChannel channel = FileChannel.open(record, StandardOpenOption.WRITE)) {
                 channel.truncate(channel.size() / 2); // as if the run had been killed while writing it
             }
 
@@ -205,8 +207,43 @@ class LauncherIT {
                 assertThat(second.output()).contains("could not be made into a cache");
                 assertThat(second.arguments()).contains("-XX:AOTMode=record")
                         .noneMatch(argument -> argument.startsWith("-XX:AOTCache="));
-                assertThat(filesIn(aot)).doesNotContain(record);
+                assertThat(record).doesNotExist();
             }
+        }
+    }
+
+    @Test
+    void theRecordOfARunTooShortToShowHowTheProxyRunsIsDroppedAndTheNextRunRecordsAgain(@TempDir Path dir)
+            throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
+        Path aot = dir.resolve("aot");
+        Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString(), "BALLAST_AOT_MIN_SECONDS", "3600");
+
+        try (Backend backend = new Backend()) {
+            try (Proxy first = Proxy.start(dir, backend, env)) {
+                assertThat(first.stop()).as(first.output()).isZero();
+            }
+            Path record = filesEndingIn(aot, ".config").getFirst();
+
+            try (Proxy second = Proxy.start(dir, backend, env)) {
+                assertThat(second.output()).contains("record is dropped", "under the 3600 s").doesNotContain("building");
+                assertThat(second.arguments()).contains("-XX:AOTMode=record");
+                assertThat(record).doesNotExist();
+                assertThat(filesEndingIn(aot, ".aot")).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aRunStartedWhileAnotherRecordsNeitherRecordsNorWaits(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
+        Map<String, String> env = Map.of("BALLAST_AOT_DIR", dir.resolve("aot").toString());
+
+        try (Backend backend = new Backend(); Proxy recording = Proxy.start(dir, backend, env);
+             Proxy beside = Proxy.start(dir, backend, env)) {
+            assertThat(recording.arguments()).contains("-XX:AOTMode=record");
+            assertThat(beside.get()).isEqualTo("from the backend");
+            assertThat(beside.arguments()).noneMatch(argument -> argument.startsWith("-XX:AOT"));
         }
     }
 
@@ -223,9 +260,9 @@ class LauncherIT {
         assertThat(aot).doesNotExist();
     }
 
-    private static List<Path> filesIn(Path dir) throws IOException {
+    private static List<Path> filesEndingIn(Path dir, String suffix) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(file -> !file.getFileName().toString().equals("build.log")).sorted().toList();
+            return files.filter(file -> file.getFileName().toString().endsWith(suffix)).toList();
         }
     }
 
@@ -279,12 +316,24 @@ class LauncherIT {
             clearJavaOptions(builder);
             builder.environment().putAll(env);
             Proxy proxy = new Proxy(builder.start(), port, log);
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .untilAsserted(() -> {
-                        assertThat(proxy.process.isAlive()).as(proxy.output()).isTrue();
-                        assertThat(proxy.get()).isNotNull();
-                    });
+            try {
+                // A first start may build the cache before the proxy listens: some seconds on a slow machine.
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                        .failFast("bin/ballast run exited", () -> !proxy.process.isAlive())
+                        .ignoreExceptions().until(() -> proxy.get() != null);
+            } catch (Throwable e) {
+                proxy.process.destroyForcibly();
+                throw new AssertionError("the proxy did not serve: " + proxy.output(), e);
+            }
             return proxy;
+        }
+
+        /** The key of the cache and record files in the JVM's arguments. */
+        String key() {
+            return arguments().stream().filter(argument -> argument.startsWith("-XX:AOTCache=")
+                            || argument.startsWith("-XX:AOTConfiguration="))
+                    .map(argument -> argument.replaceAll(".*/ballast-([0-9]+)\\..*", "$1")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no AOT option in " + arguments()));
         }
 
         /** The body of a GET of / through the proxy. */
