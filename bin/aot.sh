@@ -33,7 +33,11 @@ ballast_aot_setup() {
   [ "$major" -ge 25 ] || return 0
   command -v flock > /dev/null || return 0
   local dir=${BALLAST_AOT_DIR:-$(dirname "$jar")/aot}
-  { mkdir -p "$dir" && [ -w "$dir" ]; } 2>/dev/null || return 0
+  if ! { mkdir -p "$dir" && [ -w "$dir" ]; } 2>/dev/null; then
+    [ "$command" != run ] || echo "ballast: no AOT cache, for $dir cannot be written to (BALLAST_AOT_DIR names" \
+      "another directory; BALLAST_AOT=off says not to look)" >&2
+    return 0
+  fi
   set +f
 
   local key cache

@@ -248,6 +248,19 @@ class LauncherIT {
     }
 
     @Test
+    void anAotDirectoryThatCannotBeMadeIsSaidAndTheProxyRunsWithoutACache(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
+        Path file = Files.writeString(dir.resolve("a file"), "not a directory");
+
+        try (Backend backend = new Backend();
+             Proxy proxy = Proxy.start(dir, backend, Map.of("BALLAST_AOT_DIR", file.resolve("aot").toString()))) {
+            assertThat(proxy.get()).isEqualTo("from the backend");
+            assertThat(proxy.output()).contains("no AOT cache, for " + file.resolve("aot") + " cannot be written to");
+            assertThat(proxy.arguments()).noneMatch(argument -> argument.startsWith("-XX:AOT"));
+        }
+    }
+
+    @Test
     void aotOffLeavesTheJvmAsItIs(@TempDir Path dir) throws Exception {
         Path aot = dir.resolve("aot");
 
