@@ -882,7 +882,12 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         EndpointState failed = endpoint;
         String detail = "no response header within " + TimeUnit.NANOSECONDS.toMillis(tryTimeoutNanos) + "ms from "
                 + failed.address();
-        if (!tryCutShort) { // a try that response_timeout left less than per_try_timeout had no fair chance
+        if (tryCutShort) {
+            // Left less than per_try_timeout by response_timeout, the try had no fair chance: a failed
+            // request of the endpoint's all the same (requests and failures in /status), but not one
+            // that outlier detection holds against it.
+            failed.recordOutcome(true);
+        } else {
             upstream.outliers().record(failed, Outcome.TIMEOUT);
         }
         giveBackConnection(false);

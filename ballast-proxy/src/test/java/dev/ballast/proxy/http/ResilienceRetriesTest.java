@@ -4,6 +4,7 @@ import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.resilience.Backoff;
 import dev.ballast.core.resilience.RetryPolicy.Condition;
+import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.RetryConfig;
@@ -340,6 +341,29 @@ class ResilienceRetriesTest {
         assertThat(response.status()).isEqualTo(504);
         assertThat(response.text()).contains("no response header within").contains("(after 3 tries)");
         assertThat(tookMillis).as("500 ms of response_timeout, not 6 tries of 200 ms").isBetween(480L, 1_100L);
+    }
+
+    @Test
+    void aTryThatResponseTimeoutCutShortIsCountedAsAFailedRequestOfItsEndpoint() throws Exception {
+        TestBackend a = backend("a");
+        TestBackend b = backend("b");
+        a.respondWith(TestBackend.silent());
+        b.respondWith(TestBackend.silent());
+        // 500 ms over all tries, 200 ms a try: two whole tries, then a third with 100 ms left.
+        RetryConfig retries = new RetryConfig(5, EnumSet.of(Condition.TIMEOUT), Set.of(), Duration.ofMillis(200),
+                RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
+        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.ROUND_ROBIN,
+                List.of(endpoint(a), endpoint(b))), 500).withResilience(ResilienceConfig.defaults().withRetries(retries)
+                .withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(5, Duration.ofSeconds(30), 0)));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+
+        RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
+
+        assertThat(response.status()).isEqualTo(504);
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("3");
+        List<EndpointState> members = upstream().balancer().members();
+        assertThat(members.stream().mapToLong(EndpointState::requests).sum()).as("every try").isEqualTo(3);
+        assertThat(members.stream().mapToLong(EndpointState::failures).sum()).isEqualTo(3);
     }
 
     @Test
