@@ -25,8 +25,9 @@ public interface OutlierDetector extends AutoCloseable {
 
     /**
      * Reports how one request to {@code endpoint} ended. Also counts it on the endpoint ({@link
-     * EndpointState#recordOutcome}), so callers make this one call per request. Outcomes for endpoints
-     * that are no longer members are counted and otherwise ignored.
+     * EndpointState#recordOutcome}), so callers make this one call per request; a request that must
+     * not count for or against the endpoint here is counted with {@code recordOutcome} alone. Outcomes
+     * for endpoints that are no longer members are counted and otherwise ignored.
      */
     void record(EndpointState endpoint, Outcome outcome);
 

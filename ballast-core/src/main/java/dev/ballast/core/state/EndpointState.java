@@ -335,7 +335,10 @@ public final class EndpointState extends EndpointCountersPadAfter {
 
     // ---- outcome counters ----
 
-    /** Counts a finished request; {@code failed} for errors that outlier detection would count. */
+    /**
+     * Counts a finished request (a try); {@code failed} for one that ended in an error: what outlier
+     * detection counts, and a timed-out try it does not hold against the endpoint.
+     */
     public void recordOutcome(boolean failed) {
         requests.increment();
         if (failed) {
