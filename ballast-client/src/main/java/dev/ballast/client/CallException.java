@@ -31,7 +31,12 @@ public final class CallException extends RuntimeException {
          * A limit refused the call before it was sent: the circuit breaker. (A retry the retry budget
          * refuses ends the call with the last try's failure, its message saying so.)
          */
-        REJECTED(false);
+        REJECTED(false),
+        /**
+         * The response's body was over the service's {@code maxResponseBytes}; the rest was not read. Not
+         * retried: another endpoint would most likely send the same.
+         */
+        RESPONSE_TOO_LARGE(false);
 
         private final boolean endpointFault;
 

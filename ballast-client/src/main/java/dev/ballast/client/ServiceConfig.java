@@ -43,6 +43,8 @@ import java.util.Objects;
  *                        other two limits have no meaning over {@code HttpClient}, which owns its
  *                        connections and its queue
  * @param hedging         {@code hedging} (client only): null for off
+ * @param maxResponseBytes (client only) the longest response body an attempt reads; a longer one fails
+ *                        the call with {@link CallException.Kind#RESPONSE_TOO_LARGE}
  */
 public record ServiceConfig(
         String name,
@@ -60,10 +62,13 @@ public record ServiceConfig(
         OutlierDetection outlierDetection,
         HealthCheck healthCheck,
         int maxRequests,
-        Hedging hedging) {
+        Hedging hedging,
+        long maxResponseBytes) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
+    /** Bodies are read whole into the heap: 64 MiB is far above an API's answers and far below a heap's size. */
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
 
     public ServiceConfig {
         Objects.requireNonNull(name, "name");
@@ -102,6 +107,10 @@ public record ServiceConfig(
         }
         if (hedging != null) {
             hedging.validate(at + "hedging.", problems);
+        }
+        if (maxResponseBytes < 1 || maxResponseBytes > Integer.MAX_VALUE - 8) {
+            problems.add(at + "maxResponseBytes: " + maxResponseBytes + " (expected: 1.." + (Integer.MAX_VALUE - 8)
+                    + ", the most a byte array holds)");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
@@ -267,6 +276,7 @@ public record ServiceConfig(
         private HealthCheck healthCheck;
         private int maxRequests = CircuitBreaker.DEFAULT_LIMIT;
         private Hedging hedging;
+        private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -362,10 +372,16 @@ public record ServiceConfig(
             return this;
         }
 
+        /** The longest response body an attempt reads (default 64 MiB); see {@link ServiceConfig}. */
+        public Builder maxResponseBytes(long bytes) {
+            this.maxResponseBytes = bytes;
+            return this;
+        }
+
         public ServiceConfig build() {
             return new ServiceConfig(name, endpoints, balancer, hashKey, boundedLoad, scheme, connectTimeout,
                     responseTimeout, slowStart, panicThreshold, retries, retryBudgetPercent, outlierDetection,
-                    healthCheck, maxRequests, hedging);
+                    healthCheck, maxRequests, hedging, maxResponseBytes);
         }
     }
 }

@@ -32,8 +32,8 @@ import java.util.function.Function;
  *   <li>{@code hash_key: client-ip} means nothing in a client: the service hashes on {@link
  *       ClientRequest#hashKey} when a call sets it, else spreads at random, and a warning is logged (as
  *       for the proxy's other warnings, e.g. a hash key on a balancer that does not hash);</li>
- *   <li>client-only settings ({@code scheme}, {@code hedging}) are not proxy keys, so they are unknown
- *       keys here: set them with {@link ServiceConfig#builder}.</li>
+ *   <li>client-only settings ({@code scheme}, {@code hedging}, {@code maxResponseBytes}) are not proxy
+ *       keys, so they are unknown keys here: set them with {@link ServiceConfig#builder}.</li>
  * </ul>
  *
  * <p>Unknown keys and bad values fail with one {@link IllegalArgumentException} that lists every

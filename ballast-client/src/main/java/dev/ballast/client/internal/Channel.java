@@ -61,6 +61,7 @@ public final class Channel implements AutoCloseable {
     private final HealthMonitor health;
     private final CircuitBreaker breaker;
     private final long attemptTimeoutNanos;
+    private final LimitedBody body;
     private final boolean hashBased;
     private volatile Map<String, EndpointState> byAddress = Map.of();
     /** {@code scheme://host:port} of each member, parsed once per membership change rather than per attempt. */
@@ -76,6 +77,7 @@ public final class Channel implements AutoCloseable {
         Duration perTry = config.retries().perTryTimeout();
         this.attemptTimeoutNanos = perTry.isZero() || perTry.compareTo(config.responseTimeout()) > 0
                 ? config.responseTimeout().toNanos() : perTry.toNanos();
+        this.body = new LimitedBody(config.maxResponseBytes());
         this.breaker = CircuitBreaker.of(Integer.MAX_VALUE, Integer.MAX_VALUE, config.maxRequests());
         this.hashBased = Policies.isHashBased(config.balancer());
         this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
@@ -243,6 +245,11 @@ public final class Channel implements AutoCloseable {
     }
 
     /** The timeout of one attempt: {@code response_timeout}, or the retries' shorter {@code per_try_timeout}. */
+    /** How an attempt reads a response's body: whole, up to the service's {@code maxResponseBytes}. */
+    LimitedBody body() {
+        return body;
+    }
+
     long attemptTimeoutNanos() {
         return attemptTimeoutNanos;
     }

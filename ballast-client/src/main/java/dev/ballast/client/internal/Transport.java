@@ -87,8 +87,7 @@ final class Transport implements Interceptor {
             Exception error = null;
             Kind stopped;
             try {
-                response = channel.http().send(toHttp(request, endpoint, trace, context),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                response = channel.http().send(toHttp(request, endpoint, trace, context), channel.body());
             } catch (InterruptedException | IOException e) {
                 error = e;
             } finally {
@@ -189,6 +188,9 @@ final class Transport implements Interceptor {
     }
 
     private static Kind classify(IOException error) {
+        if (hasCause(error, LimitedBody.TooLarge.class)) {
+            return Kind.RESPONSE_TOO_LARGE;
+        }
         if (error instanceof HttpConnectTimeoutException || hasCause(error, ConnectException.class)) {
             return Kind.CONNECT_FAILURE;
         }
@@ -201,6 +203,7 @@ final class Transport implements Interceptor {
             case TIMEOUT -> "timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms (per-try timeout)";
             case DEADLINE_EXCEEDED -> "deadline passed after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms";
             case CANCELLED -> "cancelled";
+            case RESPONSE_TOO_LARGE -> "answered, but " + tooLarge(cause);
             default -> "failed after sending (" + message(cause) + ")";
         };
     }
@@ -214,6 +217,16 @@ final class Transport implements Interceptor {
         String message = message(cause);
         boolean silent = cause != null && message.equals(cause.getClass().getSimpleName());
         return silent && hasCause(cause, ConnectException.class) ? "connection refused" : message;
+    }
+
+    /** The message of the {@link LimitedBody.TooLarge} in {@code cause}'s chain. */
+    private static String tooLarge(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof LimitedBody.TooLarge tooLarge) {
+                return tooLarge.getMessage();
+            }
+        }
+        return "its body was too large";
     }
 
     /** The failure's type and the first message in its chain. */

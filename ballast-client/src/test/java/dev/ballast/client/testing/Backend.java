@@ -32,6 +32,9 @@ public final class Backend implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
     private volatile Duration delay = Duration.ZERO;
     private volatile int status = 200;
+    /** A body of this many bytes instead of the id; negative for the id. */
+    private volatile int bodyBytes = -1;
+    private volatile boolean chunked;
     private volatile boolean stopped;
 
     private static final int BACKLOG = 1024;
@@ -70,11 +73,14 @@ public final class Backend implements AutoCloseable {
                     return; // shutting down
                 }
             }
-            byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+            int size = bodyBytes;
+            byte[] bytes = size < 0 ? id.getBytes(StandardCharsets.UTF_8) : new byte[size];
             exchange.getResponseHeaders().add("x-backend", id);
-            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.sendResponseHeaders(status, chunked ? 0 : bytes.length); // 0: chunked
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
+            } catch (IOException e) {
+                // the client stopped reading: what the test is about, in some of them
             }
         }
     }
@@ -104,6 +110,13 @@ public final class Backend implements AutoCloseable {
 
     public Backend delay(Duration newDelay) {
         this.delay = newDelay;
+        return this;
+    }
+
+    /** Answers with a body of {@code bytes} zero bytes, with a Content-Length or chunked. */
+    public Backend body(int bytes, boolean sendChunked) {
+        this.bodyBytes = bytes;
+        this.chunked = sendChunked;
         return this;
     }
 

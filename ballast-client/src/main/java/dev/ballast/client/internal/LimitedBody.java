@@ -1,0 +1,143 @@
+package dev.ballast.client.internal;
+
+import java.io.IOException;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * A response body read whole into a byte array, up to a limit ({@code maxResponseBytes}): past it the
+ * attempt fails with {@link TooLarge} and the rest is not read. Without a limit, one endpoint that
+ * answers with gigabytes (a bug, a wrong route, a hostile server) would fill the caller's heap. A body
+ * whose declared length is over the limit is refused before any of it is read.
+ */
+final class LimitedBody implements BodyHandler<byte[]> {
+
+    private final long limit;
+
+    LimitedBody(long limit) {
+        this.limit = limit;
+    }
+
+    @Override
+    public BodySubscriber<byte[]> apply(ResponseInfo info) {
+        OptionalLong declared;
+        try {
+            declared = info.headers().firstValueAsLong("content-length");
+        } catch (NumberFormatException e) {
+            declared = OptionalLong.empty(); // the JDK's own framing refuses it
+        }
+        if (declared.isPresent() && declared.getAsLong() > limit) {
+            return new Refused(new TooLarge(limit, "declares " + declared.getAsLong() + " bytes"));
+        }
+        return new Counting(BodySubscribers.ofByteArray(), limit);
+    }
+
+    /** A body over the limit. An IOException, as the JDK's client fails a body it cannot read. */
+    static final class TooLarge extends IOException {
+
+        TooLarge(long limit, String what) {
+            super("the response body " + what + ", over maxResponseBytes (" + limit + ")");
+        }
+    }
+
+    /** Hands the body on while it stays within the limit; cancels the rest once it goes over. */
+    private static final class Counting implements BodySubscriber<byte[]> {
+
+        private final BodySubscriber<byte[]> whole;
+        private final long limit;
+        private long received;
+        private boolean over;
+        private Flow.Subscription subscription;
+
+        Counting(BodySubscriber<byte[]> whole, long limit) {
+            this.whole = whole;
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return whole.getBody();
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            whole.onSubscribe(subscription);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (over) {
+                return;
+            }
+            for (ByteBuffer buffer : buffers) {
+                received += buffer.remaining();
+            }
+            if (received > limit) {
+                over = true;
+                subscription.cancel();
+                whole.onError(new TooLarge(limit, "goes past " + limit + " bytes"));
+                return;
+            }
+            whole.onNext(buffers);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            if (!over) {
+                whole.onError(failure);
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            if (!over) {
+                whole.onComplete();
+            }
+        }
+    }
+
+    /** Reads nothing: the declared length is already over the limit. */
+    private static final class Refused implements BodySubscriber<byte[]> {
+
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final TooLarge failure;
+
+        Refused(TooLarge failure) {
+            this.failure = failure;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.cancel();
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            body.completeExceptionally(failure);
+        }
+    }
+}
