@@ -30,10 +30,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * Client-side load balancing over {@link HttpClient}: requests name a service, the client picks one
@@ -301,7 +303,8 @@ public final class BallastClient implements AutoCloseable {
 
     /**
      * The future of an async call: completing it from outside, by {@code cancel}, {@code orTimeout},
-     * {@code completeOnTimeout} or {@code complete}, cancels the call, which frees its endpoint.
+     * {@code completeOnTimeout}, {@code complete}, {@code completeAsync} or an {@code obtrude}, cancels
+     * the call, which frees its endpoint.
      */
     private static final class CallFuture extends CompletableFuture<ClientResponse> {
 
@@ -344,6 +347,37 @@ public final class BallastClient implements AutoCloseable {
                 BallastClient.cancel(scope, "failing a call"); // e.g. orTimeout's TimeoutException
             }
             return completed;
+        }
+
+        /** CompletableFuture's own sets the result without {@link #complete}: through it here. */
+        @Override
+        public CompletableFuture<ClientResponse> completeAsync(Supplier<? extends ClientResponse> supplier,
+                                                               Executor executor) {
+            Objects.requireNonNull(supplier, "supplier");
+            Objects.requireNonNull(executor, "executor");
+            executor.execute(() -> {
+                if (isDone()) {
+                    return;
+                }
+                try {
+                    complete(supplier.get());
+                } catch (Throwable e) {
+                    completeExceptionally(e);
+                }
+            });
+            return this;
+        }
+
+        @Override
+        public void obtrudeValue(ClientResponse value) {
+            super.obtrudeValue(value);
+            BallastClient.cancel(scope, "obtruding a result on a call");
+        }
+
+        @Override
+        public void obtrudeException(Throwable failure) {
+            super.obtrudeException(failure);
+            BallastClient.cancel(scope, "obtruding a failure on a call");
         }
     }
 

@@ -168,6 +168,35 @@ class DeadlineAndCancellationTest {
     }
 
     @Test
+    void anAsyncCallWhoseFutureIsCompletedAsyncFromOutsideIsAbortedAndItsEndpointFreed() throws Exception {
+        client(null);
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
+        assertThat(hanging.awaitRequest(2_000)).isTrue();
+        ClientResponse standIn = ClientResponse.of(request("hanging"), 503, "stand-in");
+
+        call.completeAsync(() -> standIn); // CompletableFuture's own would not go through complete()
+
+        assertThat(call.get(2, TimeUnit.SECONDS)).isSameAs(standIn);
+        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
+        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+    }
+
+    @Test
+    void anAsyncCallWhoseFutureHasAResultObtrudedIsAbortedAndItsEndpointFreed() throws Exception {
+        client(null);
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
+        assertThat(hanging.awaitRequest(2_000)).isTrue();
+        ClientResponse standIn = ClientResponse.of(request("hanging"), 503, "stand-in");
+
+        call.obtrudeValue(standIn);
+
+        assertThat(call.join()).isSameAs(standIn);
+        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
+        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+        assertThat(call.join()).as("the call's own end, a cancellation, does not replace it").isSameAs(standIn);
+    }
+
+    @Test
     void cancellingAFutureWhoseCallHasAThrowingCancelHookCancelsItWithoutThrowingAtTheCaller() throws Exception {
         client = BallastClient.builder()
                 .service(ServiceConfig.builder("hanging").endpoints(hanging.address()).build())
