@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -361,8 +362,8 @@ public final class BallastClient implements AutoCloseable {
                 }
                 try {
                     complete(supplier.get());
-                } catch (Throwable e) {
-                    completeExceptionally(e);
+                } catch (Throwable e) { // wrapped, as CompletableFuture's own does
+                    completeExceptionally(e instanceof CompletionException ? e : new CompletionException(e));
                 }
             });
             return this;

@@ -193,7 +193,19 @@ class DeadlineAndCancellationTest {
         assertThat(call.join()).isSameAs(standIn);
         assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
         await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
-        assertThat(call.join()).as("the call's own end, a cancellation, does not replace it").isSameAs(standIn);
+    }
+
+    @Test
+    void anAsyncCallWhoseFutureHasAFailureObtrudedIsAbortedAndItsEndpointFreed() throws Exception {
+        client(null);
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
+        assertThat(hanging.awaitRequest(2_000)).isTrue();
+
+        call.obtrudeException(new IllegalStateException("given up on"));
+
+        assertThatThrownBy(call::join).hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
+        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
     }
 
     @Test

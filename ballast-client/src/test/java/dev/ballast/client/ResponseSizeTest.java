@@ -77,6 +77,30 @@ class ResponseSizeTest {
     }
 
     @Test
+    void theAnswerToAHeadDeclaresTheLengthOfABodyItDoesNotHaveSoItIsNotRefused() {
+        large.body(LIMIT + 1, false);
+
+        ClientResponse response = client().send(request("files").method("HEAD", new byte[0]).path("/report"));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.headers().firstValueAsLong("content-length")).hasValue(LIMIT + 1);
+        assertThat(response.body()).isEmpty();
+    }
+
+    @Test
+    void aHedgeThatMeetsABodyOverTheCapEndsTheCallRatherThanHedgingAgain() {
+        large.body(LIMIT + 1, false);
+        client = BallastClient.builder().service(ServiceConfig.builder("files").endpoints(large.address(), small.address())
+                .balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(java.time.Duration.ofSeconds(5)))
+                .maxResponseBytes(LIMIT).build()).build();
+
+        assertThatThrownBy(() -> client.send(request("files").path("/report")))
+                .isInstanceOfSatisfying(CallException.class,
+                        failure -> assertThat(failure.kind()).isEqualTo(CallException.Kind.RESPONSE_TOO_LARGE));
+        assertThat(small.hits()).isZero();
+    }
+
+    @Test
     void aCapABodyCannotHaveIsRefused() {
         assertThatIllegalArgumentException().isThrownBy(() -> ServiceConfig.builder("files").maxResponseBytes(0).build())
                 .withMessageContaining("services.files.maxResponseBytes: 0 (expected: 1..");

@@ -95,6 +95,9 @@ final class HedgingInterceptor implements Interceptor {
                 if (outcome.isGood()) {
                     return outcome.response;
                 }
+                if (outcome.isFinal()) {
+                    return outcome.responseOrThrow(); // the others stop in the finally below
+                }
                 fallback = Outcome.preferred(fallback, outcome);
                 if (attempts.size() < maxAttempts && canStart(chain) && budget.tryAcquireRetry()) {
                     start(chain, request, attempts, outcomes, true); // failed early: hedge now rather than later
@@ -157,6 +160,11 @@ final class HedgingInterceptor implements Interceptor {
 
         boolean isGood() {
             return response != null && !response.isServerError();
+        }
+
+        /** A failure another attempt would most likely meet too: a body over {@code maxResponseBytes}. */
+        boolean isFinal() {
+            return failure instanceof CallException call && call.kind() == CallException.Kind.RESPONSE_TOO_LARGE;
         }
 
         /** What to report if nothing succeeds: a response beats a failure, a real failure beats a cancellation. */

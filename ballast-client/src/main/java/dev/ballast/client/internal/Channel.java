@@ -61,7 +61,6 @@ public final class Channel implements AutoCloseable {
     private final HealthMonitor health;
     private final CircuitBreaker breaker;
     private final long attemptTimeoutNanos;
-    private final LimitedBody body;
     private final boolean hashBased;
     private volatile Map<String, EndpointState> byAddress = Map.of();
     /** {@code scheme://host:port} of each member, parsed once per membership change rather than per attempt. */
@@ -77,7 +76,6 @@ public final class Channel implements AutoCloseable {
         Duration perTry = config.retries().perTryTimeout();
         this.attemptTimeoutNanos = perTry.isZero() || perTry.compareTo(config.responseTimeout()) > 0
                 ? config.responseTimeout().toNanos() : perTry.toNanos();
-        this.body = new LimitedBody(config.maxResponseBytes());
         this.breaker = CircuitBreaker.of(Integer.MAX_VALUE, Integer.MAX_VALUE, config.maxRequests());
         this.hashBased = Policies.isHashBased(config.balancer());
         this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
@@ -244,12 +242,12 @@ public final class Channel implements AutoCloseable {
         return config.scheme();
     }
 
-    /** The timeout of one attempt: {@code response_timeout}, or the retries' shorter {@code per_try_timeout}. */
-    /** How an attempt reads a response's body: whole, up to the service's {@code maxResponseBytes}. */
-    LimitedBody body() {
-        return body;
+    /** How an attempt with {@code method} reads its response's body: whole, up to {@code maxResponseBytes}. */
+    LimitedBody body(String method) {
+        return new LimitedBody(config.maxResponseBytes(), "HEAD".equals(method));
     }
 
+    /** The timeout of one attempt: {@code response_timeout}, or the retries' shorter {@code per_try_timeout}. */
     long attemptTimeoutNanos() {
         return attemptTimeoutNanos;
     }

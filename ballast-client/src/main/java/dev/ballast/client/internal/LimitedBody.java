@@ -13,31 +13,53 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
 /**
- * A response body read whole into a byte array, up to a limit ({@code maxResponseBytes}): past it the
- * attempt fails with {@link TooLarge} and the rest is not read. Without a limit, one endpoint that
- * answers with gigabytes (a bug, a wrong route, a hostile server) would fill the caller's heap. A body
- * whose declared length is over the limit is refused before any of it is read.
+ * How one attempt reads a response body: whole into a byte array, up to a limit ({@code
+ * maxResponseBytes}); past it the attempt fails with {@link TooLarge} and the rest is not read. Without a
+ * limit, one endpoint that answers with gigabytes (a bug, a wrong route, a hostile server) would fill
+ * the caller's heap. A body whose declared length is over the limit is refused before any of it is read,
+ * unless it has no body whatever it declares: the answer to a HEAD, a 1xx, 204 or 304.
+ *
+ * <p>One per attempt: it remembers its refusal ({@link #refusal()}), because the JDK's client does not
+ * always hand the subscriber's failure on (over HTTP/2, cancelling a stream fails the exchange with
+ * an exception of its own).
  */
 final class LimitedBody implements BodyHandler<byte[]> {
 
     private final long limit;
+    private final boolean head;
+    private volatile TooLarge refusal;
 
-    LimitedBody(long limit) {
+    /** @param head the request is a HEAD: its answer has no body whatever length it declares */
+    LimitedBody(long limit, boolean head) {
         this.limit = limit;
+        this.head = head;
+    }
+
+    /** Why this attempt's body was refused, or null if it was not. */
+    TooLarge refusal() {
+        return refusal;
     }
 
     @Override
     public BodySubscriber<byte[]> apply(ResponseInfo info) {
+        int status = info.statusCode();
+        boolean bodiless = head || status < 200 || status == 204 || status == 304;
         OptionalLong declared;
         try {
             declared = info.headers().firstValueAsLong("content-length");
         } catch (NumberFormatException e) {
             declared = OptionalLong.empty(); // the JDK's own framing refuses it
         }
-        if (declared.isPresent() && declared.getAsLong() > limit) {
-            return new Refused(new TooLarge(limit, "declares " + declared.getAsLong() + " bytes"));
+        if (!bodiless && declared.isPresent() && declared.getAsLong() > limit) {
+            return new Refused(refuse("declares " + declared.getAsLong() + " bytes"));
         }
-        return new Counting(BodySubscribers.ofByteArray(), limit);
+        return new Counting(BodySubscribers.ofByteArray());
+    }
+
+    private TooLarge refuse(String what) {
+        TooLarge tooLarge = new TooLarge(limit, what);
+        refusal = tooLarge;
+        return tooLarge;
     }
 
     /** A body over the limit. An IOException, as the JDK's client fails a body it cannot read. */
@@ -49,17 +71,15 @@ final class LimitedBody implements BodyHandler<byte[]> {
     }
 
     /** Hands the body on while it stays within the limit; cancels the rest once it goes over. */
-    private static final class Counting implements BodySubscriber<byte[]> {
+    private final class Counting implements BodySubscriber<byte[]> {
 
         private final BodySubscriber<byte[]> whole;
-        private final long limit;
         private long received;
         private boolean over;
         private Flow.Subscription subscription;
 
-        Counting(BodySubscriber<byte[]> whole, long limit) {
+        Counting(BodySubscriber<byte[]> whole) {
             this.whole = whole;
-            this.limit = limit;
         }
 
         @Override
@@ -83,8 +103,9 @@ final class LimitedBody implements BodyHandler<byte[]> {
             }
             if (received > limit) {
                 over = true;
+                // The failure first, then the cancel: over HTTP/2 the cancel fails the exchange at once.
+                whole.onError(refuse("goes past " + limit + " bytes"));
                 subscription.cancel();
-                whole.onError(new TooLarge(limit, "goes past " + limit + " bytes"));
                 return;
             }
             whole.onNext(buffers);

@@ -86,8 +86,9 @@ final class Transport implements Interceptor {
             HttpResponse<byte[]> response = null;
             Exception error = null;
             Kind stopped;
+            LimitedBody body = channel.body(request.method());
             try {
-                response = channel.http().send(toHttp(request, endpoint, trace, context), channel.body());
+                response = channel.http().send(toHttp(request, endpoint, trace, context), body);
             } catch (InterruptedException | IOException e) {
                 error = e;
             } finally {
@@ -105,6 +106,11 @@ final class Transport implements Interceptor {
                 Thread.currentThread().interrupt(); // the caller's own interrupt: keep it for them
                 failure = Kind.CANCELLED;
                 throw failed(failure, endpoint, trace, attempt, "interrupted", error);
+            }
+            if (stopped == null && body.refusal() != null) { // whatever the client made of the cancel
+                failure = Kind.RESPONSE_TOO_LARGE;
+                throw failed(failure, endpoint, trace, attempt, "answered, but " + body.refusal().getMessage(),
+                        body.refusal());
             }
             failure = stopped != null ? stopped : classify((IOException) error);
             throw failed(failure, endpoint, trace, attempt, describe(failure, error, timeout),
@@ -188,9 +194,6 @@ final class Transport implements Interceptor {
     }
 
     private static Kind classify(IOException error) {
-        if (hasCause(error, LimitedBody.TooLarge.class)) {
-            return Kind.RESPONSE_TOO_LARGE;
-        }
         if (error instanceof HttpConnectTimeoutException || hasCause(error, ConnectException.class)) {
             return Kind.CONNECT_FAILURE;
         }
@@ -203,7 +206,6 @@ final class Transport implements Interceptor {
             case TIMEOUT -> "timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms (per-try timeout)";
             case DEADLINE_EXCEEDED -> "deadline passed after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms";
             case CANCELLED -> "cancelled";
-            case RESPONSE_TOO_LARGE -> "answered, but " + tooLarge(cause);
             default -> "failed after sending (" + message(cause) + ")";
         };
     }
@@ -217,16 +219,6 @@ final class Transport implements Interceptor {
         String message = message(cause);
         boolean silent = cause != null && message.equals(cause.getClass().getSimpleName());
         return silent && hasCause(cause, ConnectException.class) ? "connection refused" : message;
-    }
-
-    /** The message of the {@link LimitedBody.TooLarge} in {@code cause}'s chain. */
-    private static String tooLarge(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof LimitedBody.TooLarge tooLarge) {
-                return tooLarge.getMessage();
-            }
-        }
-        return "its body was too large";
     }
 
     /** The failure's type and the first message in its chain. */

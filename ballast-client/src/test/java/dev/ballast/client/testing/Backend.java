@@ -76,6 +76,11 @@ public final class Backend implements AutoCloseable {
             int size = bodyBytes;
             byte[] bytes = size < 0 ? id.getBytes(StandardCharsets.UTF_8) : new byte[size];
             exchange.getResponseHeaders().add("x-backend", id);
+            if (exchange.getRequestMethod().equals("HEAD")) { // the length of what a GET would get, and no body
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+                exchange.sendResponseHeaders(status, -1);
+                return;
+            }
             exchange.sendResponseHeaders(status, chunked ? 0 : bytes.length); // 0: chunked
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
