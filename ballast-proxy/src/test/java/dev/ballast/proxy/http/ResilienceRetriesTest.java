@@ -100,6 +100,24 @@ class ResilienceRetriesTest {
         return proxy.listenerAddresses().get(0);
     }
 
+    /**
+     * Round robin over two backends that never answer, with up to five retries of timeouts: how
+     * {@code response_timeout} bounds the tries that {@code per_try_timeout} cuts.
+     */
+    private InetSocketAddress startOverTwoSilentBackends(long perTryMillis, long responseTimeoutMillis,
+                                                        ResilienceConfig resilience) {
+        TestBackend a = backend("a");
+        TestBackend b = backend("b");
+        a.respondWith(TestBackend.silent());
+        b.respondWith(TestBackend.silent());
+        RetryConfig retries = new RetryConfig(5, EnumSet.of(Condition.TIMEOUT), Set.of(), Duration.ofMillis(perTryMillis),
+                RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
+        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.ROUND_ROBIN,
+                List.of(endpoint(a), endpoint(b))), responseTimeoutMillis).withResilience(resilience.withRetries(retries));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+        return proxy.listenerAddresses().get(0);
+    }
+
     private Upstream upstream() {
         return proxy.upstreams().get("api");
     }
@@ -324,18 +342,10 @@ class ResilienceRetriesTest {
 
     @Test
     void responseTimeoutBoundsTheRequestOverAllItsTries() throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        a.respondWith(TestBackend.silent());
-        b.respondWith(TestBackend.silent());
-        RetryConfig retries = new RetryConfig(5, EnumSet.of(Condition.TIMEOUT), Set.of(), Duration.ofMillis(200),
-                RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
-        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.ROUND_ROBIN,
-                List.of(endpoint(a), endpoint(b))), 500).withResilience(ResilienceConfig.defaults().withRetries(retries));
-        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+        InetSocketAddress address = startOverTwoSilentBackends(200, 500, ResilienceConfig.defaults());
 
         long started = System.nanoTime();
-        RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
+        RawHttp.Response response = send(address, "GET", new byte[0]);
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
         assertThat(response.status()).isEqualTo(504);
@@ -345,20 +355,12 @@ class ResilienceRetriesTest {
 
     @Test
     void aTryThatResponseTimeoutCutShortIsCountedAsAFailedRequestOfItsEndpointButNotHeldAgainstIt() throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        a.respondWith(TestBackend.silent());
-        b.respondWith(TestBackend.silent());
         // 1 s over all tries, 400 ms a try: two whole tries, then a third with 200 ms left. Two failures
         // in a row eject: the endpoint of the first and the third try would be ejected if the third counted.
-        RetryConfig retries = new RetryConfig(5, EnumSet.of(Condition.TIMEOUT), Set.of(), Duration.ofMillis(400),
-                RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
-        UpstreamConfig upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("api", Policies.ROUND_ROBIN,
-                List.of(endpoint(a), endpoint(b))), 1_000).withResilience(ResilienceConfig.defaults().withRetries(retries)
+        InetSocketAddress address = startOverTwoSilentBackends(400, 1_000, ResilienceConfig.defaults()
                 .withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(2, Duration.ofSeconds(30), 100)));
-        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
 
-        RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
+        RawHttp.Response response = send(address, "GET", new byte[0]);
 
         assertThat(response.status()).isEqualTo(504);
         assertThat(response.header("x-ballast-attempts")).isEqualTo("3");
