@@ -141,6 +141,12 @@ class DeadlineAndCancellationTest {
         assertThat(first.trace().spanId()).isNotEqualTo(second.trace().spanId());
     }
 
+    /** The hanging backend saw its connection close, and the client counts nothing in flight to it. */
+    private void assertTheExchangeStoppedAndItsEndpointIsFree() throws InterruptedException {
+        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
+        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+    }
+
     @Test
     void cancellingAnAsyncCallAbortsTheExchangeAndTheServerSeesIt() throws Exception {
         client(null);
@@ -163,8 +169,7 @@ class DeadlineAndCancellationTest {
                 .orTimeout(300, TimeUnit.MILLISECONDS); // completes the future from outside, not by cancel
 
         assertThatThrownBy(call::join).hasCauseInstanceOf(TimeoutException.class);
-        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
-        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+        assertTheExchangeStoppedAndItsEndpointIsFree();
     }
 
     @Test
@@ -177,8 +182,7 @@ class DeadlineAndCancellationTest {
         call.completeAsync(() -> standIn); // CompletableFuture's own would not go through complete()
 
         assertThat(call.get(2, TimeUnit.SECONDS)).isSameAs(standIn);
-        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
-        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+        assertTheExchangeStoppedAndItsEndpointIsFree();
     }
 
     @Test
@@ -191,8 +195,7 @@ class DeadlineAndCancellationTest {
         call.obtrudeValue(standIn);
 
         assertThat(call.join()).isSameAs(standIn);
-        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
-        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+        assertTheExchangeStoppedAndItsEndpointIsFree();
     }
 
     @Test
@@ -204,8 +207,7 @@ class DeadlineAndCancellationTest {
         call.obtrudeException(new IllegalStateException("given up on"));
 
         assertThatThrownBy(call::join).hasCauseInstanceOf(IllegalStateException.class);
-        assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
-        await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("hanging").getFirst().inFlight() == 0);
+        assertTheExchangeStoppedAndItsEndpointIsFree();
     }
 
     @Test
