@@ -99,10 +99,11 @@ ballast_aot_build() {
       ! flock -n "$lock" true 2>/dev/null && [ -f "$lock" ] && continue # its run is still writing it
       if [ ! -f "$cache" ]; then
         started=$(head -c 20 "$lock" 2>/dev/null || true)
+        [[ $started =~ ^[0-9]+$ ]] || started=
         lasted=$(( $(stat -c %Y "$config") - ${started:-0} ))
         if [ -z "$started" ] || [ "$lasted" -lt "$min" ]; then
           echo "ballast: the last run's record is dropped: it ran ${started:+$lasted s, }under the $min s" \
-            "(BALLAST_AOT_MIN_SECONDS) it takes to show how the proxy runs; this run records again" >&2
+            "(BALLAST_AOT_MIN_SECONDS) it takes to show how the proxy runs; a run records it again" >&2
         else
           echo "ballast: building the JVM's AOT cache from the last run's record (once per build) ..." >&2
           tmp="$cache.$$.tmp"
@@ -112,7 +113,7 @@ ballast_aot_build() {
             mv -f "$tmp" "$cache"
           else
             rm -f "$tmp"
-            echo "ballast: the record could not be made into a cache (see $dir/build.log); this run records again" >&2
+            echo "ballast: the record could not be made into a cache (see $dir/build.log); a run records it again" >&2
           fi
         fi
       fi
