@@ -24,14 +24,22 @@
 # record if there is one. When this run is to record, it also opens and locks file descriptor 9,
 # which the JVM inherits. Never fails: without a cache the proxy runs as it would anyway.
 ballast_aot_setup() {
-  local - # the shell options set here (file name matching) are put back on return
   BALLAST_AOT_OPTS=()
+  # `local -` (below) needs bash 4.4; an older one runs the proxy without the cache.
+  (( BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404 )) || return 0
+  local - # the shell options set here (file name matching) are put back on return
   local command=$1 major=$2 java=$3 jar=$4
   shift 4
   [ "${BALLAST_AOT:-on}" != off ] || return 0
   [ "$command" = run ] || [ "$command" = demo ] || return 0
   [ "$major" -ge 25 ] || return 0
   command -v flock > /dev/null || return 0
+  # Options of the operator's own for the JVM's class-data sharing or AOT cache: the JVM refuses to
+  # start with those and the launcher's together, so the operator's win.
+  case " $* ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${_JAVA_OPTIONS:-} " in
+    *-Xshare:* | *-XX:AOT* | *SharedArchiveFile* | *ArchiveClassesAtExit* | *AutoCreateSharedArchive* \
+      | *DumpLoadedClassList* | *SharedClassListFile*) return 0 ;;
+  esac
   local dir=${BALLAST_AOT_DIR:-$(dirname "$jar")/aot}
   if ! { mkdir -p "$dir" && [ -w "$dir" ]; } 2>/dev/null; then
     [ "$command" != run ] || echo "ballast: no AOT cache, for $dir cannot be written to (BALLAST_AOT_DIR names" \
@@ -51,7 +59,9 @@ ballast_aot_setup() {
   [ -f "$cache" ] || ballast_aot_build "$java" "$jar" "$dir" "$key" "$cache" "$@" || true
   if [ -f "$cache" ]; then
     BALLAST_AOT_OPTS=("-XX:AOTCache=$cache")
-  elif [ "$command" = run ] && ! ballast_aot_recording "$dir" "$key"; then
+    ballast_aot_drop_records "$dir" "$key" # made beside the one the cache was built from
+  elif [ "$command" = run ] && ! ballast_aot_recording "$dir" "$key" \
+      && flock -n "$dir/build.lock" true 2>/dev/null; then # not while another launcher builds one
     local lock="$dir/ballast-$key.$$.lock"
     # The lock file says when the run began, so that a record too short to use can be told apart.
     { exec 9> "$lock" && date +%s >&9 && flock -n 9; } 2>/dev/null || return 0
@@ -72,6 +82,18 @@ ballast_aot_key() {
   home=$(dirname "$(dirname "$java")")
   printf '%s\n' "$home" "$(cat "$home/release" 2>/dev/null || true)" "$*" "${JAVA_TOOL_OPTIONS:-}" \
       "${JDK_JAVA_OPTIONS:-}" "${_JAVA_OPTIONS:-}" "$(stat -c '%s %Y' "$jar")" | cksum | cut -d' ' -f1
+}
+
+# Removes the records for this key whose runs have ended.
+ballast_aot_drop_records() {
+  local dir=$1 key=$2 config lock
+  for config in "$dir/ballast-$key".*.config; do
+    [ -f "$config" ] || continue
+    lock=${config%.config}.lock
+    if [ ! -f "$lock" ] || flock -n "$lock" true 2>/dev/null; then
+      rm -f "$config" "$lock"
+    fi
+  done
 }
 
 # True while a run that records for this key is alive: it holds its lock file.

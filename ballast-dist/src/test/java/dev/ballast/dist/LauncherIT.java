@@ -261,6 +261,20 @@ class LauncherIT {
     }
 
     @Test
+    void anOperatorsOwnClassDataSharingOptionTurnsTheLaunchersCacheOffRatherThanTheJvm(@TempDir Path dir)
+            throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
+        Path aot = dir.resolve("aot");
+
+        // The JVM refuses to start with -Xshare:off and an AOT mode together.
+        try (Backend backend = new Backend(); Proxy proxy = Proxy.start(dir, backend,
+                Map.of("BALLAST_AOT_DIR", aot.toString(), "BALLAST_JAVA_OPTS_EXTRA", "-Xshare:off"))) {
+            assertThat(proxy.get()).isEqualTo("from the backend");
+            assertThat(proxy.arguments()).contains("-Xshare:off").noneMatch(argument -> argument.startsWith("-XX:AOT"));
+        }
+    }
+
+    @Test
     void aotOffLeavesTheJvmAsItIs(@TempDir Path dir) throws Exception {
         Path aot = dir.resolve("aot");
 
@@ -335,6 +349,8 @@ class LauncherIT {
                         .failFast("bin/ballast run exited", () -> !proxy.process.isAlive())
                         .ignoreExceptions().until(() -> proxy.get() != null);
             } catch (Throwable e) {
+                // Before the launcher execs the JVM, it may be building the cache in a JVM of its own.
+                proxy.process.descendants().forEach(ProcessHandle::destroyForcibly);
                 proxy.process.destroyForcibly();
                 throw new AssertionError("the proxy did not serve: " + proxy.output(), e);
             }
@@ -371,6 +387,7 @@ class LauncherIT {
         int stop() throws InterruptedException {
             process.destroy();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 throw new AssertionError("bin/ballast run did not exit within 60 s of SIGTERM");
             }
