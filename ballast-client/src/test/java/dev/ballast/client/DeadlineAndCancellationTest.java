@@ -141,6 +141,14 @@ class DeadlineAndCancellationTest {
         assertThat(first.trace().spanId()).isNotEqualTo(second.trace().spanId());
     }
 
+    /** An async call to the hanging backend, once the backend has its request. */
+    private CompletableFuture<ClientResponse> callThatHangs() throws InterruptedException {
+        client(null);
+        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
+        assertThat(hanging.awaitRequest(2_000)).isTrue();
+        return call;
+    }
+
     /** The hanging backend saw its connection close, and the client counts nothing in flight to it. */
     private void assertTheExchangeStoppedAndItsEndpointIsFree() throws InterruptedException {
         assertThat(hanging.awaitDisconnect(2_000)).as("server saw the connection close").isTrue();
@@ -149,9 +157,7 @@ class DeadlineAndCancellationTest {
 
     @Test
     void cancellingAnAsyncCallAbortsTheExchangeAndTheServerSeesIt() throws Exception {
-        client(null);
-        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
-        assertThat(hanging.awaitRequest(2_000)).isTrue();
+        CompletableFuture<ClientResponse> call = callThatHangs();
 
         long start = System.nanoTime();
         call.cancel(true);
@@ -174,9 +180,7 @@ class DeadlineAndCancellationTest {
 
     @Test
     void anAsyncCallWhoseFutureIsCompletedAsyncFromOutsideIsAbortedAndItsEndpointFreed() throws Exception {
-        client(null);
-        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
-        assertThat(hanging.awaitRequest(2_000)).isTrue();
+        CompletableFuture<ClientResponse> call = callThatHangs();
         ClientResponse standIn = ClientResponse.of(request("hanging"), 503, "stand-in");
 
         call.completeAsync(() -> standIn); // CompletableFuture's own would not go through complete()
@@ -187,9 +191,7 @@ class DeadlineAndCancellationTest {
 
     @Test
     void anAsyncCallWhoseFutureHasAResultObtrudedIsAbortedAndItsEndpointFreed() throws Exception {
-        client(null);
-        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
-        assertThat(hanging.awaitRequest(2_000)).isTrue();
+        CompletableFuture<ClientResponse> call = callThatHangs();
         ClientResponse standIn = ClientResponse.of(request("hanging"), 503, "stand-in");
 
         call.obtrudeValue(standIn);
@@ -200,9 +202,7 @@ class DeadlineAndCancellationTest {
 
     @Test
     void anAsyncCallWhoseFutureHasAFailureObtrudedIsAbortedAndItsEndpointFreed() throws Exception {
-        client(null);
-        CompletableFuture<ClientResponse> call = client.sendAsync(request("hanging").path("/hang"));
-        assertThat(hanging.awaitRequest(2_000)).isTrue();
+        CompletableFuture<ClientResponse> call = callThatHangs();
 
         call.obtrudeException(new IllegalStateException("given up on"));
 

@@ -194,10 +194,7 @@ class LauncherIT {
         Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString(), "BALLAST_AOT_MIN_SECONDS", "0");
 
         try (Backend backend = new Backend()) {
-            try (Proxy first = Proxy.start(dir, backend, env)) {
-                assertThat(first.stop()).as(first.output()).isZero();
-            }
-            Path record = filesEndingIn(aot, ".config").getFirst();
+            Path record = recordOneRun(dir, backend, env, aot);
             try (FileChannel channel = FileChannel.open(record, StandardOpenOption.WRITE)) {
                 channel.truncate(channel.size() / 2); // as if the run had been killed while writing it
             }
@@ -220,10 +217,7 @@ class LauncherIT {
         Map<String, String> env = Map.of("BALLAST_AOT_DIR", aot.toString(), "BALLAST_AOT_MIN_SECONDS", "3600");
 
         try (Backend backend = new Backend()) {
-            try (Proxy first = Proxy.start(dir, backend, env)) {
-                assertThat(first.stop()).as(first.output()).isZero();
-            }
-            Path record = filesEndingIn(aot, ".config").getFirst();
+            Path record = recordOneRun(dir, backend, env, aot);
 
             try (Proxy second = Proxy.start(dir, backend, env)) {
                 assertThat(second.output()).contains("record is dropped", "under the 3600 s").doesNotContain("building");
@@ -285,6 +279,17 @@ class LauncherIT {
             assertThat(proxy.stop()).isZero();
         }
         assertThat(aot).doesNotExist();
+    }
+
+    /** Starts a proxy that records, stops it, and returns its record: the one in {@code aot}. */
+    private static Path recordOneRun(Path dir, Backend backend, Map<String, String> env, Path aot) throws Exception {
+        try (Proxy proxy = Proxy.start(dir, backend, env)) {
+            assertThat(proxy.arguments()).contains("-XX:AOTMode=record");
+            assertThat(proxy.stop()).as(proxy.output()).isZero();
+        }
+        List<Path> records = filesEndingIn(aot, ".config");
+        assertThat(records).hasSize(1);
+        return records.getFirst();
     }
 
     private static List<Path> filesEndingIn(Path dir, String suffix) throws IOException {
