@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -173,7 +174,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     }
 
     private void serve(ProxyConfig config, boolean follow) {
-        LiveConfig live = reloader.start(config);
+        LiveConfig live = startOnControlPath(config);
         bind(config);
         if (source != null && follow) {
             try {
@@ -187,6 +188,25 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         log.info("ballast proxy listening on {} (admin {}), {} event loops over {} (kernel slice {}),"
                         + " {} upstream(s), {} route(s)", listenerAddresses(), adminAddress(), threads, transport.name(),
                 kernelSlice, live.upstreams().size(), config.routes().size());
+    }
+
+    /**
+     * Builds the first configuration on the control thread, where reloads build theirs: an upstream's
+     * health checks, ejections and discovery report there too, so none of their first events can come
+     * before metrics and the event log listen to the upstream.
+     */
+    private LiveConfig startOnControlPath(ProxyConfig config) {
+        try {
+            return control.submit(() -> reloader.start(config)).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
+        }
     }
 
     private Upstream newUpstream(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos) {

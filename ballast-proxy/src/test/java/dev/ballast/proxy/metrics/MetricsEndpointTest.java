@@ -172,6 +172,33 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void aHealthTransitionWhileTheProxyIsStillStartingIsCounted() throws Exception {
+        // The upstream waits up to etcd's timeout for its first discovery read while it is built; its
+        // first check fails at once meanwhile, and with nothing to fail afterwards it is the only transition.
+        Path starting = dir.resolve("starting.yaml");
+        String yaml = ConfigFiles.withLocalListeners("""
+                etcd: { endpoints: ["http://127.0.0.1:%d"], timeout: 1s }
+                upstreams:
+                  checked:
+                    endpoints: [127.0.0.1:%d]
+                    discovery: { etcd: { prefix: /services/checked/ } }
+                    health_check: { path: /healthz, interval: 100ms, timeout: 100ms, unhealthy_threshold: 1 }
+                routes:
+                  - match: { path_prefix: / }
+                    upstream: checked
+                """.formatted(deadPort, deadPort));
+        try (ProxyServer second = ProxyServer.start(ConfigFiles.write(starting, yaml), starting, false)) {
+            AdminClient secondAdmin = AdminClient.of(second.adminAddress());
+            String dead = "127.0.0.1:" + deadPort;
+
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(secondAdmin.metrics().value(
+                    "ballast_endpoint_health_transitions_total", "upstream", "checked", "endpoint", dead, "to",
+                    "unhealthy")).isEqualTo(1));
+            assertThat(secondAdmin.metrics().value("ballast_endpoint_healthy", "upstream", "checked")).isZero();
+        }
+    }
+
+    @Test
     void gaugesClientAndUpstreamConnections() throws Exception {
         try (RawHttp held = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             assertThat(get(held, "/api").status()).isEqualTo(200);
