@@ -72,6 +72,9 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     /** How long a shutdown waits for a reload being applied (it was interrupted) to finish. */
     private static final long RELOAD_FINISH_LIMIT_SECONDS = 10;
+    /** How a reload asked for while the proxy stops ends, whether it was queued or its read was late. */
+    private static final Supplier<IllegalStateException> STOPPED_BEFORE_APPLIED =
+            () -> new IllegalStateException("the proxy stopped before this reload was applied");
 
     private final Transport transport;
     private final int threads;
@@ -359,7 +362,15 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         return reload;
     }
 
-    private CompletableFuture<ReloadOutcome> onControlPath(java.util.function.Supplier<ReloadOutcome> reload) {
+    private CompletableFuture<ReloadOutcome> onControlPath(Supplier<ReloadOutcome> reload) {
+        try {
+            return applyOnControlPath(reload);
+        } catch (RejectedExecutionException e) { // the read ended after the stop had begun
+            return CompletableFuture.failedFuture(STOPPED_BEFORE_APPLIED.get());
+        }
+    }
+
+    private CompletableFuture<ReloadOutcome> applyOnControlPath(Supplier<ReloadOutcome> reload) {
         return CompletableFuture.supplyAsync(() -> {
             ReloadOutcome outcome;
             try {
@@ -493,7 +504,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
             Thread.currentThread().interrupt();
         }
         for (CompletableFuture<ReloadOutcome> dropped : pendingReloads) {
-            dropped.completeExceptionally(new IllegalStateException("the proxy stopped before this reload was applied"));
+            dropped.completeExceptionally(STOPPED_BEFORE_APPLIED.get());
         }
         LiveConfig live = reloader.current();
         if (live != null) {

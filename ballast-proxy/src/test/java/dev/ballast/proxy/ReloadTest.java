@@ -438,6 +438,17 @@ class ReloadTest {
     }
 
     @Test
+    void aConfigurationAppliedAfterTheProxyStoppedFailsSayingSo() throws Exception {
+        start(variant(0));
+        ProxyServer stopped = proxy;
+        stopped.close();
+        proxy = null;
+
+        assertThat(stopped.apply(ConfigFiles.write(file, variant(1)), "late")).failsWithin(Duration.ofSeconds(10))
+                .withThrowableThat().withMessageContaining("the proxy stopped before this reload was applied");
+    }
+
+    @Test
     void listenerChangesNeedARestartAndTheReloadSaysSo() throws Exception {
         start(variant(0));
         int port = proxy.listenerAddresses().get(0).getPort();
