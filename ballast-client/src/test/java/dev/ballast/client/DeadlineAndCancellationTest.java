@@ -104,19 +104,20 @@ class DeadlineAndCancellationTest {
 
         TraceContext outerTrace;
         try {
-            outerTrace = client.send(request("front").timeout(Duration.ofMillis(600))).trace();
+            // 2 s: room for a busy machine's first call to reach the child before the deadline.
+            outerTrace = client.send(request("front").timeout(Duration.ofSeconds(2))).trace();
         } catch (CallException e) {
             // The child gives up at the caller's deadline, so the caller usually runs out at the same moment.
             assertThat(e.kind()).isEqualTo(CallException.Kind.DEADLINE_EXCEEDED);
             outerTrace = e.trace();
         }
 
-        await().atMost(Duration.ofSeconds(2)).until(() -> childOutcome.get() != null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> childOutcome.get() != null);
         assertThat(childOutcome.get()).startsWith("DEADLINE_EXCEEDED after ");
         long childMillis = Long.parseLong(childOutcome.get().replaceAll("\\D", ""));
-        assertThat(childMillis).as("bounded by the caller's 600 ms, not its own 10 s").isLessThan(3_000);
+        assertThat(childMillis).as("bounded by the caller's 2 s, not the slow service's 3 s").isLessThan(2_900);
         var seenBySlow = slow.requests().getFirst();
-        assertThat(Long.parseLong(seenBySlow.getFirst("x-ballast-timeout-ms"))).isBetween(1L, 600L);
+        assertThat(Long.parseLong(seenBySlow.getFirst("x-ballast-timeout-ms"))).isBetween(1L, 2_000L);
         TraceContext childTrace = TraceContext.parse(seenBySlow.getFirst("traceparent"), null).orElseThrow();
         assertThat(childTrace.traceId()).isEqualTo(outerTrace.traceId());
         assertThat(childTrace.spanId()).isNotEqualTo(outerTrace.spanId());

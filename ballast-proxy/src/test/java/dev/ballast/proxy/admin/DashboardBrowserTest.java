@@ -56,7 +56,7 @@ class DashboardBrowserTest {
                   api:
                     balancer: least-request
                     endpoints: [%s, %s]
-                    health_check: { path: /healthz, interval: 300ms, timeout: 250ms, unhealthy_threshold: 2, healthy_threshold: 1 }
+                    health_check: { path: /healthz, interval: 300ms, timeout: 1s, unhealthy_threshold: 2, healthy_threshold: 1 }
                 routes:
                   - name: everything
                     match: { path_prefix: / }

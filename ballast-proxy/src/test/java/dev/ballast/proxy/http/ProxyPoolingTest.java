@@ -149,7 +149,7 @@ class ProxyPoolingTest {
 
     @Test
     void closesIdleUpstreamConnectionsAfterIdleTimeout() throws Exception {
-        start(TestConfigs.withIdleTimeout(plain(), 200));
+        start(TestConfigs.withIdleTimeout(plain(), 1_000)); // long enough to see the connection kept first
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             raw.read();

@@ -342,7 +342,9 @@ class ResilienceRetriesTest {
 
     @Test
     void responseTimeoutBoundsTheRequestOverAllItsTries() throws Exception {
-        InetSocketAddress address = startOverTwoSilentBackends(200, 500, ResilienceConfig.defaults());
+        // Tries at 0, 350 and 700 ms; a fourth would start after the 1 s. The third has 300 ms to spare
+        // for late timers on a busy machine.
+        InetSocketAddress address = startOverTwoSilentBackends(350, 1_000, ResilienceConfig.defaults());
 
         long started = System.nanoTime();
         RawHttp.Response response = send(address, "GET", new byte[0]);
@@ -350,14 +352,14 @@ class ResilienceRetriesTest {
 
         assertThat(response.status()).isEqualTo(504);
         assertThat(response.text()).contains("no response header within").contains("(after 3 tries)");
-        assertThat(tookMillis).as("500 ms of response_timeout, not 6 tries of 200 ms").isBetween(480L, 1_100L);
+        assertThat(tookMillis).as("1 s of response_timeout, not 6 tries of 350 ms").isBetween(980L, 1_900L);
     }
 
     @Test
     void aTryThatResponseTimeoutCutShortIsCountedAsAFailedRequestOfItsEndpointButNotHeldAgainstIt() throws Exception {
-        // 1 s over all tries, 400 ms a try: two whole tries, then a third with 200 ms left. Two failures
+        // 1 s over all tries, 350 ms a try: two whole tries, then a third with 300 ms left. Two failures
         // in a row eject: the endpoint of the first and the third try would be ejected if the third counted.
-        InetSocketAddress address = startOverTwoSilentBackends(400, 1_000, ResilienceConfig.defaults()
+        InetSocketAddress address = startOverTwoSilentBackends(350, 1_000, ResilienceConfig.defaults()
                 .withOutlierDetection(dev.ballast.core.outlier.OutlierDetection.of(2, Duration.ofSeconds(30), 100)));
 
         RawHttp.Response response = send(address, "GET", new byte[0]);
@@ -376,10 +378,11 @@ class ResilienceRetriesTest {
         busy.respondWith(TestBackend.delayed(Duration.ofMillis(150), (ctx, request) ->
                 TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy")));
         TestBackend spare = backend("spare");
-        // 50 ms left after the 503; the backoff is drawn from 0..1 h: under 50 ms about once in 70,000.
-        RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.exponential(Duration.ofHours(1),
-                Duration.ofHours(1)));
-        InetSocketAddress address = startEjectingOnOneFailure(retries, 200, 100, List.of(endpoint(busy), endpoint(spare)));
+        // About 850 ms left after the 503 (a second for a late timer to spare); the backoff is drawn
+        // from 0..1000 h: under 850 ms about once in four million.
+        RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.exponential(Duration.ofHours(1_000),
+                Duration.ofHours(1_000)));
+        InetSocketAddress address = startEjectingOnOneFailure(retries, 1_000, 100, List.of(endpoint(busy), endpoint(spare)));
 
         long started = System.nanoTime();
         RawHttp.Response response = send(address, "GET", new byte[0]);

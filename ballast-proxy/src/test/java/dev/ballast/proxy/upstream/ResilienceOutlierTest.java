@@ -77,7 +77,7 @@ class ResilienceOutlierTest {
     void ejectionTimeDoublesEachTimeTheSameEndpointIsEjectedAgain() throws Exception {
         TestBackend failing = backend("failing", HttpResponseStatus.INTERNAL_SERVER_ERROR);
         TestBackend good = backend("good", HttpResponseStatus.OK);
-        Duration base = Duration.ofMillis(250);
+        Duration base = Duration.ofMillis(500);
         InetSocketAddress address = start(OutlierDetection.of(3, base, 50), failing, good);
 
         try (RawHttp client = RawHttp.connect(address)) {
