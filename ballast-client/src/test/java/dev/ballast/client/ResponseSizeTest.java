@@ -7,6 +7,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.ballast.client.ClientRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +54,28 @@ class ResponseSizeTest {
                             "declares " + (LIMIT + 1) + " bytes, over maxResponseBytes (" + LIMIT + ")");
                 });
         assertThat(small.hits()).as("another endpoint would most likely send the same").isZero();
+    }
+
+    @Test
+    void listenersAreToldTheStatusOfTheAnswerWhoseBodyWasRefused() {
+        large.body(8 * LIMIT, true);
+        List<CallListener.AttemptEvent> attempts = new CopyOnWriteArrayList<>();
+        client = BallastClient.builder().service(ServiceConfig.builder("files").endpoints(large.address())
+                        .maxResponseBytes(LIMIT).build())
+                .listener(new CallListener() {
+                    @Override
+                    public void attemptFinished(AttemptEvent event) {
+                        attempts.add(event);
+                    }
+                })
+                .build();
+
+        assertThatThrownBy(() -> client.send(request("files").path("/report"))).isInstanceOf(CallException.class);
+
+        assertThat(attempts).singleElement().satisfies(attempt -> {
+            assertThat(attempt.status()).as("it answered, with a body too long").isEqualTo(200);
+            assertThat(attempt.failure()).isEqualTo(CallException.Kind.RESPONSE_TOO_LARGE);
+        });
     }
 
     @Test

@@ -203,7 +203,7 @@ public final class Channel implements AutoCloseable {
         if (outcome != null) {
             outliers.record(endpoint, outcome);
         }
-        if (status > 0) {
+        if (failure == null && status > 0) { // not a refused body: its time is how far the reading went
             latencies.record(elapsedNanos);
         }
         listener.attemptFinished(new CallListener.AttemptEvent(config.name(), endpoint.address(), status, failure,

@@ -51,13 +51,13 @@ final class LimitedBody implements BodyHandler<byte[]> {
             declared = OptionalLong.empty(); // the JDK's own framing refuses it
         }
         if (!bodiless && declared.isPresent() && declared.getAsLong() > limit) {
-            return new Refused(refuse("declares " + declared.getAsLong() + " bytes"));
+            return new Refused(refuse(status, "declares " + declared.getAsLong() + " bytes"));
         }
-        return new Counting(BodySubscribers.ofByteArray());
+        return new Counting(status, BodySubscribers.ofByteArray());
     }
 
-    private TooLarge refuse(String what) {
-        TooLarge tooLarge = new TooLarge(limit, what);
+    private TooLarge refuse(int status, String what) {
+        TooLarge tooLarge = new TooLarge(status, limit, what);
         refusal = tooLarge;
         return tooLarge;
     }
@@ -65,20 +65,30 @@ final class LimitedBody implements BodyHandler<byte[]> {
     /** A body over the limit. An IOException, as the JDK's client fails a body it cannot read. */
     static final class TooLarge extends IOException {
 
-        TooLarge(long limit, String what) {
+        private final int status;
+
+        TooLarge(int status, long limit, String what) {
             super("the response body " + what + ", over maxResponseBytes (" + limit + ")");
+            this.status = status;
+        }
+
+        /** The status of the answer whose body was refused: the endpoint did answer. */
+        int status() {
+            return status;
         }
     }
 
     /** Hands the body on while it stays within the limit; cancels the rest once it goes over. */
     private final class Counting implements BodySubscriber<byte[]> {
 
+        private final int status;
         private final BodySubscriber<byte[]> whole;
         private long received;
         private boolean over;
         private Flow.Subscription subscription;
 
-        Counting(BodySubscriber<byte[]> whole) {
+        Counting(int status, BodySubscriber<byte[]> whole) {
+            this.status = status;
             this.whole = whole;
         }
 
@@ -104,7 +114,7 @@ final class LimitedBody implements BodyHandler<byte[]> {
             if (received > limit) {
                 over = true;
                 // The failure first, then the cancel: over HTTP/2 the cancel fails the exchange at once.
-                whole.onError(refuse("goes past " + limit + " bytes"));
+                whole.onError(refuse(status, "goes past " + limit + " bytes"));
                 subscription.cancel();
                 return;
             }

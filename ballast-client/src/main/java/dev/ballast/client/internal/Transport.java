@@ -109,6 +109,7 @@ final class Transport implements Interceptor {
             }
             if (stopped == null && body.refusal() != null) { // whatever the client made of the cancel
                 failure = Kind.RESPONSE_TOO_LARGE;
+                status = body.refusal().status(); // it answered: listeners see with what
                 throw failed(failure, endpoint, trace, attempt, "answered, but " + body.refusal().getMessage(),
                         body.refusal());
             }
