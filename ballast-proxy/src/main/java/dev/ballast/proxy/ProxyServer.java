@@ -20,6 +20,7 @@ import dev.ballast.proxy.loop.EventLoops;
 import dev.ballast.proxy.loop.KernelSlice;
 import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.route.RouteRule;
+import dev.ballast.proxy.upstream.NameLookups;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -200,7 +201,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      */
     private LiveConfig startOnControlPath(ProxyConfig config) {
         try {
-            return control.submit(() -> reloader.start(config)).get();
+            NameLookups names = NameLookups.of(config.upstreams().values()); // here, not on the control thread
+            return control.submit(() -> reloader.start(config, names)).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException failure) {
                 throw failure;
@@ -212,9 +214,10 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         }
     }
 
-    private Upstream newUpstream(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos) {
+    private Upstream newUpstream(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos,
+                                 NameLookups names) {
         Upstream upstream = Upstream.create(config, group, transport.socketChannel(), upstreamInitializer,
-                Scheduler.of(control), predecessor, discoveryDeadlineNanos);
+                Scheduler.of(control), predecessor, discoveryDeadlineNanos, names);
         metrics.watch(upstream);
         events.watch(upstream);
         upstream.onMembersChanged(() -> {
@@ -336,23 +339,44 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     }
 
     /**
-     * Reads on the config reader, then applies on the control thread. Both run one task at a time, in
-     * order, so reloads apply in the order they were asked for: a read that started before a change
-     * cannot be applied after it.
+     * Reads on the config reader, and looks the endpoints' names up there too (a lookup may take
+     * seconds, which the control path cannot spare), then applies on the control thread. Both run one
+     * task at a time, in order, so reloads apply in the order they were asked for: a read that started
+     * before a change cannot be applied after it.
      */
     private CompletableFuture<ReloadOutcome> reloadWith(Supplier<ConfigResult> read, String trigger) {
-        CompletableFuture<ConfigResult> result;
+        CompletableFuture<ReadConfig> result;
         try {
-            result = CompletableFuture.supplyAsync(read, configReader);
+            result = CompletableFuture.supplyAsync(() -> ReadConfig.of(read.get()), configReader);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new IllegalStateException("the proxy is stopping"));
         }
-        return tracked(result.thenCompose(next -> onControlPath(() -> reloader.load(next, source.name(), trigger))));
+        return tracked(result.thenCompose(next -> onControlPath(
+                () -> reloader.load(next.result(), next.names(), source.name(), trigger))));
     }
 
-    /** Applies a validated configuration, as a reload does. Runs on the control thread. */
+    /** A configuration read, and its endpoints' names looked up when it is valid. */
+    private record ReadConfig(ConfigResult result, NameLookups names) {
+
+        static ReadConfig of(ConfigResult result) {
+            return new ReadConfig(result,
+                    result.ok() ? NameLookups.of(result.config().upstreams().values()) : NameLookups.NONE);
+        }
+    }
+
+    /**
+     * Applies a validated configuration, as a reload does: names are looked up on the config reader,
+     * the rest runs on the control thread.
+     */
     public CompletableFuture<ReloadOutcome> apply(ProxyConfig next, String trigger) {
-        return tracked(onControlPath(() -> reloader.apply(next, trigger, List.of())));
+        CompletableFuture<NameLookups> names;
+        try {
+            names = CompletableFuture.supplyAsync(() -> NameLookups.of(next.upstreams().values()), configReader);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(STOPPED_BEFORE_APPLIED.get());
+        }
+        return tracked(names.thenCompose(looked -> onControlPath(
+                () -> reloader.apply(next, looked, trigger, List.of()))));
     }
 
     /** Kept until it completes, so that a shutdown can answer a reload it dropped from a queue. */

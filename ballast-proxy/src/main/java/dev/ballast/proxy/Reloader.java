@@ -8,6 +8,7 @@ import dev.ballast.proxy.config.ConfigResult;
 import dev.ballast.proxy.config.ProxyConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.route.RouteTable;
+import dev.ballast.proxy.upstream.NameLookups;
 import dev.ballast.proxy.upstream.Upstream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,8 +54,9 @@ final class Reloader {
         /**
          * @param predecessor            the running upstream of the same name it replaces, or null
          * @param discoveryDeadlineNanos until when the upstream may wait for its discovery's first read
+         * @param names                  the configuration's endpoint names, looked up beforehand
          */
-        Upstream create(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos);
+        Upstream create(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos, NameLookups names);
     }
     private final LiveAccessLog accessLog;
     private final Consumer<LiveConfig> applied;
@@ -75,13 +77,13 @@ final class Reloader {
         return current.get();
     }
 
-    /** The configuration the proxy starts with. */
-    LiveConfig start(ProxyConfig config) {
+    /** The configuration the proxy starts with; {@code names}, its endpoint names looked up beforehand. */
+    LiveConfig start(ProxyConfig config, NameLookups names) {
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
         long deadline = discoveryDeadline(config);
         try {
             for (UpstreamConfig upstream : config.upstreams().values()) {
-                upstreams.put(upstream.name(), newUpstream.create(upstream, null, deadline));
+                upstreams.put(upstream.name(), newUpstream.create(upstream, null, deadline, names));
             }
             LiveConfig live = new LiveConfig(config, RouteTable.compile(config.routes(), upstreams),
                     Collections.unmodifiableMap(upstreams), 1, Instant.now());
@@ -98,9 +100,10 @@ final class Reloader {
      * Applies a configuration that was read and validated ({@code result}), or refuses it when it has
      * errors; the outcome is logged either way.
      *
+     * @param names      its endpoint names, looked up beforehand (off the control path)
      * @param sourceName where it was read from, for the log
      */
-    ReloadOutcome load(ConfigResult result, String sourceName, String trigger) {
+    ReloadOutcome load(ConfigResult result, NameLookups names, String sourceName, String trigger) {
         List<String> warnings = formatted(result.warnings());
         if (!result.ok()) {
             List<String> errors = formatted(result.errors());
@@ -111,11 +114,11 @@ final class Reloader {
             return ReloadOutcome.rejected(trigger, current().generation(), errors, warnings);
         }
         warnings.forEach(warning -> log.warn("warning: {}", warning));
-        return apply(result.config(), trigger, warnings);
+        return apply(result.config(), names, trigger, warnings);
     }
 
-    /** Applies a validated configuration. */
-    ReloadOutcome apply(ProxyConfig next, String trigger, List<String> warnings) {
+    /** Applies a validated configuration; {@code names}, its endpoint names looked up beforehand. */
+    ReloadOutcome apply(ProxyConfig next, NameLookups names, String trigger, List<String> warnings) {
         LiveConfig old = current.get();
         List<String> notes = RestartRequired.notes(old.config(), next);
         AccessLog nextLog = null;
@@ -143,7 +146,7 @@ final class Reloader {
                     updates.put(existing, config);
                     upstreams.put(config.name(), existing);
                 } else {
-                    Upstream fresh = newUpstream.create(config, existing, deadline);
+                    Upstream fresh = newUpstream.create(config, existing, deadline, names);
                     created.add(fresh);
                     upstreams.put(config.name(), fresh);
                 }
@@ -159,7 +162,7 @@ final class Reloader {
             return ReloadOutcome.rejected(trigger, old.generation(), List.of(error), warnings);
         }
 
-        updates.forEach(Upstream::update);
+        updates.forEach((upstream, config) -> upstream.update(config, names));
         LiveConfig live = new LiveConfig(RestartRequired.effective(old.config(), next), routes,
                 Collections.unmodifiableMap(upstreams), old.generation() + 1, Instant.now());
         current.set(live);

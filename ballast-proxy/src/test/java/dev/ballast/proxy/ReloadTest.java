@@ -11,6 +11,7 @@ import dev.ballast.proxy.config.ConfigResult;
 import dev.ballast.proxy.config.IoTransport;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.TestNames;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.upstream.Upstream;
@@ -33,10 +34,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -434,6 +438,36 @@ class ReloadTest {
                     .withMessageContaining("the proxy stopped before this reload was applied");
             // Applied, or dropped before it began: answered either way.
             assertThat(first.handle((outcome, failure) -> true)).succeedsWithin(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void aReloadLooksTheEndpointsNamesUpOffTheControlPathAndThenServesThem() throws Exception {
+        start(variant(0));
+        String named = "b3" + TestNames.HELD_SUFFIX + ":" + b3.port();
+        try (TestNames.Hold lookups = TestNames.hold()) {
+            ConfigFiles.write(file, yaml(endpoint(b1, 1) + endpoint(b2, 1) + "      - { address: " + named
+                    + ", weight: 1 }\n", false));
+            CompletableFuture<ReloadOutcome> reload = proxy.reload("test");
+            assertThat(lookups.lookupStarted(10)).as("the new name is being looked up").isTrue();
+
+            // A resolver that does not answer must not stall health checks, ejections and other reloads.
+            CountDownLatch ran = new CountDownLatch(1);
+            proxy.controlPath().execute(ran::countDown);
+            assertThat(ran.await(5, TimeUnit.SECONDS)).as("the control path is free during the lookup").isTrue();
+            assertThat(reload).as("applied once the name is looked up").isNotDone();
+
+            lookups.release();
+            assertThat(reload.get(10, TimeUnit.SECONDS).applied()).isTrue();
+        }
+        assertThat(proxy.upstreams().get("api").balancer().members()).extracting(EndpointState::address)
+                .contains(named);
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            Set<String> served = new HashSet<>();
+            for (int i = 0; i < 6; i++) {
+                served.add(get(client, "/").text());
+            }
+            assertThat(served).as("the named endpoint serves at the address looked up").contains("b3");
         }
     }
 

@@ -7,7 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,8 +50,10 @@ final class NameExpansion {
      * address when {@code lookUpUnresolved} (at a reload, which may be the only look with {@code
      * dns_refresh: 0}; not when DNS itself changed the members, so one slow name does not hold up the
      * control path for the others). Names no longer configured are forgotten.
+     *
+     * @param names the lookups made for a start or reload before it was applied, which are used first
      */
-    List<Endpoint> members(UpstreamConfig config, boolean lookUpUnresolved) {
+    List<Endpoint> members(UpstreamConfig config, boolean lookUpUnresolved, NameLookups names) {
         resolved.keySet().retainAll(config.resolveAll());
         Map<String, Endpoint> members = new LinkedHashMap<>();
         for (Endpoint endpoint : config.endpoints()) {
@@ -62,7 +63,7 @@ final class NameExpansion {
             }
             List<InetAddress> addresses = resolved.get(endpoint.address());
             if (addresses == null || (addresses.isEmpty() && lookUpUnresolved)) {
-                addresses = lookUp(endpoint);
+                addresses = lookUp(endpoint, names);
                 resolved.put(endpoint.address(), addresses);
             }
             for (InetAddress address : addresses) {
@@ -98,14 +99,13 @@ final class NameExpansion {
         return true;
     }
 
-    private List<InetAddress> lookUp(Endpoint endpoint) {
-        try {
-            return oneFamily(List.of(InetAddress.getAllByName(endpoint.host())));
-        } catch (UnknownHostException | SecurityException e) {
+    private List<InetAddress> lookUp(Endpoint endpoint, NameLookups names) {
+        NameLookups.Lookup lookup = names.lookUp(endpoint.host());
+        if (lookup.failure() != null) {
             log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); it adds no endpoint until it does",
-                    upstream, endpoint.address(), endpoint.host(), e.toString());
-            return List.of();
+                    upstream, endpoint.address(), endpoint.host(), lookup.failure());
         }
+        return oneFamily(lookup.addresses());
     }
 
     /** The addresses of {@code answer} of the first one's family, in answer order. */

@@ -118,7 +118,7 @@ public final class Upstream implements AutoCloseable {
 
     private Upstream(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
                      ChannelHandler connectionInitializer, Scheduler control, Upstream predecessor,
-                     long discoveryDeadlineNanos) {
+                     long discoveryDeadlineNanos, NameLookups names) {
         this.config = config;
         ResilienceConfig resilience = config.resilience();
         BalancerOptions options = BalancerOptions.defaults().withBoundedLoad(config.boundedLoadFactor());
@@ -146,9 +146,9 @@ public final class Upstream implements AutoCloseable {
         }
         // What the predecessor shows, itself seeded if a reload rebuilt it too while etcd was down.
         this.seededStatus = seeded ? predecessor.discoveryStatus().orElse(null) : null;
-        List<Endpoint> members = members(true);
+        List<Endpoint> members = members(true, names);
         for (Endpoint endpoint : members) {
-            addresses.put(endpoint.address(), new InetSocketAddress(endpoint.host(), endpoint.port()));
+            addresses.put(endpoint.address(), names.addressOf(endpoint));
         }
         balancer.setEndpoints(members);
         this.breaker = resilience.circuitBreaker().newBreaker();
@@ -202,7 +202,7 @@ public final class Upstream implements AutoCloseable {
                 List<Endpoint> first = discoveryTarget.awaitFirstRead(discoveryDeadlineNanos);
                 if (!first.isEmpty()) {
                     discovered = first;
-                    applyMembers(false);
+                    applyMembers(false, NameLookups.NONE);
                 }
                 if (discoveryTarget.latest != null) {
                     log.info("upstream {}: {} lists {} endpoint(s): {}", name(), config.discovery().source(),
@@ -246,7 +246,8 @@ public final class Upstream implements AutoCloseable {
                                   ChannelHandler connectionInitializer, Scheduler control) {
         long deadline = System.nanoTime()
                 + TimeUnit.MILLISECONDS.toNanos(config.discovery() == null ? 0 : config.discovery().timeoutMillis());
-        return new Upstream(config, group, channelType, connectionInitializer, control, null, deadline);
+        return new Upstream(config, group, channelType, connectionInitializer, control, null, deadline,
+                NameLookups.NONE);
     }
 
     /**
@@ -258,12 +259,13 @@ public final class Upstream implements AutoCloseable {
      *                               discovery} may wait for its first read: one deadline for all the
      *                               upstreams of a start or reload, so that an etcd that does not answer
      *                               holds them up once, not once each
+     * @param names                  its endpoints' names looked up beforehand, off the control path
      */
     public static Upstream create(UpstreamConfig config, EventLoopGroup group, Class<? extends Channel> channelType,
                                   ChannelHandler connectionInitializer, Scheduler control, Upstream predecessor,
-                                  long discoveryDeadlineNanos) {
+                                  long discoveryDeadlineNanos, NameLookups names) {
         return new Upstream(config, group, channelType, connectionInitializer, control, predecessor,
-                discoveryDeadlineNanos);
+                discoveryDeadlineNanos, names);
     }
 
     public String name() {
@@ -454,13 +456,20 @@ public final class Upstream implements AutoCloseable {
     }
 
     private InetSocketAddress addressOf(Endpoint endpoint) {
-        // An endpoint added after start (a later reload) is resolved here once, then cached. Not in
-        // computeIfAbsent: that would hold the map's bin, and others' look-ups in it, while it resolves.
+        return resolve(endpoint, NameLookups.NONE);
+    }
+
+    /**
+     * The address of {@code endpoint}, resolved once and then cached: from {@code names} if a start or
+     * reload looked its name up beforehand, else looked up now. Not in computeIfAbsent: that would hold
+     * the map's bin, and others' look-ups in it, while it resolves.
+     */
+    private InetSocketAddress resolve(Endpoint endpoint, NameLookups names) {
         InetSocketAddress known = addresses.get(endpoint.address());
         if (known != null) {
             return known;
         }
-        InetSocketAddress made = new InetSocketAddress(endpoint.host(), endpoint.port());
+        InetSocketAddress made = names.addressOf(endpoint);
         InetSocketAddress raced = addresses.putIfAbsent(endpoint.address(), made);
         return raced != null ? raced : made;
     }
@@ -483,7 +492,7 @@ public final class Upstream implements AutoCloseable {
      * (health, ejection, latency, pooled connections); removed ones finish their requests in flight and
      * their pooled connections close. Control path only.
      */
-    public void update(UpstreamConfig next) {
+    public void update(UpstreamConfig next, NameLookups names) {
         if (!canUpdateTo(next)) {
             throw new IllegalArgumentException("upstream " + name() + ": cannot update in place to " + next);
         }
@@ -493,7 +502,7 @@ public final class Upstream implements AutoCloseable {
                     BalancerOptions.defaults().withBoundedLoad(next.boundedLoadFactor())));
         }
         config = next;
-        applyMembers(true);
+        applyMembers(true, names);
     }
 
     /** The members' addresses in balancer order. */
@@ -511,12 +520,13 @@ public final class Upstream implements AutoCloseable {
      * their pooled connections close. Control path only.
      *
      * @param lookUpUnresolved look {@code resolve: all} names without an address up again now (a reload)
+     * @param names            what a start or reload looked up beforehand, used before looking up
      */
-    private void applyMembers(boolean lookUpUnresolved) {
-        List<Endpoint> members = members(lookUpUnresolved);
+    private void applyMembers(boolean lookUpUnresolved, NameLookups names) {
+        List<Endpoint> members = members(lookUpUnresolved, names);
         Set<String> now = new HashSet<>();
         for (Endpoint endpoint : members) {
-            addressOf(endpoint); // resolved here, on the control path, never on an event loop
+            resolve(endpoint, names); // here, never on an event loop
             now.add(endpoint.address());
         }
         for (EndpointState member : balancer.members()) {
@@ -543,8 +553,8 @@ public final class Upstream implements AutoCloseable {
      * The configured endpoints (those marked {@code resolve: all} expanded), then the ones discovery
      * lists. An address both configured and discovered is the configured endpoint.
      */
-    private List<Endpoint> members(boolean lookUpUnresolved) {
-        List<Endpoint> configured = expansion.members(config, lookUpUnresolved);
+    private List<Endpoint> members(boolean lookUpUnresolved, NameLookups names) {
+        List<Endpoint> configured = expansion.members(config, lookUpUnresolved, names);
         List<Endpoint> listed = discovered;
         if (listed.isEmpty()) {
             return configured;
@@ -619,7 +629,7 @@ public final class Upstream implements AutoCloseable {
         }
         Set<String> before = memberAddresses();
         discovered = endpoints;
-        applyMembers(false);
+        applyMembers(false, NameLookups.NONE);
         Set<String> after = memberAddresses();
         membersChanged.run();
         List<String> joined = after.stream().filter(a -> !before.contains(a)).toList();
@@ -700,7 +710,7 @@ public final class Upstream implements AutoCloseable {
         public void resolved(Endpoint endpoint, List<InetAddress> addresses) {
             if (expansion.update(endpoint, addresses)) {
                 Set<String> before = memberAddresses();
-                applyMembers(false);
+                applyMembers(false, NameLookups.NONE);
                 Set<String> after = memberAddresses();
                 membersChanged.run();
                 events.membersChanged(endpoint.address(), after.stream().filter(a -> !before.contains(a)).toList(),

@@ -64,7 +64,7 @@ class ConnectionPoolRetiredTest {
         UpstreamConfig both = TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(endpoint(first), endpoint(second)));
         Upstream upstream = start(both);
         EndpointState removed = upstream.balancer().members().get(0);
-        upstream.update(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(endpoint(second))));
+        upstream.update(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(endpoint(second))), NameLookups.NONE);
         ConnectionPool pool = upstream.pools().iterator().next();
         pool.eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS); // the loop forgot the removed endpoint
         CompletableFuture<UpstreamConnection> connected = new CompletableFuture<>();

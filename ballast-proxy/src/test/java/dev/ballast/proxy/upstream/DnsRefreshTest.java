@@ -8,6 +8,7 @@ import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
+import dev.ballast.proxy.testing.TestNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code dns_refresh}: an endpoint given by host name follows its name to a new address. Names resolve
- * through the JDK's hosts-file resolver ({@code jdk.net.hosts.file}, set for the tests in the pom, no
+ * through the tests' resolver, from a hosts file ({@link TestNames}, set for the tests in the pom, no
  * JDK cache), so the test moves a name between two loopback addresses by rewriting that file.
  */
 class DnsRefreshTest {
@@ -44,9 +45,8 @@ class DnsRefreshTest {
 
     @BeforeEach
     void start() throws IOException {
-        String file = System.getProperty("jdk.net.hosts.file");
-        assumeTrue(file != null, "names resolve from a test hosts file (the pom's argLine sets it)");
-        hosts = Path.of(file);
+        hosts = TestNames.hostsFile();
+        assumeTrue(hosts != null, "names resolve from a test hosts file (the pom's argLine sets it)");
         first = TestBackend.named("first");
         second = secondLoopbackAddress(first.port()); // the same port, another address
         assumeTrue(second != null, "127.0.0.2 is a loopback address (Linux: all of 127/8; not macOS by default)");

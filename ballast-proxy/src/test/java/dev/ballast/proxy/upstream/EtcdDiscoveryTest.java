@@ -11,6 +11,7 @@ import dev.ballast.discovery.etcd.testing.EtcdServer;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
 import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.TestNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -342,9 +343,8 @@ class EtcdDiscoveryTest {
 
     @Test
     void aServiceRegisteredByHostNameIsReachedAtTheAddressItsNameResolvesTo() throws Exception {
-        String file = System.getProperty("jdk.net.hosts.file");
-        assumeTrue(file != null, "names resolve from a test hosts file (the pom's argLine sets it)");
-        Path hosts = Path.of(file);
+        Path hosts = TestNames.hostsFile();
+        assumeTrue(hosts != null, "names resolve from a test hosts file (the pom's argLine sets it)");
         String before = Files.readString(hosts);
         try {
             Files.writeString(hosts, before + "127.0.0.1 shop-a.ballast.test\n");

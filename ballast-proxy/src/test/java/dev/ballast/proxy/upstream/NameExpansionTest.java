@@ -4,6 +4,7 @@ import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.TestConfigs;
+import dev.ballast.proxy.testing.TestNames;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -38,7 +39,7 @@ class NameExpansionTest {
         NameExpansion expansion = new NameExpansion("orders");
         expansion.update(ORDERS, List.of(ip("10.0.0.1"), ip("10.0.0.2")));
 
-        assertThat(expansion.members(upstream(List.of(ORDERS)), true)).containsExactly(
+        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NameLookups.NONE)).containsExactly(
                 new Endpoint("10.0.0.1", 8080, 2, "eu-west-1a", Map.of("tier", "gold", "dns_name", "orders.svc")),
                 new Endpoint("10.0.0.2", 8080, 2, "eu-west-1a", Map.of("tier", "gold", "dns_name", "orders.svc")));
     }
@@ -49,20 +50,20 @@ class NameExpansionTest {
         expansion.update(ORDERS, List.of(ip("10.0.0.1"), ip("10.0.0.2")));
         Endpoint listed = Endpoint.of("10.0.0.2", 8080);
 
-        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true)).extracting(Endpoint::address)
+        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true, NameLookups.NONE)).extracting(Endpoint::address)
                 .containsExactly("10.0.0.2:8080", "10.0.0.1:8080");
-        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true).getFirst()).isEqualTo(listed);
+        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true, NameLookups.NONE).getFirst()).isEqualTo(listed);
     }
 
     @Test
     void aDualStackAnswerCountsEachInstanceOnceInTheFirstAddresssFamily() throws Exception {
         NameExpansion expansion = new NameExpansion("orders");
         expansion.update(ORDERS, List.of(ip("10.0.0.1"), ip("fd00:0:0:0:0:0:0:1"), ip("10.0.0.2")));
-        assertThat(expansion.members(upstream(List.of(ORDERS)), true)).extracting(Endpoint::address)
+        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NameLookups.NONE)).extracting(Endpoint::address)
                 .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
 
         expansion.update(ORDERS, List.of(ip("fd00::1"), ip("10.0.0.1"), ip("fd00::2")));
-        assertThat(expansion.members(upstream(List.of(ORDERS)), true)).extracting(Endpoint::address)
+        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NameLookups.NONE)).extracting(Endpoint::address)
                 .as("IPv6 in its short form, in brackets").containsExactly("[fd00::1]:8080", "[fd00::2]:8080");
     }
 
@@ -81,27 +82,26 @@ class NameExpansionTest {
         expansion.update(ORDERS, List.of(ip("10.0.0.1")));
         Endpoint other = Endpoint.of("10.0.0.9", 8080);
 
-        assertThat(expansion.members(TestConfigs.upstream("orders", Policies.ROUND_ROBIN, List.of(other)), true))
+        assertThat(expansion.members(TestConfigs.upstream("orders", Policies.ROUND_ROBIN, List.of(other)), true, NameLookups.NONE))
                 .containsExactly(other);
         assertThat(expansion.unresolved(ORDERS)).isTrue();
     }
 
     @Test
     void aNameWithoutAnAddressIsLookedUpAgainOnlyWhenAsked() throws Exception {
-        String file = System.getProperty("jdk.net.hosts.file");
-        assumeTrue(file != null, "names resolve from a test hosts file (the pom's argLine sets it)");
-        Path hosts = Path.of(file);
+        Path hosts = TestNames.hostsFile();
+        assumeTrue(hosts != null, "names resolve from a test hosts file (the pom's argLine sets it)");
         String base = Files.readString(hosts);
         Endpoint late = Endpoint.of("late.ballast.test", 8080);
         UpstreamConfig config = TestConfigs.upstream("orders", Policies.ROUND_ROBIN, List.of(late))
                 .withResolveAll(Set.of(late.address()));
         NameExpansion expansion = new NameExpansion("orders");
         try {
-            assertThat(expansion.members(config, true)).as("the name does not resolve yet").isEmpty();
+            assertThat(expansion.members(config, true, NameLookups.NONE)).as("the name does not resolve yet").isEmpty();
             Files.writeString(hosts, base + "127.0.0.7 late.ballast.test\n");
 
-            assertThat(expansion.members(config, false)).as("DNS changed another name: no lookup here").isEmpty();
-            assertThat(expansion.members(config, true)).as("a reload: looked up again")
+            assertThat(expansion.members(config, false, NameLookups.NONE)).as("DNS changed another name: no lookup here").isEmpty();
+            assertThat(expansion.members(config, true, NameLookups.NONE)).as("a reload: looked up again")
                     .extracting(Endpoint::address).containsExactly("127.0.0.7:8080");
         } finally {
             Files.writeString(hosts, base);

@@ -1,0 +1,95 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.proxy.config.UpstreamConfig;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The endpoints' host names of a configuration, looked up before it is applied, off the control path:
+ * a lookup may block for seconds (a resolver that does not answer), and the control path runs every
+ * upstream's health checks, ejections and reloads. The upstreams a start or reload builds or updates
+ * take their first addresses from here; names it did not look up are looked up on the spot.
+ */
+public final class NameLookups {
+
+    /** Nothing looked up beforehand. */
+    public static final NameLookups NONE = new NameLookups(Map.of());
+
+    /** By lower-case host name. */
+    private final Map<String, Lookup> lookups;
+
+    private NameLookups(Map<String, Lookup> lookups) {
+        this.lookups = lookups;
+    }
+
+    /**
+     * One lookup of a name.
+     *
+     * @param addresses every address of the answer, in answer order; empty when it failed
+     * @param failure   why it failed, or null
+     */
+    record Lookup(List<InetAddress> addresses, String failure) {
+
+        /** Looks {@code host} up now, on the calling thread. */
+        static Lookup of(String host) {
+            try {
+                return new Lookup(List.of(InetAddress.getAllByName(host)), null);
+            } catch (UnknownHostException | SecurityException e) {
+                return new Lookup(List.of(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Looks up every host name among the configured endpoints of {@code upstreams}, each on a virtual
+     * thread of its own, and returns once all have answered (or failed). IP addresses need no lookup.
+     */
+    public static NameLookups of(Collection<UpstreamConfig> upstreams) {
+        Map<String, String> names = new LinkedHashMap<>(); // lower case -> as first written
+        for (UpstreamConfig upstream : upstreams) {
+            for (Endpoint endpoint : upstream.endpoints()) {
+                if (DnsRefresh.isHostName(endpoint.host())) {
+                    names.putIfAbsent(endpoint.host().toLowerCase(Locale.ROOT), endpoint.host());
+                }
+            }
+        }
+        if (names.isEmpty()) {
+            return NONE;
+        }
+        Map<String, Lookup> lookups = new ConcurrentHashMap<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            names.forEach((key, name) -> threads.execute(() -> lookups.put(key, Lookup.of(name))));
+        } // close() waits for every lookup
+        return new NameLookups(Map.copyOf(lookups));
+    }
+
+    /** What {@code host} resolved to beforehand, or else now. */
+    Lookup lookUp(String host) {
+        Lookup known = lookups.get(host.toLowerCase(Locale.ROOT));
+        return known != null ? known : Lookup.of(host);
+    }
+
+    /**
+     * The address {@code endpoint} gets: as {@code new InetSocketAddress(host, port)} makes it (the
+     * first address of its name's answer, or unresolved), from the lookup made beforehand if there was one.
+     */
+    InetSocketAddress addressOf(Endpoint endpoint) {
+        Lookup known = lookups.get(endpoint.host().toLowerCase(Locale.ROOT));
+        if (known == null) {
+            return new InetSocketAddress(endpoint.host(), endpoint.port());
+        }
+        return known.addresses().isEmpty() ? InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port())
+                : new InetSocketAddress(known.addresses().getFirst(), endpoint.port());
+    }
+}
