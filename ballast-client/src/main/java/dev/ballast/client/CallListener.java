@@ -32,8 +32,9 @@ public interface CallListener {
     /**
      * One attempt.
      *
-     * @param status  the HTTP status, or 0 when there was no response
-     * @param failure why there was no response, or null
+     * @param status  the HTTP status, or 0 when there was no response; for {@code RESPONSE_TOO_LARGE},
+     *                the status of the answer whose body was refused
+     * @param failure why the attempt failed (no response, or a body over {@code maxResponseBytes}), or null
      */
     record AttemptEvent(String service, String endpoint, int status, CallException.Kind failure,
                         long durationNanos) { }

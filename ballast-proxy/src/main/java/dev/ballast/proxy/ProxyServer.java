@@ -52,6 +52,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -73,9 +74,6 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     /** How long a shutdown waits for a reload being applied (it was interrupted) to finish. */
     private static final long RELOAD_FINISH_LIMIT_SECONDS = 10;
-    /** How a reload asked for while the proxy stops ends, whether it was queued or its read was late. */
-    private static final Supplier<IllegalStateException> STOPPED_BEFORE_APPLIED =
-            () -> new IllegalStateException("the proxy stopped before this reload was applied");
 
     private final Transport transport;
     private final int threads;
@@ -97,12 +95,13 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private Channel admin;
     private volatile AutoCloseable watcher;
-    /**
-     * Reads the configuration source for reloads, one read at a time and in order, off the control
-     * thread (a read may wait on etcd); each read's outcome is then applied on the control thread.
-     */
     /** Reloads asked for and not yet answered. */
     private final Set<CompletableFuture<ReloadOutcome>> pendingReloads = ConcurrentHashMap.newKeySet();
+    /**
+     * Reads the configuration source for reloads, one read at a time and in order, off the control
+     * thread (a read may wait on etcd, a lookup on DNS); each read's outcome is then applied on the
+     * control thread.
+     */
     private final ExecutorService configReader = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("ballast-config-read").daemon().factory());
     private volatile boolean ready;
@@ -200,17 +199,28 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      * before metrics and the event log listen to the upstream.
      */
     private LiveConfig startOnControlPath(ProxyConfig config) {
+        NameLookups names = NameLookups.of(config.upstreams().values(), Map.of()); // here, not on the control thread
+        Future<LiveConfig> started = control.submit(() -> reloader.start(config, names));
+        // Waited for whatever happens, as when it ran on this thread: an interrupt must not leave
+        // upstreams being built that nothing would retire. The interrupt is kept for the caller.
+        boolean interrupted = false;
         try {
-            NameLookups names = NameLookups.of(config.upstreams().values()); // here, not on the control thread
-            return control.submit(() -> reloader.start(config, names)).get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
+            while (true) {
+                try {
+                    return started.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
             }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -339,44 +349,44 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     }
 
     /**
-     * Reads on the config reader, and looks the endpoints' names up there too (a lookup may take
+     * Reads on the config reader, and looks the new endpoints' names up there too (a lookup may take
      * seconds, which the control path cannot spare), then applies on the control thread. Both run one
-     * task at a time, in order, so reloads apply in the order they were asked for: a read that started
-     * before a change cannot be applied after it.
+     * task at a time, and the reader hands each apply to the control thread itself, so reloads apply in
+     * the order they were asked for: a read that started before a change cannot be applied after it.
      */
     private CompletableFuture<ReloadOutcome> reloadWith(Supplier<ConfigResult> read, String trigger) {
-        CompletableFuture<ReadConfig> result;
-        try {
-            result = CompletableFuture.supplyAsync(() -> ReadConfig.of(read.get()), configReader);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the proxy is stopping"));
-        }
-        return tracked(result.thenCompose(next -> onControlPath(
-                () -> reloader.load(next.result(), next.names(), source.name(), trigger))));
+        return onConfigReader(() -> {
+            ConfigResult result = read.get();
+            NameLookups names = result.ok() ? lookUpNewNames(result.config()) : NameLookups.NONE;
+            return onControlPath(() -> reloader.load(result, names, source.name(), trigger));
+        });
     }
 
-    /** A configuration read, and its endpoints' names looked up when it is valid. */
-    private record ReadConfig(ConfigResult result, NameLookups names) {
-
-        static ReadConfig of(ConfigResult result) {
-            return new ReadConfig(result,
-                    result.ok() ? NameLookups.of(result.config().upstreams().values()) : NameLookups.NONE);
-        }
-    }
-
-    /**
-     * Applies a validated configuration, as a reload does: names are looked up on the config reader,
-     * the rest runs on the control thread.
-     */
+    /** Applies a validated configuration, as a reload does: new names looked up on the config reader first. */
     public CompletableFuture<ReloadOutcome> apply(ProxyConfig next, String trigger) {
-        CompletableFuture<NameLookups> names;
+        return onConfigReader(() -> {
+            NameLookups names = lookUpNewNames(next);
+            return onControlPath(() -> reloader.apply(next, names, trigger, List.of()));
+        });
+    }
+
+    private CompletableFuture<ReloadOutcome> onConfigReader(Supplier<CompletableFuture<ReloadOutcome>> task) {
         try {
-            names = CompletableFuture.supplyAsync(() -> NameLookups.of(next.upstreams().values()), configReader);
+            return tracked(CompletableFuture.supplyAsync(task, configReader).thenCompose(applied -> applied));
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(STOPPED_BEFORE_APPLIED.get());
+            return CompletableFuture.failedFuture(stoppedBeforeApplied());
         }
-        return tracked(names.thenCompose(looked -> onControlPath(
-                () -> reloader.apply(next, looked, trigger, List.of()))));
+    }
+
+    /** The names of {@code next}'s endpoints that the upstreams serving now have no address for, looked up. */
+    private NameLookups lookUpNewNames(ProxyConfig next) {
+        LiveConfig live = reloader.current();
+        return NameLookups.of(next.upstreams().values(), live == null ? Map.of() : live.upstreams());
+    }
+
+    /** How a reload asked for while the proxy stops ends, whether it was queued or came too late. */
+    private static IllegalStateException stoppedBeforeApplied() {
+        return new IllegalStateException("the proxy stopped before this reload was applied");
     }
 
     /** Kept until it completes, so that a shutdown can answer a reload it dropped from a queue. */
@@ -390,7 +400,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         try {
             return applyOnControlPath(reload);
         } catch (RejectedExecutionException e) { // the read ended after the stop had begun
-            return CompletableFuture.failedFuture(STOPPED_BEFORE_APPLIED.get());
+            return CompletableFuture.failedFuture(stoppedBeforeApplied());
         }
     }
 
@@ -528,7 +538,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
             Thread.currentThread().interrupt();
         }
         for (CompletableFuture<ReloadOutcome> dropped : pendingReloads) {
-            dropped.completeExceptionally(STOPPED_BEFORE_APPLIED.get());
+            dropped.completeExceptionally(stoppedBeforeApplied());
         }
         LiveConfig live = reloader.current();
         if (live != null) {

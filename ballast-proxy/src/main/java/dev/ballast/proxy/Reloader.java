@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * finishes its requests; its pooled connections close after their last one. The {@code access_log}
  * (when changed, or when it is a file) is opened before anything changes and switched to with the rest.
  *
- * <p>Threading: {@link #load} and {@link #apply} run on the control thread only (one writer);
+ * <p>Threading: {@link #start}, {@link #load} and {@link #apply} run on the control thread only (one writer);
  * {@link #current} may be read anywhere.
  */
 final class Reloader {

@@ -459,9 +459,20 @@ class ReloadTest {
 
             lookups.release();
             assertThat(reload.get(10, TimeUnit.SECONDS).applied()).isTrue();
+            assertThat(lookups.lookups()).as("once, before the apply, and not again during it").isEqualTo(1);
         }
         assertThat(proxy.upstreams().get("api").balancer().members()).extracting(EndpointState::address)
                 .contains(named);
+        try (TestNames.Hold held = TestNames.hold()) { // a lookup now would wait, then fail
+            assertThat(reloadWith(yaml(endpoint(b1, 2) + endpoint(b2, 1) + "      - { address: " + named
+                    + ", weight: 1 }\n", false)).applied()).isTrue();
+            assertThat(held.lookups()).as("a name the upstream has an address for is not looked up again").isZero();
+            // A new timeout rebuilds the upstream: it starts from the addresses of the one it replaces.
+            assertThat(reloadWith(yaml(endpoint(b1, 2) + endpoint(b2, 1) + "      - { address: " + named
+                    + ", weight: 1 }\n    connect_timeout: 2s\n", false)).applied()).isTrue();
+            assertThat(held.lookups()).as("nor by the upstream that replaces it").isZero();
+        }
+        assertThat(proxy.upstreams().get("api").config().connectTimeoutMillis()).isEqualTo(2_000);
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             Set<String> served = new HashSet<>();
             for (int i = 0; i < 6; i++) {

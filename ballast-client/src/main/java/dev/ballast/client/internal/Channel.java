@@ -203,7 +203,7 @@ public final class Channel implements AutoCloseable {
         if (outcome != null) {
             outliers.record(endpoint, outcome);
         }
-        if (failure == null && status > 0) { // not a refused body: its time is how far the reading went
+        if (failure == null && status > 0) { // a refused body's time is only how far its reading got
             latencies.record(elapsedNanos);
         }
         listener.attemptFinished(new CallListener.AttemptEvent(config.name(), endpoint.address(), status, failure,

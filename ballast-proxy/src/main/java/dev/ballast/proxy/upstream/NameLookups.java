@@ -7,10 +7,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,14 +19,16 @@ import java.util.concurrent.Executors;
  * The endpoints' host names of a configuration, looked up before it is applied, off the control path:
  * a lookup may block for seconds (a resolver that does not answer), and the control path runs every
  * upstream's health checks, ejections and reloads. The upstreams a start or reload builds or updates
- * take their first addresses from here; names it did not look up are looked up on the spot.
+ * take their first addresses from here; names it did not look up are looked up on the spot. Names the
+ * running upstream of the same name has an address for are not looked up: it keeps that one (and
+ * {@link DnsRefresh} follows it), as it would without a reload.
  */
 public final class NameLookups {
 
     /** Nothing looked up beforehand. */
     public static final NameLookups NONE = new NameLookups(Map.of());
 
-    /** By lower-case host name. */
+    /** By host name as written (the JDK's own cache of lookups goes by spelling too). */
     private final Map<String, Lookup> lookups;
 
     private NameLookups(Map<String, Lookup> lookups) {
@@ -52,15 +54,17 @@ public final class NameLookups {
     }
 
     /**
-     * Looks up every host name among the configured endpoints of {@code upstreams}, each on a virtual
-     * thread of its own, and returns once all have answered (or failed). IP addresses need no lookup.
+     * Looks up the host names among the configured endpoints of {@code upstreams} that {@code running}
+     * (the upstreams serving now, by name) has no address for, each on a virtual thread of its own, and
+     * returns once all have answered (or failed). IP addresses need no lookup.
      */
-    public static NameLookups of(Collection<UpstreamConfig> upstreams) {
-        Map<String, String> names = new LinkedHashMap<>(); // lower case -> as first written
+    public static NameLookups of(Collection<UpstreamConfig> upstreams, Map<String, Upstream> running) {
+        Set<String> names = new LinkedHashSet<>();
         for (UpstreamConfig upstream : upstreams) {
+            Upstream serving = running.get(upstream.name());
             for (Endpoint endpoint : upstream.endpoints()) {
-                if (DnsRefresh.isHostName(endpoint.host())) {
-                    names.putIfAbsent(endpoint.host().toLowerCase(Locale.ROOT), endpoint.host());
+                if (DnsRefresh.isHostName(endpoint.host()) && (serving == null || !serving.hasAddressFor(endpoint))) {
+                    names.add(endpoint.host());
                 }
             }
         }
@@ -69,15 +73,22 @@ public final class NameLookups {
         }
         Map<String, Lookup> lookups = new ConcurrentHashMap<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            names.forEach((key, name) -> threads.execute(() -> lookups.put(key, Lookup.of(name))));
+            names.forEach(name -> threads.execute(() -> lookups.put(name, Lookup.of(name))));
         } // close() waits for every lookup
         return new NameLookups(Map.copyOf(lookups));
     }
 
     /** What {@code host} resolved to beforehand, or else now. */
     Lookup lookUp(String host) {
-        Lookup known = lookups.get(host.toLowerCase(Locale.ROOT));
+        Lookup known = lookups.get(host);
         return known != null ? known : Lookup.of(host);
+    }
+
+    /** The address the lookup made beforehand found for {@code endpoint}; null if it made none or found none. */
+    InetSocketAddress resolvedBeforehand(Endpoint endpoint) {
+        Lookup known = lookups.get(endpoint.host());
+        return known == null || known.addresses().isEmpty() ? null
+                : new InetSocketAddress(known.addresses().getFirst(), endpoint.port());
     }
 
     /**
@@ -85,7 +96,7 @@ public final class NameLookups {
      * first address of its name's answer, or unresolved), from the lookup made beforehand if there was one.
      */
     InetSocketAddress addressOf(Endpoint endpoint) {
-        Lookup known = lookups.get(endpoint.host().toLowerCase(Locale.ROOT));
+        Lookup known = lookups.get(endpoint.host());
         if (known == null) {
             return new InetSocketAddress(endpoint.host(), endpoint.port());
         }

@@ -94,6 +94,8 @@ public final class Upstream implements AutoCloseable {
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     /** Looks endpoint host names up again every {@code dns_refresh}. */
     private final DnsRefresh dns;
+    /** What DNS changes: told by {@link #dns}, and by a reload that looked up a name without an address. */
+    private final Names dnsTarget = new Names();
     /** The members that {@code resolve: all} endpoints stand for. Control path. */
     private final NameExpansion expansion;
     private final Map<String, AtomicInteger> openConnections = new ConcurrentHashMap<>();
@@ -146,9 +148,15 @@ public final class Upstream implements AutoCloseable {
         }
         // What the predecessor shows, itself seeded if a reload rebuilt it too while etcd was down.
         this.seededStatus = seeded ? predecessor.discoveryStatus().orElse(null) : null;
+        if (predecessor != null) {
+            // What the one it replaces resolved stays, as an update in place keeps it: a rebuild looks up
+            // only what is new, and DnsRefresh follows the rest.
+            expansion.seedFrom(predecessor.expansion);
+        }
         List<Endpoint> members = members(true, names);
         for (Endpoint endpoint : members) {
-            addresses.put(endpoint.address(), names.addressOf(endpoint));
+            InetSocketAddress known = predecessor == null ? null : predecessor.addresses.get(endpoint.address());
+            addresses.put(endpoint.address(), known != null && !known.isUnresolved() ? known : names.addressOf(endpoint));
         }
         balancer.setEndpoints(members);
         this.breaker = resilience.circuitBreaker().newBreaker();
@@ -174,7 +182,7 @@ public final class Upstream implements AutoCloseable {
                     .build();
             health.sync();
         }
-        this.dns = new DnsRefresh(config.name(), config.dnsRefreshMillis(), control, new Names());
+        this.dns = new DnsRefresh(config.name(), config.dnsRefreshMillis(), control, dnsTarget);
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             Bootstrap bootstrap = new Bootstrap()
@@ -455,6 +463,18 @@ public final class Upstream implements AutoCloseable {
         return addressOf(endpoint.endpoint());
     }
 
+    /**
+     * False when a reload must look {@code endpoint}'s name up: a name new to this upstream, or one
+     * without an address yet. Any thread.
+     */
+    public boolean hasAddressFor(Endpoint endpoint) {
+        if (config.resolvesAll(endpoint)) {
+            return expansion.hasAddresses(endpoint);
+        }
+        InetSocketAddress known = addresses.get(endpoint.address());
+        return known != null && !known.isUnresolved();
+    }
+
     private InetSocketAddress addressOf(Endpoint endpoint) {
         return resolve(endpoint, NameLookups.NONE);
     }
@@ -526,7 +546,14 @@ public final class Upstream implements AutoCloseable {
         List<Endpoint> members = members(lookUpUnresolved, names);
         Set<String> now = new HashSet<>();
         for (Endpoint endpoint : members) {
-            resolve(endpoint, names); // here, never on an event loop
+            if (resolve(endpoint, names).isUnresolved()) { // here, never on an event loop
+                InetSocketAddress resolvedNow = names.resolvedBeforehand(endpoint);
+                if (resolvedNow != null) { // resolves at last: as a refresh would have found it
+                    log.info("upstream {}: endpoint {} now resolves to {}", name(), endpoint.address(),
+                            resolvedNow.getAddress().getHostAddress());
+                    dnsTarget.moved(endpoint, resolvedNow);
+                }
+            }
             now.add(endpoint.address());
         }
         for (EndpointState member : balancer.members()) {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -44,7 +45,10 @@ public final class TestNames extends InetAddressResolverProvider {
         return file == null ? null : Path.of(file);
     }
 
-    /** Holds every lookup of a held name from now until the hold is released (or closed, or 10 s pass). */
+    /**
+     * Holds every lookup of a held name from now until the hold is released (or closed); one still
+     * held after 10 s fails, as one to a resolver that never answers does.
+     */
     public static Hold hold() {
         Hold hold = new Hold();
         current = hold;
@@ -57,7 +61,9 @@ public final class TestNames extends InetAddressResolverProvider {
             @Override
             public Stream<InetAddress> lookupByName(String host, LookupPolicy policy) throws UnknownHostException {
                 if (host.toLowerCase(Locale.ROOT).endsWith(HELD_SUFFIX)) {
-                    current.await();
+                    if (!current.await()) {
+                        throw new UnknownHostException(host + ": no answer (held, and not let through)");
+                    }
                     return Stream.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}));
                 }
                 List<InetAddress> found = new ArrayList<>();
@@ -132,6 +138,7 @@ public final class TestNames extends InetAddressResolverProvider {
 
         private final CountDownLatch started = new CountDownLatch(1);
         private final CountDownLatch released = new CountDownLatch(1);
+        private final AtomicInteger lookups = new AtomicInteger();
 
         private static Hold released() {
             Hold hold = new Hold();
@@ -139,13 +146,21 @@ public final class TestNames extends InetAddressResolverProvider {
             return hold;
         }
 
-        private void await() {
+        /** True when let through, false when still held after 10 s or interrupted. */
+        private boolean await() {
+            lookups.incrementAndGet();
             started.countDown();
             try {
-                released.await(10, TimeUnit.SECONDS);
+                return released.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return false;
             }
+        }
+
+        /** How many lookups of held names were made under this hold. */
+        public int lookups() {
+            return lookups.get();
         }
 
         /** True once a lookup of a held name is waiting (or went through), within {@code seconds}. */

@@ -287,6 +287,23 @@ class DnsRefreshTest {
     }
 
     @Test
+    void aReloadLooksUpANameThatDidNotResolveAndServesItWithoutDnsRefresh() throws Exception {
+        pointNameAt();
+        Endpoint byName = Endpoint.of(NAME, first.port());
+        proxy = ProxyServer.start(TestConfigs.proxy(
+                TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(0)));
+        assertThat(get()).as("no address yet").isNotEqualTo("second");
+
+        pointNameAt("127.0.0.2");
+        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN,
+                List.of(byName.withWeight(2))).withDnsRefresh(0)), "test").get(10, TimeUnit.SECONDS);
+
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        assertThat(get()).as("updated in place, and looked up for the reload").isEqualTo("second");
+        assertThat(events()).contains("dns svc " + NAME + ":" + first.port() + ": resolved to 127.0.0.2");
+    }
+
+    @Test
     void aReloadReweighsTheMembersOfAResolveAllNameInPlace() throws Exception {
         pointNameAt("127.0.0.1", "127.0.0.2");
         startProxyResolvingAll();
