@@ -199,29 +199,32 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      * before metrics and the event log listen to the upstream.
      */
     private LiveConfig startOnControlPath(ProxyConfig config) {
-        NameLookups names = NameLookups.of(config.upstreams().values(), Map.of()); // here, not on the control thread
+        NameLookups names = NameLookups.of(config.upstreams().values()); // here, not on the control thread
         Future<LiveConfig> started = control.submit(() -> reloader.start(config, names));
         // Waited for whatever happens, as when it ran on this thread: an interrupt must not leave
-        // upstreams being built that nothing would retire. The interrupt is kept for the caller.
+        // upstreams being built that the caller's close() would not retire. Then the interrupt counts.
         boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return started.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException failure) {
-                        throw failure;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+        LiveConfig live = null;
+        RuntimeException failure = null;
+        while (live == null && failure == null) {
+            try {
+                live = started.get();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                failure = e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause());
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            if (failure == null) {
+                failure = new IllegalStateException("interrupted while starting");
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return live;
     }
 
     private Upstream newUpstream(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos,
@@ -357,31 +360,37 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private CompletableFuture<ReloadOutcome> reloadWith(Supplier<ConfigResult> read, String trigger) {
         return onConfigReader(() -> {
             ConfigResult result = read.get();
-            NameLookups names = result.ok() ? lookUpNewNames(result.config()) : NameLookups.NONE;
+            NameLookups names = result.ok() ? NameLookups.of(result.config().upstreams().values()) : NameLookups.NONE;
             return onControlPath(() -> reloader.load(result, names, source.name(), trigger));
         });
     }
 
-    /** Applies a validated configuration, as a reload does: new names looked up on the config reader first. */
+    /** Applies a validated configuration, as a reload does: its names looked up on the config reader first. */
     public CompletableFuture<ReloadOutcome> apply(ProxyConfig next, String trigger) {
         return onConfigReader(() -> {
-            NameLookups names = lookUpNewNames(next);
+            NameLookups names = NameLookups.of(next.upstreams().values());
             return onControlPath(() -> reloader.apply(next, names, trigger, List.of()));
         });
     }
 
+    /**
+     * Runs {@code task} on the config reader; it hands its apply to the control thread. A task that
+     * fails is logged and answered as a rejected reload, on the control thread as an apply that fails is.
+     */
     private CompletableFuture<ReloadOutcome> onConfigReader(Supplier<CompletableFuture<ReloadOutcome>> task) {
         try {
-            return tracked(CompletableFuture.supplyAsync(task, configReader).thenCompose(applied -> applied));
+            return tracked(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return task.get();
+                } catch (RuntimeException e) {
+                    return onControlPath(() -> {
+                        throw e;
+                    });
+                }
+            }, configReader).thenCompose(applied -> applied));
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(stoppedBeforeApplied());
         }
-    }
-
-    /** The names of {@code next}'s endpoints that the upstreams serving now have no address for, looked up. */
-    private NameLookups lookUpNewNames(ProxyConfig next) {
-        LiveConfig live = reloader.current();
-        return NameLookups.of(next.upstreams().values(), live == null ? Map.of() : live.upstreams());
     }
 
     /** How a reload asked for while the proxy stops ends, whether it was queued or came too late. */

@@ -445,11 +445,29 @@ class ReloadTest {
     void aReloadLooksTheEndpointsNamesUpOffTheControlPathAndThenServesThem() throws Exception {
         start(variant(0));
         String named = "b3" + TestNames.HELD_SUFFIX + ":" + b3.port();
+        String withTheName = endpoint(b1, 1) + endpoint(b2, 1) + "      - { address: " + named + ", weight: 1 }\n";
+
+        assertThat(reloadWhileItsLookupsAreHeld(withTheName).lookups())
+                .as("once, before the apply, and not again during it").isEqualTo(1);
+        assertThat(proxy.upstreams().get("api").balancer().members()).extracting(EndpointState::address)
+                .contains(named);
+        assertThat(servedBy(6)).as("the named endpoint serves at the address looked up").contains("b3");
+
+        // A new timeout rebuilds the upstream, which looks its names up afresh: off the control path too.
+        assertThat(reloadWhileItsLookupsAreHeld(withTheName + "    connect_timeout: 2s\n").lookups()).isEqualTo(1);
+        assertThat(proxy.upstreams().get("api").config().connectTimeoutMillis()).isEqualTo(2_000);
+        assertThat(servedBy(6)).contains("b3");
+    }
+
+    /**
+     * Reloads {@code api} with {@code endpoints}, holding the lookups of its held names until the
+     * control path has been seen free while they wait; then lets them through and awaits the reload.
+     */
+    private TestNames.Hold reloadWhileItsLookupsAreHeld(String endpoints) throws Exception {
         try (TestNames.Hold lookups = TestNames.hold()) {
-            ConfigFiles.write(file, yaml(endpoint(b1, 1) + endpoint(b2, 1) + "      - { address: " + named
-                    + ", weight: 1 }\n", false));
+            ConfigFiles.write(file, yaml(endpoints, false));
             CompletableFuture<ReloadOutcome> reload = proxy.reload("test");
-            assertThat(lookups.lookupStarted(10)).as("the new name is being looked up").isTrue();
+            assertThat(lookups.lookupStarted(10)).as("the name is being looked up").isTrue();
 
             // A resolver that does not answer must not stall health checks, ejections and other reloads.
             CountDownLatch ran = new CountDownLatch(1);
@@ -459,26 +477,17 @@ class ReloadTest {
 
             lookups.release();
             assertThat(reload.get(10, TimeUnit.SECONDS).applied()).isTrue();
-            assertThat(lookups.lookups()).as("once, before the apply, and not again during it").isEqualTo(1);
+            return lookups;
         }
-        assertThat(proxy.upstreams().get("api").balancer().members()).extracting(EndpointState::address)
-                .contains(named);
-        try (TestNames.Hold held = TestNames.hold()) { // a lookup now would wait, then fail
-            assertThat(reloadWith(yaml(endpoint(b1, 2) + endpoint(b2, 1) + "      - { address: " + named
-                    + ", weight: 1 }\n", false)).applied()).isTrue();
-            assertThat(held.lookups()).as("a name the upstream has an address for is not looked up again").isZero();
-            // A new timeout rebuilds the upstream: it starts from the addresses of the one it replaces.
-            assertThat(reloadWith(yaml(endpoint(b1, 2) + endpoint(b2, 1) + "      - { address: " + named
-                    + ", weight: 1 }\n    connect_timeout: 2s\n", false)).applied()).isTrue();
-            assertThat(held.lookups()).as("nor by the upstream that replaces it").isZero();
-        }
-        assertThat(proxy.upstreams().get("api").config().connectTimeoutMillis()).isEqualTo(2_000);
+    }
+
+    private Set<String> servedBy(int requests) throws IOException {
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             Set<String> served = new HashSet<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < requests; i++) {
                 served.add(get(client, "/").text());
             }
-            assertThat(served).as("the named endpoint serves at the address looked up").contains("b3");
+            return served;
         }
     }
 

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns the endpoints marked {@code resolve: all} into one member per address their name resolves
@@ -28,9 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * one a {@code resolve: one} endpoint would connect to): a dual-stack name lists each instance twice,
  * once per family, and must not count it twice.
  *
- * <p>Written on the control path only; {@link #hasAddresses} may be read anywhere. A name is looked
- * up when first seen, and again at each rebuild while it has no address (at start or reload, where
- * the one-address endpoints are resolved too); later lookups come from {@link DnsRefresh}.
+ * <p>Control path only: not thread-safe. A name is looked up when first seen, and again at each
+ * rebuild while it has no address (at start or reload, where the one-address endpoints are resolved
+ * too); later lookups come from {@link DnsRefresh}.
  */
 final class NameExpansion {
 
@@ -38,20 +37,10 @@ final class NameExpansion {
 
     private final String upstream;
     /** By endpoint address ({@code name:port}): the addresses its name resolved to last, in answer order. */
-    private final Map<String, List<InetAddress>> resolved = new ConcurrentHashMap<>();
+    private final Map<String, List<InetAddress>> resolved = new HashMap<>();
 
     NameExpansion(String upstream) {
         this.upstream = upstream;
-    }
-
-    /** Starts from what {@code predecessor} (the expansion of the upstream this one replaces) resolved. */
-    void seedFrom(NameExpansion predecessor) {
-        resolved.putAll(predecessor.resolved);
-    }
-
-    /** True when {@code endpoint}'s name resolved to at least one address; any thread. */
-    boolean hasAddresses(Endpoint endpoint) {
-        return !resolved.getOrDefault(endpoint.address(), List.of()).isEmpty();
     }
 
     /**

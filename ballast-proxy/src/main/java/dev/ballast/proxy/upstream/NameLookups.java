@@ -19,9 +19,9 @@ import java.util.concurrent.Executors;
  * The endpoints' host names of a configuration, looked up before it is applied, off the control path:
  * a lookup may block for seconds (a resolver that does not answer), and the control path runs every
  * upstream's health checks, ejections and reloads. The upstreams a start or reload builds or updates
- * take their first addresses from here; names it did not look up are looked up on the spot. Names the
- * running upstream of the same name has an address for are not looked up: it keeps that one (and
- * {@link DnsRefresh} follows it), as it would without a reload.
+ * take their addresses from here: every configured name is looked up again (a rebuilt upstream
+ * resolves its names afresh, as it always did), while an endpoint that stays keeps the address it
+ * uses. Names it did not look up (those an etcd prefix lists) are looked up on the spot.
  */
 public final class NameLookups {
 
@@ -54,16 +54,14 @@ public final class NameLookups {
     }
 
     /**
-     * Looks up the host names among the configured endpoints of {@code upstreams} that {@code running}
-     * (the upstreams serving now, by name) has no address for, each on a virtual thread of its own, and
-     * returns once all have answered (or failed). IP addresses need no lookup.
+     * Looks up every host name among the configured endpoints of {@code upstreams}, each on a virtual
+     * thread of its own, and returns once all have answered (or failed). IP addresses need no lookup.
      */
-    public static NameLookups of(Collection<UpstreamConfig> upstreams, Map<String, Upstream> running) {
+    public static NameLookups of(Collection<UpstreamConfig> upstreams) {
         Set<String> names = new LinkedHashSet<>();
         for (UpstreamConfig upstream : upstreams) {
-            Upstream serving = running.get(upstream.name());
             for (Endpoint endpoint : upstream.endpoints()) {
-                if (DnsRefresh.isHostName(endpoint.host()) && (serving == null || !serving.hasAddressFor(endpoint))) {
+                if (DnsRefresh.isHostName(endpoint.host())) {
                     names.add(endpoint.host());
                 }
             }
@@ -76,6 +74,11 @@ public final class NameLookups {
             names.forEach(name -> threads.execute(() -> lookups.put(name, Lookup.of(name))));
         } // close() waits for every lookup
         return new NameLookups(Map.copyOf(lookups));
+    }
+
+    /** True when {@code endpoint}'s name was looked up beforehand. */
+    boolean covers(Endpoint endpoint) {
+        return lookups.containsKey(endpoint.host());
     }
 
     /** What {@code host} resolved to beforehand, or else now. */

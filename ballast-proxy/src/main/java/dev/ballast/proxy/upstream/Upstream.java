@@ -148,15 +148,14 @@ public final class Upstream implements AutoCloseable {
         }
         // What the predecessor shows, itself seeded if a reload rebuilt it too while etcd was down.
         this.seededStatus = seeded ? predecessor.discoveryStatus().orElse(null) : null;
-        if (predecessor != null) {
-            // What the one it replaces resolved stays, as an update in place keeps it: a rebuild looks up
-            // only what is new, and DnsRefresh follows the rest.
-            expansion.seedFrom(predecessor.expansion);
-        }
         List<Endpoint> members = members(true, names);
         for (Endpoint endpoint : members) {
-            InetSocketAddress known = predecessor == null ? null : predecessor.addresses.get(endpoint.address());
-            addresses.put(endpoint.address(), known != null && !known.isUnresolved() ? known : names.addressOf(endpoint));
+            // An endpoint the reload did not look up (one an etcd prefix lists) keeps what the upstream
+            // it replaces had resolved, rather than be looked up here.
+            InetSocketAddress inherited = predecessor == null || names.covers(endpoint) ? null
+                    : predecessor.addresses.get(endpoint.address());
+            addresses.put(endpoint.address(),
+                    inherited != null && !inherited.isUnresolved() ? inherited : names.addressOf(endpoint));
         }
         balancer.setEndpoints(members);
         this.breaker = resilience.circuitBreaker().newBreaker();
@@ -463,17 +462,6 @@ public final class Upstream implements AutoCloseable {
         return addressOf(endpoint.endpoint());
     }
 
-    /**
-     * False when a reload must look {@code endpoint}'s name up: a name new to this upstream, or one
-     * without an address yet. Any thread.
-     */
-    public boolean hasAddressFor(Endpoint endpoint) {
-        if (config.resolvesAll(endpoint)) {
-            return expansion.hasAddresses(endpoint);
-        }
-        InetSocketAddress known = addresses.get(endpoint.address());
-        return known != null && !known.isUnresolved();
-    }
 
     private InetSocketAddress addressOf(Endpoint endpoint) {
         return resolve(endpoint, NameLookups.NONE);
@@ -546,13 +534,16 @@ public final class Upstream implements AutoCloseable {
         List<Endpoint> members = members(lookUpUnresolved, names);
         Set<String> now = new HashSet<>();
         for (Endpoint endpoint : members) {
-            if (resolve(endpoint, names).isUnresolved()) { // here, never on an event loop
-                InetSocketAddress resolvedNow = names.resolvedBeforehand(endpoint);
-                if (resolvedNow != null) { // resolves at last: as a refresh would have found it
-                    log.info("upstream {}: endpoint {} now resolves to {}", name(), endpoint.address(),
-                            resolvedNow.getAddress().getHostAddress());
-                    dnsTarget.moved(endpoint, resolvedNow);
-                }
+            // Resolved here, never on an event loop: from the reload's lookups if it made one.
+            InetSocketAddress looked = names.resolvedBeforehand(endpoint);
+            boolean member = balancer.registry().get(endpoint.address()) != null;
+            if (!member && looked != null) {
+                addresses.put(endpoint.address(), looked); // joins (maybe again) at what its name says now
+            } else if (resolve(endpoint, names).isUnresolved() && looked != null) {
+                // A member whose name did not resolve before and does now: as a refresh would have found it.
+                log.info("upstream {}: endpoint {} now resolves to {}", name(), endpoint.address(),
+                        looked.getAddress().getHostAddress());
+                dnsTarget.moved(endpoint, looked);
             }
             now.add(endpoint.address());
         }

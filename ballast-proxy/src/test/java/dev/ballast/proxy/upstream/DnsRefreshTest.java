@@ -4,6 +4,7 @@ import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -301,6 +302,26 @@ class DnsRefreshTest {
         assertThat(outcome.applied()).as(outcome.toString()).isTrue();
         assertThat(get()).as("updated in place, and looked up for the reload").isEqualTo("second");
         assertThat(events()).contains("dns svc " + NAME + ":" + first.port() + ": resolved to 127.0.0.2");
+    }
+
+    @Test
+    void aNameThatAReloadAddsBackJoinsAtItsAddressNowNotTheOneItHadBefore() throws Exception {
+        pointNameAt("127.0.0.1");
+        Endpoint byName = Endpoint.of(NAME, first.port());
+        proxy = ProxyServer.start(TestConfigs.proxy(
+                TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(0)));
+        assertThat(get()).isEqualTo("first");
+        assertThat(applyEndpoints(Endpoint.of("127.0.0.2", first.port())).applied()).isTrue();
+
+        pointNameAt("127.0.0.2");
+        assertThat(applyEndpoints(byName).applied()).isTrue();
+
+        assertThat(get()).as("looked up for the reload that added it back").isEqualTo("second");
+    }
+
+    private ReloadOutcome applyEndpoints(Endpoint... endpoints) throws Exception {
+        return proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(endpoints))
+                .withDnsRefresh(0)), "test").get(10, TimeUnit.SECONDS);
     }
 
     @Test
