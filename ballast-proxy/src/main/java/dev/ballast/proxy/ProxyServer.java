@@ -352,7 +352,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     }
 
     /**
-     * Reads on the config reader, and looks the new endpoints' names up there too (a lookup may take
+     * Reads on the config reader, and looks the endpoints' names up there too (a lookup may take
      * seconds, which the control path cannot spare), then applies on the control thread. Both run one
      * task at a time, and the reader hands each apply to the control thread itself, so reloads apply in
      * the order they were asked for: a read that started before a change cannot be applied after it.

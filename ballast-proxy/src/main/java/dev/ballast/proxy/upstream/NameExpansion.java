@@ -27,9 +27,9 @@ import java.util.Set;
  * one a {@code resolve: one} endpoint would connect to): a dual-stack name lists each instance twice,
  * once per family, and must not count it twice.
  *
- * <p>Control path only: not thread-safe. A name is looked up when first seen, and again at each
- * rebuild while it has no address (at start or reload, where the one-address endpoints are resolved
- * too); later lookups come from {@link DnsRefresh}.
+ * <p>Control path only: not thread-safe. A name is looked up when first seen (from the lookups a start
+ * or reload made beforehand), and again at a reload while it has no address; later lookups come from
+ * {@link DnsRefresh}.
  */
 final class NameExpansion {
 
@@ -41,6 +41,16 @@ final class NameExpansion {
 
     NameExpansion(String upstream) {
         this.upstream = upstream;
+    }
+
+    /** The addresses {@code endpoint}'s name resolved to last; null if it was never looked up. */
+    List<InetAddress> addressesOf(Endpoint endpoint) {
+        return resolved.get(endpoint.address());
+    }
+
+    /** Starts {@code endpoint} from {@code addresses}, what the upstream this one replaces had. */
+    void seed(Endpoint endpoint, List<InetAddress> addresses) {
+        resolved.put(endpoint.address(), List.copyOf(addresses));
     }
 
     /**

@@ -19,9 +19,8 @@ import java.util.concurrent.Executors;
  * The endpoints' host names of a configuration, looked up before it is applied, off the control path:
  * a lookup may block for seconds (a resolver that does not answer), and the control path runs every
  * upstream's health checks, ejections and reloads. The upstreams a start or reload builds or updates
- * take their addresses from here: every configured name is looked up again (a rebuilt upstream
- * resolves its names afresh, as it always did), while an endpoint that stays keeps the address it
- * uses. Names it did not look up (those an etcd prefix lists) are looked up on the spot.
+ * choose their addresses from here ({@link #choose}) by the rule {@link DnsRefresh} follows, so a
+ * reload neither churns connections nor, in a DNS outage, takes endpoints out of rotation.
  */
 public final class NameLookups {
 
@@ -47,7 +46,7 @@ public final class NameLookups {
         static Lookup of(String host) {
             try {
                 return new Lookup(List.of(InetAddress.getAllByName(host)), null);
-            } catch (UnknownHostException | SecurityException e) {
+            } catch (UnknownHostException | RuntimeException e) { // a resolver service may fail its own way
                 return new Lookup(List.of(), e.toString());
             }
         }
@@ -76,22 +75,37 @@ public final class NameLookups {
         return new NameLookups(Map.copyOf(lookups));
     }
 
-    /** True when {@code endpoint}'s name was looked up beforehand. */
-    boolean covers(Endpoint endpoint) {
-        return lookups.containsKey(endpoint.host());
+    /** True when {@code endpoint}'s name was looked up beforehand and resolved. */
+    boolean resolved(Endpoint endpoint) {
+        Lookup known = lookups.get(endpoint.host());
+        return known != null && !known.addresses().isEmpty();
+    }
+
+    /**
+     * The address a one-address {@code endpoint} should use, given the one it has ({@code previous}, or
+     * null), by the rule {@link DnsRefresh} follows: a name whose answer still lists the address in use
+     * keeps it, else takes the answer's first; a lookup that failed keeps what there is (a DNS outage
+     * takes no endpoint out of rotation), or gives an unresolved address. Null when there is nothing to
+     * go on: no address yet, and no lookup made beforehand (an IP address needs none).
+     */
+    InetSocketAddress choose(Endpoint endpoint, InetSocketAddress previous) {
+        Lookup lookup = lookups.get(endpoint.host());
+        if (lookup == null || lookup.addresses().isEmpty()) {
+            if (previous != null || lookup == null) {
+                return previous;
+            }
+            return InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port());
+        }
+        if (previous != null && !previous.isUnresolved() && lookup.addresses().contains(previous.getAddress())) {
+            return previous;
+        }
+        return new InetSocketAddress(lookup.addresses().getFirst(), endpoint.port());
     }
 
     /** What {@code host} resolved to beforehand, or else now. */
     Lookup lookUp(String host) {
         Lookup known = lookups.get(host);
         return known != null ? known : Lookup.of(host);
-    }
-
-    /** The address the lookup made beforehand found for {@code endpoint}; null if it made none or found none. */
-    InetSocketAddress resolvedBeforehand(Endpoint endpoint) {
-        Lookup known = lookups.get(endpoint.host());
-        return known == null || known.addresses().isEmpty() ? null
-                : new InetSocketAddress(known.addresses().getFirst(), endpoint.port());
     }
 
     /**

@@ -88,8 +88,9 @@ public final class Upstream implements AutoCloseable {
     private final UpstreamEvents events = new UpstreamEvents();
     private final long responseTimeoutNanos;
     /**
-     * Endpoint addresses, resolved off the event loops (at creation or reload on the control path, then
-     * by {@link DnsRefresh}), so the event loops never block on DNS.
+     * Endpoint addresses, resolved off the event loops and off the control path (a start or reload looks
+     * its names up before it applies, etcd's watch looks up what it lists, then {@link DnsRefresh}), so
+     * neither ever waits on DNS.
      */
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     /** Looks endpoint host names up again every {@code dns_refresh}. */
@@ -148,14 +149,22 @@ public final class Upstream implements AutoCloseable {
         }
         // What the predecessor shows, itself seeded if a reload rebuilt it too while etcd was down.
         this.seededStatus = seeded ? predecessor.discoveryStatus().orElse(null) : null;
+        if (predecessor != null) {
+            // A name the reload could not resolve keeps what the upstream it replaces had.
+            for (Endpoint endpoint : config.endpoints()) {
+                List<InetAddress> had = predecessor.expansion.addressesOf(endpoint);
+                if (config.resolvesAll(endpoint) && !names.resolved(endpoint) && had != null) {
+                    expansion.seed(endpoint, had);
+                }
+            }
+        }
         List<Endpoint> members = members(true, names);
         for (Endpoint endpoint : members) {
-            // An endpoint the reload did not look up (one an etcd prefix lists) keeps what the upstream
-            // it replaces had resolved, rather than be looked up here.
-            InetSocketAddress inherited = predecessor == null || names.covers(endpoint) ? null
-                    : predecessor.addresses.get(endpoint.address());
-            addresses.put(endpoint.address(),
-                    inherited != null && !inherited.isUnresolved() ? inherited : names.addressOf(endpoint));
+            // What the upstream it replaces used, unless the lookup says otherwise (as an update keeps
+            // it); etcd's endpoints were looked up by its watch.
+            InetSocketAddress previous = predecessor == null ? null : predecessor.addresses.get(endpoint.address());
+            InetSocketAddress chosen = names.choose(endpoint, previous);
+            addresses.put(endpoint.address(), chosen != null ? chosen : names.addressOf(endpoint));
         }
         balancer.setEndpoints(members);
         this.breaker = resilience.circuitBreaker().newBreaker();
@@ -462,7 +471,6 @@ public final class Upstream implements AutoCloseable {
         return addressOf(endpoint.endpoint());
     }
 
-
     private InetSocketAddress addressOf(Endpoint endpoint) {
         return resolve(endpoint, NameLookups.NONE);
     }
@@ -534,22 +542,27 @@ public final class Upstream implements AutoCloseable {
         List<Endpoint> members = members(lookUpUnresolved, names);
         Set<String> now = new HashSet<>();
         for (Endpoint endpoint : members) {
-            // Resolved here, never on an event loop: from the reload's lookups if it made one.
-            InetSocketAddress looked = names.resolvedBeforehand(endpoint);
-            boolean member = balancer.registry().get(endpoint.address()) != null;
-            if (!member && looked != null) {
-                addresses.put(endpoint.address(), looked); // joins (maybe again) at what its name says now
-            } else if (resolve(endpoint, names).isUnresolved() && looked != null) {
-                // A member whose name did not resolve before and does now: as a refresh would have found it.
-                log.info("upstream {}: endpoint {} now resolves to {}", name(), endpoint.address(),
-                        looked.getAddress().getHostAddress());
-                dnsTarget.moved(endpoint, looked);
+            InetSocketAddress previous = addresses.get(endpoint.address());
+            InetSocketAddress chosen = names.choose(endpoint, previous);
+            if (chosen == null) {
+                resolve(endpoint, names); // an IP address, or one etcd lists (its watch looked the name up)
+            } else if (chosen != previous) {
+                if (previous != null && balancer.registry().get(endpoint.address()) != null) {
+                    // A member whose name the reload found elsewhere, or resolving at last: as a refresh would.
+                    log.info("upstream {}: endpoint {} now resolves to {} (was {})", name(), endpoint.address(),
+                            chosen.getAddress().getHostAddress(), previous.isUnresolved() ? "unresolved"
+                                    : previous.getAddress().getHostAddress());
+                    dnsTarget.moved(endpoint, chosen);
+                } else {
+                    addresses.put(endpoint.address(), chosen); // joins, or joins again, at what its name says now
+                }
             }
             now.add(endpoint.address());
         }
         for (EndpointState member : balancer.members()) {
             Endpoint gone = member.endpoint();
-            // An address of a name that left: forget it (an IP needs no lookup should a pool still ask).
+            // An IP address that left is forgotten (it needs no lookup should a pool still ask); a name's
+            // is kept as its last known address, should it join again while its name does not resolve.
             if (!now.contains(gone.address()) && !DnsRefresh.isHostName(gone.host())) {
                 addresses.remove(gone.address());
             }

@@ -319,6 +319,49 @@ class DnsRefreshTest {
         assertThat(get()).as("looked up for the reload that added it back").isEqualTo("second");
     }
 
+    @Test
+    void aReloadMovesAnEndpointWhoseNameNoLongerListsItsAddressAsARefreshWould() throws Exception {
+        pointNameAt("127.0.0.1");
+        Endpoint byName = Endpoint.of(NAME, first.port());
+        proxy = ProxyServer.start(TestConfigs.proxy(
+                TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(0)));
+        EndpointState before = members().getFirst();
+        assertThat(get()).isEqualTo("first");
+
+        pointNameAt("127.0.0.2");
+        assertThat(applyEndpoints(byName.withWeight(2)).applied()).isTrue();
+
+        assertThat(get()).isEqualTo("second");
+        assertThat(members().getFirst()).as("updated in place: the same endpoint").isSameAs(before);
+        assertThat(events()).contains("dns svc " + NAME + ":" + first.port()
+                + ": moved to 127.0.0.2: the name no longer lists 127.0.0.1");
+    }
+
+    @Test
+    void anUpstreamRebuiltDuringADnsOutageKeepsTheAddressesItsNamesHad() throws Exception {
+        pointNameAt("127.0.0.1");
+        Endpoint one = Endpoint.of(NAME, first.port());
+        Endpoint all = Endpoint.of("all.ballast.test", first.port());
+        Files.writeString(hosts, BASE_HOSTS + "127.0.0.1 " + NAME + "\n127.0.0.2 all.ballast.test\n");
+        proxy = ProxyServer.start(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(one, all))
+                .withDnsRefresh(0).withResolveAll(Set.of(all.address()))));
+        assertThat(memberAddresses()).containsExactly(one.address(), "127.0.0.2:" + first.port());
+
+        pointNameAt(); // neither name resolves now
+        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.withResponseTimeout(TestConfigs.upstream("svc",
+                        Policies.ROUND_ROBIN, List.of(one, all)), 2_000).withDnsRefresh(0)
+                .withResolveAll(Set.of(all.address()))), "test").get(10, TimeUnit.SECONDS);
+
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        assertThat(proxy.upstreams().get("svc").config().responseTimeoutMillis()).as("rebuilt").isEqualTo(2_000);
+        assertThat(memberAddresses()).containsExactly(one.address(), "127.0.0.2:" + first.port());
+        Set<String> served = new java.util.HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            served.add(get());
+        }
+        assertThat(served).as("both still serve at the addresses they had").containsExactlyInAnyOrder("first", "second");
+    }
+
     private ReloadOutcome applyEndpoints(Endpoint... endpoints) throws Exception {
         return proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(endpoints))
                 .withDnsRefresh(0)), "test").get(10, TimeUnit.SECONDS);
