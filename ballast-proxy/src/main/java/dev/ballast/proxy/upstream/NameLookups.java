@@ -24,7 +24,11 @@ import java.util.concurrent.Executors;
  */
 public final class NameLookups {
 
-    /** Nothing looked up beforehand. */
+    /**
+     * Nothing looked up beforehand: a name not known yet is looked up where it is needed. For an upstream
+     * made outside a proxy (on its caller's thread), and for changes whose addresses are known already
+     * (DNS and etcd look theirs up on their own threads).
+     */
     public static final NameLookups NONE = new NameLookups(Map.of());
 
     /** By host name as written (the JDK's own cache of lookups goes by spelling too). */

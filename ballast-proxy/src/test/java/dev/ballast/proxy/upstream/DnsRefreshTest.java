@@ -290,16 +290,12 @@ class DnsRefreshTest {
     @Test
     void aReloadLooksUpANameThatDidNotResolveAndServesItWithoutDnsRefresh() throws Exception {
         pointNameAt();
-        Endpoint byName = Endpoint.of(NAME, first.port());
-        proxy = ProxyServer.start(TestConfigs.proxy(
-                TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(0)));
+        Endpoint byName = startProxyWithoutRefresh();
         assertThat(get()).as("no address yet").isNotEqualTo("second");
 
         pointNameAt("127.0.0.2");
-        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN,
-                List.of(byName.withWeight(2))).withDnsRefresh(0)), "test").get(10, TimeUnit.SECONDS);
+        assertThat(applyEndpoints(byName.withWeight(2)).applied()).isTrue();
 
-        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
         assertThat(get()).as("updated in place, and looked up for the reload").isEqualTo("second");
         assertThat(events()).contains("dns svc " + NAME + ":" + first.port() + ": resolved to 127.0.0.2");
     }
@@ -307,9 +303,7 @@ class DnsRefreshTest {
     @Test
     void aNameThatAReloadAddsBackJoinsAtItsAddressNowNotTheOneItHadBefore() throws Exception {
         pointNameAt("127.0.0.1");
-        Endpoint byName = Endpoint.of(NAME, first.port());
-        proxy = ProxyServer.start(TestConfigs.proxy(
-                TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(0)));
+        Endpoint byName = startProxyWithoutRefresh();
         assertThat(get()).isEqualTo("first");
         assertThat(applyEndpoints(Endpoint.of("127.0.0.2", first.port())).applied()).isTrue();
 
@@ -322,9 +316,7 @@ class DnsRefreshTest {
     @Test
     void aReloadMovesAnEndpointWhoseNameNoLongerListsItsAddressAsARefreshWould() throws Exception {
         pointNameAt("127.0.0.1");
-        Endpoint byName = Endpoint.of(NAME, first.port());
-        proxy = ProxyServer.start(TestConfigs.proxy(
-                TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(0)));
+        Endpoint byName = startProxyWithoutRefresh();
         EndpointState before = members().getFirst();
         assertThat(get()).isEqualTo("first");
 
@@ -362,6 +354,15 @@ class DnsRefreshTest {
         assertThat(served).as("both still serve at the addresses they had").containsExactlyInAnyOrder("first", "second");
     }
 
+    /** The proxy with the name's endpoint and {@code dns_refresh: 0}: only reloads look the name up again. */
+    private Endpoint startProxyWithoutRefresh() {
+        Endpoint byName = Endpoint.of(NAME, first.port());
+        proxy = ProxyServer.start(TestConfigs.proxy(
+                TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName)).withDnsRefresh(0)));
+        return byName;
+    }
+
+    /** Reloads the upstream with {@code endpoints} and {@code dns_refresh: 0}: an update in place. */
     private ReloadOutcome applyEndpoints(Endpoint... endpoints) throws Exception {
         return proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(endpoints))
                 .withDnsRefresh(0)), "test").get(10, TimeUnit.SECONDS);
