@@ -133,7 +133,7 @@ final class DnsRefresh implements AutoCloseable {
         for (Endpoint endpoint : named) {
             try {
                 resolved.put(endpoint, InetAddress.getAllByName(endpoint.host()));
-            } catch (UnknownHostException | SecurityException e) {
+            } catch (UnknownHostException | RuntimeException e) { // whatever else a lookup throws fails this name only
                 failures.put(endpoint, e.toString());
             }
         }

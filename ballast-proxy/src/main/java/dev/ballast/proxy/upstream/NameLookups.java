@@ -50,7 +50,7 @@ public final class NameLookups {
         static Lookup of(String host) {
             try {
                 return new Lookup(List.of(InetAddress.getAllByName(host)), null);
-            } catch (UnknownHostException | RuntimeException e) { // a resolver service may fail its own way
+            } catch (UnknownHostException | RuntimeException e) { // whatever else a lookup throws fails this name only
                 return new Lookup(List.of(), e.toString());
             }
         }
@@ -77,6 +77,12 @@ public final class NameLookups {
             names.forEach(name -> threads.execute(() -> lookups.put(name, Lookup.of(name))));
         } // close() waits for every lookup
         return new NameLookups(Map.copyOf(lookups));
+    }
+
+    /** Why the lookup made beforehand of {@code endpoint}'s name failed; null if it made none or it resolved. */
+    String failure(Endpoint endpoint) {
+        Lookup known = lookups.get(endpoint.host());
+        return known == null ? null : known.failure();
     }
 
     /** True when {@code endpoint}'s name was looked up beforehand and resolved. */

@@ -163,7 +163,7 @@ public final class Upstream implements AutoCloseable {
             // What the upstream it replaces used, unless the lookup says otherwise (as an update keeps
             // it); etcd's endpoints were looked up by its watch.
             InetSocketAddress previous = predecessor == null ? null : predecessor.addresses.get(endpoint.address());
-            InetSocketAddress chosen = names.choose(endpoint, previous);
+            InetSocketAddress chosen = chooseAddress(endpoint, previous, names);
             addresses.put(endpoint.address(), chosen != null ? chosen : names.addressOf(endpoint));
         }
         balancer.setEndpoints(members);
@@ -543,16 +543,12 @@ public final class Upstream implements AutoCloseable {
         Set<String> now = new HashSet<>();
         for (Endpoint endpoint : members) {
             InetSocketAddress previous = addresses.get(endpoint.address());
-            InetSocketAddress chosen = names.choose(endpoint, previous);
+            InetSocketAddress chosen = chooseAddress(endpoint, previous, names);
             if (chosen == null) {
                 resolve(endpoint, names); // an IP address, or one etcd lists (its watch looked the name up)
             } else if (chosen != previous) {
                 if (previous != null && balancer.registry().get(endpoint.address()) != null) {
-                    // A member whose name the reload found elsewhere, or resolving at last: as a refresh would.
-                    log.info("upstream {}: endpoint {} now resolves to {} (was {})", name(), endpoint.address(),
-                            chosen.getAddress().getHostAddress(), previous.isUnresolved() ? "unresolved"
-                                    : previous.getAddress().getHostAddress());
-                    dnsTarget.moved(endpoint, chosen);
+                    dnsTarget.moved(endpoint, chosen); // found elsewhere, or resolving at last: as a refresh would
                 } else {
                     addresses.put(endpoint.address(), chosen); // joins, or joins again, at what its name says now
                 }
@@ -578,6 +574,24 @@ public final class Upstream implements AutoCloseable {
         for (ConnectionPool pool : pools.values()) {
             pool.eventLoop().execute(pool::forgetRemovedEndpoints);
         }
+    }
+
+    /**
+     * {@link NameLookups#choose}, said in the log when the endpoint moves or its lookup failed (it keeps
+     * {@code previous} then), as {@link DnsRefresh} says it.
+     */
+    private InetSocketAddress chooseAddress(Endpoint endpoint, InetSocketAddress previous, NameLookups names) {
+        InetSocketAddress chosen = names.choose(endpoint, previous);
+        String failure = names.failure(endpoint);
+        if (failure != null && previous != null) {
+            log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); it keeps {}", name(), endpoint.address(),
+                    endpoint.host(), failure, previous.isUnresolved() ? "no address" : previous.getAddress().getHostAddress());
+        } else if (previous != null && chosen != null && chosen != previous) {
+            log.info("upstream {}: endpoint {} now resolves to {} (was {})", name(), endpoint.address(),
+                    chosen.getAddress().getHostAddress(),
+                    previous.isUnresolved() ? "unresolved" : previous.getAddress().getHostAddress());
+        }
+        return chosen;
     }
 
     /**
