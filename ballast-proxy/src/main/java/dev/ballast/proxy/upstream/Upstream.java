@@ -49,6 +49,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -447,6 +449,9 @@ public final class Upstream implements AutoCloseable {
         if (discovery != null) {
             discovery.close();
         }
+        if (discoveryTarget != null) {
+            discoveryTarget.close();
+        }
         if (health != null) {
             health.close();
         }
@@ -625,15 +630,28 @@ public final class Upstream implements AutoCloseable {
         private final CountDownLatch firstRead = new CountDownLatch(1);
         /** What etcd lists now; null before the first read. */
         private volatile List<Endpoint> latest;
+        /**
+         * Looks up the names of each list, one list at a time and in order, on a virtual thread of its
+         * own: not on the watch's thread, which calls {@link #changed} under the watch's lock, so that a
+         * slow name cannot hold up {@link #close} (a reload retiring this upstream, on the control path).
+         */
+        private final ExecutorService lookups = Executors.newSingleThreadExecutor(
+                Thread.ofVirtual().name("ballast-discovery-" + config.name()).factory());
 
-        /** On the watch's thread. */
+        /** On the watch's thread: returns at once. */
         void changed(List<Endpoint> endpoints) {
+            try {
+                lookups.execute(() -> resolved(endpoints));
+            } catch (RejectedExecutionException e) {
+                // closed: nothing more to apply
+            }
+        }
+
+        /** On the lookup thread: the names are looked up, so the control path finds them when it applies the list. */
+        private void resolved(List<Endpoint> endpoints) {
             for (Endpoint endpoint : endpoints) {
                 if (DnsRefresh.isHostName(endpoint.host())) {
-                    // Looked up here, on the watch's virtual thread: a slow name must not hold up the
-                    // control path, which finds the address in the cache when it applies the list.
-                    // Outside the map's locks, which event loops' look-ups of other addresses take.
-                    addressOf(endpoint);
+                    addressOf(endpoint); // outside the map's locks, which event loops' look-ups take
                 }
             }
             latest = endpoints;
@@ -641,6 +659,10 @@ public final class Upstream implements AutoCloseable {
             if (started) {
                 applyDiscoveredLater();
             }
+        }
+
+        void close() {
+            lookups.shutdownNow(); // a lookup under way ends on its own; its list is not applied
         }
 
         /** The first list, waiting for it until {@code deadlineNanos}; none when etcd did not answer by then. */

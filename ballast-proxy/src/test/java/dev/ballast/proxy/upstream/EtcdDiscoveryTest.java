@@ -134,6 +134,24 @@ class EtcdDiscoveryTest {
     }
 
     @Test
+    void aReloadRetiresAnUpstreamWithoutWaitingForTheLookupOfANameItsEtcdPrefixLists() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        startProxy(PREFIX);
+        await().atMost(SETTLE).until(() -> members().contains(address(a)));
+
+        try (TestNames.Hold lookup = TestNames.hold()) {
+            etcd.put(PREFIX + "named", "named" + TestNames.HELD_SUFFIX + ":" + a.port());
+            assertThat(lookup.lookupStarted(10)).as("the listed name is being looked up").isTrue();
+
+            // Another prefix rebuilds the upstream: the one it replaces stops following etcd.
+            ConfigFiles.write(dir.resolve("ballast.yaml"), config("/services/elsewhere/"));
+            ReloadOutcome outcome = proxy.reload("test").get(5, TimeUnit.SECONDS);
+
+            assertThat(outcome.applied()).as("applied while the lookup still waits").isTrue();
+        }
+    }
+
+    @Test
     void routesToTheEndpointsUnderThePrefixAndFollowsThemAsTheyComeAndGo() throws Exception {
         etcd.put(PREFIX + "a", address(a));
         etcd.put(PREFIX + "b", "{\"address\": \"" + address(b) + "\", \"weight\": 3, \"zone\": \"z1\"}");
