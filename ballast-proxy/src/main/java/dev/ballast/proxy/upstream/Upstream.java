@@ -54,6 +54,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -91,7 +92,7 @@ public final class Upstream implements AutoCloseable {
     private final long responseTimeoutNanos;
     /**
      * Endpoint addresses, resolved off the event loops and off the control path (a start or reload looks
-     * its names up before it applies, etcd's watch looks up what it lists, then {@link DnsRefresh}), so
+     * its names up before it applies, discovery looks up what etcd lists, then {@link DnsRefresh}), so
      * neither ever waits on DNS.
      */
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
@@ -163,7 +164,7 @@ public final class Upstream implements AutoCloseable {
         List<Endpoint> members = members(true, names);
         for (Endpoint endpoint : members) {
             // What the upstream it replaces used, unless the lookup says otherwise (as an update keeps
-            // it); etcd's endpoints were looked up by its watch.
+            // it); etcd's endpoints were looked up by discovery.
             InetSocketAddress previous = predecessor == null ? null : predecessor.addresses.get(endpoint.address());
             InetSocketAddress chosen = chooseAddress(endpoint, previous, names);
             addresses.put(endpoint.address(), chosen != null ? chosen : names.addressOf(endpoint));
@@ -550,7 +551,7 @@ public final class Upstream implements AutoCloseable {
             InetSocketAddress previous = addresses.get(endpoint.address());
             InetSocketAddress chosen = chooseAddress(endpoint, previous, names);
             if (chosen == null) {
-                resolve(endpoint, names); // an IP address, or one etcd lists (its watch looked the name up)
+                resolve(endpoint, names); // an IP address, or one etcd lists (discovery looked its name up)
             } else if (chosen != previous) {
                 if (previous != null && balancer.registry().get(endpoint.address()) != null) {
                     dnsTarget.moved(endpoint, chosen); // found elsewhere, or resolving at last: as a refresh would
@@ -621,8 +622,8 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
-     * What discovery reports: the watch's thread reads the values into endpoints, the control path
-     * applies the latest list. The first list is awaited by the constructor, so that an upstream built
+     * What discovery reports: the watch's thread reads the values into endpoints, a thread of this
+     * upstream's looks their names up, and the control path applies the latest list. The first list is awaited by the constructor, so that an upstream built
      * at start or by a reload serves its discovered endpoints from its first request.
      */
     private final class DiscoveryTarget {
@@ -631,28 +632,42 @@ public final class Upstream implements AutoCloseable {
         /** What etcd lists now; null before the first read. */
         private volatile List<Endpoint> latest;
         /**
-         * Looks up the names of each list, one list at a time and in order, on a virtual thread of its
-         * own: not on the watch's thread, which calls {@link #changed} under the watch's lock, so that a
-         * slow name cannot hold up {@link #close} (a reload retiring this upstream, on the control path).
+         * Looks up the names of the newest list, on a virtual thread of its own: not on the watch's
+         * thread, which calls {@link #changed} under the watch's lock, so that a slow name cannot hold
+         * up {@link #close} (a reload retiring this upstream, on the control path).
          */
         private final ExecutorService lookups = Executors.newSingleThreadExecutor(
                 Thread.ofVirtual().name("ballast-discovery-" + config.name()).factory());
+        /** The newest list not yet taken by the lookup thread: lists that came meanwhile are skipped. */
+        private final AtomicReference<List<Endpoint>> pending = new AtomicReference<>();
 
         /** On the watch's thread: returns at once. */
         void changed(List<Endpoint> endpoints) {
+            if (pending.getAndSet(endpoints) != null) {
+                return; // the lookup thread has not taken the one before: it takes this one instead
+            }
             try {
-                lookups.execute(() -> resolved(endpoints));
+                lookups.execute(this::lookUpNewest);
             } catch (RejectedExecutionException e) {
                 // closed: nothing more to apply
             }
         }
 
         /** On the lookup thread: the names are looked up, so the control path finds them when it applies the list. */
-        private void resolved(List<Endpoint> endpoints) {
-            for (Endpoint endpoint : endpoints) {
-                if (DnsRefresh.isHostName(endpoint.host())) {
-                    addressOf(endpoint); // outside the map's locks, which event loops' look-ups take
+        private void lookUpNewest() {
+            List<Endpoint> endpoints = pending.getAndSet(null);
+            try {
+                for (Endpoint endpoint : endpoints) {
+                    if (closed) {
+                        return; // retired: the list would not be applied
+                    }
+                    if (DnsRefresh.isHostName(endpoint.host())) {
+                        addressOf(endpoint); // outside the map's locks, which event loops' look-ups take
+                    }
                 }
+            } catch (RuntimeException e) {
+                log.warn("upstream {}: looking up the names {} lists failed ({}); they are looked up again when"
+                        + " they are used", name(), config.discovery().source(), e.toString());
             }
             latest = endpoints;
             firstRead.countDown();
@@ -662,7 +677,7 @@ public final class Upstream implements AutoCloseable {
         }
 
         void close() {
-            lookups.shutdownNow(); // a lookup under way ends on its own; its list is not applied
+            lookups.shutdownNow(); // a lookup under way ends on its own, and its list is not applied
         }
 
         /** The first list, waiting for it until {@code deadlineNanos}; none when etcd did not answer by then. */
