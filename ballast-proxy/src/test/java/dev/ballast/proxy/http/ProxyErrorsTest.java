@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoint;
@@ -70,6 +71,7 @@ class ProxyErrorsTest {
         // The upstream refuses on the head alone, as an auth check does, and drops what follows.
         ServerSocket upstreamSocket = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
         teardown.add(upstreamSocket::close);
+        CountDownLatch answered = new CountDownLatch(1);
         Thread upstream = Thread.ofPlatform().daemon().start(() -> {
             try (java.net.Socket socket = upstreamSocket.accept()) {
                 java.io.InputStream in = socket.getInputStream();
@@ -79,6 +81,7 @@ class ProxyErrorsTest {
                 }
                 socket.getOutputStream().write("HTTP/1.1 401 Unauthorized\r\nContent-Length: 6\r\n\r\ndenied"
                         .getBytes(StandardCharsets.ISO_8859_1));
+                answered.countDown();
                 in.transferTo(java.io.OutputStream.nullOutputStream());
             } catch (IOException ignored) {
                 // the proxy closed the connection
@@ -90,7 +93,11 @@ class ProxyErrorsTest {
 
         try (RawHttp client = RawHttp.connect(address)) {
             int length = 4 << 20;
-            client.send("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n").sendZeros(length);
+            client.send("PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n");
+            // Only then the body, written whole before reading: answered first for sure, however slowly a
+            // busy machine runs the upstream (else the whole body could be in before the answer).
+            assertThat(answered.await(10, TimeUnit.SECONDS)).isTrue();
+            client.sendZeros(length);
 
             assertThat(client.readToEnd()).startsWith("HTTP/1.1 401 ").endsWith("denied")
                     .containsIgnoringCase("connection: close");
