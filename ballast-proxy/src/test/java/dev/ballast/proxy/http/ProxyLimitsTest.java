@@ -257,6 +257,11 @@ class ProxyLimitsTest {
 
     @Test
     void headerReadTimeoutAlsoGuardsLaterRequestsOnAKeptAliveConnection() throws Exception {
+        // A long idle timeout: a test thread slow to begin the second head must not find the connection closed.
+        proxy.close();
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream("b", Policies.ROUND_ROBIN, endpoints(backend)),
+                new LimitsConfig(1024, 256, 1000, 400, 3, 60_000, 3_600_000, 600)));
+        address = proxy.listenerAddresses().get(0);
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(raw.read().status()).isEqualTo(200);
