@@ -44,6 +44,13 @@ class ProxyLimitsTest {
         address = proxy.listenerAddresses().get(0);
     }
 
+    /** The proxy again, with {@code limits} instead of {@link #LIMITS}. */
+    private void restartWith(LimitsConfig limits) {
+        proxy.close();
+        proxy = ProxyServer.start(TestConfigs.proxy(upstream("b", Policies.ROUND_ROBIN, endpoints(backend)), limits));
+        address = proxy.listenerAddresses().get(0);
+    }
+
     @AfterEach
     void stop() {
         proxy.close();
@@ -258,10 +265,7 @@ class ProxyLimitsTest {
     @Test
     void headerReadTimeoutAlsoGuardsLaterRequestsOnAKeptAliveConnection() throws Exception {
         // A long idle timeout: a test thread slow to begin the second head must not find the connection closed.
-        proxy.close();
-        proxy = ProxyServer.start(TestConfigs.proxy(upstream("b", Policies.ROUND_ROBIN, endpoints(backend)),
-                new LimitsConfig(1024, 256, 1000, 400, 3, 60_000, 3_600_000, 600)));
-        address = proxy.listenerAddresses().get(0);
+        restartWith(new LimitsConfig(1024, 256, 1000, 400, 3, 60_000, 3_600_000, 600));
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(raw.read().status()).isEqualTo(200);
@@ -300,6 +304,9 @@ class ProxyLimitsTest {
 
     @Test
     void refusesConnectionsOverMaxConnections() throws Exception {
+        // Long idle and header timeouts: the fourth connection must be closed for the limit, at once,
+        // not for idling, and the first three must stay open while it tries.
+        restartWith(new LimitsConfig(1024, 256, 1000, 10_000, 3, 10_000, 3_600_000, 600));
         try (RawHttp first = RawHttp.connect(address);
              RawHttp second = RawHttp.connect(address);
              RawHttp third = RawHttp.connect(address)) {
@@ -312,8 +319,8 @@ class ProxyLimitsTest {
                 assertThat(raw.read().status()).isEqualTo(200);
             }
             try (RawHttp fourth = RawHttp.connect(address)) {
-                fourth.timeout(3_000);
-                assertThat(fourth.closedByPeer()).isTrue();
+                fourth.timeout(1_000);
+                assertThat(fourth.closedByPeer()).as("refused at once").isTrue();
             }
         }
     }
