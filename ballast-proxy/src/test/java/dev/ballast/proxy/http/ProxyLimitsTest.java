@@ -276,11 +276,13 @@ class ProxyLimitsTest {
 
     @Test
     void aNextRequestHeadBegunWhileTheLastResponseWasOnItsWayGetsTheHeaderClockNotTheIdleOne() throws Exception {
-        backend.respondWith(TestBackend.delayed(Duration.ofMillis(300), TestBackend.digestEcho()));
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        backend.respondWith(TestBackend.held(answer, TestBackend.digestEcho()));
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests().size() == 1);
             raw.send("GET /second HTTP/1.1\r\n"); // while the first is served, and never finished
+            answer.complete(null); // only now: the answer cannot go out before the second head began
 
             assertThat(raw.read().status()).isEqualTo(200);
             RawHttp.Response timedOut = raw.read();
