@@ -204,27 +204,26 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         // Waited for whatever happens, as when it ran on this thread: an interrupt must not leave
         // upstreams being built that the caller's close() would not retire. Then the interrupt counts.
         boolean interrupted = false;
-        LiveConfig live = null;
-        RuntimeException failure = null;
-        while (live == null && failure == null) {
-            try {
-                live = started.get();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                failure = e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause());
+        try {
+            while (true) {
+                try {
+                    LiveConfig live = started.get();
+                    if (interrupted) {
+                        throw new IllegalStateException("interrupted while starting");
+                    }
+                    return live;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException cause ? cause
+                            : new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-            if (failure == null) {
-                failure = new IllegalStateException("interrupted while starting");
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return live;
     }
 
     private Upstream newUpstream(UpstreamConfig config, Upstream predecessor, long discoveryDeadlineNanos,

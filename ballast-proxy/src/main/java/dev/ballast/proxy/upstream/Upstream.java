@@ -98,7 +98,7 @@ public final class Upstream implements AutoCloseable {
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     /** Looks endpoint host names up again every {@code dns_refresh}. */
     private final DnsRefresh dns;
-    /** What DNS changes: told by {@link #dns}, and by a reload that looked up a name without an address. */
+    /** What DNS changes: told by {@link #dns}, and by a reload whose lookups moved a member. */
     private final Names dnsTarget = new Names();
     /** The members that {@code resolve: all} endpoints stand for. Control path. */
     private final NameExpansion expansion;
@@ -591,13 +591,16 @@ public final class Upstream implements AutoCloseable {
         String failure = names.failure(endpoint);
         if (failure != null && previous != null) {
             log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); it keeps {}", name(), endpoint.address(),
-                    endpoint.host(), failure, previous.isUnresolved() ? "no address" : previous.getAddress().getHostAddress());
+                    endpoint.host(), failure, ipOf(previous, "no address"));
         } else if (previous != null && chosen != null && chosen != previous) {
             log.info("upstream {}: endpoint {} now resolves to {} (was {})", name(), endpoint.address(),
-                    chosen.getAddress().getHostAddress(),
-                    previous.isUnresolved() ? "unresolved" : previous.getAddress().getHostAddress());
+                    ipOf(chosen, "unresolved"), ipOf(previous, "unresolved"));
         }
         return chosen;
+    }
+
+    private static String ipOf(InetSocketAddress address, String unresolved) {
+        return address.isUnresolved() ? unresolved : address.getAddress().getHostAddress();
     }
 
     /**
@@ -623,8 +626,9 @@ public final class Upstream implements AutoCloseable {
 
     /**
      * What discovery reports: the watch's thread reads the values into endpoints, a thread of this
-     * upstream's looks their names up, and the control path applies the latest list. The first list is awaited by the constructor, so that an upstream built
-     * at start or by a reload serves its discovered endpoints from its first request.
+     * upstream's looks their names up, and the control path applies the latest list. The first list is
+     * awaited by the constructor, so that an upstream built at start or by a reload serves its
+     * discovered endpoints from its first request.
      */
     private final class DiscoveryTarget {
 

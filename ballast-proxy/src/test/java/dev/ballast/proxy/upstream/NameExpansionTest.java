@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.ballast.proxy.upstream.NameLookups.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -39,7 +40,7 @@ class NameExpansionTest {
         NameExpansion expansion = new NameExpansion("orders");
         expansion.update(ORDERS, List.of(ip("10.0.0.1"), ip("10.0.0.2")));
 
-        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NameLookups.NONE)).containsExactly(
+        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NONE)).containsExactly(
                 new Endpoint("10.0.0.1", 8080, 2, "eu-west-1a", Map.of("tier", "gold", "dns_name", "orders.svc")),
                 new Endpoint("10.0.0.2", 8080, 2, "eu-west-1a", Map.of("tier", "gold", "dns_name", "orders.svc")));
     }
@@ -50,20 +51,20 @@ class NameExpansionTest {
         expansion.update(ORDERS, List.of(ip("10.0.0.1"), ip("10.0.0.2")));
         Endpoint listed = Endpoint.of("10.0.0.2", 8080);
 
-        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true, NameLookups.NONE)).extracting(Endpoint::address)
+        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true, NONE)).extracting(Endpoint::address)
                 .containsExactly("10.0.0.2:8080", "10.0.0.1:8080");
-        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true, NameLookups.NONE).getFirst()).isEqualTo(listed);
+        assertThat(expansion.members(upstream(List.of(listed, ORDERS)), true, NONE).getFirst()).isEqualTo(listed);
     }
 
     @Test
     void aDualStackAnswerCountsEachInstanceOnceInTheFirstAddresssFamily() throws Exception {
         NameExpansion expansion = new NameExpansion("orders");
         expansion.update(ORDERS, List.of(ip("10.0.0.1"), ip("fd00:0:0:0:0:0:0:1"), ip("10.0.0.2")));
-        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NameLookups.NONE)).extracting(Endpoint::address)
+        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NONE)).extracting(Endpoint::address)
                 .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
 
         expansion.update(ORDERS, List.of(ip("fd00::1"), ip("10.0.0.1"), ip("fd00::2")));
-        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NameLookups.NONE)).extracting(Endpoint::address)
+        assertThat(expansion.members(upstream(List.of(ORDERS)), true, NONE)).extracting(Endpoint::address)
                 .as("IPv6 in its short form, in brackets").containsExactly("[fd00::1]:8080", "[fd00::2]:8080");
     }
 
@@ -82,7 +83,7 @@ class NameExpansionTest {
         expansion.update(ORDERS, List.of(ip("10.0.0.1")));
         Endpoint other = Endpoint.of("10.0.0.9", 8080);
 
-        assertThat(expansion.members(TestConfigs.upstream("orders", Policies.ROUND_ROBIN, List.of(other)), true, NameLookups.NONE))
+        assertThat(expansion.members(TestConfigs.upstream("orders", Policies.ROUND_ROBIN, List.of(other)), true, NONE))
                 .containsExactly(other);
         assertThat(expansion.unresolved(ORDERS)).isTrue();
     }
@@ -97,11 +98,11 @@ class NameExpansionTest {
                 .withResolveAll(Set.of(late.address()));
         NameExpansion expansion = new NameExpansion("orders");
         try {
-            assertThat(expansion.members(config, true, NameLookups.NONE)).as("the name does not resolve yet").isEmpty();
+            assertThat(expansion.members(config, true, NONE)).as("the name does not resolve yet").isEmpty();
             Files.writeString(hosts, base + "127.0.0.7 late.ballast.test\n");
 
-            assertThat(expansion.members(config, false, NameLookups.NONE)).as("DNS changed another name: no lookup here").isEmpty();
-            assertThat(expansion.members(config, true, NameLookups.NONE)).as("a reload: looked up again")
+            assertThat(expansion.members(config, false, NONE)).as("DNS changed another name: no lookup here").isEmpty();
+            assertThat(expansion.members(config, true, NONE)).as("a reload: looked up again")
                     .extracting(Endpoint::address).containsExactly("127.0.0.7:8080");
         } finally {
             Files.writeString(hosts, base);
