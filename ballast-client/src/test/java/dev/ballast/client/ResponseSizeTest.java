@@ -6,6 +6,7 @@ import dev.ballast.core.resilience.RetryPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -115,13 +116,34 @@ class ResponseSizeTest {
     void aHedgeThatMeetsABodyOverTheCapEndsTheCallRatherThanHedgingAgain() {
         large.body(LIMIT + 1, false);
         client = BallastClient.builder().service(ServiceConfig.builder("files").endpoints(large.address(), small.address())
-                .balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(java.time.Duration.ofSeconds(5)))
+                .balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(Duration.ofSeconds(5)))
                 .maxResponseBytes(LIMIT).build()).build();
 
         assertThatThrownBy(() -> client.send(request("files").path("/report")))
                 .isInstanceOfSatisfying(CallException.class,
                         failure -> assertThat(failure.kind()).isEqualTo(CallException.Kind.RESPONSE_TOO_LARGE));
         assertThat(small.hits()).isZero();
+    }
+
+    @Test
+    void aRefusedBodyTeachesHedgingNoLatencyForItsTimeIsOnlyHowFarItsReadingGot() {
+        large.body(LIMIT + 1, false); // refused as soon as its head declares the length
+        small.body(LIMIT + 1, false);
+        client = BallastClient.builder().service(ServiceConfig.builder("files").endpoints(large.address(), small.address())
+                .hedging(ServiceConfig.Hedging.atPercentile(0.5, Duration.ofSeconds(5)))
+                .maxResponseBytes(LIMIT).build()).build();
+        for (int i = 0; i < 60; i++) { // more than the samples a percentile waits for
+            assertThatThrownBy(() -> client.send(request("files").path("/report"))).isInstanceOfSatisfying(
+                    CallException.class, failure -> assertThat(failure.kind()).isEqualTo(CallException.Kind.RESPONSE_TOO_LARGE));
+        }
+        large.body(-1, false).delay(Duration.ofMillis(300));
+        small.body(-1, false).delay(Duration.ofMillis(300));
+        int before = large.hits() + small.hits();
+
+        assertThat(client.send(request("files").path("/report")).status()).isEqualTo(200);
+
+        assertThat(large.hits() + small.hits() - before)
+                .as("not hedged: no latency is known yet, so the delay is still the initial 5 s").isEqualTo(1);
     }
 
     @Test
