@@ -170,68 +170,73 @@ public final class Upstream implements AutoCloseable {
             addresses.put(endpoint.address(), chosen != null ? chosen : names.addressOf(endpoint));
         }
         balancer.setEndpoints(members);
-        this.breaker = resilience.circuitBreaker().newBreaker();
-        this.retryPolicy = resilience.retries().policy();
-        this.retryBudget = resilience.retries().newBudget();
-        this.perTryTimeoutNanos = resilience.retries().perTryTimeout().toNanos();
-        this.outliers = outlierDetector(resilience.outlierDetection(), control);
-        HealthCheckConfig check = resilience.healthCheck();
-        if (check == null) {
-            this.health = null;
-        } else {
-            Bootstrap probes = new Bootstrap()
-                    .group(group)
-                    .resolver(NoopAddressResolverGroup.INSTANCE) // as the pools' below: no lookup on a loop
-                    .channel(channelType)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
-            this.health = HealthMonitor.builder(balancer, HealthChecks.of(check, config, probes, this::addressOf),
-                            check.settings())
-                    .scheduler(control)
-                    .name(config.name())
-                    .listener(events)
-                    .build();
-            health.sync();
-        }
-        this.dns = new DnsRefresh(config.name(), config.dnsRefreshMillis(), control, dnsTarget);
-        for (EventExecutor executor : group) {
-            EventLoop loop = (EventLoop) executor;
-            Bootstrap bootstrap = new Bootstrap()
-                    .group(loop)
-                    // Names are resolved by DnsRefresh, off the loops: an address still unresolved fails
-                    // its connect at once instead of blocking the event loop on a lookup.
-                    .resolver(NoopAddressResolverGroup.INSTANCE)
-                    .channel(channelType)
-                    .option(ChannelOption.AUTO_READ, false)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.SO_KEEPALIVE, true)
-                    .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMillis()))
-                    .handler(connectionInitializer);
-            pools.put(loop, new ConnectionPool(this, loop, bootstrap));
-        }
-        dns.start();
-        // Last, once nothing else can fail: a watch started before a failure would never be closed.
-        this.discovery = discoveryTarget == null ? null
-                : discoverySource.watch(config.discovery().target("upstream " + config.name()),
-                        discoveryTarget::changed);
-        if (discovery != null) {
-            discovery.start();
-            if (!seeded) {
-                List<Endpoint> first = discoveryTarget.awaitFirstRead(discoveryDeadlineNanos);
-                if (!first.isEmpty()) {
-                    discovered = first;
-                    applyMembers(false, NameLookups.NONE);
-                }
-                if (discoveryTarget.latest != null) {
-                    log.info("upstream {}: {} lists {} endpoint(s): {}", name(), config.discovery().source(),
-                            first.size(), some(first.stream().map(Endpoint::address).toList()));
+        try {
+            this.breaker = resilience.circuitBreaker().newBreaker();
+            this.retryPolicy = resilience.retries().policy();
+            this.retryBudget = resilience.retries().newBudget();
+            this.perTryTimeoutNanos = resilience.retries().perTryTimeout().toNanos();
+            this.outliers = outlierDetector(resilience.outlierDetection(), control);
+            HealthCheckConfig check = resilience.healthCheck();
+            if (check == null) {
+                this.health = null;
+            } else {
+                Bootstrap probes = new Bootstrap()
+                        .group(group)
+                        .resolver(NoopAddressResolverGroup.INSTANCE) // as the pools' below: no lookup on a loop
+                        .channel(channelType)
+                        .option(ChannelOption.TCP_NODELAY, true)
+                        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+                this.health = HealthMonitor.builder(balancer, HealthChecks.of(check, config, probes, this::addressOf),
+                                check.settings())
+                        .scheduler(control)
+                        .name(config.name())
+                        .listener(events)
+                        .build();
+                health.sync();
+            }
+            this.dns = new DnsRefresh(config.name(), config.dnsRefreshMillis(), control, dnsTarget);
+            for (EventExecutor executor : group) {
+                EventLoop loop = (EventLoop) executor;
+                Bootstrap bootstrap = new Bootstrap()
+                        .group(loop)
+                        // Names are resolved by DnsRefresh, off the loops: an address still unresolved fails
+                        // its connect at once instead of blocking the event loop on a lookup.
+                        .resolver(NoopAddressResolverGroup.INSTANCE)
+                        .channel(channelType)
+                        .option(ChannelOption.AUTO_READ, false)
+                        .option(ChannelOption.TCP_NODELAY, true)
+                        .option(ChannelOption.SO_KEEPALIVE, true)
+                        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMillis()))
+                        .handler(connectionInitializer);
+                pools.put(loop, new ConnectionPool(this, loop, bootstrap));
+            }
+            dns.start();
+            // The watch last: the constructor waits for its first read.
+            this.discovery = discoveryTarget == null ? null
+                    : discoverySource.watch(config.discovery().target("upstream " + config.name()),
+                            discoveryTarget::changed);
+            if (discovery != null) {
+                discovery.start();
+                if (!seeded) {
+                    List<Endpoint> first = discoveryTarget.awaitFirstRead(discoveryDeadlineNanos);
+                    if (!first.isEmpty()) {
+                        discovered = first;
+                        applyMembers(false, NameLookups.NONE);
+                    }
+                    if (discoveryTarget.latest != null) {
+                        log.info("upstream {}: {} lists {} endpoint(s): {}", name(), config.discovery().source(),
+                                first.size(), some(first.stream().map(Endpoint::address).toList()));
+                    }
                 }
             }
-        }
-        started = true;
-        if (discovery != null) {
-            applyDiscoveredLater(); // what changed while the constructor ran
+            started = true;
+            if (discovery != null) {
+                applyDiscoveredLater(); // what changed while the constructor ran
+            }
+        } catch (RuntimeException | Error e) {
+            close(); // what had started stops: nothing outlives an upstream that never served
+            throw e;
         }
     }
 
@@ -446,7 +451,9 @@ public final class Upstream implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        dns.close();
+        if (dns != null) { // null only in a constructor that failed before it made one
+            dns.close();
+        }
         if (discovery != null) {
             discovery.close();
         }
@@ -456,7 +463,9 @@ public final class Upstream implements AutoCloseable {
         if (health != null) {
             health.close();
         }
-        outliers.close();
+        if (outliers != null) {
+            outliers.close();
+        }
     }
 
     /**

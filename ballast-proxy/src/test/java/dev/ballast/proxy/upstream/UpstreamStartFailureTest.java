@@ -1,0 +1,73 @@
+package dev.ballast.proxy.upstream;
+
+import dev.ballast.core.health.HealthCheckSettings;
+import dev.ballast.core.pick.Policies;
+import dev.ballast.core.time.Scheduler;
+import dev.ballast.proxy.config.HealthCheckConfig;
+import dev.ballast.proxy.config.ResilienceConfig;
+import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.TestBackend;
+import dev.ballast.proxy.testing.TestConfigs;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** An upstream whose construction fails part way stops what it had started: nothing outlives it. */
+class UpstreamStartFailureTest {
+
+    private final TestBackend backend = TestBackend.named("a");
+    private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor();
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+
+    @AfterEach
+    void stop() throws Exception {
+        control.shutdownNow();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        backend.close();
+    }
+
+    @Test
+    void anUpstreamThatFailsToStartStopsTheHealthChecksItHadStarted() {
+        HealthCheckSettings every50ms = new HealthCheckSettings(Duration.ofMillis(50), Duration.ofSeconds(1), 1, 1,
+                Duration.ZERO, 0);
+        UpstreamConfig config = TestConfigs.upstream("api", Policies.ROUND_ROBIN, List.of(TestConfigs.endpoint(backend)))
+                .withDnsRefresh(100)
+                .withResilience(ResilienceConfig.defaults()
+                        .withHealthCheck(HealthCheckConfig.http("/healthz").withSettings(every50ms)));
+        // The control path takes the health checks, then refuses the DNS refresh, which starts after them.
+        Scheduler refusingTheRefresh = (task, delayNanos) -> {
+            if (task.getClass().getName().startsWith(DnsRefresh.class.getName())) {
+                throw new IllegalStateException("no more tasks");
+            }
+            return Scheduler.of(control).schedule(task, delayNanos);
+        };
+
+        assertThatThrownBy(() -> Upstream.create(config, group, NioSocketChannel.class, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+            }
+        }, refusingTheRefresh)).hasMessage("no more tasks");
+
+        // A check already under way may still arrive; after that, none.
+        int checked = await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+                .until(() -> backend.requests().size(), n -> true);
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5))
+                .until(() -> backend.requests().size(), n -> n == checked);
+        assertThat(backend.requests()).allSatisfy(request -> assertThat(request.uri()).isEqualTo("/healthz"));
+    }
+}
