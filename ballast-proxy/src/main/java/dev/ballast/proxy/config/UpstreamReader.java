@@ -94,7 +94,7 @@ final class UpstreamReader {
         if (dnsRefresh == 0 && !resolveAll.isEmpty()) {
             section.get("dns_refresh").orElseThrow().warn("0 with resolve: all: the addresses of "
                     + String.join(", ", resolveAll.stream().sorted().toList())
-                    + " are looked up once, so instances that come and go are not followed");
+                    + " are looked up only at start and at reloads, so instances that come and go are not followed");
         }
         ResilienceConfig resilience = ResilienceReader.read(section, responseTimeout);
         return new UpstreamConfig(name, balancer, hashKey, boundedLoad, endpoints, connectTimeout, responseTimeout,

@@ -28,8 +28,7 @@ import java.util.Set;
  * once per family, and must not count it twice.
  *
  * <p>Control path only: not thread-safe. A name is looked up when first seen (from the lookups a start
- * or reload made beforehand), and again at a reload while it has no address; later lookups come from
- * {@link DnsRefresh}.
+ * or reload made beforehand); later answers come from {@link DnsRefresh} and from reloads.
  */
 final class NameExpansion {
 
@@ -82,6 +81,23 @@ final class NameExpansion {
             }
         }
         return List.copyOf(members.values());
+    }
+
+    /**
+     * Takes what a reload looked up for the {@code resolve: all} names known already, as a refresh takes
+     * its answers ({@link #update}): else a reload that updates in place would apply a name's new set
+     * only at the next refresh, and never with {@code dns_refresh: 0}. A failed lookup changes nothing,
+     * so an outage keeps the last addresses. Returns the endpoints whose set of addresses changed.
+     */
+    List<Endpoint> takeLookups(UpstreamConfig config, NameLookups names) {
+        List<Endpoint> changed = new ArrayList<>();
+        for (Endpoint endpoint : config.endpoints()) {
+            if (config.resolvesAll(endpoint) && resolved.containsKey(endpoint.address()) && names.resolved(endpoint)
+                    && update(endpoint, names.lookUp(endpoint.host()).addresses())) {
+                changed.add(endpoint);
+            }
+        }
+        return changed;
     }
 
     /** True when {@code endpoint}'s name resolved to no address yet (so it adds no member). */

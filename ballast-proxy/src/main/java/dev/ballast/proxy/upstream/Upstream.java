@@ -38,6 +38,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -533,7 +534,31 @@ public final class Upstream implements AutoCloseable {
                     BalancerOptions.defaults().withBoundedLoad(next.boundedLoadFactor())));
         }
         config = next;
+        Map<String, Endpoint> before = membersByAddress();
+        List<Endpoint> reanswered = expansion.takeLookups(next, names);
         applyMembers(true, names);
+        if (!reanswered.isEmpty()) {
+            Map<String, Endpoint> after = membersByAddress();
+            for (Endpoint named : reanswered) { // as a refresh tells it; the reload tells its own listeners
+                events.membersChanged(named.address(), madeBy(named, after, before), madeBy(named, before, after));
+            }
+        }
+    }
+
+    private Map<String, Endpoint> membersByAddress() {
+        Map<String, Endpoint> members = new HashMap<>();
+        for (EndpointState member : balancer.members()) {
+            members.put(member.address(), member.endpoint());
+        }
+        return members;
+    }
+
+    /** The members in {@code in} and not in {@code notIn} that {@code named} ({@code resolve: all}) made. */
+    private static List<String> madeBy(Endpoint named, Map<String, Endpoint> in, Map<String, Endpoint> notIn) {
+        return in.values().stream()
+                .filter(member -> !notIn.containsKey(member.address()) && member.port() == named.port()
+                        && named.host().equals(member.metadata().get(UpstreamConfig.DNS_NAME_LABEL)))
+                .map(Endpoint::address).sorted().toList();
     }
 
     /** The members' addresses in balancer order. */

@@ -85,8 +85,8 @@ class ConfigWarningsTest {
         assertThat(warnings(result)).containsExactly(
                 "upstreams.api.endpoints[0].metadata: label 'dns_name' is replaced by the host name on each address"
                         + " that resolve: all makes an endpoint (line 5)",
-                "upstreams.api.dns_refresh: 0 with resolve: all: the addresses of api.svc:8080 are looked up once,"
-                        + " so instances that come and go are not followed (line 6)");
+                "upstreams.api.dns_refresh: 0 with resolve: all: the addresses of api.svc:8080 are looked up only"
+                        + " at start and at reloads, so instances that come and go are not followed (line 6)");
     }
 
     @Test

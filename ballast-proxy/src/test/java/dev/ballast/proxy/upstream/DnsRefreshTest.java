@@ -369,6 +369,39 @@ class DnsRefreshTest {
     }
 
     @Test
+    void aReloadInPlaceTakesTheAddressesItLookedUpForAResolveAllNameAsARefreshWould() throws Exception {
+        pointNameAt("127.0.0.1");
+        Endpoint byName = Endpoint.of(NAME, first.port());
+        proxy = ProxyServer.start(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName))
+                .withDnsRefresh(0).withResolveAll(Set.of(byName.address()))));
+        EndpointState stays = members().getFirst();
+        assertThat(memberAddresses()).containsExactly("127.0.0.1:" + first.port());
+
+        pointNameAt("127.0.0.2", "127.0.0.1");
+        Endpoint reweighed = byName.withWeight(2);
+        var outcome = proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN,
+                        List.of(reweighed)).withDnsRefresh(0).withResolveAll(Set.of(reweighed.address()))),
+                "test").get(10, TimeUnit.SECONDS);
+
+        assertThat(outcome.applied()).as(outcome.toString()).isTrue();
+        assertThat(memberAddresses()).containsExactlyInAnyOrder("127.0.0.1:" + first.port(), "127.0.0.2:" + first.port());
+        assertThat(members()).as("the address that stays keeps its state").contains(stays);
+        Set<String> served = new HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            served.add(get());
+        }
+        assertThat(served).containsExactlyInAnyOrder("first", "second");
+        assertThat(events()).contains("dns svc 127.0.0.2:" + first.port() + ": joined: " + byName.address()
+                + " resolves to it now");
+
+        pointNameAt(); // an outage: the reload's lookup fails, and the members stay
+        assertThat(proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName))
+                        .withDnsRefresh(0).withResolveAll(Set.of(byName.address()))), "test")
+                .get(10, TimeUnit.SECONDS).applied()).isTrue();
+        assertThat(memberAddresses()).containsExactlyInAnyOrder("127.0.0.1:" + first.port(), "127.0.0.2:" + first.port());
+    }
+
+    @Test
     void aReloadReweighsTheMembersOfAResolveAllNameInPlace() throws Exception {
         pointNameAt("127.0.0.1", "127.0.0.2");
         startProxyResolvingAll();
