@@ -192,6 +192,14 @@ final class DnsRefresh implements AutoCloseable {
         return address.isUnresolved() ? "unresolved" : address.getAddress().getHostAddress();
     }
 
+    /**
+     * A reload looked {@code endpoint}'s name up and it resolved: should a refresh have failed to before,
+     * the next failure is said again, and the next success is not news. Control path.
+     */
+    void resolvedElsewhere(Endpoint endpoint) {
+        failing.remove(endpoint.address());
+    }
+
     @Override
     public synchronized void close() {
         closed = true;

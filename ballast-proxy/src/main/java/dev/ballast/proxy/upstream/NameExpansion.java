@@ -47,9 +47,21 @@ final class NameExpansion {
         return resolved.get(endpoint.address());
     }
 
-    /** Starts {@code endpoint} from {@code addresses}, what the upstream this one replaces had. */
-    void seed(Endpoint endpoint, List<InetAddress> addresses) {
+    /**
+     * Starts {@code endpoint} from {@code addresses}, what it had before (in the upstream this one
+     * replaces, or in the other {@code resolve} mode), because its lookup failed ({@code failure},
+     * logged) or was not made (null).
+     */
+    void seed(Endpoint endpoint, List<InetAddress> addresses, String failure) {
         resolved.put(endpoint.address(), List.copyOf(addresses));
+        if (failure != null) {
+            warnKept(endpoint, failure);
+        }
+    }
+
+    private void warnKept(Endpoint endpoint, String failure) {
+        log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); keeping its last {} address(es)", upstream,
+                endpoint.address(), endpoint.host(), failure, resolved.get(endpoint.address()).size());
     }
 
     /**
@@ -87,17 +99,38 @@ final class NameExpansion {
      * Takes what a reload looked up for the {@code resolve: all} names known already, as a refresh takes
      * its answers ({@link #update}): else a reload that updates in place would apply a name's new set
      * only at the next refresh, and never with {@code dns_refresh: 0}. A failed lookup changes nothing,
-     * so an outage keeps the last addresses. Returns the endpoints whose set of addresses changed.
+     * so an outage keeps the last addresses (with a warning). Returns what changed, name by name.
      */
-    List<Endpoint> takeLookups(UpstreamConfig config, NameLookups names) {
-        List<Endpoint> changed = new ArrayList<>();
+    List<Change> takeLookups(UpstreamConfig config, NameLookups names) {
+        List<Change> changes = new ArrayList<>();
         for (Endpoint endpoint : config.endpoints()) {
-            if (config.resolvesAll(endpoint) && resolved.containsKey(endpoint.address()) && names.resolved(endpoint)
-                    && update(endpoint, names.lookUp(endpoint.host()).addresses())) {
-                changed.add(endpoint);
+            List<InetAddress> before = resolved.get(endpoint.address());
+            if (!config.resolvesAll(endpoint) || before == null) {
+                continue; // a name seen for the first time is looked up by members()
+            }
+            if (names.resolved(endpoint)) {
+                if (update(endpoint, names.lookUp(endpoint.host()).addresses())) {
+                    changes.add(new Change(endpoint, membersOf(endpoint, resolved.get(endpoint.address()), before),
+                            membersOf(endpoint, before, resolved.get(endpoint.address()))));
+                }
+            } else if (names.failure(endpoint) != null && !before.isEmpty()) {
+                warnKept(endpoint, names.failure(endpoint));
             }
         }
-        return changed;
+        return changes;
+    }
+
+    /**
+     * A {@code resolve: all} name's new answer: the members it adds ({@code joined}) and drops ({@code
+     * left}), by {@code ip:port}, before the members of other endpoints are taken into account.
+     */
+    record Change(Endpoint endpoint, List<String> joined, List<String> left) {
+    }
+
+    /** The members {@code endpoint} makes of the addresses in {@code in} and not in {@code notIn}. */
+    private static List<String> membersOf(Endpoint endpoint, List<InetAddress> in, List<InetAddress> notIn) {
+        return in.stream().filter(address -> !notIn.contains(address))
+                .map(address -> member(endpoint, address).address()).sorted().toList();
     }
 
     /** True when {@code endpoint}'s name resolved to no address yet (so it adds no member). */

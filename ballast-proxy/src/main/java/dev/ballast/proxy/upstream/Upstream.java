@@ -38,7 +38,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -154,11 +153,11 @@ public final class Upstream implements AutoCloseable {
         // What the predecessor shows, itself seeded if a reload rebuilt it too while etcd was down.
         this.seededStatus = seeded ? predecessor.discoveryStatus().orElse(null) : null;
         if (predecessor != null) {
-            // A name the reload could not resolve keeps what the upstream it replaces had.
+            // A name the reload could not resolve keeps what the upstream it replaces had, in either mode.
             for (Endpoint endpoint : config.endpoints()) {
-                List<InetAddress> had = predecessor.expansion.addressesOf(endpoint);
-                if (config.resolvesAll(endpoint) && !names.resolved(endpoint) && had != null) {
-                    expansion.seed(endpoint, had);
+                List<InetAddress> had = predecessor.knownAddresses(endpoint);
+                if (config.resolvesAll(endpoint) && !names.resolved(endpoint) && !had.isEmpty()) {
+                    expansion.seed(endpoint, had, names.failure(endpoint));
                 }
             }
         }
@@ -166,7 +165,7 @@ public final class Upstream implements AutoCloseable {
         for (Endpoint endpoint : members) {
             // What the upstream it replaces used, unless the lookup says otherwise (as an update keeps
             // it); etcd's endpoints were looked up by discovery.
-            InetSocketAddress previous = predecessor == null ? null : predecessor.addresses.get(endpoint.address());
+            InetSocketAddress previous = predecessor == null ? null : predecessor.lastAddress(endpoint);
             InetSocketAddress chosen = chooseAddress(endpoint, previous, names);
             addresses.put(endpoint.address(), chosen != null ? chosen : names.addressOf(endpoint));
         }
@@ -236,7 +235,11 @@ public final class Upstream implements AutoCloseable {
                 applyDiscoveredLater(); // what changed while the constructor ran
             }
         } catch (RuntimeException | Error e) {
-            close(); // what had started stops: nothing outlives an upstream that never served
+            try {
+                close(); // what had started stops: nothing outlives an upstream that never served
+            } catch (RuntimeException | Error alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
             throw e;
         }
     }
@@ -533,32 +536,68 @@ public final class Upstream implements AutoCloseable {
             balancer.setPolicy(Policies.of(next.balancer(),
                     BalancerOptions.defaults().withBoundedLoad(next.boundedLoadFactor())));
         }
+        carryAddressesAcrossModes(running, next, names);
         config = next;
-        Map<String, Endpoint> before = membersByAddress();
-        List<Endpoint> reanswered = expansion.takeLookups(next, names);
+        Set<String> before = memberAddresses();
+        List<NameExpansion.Change> changes = expansion.takeLookups(next, names);
         applyMembers(true, names);
-        if (!reanswered.isEmpty()) {
-            Map<String, Endpoint> after = membersByAddress();
-            for (Endpoint named : reanswered) { // as a refresh tells it; the reload tells its own listeners
-                events.membersChanged(named.address(), madeBy(named, after, before), madeBy(named, before, after));
+        Set<String> after = memberAddresses();
+        for (NameExpansion.Change change : changes) { // as a refresh tells it; the reload tells its own listeners
+            events.membersChanged(change.endpoint().address(),
+                    change.joined().stream().filter(a -> after.contains(a) && !before.contains(a)).toList(),
+                    change.left().stream().filter(a -> before.contains(a) && !after.contains(a)).toList());
+        }
+        for (Endpoint endpoint : next.endpoints()) {
+            if (names.resolved(endpoint)) {
+                dns.resolvedElsewhere(endpoint); // a refresh that failed before says so again if it fails again
             }
         }
     }
 
-    private Map<String, Endpoint> membersByAddress() {
-        Map<String, Endpoint> members = new HashMap<>();
-        for (EndpointState member : balancer.members()) {
-            members.put(member.address(), member.endpoint());
+    /**
+     * An endpoint whose {@code resolve} changed, and whose name the reload could not look up, starts in
+     * its new mode from the addresses it had in the old one: switching modes during a DNS outage takes
+     * nothing out of rotation, as a reload that keeps the mode does not. Before {@link #applyMembers},
+     * which forgets the names no longer resolved all.
+     */
+    private void carryAddressesAcrossModes(UpstreamConfig running, UpstreamConfig next, NameLookups names) {
+        for (Endpoint endpoint : next.endpoints()) {
+            if (next.resolvesAll(endpoint) == running.resolvesAll(endpoint) || names.resolved(endpoint)
+                    || !DnsRefresh.isHostName(endpoint.host())) {
+                continue;
+            }
+            List<InetAddress> had = knownAddresses(endpoint);
+            if (had.isEmpty()) {
+                continue;
+            }
+            if (next.resolvesAll(endpoint)) {
+                expansion.seed(endpoint, had, names.failure(endpoint));
+            } else {
+                addresses.put(endpoint.address(), new InetSocketAddress(had.getFirst(), endpoint.port()));
+            }
         }
-        return members;
     }
 
-    /** The members in {@code in} and not in {@code notIn} that {@code named} ({@code resolve: all}) made. */
-    private static List<String> madeBy(Endpoint named, Map<String, Endpoint> in, Map<String, Endpoint> notIn) {
-        return in.values().stream()
-                .filter(member -> !notIn.containsKey(member.address()) && member.port() == named.port()
-                        && named.host().equals(member.metadata().get(UpstreamConfig.DNS_NAME_LABEL)))
-                .map(Endpoint::address).sorted().toList();
+    /**
+     * The addresses this upstream knows for {@code endpoint}'s name, in either mode: every address of a
+     * {@code resolve: all} name, or the one a {@code resolve: one} endpoint uses; none if it knows none.
+     */
+    private List<InetAddress> knownAddresses(Endpoint endpoint) {
+        if (config.resolvesAll(endpoint)) {
+            List<InetAddress> all = expansion.addressesOf(endpoint);
+            return all == null ? List.of() : all;
+        }
+        InetSocketAddress one = addresses.get(endpoint.address());
+        return one == null || one.isUnresolved() ? List.of() : List.of(one.getAddress());
+    }
+
+    /** The address {@code endpoint} had here: its own, or the first of its name's if that resolved all. */
+    private InetSocketAddress lastAddress(Endpoint endpoint) {
+        if (!config.resolvesAll(endpoint)) {
+            return addresses.get(endpoint.address());
+        }
+        List<InetAddress> all = knownAddresses(endpoint);
+        return all.isEmpty() ? null : new InetSocketAddress(all.getFirst(), endpoint.port());
     }
 
     /** The members' addresses in balancer order. */

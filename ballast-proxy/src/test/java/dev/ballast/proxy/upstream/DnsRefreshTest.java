@@ -1,5 +1,8 @@
 package dev.ballast.proxy.upstream;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.state.EndpointState;
@@ -13,6 +16,7 @@ import dev.ballast.proxy.testing.TestNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -354,6 +358,55 @@ class DnsRefreshTest {
         assertThat(served).as("both still serve at the addresses they had").containsExactlyInAnyOrder("first", "second");
     }
 
+    @Test
+    void switchingResolveModeInPlaceDuringADnsOutageKeepsTheAddressTheNameHad() throws Exception {
+        pointNameAt("127.0.0.2");
+        Endpoint byName = startProxyWithoutRefresh();
+        assertThat(get()).isEqualTo("second");
+        pointNameAt(); // the name stops resolving
+
+        assertThat(reloadResolving(byName, true, runningResponseTimeout()).applied()).isTrue();
+        assertThat(memberAddresses()).as("one to all").containsExactly("127.0.0.2:" + first.port());
+        assertThat(get()).isEqualTo("second");
+
+        assertThat(reloadResolving(byName, false, runningResponseTimeout()).applied()).isTrue();
+        assertThat(memberAddresses()).as("all to one").containsExactly(byName.address());
+        assertThat(get()).isEqualTo("second");
+    }
+
+    @Test
+    void switchingResolveModeInARebuildDuringADnsOutageKeepsTheAddressTheNameHad() throws Exception {
+        pointNameAt("127.0.0.2");
+        Endpoint byName = startProxyWithoutRefresh();
+        assertThat(get()).isEqualTo("second");
+        pointNameAt();
+
+        assertThat(reloadResolving(byName, true, 2_000).applied()).isTrue();
+        assertThat(proxy.upstreams().get("svc").config().responseTimeoutMillis()).as("rebuilt").isEqualTo(2_000);
+        assertThat(memberAddresses()).as("one to all").containsExactly("127.0.0.2:" + first.port());
+        assertThat(get()).isEqualTo("second");
+
+        assertThat(reloadResolving(byName, false, 3_000).applied()).isTrue();
+        assertThat(proxy.upstreams().get("svc").config().responseTimeoutMillis()).as("rebuilt").isEqualTo(3_000);
+        assertThat(memberAddresses()).as("all to one").containsExactly(byName.address());
+        assertThat(get()).isEqualTo("second");
+    }
+
+    /**
+     * Reloads the upstream with {@code endpoint} resolving all or one, {@code dns_refresh: 0}; another
+     * response timeout than the running one's rebuilds the upstream, the same one updates it in place.
+     */
+    private ReloadOutcome reloadResolving(Endpoint endpoint, boolean all, long responseTimeoutMillis) throws Exception {
+        var upstream = TestConfigs.withResponseTimeout(TestConfigs.upstream("svc", Policies.ROUND_ROBIN,
+                List.of(endpoint)), responseTimeoutMillis).withDnsRefresh(0)
+                .withResolveAll(all ? Set.of(endpoint.address()) : Set.of());
+        return proxy.apply(TestConfigs.proxy(upstream), "test").get(10, TimeUnit.SECONDS);
+    }
+
+    private long runningResponseTimeout() {
+        return proxy.upstreams().get("svc").config().responseTimeoutMillis();
+    }
+
     /** The proxy with the name's endpoint and {@code dns_refresh: 0}: only reloads look the name up again. */
     private Endpoint startProxyWithoutRefresh() {
         Endpoint byName = Endpoint.of(NAME, first.port());
@@ -394,11 +447,22 @@ class DnsRefreshTest {
         assertThat(events()).contains("dns svc 127.0.0.2:" + first.port() + ": joined: " + byName.address()
                 + " resolves to it now");
 
-        pointNameAt(); // an outage: the reload's lookup fails, and the members stay
-        assertThat(proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName))
-                        .withDnsRefresh(0).withResolveAll(Set.of(byName.address()))), "test")
-                .get(10, TimeUnit.SECONDS).applied()).isTrue();
+        pointNameAt(); // an outage: the reload's lookup fails, and the members stay, with a warning
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger expansionLog = (Logger) LoggerFactory.getLogger(NameExpansion.class);
+        expansionLog.addAppender(log);
+        try {
+            assertThat(proxy.apply(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN, List.of(byName))
+                            .withDnsRefresh(0).withResolveAll(Set.of(byName.address()))), "test")
+                    .get(10, TimeUnit.SECONDS).applied()).isTrue();
+        } finally {
+            expansionLog.detachAppender(log);
+        }
         assertThat(memberAddresses()).containsExactlyInAnyOrder("127.0.0.1:" + first.port(), "127.0.0.2:" + first.port());
+        assertThat(log.list).map(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                .startsWith("upstream svc: endpoint " + byName.address() + ": cannot resolve " + NAME + " (")
+                .endsWith("); keeping its last 2 address(es)");
     }
 
     @Test
