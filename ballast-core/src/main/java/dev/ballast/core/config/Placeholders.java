@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 /**
  * Expands {@code ${NAME}} and {@code ${NAME:-default}} from the environment inside one scalar.
  * Expansion happens after YAML parsing, so a variable's value is always plain text and can never add
- * keys or structure to the document. {@code $${} writes a literal {@code ${}.
+ * keys or structure to the document. {@code $${} writes a literal {@code ${}. A default may hold
+ * balanced braces (a regular expression's {@code {1,3}}): the reference ends at the brace that closes it.
  */
 public final class Placeholders {
 
@@ -31,7 +32,7 @@ public final class Placeholders {
                 out.append("${");
                 i += 3;
             } else if (text.startsWith("${", i)) {
-                int close = text.indexOf('}', i + 2);
+                int close = closingBrace(text, i + 2);
                 if (close < 0) {
                     throw new IllegalArgumentException("unclosed '${' " + EXPECTED);
                 }
@@ -44,6 +45,23 @@ public final class Placeholders {
         return out.toString();
     }
 
+    /** Where the reference whose text starts at {@code from} ends: the '}' that balances its '${'; -1 if none. */
+    private static int closingBrace(String text, int from) {
+        int depth = 0;
+        for (int j = from; j < text.length(); j++) {
+            char c = text.charAt(j);
+            if (c == '{') {
+                depth++;
+            } else if (c == '}') {
+                if (depth == 0) {
+                    return j;
+                }
+                depth--;
+            }
+        }
+        return -1;
+    }
+
     private static String resolve(String reference, Function<String, String> env) {
         int separator = reference.indexOf(":-");
         String name = separator < 0 ? reference : reference.substring(0, separator);
@@ -51,8 +69,8 @@ public final class Placeholders {
             throw new IllegalArgumentException("'${" + reference + "}' is not a variable reference " + EXPECTED);
         }
         if (separator >= 0 && reference.indexOf("${", separator) >= 0) {
-            // The reference ends at its first '}', so a nested one would leave a stray brace in the value.
-            throw new IllegalArgumentException("'${" + reference + "}...': a default cannot hold another '${'"
+            // A default is text: a reference inside it would be taken literally, not expanded.
+            throw new IllegalArgumentException("'${" + reference + "}': a default cannot hold another '${'"
                     + " (expected: ${NAME:-text})");
         }
         String value = env.apply(name);

@@ -26,6 +26,9 @@ class PlaceholdersTest {
             "$${HOST}                      | ${HOST}",
             "costs $5, or $$5              | costs $5, or $$5",
             "${TOKEN}                      | ${HOST}",
+            "${MISSING:-^/v[0-9]{1,3}$}    | ^/v[0-9]{1,3}$",
+            "${MISSING:-{v1}}              | {v1}",
+            "${MISSING:-a}b}               | ab}",
     })
     void expandsReferencesFromTheEnvironment(String text, String expanded) {
         assertThat(Placeholders.expand(text, ENV)).isEqualTo(expanded);
@@ -44,6 +47,13 @@ class PlaceholdersTest {
     }
 
     @Test
+    void aSetVariableReplacesAWholeDefaultThatHoldsBraces() {
+        // Ended at its first '}', the reference would have left "9001}" and "9001,3}$".
+        assertThat(Placeholders.expand("${PORT:-{v1}}", ENV)).isEqualTo("9001");
+        assertThat(Placeholders.expand("${PORT:-^/v[0-9]{1,3}$}", ENV)).isEqualTo("9001");
+    }
+
+    @Test
     void rejectsAnUnclosedReference() {
         assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${HOST", ENV))
                 .withMessage("unclosed '${' (expected: ${NAME} or ${NAME:-default})");
@@ -51,11 +61,11 @@ class PlaceholdersTest {
 
     @Test
     void rejectsADefaultThatHoldsAnotherReferenceWhetherOrNotTheVariableIsSet() {
-        // Read up to its first '}', the reference would leave the value "abc}", or the literal "${FALLBACK}".
+        // A default is not expanded: it would be the literal text "${FALLBACK}".
         assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${HOST:-${FALLBACK}}", ENV))
-                .withMessage("'${HOST:-${FALLBACK}...': a default cannot hold another '${' (expected: ${NAME:-text})");
+                .withMessage("'${HOST:-${FALLBACK}}': a default cannot hold another '${' (expected: ${NAME:-text})");
         assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${UNSET:-${FALLBACK}}", ENV))
-                .withMessageStartingWith("'${UNSET:-${FALLBACK}...'");
+                .withMessageStartingWith("'${UNSET:-${FALLBACK}}'");
     }
 
     @Test
