@@ -85,6 +85,17 @@ class HedgingTest {
     }
 
     @Test
+    void aTryThatLosesToItsHedgeTeachesTheBalancerThatItsEndpointIsSlow() {
+        client(service().balancer(Policies.PEAK_EWMA).hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
+
+        latencies(20, request("search"));
+
+        // Had the cancelled tries taught it nothing, the slow endpoint (never answered, so no estimate)
+        // would look the cheaper one for every call, each waiting the hedge delay: 20 tries.
+        assertThat(slow.hits()).as("tries sent to the slow endpoint").isLessThanOrEqualTo(5);
+    }
+
+    @Test
     void onlyIdempotentRequestsAreHedged() {
         client(service().balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
 

@@ -121,8 +121,11 @@ final class Transport implements Interceptor {
             long elapsed = end - start;
             if (latency >= 0) {
                 endpoint.release(latency, end);
-            } else if (failure == Kind.TIMEOUT) {
-                endpoint.releaseTimedOut(elapsed, end); // no answer within the try's timeout: at least this slow
+            } else if (failure == Kind.TIMEOUT || failure == Kind.DEADLINE_EXCEEDED || failure == Kind.CANCELLED) {
+                // No answer in all that time, whoever stopped the wait (the try's timer, the caller's
+                // deadline, a hedge that won): at least this slow. Else a latency-aware balancer would
+                // never learn that an endpoint whose tries always lose to hedges is slow.
+                endpoint.releaseTimedOut(elapsed, end);
             } else {
                 endpoint.release();
             }
