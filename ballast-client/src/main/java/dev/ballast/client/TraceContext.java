@@ -37,9 +37,15 @@ public final class TraceContext {
      * @param spanId     16 lowercase hex digits, not all zero (the {@code parent-id} field on the wire)
      * @param sampled    the {@code sampled} trace flag
      * @param traceState the {@code tracestate} header to pass on unchanged, or the empty string
+     * @throws IllegalArgumentException for a malformed id, or a trace state with a character no header
+     *                                  value may hold (a control character)
      */
     public static TraceContext of(String traceId, String spanId, boolean sampled, String traceState) {
         Objects.requireNonNull(traceState, "traceState");
+        if (!isHeaderText(traceState)) {
+            throw new IllegalArgumentException("trace state: a control character (expected: printable ASCII, as"
+                    + " a tracestate header holds)");
+        }
         if (!isId(traceId, 32)) {
             throw new IllegalArgumentException("trace id: '" + traceId + "' (expected: 32 lowercase hex digits, not all zero)");
         }
@@ -63,7 +69,8 @@ public final class TraceContext {
     /**
      * Parses a {@code traceparent} header (and its {@code tracestate}, which may be null). Versions
      * above 00 are read as 00, as the specification asks; anything malformed gives empty, so the
-     * caller starts a new trace.
+     * caller starts a new trace. A {@code tracestate} that no header could carry on (a control
+     * character) is dropped: it must not fail the calls made in this trace.
      */
     public static Optional<TraceContext> parse(String traceparent, String tracestate) {
         if (traceparent == null) {
@@ -85,7 +92,19 @@ public final class TraceContext {
             return Optional.empty();
         }
         boolean sampled = (Integer.parseInt(flags, 16) & 1) == 1;
-        return Optional.of(new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.strip()));
+        String state = tracestate == null ? "" : tracestate.strip();
+        return Optional.of(new TraceContext(traceId, spanId, sampled, isHeaderText(state) ? state : ""));
+    }
+
+    /** Printable ASCII and tab: what a {@code tracestate} may hold (W3C), and a header value may carry. */
+    private static boolean isHeaderText(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t') || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** 32 lowercase hex digits. */

@@ -1,10 +1,15 @@
 package dev.ballast.client;
 
+import dev.ballast.client.testing.Backend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Map;
+
+import static dev.ballast.client.ClientRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class TraceContextTest {
 
@@ -38,6 +43,38 @@ class TraceContextTest {
             ""})
     void rejectsMalformedHeaders(String header) {
         assertThat(TraceContext.parse(header, null)).isEmpty();
+    }
+
+    @Test
+    void aTraceStateNoHeaderCouldCarryIsDroppedAndTheTraceKept() {
+        String header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        assertThat(TraceContext.parse(header, "vendor=1\u0001")).hasValueSatisfying(trace -> {
+            assertThat(trace.traceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            assertThat(trace.traceState()).isEmpty();
+        });
+        assertThat(TraceContext.parse(header, "vendor=\u007f")).hasValueSatisfying(
+                trace -> assertThat(trace.traceState()).isEmpty());
+        assertThat(TraceContext.parse(header, "a=1,\tb=2")).hasValueSatisfying(
+                trace -> assertThat(trace.traceState()).isEqualTo("a=1,\tb=2"));
+        assertThatIllegalArgumentException().isThrownBy(() -> TraceContext.of("4bf92f3577b34da6a3ce929d0e0e4736",
+                        "00f067aa0ba902b7", true, "vendor=\n1"))
+                .withMessageStartingWith("trace state: a control character");
+    }
+
+    @Test
+    void callsInATraceWhoseInboundStateWasMalformedStillGoOut() {
+        try (Backend backend = Backend.start("b");
+             BallastClient client = BallastClient.builder()
+                     .service(ServiceConfig.builder("svc").endpoints(backend.address()).build()).build()) {
+            CallContext inbound = CallContext.fromHeaders(Map.of(
+                    "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                    "tracestate", "v=1\u0001")::get);
+
+            assertThat(client.send(request("svc").context(inbound)).status()).isEqualTo(200);
+            assertThat(backend.requests().getFirst().getFirst("traceparent")).contains("4bf92f3577b34da6a3ce929d0e0e4736");
+            assertThat(backend.requests().getFirst().containsKey("tracestate")).isFalse();
+        }
     }
 
     @Test
