@@ -169,7 +169,9 @@ public final class Fanout {
                 FanoutResult.Outcome outcome = outcomes.get(i);
                 list.add(outcome != null ? outcome : new FanoutResult.Outcome.Abandoned(requests.get(i)));
             }
-            return new FanoutResult(list, errors.report(), successes.get() >= needed);
+            // With no call at all nothing was reached: a broadcast to a service discovery has not filled yet
+            // must not read as done.
+            return new FanoutResult(list, errors.report(), n > 0 && successes.get() >= needed);
         } finally {
             recording.unlock();
         }

@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param outcomes      one per request, in the order given
  * @param errors        the failures, grouped by (service, error type)
- * @param quorumReached true when enough calls succeeded (all of them, without a quorum)
+ * @param quorumReached true when enough calls succeeded (all of them, without a quorum); never without
+ *                      any call
  */
 public record FanoutResult(List<Outcome> outcomes, ErrorReport errors, boolean quorumReached) {
 

@@ -135,10 +135,12 @@ class FanoutTest {
 
         FanoutResult one = Fanout.of(client).quorum(2).callEveryEndpoint(request("replicas"));
         FanoutResult none = Fanout.of(client).quorum(1).call(List.of()); // say, discovery not filled yet
+        FanoutResult allOfNone = Fanout.of(client).call(List.of());
 
         assertThat(one.responses()).hasSize(1);
         assertThat(one.quorumReached()).isFalse();
         assertThat(none.quorumReached()).isFalse();
+        assertThat(allOfNone.quorumReached()).as("a broadcast that reached no one is not done").isFalse();
     }
 
     @Test
