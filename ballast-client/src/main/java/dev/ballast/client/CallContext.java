@@ -1,6 +1,8 @@
 package dev.ballast.client;
 
 import dev.ballast.core.time.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,6 +24,8 @@ import java.util.function.Function;
  * long-lived parent does not keep it; the client does this for the contexts it makes per call.
  */
 public final class CallContext implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CallContext.class);
 
     /** Carries the remaining deadline to the callee, in milliseconds (as gRPC's {@code grpc-timeout}). */
     public static final String TIMEOUT_HEADER = "x-ballast-timeout-ms";
@@ -201,11 +205,20 @@ public final class CallContext implements AutoCloseable {
         }
     }
 
-    /** Ends this scope: cancels whatever still runs in it and lets the parent forget it. */
+    /**
+     * Ends this scope: cancels whatever still runs in it and lets the parent forget it. Unlike {@link
+     * #cancel}, it does not throw what a hook threw, but logs it: it is what ends a call, on success too,
+     * and a careless hook must not turn the response into its exception.
+     */
     @Override
     public void close() {
-        if (cancellable) {
+        if (!cancellable) {
+            return;
+        }
+        try {
             cancel();
+        } catch (RuntimeException | Error e) {
+            log.warn("a cancel hook failed as its scope ended", e);
         }
     }
 

@@ -232,6 +232,23 @@ class DeadlineAndCancellationTest {
     }
 
     @Test
+    void aCancelHookThatThrowsAsASuccessfulCallEndsDoesNotTakeItsResponseAway() {
+        try (Backend quick = Backend.start("quick")) {
+            client = BallastClient.builder()
+                    .service(ServiceConfig.builder("quick").endpoints(quick.address()).build())
+                    .interceptor(Interceptor.named("careless", chain -> {
+                        chain.context().onCancel(() -> { // never closed: it runs as the call's scope ends
+                            throw new IllegalStateException("a careless hook");
+                        });
+                        return chain.proceed(chain.request());
+                    }))
+                    .build();
+
+            assertThat(client.send(request("quick")).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void cancellingAParentContextCancelsItsChildCalls() throws Exception {
         client(null);
         CallContext parent = CallContext.root(Ticker.system());

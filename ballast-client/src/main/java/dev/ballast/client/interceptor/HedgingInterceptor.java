@@ -111,7 +111,7 @@ final class HedgingInterceptor implements Interceptor {
                     request.service() + ": interrupted while hedging", e);
         } finally {
             for (Chain attempt : attempts) {
-                attempt.context().cancel(); // the losers stop; the winner's is already over
+                attempt.context().close(); // the losers stop (the winner's is already over); never throws
             }
         }
     }
