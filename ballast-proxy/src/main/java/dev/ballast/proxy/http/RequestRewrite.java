@@ -60,6 +60,9 @@ final class RequestRewrite {
         String host = headers.get(HttpHeaderNames.HOST);
         if (host != null) {
             headers.set(X_FORWARDED_HOST, host);
+        } else {
+            // HTTP/1.0 may leave Host out: one the client wrote itself must not pass for the Host it sent.
+            headers.remove(X_FORWARDED_HOST);
         }
     }
 

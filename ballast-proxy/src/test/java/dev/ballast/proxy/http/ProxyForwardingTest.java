@@ -209,6 +209,15 @@ class ProxyForwardingTest {
     }
 
     @Test
+    void anHttp10ClientWithoutAHostCannotChooseTheForwardedHost() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.0\r\nX-Forwarded-Host: evil.example\r\n\r\n");
+            raw.read();
+        }
+        assertThat(web.lastRequest().headers().contains("X-Forwarded-Host")).as("it sent no Host to forward").isFalse();
+    }
+
+    @Test
     void addsViaWithTheVersionTheClientSpokeAfterWhatEarlierProxiesAdded() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: shop.example.com\r\nVia: 1.1 edge.example.com\r\n\r\n");

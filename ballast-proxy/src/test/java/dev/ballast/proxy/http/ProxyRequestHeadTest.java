@@ -231,6 +231,22 @@ class ProxyRequestHeadTest {
     }
 
     @Test
+    void anUpstreamResponseChunkedAndWithAContentLengthIsA502AndItsConnectionNotReused() throws Exception {
+        web.respondWith((ctx, request) -> ctx.pipeline().firstContext().writeAndFlush(Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nabcd\r\n0\r\n\r\n",
+                StandardCharsets.US_ASCII)));
+
+        RawHttp.Response response = send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.text()).contains("Transfer-Encoding", "Content-Length");
+        web.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "clean"));
+        assertThat(send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").text()).isEqualTo("clean");
+        assertThat(web.connections()).as("no connection that carried it was reused")
+                .isEqualTo(web.requests().size());
+    }
+
+    @Test
     void anH2cUpgradeGoesUpstreamAsPlainHttp11() throws Exception {
         RawHttp.Response response = send("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                 + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
