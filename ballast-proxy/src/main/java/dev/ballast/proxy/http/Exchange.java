@@ -180,7 +180,8 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
         this.retryPolicy = upstream.retryPolicy();
-        this.keepForReplay = idempotent && retryPolicy.attempts() > 0;
+        // Kept with retries off too: the keep-alive race's replay (backendClosed) needs the body as well.
+        this.keepForReplay = idempotent;
         this.expectContinue = expectContinue;
         String key = RequestHash.key(upstream, request, path, clientIp);
         this.hasHash = key != null;

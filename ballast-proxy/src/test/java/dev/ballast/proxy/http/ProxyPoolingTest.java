@@ -1,9 +1,12 @@
 package dev.ballast.proxy.http;
 
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.RetryPolicy.Condition;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.CircuitBreakerConfig;
 import dev.ballast.proxy.config.PoolConfig;
+import dev.ballast.proxy.config.ResilienceConfig;
+import dev.ballast.proxy.config.RetryConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -22,7 +25,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -288,6 +293,27 @@ class ProxyPoolingTest {
             raw.send("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
             RawHttp.Response notReplayed = raw.read();
             assertThat(notReplayed.status()).as("POST is not idempotent: not replayed").isEqualTo(502);
+        }
+    }
+
+    @Test
+    void replaysAnIdempotentRequestWithABodyOnAFreshConnectionEvenWithRetriesOff() throws Exception {
+        RetryConfig off = new RetryConfig(0, EnumSet.noneOf(Condition.class), Set.of(), Duration.ZERO,
+                RetryConfig.DEFAULT_BUDGET_PERCENT, RetryConfig.DEFAULT_BACKOFF);
+        start(plain().withResilience(ResilienceConfig.defaults().withRetries(off)));
+        java.util.Map<Integer, Integer> served = new java.util.concurrent.ConcurrentHashMap<>();
+        backend.respondWith((ctx, request) -> {
+            if (served.merge(request.connection(), 1, Integer::sum) > 1) {
+                ctx.close(); // the keep-alive race, as above
+            } else {
+                TestBackend.text(ctx, request, HttpResponseStatus.OK, "stored " + request.bodyLength());
+            }
+        });
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst");
+            assertThat(raw.read().text()).isEqualTo("stored 5");
+            raw.send("PUT /b HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nsecond");
+            assertThat(raw.read().text()).as("replayed, body and all, on a new connection").isEqualTo("stored 6");
         }
     }
 }
