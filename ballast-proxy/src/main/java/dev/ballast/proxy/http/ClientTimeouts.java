@@ -1,5 +1,6 @@
 package dev.ballast.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -89,6 +90,14 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf bytes && phase != Phase.TUNNEL && phase != Phase.BODY
+                && UpstreamCodec.onlyLineEnds(bytes)) {
+            // Empty lines before a request line are ignored (RFC 9112 §2.2; some clients send one after
+            // a POST's body): they begin no request, so no header clock, and no 408 for a request
+            // that never came.
+            ctx.fireChannelRead(msg);
+            return;
+        }
         if (phase == Phase.IDLE) {
             phase = Phase.HEADERS; // the first byte of the next request
             phaseSinceNanos = System.nanoTime();

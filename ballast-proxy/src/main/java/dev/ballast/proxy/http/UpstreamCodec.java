@@ -127,7 +127,7 @@ final class UpstreamCodec {
     }
 
     /** True when the readable bytes are only CR and LF, which some servers send after a body and decoders skip. */
-    private static boolean onlyLineEnds(ByteBuf buffer) {
+    static boolean onlyLineEnds(ByteBuf buffer) {
         for (int i = buffer.readerIndex(); i < buffer.writerIndex(); i++) {
             byte b = buffer.getByte(i);
             if (b != '\r' && b != '\n') {

@@ -17,6 +17,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import static dev.ballast.proxy.testing.TestConfigs.endpoints;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Protections against bad and slow clients, each with its status and a closed connection. */
@@ -271,6 +273,22 @@ class ProxyLimitsTest {
             assertThat(raw.read().status()).isEqualTo(200);
             raw.send("GET /second HTTP/1.1\r\n");
             assertThat(raw.read().status()).isEqualTo(408);
+        }
+    }
+
+    @Test
+    void anEmptyLineAfterARequestBeginsNoHeadSoDrawsNo408() throws Exception {
+        restartWith(new LimitsConfig(1024, 256, 1000, 400, 3, 60_000, 3_600_000, 600));
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+            assertThat(raw.read().status()).isEqualTo(200);
+            raw.send("\r\n"); // RFC 9112 §2.2: some clients add one after a POST's body
+
+            raw.timeout(1_500); // well past header_read_timeout (400 ms)
+            assertThatThrownBy(raw::read).as("no 408 for a request never begun").isInstanceOf(SocketTimeoutException.class);
+            raw.timeout(5_000);
+            raw.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
         }
     }
 
