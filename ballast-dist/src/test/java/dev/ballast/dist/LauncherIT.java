@@ -82,6 +82,20 @@ class LauncherIT {
     }
 
     @Test
+    void theNewestJdkUnderTheJdkDirectoryIsChosenWhateverItsName(@TempDir Path dir) throws Exception {
+        // As on Ubuntu with default-jdk (21) and a JDK 25 installed beside it: "default-java" sorts first.
+        Path older = dir.resolve("jdk-21-real");
+        fakeJdk(older, "21.0.4");
+        Files.createSymbolicLink(dir.resolve("default-java"), older);
+        Files.createSymbolicLink(dir.resolve("java-25-openjdk-amd64"), Path.of(System.getProperty("java.home")));
+
+        Run run = launch(Map.of("JAVA_HOME", "", "BALLAST_JDK_DIR", dir.toString()), "version");
+
+        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.output).contains("ballast ").doesNotContain("21.0.4");
+    }
+
+    @Test
     void aJavaToolOptionsVariableDoesNotHideTheJdk() throws Exception {
         // The JVM then says "Picked up JAVA_TOOL_OPTIONS: ..." before its version line.
         Run run = launch(Map.of("JAVA_TOOL_OPTIONS", "-Dballast.launcher-it=1", "JAVA_HOME",
