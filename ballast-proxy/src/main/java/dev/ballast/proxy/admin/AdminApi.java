@@ -45,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -468,6 +469,16 @@ public final class AdminApi {
 
         /** Drains or enables an endpoint, on the control path, and answers with its state. */
         private CompletableFuture<Reply> drain(String name, String address, boolean draining) {
+            try {
+                return drainOnControlPath(name, address, draining);
+            } catch (RejectedExecutionException e) {
+                // The control path has stopped: the proxy is shutting down, and retires every endpoint.
+                return done(Reply.text(HttpResponseStatus.CONFLICT, "the proxy is stopping: endpoints are no longer"
+                        + " drained or enabled\n"));
+            }
+        }
+
+        private CompletableFuture<Reply> drainOnControlPath(String name, String address, boolean draining) {
             return CompletableFuture.supplyAsync(() -> {
                 Upstream upstream = proxy.upstreams().get(name);
                 if (upstream == null) {

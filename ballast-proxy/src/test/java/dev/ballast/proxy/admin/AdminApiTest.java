@@ -254,6 +254,16 @@ class AdminApiTest {
     }
 
     @Test
+    void aDrainAskedForOnceTheControlPathHasStoppedIsRefusedSayingTheProxyIsStopping() throws Exception {
+        ((java.util.concurrent.ExecutorService) proxy.controlPath()).shutdown(); // as a shutdown does, after draining
+
+        HttpResponse<String> drained = admin.post("/upstreams/api/endpoints/" + one.address() + "/drain");
+
+        assertThat(drained.statusCode()).isEqualTo(409);
+        assertThat(drained.body()).isEqualTo("the proxy is stopping: endpoints are no longer drained or enabled\n");
+    }
+
+    @Test
     void drainStopsNewRequestsLetsTheOneInFlightFinishAndEnableBringsItBack() throws Exception {
         CompletableFuture<Void> answer = new CompletableFuture<>();
         one.respondWith(TestBackend.held(answer,
