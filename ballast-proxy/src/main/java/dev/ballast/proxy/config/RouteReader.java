@@ -3,6 +3,7 @@ package dev.ballast.proxy.config;
 import dev.ballast.core.config.Suggestions;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,10 +48,12 @@ final class RouteReader {
         List<Located<RouteConfig>> routes = new ArrayList<>();
         List<Located<RouteConfig>> matchesReadCleanly = new ArrayList<>();
         Map<String, Located<RouteConfig>> byName = new HashMap<>();
+        List<Located<RouteConfig>> unnamed = new ArrayList<>();
         for (int index = 0; index < items.size(); index++) {
             String defaultName = "route-" + index;
             items.get(index).section(ROUTE_KEYS).ifPresent(section -> {
-                String name = section.get("name").flatMap(Names::read).orElse(defaultName);
+                String given = section.get("name").flatMap(Names::read).orElse(null);
+                String name = given != null ? given : defaultName;
                 int errorsBefore = section.problems().errorCount();
                 MatchConfig match = section.get("match").flatMap(RouteReader::match).orElse(ANY);
                 boolean matchIsClean = section.problems().errorCount() == errorsBefore;
@@ -81,10 +84,14 @@ final class RouteReader {
                 }
                 Located<RouteConfig> route = new Located<>(
                         new RouteConfig(name, match, upstream, split, splitKey, mirror), section.path(), section.line());
-                Located<RouteConfig> first = byName.putIfAbsent(name, route);
-                if (first != null) {
-                    section.error("duplicate route name '" + name + "' (also " + first.path() + ", line "
-                            + first.line() + ")");
+                if (given == null) {
+                    unnamed.add(route);
+                } else {
+                    Located<RouteConfig> first = byName.putIfAbsent(name, route);
+                    if (first != null) {
+                        section.error("duplicate route name '" + name + "' (also " + first.path() + ", line "
+                                + first.line() + ")");
+                    }
                 }
                 routes.add(route);
                 if (matchIsClean) {
@@ -92,9 +99,38 @@ final class RouteReader {
                 }
             });
         }
+        nameUnnamed(unnamed, byName.keySet(), routes, matchesReadCleanly);
         // A match with errors was read with parts missing: it would look broader than the user wrote.
         RouteShadowing.warnShadowed(matchesReadCleanly, top.problems());
         return routes;
+    }
+
+    /**
+     * A route without a name is {@code route-N} (its position), unless the file gives another route
+     * that name: then {@code route-N-2} (or -3, ...), so a file that numbers its routes itself is not
+     * refused for a name it never wrote.
+     */
+    private static void nameUnnamed(List<Located<RouteConfig>> unnamed, Set<String> given,
+                                    List<Located<RouteConfig>> routes, List<Located<RouteConfig>> matchesReadCleanly) {
+        Set<String> taken = new HashSet<>(given);
+        for (Located<RouteConfig> route : unnamed) {
+            String base = route.value().name();
+            String name = base;
+            for (int n = 2; taken.contains(name); n++) {
+                name = base + "-" + n;
+            }
+            taken.add(name);
+            if (!name.equals(base)) {
+                RouteConfig value = route.value();
+                Located<RouteConfig> renamed = new Located<>(new RouteConfig(name, value.match(), value.upstream(),
+                        value.split(), value.splitKey(), value.mirror()), route.path(), route.line());
+                routes.set(routes.indexOf(route), renamed);
+                int clean = matchesReadCleanly.indexOf(route);
+                if (clean >= 0) {
+                    matchesReadCleanly.set(clean, renamed);
+                }
+            }
+        }
     }
 
     private static Optional<String> upstream(Value value, Set<String> upstreams) {

@@ -119,6 +119,36 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aMisspeltHealthCheckPathOrTypeIsOneErrorNotAlsoAMissingPath() {
+        for (String check : List.of("{ paht: /healthz }", "{ typ: tcp }")) {
+            assertThat(errors("""
+                    listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                    upstreams:
+                      api:
+                        endpoints: [127.0.0.1:9001]
+                        health_check: %s
+                    routes: [{ upstream: api }]
+                    """.formatted(check))).as(check).singleElement().asString().contains("did you mean");
+        }
+    }
+
+    @Test
+    void anUnnamedRouteDoesNotTakeTheNameTheFileGaveAnotherRoute() {
+        ConfigResult result = ConfigLoader.parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { endpoints: [127.0.0.1:9001] }
+                  web: { endpoints: [127.0.0.1:9002] }
+                routes:
+                  - { name: route-1, match: { path_prefix: /api/ }, upstream: api }
+                  - { upstream: web }
+                """, "test.yaml", name -> null);
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(result.config().routes()).extracting(RouteConfig::name).containsExactly("route-1", "route-1-2");
+    }
+
+    @Test
     void anEmptyKeyIsNamedAsSuchNotTakenForTheWholeFile() {
         assertThat(errors("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
