@@ -156,6 +156,16 @@ class LauncherIT {
     }
 
     @Test
+    void aChangedSourceOfAModuleTheJarDoesNotHoldDoesNotMakeTheLauncherRebuildIt(@TempDir Path dir) throws Exception {
+        Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-client/src/main/java/Some.java");
+
+        Run run = launch(launcher, dir, Map.of(), "version");
+
+        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.output).contains("ballast ").doesNotContain("building");
+    }
+
+    @Test
     void aChangedMainSourceMakesTheLauncherRebuildTheJar(@TempDir Path dir) throws Exception {
         Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-proxy/src/main/java/Some.java");
 
