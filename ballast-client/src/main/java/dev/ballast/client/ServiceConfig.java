@@ -121,6 +121,12 @@ public record ServiceConfig(
         return new Builder(name);
     }
 
+    /** How long one try may take: {@code retries.per_try_timeout} when set and shorter, else {@code response_timeout}. */
+    public Duration tryTimeout() {
+        Duration perTry = retries.perTryTimeout();
+        return perTry.isZero() || perTry.compareTo(responseTimeout) > 0 ? responseTimeout : perTry;
+    }
+
     /** Longer than any timeout could mean, and far inside a count of nanoseconds (292 years). */
     private static final Duration LONGEST = Duration.ofDays(365);
 

@@ -1,6 +1,7 @@
 package dev.ballast.client;
 
 import dev.ballast.client.testing.Backend;
+import dev.ballast.client.testing.UnansweredConnects;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
@@ -55,6 +56,24 @@ class ResilienceTest {
     private ServiceConfig.Builder orders(Backend... backends) {
         return ServiceConfig.builder("orders").endpoints(java.util.Arrays.stream(backends).map(Backend::address)
                 .toArray(String[]::new));
+    }
+
+    @Test
+    void aConnectThatCannotFinishWithinATryFailsAsAConnectFailureAndGoesElsewhereEvenForAPost() throws Exception {
+        try (UnansweredConnects dropped = new UnansweredConnects()) {
+            RetryPolicy connectsOnly = RetryPolicy.builder().attempts(1)
+                    .retryOn(EnumSet.of(RetryPolicy.Condition.CONNECT_FAILURE))
+                    .perTryTimeout(Duration.ofMillis(600)).build();
+            client(ServiceConfig.builder("orders").endpoints(dropped.address(), a.address())
+                    .balancer(Policies.FIRST).retries(connectsOnly)); // connect_timeout: the default 1 s
+
+            ClientResponse response = client.send(request("orders").method("POST", "{}".getBytes()));
+
+            // The try's timeout, not the 1 s connect timeout, ended the connect: as a connect failure,
+            // it is retried on the next endpoint, nothing having been sent.
+            assertThat(response.bodyText()).isEqualTo("a");
+            assertThat(response.attempts()).isEqualTo(2);
+        }
     }
 
     @Test

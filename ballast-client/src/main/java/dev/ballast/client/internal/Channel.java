@@ -73,9 +73,7 @@ public final class Channel implements AutoCloseable {
         this.ticker = resources.ticker();
         this.listener = resources.listener();
         Scheduler scheduler = resources.control();
-        Duration perTry = config.retries().perTryTimeout();
-        this.attemptTimeoutNanos = perTry.isZero() || perTry.compareTo(config.responseTimeout()) > 0
-                ? config.responseTimeout().toNanos() : perTry.toNanos();
+        this.attemptTimeoutNanos = config.tryTimeout().toNanos();
         this.breaker = CircuitBreaker.of(Integer.MAX_VALUE, Integer.MAX_VALUE, config.maxRequests());
         this.hashBased = Policies.isHashBased(config.balancer());
         this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
