@@ -96,6 +96,21 @@ class HedgingTest {
     }
 
     @Test
+    void aCallWhoseHedgeWasTurnedAwayReportsTheFailureItsTryMetAtTheEndpoint() {
+        // One request at a time: the hedge is refused by the circuit breaker before it is sent, then the
+        // try it backed up times out at the slow endpoint. The timeout is what happened to the call.
+        client(service().balancer(Policies.FIRST).maxRequests(1).responseTimeout(Duration.ofMillis(300))
+                .hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
+
+        assertThatThrownBy(() -> client.send(request("search"))).isInstanceOfSatisfying(CallException.class, failure -> {
+            assertThat(failure.kind()).isEqualTo(CallException.Kind.TIMEOUT);
+            assertThat(failure.endpoint()).isEqualTo(slow.address());
+            assertThat(failure.getSuppressed()).singleElement().isInstanceOfSatisfying(CallException.class,
+                    refused -> assertThat(refused.kind()).isEqualTo(CallException.Kind.REJECTED));
+        });
+    }
+
+    @Test
     void onlyIdempotentRequestsAreHedged() {
         client(service().balancer(Policies.FIRST).hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
 

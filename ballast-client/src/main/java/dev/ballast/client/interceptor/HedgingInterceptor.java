@@ -167,7 +167,10 @@ final class HedgingInterceptor implements Interceptor {
             return failure instanceof CallException call && call.kind() == CallException.Kind.RESPONSE_TOO_LARGE;
         }
 
-        /** What to report if nothing succeeds: a response beats a failure, a real failure beats a cancellation. */
+        /**
+         * What to report if nothing succeeds: a response beats a failure; of two failures, the one that
+         * says most (see {@link #weight}), the other kept as suppressed.
+         */
         static Outcome preferred(Outcome current, Outcome candidate) {
             if (current == null) {
                 return candidate;
@@ -178,11 +181,23 @@ final class HedgingInterceptor implements Interceptor {
             if (candidate.response != null) {
                 return candidate;
             }
-            return isCancellation(current.failure) && !isCancellation(candidate.failure) ? candidate : current;
+            Outcome kept = weight(candidate.failure) > weight(current.failure) ? candidate : current;
+            Outcome dropped = kept == current ? candidate : current;
+            if (dropped.failure != kept.failure) {
+                kept.failure.addSuppressed(dropped.failure);
+            }
+            return kept;
         }
 
-        private static boolean isCancellation(RuntimeException failure) {
-            return failure instanceof CallException call && call.kind() == CallException.Kind.CANCELLED;
+        /**
+         * A failure met at an endpoint says most (its kind decides whether the call is retried); then a
+         * refusal before anything was sent (a hedge the circuit breaker turned away); a cancellation least.
+         */
+        private static int weight(RuntimeException failure) {
+            if (!(failure instanceof CallException call)) {
+                return 2;
+            }
+            return call.kind() == CallException.Kind.CANCELLED ? 0 : call.endpoint() == null ? 1 : 2;
         }
 
         ClientResponse responseOrThrow() {
