@@ -197,10 +197,9 @@ final class EtcdClient implements AutoCloseable {
         ObjectNode create = keys(prefix, exact).put("start_revision", fromRevision);
         ObjectNode body = JSON.createObjectNode();
         body.set("create_request", create);
-        // The request's timeout covers the wait for the response's head, not the stream after it.
         HttpResponse<InputStream> response;
         try {
-            response = send(member, WATCH, body, HttpResponse.BodyHandlers.ofInputStream());
+            response = watchHead(member, body);
         } catch (IOException e) {
             String hint = certificateHint(member, e);
             if (hint.isEmpty()) {
@@ -216,6 +215,48 @@ final class EtcdClient implements AutoCloseable {
             throw failure(member, WATCH, response.statusCode(), text);
         }
         return response.body();
+    }
+
+    /**
+     * Sends the watch and waits for its answer's head, at most the timeout. The request itself has no
+     * timeout: from JDK 26 a request's timeout also covers reading its body (JDK-8208693), and would cut
+     * an open-ended stream after that long. The send runs on a virtual thread of its own, interrupted
+     * (which cancels it) when the wait is given up.
+     */
+    private HttpResponse<InputStream> watchHead(URI member, JsonNode body) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<InputStream>> head = new CompletableFuture<>();
+        Thread call = Thread.ofVirtual().name("ballast-etcd-watch-start").start(() -> {
+            try {
+                head.complete(send(member, WATCH, body, HttpResponse.BodyHandlers.ofInputStream()));
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                head.completeExceptionally(e);
+            }
+        });
+        try {
+            return head.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | InterruptedException e) {
+            call.interrupt();
+            head.thenAccept(late -> closeQuietly(late.body())); // a head that comes after all opens no stream
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw new HttpTimeoutException("no answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case InterruptedException interrupted -> throw new IOException("interrupted", interrupted);
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new IOException(describe(e.getCause()), e.getCause());
+            }
+        }
+    }
+
+    private static void closeQuietly(InputStream stream) {
+        try {
+            stream.close();
+        } catch (IOException ignored) {
+            // nothing was read from it
+        }
     }
 
     /** The messages of a watch stream, each a JSON object, as they come. */
@@ -291,11 +332,12 @@ final class EtcdClient implements AutoCloseable {
     private HttpRequest request(URI member, String path, JsonNode body, String token) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path))
-                    .timeout(timeout)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
             if (path.equals(WATCH)) {
                 request.header("Grpc-Metadata-hasleader", "true"); // a member that loses its leader ends the watch
+            } else {
+                request.timeout(timeout); // a watch's is its head's wait (watchHead): the stream is open-ended
             }
             if (token != null && !token.isEmpty()) {
                 request.header("Authorization", token);
