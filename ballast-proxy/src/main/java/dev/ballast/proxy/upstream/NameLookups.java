@@ -69,6 +69,15 @@ public final class NameLookups {
                 }
             }
         }
+        return lookingUp(names);
+    }
+
+    /** Looks {@code endpoint}'s name up now, on the calling thread. */
+    static NameLookups ofOne(Endpoint endpoint) {
+        return new NameLookups(Map.of(endpoint.host(), Lookup.of(endpoint.host())));
+    }
+
+    private static NameLookups lookingUp(Set<String> names) {
         if (names.isEmpty()) {
             return NONE;
         }

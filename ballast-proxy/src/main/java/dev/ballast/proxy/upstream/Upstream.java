@@ -734,12 +734,17 @@ public final class Upstream implements AutoCloseable {
         private void lookUpNewest() {
             List<Endpoint> endpoints = pending.getAndSet(null);
             try {
+                Set<String> members = memberAddresses();
                 for (Endpoint endpoint : endpoints) {
                     if (closed) {
                         return; // retired: the list would not be applied
                     }
                     if (DnsRefresh.isHostName(endpoint.host())) {
-                        addressOf(endpoint); // outside the map's locks, which event loops' look-ups take
+                        if (members.contains(endpoint.address())) {
+                            addressOf(endpoint); // a member: DNS refresh follows its name
+                        } else {
+                            lookUpJoining(endpoint);
+                        }
                     }
                 }
             } catch (RuntimeException e) {
@@ -750,6 +755,25 @@ public final class Upstream implements AutoCloseable {
             firstRead.countDown();
             if (started) {
                 applyDiscoveredLater();
+            }
+        }
+
+        /**
+         * A name that joins, or joins again (a pod that came back under its name): looked up now, by the
+         * rule a reload follows ({@link NameLookups#choose}). The address it left with is kept only while
+         * its name still lists it: a name that points elsewhere now must not bring traffic back to its
+         * old address. A failed lookup keeps that address. Outside the map's locks, which event loops'
+         * look-ups take; a non-member's entry is not written by the control path meanwhile.
+         */
+        private void lookUpJoining(Endpoint endpoint) {
+            InetSocketAddress had = addresses.get(endpoint.address());
+            InetSocketAddress now = NameLookups.ofOne(endpoint).choose(endpoint, had);
+            if (now != null && !now.equals(had)) {
+                addresses.put(endpoint.address(), now);
+                if (had != null && !had.isUnresolved()) {
+                    log.info("upstream {}: endpoint {} joins at {}: its name no longer lists {}", name(),
+                            endpoint.address(), ipOf(now, "unresolved"), had.getAddress().getHostAddress());
+                }
             }
         }
 

@@ -376,6 +376,39 @@ class EtcdDiscoveryTest {
     }
 
     @Test
+    void aServiceThatComesBackUnderItsNameIsReachedWhereItsNameResolvesNowNotWhereItWas() throws Exception {
+        Path hosts = TestNames.hostsFile();
+        assumeTrue(hosts != null, "names resolve from a test hosts file (the pom's argLine sets it)");
+        TestBackend moved;
+        try {
+            moved = teardown.add(TestBackend.at("moved", "127.0.0.2", a.port()));
+        } catch (RuntimeException e) {
+            assumeTrue(false, "127.0.0.2 is a loopback address (Linux: all of 127/8)");
+            return;
+        }
+        String before = Files.readString(hosts);
+        String name = "shop-0.ballast.test:" + a.port();
+        try {
+            Files.writeString(hosts, before + "127.0.0.1 shop-0.ballast.test\n");
+            etcd.put(PREFIX + "0", name);
+            // No DNS refresh: only discovery's own lookups can say where the name points.
+            startProxyWith(config(PREFIX).replace("    discovery:", "    dns_refresh: 0\n    discovery:"));
+            assertThat(servedBy(4)).containsExactly("a");
+
+            etcd.delete(PREFIX + "0"); // the pod goes away ...
+            await().atMost(SETTLE).until(() -> members().isEmpty());
+            Files.writeString(hosts, before + "127.0.0.2 shop-0.ballast.test\n"); // ... and comes back elsewhere
+            etcd.put(PREFIX + "0", name);
+
+            await().atMost(SETTLE).until(() -> members().contains(name));
+            assertThat(servedBy(4)).containsExactly("moved");
+            assertThat(moved.requests()).isNotEmpty();
+        } finally {
+            Files.writeString(hosts, before);
+        }
+    }
+
+    @Test
     void aDiscoveredAddressThatDiffersFromAConfiguredOneOnlyInCaseIsTheConfiguredEndpoint() throws Exception {
         etcd.put(PREFIX + "a", "localhost:" + a.port());
         etcd.put(PREFIX + "b", address(b));
