@@ -99,6 +99,8 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     private final RetryPolicy retryPolicy;
     /** Keep the body for a retry: only an idempotent request may be retried once its body went out. */
     private final boolean keepForReplay;
+    /** The client sent no Host (HTTP/1.0): each try's is the endpoint it goes to. */
+    private final boolean hostless;
     /** The client waits for 100 Continue before sending its body; sent once an endpoint is picked. */
     private boolean expectContinue;
     private final boolean hasHash;
@@ -192,6 +194,8 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         String asked = !declaresBody && !clientHttp10 && !frontend.draining()
                 && HopByHop.asksToUpgrade(request.headers()) ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
         this.upgrade = asked == null ? null : withoutH2c(asked);
+        // HTTP/1.1 requires a Host (RequestHead refused one without); HTTP/1.0 may leave it out.
+        this.hostless = clientHttp10 && !request.headers().contains(HttpHeaderNames.HOST);
         RequestRewrite.forUpstream(request, clientIp, chunked, frontend.via());
         if (upgrade != null) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
@@ -271,7 +275,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
                 tryStartNanos = System.nanoTime();
                 endpoint = picked.endpoint();
                 record.picked(endpoint, attempts);
-                RequestRewrite.settleHost(request, upstream.config(), endpoint);
+                RequestRewrite.settleHost(request, upstream.config(), endpoint, hostless);
                 if (expectContinue) {
                     expectContinue = false;
                     frontend.sendContinue();
@@ -506,7 +510,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     private void writeUp(HttpContent part) {
         // Kept even when it is the shared empty end (a chunked body without trailers): a retry must end
         // the body too, or the upstream waits for the rest of it.
-        if (keepForReplay) {
+        if (keepForReplay && !responseStarted) { // once an answer started, no try will send it again
             if (replay == null) {
                 replay = new RequestReplay(MAX_REPLAY_BYTES);
             }
@@ -671,6 +675,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         responseStarted = true;
+        dropKeptBody(); // no try follows an answer that started: a long one must not pin the body meanwhile
         if (response instanceof LastHttpContent last) {
             finish(last);
         } else {
@@ -1021,14 +1026,18 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
 
     /** No more tries: the kept body, the retry token and the request's share of the retry budget go back. */
     private void endRetryAccounting() {
-        if (replay != null) {
-            replay.release();
-            replay = null;
-        }
+        dropKeptBody();
         releaseRetryToken();
         if (budgeted) {
             budgeted = false;
             upstream.retryBudget().requestFinished();
+        }
+    }
+
+    private void dropKeptBody() {
+        if (replay != null) {
+            replay.release();
+            replay = null;
         }
     }
 

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -134,7 +135,9 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
             case PickResult.Picked picked -> {
                 endpoint = picked.endpoint();
                 tryStartNanos = System.nanoTime();
-                RequestRewrite.settleHost(head, upstream.config(), endpoint);
+                // One try only: a copy of a request that came without a Host has none yet (made before any).
+                RequestRewrite.settleHost(head, upstream.config(), endpoint,
+                        !head.headers().contains(HttpHeaderNames.HOST));
                 pool.acquire(endpoint, this);
             }
             case PickResult.Unavailable unavailable -> end(MirrorOutcome.DROPPED, false);

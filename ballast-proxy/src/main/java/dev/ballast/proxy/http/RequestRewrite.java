@@ -66,13 +66,17 @@ final class RequestRewrite {
         }
     }
 
-    /** Applies {@code host_header}: keep the client's Host, the endpoint's {@code host:port}, or a literal. */
-    static void settleHost(HttpRequest request, UpstreamConfig upstream, EndpointState endpoint) {
+    /**
+     * Applies {@code host_header}: keep the client's Host, the endpoint's {@code host:port}, or a literal.
+     * A client that sent none ({@code hostless}, HTTP/1.0) gets the endpoint's, set again at every try:
+     * a retry to another endpoint must not carry the first one's.
+     */
+    static void settleHost(HttpRequest request, UpstreamConfig upstream, EndpointState endpoint, boolean hostless) {
         String mode = upstream.hostHeader();
         HttpHeaders headers = request.headers();
         if (mode == null || UpstreamConfig.HOST_PRESERVE.equals(mode)) {
-            if (!headers.contains(HttpHeaderNames.HOST)) {
-                headers.set(HttpHeaderNames.HOST, endpoint.address()); // an HTTP/1.0 client may send none
+            if (hostless) {
+                headers.set(HttpHeaderNames.HOST, endpoint.address());
             }
         } else if (UpstreamConfig.HOST_ENDPOINT.equals(mode)) {
             headers.set(HttpHeaderNames.HOST, endpoint.address());

@@ -181,6 +181,20 @@ class ResilienceRetriesTest {
     }
 
     @Test
+    void aRetryOfARequestThatCameWithoutAHostNamesTheEndpointItGoesToNotTheFirstOne() throws Exception {
+        TestBackend first = resetting("first");
+        TestBackend second = backend("second");
+        InetSocketAddress address = start(DEFAULTS, List.of(endpoint(first), endpoint(second)));
+
+        try (RawHttp raw = RawHttp.connect(address)) {
+            assertThat(raw.send("GET / HTTP/1.0\r\n\r\n").read().status()).isEqualTo(200); // HTTP/1.0: no Host needed
+        }
+
+        assertThat(first.lastRequest().headers().get("Host")).isEqualTo(first.address());
+        assertThat(second.lastRequest().headers().get("Host")).isEqualTo(second.address());
+    }
+
+    @Test
     void putIsRetriedOnAnotherEndpointWithItsBodySentAgain() throws Exception {
         TestBackend first = resetting("first");
         TestBackend second = backend("second");
