@@ -72,6 +72,10 @@ final class StoreConfigSource implements ConfigSource {
                     + " configuration there first, e.g. etcdctl put " + target.path() + " < ballast.yaml)");
         }
         lastRead = value.get();
+        Tracker following = tracker;
+        if (following != null) {
+            following.read(value.get());
+        }
         return text(value.get());
     }
 
@@ -168,6 +172,15 @@ final class StoreConfigSource implements ConfigSource {
 
         Tracker(BiConsumer<String, String> changed) {
             this.changed = changed;
+        }
+
+        /**
+         * A reload read {@code yaml} (while the watch was away, say): the watch's next delivery is a
+         * change only if it differs from this. Else a put that restored the document the watch saw last
+         * (a rollback) would not be applied, the proxy running the one the reload read.
+         */
+        synchronized void read(byte[] yaml) {
+            last = yaml;
         }
 
         /** The store answers again after a reload could not read it: that reload is asked for again. */
