@@ -136,7 +136,9 @@ final class EtcdClient implements AutoCloseable {
 
     /** The keys a request is about: those under {@code prefix}, or only {@code prefix} itself when {@code exact}. */
     private static ObjectNode keys(String prefix, boolean exact) {
-        ObjectNode keys = JSON.createObjectNode().put("key", base64(prefix));
+        // etcd refuses an empty key: the whole key space is the range from "\0" to "\0", as its own client asks.
+        String from = prefix.isEmpty() && !exact ? "\0" : prefix;
+        ObjectNode keys = JSON.createObjectNode().put("key", base64(from));
         return exact ? keys : keys.put("range_end", base64(prefixEnd(prefix)));
     }
 

@@ -128,6 +128,25 @@ class EtcdEndpointsTest {
         }
     }
 
+    @Test
+    void anEmptyPrefixFollowsTheWholeKeySpace() throws Exception {
+        try (EtcdServer etcd = EtcdServer.started()) {
+            etcd.put("/services/orders/a", "10.0.0.1:8080");
+            etcd.put("elsewhere", "10.0.0.2:8080");
+            AtomicReference<List<Endpoint>> seen = new AtomicReference<>();
+            WatchTarget target = new WatchTarget("everything", List.of(URI.create(etcd.url())), 2_000, "");
+            try (EtcdWatch watch = EtcdEndpoints.watch(target, seen::set)) {
+                watch.start();
+                await().atMost(Duration.ofSeconds(10)).until(() -> addresses(seen.get()),
+                        addresses -> addresses != null && addresses.size() == 2);
+
+                etcd.put("/more", "10.0.0.3:8080");
+                await().atMost(Duration.ofSeconds(10)).until(() -> addresses(seen.get()),
+                        addresses -> addresses.contains("10.0.0.3:8080"));
+            }
+        }
+    }
+
     private static List<String> addresses(List<Endpoint> endpoints) {
         return endpoints == null ? null : endpoints.stream().map(Endpoint::address).toList();
     }
