@@ -297,6 +297,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             // its answer could not be waited for, and so no fault of this endpoint's.
             pool.release(ready, true);
             releaseEndpoint();
+            record.sentNowhere();
             fail(ProxyError.RESPONSE_TIMEOUT, "response_timeout reached before a retry could be sent");
             return;
         }
@@ -350,6 +351,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         }
         EndpointState full = endpoint;
         releaseEndpoint();
+        record.sentNowhere(); // a retry that picks another endpoint names that one
         // Nothing was sent, as with a connect failure; but a full endpoint is not a failing one.
         retryOrFail(RetryPolicy.Condition.CONNECT_FAILURE, full, ProxyError.NO_ENDPOINT,
                 full.address() + " has max_connections_per_endpoint (" + limit + ") open");
@@ -366,6 +368,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             return;
         }
         releaseEndpoint();
+        record.sentNowhere();
         fail(ProxyError.CIRCUIT_OPEN, upstream.breaker().describe(limit));
     }
 

@@ -71,6 +71,14 @@ public final class RequestRecord {
         this.attempts = attempt;
     }
 
+    /**
+     * The endpoint picked last got nothing: a limit of the proxy's turned the request away before it was
+     * sent. Its answer is then the proxy's, not counted against that endpoint (metrics, {@code /status}).
+     */
+    void sentNowhere() {
+        this.endpoint = null;
+    }
+
     void status(int code) {
         this.status = code;
     }
@@ -133,7 +141,7 @@ public final class RequestRecord {
         return route;
     }
 
-    /** The endpoint of the last attempt, or null when none was picked. */
+    /** The endpoint of the last attempt, or null when none was picked, or the last one was sent nothing. */
     public EndpointState endpoint() {
         return endpoint;
     }

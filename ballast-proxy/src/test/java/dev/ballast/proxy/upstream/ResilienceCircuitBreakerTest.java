@@ -6,6 +6,7 @@ import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.CircuitBreakerConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.Teardown;
@@ -133,6 +134,8 @@ class ResilienceCircuitBreakerTest {
         assertThat(responses).extracting(RawHttp.Response::status).containsExactlyInAnyOrder(200, 503);
         assertThat(responses.stream().filter(r -> r.status() == 503).findFirst().orElseThrow().text())
                 .contains("circuit breaker: max_connections (1) reached");
+        assertThat(AdminClient.of(proxy.adminAddress()).metrics().find("ballast_upstream_requests_total",
+                "upstream", "api", "code", "503")).as("the proxy's refusal, not the endpoint's answer").isEmpty();
         // The one connection now sits idle in the pool of one event loop. A client pinned to the other
         // loop is refused once, which makes that idle connection close: no loop stays locked out until
         // idle_timeout (60s here).
