@@ -1,6 +1,6 @@
 # Finds a JDK >= 21 and exports JAVA_HOME. Sourced (POSIX sh) by mvnw, bin/ballast and .ci/run.
 # Order: $JAVA_HOME if it is new enough, then the newest JDK under $BALLAST_JDK_DIR (default
-# /usr/lib/jvm), then the JDK of the java on PATH. Fails with a message that says what to install.
+# /usr/lib/jvm), then the JDK of the javac on PATH. Fails with a message that says what to install.
 BALLAST_MIN_JAVA=21
 
 ballast_java_major() {

@@ -282,10 +282,6 @@ public final class BallastClient implements AutoCloseable {
     }
 
     /**
-     * Cancels {@code context}; a cancel hook that throws (an interceptor's; every hook still ran) is
-     * logged, not thrown at whoever closes the client or settles a call's future.
-     */
-    /**
      * The service's {@code connect_timeout}, or three quarters of a try's timeout when that is shorter: a
      * connect that cannot finish within the try then fails as a connect failure (nothing was sent, so
      * any method may go to another endpoint) rather than as the try's timeout, which is not retried
@@ -299,6 +295,10 @@ public final class BallastClient implements AutoCloseable {
                 : within.isZero() ? Duration.ofMillis(1) : within;
     }
 
+    /**
+     * Cancels {@code context}; a cancel hook that throws (an interceptor's; every hook still ran) is
+     * logged, not thrown at whoever closes the client or settles a call's future.
+     */
     private static void cancel(CallContext context, String doing) {
         try {
             context.cancel();

@@ -169,8 +169,8 @@ public final class Fanout {
                 FanoutResult.Outcome outcome = outcomes.get(i);
                 list.add(outcome != null ? outcome : new FanoutResult.Outcome.Abandoned(requests.get(i)));
             }
-            // With no call at all nothing was reached: a broadcast to a service discovery has not filled yet
-            // must not read as done.
+            // With no call at all nothing was reached: a broadcast to a service that discovery has not filled
+            // yet must not read as done.
             return new FanoutResult(list, errors.report(), n > 0 && successes.get() >= needed);
         } finally {
             recording.unlock();

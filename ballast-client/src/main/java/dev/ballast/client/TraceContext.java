@@ -43,8 +43,8 @@ public final class TraceContext {
     public static TraceContext of(String traceId, String spanId, boolean sampled, String traceState) {
         Objects.requireNonNull(traceState, "traceState");
         if (!isHeaderText(traceState)) {
-            throw new IllegalArgumentException("trace state: a control character (expected: printable ASCII, as"
-                    + " a tracestate header holds)");
+            throw new IllegalArgumentException("trace state: a character no header carries, a control or a"
+                    + " non-ASCII one (expected: printable ASCII, as a tracestate header holds)");
         }
         if (!isId(traceId, 32)) {
             throw new IllegalArgumentException("trace id: '" + traceId + "' (expected: 32 lowercase hex digits, not all zero)");

@@ -86,7 +86,8 @@ class HedgingTest {
 
     @Test
     void aTryThatLosesToItsHedgeTeachesTheBalancerThatItsEndpointIsSlow() {
-        client(service().balancer(Policies.PEAK_EWMA).hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(50))));
+        // A delay well above a cold client's first call: the fast endpoint's estimate stays below it.
+        client(service().balancer(Policies.PEAK_EWMA).hedging(ServiceConfig.Hedging.fixed(Duration.ofMillis(300))));
 
         latencies(20, request("search"));
 

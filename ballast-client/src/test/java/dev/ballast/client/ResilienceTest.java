@@ -63,13 +63,13 @@ class ResilienceTest {
         try (UnansweredConnects dropped = new UnansweredConnects()) {
             RetryPolicy connectsOnly = RetryPolicy.builder().attempts(1)
                     .retryOn(EnumSet.of(RetryPolicy.Condition.CONNECT_FAILURE))
-                    .perTryTimeout(Duration.ofMillis(600)).build();
+                    .perTryTimeout(Duration.ofSeconds(2)).build();
             client(ServiceConfig.builder("orders").endpoints(dropped.address(), a.address())
-                    .balancer(Policies.FIRST).retries(connectsOnly)); // connect_timeout: the default 1 s
+                    .balancer(Policies.FIRST).retries(connectsOnly).connectTimeout(Duration.ofSeconds(10)));
 
             ClientResponse response = client.send(request("orders").method("POST", "{}".getBytes()));
 
-            // The try's timeout, not the 1 s connect timeout, ended the connect: as a connect failure,
+            // The try's timeout, not the 10 s connect timeout, ended the connect: as a connect failure,
             // it is retried on the next endpoint, nothing having been sent.
             assertThat(response.bodyText()).isEqualTo("a");
             assertThat(response.attempts()).isEqualTo(2);

@@ -59,7 +59,7 @@ class TraceContextTest {
                 trace -> assertThat(trace.traceState()).isEqualTo("a=1,\tb=2"));
         assertThatIllegalArgumentException().isThrownBy(() -> TraceContext.of("4bf92f3577b34da6a3ce929d0e0e4736",
                         "00f067aa0ba902b7", true, "vendor=\n1"))
-                .withMessageStartingWith("trace state: a control character");
+                .withMessageStartingWith("trace state: a character no header carries");
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class UnansweredConnects implements AutoCloseable {
                     return; // the queue is full: this connect went unanswered
                 }
             }
+            close();
             throw new IllegalStateException("the accept queue never filled: connects would be answered");
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -34,7 +34,8 @@ public final class Placeholders {
             } else if (text.startsWith("${", i)) {
                 int close = closingBrace(text, i + 2);
                 if (close < 0) {
-                    throw new IllegalArgumentException("unclosed '${' " + EXPECTED);
+                    throw new IllegalArgumentException("unclosed '${' " + EXPECTED
+                            + (text.indexOf(":-", i) >= 0 ? " (a default's braces must balance)" : ""));
                 }
                 out.append(resolve(text.substring(i + 2, close), env));
                 i = close + 1;

@@ -60,6 +60,12 @@ class PlaceholdersTest {
     }
 
     @Test
+    void aDefaultWhoseBracesDoNotBalanceIsUnclosedAndTheErrorSaysWhy() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${PORT:-{}", ENV))
+                .withMessage("unclosed '${' (expected: ${NAME} or ${NAME:-default}) (a default's braces must balance)");
+    }
+
+    @Test
     void rejectsADefaultThatHoldsAnotherReferenceWhetherOrNotTheVariableIsSet() {
         // A default is not expanded: it would be the literal text "${FALLBACK}".
         assertThatIllegalArgumentException().isThrownBy(() -> Placeholders.expand("${HOST:-${FALLBACK}}", ENV))

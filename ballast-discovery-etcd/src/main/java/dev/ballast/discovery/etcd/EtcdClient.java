@@ -230,7 +230,7 @@ final class EtcdClient implements AutoCloseable {
         Thread call = Thread.ofVirtual().name("ballast-etcd-watch-start").start(() -> {
             try {
                 head.complete(send(member, WATCH, body, HttpResponse.BodyHandlers.ofInputStream()));
-            } catch (IOException | InterruptedException | RuntimeException e) {
+            } catch (Throwable e) { // an Error too: the caller must not wait out the timeout for nothing
                 head.completeExceptionally(e);
             }
         });
@@ -248,6 +248,7 @@ final class EtcdClient implements AutoCloseable {
                 case IOException io -> throw io;
                 case InterruptedException interrupted -> throw new IOException("interrupted", interrupted);
                 case RuntimeException runtime -> throw runtime;
+                case Error error -> throw error;
                 default -> throw new IOException(describe(e.getCause()), e.getCause());
             }
         }

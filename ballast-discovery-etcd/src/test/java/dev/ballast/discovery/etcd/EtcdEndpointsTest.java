@@ -110,15 +110,16 @@ class EtcdEndpointsTest {
         try (EtcdServer etcd = EtcdServer.started()) {
             etcd.put("/services/quiet/a", "10.0.0.1:8080");
             AtomicReference<List<Endpoint>> seen = new AtomicReference<>();
-            WatchTarget target = new WatchTarget("service quiet", List.of(URI.create(etcd.url())), 1_000,
+            // 2 s: the watch's liveness check (every two timeouts) must not time out on a busy machine.
+            WatchTarget target = new WatchTarget("service quiet", List.of(URI.create(etcd.url())), 2_000,
                     "/services/quiet/");
             try (EtcdWatch watch = EtcdEndpoints.watch(target, seen::set)) {
                 watch.start();
                 await().atMost(Duration.ofSeconds(10)).until(() -> seen.get() != null);
 
-                // Three timeouts with nothing to hear. A timeout on the watch request would cut the stream
-                // after one from JDK 26 on (it covers the body there), each time with an error.
-                await().during(Duration.ofMillis(3_500)).atMost(Duration.ofSeconds(10))
+                // Two and a half timeouts with nothing to hear. A timeout on the watch request would cut the
+                // stream after one from JDK 26 on (it covers the body there), each time with an error.
+                await().during(Duration.ofMillis(5_000)).atMost(Duration.ofSeconds(15))
                         .until(() -> watch.status().lastError() == null);
                 etcd.put("/services/quiet/b", "10.0.0.2:8080");
 

@@ -97,8 +97,13 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     private final boolean head;
     private final boolean idempotent;
     private final RetryPolicy retryPolicy;
-    /** Keep the body for a retry: only an idempotent request may be retried once its body went out. */
+    /**
+     * Keep the body to send it again: only an idempotent request may go again once its body went out,
+     * as a retry, or on a fresh connection after a reused one died (the keep-alive race).
+     */
     private final boolean keepForReplay;
+    /** Retries are on: the body is kept on any connection, not only on a reused one. */
+    private final boolean retriesOn;
     /** The client sent no Host (HTTP/1.0): each try's is the endpoint it goes to. */
     private final boolean hostless;
     /** The client waits for 100 Continue before sending its body; sent once an endpoint is picked. */
@@ -182,8 +187,8 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
         this.retryPolicy = upstream.retryPolicy();
-        // Kept with retries off too: the keep-alive race's replay (backendClosed) needs the body as well.
         this.keepForReplay = idempotent;
+        this.retriesOn = retryPolicy.attempts() > 0;
         this.expectContinue = expectContinue;
         String key = RequestHash.key(upstream, request, path, clientIp);
         this.hasHash = key != null;
@@ -513,7 +518,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     private void writeUp(HttpContent part) {
         // Kept even when it is the shared empty end (a chunked body without trailers): a retry must end
         // the body too, or the upstream waits for the rest of it.
-        if (keepForReplay && !responseStarted) { // once an answer started, no try will send it again
+        // Once an answer started, no try sends it again; with retries off, only a reused connection's
+        // death (the keep-alive race) does.
+        if (keepForReplay && !responseStarted && (retriesOn || connection.isReused())) {
             if (replay == null) {
                 replay = new RequestReplay(MAX_REPLAY_BYTES);
             }

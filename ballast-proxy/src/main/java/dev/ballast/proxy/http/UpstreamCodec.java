@@ -126,7 +126,10 @@ final class UpstreamCodec {
         }
     }
 
-    /** True when the readable bytes are only CR and LF, which some servers send after a body and decoders skip. */
+    /**
+     * True when the readable bytes are only CR and LF, which decoders skip between messages: some
+     * servers send them after a body, some clients after a request's (RFC 9112 §2.2).
+     */
     static boolean onlyLineEnds(ByteBuf buffer) {
         for (int i = buffer.readerIndex(); i < buffer.writerIndex(); i++) {
             byte b = buffer.getByte(i);

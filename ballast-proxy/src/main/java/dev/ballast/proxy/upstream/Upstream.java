@@ -571,7 +571,7 @@ public final class Upstream implements AutoCloseable {
                 continue;
             }
             if (next.resolvesAll(endpoint)) {
-                expansion.seed(endpoint, had, names.failure(endpoint));
+                expansion.seed(endpoint, had, null); // takeLookups says the lookup failed, once
             } else {
                 addresses.put(endpoint.address(), new InetSocketAddress(had.getFirst(), endpoint.port()));
             }

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -255,7 +256,7 @@ class AdminApiTest {
 
     @Test
     void aDrainAskedForOnceTheControlPathHasStoppedIsRefusedSayingTheProxyIsStopping() throws Exception {
-        ((java.util.concurrent.ExecutorService) proxy.controlPath()).shutdown(); // as a shutdown does, after draining
+        ((ExecutorService) proxy.controlPath()).shutdown(); // as a shutdown does, after draining
 
         HttpResponse<String> drained = admin.post("/upstreams/api/endpoints/" + one.address() + "/drain");
 
