@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -147,19 +149,12 @@ class LauncherIT {
         assertThat(run.output).contains("ballast.launcher-it = *").doesNotContain("matched");
     }
 
-    @Test
-    void aChangedTestSourceDoesNotMakeTheLauncherRebuildTheJar(@TempDir Path dir) throws Exception {
-        Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-proxy/src/test/java/SomeTest.java");
-
-        Run run = launch(launcher, dir, Map.of(), "version");
-
-        assertThat(run.exit).as(run.output).isZero();
-        assertThat(run.output).contains("ballast ").doesNotContain("building");
-    }
-
-    @Test
-    void aChangedSourceOfAModuleTheJarDoesNotHoldDoesNotMakeTheLauncherRebuildIt(@TempDir Path dir) throws Exception {
-        Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-client/src/main/java/Some.java");
+    /** A test source, or a source of a module the jar does not hold (the client library). */
+    @ParameterizedTest
+    @ValueSource(strings = {"ballast-proxy/src/test/java/SomeTest.java", "ballast-client/src/main/java/Some.java"})
+    void aChangedSourceTheJarIsNotBuiltFromDoesNotMakeTheLauncherRebuildIt(String source, @TempDir Path dir)
+            throws Exception {
+        Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, source);
 
         Run run = launch(launcher, dir, Map.of(), "version");
 
