@@ -72,12 +72,8 @@ public final class NameLookups {
         return lookingUp(names);
     }
 
-    /** Looks {@code endpoint}'s name up now, on the calling thread. */
-    static NameLookups ofOne(Endpoint endpoint) {
-        return new NameLookups(Map.of(endpoint.host(), Lookup.of(endpoint.host())));
-    }
-
-    private static NameLookups lookingUp(Set<String> names) {
+    /** Looks every one of {@code names} up, each on a virtual thread of its own, and returns once all have answered. */
+    static NameLookups lookingUp(Set<String> names) {
         if (names.isEmpty()) {
             return NONE;
         }

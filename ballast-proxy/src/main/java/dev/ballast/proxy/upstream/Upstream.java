@@ -222,7 +222,7 @@ public final class Upstream implements AutoCloseable {
                     List<Endpoint> first = discoveryTarget.awaitFirstRead(discoveryDeadlineNanos);
                     if (!first.isEmpty()) {
                         discovered = first;
-                        applyMembers(false, NameLookups.NONE);
+                        applyMembers(false, discoveryTarget.joining);
                     }
                     if (discoveryTarget.latest != null) {
                         log.info("upstream {}: {} lists {} endpoint(s): {}", name(), config.discovery().source(),
@@ -709,6 +709,12 @@ public final class Upstream implements AutoCloseable {
         /** What etcd lists now; null before the first read. */
         private volatile List<Endpoint> latest;
         /**
+         * The names of {@link #latest} that were not members when it came, looked up then: a name that
+         * joins, or joins again (a pod back under its name), takes its address by the rule a reload
+         * follows ({@link NameLookups#choose}), applied on the control path. Written before {@code latest}.
+         */
+        private volatile NameLookups joining = NameLookups.NONE;
+        /**
          * Looks up the names of the newest list, on a virtual thread of its own: not on the watch's
          * thread, which calls {@link #changed} under the watch's lock, so that a slow name cannot hold
          * up {@link #close} (a reload retiring this upstream, on the control path).
@@ -733,47 +739,32 @@ public final class Upstream implements AutoCloseable {
         /** On the lookup thread: the names are looked up, so the control path finds them when it applies the list. */
         private void lookUpNewest() {
             List<Endpoint> endpoints = pending.getAndSet(null);
+            NameLookups looked = NameLookups.NONE;
             try {
                 Set<String> members = memberAddresses();
+                Set<String> names = new LinkedHashSet<>();
                 for (Endpoint endpoint : endpoints) {
-                    if (closed) {
-                        return; // retired: the list would not be applied
-                    }
                     if (DnsRefresh.isHostName(endpoint.host())) {
                         if (members.contains(endpoint.address())) {
                             addressOf(endpoint); // a member: DNS refresh follows its name
                         } else {
-                            lookUpJoining(endpoint);
+                            names.add(endpoint.host());
                         }
                     }
                 }
+                if (closed) {
+                    return; // retired: the list would not be applied
+                }
+                looked = NameLookups.lookingUp(names);
             } catch (RuntimeException e) {
                 log.warn("upstream {}: looking up the names {} lists failed ({}); they are looked up again when"
                         + " they are used", name(), config.discovery().source(), e.toString());
             }
+            joining = looked;
             latest = endpoints;
             firstRead.countDown();
             if (started) {
                 applyDiscoveredLater();
-            }
-        }
-
-        /**
-         * A name that joins, or joins again (a pod that came back under its name): looked up now, by the
-         * rule a reload follows ({@link NameLookups#choose}). The address it left with is kept only while
-         * its name still lists it: a name that points elsewhere now must not bring traffic back to its
-         * old address. A failed lookup keeps that address. Outside the map's locks, which event loops'
-         * look-ups take; a non-member's entry is not written by the control path meanwhile.
-         */
-        private void lookUpJoining(Endpoint endpoint) {
-            InetSocketAddress had = addresses.get(endpoint.address());
-            InetSocketAddress now = NameLookups.ofOne(endpoint).choose(endpoint, had);
-            if (now != null && !now.equals(had)) {
-                addresses.put(endpoint.address(), now);
-                if (had != null && !had.isUnresolved()) {
-                    log.info("upstream {}: endpoint {} joins at {}: its name no longer lists {}", name(),
-                            endpoint.address(), ipOf(now, "unresolved"), had.getAddress().getHostAddress());
-                }
             }
         }
 
@@ -812,7 +803,7 @@ public final class Upstream implements AutoCloseable {
         }
         Set<String> before = memberAddresses();
         discovered = endpoints;
-        applyMembers(false, NameLookups.NONE);
+        applyMembers(false, discoveryTarget.joining);
         Set<String> after = memberAddresses();
         membersChanged.run();
         List<String> joined = after.stream().filter(a -> !before.contains(a)).toList();
