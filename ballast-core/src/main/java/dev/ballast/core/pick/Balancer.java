@@ -197,7 +197,7 @@ public final class Balancer {
             panicking = false;
             publish(Snapshot.unavailable(PickResult.Reason.ALL_DRAINING));
             return;
-        } else if (!eligible.isEmpty() && eligible.size() >= panicThreshold * available.size()) {
+        } else if (!eligible.isEmpty() && !belowPanicThreshold(eligible.size(), available.size())) {
             chosen = eligible;
         } else if (panicThreshold > 0 && !available.isEmpty()) {
             chosen = eligibleFirst(eligible, available);
@@ -223,6 +223,14 @@ public final class Balancer {
      * order, so that {@code first} still takes the first eligible endpoint; the others do not depend
      * on the order (the hash balancers rank members by address).
      */
+    /**
+     * Fewer than the threshold's share of the available endpoints are eligible. In millionths, not a
+     * product of doubles: 7 of 100 at 7% is 7.000000000000001 that way, and would panic at the boundary.
+     */
+    private boolean belowPanicThreshold(int eligible, int available) {
+        return eligible * 1_000_000L < Math.round(panicThreshold * 1_000_000) * (long) available;
+    }
+
     private static List<EndpointState> eligibleFirst(List<EndpointState> eligible, List<EndpointState> available) {
         List<EndpointState> ordered = new ArrayList<>(available.size());
         ordered.addAll(eligible);

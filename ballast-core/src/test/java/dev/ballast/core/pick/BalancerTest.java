@@ -121,6 +121,19 @@ class BalancerTest {
     }
 
     @Test
+    void exactlyTheThresholdsShareEligibleIsNotPanicMode() {
+        Balancer balancer = balancer(Policies.ROUND_ROBIN).panicThreshold(0.07).build();
+        balancer.setEndpoints(TestEndpoints.equal(100));
+        balancer.members().subList(7, 100).forEach(state -> state.setHealth(Health.UNHEALTHY));
+        balancer.refresh(); // 7 of 100 at 7%: not fewer than the threshold (0.07 x 100 is 7.000000000000001)
+
+        assertThat(balancer.endpoints().panic()).isFalse();
+        balancer.members().get(6).setHealth(Health.UNHEALTHY);
+        balancer.refresh();
+        assertThat(balancer.endpoints().panic()).as("6 of 100").isTrue();
+    }
+
+    @Test
     void saysAllDrainingWhenEveryEndpointDrainsEvenInPanicMode() {
         Balancer balancer = balancer(Policies.ROUND_ROBIN).build();
         balancer.setEndpoints(TestEndpoints.equal(3));
