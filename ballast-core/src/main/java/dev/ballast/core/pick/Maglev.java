@@ -94,13 +94,20 @@ final class Maglev implements Picker {
             return Pickers.take(endpoints.get(table[slot]));
         }
         int capacity = bound.capacity(total.sum(), endpoints.size());
-        for (int step = 0; step < table.length; step++) {
-            EndpointState candidate = endpoints.get(table[(slot + step) % table.length]);
-            if (candidate.tryAcquire(capacity)) {
-                return candidate.picked();
+        while (true) {
+            for (int step = 0; step < table.length; step++) {
+                EndpointState candidate = endpoints.get(table[(slot + step) % table.length]);
+                if (candidate.tryAcquire(capacity)) {
+                    return candidate.picked();
+                }
             }
+            // As RingHash: the cap read before the walk may be stale under concurrent picks.
+            int now = bound.capacity(total.sum(), endpoints.size());
+            if (now <= capacity) {
+                return PickResult.Reason.ALL_OVER_CAPACITY.result();
+            }
+            capacity = now;
         }
-        return PickResult.Reason.ALL_OVER_CAPACITY.result();
     }
 
     /** The member index a key maps to, ignoring load: for tests of consistency. */

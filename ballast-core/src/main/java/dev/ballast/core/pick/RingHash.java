@@ -102,13 +102,21 @@ final class RingHash implements Picker {
             return Pickers.take(endpoints.get(ownerAt(position)));
         }
         int capacity = bound.capacity(total.sum(), endpoints.size());
-        for (int step = 0; step < points.length; step++) {
-            EndpointState candidate = endpoints.get(ownerAt((position + step) % points.length));
-            if (candidate.tryAcquire(capacity)) {
-                return candidate.picked();
+        while (true) {
+            for (int step = 0; step < points.length; step++) {
+                EndpointState candidate = endpoints.get(ownerAt((position + step) % points.length));
+                if (candidate.tryAcquire(capacity)) {
+                    return candidate.picked();
+                }
             }
+            // Every endpoint was at the cap read before the walk: picks that landed meanwhile raised the
+            // total, and the cap with it. Walk again under the new cap; only an unchanged one is full.
+            int now = bound.capacity(total.sum(), endpoints.size());
+            if (now <= capacity) {
+                return PickResult.Reason.ALL_OVER_CAPACITY.result();
+            }
+            capacity = now;
         }
-        return PickResult.Reason.ALL_OVER_CAPACITY.result();
     }
 
     /** The first point at or after {@code hash}, wrapping to the start. */
