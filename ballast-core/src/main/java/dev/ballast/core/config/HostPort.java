@@ -1,5 +1,8 @@
 package dev.ballast.core.config;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -40,8 +43,9 @@ public record HostPort(String host, int port) {
             }
             host = address.substring(1, close);
             port = address.substring(close + 2);
-            if (!host.contains(":") || !IPV6.matcher(host).matches()) {
-                throw new IllegalArgumentException("'" + host + "' in brackets is not an IPv6 address");
+            if (!host.contains(":") || !IPV6.matcher(host).matches() || !isIpv6Groups(host)) {
+                throw new IllegalArgumentException("'" + host + "' in brackets is not an IPv6 address (expected:"
+                        + " eight groups of up to four hex digits, '::' once for a run of zeros, like [fd00::1])");
             }
         } else {
             int colon = address.lastIndexOf(':');
@@ -86,6 +90,41 @@ public record HostPort(String host, int port) {
     }
 
     /** The empty label if the name has one, else its longest label. */
+    /**
+     * The groups of an IPv6 literal (its characters already checked): eight of one to four hex digits,
+     * or fewer around one {@code ::}; the last two may be an IPv4 address. Else every connect to it
+     * would fail later, as a mistyped IPv4 address would.
+     */
+    private static boolean isIpv6Groups(String literal) {
+        int zone = literal.indexOf('%');
+        String address = zone < 0 ? literal : literal.substring(0, zone);
+        int gap = address.indexOf("::");
+        if (gap >= 0 && address.indexOf("::", gap + 1) >= 0) {
+            return false;
+        }
+        List<String> parts = new ArrayList<>();
+        for (String side : gap < 0 ? List.of(address) : List.of(address.substring(0, gap), address.substring(gap + 2))) {
+            if (!side.isEmpty()) {
+                parts.addAll(Arrays.asList(side.split(":", -1)));
+            }
+        }
+        int groups = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            String part = parts.get(i);
+            if (i == parts.size() - 1 && part.contains(".")) {
+                if (!IPV4.matcher(part).matches()) {
+                    return false;
+                }
+                groups += 2;
+            } else if (part.isEmpty() || part.length() > 4 || part.contains(".")) {
+                return false;
+            } else {
+                groups++;
+            }
+        }
+        return gap >= 0 ? groups <= 7 : groups == 8;
+    }
+
     private static String longestOrEmptyLabel(String host) {
         String longest = null;
         for (String label : host.split("\\.", -1)) {

@@ -3,6 +3,7 @@ package dev.ballast.core.config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -52,6 +53,21 @@ class HostPortTest {
     void rejectsAMistypedIpv4AddressRatherThanTakeItForAName(String text, String host) {
         assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse(text))
                 .withMessage("'" + host + "' is not a valid IPv4 address");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"[1:2]:80", "[:]:80", "[12345::]:80", "[::1::2]:80", "[1:2:3:4:5:6:7:8:9]:80",
+            "[1:2:3:4:5:6:7::8:9]:80", "[1::2:]:80", "[::1.2.3]:80", "[1.2::3]:80"})
+    void rejectsAMalformedIpv6AddressRatherThanFailEveryConnectLater(String text) {
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse(text))
+                .withMessageContaining("in brackets is not an IPv6 address");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"[::]:80", "[::1]:80", "[1:2:3:4:5:6:7:8]:80", "[1::8]:80", "[::ffff:10.0.0.1]:80",
+            "[64:ff9b::192.0.2.33]:80", "[fe80::1%eth0]:80", "[FD00:0:0::1]:80", "[1:2:3:4:5:6::]:80"})
+    void acceptsEveryWellFormedIpv6Spelling(String text) {
+        assertThat(HostPort.parse(text).isIpAddress()).isTrue();
     }
 
     @org.junit.jupiter.api.Test

@@ -384,7 +384,8 @@ class ConfigErrorsTest {
             "api:0                | port 0 out of range (expected: 1..65535)",
             "api:65536            | port 65536 out of range (expected: 1..65535)",
             "bad_host!:80         | 'bad_host!' is not a host name or IP address",
-            "[api]:80             | 'api' in brackets is not an IPv6 address",
+            "[api]:80             | 'api' in brackets is not an IPv6 address (expected: eight groups of up to four hex"
+                    + " digits, '::' once for a run of zeros, like [fd00::1])",
     })
     void rejectsAnEndpointAddressThatIsNotHostPort(String address, String message) {
         assertThat(errors("""
