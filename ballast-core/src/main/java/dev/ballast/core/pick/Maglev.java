@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
  * <p>Weights follow Envoy's weighted Maglev: in round {@code r} an endpoint takes a turn only while
  * its slot count is below {@code r x weight / maxWeight}, so slots are shared in proportion.
  */
-final class Maglev implements Picker {
+final class Maglev implements Picker, BoundedLoad.Walk {
 
     /** The paper's small table size; a prime well above 100 x the endpoint count keeps shares even. */
     static final int DEFAULT_TABLE_SIZE = 65_537;
@@ -93,21 +93,17 @@ final class Maglev implements Picker {
         if (bound == null) {
             return Pickers.take(endpoints.get(table[slot]));
         }
-        int capacity = bound.capacity(total.sum(), endpoints.size());
-        while (true) {
-            for (int step = 0; step < table.length; step++) {
-                EndpointState candidate = endpoints.get(table[(slot + step) % table.length]);
-                if (candidate.tryAcquire(capacity)) {
-                    return candidate.picked();
-                }
-            }
-            // As RingHash: the cap read before the walk may be stale under concurrent picks.
-            int now = bound.capacity(total.sum(), endpoints.size());
-            if (now <= capacity) {
-                return PickResult.Reason.ALL_OVER_CAPACITY.result();
-            }
-            capacity = now;
-        }
+        return bound.take(this, slot, total, endpoints.size());
+    }
+
+    @Override
+    public int places() {
+        return table.length;
+    }
+
+    @Override
+    public EndpointState at(int slot) {
+        return endpoints.get(table[slot]);
     }
 
     /** The member index a key maps to, ignoring load: for tests of consistency. */

@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
  * membership change does not reshuffle the others' points; only a very large total weight scales it
  * down to keep the ring within {@link #MAX_RING_SIZE}.
  */
-final class RingHash implements Picker {
+final class RingHash implements Picker, BoundedLoad.Walk {
 
     static final int VNODES_PER_WEIGHT = 160;
     static final int MAX_RING_SIZE = 1 << 20;
@@ -101,22 +101,17 @@ final class RingHash implements Picker {
         if (bound == null) {
             return Pickers.take(endpoints.get(ownerAt(position)));
         }
-        int capacity = bound.capacity(total.sum(), endpoints.size());
-        while (true) {
-            for (int step = 0; step < points.length; step++) {
-                EndpointState candidate = endpoints.get(ownerAt((position + step) % points.length));
-                if (candidate.tryAcquire(capacity)) {
-                    return candidate.picked();
-                }
-            }
-            // Every endpoint was at the cap read before the walk: picks that landed meanwhile raised the
-            // total, and the cap with it. Walk again under the new cap; only an unchanged one is full.
-            int now = bound.capacity(total.sum(), endpoints.size());
-            if (now <= capacity) {
-                return PickResult.Reason.ALL_OVER_CAPACITY.result();
-            }
-            capacity = now;
-        }
+        return bound.take(this, position, total, endpoints.size());
+    }
+
+    @Override
+    public int places() {
+        return points.length;
+    }
+
+    @Override
+    public EndpointState at(int point) {
+        return endpoints.get(ownerAt(point));
     }
 
     /** The first point at or after {@code hash}, wrapping to the start. */
