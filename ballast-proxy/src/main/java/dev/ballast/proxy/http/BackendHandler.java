@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * move later (exchanges on a connection mostly have the same timeout), so a check that fires early
  * re-arms for the rest, and fast keep-alive exchanges schedule nothing new. A deadline earlier than
  * the armed check (a retry's per-try timeout cut short by the request's deadline) arms another check;
- * the later one then finds itself superseded and does nothing.
+ * the later one is cancelled. A connection that closes cancels its check, else the task would hold
+ * the closed channel until the timeout (up to a day) ran out.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter implements Runnable {
 
@@ -40,6 +42,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     private long lastProgressNanos;
     private boolean checkScheduled;
     private long checkAtNanos;
+    private ScheduledFuture<?> check;
 
     BackendHandler(UpstreamCodec.ResponseDecoder responses) {
         this.responses = responses;
@@ -52,6 +55,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelCheck(); // a tunnel took over the connection
     }
 
     void attach(UpstreamUser owner) {
@@ -77,9 +85,23 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     }
 
     private void scheduleCheck(long delayNanos) {
+        cancelCheck(); // a later check, superseded by this one
         checkScheduled = true;
         checkAtNanos = System.nanoTime() + delayNanos;
-        ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+        check = ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelCheck() {
+        if (checkScheduled) {
+            checkScheduled = false;
+            check.cancel(false);
+        }
+        check = null;
+    }
+
+    /** True while a timeout check is armed: for tests. */
+    boolean checkArmed() {
+        return checkScheduled;
     }
 
     /** True when the upstream sent more than the response just ended: the connection must not be reused. */
@@ -113,9 +135,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
     public void run() {
         long now = System.nanoTime();
         if (!checkScheduled || checkAtNanos - now > 0) {
-            return; // superseded by an earlier check, which re-armed or finished
+            return; // cancelled too late to leave the queue
         }
         checkScheduled = false;
+        check = null;
         UpstreamUser current = owner;
         if (current == null) {
             return;
@@ -175,6 +198,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Runna
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelCheck();
         UpstreamUser current = owner;
         if (current != null) {
             detach();
