@@ -278,6 +278,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             case PickResult.Picked picked -> {
                 attempts++;
                 tryStartNanos = System.nanoTime();
+                replayedOnFreshConnection = false; // each try may meet the keep-alive race once
                 endpoint = picked.endpoint();
                 record.picked(endpoint, attempts);
                 RequestRewrite.settleHost(request, upstream.config(), endpoint, hostless);

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.Backoff;
 import dev.ballast.core.resilience.RetryPolicy.Condition;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.CircuitBreakerConfig;
@@ -27,9 +28,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 
 import static dev.ballast.proxy.testing.TestConfigs.endpoints;
@@ -293,6 +297,47 @@ class ProxyPoolingTest {
             raw.send("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
             RawHttp.Response notReplayed = raw.read();
             assertThat(notReplayed.status()).as("POST is not idempotent: not replayed").isEqualTo(502);
+        }
+    }
+
+    @Test
+    void replaysOnAFreshConnectionOnceInEveryTryNotOnceInTheRequest() throws Exception {
+        TestBackend second = TestBackend.named("second");
+        try {
+            RetryConfig once = new RetryConfig(1, EnumSet.of(Condition.RESET), Set.of(503), Duration.ZERO,
+                    RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
+            UpstreamConfig two = upstream("pooled", Policies.ROUND_ROBIN, endpoints(backend, second));
+            proxy = ProxyServer.start(TestConfigs.withEventLoops(
+                    TestConfigs.proxy(two.withResilience(ResilienceConfig.defaults().withRetries(once))), 1));
+            address = proxy.listenerAddresses().get(0);
+            // Both backends close a reused connection without a word (the keep-alive race). On a fresh
+            // one the first request after the warm-up gets 503, so the request's second try, on the
+            // other backend, meets the race again.
+            Map<String, Integer> served = new ConcurrentHashMap<>();
+            AtomicBoolean refusedOnce = new AtomicBoolean();
+            for (TestBackend b : List.of(backend, second)) {
+                b.respondWith((ctx, request) -> {
+                    if (served.merge(b.name() + request.connection(), 1, Integer::sum) > 1) {
+                        ctx.close();
+                    } else if (!request.uri().equals("/warm") && refusedOnce.compareAndSet(false, true)) {
+                        TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy");
+                    } else {
+                        TestBackend.text(ctx, request, HttpResponseStatus.OK, "from " + b.name());
+                    }
+                });
+            }
+            try (RawHttp raw = RawHttp.connect(address)) {
+                for (int i = 0; i < 2; i++) { // one pooled connection to each backend
+                    assertThat(raw.send("GET /warm HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+                }
+
+                RawHttp.Response response = raw.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n").read();
+
+                assertThat(response.status()).as(response.text()).isEqualTo(200);
+                assertThat(refusedOnce).as("the first try was answered 503").isTrue();
+            }
+        } finally {
+            second.close();
         }
     }
 
