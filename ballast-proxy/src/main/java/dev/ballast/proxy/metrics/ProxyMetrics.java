@@ -250,6 +250,10 @@ public final class ProxyMetrics implements RequestObserver {
                 endpointTraffic.counterSnapshot(), endpointTraffic.histogramSnapshot()));
         lastReloadSuccessful.set(1);
         lastReloadSuccess.set(System.currentTimeMillis() / 1000.0);
+        // Both series from the start: increase() takes a series' first sample as its base, so a count
+        // that first appears at 1 would hide the first reload after each start.
+        reloads.labelValues("success");
+        reloads.labelValues("failure");
         unrouted = routeTraffic.series(NONE, NONE);
     }
 

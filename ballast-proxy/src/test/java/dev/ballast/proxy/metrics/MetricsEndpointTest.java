@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -239,6 +240,12 @@ class MetricsEndpointTest {
 
     @Test
     void countsReloadsByResultAndForgetsTheSeriesOfRemovedRoutes() throws Exception {
+        PrometheusText atStart = admin.metrics();
+        for (String result : List.of("success", "failure")) {
+            assertThat(atStart.find("ballast_config_reloads_total", "result", result))
+                    .as("%s at 0 from the start, so increase() counts the first reload", result)
+                    .singleElement().extracting(PrometheusText.Sample::value).isEqualTo(0.0);
+        }
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             assertThat(get(client, "/broken").status()).isEqualTo(500);
         }
