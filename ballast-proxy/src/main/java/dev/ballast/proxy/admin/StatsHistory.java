@@ -38,8 +38,12 @@ final class StatsHistory {
         times[slot] = nowMillis;
         Map<String, TrafficTotals> upstreamTotals = metrics.upstreamTotals();
         upstreamTotals.remove(""); // requests no route matched belong to no upstream
-        record(upstreams, upstreamTotals, slot);
         Map<String, Map<String, TrafficTotals>> endpointTotals = metrics.endpointTotals();
+        // An upstream that only gets a route's mirrored copies is no route's upstream: its endpoints'
+        // traffic is all it has.
+        endpointTotals.forEach((upstream, byEndpoint) ->
+                upstreamTotals.computeIfAbsent(upstream, k -> TrafficTotals.sum(byEndpoint.values())));
+        record(upstreams, upstreamTotals, slot);
         endpoints.keySet().retainAll(endpointTotals.keySet());
         endpointTotals.forEach((upstream, byEndpoint) ->
                 record(endpoints.computeIfAbsent(upstream, k -> new LinkedHashMap<>()), byEndpoint, slot));

@@ -5,6 +5,7 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,6 +15,21 @@ import java.util.Map;
  * cumulative). The dashboard turns two of these a second apart into rates and percentiles.
  */
 public record TrafficTotals(long requests, long errors, long[] buckets) {
+
+    /** The totals of all of {@code parts} together. */
+    public static TrafficTotals sum(Collection<TrafficTotals> parts) {
+        long[] buckets = new long[ProxyMetrics.DURATION_BUCKETS.length + 1];
+        long requests = 0;
+        long errors = 0;
+        for (TrafficTotals part : parts) {
+            requests += part.requests;
+            errors += part.errors;
+            for (int i = 0; i < buckets.length && i < part.buckets.length; i++) {
+                buckets[i] += part.buckets[i];
+            }
+        }
+        return new TrafficTotals(requests, errors, buckets);
+    }
 
     static Map<String, TrafficTotals> sumBy(HistogramSnapshot durations, CounterSnapshot counts, String label) {
         Map<String, Builder> builders = new LinkedHashMap<>();

@@ -235,6 +235,43 @@ class AdminApiTest {
     }
 
     @Test
+    void statsHasAnUpstreamThatOnlyGetsMirroredCopies() throws Exception {
+        ConfigFiles.write(file, ConfigFiles.withLocalListeners("""
+                upstreams:
+                  api:
+                    endpoints: [%s]
+                  shadow:
+                    endpoints: [%s]
+                routes:
+                  - name: everything
+                    upstream: api
+                    mirror: { upstream: shadow }
+                """.formatted(one.address(), two.address())));
+        assertThat(admin.post("/reload").statusCode()).isEqualTo(200);
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> two.requests().size() == 5);
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonNode shadow = json(admin.get("/stats")).at("/upstreams/shadow");
+            assertThat(shadow.isObject()).as("the mirror's upstream is charted").isTrue();
+            assertThat(sum(shadow.get("requests"))).isEqualTo(5);
+            assertThat(sum(shadow.at("/endpoints/" + two.address().replace("/", "~1") + "/requests"))).isEqualTo(5);
+        });
+    }
+
+    private static long sum(JsonNode samples) {
+        long sum = 0;
+        for (JsonNode sample : samples) {
+            sum += sample.asLong();
+        }
+        return sum;
+    }
+
+    @Test
     void configShowsTheEffectiveConfigurationAsJson() throws Exception {
         JsonNode config = json(admin.get("/config"));
 
