@@ -2,10 +2,12 @@ package dev.ballast.proxy.route;
 
 import dev.ballast.proxy.config.MatchConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +19,9 @@ import java.util.stream.Collectors;
 final class Matchers {
 
     /** Only read after it is set up here, so every event loop may build decoders from it. */
-    private static final QueryStringDecoder.Builder QUERY = QueryStringDecoder.builder().semicolonIsNormalChar(true);
+    private static final QueryStringDecoder.Builder QUERY = QueryStringDecoder.builder()
+            .semicolonIsNormalChar(true)
+            .maxParams(Integer.MAX_VALUE); // Netty's default stops at 1,024; a backend reads on
 
     private Matchers() {
     }
@@ -41,7 +45,7 @@ final class Matchers {
         for (Map.Entry<String, String> header : match.headers().entrySet()) {
             String name = header.getKey();
             String value = header.getValue();
-            all.add((request, path) -> request.headers().contains(name, value, false));
+            all.add((request, path) -> headerIs(request.headers(), name, value));
         }
         if (!match.query().isEmpty()) {
             all.add(query(match.query()));
@@ -51,6 +55,27 @@ final class Matchers {
             all.add((request, path) -> regex.matcher(path).matches());
         }
         return allOf(all);
+    }
+
+    /**
+     * True when the header's value is exactly {@code expected}: a header sent on several lines has
+     * their values joined with ", " (RFC 9110 §5.3), as a backend reading it whole sees it. Matching
+     * any one line would route {@code X-Tenant: evil} and {@code X-Tenant: acme} as acme.
+     */
+    static boolean headerIs(HttpHeaders headers, String name, String expected) {
+        Iterator<String> lines = headers.valueStringIterator(name);
+        if (!lines.hasNext()) {
+            return false;
+        }
+        String first = lines.next();
+        if (!lines.hasNext()) {
+            return first.equals(expected);
+        }
+        StringBuilder combined = new StringBuilder(first);
+        while (lines.hasNext()) {
+            combined.append(", ").append(lines.next());
+        }
+        return combined.toString().equals(expected);
     }
 
     private static RequestMatcher allOf(List<RequestMatcher> matchers) {

@@ -169,6 +169,10 @@ class RouteTableTest {
 
         assertThat(route(table, request(HttpMethod.GET, "/?v=a%20b", "x-canary", "always"))).isEqualTo("a");
         assertThat(route(table, request(HttpMethod.GET, "/?v=a%20b", "x-canary", "always, never"))).isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/?v=a%20b", "x-canary", "never", "x-canary", "always")))
+                .as("two lines are one value, 'never, always'").isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/?v=a%20b", "x-canary", "always", "x-canary", "always")))
+                .isNull();
         assertThat(route(table, request(HttpMethod.GET, "/?v=ab", "x-canary", "always"))).isNull();
         assertThat(route(table, request(HttpMethod.GET, "/", "x-canary", "always"))).isNull();
     }
@@ -184,6 +188,8 @@ class RouteTableTest {
         assertThat(route(table, request(HttpMethod.GET, "/?x=1;v=2"))).as("';' is part of x's value").isNull();
         assertThat(route(table, request(HttpMethod.GET, "/?v=1&v=2"))).as("the backend reads v as 1").isNull();
         assertThat(route(table, request(HttpMethod.GET, "/?v=2&x=%zz"))).as("a malformed escape, not a throw").isNull();
+        assertThat(route(table, request(HttpMethod.GET, "/?" + "p=1&".repeat(1100) + "v=2")))
+                .as("after more than Netty's default of 1,024 parameters").isEqualTo("a");
     }
 
     @Test
