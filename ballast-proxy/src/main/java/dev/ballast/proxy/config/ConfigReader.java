@@ -299,7 +299,7 @@ final class ConfigReader {
                     continue;
                 }
                 for (Endpoint endpoint : mirror.value().endpoints()) {
-                    if (serving.value().endpoints().stream().anyMatch(e -> e.address().equals(endpoint.address()))) {
+                    if (serving.value().endpoints().stream().anyMatch(e -> e.address().equalsIgnoreCase(endpoint.address()))) {
                         problems.warn(Paths.key(located.path(), "mirror"), located.line(), "copies go to "
                                 + endpoint.address() + ", which also serves this route (in upstream '"
                                 + side.upstream() + "'): it would get each copied request twice");

@@ -212,6 +212,22 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void warnsOfAMirrorEndpointThatServesTheRouteWhateverTheCaseOfItsHostName() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  v1: { endpoints: [API.internal:9002] }
+                  copies: { endpoints: [api.internal:9002] }
+                routes:
+                  - upstream: v1
+                    mirror: { upstream: copies }
+                """);
+
+        assertThat(warnings(result)).containsExactly("routes[0].mirror: copies go to api.internal:9002, which also"
+                + " serves this route (in upstream 'v1'): it would get each copied request twice (line 6)");
+    }
+
+    @Test
     void warnsAboutARouteShadowedByAnEarlierCatchAll() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
