@@ -1,6 +1,8 @@
 package dev.ballast.proxy.config;
 
 import dev.ballast.core.config.Suggestions;
+
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -238,12 +240,39 @@ final class RouteReader {
                 value.error("'" + path + "' has spaces or control characters (expected: " + expected + ")");
                 return false;
             }
+            if (path.chars().anyMatch(c -> c > 0x7f)) {
+                value.error("'" + path + "' has non-ASCII characters, which a request's path never has (expected: "
+                        + expected + "; write them percent-encoded, as clients send them: '" + percentEncoded(path)
+                        + "')");
+                return false;
+            }
             return true;
         });
     }
 
+    /** {@code text} with every non-ASCII character written as the %XX escapes of its UTF-8 bytes. */
+    private static String percentEncoded(String text) {
+        char[] hex = "0123456789ABCDEF".toCharArray();
+        StringBuilder out = new StringBuilder();
+        text.codePoints().forEach(c -> {
+            if (c <= 0x7f) {
+                out.appendCodePoint(c);
+            } else {
+                for (byte b : Character.toString(c).getBytes(StandardCharsets.UTF_8)) {
+                    out.append('%').append(hex[(b >> 4) & 0xf]).append(hex[b & 0xf]);
+                }
+            }
+        });
+        return out.toString();
+    }
+
     private static Optional<Pattern> regex(Value value) {
         return value.word("a regular expression").flatMap(text -> {
+            if (text.chars().anyMatch(c -> c > 0x7f)) {
+                value.error("regex '" + text + "' has non-ASCII characters, which a request's path never has;"
+                        + " write them percent-encoded, as clients send them: '" + percentEncoded(text) + "'");
+                return Optional.empty();
+            }
             try {
                 return Optional.of(Pattern.compile(text));
             } catch (PatternSyntaxException e) {

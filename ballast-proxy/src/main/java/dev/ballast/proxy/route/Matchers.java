@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -44,7 +45,7 @@ final class Matchers {
         }
         for (Map.Entry<String, String> header : match.headers().entrySet()) {
             String name = header.getKey();
-            String value = header.getValue();
+            String value = asDecoded(header.getValue());
             all.add((request, path) -> headerIs(request.headers(), name, value));
         }
         if (!match.query().isEmpty()) {
@@ -55,6 +56,14 @@ final class Matchers {
             all.add((request, path) -> regex.matcher(path).matches());
         }
         return allOf(all);
+    }
+
+    /**
+     * {@code text} as Netty's decoder reads its UTF-8 bytes off the wire: one character per byte. So
+     * {@code Zürich} in the file matches the value a client sends in UTF-8.
+     */
+    private static String asDecoded(String text) {
+        return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
     }
 
     /**

@@ -119,6 +119,23 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aRoutePathWithNonAsciiTextIsRefusedWithItsPercentEncodedForm() {
+        assertThat(errors("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams: { api: { endpoints: [127.0.0.1:9001] } }
+                routes:
+                  - { match: { path_prefix: /café/ }, upstream: api }
+                  - { match: { path_regex: "^/straße/[0-9]+$" }, upstream: api }
+                """)).containsExactly(
+                "routes[0].match.path_prefix: '/café/' has non-ASCII characters, which a request's path never has"
+                        + " (expected: a path starting with '/'; write them percent-encoded, as clients send them:"
+                        + " '/caf%C3%A9/') (line 4)",
+                "routes[1].match.path_regex: regex '^/straße/[0-9]+$' has non-ASCII characters, which a request's"
+                        + " path never has; write them percent-encoded, as clients send them: '^/stra%C3%9Fe/[0-9]+$'"
+                        + " (line 5)");
+    }
+
+    @Test
     void aMisspeltHealthCheckPathOrTypeIsOneErrorNotAlsoAMissingPath() {
         for (String check : List.of("{ paht: /healthz }", "{ typ: tcp }")) {
             assertThat(errors("""

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -175,6 +176,17 @@ class RouteTableTest {
                 .isNull();
         assertThat(route(table, request(HttpMethod.GET, "/?v=ab", "x-canary", "always"))).isNull();
         assertThat(route(table, request(HttpMethod.GET, "/", "x-canary", "always"))).isNull();
+    }
+
+    @Test
+    void aHeaderValueWithNonAsciiTextMatchesItsUtf8BytesAsTheyComeOffTheWire() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig(null, match(null, null, null, null, Set.of(), Map.of("x-city", "Zürich"), Map.of()),
+                        "a")), upstreams);
+        String wire = new String("Zürich".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+
+        assertThat(route(table, request(HttpMethod.GET, "/", "x-city", wire))).isEqualTo("a");
+        assertThat(route(table, request(HttpMethod.GET, "/", "x-city", "Zurich"))).isNull();
     }
 
     @Test
