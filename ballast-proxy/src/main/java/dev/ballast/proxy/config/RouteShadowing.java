@@ -154,6 +154,9 @@ final class RouteShadowing {
             return false;
         }
         String prefix = earlier.pathPrefix();
+        if ("/".equals(prefix) && mayTakeAsteriskForm(later)) {
+            return false;
+        }
         if (prefix != null && !prefix.equals("/")
                 && !(later.path() != null && later.path().startsWith(prefix))
                 && !(later.pathPrefix() != null && later.pathPrefix().startsWith(prefix))) {
@@ -164,5 +167,15 @@ final class RouteShadowing {
                     || (later.pathRegex() != null && later.pathRegex().pattern().equals(earlier.pathRegex().pattern()));
         }
         return true;
+    }
+
+    /**
+     * True when {@code later} may match {@code OPTIONS *}, whose path is {@code *}: no prefix, not even
+     * {@code /}, takes that request, so the later route still gets it.
+     */
+    private static boolean mayTakeAsteriskForm(MatchConfig later) {
+        return later.path() == null && later.pathPrefix() == null
+                && (later.pathRegex() == null || later.pathRegex().matcher("*").matches())
+                && (later.methods().isEmpty() || later.methods().contains("OPTIONS"));
     }
 }

@@ -228,6 +228,24 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void aRouteThatMayTakeOptionsAsteriskIsNotShadowedByThePrefixSlash() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { endpoints: [127.0.0.1:9001] }
+                routes:
+                  - { name: site, match: { path_prefix: / }, upstream: api }
+                  - { name: options, match: { methods: [OPTIONS] }, upstream: api }
+                  - { name: rest, upstream: api }
+                  - { name: gets, match: { methods: [GET] }, upstream: api }
+                """);
+
+        assertThat(warnings(result)).as("OPTIONS * has the path '*', which '/' does not prefix").containsExactly(
+                "routes[3]: route 'gets' never matches: route 'site' (routes[0], line 5) comes first and matches"
+                        + " every request it would (line 8)");
+    }
+
+    @Test
     void warnsAboutARouteShadowedByAnEarlierCatchAll() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
