@@ -1,16 +1,26 @@
 package dev.ballast.client;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.ballast.client.testing.Backend;
 import dev.ballast.client.testing.UnansweredConnects;
 import dev.ballast.core.endpoint.Endpoint;
+import dev.ballast.core.endpoint.TlsFiles;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.resilience.Backoff;
 import dev.ballast.core.resilience.RetryPolicy;
+import dev.ballast.core.testing.TestTls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -74,6 +84,48 @@ class ResilienceTest {
             assertThat(response.bodyText()).isEqualTo("a");
             assertThat(response.attempts()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void aFailedTlsHandshakeIsAConnectFailureAndGoesElsewhereEvenForAPost(@TempDir Path dir) throws Exception {
+        TestTls tls = TestTls.in(dir);
+        // The first endpoint's certificate names localhost only, not the 127.0.0.1 it is called at.
+        HttpsServer wrongName = https(new TlsFiles(null, tls.localhostServerCert(), tls.localhostServerKey()), "wrong");
+        HttpsServer right = https(new TlsFiles(null, tls.serverCert(), tls.serverKey()), "right");
+        try {
+            RetryPolicy connectsOnly = RetryPolicy.builder().attempts(1)
+                    .retryOn(EnumSet.of(RetryPolicy.Condition.CONNECT_FAILURE)).build();
+            client = BallastClient.builder()
+                    .httpClient(HttpClient.newBuilder().sslContext(new TlsFiles(tls.ca(), null, null).context()).build())
+                    .service(ServiceConfig.builder("orders").scheme("https").balancer(Policies.FIRST)
+                            .endpoints("127.0.0.1:" + wrongName.getAddress().getPort(),
+                                    "127.0.0.1:" + right.getAddress().getPort())
+                            .retries(connectsOnly).build())
+                    .build();
+
+            ClientResponse response = client.send(request("orders").method("POST", "{}".getBytes()));
+
+            // Nothing is sent before the handshake ends, so the POST may go elsewhere.
+            assertThat(response.bodyText()).isEqualTo("right");
+            assertThat(response.attempts()).isEqualTo(2);
+        } finally {
+            wrongName.stop(0);
+            right.stop(0);
+        }
+    }
+
+    private static HttpsServer https(TlsFiles identity, String body) throws Exception {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(identity.context()));
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        return server;
     }
 
     @Test

@@ -22,6 +22,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLHandshakeException;
+
 /**
  * The last step of a service's chain: picks an endpoint, sends one attempt over the
  * {@link java.net.http.HttpClient}, and gives the endpoint's slot back with the attempt's latency
@@ -198,7 +200,9 @@ final class Transport implements Interceptor {
     }
 
     private static Kind classify(IOException error) {
-        if (error instanceof HttpConnectTimeoutException || hasCause(error, ConnectException.class)) {
+        // A failed TLS handshake is a failed connect too: the request goes out only after it.
+        if (error instanceof HttpConnectTimeoutException || hasCause(error, ConnectException.class)
+                || hasCause(error, SSLHandshakeException.class)) {
             return Kind.CONNECT_FAILURE;
         }
         return error instanceof HttpTimeoutException ? Kind.TIMEOUT : Kind.RESET;
