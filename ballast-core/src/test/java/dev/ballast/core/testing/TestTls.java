@@ -10,13 +10,14 @@ import java.nio.file.StandardCopyOption;
 /**
  * The tests' TLS files, copied out of the test jar into {@code dir} (servers such as etcd read files, not
  * class-path resources): a CA, server certificates (for 127.0.0.1 and localhost, or localhost alone),
- * client certificates, a CA nobody trusts. Made by {@code make.sh} next to them, valid for a hundred years.
+ * client certificates, a CA nobody trusts, a server certificate that has expired. Made by {@code make.sh} next to them, valid for a hundred years.
  */
 public final class TestTls {
 
     private static final String[] FILES = {"ca.pem", "other-ca.pem", "server.pem", "server-key.pem", "client.pem",
             "client-key.pem", "client-key-pkcs1.pem", "client-key-encrypted.pem", "client-ec.pem",
-            "client-ec-key-sec1.pem", "server-localhost.pem", "server-localhost-key.pem"};
+            "client-ec-key-sec1.pem", "server-localhost.pem", "server-localhost-key.pem", "expired-ca.pem",
+            "server-expired.pem", "server-expired-key.pem"};
 
     private final Path dir;
 
@@ -67,6 +68,20 @@ public final class TestTls {
 
     public Path localhostServerKey() {
         return dir.resolve("server-localhost-key.pem");
+    }
+
+    /** A server certificate for 127.0.0.1 that has expired, signed by {@link #expiredCertificateCa()}. */
+    public Path expiredServerCert() {
+        return dir.resolve("server-expired.pem");
+    }
+
+    public Path expiredServerKey() {
+        return dir.resolve("server-expired-key.pem");
+    }
+
+    /** The CA of {@link #expiredServerCert()} alone. */
+    public Path expiredCertificateCa() {
+        return dir.resolve("expired-ca.pem");
     }
 
     /** An RSA client certificate; its key is {@link #clientKey()} (PKCS #8) and {@link #clientKeyPkcs1()}. */

@@ -2,8 +2,8 @@
 # Makes the TLS fixtures of the tests (TestTls): a CA, a server certificate for 127.0.0.1 and localhost,
 # one for localhost alone,
 # a client certificate with its key in PKCS #8, PKCS #1 and encrypted PEM, an EC client certificate with
-# its key in SEC 1 PEM, and a CA nobody trusts.
-# Valid for 100 years, so the tests never see them expire. Run from this directory; needs openssl.
+# its key in SEC 1 PEM, a CA nobody trusts, and a certificate that has expired (with its CA).
+# The others are valid for 100 years, so the tests never see them expire. Run from this directory; needs openssl.
 set -euo pipefail
 days=36500
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days $days -subj "/CN=Ballast test CA" 2>/dev/null
@@ -27,3 +27,11 @@ openssl x509 -req -in client-ec.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial
 rm client-ec.csr
 openssl pkcs8 -topk8 -in client-key.pem -passout pass:secret -out client-key-encrypted.pem
 rm -f ca.srl ca-key.pem
+# A server certificate for 127.0.0.1 that expired a day before it was made, from a CA of its own
+# (expired-ca.pem): trusting that CA, a client sees the expiry, not an unknown authority.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout expired-ca-key.pem -out expired-ca.pem -days $days \
+  -subj "/CN=Ballast test CA of an expired certificate" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout server-expired-key.pem -out server-expired.csr -subj "/CN=127.0.0.1" 2>/dev/null
+openssl x509 -req -in server-expired.csr -CA expired-ca.pem -CAkey expired-ca-key.pem -CAcreateserial \
+  -out server-expired.pem -days -1 -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+rm -f server-expired.csr expired-ca.srl expired-ca-key.pem

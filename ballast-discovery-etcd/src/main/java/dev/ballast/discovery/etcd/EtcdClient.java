@@ -22,6 +22,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -521,11 +523,20 @@ final class EtcdClient implements AutoCloseable {
         for (Throwable cause = problem; cause != null; cause = cause.getCause()) {
             if (cause instanceof SSLException tls) {
                 String message = String.valueOf(tls.getMessage());
-                if (message.contains("PKIX path")) {
+                if (hasCause(tls, CertificateExpiredException.class)) {
+                    return "TLS: the member's certificate has expired (" + message + ")";
+                }
+                if (hasCause(tls, CertificateNotYetValidException.class)) {
+                    return "TLS: the member's certificate is not valid yet; is this host's clock right? (" + message + ")";
+                }
+                if (message.contains("PKIX path validation failed")) { // a path to a trusted authority, refused
+                    return "TLS: the member's certificate was refused: " + message;
+                }
+                if (message.contains("PKIX path building failed")) {
                     return "TLS: the member's certificate is not signed by an authority trusted here (the CA file"
                             + " names the authorities to trust)";
                 }
-                if (message.contains("subject alternative")) {
+                if (message.contains("subject alternative") || message.contains("No name matching")) {
                     return "TLS: the member's certificate is not for the host of its URL: " + message;
                 }
                 if (message.contains("certificate_required")) {
@@ -544,6 +555,15 @@ final class EtcdClient implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    private static boolean hasCause(Throwable problem, Class<? extends Throwable> type) {
+        for (Throwable cause = problem; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a failure to connect came from looking up the host name: HttpClient says only ConnectException. */

@@ -81,6 +81,28 @@ class EtcdTlsTest {
     }
 
     @Test
+    void aMemberWhoseCertificateHasExpiredIsRefusedSayingSoNotBlamingTheAuthority() throws Exception {
+        TestTls tls = TestTls.in(dir);
+        HttpsServer member = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        member.setHttpsConfigurator(new HttpsConfigurator(
+                new TlsFiles(null, tls.expiredServerCert(), tls.expiredServerKey()).context()));
+        member.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        member.start();
+        try {
+            URI url = URI.create("https://127.0.0.1:" + member.getAddress().getPort());
+
+            assertThatThrownBy(() -> EtcdWatch.read(target(url).withTls(new TlsFiles(tls.expiredCertificateCa(), null, null))))
+                    .hasMessageContaining("TLS: the member's certificate has expired")
+                    .hasMessageNotContaining("not signed by an authority");
+        } finally {
+            member.stop(0);
+        }
+    }
+
+    @Test
     void aMemberWhoseCertificateDoesNotNameTheHostOfItsUrlIsRefused() throws Exception {
         TestTls tls = TestTls.in(dir);
         HttpsServer member = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
