@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.ballast.client.ClientRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -126,6 +129,43 @@ class ResilienceTest {
         });
         server.start();
         return server;
+    }
+
+    @Test
+    void endpointUpdatesRacingEjectionsAndReadmissionsNeverDeadlock() throws Exception {
+        b.stop(); // refuses connections: every call to it fails at once, and it is ejected for 1 ms
+        List<Endpoint> endpoints = List.of(Endpoint.parse(a.address()), Endpoint.parse(b.address()));
+        client = BallastClient.builder().service(orders(a, b)
+                        .outlierDetection(OutlierDetection.of(1, Duration.ofMillis(1), 50)
+                                .withMaxEjectionTime(Duration.ofMillis(1)))
+                        .build())
+                .build();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Void> calls = CompletableFuture.runAsync(() -> {
+            while (!stop.get()) {
+                try {
+                    client.send(request("orders").path("/"));
+                } catch (CallException expected) {
+                    // the stopped endpoint's calls fail; their failures drive the ejections
+                }
+            }
+        });
+        CompletableFuture<Void> updates = CompletableFuture.runAsync(() -> {
+            while (!stop.get()) {
+                client.setEndpoints("orders", endpoints); // as a discovery watch does, on its own thread
+            }
+        });
+        try {
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> assertThat(threads.findMonitorDeadlockedThreads()).as("deadlocked").isNull());
+        } catch (AssertionError | RuntimeException deadlocked) {
+            client = null; // closing it would wait on the same locks for ever
+            throw deadlocked;
+        } finally {
+            stop.set(true);
+        }
+        CompletableFuture.allOf(calls, updates).get(5, TimeUnit.SECONDS);
     }
 
     @Test

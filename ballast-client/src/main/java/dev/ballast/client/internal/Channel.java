@@ -148,10 +148,13 @@ public final class Channel implements AutoCloseable {
             }
             byAddress = Map.copyOf(map);
             bases = uris;
-            outliers.sync();
-            if (health != null) {
-                health.sync();
-            }
+        }
+        // Outside the balancer's lock: the detector and the monitor lock themselves, then the balancer
+        // (an ejection reads its members on the control thread), so syncing under it could deadlock.
+        // Each sync reads the members it follows afresh, so two updates racing here still end in step.
+        outliers.sync();
+        if (health != null) {
+            health.sync();
         }
     }
 
