@@ -247,6 +247,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     request.protocolVersion() + " in an HTTP/1 request line", true, false);
             return;
         }
+        HttpVersion version = request.protocolVersion();
+        if (version.minorVersion() <= 1 && version != HttpVersion.HTTP_1_0 && version != HttpVersion.HTTP_1_1) {
+            // Netty reads "http/1.0" as HTTP/1.0 with keep-alive on; the name is case-sensitive (RFC 9112 §2.3).
+            respondLocally(ProxyError.BAD_REQUEST, method, request.uri(),
+                    "the HTTP version is written in capitals, as " + version, true, !bodyDeclared);
+            return;
+        }
         String refused = RequestHead.hostProblem(request);
         if (refused == null) {
             refused = RequestHead.toOriginForm(request);

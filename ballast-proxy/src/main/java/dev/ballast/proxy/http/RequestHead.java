@@ -103,10 +103,13 @@ final class RequestHead {
     }
 
     /**
-     * An RFC 3986 authority without user info: a registered name or IPv4 address, or an IPv6 address in
-     * brackets, then an optional {@code :port} of at most 65535; empty is allowed (RFC 9110 §7.2). A
-     * character scan, not a resolver: it keeps out what a server downstream could read differently
-     * (spaces, slashes, {@code @}, controls, a port that is no number).
+     * An RFC 3986 authority without user info: a host name or IPv4 address, or an IPv6 address in
+     * brackets, then an optional {@code :port} of at most 65535; empty is allowed (RFC 9110 §7.2), a
+     * port with no host is not. A character scan, not a resolver: it keeps out what a server
+     * downstream could read differently (spaces, slashes, {@code @}, controls, a port that is no
+     * number). Stricter than RFC 3986's reg-name, which also takes sub-delimiters and %-escapes: no
+     * host name has them, and a backend reading {@code Host: evil.test,a.example.com} as a list takes
+     * a host other than the one a {@code *.example.com} route matched.
      */
     static boolean isValidHost(String host) {
         int length = host.length();
@@ -129,13 +132,12 @@ final class RequestHead {
         if (nameEnd == length) {
             return true;
         }
-        return host.charAt(nameEnd) == ':' && isPort(host, nameEnd + 1, length);
+        return nameEnd > 0 && host.charAt(nameEnd) == ':' && isPort(host, nameEnd + 1, length);
     }
 
-    /** Unreserved, percent-encoded or a sub-delimiter (RFC 3986 §3.2.2). */
+    /** An unreserved character (RFC 3986 §2.3): what host names and IPv4 addresses are made of. */
     private static boolean isRegNameChar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || "-._~%!$&'()*+,;=".indexOf(c) >= 0;
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0;
     }
 
     /** Hex digits, colons (at least two, as in {@code ::}) and the dots of an embedded IPv4 address. */

@@ -116,7 +116,8 @@ class ProxyRequestHeadTest {
         assertThat(send("GET / HTTP/1.1\r\nHost: a.example\r\nHost: api.example.com\r\n\r\n").text())
                 .contains("more than one Host header");
         for (String host : List.of("a b", "a/b@c", "a\tb", "a\"b", "x:abc", "x:-1", "x:65536", "x:080800", "x:1:2",
-                "[::1", "[zz]:80", "[::1]x", "[::1]:http", "[1.2.3.4]", "a[b]")) {
+                "[::1", "[zz]:80", "[::1]x", "[::1]:http", "[1.2.3.4]", "a[b]", "evil.test,a.example.com",
+                "a.example.com;x", "a%2eexample.com", "a*b", ":80")) {
             assertThat(send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status()).as(host).isEqualTo(400);
         }
         assertThat(web.requests()).isEmpty();
@@ -134,6 +135,8 @@ class ProxyRequestHeadTest {
         assertThat(send("GET http://api.example.com/ HTTP/1.1\r\nHost: b\r\nHost: c\r\n\r\n").text())
                 .contains("more than one Host header");
         assertThat(send("GET http://api.example.com/ HTTP/1.1\r\nHost: b c\r\n\r\n").status()).isEqualTo(400);
+        assertThat(send("GET http://:80/x HTTP/1.1\r\nHost: b\r\n\r\n").text())
+                .as("a port with no host").contains("the request target's host is missing or not valid");
         assertThat(api.requests()).isEmpty();
         assertThat(send("GET http://api.example.com/ HTTP/1.0\r\n\r\n").status()).as("HTTP/1.0 may omit it")
                 .isEqualTo(200);
@@ -252,8 +255,12 @@ class ProxyRequestHeadTest {
     @Test
     void answers505ToAnotherMajorVersionInAnHttp1RequestLine() throws Exception {
         assertThat(send("GET / HTTP/2.0\r\nHost: x\r\n\r\n").status()).isEqualTo(505);
+        RawHttp.Response lowerCase = send("GET / http/1.0\r\nHost: x\r\n\r\n");
+        assertThat(lowerCase.status()).as("the name is case-sensitive, not HTTP/1.0 with keep-alive").isEqualTo(400);
+        assertThat(lowerCase.text()).contains("in capitals, as HTTP/1.0");
         assertThat(send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").status()).isEqualTo(505);
         assertThat(web.requests()).isEmpty();
+        assertThat(send("GET / HTTP/1.2\r\nHost: x\r\n\r\n").status()).as("a later 1.x is read as 1.1").isEqualTo(200);
     }
 
     @Test
