@@ -364,7 +364,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (part instanceof LastHttpContent last) {
             timeouts.requestStarted(); // the body is in: no client clock until the response is done
-            HopByHop.stripTrailers(last.trailingHeaders());
+            HopByHop.stripRequestTrailers(last.trailingHeaders());
         }
         bodyBytes += part.content().readableBytes();
         long maxBody = proxy.limits().maxBodySizeBytes();

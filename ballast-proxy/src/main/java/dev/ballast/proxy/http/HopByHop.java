@@ -121,6 +121,26 @@ final class HopByHop {
     }
 
     /**
+     * A request's trailer fields, as {@link #stripTrailers}, and without the fields the proxy itself
+     * sets or refuses in the head ({@code X-Forwarded-*}, {@code Via}, trace context, the mirror
+     * mark): a recipient merging trailers into the header section would take these for the proxy's.
+     */
+    static void stripRequestTrailers(HttpHeaders trailers) {
+        if (trailers.isEmpty()) {
+            return;
+        }
+        stripTrailers(trailers);
+        trailers.remove(RequestRewrite.X_FORWARDED_FOR);
+        trailers.remove(RequestRewrite.X_FORWARDED_PROTO);
+        trailers.remove(RequestRewrite.X_FORWARDED_HOST);
+        trailers.remove(HttpHeaderNames.VIA);
+        trailers.remove(TraceContext.TRACEPARENT);
+        trailers.remove(TraceContext.TRACESTATE);
+        trailers.remove(TraceContext.X_REQUEST_ID);
+        trailers.remove(MirrorExchange.MIRROR_HEADER);
+    }
+
+    /**
      * Adds to {@code listed} the names in a {@code Connection} value that are not hop-by-hop anyway
      * (those are removed by the caller when present); returns the list, created only when needed.
      */
