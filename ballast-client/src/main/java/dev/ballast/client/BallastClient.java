@@ -83,14 +83,26 @@ public final class BallastClient implements AutoCloseable {
         this.resources = Resources.create(builder.ticker, scheduler, builder.rng, builder.listener);
         Map<Duration, HttpClient> httpByConnectTimeout = new HashMap<>();
         Map<String, Channel> map = new LinkedHashMap<>();
-        for (ServiceConfig config : builder.services.values()) {
-            HttpClient http = builder.httpClient != null ? builder.httpClient
-                    : httpByConnectTimeout.computeIfAbsent(connectTimeout(config), timeout -> HttpClient.newBuilder()
-                            .version(builder.httpVersion)
-                            .connectTimeout(timeout)
-                            .followRedirects(HttpClient.Redirect.NEVER)
-                            .build());
-            map.put(config.name(), new Channel(config, http, resources));
+        try {
+            for (ServiceConfig config : builder.services.values()) {
+                HttpClient http = builder.httpClient != null ? builder.httpClient
+                        : httpByConnectTimeout.computeIfAbsent(connectTimeout(config), timeout -> HttpClient.newBuilder()
+                                .version(builder.httpVersion)
+                                .connectTimeout(timeout)
+                                .followRedirects(HttpClient.Redirect.NEVER)
+                                .build());
+                map.put(config.name(), new Channel(config, http, resources));
+            }
+        } catch (RuntimeException | Error failed) {
+            // Nobody can close a client that was never built: the services set up so far stop here,
+            // else their health checks would run on for ever.
+            map.values().forEach(Channel::close);
+            httpByConnectTimeout.values().forEach(HttpClient::shutdownNow);
+            if (ownedControl != null) {
+                ownedControl.shutdownNow();
+            }
+            resources.close();
+            throw failed;
         }
         this.channels = Map.copyOf(map);
         this.ownedHttpClients = List.copyOf(httpByConnectTimeout.values());

@@ -12,8 +12,10 @@ import dev.ballast.core.resilience.RetryPolicy;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -77,6 +79,15 @@ public record ServiceConfig(
         String at = "services." + name + ".";
         if (name.isBlank()) {
             problems.add("services: a service with an empty name (expected: a name such as orders)");
+        }
+        // Host names are case-insensitive (RFC 4343): API.internal:80 and api.internal:80 are one endpoint.
+        Map<String, Integer> firstAt = new HashMap<>();
+        for (int i = 0; i < endpoints.size(); i++) {
+            Integer first = firstAt.putIfAbsent(endpoints.get(i).address().toLowerCase(Locale.ROOT), i);
+            if (first != null) {
+                problems.add(at + "endpoints[" + i + "]: duplicate endpoint " + endpoints.get(i).address()
+                        + " (also endpoints[" + first + "])");
+            }
         }
         if (balancer == null || Policies.byId(balancer, dev.ballast.core.pick.BalancerOptions.defaults()).isEmpty()) {
             problems.add(at + "balancer: '" + balancer + "' (expected one of: " + String.join(", ", Policies.ids()) + ")");

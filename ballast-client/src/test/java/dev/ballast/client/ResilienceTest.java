@@ -227,6 +227,27 @@ class ResilienceTest {
     }
 
     @Test
+    void aClientThatFailsToBuildStopsTheHealthChecksOfTheServicesSetUpBeforeTheFailure() {
+        HealthCheckSettings checks = new HealthCheckSettings(Duration.ofMillis(20), Duration.ofSeconds(1), 2, 2,
+                Duration.ZERO, 0);
+        ServiceConfig checked = orders(a).healthCheck(ServiceConfig.HealthCheck.http("/healthz", checks)).build();
+        // Built past the builder's checks: an address no URI can hold fails the second service's setup.
+        ServiceConfig valid = ServiceConfig.builder("broken").endpoints("127.0.0.1:1").build();
+        ServiceConfig broken = new ServiceConfig(valid.name(), List.of(Endpoint.parse("my_svc:80")), valid.balancer(),
+                valid.hashKey(), valid.boundedLoad(), valid.scheme(), valid.connectTimeout(), valid.responseTimeout(),
+                valid.slowStart(), valid.panicThreshold(), valid.retries(), valid.retryBudgetPercent(),
+                valid.outlierDetection(), valid.healthCheck(), valid.maxRequests(), valid.hedging(),
+                valid.maxResponseBytes());
+
+        assertThatThrownBy(() -> BallastClient.builder().service(checked).service(broken).build())
+                .hasMessageContaining("my_svc:80");
+
+        int checksSoFar = a.paths().size();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> a.paths().size() <= checksSoFar + 1); // one in flight as it stopped, at most
+    }
+
+    @Test
     void anEndpointFailingItsHealthChecksLeavesRotationAndComesBack() {
         List<CallListener.EndpointEvent> events = new CopyOnWriteArrayList<>();
         // A second for a check to answer: two slow checks in a row on a busy machine must not flip a or c.

@@ -87,6 +87,14 @@ class ServiceConfigTest {
     }
 
     @Test
+    void anEndpointListedTwiceIsRefusedWithItsPathWhateverTheCaseOfItsHostName() {
+        assertThatThrownBy(() -> ServiceConfig.builder("b").endpoints("10.0.0.1:80", "api.internal:80", "10.0.0.1:80",
+                "API.internal:80").build())
+                .hasMessage("services.b.endpoints[2]: duplicate endpoint 10.0.0.1:80 (also endpoints[0])\n"
+                        + "services.b.endpoints[3]: duplicate endpoint API.internal:80 (also endpoints[1])");
+    }
+
+    @Test
     void aClientNeedsUniqueServices() {
         ServiceConfig orders = ServiceConfig.builder("orders").build();
 
