@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,6 +28,12 @@ import java.util.function.Predicate;
  * }</pre>
  */
 public final class Fanout {
+
+    /**
+     * How long past the deadline the fan-out waits for calls to report how they ended (the transport
+     * ends them at the deadline) before it fails the ones still out itself.
+     */
+    private static final long REPORTING_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final BallastClient client;
     private final CallContext parent;
@@ -57,7 +65,10 @@ public final class Fanout {
         return new Fanout(client, parent, positive(timeout, "per-call timeout"), overallTimeout, quorum, good, clock);
     }
 
-    /** Bounds the whole fan-out: calls still running then fail with {@code DEADLINE_EXCEEDED}. */
+    /**
+     * Bounds the whole fan-out: calls still running then fail with {@code DEADLINE_EXCEEDED}, as the
+     * transport ends them, or, a moment after the deadline, here (a call held up in an interceptor).
+     */
     public Fanout overallTimeout(Duration timeout) {
         return new Fanout(client, parent, perCallTimeout, positive(timeout, "overall timeout"), quorum, good, clock);
     }
@@ -146,7 +157,15 @@ public final class Fanout {
                     }
                 });
             }
-            done.get();
+            if (scope.hasDeadline()) {
+                try {
+                    done.get(scope.remainingNanos() + REPORTING_GRACE_NANOS, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    overdue(requests, outcomes, errors, recording, done);
+                }
+            } else {
+                done.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CallException(CallException.Kind.CANCELLED, "fanout", null, null,
@@ -172,6 +191,30 @@ public final class Fanout {
             // With no call at all nothing was reached: a broadcast to a service that discovery has not filled
             // yet must not read as done.
             return new FanoutResult(list, errors.report(), n > 0 && successes.get() >= needed);
+        } finally {
+            recording.unlock();
+        }
+    }
+
+    /**
+     * The deadline passed and some calls have not ended: an interceptor waiting on something that
+     * ignores cancellation, say. They fail {@code DEADLINE_EXCEEDED} here, and the scope closing after
+     * this cancels them; whatever they answer later is dropped.
+     */
+    private void overdue(List<ClientRequest> requests, AtomicReferenceArray<FanoutResult.Outcome> outcomes,
+            ErrorReport.Collector errors, ReentrantLock recording, CompletableFuture<Void> done) {
+        recording.lock();
+        try {
+            done.complete(null);
+            for (int i = 0; i < requests.size(); i++) {
+                if (outcomes.get(i) == null) {
+                    ClientRequest request = requests.get(i);
+                    CallException late = new CallException(CallException.Kind.DEADLINE_EXCEEDED, request.service(),
+                            null, null, request + " had not ended when the fan-out's deadline passed", null);
+                    errors.add(late);
+                    outcomes.set(i, new FanoutResult.Outcome.Failure(request, late.kind().name(), null, late));
+                }
+            }
         } finally {
             recording.unlock();
         }

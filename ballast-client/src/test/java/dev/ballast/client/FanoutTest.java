@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.ballast.client.ClientRequest.request;
@@ -38,6 +39,37 @@ class FanoutTest {
 
     private static String[] addresses(List<Backend> list) {
         return list.stream().map(Backend::address).toArray(String[]::new);
+    }
+
+    @Test
+    void theOverallTimeoutEndsTheWaitForACallHeldUpInAnInterceptor() {
+        List<Backend> shards = start("shard-", 2);
+        CountDownLatch released = new CountDownLatch(1);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .interceptor(chain -> {
+                    if (chain.request().endpoint().filter(shards.get(1).address()::equals).isPresent()) {
+                        // Waits as the docs show, woken by cancellation: a deadline alone cancels nothing.
+                        chain.context().onCancel(released::countDown);
+                        try {
+                            released.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return chain.proceed(chain.request());
+                })
+                .build();
+        Fanout fanout = Fanout.of(client).overallTimeout(Duration.ofMillis(300));
+
+        FanoutResult result = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> fanout.callEveryEndpoint(request("shards")));
+
+        assertThat(result.outcomes()).hasSize(2);
+        assertThat(result.outcomes().get(0)).isInstanceOf(FanoutResult.Outcome.Success.class);
+        assertThat(result.outcomes().get(1)).isInstanceOfSatisfying(FanoutResult.Outcome.Failure.class,
+                failure -> assertThat(failure.errorType()).isEqualTo("DEADLINE_EXCEEDED"));
+        assertThat(released.getCount()).as("the held call was cancelled as the fan-out ended").isZero();
     }
 
     @Test
