@@ -270,6 +270,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             respondLocally(ProxyError.BAD_REQUEST, method, request.uri(), refused, true, !bodyDeclared);
             return;
         }
+        if ((HttpMethod.OPTIONS.equals(request.method()) || HttpMethod.TRACE.equals(request.method()))
+                && countDownMaxForwards(request.headers())) {
+            respondLocally(ProxyError.LAST_HOP, method, request.uri(),
+                    "Max-Forwards: 0, so this proxy answers " + method + " as the last hop", false, !bodyDeclared);
+            return;
+        }
         String path = RequestTarget.path(request.uri());
         String codings = chunked ? HopByHop.otherTransferCodings(request.headers()) : null;
         if (codings != null) {
@@ -505,6 +511,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         dropMirror(); // refused: the rest of the body is discarded or never read
         respondLocally(error, failed.method(), failed.uri(), detail, close, requestEnded, failed.attempts());
+    }
+
+    /**
+     * An OPTIONS or TRACE request's {@code Max-Forwards} (RFC 9110 §7.6.2): true when it is 0, so this
+     * proxy is the last hop and answers; otherwise one less goes on. A value that is no number is left
+     * as it is, for the next hop to judge.
+     */
+    static boolean countDownMaxForwards(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.MAX_FORWARDS);
+        if (value == null || value.isEmpty() || value.length() > 18) {
+            return false;
+        }
+        long left = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            left = left * 10 + (c - '0');
+        }
+        if (left == 0) {
+            return true;
+        }
+        headers.set(HttpHeaderNames.MAX_FORWARDS, Long.toString(left - 1));
+        return false;
     }
 
     private void respondLocally(ProxyError error, String method, String uri, String detail, boolean close,

@@ -48,7 +48,13 @@ enum ProxyError {
     /** Over a {@code circuit_breaker} limit: fail fast instead of queueing; the body names the limit. */
     CIRCUIT_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE),
     /** No response header within {@code response_timeout}. */
-    RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT);
+    RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT),
+    /**
+     * Not a failure: an {@code OPTIONS} or {@code TRACE} with {@code Max-Forwards: 0}, which the proxy
+     * answers as the final recipient (RFC 9110 §7.6.2). A TRACE is not echoed: its headers may carry
+     * credentials a script could read back (cross-site tracing).
+     */
+    LAST_HOP(HttpResponseStatus.OK);
 
     private static final AsciiString TEXT_PLAIN_UTF_8 = AsciiString.cached("text/plain; charset=utf-8");
 

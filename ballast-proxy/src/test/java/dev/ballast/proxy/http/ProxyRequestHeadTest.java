@@ -170,6 +170,28 @@ class ProxyRequestHeadTest {
     }
 
     @Test
+    void optionsAndTraceCountMaxForwardsDownAndTheProxyAnswersAtZero() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            RawHttp.Response options = raw.send("OPTIONS * HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n\r\n").read();
+            assertThat(options.status()).isEqualTo(200);
+            assertThat(options.text()).contains("Max-Forwards: 0");
+            RawHttp.Response trace = raw.send("TRACE / HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n"
+                    + "Cookie: session=secret\r\n\r\n").read();
+            assertThat(trace.status()).isEqualTo(200);
+            assertThat(trace.text()).as("not echoed: cross-site tracing").doesNotContain("secret");
+            assertThat(web.requests()).as("answered on the same connection, sent nowhere").isEmpty();
+
+            assertThat(raw.send("OPTIONS / HTTP/1.1\r\nHost: x\r\nMax-Forwards: 5\r\n\r\n").read().status())
+                    .isEqualTo(200);
+            assertThat(web.lastRequest().headers().get("Max-Forwards")).isEqualTo("4");
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\nMax-Forwards: 5\r\n\r\n").read();
+            assertThat(web.lastRequest().headers().get("Max-Forwards")).as("only OPTIONS and TRACE").isEqualTo("5");
+            raw.send("TRACE / HTTP/1.1\r\nHost: x\r\nMax-Forwards: x1\r\n\r\n").read();
+            assertThat(web.lastRequest().headers().get("Max-Forwards")).as("no number: left as it is").isEqualTo("x1");
+        }
+    }
+
+    @Test
     void routesOptionsStarAndPassesRawNonAsciiBytesThroughUnchanged() throws Exception {
         assertThat(send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").status())
                 .as("a valid target, routed: no route here takes '*', which is not under /").isEqualTo(404);
