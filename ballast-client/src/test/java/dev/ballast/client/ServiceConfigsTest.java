@@ -398,6 +398,24 @@ class ServiceConfigsTest {
     }
 
     @Test
+    void saysWhatTheProxySaysOfAMisspeltHealthCheckKeyAndOfEndpointsThatDifferOnlyInCase() {
+        String message = problems("""
+                api:
+                  endpoints: [API.internal:80, api.internal:80]
+                  health_check: { paht: /healthz }
+                tcp:
+                  endpoints: [127.0.0.1:9001]
+                  health_check: { typ: tcp }
+                """);
+
+        assertThat(message.lines().skip(1)).containsExactlyInAnyOrder(
+                "upstreams.api.endpoints[1]: duplicate endpoint api.internal:80 (also upstreams.api.endpoints[0] as"
+                        + " API.internal:80: host names are case-insensitive)",
+                "upstreams.api.health_check.paht: unknown key; did you mean 'path'?",
+                "upstreams.tcp.health_check.typ: unknown key; did you mean 'type'?");
+    }
+
+    @Test
     void wrongShapesAreProblemsNotExceptionsFromInside() {
         String message = problems("""
                 api:

@@ -111,7 +111,8 @@ final class ResilienceReader {
                 section.get("expected_status").orElseThrow()
                         .error("a tcp check gets no status (expected: type http, or no expected_status)");
             }
-            if (!tcp && !section.has("path")) {
+            // Not after a misspelt path or type ("paht", "typ: tcp"): that was reported, and says what is meant.
+            if (!tcp && !section.has("path") && !section.misspelt("path") && !section.misspelt("type")) {
                 section.error("missing 'path' (expected: the path an HTTP check asks for, like /healthz"
                         + (typeGiven ? ")" : "; or type: tcp to check that a connection opens)"));
             }

@@ -1,6 +1,7 @@
 package dev.ballast.client.internal;
 
 import dev.ballast.core.config.Suggestions;
+
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,11 @@ final class Section {
 
     boolean has(String key) {
         return entries.containsKey(key);
+    }
+
+    /** True when a misspelt key was taken for {@code key} (and reported so): its absence says nothing more. */
+    boolean misspelt(String key) {
+        return suggested.contains(key);
     }
 
     Optional<Value> get(String key) {

@@ -242,14 +242,21 @@ public final class UpstreamReader {
                 : endpointsValue.get().items("a list of endpoints (" + ENDPOINT_EXPECTED + ")").orElse(List.of());
         // No endpoints is allowed, as in the proxy: client.setEndpoints (discovery) fills them in later.
         List<Endpoint> endpoints = new ArrayList<>();
+        // Host names are case-insensitive (RFC 4343): API.internal:80 and api.internal:80 are one endpoint.
         Map<String, Value> firstByAddress = new HashMap<>();
+        Map<String, String> spelledFirst = new HashMap<>();
         for (Value item : items) {
             endpoint(item).ifPresent(endpoint -> {
-                Value first = firstByAddress.putIfAbsent(endpoint.address(), item);
+                String key = endpoint.address().toLowerCase(Locale.ROOT);
+                Value first = firstByAddress.putIfAbsent(key, item);
                 if (first != null) {
-                    item.error("duplicate endpoint " + endpoint.address() + " (also " + first.path() + ")");
+                    String spelled = spelledFirst.get(key);
+                    item.error("duplicate endpoint " + endpoint.address() + " (also " + first.path()
+                            + (spelled.equals(endpoint.address()) ? "" : " as " + spelled + ": host names are"
+                            + " case-insensitive") + ")");
                     return;
                 }
+                spelledFirst.put(key, endpoint.address());
                 endpoints.add(endpoint);
             });
         }
