@@ -1,5 +1,6 @@
 package dev.ballast.proxy.http;
 
+import dev.ballast.proxy.loop.BatchedFlushHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -36,8 +37,15 @@ final class LingeringClose {
             written.addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        // First in the pipeline: no byte reaches the decoder again, so nothing more is read as a request.
-        channel.pipeline().addFirst(new Discard());
+        // Ahead of everything that reads requests, so nothing more is read as one; but behind the flush
+        // batching, whose end-of-read flush must still run: an end of stream read in the same pass
+        // closes the channel without a pipeline close, and would drop an answer whose flush is held.
+        ChannelHandlerContext batching = channel.pipeline().context(BatchedFlushHandler.class);
+        if (batching != null) {
+            channel.pipeline().addAfter(batching.name(), null, new Discard());
+        } else {
+            channel.pipeline().addFirst(new Discard());
+        }
         channel.read();
         written.addListener(done -> {
             if (!done.isSuccess() || !channel.isActive()) {

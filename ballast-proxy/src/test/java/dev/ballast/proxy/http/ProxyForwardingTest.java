@@ -139,6 +139,19 @@ class ProxyForwardingTest {
     }
 
     @Test
+    void aRefusalThatLingersIsSentThoughTheEndOfStreamCameWithTheRequest() throws Exception {
+        // A refusal of a request that may still be sending reads and drops what comes (a lingering
+        // close); the end of stream read with the request must not close before that answer is sent.
+        for (String refused : List.of("GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+                "POST /only HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: teapot\r\n\r\nhello")) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                raw.send(refused).finishSending();
+                assertThat(raw.read().status()).as(refused).isIn(417, 505);
+            }
+        }
+    }
+
+    @Test
     void stripsHopByHopHeadersTowardsUpstream() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET /h HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\n"
