@@ -593,6 +593,11 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         fail(ProxyError.RESPONSE_TIMEOUT, detail);
     }
 
+    /** True once the upstream's response head arrived (a 1xx does not count). */
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
     /** True when connected and the upstream is not taking the body: its buffer towards it is full. */
     boolean upstreamBlocked() {
         return connection != null && !connection.channel().isWritable();

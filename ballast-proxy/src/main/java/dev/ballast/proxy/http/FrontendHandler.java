@@ -638,11 +638,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /**
      * No byte of the request body moved for {@code client_stall_timeout}. When the proxy was waiting
      * for the client, it is answered 408 and closed; when the upstream stopped taking the body, 504.
-     * Returns false while neither is to blame (still connecting), so the clock starts again.
+     * Returns false while neither is to blame (still connecting), so the clock starts again. Once the
+     * upstream answered, a body that stopped holds nothing up: a client may wait for the answer (RFC
+     * 9112 §9.6), and an upstream that answers early need not read the rest; the response's own
+     * timeouts apply, and the connection closes after it.
      */
     boolean bodyStalled() {
         Exchange current = exchange;
-        if (current == null || current.requestComplete()) {
+        if (current == null || current.requestComplete() || current.responseStarted()) {
             return true;
         }
         long stall = proxy.limits().clientStallTimeoutMillis();

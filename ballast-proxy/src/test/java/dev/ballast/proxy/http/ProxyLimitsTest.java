@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -237,6 +238,47 @@ class ProxyLimitsTest {
                         // closing
                     }
                 });
+            }
+        }
+    }
+
+    @Test
+    void aResponseUnderWayIsNotCutBecauseTheRequestBodyStopped() throws Exception {
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // Answers as soon as the head is in, without reading the body: a chunk every 200 ms, six in all,
+            // three times as long as client_stall_timeout (600 ms).
+            Thread.startVirtualThread(() -> {
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    int matched = 0;
+                    while (matched < 4) {
+                        int b = in.read();
+                        matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+                    }
+                    OutputStream out = upstream.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 6; i++) {
+                        out.flush();
+                        Thread.sleep(200); // the upstream's own pace, what the test is about
+                        out.write("5\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    in.read(); // until the proxy closes
+                } catch (IOException | InterruptedException ignored) {
+                    // the test ended
+                }
+            });
+            try (ProxyServer second = ProxyServer.start(TestConfigs.proxy(upstream("early", Policies.ROUND_ROBIN,
+                    List.of(Endpoint.of("127.0.0.1", early.getLocalPort()))), LIMITS));
+                 RawHttp raw = RawHttp.connect(second.listenerAddresses().get(0))) {
+                // Seven of the ten body bytes, then nothing: the client waits for the answer (RFC 9112 §9.6).
+                raw.timeout(10_000).send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabcdefg");
+
+                RawHttp.Response response = raw.read();
+
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.text()).as("not cut at client_stall_timeout").isEqualTo("hello".repeat(6));
             }
         }
     }
