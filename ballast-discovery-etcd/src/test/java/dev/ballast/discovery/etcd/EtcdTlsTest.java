@@ -83,14 +83,7 @@ class EtcdTlsTest {
     @Test
     void aMemberWhoseCertificateHasExpiredIsRefusedSayingSoNotBlamingTheAuthority() throws Exception {
         TestTls tls = TestTls.in(dir);
-        HttpsServer member = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        member.setHttpsConfigurator(new HttpsConfigurator(
-                new TlsFiles(null, tls.expiredServerCert(), tls.expiredServerKey()).context()));
-        member.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(503, -1);
-            exchange.close();
-        });
-        member.start();
+        HttpsServer member = unavailableMember(new TlsFiles(null, tls.expiredServerCert(), tls.expiredServerKey()));
         try {
             URI url = URI.create("https://127.0.0.1:" + member.getAddress().getPort());
 
@@ -105,14 +98,7 @@ class EtcdTlsTest {
     @Test
     void aMemberWhoseCertificateDoesNotNameTheHostOfItsUrlIsRefused() throws Exception {
         TestTls tls = TestTls.in(dir);
-        HttpsServer member = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        member.setHttpsConfigurator(new HttpsConfigurator(
-                new TlsFiles(null, tls.localhostServerCert(), tls.localhostServerKey()).context()));
-        member.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(503, -1);
-            exchange.close();
-        });
-        member.start();
+        HttpsServer member = unavailableMember(new TlsFiles(null, tls.localhostServerCert(), tls.localhostServerKey()));
         try {
             int port = member.getAddress().getPort();
             TlsFiles trustTheCa = new TlsFiles(tls.ca(), null, null);
@@ -193,6 +179,18 @@ class EtcdTlsTest {
 
     private static WatchTarget target(URI member) {
         return new WatchTarget("service orders", List.of(member), 5_000, PREFIX);
+    }
+
+    /** An https server with {@code identity}'s certificate that answers everything 503, started. */
+    private static HttpsServer unavailableMember(TlsFiles identity) throws Exception {
+        HttpsServer member = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        member.setHttpsConfigurator(new HttpsConfigurator(identity.context()));
+        member.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        member.start();
+        return member;
     }
 
     private static void awaitAddresses(AtomicReference<List<Endpoint>> seen, String... addresses) {
