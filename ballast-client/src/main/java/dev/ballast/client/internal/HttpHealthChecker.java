@@ -6,6 +6,7 @@ import dev.ballast.core.health.CheckOutcome;
 import dev.ballast.core.health.HealthChecker;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -48,10 +49,17 @@ final class HttpHealthChecker implements HealthChecker {
                 .header("user-agent", "ballast-health-check")
                 .GET()
                 .build();
-        CompletableFuture<HttpResponse<Void>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+        // Judged on the status line, as the proxy's check is: the body is not waited for (a slow or
+        // endless one would fail a check the endpoint passed), and closing it ends the exchange.
+        CompletableFuture<HttpResponse<InputStream>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
         CompletableFuture<CheckOutcome> outcome = exchange.handle((response, error) -> {
             if (error != null) {
                 return CheckOutcome.failed(describe(error));
+            }
+            try {
+                response.body().close();
+            } catch (IOException ignored) {
+                // the body is not wanted: nothing to lose
             }
             int status = response.statusCode();
             return status >= settings.minStatus() && status <= settings.maxStatus()
