@@ -115,14 +115,22 @@ public final class ProxyPipeline {
         };
     }
 
+    /**
+     * The limits on what an upstream sends in a response head, for the data path and the health
+     * checks alike: an endpoint that serves requests must not fail its checks on the same headers.
+     */
+    public static HttpDecoderConfig upstreamResponseLimits() {
+        return new HttpDecoderConfig()
+                .setMaxHeaderSize(UPSTREAM_MAX_HEADER)
+                .setMaxInitialLineLength(UPSTREAM_MAX_HEADER);
+    }
+
     /** The handler of every upstream connection. */
     public static ChannelHandler upstreamInitializer() {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel channel) {
-                HttpDecoderConfig decoder = new HttpDecoderConfig()
-                        .setMaxHeaderSize(UPSTREAM_MAX_HEADER)
-                        .setMaxInitialLineLength(UPSTREAM_MAX_HEADER)
+                HttpDecoderConfig decoder = upstreamResponseLimits()
                         .setMaxChunkSize(MAX_CHUNK)
                         // Header names and values are checked as the client side's are: a NUL or a bare CR
                         // from an upstream must not reach clients (RFC 9110 §5.5). It costs nothing

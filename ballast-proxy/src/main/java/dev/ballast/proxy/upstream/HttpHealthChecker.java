@@ -4,6 +4,7 @@ import dev.ballast.core.config.StatusCodes;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.CheckOutcome;
 import dev.ballast.core.health.HealthChecker;
+import dev.ballast.proxy.http.ProxyPipeline;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -48,7 +49,7 @@ final class HttpHealthChecker implements HealthChecker {
         this.bootstrap = bootstrap.clone().handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel channel) {
-                channel.pipeline().addLast(new HttpClientCodec());
+                channel.pipeline().addLast(new HttpClientCodec(ProxyPipeline.upstreamResponseLimits(), false, false));
             }
         });
         this.path = path;

@@ -21,7 +21,10 @@ import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.HealthyBackend;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.Teardown;
+import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.TestConfigs;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +170,25 @@ class ResilienceHealthChecksTest {
         System.out.printf("[figures] health check every %d ms, unhealthy after 3, healthy after 2: out of rotation"
                         + " %d ms after /healthz started failing (allowed %d), back %d ms after it recovered"
                         + " (allowed %d)%n", interval, toEjectMillis, 4 * interval + late, toReadmitMillis, 3 * interval + late);
+    }
+
+    @Test
+    void anEndpointWhoseAnswersCarryLargeHeadersPassesItsChecksAsItServesRequests() throws Exception {
+        TestBackend padded = teardown.add(TestBackend.named("padded"));
+        // 10 KiB of headers: over Netty's default limit of 8 KiB, within the 64 KiB the data path takes.
+        padded.respondWith((ctx, request) -> TestBackend.respond(ctx, request, HttpResponseStatus.OK,
+                new DefaultHttpHeaders().add("X-Pad", "p".repeat(10 * 1024)), "ok"));
+        InetSocketAddress address = start(Policies.ROUND_ROBIN, List.of(TestConfigs.endpoint(padded)),
+                checks(HealthCheckConfig.http("/healthz").withSettings(QUICK)));
+        EndpointState state = upstream().balancer().registry().get(padded.address());
+        await().atMost(Duration.ofSeconds(5)).until(() -> padded.requests().stream()
+                .filter(r -> r.uri().equals("/healthz")).count() >= 3);
+
+        assertThat(state.health()).as("checked three times").isEqualTo(Health.HEALTHY);
+        assertThat(transitions).isEmpty();
+        try (RawHttp client = RawHttp.connect(address)) {
+            assertThat(client.send("GET /work HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
     }
 
     @Test
