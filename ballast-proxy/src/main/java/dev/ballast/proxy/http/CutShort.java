@@ -8,11 +8,11 @@ package dev.ballast.proxy.http;
 public enum CutShort {
     /** The upstream closed or reset its connection mid-body, or sent a malformed body. */
     UPSTREAM_RESET("upstream_reset"),
-    /** The upstream sent no byte of the body for {@code idle_timeout}, or stopped taking the request body. */
+    /** The upstream sent no byte of the body for {@code idle_timeout}. */
     UPSTREAM_TIMEOUT("upstream_timeout"),
     /** The client hung up. */
     CLIENT_CLOSED("client_closed"),
-    /** The client stopped sending the rest of its request body, or reading the response, for {@code client_stall_timeout}. */
+    /** The client stopped reading the response for {@code client_stall_timeout}. */
     CLIENT_TIMEOUT("client_timeout"),
     /** The rest of the request body broke {@code max_body_size} or was malformed. */
     REQUEST_REFUSED("request_refused"),

@@ -53,6 +53,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ArrayDeque<Object> early;
     /** Request heads in {@code early}. */
     private int earlyRequests;
+    /**
+     * When each request head in {@code early} arrived, oldest at {@code firstArrival}: a line's time and
+     * duration start there, not when its turn comes. A ring as long as the most heads {@code early} holds.
+     */
+    private long[] arrivals;
+    private int firstArrival;
+    /** The arrival of the queued head being handled now; 0 for a head handled as it arrives. */
+    private long queuedArrivalNanos;
     private boolean replaying;
     /** Answered locally before the (empty) body ended: skip to its end, then serve the next request. */
     private boolean discarding;
@@ -61,6 +69,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The next message is the empty end of a bodiless request that went upstream whole. */
     private boolean skipEmptyEnd;
     private boolean closing;
+    /** The proxy closed the connection itself, after an unexpected error. */
+    private boolean closedByProxy;
     /** The client sent more requests ahead than we take: answer those in {@code early}, then close. */
     private boolean pipelineFull;
     /** The current request is HTTP/1.0: a connection kept after our own answer must say so. */
@@ -184,6 +194,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             if (early == null) {
                 early = new ArrayDeque<>(4);
+                arrivals = new long[ProxyPipeline.MAX_PIPELINE_DEPTH];
+            }
+            if (msg instanceof HttpRequest) { // counted in earlyRequests by takeAhead
+                arrivals[(firstArrival + earlyRequests - 1) % arrivals.length] = System.nanoTime();
             }
             early.add(msg);
         } else {
@@ -218,6 +232,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void requestHead(HttpRequest request) {
+        long arrived = queuedArrivalNanos != 0 ? queuedArrivalNanos : System.nanoTime();
+        queuedArrivalNanos = 0;
         timeouts.requestStarted();
         bodyBytes = 0;
         dropMirror(); // the last request's body was cut short (a copy takes no part of another request)
@@ -229,7 +245,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         String method = request.method().name();
         http10 = request.protocolVersion().minorVersion() == 0;
-        record.begin(clientIp, method, request.uri(), System.nanoTime());
+        record.begin(clientIp, method, request.uri(), arrived);
         record.request(request);
         // Framing is read once here and handed on: each look-up is a hash and a walk of the headers. A
         // refusal of a request that declared a body lingers before it closes (LingeringClose).
@@ -566,7 +582,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         record.status(status);
-        record.addBytesOut(response.content().readableBytes());
+        if (!HttpMethod.HEAD.name().equals(method)) { // the codec sends no body with an answer to HEAD
+            record.addBytesOut(response.content().readableBytes());
+        }
         completeRequest();
         if (closeAfter) {
             closing = true;
@@ -630,6 +648,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             closeAfterFlush();
             return;
         }
+        bodyBytes = 0; // of no request: the one before had its own line
         record.begin(clientIp, "-", "-", firstByteNanos);
         respondLocally(ProxyError.HEADER_READ_TIMEOUT, "-", "-", "request headers not complete within "
                 + proxy.limits().headerReadTimeoutMillis() + "ms (header_read_timeout)", true, true);
@@ -691,7 +710,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (record.isOpen()) {
             if (record.status() == 0) {
-                record.status(RequestRecord.CLIENT_CLOSED);
+                record.status(proxy.closingAll() || closedByProxy
+                        ? RequestRecord.CLOSED_WITHOUT_RESPONSE : RequestRecord.CLIENT_CLOSED);
             } else {
                 // Unless the proxy broke it off and said why: the first reason is kept.
                 record.cutShort(proxy.closingAll() ? CutShort.SHUTDOWN : CutShort.CLIENT_CLOSED);
@@ -728,6 +748,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Object msg = early.poll();
         if (msg instanceof HttpRequest) {
             earlyRequests--;
+            queuedArrivalNanos = arrivals[firstArrival];
+            firstArrival = (firstArrival + 1) % arrivals.length;
         }
         return msg;
     }
@@ -748,6 +770,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (record.isOpen() && record.status() != 0) {
             record.cutShort(why);
         }
+        closedByProxy = why == CutShort.PROXY_ERROR;
         ctx.channel().close();
     }
 

@@ -19,6 +19,11 @@ public final class RequestRecord {
 
     /** Status recorded when the client hung up before its response was complete (nginx's 499). */
     public static final int CLIENT_CLOSED = 499;
+    /**
+     * Status recorded when the proxy closed the connection before any answer: at shutdown once
+     * {@code drain_timeout} ran out, or after an unexpected error (nginx's 444, closed without a response).
+     */
+    public static final int CLOSED_WITHOUT_RESPONSE = 444;
 
     private String client = "-";
     private long startNanos;
@@ -151,7 +156,7 @@ public final class RequestRecord {
         return attempts;
     }
 
-    /** The status sent to the client, or {@link #CLIENT_CLOSED}. */
+    /** The status sent to the client, or {@link #CLIENT_CLOSED} or {@link #CLOSED_WITHOUT_RESPONSE}. */
     public int status() {
         return status;
     }

@@ -312,6 +312,64 @@ class AccessLogTest {
     }
 
     @Test
+    void logsARequestTheShutdownClosedBeforeItsAnswerAs444NotAsTheClientsDoing() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(TestBackend.silent());
+        start("access_log: { path: " + log + " }\ndrain_timeout: 200ms\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests().size() == 1);
+
+            proxy.close(); // drains for 200 ms, then closes the connection still waiting
+            proxy = null;
+        }
+
+        JsonNode line = lines(log, 1).get(0);
+
+        assertThat(line.get("status").asInt()).as("closed without a response, by the proxy").isEqualTo(444);
+    }
+
+    @Test
+    void aHeadAnsweredByTheProxyLogsNoBodyBytesAndATimeoutAfterABodyLogsNoneOfIt() throws Exception {
+        Path log = dir.resolve("access.log");
+        start("access_log: { path: " + log + " }\nlimits: { header_read_timeout: 300ms }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            assertThat(client.send("HEAD /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n").read(true).status()).isEqualTo(404);
+            assertThat(client.send("POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").read().status())
+                    .isEqualTo(200);
+            client.send("GET /api HTT"); // and no more: 408 once header_read_timeout passes
+            assertThat(client.read().status()).isEqualTo(408);
+        }
+
+        List<JsonNode> lines = lines(log, 3);
+
+        assertThat(lines.get(0).get("bytes_out").asLong()).as("the codec sends no body with a HEAD's answer").isZero();
+        assertThat(lines.get(1).get("bytes_in").asLong()).isEqualTo(5);
+        assertThat(lines.get(2).get("status").asInt()).isEqualTo(408);
+        assertThat(lines.get(2).get("bytes_in").asLong()).as("the POST's body was the POST's").isZero();
+    }
+
+    @Test
+    void aPipelinedRequestIsTimedFromWhenItArrivedNotFromWhenItsTurnCame() throws Exception {
+        Path log = dir.resolve("access.log");
+        backend.respondWith(TestBackend.delayed(Duration.ofMillis(400), TestBackend.digestEcho()));
+        start("access_log: { path: " + log + " }\n");
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            client.send("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\nGET /api/second HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(client.read().status()).isEqualTo(200);
+            assertThat(client.read().status()).isEqualTo(200);
+        }
+
+        List<JsonNode> lines = lines(log, 2);
+
+        assertThat(lines.get(1).get("path").asText()).isEqualTo("/api/second");
+        assertThat(lines.get(1).get("duration_ms").asDouble()).as("it waited for the first one's answer, then its own")
+                .isGreaterThanOrEqualTo(780);
+        assertThat(Instant.parse(lines.get(1).get("time").asText()))
+                .isBefore(Instant.parse(lines.get(0).get("time").asText()).plusMillis(200));
+    }
+
+    @Test
     void logsAResponseTheUpstreamBrokeOffWithTheStatusSentAndCutShortUpstreamReset() throws Exception {
         Path log = dir.resolve("access.log");
         backend.respondWith(TestBackend.closeMidResponse()); // promises 1000 bytes, sends 10, closes
