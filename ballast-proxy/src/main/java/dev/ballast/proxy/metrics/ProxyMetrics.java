@@ -69,7 +69,7 @@ public final class ProxyMetrics implements RequestObserver {
     /** {@code ballast_requests_total} and {@code ballast_request_duration_seconds}. */
     final SeriesFamily routeTraffic = new SeriesFamily(
             "ballast_requests",
-            "Requests answered, by route, upstream and status code (499: the client hung up).",
+            "Requests answered, by route, upstream and status code (499: the client hung up; 444: the proxy closed without an answer).",
             "ballast_request_duration_seconds",
             "Time from the request head to the end of the response, by route and upstream.",
             "route", "upstream");
