@@ -27,8 +27,13 @@ import java.util.function.BiConsumer;
  */
 public final class ClientRequest {
 
-    /** Headers {@link java.net.http.HttpClient} sets itself and refuses from callers. */
-    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
+    /**
+     * Headers {@link java.net.http.HttpClient} sets itself and refuses from callers, and the other
+     * framing and hop-by-hop ones, which it would send as given over a body it frames its own way
+     * ({@code Transfer-Encoding: chunked} beside its {@code Content-Length}: a request read two ways).
+     */
+    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade",
+            "transfer-encoding", "te", "trailer", "keep-alive", "proxy-connection");
     private static final byte[] NO_BODY = new byte[0];
 
     private final String service;
@@ -284,18 +289,20 @@ public final class ClientRequest {
             throw new IllegalArgumentException("header name: '" + name + "' (expected: an RFC 9110 token)");
         }
         if (RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("header " + name + ": set by the HTTP client itself"
-                    + " (expected: none of connection, content-length, expect, host, upgrade)");
+            throw new IllegalArgumentException("header " + name + ": framing and connection headers are the HTTP"
+                    + " client's own (expected: none of connection, content-length, expect, host, upgrade,"
+                    + " transfer-encoding, te, trailer, keep-alive, proxy-connection)");
         }
         if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("header " + name + ": value contains CR or LF (expected: one line)");
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF) {
+            if ((c < 0x20 && c != '\t') || c >= 0x7F) {
                 throw new IllegalArgumentException("header " + name + ": value has character U+"
-                        + String.format("%04X", (int) c) + " at " + i + " (expected: visible ASCII, Latin-1, spaces"
-                        + " and tabs, as HTTP/1.1 carries them; encode other text)");
+                        + String.format("%04X", (int) c) + " at " + i + " (expected: visible ASCII, spaces and tabs;"
+                        + " java.net.http.HttpClient sends any other character as '?': encode other text, e.g."
+                        + " percent-encoded UTF-8)");
             }
         }
         String[] base = replace ? without(name) : headers;

@@ -43,11 +43,17 @@ class ClientRequestTest {
     void rejectsWhatCannotBeSent() {
         assertThatThrownBy(() -> request("orders").header("bad name", "x")).hasMessageContaining("RFC 9110 token");
         assertThatThrownBy(() -> request("orders").header("x", "a\r\nb")).hasMessageContaining("CR or LF");
-        for (String value : new String[] {"a\u0001b", "a\u007fb", "\u65e5\u672c"}) { // what the JDK refuses later
+        // What the JDK refuses later, and Latin-1, which its HTTP/1.1 writer sends as '?'.
+        for (String value : new String[] {"a\u0001b", "a\u007fb", "\u65e5\u672c", "caf\u00e9"}) {
             assertThatThrownBy(() -> request("orders").header("x-v", value)).as(value)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("header x-v: value has character U+");
         }
-        assertThat(request("orders").header("x-v", "caf\u00e9\tok").headers().get("x-v")).isNotNull();
+        assertThat(request("orders").header("x-v", "cafe\tok").headers().get("x-v")).isNotNull();
+        for (String framing : new String[] {"Transfer-Encoding", "te", "Trailer", "Keep-Alive", "Proxy-Connection"}) {
+            // Sent as given over a body the client frames its own way: the request would read two ways.
+            assertThatThrownBy(() -> request("orders").header(framing, "chunked")).as(framing)
+                    .hasMessageContaining("framing and connection headers are the HTTP client's own");
+        }
         assertThatThrownBy(() -> request("orders").path("//elsewhere/x")).hasMessageContaining("not //host");
         assertThatThrownBy(() -> request("orders").path("/x#frag")).hasMessageContaining("#fragment");
         assertThatThrownBy(() -> request("orders").method("GE T")).hasMessageContaining("HTTP method token");

@@ -1,6 +1,7 @@
 package dev.ballast.client.interceptor;
 
 import dev.ballast.client.CallListener;
+import dev.ballast.client.ClientRequest;
 import dev.ballast.core.pick.Rng;
 import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.resilience.RetryPolicy;
@@ -36,14 +37,30 @@ public final class Interceptors {
                 Objects.requireNonNull(successLevel, "successLevel"));
     }
 
-    /** {@code Authorization: Bearer <token>}, the token read per call so it can rotate. */
+    /**
+     * {@code Authorization: Bearer <token>}, the token read per call so it can rotate. A call whose
+     * supplier gives null or an empty token fails with {@link IllegalStateException} rather than
+     * send {@code Bearer null}.
+     */
     public static Interceptor bearerAuth(Supplier<String> token) {
         Objects.requireNonNull(token, "token");
-        return new HeaderInterceptor("bearer-auth", Map.of("authorization", () -> "Bearer " + token.get()), true);
+        return new HeaderInterceptor("bearer-auth", Map.of("authorization", () -> {
+            String current = token.get();
+            if (current == null || current.isEmpty()) {
+                throw new IllegalStateException("bearer-auth: the token supplier gave " + (current == null ? "null"
+                        : "an empty token") + " (expected: a token; is it fetched yet?)");
+            }
+            return "Bearer " + current;
+        }), true);
     }
 
+    /** As {@link #bearerAuth(Supplier)} with a fixed token, checked now (a file read whole ends in a newline). */
     public static Interceptor bearerAuth(String token) {
         Objects.requireNonNull(token, "token");
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("bearer-auth: empty token");
+        }
+        ClientRequest.request("bearer-auth").header("authorization", "Bearer " + token); // refuses what cannot be sent
         return bearerAuth(() -> token);
     }
 
@@ -60,7 +77,11 @@ public final class Interceptors {
     /** Headers every request gets unless it sets them itself. */
     public static Interceptor defaultHeaders(Map<String, String> headers) {
         Map<String, Supplier<String>> values = new LinkedHashMap<>();
-        headers.forEach((name, value) -> values.put(name, () -> value));
+        ClientRequest check = ClientRequest.request("default-headers");
+        headers.forEach((name, value) -> {
+            check.header(name, value); // refuses now what every call would refuse later
+            values.put(name, () -> value);
+        });
         return new HeaderInterceptor("default-headers", values, false);
     }
 

@@ -24,25 +24,34 @@ final class RealChain implements Chain {
     private final String holder;
     private final ClientRequest request;
     private final CallContext context;
-    /** True when this chain made its context (a new attempt) and so closes it when done. */
-    private final boolean ownsContext;
+    /**
+     * The context new attempts are children of: this chain's own, or, for an attempt (which closes its
+     * context when done), the one it was made from, so that an attempt taken from a finished attempt
+     * is its sibling, not the child of a cancelled context.
+     */
+    private final CallContext attemptsFrom;
     private final AtomicBoolean proceeded = new AtomicBoolean();
 
     private RealChain(Call call, List<Interceptor> steps, int index, String holder, ClientRequest request,
-            CallContext context, boolean ownsContext) {
+            CallContext context, CallContext attemptsFrom) {
         this.call = call;
         this.steps = steps;
         this.index = index;
         this.holder = holder;
         this.request = request;
         this.context = context;
-        this.ownsContext = ownsContext;
+        this.attemptsFrom = attemptsFrom;
     }
 
     /** A chain that starts {@code steps} from the first, on behalf of {@code holder}. */
     static RealChain start(Call call, List<Interceptor> steps, String holder, ClientRequest request,
             CallContext context) {
-        return new RealChain(call, steps, 0, holder, request, context, false);
+        return new RealChain(call, steps, 0, holder, request, context, context);
+    }
+
+    /** True when this chain made its context (a new attempt) and so closes it when done. */
+    private boolean ownsContext() {
+        return attemptsFrom != context;
     }
 
     @Override
@@ -63,14 +72,14 @@ final class RealChain implements Chain {
         Interceptor step = steps.get(index);
         try {
             ClientResponse response = step.intercept(
-                    new RealChain(call, steps, index + 1, step.name(), next, context, false));
+                    new RealChain(call, steps, index + 1, step.name(), next, context, context));
             if (response == null) {
                 throw new IllegalStateException(
                         "interceptor '" + step.name() + "' returned null (expected: a response or a CallException)");
             }
             return response;
         } finally {
-            if (ownsContext) {
+            if (ownsContext()) {
                 context.close();
             }
         }
@@ -78,7 +87,7 @@ final class RealChain implements Chain {
 
     @Override
     public Chain newAttempt() {
-        return new RealChain(call, steps, index, holder, request, context.child(), true);
+        return new RealChain(call, steps, index, holder, request, attemptsFrom.child(), attemptsFrom);
     }
 
     @Override
@@ -102,6 +111,6 @@ final class RealChain implements Chain {
 
     /** Continues the call in another list of steps (a service's), as if they followed this one. */
     ClientResponse continueWith(List<Interceptor> next, String holderName, ClientRequest nextRequest) {
-        return new RealChain(call, next, 0, holderName, nextRequest, context, false).proceed(nextRequest);
+        return new RealChain(call, next, 0, holderName, nextRequest, context, context).proceed(nextRequest);
     }
 }

@@ -114,6 +114,37 @@ class InterceptorChainTest {
     }
 
     @Test
+    void anAttemptTakenFromAFinishedAttemptIsItsSiblingNotBornCancelled() {
+        client(Interceptor.named("retry-twice", chain -> {
+            Chain attempt = chain;
+            ClientResponse response = attempt.proceed(chain.request());
+            for (int retry = 0; retry < 2; retry++) {
+                attempt = attempt.newAttempt(); // from the attempt just used, whose context is closed
+                response = attempt.proceed(chain.request());
+            }
+            return response;
+        }));
+
+        ClientResponse response = client.send(request("orders"));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(backend.hits()).isEqualTo(3);
+    }
+
+    @Test
+    void authAndDefaultHeadersThatCouldNeverBeSentAreRefusedWhenMadeAndANullTokenFailsTheCall() {
+        assertThatThrownBy(() -> Interceptors.bearerAuth("t0ken\n")).as("a file read whole")
+                .hasMessageContaining("header authorization: value contains CR or LF");
+        assertThatThrownBy(() -> Interceptors.defaultHeaders(Map.of("Host", "x")))
+                .hasMessageContaining("header Host: framing and connection headers");
+        client(Interceptors.bearerAuth(() -> null));
+
+        assertThatThrownBy(() -> client.send(request("orders")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("the token supplier gave null");
+        assertThat(backend.hits()).as("no 'Bearer null' sent").isZero();
+    }
+
+    @Test
     void returningNullIsReportedWithTheInterceptorsName() {
         client(Interceptor.named("forgetful", chain -> null));
 
