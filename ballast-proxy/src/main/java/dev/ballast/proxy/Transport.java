@@ -71,6 +71,11 @@ record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends
                 NioSocketChannel.class);
     }
 
+    /** True when the property names the transport, whatever the configuration says. */
+    static boolean chosenByProperty() {
+        return overridden().isPresent();
+    }
+
     private static Optional<IoTransport> overridden() {
         String property = System.getProperty(PROPERTY, "").strip();
         if (property.isEmpty()) {
