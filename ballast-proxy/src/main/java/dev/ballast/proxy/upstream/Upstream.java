@@ -755,12 +755,22 @@ public final class Upstream implements AutoCloseable {
                 if (closed) {
                     return; // retired: the list would not be applied
                 }
+                if (!names.isEmpty()) {
+                    // What needs no lookup goes first: a slow name must hold up neither the rest of the
+                    // list (an address that joins, a key deleted) nor the start of the upstream.
+                    publish(NameLookups.NONE, endpoints.stream()
+                            .filter(endpoint -> !names.contains(endpoint.host())).toList());
+                }
                 looked = NameLookups.lookingUp(names);
             } catch (RuntimeException e) {
                 log.warn("upstream {}: looking up the names {} lists failed ({}); they are looked up again when"
                         + " they are used", name(), config.discovery().source(), e.toString());
             }
-            joining = looked;
+            publish(looked, endpoints);
+        }
+
+        private void publish(NameLookups lookedUp, List<Endpoint> endpoints) {
+            joining = lookedUp;
             latest = endpoints;
             firstRead.countDown();
             if (started) {

@@ -152,6 +152,28 @@ class EtcdDiscoveryTest {
     }
 
     @Test
+    void aNameWhoseLookupIsSlowHoldsUpNeitherTheStartNorTheRestOfTheList() throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        etcd.put(PREFIX + "b", address(b));
+        try (TestNames.Hold lookup = TestNames.hold()) {
+            etcd.put(PREFIX + "named", "named" + TestNames.HELD_SUFFIX + ":" + c.port());
+            startProxy(PREFIX);
+
+            assertThat(lookup.lookupStarted(10)).isTrue();
+            assertThat(members()).as("served while the name is looked up").containsExactlyInAnyOrder(address(a), address(b));
+            assertThat(servedBy(10)).containsExactlyInAnyOrder("a", "b");
+
+            etcd.delete(PREFIX + "a"); // a deletion is not held up either
+            await().atMost(SETTLE).until(this::members, members -> !members.contains(address(a)));
+
+            lookup.release();
+            String named = "named" + TestNames.HELD_SUFFIX + ":" + c.port();
+            await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(b), named)));
+            assertThat(servedBy(20)).containsExactlyInAnyOrder("b", "c");
+        }
+    }
+
+    @Test
     void routesToTheEndpointsUnderThePrefixAndFollowsThemAsTheyComeAndGo() throws Exception {
         etcd.put(PREFIX + "a", address(a));
         etcd.put(PREFIX + "b", "{\"address\": \"" + address(b) + "\", \"weight\": 3, \"zone\": \"z1\"}");
