@@ -54,6 +54,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -219,14 +220,14 @@ public final class Upstream implements AutoCloseable {
             if (discovery != null) {
                 discovery.start();
                 if (!seeded) {
-                    List<Endpoint> first = discoveryTarget.awaitFirstRead(discoveryDeadlineNanos);
-                    if (!first.isEmpty()) {
-                        discovered = first;
-                        applyMembers(false, discoveryTarget.joining);
-                    }
-                    if (discoveryTarget.latest != null) {
+                    Listing first = discoveryTarget.awaitFirstRead(discoveryDeadlineNanos);
+                    if (first != null) {
+                        if (!first.endpoints().isEmpty()) {
+                            discovered = first.endpoints();
+                            applyMembers(false, first.joining());
+                        }
                         log.info("upstream {}: {} lists {} endpoint(s): {}", name(), config.discovery().source(),
-                                first.size(), some(first.stream().map(Endpoint::address).toList()));
+                                first.endpoints().size(), some(first.endpoints().stream().map(Endpoint::address).toList()));
                     }
                 }
             }
@@ -703,17 +704,20 @@ public final class Upstream implements AutoCloseable {
      * awaited by the constructor, so that an upstream built at start or by a reload serves its
      * discovered endpoints from its first request.
      */
+    /**
+     * What discovery listed, published for the control path in one piece: the endpoints, and the
+     * lookups of the names among them that were not members when they came ({@link #joining}), so a
+     * name that joins, or joins again (a pod back under its name), takes its address by the rule a
+     * reload follows ({@link NameLookups#choose}). {@code generation} orders the lists etcd sent.
+     */
+    private record Listing(long generation, List<Endpoint> endpoints, NameLookups joining) {
+    }
+
     private final class DiscoveryTarget {
 
         private final CountDownLatch firstRead = new CountDownLatch(1);
-        /** What etcd lists now; null before the first read. */
-        private volatile List<Endpoint> latest;
-        /**
-         * The names of {@link #latest} that were not members when it came, looked up then: a name that
-         * joins, or joins again (a pod back under its name), takes its address by the rule a reload
-         * follows ({@link NameLookups#choose}), applied on the control path. Written before {@code latest}.
-         */
-        private volatile NameLookups joining = NameLookups.NONE;
+        /** What to apply now; null before the first read. */
+        private volatile Listing latest;
         /**
          * Looks up the names of the newest list, on a virtual thread of its own: not on the watch's
          * thread, which calls {@link #changed} under the watch's lock, so that a slow name cannot hold
@@ -722,11 +726,23 @@ public final class Upstream implements AutoCloseable {
         private final ExecutorService lookups = Executors.newSingleThreadExecutor(
                 Thread.ofVirtual().name("ballast-discovery-" + config.name()).factory());
         /** The newest list not yet taken by the lookup thread: lists that came meanwhile are skipped. */
-        private final AtomicReference<List<Endpoint>> pending = new AtomicReference<>();
+        private final AtomicReference<Listing> pending = new AtomicReference<>();
+        private final AtomicLong generations = new AtomicLong();
 
-        /** On the watch's thread: returns at once. */
+        /**
+         * On the watch's thread: returns at once. What needs no lookup (addresses, names already
+         * members, keys gone) is published now, so a slow name, this list's or an earlier one's, holds
+         * up neither the rest of the list nor the start of the upstream; the whole list follows once
+         * its names are looked up.
+         */
         void changed(List<Endpoint> endpoints) {
-            if (pending.getAndSet(endpoints) != null) {
+            Listing listed = new Listing(generations.incrementAndGet(), endpoints, NameLookups.NONE);
+            Set<String> members = memberAddresses();
+            List<Endpoint> ready = endpoints.stream().filter(endpoint -> !joinsByName(endpoint, members)).toList();
+            if (ready.size() < endpoints.size()) {
+                publish(new Listing(listed.generation(), ready, NameLookups.NONE));
+            }
+            if (pending.getAndSet(listed) != null) {
                 return; // the lookup thread has not taken the one before: it takes this one instead
             }
             try {
@@ -736,42 +752,43 @@ public final class Upstream implements AutoCloseable {
             }
         }
 
+        /** A name not yet a member: it joins once looked up. */
+        private static boolean joinsByName(Endpoint endpoint, Set<String> members) {
+            return DnsRefresh.isHostName(endpoint.host()) && !members.contains(endpoint.address());
+        }
+
         /** On the lookup thread: the names are looked up, so the control path finds them when it applies the list. */
         private void lookUpNewest() {
-            List<Endpoint> endpoints = pending.getAndSet(null);
+            Listing listed = pending.getAndSet(null);
             NameLookups looked = NameLookups.NONE;
             try {
                 Set<String> members = memberAddresses();
                 Set<String> names = new LinkedHashSet<>();
-                for (Endpoint endpoint : endpoints) {
-                    if (DnsRefresh.isHostName(endpoint.host())) {
-                        if (members.contains(endpoint.address())) {
-                            addressOf(endpoint); // a member: DNS refresh follows its name
-                        } else {
-                            names.add(endpoint.host());
-                        }
+                for (Endpoint endpoint : listed.endpoints()) {
+                    if (joinsByName(endpoint, members)) {
+                        names.add(endpoint.host());
+                    } else if (DnsRefresh.isHostName(endpoint.host())) {
+                        addressOf(endpoint); // a member: DNS refresh follows its name
                     }
                 }
                 if (closed) {
                     return; // retired: the list would not be applied
-                }
-                if (!names.isEmpty()) {
-                    // What needs no lookup goes first: a slow name must hold up neither the rest of the
-                    // list (an address that joins, a key deleted) nor the start of the upstream.
-                    publish(NameLookups.NONE, endpoints.stream()
-                            .filter(endpoint -> !names.contains(endpoint.host())).toList());
                 }
                 looked = NameLookups.lookingUp(names);
             } catch (RuntimeException e) {
                 log.warn("upstream {}: looking up the names {} lists failed ({}); they are looked up again when"
                         + " they are used", name(), config.discovery().source(), e.toString());
             }
-            publish(looked, endpoints);
+            publish(new Listing(listed.generation(), listed.endpoints(), looked));
         }
 
-        private void publish(NameLookups lookedUp, List<Endpoint> endpoints) {
-            joining = lookedUp;
-            latest = endpoints;
+        /** Makes {@code listing} the one to apply, unless a later list's was published meanwhile. */
+        private synchronized void publish(Listing listing) {
+            Listing current = latest;
+            if (current != null && current.generation() > listing.generation()) {
+                return; // an older list, whose names took longer than a newer list took to come
+            }
+            latest = listing;
             firstRead.countDown();
             if (started) {
                 applyDiscoveredLater();
@@ -782,8 +799,8 @@ public final class Upstream implements AutoCloseable {
             lookups.shutdownNow(); // a lookup under way ends on its own, and its list is not applied
         }
 
-        /** The first list, waiting for it until {@code deadlineNanos}; none when etcd did not answer by then. */
-        List<Endpoint> awaitFirstRead(long deadlineNanos) {
+        /** The first list, waiting for it until {@code deadlineNanos}; null when etcd did not answer by then. */
+        Listing awaitFirstRead(long deadlineNanos) {
             try {
                 if (!firstRead.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     log.warn("upstream {}: no answer from etcd yet; starting without the endpoints under {},"
@@ -792,8 +809,7 @@ public final class Upstream implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            List<Endpoint> first = latest;
-            return first == null ? List.of() : first;
+            return latest;
         }
     }
 
@@ -807,13 +823,14 @@ public final class Upstream implements AutoCloseable {
 
     /** Control path: makes the members what discovery lists now. */
     private void applyDiscovered() {
-        List<Endpoint> endpoints = discoveryTarget.latest;
-        if (closed || endpoints == null || endpoints.equals(discovered)) {
+        Listing listing = discoveryTarget.latest;
+        if (closed || listing == null || listing.endpoints().equals(discovered)) {
             return;
         }
+        List<Endpoint> endpoints = listing.endpoints();
         Set<String> before = memberAddresses();
         discovered = endpoints;
-        applyMembers(false, discoveryTarget.joining);
+        applyMembers(false, listing.joining());
         Set<String> after = memberAddresses();
         membersChanged.run();
         List<String> joined = after.stream().filter(a -> !before.contains(a)).toList();
