@@ -92,20 +92,23 @@ public final class Balancer {
             boolean over = maxRequestsPerEndpoint > 0 && endpoint.active() > maxRequestsPerEndpoint;
             if (avoid || over) {
                 endpoint.release();
-                return pickAnother(snapshot.endpoints, context);
+                return pickAnother(snapshot.picker, snapshot.endpoints, context);
             }
         }
         return result;
     }
 
     /**
-     * Walks the set from a random place for an endpoint with room: first one the request avoids not
-     * at all, then one other than the last it failed on, and that one only when nothing else has room.
+     * Walks the set from a random place (from the first, for a picker that keeps an order) for an
+     * endpoint with room under the per-endpoint limit and the picker's own cap: first one the request
+     * avoids not at all, then one other than the last it failed on, and that one only when nothing else
+     * has room.
      */
-    private PickResult pickAnother(EndpointSet endpoints, PickContext context) {
-        int limit = maxRequestsPerEndpoint > 0 ? maxRequestsPerEndpoint : Integer.MAX_VALUE;
+    private PickResult pickAnother(Picker picker, EndpointSet endpoints, PickContext context) {
+        int limit = Math.min(maxRequestsPerEndpoint > 0 ? maxRequestsPerEndpoint : Integer.MAX_VALUE,
+                picker.spillCapacity());
         int n = endpoints.size();
-        int start = ThreadLocalRandom.current().nextInt(n);
+        int start = picker.spillsInOrder() ? 0 : ThreadLocalRandom.current().nextInt(n);
         EndpointState last = context.avoid();
         for (int i = 0; i < n; i++) {
             EndpointState candidate = endpoints.get((start + i) % n);

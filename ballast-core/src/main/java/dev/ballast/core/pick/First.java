@@ -16,4 +16,9 @@ final class First implements Picker {
     public PickResult pick(PickContext context) {
         return Pickers.take(endpoints.get(0));
     }
+
+    @Override
+    public boolean spillsInOrder() {
+        return true; // the standbys in their order, eligible ones first
+    }
 }

@@ -97,6 +97,11 @@ final class Maglev implements Picker, BoundedLoad.Walk {
     }
 
     @Override
+    public int spillCapacity() {
+        return bound == null ? Integer.MAX_VALUE : bound.capacity(total.sum(), endpoints.size());
+    }
+
+    @Override
     public int places() {
         return table.length;
     }

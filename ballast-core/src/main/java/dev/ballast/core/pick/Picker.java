@@ -11,4 +11,17 @@ package dev.ballast.core.pick;
 public interface Picker {
 
     PickResult pick(PickContext context);
+
+    /**
+     * When the endpoint picked must be passed over (a retry avoids it, or it is full), the most requests
+     * another may hold for this picker's rule to stand: a bounded-load picker's cap, else no limit.
+     */
+    default int spillCapacity() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** True when passing over goes to the next endpoint in set order (active/standby), not a random one. */
+    default boolean spillsInOrder() {
+        return false;
+    }
 }

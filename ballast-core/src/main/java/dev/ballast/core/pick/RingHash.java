@@ -105,6 +105,11 @@ final class RingHash implements Picker, BoundedLoad.Walk {
     }
 
     @Override
+    public int spillCapacity() {
+        return bound == null ? Integer.MAX_VALUE : bound.capacity(total.sum(), endpoints.size());
+    }
+
+    @Override
     public int places() {
         return points.length;
     }

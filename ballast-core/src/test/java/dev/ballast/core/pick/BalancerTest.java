@@ -9,6 +9,7 @@ import dev.ballast.core.testing.TestEndpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -348,6 +349,34 @@ class BalancerTest {
         List<EndpointState> failed = List.of(balancer.members().get(0), balancer.members().get(1));
 
         assertThat(landings(balancer, 100, hash -> afterFailuresOn(failed, hash))).containsOnly(failed.get(0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ring-hash", "maglev"})
+    void aRetryPassingOverAKeysEndpointStillKeepsTheBoundedLoadCap(String id) {
+        Balancer balancer = Balancer.builder(Policies.of(id, BalancerOptions.defaults().withRng(Rng.seeded(17))
+                .withTicker(ticker).withBoundedLoad(1.0))).ticker(ticker).scheduler(scheduler).build();
+        balancer.setEndpoints(TestEndpoints.equal(3));
+        EndpointState avoided = balancer.members().get(0);
+        EndpointState busy = balancer.members().get(1);
+        EndpointState idle = balancer.members().get(2);
+        busy.acquire(); // at the cap: ceil(1.0 x (1 + 1) / 3) = 1
+
+        assertThat(landings(balancer, 100, hash -> avoiding(avoided, hash))).containsOnly(idle);
+        busy.release();
+    }
+
+    @Test
+    void firstPassesOverToTheNextStandbyInOrderEvenInPanicMode() {
+        Balancer balancer = balancer(Policies.FIRST).build();
+        balancer.setEndpoints(TestEndpoints.equal(5));
+        List<EndpointState> members = balancer.members();
+        members.subList(2, 5).forEach(state -> state.setHealth(Health.UNHEALTHY));
+        balancer.refresh();
+        assertThat(balancer.endpoints().panic()).as("2 of 5 healthy").isTrue();
+
+        assertThat(landings(balancer, 100, hash -> avoiding(members.get(0), hash)))
+                .as("the eligible standby, not one of the unhealthy").containsOnly(members.get(1));
     }
 
     @ParameterizedTest(name = "{0}")
