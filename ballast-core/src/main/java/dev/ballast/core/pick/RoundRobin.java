@@ -19,8 +19,8 @@ final class RoundRobin implements Picker {
 
     @Override
     public PickResult pick(PickContext context) {
-        // & MAX_VALUE keeps the index non-negative after the counter wraps past 2^31.
-        int index = (cursor.next() & Integer.MAX_VALUE) % endpoints.size();
+        // Unsigned: the turn runs on past 2^31 without a jump; one comes only as it wraps at 2^32.
+        int index = Integer.remainderUnsigned(cursor.next(), endpoints.size());
         return Pickers.take(endpoints.get(index));
     }
 }

@@ -30,7 +30,7 @@ final class SmoothWeightedRoundRobin implements Picker {
 
     @Override
     public PickResult pick(PickContext context) {
-        int step = (cursor.next() & Integer.MAX_VALUE) % schedule.length;
+        int step = Integer.remainderUnsigned(cursor.next(), schedule.length); // as RoundRobin's
         return Pickers.take(endpoints.get(schedule[step]));
     }
 

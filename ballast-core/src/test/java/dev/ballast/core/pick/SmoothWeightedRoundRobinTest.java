@@ -89,6 +89,47 @@ class SmoothWeightedRoundRobinTest {
     }
 
     @Test
+    void bothRoundRobinsKeepTheirTurnAsTheCounterPasses2To31() {
+        Rng justBelow = new Rng() { // the start: two picks before the counter turns negative
+            @Override
+            public int nextInt(int bound) {
+                return Integer.MAX_VALUE - 1;
+            }
+
+            @Override
+            public double nextDouble() {
+                return 0;
+            }
+        };
+        List<EndpointState> states = TestEndpoints.states(TestEndpoints.withWeights(new int[] {1, 1, 1}));
+        List<EndpointState> weighted = TestEndpoints.states(TestEndpoints.withWeights(new int[] {2, 1}));
+        Map<EndpointState, Integer> index = indexOf(states);
+        Map<EndpointState, Integer> weightedIndex = indexOf(weighted);
+        Picker plain = new RoundRobin(EndpointSet.of(states), justBelow, Ticker.system());
+        Picker smooth = new SmoothWeightedRoundRobin(EndpointSet.of(weighted), justBelow, Ticker.system());
+
+        int[] turns = new int[9];
+        int[] weightedTurns = new int[9];
+        for (int k = 0; k < turns.length; k++) {
+            turns[k] = index.get(taken(plain));
+            weightedTurns[k] = weightedIndex.get(taken(smooth));
+        }
+
+        for (int start = 0; start + 3 <= turns.length; start++) {
+            assertThat(IntStream.of(turns).skip(start).limit(3).distinct().count()).as("window at %d of %s", start,
+                    Arrays.toString(turns)).isEqualTo(3);
+            assertThat(IntStream.of(weightedTurns).skip(start).limit(3).filter(i -> i == 0).count())
+                    .as("weight 2 of 3 in the window at %d of %s", start, Arrays.toString(weightedTurns)).isEqualTo(2);
+        }
+    }
+
+    private static EndpointState taken(Picker picker) {
+        EndpointState state = ((PickResult.Picked) picker.pick(PickContext.NONE)).endpoint();
+        state.release();
+        return state;
+    }
+
+    @Test
     void scalesVeryLongCyclesDownKeepingProportions() {
         int[] weights = IntStream.range(0, 200).map(i -> 1 + (i * 7919) % 10_000).toArray();
         List<EndpointState> states = TestEndpoints.states(TestEndpoints.withWeights(weights));
