@@ -30,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,8 +69,8 @@ public final class BallastClient implements AutoCloseable {
     private final List<HttpClient> ownedHttpClients;
     private final ScheduledExecutorService ownedControl;
     private final Resources resources;
-    /** The discovery watches {@link #discover} started: closed with the client. */
-    private final List<Watch> discoveries = new CopyOnWriteArrayList<>();
+    /** The discovery watches {@link #discover} started, by service: closed with the client. */
+    private final Map<String, Watch> discoveries = new ConcurrentHashMap<>();
 
     private BallastClient(Builder builder) {
         this.ownedControl = builder.scheduler == null ? Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -203,19 +202,26 @@ public final class BallastClient implements AutoCloseable {
      * <p>A discovery module provides the source: with {@code ballast-discovery-etcd} on the class path,
      * {@code EndpointSource.find("etcd")} finds the one that reads the keys under a prefix.
      *
+     * <p>One watch per service: each list it reads replaces the service's discovered endpoints, so a
+     * second watch would take turns with the first rather than add to it.
+     *
      * @param target where the system is and what to follow there (for etcd: member URLs and a key prefix)
      * @throws IllegalArgumentException when {@code service} is not configured
-     * @throws IllegalStateException    when the client is closed
+     * @throws IllegalStateException    when the client is closed, or a watch follows {@code service} already
      */
     public Watch discover(String service, EndpointSource source, WatchTarget target) {
         Channel channel = channel(service);
         DiscoveredEndpoints apply = new DiscoveredEndpoints(channel);
-        Watch watch = new Discovery(source.watch(target, endpoints -> {
+        Discovery watch = new Discovery(service, source.watch(target, endpoints -> {
             if (!closed) {
                 apply.accept(endpoints);
             }
         }));
-        discoveries.add(watch);
+        if (discoveries.putIfAbsent(service, watch) != null) {
+            watch.watch.close();
+            throw new IllegalStateException("service " + service + ": a discovery watch follows it already (one"
+                    + " per service, each list replacing the discovered endpoints; close that one first)");
+        }
         if (closed) {
             watch.close();
             throw new IllegalStateException("client closed");
@@ -227,9 +233,11 @@ public final class BallastClient implements AutoCloseable {
     /** A discovery watch that leaves the client's list when it is closed. */
     private final class Discovery implements Watch {
 
+        private final String service;
         private final Watch watch;
 
-        Discovery(Watch watch) {
+        Discovery(String service, Watch watch) {
+            this.service = service;
             this.watch = watch;
         }
 
@@ -246,7 +254,7 @@ public final class BallastClient implements AutoCloseable {
         @Override
         public void close() {
             watch.close();
-            discoveries.remove(this);
+            discoveries.remove(service, this);
         }
     }
 
@@ -270,7 +278,7 @@ public final class BallastClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Watch discovery : List.copyOf(discoveries)) {
+        for (Watch discovery : List.copyOf(discoveries.values())) {
             discovery.close();
         }
         if (!ownedHttpClients.isEmpty()) {

@@ -69,6 +69,26 @@ class DiscoverLifecycleTest {
     }
 
     @Test
+    void aServiceIsFollowedByOneWatchAtATimeNotTwoThatTakeTurns() {
+        BallastClient client = BallastClient.builder().service(ServiceConfig.builder("orders").build()).build();
+        try {
+            Watch first = client.discover("orders", source, TARGET);
+
+            assertThatThrownBy(() -> client.discover("orders", source, TARGET))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("service orders: a discovery watch follows it already");
+            assertThat(source.watches.get(1).started).isFalse();
+            assertThat(source.watches.get(1).closed).isTrue();
+
+            first.close();
+            client.discover("orders", source, TARGET);
+            assertThat(source.watches.get(2).started).as("once the first is closed").isTrue();
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
     void aClosedClientStartsNoWatch() {
         BallastClient client = BallastClient.builder().service(ServiceConfig.builder("orders").build()).build();
         client.close();
