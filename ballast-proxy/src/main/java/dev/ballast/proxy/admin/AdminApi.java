@@ -348,11 +348,13 @@ public final class AdminApi {
                         "bad request: an HTTP/1.1 request needs exactly one Host header\n").closing());
             }
             if (!authorized(request)) {
+                // Closed after it: a connection that cannot show the token must not keep one of the
+                // listener's few places (a client that can sends it on a new connection).
                 return done(Reply.text(HttpResponseStatus.UNAUTHORIZED,
                                 "401 Unauthorized: send Authorization: Bearer <admin.token>\n")
-                        .with(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ballast admin\""));
+                        .with(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ballast admin\"").closing());
             }
-            String refused = token == null ? LocalOnly.problem(request) : null;
+            String refused = token == null ? LocalOnly.problem(request) : LocalOnly.crossSiteProblem(request);
             if (refused != null) {
                 return done(Reply.text(HttpResponseStatus.FORBIDDEN, "403 Forbidden: "
                         + Printable.detail(refused) + "\n"));

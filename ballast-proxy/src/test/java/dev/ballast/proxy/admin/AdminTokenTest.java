@@ -72,6 +72,8 @@ class AdminTokenTest {
             RawHttp.Response response = raw.send("GET /status HTTP/1.1\r\nHost: x\r\nAuthorization: " + authorization
                     + "\r\n\r\n").read();
             assertThat(response.status()).isEqualTo(401);
+            // Closed: a connection without the token keeps none of the listener's 64 places.
+            assertThat(raw.closedByPeer()).isTrue();
         }
     }
 
