@@ -27,6 +27,7 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
         if (host.isBlank()) {
             throw new IllegalArgumentException("host: empty (expected: a host name or an IP address)");
         }
+        host = Ipv6Text.canonical(host); // [FD00:0::5] and [fd00::5] are one endpoint
         if (host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }

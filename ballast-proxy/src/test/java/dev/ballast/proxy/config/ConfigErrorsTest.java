@@ -504,6 +504,8 @@ class ConfigErrorsTest {
                       - { address: 127.0.0.1:9001, weight: 2 }
                       - pool.example.test:80
                       - POOL.Example.test:80
+                      - "[fd00::5]:80"
+                      - "[FD00:0:0:0:0:0:0:5]:80"
                 routes:
                   - { name: api, match: { path: /a }, upstream: api }
                   - { name: api, match: { path: /b }, upstream: api }
@@ -512,7 +514,9 @@ class ConfigErrorsTest {
                         + " line 5) (line 6)",
                 "upstreams.api.endpoints[3]: duplicate endpoint POOL.Example.test:80 (also upstreams.api.endpoints[2]"
                         + " as pool.example.test:80: host names are case-insensitive, line 7) (line 8)",
-                "routes[1]: duplicate route name 'api' (also routes[0], line 10) (line 11)");
+                "upstreams.api.endpoints[5]: duplicate endpoint [fd00::5]:80 (also upstreams.api.endpoints[4],"
+                        + " line 9) (line 10)",
+                "routes[1]: duplicate route name 'api' (also routes[0], line 12) (line 13)");
     }
 
     @Test
