@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Keeps connections from holding the admin listener, as the proxy's listeners are kept: at most
  * {@link #MAX_CONNECTIONS} open (one more is answered 503 and closed), a request must be whole within
- * {@code header_read_timeout} of its first byte (else 408 and a close), and a connection with no
- * request coming and no answer pending closes after {@code client_idle_timeout}. First in the
+ * {@code header_read_timeout} of its first byte (else 408 and a close), a new connection's first byte
+ * within {@code header_read_timeout} too, and a connection with no request coming and no answer
+ * pending closes after {@code client_idle_timeout}. First in the
  * pipeline, so it sees bytes before the decoder does. One per connection, on its event loop.
  */
 final class AdminDeadlines extends ChannelInboundHandlerAdapter {
@@ -63,7 +64,9 @@ final class AdminDeadlines extends ChannelInboundHandlerAdapter {
                     + " connections open already; close some and try again\n");
             return;
         }
-        arm(ctx, idleMillis, false);
+        // The first request is due within header_read_timeout, not the idle time: a connection that
+        // sends nothing must not keep one of the few places for long.
+        arm(ctx, Math.min(requestMillis, idleMillis), false);
         super.channelActive(ctx);
     }
 

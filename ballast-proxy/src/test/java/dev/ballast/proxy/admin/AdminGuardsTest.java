@@ -100,6 +100,14 @@ class AdminGuardsTest {
     }
 
     @Test
+    void aNewConnectionThatSendsNothingClosesAfterHeaderReadTimeoutNotTheIdleTime() throws Exception {
+        startWithLimits("header_read_timeout: 300ms");
+        try (RawHttp client = RawHttp.connect(admin).timeout(5_000)) {
+            assertThat(client.closedByPeer()).as("well before client_idle_timeout's 60 s").isTrue();
+        }
+    }
+
+    @Test
     void aConnectionWaitingForNoRequestClosesAfterClientIdleTimeoutButOneAwaitingAnAnswerDoesNot()
             throws Exception {
         startWithLimits("client_idle_timeout: 400ms");
