@@ -550,7 +550,14 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         }
         LiveConfig live = reloader.current();
         if (live != null) {
-            live.upstreams().values().forEach(Upstream::retire);
+            // One upstream's fault must not keep the listeners, loops and access log below from closing.
+            for (Upstream upstream : live.upstreams().values()) {
+                try {
+                    upstream.retire();
+                } catch (RuntimeException e) {
+                    log.warn("retiring upstream {} at shutdown failed: {}", upstream.name(), e.toString());
+                }
+            }
         }
         if (admin != null) {
             admin.close().awaitUninterruptibly(1, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package dev.ballast.core.time;
 
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +22,20 @@ public interface Scheduler {
         void cancel();
     }
 
-    /** Adapts a JDK executor. The executor's lifecycle stays with the caller. */
+    /**
+     * Adapts a JDK executor. The executor's lifecycle stays with the caller; once it is shut down, tasks
+     * are dropped, not refused with an exception: what asks for a later step then (a slow-start ramp
+     * begun while an upstream retires at shutdown) is being stopped with it.
+     */
     static Scheduler of(ScheduledExecutorService executor) {
         Objects.requireNonNull(executor, "executor");
         return (task, delayNanos) -> {
-            ScheduledFuture<?> future = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> future;
+            try {
+                future = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException stopped) {
+                return () -> { };
+            }
             return () -> future.cancel(false);
         };
     }

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Outlier detection from real traffic through the proxy: ejection, doubling backoff, the ejection cap. */
@@ -51,8 +52,12 @@ class ResilienceOutlierTest {
     }
 
     private InetSocketAddress start(OutlierDetection detection, TestBackend... backends) {
+        return start(ResilienceConfig.defaults().withOutlierDetection(detection), backends);
+    }
+
+    private InetSocketAddress start(ResilienceConfig resilience, TestBackend... backends) {
         UpstreamConfig upstream = TestConfigs.upstream("api", Policies.ROUND_ROBIN, TestConfigs.endpoints(backends))
-                .withResilience(ResilienceConfig.defaults().withOutlierDetection(detection));
+                .withResilience(resilience);
         proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
         Upstream started = proxy.upstreams().get("api");
         started.addOutlierListener(new OutlierListener() {
@@ -108,6 +113,29 @@ class ResilienceOutlierTest {
         assertThat(secondOutMillis).isBetween(2 * base.toMillis(), 2 * base.toMillis() + LATE_MILLIS);
         System.out.printf("[figures] ejection backoff: base %d ms; out %d ms, then %d ms%n", base.toMillis(),
                 firstOutMillis, secondOutMillis);
+    }
+
+    @Test
+    void shutdownWithAnEndpointEjectedAndSlowStartOnCompletesWithoutAnError() throws Exception {
+        TestBackend failing = backend("failing", HttpResponseStatus.INTERNAL_SERVER_ERROR);
+        TestBackend good = backend("good", HttpResponseStatus.OK);
+        InetSocketAddress address = start(ResilienceConfig.defaults()
+                .withOutlierDetection(OutlierDetection.of(2, Duration.ofSeconds(30), 50))
+                .withSlowStart(Duration.ofSeconds(30)), failing, good);
+        try (RawHttp client = RawHttp.connect(address)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                send(client, 2);
+                return !ejections.isEmpty();
+            });
+        }
+        InetSocketAddress admin = proxy.adminAddress();
+
+        // Retiring the upstream lets the ejected endpoint back in, on a slow-start ramp whose steps go to
+        // the control thread, which has stopped by then.
+        proxy.shutdown(Duration.ofMillis(200));
+
+        assertThatThrownBy(() -> RawHttp.connect(admin).close()).as("the admin listener closed too")
+                .isInstanceOf(IOException.class);
     }
 
     @Test
