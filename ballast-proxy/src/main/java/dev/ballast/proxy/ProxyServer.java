@@ -521,12 +521,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         long deadline = System.nanoTime() + drain.toNanos();
         closeListeners();
         pipeline.drain();
-        for (Channel client : clients) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !client.closeFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
-                break;
-            }
-        }
+        awaitClientsClosed(deadline);
         // Counted by state, not by the group's size: a connection that just closed may not have left it yet.
         long unfinished = clients.stream().filter(Channel::isOpen).count();
         if (unfinished > 0 && !drain.isZero()) {
@@ -567,6 +562,21 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         adminGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         accessLog.close();
         log.info("ballast proxy stopped");
+    }
+
+    /**
+     * Waits until no client connection is open or the deadline passes. The group is looked at afresh
+     * after each close: a connection accepted just before the listeners closed may join it only now.
+     */
+    private void awaitClientsClosed(long deadline) {
+        while (true) {
+            Channel open = clients.stream().filter(Channel::isOpen).findFirst().orElse(null);
+            long left = deadline - System.nanoTime();
+            if (open == null || left <= 0) {
+                return;
+            }
+            open.closeFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** Stops at once, without draining. */

@@ -178,6 +178,33 @@ class ProxyServerTest {
     }
 
     @Test
+    void aRequestStillOnItsWayWhenTheDrainBeginsIsAnsweredAndThenTheConnectionCloses() throws Exception {
+        proxy = ProxyServer.start(config());
+        InetSocketAddress address = proxy.listenerAddresses().get(0);
+        try (RawHttp opened = RawHttp.connect(address); RawHttp halfSent = RawHttp.connect(address)) {
+            halfSent.send("GET /half HTTP/1.1\r\nHo");
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.openConnections() == 2);
+
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> proxy.shutdown(Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThatThrownBy(() -> new Socket("127.0.0.1", address.getPort()).close())
+                            .isInstanceOf(ConnectException.class));
+
+            for (RawHttp client : List.of(opened, halfSent)) {
+                RawHttp.Response response = client == opened
+                        ? client.send("GET /new HTTP/1.1\r\nHost: x\r\n\r\n").read()
+                        : client.send("st: x\r\n\r\n").read();
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("svc");
+                assertThat(response.header("connection")).isEqualTo("close");
+                assertThat(client.closedByPeer()).isTrue();
+            }
+            shutdown.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(backend.requests()).extracting(TestBackend.Recorded::uri).containsExactlyInAnyOrder("/new", "/half");
+    }
+
+    @Test
     void failsToStartNamingTheListenerWhenItsPortIsTaken() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             ProxyConfig base = config();

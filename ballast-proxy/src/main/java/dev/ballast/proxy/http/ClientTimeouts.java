@@ -134,6 +134,15 @@ final class ClientTimeouts extends ChannelInboundHandlerAdapter implements Runna
         phaseSinceNanos = System.nanoTime();
     }
 
+    /**
+     * Waiting for a next request after serving one, with no byte of it yet: the state in which a
+     * client expects a keep-alive connection may close (RFC 9112 §9.6), unlike a new connection it
+     * has just opened or one whose request head is on its way.
+     */
+    boolean idleBetweenRequests() {
+        return phase == Phase.IDLE;
+    }
+
     /** {@code client_stall_timeout}: how long a peer may take no byte of what it is sent; 0 when off. */
     long stallTimeoutNanos() {
         return stallTimeoutNanos;

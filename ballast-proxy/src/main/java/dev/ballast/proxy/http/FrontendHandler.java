@@ -687,9 +687,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Graceful shutdown: close now if between requests; otherwise the response in flight closes it. */
+    /**
+     * Graceful shutdown: close now if idle between requests; otherwise the response in flight closes
+     * it. A new connection, or one whose request head is on its way, keeps its place: its request is
+     * answered (with {@code Connection: close}) or it meets {@code header_read_timeout}, as clients
+     * retry a request on a closing keep-alive connection but not on one they just opened.
+     */
     void drain() {
-        if (exchange == null && !closing && !discarding) {
+        if (exchange == null && !closing && !discarding && timeouts.idleBetweenRequests()) {
             closeAfterFlush();
         }
     }
