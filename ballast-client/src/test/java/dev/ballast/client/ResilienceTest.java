@@ -3,6 +3,7 @@ package dev.ballast.client;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.ballast.client.testing.Backend;
+import dev.ballast.client.testing.HangingBackend;
 import dev.ballast.client.testing.UnansweredConnects;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.endpoint.TlsFiles;
@@ -474,6 +475,53 @@ class ResilienceTest {
         assertThat(client.endpoints("slow").getFirst().failures()).as("not the endpoint's fault").isZero();
         assertThatThrownBy(() -> client.setEndpoints("slow", List.of(Endpoint.of("127.0.0.1", 1))))
                 .isInstanceOf(IllegalStateException.class).hasMessage("client closed");
+    }
+
+    @Test
+    void aRetryTheCircuitBreakerTurnsAwayLeavesTheCallWithTheAnswerItsTryGot() throws Exception {
+        a.status(503);
+        try (HangingBackend hanging = new HangingBackend()) {
+            client = BallastClient.builder()
+                    .service(ServiceConfig.builder("orders").endpoints(a.address(), b.address(), hanging.address())
+                            .balancer(Policies.FIRST).maxRequests(1)
+                            .retries(retries(1).backoff(Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                                    .build()).build())
+                    .rng(fixedRng(0.9)) // full jitter draws 900 ms of the 1 s ceiling
+                    .build();
+            client.send(request("orders").endpoint(b.address())); // warm: the slot is taken well within the backoff
+            CompletableFuture<ClientResponse> call = client.sendAsync(request("orders"));
+            await().atMost(Duration.ofSeconds(2)).until(() -> a.hits() == 1);
+            // While the call backs off, another takes the one slot and keeps it.
+            CompletableFuture<ClientResponse> holder = client.sendAsync(request("orders").endpoint(hanging.address()));
+            assertThat(hanging.awaitRequest(2_000)).as("the slot taken").isTrue();
+
+            ClientResponse response = call.get(3, TimeUnit.SECONDS);
+
+            assertThat(response.status()).as("the 503 the try got, not the refused retry").isEqualTo(503);
+            assertThat(response.endpoint()).isEqualTo(a.address());
+            assertThat(response.attempts()).isEqualTo(1);
+            assertThat(b.hits()).as("the retry, which would have gone to b, was not sent").isEqualTo(1);
+            holder.cancel(true);
+        }
+    }
+
+    @Test
+    void aRetryTurnedAwayForWantOfAnEndpointRethrowsTheFailureItsTryMetWithTheRefusalSuppressed() {
+        a.stop();
+        client = BallastClient.builder()
+                .service(orders(a).panicThreshold(0).outlierDetection(OutlierDetection.of(1, Duration.ofSeconds(30), 100))
+                        .retries(retries(1).backoff(Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                                .build()).build())
+                .rng(fixedRng(0.9))
+                .build();
+
+        // The refused connect ejects the only endpoint during the 900 ms backoff: the retry finds none to go to.
+        assertThatThrownBy(() -> client.send(request("orders"))).isInstanceOfSatisfying(CallException.class, e -> {
+            assertThat(e.kind()).isEqualTo(CallException.Kind.CONNECT_FAILURE);
+            assertThat(e.endpoint()).isEqualTo(a.address());
+            assertThat(e.getSuppressed()).singleElement().isInstanceOfSatisfying(CallException.class,
+                    refused -> assertThat(refused.kind()).isEqualTo(CallException.Kind.NO_ENDPOINT));
+        });
     }
 
     private static dev.ballast.core.pick.Rng fixedRng(double value) {

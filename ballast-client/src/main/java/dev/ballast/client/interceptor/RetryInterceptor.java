@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * the traffic, and the policy's {@code Backoff} (full jitter) spaces them. Each retry is a
  * {@link Chain#newAttempt() new attempt}, so the balancer steers it away from the endpoint that
  * just failed. The call's deadline covers every try: no backoff is waited that would outlive it,
- * and cancellation ends a backoff at once.
+ * and cancellation ends a backoff at once. A retry turned away before it was sent (circuit breaker,
+ * no endpoint, deadline) leaves the call with what the try before it met.
  *
  * <p>{@code java.net.http} does not say whether a request body was written before a failure, so
  * every failure after connecting counts as "sent": a non-idempotent request is retried only after a
@@ -46,18 +47,32 @@ final class RetryInterceptor implements Interceptor {
         budget.requestStarted();
         try {
             Chain attempt = chain;
+            ClientResponse response = null;
+            CallException failure = null;
             for (int tries = 1; ; tries++) {
-                ClientResponse response = null;
-                CallException failure = null;
+                ClientResponse answer = null;
+                CallException error = null;
                 try {
-                    response = attempt.proceed(request);
+                    answer = attempt.proceed(request);
                 } catch (CallException e) {
-                    failure = e;
+                    error = e;
                 } finally {
                     if (tries > 1) {
                         budget.releaseRetry();
                     }
                 }
+                if (error != null && tries > 1 && turnedAway(error)) {
+                    // The retry never reached an endpoint (the circuit breaker, an endpoint just ejected,
+                    // the deadline): it says nothing of the service, so the call ends with what the try
+                    // before it met there, as if it had not been retried (its body was read whole, so it is
+                    // still there to return). The refusal goes along.
+                    if (failure != null) {
+                        failure.addSuppressed(error);
+                    }
+                    return notRetried(chain, request, tries - 1, response, failure);
+                }
+                response = answer;
+                failure = error;
                 RetryPolicy.Decision decision = response != null
                         ? policy.onStatus(response.status(), request.method(), true, tries)
                         : policy.onFailure(condition(failure.kind()), request.method(), true, tries);
@@ -65,34 +80,53 @@ final class RetryInterceptor implements Interceptor {
                     return respond(response, failure);
                 }
                 Verdict verdict = mayRetry(chain.context(), tries);
+                if (verdict == Verdict.BUDGET_EXHAUSTED && failure != null && !chain.context().isCancelled()
+                        && !Thread.currentThread().isInterrupted() && !chain.context().isExpired()) {
+                    // Retryable and in time, but refused: say so, or the budget's refusals look like bad luck.
+                    throw new CallException(failure.kind(), failure.service(), failure.endpoint(), failure.trace(),
+                            failure.getMessage() + "; not retried: retry budget (" + percent(budget.budgetPercent())
+                                    + "% of calls in flight) exhausted", failure);
+                }
                 if (verdict != Verdict.RETRY) {
-                    if (chain.context().isCancelled() || Thread.currentThread().isInterrupted()) {
-                        // Cancelled while it would have tried again: that, not the last try, ends the call.
-                        String last = failure != null ? failure.getMessage() : "status " + response.status();
-                        throw new CallException(CallException.Kind.CANCELLED, request.service(),
-                                failure != null ? failure.endpoint() : response.endpoint(), chain.trace(),
-                                request.service() + ": cancelled before attempt " + (tries + 1) + "; last: " + last,
-                                failure);
-                    }
-                    if (failure != null && chain.context().isExpired()) {
-                        // Retryable, but the call's time is up: that, not the last try, is why it failed.
-                        throw new CallException(CallException.Kind.DEADLINE_EXCEEDED, failure.service(),
-                                failure.endpoint(), failure.trace(), failure.service() + ": deadline passed after "
-                                + tries + " attempts; last: " + failure.getMessage(), failure);
-                    }
-                    if (failure != null && verdict == Verdict.BUDGET_EXHAUSTED) {
-                        // Retryable and in time, but refused: say so, or the budget's refusals look like bad luck.
-                        throw new CallException(failure.kind(), failure.service(), failure.endpoint(), failure.trace(),
-                                failure.getMessage() + "; not retried: retry budget (" + percent(budget.budgetPercent())
-                                        + "% of calls in flight) exhausted", failure);
-                    }
-                    return respond(response, failure);
+                    return notRetried(chain, request, tries, response, failure);
                 }
                 attempt = chain.newAttempt();
             }
         } finally {
             budget.requestFinished();
         }
+    }
+
+    /**
+     * A try was not repeated although the policy would have: the call ends with what the last of
+     * {@code tries} tries met, unless the caller cancelled it or its time ran out meanwhile.
+     */
+    private static ClientResponse notRetried(Chain chain, ClientRequest request, int tries, ClientResponse response,
+            CallException failure) {
+        if (chain.context().isCancelled() || Thread.currentThread().isInterrupted()) {
+            // Cancelled while it would have tried again: that, not the last try, ends the call.
+            String last = failure != null ? failure.getMessage() : "status " + response.status();
+            throw new CallException(CallException.Kind.CANCELLED, request.service(),
+                    failure != null ? failure.endpoint() : response.endpoint(), chain.trace(),
+                    request.service() + ": cancelled before attempt " + (tries + 1) + "; last: " + last, failure);
+        }
+        if (failure != null && chain.context().isExpired()) {
+            // Retryable, but the call's time is up: that, not the last try, is why it failed.
+            throw new CallException(CallException.Kind.DEADLINE_EXCEEDED, failure.service(), failure.endpoint(),
+                    failure.trace(), failure.service() + ": deadline passed after " + tries + " attempts; last: "
+                    + failure.getMessage(), failure);
+        }
+        return respond(response, failure);
+    }
+
+    /**
+     * A try refused before it was sent: by the circuit breaker, for want of an endpoint, or because
+     * the call was out of time or cancelled (an attempt that reached an endpoint names it). As in
+     * hedging, such a refusal says less than what an earlier try met at an endpoint.
+     */
+    private static boolean turnedAway(CallException failure) {
+        return failure.endpoint() == null || failure.kind() == CallException.Kind.NO_ENDPOINT
+                || failure.kind() == CallException.Kind.REJECTED;
     }
 
     /** 20 rather than 20.0, 2.5 as it is. */
