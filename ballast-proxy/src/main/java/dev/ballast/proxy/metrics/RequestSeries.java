@@ -72,13 +72,13 @@ final class RequestSeries {
     }
 
     double sumSeconds() {
-        long nanos = 0;
+        double seconds = 0;
         for (Stripe stripe : stripes) {
             if (stripe != null) {
-                nanos += (long) LONGS.getOpaque(stripe.sumNanos, 0);
+                seconds += Double.longBitsToDouble((long) LONGS.getOpaque(stripe.sumSeconds, 0));
             }
         }
-        return nanos / 1e9;
+        return seconds;
     }
 
     /** Requests per status code (index = code), summed over the stripes. */
@@ -105,14 +105,20 @@ final class RequestSeries {
         private static final VarHandle HUNDREDS = MethodHandles.arrayElementVarHandle(long[][].class);
 
         final long[] buckets = new long[BOUND_NANOS.length + 1];
-        /** A one-element array, so that the sum takes the same opaque accesses as the counts. */
-        final long[] sumNanos = new long[1];
+        /**
+         * The sum in seconds, as a double's bits in a one-element array, so that it takes the same opaque
+         * accesses as the counts. Not nanoseconds in a long: the lifetimes of long-lived requests
+         * (WebSocket tunnels, server-sent events) add up to its 292 years within weeks on a busy proxy,
+         * and a sum that wraps negative reads as a counter reset.
+         */
+        final long[] sumSeconds = new long[1];
         /** Counts by code, [code / 100][code % 100]: a hundred gets its array when first seen. */
         private final long[][] codes = new long[10][];
 
         void record(int code, long nanos) {
             increment(buckets, bucketOf(nanos), 1);
-            increment(sumNanos, 0, Math.max(0, nanos));
+            double sum = Double.longBitsToDouble((long) LONGS.getOpaque(sumSeconds, 0)) + Math.max(0, nanos) * 1e-9;
+            LONGS.setOpaque(sumSeconds, 0, Double.doubleToRawLongBits(sum));
             long[] hundred = byHundred(code / 100);
             if (hundred == null) {
                 hundred = new long[100];

@@ -18,6 +18,17 @@ class RequestSeriesTest {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @Test
+    void theSumOfLongLivedRequestsKeepsGrowingPastWhatALongOfNanosecondsHolds() {
+        RequestSeries series = new RequestSeries("r", "u");
+
+        for (int i = 0; i < 3; i++) {
+            series.observe(101, Long.MAX_VALUE / 2); // a tunnel open for 146 years, three times
+        }
+
+        assertThat(series.sumSeconds()).isCloseTo(1.5 * Long.MAX_VALUE / 1e9, org.assertj.core.data.Offset.offset(1.0));
+    }
+
+    @Test
     void aDurationOnABoundCountsInThatBucketAndOneAboveInTheNext() {
         RequestSeries series = new RequestSeries("r", "u");
 
