@@ -46,24 +46,30 @@ final class AccessLogLine {
     private static final byte[] ATTEMPTS = ascii(",\"attempts\":");
     private static final byte[] ROUTE = ascii(",\"route\":");
     private static final byte[] TRACE = ascii(",\"trace_id\":");
+    private static final byte[] SPAN = ascii(",\"span_id\":");
+    private static final byte[] PARENT = ascii(",\"parent_id\":");
+    private static final byte[] REQUEST_ID = ascii(",\"request_id\":");
     private static final byte[] USER_AGENT = ascii(",\"user_agent\":");
     private static final byte[] END = ascii("}\n");
     private static final byte[] NULL = ascii("null");
     private static final byte[] MIN_LONG = ascii(Long.toString(Long.MIN_VALUE));
 
-    /** W3C traceparent {@code 00-<32 hex trace id>-...}: the trace id is always at this offset. */
+    /** W3C traceparent {@code 00-<32 hex trace id>-<16 hex parent id>-...}: the ids are always at these offsets. */
     private static final int TRACE_ID_START = 3;
     private static final int TRACE_ID_LENGTH = 32;
+    private static final int PARENT_ID_START = 36;
+    private static final int PARENT_ID_LENGTH = 16;
 
     /**
      * Everything but the strings' characters, at its widest: names and punctuation, the time (the date
      * pattern prints at most 25 characters, then ".mmmZ"), five numbers of up to 20 characters, the
-     * widest {@code cut_short} value, and two quotes or a null for each of the eight strings.
+     * widest {@code cut_short} value, and two quotes or a null for each of the eleven strings.
      */
     private static final int FIXED = TIME.length + CLIENT.length + METHOD.length + PATH.length + STATUS.length
             + BYTES_IN.length + BYTES_OUT.length + CUT_SHORT.length + DURATION.length + UPSTREAM.length
-            + ENDPOINT.length + ATTEMPTS.length + ROUTE.length + TRACE.length + USER_AGENT.length + END.length
-            + 32 + 5 * 20 + CUT_SHORT_WIDEST + 8 * NULL.length;
+            + ENDPOINT.length + ATTEMPTS.length + ROUTE.length + TRACE.length + SPAN.length + PARENT.length
+            + REQUEST_ID.length + USER_AGENT.length + END.length
+            + 32 + 5 * 20 + CUT_SHORT_WIDEST + 11 * NULL.length;
     /** A char takes at most 6 bytes: a control character's escape; UTF-8 takes up to 3 (4 for a surrogate pair). */
     private static final int MAX_BYTES_PER_CHAR = 6;
 
@@ -85,7 +91,8 @@ final class AccessLogLine {
         int chars = length(request.client()) + length(request.method()) + length(request.uri())
                 + (route == null ? 0 : route.upstream().name().length() + route.name().length())
                 + (endpoint == null ? 0 : endpoint.address().length())
-                + TRACE_ID_LENGTH + length(request.userAgent());
+                + TRACE_ID_LENGTH + 2 * PARENT_ID_LENGTH + Math.max(TRACE_ID_LENGTH, length(request.requestId()))
+                + length(request.userAgent());
         return FIXED + MAX_BYTES_PER_CHAR * chars;
     }
 
@@ -125,8 +132,29 @@ final class AccessLogLine {
         number(request.attempts());
         raw(ROUTE);
         repeated(route == null ? null : route.name());
+        AsciiString sent = request.traceparent();
+        String incoming = request.incomingTraceparent();
         raw(TRACE);
-        traceId(request.traceparent());
+        if (sent != null) {
+            hex(sent.array(), sent.arrayOffset() + TRACE_ID_START, TRACE_ID_LENGTH);
+        } else {
+            hex(incoming, TRACE_ID_START, TRACE_ID_LENGTH);
+        }
+        raw(SPAN);
+        if (sent != null) {
+            hex(sent.array(), sent.arrayOffset() + PARENT_ID_START, PARENT_ID_LENGTH);
+        } else {
+            raw(NULL);
+        }
+        raw(PARENT);
+        hex(incoming, PARENT_ID_START, PARENT_ID_LENGTH);
+        raw(REQUEST_ID);
+        String requestId = request.requestId();
+        if (requestId == null && sent != null) {
+            hex(sent.array(), sent.arrayOffset() + TRACE_ID_START, TRACE_ID_LENGTH); // what went up as the id
+        } else {
+            bytes(requestId);
+        }
         raw(USER_AGENT);
         bytes(request.userAgent());
         raw(END);
@@ -184,18 +212,27 @@ final class AccessLogLine {
     }
 
     /**
-     * The trace id of the {@code traceparent} sent upstream (request.traceId() is the same bytes, but as
-     * a new view object per call). The proxy wrote that value and only ever keeps a valid incoming trace
-     * id, so the 32 characters are lower-case hex: copied, with nothing to escape.
+     * Hex digits of a {@code traceparent} as a JSON string: the proxy wrote the one it sent, and only
+     * ever keeps a valid incoming one, so the characters are lower-case hex, copied with nothing to
+     * escape.
      */
-    private void traceId(AsciiString traceparent) {
-        if (traceparent == null || traceparent.length() < TRACE_ID_START + TRACE_ID_LENGTH) {
+    private void hex(byte[] source, int from, int length) {
+        out[at++] = '"';
+        System.arraycopy(source, from, out, at, length);
+        at += length;
+        out[at++] = '"';
+    }
+
+    /** As {@link #hex(byte[], int, int)}, from a header's text; null when there is none. */
+    private void hex(String source, int from, int length) {
+        if (source == null) {
             raw(NULL);
             return;
         }
         out[at++] = '"';
-        System.arraycopy(traceparent.array(), traceparent.arrayOffset() + TRACE_ID_START, out, at, TRACE_ID_LENGTH);
-        at += TRACE_ID_LENGTH;
+        for (int i = from; i < from + length; i++) {
+            out[at++] = (byte) source.charAt(i);
+        }
         out[at++] = '"';
     }
 

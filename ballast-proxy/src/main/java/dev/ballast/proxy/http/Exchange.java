@@ -207,7 +207,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
                     .set(HttpHeaderNames.UPGRADE, upgrade);
         }
         this.record = record;
-        record.traceparent(TraceContext.propagate(request.headers()));
+        TraceContext.propagate(request.headers(), record);
     }
 
     // ---- PickContext: the exchange is its own, so a pick allocates nothing ----

@@ -38,6 +38,8 @@ public final class RequestRecord {
     private long bytesIn;
     private long bytesOut;
     private AsciiString traceparent;
+    private String incomingTraceparent;
+    private String requestId;
     private CutShort cutShort;
     private boolean open;
 
@@ -59,6 +61,8 @@ public final class RequestRecord {
         this.bytesIn = 0;
         this.bytesOut = 0;
         this.traceparent = null;
+        this.incomingTraceparent = null;
+        this.requestId = null;
         this.cutShort = null;
         this.open = true;
     }
@@ -98,6 +102,14 @@ public final class RequestRecord {
 
     void traceparent(AsciiString value) {
         this.traceparent = value;
+    }
+
+    void incomingTraceparent(String value) {
+        this.incomingTraceparent = value;
+    }
+
+    void requestId(String value) {
+        this.requestId = value;
     }
 
     /** The response was broken off after its head left; the first cause found is the one kept. */
@@ -188,5 +200,28 @@ public final class RequestRecord {
     /** The 32 hex digits of the trace id sent upstream, or null when the request never got that far. */
     public CharSequence traceId() {
         return traceparent == null ? null : TraceContext.traceId(traceparent);
+    }
+
+    /**
+     * The client's valid {@code traceparent}, or null when it sent none (or an invalid one). Known for
+     * a request the proxy answered itself too, whose head went nowhere.
+     */
+    public String incomingTraceparent() {
+        if (traceparent == null && request != null) {
+            return TraceContext.validIncoming(request.headers());
+        }
+        return incomingTraceparent;
+    }
+
+    /**
+     * The client's {@code X-Request-Id} when it was usable, whether the request went upstream or was
+     * answered by the proxy; null when it sent none or an unusable one, and the request id sent
+     * upstream, if it went, is then the trace id of {@link #traceparent()}.
+     */
+    public String requestId() {
+        if (traceparent == null && request != null) {
+            return TraceContext.usableRequestId(request.headers());
+        }
+        return requestId;
     }
 }

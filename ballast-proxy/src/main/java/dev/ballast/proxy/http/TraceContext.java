@@ -11,8 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * upstream. The proxy is one hop of the trace, so a valid incoming {@code traceparent} keeps its trace
  * id and flags and gets a new parent id (our span); a missing or invalid one is replaced by a fresh
  * trace, and its {@code tracestate} dropped, as the spec asks when the parent cannot be parsed.
- * {@code X-Request-Id} is kept when the client sent one and is the trace id otherwise, so the two
- * correlate without a third id.
+ * {@code X-Request-Id} is kept when the client sent a usable one and is the trace id otherwise, so the
+ * two correlate without a third id.
  *
  * <p>Cheap: ids come from {@link ThreadLocalRandom} and are written as hex into one 55-byte array that
  * becomes the header value as is ({@link AsciiString} wraps it without a copy); the request id is a
@@ -38,8 +38,11 @@ final class TraceContext {
     private TraceContext() {
     }
 
-    /** Sets {@code traceparent} (and {@code X-Request-Id} when absent) for the upstream; returns the new traceparent. */
-    static AsciiString propagate(HttpHeaders headers) {
+    /**
+     * Sets {@code traceparent} (and {@code X-Request-Id} when absent) for the upstream, tells
+     * {@code record} what was received and sent, and returns the new traceparent.
+     */
+    static AsciiString propagate(HttpHeaders headers, RequestRecord record) {
         byte[] out = new byte[LENGTH];
         out[0] = '0';
         out[1] = '0';
@@ -47,8 +50,9 @@ final class TraceContext {
         out[PARENT_ID - 1] = '-';
         out[FLAGS - 1] = '-';
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        String incoming = headers.get(TRACEPARENT);
-        if (incoming != null && isValid(incoming) && headers.getAll(TRACEPARENT).size() == 1) {
+        String incoming = validIncoming(headers);
+        record.incomingTraceparent(incoming);
+        if (incoming != null) {
             for (int i = TRACE_ID; i < TRACE_ID + 32; i++) {
                 out[i] = (byte) incoming.charAt(i);
             }
@@ -65,29 +69,51 @@ final class TraceContext {
         writeHex(out, PARENT_ID, nonZero(random));
         AsciiString traceparent = new AsciiString(out, false);
         headers.set(TRACEPARENT, traceparent);
+        record.traceparent(traceparent);
         String requestId = headers.get(X_REQUEST_ID);
-        if (requestId == null) {
-            headers.set(X_REQUEST_ID, traceId(traceparent));
+        if (requestId != null && isUsableRequestId(requestId)) {
+            Iterator<String> ids = headers.valueStringIterator(X_REQUEST_ID);
+            ids.next();
+            if (ids.hasNext()) {
+                headers.set(X_REQUEST_ID, requestId); // of several, the first: an upstream would read a list
+            }
+            record.requestId(requestId);
         } else {
-            settleRequestId(headers, requestId, traceparent);
+            headers.set(X_REQUEST_ID, traceId(traceparent));
+            record.requestId(null); // the trace id
         }
         return traceparent;
     }
 
+    /** The client's {@code traceparent} when it is one valid header, otherwise null. */
+    static String validIncoming(HttpHeaders headers) {
+        String incoming = headers.get(TRACEPARENT);
+        return incoming != null && isValid(incoming) && headers.getAll(TRACEPARENT).size() == 1 ? incoming : null;
+    }
+
+    /** The client's first {@code X-Request-Id} when it is usable as one, otherwise null. */
+    static String usableRequestId(HttpHeaders headers) {
+        String requestId = headers.get(X_REQUEST_ID);
+        return requestId != null && isUsableRequestId(requestId) ? requestId : null;
+    }
+
     /**
-     * A client's {@code X-Request-Id} goes on when it is one usable id: an empty or overlong one gives
-     * way to the trace id, and of several only the first is kept (an upstream would read a list).
+     * A client's {@code X-Request-Id} goes on when it is one id: 1 to 200 visible ASCII characters. A
+     * space, a tab or a quote-free byte above 0x7e could forge fields in the key=value logs of the
+     * services behind, and an overlong one carries data, not an id; either gives way to the trace id.
      */
-    private static void settleRequestId(HttpHeaders headers, String first, AsciiString traceparent) {
-        if (first.isEmpty() || first.length() > MAX_REQUEST_ID_LENGTH) {
-            headers.set(X_REQUEST_ID, traceId(traceparent));
-        } else {
-            Iterator<String> ids = headers.valueStringIterator(X_REQUEST_ID);
-            ids.next();
-            if (ids.hasNext()) {
-                headers.set(X_REQUEST_ID, first);
+    private static boolean isUsableRequestId(String id) {
+        int length = id.length();
+        if (length == 0 || length > MAX_REQUEST_ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = id.charAt(i);
+            if (c <= ' ' || c > '~') {
+                return false;
             }
         }
+        return true;
     }
 
     /** The 32 hex digits of the trace id of a traceparent this class wrote (a view, no copy). */

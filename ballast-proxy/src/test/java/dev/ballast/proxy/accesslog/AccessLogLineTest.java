@@ -51,7 +51,30 @@ class AccessLogLineTest {
                 + "\"path\":\"/api/users/36\",\"status\":200,\"bytes_in\":5,\"bytes_out\":812,\"cut_short\":null,"
                 + "\"duration_ms\":9.487,"
                 + "\"upstream\":null,\"endpoint\":\"10.0.0.7:8080\",\"attempts\":1,\"route\":null,"
-                + "\"trace_id\":\"" + RequestRecords.TRACE_ID + "\",\"user_agent\":\"curl/8.5.0\"}\n");
+                + "\"trace_id\":\"" + RequestRecords.TRACE_ID + "\",\"span_id\":\"00f067aa0ba902b7\",\"parent_id\":null,"
+                + "\"request_id\":\"" + RequestRecords.TRACE_ID + "\",\"user_agent\":\"curl/8.5.0\"}\n");
+    }
+
+    @Test
+    void logsTheClientsParentIdAndRequestIdBesideTheSpanSentUpstream() throws Exception {
+        JsonNode json = JSON.readTree(format(request().incomingTraceparent("00-" + RequestRecords.TRACE_ID
+                + "-b7ad6b7169203331-01").requestId("req-42").build(), NOW));
+
+        assertThat(json.get("trace_id").asText()).isEqualTo(RequestRecords.TRACE_ID);
+        assertThat(json.get("span_id").asText()).isEqualTo("00f067aa0ba902b7");
+        assertThat(json.get("parent_id").asText()).isEqualTo("b7ad6b7169203331");
+        assertThat(json.get("request_id").asText()).isEqualTo("req-42");
+    }
+
+    @Test
+    void logsTheClientsTraceAndRequestIdForARequestTheProxyAnsweredItself() throws Exception {
+        JsonNode json = JSON.readTree(format(request().traceparent(null).incomingTraceparent("00-" + RequestRecords.TRACE_ID
+                + "-b7ad6b7169203331-01").requestId("req-\"42\"").status(404).build(), NOW));
+
+        assertThat(json.get("trace_id").asText()).isEqualTo(RequestRecords.TRACE_ID);
+        assertThat(json.get("span_id").isNull()).as("nothing was sent upstream").isTrue();
+        assertThat(json.get("parent_id").asText()).isEqualTo("b7ad6b7169203331");
+        assertThat(json.get("request_id").asText()).isEqualTo("req-\"42\"");
     }
 
     @Test
@@ -62,6 +85,9 @@ class AccessLogLineTest {
 
         assertThat(json.get("endpoint").isNull()).isTrue();
         assertThat(json.get("trace_id").isNull()).isTrue();
+        assertThat(json.get("span_id").isNull()).isTrue();
+        assertThat(json.get("parent_id").isNull()).isTrue();
+        assertThat(json.get("request_id").isNull()).isTrue();
         assertThat(json.get("user_agent").isNull()).isTrue();
         assertThat(json.get("attempts").asInt()).isZero();
         assertThat(text).contains("\"duration_ms\":0.000,");
@@ -110,6 +136,8 @@ class AccessLogLineTest {
         RequestRecord request = request().client(worst.toString()).method(worst.toString()).uri(worst.toString())
                 .userAgent(worst.toString()).bytes(Long.MIN_VALUE, Long.MAX_VALUE).status(Integer.MIN_VALUE)
                 .endpoint("h" + worst, Integer.MIN_VALUE).durationNanos(Long.MAX_VALUE)
+                .incomingTraceparent("00-" + RequestRecords.TRACE_ID + "-b7ad6b7169203331-01")
+                .requestId("\"".repeat(200))
                 .cutShort(CutShort.UPSTREAM_TIMEOUT).build(); // the widest reason
 
         Chunk chunk = new Chunk(AccessLogLine.maxLength(request));
@@ -128,6 +156,8 @@ class AccessLogLineTest {
                     .uri(text(random, ODD)).userAgent(random.nextInt(5) == 0 ? null : text(random, ODD))
                     .endpoint(random.nextBoolean() ? null : "h" + text(random, ODD), random.nextInt(4))
                     .traceparent(random.nextBoolean() ? null : "00-" + RequestRecords.TRACE_ID + "-00f067aa0ba902b7-01")
+                    .incomingTraceparent(random.nextBoolean() ? null : "00-" + RequestRecords.TRACE_ID + "-b7ad6b7169203331-01")
+                    .requestId(random.nextBoolean() ? null : "id" + text(random, ODD).replaceAll("[^!-~]", ""))
                     .status(100 + random.nextInt(500)).bytes(random.nextLong(1L << 40), random.nextLong(1L << 40))
                     .durationNanos(random.nextInt(10) == 0 ? 0 : random.nextLong(100_000_000_000L))
                     .cutShort(random.nextBoolean() ? null : CUT_SHORTS[random.nextInt(CUT_SHORTS.length)]).build();
@@ -211,8 +241,16 @@ class AccessLogLineTest {
             line.append(",\"attempts\":").append(request.attempts());
             line.append(",\"route\":");
             string(line, route == null ? null : route.name());
+            String sent = request.traceparent() == null ? null : request.traceparent().toString();
+            String incoming = request.incomingTraceparent();
             line.append(",\"trace_id\":");
-            string(line, request.traceId());
+            string(line, sent != null ? sent.substring(3, 35) : incoming == null ? null : incoming.substring(3, 35));
+            line.append(",\"span_id\":");
+            string(line, sent == null ? null : sent.substring(36, 52));
+            line.append(",\"parent_id\":");
+            string(line, incoming == null ? null : incoming.substring(36, 52));
+            line.append(",\"request_id\":");
+            string(line, request.requestId() != null ? request.requestId() : sent == null ? null : sent.substring(3, 35));
             line.append(",\"user_agent\":");
             bytes(line, request.userAgent());
             line.append("}\n");

@@ -200,7 +200,8 @@ class AccessLogTest {
                     + "traceparent: 00-" + TRACE_ID + "-00f067aa0ba902b7-01\r\nContent-Length: 5\r\n\r\nhello");
             RawHttp.Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
-            assertThat(client.send("GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(404);
+            assertThat(client.send("GET /elsewhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-42\r\n"
+                    + "traceparent: 00-" + TRACE_ID + "-b7ad6b7169203331-01\r\n\r\n").read().status()).isEqualTo(404);
         }
 
         List<JsonNode> lines = lines(log, 2);
@@ -210,7 +211,8 @@ class AccessLogTest {
         List<String> fields = new ArrayList<>();
         line.fieldNames().forEachRemaining(fields::add);
         assertThat(fields).containsExactly("time", "client", "method", "path", "status", "bytes_in", "bytes_out",
-                "cut_short", "duration_ms", "upstream", "endpoint", "attempts", "route", "trace_id", "user_agent");
+                "cut_short", "duration_ms", "upstream", "endpoint", "attempts", "route", "trace_id", "span_id", "parent_id", "request_id",
+                "user_agent");
         assertThat(Instant.parse(line.get("time").asText())).isBetween(before, Instant.now());
         assertThat(line.get("client").asText()).isEqualTo("127.0.0.1");
         assertThat(line.get("method").asText()).isEqualTo("POST");
@@ -226,6 +228,10 @@ class AccessLogTest {
         assertThat(line.get("attempts").asInt()).isEqualTo(1);
         assertThat(line.get("route").asText()).isEqualTo("api");
         assertThat(line.get("trace_id").asText()).isEqualTo(TRACE_ID);
+        String sent = backend.lastRequest().headers().get("traceparent");
+        assertThat(line.get("span_id").asText()).as("the parent id the upstream saw").isEqualTo(sent.substring(36, 52));
+        assertThat(line.get("parent_id").asText()).isEqualTo("00f067aa0ba902b7");
+        assertThat(line.get("request_id").asText()).isEqualTo(backend.lastRequest().headers().get("x-request-id"));
         assertThat(line.get("user_agent").asText()).isEqualTo("\"quoted\" agent/1.0");
 
         JsonNode notFound = lines.get(1);
@@ -233,7 +239,10 @@ class AccessLogTest {
         assertThat(notFound.get("route").isNull()).isTrue();
         assertThat(notFound.get("upstream").isNull()).isTrue();
         assertThat(notFound.get("endpoint").isNull()).isTrue();
-        assertThat(notFound.get("trace_id").isNull()).isTrue();
+        assertThat(notFound.get("trace_id").asText()).as("the client's, though it went nowhere").isEqualTo(TRACE_ID);
+        assertThat(notFound.get("span_id").isNull()).isTrue();
+        assertThat(notFound.get("parent_id").asText()).isEqualTo("b7ad6b7169203331");
+        assertThat(notFound.get("request_id").asText()).isEqualTo("req-42");
         assertThat(notFound.get("user_agent").isNull()).isTrue();
         assertThat(notFound.get("attempts").asInt()).isZero();
         assertThat(notFound.get("bytes_out").asLong()).isPositive();

@@ -32,6 +32,8 @@ public final class RequestRecords {
     private String endpoint = "10.0.0.7";
     private int attempts = 1;
     private String traceparent = "00-" + TRACE_ID + "-00f067aa0ba902b7-01";
+    private String incomingTraceparent;
+    private String requestId;
     private CutShort cutShort;
 
     public static RequestRecords request() {
@@ -88,6 +90,18 @@ public final class RequestRecords {
         return this;
     }
 
+    /** The client's valid {@code traceparent}; null: it sent none. */
+    public RequestRecords incomingTraceparent(String value) {
+        incomingTraceparent = value;
+        return this;
+    }
+
+    /** The client's usable {@code X-Request-Id}; null: it sent none. */
+    public RequestRecords requestId(String value) {
+        requestId = value;
+        return this;
+    }
+
     /** Null: the response was sent whole. */
     public RequestRecords cutShort(CutShort value) {
         cutShort = value;
@@ -108,8 +122,17 @@ public final class RequestRecords {
         if (endpoint != null) {
             record.picked(endpointState(endpoint), attempts);
         }
-        if (traceparent != null) {
+        if (traceparent != null) { // forwarded: what the client sent is kept as it was sent on
             record.traceparent(new AsciiString(traceparent));
+            record.incomingTraceparent(incomingTraceparent);
+            record.requestId(requestId);
+        } else { // answered by the proxy: read from the head
+            if (incomingTraceparent != null) {
+                head.headers().set("traceparent", incomingTraceparent);
+            }
+            if (requestId != null) {
+                head.headers().set("x-request-id", requestId);
+            }
         }
         record.status(status);
         record.bytesIn(bytesIn);

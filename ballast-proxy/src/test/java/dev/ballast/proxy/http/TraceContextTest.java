@@ -31,7 +31,7 @@ class TraceContextTest {
     void validTraceparentKeepsTraceIdAndFlagsWithANewParentId() {
         HttpHeaders headers = headers("traceparent", VALID, "tracestate", "vendor=abc,other=1");
 
-        AsciiString sent = TraceContext.propagate(headers);
+        AsciiString sent = TraceContext.propagate(headers, new RequestRecord());
 
         assertThat(headers.get("traceparent")).isEqualTo(sent.toString()).matches(VERSION_00);
         assertThat(sent.toString()).startsWith("00-" + TRACE_ID + "-").endsWith("-01");
@@ -44,7 +44,7 @@ class TraceContextTest {
     void flagsVersion00DoesNotDefineAreSentAsZero() {
         HttpHeaders headers = headers("traceparent", "00-" + TRACE_ID + "-00f067aa0ba902b7-ff");
 
-        AsciiString sent = TraceContext.propagate(headers);
+        AsciiString sent = TraceContext.propagate(headers, new RequestRecord());
 
         assertThat(sent.toString()).startsWith("00-" + TRACE_ID + "-").endsWith("-03"); // sampled and random
     }
@@ -52,27 +52,43 @@ class TraceContextTest {
     @Test
     void aClientsRequestIdGoesOnUnlessEmptyOverlongOrRepeated() {
         HttpHeaders given = headers("x-request-id", "req-42");
-        TraceContext.propagate(given);
+        TraceContext.propagate(given, new RequestRecord());
         assertThat(given.getAll("x-request-id")).containsExactly("req-42");
 
         HttpHeaders empty = headers("x-request-id", "");
-        AsciiString sent = TraceContext.propagate(empty);
+        AsciiString sent = TraceContext.propagate(empty, new RequestRecord());
         assertThat(empty.getAll("x-request-id")).containsExactly(TraceContext.traceId(sent).toString());
 
         HttpHeaders overlong = headers("x-request-id", "x".repeat(TraceContext.MAX_REQUEST_ID_LENGTH + 1));
-        sent = TraceContext.propagate(overlong);
+        sent = TraceContext.propagate(overlong, new RequestRecord());
         assertThat(overlong.getAll("x-request-id")).containsExactly(TraceContext.traceId(sent).toString());
 
         HttpHeaders repeated = headers("x-request-id", "first", "x-request-id", "second");
-        TraceContext.propagate(repeated);
+        TraceContext.propagate(repeated, new RequestRecord());
         assertThat(repeated.getAll("x-request-id")).containsExactly("first");
+    }
+
+    @Test
+    void aRequestIdWithASpaceATabOrANonAsciiCharacterGivesWayToTheTraceId() {
+        for (String unusable : new String[] {"req 42", "req\t42", "caf\u00e9"}) {
+            HttpHeaders headers = headers("x-request-id", unusable);
+            RequestRecord record = new RequestRecord();
+
+            AsciiString sent = TraceContext.propagate(headers, record);
+
+            assertThat(headers.getAll("x-request-id")).as(unusable).containsExactly(TraceContext.traceId(sent).toString());
+            assertThat(record.requestId()).as("logged as the trace id").isNull();
+        }
+        HttpHeaders visible = headers("x-request-id", "a\"b=c/~!");
+        TraceContext.propagate(visible, new RequestRecord());
+        assertThat(visible.getAll("x-request-id")).containsExactly("a\"b=c/~!");
     }
 
     @Test
     void laterVersionIsReadAsVersion00AndSentAsVersion00() {
         HttpHeaders headers = headers("traceparent", "cc-" + TRACE_ID + "-00f067aa0ba902b7-01-what-comes-next");
 
-        AsciiString sent = TraceContext.propagate(headers);
+        AsciiString sent = TraceContext.propagate(headers, new RequestRecord());
 
         assertThat(sent.toString()).matches(VERSION_00).startsWith("00-" + TRACE_ID + "-");
     }
@@ -91,7 +107,7 @@ class TraceContextTest {
     void invalidTraceparentStartsAFreshTraceAndDropsTracestate(String invalid) {
         HttpHeaders headers = headers("traceparent", invalid, "tracestate", "vendor=abc");
 
-        AsciiString sent = TraceContext.propagate(headers);
+        AsciiString sent = TraceContext.propagate(headers, new RequestRecord());
 
         assertThat(sent.toString()).matches(VERSION_00).endsWith("-00");
         assertThat(TraceContext.traceId(sent).toString()).isNotEqualTo(TRACE_ID);
@@ -102,7 +118,7 @@ class TraceContextTest {
     void twoTraceparentHeadersAreInvalid() {
         HttpHeaders headers = headers("traceparent", VALID, "traceparent", VALID);
 
-        AsciiString sent = TraceContext.propagate(headers);
+        AsciiString sent = TraceContext.propagate(headers, new RequestRecord());
 
         assertThat(TraceContext.traceId(sent).toString()).isNotEqualTo(TRACE_ID);
         assertThat(headers.getAll("traceparent")).containsExactly(sent.toString());
@@ -113,7 +129,7 @@ class TraceContextTest {
         Set<String> traceIds = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
             HttpHeaders headers = headers();
-            AsciiString sent = TraceContext.propagate(headers);
+            AsciiString sent = TraceContext.propagate(headers, new RequestRecord());
             assertThat(sent.toString()).matches(VERSION_00);
             assertThat(TraceContext.isValid(sent.toString())).isTrue();
             traceIds.add(TraceContext.traceId(sent).toString());
@@ -124,11 +140,11 @@ class TraceContextTest {
     @Test
     void requestIdIsKeptWhenSentAndIsTheTraceIdOtherwise() {
         HttpHeaders withId = headers("x-request-id", "abc-123");
-        TraceContext.propagate(withId);
+        TraceContext.propagate(withId, new RequestRecord());
         assertThat(withId.getAll("x-request-id")).containsExactly("abc-123");
 
         HttpHeaders withoutId = headers("traceparent", VALID);
-        TraceContext.propagate(withoutId);
+        TraceContext.propagate(withoutId, new RequestRecord());
         assertThat(withoutId.get("x-request-id")).isEqualTo(TRACE_ID);
     }
 }
