@@ -97,6 +97,28 @@ class HedgingTest {
     }
 
     @Test
+    void hedgingAtAPercentileKeepsHedgingAboutThatShareOfCallsWhenHedgesWin() {
+        // Half the tries go to an endpoint slower than the first delay. Were the tries that lose to their
+        // hedge forgotten, the window would hold only fast answers, its p95 would sink to the fast
+        // endpoint's latency, and every call landing on the slow one would be hedged (and with the hedge
+        // moving the round on, every call would), where the p95 promises about one in twenty.
+        slow.delay(Duration.ofMillis(60));
+        client(service().balancer(Policies.ROUND_ROBIN)
+                .hedging(ServiceConfig.Hedging.atPercentile(0.95, Duration.ofMillis(40))));
+
+        List<Integer> tries = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ClientResponse response = client.send(request("search"));
+            assertThat(response.status()).isEqualTo(200);
+            tries.add(response.attempts());
+        }
+
+        List<Integer> last = tries.subList(50, 100);
+        assertThat(last.stream().filter(n -> n > 1).count()).as("hedged calls of the last 50: %s", last)
+                .isLessThanOrEqualTo(7);
+    }
+
+    @Test
     void aCallWhoseHedgeWasTurnedAwayReportsTheFailureItsTryMetAtTheEndpoint() {
         // One request at a time: the hedge is refused by the circuit breaker before it is sent, then the
         // try it backed up times out at the slow endpoint. The timeout is what happened to the call.

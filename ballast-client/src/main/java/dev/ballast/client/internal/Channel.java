@@ -206,9 +206,28 @@ public final class Channel implements AutoCloseable {
         }
         if (failure == null && status > 0) { // a refused body's time is only how far its reading got
             latencies.record(elapsedNanos);
+        } else if (failure == CallException.Kind.TIMEOUT || failure == CallException.Kind.DEADLINE_EXCEEDED
+                || failure == CallException.Kind.CANCELLED) {
+            recordUnanswered(elapsedNanos);
         }
         listener.attemptFinished(new CallListener.AttemptEvent(config.name(), endpoint.address(), status, failure,
                 elapsedNanos));
+    }
+
+    /**
+     * An attempt stopped before it was answered (its timeout, the deadline, a cancel: above all the try
+     * a hedge beat) took at least {@code waitedNanos}. Forgetting it would leave the window only the
+     * answers that came in time, and the percentile would sink with every hedge that won until nearly
+     * every call is hedged. Kept as a lower bound, as {@code releaseTimedOut} does for the balancer, but
+     * only when it waited at least the current hedge delay: then it is known to be above the percentile,
+     * which is all a rank needs; a shorter wait (the hedge that lost to its original, a caller who gave
+     * up early) says nothing of whether it would have been, and counted as fast would pull it down.
+     */
+    private void recordUnanswered(long waitedNanos) {
+        ServiceConfig.Hedging hedging = config.hedging();
+        if (hedging != null && hedging.percentile() != 0 && waitedNanos >= hedgeDelayNanos()) {
+            latencies.record(waitedNanos);
+        }
     }
 
     private long hedgeDelayNanos() {
