@@ -3,7 +3,9 @@ package dev.ballast.proxy.config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -38,11 +40,35 @@ public final class ConfigFile {
         if (bytes.length > MAX_BYTES) {
             throw new Refused("larger than " + (MAX_BYTES >> 20) + " MiB, which no configuration is (is it the right file?)");
         }
-        return StandardCharsets.UTF_8.newDecoder()
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(bytes))
-                .toString();
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            throw new Refused(notUtf8(bytes, in.position()));
+        }
+        return out.flip().toString();
+    }
+
+    /** Where the first byte that is no UTF-8 is, so that an editor can find it. */
+    private static String notUtf8(byte[] bytes, int at) {
+        int line = 1;
+        int column = 1;
+        for (int i = 0; i < at; i++) {
+            if (bytes[i] == '\n') {
+                line++;
+                column = 1;
+            } else if ((bytes[i] & 0xC0) != 0x80) { // a character's first byte
+                column++;
+            }
+        }
+        return String.format("not UTF-8 text: byte 0x%02X at line %d, column %d is not UTF-8 (is the file saved"
+                + " in another encoding, such as Latin-1?)", at < bytes.length ? bytes[at] & 0xFF : 0, line, column);
     }
 
     /**
@@ -66,7 +92,6 @@ public final class ConfigFile {
         String reason = switch (e) {
             case NoSuchFileException missing -> "no such file";
             case AccessDeniedException denied -> "permission denied";
-            case CharacterCodingException coding -> "not UTF-8 text";
             case Refused refused -> refused.getMessage();
             default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         };

@@ -167,8 +167,16 @@ final class ResilienceReader {
             int attempts = section.integer("attempts", d.attempts(), 0, 10);
             Set<RetryPolicy.Condition> conditions = EnumSet.noneOf(RetryPolicy.Condition.class);
             Set<Integer> statuses = new TreeSet<>();
-            if (section.has("retry_on")) {
-                retryOn(section.get("retry_on").orElseThrow(), conditions, statuses);
+            Value retryOn = section.get("retry_on").orElse(null);
+            // 'retry_on:' with nothing after it (a list commented out) reads as absent, as any empty key
+            // does; '[]' is a list of nothing to retry, which only attempts: 0 says plainly.
+            if (retryOn != null && !retryOn.isEmpty()) {
+                retryOn(retryOn, conditions, statuses);
+                if (conditions.isEmpty() && statuses.isEmpty() && attempts > 0 && retryOn.isSequence()
+                        && retryOn.items("").orElse(List.of()).isEmpty()) {
+                    retryOn.error("an empty list retries nothing (expected: conditions such as [connect-failure,"
+                            + " reset, 503]; to turn retries off, set attempts: 0)");
+                }
             } else {
                 conditions.addAll(d.retryOn());
                 statuses.addAll(d.retryStatuses());

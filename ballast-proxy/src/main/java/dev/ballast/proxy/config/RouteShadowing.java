@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Finds routes that can never match because an earlier route takes every request they would: first
@@ -14,6 +15,9 @@ import java.util.Map;
  * that contains the later one's). Regexes are compared only by their text or against an exact path.
  */
 final class RouteShadowing {
+
+    /** Far more than any sane pattern takes on a path, and a few milliseconds of work. */
+    private static final long REGEX_STEPS = 1_000_000;
 
     private RouteShadowing() {
     }
@@ -163,10 +167,22 @@ final class RouteShadowing {
             return false;
         }
         if (earlier.pathRegex() != null) {
-            return (later.path() != null && earlier.pathRegex().matcher(later.path()).matches())
+            return (later.path() != null && regexCovers(earlier.pathRegex(), later.path()))
                     || (later.pathRegex() != null && later.pathRegex().pattern().equals(earlier.pathRegex().pattern()));
         }
         return true;
+    }
+
+    /**
+     * Whether {@code pattern} matches {@code path}, given a million steps: a pattern that needs more on a
+     * path from the file is taken as not covering it (no warning), rather than holding up the check.
+     */
+    private static boolean regexCovers(Pattern pattern, String path) {
+        try {
+            return pattern.matcher(new StepLimitedText(path, REGEX_STEPS)).matches();
+        } catch (StepLimitedText.TooManySteps tooMany) {
+            return false;
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * One node of the document at its path, read as a typed value. A problem is recorded with this path
@@ -21,6 +22,8 @@ import java.util.function.Function;
  * is wrong. Scalars go through {@code ${VAR}} expansion before they are typed.
  */
 final class Value {
+
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?[0-9]+");
 
     private final Node node;
     private final String path;
@@ -67,6 +70,11 @@ final class Value {
             return List.of();
         }
         return mapping.entries().keySet().stream().map(key -> child(mapping, key)).toList();
+    }
+
+    /** A key with nothing after it ({@code key:}). */
+    boolean isEmpty() {
+        return node instanceof Node.Empty;
     }
 
     boolean isSequence() {
@@ -123,11 +131,16 @@ final class Value {
     Optional<Integer> integer(int min, int max) {
         String range = min + ".." + max;
         return text("a whole number " + range).flatMap(text -> {
+            String digits = text.strip();
+            if (!WHOLE_NUMBER.matcher(digits).matches()) { // ASCII digits only: Long.parseLong takes others too
+                error("'" + text + "' is not a whole number (expected: " + range + ")");
+                return Optional.empty();
+            }
             long number;
             try {
-                number = Long.parseLong(text.strip());
-            } catch (NumberFormatException e) {
-                error("'" + text + "' is not a whole number (expected: " + range + ")");
+                number = Long.parseLong(digits);
+            } catch (NumberFormatException e) { // digits past a long's range
+                error(digits + " out of range (expected: " + range + ")");
                 return Optional.empty();
             }
             if (number < min || number > max) {

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -46,6 +47,8 @@ final class YamlTree {
      * turn a small file into more than the heap holds, and end a running proxy at a reload.
      */
     static final int MAX_ALIASED_VALUES = 100_000;
+    /** Enough to show a file of zeros or one with a pasted escape for what it is, and no more. */
+    private static final int MAX_CHARACTER_PROBLEMS = 5;
 
     /** {@code &name} where YAML allows an anchor: after a space, a flow bracket, a comma, ':', '?' or '-'. */
     private static final Pattern WRITTEN_ANCHOR = Pattern.compile("(?<![^\\s\\[{,:?-])&([^\\s,\\[\\]{}]+)");
@@ -70,6 +73,9 @@ final class YamlTree {
 
     /** The document's root, or null after recording why there is none (syntax error, empty file). */
     static Node read(String yaml, String sourceName, Problems problems) {
+        if (refusedCharacters(yaml, sourceName, problems)) {
+            return null;
+        }
         try (YAMLParser parser = FACTORY.createParser(yaml)) {
             try {
                 YamlTree tree = new YamlTree(parser, yaml, problems);
@@ -95,6 +101,37 @@ final class YamlTree {
             problems.error(sourceName, 0, "invalid YAML: " + e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Records each character YAML does not allow anywhere in a file (C0 controls but tab and line
+     * breaks, DEL, C1 controls but NEL, U+FFFE and U+FFFF, a lone surrogate), up to {@link
+     * #MAX_CHARACTER_PROBLEMS}, with its line. The parser refuses them too, but with no line and no
+     * name of the character: a NUL-filled file after a crash, or an escape pasted from a terminal,
+     * would read as a problem at line 1.
+     */
+    private static boolean refusedCharacters(String yaml, String sourceName, Problems problems) {
+        int line = 1;
+        int found = 0;
+        for (int i = 0; i < yaml.length() && found < MAX_CHARACTER_PROBLEMS; i++) {
+            char c = yaml.charAt(i);
+            if (c == '\n' || (c == '\r' && (i + 1 == yaml.length() || yaml.charAt(i + 1) != '\n'))) {
+                line++;
+            } else if (Character.isHighSurrogate(c) && i + 1 < yaml.length() && Character.isLowSurrogate(yaml.charAt(i + 1))) {
+                i++; // a character above U+FFFF: allowed
+            } else if (!allowed(c)) {
+                problems.error(sourceName, line, String.format("invalid YAML: character U+%04X is not allowed in a"
+                        + " YAML file (inside a double-quoted string, write it as \\u%04X)", (int) c, (int) c));
+                found++;
+            }
+        }
+        return found > 0;
+    }
+
+    /** YAML 1.1's printable set, which SnakeYAML reads by (a lone surrogate is not in it). */
+    private static boolean allowed(char c) {
+        return c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c <= 0x7E) || c == 0x85
+                || (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD);
     }
 
     /** SnakeYAML's message spans lines with carets; a problem is one line with the line number apart. */
@@ -126,7 +163,12 @@ final class YamlTree {
         }
         String anchor = parser.getObjectId();
         long before = values++;
-        Node node = switch (parser.currentToken()) {
+        JsonToken token = parser.currentToken();
+        if (token == null) { // what the parser makes of a tag its text does not fit, as `!!int +`
+            throw new JsonParseException(parser, "a value that does not fit its tag (such as !!int on text that is"
+                    + " not a whole number)");
+        }
+        Node node = switch (token) {
             case START_OBJECT -> mapping(path, line);
             case START_ARRAY -> sequence(path, line);
             case VALUE_NULL -> new Node.Empty(line);

@@ -980,6 +980,57 @@ class ConfigErrorsTest {
         return etcdDocument("endpoints: [" + members + "]\ntls:\n  " + tls);
     }
 
+    @Test
+    void namesAControlCharacterAndItsLineInsteadOfTheParsersLineOne() {
+        String head = "listeners: [{ name: public, address: 127.0.0.1:8080 }]\n" + UPSTREAM_AND_ROUTE;
+        String padding = "# " + "x".repeat(3000) + "\n";
+
+        assertThat(errors(head + "drain_timeout: 5s\u000c\n")).containsExactly("test.yaml: invalid YAML: character U+000C"
+                + " is not allowed in a YAML file (inside a double-quoted string, write it as \\u000C) (line 7)");
+        assertThat(errors(head + padding + "drain_timeout: \u001b[0m5s\n")).containsExactly("test.yaml: invalid YAML:"
+                + " character U+001B is not allowed in a YAML file (inside a double-quoted string, write it as \\u001B)"
+                + " (line 8)");
+        assertThat(errors("\0\0\0\0\0\0\0\0")).as("a file of zeros: the first five").hasSize(5)
+                .allSatisfy(error -> assertThat(error).contains("U+0000").endsWith("(line 1)"));
+    }
+
+    @Test
+    void aTagTheValueDoesNotFitIsASyntaxErrorNotACrash() {
+        assertThat(errors("drain_timeout: !!int +\n")).singleElement().asString()
+                .startsWith("test.yaml: invalid YAML: a value that does not fit its tag").endsWith("(line 1)");
+    }
+
+    @Test
+    void aWholeNumberPastWhatALongHoldsIsOutOfRangeAndOtherDigitsAreNoNumber() {
+        String head = "listeners: [{ name: public, address: 127.0.0.1:8080 }]\nroutes: [{ upstream: api }]\n"
+                + "upstreams:\n  api:\n    endpoints:\n";
+
+        assertThat(errors(head + "      - { address: 127.0.0.1:9001, weight: 99999999999999999999 }\n")).containsExactly(
+                "upstreams.api.endpoints[0].weight: 99999999999999999999 out of range (expected: 1..10000) (line 6)");
+        assertThat(errors(head + "      - { address: 127.0.0.1:9001, weight: \"\u0661\u0660\" }\n")).containsExactly(
+                "upstreams.api.endpoints[0].weight: '\u0661\u0660' is not a whole number (expected: 1..10000) (line 6)");
+    }
+
+    @Test
+    void aMistypedHostHeaderKeywordOrAUrlIsAnErrorNotAHostSentUpstream() {
+        String head = "listeners: [{ name: public, address: 127.0.0.1:8080 }]\nroutes: [{ upstream: api }]\n"
+                + "upstreams:\n  api:\n    endpoints: [127.0.0.1:9001]\n";
+
+        assertThat(errors(head + "    host_header: Preserve\n")).containsExactly("upstreams.api.host_header: 'Preserve'"
+                + " is not a keyword; did you mean 'preserve'? (expected: preserve, endpoint, or a host name to send;"
+                + " a host of that name goes with its port, like Preserve:80) (line 6)");
+        assertThat(errors(head + "    host_header: endpiont\n")).singleElement().asString()
+                .contains("did you mean 'endpoint'?");
+        assertThat(errors(head + "    host_header: https://api.internal\n")).containsExactly("upstreams.api.host_header:"
+                + " 'https://api.internal' is a URL, not a host (expected: preserve, endpoint, or a host name to send,"
+                + " like api.internal or api.internal:8080) (line 6)");
+        assertThat(errors(head + "    host_header: user@api.internal\n")).singleElement().asString()
+                .contains("is no host");
+        for (String fine : List.of("static.example.com", "api.internal:8080", "backend", "preserv:80", "[::1]:8080")) {
+            assertThat(errors(head + "    host_header: \"" + fine + "\"\n")).as(fine).isEmpty();
+        }
+    }
+
     private static List<String> errors(String yaml) {
         ConfigResult result = ConfigLoader.parse(yaml, "test.yaml", name -> null);
         assertThat(result.config() == null).isEqualTo(!result.errors().isEmpty());

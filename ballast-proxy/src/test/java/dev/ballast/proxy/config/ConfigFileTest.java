@@ -4,8 +4,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
@@ -56,9 +58,20 @@ class ConfigFileTest {
 
     @Test
     void refusesTextThatIsNotUtf8() throws IOException {
-        Path file = Files.write(dir.resolve("latin1.yaml"), new byte[] {'a', ':', ' ', (byte) 0xE9});
+        Path file = Files.write(dir.resolve("latin1.yaml"), "a: 1\nb: caf\u00e9 \u00e9\n".getBytes(StandardCharsets.UTF_8));
+        byte[] latin1 = "a: 1\nb: caf\u00e9 \u00e9\nc: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] mixed = Files.readAllBytes(file);
+        Files.write(file, concat(mixed, Arrays.copyOfRange(latin1, "a: 1\nb: caf\u00e9 \u00e9\n".length(), latin1.length)));
 
         assertThatIOException().isThrownBy(() -> ConfigFile.read(file))
-                .satisfies(e -> assertThat(ConfigLoader.readFailure(e)).isEqualTo("cannot read: not UTF-8 text"));
+                .satisfies(e -> assertThat(ConfigLoader.readFailure(e)).isEqualTo("cannot read: not UTF-8 text: byte"
+                        + " 0xE9 at line 3, column 7 is not UTF-8 (is the file saved in another encoding, such as"
+                        + " Latin-1?)"));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 }

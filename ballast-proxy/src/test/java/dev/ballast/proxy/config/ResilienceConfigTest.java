@@ -197,6 +197,23 @@ class ResilienceConfigTest {
     }
 
     @Test
+    void anEmptyRetryOnKeyKeepsTheDefaultConditionsAndAnEmptyListIsAnError() {
+        RetryConfig defaults = RetryConfig.defaults();
+        RetryConfig emptyKey = resilience("""
+                retries:
+                  attempts: 2
+                  retry_on:
+                """).retries();
+        assertThat(emptyKey.retryOn()).isEqualTo(defaults.retryOn());
+        assertThat(emptyKey.retryStatuses()).isEqualTo(defaults.retryStatuses());
+
+        assertThat(errors("retries: { attempts: 2, retry_on: [] }")).containsExactly("upstreams.api.retries.retry_on:"
+                + " an empty list retries nothing (expected: conditions such as [connect-failure, reset, 503]; to turn"
+                + " retries off, set attempts: 0) (line 6)");
+        assertThat(errors("retries: { attempts: 0, retry_on: [] }")).isEmpty();
+    }
+
+    @Test
     void warnsAboutRetrySettingsThatCannotTakeEffect() {
         assertThat(warnings("""
                 response_timeout: 2s

@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 class RouteShadowingTest {
@@ -61,6 +63,18 @@ class RouteShadowingTest {
     void coversOnlyWhenEveryRequestOfTheLaterRouteMatchesTheEarlierOne(String description, MatchConfig earlier,
                                                                        MatchConfig later, boolean covers) {
         assertThat(RouteShadowing.covers(earlier, later)).isEqualTo(covers);
+    }
+
+    @Test
+    void aRegexThatBacktracksWithoutEndIsTakenAsNotCoveringInsteadOfHoldingTheCheck() {
+        MatchConfig backtracking = regex("^/(.*a){20}$");
+        MatchConfig later = path("/" + "a".repeat(50) + "b");
+
+        boolean covers = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> RouteShadowing.covers(backtracking, later));
+
+        assertThat(covers).isFalse();
+        assertThat(RouteShadowing.covers(regex("^/user/[0-9]+$"), path("/user/" + "1".repeat(5_000))))
+                .as("a long path a sane pattern matches").isTrue();
     }
 
     @Test
