@@ -9,8 +9,9 @@ package dev.ballast.client;
  * @param ejected  ejected by outlier detection right now
  * @param inFlight attempts in flight to it
  * @param requests attempts finished since it joined with a response or an endpoint failure (connect,
- *                 reset, timeout); attempts ended by the caller's deadline or cancellation say nothing
- *                 about the endpoint and are not counted
+ *                 reset, timeout, and the caller's deadline once the attempt had waited at least the
+ *                 service's connect timeout); attempts the caller cancelled, or whose deadline came
+ *                 sooner, say nothing about the endpoint and are not counted
  * @param failures of those, the ones outlier detection counts as failures
  */
 public record EndpointStatus(String address, boolean eligible, boolean healthy, boolean ejected, int inFlight,

@@ -223,8 +223,12 @@ class ResilienceTest {
     }
 
     private boolean isEjected(Backend backend) {
+        return isEjected(backend.address());
+    }
+
+    private boolean isEjected(String address) {
         return client.endpoints("orders").stream()
-                .anyMatch(status -> status.address().equals(backend.address()) && status.ejected());
+                .anyMatch(status -> status.address().equals(address) && status.ejected());
     }
 
     @Test
@@ -522,6 +526,30 @@ class ResilienceTest {
             assertThat(e.getSuppressed()).singleElement().isInstanceOfSatisfying(CallException.class,
                     refused -> assertThat(refused.kind()).isEqualTo(CallException.Kind.NO_ENDPOINT));
         });
+    }
+
+    @Test
+    void anEndpointThatHangsUntilTheCallersDeadlineIsEjected() throws Exception {
+        try (HangingBackend hanging = new HangingBackend()) {
+            client = BallastClient.builder()
+                    .service(ServiceConfig.builder("orders").endpoints(hanging.address(), a.address())
+                            .connectTimeout(Duration.ofMillis(100))
+                            .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50)).build())
+                    .build();
+
+            List<CallException.Kind> failures = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                try {
+                    client.send(request("orders").timeout(Duration.ofMillis(200)));
+                } catch (CallException e) {
+                    failures.add(e.kind());
+                }
+            }
+
+            // The caller still sees its deadline; the endpoint, silent for longer than its connect timeout, is blamed.
+            assertThat(failures).isNotEmpty().containsOnly(CallException.Kind.DEADLINE_EXCEEDED);
+            await().atMost(Duration.ofSeconds(2)).until(() -> isEjected(hanging.address()));
+        }
     }
 
     private static dev.ballast.core.pick.Rng fixedRng(double value) {

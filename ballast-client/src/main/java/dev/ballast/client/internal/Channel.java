@@ -61,6 +61,8 @@ public final class Channel implements AutoCloseable {
     private final HealthMonitor health;
     private final CircuitBreaker breaker;
     private final long attemptTimeoutNanos;
+    /** An attempt the caller's deadline cut after this long counts against its endpoint as a timeout. */
+    private final long connectTimeoutNanos;
     private final boolean hashBased;
     private volatile Map<String, EndpointState> byAddress = Map.of();
     /** {@code scheme://host:port} of each member, parsed once per membership change rather than per attempt. */
@@ -74,6 +76,7 @@ public final class Channel implements AutoCloseable {
         this.listener = resources.listener();
         Scheduler scheduler = resources.control();
         this.attemptTimeoutNanos = config.tryTimeout().toNanos();
+        this.connectTimeoutNanos = config.connectTimeout().toNanos();
         this.breaker = CircuitBreaker.of(Integer.MAX_VALUE, Integer.MAX_VALUE, config.maxRequests());
         this.hashBased = Policies.isHashBased(config.balancer());
         this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
@@ -199,7 +202,12 @@ public final class Channel implements AutoCloseable {
             case CONNECT_FAILURE -> Outcome.CONNECT_FAILURE;
             case RESET -> Outcome.RESET;
             case TIMEOUT -> Outcome.TIMEOUT;
-            default -> null; // the caller's deadline or cancellation says nothing about the endpoint
+            // The caller's deadline cut it: the endpoint is to blame only if it had the time an endpoint
+            // is given to accept a connection and still said nothing. Else a hanging endpoint of a service
+            // called under deadlines shorter than its try timeout is never ejected. A shorter wait (a
+            // deadline nearly spent before the attempt began) says nothing about the endpoint.
+            case DEADLINE_EXCEEDED -> elapsedNanos >= connectTimeoutNanos ? Outcome.TIMEOUT : null;
+            default -> null; // the caller's cancellation says nothing about the endpoint
         };
         if (outcome != null) {
             outliers.record(endpoint, outcome);
