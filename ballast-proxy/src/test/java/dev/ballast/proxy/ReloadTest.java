@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.config.ConfigLoader;
 import dev.ballast.proxy.config.ConfigProblem;
@@ -573,6 +574,47 @@ class ReloadTest {
         assertThat(proxy.config().transport()).as("the effective config").isEqualTo(IoTransport.DEFAULT);
         assertThat(proxy.upstreams().get("api").balancer().members().get(0).endpoint().weight())
                 .as("the rest applies").isEqualTo(3);
+    }
+
+    @Test
+    void aRebuiltUpstreamKeepsAnUnhealthyVerdictAndADrainOfTheEndpointsThatStay() throws Exception {
+        String checked = yaml(endpoint(b1, 1) + endpoint(b2, 1) + endpoint(b3, 1), false).replace(
+                "balancer: weighted-round-robin", """
+                balancer: weighted-round-robin
+                    health_check: { path: /healthz, interval: 100ms, unhealthy_threshold: 1, healthy_threshold: 2 }""");
+        start(checked);
+        b2.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "down"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> stateOf("api", b2).health() == Health.UNHEALTHY);
+        assertThat(AdminClient.of(proxy.adminAddress()).post("/upstreams/api/endpoints/" + b3.address() + "/drain")
+                .statusCode()).isEqualTo(200);
+        Upstream before = proxy.upstreams().get("api");
+
+        ReloadOutcome outcome = reloadWith(checked.replace("balancer: weighted-round-robin",
+                "balancer: weighted-round-robin\n    response_timeout: 3s"));
+
+        assertThat(outcome.applied()).isTrue();
+        assertThat(proxy.upstreams().get("api")).as("rebuilt").isNotSameAs(before);
+        assertThat(stateOf("api", b2).health()).isEqualTo(Health.UNHEALTHY);
+        assertThat(stateOf("api", b3).isDraining()).isTrue();
+        int b2Before = b2.requests().size();
+        int b3Before = b3.requests().size();
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(get(client, "/").text()).isEqualTo("b1");
+            }
+        }
+        assertThat(b2.requests().stream().skip(b2Before).map(TestBackend.Recorded::uri))
+                .as("health checks only").allMatch("/healthz"::equals);
+        assertThat(b3.requests().stream().skip(b3Before).map(TestBackend.Recorded::uri))
+                .as("health checks only").allMatch("/healthz"::equals);
+
+        b2.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "b2"));
+        await("its checks bring it back").atMost(Duration.ofSeconds(10))
+                .until(() -> stateOf("api", b2).health() == Health.HEALTHY);
+    }
+
+    private EndpointState stateOf(String upstream, TestBackend backend) {
+        return proxy.upstreams().get(upstream).balancer().registry().get(backend.address());
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.ballast.core.resilience.CircuitBreaker;
 import dev.ballast.core.resilience.RetryBudget;
 import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.state.Health;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.config.HealthCheckConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
@@ -171,6 +172,9 @@ public final class Upstream implements AutoCloseable {
             addresses.put(endpoint.address(), chosen != null ? chosen : names.addressOf(endpoint));
         }
         balancer.setEndpoints(members);
+        if (predecessor != null) {
+            inheritVerdicts(predecessor, resilience.healthCheck() != null);
+        }
         try {
             this.breaker = resilience.circuitBreaker().newBreaker();
             this.retryPolicy = resilience.retries().policy();
@@ -242,6 +246,35 @@ public final class Upstream implements AutoCloseable {
                 e.addSuppressed(alsoFailed);
             }
             throw e;
+        }
+    }
+
+    /**
+     * What a rebuild keeps of the endpoints that stay: an operator's drain, and an unhealthy verdict
+     * when this upstream checks health too (its checks then need {@code healthy_threshold} passes to
+     * bring the endpoint back, as they would have). Otherwise a reload that changes, say, a timeout
+     * would send traffic to an endpoint known dead, or taken out for maintenance, until found out
+     * again. Ejections are not kept: they are served out on the upstream that made them, and real
+     * traffic finds a failing endpoint again within a few requests.
+     */
+    private void inheritVerdicts(Upstream predecessor, boolean checksHealth) {
+        boolean changed = false;
+        for (EndpointState member : balancer.members()) {
+            EndpointState before = predecessor.balancer().registry().get(member.address());
+            if (before == null) {
+                continue;
+            }
+            if (before.isDraining() && !member.isDraining()) {
+                member.setDraining(true);
+                changed = true;
+            }
+            if (checksHealth && predecessor.health != null && before.health() == Health.UNHEALTHY) {
+                member.setHealth(Health.UNHEALTHY);
+                changed = true;
+            }
+        }
+        if (changed) {
+            balancer.refresh();
         }
     }
 
