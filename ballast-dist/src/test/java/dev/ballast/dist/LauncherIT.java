@@ -27,6 +27,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -171,6 +175,42 @@ class LauncherIT {
         // the copy has no Maven wrapper, so the build it starts fails, and says so
         assertThat(run.output).contains("building");
         assertThat(run.exit).isEqualTo(1);
+    }
+
+    @Test
+    void twoLaunchersThatFindTheJarStaleTogetherBuildItOnce(@TempDir Path dir) throws Exception {
+        Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-proxy/src/main/java/Some.java");
+        // A wrapper that takes its time, as a first build does, and leaves a fresh jar behind.
+        Path builds = dir.resolve("builds.log");
+        Path wrapper = dir.resolve("mvnw");
+        Files.writeString(wrapper, """
+                #!/usr/bin/env bash
+                echo build >> "%s"
+                sleep 2
+                cp "%s" ballast-dist/target/ballast.jar
+                """.formatted(builds, HOME.resolve("ballast-dist/target/ballast.jar")));
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        List<Run> runs;
+        try (ExecutorService both = Executors.newFixedThreadPool(2)) { // not the common pool: one thread on 2 cores
+            CompletableFuture<Run> first = CompletableFuture.supplyAsync(() -> launchUnchecked(launcher, dir, "version"), both);
+            CompletableFuture<Run> second = CompletableFuture.supplyAsync(() -> launchUnchecked(launcher, dir, "version"), both);
+            runs = List.of(first.get(90, TimeUnit.SECONDS), second.get(90, TimeUnit.SECONDS));
+        }
+
+        for (Run run : runs) {
+            assertThat(run.exit).as(run.output).isZero();
+            assertThat(run.output).contains("ballast ");
+        }
+        assertThat(Files.readAllLines(builds)).as("one build").containsExactly("build");
+    }
+
+    private static Run launchUnchecked(Path launcher, Path dir, String... args) {
+        try {
+            return launch(launcher, dir, Map.of(), args);
+        } catch (Exception e) {
+            throw new CompletionException(e);
+        }
     }
 
     @Test
