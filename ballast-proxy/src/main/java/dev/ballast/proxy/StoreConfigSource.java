@@ -22,8 +22,9 @@ import java.util.function.BiConsumer;
  *
  * <p>A reload asked for while the store does not answer (SIGHUP, {@code POST /reload}) is refused, and
  * asked for again once the store answers (probed with growing pauses), so a reload asked for during an
- * outage is not lost, nor left reported as failed. The reload itself reads the key as any reload does,
- * in order with the others: a put that arrived meanwhile cannot be overtaken by an older read.
+ * outage is not lost, nor left reported as failed. Every reload, a put's included, reads the key when
+ * its turn comes, in order with the others: the last one applies what the key holds then, so no older
+ * document can overtake a newer one, whatever order reads and watch deliveries interleave in.
  */
 final class StoreConfigSource implements ConfigSource {
 
@@ -89,9 +90,12 @@ final class StoreConfigSource implements ConfigSource {
     }
 
     /**
-     * Hands on each new document as the watch delivers it, so a reload applies exactly what was put
-     * (reading the key again could fail, or return a later put first). The watch's first read is a
-     * change only if the document differs from the one the proxy started with.
+     * Asks for a reload for each new document the watch delivers. The reload reads the key at its
+     * turn rather than apply the delivered document: a reload already queued (SIGHUP) may read a later
+     * put first, and a delivered document applied after it would then put the proxy back on an older
+     * one for good (the watch's delivery of the later put equals what that reload read, so nothing
+     * follows). Should the read fail, the reload is asked for again once the store answers. The
+     * watch's first read is a change only if the document differs from the one the proxy started with.
      */
     @Override
     public AutoCloseable follow(BiConsumer<String, String> changed) {
@@ -207,13 +211,7 @@ final class StoreConfigSource implements ConfigSource {
             byte[] yaml = document.get();
             if (!Arrays.equals(yaml, last)) {
                 last = yaml;
-                String text;
-                try {
-                    text = text(yaml);
-                } catch (IOException e) {
-                    text = null; // read it again: the reload is refused with the same message as at start
-                }
-                changed.accept(store.system() + " change", text);
+                changed.accept(store.system() + " change", null); // read at its turn: see follow()
             }
         }
     }

@@ -7,9 +7,11 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -83,7 +85,34 @@ class StoreConfigSourceTest {
         store.put("a: 1\n"); // rolled back
         store.watchCatchesUp();
 
-        assertThat(changes).as("the proxy runs b, the store holds a again: a change").containsExactly("a: 1\n");
+        assertThat(changes).as("the proxy runs b, the store holds a again: a change, read at its turn")
+                .containsExactly((String) null);
+        assertThat(source.read()).isEqualTo("a: 1\n");
+    }
+
+    @Test
+    void aPutDeliveredBehindAQueuedReloadThatReadALaterPutDoesNotPutTheProxyBackOnIt() throws Exception {
+        OneKey store = new OneKey();
+        StoreConfigSource source = new StoreConfigSource(store, KEY);
+        // The proxy's config reader: reloads run one at a time, in the order asked for.
+        Queue<String> reloads = new ArrayDeque<>();
+        List<String> applied = new ArrayList<>();
+        store.put("a: 1\n");
+        applied.add(source.read());
+        source.follow((trigger, text) -> reloads.add(text == null ? "read" : text));
+
+        reloads.add("read"); // a SIGHUP, queued behind a reload still running
+        store.put("b: 2\n");
+        store.watchCatchesUp(); // b delivered, its reload queued behind the SIGHUP's
+        store.put("c: 3\n");
+        while (!reloads.isEmpty()) {
+            String next = reloads.poll();
+            applied.add(next.equals("read") ? source.read() : next);
+        }
+        store.watchCatchesUp(); // c delivered: what the SIGHUP's reload read already
+
+        assertThat(reloads).isEmpty();
+        assertThat(applied.getLast()).as("the proxy ends on what the key holds").isEqualTo("c: 3\n");
     }
 
     @Test
