@@ -1,8 +1,11 @@
 package dev.ballast.discovery.etcd;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ballast.core.endpoint.Credentials;
 import dev.ballast.core.endpoint.TlsFiles;
@@ -74,7 +77,17 @@ import javax.net.ssl.SSLException;
 final class EtcdClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdClient.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Base64 of a value of up to 1.5 GiB: beyond what etcd stores, whose requests stop at 2 GiB. */
+    private static final int MAX_VALUE_CHARS = Integer.MAX_VALUE;
+    /**
+     * Strings as long as etcd lets a value be: Jackson's default cap (20 million characters) is a value
+     * of 15 MB in base64, which a member with a raised {@code --max-request-bytes} may hold. Past the cap
+     * every read of it would fail the same way, and a watch would break on it for good; the caller
+     * refuses a value that is too large for it (a configuration over 4 MiB) with words of its own.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_VALUE_CHARS).build())
+            .build()).build();
     /** The token of a member with authentication off: none is sent. */
     private static final String NO_TOKEN = "";
     /** The gRPC code etcd's gateway gives "authentication is not enabled" (FailedPrecondition). */
