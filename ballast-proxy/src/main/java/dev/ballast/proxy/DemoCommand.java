@@ -75,6 +75,11 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (port != 0 && port == adminPort) {
+            // Said of the options, not as a duplicate address on a line of the generated configuration.
+            throw new ParameterException(spec.commandLine(), "--port and --admin-port are both " + port
+                    + " (expected: two different ports, or 0 for any free one)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (DemoBackends backends = DemoBackends.start(3)) {
             String yaml = sampleYaml(port, adminPort, backends.ports());

@@ -148,6 +148,15 @@ class MainTest {
     }
 
     @Test
+    void demoRefusesOnePortForTheProxyAndTheAdminApiNamingBothOptions() {
+        int code = capture(Main.commandLine()).execute("demo", "--port", "9901"); // the admin API's default
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--port and --admin-port are both 9901").doesNotContain("line");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
     void demoStartsThreeBackendsBehindTheProxyAndPrintsItsConfig() throws Exception {
         DemoCommand demo = new DemoCommand();
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
