@@ -9,13 +9,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code ballast demo}: three in-process demo backends behind the proxy on 127.0.0.1:8080 (admin
  * 127.0.0.1:9901), configured by a sample YAML that goes through the real config loader and is
- * printed, so the first command a newcomer runs also shows them what a config looks like.
+ * printed once the proxy listens, so the first command a newcomer runs also shows them what a config
+ * looks like.
  */
 @Command(name = "demo", description = "Start three demo backends and the proxy in front of them (try: curl localhost:8080/).")
 final class DemoCommand implements Callable<Integer> {
@@ -81,6 +83,7 @@ final class DemoCommand implements Callable<Integer> {
                     + " (expected: two different ports, or 0 for any free one)");
         }
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         try (DemoBackends backends = DemoBackends.start(3)) {
             String yaml = sampleYaml(port, adminPort, backends.ports());
             ConfigResult result = ConfigLoader.parse(yaml, "demo.yaml");
@@ -89,12 +92,13 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
                 return 1;
             }
-            out.println("Sample configuration (save it as ballast.yaml and run: ballast run -c ballast.yaml):");
-            out.println();
-            out.println(yaml);
-            out.flush();
-            return RunCommand.serve(result.config(), stop, spec.commandLine().getErr(), proxy -> {
+            StringWriter startError = new StringWriter();
+            int exit = RunCommand.serve(result.config(), stop, new PrintWriter(startError), proxy -> {
                 server = proxy;
+                // Only now: a demo that could not start has no configuration to show.
+                out.println("Sample configuration (save it as ballast.yaml and run: ballast run -c ballast.yaml):");
+                out.println();
+                out.println(yaml);
                 int bound = proxy.listenerAddresses().get(0).getPort();
                 out.println("try: curl localhost:" + bound + "/   (run it a few times and watch the backends take turns)");
                 out.println("     curl localhost:" + proxy.adminAddress().getPort() + "/status");
@@ -102,6 +106,24 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("stop with Ctrl-C");
                 out.flush();
             });
+            err.print(startError);
+            if (server == null) {
+                // The demo's configuration binds nothing but its two ports: say which option moves the one refused.
+                String error = startError.toString();
+                if (error.contains("cannot bind listener")) {
+                    err.println(portHint("--port", "proxy", port, adminPort));
+                } else if (error.contains("cannot bind admin")) {
+                    err.println(portHint("--admin-port", "admin API", adminPort, port));
+                }
+            }
+            err.flush();
+            return exit;
         }
+    }
+
+    private static String portHint(String option, String what, int refused, int other) {
+        int next = refused + 1 == other ? refused + 2 : refused + 1;
+        return "hint: move the demo's " + what + " to another port: "
+                + (next <= 65_535 ? option + " " + next + ", or " : "") + option + " 0 for any free one";
     }
 }

@@ -4,11 +4,15 @@ import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,6 +158,22 @@ class MainTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--port and --admin-port are both 9901").doesNotContain("line");
         assertThat(out.toString()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--port", "--admin-port"})
+    void demoOnATakenPortNamesTheOptionThatMovesItAndPrintsNoConfig(String option) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String other = option.equals("--port") ? "--admin-port" : "--port";
+
+            int code = capture(Main.commandLine()).execute("demo", option, String.valueOf(taken.getLocalPort()),
+                    other, "0");
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).contains("cannot bind", ":" + taken.getLocalPort())
+                    .contains("hint: ").contains(option + " 0 for any free one");
+            assertThat(out.toString()).doesNotContain("listeners:").doesNotContain("try: curl");
+        }
     }
 
     @Test
