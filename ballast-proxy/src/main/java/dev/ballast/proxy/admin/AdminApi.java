@@ -378,7 +378,8 @@ public final class AdminApi {
                 case "/metrics" -> done(read ? metrics() : notAllowed("GET"));
                 case "/status" -> done(read ? Reply.json(HttpResponseStatus.OK,
                         StatusJson.of(proxy, history, events, connections.get())) : notAllowed("GET"));
-                case "/stats" -> done(read ? Reply.json(HttpResponseStatus.OK, history.json()) : notAllowed("GET"));
+                case "/stats" -> done(read ? new Reply(HttpResponseStatus.OK, JSON, history.json(), null, null, false)
+                        : notAllowed("GET"));
                 case "/config" -> done(read ? Reply.json(HttpResponseStatus.OK, proxy.config()) : notAllowed("GET"));
                 case "/reload" -> method.equals(HttpMethod.POST) ? reload() : done(notAllowed("POST"));
                 default -> path.startsWith("/upstreams/") ? upstreams(method, target.rawPath())

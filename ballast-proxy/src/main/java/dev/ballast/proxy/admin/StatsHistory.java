@@ -1,11 +1,14 @@
 package dev.ballast.proxy.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.metrics.TrafficTotals;
 
-import java.util.ArrayList;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +22,7 @@ final class StatsHistory {
 
     /** Five minutes of one-second samples. */
     static final int CAPACITY = 300;
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final ProxyMetrics metrics;
     private final double[] bounds = ProxyMetrics.durationBuckets();
@@ -62,26 +66,43 @@ final class StatsHistory {
         return series == null ? 0 : series.sumErrors(taken, Math.min(seconds, CAPACITY));
     }
 
-    /** The JSON of {@code GET /stats}: sample times and, per upstream and endpoint, one array per measure. */
-    Map<String, Object> json() {
+    /**
+     * The JSON of {@code GET /stats}: sample times and, per upstream and endpoint, one array per measure.
+     * Written as it is read, compact, straight from the samples: a fleet of a thousand endpoints has
+     * 1.2 million numbers here, which as boxed values in maps, pretty-printed one to a line, cost tens of
+     * megabytes of garbage every time the dashboard polls (every two seconds).
+     */
+    byte[] json() {
         int count = (int) Math.min(taken, CAPACITY);
-        List<Long> sampleTimes = new ArrayList<>(count);
-        for (long i = taken - count; i < taken; i++) {
-            sampleTimes.add(times[(int) (i % CAPACITY)]);
+        int series = upstreams.size() + endpoints.values().stream().mapToInt(Map::size).sum();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + series * count * 4 * 6);
+        try (JsonGenerator json = JSON.createGenerator(bytes)) {
+            json.writeStartObject();
+            json.writeNumberField("interval_ms", 1000);
+            json.writeArrayFieldStart("times");
+            for (long i = taken - count; i < taken; i++) {
+                json.writeNumber(times[(int) (i % CAPACITY)]);
+            }
+            json.writeEndArray();
+            json.writeObjectFieldStart("upstreams");
+            for (Map.Entry<String, Series> upstream : upstreams.entrySet()) {
+                json.writeObjectFieldStart(upstream.getKey());
+                upstream.getValue().write(json, taken, count);
+                json.writeObjectFieldStart("endpoints");
+                for (Map.Entry<String, Series> endpoint : endpoints.getOrDefault(upstream.getKey(), Map.of()).entrySet()) {
+                    json.writeObjectFieldStart(endpoint.getKey());
+                    endpoint.getValue().write(json, taken, count);
+                    json.writeEndObject();
+                }
+                json.writeEndObject();
+                json.writeEndObject();
+            }
+            json.writeEndObject();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // into memory: cannot happen
         }
-        Map<String, Object> byUpstream = new LinkedHashMap<>();
-        upstreams.forEach((name, series) -> {
-            Map<String, Object> upstream = series.json(taken, count);
-            Map<String, Object> byEndpoint = new LinkedHashMap<>();
-            endpoints.getOrDefault(name, Map.of()).forEach((address, s) -> byEndpoint.put(address, s.json(taken, count)));
-            upstream.put("endpoints", byEndpoint);
-            byUpstream.put(name, upstream);
-        });
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("interval_ms", 1000);
-        json.put("times", sampleTimes);
-        json.put("upstreams", byUpstream);
-        return json;
+        return bytes.toByteArray();
     }
 
     /** p-quantile of a bucket distribution (interpolated inside the bucket, as PromQL's histogram_quantile), in ms. */
@@ -151,29 +172,46 @@ final class StatsHistory {
             return sum;
         }
 
-        Map<String, Object> json(long taken, int count) {
-            List<Long> requestCounts = new ArrayList<>(count);
-            List<Long> errorCounts = new ArrayList<>(count);
-            List<Double> p50s = new ArrayList<>(count);
-            List<Double> p99s = new ArrayList<>(count);
+        /** Its four measures as arrays aligned with the sample times; null before the series began. */
+        void write(JsonGenerator json, long taken, int count) throws IOException {
+            json.writeArrayFieldStart("requests");
             for (long i = taken - count; i < taken; i++) {
-                int slot = (int) (i % CAPACITY);
-                boolean own = i >= since;
-                requestCounts.add(own ? requests[slot] : null);
-                errorCounts.add(own ? errors[slot] : null);
-                p50s.add(own ? rounded(p50[slot]) : null);
-                p99s.add(own ? rounded(p99[slot]) : null);
+                writeCount(json, i, requests);
             }
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("requests", requestCounts);
-            json.put("errors", errorCounts);
-            json.put("p50_ms", p50s);
-            json.put("p99_ms", p99s);
-            return json;
+            json.writeEndArray();
+            json.writeArrayFieldStart("errors");
+            for (long i = taken - count; i < taken; i++) {
+                writeCount(json, i, errors);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("p50_ms");
+            for (long i = taken - count; i < taken; i++) {
+                writeMillis(json, i, p50);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("p99_ms");
+            for (long i = taken - count; i < taken; i++) {
+                writeMillis(json, i, p99);
+            }
+            json.writeEndArray();
         }
 
-        private static Double rounded(double millis) {
-            return Double.isNaN(millis) ? null : Math.round(millis * 1000) / 1000.0;
+        private void writeCount(JsonGenerator json, long sample, long[] values) throws IOException {
+            if (sample < since) {
+                json.writeNull();
+            } else {
+                json.writeNumber(values[(int) (sample % CAPACITY)]);
+            }
+        }
+
+        /** Rounded to the microsecond; null for a second without requests, or before the series began. */
+        private void writeMillis(JsonGenerator json, long sample, double[] values) throws IOException {
+            double millis = sample < since ? Double.NaN : values[(int) (sample % CAPACITY)];
+            if (Double.isNaN(millis)) {
+                json.writeNull();
+            } else {
+                json.writeNumber(Math.round(millis * 1000) / 1000.0);
+            }
         }
     }
 }

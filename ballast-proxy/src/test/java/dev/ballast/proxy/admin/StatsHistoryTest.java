@@ -1,7 +1,13 @@
 package dev.ballast.proxy.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.metrics.TrafficTotals;
 import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -38,6 +44,27 @@ class StatsHistoryTest {
         assertThat(series.requests[2]).as("not 1,000,050 in one second").isZero();
         assertThat(series.p99[2]).isNaN();
         assertThat(series.requests[3]).isEqualTo(100);
+    }
+
+    @Test
+    void aSeriesIsWrittenWithNullForSecondsWithoutRequestsOrBeforeItBegan() throws Exception {
+        StatsHistory.Series series = new StatsHistory.Series();
+        for (int sample = 10; sample < StatsHistory.CAPACITY; sample++) { // begins at the 11th sample
+            series.record(totals(100_000L * sample - (sample % 7 == 0 ? 100_000 : 0)), sample, sample, BOUNDS);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator json = new JsonFactory().createGenerator(bytes)) {
+            json.writeStartObject();
+            series.write(json, StatsHistory.CAPACITY, StatsHistory.CAPACITY);
+            json.writeEndObject();
+        }
+
+        JsonNode written = new ObjectMapper().readTree(bytes.toByteArray());
+        assertThat(written.get("requests")).hasSize(StatsHistory.CAPACITY);
+        assertThat(written.get("requests").get(9).isNull()).as("before the series began").isTrue();
+        assertThat(written.get("p99_ms").get(14).isNull()).as("a second without requests").isTrue();
+        assertThat(written.get("requests").get(16).asLong()).isEqualTo(100_000);
+        assertThat(written.get("p50_ms").get(16).asDouble()).isCloseTo(5.5, within(1e-9));
     }
 
     /** {@code requests} answered, all between 1 and 10 ms. */
