@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
  * {@code ballast demo}: three in-process demo backends behind the proxy on 127.0.0.1:8080 (admin
  * 127.0.0.1:9901), configured by a sample YAML that goes through the real config loader and is
  * printed once the proxy listens, so the first command a newcomer runs also shows them what a config
- * looks like.
+ * looks like. It names the demo's backends, which live only inside it: a proxy of one's own starts
+ * from {@code examples/ballast.yaml}.
  */
 @Command(name = "demo", description = "Start three demo backends and the proxy in front of them (try: curl localhost:8080/).")
 final class DemoCommand implements Callable<Integer> {
@@ -96,9 +97,12 @@ final class DemoCommand implements Callable<Integer> {
             int exit = RunCommand.serve(result.config(), stop, new PrintWriter(startError), proxy -> {
                 server = proxy;
                 // Only now: a demo that could not start has no configuration to show.
-                out.println("Sample configuration (save it as ballast.yaml and run: ballast run -c ballast.yaml):");
+                out.println("The configuration this demo runs (its backends live only inside the demo):");
                 out.println();
                 out.println(yaml);
+                out.println("For a proxy of your own, start from examples/ballast.yaml, then: "
+                        + Main.command() + " run -c ballast.yaml");
+                out.println();
                 int bound = proxy.listenerAddresses().get(0).getPort();
                 out.println("try: curl localhost:" + bound + "/   (run it a few times and watch the backends take turns)");
                 out.println("     curl localhost:" + proxy.adminAddress().getPort() + "/status");

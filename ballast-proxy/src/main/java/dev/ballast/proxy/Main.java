@@ -53,6 +53,14 @@ public final class Main implements Runnable {
         return new CommandLine(new Main());
     }
 
+    /**
+     * How the user starts Ballast, for the commands a hint spells out: {@code bin/ballast} passes
+     * {@code -Dballast.command=bin/ballast}; a jar started by hand is {@code ballast}.
+     */
+    static String command() {
+        return System.getProperty("ballast.command", "ballast");
+    }
+
     /** {@code ballast --version}, as {@code ballast version}. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -65,7 +73,7 @@ public final class Main implements Runnable {
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
         spec.commandLine().getOut().println();
-        spec.commandLine().getOut().println("New here? Try: ballast demo");
+        spec.commandLine().getOut().println("New here? Try: " + command() + " demo");
         spec.commandLine().getOut().flush();
     }
 }

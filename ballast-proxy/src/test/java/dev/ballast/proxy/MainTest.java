@@ -104,6 +104,19 @@ class MainTest {
     }
 
     @Test
+    void pointsNewcomersAtDemoByTheCommandTheLauncherSaysItIs() {
+        System.setProperty("ballast.command", "bin/ballast"); // as bin/ballast passes it
+        try {
+            int code = capture(Main.commandLine()).execute();
+
+            assertThat(code).isZero();
+            assertThat(out.toString()).contains("Try: bin/ballast demo");
+        } finally {
+            System.clearProperty("ballast.command");
+        }
+    }
+
+    @Test
     void runReportsAnInvalidConfigLikeValidateAndExits1(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("broken.yaml");
         Files.writeString(file, "listeners:\n  - name: public\n    address: 127.0.0.1:70000\nupstreams: {}\nroutes: []\n");
@@ -173,6 +186,26 @@ class MainTest {
             assertThat(err.toString()).contains("cannot bind", ":" + taken.getLocalPort())
                     .contains("hint: ").contains(option + " 0 for any free one");
             assertThat(out.toString()).doesNotContain("listeners:").doesNotContain("try: curl");
+        }
+    }
+
+    @Test
+    void demoSaysItsBackendsLiveOnlyInsideItAndWhereAProxyOfOnesOwnStarts() throws Exception {
+        System.setProperty("ballast.command", "bin/ballast");
+        try {
+            DemoCommand demo = new DemoCommand();
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+                    () -> capture(new CommandLine(demo)).execute("--port", "0", "--admin-port", "0"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> demo.server != null);
+            demo.stop.trigger("test");
+
+            assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+            // The demo's backends are gone once it stops, and its ports taken while it runs: not a config to save.
+            assertThat(out.toString()).contains("backends live only inside the demo")
+                    .contains("start from examples/ballast.yaml, then: bin/ballast run -c ballast.yaml")
+                    .doesNotContain("save it");
+        } finally {
+            System.clearProperty("ballast.command");
         }
     }
 
