@@ -72,6 +72,25 @@ ballast_aot_setup() {
   fi
 }
 
+# ballast_aot_command ARG... prints the command of bin/ballast's arguments, `run` or `demo`, when it
+# starts the proxy, and nothing otherwise: a JVM that only prints its help or a usage error (`run
+# --help`, a `run` without -c, --config or --config-etcd) must not record (its record, of a run too
+# short, would be dropped by the next real one) nor wait for a cache to be built.
+ballast_aot_command() {
+  local command=${1:-} configured= arg
+  [ "$command" = run ] || [ "$command" = demo ] || return 0
+  shift
+  for arg in "$@"; do
+    case $arg in
+      --) break ;; # what follows is not an option
+      -h | --help | -V | --version) return 0 ;;
+      -c* | --config | --config=* | --config-etcd | --config-etcd=*) configured=1 ;;
+    esac
+  done
+  [ "$command" = demo ] || [ -n "$configured" ] || return 0
+  echo "$command"
+}
+
 # One cache per jar (its size and time), JDK and set of JVM options, those the JVM takes from the
 # environment included: the JVM refuses a cache made with another class path or collector, and a new
 # build must not keep an old profile.

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -340,6 +341,23 @@ class LauncherIT {
             assertThat(proxy.stop()).isZero();
         }
         assertThat(aot).doesNotExist();
+    }
+
+    /** Commands that start no proxy: they print their help or a usage error, and exit. */
+    @ParameterizedTest
+    @CsvSource({"0, run --help", "0, run -c ballast.yaml -h", "2, run", "2, run --config-key /ballast/proxy.yaml"})
+    void aRunThatStartsNoProxyNeitherRecordsNorLeavesARecord(int exit, String command, @TempDir Path dir)
+            throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25");
+        Path aot = Files.createDirectories(dir.resolve("aot"));
+
+        Run run = launch(Map.of("BALLAST_AOT_DIR", aot.toString()), command.split(" "));
+
+        assertThat(run.exit).as(run.output).isEqualTo(exit);
+        assertThat(run.output).doesNotContain("records how the JVM runs");
+        // A record of it would be one of a run too short to use, which the next real run would drop.
+        assertThat(filesEndingIn(aot, ".config")).isEmpty();
+        assertThat(filesEndingIn(aot, ".lock")).isEmpty();
     }
 
     /** Starts a proxy that records, stops it, and returns its record: the one in {@code aot}. */
