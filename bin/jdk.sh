@@ -29,12 +29,15 @@ ballast_find_jdk() {
   fi
   # By version, not by name: names such as default-java or zulu21 sort anywhere.
   best= best_major=0
-  for candidate in $(find "${BALLAST_JDK_DIR:-/usr/lib/jvm}" -mindepth 1 -maxdepth 1 2>/dev/null | sort); do
-    candidate=${candidate%/}
+  # A glob of the quoted directory, not find's output split at white space: a directory whose path
+  # holds a space (or a *) is looked in too. Globbing is on for it, whatever the caller's `set -f`.
+  case $- in *f*) noglob=1; set +f ;; *) noglob= ;; esac
+  for candidate in "${BALLAST_JDK_DIR:-/usr/lib/jvm}"/*; do
     if ballast_is_jdk "$candidate" && [ "$major" -gt "$best_major" ]; then
       best=$candidate best_major=$major
     fi
   done
+  [ -z "$noglob" ] || set -f
   if [ -n "$best" ]; then
     JAVA_HOME=$best; export JAVA_HOME; return 0
   fi

@@ -105,6 +105,21 @@ class LauncherIT {
     }
 
     @Test
+    void aJdkDirectoryWhosePathHoldsASpaceIsSearched(@TempDir Path dir) throws Exception {
+        Path jdks = Files.createDirectories(dir.resolve("my jdks"));
+        Files.createSymbolicLink(jdks.resolve("java-25"), Path.of(System.getProperty("java.home")));
+        // The javac on PATH, where the launcher looks last, is too old: only the directory has a JDK to find.
+        Path old = dir.resolve("jdk-17");
+        fakeJdk(old, "17.0.9");
+
+        Run run = launch(Map.of("JAVA_HOME", "", "BALLAST_JDK_DIR", jdks.toString(),
+                "PATH", old.resolve("bin") + ":/usr/bin:/bin"), "version");
+
+        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.output).contains("ballast ").doesNotContain("no JDK");
+    }
+
+    @Test
     void aJavaToolOptionsVariableDoesNotHideTheJdk() throws Exception {
         // The JVM then says "Picked up JAVA_TOOL_OPTIONS: ..." before its version line.
         Run run = launch(Map.of("JAVA_TOOL_OPTIONS", "-Dballast.launcher-it=1", "JAVA_HOME",
@@ -172,6 +187,19 @@ class LauncherIT {
         Path launcher = checkoutWithOneSourceNewerThanTheJar(dir, "ballast-proxy/src/main/java/Some.java");
 
         Run run = launch(launcher, dir, Map.of(), "version");
+
+        // the copy has no Maven wrapper, so the build it starts fails, and says so
+        assertThat(run.output).contains("building");
+        assertThat(run.exit).isEqualTo(1);
+    }
+
+    @Test
+    void aChangedMainSourceMakesTheLauncherRebuildTheJarInACheckoutWhosePathLooksLikeAPattern(@TempDir Path dir)
+            throws Exception {
+        Path checkout = Files.createDirectories(dir.resolve("ballast [1]")); // to find's -path, [1] is the "1"
+        Path launcher = checkoutWithOneSourceNewerThanTheJar(checkout, "ballast-proxy/src/main/java/Some.java");
+
+        Run run = launch(launcher, checkout, Map.of(), "version");
 
         // the copy has no Maven wrapper, so the build it starts fails, and says so
         assertThat(run.output).contains("building");
