@@ -1,5 +1,6 @@
 package dev.ballast.proxy.admin;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
@@ -12,6 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,6 +135,89 @@ class DashboardBrowserTest {
         assertThat(shot.consoleMessages()).isEmpty();
         byte[] png = Files.readAllBytes(screenshot);
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
+    void aBrokenAnswerDoesNotStopThePollingAndAFailedPollMarksThePageStale() throws Exception {
+        String chromium = chromium();
+        String valid = "{\"ready\":true,\"generation\":1,\"config_loaded_at\":\"2026-11-29T00:00:00Z\","
+                + "\"listeners\":[],\"upstreams\":[],\"events\":[]}";
+        // First an answer the page cannot draw, then a good one, then the API fails.
+        try (StubAdmin stub = StubAdmin.answering(List.of("{\"ready\":true}", valid), 503)) {
+            Run run = run(chromium, "--virtual-time-budget=5000", "--dump-dom", stub.url());
+
+            assertThat(run.consoleMessages()).isEmpty();
+            assertThat(stub.statusPolls()).as("polled on after the answer it could not draw").isGreaterThanOrEqualTo(3);
+            assertThat(run.stdout()).contains("data-rendered=", "data-stale=\"true\"", "/status answered HTTP 503",
+                    "showing data from");
+        }
+    }
+
+    /** The dashboard's files, and a /status that answers in turn what it is given, then an error. */
+    private static final class StubAdmin implements AutoCloseable {
+
+        private final HttpServer server;
+        private final AtomicInteger statusPolls = new AtomicInteger();
+
+        private StubAdmin(HttpServer server) {
+            this.server = server;
+        }
+
+        static StubAdmin answering(List<String> statuses, int thenStatus) throws IOException {
+            StubAdmin stub = new StubAdmin(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
+            stub.server.createContext("/", exchange -> {
+                String path = exchange.getRequestURI().getPath();
+                exchange.getRequestBody().readAllBytes();
+                int code = 200;
+                String type = "application/json";
+                byte[] body;
+                switch (path) {
+                    case "/status" -> {
+                        int poll = stub.statusPolls.getAndIncrement();
+                        if (poll < statuses.size()) {
+                            body = statuses.get(poll).getBytes(StandardCharsets.UTF_8);
+                        } else {
+                            code = thenStatus;
+                            body = "down\n".getBytes(StandardCharsets.UTF_8);
+                        }
+                    }
+                    case "/stats" -> body = "{\"interval_ms\":1000,\"times\":[],\"upstreams\":{}}"
+                            .getBytes(StandardCharsets.UTF_8);
+                    default -> {
+                        String file = path.equals("/") ? "index.html" : path.substring(1);
+                        type = file.endsWith(".js") ? "text/javascript" : file.endsWith(".css") ? "text/css" : "text/html";
+                        try (InputStream in = DashboardBrowserTest.class.getResourceAsStream("dashboard/" + file)) {
+                            if (in == null) {
+                                code = 404;
+                                body = new byte[0];
+                            } else {
+                                body = in.readAllBytes();
+                            }
+                        }
+                    }
+                }
+                exchange.getResponseHeaders().set("Content-Type", type);
+                exchange.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            stub.server.start();
+            return stub;
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+        }
+
+        int statusPolls() {
+            return statusPolls.get();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 
     private static String row(String address, String state) {

@@ -4,6 +4,10 @@
   "use strict";
 
   var POLL_MS = 2000;
+  // A poll that takes longer is given up (a tunnel whose far end died, a laptop back from sleep): the
+  // page says its data is stale instead of showing it as live, and the next poll goes out as usual.
+  var TIMEOUT_MS = 5000;
+  var lastUpdate = null;
   var COLORS = { rate: "#2563eb", err: "#dc2626", p50: "#0891b2", p99: "#c026d3", grid: "#e5e7eb", text: "#6b7280" };
 
   function el(tag, attrs, children) {
@@ -24,6 +28,12 @@
   function last(values) {
     for (var i = values.length - 1; i >= 0; i--) { if (values[i] !== null) { return values[i]; } }
     return null;
+  }
+
+  // The newest sample, null included: a latency of the last second, not of the last busy one, which
+  // for an endpoint drained or idle since may be minutes old.
+  function newest(values) {
+    return values.length > 0 ? values[values.length - 1] : null;
   }
 
   // Requests and errors per second, and the error share, from per-second counts.
@@ -133,8 +143,8 @@
           el("td", { "class": "num", text: String(endpoint.active_requests) }),
           el("td", { "class": "num", text: fmt(last(er.rps), 0) }),
           el("td", { "class": "num", text: fmt(last(er.errorRate), 1) + "%" }),
-          el("td", { "class": "num", text: fmt(last(eh.p50_ms || []), 1) }),
-          el("td", { "class": "num", text: fmt(last(eh.p99_ms || []), 1) }),
+          el("td", { "class": "num", text: fmt(newest(eh.p50_ms || []), 1) }),
+          el("td", { "class": "num", text: fmt(newest(eh.p99_ms || []), 1) }),
           el("td", { "class": "num", text: fmt(endpoint.latency_ewma_ms, 1) }),
           el("td", { "class": "num", text: String(endpoint.recent_errors) }),
           el("td", {}, [rateSpark.node]),
@@ -185,22 +195,48 @@
     document.body.setAttribute("data-rendered", String(Date.now()));
   }
 
-  function getJson(path) {
-    return fetch(path, { cache: "no-store" }).then(function (response) {
-      if (!response.ok) { throw new Error(path + ": HTTP " + response.status); }
+  function getJson(path, signal) {
+    return fetch(path, { cache: "no-store", signal: signal }).then(function (response) {
+      if (!response.ok) { throw new Error("/" + path + " answered HTTP " + response.status); }
       return response.json();
     });
   }
 
+  // What went wrong, and since when what the page shows is old.
+  function showStale(message) {
+    document.body.setAttribute("data-stale", "true");
+    var box = document.getElementById("error");
+    box.textContent = message + (lastUpdate ? " · showing data from " + lastUpdate.toLocaleTimeString() : "");
+    box.hidden = false;
+  }
+
+  // One poll at a time; the next is scheduled whatever happened to this one, so that an error of any
+  // kind (a refused connection, a timeout, an answer the page cannot draw) never stops the page.
   function poll() {
-    Promise.all([getJson("status"), getJson("stats")]).then(function (results) {
+    var abort = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = setTimeout(function () { if (abort) { abort.abort(); } }, TIMEOUT_MS);
+    var signal = abort ? abort.signal : undefined;
+    Promise.all([getJson("status", signal), getJson("stats", signal)]).then(function (results) {
+      try {
+        render(results[0], results[1]);
+      } catch (e) {
+        throw new Error("cannot draw what the admin API answered: " + e.message);
+      }
+      lastUpdate = new Date();
+      document.body.removeAttribute("data-stale");
       document.getElementById("error").hidden = true;
-      render(results[0], results[1]);
-    }, function (error) {
-      var box = document.getElementById("error");
-      box.textContent = "cannot reach the admin API: " + error.message;
-      box.hidden = false;
-    }).then(function () { setTimeout(poll, POLL_MS); });
+    }).catch(function (error) {
+      if (error && error.name === "AbortError") {
+        showStale("the admin API did not answer within " + TIMEOUT_MS / 1000 + " s");
+      } else if (error instanceof TypeError) { // what fetch throws when there is no answer at all
+        showStale("cannot reach the admin API: " + error.message);
+      } else {
+        showStale(String(error && error.message ? error.message : error));
+      }
+    }).then(function () {
+      clearTimeout(timer);
+      setTimeout(poll, POLL_MS);
+    });
   }
 
   poll();
