@@ -1,5 +1,7 @@
 package dev.ballast.proxy.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.AdminClient;
@@ -42,6 +44,7 @@ class DashboardBrowserTest {
 
     /** What Chromium logs to stderr for every console message and uncaught error of the page. */
     private static final Pattern CONSOLE = Pattern.compile(".*:CONSOLE[:(].*");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -120,11 +123,19 @@ class DashboardBrowserTest {
             String status = admin.get("/status").body();
             return status.contains("\"health\" : \"unhealthy\"") && status.contains("healthy -> unhealthy");
         });
+        // And a second without requests to it: its latency cells then show none, not that of its last busy second.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode p99 = JSON.readTree(admin.get("/stats").body()).path("upstreams").path("api").path("endpoints")
+                    .path(stopped).path("p99_ms");
+            return p99.size() > 0 && p99.get(p99.size() - 1).isNull();
+        });
 
         Run unhealthy = run(chromium, "--virtual-time-budget=4000", "--dump-dom", url);
 
         assertThat(unhealthy.consoleMessages()).isEmpty();
         assertThat(unhealthy.stdout()).containsPattern(row(stopped, "unhealthy"));
+        assertThat(unhealthy.stdout()).containsPattern(row(stopped, "unhealthy") + "(?:(?!</tr>).)*"
+                + "<td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">");
         assertThat(unhealthy.stdout()).containsPattern(row(one.address(), "healthy"));
         assertThat(unhealthy.stdout()).contains("data-kind=\"health\"", "healthy -&gt; unhealthy");
 
