@@ -1,7 +1,8 @@
 package dev.ballast.proxy.admin;
 
-import dev.ballast.core.state.EndpointState;
+import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.internal.Printable;
+import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.buffer.ByteBuf;
@@ -481,13 +482,26 @@ public final class AdminApi {
             }
         }
 
+        /**
+         * An endpoint's address as the registry keys it: an IPv6 address copied from the file as written
+         * there ({@code [FD00:0::5]:8080}) finds {@code [fd00::5]:8080}. Text that is no address is looked
+         * up as it is, and not found.
+         */
+        private static String canonical(String address) {
+            try {
+                return Endpoint.parse(address).address();
+            } catch (IllegalArgumentException notAnAddress) {
+                return address;
+            }
+        }
+
         private CompletableFuture<Reply> drainOnControlPath(String name, String address, boolean draining) {
             return CompletableFuture.supplyAsync(() -> {
                 Upstream upstream = proxy.upstreams().get(name);
                 if (upstream == null) {
                     return noUpstream(name);
                 }
-                EndpointState endpoint = upstream.balancer().registry().get(address);
+                EndpointState endpoint = upstream.balancer().registry().get(canonical(address));
                 if (endpoint == null) {
                     return Reply.text(HttpResponseStatus.NOT_FOUND, "upstream '" + name + "' has no endpoint "
                             + Printable.detail(address)

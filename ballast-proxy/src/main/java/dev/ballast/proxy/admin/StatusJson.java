@@ -5,6 +5,7 @@ import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
 import dev.ballast.proxy.route.RouteRule;
 import dev.ballast.proxy.upstream.Upstream;
+import io.netty.util.NetUtil;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -155,7 +156,8 @@ final class StatusJson {
         json.put("zone", endpoint.zone());
         json.put("metadata", endpoint.metadata());
         json.put("active_requests", state.active());
-        json.put("latency_ewma_ms", Math.round(state.latencyEwmaNanos(now) / 1_000) / 1_000.0);
+        json.put("latency_ewma_ms", state.hasLatencySample()
+                ? Math.round(state.latencyEwmaNanos(now) / 1_000) / 1_000.0 : null); // none yet is not 0 ms
         json.put("requests", state.requests());
         json.put("failures", state.failures());
         json.put("recent_errors", history.recentErrors(upstream.name(), state.address(), RECENT_SECONDS));
@@ -177,7 +179,8 @@ final class StatusJson {
         return state.isEjected(now) ? "ejected" : "healthy";
     }
 
-    private static String text(InetSocketAddress address) {
-        return address.getHostString() + ":" + address.getPort();
+    /** {@code 127.0.0.1:8080}, {@code [::1]:8080}: as addresses are written in the configuration. */
+    static String text(InetSocketAddress address) {
+        return NetUtil.toSocketAddressString(address);
     }
 }

@@ -16,10 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -385,6 +389,39 @@ class AdminApiTest {
             assertThat(response.status()).isEqualTo(503);
             assertThat(response.text()).contains("all endpoints draining").doesNotContain("unhealthy");
         }
+    }
+
+    @Test
+    void anEndpointWithoutALatencySampleShowsNoEwmaRatherThanZero() throws Exception {
+        assertThat(endpoint(json(admin.get("/status")), one.address()).get("latency_ewma_ms").isNull()).isTrue();
+
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            for (int i = 0; i < 2; i++) { // round robin: one each
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
+            }
+        }
+
+        assertThat(endpoint(json(admin.get("/status")), one.address()).get("latency_ewma_ms").asDouble()).isPositive();
+    }
+
+    @Test
+    void listenerAddressesAreWrittenAsInTheConfigurationWithIpv6InBrackets() throws Exception {
+        assertThat(StatusJson.text(new InetSocketAddress(InetAddress.getByName("::1"), 8080))).isEqualTo("[::1]:8080");
+        assertThat(StatusJson.text(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 80))).isEqualTo("127.0.0.1:80");
+    }
+
+    @Test
+    void anIpv6EndpointIsDrainedByItsAddressAsTheFileSpellsIt() throws Exception {
+        proxy.close();
+        proxy = ProxyServer.start(ConfigFiles.write(file, yaml(List.of(one)).replace("    endpoints:\n",
+                "    endpoints:\n      - { address: \"[FD00:0:0::5]:8080\" }\n")), file, false);
+        admin = AdminClient.of(proxy.adminAddress());
+
+        HttpResponse<String> drained = admin.post("/upstreams/api/endpoints/"
+                + URLEncoder.encode("[FD00:0:0::5]:8080", StandardCharsets.UTF_8) + "/drain");
+
+        assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
+        assertThat(endpoint(json(admin.get("/status")), "[fd00::5]:8080").get("draining").asBoolean()).isTrue();
     }
 
     @Test
