@@ -22,6 +22,7 @@ final class StatsHistory {
 
     /** Five minutes of one-second samples. */
     static final int CAPACITY = 300;
+    private static final long MIN_GAP_MILLIS = 500;
     private static final JsonFactory JSON = new JsonFactory();
 
     private final ProxyMetrics metrics;
@@ -36,8 +37,16 @@ final class StatsHistory {
         this.metrics = metrics;
     }
 
-    /** Takes one sample of everything; call once a second. */
+    /**
+     * Takes one sample of everything; call once a second. A call less than half a second after the last
+     * sample is skipped: a timer at a fixed rate runs the ticks an admin loop missed (a pause, a long
+     * scrape) back to back, and those would show as seconds without traffic right after one that holds
+     * several seconds of it.
+     */
     void sample(long nowMillis) {
+        if (taken > 0 && nowMillis - times[(int) ((taken - 1) % CAPACITY)] < MIN_GAP_MILLIS) {
+            return;
+        }
         int slot = (int) (taken % CAPACITY);
         times[slot] = nowMillis;
         Map<String, TrafficTotals> upstreamTotals = metrics.upstreamTotals();

@@ -4,10 +4,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.proxy.metrics.ProxyMetrics;
 import dev.ballast.proxy.metrics.TrafficTotals;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -65,6 +69,21 @@ class StatsHistoryTest {
         assertThat(written.get("p99_ms").get(14).isNull()).as("a second without requests").isTrue();
         assertThat(written.get("requests").get(16).asLong()).isEqualTo(100_000);
         assertThat(written.get("p50_ms").get(16).asDouble()).isCloseTo(5.5, within(1e-9));
+    }
+
+    @Test
+    void ticksATimerRunsBackToBackAfterAStallAreNotTakenAsSecondsWithoutTraffic() throws Exception {
+        ProxyMetrics metrics = new ProxyMetrics(Map::of, List::of, () -> 0, Set::of, null, () -> null);
+        StatsHistory history = new StatsHistory(metrics);
+
+        history.sample(1_000);
+        history.sample(4_000); // the admin loop was held up for three seconds
+        history.sample(4_001); // the two ticks it missed, at once
+        history.sample(4_002);
+        history.sample(5_000);
+
+        JsonNode times = new ObjectMapper().readTree(history.json()).get("times");
+        assertThat(times).extracting(JsonNode::asLong).containsExactly(1_000L, 4_000L, 5_000L);
     }
 
     /** {@code requests} answered, all between 1 and 10 ms. */
