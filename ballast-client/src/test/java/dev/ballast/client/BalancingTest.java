@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -62,7 +63,7 @@ class BalancingTest {
             for (int i = batch; i < batch + 6; i++) {
                 inFlight.add(client.sendAsync(requests.apply(i)));
             }
-            inFlight.forEach(future -> answers.add(future.join().bodyText()));
+            inFlight.forEach(future -> answers.add(future.orTimeout(10, TimeUnit.SECONDS).join().bodyText()));
         }
         return answers.stream().collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
     }

@@ -39,14 +39,16 @@ class BallastClientTest {
         client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
         List<Future<ClientResponse>> calls = new ArrayList<>();
 
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        try {
             for (int i = 0; i < 200; i++) {
                 calls.add(threads.submit(() -> client.send(request("orders"))));
             }
-        }
-
-        for (Future<ClientResponse> call : calls) {
-            assertThat(call.get().status()).isEqualTo(200);
+            for (Future<ClientResponse> call : calls) {
+                assertThat(call.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+            }
+        } finally {
+            threads.shutdownNow(); // not close(): it would wait for good on a call that hangs
         }
         assertThat(client.endpoints("orders").getFirst().inFlight()).isZero();
         assertThat(client.endpoints("orders").getFirst().requests()).isEqualTo(200);

@@ -295,7 +295,7 @@ class HealthMonitorTest {
 
         Thread eventLoop = new Thread(() -> checker.hanging.get("10.0.0.1:80").complete(CheckOutcome.failed("status 500")));
         eventLoop.start();
-        eventLoop.join();
+        assertThat(eventLoop.join(Duration.ofSeconds(10))).as("the completing thread ended").isTrue();
         assertThat(endpoint(1).health()).isEqualTo(Health.HEALTHY); // not yet: handed to the scheduler
 
         scheduler.advance(Duration.ZERO);

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -89,7 +90,7 @@ class RiseFallTest {
         }
         start.countDown();
         for (Thread thread : threads) {
-            thread.join();
+            assertThat(thread.join(Duration.ofSeconds(10))).as("%s ended", thread).isTrue();
         }
         // 4,000 failures: the 1,000th flips it, the other 3,000 agree with UNHEALTHY.
         assertThat(transitions.get()).isEqualTo(1);

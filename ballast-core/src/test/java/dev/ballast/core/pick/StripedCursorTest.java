@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
@@ -228,7 +230,7 @@ class StripedCursorTest {
             });
         } while (StripedCursor.stripeOf(thread) != stripe);
         thread.start();
-        thread.join();
+        assertThat(thread.join(Duration.ofSeconds(10))).as("the picking thread ended").isTrue();
         return walk;
     }
 
@@ -255,7 +257,7 @@ class StripedCursorTest {
         IntFunction<int[]> work = ignored -> {
             int[] sequence = new int[picks];
             try {
-                start.await();
+                start.await(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -270,7 +272,7 @@ class StripedCursorTest {
         }
         List<int[]> results = new ArrayList<>();
         for (Slot slot : slots) {
-            slot.thread.join();
+            assertThat(slot.thread.join(Duration.ofSeconds(10))).as("%s ended", slot.thread).isTrue();
             assertThat(slot.result).as("thread result").isNotNull();
             results.add(slot.result);
         }

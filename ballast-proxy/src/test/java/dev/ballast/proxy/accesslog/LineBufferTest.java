@@ -35,7 +35,7 @@ class LineBufferTest {
     @AfterEach
     void stop() {
         if (loops != null) {
-            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
         log.close();
     }
@@ -73,8 +73,8 @@ class LineBufferTest {
                 observer.completed(request().uri("/t" + plain + "/" + i).userAgent(userAgent(plain, i)).build());
             }
         });
-        other.join();
-        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        assertThat(other.join(Duration.ofSeconds(10))).as("the plain thread ended").isTrue();
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
         log.close();
 
         int[] next = new int[plain + 1];
@@ -95,9 +95,9 @@ class LineBufferTest {
         loops = new DefaultEventLoopGroup(1);
         EventLoop loop = loops.next();
 
-        loop.submit(() -> observer.completed(request().uri("/first").build())).sync();
+        loop.submit(() -> observer.completed(request().uri("/first").build())).get(10, TimeUnit.SECONDS);
         await().atMost(PROMPTLY).pollInterval(Duration.ofMillis(5)).until(() -> lines(out).size() == 1);
-        loop.submit(() -> observer.completed(request().uri("/second").build())).sync();
+        loop.submit(() -> observer.completed(request().uri("/second").build())).get(10, TimeUnit.SECONDS);
         await().atMost(PROMPTLY).pollInterval(Duration.ofMillis(5)).until(() -> lines(out).size() == 2);
 
         assertThat(lines(out)).extracting(line -> line.get("path").asText()).containsExactly("/first", "/second");
@@ -121,8 +121,8 @@ class LineBufferTest {
             stopped.execute(() -> observer.completed(request().uri("/stopped/" + n).build()));
             running.execute(() -> observer.completed(request().uri("/running/" + n).build()));
         }
-        stopped.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync(); // hands its chunk over as it stops
-        running.submit(() -> { }).sync();
+        stopped.shutdownGracefully(0, 0, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS); // hands its chunk over as it stops
+        running.submit(() -> { }).get(10, TimeUnit.SECONDS);
 
         log.close(); // asks the running loop for its chunk
 
@@ -141,8 +141,8 @@ class LineBufferTest {
             observer.completed(request().uri("/before").build());
             observer.completed(request().uri("/huge").userAgent(huge).build());
             observer.completed(request().uri("/after").build());
-        }).sync();
-        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        }).get(10, TimeUnit.SECONDS);
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
         log.close();
 
         List<JsonNode> lines = lines(out);
@@ -168,7 +168,7 @@ class LineBufferTest {
         assertThat(done).as("the loop never waits for the writer").isTrue();
         assertThat(log.dropped()).isPositive();
         stuck.release();
-        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
         log.close();
         assertThat(lines(stuck.written()).size() + log.dropped()).as("every line written or counted").isEqualTo(total);
     }

@@ -29,14 +29,14 @@ class LiveAccessLogTest {
 
     @AfterEach
     void stop() {
-        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         control.shutdownNow();
     }
 
     /** Waits until every loop has run what was queued before, then the control thread too (its switches). */
     private void settle() throws Exception {
         for (EventExecutor loop : loops) {
-            loop.submit(() -> { }).sync();
+            loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
         }
         control.submit(() -> { }).get(5, TimeUnit.SECONDS);
     }
@@ -73,7 +73,7 @@ class LiveAccessLogTest {
         settle();
         await().atMost(Duration.ofSeconds(5)).until(() -> !live.closingOld());
         assertThat(live.config()).isEqualTo(SECOND);
-        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
         live.close();
 
         assertThat(lines(first) + lines(second)).isEqualTo(4L * perLoop);
@@ -93,7 +93,7 @@ class LiveAccessLogTest {
             for (int i = 0; i < 3_000; i++) { // some 11 chunks of lines: the stalled writer holds 2
                 observer.completed(request().uri("/" + i).build());
             }
-        }).sync();
+        }).get(10, TimeUnit.SECONDS);
         long beforeSwitch = live.dropped();
         assertThat(beforeSwitch).isPositive();
 

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -429,7 +430,7 @@ class ResilienceRetriesTest {
         TestBackend overloaded = backend("overloaded");
         overloaded.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy"));
         int refusing;
-        try (ServerSocket socket = new ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             refusing = socket.getLocalPort(); // closed again: connecting is refused
         }
         CompletableFuture<Void> answer = new CompletableFuture<>();
@@ -492,13 +493,16 @@ class ResilienceRetriesTest {
                 return send(address, "GET", new byte[0]);
             }));
         }
-        go.countDown();
-        for (Future<RawHttp.Response> response : responses) {
-            assertThat(response.get(10, TimeUnit.SECONDS).status()).isEqualTo(503);
+        try {
+            go.countDown();
+            for (Future<RawHttp.Response> response : responses) {
+                assertThat(response.get(10, TimeUnit.SECONDS).status()).isEqualTo(503);
+            }
+        } finally {
+            sampling.set(false);
+            pool.shutdownNow();
+            sampler.join(5_000);
         }
-        sampling.set(false);
-        sampler.join();
-        pool.shutdownNow();
 
         int maxRetries = Math.max(3, clients * 20 / 100);
         assertThat(samples.get()).as("the sampler ran").isPositive();
