@@ -463,7 +463,7 @@ class LauncherIT {
             } catch (Throwable e) {
                 // Before the launcher execs the JVM, it may be building the cache in a JVM of its own.
                 proxy.process.descendants().forEach(ProcessHandle::destroyForcibly);
-                proxy.process.destroyForcibly();
+                proxy.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 throw new AssertionError("the proxy did not serve: " + proxy.output(), e);
             }
             return proxy;
@@ -500,7 +500,7 @@ class LauncherIT {
             process.destroy();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 throw new AssertionError("bin/ballast run did not exit within 60 s of SIGTERM");
             }
             return process.exitValue();
@@ -568,7 +568,9 @@ class LauncherIT {
         process.getOutputStream().close();
         // The output is a few lines: read after the exit without risk of the pipe filling up.
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            // The launcher may have started a build or a JVM of its own: those go too.
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             throw new AssertionError("bin/ballast " + String.join(" ", args) + " did not exit within 60 s");
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

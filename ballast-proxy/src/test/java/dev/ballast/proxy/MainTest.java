@@ -11,7 +11,6 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,15 +139,17 @@ class MainTest {
             RunCommand run = new RunCommand();
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
                     () -> capture(new CommandLine(run)).execute("-c", file.toString()));
-            await().atMost(Duration.ofSeconds(10)).until(() -> run.server != null);
-
             Set<String> served = new HashSet<>();
-            try (RawHttp raw = RawHttp.connect(run.server.listenerAddresses().get(0))) {
-                for (int i = 0; i < 4; i++) {
-                    served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> run.server != null);
+                try (RawHttp raw = RawHttp.connect(run.server.listenerAddresses().get(0))) {
+                    for (int i = 0; i < 4; i++) {
+                        served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+                    }
                 }
+            } finally {
+                run.stop.trigger("test"); // on a failure too: the run would outlive the test
             }
-            run.stop.trigger("test");
 
             assertThat(served).containsExactlyInAnyOrder("one", "two");
             assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
@@ -196,8 +197,11 @@ class MainTest {
             DemoCommand demo = new DemoCommand();
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
                     () -> capture(new CommandLine(demo)).execute("--port", "0", "--admin-port", "0"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> demo.server != null);
-            demo.stop.trigger("test");
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> demo.server != null);
+            } finally {
+                demo.stop.trigger("test");
+            }
 
             assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
             // The demo's backends are gone once it stops, and its ports taken while it runs: not a config to save.
@@ -214,19 +218,21 @@ class MainTest {
         DemoCommand demo = new DemoCommand();
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
                 () -> capture(new CommandLine(demo)).execute("--port", "0", "--admin-port", "0"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> demo.server != null);
-
-        InetSocketAddress address = demo.server.listenerAddresses().get(0);
         Set<String> served = new HashSet<>();
-        try (RawHttp raw = RawHttp.connect(address)) {
-            for (int i = 0; i < 6; i++) {
-                served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> demo.server != null);
+            try (RawHttp raw = RawHttp.connect(demo.server.listenerAddresses().get(0))) {
+                for (int i = 0; i < 6; i++) {
+                    served.add(raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+                }
             }
+            try (RawHttp admin = RawHttp.connect(demo.server.adminAddress())) {
+                assertThat(admin.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status())
+                        .isEqualTo(200);
+            }
+        } finally {
+            demo.stop.trigger("test"); // on a failure too: the demo would outlive the test
         }
-        try (RawHttp admin = RawHttp.connect(demo.server.adminAddress())) {
-            assertThat(admin.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status()).isEqualTo(200);
-        }
-        demo.stop.trigger("test");
 
         assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
         assertThat(served).containsExactlyInAnyOrder("hello from demo-1 (GET /)\n", "hello from demo-2 (GET /)\n",

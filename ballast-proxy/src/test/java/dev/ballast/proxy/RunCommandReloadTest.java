@@ -50,17 +50,20 @@ class RunCommandReloadTest {
             // On a thread of its own, as main runs it: a pool worker held for the whole run could starve others.
             CompletableFuture<Integer> exit = new CompletableFuture<>();
             Thread.ofPlatform().name("test-run").start(() -> exit.complete(command.execute("-c", file.toString())));
-            await().atMost(Duration.ofSeconds(10)).until(() -> run.server != null);
-            assertThat(run.server.generation()).isEqualTo(1);
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> run.server != null);
+                assertThat(run.server.generation()).isEqualTo(1);
 
-            // The SIGHUP handler is installed before the server is published, so this cannot end the JVM.
-            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
-            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                // The SIGHUP handler is installed before the server is published, so this cannot end the JVM.
+                Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
+                assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> run.server.generation() == 2);
-            assertThat(AdminClient.of(run.server.adminAddress()).get("/status").body())
-                    .contains("configuration 2 applied (SIGHUP)");
-            run.stop.trigger("test");
+                await().atMost(Duration.ofSeconds(10)).until(() -> run.server.generation() == 2);
+                assertThat(AdminClient.of(run.server.adminAddress()).get("/status").body())
+                        .contains("configuration 2 applied (SIGHUP)");
+            } finally {
+                run.stop.trigger("test"); // on a failure too: the run would outlive the test
+            }
             assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
         }
     }
@@ -79,16 +82,19 @@ class RunCommandReloadTest {
                     .setErr(new PrintWriter(new StringWriter()));
             CompletableFuture<Integer> exit = new CompletableFuture<>();
             Thread.ofPlatform().name("test-run").start(() -> exit.complete(command.execute("-c", file.toString())));
-            await().atMost(Duration.ofSeconds(10)).until(() -> run.hangupHandled);
-            assertThat(run.server).as("still starting").isNull();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> run.hangupHandled);
+                assertThat(run.server).as("still starting").isNull();
 
-            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
-            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
+                assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
-            await().atMost(Duration.ofSeconds(20)).until(() -> run.server != null && run.server.generation() == 2);
-            assertThat(AdminClient.of(run.server.adminAddress()).get("/status").body())
-                    .contains("configuration 2 applied (SIGHUP during start)");
-            run.stop.trigger("test");
+                await().atMost(Duration.ofSeconds(20)).until(() -> run.server != null && run.server.generation() == 2);
+                assertThat(AdminClient.of(run.server.adminAddress()).get("/status").body())
+                        .contains("configuration 2 applied (SIGHUP during start)");
+            } finally {
+                run.stop.trigger("test"); // on a failure too: the run would outlive the test
+            }
             assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
         }
     }

@@ -248,7 +248,8 @@ class DashboardBrowserTest {
         Path err = Files.createTempFile(dir, "stderr", ".txt");
         Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // its renderers and zygotes too
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             throw new AssertionError("chromium did not finish within 60 s: " + Files.readString(err));
         }
         String stderr = Files.readString(err, StandardCharsets.UTF_8);
