@@ -7,6 +7,7 @@ import dev.ballast.core.health.HealthCheckSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -45,11 +46,15 @@ class HttpHealthCheckerTest {
         Thread.startVirtualThread(() -> {
             try {
                 Socket socket = server.accept();
-                accepted.add(socket);
+                accepted.add(socket); // closed by tearDown
+                socket.setSoTimeout(10_000);
                 InputStream in = socket.getInputStream();
                 int matched = 0;
                 while (matched < 4) {
                     int b = in.read();
+                    if (b < 0) {
+                        throw new EOFException("the checker closed before the head ended");
+                    }
                     matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
                 }
                 socket.getOutputStream().write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n"

@@ -77,6 +77,9 @@ class ProxyErrorsTest {
                 java.io.InputStream in = socket.getInputStream();
                 for (int matched = 0; matched < 4; ) { // up to the head's blank line
                     int b = in.read();
+                    if (b < 0) {
+                        return; // the proxy closed before the head ended
+                    }
                     matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
                 }
                 socket.getOutputStream().write("HTTP/1.1 401 Unauthorized\r\nContent-Length: 6\r\n\r\ndenied"

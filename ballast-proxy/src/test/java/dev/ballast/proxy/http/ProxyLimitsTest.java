@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -249,10 +250,14 @@ class ProxyLimitsTest {
             // three times as long as client_stall_timeout (600 ms).
             Thread.startVirtualThread(() -> {
                 try (Socket upstream = early.accept()) {
+                    upstream.setSoTimeout(10_000);
                     InputStream in = upstream.getInputStream();
                     int matched = 0;
                     while (matched < 4) {
                         int b = in.read();
+                        if (b < 0) {
+                            throw new EOFException("the proxy closed before the head ended");
+                        }
                         matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
                     }
                     OutputStream out = upstream.getOutputStream();

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -347,11 +348,16 @@ class ProxyMirrorTest {
         CompletableFuture<String> copied = new CompletableFuture<>();
         ServerSocket late = rawServer(socket -> {
             try (socket) {
-                readNow.get(); // reads nothing until the route's upstream has the whole body
+                socket.setSoTimeout(10_000);
+                readNow.get(10, TimeUnit.SECONDS); // reads nothing until the route's upstream has the whole body
                 var in = socket.getInputStream();
                 String head = "";
                 while (!head.endsWith("\r\n\r\n")) {
-                    head += (char) in.read();
+                    int b = in.read();
+                    if (b < 0) {
+                        throw new EOFException("the proxy closed before the head ended: " + head);
+                    }
+                    head += (char) b;
                 }
                 int length = Integer.parseInt(head.toLowerCase().split("content-length: ")[1].split("\r\n")[0]);
                 copied.complete(sha256(in.readNBytes(length)));

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class MetricsEndpointTest {
         spare = TestBackend.named("spare");
         failing = TestBackend.start("failing",
                 (ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "no"));
-        try (ServerSocket socket = new ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             deadPort = socket.getLocalPort(); // closed again: connecting is refused
         }
         file = dir.resolve("ballast.yaml");
