@@ -313,8 +313,12 @@ class DeadlineAndCancellationTest {
     void aCancelledFutureDoesNotCompleteLater() {
         client(null);
         CompletableFuture<ClientResponse> call = client.sendAsync(request("slow"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> slow.hits() == 1); // its answer would come in 3 s
         call.cancel(false);
 
+        // The attempt ends (aborted, or answered had the cancel not reached it), and the call after it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.endpoints("slow").getFirst().inFlight() == 0);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(call::isCancelled);
         assertThatThrownBy(call::join).isInstanceOf(CancellationException.class);
     }
 }

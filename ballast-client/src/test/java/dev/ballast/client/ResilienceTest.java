@@ -8,11 +8,13 @@ import dev.ballast.client.testing.UnansweredConnects;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.endpoint.TlsFiles;
 import dev.ballast.core.health.HealthCheckSettings;
+import dev.ballast.core.health.HealthMonitor;
 import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.resilience.Backoff;
 import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.testing.TestTls;
+import dev.ballast.core.time.Scheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,8 +34,11 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.ballast.client.ClientRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -244,12 +249,25 @@ class ResilienceTest {
                 valid.outlierDetection(), valid.healthCheck(), valid.maxRequests(), valid.hedging(),
                 valid.maxResponseBytes());
 
-        assertThatThrownBy(() -> BallastClient.builder().service(checked).service(broken).build())
-                .hasMessageContaining("my_svc:80");
+        ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger healthTasks = new AtomicInteger();
+        Scheduler counting = (task, delayNanos) -> {
+            if (task.getClass().getName().startsWith(HealthMonitor.class.getName())) {
+                healthTasks.incrementAndGet();
+            }
+            return Scheduler.of(control).schedule(task, delayNanos);
+        };
+        try {
+            assertThatThrownBy(() -> BallastClient.builder().scheduler(counting).service(checked).service(broken)
+                    .build()).hasMessageContaining("my_svc:80");
+            assertThat(healthTasks.get()).as("health check tasks scheduled before the failure").isPositive();
 
-        int checksSoFar = a.paths().size();
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
-                .until(() -> a.paths().size() <= checksSoFar + 1); // one in flight as it stopped, at most
+            int checksSoFar = a.paths().size();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> a.paths().size() <= checksSoFar + 1); // one in flight as it stopped, at most
+        } finally {
+            control.shutdownNow();
+        }
     }
 
     @Test
@@ -365,7 +383,7 @@ class ResilienceTest {
         for (int i = 0; i < 30; i++) {
             calls.add(client.sendAsync(request("orders")));
         }
-        calls.forEach(CompletableFuture::join);
+        calls.forEach(call -> call.orTimeout(10, TimeUnit.SECONDS).join());
 
         int tries = a.hits() + b.hits() + c.hits();
         // Without a budget: 30 calls x 3 tries = 90. With 3 retries in flight at most, well under half of that.
@@ -385,7 +403,8 @@ class ResilienceTest {
         for (int i = 0; i < 20; i++) {
             calls.add(client.sendAsync(request("orders").timeout(Duration.ofSeconds(10))));
         }
-        List<Throwable> failures = calls.stream().map(call -> call.handle((response, failure) -> failure).join())
+        List<Throwable> failures = calls.stream()
+                .map(call -> call.handle((response, failure) -> failure).orTimeout(10, TimeUnit.SECONDS).join())
                 .map(failure -> failure instanceof CompletionException wrapped ? wrapped.getCause() : failure).toList();
 
         assertThat(failures).allSatisfy(failure -> assertThat(failure).isInstanceOf(CallException.class));
@@ -427,7 +446,8 @@ class ResilienceTest {
         call.cancel(true);
 
         assertThatThrownBy(() -> call.get(1, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+        // The backoff left would end it after 4.5 s: well under that is "at once", even on a busy machine.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2_000);
         await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> a.hits() == 1);
         await().atMost(Duration.ofSeconds(2)).until(() -> client.endpoints("orders").getFirst().inFlight() == 0);
     }
@@ -576,8 +596,8 @@ class ResilienceTest {
             calls.add(client.sendAsync(request("orders")));
         }
         List<String> outcomes = calls.stream().map(call -> call.handle((response, error) -> error == null
-                ? "ok" : ((CallException) error).kind() + ": " + error.getMessage()).join())
-                .toList();
+                        ? "ok" : ((CallException) error).kind() + ": " + error.getMessage())
+                .orTimeout(10, TimeUnit.SECONDS).join()).toList();
 
         assertThat(outcomes).filteredOn("ok"::equals).hasSize(2);
         assertThat(outcomes).filteredOn(outcome -> !outcome.equals("ok")).hasSize(3)

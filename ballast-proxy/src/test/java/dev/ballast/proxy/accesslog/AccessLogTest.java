@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -106,17 +107,20 @@ class AccessLogTest {
         // Move the log while two clients keep sending: every request lands in exactly one of the files.
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger sent = new AtomicInteger();
+        List<Throwable> failures = new CopyOnWriteArrayList<>(); // thrown on a client's thread, they would go unseen
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < 2; c++) {
             clients.add(Thread.ofPlatform().start(() -> {
                 try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
                     while (!stop.get()) {
-                        if (client.send("GET /api/moving HTTP/1.1\r\nHost: x\r\n\r\n").read().status() == 200) {
-                            sent.incrementAndGet();
+                        int status = client.send("GET /api/moving HTTP/1.1\r\nHost: x\r\n\r\n").read().status();
+                        sent.incrementAndGet(); // logged, whatever the status
+                        if (status != 200) {
+                            failures.add(new AssertionError("status " + status));
                         }
                     }
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    failures.add(e);
                 }
             }));
         }
@@ -126,8 +130,9 @@ class AccessLogTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> sent.get() >= atSwitch + 50);
         stop.set(true);
         for (Thread client : clients) {
-            client.join(Duration.ofSeconds(5));
+            assertThat(client.join(Duration.ofSeconds(5))).as("%s ended", client).isTrue();
         }
+        assertThat(failures).as("what the clients met").isEmpty();
         int total = 3 + sent.get();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(Files.readAllLines(first).size() + Files.readAllLines(second).size()).isEqualTo(total));

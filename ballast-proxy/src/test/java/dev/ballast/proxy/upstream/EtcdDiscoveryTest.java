@@ -441,11 +441,13 @@ class EtcdDiscoveryTest {
 
     @Test
     void aServiceWhoseLeaseExpiresLeavesTheUpstream() throws Exception {
-        long lease = etcd.grantLease(2);
+        long lease = etcd.grantLease(6); // long enough for the proxy to start and read a first
         etcd.put(PREFIX + "a", address(a), lease);
         etcd.put(PREFIX + "b", address(b));
         startProxy(PREFIX);
-        // The lease may expire before the first read: what matters is that a leaves and b stays.
+        await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(a), address(b))));
+
+        // The lease runs out: a leaves, b stays.
         await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of(address(b))));
         assertThat(servedBy(20)).containsExactly("b");
     }

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.upstream;
 
 import dev.ballast.core.health.HealthCheckSettings;
+import dev.ballast.core.health.HealthMonitor;
 import dev.ballast.core.pick.Policies;
 import dev.ballast.core.time.Scheduler;
 import dev.ballast.proxy.config.HealthCheckConfig;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,7 +43,7 @@ class UpstreamStartFailureTest {
     @AfterEach
     void stop() throws Exception {
         control.shutdownNow();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
         backend.close();
     }
 
@@ -54,9 +56,13 @@ class UpstreamStartFailureTest {
                 .withResilience(ResilienceConfig.defaults()
                         .withHealthCheck(HealthCheckConfig.http("/healthz").withSettings(every50ms)));
         // The control path takes the health checks, then refuses the DNS refresh, which starts after them.
+        AtomicInteger healthTasks = new AtomicInteger();
         Scheduler refusingTheRefresh = (task, delayNanos) -> {
             if (task.getClass().getName().startsWith(DnsRefresh.class.getName())) {
                 throw new IllegalStateException("no more tasks");
+            }
+            if (task.getClass().getName().startsWith(HealthMonitor.class.getName())) {
+                healthTasks.incrementAndGet();
             }
             return Scheduler.of(control).schedule(task, delayNanos);
         };
@@ -66,6 +72,7 @@ class UpstreamStartFailureTest {
             protected void initChannel(Channel channel) {
             }
         }, refusingTheRefresh)).hasMessage("no more tasks");
+        assertThat(healthTasks.get()).as("health check tasks scheduled before the failure").isPositive();
 
         // Without the close, each check would schedule the next, every 50 ms, for good.
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> control.getQueue().isEmpty());
