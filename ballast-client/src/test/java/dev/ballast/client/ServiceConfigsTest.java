@@ -310,6 +310,24 @@ class ServiceConfigsTest {
     }
 
     @Test
+    void hostHeaderAndRetryOnAreReadByTheProxysRules() {
+        assertThat(problems("api: { host_header: Preserve }")).contains("upstreams.api.host_header: 'Preserve' is not a"
+                + " keyword; did you mean 'preserve'?");
+        assertThat(problems("api: { host_header: 'https://api.internal' }")).contains("is a URL, not a host");
+        assertThat(problems("api: { retries: { attempts: 2, retry_on: [] } }")).contains("upstreams.api.retries.retry_on:"
+                + " an empty list retries nothing");
+
+        ServiceConfig emptyKey = api("""
+                retries:
+                  attempts: 2
+                  retry_on:
+                """);
+        assertThat(emptyKey.retries().retryOn()).as("the default, as in the proxy")
+                .containsExactlyInAnyOrder(Condition.CONNECT_FAILURE, Condition.RESET);
+        assertThat(api("retries: { attempts: 0, retry_on: [] }").retries().maxTries()).isEqualTo(1);
+    }
+
+    @Test
     void keysOnlyTheProxyUsesAreCheckedThenIgnored() {
         ServiceConfig config = api("""
                 idle_timeout: 90s
@@ -321,7 +339,7 @@ class ServiceConfigsTest {
         assertThat(problems("api: { idle_timeout: 0, pool: { max_idle_per_endpoint: 2000 }, host_header: 'a b' }"))
                 .contains("upstreams.api.idle_timeout: '0' is too short (expected: more than 0)")
                 .contains("upstreams.api.pool.max_idle_per_endpoint: 2000 is more than max_connections_per_endpoint 1024")
-                .contains("upstreams.api.host_header: 'a b' has spaces or control characters");
+                .contains("upstreams.api.host_header: 'a b' is no host");
 
 
         // resolve: all spreads over a name's addresses in the proxy; here the name stays one endpoint.

@@ -208,8 +208,15 @@ final class ResilienceReader {
         int attempts = section.integer("attempts", DEFAULT_RETRY_ATTEMPTS, 0, 10);
         Set<RetryPolicy.Condition> conditions = EnumSet.noneOf(RetryPolicy.Condition.class);
         Set<Integer> statuses = new TreeSet<>();
-        if (section.has("retry_on")) {
-            retryOn(section.get("retry_on").orElseThrow(), conditions, statuses);
+        Value retryOn = section.get("retry_on").orElse(null);
+        // As in the proxy: 'retry_on:' with nothing after it reads as absent; '[]' retries nothing.
+        if (retryOn != null && !retryOn.isEmpty()) {
+            retryOn(retryOn, conditions, statuses);
+            if (conditions.isEmpty() && statuses.isEmpty() && attempts > 0 && retryOn.isSequence()
+                    && retryOn.items("").orElse(List.of()).isEmpty()) {
+                retryOn.error("an empty list retries nothing (expected: conditions such as [connect-failure,"
+                        + " reset, 503]; to turn retries off, set attempts: 0)");
+            }
         } else {
             conditions.addAll(DEFAULT_RETRY_ON);
         }

@@ -59,6 +59,11 @@ final class Value {
         return node instanceof List<?>;
     }
 
+    /** A key with nothing after it ({@code key:}). */
+    boolean isEmpty() {
+        return node == null;
+    }
+
     /** What this node is, for "expected X, got Y" messages, in the proxy's words. */
     String describe() {
         return switch (node) {

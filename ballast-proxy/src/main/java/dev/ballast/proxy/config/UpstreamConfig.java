@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.HostHeaders;
 import dev.ballast.core.endpoint.Endpoint;
 
 import java.util.Collections;
@@ -51,8 +52,8 @@ public record UpstreamConfig(
         Set<String> resolveAll,
         EtcdDiscoveryConfig discovery) {
 
-    public static final String HOST_PRESERVE = "preserve";
-    public static final String HOST_ENDPOINT = "endpoint";
+    public static final String HOST_PRESERVE = HostHeaders.PRESERVE;
+    public static final String HOST_ENDPOINT = HostHeaders.ENDPOINT;
     public static final long DEFAULT_DNS_REFRESH_MILLIS = 30_000;
     /** The metadata label naming the host of each endpoint made from an address of a {@code resolve: all} name. */
     public static final String DNS_NAME_LABEL = "dns_name";

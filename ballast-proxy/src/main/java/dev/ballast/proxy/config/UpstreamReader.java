@@ -1,5 +1,6 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.HostHeaders;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.config.Suggestions;
 import dev.ballast.core.endpoint.Endpoint;
@@ -236,36 +237,12 @@ final class UpstreamReader {
     }
 
     private static Optional<String> hostHeader(Value value) {
-        String expected = "preserve, endpoint, or a host name to send";
-        return value.word(expected).filter(text -> {
-            if (text.equals(UpstreamConfig.HOST_PRESERVE) || text.equals(UpstreamConfig.HOST_ENDPOINT)) {
-                return true;
+        return value.word(HostHeaders.EXPECTED).filter(text -> {
+            String problem = HostHeaders.problem(text);
+            if (problem != null) {
+                value.error(problem);
             }
-            if (text.contains("://") || text.indexOf('/') >= 0) {
-                value.error("'" + text + "' is a URL, not a host (expected: " + expected + ", like api.internal"
-                        + " or api.internal:8080)");
-                return false;
-            }
-            if (!text.chars().allMatch(UpstreamReader::isHostCharacter)) {
-                value.error("'" + text + "' is no host: only letters, digits, '-', '.', '_', '~', and ':' and"
-                        + " brackets for a port or an IPv6 address (expected: " + expected + ")");
-                return false;
-            }
-            // A keyword mistyped would otherwise go upstream as the Host itself; a host so named
-            // can still be given with its port.
-            Optional<String> keyword = text.indexOf('.') >= 0 || text.indexOf(':') >= 0 ? Optional.empty()
-                    : Suggestions.closest(text, List.of(UpstreamConfig.HOST_PRESERVE, UpstreamConfig.HOST_ENDPOINT));
-            if (keyword.isPresent()) {
-                value.error("'" + text + "' is not a keyword; did you mean '" + keyword.get() + "'? (expected: "
-                        + expected + "; a host of that name goes with its port, like " + text + ":80)");
-                return false;
-            }
-            return true;
+            return problem == null;
         });
-    }
-
-    private static boolean isHostCharacter(int c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '[' || c == ']';
     }
 }
