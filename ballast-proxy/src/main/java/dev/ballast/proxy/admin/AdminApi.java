@@ -514,14 +514,15 @@ public final class AdminApi {
                     if (draining) {
                         upstream.closeIdleConnectionsTo(endpoint); // nothing new will use them
                     }
-                    events.add(draining ? "drain" : "enable", name, address, draining
+                    events.add(draining ? "drain" : "enable", name, endpoint.address(), draining
                             ? "draining: no new requests, " + endpoint.active() + " in flight finish"
                             : "back in rotation");
-                    log.info("admin: upstream {} endpoint {} {}", name, address, draining ? "draining" : "enabled");
+                    log.info("admin: upstream {} endpoint {} {}", name, endpoint.address(),
+                            draining ? "draining" : "enabled");
                 }
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("upstream", name);
-                json.put("endpoint", address);
+                json.put("endpoint", endpoint.address()); // as /status shows it, however the path spelt it
                 json.put("state", StatusJson.state(endpoint, upstream.balancer().registry().ticker().nanos()));
                 json.put("active_requests", endpoint.active());
                 return Reply.json(HttpResponseStatus.OK, json);

@@ -421,6 +421,7 @@ class AdminApiTest {
                 + URLEncoder.encode("[FD00:0:0::5]:8080", StandardCharsets.UTF_8) + "/drain");
 
         assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
+        assertThat(json(drained).get("endpoint").asText()).isEqualTo("[fd00::5]:8080");
         assertThat(endpoint(json(admin.get("/status")), "[fd00::5]:8080").get("draining").asBoolean()).isTrue();
     }
 
