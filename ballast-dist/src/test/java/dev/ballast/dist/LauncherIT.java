@@ -76,6 +76,21 @@ class LauncherIT {
     }
 
     @Test
+    void noJdkToRunOnExitsThreeNotOneWhichValidateSaysOfAnInvalidFile(@TempDir Path dir) throws Exception {
+        Path old = dir.resolve("jdk-17");
+        fakeJdk(old, "17.0.9");
+        Path empty = Files.createDirectories(dir.resolve("jvms"));
+        // The only java and javac on PATH are the old one's.
+        String path = old.resolve("bin") + ":/usr/bin:/bin";
+
+        Run run = launch(Map.of("JAVA_HOME", old.toString(), "BALLAST_JDK_DIR", empty.toString(), "PATH", path),
+                "validate", "-c", "examples/ballast.yaml");
+
+        assertThat(run.output).contains("no JDK 21 or newer found");
+        assertThat(run.exit).isEqualTo(3);
+    }
+
+    @Test
     void aJavaHomeOlderThan21IsPassedOverForAnotherJdk(@TempDir Path dir) throws Exception {
         Path old = dir.resolve("jdk-17");
         fakeJdk(old, "17.0.9");
@@ -190,7 +205,7 @@ class LauncherIT {
 
         // the copy has no Maven wrapper, so the build it starts fails, and says so
         assertThat(run.output).contains("building");
-        assertThat(run.exit).isEqualTo(1);
+        assertThat(run.exit).as("the launcher's failure, not validate's 'invalid'").isEqualTo(3);
     }
 
     @Test
@@ -203,7 +218,7 @@ class LauncherIT {
 
         // the copy has no Maven wrapper, so the build it starts fails, and says so
         assertThat(run.output).contains("building");
-        assertThat(run.exit).isEqualTo(1);
+        assertThat(run.exit).as("the launcher's failure, not validate's 'invalid'").isEqualTo(3);
     }
 
     @Test
