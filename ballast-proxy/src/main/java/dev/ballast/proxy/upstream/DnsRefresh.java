@@ -157,6 +157,12 @@ final class DnsRefresh implements AutoCloseable {
     }
 
     private void applyLookups(Map<Endpoint, InetAddress[]> resolved, Map<Endpoint, String> failures) {
+        // The round looked up the names of its start; a reload or discovery may have dropped some since.
+        // Answers for those are not applied: the upstream no longer knows them, and asking it where one
+        // points now would look the name up on the control path, blocking it for a resolver's timeout.
+        Set<Endpoint> named = new HashSet<>(target.named());
+        resolved.keySet().retainAll(named);
+        failures.keySet().retainAll(named);
         failures.forEach((endpoint, problem) -> {
             if (failing.add(endpoint.address())) {
                 String meanwhile = target.unresolved(endpoint)
