@@ -32,7 +32,7 @@ final class ConfigReader {
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
             "header_read_timeout", "max_connections", "client_idle_timeout", "tunnel_idle_timeout",
-            "client_stall_timeout");
+            "client_stall_timeout", "max_header_count");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final int ONE_GIB = 1 << 30;
     private static final int MAX_EVENT_LOOPS = 1024;
@@ -325,6 +325,7 @@ final class ConfigReader {
                 limits.integer("max_connections", d.maxConnections(), 1, 10_000_000),
                 limits.duration("client_idle_timeout", d.clientIdleTimeoutMillis(), 1),
                 limits.duration("tunnel_idle_timeout", d.tunnelIdleTimeoutMillis(), 1),
-                limits.duration("client_stall_timeout", d.clientStallTimeoutMillis(), 1));
+                limits.duration("client_stall_timeout", d.clientStallTimeoutMillis(), 1),
+                limits.integer("max_header_count", d.maxHeaderCount(), 1, 100_000));
     }
 }

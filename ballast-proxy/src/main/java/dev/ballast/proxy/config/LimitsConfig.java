@@ -17,6 +17,8 @@ package dev.ballast.proxy.config;
  * @param clientStallTimeoutMillis {@code client_stall_timeout} (default 60s): a client that sends no byte
  *                                 of the request body it owes, or takes no byte of its response, for
  *                                 this long is cut off
+ * @param maxHeaderCount           {@code max_header_count} (default 100): a request head (or its trailer)
+ *                                 with more fields gets 431
  */
 public record LimitsConfig(
         int maxHeaderSizeBytes,
@@ -26,11 +28,22 @@ public record LimitsConfig(
         int maxConnections,
         long clientIdleTimeoutMillis,
         long tunnelIdleTimeoutMillis,
-        long clientStallTimeoutMillis) {
+        long clientStallTimeoutMillis,
+        int maxHeaderCount) {
 
     public static final long DEFAULT_CLIENT_STALL_TIMEOUT_MILLIS = 60_000;
+    /** As HAProxy's and Envoy's: far more than any browser or client library sends. */
+    public static final int DEFAULT_MAX_HEADER_COUNT = 100;
 
-    /** The limits with the default {@code client_stall_timeout}. */
+    /** The limits with the default {@code max_header_count}. */
+    public LimitsConfig(int maxHeaderSizeBytes, int maxUriLengthBytes, long maxBodySizeBytes,
+                        long headerReadTimeoutMillis, int maxConnections, long clientIdleTimeoutMillis,
+                        long tunnelIdleTimeoutMillis, long clientStallTimeoutMillis) {
+        this(maxHeaderSizeBytes, maxUriLengthBytes, maxBodySizeBytes, headerReadTimeoutMillis, maxConnections,
+                clientIdleTimeoutMillis, tunnelIdleTimeoutMillis, clientStallTimeoutMillis, DEFAULT_MAX_HEADER_COUNT);
+    }
+
+    /** The limits with the default {@code client_stall_timeout} and {@code max_header_count}. */
     public LimitsConfig(int maxHeaderSizeBytes, int maxUriLengthBytes, long maxBodySizeBytes,
                         long headerReadTimeoutMillis, int maxConnections, long clientIdleTimeoutMillis,
                         long tunnelIdleTimeoutMillis) {

@@ -243,6 +243,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             refuseUnread(ProxyError.ofDecoderFailure(cause), requestLineProblem(cause));
             return;
         }
+        if (request.headers() instanceof CountedHeaders counted) {
+            counted.decoded();
+        }
         String method = request.method().name();
         http10 = request.protocolVersion().minorVersion() == 0;
         record.begin(clientIp, method, request.uri(), arrived);

@@ -107,7 +107,9 @@ public final class ProxyPipeline {
                         // Both Transfer-Encoding and Content-Length is how requests are smuggled past a
                         // proxy (RFC 9112 §6.3): refused with 400 and a close, not quietly re-framed.
                         .setUseRfc9112TransferEncoding(true);
-                decoder.setTrailersFactory(smallTrailers(decoder.getTrailersFactory()));
+                HttpHeadersFactory counted = CountedHeaders.factory(limits.maxHeaderCount());
+                decoder.setHeadersFactory(counted);
+                decoder.setTrailersFactory(smallTrailers(counted));
                 FrontendHandler frontend = new FrontendHandler(ProxyPipeline.this);
                 channel.pipeline().addLast(new BatchedFlushHandler(), frontend.timeouts(), new TlsSniffer(frontend),
                         new HttpServerCodec(decoder, CODEC_PIPELINE_DEPTH), frontend);

@@ -141,6 +141,7 @@ class ConfigLoaderTest {
                   client_idle_timeout: 2m
                   tunnel_idle_timeout: 10m
                   client_stall_timeout: 30s
+                  max_header_count: 60
                 drain_timeout: 0
                 transport: io_uring
                 event_loops: 3
@@ -165,7 +166,7 @@ class ConfigLoaderTest {
                 "*.example.com", null, null, null, Set.of("GET", "HEAD"), Map.of("x-tenant", "42"),
                 Map.of("lang", "en")), "sessions"));
         assertThat(config.limits())
-                .isEqualTo(new LimitsConfig(32 * 1024, 4096, 1L << 30, 5_000, 50_000, 120_000, 600_000, 30_000));
+                .isEqualTo(new LimitsConfig(32 * 1024, 4096, 1L << 30, 5_000, 50_000, 120_000, 600_000, 30_000, 60));
         assertThat(config.drainTimeoutMillis()).isZero();
         assertThat(config.transport()).isEqualTo(IoTransport.IO_URING);
         assertThat(config.eventLoops()).isEqualTo(3);

@@ -73,6 +73,25 @@ class ProxyLimitsTest {
     }
 
     @Test
+    void answers431ToAHeadOfMoreFieldsThanMaxHeaderCountHoweverShortTheyAre() throws Exception {
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\n" + "a:\r\n".repeat(LimitsConfig.DEFAULT_MAX_HEADER_COUNT)
+                    + "\r\n");
+            RawHttp.Response response = raw.read();
+            assertThat(response.status()).isEqualTo(431);
+            assertThat(response.text()).contains("more than 100 header fields (max_header_count)");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: x\r\n" + "a:\r\n".repeat(LimitsConfig.DEFAULT_MAX_HEADER_COUNT - 1)
+                    + "\r\n");
+            assertThat(raw.read().status()).as("100 fields in all, and the proxy adds its own").isEqualTo(200);
+        }
+        assertThat(backend.requests()).hasSize(1);
+        assertThat(backend.lastRequest().headers().contains("x-forwarded-for")).isTrue();
+    }
+
+    @Test
     void answers414WhenRequestLineExceedsMaxUriLength() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET /" + "p".repeat(400) + " HTTP/1.1\r\nHost: x\r\n\r\n");
