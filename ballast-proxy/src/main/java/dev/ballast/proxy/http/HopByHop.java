@@ -34,6 +34,23 @@ final class HopByHop {
     };
     private static final int CONNECTION = 0;
     /**
+     * Forwarding headers a client may send but only a proxy may write. Ballast writes
+     * {@code X-Forwarded-For} (appended), {@code -Proto} and {@code -Host} itself; these others would
+     * stand beside them unchecked, and frameworks read them (Spring, Rack: {@code Forwarded} first, then
+     * {@code X-Forwarded-Port}, {@code -Prefix}, {@code -Ssl}), so a client could choose the scheme,
+     * host, path prefix or address a service believes it was reached by: links built from them, secure
+     * flags, address allow-lists. Removed from requests, as Go's {@code ReverseProxy} does.
+     */
+    private static final AsciiString[] CLIENT_FORWARDING = {
+            AsciiString.cached("forwarded"),
+            AsciiString.cached("x-forwarded-port"),
+            AsciiString.cached("x-forwarded-prefix"),
+            AsciiString.cached("x-forwarded-ssl"),
+            AsciiString.cached("x-forwarded-scheme"),
+            AsciiString.cached("x-forwarded-server"),
+            AsciiString.cached("x-real-ip"),
+    };
+    /**
      * Headers a {@code Connection} option never removes: the body's framing and the target's host
      * describe the message, not the connection. A client that lists {@code Content-Length} would
      * otherwise have its body forwarded without a length, where the upstream reads it as the next
@@ -41,14 +58,15 @@ final class HopByHop {
      */
     private static final AsciiString[] NEVER_LISTED = {HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.HOST};
     /** Bit n set when some name in {@link #ALWAYS} has n characters: most names are ruled out by length alone. */
-    private static final int LENGTHS;
+    private static final int LENGTHS = lengths(ALWAYS);
+    private static final int CLIENT_FORWARDING_LENGTHS = lengths(CLIENT_FORWARDING);
 
-    static {
+    private static int lengths(AsciiString[] names) {
         int lengths = 0;
-        for (AsciiString name : ALWAYS) {
+        for (AsciiString name : names) {
             lengths |= 1 << name.length();
         }
-        LENGTHS = lengths;
+        return lengths;
     }
 
     private HopByHop() {
@@ -60,22 +78,42 @@ final class HopByHop {
      * bucket walk, nine times over for nothing if done blindly on every message.
      */
     static void strip(HttpHeaders headers) {
+        strip(headers, false);
+    }
+
+    /** {@link #strip} for a request on its way upstream: also without a client's forwarding headers. */
+    static void stripRequest(HttpHeaders headers) {
+        strip(headers, true);
+    }
+
+    private static void strip(HttpHeaders headers, boolean request) {
         int present = 0;
+        int forwarding = 0;
         List<String> listed = null;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> header = it.next();
             CharSequence name = header.getKey();
-            int index = indexOf(name, 0, name.length());
+            int index = indexOf(ALWAYS, LENGTHS, name, 0, name.length());
             if (index >= 0) {
                 present |= 1 << index;
                 if (index == CONNECTION) {
                     listed = connectionOptions(header.getValue(), listed);
+                }
+            } else if (request) {
+                index = indexOf(CLIENT_FORWARDING, CLIENT_FORWARDING_LENGTHS, name, 0, name.length());
+                if (index >= 0) {
+                    forwarding |= 1 << index;
                 }
             }
         }
         for (int index = 0; present != 0; index++, present >>>= 1) {
             if ((present & 1) != 0) {
                 headers.remove(ALWAYS[index]);
+            }
+        }
+        for (int index = 0; forwarding != 0; index++, forwarding >>>= 1) {
+            if ((forwarding & 1) != 0) {
+                headers.remove(CLIENT_FORWARDING[index]);
             }
         }
         if (listed != null) {
@@ -129,7 +167,9 @@ final class HopByHop {
         if (trailers.isEmpty()) {
             return;
         }
-        stripTrailers(trailers);
+        strip(trailers, true);
+        trailers.remove(HttpHeaderNames.HOST);
+        trailers.remove(HttpHeaderNames.CONTENT_LENGTH);
         trailers.remove(RequestRewrite.X_FORWARDED_FOR);
         trailers.remove(RequestRewrite.X_FORWARDED_PROTO);
         trailers.remove(RequestRewrite.X_FORWARDED_HOST);
@@ -159,7 +199,7 @@ final class HopByHop {
             while (end > start && isSpace(value.charAt(end - 1))) {
                 end--;
             }
-            if (end > start && indexOf(value, start, end) < 0 && !neverListed(value, start, end)) {
+            if (end > start && indexOf(ALWAYS, LENGTHS, value, start, end) < 0 && !neverListed(value, start, end)) {
                 if (listed == null) {
                     listed = new ArrayList<>(2);
                 }
@@ -179,14 +219,14 @@ final class HopByHop {
         return false;
     }
 
-    /** The index in {@link #ALWAYS} of the name in {@code text[start, end)}, ignoring case; -1 if none. */
-    private static int indexOf(CharSequence text, int start, int end) {
+    /** The index in {@code names} of the name in {@code text[start, end)}, ignoring case; -1 if none. */
+    private static int indexOf(AsciiString[] names, int lengths, CharSequence text, int start, int end) {
         int length = end - start;
-        if (length >= Integer.SIZE || (LENGTHS & (1 << length)) == 0) {
+        if (length >= Integer.SIZE || (lengths & (1 << length)) == 0) {
             return -1;
         }
-        for (int index = 0; index < ALWAYS.length; index++) {
-            AsciiString candidate = ALWAYS[index];
+        for (int index = 0; index < names.length; index++) {
+            AsciiString candidate = names[index];
             if (candidate.length() == length && AsciiString.regionMatches(text, true, start, candidate, 0, length)) {
                 return index;
             }

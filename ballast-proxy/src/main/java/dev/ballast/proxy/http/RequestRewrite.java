@@ -34,7 +34,7 @@ final class RequestRewrite {
      */
     static void forUpstream(HttpRequest request, String clientIp, boolean chunked, ViaHeader via) {
         HttpHeaders headers = request.headers();
-        HopByHop.strip(headers);
+        HopByHop.stripRequest(headers);
         // We answer Expect: 100-continue ourselves, so the upstream must not wait for the body.
         headers.remove(HttpHeaderNames.EXPECT);
         // Only our mirrored copies say they are one: a client must not pass a real request off as a copy.

@@ -231,6 +231,29 @@ class ProxyForwardingTest {
     }
 
     @Test
+    void aClientCannotChooseTheSchemeHostPrefixOrAddressAServiceBelievesThroughOtherForwardingHeaders()
+            throws Exception {
+        String forged = "Forwarded: for=10.0.0.1;host=admin.internal;proto=https\r\nX-Forwarded-Port: 443\r\n"
+                + "X-Forwarded-Prefix: //evil.example\r\nX-Forwarded-Ssl: on\r\nX-Forwarded-Scheme: https\r\n"
+                + "X-Forwarded-Server: admin.internal\r\nX-Real-IP: 10.0.0.1\r\n";
+        try (RawHttp raw = RawHttp.connect(address)) {
+            raw.send("GET / HTTP/1.1\r\nHost: shop.example.com\r\n" + forged + "\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+            raw.send("POST / HTTP/1.1\r\nHost: shop.example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "1\r\na\r\n0\r\n" + forged + "\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+        List<String> forwarding = List.of("forwarded", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-ssl",
+                "x-forwarded-scheme", "x-forwarded-server", "x-real-ip");
+        TestBackend.Recorded head = web.requests().get(0);
+        assertThat(forwarding).allSatisfy(name -> assertThat(head.headers().contains(name)).as(name).isFalse());
+        assertThat(head.headers().get("X-Forwarded-Host")).isEqualTo("shop.example.com");
+        assertThat(head.headers().get("X-Forwarded-Proto")).isEqualTo("http");
+        TestBackend.Recorded trailed = web.requests().get(1);
+        assertThat(forwarding).allSatisfy(name -> assertThat(trailed.trailers().contains(name)).as(name).isFalse());
+    }
+
+    @Test
     void addsViaWithTheVersionTheClientSpokeAfterWhatEarlierProxiesAdded() throws Exception {
         try (RawHttp raw = RawHttp.connect(address)) {
             raw.send("GET / HTTP/1.1\r\nHost: shop.example.com\r\nVia: 1.1 edge.example.com\r\n\r\n");
