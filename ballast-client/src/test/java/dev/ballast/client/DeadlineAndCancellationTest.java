@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.ballast.client.interceptor.Interceptor;
 import dev.ballast.client.testing.Backend;
 import dev.ballast.client.testing.HangingBackend;
+import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.core.time.Ticker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,21 @@ class DeadlineAndCancellationTest {
         }
         client = builder.build();
         return client;
+    }
+
+    @Test
+    void theTimeSentToTheCalleeIsTheTrysWhenItsTimeoutEndsItBeforeTheDeadline() {
+        RetryPolicy perTry = RetryPolicy.builder().attempts(0).perTryTimeout(Duration.ofMillis(300)).build();
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("slow").endpoints(slow.address()).retries(perTry).build()).build();
+
+        assertThatThrownBy(() -> client.send(request("slow").timeout(Duration.ofSeconds(10))))
+                .isInstanceOfSatisfying(CallException.class,
+                        e -> assertThat(e.kind()).isEqualTo(CallException.Kind.TIMEOUT));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !slow.requests().isEmpty());
+        assertThat(Long.parseLong(slow.requests().getFirst().getFirst("x-ballast-timeout-ms")))
+                .as("the caller waits 300 ms for this try, not the 10 s of its call").isBetween(1L, 300L);
     }
 
     @Test

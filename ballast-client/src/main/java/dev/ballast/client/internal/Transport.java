@@ -90,7 +90,7 @@ final class Transport implements Interceptor {
             Kind stopped;
             LimitedBody body = channel.body(request.method());
             try {
-                response = channel.http().send(toHttp(request, endpoint, trace, context), body);
+                response = channel.http().send(toHttp(request, endpoint, trace, context, timeout), body);
             } catch (InterruptedException | IOException e) {
                 error = e;
             } finally {
@@ -164,7 +164,9 @@ final class Transport implements Interceptor {
      * The JDK request. No {@code HttpRequest.timeout}: the attempt's timed wait enforces it, and a
      * request timeout would register a timer with the client's selector and wake it on every call.
      */
-    private HttpRequest toHttp(ClientRequest request, EndpointState endpoint, TraceContext trace, CallContext context) {
+    /** @param timeout how long this try may take: the sooner of its own timeout and the call's deadline */
+    private HttpRequest toHttp(ClientRequest request, EndpointState endpoint, TraceContext trace, CallContext context,
+                               long timeout) {
         HttpRequest.Builder http = HttpRequest.newBuilder(channel.uri(endpoint, request.target()));
         if (request.body().length > 0) {
             http.method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()));
@@ -187,7 +189,11 @@ final class Transport implements Interceptor {
             http.header(TraceContext.TRACESTATE, trace.traceState());
         }
         if (context.hasDeadline()) {
-            http.header(CallContext.TIMEOUT_HEADER, Long.toString(TimeUnit.NANOSECONDS.toMillis(context.remainingNanos())));
+            // This try's bound, not the whole call's: with a per-try timeout the client gives up on the try
+            // (and may retry elsewhere) sooner than the deadline, and the callee should stop working too.
+            // Rounded up, so it never says 0 while time is left.
+            long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout + 999_999));
+            http.header(CallContext.TIMEOUT_HEADER, Long.toString(millis));
         }
         return http.build();
     }
