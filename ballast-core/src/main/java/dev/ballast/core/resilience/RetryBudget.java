@@ -28,7 +28,6 @@ public final class RetryBudget {
 
     private static final RetryBudget UNLIMITED = new RetryBudget(100.0, Integer.MAX_VALUE);
 
-    private final double fraction;
     private final double budgetPercent;
     private final int minRetryConcurrency;
     private final LongAdder active = new LongAdder();
@@ -37,7 +36,6 @@ public final class RetryBudget {
 
     private RetryBudget(double budgetPercent, int minRetryConcurrency) {
         this.budgetPercent = budgetPercent;
-        this.fraction = budgetPercent / 100.0;
         this.minRetryConcurrency = minRetryConcurrency;
     }
 
@@ -107,7 +105,9 @@ public final class RetryBudget {
 
     /** The number of retries allowed in flight right now. */
     public long limit() {
-        long byShare = (long) (Math.max(0, active.sum()) * fraction);
+        // Multiplied by the percent, then divided: exact for whole percents, where the share as a
+        // fraction first is not (0.29 * 100 is 28.999999999999996, one retry too few).
+        long byShare = (long) (Math.max(0, active.sum()) * budgetPercent / 100.0);
         return Math.max(minRetryConcurrency, byShare);
     }
 

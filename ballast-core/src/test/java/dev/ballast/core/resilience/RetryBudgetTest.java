@@ -43,6 +43,17 @@ class RetryBudgetTest {
     }
 
     @Test
+    void aWholePercentOfAWholeNumberOfRequestsIsExactlyThatManyRetries() {
+        for (int percent : new int[] {29, 57, 58, 7, 14}) {
+            RetryBudget budget = RetryBudget.of(percent, 0);
+            for (int i = 0; i < 100; i++) {
+                budget.requestStarted();
+            }
+            assertThat(budget.limit()).as(percent + "% of 100").isEqualTo(percent);
+        }
+    }
+
+    @Test
     void recoversAsRetriesEnd() {
         RetryBudget budget = RetryBudget.of(50, 0);
         budget.requestStarted();
