@@ -42,6 +42,8 @@ public final class Balancer {
     static final int RAMP_STEPS = 20;
 
     private static final Logger log = LoggerFactory.getLogger(Balancer.class);
+    /** Draws asked of a picker for another endpoint before walking the set: enough for any weights but extreme ones. */
+    private static final int REDRAWS = 4;
 
     private final EndpointRegistry registry;
     private final String name;
@@ -92,10 +94,36 @@ public final class Balancer {
             boolean over = maxRequestsPerEndpoint > 0 && endpoint.active() > maxRequestsPerEndpoint;
             if (avoid || over) {
                 endpoint.release();
-                return pickAnother(snapshot.picker, snapshot.endpoints, context);
+                PickResult redrawn = redraw(snapshot.picker, context);
+                return redrawn != null ? redrawn : pickAnother(snapshot.picker, snapshot.endpoints, context);
             }
         }
         return result;
+    }
+
+    /**
+     * Asks the picker again, a few times, for an endpoint the request does not avoid and that has room:
+     * the next turn of a rotation, another weighted or two-choice draw, so passing over one endpoint
+     * keeps to the weights and loads. A walk from a random place ({@link #pickAnother}) would not: over
+     * weights of 100, 1 and 100, the endpoint of weight 1 would take a third of the retries away from
+     * the first. Null when the picker answers the same way again, or nothing came of the draws.
+     */
+    private PickResult redraw(Picker picker, PickContext context) {
+        if (!picker.redrawsVary() || picker.spillsInOrder()) {
+            return null;
+        }
+        for (int i = 0; i < REDRAWS; i++) {
+            PickResult result = picker.pick(context);
+            if (!(result instanceof PickResult.Picked picked)) {
+                return null;
+            }
+            EndpointState endpoint = picked.endpoint();
+            if (!context.avoids(endpoint) && (maxRequestsPerEndpoint <= 0 || endpoint.active() <= maxRequestsPerEndpoint)) {
+                return result;
+            }
+            endpoint.release();
+        }
+        return null;
     }
 
     /**

@@ -316,4 +316,9 @@ final class LeastConnections implements Picker, LoadObserver {
         }
         return Math.min(node, endpoints.size() - 1);
     }
+
+    @Override
+    public boolean redrawsVary() {
+        return false; // the least loaded endpoint again, the one passed over as like as not
+    }
 }

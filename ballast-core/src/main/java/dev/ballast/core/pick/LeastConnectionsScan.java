@@ -46,4 +46,9 @@ final class LeastConnectionsScan implements Picker {
         }
         return Pickers.take(endpoints.get(best));
     }
+
+    @Override
+    public boolean redrawsVary() {
+        return false; // the least loaded endpoint again, the one passed over as like as not
+    }
 }

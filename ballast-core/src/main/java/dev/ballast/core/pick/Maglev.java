@@ -138,4 +138,9 @@ final class Maglev implements Picker, BoundedLoad.Walk {
         }
         return true;
     }
+
+    @Override
+    public boolean redrawsVary() {
+        return false; // a request lands by its key: the same endpoint again
+    }
 }

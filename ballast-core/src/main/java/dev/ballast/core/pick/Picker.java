@@ -24,4 +24,13 @@ public interface Picker {
     default boolean spillsInOrder() {
         return false;
     }
+
+    /**
+     * True when another pick for the same request may land elsewhere (the next turn, another draw),
+     * so that passing over an endpoint can ask the picker again and keep to its weights and loads;
+     * false for a picker that always answers a request with the same endpoint (by its key's hash).
+     */
+    default boolean redrawsVary() {
+        return true;
+    }
 }

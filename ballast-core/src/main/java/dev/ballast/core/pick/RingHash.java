@@ -152,4 +152,9 @@ final class RingHash implements Picker, BoundedLoad.Walk {
     int ownerAtPoint(int index) {
         return ownerAt(index);
     }
+
+    @Override
+    public boolean redrawsVary() {
+        return false; // a request lands by its key: the same endpoint again
+    }
 }

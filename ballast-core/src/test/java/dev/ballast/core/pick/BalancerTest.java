@@ -322,6 +322,32 @@ class BalancerTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"weighted-round-robin", "weighted-random"})
+    void aRetryThatAvoidsAnEndpointKeepsToTheOthersWeights(String id) {
+        Balancer balancer = balancer(id).build();
+        balancer.setEndpoints(TestEndpoints.withWeights(100, 1, 100));
+        List<EndpointState> members = balancer.members();
+
+        List<EndpointState> landed = landings(balancer, 30_000, hash -> avoiding(members.get(0), hash));
+
+        long light = landed.stream().filter(members.get(1)::equals).count();
+        assertThat(light).as("weight 1 of the 101 left: about 1%%, not a third").isLessThan(30_000 * 3 / 100);
+        assertThat(balancer.registry().totalActive()).isZero();
+    }
+
+    @Test
+    void aRetryThatAvoidsAnEndpointSplitsEvenlyOverTheOthersUnderRoundRobin() {
+        Balancer balancer = balancer("round-robin").build();
+        balancer.setEndpoints(TestEndpoints.equal(3));
+        List<EndpointState> members = balancer.members();
+
+        List<EndpointState> landed = landings(balancer, 30_000, hash -> avoiding(members.get(0), hash));
+
+        long second = landed.stream().filter(members.get(1)::equals).count();
+        assertThat(second).as("half of the retries each, not 5/9 to the one after the avoided").isBetween(14_400L, 15_600L);
+    }
+
+    @ParameterizedTest(name = "{0}")
     @MethodSource("ids")
     void aThirdTryGoesToTheEndpointNotYetTriedNotBackToTheFirst(String id) {
         Balancer balancer = balancer(id).build();
