@@ -42,8 +42,12 @@ public final class Balancer {
     static final int RAMP_STEPS = 20;
 
     private static final Logger log = LoggerFactory.getLogger(Balancer.class);
-    /** Draws asked of a picker for another endpoint before walking the set: enough for any weights but extreme ones. */
-    private static final int REDRAWS = 4;
+    /**
+     * Draws asked of a picker for another endpoint before walking the set. A random draw finds the
+     * passed-over one again with its share of the weight each time: for one of half the weight, eight
+     * draws all find it once in 256 retries.
+     */
+    private static final int REDRAWS = 8;
 
     private final EndpointRegistry registry;
     private final String name;

@@ -15,8 +15,8 @@ import java.util.stream.IntStream;
  * one of N endpoints moves only the keys of that endpoint, about 1/N.
  *
  * <p>The number of points per unit of weight is fixed (not derived from the set's size) so that a
- * membership change does not reshuffle the others' points; only a very large total weight scales it
- * down to keep the ring within {@link #MAX_RING_SIZE}.
+ * membership change does not reshuffle the others' points; only a very large total configured weight
+ * halves it (see {@link #pointsPerConfiguredWeight}) to keep the ring within {@link #MAX_RING_SIZE}.
  */
 final class RingHash implements Picker, BoundedLoad.Walk {
 
@@ -62,7 +62,7 @@ final class RingHash implements Picker, BoundedLoad.Walk {
         // whatever the unit, so that an endpoint ramping up (slow start) takes a growing share of its
         // own points and moves no other endpoint's keys.
         double unit = endpoints.weightUnit();
-        double perWeight = Math.min(VNODES_PER_WEIGHT, MAX_RING_SIZE * unit / endpoints.totalWeight()) / unit;
+        double perWeight = pointsPerConfiguredWeight(endpoints) / unit;
         int total = 0;
         for (int i = 0; i < n; i++) {
             total += Math.max(1, (int) Math.round(endpoints.weight(i) * perWeight));
@@ -93,6 +93,25 @@ final class RingHash implements Picker, BoundedLoad.Walk {
             }
             bucketStart[bucket] = point;
         }
+    }
+
+    /**
+     * {@link #VNODES_PER_WEIGHT}, halved as often as the configured weights need to keep the ring within
+     * {@link #MAX_RING_SIZE}. From the configured weights, not the ramped ones, so a slow-start step
+     * rescales nobody; and in halvings, so a membership change rescales every endpoint's points (moving
+     * keys between endpoints that stayed) only when the total crosses a power of two, not at every
+     * change once it is large.
+     */
+    static int pointsPerConfiguredWeight(EndpointSet endpoints) {
+        long configured = 0;
+        for (int i = 0; i < endpoints.size(); i++) {
+            configured += endpoints.get(i).endpoint().weight();
+        }
+        int points = VNODES_PER_WEIGHT;
+        while (points > 1 && configured * points > MAX_RING_SIZE) {
+            points >>= 1;
+        }
+        return points;
     }
 
     @Override

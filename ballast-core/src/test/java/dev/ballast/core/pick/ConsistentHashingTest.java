@@ -67,6 +67,26 @@ class ConsistentHashingTest {
         }
     }
 
+    @Test
+    void onARingScaledDownForLargeWeightsRemovingOneEndpointMovesOnlyItsKeys() {
+        // 10 x 1,000: past what 160 points a unit of weight fit in the ring, so the points are scaled.
+        List<Endpoint> before = TestEndpoints.weighted(10, i -> 1_000);
+        List<Endpoint> after = new ArrayList<>(before);
+        Endpoint removed = after.remove(5);
+
+        String[] ownersBefore = owners(Policies.RING_HASH, before);
+        String[] ownersAfter = owners(Policies.RING_HASH, after);
+
+        int moved = 0;
+        for (int k = 0; k < KEYS; k++) {
+            if (!ownersBefore[k].equals(ownersAfter[k])) {
+                moved++;
+            }
+        }
+        long removedKeys = Stream.of(ownersBefore).filter(removed.address()::equals).count();
+        assertThat(moved).as("the removed endpoint's tenth, not a fifth").isEqualTo((int) removedKeys);
+    }
+
     @ParameterizedTest(name = "{0} over {1} endpoints")
     @MethodSource("hashBalancersAndSizes")
     void addingOneEndpointMovesAtMostItsShareOfKeys(String id, int size) {
