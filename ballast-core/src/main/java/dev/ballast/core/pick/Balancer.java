@@ -247,10 +247,18 @@ public final class Balancer {
         logPanicChange(panic, eligible.size(), available.size());
         int unit = anyRamping(chosen, now) ? RAMP_RESOLUTION : 1;
         EndpointSet set = EndpointSet.of(chosen, effectiveWeights(chosen, unit, now), unit, panic);
+        // The picker in force keeps counting loads while the new one is built (a large ring takes a
+        // while; a bound frozen meanwhile would refuse requests as over capacity). A picker that indexes
+        // loads binds every endpoint of its set, replacing the old binding; the others are let go after.
+        Picker picker = policy.newPicker(set);
+        publish(new Snapshot(set, picker));
+        Set<EndpointState> inSet = Collections.newSetFromMap(new IdentityHashMap<>());
+        inSet.addAll(chosen);
         for (EndpointState state : members) {
-            state.bindLoadObserver(LoadObserver.NONE, 0); // the new picker binds again if it indexes loads
+            if (!inSet.contains(state)) {
+                state.bindLoadObserver(LoadObserver.NONE, 0);
+            }
         }
-        publish(new Snapshot(set, policy.newPicker(set)));
     }
 
     /**

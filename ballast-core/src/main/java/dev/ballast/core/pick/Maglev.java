@@ -40,8 +40,9 @@ final class Maglev implements Picker, BoundedLoad.Walk {
         this.endpoints = endpoints;
         this.rng = rng;
         this.bound = bound;
-        this.total = bound == null ? null : LoadTotal.bind(endpoints);
         this.table = populate(endpoints, tableSize);
+        // Bound last: until this picker is published, the one in force counts the load (see Balancer.rebuild).
+        this.total = bound == null ? null : LoadTotal.bind(endpoints);
     }
 
     private static int[] populate(EndpointSet endpoints, int size) {

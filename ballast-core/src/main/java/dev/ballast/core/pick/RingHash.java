@@ -50,7 +50,6 @@ final class RingHash implements Picker, BoundedLoad.Walk {
         this.endpoints = endpoints;
         this.rng = rng;
         this.bound = bound;
-        this.total = bound == null ? null : LoadTotal.bind(endpoints);
         int n = endpoints.size();
         this.byRank = IntStream.range(0, n).boxed()
                 .sorted(Comparator.comparing(i -> endpoints.get(i).address()))
@@ -93,6 +92,8 @@ final class RingHash implements Picker, BoundedLoad.Walk {
             }
             bucketStart[bucket] = point;
         }
+        // Bound last: until this picker is published, the one in force counts the load (see Balancer.rebuild).
+        this.total = bound == null ? null : LoadTotal.bind(endpoints);
     }
 
     /**

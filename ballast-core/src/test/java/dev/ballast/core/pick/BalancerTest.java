@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 import java.util.stream.Stream;
 
@@ -149,6 +152,58 @@ class BalancerTest {
         balancer.refresh();
         assertThat(reasonOf(balancer.pick(PickContext.NONE))).as("in panic mode the one not draining takes requests")
                 .isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ring-hash", "maglev"})
+    void whileANewPickerIsBuiltTheOneInForceKeepsCountingTheLoadItsBoundIsFrom(String id) throws Exception {
+        Policy bounded = Policies.of(id, BalancerOptions.defaults().withRng(Rng.seeded(17)).withTicker(ticker)
+                .withBoundedLoad(1.25));
+        AtomicBoolean holdBuilds = new AtomicBoolean();
+        CountDownLatch building = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        Policy slowToBuild = new Policy() {
+            @Override
+            public String id() {
+                return bounded.id();
+            }
+
+            @Override
+            public Picker newPicker(EndpointSet endpoints) {
+                if (holdBuilds.get()) { // a large ring takes a while to build
+                    building.countDown();
+                    try {
+                        finish.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return bounded.newPicker(endpoints);
+            }
+        };
+        Balancer balancer = Balancer.builder(slowToBuild).ticker(ticker).scheduler(scheduler).build();
+        balancer.setEndpoints(TestEndpoints.equal(4));
+        PickContext sameKey = PickContext.ofHash(HashKeys.hash("hot"));
+        List<EndpointState> held = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            held.add(picked(balancer.pick(sameKey)));
+        }
+
+        holdBuilds.set(true);
+        Thread rebuild = Thread.ofPlatform().start(balancer::refresh);
+        try {
+            assertThat(building.await(10, TimeUnit.SECONDS)).isTrue();
+            for (int i = 0; i < 8; i++) { // 16 in flight over 4: a cap of 6 with the load counted, 3 if frozen at 8
+                PickResult result = balancer.pick(sameKey);
+                assertThat(reasonOf(result)).as("pick %d during the build", i).isNull();
+                held.add(picked(result));
+            }
+        } finally {
+            finish.countDown();
+            rebuild.join(10_000);
+        }
+        held.forEach(EndpointState::release);
+        assertThat(balancer.registry().totalActive()).isZero();
     }
 
     @ParameterizedTest(name = "{0}")
