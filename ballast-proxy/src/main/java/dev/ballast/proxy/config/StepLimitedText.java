@@ -1,15 +1,17 @@
 package dev.ballast.proxy.config;
 
 /**
- * A text that a regular expression may read only so many characters of, for matching a user's
- * pattern against a user's path while checking the configuration: a pattern that backtracks
- * exponentially (such as {@code ^/(.*a){20}$}) would otherwise hold {@code validate}, or a reload,
- * for longer than anyone waits. Java's engine reads its input through {@link #charAt} at every step.
+ * A text that a regular expression may read only so many characters of, for matching a pattern from
+ * the configuration: a pattern that backtracks exponentially (such as {@code ^/(.*a){20}$}) would
+ * otherwise hold {@code validate} or a reload, checking routes, or an event loop, routing a request
+ * whose path a client chose to set it off, for longer than anyone waits (Java's engine has no match
+ * limit, unlike PCRE's or RE2's linear time). The engine reads its input through {@link #charAt} at
+ * every step.
  */
-final class StepLimitedText implements CharSequence {
+public final class StepLimitedText implements CharSequence {
 
     /** Thrown, without a stack trace, when the steps run out. */
-    static final class TooManySteps extends RuntimeException {
+    public static final class TooManySteps extends RuntimeException {
         private TooManySteps() {
             super("the pattern took too many steps", null, false, false);
         }
@@ -20,7 +22,7 @@ final class StepLimitedText implements CharSequence {
     private final String text;
     private long stepsLeft;
 
-    StepLimitedText(String text, long steps) {
+    public StepLimitedText(String text, long steps) {
         this.text = text;
         this.stepsLeft = steps;
     }

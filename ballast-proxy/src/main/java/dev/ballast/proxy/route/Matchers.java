@@ -1,10 +1,13 @@
 package dev.ballast.proxy.route;
 
 import dev.ballast.proxy.config.MatchConfig;
+import dev.ballast.proxy.config.StepLimitedText;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,11 +16,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** Compiles a {@link MatchConfig} into the conditions that must all hold, cheapest first. */
 final class Matchers {
+
+    private static final Logger log = LoggerFactory.getLogger(Matchers.class);
+    /** Far more than any sane pattern takes on a path of the longest URI allowed. */
+    static final long REGEX_STEPS = 1_000_000;
+    private static final long REGEX_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final AtomicLong lastRegexWarning = new AtomicLong(System.nanoTime() - REGEX_WARNING_INTERVAL_NANOS);
 
     /** Only read after it is set up here, so every event loop may build decoders from it. */
     private static final QueryStringDecoder.Builder QUERY = QueryStringDecoder.builder()
@@ -53,9 +64,29 @@ final class Matchers {
         }
         if (match.pathRegex() != null) {
             Pattern regex = match.pathRegex();
-            all.add((request, path) -> regex.matcher(path).matches());
+            all.add((request, path) -> matchesWithin(regex, path));
         }
         return allOf(all);
+    }
+
+    /**
+     * Whether {@code regex} matches {@code path} within {@link #REGEX_STEPS} steps of the engine; past
+     * them, as not matching, with a warning. A few milliseconds at most: a pattern that backtracks
+     * without end on paths a client can choose must not hold an event loop and every connection on it.
+     */
+    static boolean matchesWithin(Pattern regex, String path) {
+        try {
+            return regex.matcher(new StepLimitedText(path, REGEX_STEPS)).matches();
+        } catch (StepLimitedText.TooManySteps tooMany) {
+            long now = System.nanoTime();
+            long last = lastRegexWarning.get();
+            if (now - last >= REGEX_WARNING_INTERVAL_NANOS && lastRegexWarning.compareAndSet(last, now)) {
+                log.warn("path_regex '{}' took more than {} steps on a path of {} characters: taken as not"
+                        + " matching (a pattern with nested repetition, such as (.*a)+, backtracks without end)",
+                        regex.pattern(), REGEX_STEPS, path.length());
+            }
+            return false;
+        }
     }
 
     /**

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class RouteTableTest {
 
@@ -72,6 +74,21 @@ class RouteTableTest {
     private static String route(RouteTable table, HttpRequest request) {
         RouteRule rule = table.match(request, new QueryStringDecoder(request.uri()).path());
         return rule == null ? null : rule.choose(null).upstream().name();
+    }
+
+    @Test
+    void aPathThatSetsAPatternBacktrackingWithoutEndGoesToTheNextRouteWithinMilliseconds() {
+        RouteTable table = RouteTable.compile(List.of(
+                new RouteConfig("users", match(null, null, null, "^/user/[0-9]+$", Set.of(), Map.of(), Map.of()), "c"),
+                new RouteConfig("greedy", match(null, null, null, "^/(.*a){20}$", Set.of(), Map.of(), Map.of()), "a"),
+                new RouteConfig("rest", match(null, null, "/", null, Set.of(), Map.of(), Map.of()), "b")), upstreams);
+        String path = "/" + "a".repeat(50) + "b"; // a client's choice: 2^50 ways to try the groups
+
+        String routed = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> route(table, request(HttpMethod.GET, path)));
+
+        assertThat(routed).isEqualTo("b");
+        assertThat(route(table, request(HttpMethod.GET, "/user/" + "4".repeat(5_000)))).as("a sane pattern, a long path")
+                .isEqualTo("c");
     }
 
     @Test
