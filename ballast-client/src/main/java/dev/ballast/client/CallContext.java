@@ -27,7 +27,10 @@ public final class CallContext implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CallContext.class);
 
-    /** Carries the remaining deadline to the callee, in milliseconds (as gRPC's {@code grpc-timeout}). */
+    /**
+     * Carries how long the callee has, in milliseconds (as gRPC's {@code grpc-timeout}): the time the
+     * try may take, the sooner of its own timeout and the call's deadline.
+     */
     public static final String TIMEOUT_HEADER = "x-ballast-timeout-ms";
 
     private static final CallContext BACKGROUND = new CallContext(null, Ticker.system(), false, 0, null, false);
