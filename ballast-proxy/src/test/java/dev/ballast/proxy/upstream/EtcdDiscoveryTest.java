@@ -390,7 +390,8 @@ class EtcdDiscoveryTest {
             Files.writeString(hosts, before + "127.0.0.1 shop-a.ballast.test\n");
             etcd.put(PREFIX + "a", "shop-a.ballast.test:" + a.port());
             startProxy(PREFIX);
-            assertThat(members()).containsExactly("shop-a.ballast.test:" + a.port());
+            // It joins once looked up, which the start does not wait for (see the test of a slow name).
+            await().atMost(SETTLE).until(this::members, members -> members.equals(Set.of("shop-a.ballast.test:" + a.port())));
             assertThat(servedBy(10)).containsExactly("a");
         } finally {
             Files.writeString(hosts, before);
@@ -415,6 +416,8 @@ class EtcdDiscoveryTest {
             etcd.put(PREFIX + "0", name);
             // No DNS refresh: only discovery's own lookups can say where the name points.
             startProxyWith(config(PREFIX).replace("    discovery:", "    dns_refresh: 0\n    discovery:"));
+            // A listed name joins once looked up, which the start does not wait for (see the test of a slow name).
+            await().atMost(SETTLE).until(() -> members().contains(name));
             assertThat(servedBy(4)).containsExactly("a");
 
             etcd.delete(PREFIX + "0"); // the pod goes away ...
