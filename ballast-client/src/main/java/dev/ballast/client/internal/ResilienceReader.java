@@ -211,12 +211,12 @@ final class ResilienceReader {
         Value retryOn = section.get("retry_on").orElse(null);
         // As in the proxy: 'retry_on:' with nothing after it reads as absent; '[]' retries nothing.
         if (retryOn != null && !retryOn.isEmpty()) {
-            retryOn(retryOn, conditions, statuses);
-            if (conditions.isEmpty() && statuses.isEmpty() && attempts > 0 && retryOn.isSequence()
-                    && retryOn.items("").orElse(List.of()).isEmpty()) {
+            if (attempts > 0 && retryOn.isSequence()
+                    && retryOn.items("a list of " + RETRY_ON_EXPECTED).orElseThrow().isEmpty()) {
                 retryOn.error("an empty list retries nothing (expected: conditions such as [connect-failure,"
                         + " reset, 503]; to turn retries off, set attempts: 0)");
             }
+            retryOn(retryOn, conditions, statuses);
         } else {
             conditions.addAll(DEFAULT_RETRY_ON);
         }

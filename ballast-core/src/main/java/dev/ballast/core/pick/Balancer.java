@@ -113,7 +113,7 @@ public final class Balancer {
      * the first. Null when the picker answers the same way again, or nothing came of the draws.
      */
     private PickResult redraw(Picker picker, PickContext context) {
-        if (!picker.redrawsVary() || picker.spillsInOrder()) {
+        if (!picker.redrawsVary()) {
             return null;
         }
         for (int i = 0; i < REDRAWS; i++) {

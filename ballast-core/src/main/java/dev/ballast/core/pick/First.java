@@ -21,4 +21,9 @@ final class First implements Picker {
     public boolean spillsInOrder() {
         return true; // the standbys in their order, eligible ones first
     }
+
+    @Override
+    public boolean redrawsVary() {
+        return false; // the first eligible one again
+    }
 }

@@ -171,12 +171,12 @@ final class ResilienceReader {
             // 'retry_on:' with nothing after it (a list commented out) reads as absent, as any empty key
             // does; '[]' is a list of nothing to retry, which only attempts: 0 says plainly.
             if (retryOn != null && !retryOn.isEmpty()) {
-                retryOn(retryOn, conditions, statuses);
-                if (conditions.isEmpty() && statuses.isEmpty() && attempts > 0 && retryOn.isSequence()
-                        && retryOn.items("").orElse(List.of()).isEmpty()) {
+                if (attempts > 0 && retryOn.isSequence()
+                        && retryOn.items("a list of " + RETRY_ON_EXPECTED).orElseThrow().isEmpty()) {
                     retryOn.error("an empty list retries nothing (expected: conditions such as [connect-failure,"
                             + " reset, 503]; to turn retries off, set attempts: 0)");
                 }
+                retryOn(retryOn, conditions, statuses);
             } else {
                 conditions.addAll(d.retryOn());
                 statuses.addAll(d.retryStatuses());

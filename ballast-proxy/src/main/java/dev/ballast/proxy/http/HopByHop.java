@@ -150,26 +150,28 @@ final class HopByHop {
      * section would act on too late, or wrongly ({@code Host}, {@code Content-Length}).
      */
     static void stripTrailers(HttpHeaders trailers) {
-        if (trailers.isEmpty()) {
-            return;
+        if (!trailers.isEmpty()) { // almost always: nothing to look up
+            stripTrailers(trailers, false);
         }
-        strip(trailers);
+    }
+
+    private static void stripTrailers(HttpHeaders trailers, boolean request) {
+        strip(trailers, request);
         trailers.remove(HttpHeaderNames.HOST);
         trailers.remove(HttpHeaderNames.CONTENT_LENGTH);
     }
 
     /**
-     * A request's trailer fields, as {@link #stripTrailers}, and without the fields the proxy itself
-     * sets or refuses in the head ({@code X-Forwarded-*}, {@code Via}, trace context, the mirror
-     * mark): a recipient merging trailers into the header section would take these for the proxy's.
+     * A request's trailer fields, as {@link #stripTrailers}, without a client's forwarding fields (as
+     * {@link #stripRequest}) and without the fields the proxy itself sets or refuses in the head
+     * ({@code X-Forwarded-*}, {@code Via}, trace context, the mirror mark): a recipient merging
+     * trailers into the header section would take these for the proxy's.
      */
     static void stripRequestTrailers(HttpHeaders trailers) {
         if (trailers.isEmpty()) {
             return;
         }
-        strip(trailers, true);
-        trailers.remove(HttpHeaderNames.HOST);
-        trailers.remove(HttpHeaderNames.CONTENT_LENGTH);
+        stripTrailers(trailers, true);
         trailers.remove(RequestRewrite.X_FORWARDED_FOR);
         trailers.remove(RequestRewrite.X_FORWARDED_PROTO);
         trailers.remove(RequestRewrite.X_FORWARDED_HOST);
