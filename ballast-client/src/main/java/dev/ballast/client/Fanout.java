@@ -60,7 +60,11 @@ public final class Fanout {
                 response -> !response.isServerError(), Clock.systemUTC());
     }
 
-    /** Bounds each call (a request's own timeout still applies if it is shorter). */
+    /**
+     * Bounds each call (a request's own timeout still applies if it is shorter). With no overall
+     * timeout, a call still running a moment after its timeout (held up in an interceptor) fails
+     * {@code DEADLINE_EXCEEDED} here and is cancelled, as with {@link #overallTimeout}.
+     */
     public Fanout perCallTimeout(Duration timeout) {
         return new Fanout(client, parent, positive(timeout, "per-call timeout"), overallTimeout, quorum, good, clock);
     }
@@ -109,8 +113,9 @@ public final class Fanout {
     }
 
     /**
-     * Sends every request at once and waits for all of them, or for the quorum. Every wait is
-     * bounded: by the calls' own timeouts, the per-call and the overall timeout.
+     * Sends every request at once and waits for all of them, or for the quorum. The wait is bounded
+     * by the overall timeout or the context's deadline; with neither, by the longest of the calls'
+     * timeouts (their own or the per-call one) when every call has one.
      *
      * @throws CallException ({@code CANCELLED}) if the calling thread is interrupted while waiting
      * @throws RuntimeException what {@link #succeedWhen} or the report's {@link #clock} threw, at once;
@@ -131,10 +136,15 @@ public final class Fanout {
         if (n == 0) {
             done.complete(null);
         }
+        List<ClientRequest> calls = new ArrayList<>(n);
+        for (ClientRequest request : requests) {
+            calls.add(bounded(request.context(scope)));
+        }
+        long sent = System.nanoTime();
         try {
             for (int i = 0; i < n && !done.isDone(); i++) {
                 int index = i;
-                ClientRequest request = bounded(requests.get(i).context(scope));
+                ClientRequest request = calls.get(i);
                 client.sendAsync(request).whenComplete((response, error) -> {
                     recording.lock();
                     try {
@@ -157,15 +167,16 @@ public final class Fanout {
                     }
                 });
             }
-            if (scope.hasDeadline()) {
+            long waitNanos = scope.hasDeadline() ? scope.remainingNanos() : longestCallNanos(calls, sent);
+            if (waitNanos >= 0) {
                 try {
-                    done.get(scope.remainingNanos() + REPORTING_GRACE_NANOS, TimeUnit.NANOSECONDS);
+                    done.get(waitNanos + REPORTING_GRACE_NANOS, TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     overdue(requests, outcomes, errors, recording, done);
                 }
-            } else {
-                done.get();
             }
+            done.get(); // at once when bounded: ended, or failed by what succeedWhen threw while overdue waited
+
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CallException(CallException.Kind.CANCELLED, "fanout", null, null,
@@ -197,20 +208,22 @@ public final class Fanout {
     }
 
     /**
-     * The deadline passed and some calls have not ended: an interceptor waiting on something that
-     * ignores cancellation, say. They fail {@code DEADLINE_EXCEEDED} here, and the scope closing after
+     * The deadline (the fan-out's, or with none the longest call's) passed and some calls have not
+     * ended: an interceptor waiting on something that ignores cancellation, say. They fail {@code DEADLINE_EXCEEDED} here, and the scope closing after
      * this cancels them; whatever they answer later is dropped.
      */
     private void overdue(List<ClientRequest> requests, AtomicReferenceArray<FanoutResult.Outcome> outcomes,
             ErrorReport.Collector errors, ReentrantLock recording, CompletableFuture<Void> done) {
         recording.lock();
         try {
-            done.complete(null);
+            if (!done.complete(null)) {
+                return; // the last call ended, or succeedWhen threw, while this waited for the lock
+            }
             for (int i = 0; i < requests.size(); i++) {
                 if (outcomes.get(i) == null) {
                     ClientRequest request = requests.get(i);
                     CallException late = new CallException(CallException.Kind.DEADLINE_EXCEEDED, request.service(),
-                            null, null, request + " had not ended when the fan-out's deadline passed", null);
+                            null, null, request + " had not ended when its deadline passed", null);
                     errors.add(late);
                     outcomes.set(i, new FanoutResult.Outcome.Failure(request, late.kind().name(), null, late));
                 }
@@ -218,6 +231,21 @@ public final class Fanout {
         } finally {
             recording.unlock();
         }
+    }
+
+    /**
+     * How long the calls may run when the scope has no deadline: until the longest of their own
+     * timeouts, counted from {@code sent}; -1 (no bound) when one of them has none.
+     */
+    private static long longestCallNanos(List<ClientRequest> calls, long sent) {
+        long longest = 0;
+        for (ClientRequest call : calls) {
+            if (call.timeout().isEmpty()) {
+                return -1;
+            }
+            longest = Math.max(longest, call.timeout().get().toNanos());
+        }
+        return Math.max(0, sent + longest - System.nanoTime());
     }
 
     private ClientRequest bounded(ClientRequest request) {

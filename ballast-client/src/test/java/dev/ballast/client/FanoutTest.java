@@ -73,6 +73,57 @@ class FanoutTest {
     }
 
     @Test
+    void thePerCallTimeoutAloneEndsTheWaitForACallHeldUpInAnInterceptor() {
+        List<Backend> shards = start("shard-", 2);
+        CountDownLatch released = new CountDownLatch(1);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .interceptor(chain -> {
+                    if (chain.request().endpoint().filter(shards.get(1).address()::equals).isPresent()) {
+                        chain.context().onCancel(released::countDown);
+                        try {
+                            released.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return chain.proceed(chain.request());
+                })
+                .build();
+        Fanout fanout = Fanout.of(client).perCallTimeout(Duration.ofMillis(300)); // no overall timeout
+
+        FanoutResult result = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> fanout.callEveryEndpoint(request("shards")));
+
+        assertThat(result.outcomes().get(0)).isInstanceOf(FanoutResult.Outcome.Success.class);
+        assertThat(result.outcomes().get(1)).isInstanceOfSatisfying(FanoutResult.Outcome.Failure.class,
+                failure -> assertThat(failure.errorType()).isEqualTo("DEADLINE_EXCEEDED"));
+        assertThat(released.getCount()).as("the held call was cancelled as the fan-out ended").isZero();
+    }
+
+    @Test
+    void aSucceedWhenThatThrowsAfterTheDeadlinePassedIsStillThrown() {
+        List<Backend> shards = start("shard-", 1);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .build();
+        // The predicate holds the fan-out's lock past the deadline and its grace, then throws.
+        Fanout fanout = Fanout.of(client).overallTimeout(Duration.ofMillis(200))
+                .succeedWhen(response -> {
+                    try {
+                        Thread.sleep(700);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new IllegalStateException("predicate bug");
+                });
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+                assertThatThrownBy(() -> fanout.callEveryEndpoint(request("shards")))
+                        .isInstanceOf(IllegalStateException.class).hasMessage("predicate bug"));
+    }
+
+    @Test
     void aSucceedWhenThatThrowsEndsTheFanoutWithItsExceptionInsteadOfHangingIt() {
         List<Backend> shards = start("shard-", 3);
         client = BallastClient.builder()

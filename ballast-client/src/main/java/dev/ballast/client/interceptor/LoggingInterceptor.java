@@ -30,30 +30,32 @@ final class LoggingInterceptor implements Interceptor {
     public ClientResponse intercept(Chain chain) {
         ClientRequest request = chain.request();
         long start = System.nanoTime();
+        ClientResponse response;
         try {
-            ClientResponse response = chain.proceed(request);
-            Level level = response.isServerError() ? Level.WARN : success;
-            if (logger.isEnabledForLevel(level)) {
-                logger.atLevel(level).setMessage("call")
-                        .addKeyValue("service", response.request().service())
-                        .addKeyValue("method", request.method())
-                        .addKeyValue("path", request.path())
-                        .addKeyValue("status", response.status())
-                        .addKeyValue("endpoint", response.endpoint())
-                        .addKeyValue("attempts", chain.attemptsSent())
-                        .addKeyValue("duration_ms", millis(start))
-                        .addKeyValue("trace_id", chain.trace().traceId())
-                        .log();
-            }
-            return response;
+            response = chain.proceed(request);
         } catch (CallException e) {
             logFailure(chain, start, e.service(), e.kind(), e.endpoint(), e.getMessage());
             throw e;
-        } catch (RuntimeException | Error e) {
-            // Not a call failure but a bug or a refusal on the way (another interceptor, the JDK): still a call.
+        } catch (Throwable e) {
+            // Not a call failure but a bug or a refusal on the way (another interceptor, the JDK), a checked
+            // exception too when thrown undeclared (Kotlin, @SneakyThrows): still a call.
             logFailure(chain, start, chain.request().service(), e.getClass().getSimpleName(), null, e.getMessage());
             throw e;
         }
+        Level level = response.isServerError() ? Level.WARN : success;
+        if (logger.isEnabledForLevel(level)) {
+            logger.atLevel(level).setMessage("call")
+                    .addKeyValue("service", response.request().service())
+                    .addKeyValue("method", request.method())
+                    .addKeyValue("path", request.path())
+                    .addKeyValue("status", response.status())
+                    .addKeyValue("endpoint", response.endpoint())
+                    .addKeyValue("attempts", chain.attemptsSent())
+                    .addKeyValue("duration_ms", millis(start))
+                    .addKeyValue("trace_id", chain.trace().traceId())
+                    .log();
+        }
+        return response;
     }
 
     private void logFailure(Chain chain, long start, String service, Object error, String endpoint, String detail) {

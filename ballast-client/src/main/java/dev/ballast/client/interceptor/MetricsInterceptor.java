@@ -26,20 +26,23 @@ final class MetricsInterceptor implements Interceptor {
     public ClientResponse intercept(Chain chain) {
         ClientRequest request = chain.request();
         long start = System.nanoTime();
+        ClientResponse response;
         try {
-            ClientResponse response = chain.proceed(request);
-            listener.callFinished(new CallListener.CallEvent(response.request().service(), request.method(),
-                    response.status(), null, chain.attemptsSent(), System.nanoTime() - start));
-            return response;
+            response = chain.proceed(request);
         } catch (CallException e) {
             listener.callFinished(new CallListener.CallEvent(e.service(), request.method(), 0, e.kind(),
                     chain.attemptsSent(), System.nanoTime() - start));
             throw e;
-        } catch (RuntimeException | Error e) {
-            // Not a call failure but a bug or a refusal on the way (another interceptor, the JDK): still a call.
+        } catch (Throwable e) {
+            // Not a call failure but a bug or a refusal on the way (another interceptor, the JDK), a checked
+            // exception too when thrown undeclared (Kotlin, @SneakyThrows): still a call.
             listener.callFinished(new CallListener.CallEvent(request.service(), request.method(), 0, null,
                     chain.attemptsSent(), System.nanoTime() - start));
             throw e;
         }
+        // Outside the try: a listener that breaks its contract and throws is not reported as a second call.
+        listener.callFinished(new CallListener.CallEvent(response.request().service(), request.method(),
+                response.status(), null, chain.attemptsSent(), System.nanoTime() - start));
+        return response;
     }
 }

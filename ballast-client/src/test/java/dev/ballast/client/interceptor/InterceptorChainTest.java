@@ -7,7 +7,12 @@ import dev.ballast.client.ServiceConfig;
 import dev.ballast.client.testing.Backend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -238,5 +243,94 @@ class InterceptorChainTest {
             assertThat(event.status()).isZero();
             assertThat(event.failure()).isNull();
         });
+    }
+
+    @Test
+    void metricsAndLoggingReportACallEndedByACheckedExceptionThrownUndeclared() {
+        List<CallListener.CallEvent> calls = new CopyOnWriteArrayList<>();
+        RecordingLogger log = new RecordingLogger();
+        client(Interceptors.metrics(new CallListener() {
+            @Override
+            public void callFinished(CallListener.CallEvent event) {
+                calls.add(event);
+            }
+        }), Interceptors.logging(log, Level.INFO),
+                chain -> sneakyThrow(new IOException("token file unreadable, as Kotlin throws it")));
+
+        assertThatThrownBy(() -> client.send(request("orders"))).isInstanceOf(IOException.class);
+
+        assertThat(calls).singleElement().satisfies(event -> {
+            assertThat(event.status()).isZero();
+            assertThat(event.failure()).isNull();
+        });
+        assertThat(log.lines).singleElement().satisfies(line -> assertThat(line)
+                .startsWith("WARN ").contains("call failed").contains("IOException"));
+    }
+
+    @Test
+    void aListenerThatThrowsOnASuccessIsNotReportedASecondCall() {
+        List<CallListener.CallEvent> calls = new CopyOnWriteArrayList<>();
+        client(Interceptors.metrics(new CallListener() {
+            @Override
+            public void callFinished(CallListener.CallEvent event) {
+                calls.add(event);
+                throw new IllegalStateException("listener bug");
+            }
+        }));
+
+        assertThatThrownBy(() -> client.send(request("orders"))).hasMessage("listener bug");
+        assertThat(calls).singleElement().satisfies(event -> assertThat(event.status()).isEqualTo(200));
+    }
+
+    /** Throws {@code e} though it is checked and undeclared, as Kotlin or Lombok's @SneakyThrows do. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> ClientResponse sneakyThrow(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    /** Keeps every line logged at any level, as "LEVEL message key=value...". */
+    private static final class RecordingLogger extends LegacyAbstractLogger {
+
+        final List<String> lines = new CopyOnWriteArrayList<>();
+
+        RecordingLogger() {
+            name = "recording";
+        }
+
+        @Override
+        protected String getFullyQualifiedCallerName() {
+            return null;
+        }
+
+        @Override
+        protected void handleNormalizedLoggingCall(Level level, Marker marker, String message, Object[] arguments,
+                Throwable throwable) {
+            lines.add(level + " " + MessageFormatter.basicArrayFormat(message, arguments));
+        }
+
+        @Override
+        public boolean isTraceEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isDebugEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isInfoEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isWarnEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean isErrorEnabled() {
+            return true;
+        }
     }
 }
