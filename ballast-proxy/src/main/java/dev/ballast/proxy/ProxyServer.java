@@ -166,7 +166,12 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
      * @throws IllegalStateException when a listener cannot be bound (the message names it)
      */
     static ProxyServer start(ProxyConfig config, ConfigSource source, boolean follow) {
-        ProxyServer server = new ProxyServer(config, source, Transport.of(config.transport()));
+        return start(config, source, follow, Transport.of(config.transport()));
+    }
+
+    /** As above, on {@code transport} whatever the configuration says: for tests of a transport's failures. */
+    static ProxyServer start(ProxyConfig config, ConfigSource source, boolean follow, Transport transport) {
+        ProxyServer server = new ProxyServer(config, source, transport);
         try {
             server.serve(config, follow);
             return server;

@@ -15,6 +15,7 @@ import dev.ballast.proxy.upstream.Upstream;
 import dev.ballast.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -343,6 +344,15 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             return;
         }
         EndpointState failed = endpoint;
+        if (cause instanceof ChannelException) {
+            // The socket could not be made on this host (no file descriptor left, say): no fault of the
+            // endpoint's, and any other endpoint would meet the same.
+            releaseEndpoint();
+            record.sentNowhere();
+            fail(ProxyError.NO_ENDPOINT, "could not open a connection to " + failed.address() + ": "
+                    + describe(cause) + " (a limit of this host, not a fault of the endpoint)");
+            return;
+        }
         String detail = "connect to " + failed.address() + " failed: " + describe(cause);
         log.debug("upstream {}: {}", upstream.name(), detail);
         upstream.outliers().record(failed, Outcome.CONNECT_FAILURE);

@@ -12,6 +12,7 @@ import dev.ballast.proxy.upstream.Upstream;
 import dev.ballast.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -192,7 +193,9 @@ final class MirrorExchange implements PickContext, ConnectCallback, UpstreamUser
         if (!done) {
             log.debug("mirror {}: connect to {} failed: {}", upstream.name(), endpoint.address(),
                     Exchange.describe(cause));
-            upstream.outliers().record(endpoint, Outcome.CONNECT_FAILURE);
+            if (!(cause instanceof ChannelException)) { // else no socket could be made here: not the endpoint's fault
+                upstream.outliers().record(endpoint, Outcome.CONNECT_FAILURE);
+            }
             end(cause instanceof ConnectTimeoutException ? MirrorOutcome.TIMEOUT : MirrorOutcome.FAILED, false);
         }
     }

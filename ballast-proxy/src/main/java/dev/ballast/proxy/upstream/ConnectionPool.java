@@ -103,23 +103,34 @@ public final class ConnectionPool {
         int generation = pool.addressGeneration();
         ChannelFuture future = bootstrap.connect(pool.address());
         future.addListener((ChannelFutureListener) f -> {
-            breaker.releasePendingRequest();
-            if (!f.isSuccess()) {
-                pool.unreserve();
-                breaker.releaseConnection();
-                callback.connectFailed(f.cause());
+            if (!loop.inEventLoop()) {
+                // A socket that could not even be made (no file descriptor left, say) fails on Netty's
+                // global executor; the pool and the exchange belong to this loop.
+                loop.execute(() -> connectDone(f, pool, generation, breaker, callback));
                 return;
             }
-            Channel channel = f.channel();
-            UpstreamConnection connection = new UpstreamConnection(channel, pool.endpoint, pool, generation);
-            channel.closeFuture().addListener(closed -> {
-                pool.closed(connection);
-                breaker.releaseConnection();
-            });
-            startSweep();
-            connection.startExchange();
-            callback.connected(connection);
+            connectDone(f, pool, generation, breaker, callback);
         });
+    }
+
+    private void connectDone(ChannelFuture f, EndpointPool pool, int generation, CircuitBreaker breaker,
+            ConnectCallback callback) {
+        breaker.releasePendingRequest();
+        if (!f.isSuccess()) {
+            pool.unreserve();
+            breaker.releaseConnection();
+            callback.connectFailed(f.cause());
+            return;
+        }
+        Channel channel = f.channel();
+        UpstreamConnection connection = new UpstreamConnection(channel, pool.endpoint, pool, generation);
+        channel.closeFuture().addListener(closed -> {
+            pool.closed(connection);
+            breaker.releaseConnection();
+        });
+        startSweep();
+        connection.startExchange();
+        callback.connected(connection);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.ballast.proxy.upstream;
 
+import io.netty.channel.ChannelException;
+
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
@@ -18,6 +20,14 @@ public final class Failures {
     public static String describe(Throwable cause) {
         if (cause == null) {
             return "unknown error";
+        }
+        if (cause instanceof ChannelException && cause.getCause() != null) {
+            // "Unable to create Channel from class ...", around a reflective call: the innermost cause says why
+            Throwable root = cause.getCause();
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return describe(root);
         }
         if (cause instanceof UnresolvedAddressException) {
             return "host name not resolved"; // the endpoint's name has no address yet (dns_refresh retries)
