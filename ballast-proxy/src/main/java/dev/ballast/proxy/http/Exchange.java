@@ -288,9 +288,28 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
                     frontend.sendContinue();
                 }
                 pool.acquire(endpoint, this);
+                if (deadlineSet && connection == null && !done) {
+                    boundConnect(attempts);
+                }
             }
             case PickResult.Unavailable unavailable -> fail(ProxyError.NO_ENDPOINT, unavailable.reason().description());
         }
+    }
+
+    /**
+     * A retry connects under {@code connect_timeout}, the pool's, which may outlast what is left of
+     * {@code response_timeout}: the client gets its 504 at the deadline, not a 502 after it. The connect
+     * goes on, and its connection is kept for another request.
+     */
+    private void boundConnect(int attempt) {
+        client.channel().eventLoop().schedule(() -> {
+            if (!done && connection == null && attempts == attempt && endpoint != null) {
+                String address = endpoint.address();
+                releaseEndpoint();
+                record.sentNowhere();
+                fail(ProxyError.RESPONSE_TIMEOUT, "response_timeout reached while a retry connected to " + address);
+            }
+        }, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -566,7 +585,9 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
             long left = deadlineNanos - now;
             long perTry = upstream.perTryTimeoutNanos();
             tryTimeoutNanos = Math.max(1, perTry > 0 ? Math.min(perTry, left) : left);
-            tryCutShort = perTry > 0 && left < perTry && attempts > 1; // a first try short of it is the config's doing
+            // A retry left less than a whole try: without per_try_timeout a whole try is response_timeout,
+            // which no retry has. A first try short of it is the config's doing.
+            tryCutShort = attempts > 1 && left < (perTry > 0 ? perTry : upstream.responseTimeoutNanos());
             backend.awaitResponse(tryTimeoutNanos);
         }
     }
@@ -915,7 +936,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         String detail = "no response header within " + TimeUnit.NANOSECONDS.toMillis(tryTimeoutNanos) + "ms from "
                 + failed.address();
         if (tryCutShort) {
-            // Left less than per_try_timeout by response_timeout, the try had no fair chance: a failed
+            // Left less than a whole try by response_timeout, the try had no fair chance: a failed
             // request of the endpoint's all the same (requests and failures in /status), but not one
             // that outlier detection holds against it.
             failed.recordOutcome(true);

@@ -3,6 +3,7 @@ package dev.ballast.proxy.http;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
+import dev.ballast.proxy.testing.FullAcceptQueue;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -225,18 +226,9 @@ class ProxyMirrorTest {
 
     @Test
     void aMirrorThatNeverTakesTheConnectionCountsATimeout() throws Exception {
-        ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()); // never accepts
+        FullAcceptQueue full = FullAcceptQueue.open(); // from now on its SYNs go unanswered
         closeLast.add(full);
-        for (int i = 0; i < 3; i++) { // fill its backlog: from now on its SYNs go unanswered
-            Socket filler = new Socket();
-            closeLast.add(filler);
-            try {
-                filler.connect(full.getLocalSocketAddress(), 200);
-            } catch (IOException backlogFull) {
-                break;
-            }
-        }
-        try (RawHttp client = start(full.getLocalPort(), "", "    connect_timeout: 200ms")) {
+        try (RawHttp client = start(full.port(), "", "    connect_timeout: 200ms")) {
             client.send("GET /orders HTTP/1.1\r\nHost: shop.test\r\n\r\n");
             assertThat(client.read().status()).isEqualTo(200);
         }

@@ -9,6 +9,7 @@ import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.RetryConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
+import dev.ballast.proxy.testing.FullAcceptQueue;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.Teardown;
@@ -385,6 +386,51 @@ class ResilienceRetriesTest {
         assertThat(members.stream().mapToLong(EndpointState::requests).sum()).as("every try").isEqualTo(3);
         assertThat(members.stream().mapToLong(EndpointState::failures).sum()).isEqualTo(3);
         assertThat(members).noneMatch(member -> member.isEjected(System.nanoTime()));
+    }
+
+    @Test
+    void aRetryStillConnectingWhenResponseTimeoutPassesIsAnswered504AtTheDeadline() throws Exception {
+        TestBackend silent = backend("silent");
+        silent.respondWith(TestBackend.silent());
+        FullAcceptQueue down = teardown.add(FullAcceptQueue.open()); // connects hang, as to a host that is down
+        RetryConfig retries = new RetryConfig(1, EnumSet.of(Condition.TIMEOUT, Condition.CONNECT_FAILURE), Set.of(),
+                Duration.ofMillis(200), RetryConfig.DEFAULT_BUDGET_PERCENT, Backoff.none());
+        UpstreamConfig upstream = TestConfigs.withConnectTimeout(TestConfigs.withResponseTimeout(
+                TestConfigs.upstream("api", Policies.FIRST, List.of(endpoint(silent), Endpoint.of("127.0.0.1", down.port()))),
+                500), 4_000).withResilience(ResilienceConfig.defaults().withRetries(retries));
+        proxy = teardown.add(ProxyServer.start(TestConfigs.proxy(upstream)));
+
+        long started = System.nanoTime();
+        RawHttp.Response response = send(proxy.listenerAddresses().get(0), "GET", new byte[0]);
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(response.status()).as("response_timeout's answer, not the retry's late connect failure")
+                .isEqualTo(504);
+        assertThat(response.text()).contains("response_timeout reached while a retry connected to 127.0.0.1:"
+                + down.port());
+        assertThat(tookMillis).as("at the 500 ms deadline, not after the 4 s connect_timeout").isLessThan(2_500L);
+    }
+
+    @Test
+    void withoutPerTryTimeoutARetryThatResponseTimeoutCutShortIsNotHeldAgainstItsEndpoint() throws Exception {
+        TestBackend busy = backend("busy");
+        busy.respondWith(TestBackend.delayed(Duration.ofMillis(700), (ctx, request) ->
+                TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy")));
+        TestBackend slow = backend("slow");
+        slow.respondWith(TestBackend.delayed(Duration.ofMillis(1_500), (ctx, request) ->
+                TestBackend.text(ctx, request, HttpResponseStatus.OK, "slow")));
+        // The 503 comes at 700 ms of the 1 s: the retry has 300 ms, where a first try has the whole second.
+        RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.none());
+        InetSocketAddress address = startEjectingOnOneFailure(retries, 1_000, 100, List.of(endpoint(busy), endpoint(slow)));
+
+        RawHttp.Response response = send(address, "GET", new byte[0]);
+
+        assertThat(response.status()).isEqualTo(504);
+        assertThat(response.header("x-ballast-attempts")).isEqualTo("2");
+        EndpointState retried = upstream().balancer().members().get(1);
+        assertThat(retried.requests()).isEqualTo(1);
+        assertThat(retried.failures()).isEqualTo(1);
+        assertThat(retried.isEjected(System.nanoTime())).isFalse();
     }
 
     @Test

@@ -57,6 +57,12 @@ public final class TestConfigs {
                 u.resilience());
     }
 
+    public static UpstreamConfig withConnectTimeout(UpstreamConfig u, long millis) {
+        return new UpstreamConfig(u.name(), u.balancer(), u.hashKey(), u.boundedLoadFactor(), u.endpoints(),
+                millis, u.responseTimeoutMillis(), u.idleTimeoutMillis(), u.pool(), u.hostHeader(),
+                u.resilience());
+    }
+
     public static UpstreamConfig withIdleTimeout(UpstreamConfig u, long millis) {
         return new UpstreamConfig(u.name(), u.balancer(), u.hashKey(), u.boundedLoadFactor(), u.endpoints(),
                 u.connectTimeoutMillis(), u.responseTimeoutMillis(), millis, u.pool(), u.hostHeader(),

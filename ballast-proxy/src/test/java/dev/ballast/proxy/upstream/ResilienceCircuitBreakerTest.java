@@ -7,6 +7,7 @@ import dev.ballast.proxy.config.CircuitBreakerConfig;
 import dev.ballast.proxy.config.ResilienceConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.AdminClient;
+import dev.ballast.proxy.testing.FullAcceptQueue;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
 import dev.ballast.proxy.testing.Teardown;
@@ -16,11 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,12 +150,10 @@ class ResilienceCircuitBreakerTest {
     @Test
     void overMaxPendingRequestsTheClientGets503NamingTheLimit() throws Exception {
         // A listener that never accepts: once its accept queue is full, connects hang until they time out.
-        ServerSocket blackhole = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        teardown.add(blackhole);
-        fillAcceptQueue(blackhole.getLocalPort());
+        FullAcceptQueue blackhole = teardown.add(FullAcceptQueue.open());
         // connect_timeout 4 s: a refusal that waited for it stands well apart from one at once, even on a busy machine.
         InetSocketAddress address = start(new CircuitBreakerConfig(1024, 1, 1024), 4_000,
-                List.of(Endpoint.of("127.0.0.1", blackhole.getLocalPort())));
+                List.of(Endpoint.of("127.0.0.1", blackhole.port())));
 
         CompletableFuture<RawHttp.Response> waiting = sendAsync(address);
         await().atMost(Duration.ofSeconds(5)).until(() -> upstream().breaker().pendingRequests() == 1);
@@ -172,24 +167,5 @@ class ResilienceCircuitBreakerTest {
         assertThat(waiting.orTimeout(10, TimeUnit.SECONDS).join().status()).as("the first gave up connecting")
                 .isIn(502, 503);
         assertThat(upstream().breaker().pendingRequests()).isZero();
-    }
-
-    /**
-     * Opens connections until two in a row cannot (one slow connect on a busy machine is not proof):
-     * the listener's accept queue is then full.
-     */
-    private void fillAcceptQueue(int port) throws IOException {
-        int timedOut = 0;
-        for (int i = 0; i < 64 && timedOut < 2; i++) {
-            Socket socket = new Socket();
-            teardown.add(socket);
-            try {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 300);
-                timedOut = 0;
-            } catch (SocketTimeoutException full) {
-                timedOut++;
-            }
-        }
-        assertThat(timedOut).as("the accept queue filled up").isEqualTo(2);
     }
 }
