@@ -16,7 +16,7 @@ final class RequestHash {
     /**
      * The key the request carries for {@code hashKey}, or null when it carries none. An empty value is
      * none (a logged-out {@code session=} cookie must not send every such client to one place); a
-     * query parameter is percent-decoded, as backends and {@code match.query} read it.
+     * query parameter's name and value are percent-decoded, as backends and {@code match.query} read them.
      */
     static String key(HashKey hashKey, HttpRequest request, String path, String clientIp) {
         String key = switch (hashKey.source()) {

@@ -588,7 +588,7 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void rejectsAnEmptyMethodListAndAQueryHashKeyThatCouldNeverBeFound() {
+    void rejectsAnEmptyMethodListAndAQueryHashKeyHoldingAQueryDelimiter() {
         assertThat(errors("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
                 upstreams:
@@ -600,9 +600,9 @@ class ConfigErrorsTest {
                   - match: { path_prefix: /, methods: [] }
                     upstream: api
                 """)).containsExactly(
-                "upstreams.api.hash_key: 'query:a&b': a query parameter name holds no '&', '=' or '#' (the query is"
-                        + " split on them, so this key could never be found; expected: header:NAME, cookie:NAME,"
-                        + " query:NAME, client-ip or path) (line 5)",
+                "upstreams.api.hash_key: 'query:a&b': a query parameter name may not hold '&', '=' or '#', which"
+                        + " delimit the query (expected: header:NAME, cookie:NAME, query:NAME, client-ip or path)"
+                        + " (line 5)",
                 "routes[0].match.methods: an empty list would match no request (expected: methods like [GET, POST];"
                         + " leave 'methods' out to match every method) (line 8)");
     }

@@ -107,6 +107,26 @@ class ProxyBalancingTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hashBalancers")
+    void sendsTheSameBracketedQueryKeyToTheSameEndpointHoweverItsNameIsEncoded(String balancer) throws Exception {
+        InetSocketAddress address = start(TestConfigs.withHashKey(upstream("api", balancer, endpoints(a, b, c)),
+                HashKey.parse("query:page[id]")));
+        List<String> names = List.of("page[id]", "page%5Bid%5D", "page%5bid%5d", "%70age[id]");
+        try (RawHttp raw = RawHttp.connect(address)) {
+            for (int key = 0; key < 10; key++) {
+                String first = null;
+                for (int i = 0; i < 8; i++) {
+                    String name = names.get(i % names.size());
+                    raw.send("GET /x?other=" + i + "&" + name + "=p" + key + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                    String served = raw.read().text();
+                    first = first == null ? served : first;
+                    assertThat(served).as("key p%d sent as %s", key, name).isEqualTo(first);
+                }
+            }
+        }
+    }
+
     static List<String> hashBalancers() {
         return List.of(Policies.RING_HASH, Policies.MAGLEV);
     }
