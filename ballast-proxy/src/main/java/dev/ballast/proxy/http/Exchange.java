@@ -420,7 +420,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         }
         ProxyError answer = error;
         String prefix = "";
-        if (error == ProxyError.CONNECT_FAILED && upstream.balancer().endpoints().panic()) {
+        if (error == ProxyError.CONNECT_FAILED && upstream.balancer().endpoints().panic() && noneEligible()) {
             answer = ProxyError.NO_ENDPOINT; // every endpoint is down: unavailable, not a bad gateway
             prefix = "every endpoint is unhealthy or ejected (panic mode); last try: ";
         }
@@ -463,6 +463,20 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         }
         retryToken = true;
         return null;
+    }
+
+    /**
+     * True when no endpoint is eligible now. Panic mode alone does not say so: it begins when fewer than
+     * {@code panic_threshold} are, and spreads requests over the ineligible ones too.
+     */
+    private boolean noneEligible() {
+        long now = System.nanoTime();
+        for (EndpointState member : upstream.balancer().members()) {
+            if (member.isEligible(now)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True when everything sent so far can be sent again. */

@@ -5,9 +5,11 @@ import dev.ballast.core.outlier.OutlierDetection;
 import dev.ballast.core.outlier.OutlierListener;
 import dev.ballast.core.outlier.Outcome;
 import dev.ballast.core.pick.Policies;
+import dev.ballast.core.resilience.Backoff;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.config.ResilienceConfig;
+import dev.ballast.proxy.config.RetryConfig;
 import dev.ballast.proxy.config.UpstreamConfig;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -20,7 +22,9 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,6 +83,36 @@ class ResilienceOutlierTest {
         for (int i = 0; i < requests; i++) {
             client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
         }
+    }
+
+    @Test
+    void inPanicModeAConnectFailureWhileAnEndpointIsStillHealthyIs502NotEveryEndpointDown() throws Exception {
+        TestBackend dead = backend("dead", HttpResponseStatus.OK);
+        TestBackend good = backend("good", HttpResponseStatus.OK);
+        dead.close(); // refuses connections from now on
+        // One of two ejected is under a panic threshold of 100%: requests spread over both again.
+        InetSocketAddress address = start(ResilienceConfig.defaults()
+                .withOutlierDetection(OutlierDetection.of(1, Duration.ofSeconds(30), 50))
+                .withRetries(new RetryConfig(0, Set.of(), Set.of(), Duration.ZERO, RetryConfig.DEFAULT_BUDGET_PERCENT,
+                        Backoff.none()))
+                .withPanicThreshold(1.0), dead, good);
+
+        List<RawHttp.Response> failed = new ArrayList<>();
+        try (RawHttp client = RawHttp.connect(address)) {
+            for (int i = 0; i < 6; i++) {
+                RawHttp.Response response = client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                if (response.status() != 200) {
+                    failed.add(response);
+                }
+            }
+        }
+
+        assertThat(proxy.upstreams().get("api").balancer().endpoints().panic()).isTrue();
+        assertThat(failed).as("the dead endpoint's tries, in panic mode after the first").hasSizeGreaterThan(1)
+                .allSatisfy(response -> {
+                    assertThat(response.status()).isEqualTo(502);
+                    assertThat(response.text()).contains("connect to").doesNotContain("every endpoint");
+                });
     }
 
     @Test
