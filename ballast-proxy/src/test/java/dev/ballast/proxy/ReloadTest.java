@@ -3,6 +3,7 @@ package dev.ballast.proxy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.ballast.core.pick.EndpointSet;
 import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
 import dev.ballast.proxy.admin.ReloadOutcome;
@@ -612,6 +613,40 @@ class ReloadTest {
         b2.respondWith((ctx, request) -> TestBackend.text(ctx, request, HttpResponseStatus.OK, "b2"));
         await("its checks bring it back").atMost(Duration.ofSeconds(10))
                 .until(() -> stateOf("api", b2).health() == Health.HEALTHY);
+    }
+
+    @Test
+    void aRebuiltUpstreamRampsTheEndpointsItAddsAndKeepsTheRampsUnderWay() throws Exception {
+        String slowStart = "balancer: weighted-round-robin\n    slow_start: 60s";
+        start(yaml(endpoint(b1, 1) + endpoint(b2, 1), false).replace("balancer: weighted-round-robin", slowStart));
+        assertThat(reloadWith(yaml(endpoint(b1, 1) + endpoint(b2, 1) + endpoint(b3, 1), false)
+                .replace("balancer: weighted-round-robin", slowStart)).applied()).isTrue();
+        EndpointState joinedInPlace = stateOf("api", b3);
+        assertThat(joinedInPlace.rampExempt()).as("b3 joined by a reload in place: it ramps").isFalse();
+        long b3RampStart = joinedInPlace.eligibleSinceNanos();
+        Upstream before = proxy.upstreams().get("api");
+        TestBackend b4 = backend("b4");
+        long reloaded = System.nanoTime();
+
+        ReloadOutcome outcome = reloadWith(yaml(endpoint(b1, 1) + endpoint(b2, 1) + endpoint(b3, 1) + endpoint(b4, 1),
+                false).replace("balancer: weighted-round-robin", slowStart + "\n    response_timeout: 3s"));
+
+        assertThat(outcome.applied()).isTrue();
+        assertThat(proxy.upstreams().get("api")).as("rebuilt").isNotSameAs(before);
+        assertThat(stateOf("api", b1).rampExempt()).as("b1, a first member, stays at full weight").isTrue();
+        assertThat(stateOf("api", b2).rampExempt()).isTrue();
+        assertThat(stateOf("api", b3).rampExempt()).as("b3 still ramps").isFalse();
+        assertThat(stateOf("api", b3).eligibleSinceNanos()).as("from where it started").isEqualTo(b3RampStart);
+        assertThat(stateOf("api", b4).rampExempt()).as("b4, added by the rebuild, ramps").isFalse();
+        assertThat(stateOf("api", b4).eligibleSinceNanos()).as("from the reload").isGreaterThanOrEqualTo(reloaded);
+        assertThat(weightOf("api", b4)).as("b4's weight, next to b1's").isLessThan(weightOf("api", b1));
+        assertThat(weightOf("api", b3)).isLessThan(weightOf("api", b1));
+    }
+
+    /** The weight {@code backend} has in its upstream's balancer now: its share so far, while it ramps. */
+    private int weightOf(String upstream, TestBackend backend) {
+        EndpointSet set = proxy.upstreams().get(upstream).balancer().endpoints();
+        return set.weight(set.indexOf(stateOf(upstream, backend)));
     }
 
     private EndpointState stateOf(String upstream, TestBackend backend) {

@@ -333,6 +333,16 @@ public final class EndpointState extends EndpointCountersPadAfter {
         this.rampExempt = false;
     }
 
+    /**
+     * Takes over {@code predecessor}'s slow-start ramp: where it started, or its full weight if it had
+     * none. For the state that stands for the same endpoint in a balancer built anew (its owner rebuilt
+     * by a reload), on the same ticker. Control path.
+     */
+    public void takeRamp(EndpointState predecessor) {
+        this.eligibleSinceNanos = predecessor.eligibleSinceNanos;
+        this.rampExempt = predecessor.rampExempt;
+    }
+
     // ---- outcome counters ----
 
     /**

@@ -70,6 +70,24 @@ class EndpointRegistryTest {
     }
 
     @Test
+    void aStateInABalancerBuiltAnewTakesTheRampOfTheOneItReplaces() {
+        List<EndpointState> before = registry.sync(List.of(a));
+        ticker.advance(Duration.ofSeconds(5));
+        EndpointState ramping = registry.sync(List.of(a, b)).get(1);
+        EndpointRegistry rebuilt = new EndpointRegistry(ticker);
+        List<EndpointState> after = rebuilt.sync(List.of(a, b));
+        ticker.advance(Duration.ofSeconds(1));
+        after.get(0).startRamp(ticker.nanos());
+
+        after.get(0).takeRamp(before.get(0));
+        after.get(1).takeRamp(ramping);
+
+        assertThat(after.get(0).rampExempt()).as("a first member stays at full weight").isTrue();
+        assertThat(after.get(1).rampExempt()).isFalse();
+        assertThat(after.get(1).eligibleSinceNanos()).isEqualTo(ramping.eligibleSinceNanos());
+    }
+
+    @Test
     void rejectsDuplicateAddressesAndLeavesTheMembersAsTheyWere() {
         EndpointState kept = registry.sync(List.of(a)).getFirst();
 

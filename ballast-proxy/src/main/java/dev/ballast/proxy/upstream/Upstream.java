@@ -235,6 +235,9 @@ public final class Upstream implements AutoCloseable {
                     }
                 }
             }
+            if (predecessor != null) {
+                inheritRamps(predecessor); // the members of its start are all in
+            }
             started = true;
             if (discovery != null) {
                 applyDiscoveredLater(); // what changed while the constructor ran
@@ -276,6 +279,26 @@ public final class Upstream implements AutoCloseable {
         if (changed) {
             balancer.refresh();
         }
+    }
+
+    /**
+     * What a rebuild keeps of slow start: a member the predecessor had keeps its ramp (where it started,
+     * or its full weight), and one it did not have ramps from now, as one that a reload in place adds.
+     * Otherwise the new balancer would take every member for a first member, at full weight: an endpoint
+     * the reload adds, or one still ramping up, would get its whole share at once. Both balancers read
+     * the system ticker, so a ramp's start means the same in either.
+     */
+    private void inheritRamps(Upstream predecessor) {
+        long now = balancer.registry().ticker().nanos();
+        for (EndpointState member : balancer.members()) {
+            EndpointState before = predecessor.balancer().registry().get(member.address());
+            if (before != null) {
+                member.takeRamp(before);
+            } else {
+                member.startRamp(now);
+            }
+        }
+        balancer.refresh();
     }
 
     /** {@code max_ejection_percent: 0} never ejects: the null object, which only counts outcomes. */
