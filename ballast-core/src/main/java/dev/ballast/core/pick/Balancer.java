@@ -30,8 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * window; the set is rebuilt on a timer while any endpoint ramps. Entering and leaving panic mode is
  * logged once each, under the balancer's name.
  *
- * <p>Threading: control methods ({@link #setEndpoints}, {@link #setPolicy}, {@link #refresh}) are
- * serialised on this object: one writer per upstream. {@link #pick} is lock-free and allocation-free.
+ * <p>Threading: control methods ({@link #setEndpoints}, {@link #setFirstMembers}, {@link #setPolicy},
+ * {@link #refresh}) are serialised on this object: one writer per upstream. {@link #pick} is lock-free
+ * and allocation-free.
  */
 public final class Balancer {
 
@@ -189,6 +190,25 @@ public final class Balancer {
         rebuild();
     }
 
+    /**
+     * Replaces the endpoint list as {@link #setEndpoints} does, every endpoint new to the balancer
+     * joining as one of its first members: at full weight, not on a slow-start ramp. For an owner whose
+     * first members come in more than one step (an upstream's configured endpoints, then what discovery
+     * lists first); endpoints that join after its start go through {@link #setEndpoints} and ramp.
+     */
+    public synchronized void setFirstMembers(List<Endpoint> endpoints) {
+        Set<EndpointState> before = Collections.newSetFromMap(new IdentityHashMap<>());
+        before.addAll(members);
+        members = registry.syncFirstMembers(endpoints);
+        Set<EndpointState> joined = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (EndpointState state : members) {
+            if (!before.contains(state)) {
+                joined.add(state);
+            }
+        }
+        rebuild(joined);
+    }
+
     /** Switches the balancing algorithm (a reload); endpoint state is kept. */
     public synchronized void setPolicy(Policy newPolicy) {
         this.policy = Objects.requireNonNull(newPolicy, "policy");
@@ -201,6 +221,11 @@ public final class Balancer {
     }
 
     private void rebuild() {
+        rebuild(Set.of());
+    }
+
+    /** Rebuilds the set; {@code firstMembers} joined as first members, so they start no ramp though new to it. */
+    private void rebuild(Set<EndpointState> firstMembers) {
         long now = ticker.nanos();
         List<EndpointState> eligible = new ArrayList<>(members.size());
         List<EndpointState> available = new ArrayList<>(members.size());
@@ -213,7 +238,7 @@ public final class Balancer {
             if (state.isEligible(now)) {
                 eligible.add(state);
                 nowEligible.add(state);
-                if (built && !lastEligible.contains(state)) {
+                if (built && !lastEligible.contains(state) && !firstMembers.contains(state)) {
                     state.startRamp(now); // joined or recovered since the last build
                 }
             }

@@ -92,6 +92,19 @@ public final class EndpointRegistry {
      * @throws IllegalArgumentException if two endpoints share an address; the registry is then unchanged
      */
     public synchronized List<EndpointState> sync(List<Endpoint> endpoints) {
+        return sync(endpoints, !populated);
+    }
+
+    /**
+     * As {@link #sync}, every endpoint new here joining as a first member does, at full weight: for an
+     * owner whose first members come in more than one step (an upstream's configured endpoints, then
+     * what discovery lists first). Those that join after its start go through {@link #sync} and ramp.
+     */
+    public synchronized List<EndpointState> syncFirstMembers(List<Endpoint> endpoints) {
+        return sync(endpoints, true);
+    }
+
+    private List<EndpointState> sync(List<Endpoint> endpoints, boolean firstMembers) {
         long now = ticker.nanos();
         List<EndpointState> ordered = new ArrayList<>(endpoints.size());
         Set<String> seen = new HashSet<>();
@@ -106,7 +119,7 @@ public final class EndpointRegistry {
             EndpointState state = states.get(address);
             if (state == null) {
                 state = new EndpointState(endpoint, this, now);
-                if (populated) {
+                if (!firstMembers) {
                     state.startRamp(now);
                 }
                 states.put(address, state);

@@ -515,6 +515,21 @@ class BalancerTest {
         assertThat(scheduler.pending()).isZero();
     }
 
+    @Test
+    void firstMembersMayComeInMoreThanOneStepAndOnlyLaterOnesRamp() {
+        Balancer balancer = balancer(Policies.WEIGHTED_ROUND_ROBIN).slowStart(Duration.ofSeconds(10)).build();
+        List<Endpoint> endpoints = TestEndpoints.withWeights(1, 2, 3, 4);
+        balancer.setFirstMembers(endpoints.subList(0, 1)); // the configured ones
+        scheduler.advance(Duration.ofSeconds(1));
+        balancer.setFirstMembers(endpoints.subList(0, 3)); // what discovery lists first
+
+        assertThat(weights(balancer)).containsExactly(1, 2, 3);
+        assertThat(scheduler.pending()).isZero();
+
+        balancer.setEndpoints(endpoints); // after the start
+        assertThat(weights(balancer)).containsExactly(100, 200, 300, 40);
+    }
+
     /**
      * A joining endpoint's effective weight is {@code weight x max(10%, elapsed / window)}, on a scale
      * of 100 per unit of weight while anything ramps, refreshed every window / 20 by the scheduler;

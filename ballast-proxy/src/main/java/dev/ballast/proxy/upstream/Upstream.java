@@ -114,7 +114,11 @@ public final class Upstream implements AutoCloseable {
      */
     private final Watch.Status seededStatus;
     private final DiscoveryTarget discoveryTarget;
-    /** Set when the constructor is done: discovery changes before it are applied by the constructor. */
+    /**
+     * Set when the constructor is done: discovery changes before it are applied by the constructor, and
+     * the members until then (configured, and listed by discovery's first read) are first members, at
+     * full weight; those that join later ramp up.
+     */
     private volatile boolean started;
     /** The endpoints discovery lists now, after the configured ones. Written on the control path. */
     private volatile List<Endpoint> discovered = List.of();
@@ -171,7 +175,7 @@ public final class Upstream implements AutoCloseable {
             InetSocketAddress chosen = chooseAddress(endpoint, previous, names);
             addresses.put(endpoint.address(), chosen != null ? chosen : names.addressOf(endpoint));
         }
-        balancer.setEndpoints(members);
+        balancer.setFirstMembers(members);
         if (predecessor != null) {
             inheritVerdicts(predecessor, resilience.healthCheck() != null);
         }
@@ -702,7 +706,11 @@ public final class Upstream implements AutoCloseable {
         // Counters of addresses that left: those with no connection open now (the others' pooled
         // connections close after this, so a later rebuild drops their counters).
         openConnections.entrySet().removeIf(entry -> !now.contains(entry.getKey()) && entry.getValue().get() == 0);
-        balancer.setEndpoints(members);
+        if (started) {
+            balancer.setEndpoints(members); // those that join now ramp up (slow_start)
+        } else {
+            balancer.setFirstMembers(members); // what discovery lists first starts at full weight, as the configured ones
+        }
         outliers.sync();
         if (health != null) {
             health.sync();

@@ -2,6 +2,8 @@ package dev.ballast.proxy.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ballast.core.pick.EndpointSet;
+import dev.ballast.core.state.EndpointState;
 import dev.ballast.proxy.ProxyServer;
 import dev.ballast.proxy.admin.ReloadOutcome;
 import dev.ballast.proxy.testing.AdminClient;
@@ -468,6 +470,38 @@ class EtcdDiscoveryTest {
 
         etcd.put(PREFIX + "bad-weight", "{\"address\": \"" + address(b) + "\", \"weight\": 2}");
         await().atMost(SETTLE).until(this::members, members -> members.contains(address(b)));
+    }
+
+    @Test
+    void theEndpointsOfTheStartConfiguredOrReadFirstFromEtcdStartAtFullWeightAndLaterOnesRampUp() throws Exception {
+        etcd.put(PREFIX + "b", address(b));
+        // A long etcd.timeout: the start waits for the first read however slowly etcd answers it.
+        startProxyWith(config(PREFIX).replace("timeout: 2s", "timeout: 20s").replace("discovery:", """
+                balancer: weighted-round-robin
+                    slow_start: 60s
+                    endpoints: [%s]
+                    discovery:""".formatted(address(a))));
+
+        assertThat(members()).as("the first read, awaited by the start").containsExactlyInAnyOrder(address(a), address(b));
+        assertThat(stateOf(a).rampExempt()).as("configured").isTrue();
+        assertThat(stateOf(b).rampExempt()).as("listed by etcd at start").isTrue();
+        assertThat(weightOf(b)).isEqualTo(weightOf(a));
+
+        etcd.put(PREFIX + "c", address(c));
+        await().atMost(SETTLE).until(this::members, members -> members.contains(address(c)));
+        assertThat(stateOf(c).rampExempt()).as("listed after the start: it ramps up").isFalse();
+        assertThat(weightOf(c)).isLessThan(weightOf(a));
+        assertThat(weightOf(b)).isEqualTo(weightOf(a));
+    }
+
+    private EndpointState stateOf(TestBackend backend) {
+        return proxy.upstreams().get("shop").balancer().registry().get(address(backend));
+    }
+
+    /** The weight {@code backend} has in the balancer now: its share so far, while it ramps up. */
+    private int weightOf(TestBackend backend) {
+        EndpointSet set = proxy.upstreams().get("shop").balancer().endpoints();
+        return set.weight(set.indexOf(stateOf(backend)));
     }
 
     @Test
