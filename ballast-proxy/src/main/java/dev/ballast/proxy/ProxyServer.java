@@ -124,7 +124,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
                 () -> source == null ? null : source.followStatus());
         this.reloader = new Reloader(this::newUpstream, accessLog, this::retainMetrics);
         this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), () -> reloader.current().config().via(),
-                config.limits(), clients,
+                () -> reloader.current().config().trustedProxies(), config.limits(), clients,
                 RequestObserver.both(metrics, accessLog.observer()));
     }
 

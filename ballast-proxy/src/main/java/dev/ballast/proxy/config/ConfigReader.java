@@ -27,7 +27,8 @@ final class ConfigReader {
 
     private static final List<String> TOP_KEYS =
             List.of("listeners", "admin", "upstreams", "routes", "limits", "drain_timeout", "access_log",
-                    "transport", "event_loops", "event_loop_slice", "event_loop_kernel_slice", "etcd", "via");
+                    "transport", "event_loops", "event_loop_slice", "event_loop_kernel_slice", "etcd", "via",
+                    "trusted_proxies");
     private static final List<String> LISTENER_KEYS = List.of("name", "address");
     private static final List<String> ADMIN_KEYS = List.of("address", "token");
     private static final List<String> LIMIT_KEYS = List.of("max_header_size", "max_uri_length", "max_body_size",
@@ -71,12 +72,40 @@ final class ConfigReader {
         long kernelSlice = top.get("event_loop_kernel_slice").flatMap(ConfigReader::kernelSlice)
                 .orElse(ProxyConfig.DEFAULT_EVENT_LOOP_KERNEL_SLICE_MICROS);
         ViaConfig via = via(top);
+        TrustedProxies trustedProxies = top.get("trusted_proxies").map(ConfigReader::trustedProxies)
+                .orElse(TrustedProxies.NONE);
 
         Map<String, UpstreamConfig> upstreamConfigs = new LinkedHashMap<>();
         upstreams.forEach((name, upstream) -> upstreamConfigs.put(name, upstream.value()));
         return new ProxyConfig(listeners.stream().map(Located::value).toList(), admin.value(), upstreamConfigs,
                 routes.stream().map(Located::value).toList(), limits, drainTimeout, accessLog, transport, eventLoops,
-                via, eventLoopSlice, kernelSlice);
+                via, eventLoopSlice, kernelSlice, trustedProxies);
+    }
+
+    /** {@code trusted_proxies: [10.0.0.0/8, 192.168.1.7]}: each range checked on its own line. */
+    private static TrustedProxies trustedProxies(Value value) {
+        List<Value> items = value.items("a list of IP addresses or CIDR ranges, like [10.0.0.0/8]").orElse(null);
+        if (items == null) {
+            return TrustedProxies.NONE;
+        }
+        List<String> ranges = new ArrayList<>();
+        for (Value item : items) {
+            item.word(TrustedProxies.EXPECTED).ifPresent(text -> {
+                try {
+                    TrustedProxies.of(List.of(text));
+                    ranges.add(text);
+                } catch (IllegalArgumentException e) {
+                    item.error(e.getMessage());
+                }
+            });
+        }
+        TrustedProxies trusted = TrustedProxies.of(ranges);
+        if (trusted.trustsEveryone()) {
+            value.warn("a /0 range trusts every client, so any client can claim any scheme or host in"
+                    + " X-Forwarded-Proto, X-Forwarded-Host and Forwarded (expected: the addresses of the proxies in"
+                    + " front of Ballast only)");
+        }
+        return trusted;
     }
 
     /** {@code event_loop_kernel_slice}: 0, or within what Linux takes. */

@@ -21,6 +21,7 @@ import java.util.Map;
  *                    another thread waiting for its core run; 0 never
  * @param eventLoopKernelSliceMicros {@code event_loop_kernel_slice}: the scheduler slice each event loop
  *                    asks Linux for; 0 leaves the kernel's default
+ * @param trustedProxies {@code trusted_proxies}: the proxies in front whose forwarding headers are kept
  */
 public record ProxyConfig(
         List<ListenerConfig> listeners,
@@ -34,7 +35,8 @@ public record ProxyConfig(
         int eventLoops,
         ViaConfig via,
         long eventLoopSliceMicros,
-        long eventLoopKernelSliceMicros) {
+        long eventLoopKernelSliceMicros,
+        TrustedProxies trustedProxies) {
 
     /** {@code event_loops: auto}: one event loop per core. */
     public static final int AUTO = 0;
@@ -53,6 +55,7 @@ public record ProxyConfig(
         java.util.Objects.requireNonNull(accessLog, "accessLog");
         java.util.Objects.requireNonNull(transport, "transport");
         java.util.Objects.requireNonNull(via, "via");
+        java.util.Objects.requireNonNull(trustedProxies, "trustedProxies");
         if (eventLoops < 0) {
             throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 0)");
         }
@@ -64,6 +67,15 @@ public record ProxyConfig(
             throw new IllegalArgumentException("eventLoopKernelSliceMicros: " + eventLoopKernelSliceMicros
                     + " (expected: 0 or " + MIN_KERNEL_SLICE_MICROS + ".." + MAX_KERNEL_SLICE_MICROS + ")");
         }
+    }
+
+    /** A configuration that trusts no proxy in front. */
+    public ProxyConfig(List<ListenerConfig> listeners, AdminConfig admin, Map<String, UpstreamConfig> upstreams,
+                       List<RouteConfig> routes, LimitsConfig limits, long drainTimeoutMillis,
+                       AccessLogConfig accessLog, IoTransport transport, int eventLoops, ViaConfig via,
+                       long eventLoopSliceMicros, long eventLoopKernelSliceMicros) {
+        this(listeners, admin, upstreams, routes, limits, drainTimeoutMillis, accessLog, transport, eventLoops, via,
+                eventLoopSliceMicros, eventLoopKernelSliceMicros, TrustedProxies.NONE);
     }
 
     /** A configuration with the default kernel slice. */

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import dev.ballast.core.internal.Printable;
+import dev.ballast.proxy.config.TrustedProxies;
 import dev.ballast.proxy.route.Mirror;
 import dev.ballast.proxy.route.Route;
 import dev.ballast.proxy.route.RouteRule;
@@ -25,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
@@ -47,6 +49,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ClientTimeouts timeouts;
     private ChannelHandlerContext ctx;
     private String clientIp = "-";
+    private InetAddress peer;
+    /** The {@code trusted_proxies} {@link #fromTrustedProxy} was decided against, and what it decided. */
+    private TrustedProxies trustedProxiesSeen;
+    private boolean fromTrustedProxy;
     private Exchange exchange;
     /** The mirrored copy of the current request while it still takes body parts; else null. */
     private MirrorExchange mirror;
@@ -175,9 +181,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
-            clientIp = remote.getAddress().getHostAddress();
+            peer = remote.getAddress();
+            clientIp = peer.getHostAddress();
         }
         ctx.read();
+    }
+
+    /**
+     * True when the client is one of {@code trusted_proxies}, whose forwarding headers are kept. Decided
+     * once per connection and configuration: a reload may change the list.
+     */
+    boolean fromTrustedProxy() {
+        TrustedProxies current = proxy.trustedProxies();
+        if (current != trustedProxiesSeen) {
+            trustedProxiesSeen = current;
+            fromTrustedProxy = !current.isEmpty() && peer != null && current.contains(peer.getAddress());
+        }
+        return fromTrustedProxy;
     }
 
     @Override

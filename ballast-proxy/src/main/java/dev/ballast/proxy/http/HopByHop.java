@@ -81,12 +81,15 @@ final class HopByHop {
         strip(headers, false);
     }
 
-    /** {@link #strip} for a request on its way upstream: also without a client's forwarding headers. */
-    static void stripRequest(HttpHeaders headers) {
-        strip(headers, true);
+    /**
+     * {@link #strip} for a request on its way upstream: also without a client's forwarding headers,
+     * unless it came from one of {@code trusted_proxies}.
+     */
+    static void stripRequest(HttpHeaders headers, boolean fromTrustedProxy) {
+        strip(headers, !fromTrustedProxy);
     }
 
-    private static void strip(HttpHeaders headers, boolean request) {
+    private static void strip(HttpHeaders headers, boolean clientForwarding) {
         int present = 0;
         int forwarding = 0;
         List<String> listed = null;
@@ -99,7 +102,7 @@ final class HopByHop {
                 if (index == CONNECTION) {
                     listed = connectionOptions(header.getValue(), listed);
                 }
-            } else if (request) {
+            } else if (clientForwarding) {
                 index = indexOf(CLIENT_FORWARDING, CLIENT_FORWARDING_LENGTHS, name, 0, name.length());
                 if (index >= 0) {
                     forwarding |= 1 << index;

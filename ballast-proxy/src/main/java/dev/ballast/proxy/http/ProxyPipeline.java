@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import dev.ballast.proxy.config.LimitsConfig;
+import dev.ballast.proxy.config.TrustedProxies;
 import dev.ballast.proxy.config.ViaConfig;
 import dev.ballast.proxy.loop.BatchedFlushHandler;
 import dev.ballast.proxy.route.RouteTable;
@@ -53,6 +54,7 @@ public final class ProxyPipeline {
     private final Supplier<ViaConfig> viaConfig;
     /** The Via values of the configuration in force, rebuilt only when a reload changes it. */
     private volatile ViaHeader via = ViaHeader.of(ViaConfig.DEFAULT);
+    private final Supplier<TrustedProxies> trustedProxies;
     private final LimitsConfig limits;
     private final ChannelGroup clients;
     private final RequestObserver observer;
@@ -64,13 +66,15 @@ public final class ProxyPipeline {
     /**
      * @param routes   the route table in force, read once per request (a reload swaps it)
      * @param via      the {@code via} setting in force, read once per request
+     * @param trustedProxies the {@code trusted_proxies} in force, read once per request
      * @param clients  every accepted client connection is added here, for graceful shutdown
      * @param observer told about every request once it is over (metrics, access log)
      */
-    public ProxyPipeline(Supplier<RouteTable> routes, Supplier<ViaConfig> via, LimitsConfig limits,
-                         ChannelGroup clients, RequestObserver observer) {
+    public ProxyPipeline(Supplier<RouteTable> routes, Supplier<ViaConfig> via, Supplier<TrustedProxies> trustedProxies,
+                         LimitsConfig limits, ChannelGroup clients, RequestObserver observer) {
         this.routes = routes;
         this.viaConfig = via;
+        this.trustedProxies = trustedProxies;
         this.limits = limits;
         this.clients = clients;
         this.observer = observer;
@@ -85,6 +89,11 @@ public final class ProxyPipeline {
             via = current; // two loops may both rebuild it after a reload: equal values, either is right
         }
         return current;
+    }
+
+    /** The proxies in front whose forwarding headers are kept, as configured now. */
+    TrustedProxies trustedProxies() {
+        return trustedProxies.get();
     }
 
     /** The child handler of a listener. */

@@ -30,11 +30,13 @@ final class RequestRewrite {
      * Prepares the head for the upstream. Call once, before the endpoint is known; the Host header
      * is settled per endpoint by {@link #settleHost}. {@code chunked}: the client sent a chunked body,
      * which goes on chunked (the frontend read the framing already). {@code via}: what to add to
-     * {@code Via}, after what earlier proxies added.
+     * {@code Via}, after what earlier proxies added. {@code fromTrustedProxy}: the client is one of
+     * {@code trusted_proxies}, whose forwarding headers are kept.
      */
-    static void forUpstream(HttpRequest request, String clientIp, boolean chunked, ViaHeader via) {
+    static void forUpstream(HttpRequest request, String clientIp, boolean chunked, ViaHeader via,
+                            boolean fromTrustedProxy) {
         HttpHeaders headers = request.headers();
-        HopByHop.stripRequest(headers);
+        HopByHop.stripRequest(headers, fromTrustedProxy);
         // We answer Expect: 100-continue ourselves, so the upstream must not wait for the body.
         headers.remove(HttpHeaderNames.EXPECT);
         // Only our mirrored copies say they are one: a client must not pass a real request off as a copy.
@@ -56,13 +58,18 @@ final class RequestRewrite {
         } else {
             headers.set(X_FORWARDED_FOR, clientIp);
         }
-        headers.set(X_FORWARDED_PROTO, HTTP);
-        String host = headers.get(HttpHeaderNames.HOST);
-        if (host != null) {
-            headers.set(X_FORWARDED_HOST, host);
-        } else {
-            // HTTP/1.0 may leave Host out: one the client wrote itself must not pass for the Host it sent.
-            headers.remove(X_FORWARDED_HOST);
+        // From a trusted proxy, what it was asked for (https, its own host) stands; ours would not.
+        if (!fromTrustedProxy || !headers.contains(X_FORWARDED_PROTO)) {
+            headers.set(X_FORWARDED_PROTO, HTTP);
+        }
+        if (!fromTrustedProxy || !headers.contains(X_FORWARDED_HOST)) {
+            String host = headers.get(HttpHeaderNames.HOST);
+            if (host != null) {
+                headers.set(X_FORWARDED_HOST, host);
+            } else {
+                // HTTP/1.0 may leave Host out: one the client wrote itself must not pass for the Host it sent.
+                headers.remove(X_FORWARDED_HOST);
+            }
         }
     }
 

@@ -339,7 +339,7 @@ class ConfigErrorsTest {
     void rejectsADocumentThatIsNotAMapping() {
         assertThat(errors("- listeners\n")).containsExactly("test.yaml: expected a mapping with keys listeners,"
                 + " admin, upstreams, routes, limits, drain_timeout, access_log, transport, event_loops,"
-                + " event_loop_slice, event_loop_kernel_slice, etcd, via, got a list");
+                + " event_loop_slice, event_loop_kernel_slice, etcd, via, trusted_proxies, got a list");
     }
 
     @Test
@@ -746,7 +746,8 @@ class ConfigErrorsTest {
                 """.formatted(tenAliasesOf.apply("a"), tenAliasesOf.apply("b"), tenAliasesOf.apply("c"),
                 tenAliasesOf.apply("d"), tenAliasesOf.apply("e")))).containsExactly(
                 "bomb: unknown key (expected one of: listeners, admin, upstreams, routes, limits, drain_timeout,"
-                        + " access_log, transport, event_loops, event_loop_slice, event_loop_kernel_slice, etcd, via)"
+                        + " access_log, transport, event_loops, event_loop_slice, event_loop_kernel_slice, etcd, via,"
+                        + " trusted_proxies)"
                         + " (line 4)",
                 "bomb.e[7]: aliases repeat more than 100000 values in all (expected: fewer or smaller aliases;"
                         + " aliases of aliases multiply) (line 9)");

@@ -1,6 +1,7 @@
 package dev.ballast.proxy.http;
 
 import dev.ballast.proxy.config.LimitsConfig;
+import dev.ballast.proxy.config.TrustedProxies;
 import dev.ballast.proxy.config.ViaConfig;
 import dev.ballast.proxy.loop.BatchedFlushHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -14,7 +15,7 @@ class ProxyPipelineTest {
 
     @Test
     void clientAndUpstreamConnectionsHoldTheirFlushesBeforeAnyOtherHandlerSeesThem() {
-        ProxyPipeline proxy = new ProxyPipeline(() -> null, () -> ViaConfig.DEFAULT, LimitsConfig.defaults(),
+        ProxyPipeline proxy = new ProxyPipeline(() -> null, () -> ViaConfig.DEFAULT, () -> TrustedProxies.NONE, LimitsConfig.defaults(),
                 new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE), RequestObserver.NONE);
         EmbeddedChannel client = new EmbeddedChannel(proxy.clientInitializer());
         EmbeddedChannel upstream = new EmbeddedChannel(ProxyPipeline.upstreamInitializer());
