@@ -150,23 +150,46 @@ public record ServiceConfig(
     /**
      * {@code hash_key}: {@code header:NAME | cookie:NAME | query:NAME | path}. The proxy's
      * {@code client-ip} has no meaning inside a client; use {@link ClientRequest#hashKey} instead.
+     *
+     * <p>A query parameter name is written decoded, as a backend reads it: it is compared with each
+     * parameter's percent-decoded name, so {@code query:page[id]} finds {@code ?page[id]=7} and
+     * {@code ?page%5Bid%5D=7} alike, as the proxy's does. Any name is allowed but a blank one, one with a
+     * control character, and one holding the {@code &}, {@code =} or {@code #} that delimit a query.
      */
     public record HashKey(Source source, String name) {
 
         public enum Source { HEADER, COOKIE, QUERY, PATH }
 
+        private static final String QUERY_EXPECTED = "expected: the name as the backend reads it, decoded,"
+                + " e.g. query:page[id]";
+
         public HashKey {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(name, "name");
-            if ((source == Source.PATH) != name.isEmpty()) {
+            if (source == Source.PATH ? !name.isEmpty() : name.isBlank()) {
                 throw new IllegalArgumentException("hash_key: " + source.name().toLowerCase(Locale.ROOT)
-                        + (name.isEmpty() ? " without a name (expected: header:NAME, cookie:NAME or query:NAME)"
+                        + (source != Source.PATH ? " without a name (expected: header:NAME, cookie:NAME or query:NAME)"
                         : " takes no name (expected: path)"));
             }
-            boolean splitOn = name.indexOf('&') >= 0 || name.indexOf('=') >= 0 || name.indexOf('#') >= 0;
-            if (source == Source.QUERY && splitOn) {
-                throw new IllegalArgumentException("hash_key: 'query:" + name + "': a query parameter name holds no"
-                        + " '&', '=' or '#' (the query is split on them, so this key could never be found)");
+            if (source == Source.QUERY) {
+                checkQueryName(name);
+            }
+        }
+
+        private static void checkQueryName(String name) {
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c == '&' || c == '=' || c == '#') {
+                    // Sent encoded (%26) such a name could be found, but in a config it is far more often two
+                    // parameters run together or a value where the name goes (the proxy refuses it too).
+                    throw new IllegalArgumentException("hash_key: 'query:" + name + "': a query parameter name may"
+                            + " not hold '&', '=' or '#', which delimit the query (" + QUERY_EXPECTED + ")");
+                }
+                if (Character.isISOControl(c)) {
+                    throw new IllegalArgumentException("hash_key: 'query:" + name + "': a query parameter name may"
+                            + " not hold a control character (U+" + String.format("%04X", (int) c) + ") ("
+                            + QUERY_EXPECTED + ")");
+                }
             }
         }
 

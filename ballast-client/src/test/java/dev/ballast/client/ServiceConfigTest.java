@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -83,7 +84,32 @@ class ServiceConfigTest {
         assertThatThrownBy(() -> ServiceConfig.HashKey.parse("header:"))
                 .hasMessageContaining("without a name");
         assertThatThrownBy(() -> ServiceConfig.HashKey.parse("query:a&b"))
-                .hasMessageContaining("a query parameter name holds no '&', '=' or '#'");
+                .hasMessageContaining("a query parameter name may not hold '&', '=' or '#', which delimit the query");
+    }
+
+    @Test
+    void aQueryHashKeyTakesAnyNameABackendCanBeSentButBlankOnesDelimitersAndControlCharacters() {
+        // Written decoded, as the proxy's query:NAME (compared with each parameter's decoded name).
+        assertThat(ServiceConfig.HashKey.parse("query:page[id]").name()).isEqualTo("page[id]");
+        assertThat(ServiceConfig.HashKey.parse("query:a.b:c").name()).isEqualTo("a.b:c");
+        assertThat(ServiceConfig.HashKey.parse(" query: user id ").name()).isEqualTo("user id");
+        assertThat(ServiceConfig.HashKey.parse("query:café")).hasToString("query:café");
+
+        for (String delimited : List.of("query:a&b", "query:a=b", "query:a#b")) {
+            assertThatThrownBy(() -> ServiceConfig.HashKey.parse(delimited))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("hash_key: '" + delimited + "': a query parameter name may not hold '&', '=' or '#',"
+                            + " which delimit the query (expected: the name as the backend reads it, decoded,"
+                            + " e.g. query:page[id])");
+        }
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("query:a\u0001b"))
+                .hasMessageContaining("a query parameter name may not hold a control character (U+0001)");
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("query:user\tid"))
+                .hasMessageContaining("a query parameter name may not hold a control character (U+0009)");
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("query:   "))
+                .hasMessage("hash_key: query without a name (expected: header:NAME, cookie:NAME or query:NAME)");
+        assertThatThrownBy(() -> new ServiceConfig.HashKey(ServiceConfig.HashKey.Source.QUERY, " \t "))
+                .hasMessage("hash_key: query without a name (expected: header:NAME, cookie:NAME or query:NAME)");
     }
 
     @Test

@@ -190,14 +190,41 @@ class ServiceConfigsTest {
     }
 
     @Test
-    void aQueryHashKeyThatCouldNeverBeFoundIsReportedWithTheOtherProblems() {
+    void aQueryHashKeyWithADelimiterIsReportedWithTheOtherProblems() {
         assertThat(problems("""
                 api:
                   balancer: ring-hash
                   hash_key: "query:a&b"
                   connect_timeout: soon
-                """)).contains("upstreams.api.hash_key: 'query:a&b': a query parameter name holds no '&', '=' or '#'")
+                """)).contains("upstreams.api.hash_key: 'query:a&b': a query parameter name may not hold '&', '=' or"
+                        + " '#', which delimit the query")
                 .contains("upstreams.api.connect_timeout: 'soon' is not a duration");
+    }
+
+    @Test
+    void aQueryHashKeyNamesAParameterAsTheBackendReadsItNotAsAToken() {
+        // As the proxy reads the same YAML (10a78f3): header and cookie names stay tokens, a query name is
+        // written decoded and may hold what a token may not.
+        assertThat(api("{ balancer: ring-hash, hash_key: 'query:page[id]' }").hashKey())
+                .isEqualTo(new ServiceConfig.HashKey(ServiceConfig.HashKey.Source.QUERY, "page[id]"));
+        assertThat(api("{ balancer: maglev, hash_key: 'query: user id' }").hashKey()).hasToString("query:user id");
+
+        assertThat(problems("""
+                api:
+                  balancer: ring-hash
+                  hash_key: "query:a\\u0007b"
+                """)).contains("upstreams.api.hash_key: 'query:a\u0007b': a query parameter name may not hold a"
+                        + " control character (U+0007)");
+        assertThat(problems("""
+                api:
+                  balancer: ring-hash
+                  hash_key: "query:  "
+                """)).contains("upstreams.api.hash_key: 'query:': '' is not a valid query name");
+        assertThat(problems("""
+                api:
+                  balancer: ring-hash
+                  hash_key: "header:page[id]"
+                """)).contains("upstreams.api.hash_key: 'header:page[id]': 'page[id]' is not a valid header name");
     }
 
     @Test
