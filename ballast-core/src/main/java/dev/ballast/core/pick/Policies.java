@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /** The balancers, by configuration id. The one place that maps an id to an implementation. */
@@ -22,6 +23,8 @@ public final class Policies {
     public static final String FIRST = "first";
 
     private static final Map<String, Function<BalancerOptions, Policy>> BY_ID = new LinkedHashMap<>();
+    /** The balancers whose picks take no account of weights: neither an endpoint's nor a slow-start ramp's. */
+    private static final Set<String> UNWEIGHTED = Set.of(ROUND_ROBIN, RANDOM, FIRST);
 
     static {
         BY_ID.put(ROUND_ROBIN, o -> policy(ROUND_ROBIN, set -> new RoundRobin(set, o.rng(), o.ticker())));
@@ -50,6 +53,14 @@ public final class Policies {
     /** True for the balancers that place requests by a hash of a request key. */
     public static boolean isHashBased(String id) {
         return RING_HASH.equals(id) || MAGLEV.equals(id);
+    }
+
+    /**
+     * True for the balancers that follow endpoint weights, and so slow start's ramp; false for the
+     * others and for an unknown id.
+     */
+    public static boolean usesWeights(String id) {
+        return BY_ID.containsKey(id) && !UNWEIGHTED.contains(id);
     }
 
     /** The balancer with this id, or empty if there is none. */

@@ -16,6 +16,9 @@ class PoliciesTest {
             assertThat(Policies.of(id, BalancerOptions.defaults()).id()).isEqualTo(id);
         }
         assertThat(Policies.ids()).filteredOn(Policies::isHashBased).containsExactly("ring-hash", "maglev");
+        assertThat(Policies.ids()).filteredOn(id -> !Policies.usesWeights(id))
+                .as("as the balancer table of docs/configuration.md says").containsExactly("round-robin", "random", "first");
+        assertThat(Policies.usesWeights("fastest")).isFalse();
     }
 
     @Test

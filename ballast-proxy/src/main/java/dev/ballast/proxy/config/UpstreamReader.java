@@ -98,6 +98,12 @@ final class UpstreamReader {
                     + " are looked up only at start and at reloads, so instances that come and go are not followed");
         }
         ResilienceConfig resilience = ResilienceReader.read(section, responseTimeout);
+        if (chosenBalancer.isPresent() && !Policies.usesWeights(balancer) && !resilience.slowStart().isZero()) {
+            // As hash_key above: harmless, but the user meant new endpoints to take traffic gradually.
+            section.get("slow_start").orElseThrow().warn("ignored by balancer '" + balancer + "' (only those that use"
+                    + " weights ramp up: " + String.join(", ", Policies.ids().stream().filter(Policies::usesWeights)
+                    .toList()) + ")");
+        }
         return new UpstreamConfig(name, balancer, hashKey, boundedLoad, endpoints, connectTimeout, responseTimeout,
                 idleTimeout, pool, hostHeader, resilience, dnsRefresh, resolveAll, discovery);
     }

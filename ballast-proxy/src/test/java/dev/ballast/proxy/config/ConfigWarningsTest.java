@@ -90,6 +90,42 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void warnsThatSlowStartIsIgnoredByABalancerThatIgnoresWeights() {
+        ConfigResult roundRobin = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api:
+                    slow_start: 30s
+                    endpoints: [127.0.0.1:9001]
+                routes: [{ upstream: api }]
+                """);
+        assertThat(roundRobin.ok()).isTrue();
+        assertThat(warnings(roundRobin)).containsExactly("upstreams.api.slow_start: ignored by balancer 'round-robin'"
+                + " (only those that use weights ramp up: weighted-round-robin, weighted-random, least-connections,"
+                + " least-request, peak-ewma, ring-hash, maglev) (line 4)");
+
+        for (String balancer : List.of("random", "first")) {
+            assertThat(warnings(parse("""
+                    listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                    upstreams:
+                      api: { balancer: %s, slow_start: 30s, endpoints: [127.0.0.1:9001] }
+                    routes: [{ upstream: api }]
+                    """.formatted(balancer)))).singleElement().asString()
+                    .startsWith("upstreams.api.slow_start: ignored by balancer '" + balancer + "'");
+        }
+        for (String quiet : List.of("{ balancer: least-request, slow_start: 30s", "{ slow_start: 0",
+                "{ balancer: roundrobin, slow_start: 30s")) {
+            ConfigResult result = parse("""
+                    listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                    upstreams:
+                      api: %s, endpoints: [127.0.0.1:9001] }
+                    routes: [{ upstream: api }]
+                    """.formatted(quiet));
+            assertThat(warnings(result)).as(quiet).isEmpty();
+        }
+    }
+
+    @Test
     void doesNotWarnAboutAHashKeyWhenTheBalancerIsMisspelt() {
         ConfigResult result = parse("""
                 listeners: [{ name: public, address: 0.0.0.0:8080 }]
