@@ -76,6 +76,28 @@ public final class TrustedProxies {
         return new TrustedProxies(List.copyOf(written), networks, prefixes);
     }
 
+    /**
+     * The bytes of an address as proxies write it in {@code X-Forwarded-For}: {@code 192.0.2.7},
+     * {@code 2001:db8::7}, or with a port, {@code 192.0.2.7:4711} or {@code [2001:db8::7]:4711}; null for
+     * anything else ({@code unknown}, an obfuscated name). Never a name lookup.
+     */
+    public static byte[] forwardedAddress(String entry) {
+        String address = entry.strip();
+        if (address.startsWith("[")) {
+            int close = address.indexOf(']');
+            if (close < 0 || (close != address.length() - 1 && address.charAt(close + 1) != ':')) {
+                return null;
+            }
+            String inside = address.substring(1, close).toLowerCase(Locale.ROOT);
+            return inside.indexOf(':') >= 0 ? literal(inside) : null; // brackets hold IPv6 only
+        }
+        int colon = address.indexOf(':');
+        if (colon > 0 && colon == address.lastIndexOf(':')) {
+            address = address.substring(0, colon); // IPv4 with a port
+        }
+        return literal(address.toLowerCase(Locale.ROOT));
+    }
+
     /** The address bytes of an IP literal, or null; never a name lookup. */
     private static byte[] literal(String address) {
         boolean v4 = IPV4.matcher(address).matches();
@@ -90,8 +112,8 @@ public final class TrustedProxies {
             }
         }
         try {
-            byte[] bytes = InetAddress.getByName(address).getAddress(); // a literal: parsed, not looked up
-            return v4 == (bytes.length == 4) ? bytes : null;
+            // A literal: parsed, not looked up. An IPv4-mapped IPv6 one comes back as its IPv4 address.
+            return InetAddress.getByName(address).getAddress();
         } catch (java.net.UnknownHostException e) {
             return null;
         }

@@ -202,7 +202,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         this.upgrade = asked == null ? null : withoutH2c(asked);
         // HTTP/1.1 requires a Host (RequestHead refused one without); HTTP/1.0 may leave it out.
         this.hostless = clientHttp10 && !request.headers().contains(HttpHeaderNames.HOST);
-        RequestRewrite.forUpstream(request, clientIp, chunked, frontend.via(), frontend.fromTrustedProxy());
+        RequestRewrite.forUpstream(request, frontend.peerIp(), chunked, frontend.via(), frontend.fromTrustedProxy());
         if (upgrade != null) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
                     .set(HttpHeaderNames.UPGRADE, upgrade);

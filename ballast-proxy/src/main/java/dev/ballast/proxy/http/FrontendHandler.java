@@ -48,7 +48,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ProxyPipeline proxy;
     private final ClientTimeouts timeouts;
     private ChannelHandlerContext ctx;
+    /** The address the connection comes from. */
     private String clientIp = "-";
+    /** The client of the request in hand: {@link #clientIp}, or who a trusted proxy forwarded it for. */
+    private String requestClient = "-";
     private InetAddress peer;
     /** The {@code trusted_proxies} {@link #fromTrustedProxy} was decided against, and what it decided. */
     private TrustedProxies trustedProxiesSeen;
@@ -150,6 +153,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers, and closes on, what never became a request line: logged with no method and no target. */
     private void refuseUnread(ProxyError error, String reason) {
+        requestClient = clientIp; // no head to read X-Forwarded-For from
         record.begin(clientIp, "-", "-", System.nanoTime());
         bodyDeclared = true; // unknown: the rest of the head, and a body, may still be on their way
         respondLocally(error, "-", "-", reason, true, false);
@@ -160,7 +164,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return proxy.via();
     }
 
+    /** The client of the request in hand, for log lines. */
     String clientIp() {
+        return requestClient;
+    }
+
+    /** The address the connection comes from: what {@code X-Forwarded-For} gets appended. */
+    String peerIp() {
         return clientIp;
     }
 
@@ -183,6 +193,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
             peer = remote.getAddress();
             clientIp = peer.getHostAddress();
+            requestClient = clientIp;
         }
         ctx.read();
     }
@@ -268,7 +279,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         String method = request.method().name();
         http10 = request.protocolVersion().minorVersion() == 0;
-        record.begin(clientIp, method, request.uri(), arrived);
+        requestClient = fromTrustedProxy() ? ForwardedFor.client(request.headers(), proxy.trustedProxies(), clientIp)
+                : clientIp;
+        record.begin(requestClient, method, request.uri(), arrived);
         record.request(request);
         // Framing is read once here and handed on: each look-up is a hash and a walk of the headers. A
         // refusal of a request that declared a body lingers before it closes (LingeringClose).
@@ -330,7 +343,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Route route = rule.choose(rule.splitKey() == null || !rule.splits() ? null
-                : RequestHash.key(rule.splitKey(), request, path, clientIp));
+                : RequestHash.key(rule.splitKey(), request, path, requestClient));
         record.route(route);
         long maxBody = proxy.limits().maxBodySizeBytes();
         if (maxBody > 0 && declared > maxBody) {
@@ -356,8 +369,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Mirror copyTo = rule.mirror();
         boolean copied = copyTo != null && copyTo.sampled();
         // The copy's hash key is read as the request's own is: from the head before it is rewritten.
-        String copyKey = copied ? RequestHash.key(copyTo.upstream(), request, path, clientIp) : null;
-        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, clientIp, expectContinue,
+        String copyKey = copied ? RequestHash.key(copyTo.upstream(), request, path, requestClient) : null;
+        Exchange started = new Exchange(this, ctx, request, route.upstream(), path, requestClient, expectContinue,
                 chunked, bodyDeclared, record);
         exchange = started;
         MirrorExchange copy = null;
@@ -522,7 +535,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (early != null && !early.isEmpty()) {
             // RFC 6455 §4.1: a client waits for the handshake's answer before it sends more.
             log.info("{} {}: bytes sent behind an upgrade request before its answer; closing after the 101",
-                    clientIp, Printable.detail(switched.uri()));
+                    requestClient, Printable.detail(switched.uri()));
             Object msg;
             while ((msg = pollEarly()) != null) {
                 ReferenceCountUtil.release(msg);
@@ -591,9 +604,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         int status = error.status().code();
         if (status >= 500 && error != ProxyError.NOT_IMPLEMENTED && error != ProxyError.VERSION_NOT_SUPPORTED) {
             // a 501 or 505 is the client's doing, like a 4xx
-            log.warn("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);
+            log.warn("{} {} {} -> {}: {}", requestClient, method, uri, status, detail);
         } else {
-            log.info("{} {} {} -> {}: {}", clientIp, method, uri, status, detail);
+            log.info("{} {} {} -> {}: {}", requestClient, method, uri, status, detail);
         }
         FullHttpResponse response = error.response(ctx.alloc(), detail, closeAfter);
         if (attempts > 0) {
@@ -672,6 +685,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         bodyBytes = 0; // of no request: the one before had its own line
+        requestClient = clientIp;
         record.begin(clientIp, "-", "-", firstByteNanos);
         respondLocally(ProxyError.HEADER_READ_TIMEOUT, "-", "-", "request headers not complete within "
                 + proxy.limits().headerReadTimeoutMillis() + "ms (header_read_timeout)", true, true);

@@ -30,10 +30,11 @@ final class RequestRewrite {
      * Prepares the head for the upstream. Call once, before the endpoint is known; the Host header
      * is settled per endpoint by {@link #settleHost}. {@code chunked}: the client sent a chunked body,
      * which goes on chunked (the frontend read the framing already). {@code via}: what to add to
-     * {@code Via}, after what earlier proxies added. {@code fromTrustedProxy}: the client is one of
-     * {@code trusted_proxies}, whose forwarding headers are kept.
+     * {@code Via}, after what earlier proxies added. {@code peerIp}: the address the connection comes
+     * from, appended to {@code X-Forwarded-For}. {@code fromTrustedProxy}: it is one of {@code
+     * trusted_proxies}, whose forwarding headers are kept.
      */
-    static void forUpstream(HttpRequest request, String clientIp, boolean chunked, ViaHeader via,
+    static void forUpstream(HttpRequest request, String peerIp, boolean chunked, ViaHeader via,
                             boolean fromTrustedProxy) {
         HttpHeaders headers = request.headers();
         HopByHop.stripRequest(headers, fromTrustedProxy);
@@ -54,9 +55,9 @@ final class RequestRewrite {
         if (headers.contains(X_FORWARDED_FOR)) {
             List<String> prior = headers.getAll(X_FORWARDED_FOR);
             String joined = prior.size() == 1 ? prior.get(0) : String.join(", ", prior);
-            headers.set(X_FORWARDED_FOR, joined + ", " + clientIp);
+            headers.set(X_FORWARDED_FOR, joined + ", " + peerIp);
         } else {
-            headers.set(X_FORWARDED_FOR, clientIp);
+            headers.set(X_FORWARDED_FOR, peerIp);
         }
         // From a trusted proxy, what it was asked for (https, its own host) stands; ours would not.
         if (!fromTrustedProxy || !headers.contains(X_FORWARDED_PROTO)) {

@@ -78,6 +78,26 @@ class TrustedProxiesTest {
     }
 
     @Test
+    void theAccessLogNamesTheClientATrustedProxyForwardedForAndTheServiceGetsTheProxysAddressAppended()
+            throws Exception {
+        Path file = dir.resolve("ballast.yaml");
+        Path log = dir.resolve("access.log");
+        proxy = ProxyServer.start(ConfigFiles.write(file, yaml("[127.0.0.1]") + "access_log: { enabled: true, path: " + log + " }\n"),
+                file, false);
+
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            TestBackend.Recorded forwarded = send(client, "X-Forwarded-For: 198.51.100.9, 203.0.113.7\r\n");
+            assertThat(forwarded.headers().get("X-Forwarded-For")).isEqualTo("198.51.100.9, 203.0.113.7, 127.0.0.1");
+        }
+        proxy.close();
+        proxy = null; // the access log is flushed and closed
+
+        String line = java.nio.file.Files.readAllLines(log).get(0);
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("client").asText())
+                .isEqualTo("203.0.113.7");
+    }
+
+    @Test
     void aClientOutsideTheRangesCannotClaimASchemeOrHostAndAReloadThatDropsTheTrustAppliesToOpenConnections()
             throws Exception {
         Path file = dir.resolve("ballast.yaml");
