@@ -240,9 +240,9 @@ public record ServiceConfig(
                     throw new IllegalArgumentException("health_check.path: " + problem);
                 }
             }
-            if (minStatus < 100 || maxStatus > 599 || minStatus > maxStatus) {
+            if (minStatus < 200 || maxStatus > 599 || minStatus > maxStatus) {
                 throw new IllegalArgumentException("health_check.expected_status: " + minStatus + "-" + maxStatus
-                        + " (expected: a range within 100-599)");
+                        + " (expected: a range within 200-599; a 1xx is interim, never the final status)");
             }
         }
 
@@ -253,7 +253,7 @@ public record ServiceConfig(
 
         /** Healthy when a TCP connection opens. */
         public static HealthCheck tcp(HealthCheckSettings settings) {
-            return new HealthCheck(Type.TCP, "", 100, 599, settings);
+            return new HealthCheck(Type.TCP, "", 200, 599, settings);
         }
 
         public HealthCheck withExpectedStatus(int min, int max) {

@@ -461,6 +461,21 @@ class ServiceConfigsTest {
     }
 
     @Test
+    void anExpectedStatusOf1xxIsRefusedForNoCheckEndsOnAnInterimAnswer() {
+        assertThat(problems("""
+                api:
+                  endpoints: [127.0.0.1:9001]
+                  health_check: { path: /healthz, expected_status: 100-299 }
+                """)).contains("upstreams.api.health_check.expected_status: '100-299' has 1xx codes, which are"
+                + " interim: a check waits past them for the final status (expected: 200..599)");
+        assertThatThrownBy(() -> ServiceConfig.HealthCheck.http("/healthz", HealthCheckSettings.defaults())
+                .withExpectedStatus(101, 101)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("health_check.expected_status: 101-101 (expected: a range within 200-599; a 1xx is"
+                        + " interim, never the final status)");
+        assertThat(ServiceConfig.HealthCheck.tcp(HealthCheckSettings.defaults()).minStatus()).isEqualTo(200);
+    }
+
+    @Test
     void wrongShapesAreProblemsNotExceptionsFromInside() {
         String message = problems("""
                 api:

@@ -5,15 +5,19 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * A set of HTTP status codes written as ranges and single codes: {@code 200-399}, {@code 200, 204},
- * or a YAML list of either. Immutable; {@link #contains} is one array read.
+ * A set of final HTTP status codes, 200..599, written as ranges and single codes: {@code 200-399},
+ * {@code 200, 204}, or a YAML list of either; what a health check expects. A 1xx code is refused: it
+ * is an interim answer, which an HTTP exchange goes on past to the final one, so it is never the
+ * status a check is judged on. Immutable; {@link #contains} is one array read.
  */
 public final class StatusCodes {
 
     /** What a status code set looks like, for "expected: ..." messages. */
-    public static final String EXPECTED = "status codes 100..599 as a range like 200-399, or codes and ranges"
+    public static final String EXPECTED = "status codes 200..599 as a range like 200-399, or codes and ranges"
             + " separated by commas";
-    private static final int MIN = 100;
+    /** The lowest final status: the 1xx codes below are interim. */
+    private static final int MIN = 200;
+    private static final int INTERIM = 100;
     private static final int MAX = 599;
 
     private final boolean[] member = new boolean[MAX + 1];
@@ -53,6 +57,12 @@ public final class StatusCodes {
                     throw new IllegalArgumentException("'" + text
                             + "' is an empty range (expected: the lower code first, like 200-399)");
                 }
+                if (from < MIN) {
+                    throw new IllegalArgumentException("'" + text + "' " + (dash < 0
+                            ? "is a 1xx code, which is interim: a check waits past it"
+                            : "has 1xx codes, which are interim: a check waits past them")
+                            + " for the final status (expected: " + MIN + ".." + MAX + ")");
+                }
                 codes.set(from, to + 1);
             }
         }
@@ -70,10 +80,10 @@ public final class StatusCodes {
             throw new IllegalArgumentException("'" + item + "' is not a status code or range (expected: "
                     + EXPECTED + ")");
         }
-        if (code < MIN || code > MAX) {
+        if (code < INTERIM || code > MAX) {
             throw new IllegalArgumentException("status " + code + " out of range (expected: " + MIN + ".." + MAX + ")");
         }
-        return code;
+        return code; // a 1xx is refused once the range is known to be one
     }
 
     private static int check(int code) {
@@ -98,7 +108,7 @@ public final class StatusCodes {
         return codes.cardinality() == highest() - lowest() + 1;
     }
 
-    /** Whether {@code status} is in the set; false for anything outside 100..599. */
+    /** Whether {@code status} is in the set; false for anything outside 200..599. */
     public boolean contains(int status) {
         return status >= MIN && status <= MAX && member[status];
     }

@@ -31,7 +31,15 @@ class StatusCodesTest {
         assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("399-200")))
                 .withMessage("'399-200' is an empty range (expected: the lower code first, like 200-399)");
         assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200, 600")))
-                .withMessage("status 600 out of range (expected: 100..599)");
+                .withMessage("status 600 out of range (expected: 200..599)");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("100-399")))
+                .withMessage("'100-399' has 1xx codes, which are interim: a check waits past them for the final"
+                        + " status (expected: 200..599)");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200", "101")))
+                .withMessage("'101' is a 1xx code, which is interim: a check waits past it for the final status"
+                        + " (expected: 200..599)");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.range(100, 399))
+                .withMessage("status 100 out of range (expected: 200..599)");
         assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of()))
                 .withMessage("no status codes (expected: " + StatusCodes.EXPECTED + ")");
     }
