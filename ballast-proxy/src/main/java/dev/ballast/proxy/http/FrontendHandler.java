@@ -324,8 +324,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if ((HttpMethod.OPTIONS.equals(request.method()) || HttpMethod.TRACE.equals(request.method()))
                 && countDownMaxForwards(request.headers())) {
+            // As any local answer: a body it came with is not waited for, and the client's wish to close holds.
             respondLocally(ProxyError.LAST_HOP, method, request.uri(),
-                    "Max-Forwards: 0, so this proxy answers " + method + " as the last hop", false, !bodyDeclared);
+                    "Max-Forwards: 0, so this proxy answers " + method + " as the last hop",
+                    bodyDeclared || !HttpUtil.isKeepAlive(request), !bodyDeclared);
             return;
         }
         String path = RequestTarget.path(request.uri());

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -30,6 +31,7 @@ import static dev.ballast.proxy.testing.TestConfigs.endpoints;
 import static dev.ballast.proxy.testing.TestConfigs.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 /** The request target and Host as RFC 9112 §3.2 has a server check and read them. */
 class ProxyRequestHeadTest {
@@ -188,6 +190,33 @@ class ProxyRequestHeadTest {
             assertThat(web.lastRequest().headers().get("Max-Forwards")).as("only OPTIONS and TRACE").isEqualTo("5");
             raw.send("TRACE / HTTP/1.1\r\nHost: x\r\nMax-Forwards: x1\r\n\r\n").read();
             assertThat(web.lastRequest().headers().get("Max-Forwards")).as("no number: left as it is").isEqualTo("x1");
+        }
+    }
+
+    @Test
+    void aLastHopAnswerToARequestWithABodyClosesRatherThanWaitForTheBodyForever() throws Exception {
+        for (String framing : List.of("Content-Length: 1000000\r\n", "Transfer-Encoding: chunked\r\n")) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                RawHttp.Response answer = raw.send("OPTIONS / HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n" + framing
+                        + "\r\nabc").read(); // and then nothing more
+                assertThat(answer.status()).isEqualTo(200);
+                assertThat(answer.header("connection")).isEqualTo("close");
+                assertThat(raw.timeout(5_000).closedByPeer()).as(framing).isTrue();
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.openConnections() == 0);
+    }
+
+    @Test
+    void aLastHopAnswerKeepsTheClientsWishToClose() throws Exception {
+        for (String request : List.of("OPTIONS / HTTP/1.0\r\nMax-Forwards: 0\r\n\r\n",
+                "OPTIONS / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nMax-Forwards: 0\r\n\r\n")) {
+            try (RawHttp raw = RawHttp.connect(address)) {
+                RawHttp.Response answer = raw.send(request).read();
+                assertThat(answer.status()).isEqualTo(200);
+                assertThat(answer.header("connection")).as(request).isEqualTo("close");
+                assertThat(raw.timeout(5_000).closedByPeer()).as(request).isTrue();
+            }
         }
     }
 
