@@ -797,15 +797,18 @@ public final class Upstream implements AutoCloseable {
          * On the watch's thread: returns at once. What needs no lookup (addresses, names already
          * members, keys gone) is published now, so a slow name, this list's or an earlier one's, holds
          * up neither the rest of the list nor the start of the upstream; the whole list follows once
-         * its names are looked up.
+         * its names are looked up. A list with no name to look up is published whole, and does not
+         * wait behind another list's lookup: a key deleted then leaves at once.
          */
         void changed(List<Endpoint> endpoints) {
             Listing listed = new Listing(generations.incrementAndGet(), endpoints, NameLookups.NONE);
             Set<String> members = memberAddresses();
             List<Endpoint> ready = endpoints.stream().filter(endpoint -> !joinsByName(endpoint, members)).toList();
-            if (ready.size() < endpoints.size()) {
-                publish(new Listing(listed.generation(), ready, NameLookups.NONE));
+            if (ready.size() == endpoints.size()) {
+                publish(listed); // an older list whose names are still being looked up is dropped when it ends
+                return;
             }
+            publish(new Listing(listed.generation(), ready, NameLookups.NONE));
             if (pending.getAndSet(listed) != null) {
                 return; // the lookup thread has not taken the one before: it takes this one instead
             }

@@ -176,6 +176,28 @@ class EtcdDiscoveryTest {
     }
 
     @Test
+    void aKeyDeletedAfterTheSlowNameWasDeletedTooLeavesAtOnceAndTheNameDoesNotJoinWhenItsLookupEnds()
+            throws Exception {
+        etcd.put(PREFIX + "a", address(a));
+        etcd.put(PREFIX + "b", address(b));
+        try (TestNames.Hold lookup = TestNames.hold()) {
+            etcd.put(PREFIX + "named", "named" + TestNames.HELD_SUFFIX + ":" + c.port());
+            startProxy(PREFIX);
+            assertThat(lookup.lookupStarted(10)).isTrue();
+
+            // Lists with no name left to look up: not held up behind the lookup of the one before.
+            etcd.delete(PREFIX + "named");
+            etcd.delete(PREFIX + "a");
+            await().atMost(Duration.ofSeconds(5)).until(this::members, members -> members.equals(Set.of(address(b))));
+
+            lookup.release();
+            await().during(Duration.ofMillis(500)).atMost(SETTLE)
+                    .until(this::members, members -> members.equals(Set.of(address(b))));
+            assertThat(servedBy(10)).containsExactly("b");
+        }
+    }
+
+    @Test
     void routesToTheEndpointsUnderThePrefixAndFollowsThemAsTheyComeAndGo() throws Exception {
         etcd.put(PREFIX + "a", address(a));
         etcd.put(PREFIX + "b", "{\"address\": \"" + address(b) + "\", \"weight\": 3, \"zone\": \"z1\"}");
