@@ -171,7 +171,8 @@ public final class ClientRequest {
 
     /**
      * The affinity key for {@code ring-hash} and {@code maglev}, overriding the service's
-     * {@code hash_key}.
+     * {@code hash_key}. An empty key is none, as an empty {@code hash_key} value is in the proxy: the
+     * call goes to a random endpoint (not every keyless call to the one {@code ""} hashes to).
      */
     public ClientRequest hashKey(String key) {
         Objects.requireNonNull(key, "hashKey");

@@ -151,6 +151,10 @@ public record ServiceConfig(
      * {@code hash_key}: {@code header:NAME | cookie:NAME | query:NAME | path}. The proxy's
      * {@code client-ip} has no meaning inside a client; use {@link ClientRequest#hashKey} instead.
      *
+     * <p>A header or cookie name is an RFC 9110 token (a field-name, an RFC 6265 cookie-name), as in
+     * the proxy: letters, digits and {@code !#$%&'*+-.^_`|~}; {@code header:bad name} is refused, here
+     * as from the YAML, in the YAML reader's words.
+     *
      * <p>A query parameter name is written decoded, as a backend reads it: it is compared with each
      * parameter's percent-decoded name, so {@code query:page[id]} finds {@code ?page[id]=7} and
      * {@code ?page%5Bid%5D=7} alike, as the proxy's does. Any name is allowed but a blank one, one with a
@@ -162,6 +166,8 @@ public record ServiceConfig(
 
         private static final String QUERY_EXPECTED = "expected: the name as the backend reads it, decoded,"
                 + " e.g. query:page[id]";
+        /** What {@link #parse} takes: the YAML's list but {@code client-ip}, which it refuses. */
+        private static final String EXPECTED = "header:NAME, cookie:NAME, query:NAME or path";
 
         public HashKey {
             Objects.requireNonNull(source, "source");
@@ -173,7 +179,24 @@ public record ServiceConfig(
             }
             if (source == Source.QUERY) {
                 checkQueryName(name);
+            } else if (source != Source.PATH && !isToken(name)) {
+                throw new IllegalArgumentException("hash_key: '" + source.name().toLowerCase(Locale.ROOT) + ":" + name
+                        + "': '" + name + "' is not a valid " + source.name().toLowerCase(Locale.ROOT)
+                        + " name (expected: " + EXPECTED + ")");
             }
+        }
+
+        /** An RFC 9110 token: a header field-name, and an RFC 6265 cookie-name. */
+        private static boolean isToken(String name) {
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                boolean token = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+                if (!token) {
+                    return false;
+                }
+            }
+            return !name.isEmpty();
         }
 
         private static void checkQueryName(String name) {

@@ -124,6 +124,57 @@ class BalancingTest {
         assertThat(reached).hasSizeGreaterThan(1);
     }
 
+    @ParameterizedTest
+    @MethodSource("hashBalancers")
+    void anEmptyKeyIsNoKeySoItsCallsSpreadAsInTheProxyWhileAKeySticks(String balancer) {
+        // As the proxy's hash_key: an empty value (a logged-out client's session=, an empty header, ?user=)
+        // is no key, a random pick; hashing "" would send every such call to one endpoint.
+        String[] endpoints = backends.stream().map(Backend::address).toArray(String[]::new);
+        client = BallastClient.builder()
+                .service(ServiceConfig.builder("by-header").endpoints(endpoints).balancer(balancer)
+                        .hashKey("header:x-user").build())
+                .service(ServiceConfig.builder("by-cookie").endpoints(endpoints).balancer(balancer)
+                        .hashKey("cookie:session").build())
+                .service(ServiceConfig.builder("by-query").endpoints(endpoints).balancer(balancer)
+                        .hashKey("query:user").build())
+                .build();
+
+        Map<String, Map<String, Long>> empty = new TreeMap<>();
+        empty.put("header ''", spread(i -> request("by-header").path("/e").header("x-user", "")));
+        empty.put("header ' '", spread(i -> request("by-header").path("/e").header("x-user", " ")));
+        empty.put("session=", spread(i -> request("by-cookie").path("/e").header("cookie", "a=1; session=")));
+        empty.put("session=\"\"", spread(i -> request("by-cookie").path("/e").header("cookie", "session=\"\"")));
+        empty.put("?user=", spread(i -> request("by-query").path("/e?user=&x=" + i)));
+        empty.put("hashKey('')", spread(i -> request("by-header").path("/e").header("x-user", "u-1").hashKey("")));
+        // Random picks: all 90 of them on one of three endpoints about once in 10^42 runs.
+        assertThat(empty).allSatisfy((how, counts) -> assertThat(counts).as(how).hasSizeGreaterThan(1));
+
+        Map<String, Map<String, Long>> keyed = new TreeMap<>();
+        keyed.put("header", spread(i -> request("by-header").path("/k").header("x-user", "user-42")));
+        keyed.put("cookie", spread(i -> request("by-cookie").path("/k").header("cookie", "a=" + i + "; session=s-42")));
+        keyed.put("query", spread(i -> request("by-query").path("/k?x=" + i + "&user=user-42")));
+        assertThat(keyed).allSatisfy((how, counts) -> assertThat(counts).as(how).hasSize(1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("hashBalancers")
+    void aQuotedCookieIsOneKeyWithItsBareValueAsInTheProxy(String balancer) {
+        client = BallastClient.builder().service(ServiceConfig.builder("orders")
+                .endpoints(backends.stream().map(Backend::address).toArray(String[]::new))
+                .balancer(balancer).hashKey("cookie:id").build()).build();
+        Set<String> reached = new TreeSet<>();
+
+        for (int id = 0; id < 30; id++) {
+            String bare = client.send(request("orders").path("/c").header("cookie", "id=" + id)).bodyText();
+            String quoted = client.send(request("orders").path("/c").header("cookie", "idx=0; id=\"" + id + "\""))
+                    .bodyText();
+
+            assertThat(quoted).as("id %d, bare at %s", id, bare).isEqualTo(bare);
+            reached.add(bare);
+        }
+        assertThat(reached).hasSizeGreaterThan(1); // keys were read: a missing one would be a random pick
+    }
+
     /** Every character of {@code value} as a {@code %XX} escape: {@code 12} is {@code %31%32}. */
     private static String percentEncoded(int value) {
         StringBuilder escaped = new StringBuilder();

@@ -88,6 +88,31 @@ class ServiceConfigTest {
     }
 
     @Test
+    void aHeaderOrCookieHashKeyNameIsATokenInCodeAsInTheYaml() {
+        // The YAML reader's words (ServiceConfigsTest), with hash_key: for the path it has not.
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("header:bad name"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("hash_key: 'header:bad name': 'bad name' is not a valid header name"
+                        + " (expected: header:NAME, cookie:NAME, query:NAME or path)");
+        assertThatThrownBy(() -> ServiceConfig.HashKey.parse("cookie:a;b"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("hash_key: 'cookie:a;b': 'a;b' is not a valid cookie name"
+                        + " (expected: header:NAME, cookie:NAME, query:NAME or path)");
+        for (String name : List.of("page[id]", "a:b", "a\"b", "caf\u00e9", "a/b", "a\u0001b")) {
+            assertThatThrownBy(() -> new ServiceConfig.HashKey(ServiceConfig.HashKey.Source.HEADER, name))
+                    .as(name).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + name + "' is not a valid header name");
+        }
+        assertThatThrownBy(() -> ServiceConfig.builder("orders").balancer(Policies.RING_HASH).hashKey("header:x user"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'x user' is not a valid header name");
+        // Every token character.
+        assertThat(ServiceConfig.HashKey.parse("header:X-User_Id.v2~!#$%&'*+^`|").name())
+                .isEqualTo("X-User_Id.v2~!#$%&'*+^`|");
+        assertThat(ServiceConfig.HashKey.parse("cookie: __Host-session ").name()).isEqualTo("__Host-session");
+    }
+
+    @Test
     void aQueryHashKeyTakesAnyNameABackendCanBeSentButBlankOnesDelimitersAndControlCharacters() {
         // Written decoded, as the proxy's query:NAME (compared with each parameter's decoded name).
         assertThat(ServiceConfig.HashKey.parse("query:page[id]").name()).isEqualTo("page[id]");

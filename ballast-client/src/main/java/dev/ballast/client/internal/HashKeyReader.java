@@ -12,29 +12,81 @@ final class HashKeyReader {
     private HashKeyReader() {
     }
 
-    /** The key, or null when the request carries none (hash balancers then pick at random). */
+    /**
+     * The key, or null when the request carries none (hash balancers then pick at random). An empty
+     * value is none, as in the proxy's {@code RequestHash.key}: a logged-out client's {@code session=}
+     * cookie, a {@code ?user=} or an empty header (or an empty {@link ClientRequest#hashKey}) would
+     * otherwise all hash to one endpoint, a hot spot, where the proxy spreads them.
+     */
     static String keyOf(HashKey spec, ClientRequest request) {
+        String key;
         if (request.hashKey().isPresent()) {
-            return request.hashKey().get();
-        }
-        if (spec == null) {
+            key = request.hashKey().get();
+        } else if (spec == null) {
             return null;
+        } else {
+            key = switch (spec.source()) {
+                case HEADER -> request.header(spec.name()).map(HashKeyReader::fieldValue).orElse(null);
+                case COOKIE -> cookie(request.headerValues("cookie"), spec.name());
+                case QUERY -> queryParameter(request.path(), spec.name());
+                case PATH -> pathOnly(request.path());
+            };
         }
-        return switch (spec.source()) {
-            case HEADER -> request.header(spec.name()).orElse(null);
-            case COOKIE -> cookie(request.headerValues("cookie"), spec.name());
-            case QUERY -> queryParameter(request.path(), spec.name());
-            case PATH -> pathOnly(request.path());
-        };
+        return key == null || key.isEmpty() ? null : key;
     }
 
+    /**
+     * A header value as the proxy reads it off the wire: without the spaces and tabs around it, which
+     * are no part of a field value (RFC 9110 section 5.5; Netty's decoder drops them), so
+     * {@code X-User: " 42 "} is the key {@code 42} and a value of only blanks is an empty one.
+     * {@link ClientRequest} sends the value as given and allows no other control character.
+     */
+    private static String fieldValue(String value) {
+        int start = 0;
+        int end = value.length();
+        while (start < end && isBlank(value.charAt(start))) {
+            start++;
+        }
+        while (end > start && isBlank(value.charAt(end - 1))) {
+            end--;
+        }
+        return start == 0 && end == value.length() ? value : value.substring(start, end);
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /**
+     * The value of cookie {@code name} (RFC 6265 section 5.4), read exactly as the proxy's
+     * {@code RequestHash.cookie} reads it, so one config gives one key in both: the {@code Cookie} headers
+     * in order, each (as the proxy receives it) without surrounding blanks, split on {@code ;}; a pair's
+     * leading spaces are skipped and its name, up to the first {@code =}, must be {@code name} exactly
+     * ({@code id} is not {@code idx}, nor {@code id } with a space before the {@code =}); a pair
+     * without {@code =} is passed over. The first pair with the name counts, even with an empty value.
+     * The value is trimmed and one pair of surrounding double quotes taken off (a cookie-value may be
+     * DQUOTE-wrapped), so {@code id="42"} and {@code id=42} are one key, and {@code id=""} is none.
+     */
     private static String cookie(List<String> headers, String name) {
-        for (String header : headers) {
-            for (String pair : header.split(";")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0 && pair.substring(0, eq).strip().equals(name)) {
-                    return pair.substring(eq + 1).strip();
+        for (String sent : headers) {
+            String header = fieldValue(sent);
+            int start = 0;
+            int length = header.length();
+            while (start < length) {
+                int semicolon = header.indexOf(';', start);
+                int end = semicolon < 0 ? length : semicolon;
+                while (start < end && header.charAt(start) == ' ') {
+                    start++;
                 }
+                int eq = header.indexOf('=', start);
+                if (eq >= 0 && eq < end && eq - start == name.length() && header.regionMatches(start, name, 0, name.length())) {
+                    String value = header.substring(eq + 1, end).trim();
+                    if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
+                        value = value.substring(1, value.length() - 1);
+                    }
+                    return value;
+                }
+                start = end + 1;
             }
         }
         return null;
