@@ -52,14 +52,19 @@ final class HttpHealthChecker implements HealthChecker {
         // Judged on the status line, as the proxy's check is: the body is not waited for (a slow or
         // endless one would fail a check the endpoint passed), and closing it ends the exchange.
         CompletableFuture<HttpResponse<InputStream>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
-        CompletableFuture<CheckOutcome> outcome = exchange.handle((response, error) -> {
-            if (error != null) {
-                return CheckOutcome.failed(describe(error));
-            }
+        // Closed by a stage of the exchange itself, whatever became of the check: the stage below does not
+        // run once the monitor has cancelled the outcome, and an exchange that had its response by then
+        // is not cancelled either, so its body, and the connection under it, would be held for good.
+        exchange.thenAccept(response -> {
             try {
                 response.body().close();
             } catch (IOException ignored) {
                 // the body is not wanted: nothing to lose
+            }
+        });
+        CompletableFuture<CheckOutcome> outcome = exchange.handle((response, error) -> {
+            if (error != null) {
+                return CheckOutcome.failed(describe(error));
             }
             int status = response.statusCode();
             return status >= settings.minStatus() && status <= settings.maxStatus()
