@@ -92,12 +92,18 @@ final class DnsRefresh implements AutoCloseable {
         for (Endpoint endpoint : target.named()) {
             if (target.unresolved(endpoint)) {
                 unresolved = true;
-                if (target.resolvesAll(endpoint)) {
-                    failing.add(endpoint.address()); // its failed lookup at start was logged as it happened
-                }
+                failing.add(endpoint.address()); // its failed lookup at start was logged as it happened
             }
         }
         schedule(unresolved ? 0 : periodNanos);
+    }
+
+    /**
+     * {@code address}'s name failed to resolve as it joined, and the upstream said so: a round that
+     * fails it again is silent, and the one that resolves it says so. Control path only.
+     */
+    void failureSaid(String address) {
+        failing.add(address);
     }
 
     private synchronized void schedule(long delayNanos) {

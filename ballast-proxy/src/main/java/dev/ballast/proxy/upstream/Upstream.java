@@ -730,6 +730,13 @@ public final class Upstream implements AutoCloseable {
         if (failure != null && previous != null) {
             log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); it keeps {}", name(), endpoint.address(),
                     endpoint.host(), failure, ipOf(previous, "no address"));
+        } else if (failure != null) {
+            // Joins with no address (a name etcd lists before DNS has it, say): said now, not at a refresh.
+            log.warn("upstream {}: endpoint {}: cannot resolve {} ({}); requests to it fail until it does",
+                    name(), endpoint.address(), endpoint.host(), failure);
+            if (dns != null) {
+                dns.failureSaid(endpoint.address()); // its refresh says nothing more until it resolves
+            }
         } else if (previous != null && chosen != null && chosen != previous) {
             log.info("upstream {}: endpoint {} now resolves to {} (was {})", name(), endpoint.address(),
                     ipOf(chosen, "unresolved"), ipOf(previous, "unresolved"));

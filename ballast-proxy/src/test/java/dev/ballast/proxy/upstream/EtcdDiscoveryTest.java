@@ -1,5 +1,8 @@
 package dev.ballast.proxy.upstream;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.core.pick.EndpointSet;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -195,6 +199,47 @@ class EtcdDiscoveryTest {
                     .until(this::members, members -> members.equals(Set.of(address(b))));
             assertThat(servedBy(10)).containsExactly("b");
         }
+    }
+
+    @Test
+    void aListedNameThatDoesNotResolveIsSaidAsItJoinsNotAtTheNextRefresh() throws Exception {
+        assertSaidOnceAsALateNameJoins("1h"); // within seconds, an hour before the refresh
+    }
+
+    @Test
+    void aListedNameThatDoesNotResolveIsSaidOnceNotAgainAtEachRefresh() throws Exception {
+        assertSaidOnceAsALateNameJoins("200ms");
+    }
+
+    /** Lists a name DNS does not have yet: one "cannot resolve" line about it, within 2 s, and no more. */
+    private void assertSaidOnceAsALateNameJoins(String dnsRefresh) throws Exception {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger upstreamLog = (Logger) LoggerFactory.getLogger(Upstream.class);
+        Logger refreshLog = (Logger) LoggerFactory.getLogger(DnsRefresh.class);
+        upstreamLog.addAppender(log);
+        refreshLog.addAppender(log);
+        try {
+            etcd.put(PREFIX + "a", address(a));
+            startProxyWith(config(PREFIX).replace("discovery:", "dns_refresh: " + dnsRefresh + "\n    discovery:"));
+            String late = "late.ballast.test:" + b.port();
+
+            etcd.put(PREFIX + "late", late);
+
+            await().atMost(Duration.ofSeconds(5)).until(this::members, members -> members.contains(late));
+            await().atMost(Duration.ofSeconds(2)).until(() -> cannotResolve(log, "late.ballast.test") > 0);
+            // Refresh rounds at 200 ms: ten of them that keep quiet.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> cannotResolve(log, "late.ballast.test") == 1);
+        } finally {
+            upstreamLog.detachAppender(log);
+            refreshLog.detachAppender(log);
+        }
+    }
+
+    private static long cannotResolve(ListAppender<ILoggingEvent> log, String name) {
+        return log.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.contains("cannot resolve " + name)).count();
     }
 
     @Test
