@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Follows DNS for endpoints given by host name ({@code dns_refresh}): every period, looks each name up
@@ -132,25 +133,36 @@ final class DnsRefresh implements AutoCloseable {
         Thread.ofVirtual().name("ballast-dns-" + upstream).start(() -> lookUp(named));
     }
 
-    /** On a virtual thread: a lookup may block for seconds. */
+    /**
+     * Each name on a virtual thread of its own, its answer applied as it comes: a name whose resolver
+     * does not answer holds up no other name's move, and a host listed under two ports is looked up
+     * once. The last answer of the round schedules the next.
+     */
     private void lookUp(List<Endpoint> named) {
-        Map<Endpoint, InetAddress[]> resolved = new LinkedHashMap<>();
-        Map<Endpoint, String> failures = new LinkedHashMap<>();
+        Map<String, List<Endpoint>> byHost = new LinkedHashMap<>();
         for (Endpoint endpoint : named) {
+            byHost.computeIfAbsent(endpoint.host(), host -> new ArrayList<>()).add(endpoint);
+        }
+        AtomicInteger unanswered = new AtomicInteger(byHost.size());
+        byHost.forEach((host, endpoints) -> Thread.ofVirtual().name("ballast-dns-" + upstream).start(() -> {
+            Map<Endpoint, InetAddress[]> resolved = new LinkedHashMap<>();
+            Map<Endpoint, String> failures = new LinkedHashMap<>();
             try {
-                resolved.put(endpoint, InetAddress.getAllByName(endpoint.host()));
+                InetAddress[] addresses = InetAddress.getAllByName(host);
+                endpoints.forEach(endpoint -> resolved.put(endpoint, addresses));
             } catch (UnknownHostException | RuntimeException e) { // whatever else a lookup throws fails this name only
-                failures.put(endpoint, e.toString());
+                endpoints.forEach(endpoint -> failures.put(endpoint, e.toString()));
             }
-        }
-        try {
-            control.schedule(() -> apply(resolved, failures), 0);
-        } catch (RejectedExecutionException e) {
-            closed = true; // shutting down: nothing to apply
-        }
+            boolean last = unanswered.decrementAndGet() == 0;
+            try {
+                control.schedule(() -> apply(resolved, failures, last), 0);
+            } catch (RejectedExecutionException e) {
+                closed = true; // shutting down: nothing to apply
+            }
+        }));
     }
 
-    private void apply(Map<Endpoint, InetAddress[]> resolved, Map<Endpoint, String> failures) {
+    private void apply(Map<Endpoint, InetAddress[]> resolved, Map<Endpoint, String> failures, boolean lastOfRound) {
         try {
             if (!closed) {
                 applyLookups(resolved, failures);
@@ -158,7 +170,9 @@ final class DnsRefresh implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("upstream {}: DNS refresh failed to apply a round: {}", upstream, e.toString());
         } finally {
-            schedule(periodNanos);
+            if (lastOfRound) {
+                schedule(periodNanos);
+            }
         }
     }
 

@@ -151,6 +151,24 @@ class DnsRefreshTest {
     }
 
     @Test
+    void aNameWhoseResolverDoesNotAnswerHoldsUpNoOtherNamesMove() throws Exception {
+        pointNameAt("127.0.0.1");
+        Endpoint slow = Endpoint.of("slow" + TestNames.HELD_SUFFIX, first.port()); // resolves at once until held
+        proxy = ProxyServer.start(TestConfigs.proxy(TestConfigs.upstream("svc", Policies.ROUND_ROBIN,
+                List.of(Endpoint.of(NAME, first.port()), slow)).withDnsRefresh(100)));
+        Upstream svc = proxy.upstreams().get("svc");
+        EndpointState byName = svc.balancer().registry().get(NAME + ":" + first.port());
+
+        try (TestNames.Hold resolver = TestNames.hold()) { // from now on the slow name's lookups take 10 s
+            pointNameAt("127.0.0.2");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> svc.addressOf(byName)
+                    .equals(new InetSocketAddress("127.0.0.2", first.port())));
+            assertThat(resolver.lookupStarted(1)).as("the slow name was being looked up meanwhile").isTrue();
+        }
+    }
+
+    @Test
     void keepsTheLastAddressWhileTheNameDoesNotResolve() throws Exception {
         pointNameAt("127.0.0.1");
         startProxy();
