@@ -71,8 +71,13 @@ final class ResilienceReader {
     private ResilienceReader() {
     }
 
-    /** Reads the resilience keys of the upstream {@code section} onto {@code builder}. */
-    static void read(Section section, ServiceConfig.Builder builder) {
+    /**
+     * Reads the resilience keys of the upstream {@code section} onto {@code builder}.
+     *
+     * @return the {@code slow_start} read, zero when it is absent or invalid, which the upstream checks
+     *         against its balancer
+     */
+    static Duration read(Section section, ServiceConfig.Builder builder) {
         builder.healthCheck(section.get("health_check").flatMap(ResilienceReader::healthCheck).orElse(null));
         builder.outlierDetection(section.get("outlier_detection").flatMap(ResilienceReader::outlierDetection)
                 .orElse(OutlierDetection.of(DEFAULT_CONSECUTIVE_FAILURES, DEFAULT_BASE_EJECTION_TIME,
@@ -88,9 +93,11 @@ final class ResilienceReader {
             breaker.integer("max_pending_requests", d, 1, MAX_LIMIT);
             builder.maxRequests(breaker.integer("max_requests", d, 1, MAX_LIMIT));
         });
-        builder.slowStart(Duration.ofMillis(duration(section, "slow_start", 0, 0)));
+        Duration slowStart = Duration.ofMillis(duration(section, "slow_start", 0, 0));
+        builder.slowStart(slowStart);
         builder.panicThreshold(section.get("panic_threshold")
                 .flatMap(value -> fraction(value, 1.0, "0% up to 100%")).orElse(DEFAULT_PANIC_THRESHOLD));
+        return slowStart;
     }
 
     // ---- health_check ----

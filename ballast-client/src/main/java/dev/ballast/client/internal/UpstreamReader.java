@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -66,13 +67,19 @@ public final class UpstreamReader {
      * @throws IllegalArgumentException listing every problem, one per line, each with its path
      */
     public static List<ServiceConfig> readAll(Map<String, ?> upstreams, Function<String, String> env) {
+        return readAll(upstreams, env, UpstreamReader::logWarning);
+    }
+
+    /** As {@link #readAll(Map, Function)}, handing each warning ({@code path: message}) to {@code warnings}. */
+    static List<ServiceConfig> readAll(Map<String, ?> upstreams, Function<String, String> env,
+            Consumer<String> warnings) {
         Objects.requireNonNull(env, "env");
         Problems problems = new Problems();
         List<ServiceConfig> configs = new ArrayList<>();
         new Value(upstreams, ROOT, problems, env).entries("a mapping of upstream names to upstreams")
                 .orElse(Map.of())
                 .forEach((name, value) -> read(name, value).ifPresent(configs::add));
-        return finish(problems, configs);
+        return finish(problems, configs, warnings);
     }
 
     /**
@@ -86,11 +93,16 @@ public final class UpstreamReader {
         Objects.requireNonNull(env, "env");
         Problems problems = new Problems();
         Optional<ServiceConfig> config = read(name, new Value(upstream, Paths.key(ROOT, name), problems, env));
-        return finish(problems, config.stream().toList()).getFirst();
+        return finish(problems, config.stream().toList(), UpstreamReader::logWarning).getFirst();
     }
 
-    private static List<ServiceConfig> finish(Problems problems, List<ServiceConfig> configs) {
-        problems.warnings().forEach(warning -> log.warn("{}", warning));
+    private static void logWarning(String warning) {
+        log.warn("{}", warning);
+    }
+
+    private static List<ServiceConfig> finish(Problems problems, List<ServiceConfig> configs,
+            Consumer<String> warnings) {
+        problems.warnings().forEach(warnings);
         if (problems.errorCount() > 0) {
             List<String> errors = problems.errors();
             throw new IllegalArgumentException(errors.size() + (errors.size() == 1 ? " problem" : " problems")
@@ -147,7 +159,13 @@ public final class UpstreamReader {
         section.duration("dns_refresh", 0, 0); // HttpClient looks a name up for each new connection
         section.get("discovery").ifPresent(UpstreamReader::discovery);
 
-        ResilienceReader.read(section, builder);
+        Duration slowStart = ResilienceReader.read(section, builder);
+        if (chosenBalancer.isPresent() && !Policies.usesWeights(balancer) && !slowStart.isZero()) {
+            // As hash_key above: harmless, but the user meant new endpoints to take traffic gradually.
+            section.get("slow_start").orElseThrow().warn("ignored by balancer '" + balancer + "' (only those that"
+                    + " use weights ramp up: " + String.join(", ", Policies.ids().stream().filter(Policies::usesWeights)
+                    .toList()) + ")");
+        }
 
         if (value.problems().errorCount() > errorsBefore) {
             return Optional.empty();
