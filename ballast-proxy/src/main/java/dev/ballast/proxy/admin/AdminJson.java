@@ -3,6 +3,7 @@ package dev.ballast.proxy.admin;
 import dev.ballast.core.resilience.RetryPolicy;
 import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.config.ProxyConfig;
+import dev.ballast.proxy.config.TrustedProxies;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.BeanDescription;
@@ -67,6 +68,13 @@ final class AdminJson {
         module.addSerializer(Instant.class, ToStringSerializer.instance);
         module.addSerializer(Path.class, ToStringSerializer.instance); // as the file spells it, not as a file: URI
         module.addSerializer(HashKey.class, ToStringSerializer.instance); // as the file spells it: cookie:session
+        module.addSerializer(TrustedProxies.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(TrustedProxies value, JsonGenerator json, SerializerProvider provider)
+                    throws IOException {
+                provider.defaultSerializeValue(value.ranges(), json); // as the file lists them
+            }
+        });
         module.addSerializer(RetryPolicy.Condition.class, new JsonSerializer<>() {
             @Override
             public void serialize(RetryPolicy.Condition value, JsonGenerator json, SerializerProvider provider)

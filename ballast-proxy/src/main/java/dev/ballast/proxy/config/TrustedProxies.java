@@ -1,10 +1,10 @@
 package dev.ballast.proxy.config;
 
-import java.net.InetAddress;
+import io.netty.util.NetUtil;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * {@code trusted_proxies}: the addresses of proxies in front of Ballast (a TLS terminator, a cloud load
@@ -20,8 +20,8 @@ public final class TrustedProxies {
     public static final TrustedProxies NONE = new TrustedProxies(List.of(), new byte[0][], new int[0]);
 
     static final String EXPECTED = "an IP address or a CIDR range, like 10.0.0.0/8, 192.168.1.7 or fd00::/8";
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final Pattern IPV6 = Pattern.compile("[0-9a-f:.]*:[0-9a-f:.]*");
+    /** The longest entry an address can be: a bracketed IPv6 address in its longest form and a port. */
+    private static final int MAX_FORWARDED_ENTRY = 1 + 45 + 2 + 5;
 
     private final List<String> ranges;
     private final byte[][] networks;
@@ -79,44 +79,34 @@ public final class TrustedProxies {
     /**
      * The bytes of an address as proxies write it in {@code X-Forwarded-For}: {@code 192.0.2.7},
      * {@code 2001:db8::7}, or with a port, {@code 192.0.2.7:4711} or {@code [2001:db8::7]:4711}; null for
-     * anything else ({@code unknown}, an obfuscated name). Never a name lookup.
+     * anything else ({@code unknown}, an obfuscated name). Never a name lookup, and linear in the entry,
+     * which a client may have written: it is read on an event loop.
      */
     public static byte[] forwardedAddress(String entry) {
-        String address = entry.strip();
-        if (address.startsWith("[")) {
-            int close = address.indexOf(']');
-            if (close < 0 || (close != address.length() - 1 && address.charAt(close + 1) != ':')) {
+        if (entry.length() > MAX_FORWARDED_ENTRY) {
+            return null;
+        }
+        if (entry.startsWith("[")) {
+            int close = entry.indexOf(']');
+            if (close < 0 || (close != entry.length() - 1 && entry.charAt(close + 1) != ':')) {
                 return null;
             }
-            String inside = address.substring(1, close).toLowerCase(Locale.ROOT);
-            return inside.indexOf(':') >= 0 ? literal(inside) : null; // brackets hold IPv6 only
+            byte[] bytes = NetUtil.createByteArrayFromIpAddressString(entry.substring(1, close));
+            return bytes != null && bytes.length == 16 ? bytes : null; // brackets hold IPv6 only
         }
-        int colon = address.indexOf(':');
-        if (colon > 0 && colon == address.lastIndexOf(':')) {
-            address = address.substring(0, colon); // IPv4 with a port
+        int colon = entry.indexOf(':');
+        if (colon > 0 && colon == entry.lastIndexOf(':')) {
+            return NetUtil.createByteArrayFromIpAddressString(entry.substring(0, colon)); // IPv4 with a port
         }
-        return literal(address.toLowerCase(Locale.ROOT));
+        return NetUtil.createByteArrayFromIpAddressString(entry);
     }
 
-    /** The address bytes of an IP literal, or null; never a name lookup. */
+    /** The address bytes of an IP literal written plainly (no brackets, port or zone), or null. */
     private static byte[] literal(String address) {
-        boolean v4 = IPV4.matcher(address).matches();
-        if (!v4 && !IPV6.matcher(address).matches()) {
+        if (address.isEmpty() || address.indexOf('[') >= 0 || address.indexOf('%') >= 0) {
             return null;
         }
-        if (v4) {
-            for (String octet : address.split("\\.")) {
-                if (Integer.parseInt(octet) > 255) {
-                    return null;
-                }
-            }
-        }
-        try {
-            // A literal: parsed, not looked up. An IPv4-mapped IPv6 one comes back as its IPv4 address.
-            return InetAddress.getByName(address).getAddress();
-        } catch (java.net.UnknownHostException e) {
-            return null;
-        }
+        return NetUtil.createByteArrayFromIpAddressString(address);
     }
 
     private static boolean zeroPast(byte[] network, int prefix) {
@@ -133,11 +123,7 @@ public final class TrustedProxies {
         for (int bit = prefix; bit < first.length * 8; bit++) {
             first[bit >>> 3] &= (byte) ~(0x80 >>> (bit & 7));
         }
-        try {
-            return InetAddress.getByAddress(first).getHostAddress();
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e); // cannot happen: 4 or 16 bytes
-        }
+        return NetUtil.bytesToIpAddress(first);
     }
 
     public boolean isEmpty() {

@@ -2,6 +2,7 @@ package dev.ballast.proxy.http;
 
 import dev.ballast.core.internal.Printable;
 import dev.ballast.core.outlier.Outcome;
+import dev.ballast.core.pick.EndpointSet;
 import dev.ballast.core.pick.PickContext;
 import dev.ballast.core.pick.PickResult;
 import dev.ballast.core.pick.Rng;
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -139,6 +141,8 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     private long deadlineNanos;
     /** The try in flight was given less than {@code per_try_timeout}: what earlier tries left of response_timeout. */
     private boolean tryCutShort;
+    /** Fails a retry still connecting when {@code response_timeout} passes; null when none is armed. */
+    private ScheduledFuture<?> connectBound;
     /** The backoff before the retry about to be made; 0 for one that goes at once. */
     private long backoffNanos;
     private long tryTimeoutNanos;
@@ -287,9 +291,10 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
                     expectContinue = false;
                     frontend.sendContinue();
                 }
+                int attempt = attempts; // this try's: a connect that fails at once has picked the next already
                 pool.acquire(endpoint, this);
-                if (deadlineSet && connection == null && !done) {
-                    boundConnect(attempts);
+                if (deadlineSet && connection == null && !done && attempts == attempt) {
+                    boundConnect(attempt);
                 }
             }
             case PickResult.Unavailable unavailable -> fail(ProxyError.NO_ENDPOINT, unavailable.reason().description());
@@ -302,18 +307,34 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
      * goes on, and its connection is kept for another request.
      */
     private void boundConnect(int attempt) {
-        client.channel().eventLoop().schedule(() -> {
+        unboundConnect(); // an earlier try's, whose connect ended in a way that armed no other
+        long left = deadlineNanos - System.nanoTime();
+        if (left >= TimeUnit.MILLISECONDS.toNanos(upstream.config().connectTimeoutMillis())) {
+            return; // connect_timeout ends the connect first
+        }
+        connectBound = client.channel().eventLoop().schedule(() -> {
+            connectBound = null;
             if (!done && connection == null && attempts == attempt && endpoint != null) {
                 String address = endpoint.address();
                 releaseEndpoint();
                 record.sentNowhere();
                 fail(ProxyError.RESPONSE_TIMEOUT, "response_timeout reached while a retry connected to " + address);
             }
-        }, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }, Math.max(0, left), TimeUnit.NANOSECONDS);
+    }
+
+    /** The connect ended, or the exchange did: its bound goes, and with it the task's hold on this exchange. */
+    private void unboundConnect() {
+        ScheduledFuture<?> bound = connectBound;
+        if (bound != null) {
+            connectBound = null;
+            bound.cancel(false);
+        }
     }
 
     @Override
     public void connected(UpstreamConnection ready) {
+        unboundConnect();
         if (done) {
             pool.release(ready, true); // the client left while we connected; the connection is clean
             return;
@@ -359,6 +380,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
 
     @Override
     public void connectFailed(Throwable cause) {
+        unboundConnect();
         if (done) {
             return;
         }
@@ -381,6 +403,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
 
     @Override
     public void connectionLimitReached(int limit) {
+        unboundConnect();
         if (done) {
             return;
         }
@@ -399,6 +422,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
 
     @Override
     public void circuitBreakerOpen(CircuitBreaker.Admission limit) {
+        unboundConnect();
         if (done) {
             return;
         }
@@ -420,7 +444,8 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
         }
         ProxyError answer = error;
         String prefix = "";
-        if (error == ProxyError.CONNECT_FAILED && upstream.balancer().endpoints().panic() && noneEligible()) {
+        EndpointSet spread = upstream.balancer().endpoints();
+        if (error == ProxyError.CONNECT_FAILED && spread.panic() && noneEligible(spread)) {
             answer = ProxyError.NO_ENDPOINT; // every endpoint is down: unavailable, not a bad gateway
             prefix = "every endpoint is unhealthy or ejected (panic mode); last try: ";
         }
@@ -466,13 +491,14 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
     }
 
     /**
-     * True when no endpoint is eligible now. Panic mode alone does not say so: it begins when fewer than
-     * {@code panic_threshold} are, and spreads requests over the ineligible ones too.
+     * True when no endpoint of a panic mode's set (every endpoint not draining) is eligible now. Panic
+     * mode alone does not say so: it begins when fewer than {@code panic_threshold} are, and spreads
+     * requests over the ineligible ones too.
      */
-    private boolean noneEligible() {
+    private static boolean noneEligible(EndpointSet panicking) {
         long now = System.nanoTime();
-        for (EndpointState member : upstream.balancer().members()) {
-            if (member.isEligible(now)) {
+        for (int i = 0; i < panicking.size(); i++) { // the snapshot, read without the balancer's lock
+            if (panicking.get(i).isEligible(now)) {
                 return false;
             }
         }
@@ -1081,6 +1107,7 @@ final class Exchange implements PickContext, ConnectCallback, UpstreamUser {
 
     /** Gives back what the whole request held: its breaker slot, its place in the retry budget, the kept body. */
     private void end() {
+        unboundConnect();
         endRetryAccounting();
         releaseBreakerSlot();
     }

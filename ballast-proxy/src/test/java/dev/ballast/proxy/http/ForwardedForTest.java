@@ -44,7 +44,11 @@ class ForwardedForTest {
     void anEntryThatIsNotAnAddressEndsTheWalkAtTheOneToItsRight() {
         assertThat(client("203.0.113.7, unknown, 10.0.0.2")).isEqualTo("10.0.0.2");
         assertThat(client("unknown")).isEqualTo(PEER);
-        assertThat(client("203.0.113.7, host.example, 10.0.0.2")).as("never looked up").isEqualTo("10.0.0.2");
+        // localhost would resolve to 127.0.0.1, a trusted address, and the walk would go on to 203.0.113.7.
+        assertThat(client("203.0.113.7, localhost, 10.0.0.2")).as("never looked up").isEqualTo("10.0.0.2");
+        assertThat(client("203.0.113.7, .::, 10.0.0.2")).as("not even what the JDK would take for a name")
+                .isEqualTo("10.0.0.2");
+        assertThat(client("203.0.113.7, " + ":".repeat(16_000) + "x, 10.0.0.2")).isEqualTo("10.0.0.2");
         assertThat(client("[2001:db8::7")).isEqualTo(PEER);
         assertThat(client("203.0.113.7:80:90")).isEqualTo(PEER);
     }

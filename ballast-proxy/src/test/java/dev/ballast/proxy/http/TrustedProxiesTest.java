@@ -1,6 +1,8 @@
 package dev.ballast.proxy.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ballast.proxy.ProxyServer;
+import dev.ballast.proxy.testing.AdminClient;
 import dev.ballast.proxy.testing.ConfigFiles;
 import dev.ballast.proxy.testing.RawHttp;
 import dev.ballast.proxy.testing.TestBackend;
@@ -61,6 +63,9 @@ class TrustedProxiesTest {
     void aTrustedProxysSchemeHostAndForwardingHeadersReachTheServiceAndTheClientAddressIsAppended() throws Exception {
         Path file = dir.resolve("ballast.yaml");
         proxy = ProxyServer.start(ConfigFiles.write(file, yaml("[10.0.0.0/8, 127.0.0.0/8, \"fd00::/8\"]")), file, false);
+        assertThat(new ObjectMapper().readTree(AdminClient.of(proxy.adminAddress()).get("/config").body())
+                .get("trusted_proxies").toString()).as("GET /config lists them as the file does")
+                .isEqualTo("[\"10.0.0.0/8\",\"127.0.0.0/8\",\"fd00::/8\"]");
 
         try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
             TestBackend.Recorded forwarded = send(client, FORWARDED_BY_A_TERMINATOR);
@@ -93,8 +98,25 @@ class TrustedProxiesTest {
         proxy = null; // the access log is flushed and closed
 
         String line = java.nio.file.Files.readAllLines(log).get(0);
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("client").asText())
+        assertThat(new ObjectMapper().readTree(line).get("client").asText())
                 .isEqualTo("203.0.113.7");
+    }
+
+    @Test
+    void aClientOutsideTheRangesCannotNameAnotherClientForTheAccessLogOrHashing() throws Exception {
+        Path file = dir.resolve("ballast.yaml");
+        Path log = dir.resolve("access.log");
+        proxy = ProxyServer.start(ConfigFiles.write(file, yaml("[10.0.0.0/8]") + "access_log: { enabled: true, path: "
+                + log + " }\n"), file, false);
+
+        try (RawHttp client = RawHttp.connect(proxy.listenerAddresses().get(0))) {
+            send(client, "X-Forwarded-For: 203.0.113.7\r\n");
+        }
+        proxy.close();
+        proxy = null;
+
+        String line = java.nio.file.Files.readAllLines(log).get(0);
+        assertThat(new ObjectMapper().readTree(line).get("client").asText()).isEqualTo("127.0.0.1");
     }
 
     @Test
