@@ -105,6 +105,8 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final ExecutorService configReader = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("ballast-config-read").daemon().factory());
     private volatile boolean ready;
+    /** Every upstream of the start had what discovery listed in: see {@link #ready}. */
+    private volatile boolean settled;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private ProxyServer(ProxyConfig config, ConfigSource source, Transport transport) {
@@ -494,9 +496,20 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         return counts;
     }
 
+    /**
+     * Listening, and what discovery listed at start is in, its names looked up (a start does not wait
+     * for those lookups: a slow resolver holds up no other upstream). Once true it stays so until
+     * shutdown: a reload that adds an upstream does not take a serving proxy out of rotation.
+     */
     @Override
     public boolean ready() {
-        return ready;
+        if (!ready) {
+            return false;
+        }
+        if (!settled) {
+            settled = upstreams().values().stream().allMatch(Upstream::settled);
+        }
+        return settled;
     }
 
     @Override

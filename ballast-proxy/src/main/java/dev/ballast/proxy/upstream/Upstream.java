@@ -120,6 +120,16 @@ public final class Upstream implements AutoCloseable {
      * full weight; those that join later ramp up.
      */
     private volatile boolean started;
+    /**
+     * True once what discovery listed at start is in whole, its names looked up: before that a proxy
+     * that just started is not ready. True from the start without discovery, and when etcd did not
+     * answer by the start's deadline.
+     */
+    private volatile boolean settled;
+    /** The generation of discovery's first read; control path only. */
+    private long firstGeneration = -1;
+    /** While the names of discovery's first read join after the start; control path only. */
+    private boolean firstReadJoining;
     /** The endpoints discovery lists now, after the configured ones. Written on the control path. */
     private volatile List<Endpoint> discovered = List.of();
     private final Scheduler control;
@@ -234,10 +244,18 @@ public final class Upstream implements AutoCloseable {
                             discovered = first.endpoints();
                             applyMembers(false, first.joining());
                         }
+                        firstGeneration = first.generation();
+                        settled = first.whole();
                         log.info("upstream {}: {} lists {} endpoint(s): {}", name(), config.discovery().source(),
                                 first.endpoints().size(), some(first.endpoints().stream().map(Endpoint::address).toList()));
+                    } else {
+                        settled = true; // etcd did not answer in time: what it lists later is not waited for
                     }
+                } else {
+                    settled = true;
                 }
+            } else {
+                settled = true;
             }
             if (predecessor != null) {
                 inheritRamps(predecessor); // the members of its start are all in
@@ -359,6 +377,11 @@ public final class Upstream implements AutoCloseable {
 
     public String name() {
         return config.name();
+    }
+
+    /** True once what discovery listed at start is in, its names looked up; always true without discovery. */
+    public boolean settled() {
+        return settled;
     }
 
     public UpstreamConfig config() {
@@ -706,7 +729,7 @@ public final class Upstream implements AutoCloseable {
         // Counters of addresses that left: those with no connection open now (the others' pooled
         // connections close after this, so a later rebuild drops their counters).
         openConnections.entrySet().removeIf(entry -> !now.contains(entry.getKey()) && entry.getValue().get() == 0);
-        if (started) {
+        if (started && !firstReadJoining) {
             balancer.setEndpoints(members); // those that join now ramp up (slow_start)
         } else {
             balancer.setFirstMembers(members); // what discovery lists first starts at full weight, as the configured ones
@@ -781,7 +804,11 @@ public final class Upstream implements AutoCloseable {
      * name that joins, or joins again (a pod back under its name), takes its address by the rule a
      * reload follows ({@link NameLookups#choose}). {@code generation} orders the lists etcd sent.
      */
-    private record Listing(long generation, List<Endpoint> endpoints, NameLookups joining) {
+    /**
+     * One list discovery gave, to apply. {@code whole}: every endpoint of it, names looked up; else only
+     * those that needed no lookup, while the names are looked up.
+     */
+    private record Listing(long generation, List<Endpoint> endpoints, NameLookups joining, boolean whole) {
     }
 
     private final class DiscoveryTarget {
@@ -808,14 +835,14 @@ public final class Upstream implements AutoCloseable {
          * wait behind another list's lookup: a key deleted then leaves at once.
          */
         void changed(List<Endpoint> endpoints) {
-            Listing listed = new Listing(generations.incrementAndGet(), endpoints, NameLookups.NONE);
+            Listing listed = new Listing(generations.incrementAndGet(), endpoints, NameLookups.NONE, true);
             Set<String> members = memberAddresses();
             List<Endpoint> ready = endpoints.stream().filter(endpoint -> !joinsByName(endpoint, members)).toList();
             if (ready.size() == endpoints.size()) {
                 publish(listed); // an older list whose names are still being looked up is dropped when it ends
                 return;
             }
-            publish(new Listing(listed.generation(), ready, NameLookups.NONE));
+            publish(new Listing(listed.generation(), ready, NameLookups.NONE, false));
             if (pending.getAndSet(listed) != null) {
                 return; // the lookup thread has not taken the one before: it takes this one instead
             }
@@ -853,7 +880,7 @@ public final class Upstream implements AutoCloseable {
                 log.warn("upstream {}: looking up the names {} lists failed ({}); they are looked up again when"
                         + " they are used", name(), config.discovery().source(), e.toString());
             }
-            publish(new Listing(listed.generation(), listed.endpoints(), looked));
+            publish(new Listing(listed.generation(), listed.endpoints(), looked, true));
         }
 
         /** Makes {@code listing} the one to apply, unless a later list's was published meanwhile. */
@@ -898,13 +925,28 @@ public final class Upstream implements AutoCloseable {
     /** Control path: makes the members what discovery lists now. */
     private void applyDiscovered() {
         Listing listing = discoveryTarget.latest;
-        if (closed || listing == null || listing.endpoints().equals(discovered)) {
+        if (closed || listing == null) {
             return;
         }
+        if (!listing.endpoints().equals(discovered)) {
+            applyDiscovered(listing);
+        }
+        if (listing.whole()) {
+            settled = true;
+        }
+    }
+
+    private void applyDiscovered(Listing listing) {
         List<Endpoint> endpoints = listing.endpoints();
         Set<String> before = memberAddresses();
         discovered = endpoints;
-        applyMembers(false, listing.joining());
+        // The names of the first read, looked up after the start: first members still, at full weight.
+        firstReadJoining = !settled && listing.generation() == firstGeneration;
+        try {
+            applyMembers(false, listing.joining());
+        } finally {
+            firstReadJoining = false;
+        }
         Set<String> after = memberAddresses();
         membersChanged.run();
         List<String> joined = after.stream().filter(a -> !before.contains(a)).toList();

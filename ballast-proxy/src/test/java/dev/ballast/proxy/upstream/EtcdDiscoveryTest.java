@@ -561,6 +561,35 @@ class EtcdDiscoveryTest {
         assertThat(weightOf(b)).isEqualTo(weightOf(a));
     }
 
+    @Test
+    void aNameListedAtStartIsAFirstMemberWhenItsLookupEndsAfterTheStartAndTheProxyIsReadyOnlyThen()
+            throws Exception {
+        etcd.put(PREFIX + "b", address(b));
+        String named = "named" + TestNames.HELD_SUFFIX + ":" + c.port();
+        try (TestNames.Hold lookup = TestNames.hold()) {
+            etcd.put(PREFIX + "named", named);
+            startProxyWith(config(PREFIX).replace("timeout: 2s", "timeout: 20s").replace("discovery:", """
+                    balancer: weighted-round-robin
+                        slow_start: 60s
+                        discovery:"""));
+            assertThat(lookup.lookupStarted(10)).isTrue();
+            assertThat(members()).as("served while the name is looked up").containsExactly(address(b));
+            assertThat(admin.get("/ready").statusCode()).as("a name etcd listed at start is still looked up")
+                    .isEqualTo(503);
+
+            lookup.release();
+            await().atMost(SETTLE).until(this::members, members -> members.contains(named));
+            await().atMost(Duration.ofSeconds(5)).until(() -> admin.get("/ready").statusCode() == 200);
+            EndpointState joined = proxy.upstreams().get("shop").balancer().registry().get(named);
+            assertThat(joined.rampExempt()).as("listed at start: no ramp, however late its lookup").isTrue();
+
+            etcd.put(PREFIX + "a", address(a)); // after the start: ramps up, and readiness stays
+            await().atMost(SETTLE).until(this::members, members -> members.contains(address(a)));
+            assertThat(stateOf(a).rampExempt()).isFalse();
+            assertThat(admin.get("/ready").statusCode()).isEqualTo(200);
+        }
+    }
+
     private EndpointState stateOf(TestBackend backend) {
         return proxy.upstreams().get("shop").balancer().registry().get(address(backend));
     }
