@@ -301,18 +301,9 @@ public final class BallastClient implements AutoCloseable {
         resources.close();
     }
 
-    /**
-     * The service's {@code connect_timeout}, or three quarters of a try's timeout when that is shorter: a
-     * connect that cannot finish within the try then fails as a connect failure (nothing was sent, so
-     * any method may go to another endpoint) rather than as the try's timeout, which is not retried
-     * unless asked for, and never for a POST. The quarter left is for the JDK's connect timer, which
-     * fires some tens of milliseconds late on a cold client.
-     */
+    /** The service's {@code connect_timeout}, capped by a try's timeout as {@link Channel#connectTimeout} says. */
     static Duration connectTimeout(ServiceConfig config) {
-        Duration attempt = config.tryTimeout();
-        Duration within = attempt.minus(attempt.dividedBy(4));
-        return config.connectTimeout().compareTo(within) <= 0 ? config.connectTimeout()
-                : within.isZero() ? Duration.ofMillis(1) : within;
+        return Channel.connectTimeout(config.connectTimeout(), config.tryTimeout());
     }
 
     /**

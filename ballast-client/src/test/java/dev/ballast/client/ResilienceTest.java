@@ -572,6 +572,54 @@ class ResilienceTest {
         }
     }
 
+    @Test
+    void anEndpointThatHangsUntilTheCallersDeadlineIsEjectedWhenTheTryTimeoutShortensItsConnectTimeout() throws Exception {
+        try (HangingBackend hanging = new HangingBackend()) {
+            // connect_timeout stays at its 1 s; the one applied is three quarters of the 400ms try: 300ms.
+            client = BallastClient.builder()
+                    .service(ServiceConfig.builder("orders").endpoints(hanging.address(), a.address())
+                            .responseTimeout(Duration.ofMillis(400))
+                            .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50)).build())
+                    .build();
+
+            List<CallException.Kind> failures = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                try {
+                    client.send(request("orders").timeout(Duration.ofMillis(350)));
+                } catch (CallException e) {
+                    failures.add(e.kind());
+                }
+            }
+
+            // Silent for longer than the connect timeout it was given (300ms), if not the configured 1 s.
+            assertThat(failures).isNotEmpty().containsOnly(CallException.Kind.DEADLINE_EXCEEDED);
+            await().atMost(Duration.ofSeconds(2)).until(() -> isEjected(hanging.address()));
+        }
+    }
+
+    @Test
+    void aCallerSuppliedHttpClientsConnectTimeoutIsTheOneAnEndpointCutByTheDeadlineIsJudgedBy() throws Exception {
+        try (HangingBackend hanging = new HangingBackend();
+             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(100)).build()) {
+            client = BallastClient.builder().httpClient(http)
+                    .service(ServiceConfig.builder("orders").endpoints(hanging.address(), a.address())
+                            .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50)).build())
+                    .build();
+
+            List<CallException.Kind> failures = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                try {
+                    client.send(request("orders").timeout(Duration.ofMillis(200)));
+                } catch (CallException e) {
+                    failures.add(e.kind());
+                }
+            }
+
+            assertThat(failures).isNotEmpty().containsOnly(CallException.Kind.DEADLINE_EXCEEDED);
+            await().atMost(Duration.ofSeconds(2)).until(() -> isEjected(hanging.address()));
+        }
+    }
+
     private static dev.ballast.core.pick.Rng fixedRng(double value) {
         return new dev.ballast.core.pick.Rng() {
             @Override

@@ -61,7 +61,10 @@ public final class Channel implements AutoCloseable {
     private final HealthMonitor health;
     private final CircuitBreaker breaker;
     private final long attemptTimeoutNanos;
-    /** An attempt the caller's deadline cut after this long counts against its endpoint as a timeout. */
+    /**
+     * An attempt the caller's deadline cut after this long counts against its endpoint as a timeout: the
+     * connect timeout its {@link HttpClient} applies, as {@link #connectTimeout} caps it.
+     */
     private final long connectTimeoutNanos;
     private final boolean hashBased;
     private volatile Map<String, EndpointState> byAddress = Map.of();
@@ -76,7 +79,9 @@ public final class Channel implements AutoCloseable {
         this.listener = resources.listener();
         Scheduler scheduler = resources.control();
         this.attemptTimeoutNanos = config.tryTimeout().toNanos();
-        this.connectTimeoutNanos = config.connectTimeout().toNanos();
+        // A caller's HttpClient applies its own connect timeout (the service's when it sets none).
+        this.connectTimeoutNanos = connectTimeout(http.connectTimeout().orElse(config.connectTimeout()),
+                config.tryTimeout()).toNanos();
         this.breaker = CircuitBreaker.of(Integer.MAX_VALUE, Integer.MAX_VALUE, config.maxRequests());
         this.hashBased = Policies.isHashBased(config.balancer());
         this.latencies = new LatencyWindow(ticker, LATENCY_INTERVAL.toNanos());
@@ -119,6 +124,18 @@ public final class Channel implements AutoCloseable {
         }
         list.add(new Transport(this));
         this.steps = List.copyOf(list);
+    }
+
+    /**
+     * The connect timeout an attempt is given: {@code wanted}, or three quarters of a try's timeout when
+     * that is shorter. A connect that cannot finish within the try then fails as a connect failure
+     * (nothing was sent, so any method may go to another endpoint) rather than as the try's timeout,
+     * which is not retried unless asked for, and never for a POST. The quarter left is for the JDK's
+     * connect timer, which fires some tens of milliseconds late on a cold client.
+     */
+    public static Duration connectTimeout(Duration wanted, Duration tryTimeout) {
+        Duration within = tryTimeout.minus(tryTimeout.dividedBy(4));
+        return wanted.compareTo(within) <= 0 ? wanted : within.isZero() ? Duration.ofMillis(1) : within;
     }
 
     public String name() {
@@ -202,10 +219,11 @@ public final class Channel implements AutoCloseable {
             case CONNECT_FAILURE -> Outcome.CONNECT_FAILURE;
             case RESET -> Outcome.RESET;
             case TIMEOUT -> Outcome.TIMEOUT;
-            // The caller's deadline cut it: the endpoint is to blame only if it had the time an endpoint
-            // is given to accept a connection and still said nothing. Else a hanging endpoint of a service
-            // called under deadlines shorter than its try timeout is never ejected. A shorter wait (a
-            // deadline nearly spent before the attempt began) says nothing about the endpoint.
+            // The caller's deadline cut it: the endpoint is to blame only if it had the time it is given
+            // to accept a connection (the connect timeout applied, not a longer connect_timeout the try
+            // timeout capped) and still said nothing. Else a hanging endpoint of a service called under
+            // deadlines shorter than its try timeout is never ejected. A shorter wait (a deadline nearly
+            // spent before the attempt began) says nothing about the endpoint.
             case DEADLINE_EXCEEDED -> elapsedNanos >= connectTimeoutNanos ? Outcome.TIMEOUT : null;
             default -> null; // the caller's cancellation says nothing about the endpoint
         };
