@@ -41,11 +41,10 @@ class FanoutTest {
         return list.stream().map(Backend::address).toArray(String[]::new);
     }
 
-    @Test
-    void theOverallTimeoutEndsTheWaitForACallHeldUpInAnInterceptor() {
+    /** A client over two shards whose interceptor holds every call to the second until it is cancelled. */
+    private BallastClient clientHoldingTheSecondOfTwoShards(CountDownLatch released) {
         List<Backend> shards = start("shard-", 2);
-        CountDownLatch released = new CountDownLatch(1);
-        client = BallastClient.builder()
+        return BallastClient.builder()
                 .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
                 .interceptor(chain -> {
                     if (chain.request().endpoint().filter(shards.get(1).address()::equals).isPresent()) {
@@ -60,6 +59,12 @@ class FanoutTest {
                     return chain.proceed(chain.request());
                 })
                 .build();
+    }
+
+    @Test
+    void theOverallTimeoutEndsTheWaitForACallHeldUpInAnInterceptor() {
+        CountDownLatch released = new CountDownLatch(1);
+        client = clientHoldingTheSecondOfTwoShards(released);
         Fanout fanout = Fanout.of(client).overallTimeout(Duration.ofMillis(300));
 
         FanoutResult result = assertTimeoutPreemptively(Duration.ofSeconds(5),
@@ -74,22 +79,8 @@ class FanoutTest {
 
     @Test
     void thePerCallTimeoutAloneEndsTheWaitForACallHeldUpInAnInterceptor() {
-        List<Backend> shards = start("shard-", 2);
         CountDownLatch released = new CountDownLatch(1);
-        client = BallastClient.builder()
-                .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
-                .interceptor(chain -> {
-                    if (chain.request().endpoint().filter(shards.get(1).address()::equals).isPresent()) {
-                        chain.context().onCancel(released::countDown);
-                        try {
-                            released.await(30, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    return chain.proceed(chain.request());
-                })
-                .build();
+        client = clientHoldingTheSecondOfTwoShards(released);
         Fanout fanout = Fanout.of(client).perCallTimeout(Duration.ofMillis(300)); // no overall timeout
 
         FanoutResult result = assertTimeoutPreemptively(Duration.ofSeconds(5),
