@@ -1,6 +1,7 @@
 package dev.ballast.client;
 
 import dev.ballast.client.internal.UriHost;
+import dev.ballast.core.config.HashKeyNames;
 import dev.ballast.core.config.HealthCheckPaths;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
@@ -159,6 +160,7 @@ public record ServiceConfig(
      * parameter's percent-decoded name, so {@code query:page[id]} finds {@code ?page[id]=7} and
      * {@code ?page%5Bid%5D=7} alike, as the proxy's does. Any name is allowed but a blank one, one with a
      * control character, and one holding the {@code &}, {@code =} or {@code #} that delimit a query.
+     * Both rules are the core's {@link HashKeyNames}, which the proxy follows too.
      */
     public record HashKey(Source source, String name) {
 
@@ -178,41 +180,15 @@ public record ServiceConfig(
                         : " takes no name (expected: path)"));
             }
             if (source == Source.QUERY) {
-                checkQueryName(name);
-            } else if (source != Source.PATH && !isToken(name)) {
+                String problem = HashKeyNames.queryNameProblem(name);
+                if (problem != null) {
+                    throw new IllegalArgumentException("hash_key: 'query:" + name + "': " + problem + " ("
+                            + QUERY_EXPECTED + ")");
+                }
+            } else if (source != Source.PATH && !HashKeyNames.isToken(name)) {
                 throw new IllegalArgumentException("hash_key: '" + source.name().toLowerCase(Locale.ROOT) + ":" + name
                         + "': '" + name + "' is not a valid " + source.name().toLowerCase(Locale.ROOT)
                         + " name (expected: " + EXPECTED + ")");
-            }
-        }
-
-        /** An RFC 9110 token: a header field-name, and an RFC 6265 cookie-name. */
-        private static boolean isToken(String name) {
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
-                boolean token = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-                if (!token) {
-                    return false;
-                }
-            }
-            return !name.isEmpty();
-        }
-
-        private static void checkQueryName(String name) {
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
-                if (c == '&' || c == '=' || c == '#') {
-                    // Sent encoded (%26) such a name could be found, but in a config it is far more often two
-                    // parameters run together or a value where the name goes (the proxy refuses it too).
-                    throw new IllegalArgumentException("hash_key: 'query:" + name + "': a query parameter name may"
-                            + " not hold '&', '=' or '#', which delimit the query (" + QUERY_EXPECTED + ")");
-                }
-                if (Character.isISOControl(c)) {
-                    throw new IllegalArgumentException("hash_key: 'query:" + name + "': a query parameter name may"
-                            + " not hold a control character (U+" + String.format("%04X", (int) c) + ") ("
-                            + QUERY_EXPECTED + ")");
-                }
             }
         }
 

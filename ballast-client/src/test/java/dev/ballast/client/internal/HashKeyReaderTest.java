@@ -58,25 +58,6 @@ class HashKeyReaderTest {
         assertThat(HashKeyReader.keyOf(a, request("orders").path("/p?a=caf%C3%A9+au+lait"))).isEqualTo("café au lait");
     }
 
-    @Test
-    void theQueryEndsAtAFragment() {
-        assertThat(HashKeyReader.queryParameter("/p#f?user=1", "user")).isNull();
-        assertThat(HashKeyReader.queryParameter("/p?a=1#f&user=2", "user")).isNull();
-        assertThat(HashKeyReader.queryParameter("/p?user=1#f", "user")).isEqualTo("1");
-        assertThat(HashKeyReader.queryParameter("/p?user#f", "user")).isEqualTo("");
-    }
-
-    @Test
-    void aMalformedEscapeIsComparedAsSentAndBreaksNoOtherParameter() {
-        // ClientRequest.path refuses a malformed escape (java.net.URI does), so the reader is asked directly.
-        assertThat(HashKeyReader.queryParameter("/p?bad%zz=1&user%5Fid=42", "user_id")).isEqualTo("42");
-        assertThat(HashKeyReader.queryParameter("/p?bad%=1&x=%4&user%5Fid=42", "user_id")).isEqualTo("42");
-        assertThat(HashKeyReader.queryParameter("/p?a%zz=1", "a%zz")).isEqualTo("1");
-        // A malformed value is still a key, as sent; %+1 is malformed (URLDecoder would read it as byte 1).
-        assertThat(HashKeyReader.queryParameter("/p?a=%zz", "a")).isEqualTo("%zz");
-        assertThat(HashKeyReader.queryParameter("/p?a=%+1", "a")).isEqualTo("%+1");
-    }
-
     // As the proxy's RequestHash.key: an empty value is no key, so such calls spread at random instead of
     // all hashing "" to one endpoint.
 

@@ -1,7 +1,8 @@
 package dev.ballast.proxy.config;
 
+import dev.ballast.core.config.HashKeyNames;
+
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * {@code upstreams.NAME.hash_key}: where {@code ring-hash} and {@code maglev} find a request's key:
@@ -11,7 +12,8 @@ import java.util.regex.Pattern;
  * query parameter name is written decoded, as a backend reads it (and as {@code match.query} names are):
  * it is compared with each parameter's percent-decoded name, so it may hold any character a request can
  * carry encoded, {@code page[id]} or {@code user id} as well; only a control character and the
- * {@code &}, {@code =} and {@code #} that delimit a query are refused.
+ * {@code &}, {@code =} and {@code #} that delimit a query are refused. The rule is the core's
+ * {@link HashKeyNames}, which the client's reader of the same YAML follows too.
  *
  * @param source where to look
  * @param name   the header, cookie or query parameter name; empty for client-ip and path
@@ -21,9 +23,6 @@ public record HashKey(Source source, String name) {
     public enum Source { HEADER, COOKIE, QUERY, CLIENT_IP, PATH }
 
     static final String EXPECTED = "header:NAME, cookie:NAME, query:NAME, client-ip or path";
-
-    // RFC 9110 token characters: a header field-name, and an RFC 6265 cookie-name (a token too).
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     /**
      * Parses the configuration syntax.
@@ -51,30 +50,15 @@ public record HashKey(Source source, String name) {
             throw new IllegalArgumentException("'" + key + "' is not a hash key (expected: " + EXPECTED + ")");
         }
         String name = key.substring(colon + 1).strip();
-        if (source == Source.QUERY ? name.isEmpty() : !TOKEN.matcher(name).matches()) {
+        if (source == Source.QUERY ? name.isEmpty() : !HashKeyNames.isToken(name)) {
             throw new IllegalArgumentException("'" + key + "': '" + name + "' is not a valid "
                     + source.name().toLowerCase(Locale.ROOT) + " name (expected: " + EXPECTED + ")");
         }
-        if (source == Source.QUERY) {
-            checkQueryName(key, name);
+        String problem = source == Source.QUERY ? HashKeyNames.queryNameProblem(name) : null;
+        if (problem != null) {
+            throw new IllegalArgumentException("'" + key + "': " + problem + " (expected: " + EXPECTED + ")");
         }
         return new HashKey(source, name);
-    }
-
-    private static void checkQueryName(String key, String name) {
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '&' || c == '=' || c == '#') {
-                // Sent encoded (%26) such a name could be found, but in a config it is far more often two
-                // parameters run together or a value where the name goes.
-                throw new IllegalArgumentException("'" + key + "': a query parameter name may not hold '&', '='"
-                        + " or '#', which delimit the query (expected: " + EXPECTED + ")");
-            }
-            if (Character.isISOControl(c)) {
-                throw new IllegalArgumentException("'" + key + "': a query parameter name may not hold a control"
-                        + " character (U+" + String.format("%04X", (int) c) + ") (expected: " + EXPECTED + ")");
-            }
-        }
     }
 
     /** The configuration syntax, e.g. {@code header:X-User-Id}. */

@@ -1,11 +1,11 @@
 package dev.ballast.proxy.http;
 
 import dev.ballast.core.pick.HashKeys;
+import dev.ballast.core.pick.QueryParameters;
 import dev.ballast.proxy.config.HashKey;
 import dev.ballast.proxy.upstream.Upstream;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.QueryStringDecoder;
 
 /** Finds a request's affinity key as {@code hash_key} says and hashes it for ring-hash and maglev. */
 final class RequestHash {
@@ -16,28 +16,18 @@ final class RequestHash {
     /**
      * The key the request carries for {@code hashKey}, or null when it carries none. An empty value is
      * none (a logged-out {@code session=} cookie must not send every such client to one place); a
-     * query parameter's name and value are percent-decoded, as backends and {@code match.query} read them.
+     * query parameter's name and value are percent-decoded, as backends and {@code match.query} read them,
+     * by the reading the client shares ({@link QueryParameters}).
      */
     static String key(HashKey hashKey, HttpRequest request, String path, String clientIp) {
         String key = switch (hashKey.source()) {
             case HEADER -> request.headers().get(hashKey.name());
             case COOKIE -> cookie(request, hashKey.name());
-            case QUERY -> decoded(RequestTarget.queryParameter(request.uri(), hashKey.name()));
+            case QUERY -> QueryParameters.value(request.uri(), hashKey.name());
             case CLIENT_IP -> clientIp;
             case PATH -> path;
         };
         return key == null || key.isEmpty() ? null : key;
-    }
-
-    private static String decoded(String value) {
-        if (value == null || (value.indexOf('%') < 0 && value.indexOf('+') < 0)) {
-            return value;
-        }
-        try {
-            return QueryStringDecoder.decodeComponent(value);
-        } catch (IllegalArgumentException malformed) { // a bad %-escape: the raw text is still a key
-            return value;
-        }
     }
 
     /** The key the request carries for {@code upstream}'s {@code hash_key}; null when either has none. */
