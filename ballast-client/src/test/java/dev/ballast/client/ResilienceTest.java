@@ -549,6 +549,32 @@ class ResilienceTest {
     }
 
     @Test
+    void aFailureWhoseRetrysBackoffWouldOutlastTheDeadlineFailsTheCallAtOnceAsDeadlineExceeded() {
+        c.stop(); // a closed port: the first try fails to connect
+        client = BallastClient.builder()
+                .service(orders(c, a).balancer(Policies.FIRST)
+                        .retries(retries(1).backoff(Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                                .build()).build())
+                .rng(fixedRng(0.9)) // full jitter draws 900 ms of the 1 s ceiling
+                .build();
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.send(request("orders").timeout(Duration.ofMillis(500))))
+                .isInstanceOfSatisfying(CallException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(CallException.Kind.DEADLINE_EXCEEDED);
+                    assertThat(e.endpoint()).isEqualTo(c.address());
+                    assertThat(e.getMessage()).startsWith("orders: not retried after 1 attempt: its backoff (900ms)"
+                            + " would outlast the deadline (").contains("ms left); last: ");
+                    assertThat(e.getCause()).isInstanceOfSatisfying(CallException.class,
+                            cause -> assertThat(cause.kind()).isEqualTo(CallException.Kind.CONNECT_FAILURE));
+                });
+
+        // Said at once, not after waiting out the deadline, and no retry was sent.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(450);
+        assertThat(a.hits()).isZero();
+    }
+
+    @Test
     void anEndpointThatHangsUntilTheCallersDeadlineIsEjected() throws Exception {
         try (HangingBackend hanging = new HangingBackend()) {
             client = BallastClient.builder()

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * (retry_on, idempotency, attempts), the {@link RetryBudget} caps retries in flight as a share of
  * the traffic, and the policy's {@code Backoff} (full jitter) spaces them. Each retry is a
  * {@link Chain#newAttempt() new attempt}, so the balancer steers it away from the endpoint that
- * just failed. The call's deadline covers every try: no backoff is waited that would outlive it,
+ * just failed. The call's deadline covers every try: no backoff is waited that would outlive it (a
+ * failure that would have been retried then fails the call as {@code DEADLINE_EXCEEDED} at once),
  * and cancellation ends a backoff at once. A retry turned away before it was sent (circuit breaker,
  * no endpoint, deadline) leaves the call with what the try before it met.
  *
@@ -79,7 +80,20 @@ final class RetryInterceptor implements Interceptor {
                 if (!decision.retry()) {
                     return respond(response, failure);
                 }
-                Verdict verdict = mayRetry(chain.context(), tries);
+                long backoffNanos = policy.backoff().delayNanos(tries - 1, rng);
+                Verdict verdict = mayRetry(chain.context(), backoffNanos);
+                if (verdict == Verdict.BACKOFF_OUTLASTS_DEADLINE && failure != null
+                        && !Thread.currentThread().isInterrupted()) {
+                    // The retry could not even begin in time: the deadline, not the last try, is why the
+                    // call fails, as when the deadline passes during a backoff; said in the proxy's words.
+                    long leftNanos = chain.context().remainingNanos();
+                    throw new CallException(CallException.Kind.DEADLINE_EXCEEDED, failure.service(),
+                            failure.endpoint(), failure.trace(), failure.service() + ": not retried after " + tries
+                            + (tries == 1 ? " attempt" : " attempts") + ": its backoff ("
+                            + TimeUnit.NANOSECONDS.toMillis(backoffNanos) + "ms) would outlast the deadline ("
+                            + TimeUnit.NANOSECONDS.toMillis(leftNanos) + "ms left); last: " + failure.getMessage(),
+                            failure);
+                }
                 if (verdict == Verdict.BUDGET_EXHAUSTED && failure != null && !chain.context().isCancelled()
                         && !Thread.currentThread().isInterrupted() && !chain.context().isExpired()) {
                     // Retryable and in time, but refused: say so, or the budget's refusals look like bad luck.
@@ -134,14 +148,16 @@ final class RetryInterceptor implements Interceptor {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
-    /** Whether a retry goes ahead, and if not, whether the budget was why. */
-    private enum Verdict { RETRY, STOP, BUDGET_EXHAUSTED }
+    /** Whether a retry goes ahead, and if not, whether the budget or a backoff too long for the deadline was why. */
+    private enum Verdict { RETRY, STOP, BUDGET_EXHAUSTED, BACKOFF_OUTLASTS_DEADLINE }
 
     /** Takes a budget token and waits the backoff; no token is held unless the verdict is RETRY. */
-    private Verdict mayRetry(CallContext context, int tries) {
-        long delay = policy.backoff().delayNanos(tries - 1, rng);
-        if (context.isCancelled() || context.remainingNanos() <= delay) {
+    private Verdict mayRetry(CallContext context, long delay) {
+        if (context.isCancelled() || context.isExpired()) {
             return Verdict.STOP;
+        }
+        if (context.remainingNanos() <= delay) {
+            return Verdict.BACKOFF_OUTLASTS_DEADLINE;
         }
         if (!budget.tryAcquireRetry()) {
             return Verdict.BUDGET_EXHAUSTED;
