@@ -6,6 +6,7 @@ import dev.ballast.proxy.accesslog.AccessLog;
 import dev.ballast.proxy.accesslog.LiveAccessLog;
 import dev.ballast.proxy.admin.AdminApi;
 import dev.ballast.proxy.admin.AdminEvents;
+import dev.ballast.proxy.admin.ConfigDigest;
 import dev.ballast.proxy.admin.ConfigOrigin;
 import dev.ballast.proxy.admin.ProxyControl;
 import dev.ballast.proxy.admin.ReloadOutcome;
@@ -123,7 +124,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
         this.accessLog = new LiveAccessLog(config.accessLog(), openedLog, group);
         this.metrics = new ProxyMetrics(this::connectionsByListener, () -> upstreams().values(), accessLog::dropped,
                 this::mirrorTargets, source == null ? null : source.name(),
-                () -> source == null ? null : source.followStatus());
+                () -> source == null ? null : source.followStatus(), () -> ConfigDigest.of(config()));
         this.reloader = new Reloader(this::newUpstream, accessLog, this::retainMetrics);
         this.pipeline = new ProxyPipeline(() -> reloader.current().routes(), () -> reloader.current().config().via(),
                 () -> reloader.current().config().trustedProxies(), config.limits(), clients,
@@ -470,7 +471,7 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     @Override
     public InForce inForce() {
         LiveConfig live = reloader.current();
-        return new InForce(live.generation(), live.loadedAt(), live.routes().rules(), live.upstreams());
+        return new InForce(live.generation(), live.loadedAt(), live.config(), live.routes().rules(), live.upstreams());
     }
 
     @Override

@@ -50,6 +50,15 @@ final class AdminJson {
         }
     }
 
+    /** {@code value} as {@link #bytes} writes it, compact and with every map's entries in key order. */
+    static byte[] canonicalBytes(Object value) {
+        try {
+            return MAPPER.writer().with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** {@code 250ms}, {@code 30s}, {@code 2m}: the most readable exact unit. */
     static String duration(Duration duration) {
         long millis = duration.toMillis();

@@ -36,7 +36,8 @@ public interface ProxyControl {
     InForce inForce();
 
     /** See {@link #inForce()}. */
-    record InForce(int generation, Instant loadedAt, List<RouteRule> routes, Map<String, Upstream> upstreams) {
+    record InForce(int generation, Instant loadedAt, ProxyConfig config, List<RouteRule> routes,
+                   Map<String, Upstream> upstreams) {
     }
 
     /** Bound listener addresses by listener name, in file order. */

@@ -32,6 +32,7 @@ final class StatusJson {
         status.put("ready", proxy.ready());
         status.put("generation", inForce.generation());
         status.put("config_loaded_at", inForce.loadedAt());
+        status.put("config_digest", ConfigDigest.of(inForce.config()));
         status.put("transport", proxy.transport());
         status.put("event_loops", proxy.eventLoops());
         status.put("event_loop_kernel_slice", proxy.kernelSlice());

@@ -1,7 +1,10 @@
 package dev.ballast.proxy.config;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -25,8 +28,9 @@ public record MatchConfig(
         Map<String, String> query) {
 
     public MatchConfig {
-        methods = Set.copyOf(methods);
-        headers = Map.copyOf(headers);
-        query = Map.copyOf(query);
+        // Sorted, as no order means anything here: GET /config and its digest are the same in every run.
+        methods = Collections.unmodifiableSortedSet(new TreeSet<>(methods));
+        headers = Collections.unmodifiableSortedMap(new TreeMap<>(headers));
+        query = Collections.unmodifiableSortedMap(new TreeMap<>(query));
     }
 }

@@ -143,10 +143,18 @@ public final class ProxyMetrics implements RequestObserver {
      * @param configSource          where the configuration is read from (a file's path, {@code etcd:KEY}),
      *                              or null when it is given in code
      * @param configWatch           how following an etcd key goes; null for a file
+     * @param configDigest          the digest of the configuration in force
      */
     public ProxyMetrics(Supplier<Map<String, Integer>> connectionsByListener, Supplier<Collection<Upstream>> upstreams,
                         LongSupplier accessLogDropped, Supplier<Set<Upstream>> mirrorTargets, String configSource,
-                        Supplier<Watch.Status> configWatch) {
+                        Supplier<Watch.Status> configWatch, Supplier<String> configDigest) {
+        GaugeWithCallback.builder()
+                .name("ballast_config_info")
+                .help("1, labelled with the digest of the configuration in force (as GET /status shows it): a"
+                        + " fleet that serves one configuration shows one digest.")
+                .labelNames("digest")
+                .callback(callback -> callback.call(1, configDigest.get()))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("ballast_config_watch_connected")
                 .help("With the configuration in an etcd key: 1 while etcd answers the watch that follows it, 0"

@@ -482,6 +482,34 @@ class AdminApiTest {
     }
 
     @Test
+    void theConfigDigestIsOneForOneConfigurationHoweverItIsWrittenAndChangesWithIt() throws Exception {
+        String digest = json(admin.get("/status")).get("config_digest").asText();
+        assertThat(digest).matches("[0-9a-f]{16}");
+        assertThat(admin.get("/metrics").body()).contains("ballast_config_info{digest=\"" + digest + "\"} 1");
+
+        // The same configuration: a comment, a default written out, the methods of a match in another order.
+        String routes = "  - name: everything\n    match: { path_prefix: / }\n";
+        String withMethods = yaml(List.of(one, two)).replace(routes, routes.replace("path_prefix: / }",
+                "path_prefix: /, methods: [%s] }"));
+        ConfigFiles.write(file, withMethods.formatted("GET, POST"));
+        assertThat(admin.post("/reload").statusCode()).isEqualTo(200);
+        String withGetPost = json(admin.get("/status")).get("config_digest").asText();
+        ConfigFiles.write(file, "# the same again\n" + withMethods.formatted("POST, GET")
+                .replace("balancer: round-robin", "balancer: round-robin   # the default"));
+        assertThat(admin.post("/reload").statusCode()).isEqualTo(200);
+        assertThat(json(admin.get("/status")).get("config_digest").asText()).isEqualTo(withGetPost);
+        assertThat(JSON.readTree(admin.get("/config").body()).at("/routes/0/match/methods").toString())
+                .isEqualTo("[\"GET\",\"POST\"]");
+
+        ConfigFiles.write(file, yaml(List.of(one)));
+        assertThat(admin.post("/reload").statusCode()).isEqualTo(200);
+        String changed = json(admin.get("/status")).get("config_digest").asText();
+        assertThat(changed).isNotEqualTo(digest).isNotEqualTo(withGetPost);
+        assertThat(admin.get("/metrics").body()).contains("ballast_config_info{digest=\"" + changed + "\"} 1")
+                .doesNotContain(digest);
+    }
+
+    @Test
     void reloadAppliesTheFileOrRejectsItWithValidateMessages() throws Exception {
         TestBackend three = TestBackend.named("three");
         try {

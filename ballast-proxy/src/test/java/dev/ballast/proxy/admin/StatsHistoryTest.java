@@ -73,7 +73,7 @@ class StatsHistoryTest {
 
     @Test
     void ticksATimerRunsBackToBackAfterAStallAreNotTakenAsSecondsWithoutTraffic() throws Exception {
-        ProxyMetrics metrics = new ProxyMetrics(Map::of, List::of, () -> 0, Set::of, null, () -> null);
+        ProxyMetrics metrics = new ProxyMetrics(Map::of, List::of, () -> 0, Set::of, null, () -> null, () -> "0");
         StatsHistory history = new StatsHistory(metrics);
 
         history.sample(1_000);
