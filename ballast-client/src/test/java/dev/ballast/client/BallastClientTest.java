@@ -122,6 +122,20 @@ class BallastClientTest {
     }
 
     @Test
+    void oneHostListedTwiceInDifferentCaseIsRefusedAsADuplicateAndChangesNothing() {
+        client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
+        int port = Endpoint.parse(b.address()).port();
+
+        // Host names are case-insensitive (RFC 4343), as ServiceConfig, the YAML reader and discovery take them.
+        assertThatThrownBy(() -> client.setEndpoints("orders",
+                List.of(Endpoint.of("localhost", port), Endpoint.of("LOCALHOST", port))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("service orders: endpoints[1]: duplicate endpoint LOCALHOST:" + port + " (also endpoints[0])");
+
+        assertThat(client.endpoints("orders")).extracting(EndpointStatus::address).containsExactly(a.address());
+    }
+
+    @Test
     void anEndpointThatCannotBeAUriChangesNothing() {
         client = BallastClient.builder().service(ServiceConfig.builder("orders").endpoints(a.address()).build()).build();
 

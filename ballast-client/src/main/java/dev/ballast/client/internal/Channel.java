@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -155,8 +156,17 @@ public final class Channel implements AutoCloseable {
     public void setEndpoints(List<Endpoint> endpoints) {
         // Every address is checked before anything changes: a bad one leaves the service as it was.
         Map<String, URI> byAddressUri = new HashMap<>();
-        for (Endpoint endpoint : endpoints) {
-            byAddressUri.put(endpoint.address(), baseUri(endpoint.address()));
+        // Host names are case-insensitive (RFC 4343), as ServiceConfig and discovery take them: the
+        // registry, keyed by the exact address, would make LOCALHOST:80 and localhost:80 two members.
+        Map<String, Integer> firstAt = new HashMap<>();
+        for (int i = 0; i < endpoints.size(); i++) {
+            String address = endpoints.get(i).address();
+            Integer first = firstAt.putIfAbsent(address.toLowerCase(Locale.ROOT), i);
+            if (first != null) {
+                throw new IllegalArgumentException("service " + config.name() + ": endpoints[" + i
+                        + "]: duplicate endpoint " + address + " (also endpoints[" + first + "])");
+            }
+            byAddressUri.put(address, baseUri(address));
         }
         synchronized (balancer) {
             balancer.setEndpoints(endpoints);
