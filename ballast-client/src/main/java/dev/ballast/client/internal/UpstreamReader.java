@@ -1,5 +1,6 @@
 package dev.ballast.client.internal;
 
+import dev.ballast.core.config.HashKeyNames;
 import dev.ballast.core.config.HostHeaders;
 import dev.ballast.core.config.HostPort;
 import dev.ballast.core.config.Suggestions;
@@ -131,6 +132,12 @@ public final class UpstreamReader {
             hashKey.ifPresent(spec -> {
                 if (spec.key() != null) {
                     builder.hashKey(spec.key().toString());
+                    if (spec.key().source() == HashKey.Source.QUERY) {
+                        String warning = HashKeyNames.encodedQueryNameWarning(spec.key().name());
+                        if (warning != null) { // as the proxy warns: query:page%5Bid%5D would match nothing
+                            section.get("hash_key").orElseThrow().warn(warning);
+                        }
+                    }
                 } else {
                     section.get("hash_key").orElseThrow().warn("client-ip has no meaning in a client: calls are"
                             + " hashed on ClientRequest.hashKey(...) when set, else spread at random");

@@ -76,4 +76,37 @@ class UpstreamReaderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown balancer 'roundrobin'");
         assertThat(warnings).isEmpty();
     }
+
+    @Test
+    void warnsOfAQueryHashKeyNameWrittenEncodedInTheProxysWords() {
+        // As the proxy's ConfigWarningsTest: the name is compared with each parameter's decoded name, so
+        // query:page%5Bid%5D (the way to name page[id] while names were tokens) would match nothing.
+        ServiceConfig api = read("""
+                api:
+                  balancer: ring-hash
+                  hash_key: query:page%5Bid%5D
+                  endpoints: [127.0.0.1:9001]
+                """).getFirst();
+
+        assertThat(api.hashKey()).hasToString("query:page%5Bid%5D");
+        assertThat(warnings).containsExactly("upstreams.api.hash_key: query names are written decoded, as the"
+                + " backend reads them: 'page%5Bid%5D' matches a parameter sent as page%255Bid%255D, while"
+                + " ?page%5Bid%5D= is page[id] and gives no key; did you mean query:page[id]?");
+
+        warnings.clear();
+        read("api: { balancer: maglev, hash_key: 'query:a+b', endpoints: [127.0.0.1:9001] }");
+        assertThat(warnings).containsExactly("upstreams.api.hash_key: query names are written decoded, as the"
+                + " backend reads them: 'a+b' matches a parameter sent as a%2Bb, while ?a+b= is a b and gives no"
+                + " key; did you mean query:a b?");
+
+        for (String quiet : List.of("query:page[id]", "query:100%", "query:a%zz", "header:a+b", "cookie:a%5B")) {
+            warnings.clear();
+            read("api: { balancer: ring-hash, hash_key: '%s', endpoints: [127.0.0.1:9001] }".formatted(quiet));
+            assertThat(warnings).as(quiet).isEmpty();
+        }
+        // Ignored by a balancer that does not hash: said once, as ignored.
+        warnings.clear();
+        read("api: { hash_key: 'query:page%5Bid%5D', endpoints: [127.0.0.1:9001] }");
+        assertThat(warnings).singleElement().asString().startsWith("upstreams.api.hash_key: ignored by balancer");
+    }
 }

@@ -61,6 +61,15 @@ public record HashKey(Source source, String name) {
         return new HashKey(source, name);
     }
 
+    /**
+     * What a reader warns of in this valid key, or null: a query name that looks written encoded
+     * ({@code query:page%5Bid%5D}), which no request sending it so matches (the core's
+     * {@link HashKeyNames#encodedQueryNameWarning}, the client's words too).
+     */
+    String warning() {
+        return source == Source.QUERY ? HashKeyNames.encodedQueryNameWarning(name) : null;
+    }
+
     /** The configuration syntax, e.g. {@code header:X-User-Id}. */
     @Override
     public String toString() {

@@ -75,6 +75,8 @@ final class RouteReader {
                     section.get("split_key").orElseThrow().warn("ignored: the route sends to one upstream ("
                             + (section.has("split") ? "a split of one side" : "no 'split'") + ")");
                     splitKey = null;
+                } else if (splitKey != null && splitKey.warning() != null) {
+                    section.get("split_key").orElseThrow().warn(splitKey.warning());
                 }
                 MirrorConfig mirror = section.get("mirror").flatMap(value -> mirror(value, upstreams)).orElse(null);
                 String copiesTo = mirror == null ? null : mirror.upstream();

@@ -80,6 +80,8 @@ final class UpstreamReader {
                     + "' (only " + Policies.RING_HASH + " and " + Policies.MAGLEV + " use a hash key)"));
             section.get("bounded_load").ifPresent(key -> key.warn("ignored by balancer '" + balancer
                     + "' (only " + Policies.RING_HASH + " and " + Policies.MAGLEV + " bound loads)"));
+        } else if (hashKey != null && hashKey.warning() != null) {
+            section.get("hash_key").orElseThrow().warn(hashKey.warning());
         }
         Set<String> resolveAll = new HashSet<>();
         EtcdDiscoveryConfig discovery = section.get("discovery")

@@ -338,6 +338,76 @@ class ConfigWarningsTest {
         assertThat(result.warnings()).isEmpty();
     }
 
+    @Test
+    void warnsOfAQueryHashKeyOrSplitKeyNameWrittenEncodedWhichNoRequestSendingItSoMatches() {
+        // Before 10a78f3 a name was a token compared as sent, so query:page%5Bid%5D was how to name page[id];
+        // names are compared decoded now, and that config would load and quietly match nothing.
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  v1:
+                    balancer: ring-hash
+                    hash_key: query:page%5Bid%5D
+                    endpoints: [127.0.0.1:9001]
+                  v2:
+                    balancer: maglev
+                    hash_key: query:user+id
+                    endpoints: [127.0.0.1:9002]
+                routes:
+                  - match: { path_prefix: / }
+                    split: [{ upstream: v1, weight: 95 }, { upstream: v2, weight: 5 }]
+                    split_key: "query:filter%5buser%5d"
+                """);
+
+        assertThat(result.ok()).as("a warning, not an error").isTrue();
+        assertThat(warnings(result)).containsExactly(
+                "upstreams.v1.hash_key: query names are written decoded, as the backend reads them:"
+                        + " 'page%5Bid%5D' matches a parameter sent as page%255Bid%255D, while ?page%5Bid%5D= is"
+                        + " page[id] and gives no key; did you mean query:page[id]? (line 5)",
+                "upstreams.v2.hash_key: query names are written decoded, as the backend reads them:"
+                        + " 'user+id' matches a parameter sent as user%2Bid, while ?user+id= is user id and gives"
+                        + " no key; did you mean query:user id? (line 9)",
+                "routes[0].split_key: query names are written decoded, as the backend reads them:"
+                        + " 'filter%5buser%5d' matches a parameter sent as filter%255buser%255d, while"
+                        + " ?filter%5buser%5d= is filter[user] and gives no key; did you mean query:filter[user]?"
+                        + " (line 14)");
+        // Loaded as written: a warning changes nothing.
+        assertThat(result.config().upstreams().get("v1").hashKey())
+                .isEqualTo(new HashKey(HashKey.Source.QUERY, "page%5Bid%5D"));
+    }
+
+    @Test
+    void aQueryNameWithNothingToDecodeOrAMalformedEscapeIsNoWarning() {
+        // A request sending a name with a malformed escape has it compared as sent: 100% finds ?100%=1.
+        for (String name : List.of("page[id]", "user id", "100%", "a%zz", "a%5", "a+b%zz")) {
+            ConfigResult result = parse("""
+                    listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                    upstreams:
+                      api: { balancer: ring-hash, hash_key: "query:%s", endpoints: [127.0.0.1:9001] }
+                    routes: [{ upstream: api }]
+                    """.formatted(name));
+            assertThat(result.errors()).as(name).isEmpty();
+            assertThat(warnings(result)).as(name).isEmpty();
+        }
+    }
+
+    @Test
+    void anIgnoredQueryKeyIsWarnedOfOnceAsIgnored() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { balancer: round-robin, hash_key: "query:page%5Bid%5D", endpoints: [127.0.0.1:9001] }
+                routes:
+                  - upstream: api
+                    split_key: "query:a+b"
+                """);
+
+        assertThat(warnings(result)).containsExactly(
+                "upstreams.api.hash_key: ignored by balancer 'round-robin' (only ring-hash and maglev use a hash"
+                        + " key) (line 3)",
+                "routes[0].split_key: ignored: the route sends to one upstream (no 'split') (line 6)");
+    }
+
     private static ConfigResult parse(String yaml) {
         return ConfigLoader.parse(yaml, "test.yaml", name -> null);
     }
