@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@link #check} must not block: it starts the probe and returns a future. It is called on the
  *       {@link dev.ballast.core.time.Scheduler}'s thread, at most once at a time per endpoint.</li>
  *   <li>The future completes with {@link CheckOutcome#passed()} or {@link CheckOutcome#failed(String)};
- *       completing exceptionally, or {@code check} throwing, counts as a failure with the exception's
+ *       completing exceptionally, or {@code check} throwing (an Error too), counts as a failure with the exception's
  *       message.</li>
  *   <li>The monitor enforces the timeout itself and then {@linkplain CompletableFuture#cancel cancels}
  *       the future: an implementation should react to cancellation by closing its connection.</li>

@@ -159,10 +159,15 @@ public final class HealthMonitor implements AutoCloseable {
         return Math.max(0, intervalNanos + (long) (intervalNanos * spread));
     }
 
+    /**
+     * Calls the listener. Whatever it throws, an Error too (an AssertionError, a NoClassDefFoundError), is
+     * logged and goes no further: thrown on, it would skip scheduling the endpoint's next check, and the
+     * executor would keep it in a future no one reads, so that endpoint would never be checked again.
+     */
     private void tell(Runnable call) {
         try {
             call.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             log.warn("{}: health listener failed", name, e);
         }
     }
@@ -304,7 +309,9 @@ public final class HealthMonitor implements AutoCloseable {
             CompletableFuture<CheckOutcome> started;
             try {
                 started = checker.check(probe.endpoint.endpoint());
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // An Error too is a failed check: thrown on, the check would never finish, the next one
+                // never be scheduled, and an unhealthy endpoint never recover.
                 started = CompletableFuture.failedFuture(e);
             }
             if (started == null) {

@@ -8,6 +8,8 @@ import dev.ballast.core.state.EndpointState;
 import dev.ballast.core.state.Health;
 import dev.ballast.core.testing.FakeScheduler;
 import dev.ballast.core.testing.FakeTicker;
+import dev.ballast.core.time.Scheduler;
+import dev.ballast.core.time.Ticker;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
 
@@ -19,6 +21,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -301,6 +308,93 @@ class HealthMonitorTest {
         scheduler.advance(Duration.ZERO);
         assertThat(endpoint(1).health()).isEqualTo(Health.UNHEALTHY);
         assertThat(events.checks).containsExactly("10.0.0.1:80 failed: status 500"); // the timeout did not count too
+    }
+
+    @Test
+    void aCheckerThatThrowsAnErrorFailsThatCheckAndTheChecksGoOn() throws Exception {
+        // A real executor, which keeps what a task throws in its future and tells no one: an Error that
+        // escaped a check would end that endpoint's checks for good, silently.
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try {
+            AtomicInteger calls = new AtomicInteger();
+            CountingEvents counted = new CountingEvents(4);
+            HealthMonitor monitor = realMonitor(executor, endpoint -> {
+                if (calls.getAndIncrement() == 0) {
+                    throw new AssertionError("checker bug");
+                }
+                return CompletableFuture.completedFuture(CheckOutcome.passed());
+            }, counted);
+
+            assertThat(counted.enough.await(10, TimeUnit.SECONDS)).as("checks after the one that threw").isTrue();
+            monitor.close();
+            assertThat(counted.checks.subList(0, 4)).containsExactly("failed: AssertionError: checker bug",
+                    "passed", "passed", "passed");
+            assertThat(counted.transitions).startsWith("healthy -> unhealthy", "unhealthy -> healthy");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsAnErrorIsLoggedAndTheChecksGoOn() throws Exception {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try {
+            CountingEvents counted = new CountingEvents(3) {
+                private final AtomicInteger told = new AtomicInteger();
+
+                @Override
+                public void checked(EndpointState endpoint, CheckOutcome outcome, long latencyNanos) {
+                    if (told.getAndIncrement() == 0) {
+                        throw new AssertionError("listener bug");
+                    }
+                    super.checked(endpoint, outcome, latencyNanos);
+                }
+            };
+            HealthMonitor monitor = realMonitor(executor,
+                    endpoint -> CompletableFuture.completedFuture(CheckOutcome.passed()), counted);
+
+            assertThat(counted.enough.await(10, TimeUnit.SECONDS)).as("checks after the listener threw").isTrue();
+            monitor.close();
+            assertThat(log.matching(Level.WARN, "api: health listener failed")).hasSize(1);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private HealthMonitor realMonitor(ScheduledExecutorService executor, HealthChecker checks, HealthListener listener) {
+        Scheduler real = Scheduler.of(executor);
+        Balancer members = Balancer.builder(Policies.roundRobin()).ticker(Ticker.system()).scheduler(real)
+                .panicThreshold(0).build();
+        members.setEndpoints(endpoints(1, 1));
+        HealthMonitor monitor = HealthMonitor.builder(members, checks,
+                        new HealthCheckSettings(Duration.ofMillis(20), Duration.ofSeconds(5), 1, 1, Duration.ZERO, 0.0))
+                .scheduler(real).rng(Rng.seeded(11)).listener(listener).logger(log).name("api").build();
+        monitor.sync();
+        return monitor;
+    }
+
+    /** Records outcomes and transitions, and says when {@code wanted} checks were told. */
+    private static class CountingEvents implements HealthListener {
+
+        final List<String> checks = new CopyOnWriteArrayList<>();
+        final List<String> transitions = new CopyOnWriteArrayList<>();
+        final CountDownLatch enough;
+
+        CountingEvents(int wanted) {
+            this.enough = new CountDownLatch(wanted);
+        }
+
+        @Override
+        public void checked(EndpointState endpoint, CheckOutcome outcome, long latencyNanos) {
+            checks.add(outcome instanceof CheckOutcome.Failed f ? "failed: " + f.reason() : "passed");
+            enough.countDown();
+        }
+
+        @Override
+        public void transitioned(HealthTransition transition) {
+            transitions.add(transition.from().name().toLowerCase(java.util.Locale.ROOT) + " -> "
+                    + transition.to().name().toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     /** A checker whose answer per address the test sets; records when each check started (ms since start). */
