@@ -511,6 +511,21 @@ class ServiceConfigsTest {
     }
 
     @Test
+    void aWholeNumberPastWhatALongHoldsIsOutOfRangeAsInTheProxy() {
+        assertThat(problems("api: { endpoints: [{ address: 127.0.0.1:9001, weight: 99999999999999999999 }] }"))
+                .isEqualTo("1 problem in upstreams:\nupstreams.api.endpoints[0].weight: 99999999999999999999 out of"
+                        + " range (expected: 1..10000)");
+    }
+
+    @Test
+    void digitsOtherThanAsciiAreNoWholeNumberAsInTheProxy() {
+        // Long.parseLong reads Arabic-Indic digits as 10; the proxy refuses them.
+        assertThat(problems("api: { endpoints: [{ address: 127.0.0.1:9001, weight: \"\u0661\u0660\" }] }"))
+                .isEqualTo("1 problem in upstreams:\nupstreams.api.endpoints[0].weight: '\u0661\u0660' is not a"
+                        + " whole number (expected: 1..10000)");
+    }
+
+    @Test
     void oneUpstreamIsReportedUnderItsPath() {
         assertThatThrownBy(() -> ServiceConfigs.fromUpstream("orders", Map.of("retries", Map.of("attempts", 11))))
                 .isInstanceOf(IllegalArgumentException.class)

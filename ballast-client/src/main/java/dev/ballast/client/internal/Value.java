@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * One node of a generic document (what any YAML or JSON library makes of it: {@link Map}, {@link List},
@@ -21,6 +22,8 @@ import java.util.function.Function;
  * reports everything that is wrong.
  */
 final class Value {
+
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?[0-9]+");
 
     private final Object node;
     private final String path;
@@ -105,11 +108,16 @@ final class Value {
     Optional<Integer> integer(int min, int max) {
         String range = min + ".." + max;
         return text("a whole number " + range).flatMap(text -> {
+            String digits = text.strip();
+            if (!WHOLE_NUMBER.matcher(digits).matches()) { // ASCII digits only: Long.parseLong takes others too
+                error("'" + text + "' is not a whole number (expected: " + range + ")");
+                return Optional.empty();
+            }
             long number;
             try {
-                number = Long.parseLong(text.strip());
-            } catch (NumberFormatException e) {
-                error("'" + text + "' is not a whole number (expected: " + range + ")");
+                number = Long.parseLong(digits);
+            } catch (NumberFormatException e) { // digits past a long's range
+                error(digits + " out of range (expected: " + range + ")");
                 return Optional.empty();
             }
             if (number < min || number > max) {
