@@ -284,9 +284,10 @@ public final class CallContext implements AutoCloseable {
     }
 
     /** Timeouts this long (73 years) mean none, which also keeps deadline arithmetic from overflowing. */
-    private static final long NO_TIMEOUT = Long.MAX_VALUE / 4;
+    static final long NO_TIMEOUT = Long.MAX_VALUE / 4;
 
-    private static long saturatedNanos(Duration duration) {
+    /** {@code duration} in nanoseconds, or {@link #NO_TIMEOUT} from there on (where toNanos would overflow, too). */
+    static long saturatedNanos(Duration duration) {
         return duration.compareTo(Duration.ofNanos(NO_TIMEOUT)) >= 0 ? NO_TIMEOUT : duration.toNanos();
     }
 

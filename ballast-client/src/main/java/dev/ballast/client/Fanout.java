@@ -235,17 +235,20 @@ public final class Fanout {
 
     /**
      * How long the calls may run when the scope has no deadline: until the longest of their own
-     * timeouts, counted from {@code sent}; -1 (no bound) when one of them has none.
+     * timeouts, counted from {@code sent}; -1 (no bound) when one of them has none. A timeout is
+     * saturated as {@link CallContext#withTimeout} saturates it, so one of 73 years or more is none
+     * there and here alike, and no sum below can overflow.
      */
     private static long longestCallNanos(List<ClientRequest> calls, long sent) {
         long longest = 0;
         for (ClientRequest call : calls) {
-            if (call.timeout().isEmpty()) {
+            long timeout = call.timeout().map(CallContext::saturatedNanos).orElse(CallContext.NO_TIMEOUT);
+            if (timeout >= CallContext.NO_TIMEOUT) {
                 return -1;
             }
-            longest = Math.max(longest, call.timeout().get().toNanos());
+            longest = Math.max(longest, timeout);
         }
-        return Math.max(0, sent + longest - System.nanoTime());
+        return Math.max(0, longest - (System.nanoTime() - sent));
     }
 
     private ClientRequest bounded(ClientRequest request) {

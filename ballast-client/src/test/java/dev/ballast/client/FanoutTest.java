@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -90,6 +91,37 @@ class FanoutTest {
         assertThat(result.outcomes().get(1)).isInstanceOfSatisfying(FanoutResult.Outcome.Failure.class,
                 failure -> assertThat(failure.errorType()).isEqualTo("DEADLINE_EXCEEDED"));
         assertThat(released.getCount()).as("the held call was cancelled as the fan-out ended").isZero();
+    }
+
+    @Test
+    void aPerCallTimeoutOfForeverBoundsNothing() {
+        List<Backend> shards = start("shard-", 2);
+        shards.forEach(backend -> backend.delay(Duration.ofMillis(500))); // longer than the wait's reporting grace
+        client = BallastClient.builder().service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .build();
+        // As CallContext.withTimeout takes it: no deadline. Its nanoseconds do not fit a long.
+        Fanout fanout = Fanout.of(client).perCallTimeout(ChronoUnit.FOREVER.getDuration());
+
+        FanoutResult result = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> fanout.callEveryEndpoint(request("shards")));
+
+        assertThat(result.outcomes()).hasSize(2).allSatisfy(outcome ->
+                assertThat(outcome).isInstanceOf(FanoutResult.Outcome.Success.class));
+    }
+
+    @Test
+    void aPerCallTimeoutOfTheLongestNanosecondsDoesNotWrapIntoADeadlinePassedAtOnce() {
+        List<Backend> shards = start("shard-", 2);
+        shards.forEach(backend -> backend.delay(Duration.ofMillis(500)));
+        client = BallastClient.builder().service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
+                .build();
+        Fanout fanout = Fanout.of(client).perCallTimeout(Duration.ofNanos(Long.MAX_VALUE)); // about 292 years
+
+        FanoutResult result = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> fanout.callEveryEndpoint(request("shards")));
+
+        assertThat(result.outcomes()).hasSize(2).allSatisfy(outcome ->
+                assertThat(outcome).isInstanceOf(FanoutResult.Outcome.Success.class));
     }
 
     @Test
