@@ -86,8 +86,8 @@ public final class CallContext implements AutoCloseable {
                 header.apply(TraceContext.TRACESTATE)).orElse(null);
         CallContext context = new CallContext(null, Ticker.system(), false, 0, trace, true);
         String timeout = header.apply(TIMEOUT_HEADER);
-        if (timeout != null) {
-            try {
+        if (timeout != null && !timeout.isBlank() && timeout.strip().chars().allMatch(c -> c >= '0' && c <= '9')) {
+            try { // ASCII digits only: Long.parseLong would take other scripts' digits too
                 long millis = Long.parseLong(timeout.strip());
                 if (millis >= 0) {
                     return context.derive(saturatedNanos(Duration.ofMillis(millis)), trace);

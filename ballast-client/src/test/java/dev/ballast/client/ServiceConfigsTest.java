@@ -352,6 +352,8 @@ class ServiceConfigsTest {
         assertThat(emptyKey.retries().retryOn()).as("the default, as in the proxy")
                 .containsExactlyInAnyOrder(Condition.CONNECT_FAILURE, Condition.RESET);
         assertThat(api("retries: { attempts: 0, retry_on: [] }").retries().maxTries()).isEqualTo(1);
+        assertThat(problems("api: { retries: { retry_on: [٥٠٣] } }")).as("ASCII digits only, as in the proxy")
+                .contains("upstreams.api.retries.retry_on[0]: unknown retry condition '٥٠٣'");
     }
 
     @Test

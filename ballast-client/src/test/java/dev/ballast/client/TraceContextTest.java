@@ -78,6 +78,12 @@ class TraceContextTest {
     }
 
     @Test
+    void aTimeoutHeaderInDigitsOtherThanAsciiIsNoDeadline() {
+        assertThat(CallContext.fromHeaders(Map.of("x-ballast-timeout-ms", "٥٠٠")::get).hasDeadline()).isFalse();
+        assertThat(CallContext.fromHeaders(Map.of("x-ballast-timeout-ms", "500")::get).hasDeadline()).isTrue();
+    }
+
+    @Test
     void aChildKeepsTheTraceAndGetsANewSpan() {
         TraceContext parent = TraceContext.newRoot();
 

@@ -239,7 +239,7 @@ final class ResilienceReader {
                 RetryPolicy.Condition condition = RetryPolicy.Condition.fromConfigName(word);
                 if (condition != null) {
                     conditions.add(condition);
-                } else if (word.chars().allMatch(Character::isDigit)) {
+                } else if (word.chars().allMatch(c -> c >= '0' && c <= '9')) { // ASCII: isDigit takes ٥٠٣ too
                     int status = word.length() > 3 ? 0 : Integer.parseInt(word);
                     if (status < 400 || status > 599) {
                         item.error("status " + word + " out of range (expected: 400..599, such as 502, 503, 504)");

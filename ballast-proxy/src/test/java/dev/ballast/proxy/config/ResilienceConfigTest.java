@@ -185,6 +185,7 @@ class ResilienceConfigTest {
             retries: { attempts: 11 }                          | upstreams.api.retries.attempts: 11 out of range (expected: 0..10) (line 6)
             retries: { retry_on: [rest] }                      | upstreams.api.retries.retry_on[0]: unknown retry condition 'rest'; did you mean 'reset'? (expected: connect-failure, reset, timeout, or a status code 400..599 such as 503) (line 6)
             retries: { retry_on: [200] }                       | upstreams.api.retries.retry_on[0]: status 200 out of range (expected: 400..599, such as 502, 503, 504) (line 6)
+            retries: { retry_on: [٥٠٣] }                       | upstreams.api.retries.retry_on[0]: unknown retry condition '٥٠٣' (expected: connect-failure, reset, timeout, or a status code 400..599 such as 503) (line 6)
             retries: { budget_percent: lots }                  | upstreams.api.retries.budget_percent: 'lots' is not a number (expected: a number of percent 0..100, like 20) (line 6)
             retries: { backoff: { base: 1s, max: 100ms } }     | upstreams.api.retries.backoff.max: 100ms is less than base (1000ms) (expected: at least base) (line 6)
             circuit_breaker: { max_requests: 0 }               | upstreams.api.circuit_breaker.max_requests: 0 out of range (expected: 1..10000000) (line 6)
