@@ -43,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,8 +107,12 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
     private final ExecutorService configReader = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("ballast-config-read").daemon().factory());
     private volatile boolean ready;
-    /** Every upstream of the start had what discovery listed in: see {@link #ready}. */
+    /** Every upstream of the start had what discovery listed in, or the wait for it ended: see {@link #ready}. */
     private volatile boolean settled;
+    /** The upstreams the proxy started with: readiness waits for their discovered names only. */
+    private volatile Collection<Upstream> startUpstreams = List.of();
+    /** Until when ({@link System#nanoTime()}) readiness waits for those names at most. */
+    private volatile long settleByNanos;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private ProxyServer(ProxyConfig config, ConfigSource source, Transport transport) {
@@ -186,7 +191,9 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
 
     private void serve(ProxyConfig config, boolean follow) {
         LiveConfig live = startOnControlPath(config);
+        startUpstreams = List.copyOf(live.upstreams().values());
         bind(config);
+        settleByNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.discoveryTimeoutMillis());
         if (source != null && follow) {
             try {
                 watcher = source.follow(this::changed);
@@ -499,16 +506,18 @@ public final class ProxyServer implements AutoCloseable, ProxyControl {
 
     /**
      * Listening, and what discovery listed at start is in, its names looked up (a start does not wait
-     * for those lookups: a slow resolver holds up no other upstream). Once true it stays so until
-     * shutdown: a reload that adds an upstream does not take a serving proxy out of rotation.
+     * for those lookups: a slow resolver holds up no other upstream), or the longest {@code etcd.timeout}
+     * has passed since the listeners were bound. Only the start's upstreams count: once true it stays
+     * so until shutdown, and a reload that adds an upstream does not take a serving proxy out of rotation.
      */
     @Override
     public boolean ready() {
         if (!ready) {
             return false;
         }
-        if (!settled) {
-            settled = upstreams().values().stream().allMatch(Upstream::settled);
+        if (!settled && (System.nanoTime() - settleByNanos >= 0
+                || startUpstreams.stream().allMatch(Upstream::settled))) {
+            settled = true; // only ever set: every caller sees it go one way
         }
         return settled;
     }

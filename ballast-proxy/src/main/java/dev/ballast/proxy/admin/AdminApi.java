@@ -56,7 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * GET  /                 the dashboard (static page that polls /status and /stats)
  * GET  /healthz          200 while the process serves
- * GET  /ready            200 once the configuration is loaded and the listeners bound, else 503
+ * GET  /ready            200 once the configuration is loaded, the listeners bound and discovery's first names in, else 503
  * GET  /metrics          Prometheus text exposition
  * GET  /status           listeners, routes, upstreams and endpoints with their state, recent events
  * GET  /stats            the last minutes per upstream and endpoint, one sample a second

@@ -46,7 +46,10 @@ public interface ProxyControl {
     /** Client connections open now, by listener name. */
     Map<String, Integer> connectionsByListener();
 
-    /** True once the configuration is loaded and every listener is bound, until shutdown starts. */
+    /**
+     * True once the configuration is loaded, every listener is bound and the names discovery listed at
+     * start are looked up (or {@code etcd.timeout} passed), until shutdown starts.
+     */
     boolean ready();
 
     /** The I/O transport the event loops run on ({@code io_uring}, {@code epoll} or {@code nio}). */

@@ -121,11 +121,13 @@ public final class Upstream implements AutoCloseable {
      */
     private volatile boolean started;
     /**
-     * True once what discovery listed at start is in whole, its names looked up: before that a proxy
-     * that just started is not ready. True from the start without discovery, and when etcd did not
-     * answer by the start's deadline.
+     * True once what discovery listed first is in whole, its names looked up: before that a proxy that
+     * just started is not ready. True from the start without discovery, for one that took its
+     * predecessor's endpoints, and when etcd did not answer by the start's deadline.
      */
     private volatile boolean settled;
+    /** Built by a reload in place of an upstream of the same name. */
+    private final boolean rebuilt;
     /** The generation of discovery's first read; control path only. */
     private long firstGeneration = -1;
     /** While the names of discovery's first read join after the start; control path only. */
@@ -142,6 +144,7 @@ public final class Upstream implements AutoCloseable {
                      ChannelHandler connectionInitializer, Scheduler control, Upstream predecessor,
                      long discoveryDeadlineNanos, NameLookups names) {
         this.config = config;
+        this.rebuilt = predecessor != null;
         ResilienceConfig resilience = config.resilience();
         BalancerOptions options = BalancerOptions.defaults().withBoundedLoad(config.boundedLoadFactor());
         this.balancer = Balancer.builder(Policies.of(config.balancer(), options))
@@ -381,7 +384,7 @@ public final class Upstream implements AutoCloseable {
 
     /** True once what discovery listed at start is in, its names looked up; always true without discovery. */
     public boolean settled() {
-        return settled;
+        return settled || closed; // a reload may retire an upstream of the start before it settled
     }
 
     public UpstreamConfig config() {
@@ -793,24 +796,22 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
+     * What discovery listed, published for the control path in one piece: the endpoints, and the
+     * lookups of the names among them that were not members when they came ({@link #joining}), so a
+     * name that joins, or joins again (a pod back under its name), takes its address by the rule a
+     * reload follows ({@link NameLookups#choose}). {@code generation} orders the lists etcd sent;
+     * {@code whole}: every endpoint of the list, its names looked up, else only those that needed no
+     * lookup, published while the names are looked up.
+     */
+    private record Listing(long generation, List<Endpoint> endpoints, NameLookups joining, boolean whole) {
+    }
+
+    /**
      * What discovery reports: the watch's thread reads the values into endpoints, a thread of this
      * upstream's looks their names up, and the control path applies the latest list. The first list is
      * awaited by the constructor, so that an upstream built at start or by a reload serves its
      * discovered endpoints from its first request.
      */
-    /**
-     * What discovery listed, published for the control path in one piece: the endpoints, and the
-     * lookups of the names among them that were not members when they came ({@link #joining}), so a
-     * name that joins, or joins again (a pod back under its name), takes its address by the rule a
-     * reload follows ({@link NameLookups#choose}). {@code generation} orders the lists etcd sent.
-     */
-    /**
-     * One list discovery gave, to apply. {@code whole}: every endpoint of it, names looked up; else only
-     * those that needed no lookup, while the names are looked up.
-     */
-    private record Listing(long generation, List<Endpoint> endpoints, NameLookups joining, boolean whole) {
-    }
-
     private final class DiscoveryTarget {
 
         private final CountDownLatch firstRead = new CountDownLatch(1);
@@ -928,11 +929,14 @@ public final class Upstream implements AutoCloseable {
         if (closed || listing == null) {
             return;
         }
-        if (!listing.endpoints().equals(discovered)) {
-            applyDiscovered(listing);
-        }
-        if (listing.whole()) {
-            settled = true;
+        try {
+            if (!listing.endpoints().equals(discovered)) {
+                applyDiscovered(listing);
+            }
+        } finally {
+            if (listing.whole()) {
+                settled = true; // a list that failed to apply must not hold readiness back
+            }
         }
     }
 
@@ -940,8 +944,9 @@ public final class Upstream implements AutoCloseable {
         List<Endpoint> endpoints = listing.endpoints();
         Set<String> before = memberAddresses();
         discovered = endpoints;
-        // The names of the first read, looked up after the start: first members still, at full weight.
-        firstReadJoining = !settled && listing.generation() == firstGeneration;
+        // The names of a start's first read, looked up after it: first members still, at full weight. Not
+        // after a rebuild, whose other new members ramp (inheritRamps).
+        firstReadJoining = !settled && !rebuilt && listing.generation() == firstGeneration;
         try {
             applyMembers(false, listing.joining());
         } finally {

@@ -487,7 +487,8 @@ class AdminApiTest {
         assertThat(digest).matches("[0-9a-f]{16}");
         assertThat(admin.get("/metrics").body()).contains("ballast_config_info{digest=\"" + digest + "\"} 1");
 
-        // The same configuration: a comment, a default written out, the methods of a match in another order.
+        // The same configuration: comments, and the methods of a match in another order (ConfigDigestTest
+        // has defaults left out or written out).
         String routes = "  - name: everything\n    match: { path_prefix: / }\n";
         String withMethods = yaml(List.of(one, two)).replace(routes, routes.replace("path_prefix: / }",
                 "path_prefix: /, methods: [%s] }"));
@@ -495,7 +496,7 @@ class AdminApiTest {
         assertThat(admin.post("/reload").statusCode()).isEqualTo(200);
         String withGetPost = json(admin.get("/status")).get("config_digest").asText();
         ConfigFiles.write(file, "# the same again\n" + withMethods.formatted("POST, GET")
-                .replace("balancer: round-robin", "balancer: round-robin   # the default"));
+                .replace("balancer: round-robin", "balancer: round-robin   # a comment"));
         assertThat(admin.post("/reload").statusCode()).isEqualTo(200);
         assertThat(json(admin.get("/status")).get("config_digest").asText()).isEqualTo(withGetPost);
         assertThat(JSON.readTree(admin.get("/config").body()).at("/routes/0/match/methods").toString())

@@ -590,6 +590,62 @@ class EtcdDiscoveryTest {
         }
     }
 
+    @Test
+    void aNameThatARebuiltUpstreamsFirstReadListsRampsUpAsItsOtherNewMembersDo() throws Exception {
+        String slowStart = """
+                balancer: weighted-round-robin
+                    slow_start: 60s
+                    discovery:""";
+        etcd.put(PREFIX + "b", address(b));
+        etcd.put("/services/next/c", address(c));
+        String named = "named" + TestNames.HELD_SUFFIX + ":" + a.port();
+        etcd.put("/services/next/named", named);
+        startProxyWith(config(PREFIX).replace("discovery:", slowStart));
+        try (TestNames.Hold lookup = TestNames.hold()) {
+            reloadWith(config("/services/next/").replace("discovery:", slowStart)); // another prefix: a rebuild
+            assertThat(lookup.lookupStarted(10)).isTrue();
+            lookup.release();
+
+            await().atMost(SETTLE).until(this::members, members -> members.contains(named));
+            assertThat(stateOf(c).rampExempt()).as("new to the upstream it replaced").isFalse();
+            assertThat(proxy.upstreams().get("shop").balancer().registry().get(named).rampExempt())
+                    .as("as c, however late its lookup").isFalse();
+        }
+    }
+
+    @Test
+    void aReloadThatAddsAnUpstreamWhoseNamesAreStillLookedUpLeavesAReadyProxyReady() throws Exception {
+        String named = "named" + TestNames.HELD_SUFFIX + ":" + c.port();
+        etcd.put(PREFIX + "named", named);
+        startProxyWith(ConfigFiles.withLocalListeners("""
+                upstreams:
+                  shop:
+                    endpoints: [%s]
+                routes:
+                  - match: { path_prefix: / }
+                    upstream: shop
+                """.formatted(address(a)))); // and nobody asks /ready before the reload
+        try (TestNames.Hold lookup = TestNames.hold()) {
+            reloadWith(config(PREFIX));
+            assertThat(lookup.lookupStarted(10)).isTrue();
+
+            assertThat(admin.get("/ready").statusCode()).as("only the start's upstreams count").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void readinessWaitsForTheNamesOfTheFirstReadNoLongerThanEtcdTimeout() throws Exception {
+        etcd.put(PREFIX + "b", address(b));
+        try (TestNames.Hold lookup = TestNames.hold()) { // 10 s unless released
+            etcd.put(PREFIX + "named", "named" + TestNames.HELD_SUFFIX + ":" + c.port());
+            startProxyWith(config(PREFIX).replace("timeout: 2s", "timeout: 1s"));
+            assertThat(lookup.lookupStarted(10)).isTrue();
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> admin.get("/ready").statusCode() == 200);
+            assertThat(members()).as("the name is still being looked up").containsExactly(address(b));
+        }
+    }
+
     private EndpointState stateOf(TestBackend backend) {
         return proxy.upstreams().get("shop").balancer().registry().get(address(backend));
     }
