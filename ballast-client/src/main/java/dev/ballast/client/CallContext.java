@@ -1,5 +1,6 @@
 package dev.ballast.client;
 
+import dev.ballast.core.config.WholeNumbers;
 import dev.ballast.core.time.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,17 +87,9 @@ public final class CallContext implements AutoCloseable {
                 header.apply(TraceContext.TRACESTATE)).orElse(null);
         CallContext context = new CallContext(null, Ticker.system(), false, 0, trace, true);
         String timeout = header.apply(TIMEOUT_HEADER);
-        if (timeout != null && !timeout.isBlank() && timeout.strip().chars().allMatch(c -> c >= '0' && c <= '9')) {
-            try { // ASCII digits only: Long.parseLong would take other scripts' digits too
-                long millis = Long.parseLong(timeout.strip());
-                if (millis >= 0) {
-                    return context.derive(saturatedNanos(Duration.ofMillis(millis)), trace);
-                }
-            } catch (NumberFormatException ignored) {
-                // not a number: treated as absent
-            }
-        }
-        return context;
+        // -1, treated as absent, for anything but ASCII digits a long holds (not Long.parseLong: ٥٠٠ is no 500)
+        long millis = timeout == null ? -1 : WholeNumbers.parse(timeout.strip());
+        return millis < 0 ? context : context.derive(saturatedNanos(Duration.ofMillis(millis)), trace);
     }
 
     /** A child: same deadline and trace, cancelled when this is. */

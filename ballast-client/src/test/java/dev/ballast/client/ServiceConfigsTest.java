@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.ballast.client.testing.Backend;
+import dev.ballast.core.config.StatusCodes;
 import dev.ballast.core.endpoint.Endpoint;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
@@ -354,6 +355,9 @@ class ServiceConfigsTest {
         assertThat(api("retries: { attempts: 0, retry_on: [] }").retries().maxTries()).isEqualTo(1);
         assertThat(problems("api: { retries: { retry_on: [٥٠٣] } }")).as("ASCII digits only, as in the proxy")
                 .contains("upstreams.api.retries.retry_on[0]: unknown retry condition '٥٠٣'");
+        assertThat(problems("api: { health_check: { path: /h, expected_status: ٢٠٠-٣٩٩ } }"))
+                .as("ASCII digits only, as in the proxy").contains("upstreams.api.health_check.expected_status:"
+                        + " '٢٠٠-٣٩٩' is not a status code or range (expected: " + StatusCodes.EXPECTED + ")");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.ballast.core.config.Parsing;
 import dev.ballast.core.config.Percentages;
 import dev.ballast.core.config.StatusCodes;
 import dev.ballast.core.config.Suggestions;
+import dev.ballast.core.config.WholeNumbers;
 import dev.ballast.client.ServiceConfig;
 import dev.ballast.core.health.HealthCheckSettings;
 import dev.ballast.core.outlier.OutlierDetection;
@@ -239,12 +240,12 @@ final class ResilienceReader {
                 RetryPolicy.Condition condition = RetryPolicy.Condition.fromConfigName(word);
                 if (condition != null) {
                     conditions.add(condition);
-                } else if (word.chars().allMatch(c -> c >= '0' && c <= '9')) { // ASCII: isDigit takes ٥٠٣ too
-                    int status = word.length() > 3 ? 0 : Integer.parseInt(word);
+                } else if (WholeNumbers.isAsciiDigits(word)) { // ٥٠٣ is an unknown condition, not 503
+                    long status = WholeNumbers.parse(word); // -1 past a long: out of range as well
                     if (status < 400 || status > 599) {
                         item.error("status " + word + " out of range (expected: 400..599, such as 502, 503, 504)");
                     } else {
-                        statuses.add(status);
+                        statuses.add((int) status);
                     }
                 } else {
                     item.error("unknown retry condition '" + word + "'" + Suggestions.hint(word, CONDITIONS)

@@ -59,7 +59,7 @@ public final class Durations {
         }
         Matcher m = pattern.matcher(trimmed);
         if (!m.matches()) {
-            String hint = trimmed.chars().allMatch(Character::isDigit) && !trimmed.isEmpty()
+            String hint = WholeNumbers.isAsciiDigits(trimmed)
                     ? "'" + trimmed + "' has no unit" : "'" + trimmed + "' is not a duration";
             throw new IllegalArgumentException(hint + " (expected: " + expected + ")");
         }

@@ -73,13 +73,14 @@ public record HostPort(String host, int port) {
                 throw new IllegalArgumentException("'" + abbreviated(host) + "' is too long for a host name (expected:"
                         + " labels of at most 63 characters, 253 in all, RFC 1035)");
             }
-            if (!IPV4.matcher(host).matches() && isDigits(host.substring(host.lastIndexOf('.') + 1))) {
+            String lastLabel = host.substring(host.lastIndexOf('.') + 1);
+            if (!IPV4.matcher(host).matches() && WholeNumbers.isAsciiDigits(lastLabel)) {
                 // No host name ends in an all-numeric label (RFC 3696 §2): this is a mistyped address.
                 throw new IllegalArgumentException("'" + host + "' is not a valid IPv4 address");
             }
         }
         String range = minPort + "..65535";
-        if (port.isEmpty() || port.length() > 9 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (port.length() > 9 || !WholeNumbers.isAsciiDigits(port)) {
             throw new IllegalArgumentException("'" + port + "' is not a port number (expected: " + range + ")");
         }
         int number = Integer.parseInt(port);
@@ -140,10 +141,6 @@ public record HostPort(String host, int port) {
 
     private static String abbreviated(String host) {
         return host.length() <= 40 ? host : host.substring(0, 37) + "...";
-    }
-
-    private static boolean isDigits(String text) {
-        return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     /** True when the host is an IP address (IPv4, or IPv6 as given in brackets), false for a host name. */

@@ -8,7 +8,8 @@ import java.util.List;
  * A set of final HTTP status codes, 200..599, written as ranges and single codes: {@code 200-399},
  * {@code 200, 204}, or a YAML list of either; what a health check expects. A 1xx code is refused: it
  * is an interim answer, which an HTTP exchange goes on past to the final one, so it is never the
- * status a check is judged on. Immutable; {@link #contains} is one array read.
+ * status a check is judged on. A code is ASCII digits ({@link WholeNumbers}). Immutable; {@link #contains}
+ * is one array read.
  */
 public final class StatusCodes {
 
@@ -73,17 +74,15 @@ public final class StatusCodes {
     }
 
     private static int code(String digits, String item) {
-        int code;
-        try {
-            code = Integer.parseInt(digits);
-        } catch (NumberFormatException e) {
+        long code = WholeNumbers.parse(digits); // not Integer.parseInt, which read ٢٠٠-٣٩٩ as 200-399
+        if (code < 0) {
             throw new IllegalArgumentException("'" + item + "' is not a status code or range (expected: "
                     + EXPECTED + ")");
         }
         if (code < INTERIM || code > MAX) {
             throw new IllegalArgumentException("status " + code + " out of range (expected: " + MIN + ".." + MAX + ")");
         }
-        return code; // a 1xx is refused once the range is known to be one
+        return (int) code; // a 1xx is refused once the range is known to be one
     }
 
     private static int check(int code) {

@@ -1,5 +1,7 @@
 package dev.ballast.core.endpoint;
 
+import dev.ballast.core.config.WholeNumbers;
+
 import java.util.Map;
 import java.util.Objects;
 
@@ -75,8 +77,7 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
             host = text.substring(0, colon);
             port = text.substring(colon + 1);
         }
-        // ASCII digits only: Character.isDigit (and Integer.parseInt) would also take e.g. Arabic-Indic digits.
-        if (host.isEmpty() || port.isEmpty() || !port.chars().allMatch(c -> c >= '0' && c <= '9') || port.length() > 9) {
+        if (host.isEmpty() || port.length() > 9 || !WholeNumbers.isAsciiDigits(port)) {
             throw badAddress(address);
         }
         return of(host, Integer.parseInt(port));

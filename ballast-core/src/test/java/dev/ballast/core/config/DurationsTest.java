@@ -25,6 +25,7 @@ class DurationsTest {
             "1d     | '1d' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
             "PT1S   | 'PT1S' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
             "''     | '' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
+            "\u0661\u0665     | '\u0661\u0665' is not a duration (expected: a duration like 250ms, 2s, 1m or 1h)",
     })
     void rejectsAnythingElseSayingWhatIsExpected(String text, String message) {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parseMillis(text)).withMessage(message);

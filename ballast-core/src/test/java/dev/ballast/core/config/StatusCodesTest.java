@@ -43,4 +43,22 @@ class StatusCodesTest {
         assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of()))
                 .withMessage("no status codes (expected: " + StatusCodes.EXPECTED + ")");
     }
+
+    @Test
+    void aCodeIsAsciiDigitsOnly() {
+        // Integer.parseInt reads any script's digits and a sign: Arabic-Indic ٢٠٠-٣٩٩ was 200-399.
+        String arabicIndic = "\u0662\u0660\u0660-\u0663\u0669\u0669";
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of(arabicIndic)))
+                .withMessage("'" + arabicIndic + "' is not a status code or range (expected: "
+                        + StatusCodes.EXPECTED + ")");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200, \u0665\u0660\u0663")))
+                .withMessage("'\u0665\u0660\u0663' is not a status code or range (expected: "
+                        + StatusCodes.EXPECTED + ")");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("+200")))
+                .withMessage("'+200' is not a status code or range (expected: " + StatusCodes.EXPECTED + ")");
+        // Digits past an int are a code out of range too (Integer.parseInt threw: not a status code).
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200-99999999999")))
+                .withMessage("status 99999999999 out of range (expected: 200..599)");
+        assertThat(StatusCodes.parse(List.of("0200-0204"))).hasToString("200-204");
+    }
 }

@@ -174,6 +174,7 @@ class ResilienceConfigTest {
             health_check: { path: /h, unhealthy_threshold: 0 } | upstreams.api.health_check.unhealthy_threshold: 0 out of range (expected: 1..1000) (line 6)
             health_check: { path: /h, expected_status: 399-200 } | upstreams.api.health_check.expected_status: '399-200' is an empty range (expected: the lower code first, like 200-399) (line 6)
             health_check: { path: /h, expected_status: 2xx }   | upstreams.api.health_check.expected_status: '2xx' is not a status code or range (expected: status codes 200..599 as a range like 200-399, or codes and ranges separated by commas) (line 6)
+            health_check: { path: /h, expected_status: ٢٠٠-٣٩٩ } | upstreams.api.health_check.expected_status: '٢٠٠-٣٩٩' is not a status code or range (expected: status codes 200..599 as a range like 200-399, or codes and ranges separated by commas) (line 6)
             health_check: { path: /h, expected_status: 700 }   | upstreams.api.health_check.expected_status: status 700 out of range (expected: 200..599) (line 6)
             health_check: { path: /h, expected_status: 100-399 } | upstreams.api.health_check.expected_status: '100-399' has 1xx codes, which are interim: a check waits past them for the final status (expected: 200..599) (line 6)
             health_check: { path: /h, expected_status: [200, 103] } | upstreams.api.health_check.expected_status: '103' is a 1xx code, which is interim: a check waits past it for the final status (expected: 200..599) (line 6)
