@@ -351,7 +351,7 @@ class ConfigWarningsTest {
                     endpoints: [127.0.0.1:9001]
                   v2:
                     balancer: maglev
-                    hash_key: query:user+id
+                    hash_key: query:user%2Bid
                     endpoints: [127.0.0.1:9002]
                 routes:
                   - match: { path_prefix: / }
@@ -365,8 +365,8 @@ class ConfigWarningsTest {
                         + " 'page%5Bid%5D' matches a parameter sent as page%255Bid%255D, while ?page%5Bid%5D= is"
                         + " page[id] and gives no key; did you mean query:page[id]? (line 5)",
                 "upstreams.v2.hash_key: query names are written decoded, as the backend reads them:"
-                        + " 'user+id' matches a parameter sent as user%2Bid, while ?user+id= is user id and gives"
-                        + " no key; did you mean query:user id? (line 9)",
+                        + " 'user%2Bid' matches a parameter sent as user%252Bid, while ?user%2Bid= is user+id and"
+                        + " gives no key; did you mean query:user+id? (line 9)",
                 "routes[0].split_key: query names are written decoded, as the backend reads them:"
                         + " 'filter%5buser%5d' matches a parameter sent as filter%255buser%255d, while"
                         + " ?filter%5buser%5d= is filter[user] and gives no key; did you mean query:filter[user]?"
@@ -379,7 +379,9 @@ class ConfigWarningsTest {
     @Test
     void aQueryNameWithNothingToDecodeOrAMalformedEscapeIsNoWarning() {
         // A request sending a name with a malformed escape has it compared as sent: 100% finds ?100%=1.
-        for (String name : List.of("page[id]", "user id", "100%", "a%zz", "a%5", "a+b%zz")) {
+        // A '+' is a plus sign, as the backend reads it: query:user+id finds ?user%2Bid=, how a request sends
+        // it, and ?user+id= is query:user id. So what the warning above suggests is no warning itself.
+        for (String name : List.of("page[id]", "user id", "100%", "a%zz", "a%5", "a+b%zz", "user+id", "+", "c++")) {
             ConfigResult result = parse("""
                     listeners: [{ name: public, address: 0.0.0.0:8080 }]
                     upstreams:
@@ -389,6 +391,24 @@ class ConfigWarningsTest {
             assertThat(result.errors()).as(name).isEmpty();
             assertThat(warnings(result)).as(name).isEmpty();
         }
+    }
+
+    @Test
+    void aQueryNameStillEncodedOnceDecodedIsWarnedOfWithoutASuggestionThatWouldWarnAgain() {
+        ConfigResult result = parse("""
+                listeners: [{ name: public, address: 0.0.0.0:8080 }]
+                upstreams:
+                  api: { balancer: maglev, hash_key: "query:%2525", endpoints: [127.0.0.1:9001] }
+                  web: { balancer: maglev, hash_key: "query:%2B", endpoints: [127.0.0.1:9002] }
+                routes: [{ split: [{ upstream: api, weight: 50 }, { upstream: web, weight: 50 }] }]
+                """);
+
+        assertThat(warnings(result)).containsExactly(
+                "upstreams.api.hash_key: query names are written decoded, as the backend reads them: '%2525'"
+                        + " matches a parameter sent as %252525, while ?%2525= is %25 and gives no key (line 3)",
+                "upstreams.web.hash_key: query names are written decoded, as the backend reads them: '%2B'"
+                        + " matches a parameter sent as %252B, while ?%2B= is + and gives no key; did you mean"
+                        + " query:+? (line 4)");
     }
 
     @Test
