@@ -130,11 +130,12 @@ class FanoutTest {
         client = BallastClient.builder()
                 .service(ServiceConfig.builder("shards").endpoints(addresses(shards)).build())
                 .build();
-        // The predicate holds the fan-out's lock past the deadline and its grace, then throws.
-        Fanout fanout = Fanout.of(client).overallTimeout(Duration.ofMillis(200))
+        // The answer comes well within the deadline; the predicate then holds the fan-out's lock past
+        // the deadline and its grace (1.25 s), and throws.
+        Fanout fanout = Fanout.of(client).overallTimeout(Duration.ofSeconds(1))
                 .succeedWhen(response -> {
                     try {
-                        Thread.sleep(700);
+                        Thread.sleep(2_000);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
