@@ -414,14 +414,14 @@ class ResilienceRetriesTest {
     @Test
     void withoutPerTryTimeoutARetryThatResponseTimeoutCutShortIsNotHeldAgainstItsEndpoint() throws Exception {
         TestBackend busy = backend("busy");
-        busy.respondWith(TestBackend.delayed(Duration.ofMillis(700), (ctx, request) ->
+        busy.respondWith(TestBackend.delayed(Duration.ofMillis(600), (ctx, request) ->
                 TestBackend.text(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy")));
         TestBackend slow = backend("slow");
-        slow.respondWith(TestBackend.delayed(Duration.ofMillis(1_500), (ctx, request) ->
+        slow.respondWith(TestBackend.delayed(Duration.ofMillis(5_000), (ctx, request) ->
                 TestBackend.text(ctx, request, HttpResponseStatus.OK, "slow")));
-        // The 503 comes at 700 ms of the 1 s: the retry has 300 ms, where a first try has the whole second.
+        // The 503 comes at 600 ms of the 1.5 s: the retry has 900 ms, where a first try has all 1.5 s.
         RetryConfig retries = retries(1, Set.of(), Set.of(503), Backoff.none());
-        InetSocketAddress address = startEjectingOnOneFailure(retries, 1_000, 100, List.of(endpoint(busy), endpoint(slow)));
+        InetSocketAddress address = startEjectingOnOneFailure(retries, 1_500, 100, List.of(endpoint(busy), endpoint(slow)));
 
         RawHttp.Response response = send(address, "GET", new byte[0]);
 
