@@ -2,6 +2,7 @@ package dev.ballast.client.internal;
 
 import dev.ballast.client.ClientRequest;
 import dev.ballast.client.ServiceConfig.HashKey;
+import dev.ballast.core.pick.CookieValues;
 import dev.ballast.core.pick.QueryParameters;
 
 import java.util.List;
@@ -59,35 +60,15 @@ final class HashKeyReader {
     }
 
     /**
-     * The value of cookie {@code name} (RFC 6265 section 5.4), read exactly as the proxy's
-     * {@code RequestHash.cookie} reads it, so one config gives one key in both: the {@code Cookie} headers
-     * in order, each (as the proxy receives it) without surrounding blanks, split on {@code ;}; a pair's
-     * leading spaces are skipped and its name, up to the first {@code =}, must be {@code name} exactly
-     * ({@code id} is not {@code idx}, nor {@code id } with a space before the {@code =}); a pair
-     * without {@code =} is passed over. The first pair with the name counts, even with an empty value.
-     * The value is trimmed and one pair of surrounding double quotes taken off (a cookie-value may be
-     * DQUOTE-wrapped), so {@code id="42"} and {@code id=42} are one key, and {@code id=""} is none.
+     * The value of cookie {@code name}, read as the proxy reads it ({@link CookieValues}): the {@code
+     * Cookie} headers in order, each (as the proxy receives it) without surrounding blanks; the first
+     * that has the cookie counts, even with an empty value.
      */
     private static String cookie(List<String> headers, String name) {
         for (String sent : headers) {
-            String header = fieldValue(sent);
-            int start = 0;
-            int length = header.length();
-            while (start < length) {
-                int semicolon = header.indexOf(';', start);
-                int end = semicolon < 0 ? length : semicolon;
-                while (start < end && header.charAt(start) == ' ') {
-                    start++;
-                }
-                int eq = header.indexOf('=', start);
-                if (eq >= 0 && eq < end && eq - start == name.length() && header.regionMatches(start, name, 0, name.length())) {
-                    String value = header.substring(eq + 1, end).trim();
-                    if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
-                        value = value.substring(1, value.length() - 1);
-                    }
-                    return value;
-                }
-                start = end + 1;
+            String value = CookieValues.value(fieldValue(sent), name);
+            if (value != null) {
+                return value;
             }
         }
         return null;

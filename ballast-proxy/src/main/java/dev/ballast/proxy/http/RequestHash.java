@@ -1,5 +1,6 @@
 package dev.ballast.proxy.http;
 
+import dev.ballast.core.pick.CookieValues;
 import dev.ballast.core.pick.HashKeys;
 import dev.ballast.core.pick.QueryParameters;
 import dev.ballast.proxy.config.HashKey;
@@ -40,26 +41,12 @@ final class RequestHash {
         return HashKeys.hash(key);
     }
 
-    /** The value of cookie {@code name} in the request's {@code Cookie} headers (RFC 6265 §5.4), or null. */
+    /** The value of cookie {@code name} in the request's {@code Cookie} headers, the first that has it, or null. */
     static String cookie(HttpRequest request, String name) {
-        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
-            int start = 0;
-            int length = header.length();
-            while (start < length) {
-                int semicolon = header.indexOf(';', start);
-                int end = semicolon < 0 ? length : semicolon;
-                while (start < end && header.charAt(start) == ' ') {
-                    start++;
-                }
-                int eq = header.indexOf('=', start);
-                if (eq > 0 && eq < end && eq - start == name.length() && header.regionMatches(start, name, 0, name.length())) {
-                    String value = header.substring(eq + 1, end).trim();
-                    if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
-                        value = value.substring(1, value.length() - 1);
-                    }
-                    return value;
-                }
-                start = end + 1;
+        for (String field : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            String value = CookieValues.value(field, name);
+            if (value != null) {
+                return value;
             }
         }
         return null;
