@@ -574,6 +574,19 @@ class ResilienceTest {
         assertThat(a.hits()).isZero();
     }
 
+    /** Sends twelve calls to "orders" with {@code timeout} each; the kinds of those that failed. */
+    private List<CallException.Kind> failuresOfTwelveCalls(Duration timeout) {
+        List<CallException.Kind> failures = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            try {
+                client.send(request("orders").timeout(timeout));
+            } catch (CallException e) {
+                failures.add(e.kind());
+            }
+        }
+        return failures;
+    }
+
     @Test
     void anEndpointThatHangsUntilTheCallersDeadlineIsEjected() throws Exception {
         try (HangingBackend hanging = new HangingBackend()) {
@@ -583,14 +596,7 @@ class ResilienceTest {
                             .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50)).build())
                     .build();
 
-            List<CallException.Kind> failures = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                try {
-                    client.send(request("orders").timeout(Duration.ofMillis(200)));
-                } catch (CallException e) {
-                    failures.add(e.kind());
-                }
-            }
+            List<CallException.Kind> failures = failuresOfTwelveCalls(Duration.ofMillis(200));
 
             // The caller still sees its deadline; the endpoint, silent for longer than its connect timeout, is blamed.
             assertThat(failures).isNotEmpty().containsOnly(CallException.Kind.DEADLINE_EXCEEDED);
@@ -608,14 +614,7 @@ class ResilienceTest {
                             .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50)).build())
                     .build();
 
-            List<CallException.Kind> failures = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                try {
-                    client.send(request("orders").timeout(Duration.ofMillis(350)));
-                } catch (CallException e) {
-                    failures.add(e.kind());
-                }
-            }
+            List<CallException.Kind> failures = failuresOfTwelveCalls(Duration.ofMillis(350));
 
             // Silent for longer than the connect timeout it was given (300ms), if not the configured 1 s.
             assertThat(failures).isNotEmpty().containsOnly(CallException.Kind.DEADLINE_EXCEEDED);
@@ -632,14 +631,7 @@ class ResilienceTest {
                             .outlierDetection(OutlierDetection.of(3, Duration.ofSeconds(30), 50)).build())
                     .build();
 
-            List<CallException.Kind> failures = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                try {
-                    client.send(request("orders").timeout(Duration.ofMillis(200)));
-                } catch (CallException e) {
-                    failures.add(e.kind());
-                }
-            }
+            List<CallException.Kind> failures = failuresOfTwelveCalls(Duration.ofMillis(200));
 
             assertThat(failures).isNotEmpty().containsOnly(CallException.Kind.DEADLINE_EXCEEDED);
             await().atMost(Duration.ofSeconds(2)).until(() -> isEjected(hanging.address()));

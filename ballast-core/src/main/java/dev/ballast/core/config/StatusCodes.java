@@ -74,13 +74,14 @@ public final class StatusCodes {
     }
 
     private static int code(String digits, String item) {
-        long code = WholeNumbers.parse(digits); // not Integer.parseInt, which read ٢٠٠-٣٩٩ as 200-399
-        if (code < 0) {
+        if (!WholeNumbers.isAsciiDigits(digits)) { // not Integer.parseInt, which read ٢٠٠-٣٩٩ as 200-399
             throw new IllegalArgumentException("'" + item + "' is not a status code or range (expected: "
                     + EXPECTED + ")");
         }
+        long code = WholeNumbers.parse(digits); // -1 past a long: out of range as any other too large
         if (code < INTERIM || code > MAX) {
-            throw new IllegalArgumentException("status " + code + " out of range (expected: " + MIN + ".." + MAX + ")");
+            throw new IllegalArgumentException("status " + (code < 0 ? digits : String.valueOf(code))
+                    + " out of range (expected: " + MIN + ".." + MAX + ")");
         }
         return (int) code; // a 1xx is refused once the range is known to be one
     }

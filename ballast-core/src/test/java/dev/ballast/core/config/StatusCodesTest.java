@@ -59,6 +59,8 @@ class StatusCodesTest {
         // Digits past an int are a code out of range too (Integer.parseInt threw: not a status code).
         assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200-99999999999")))
                 .withMessage("status 99999999999 out of range (expected: 200..599)");
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusCodes.parse(List.of("200-99999999999999999999")))
+                .as("and past a long").withMessage("status 99999999999999999999 out of range (expected: 200..599)");
         assertThat(StatusCodes.parse(List.of("0200-0204"))).hasToString("200-204");
     }
 }
